@@ -1,0 +1,2 @@
+export { detectCgroups, parseProcCgroup } from './detect';
+export type { CgroupDetection, CgroupMode } from './detect';

@@ -1,0 +1,211 @@
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { checkHealth } from '@hera/grpc';
+import { isAlive, startChild, startRedisServer, waitFor, waitForRedis, type Child, type RedisServer } from '@hera/procs';
+import { formatLogLine } from '../log-format';
+import { DEFAULT_DATA_DIR, readClusterFile, removeClusterFile, writeClusterFile, type ClusterFile } from '../cluster-file';
+import { table } from '../table';
+
+export interface UpOptions {
+  dataDir: string;
+  redisUrl?: string;
+  redisPort: number;
+  prefix: string;
+  host: string;
+  nodes: number;
+  gatewayPort: number;
+  workerPort: number;
+  placementPort: number;
+  profilerPort: number;
+  logLevel: string;
+  jsonLogs: boolean;
+  timeout: number;
+}
+
+interface ServiceSpec {
+  /** Display name, e.g. "gateway" or "worker-2". */
+  name: string;
+  service: 'gateway' | 'worker' | 'placement' | 'profiler';
+  port: number;
+  env: Record<string, string>;
+}
+
+/** Entry point of each service, resolved through the workspace packages. */
+function mainOf(service: ServiceSpec['service']): string {
+  return require.resolve(`@hera/${service}-service/dist/main.js`);
+}
+
+const SERVING_LINE = /"msg":"(gateway|worker|placement|profiler) serving"/;
+
+/**
+ * `hera up`: a whole local cluster in one process tree — a private redis-server
+ * (unless REDIS_URL is given), then placement, profiler, the node agents and the
+ * gateway as child processes with prefixed logs. Waits for every health check,
+ * prints the endpoints, and on Ctrl-C (or SIGTERM) stops everything it started.
+ */
+export async function up(opts: UpOptions, out: NodeJS.WritableStream = process.stdout): Promise<number> {
+  const dataDir = resolve(opts.dataDir);
+  mkdirSync(dataDir, { recursive: true });
+  const existing = readClusterFile(dataDir);
+  if (existing && existing.pid !== process.pid && isAlive(existing.pid)) {
+    out.write(`a cluster is already running from ${dataDir} (hera up pid ${existing.pid}); stop it first or use --data-dir\n`);
+    return 1;
+  }
+  const say = (line: string) => out.write(`${'hera'.padEnd(10)}| ${line}\n`);
+  const color = Boolean((out as NodeJS.WriteStream).isTTY);
+  const children: { spec: ServiceSpec; child: Child }[] = [];
+  let redis: RedisServer | undefined;
+  let stopping = false;
+
+  const stopAll = async (reason: string) => {
+    if (stopping) return;
+    stopping = true;
+    say(`stopping (${reason})`);
+    // Gateway first so no new queries arrive, node agents last among services.
+    const order = ['gateway', 'profiler', 'placement', 'worker'];
+    const sorted = [...children].sort((a, b) => order.indexOf(a.spec.service) - order.indexOf(b.spec.service));
+    for (const { spec, child } of sorted) {
+      const code = await child.stop('SIGTERM', 15_000);
+      say(`${spec.name} stopped (exit ${code})`);
+    }
+    if (redis) {
+      await redis.stop();
+      say('redis-server stopped');
+    }
+    removeClusterFile(dataDir);
+  };
+
+  const onSignal = (sig: NodeJS.Signals) => {
+    void stopAll(sig).then(() => process.exit(0));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+
+  try {
+    let redisUrl = opts.redisUrl;
+    if (redisUrl) {
+      await waitForRedis(redisUrl, 5_000);
+      say(`using Redis at ${redisUrl}`);
+    } else {
+      const dir = join(dataDir, 'redis');
+      mkdirSync(dir, { recursive: true });
+      redis = await startRedisServer({ dir, port: opts.redisPort, persist: true, detached: true });
+      redisUrl = redis.url;
+      say(`started redis-server pid ${redis.child.pid} at ${redisUrl} (data in ${dir})`);
+    }
+
+    const common = {
+      REDIS_URL: redisUrl,
+      HERA_REDIS_PREFIX: opts.prefix,
+      LOG_LEVEL: opts.logLevel,
+      GRPC_HOST: opts.host,
+      HERA_EXIT_WITH_PARENT: '1',
+    };
+    const specs: ServiceSpec[] = [
+      { name: 'placement', service: 'placement', port: opts.placementPort, env: {} },
+      { name: 'profiler', service: 'profiler', port: opts.profilerPort, env: {} },
+      ...Array.from({ length: opts.nodes }, (_, i) => ({
+        name: opts.nodes === 1 ? 'worker' : `worker-${i + 1}`,
+        service: 'worker' as const,
+        port: opts.workerPort === 0 ? 0 : opts.workerPort + i * 10,
+        env: { NODE_ID: `local-${i + 1}` },
+      })),
+      { name: 'gateway', service: 'gateway', port: opts.gatewayPort, env: {} },
+    ];
+
+    const addresses = new Map<string, string>();
+    for (const spec of specs) {
+      const child = startChild(process.execPath, ['--enable-source-maps', mainOf(spec.service)], {
+        env: { ...process.env, ...common, ...spec.env, GRPC_PORT: String(spec.port) },
+        // Own process group: Ctrl-C reaches only us, and we stop the services in order.
+        detached: true,
+      });
+      children.push({ spec, child });
+      pipeLogs(spec.name, child, out, opts.jsonLogs, color);
+      void child.exited.then(code => {
+        if (!stopping) {
+          say(`${spec.name} exited unexpectedly (exit ${code}); stopping the cluster`);
+          void stopAll(`${spec.name} died`).then(() => process.exit(1));
+        }
+      });
+    }
+    const deadline = Date.now() + opts.timeout * 1000;
+    for (const { spec, child } of children) {
+      const line = await child.waitForLine(SERVING_LINE, Math.max(1, deadline - Date.now()));
+      const address = (JSON.parse(line) as { address: string }).address;
+      addresses.set(spec.name, address);
+      await waitFor(async () => (await checkHealth(address, '', 1_000)) === 'SERVING', Math.max(1, deadline - Date.now()), `${spec.name} health at ${address}`);
+    }
+
+    const file: ClusterFile = {
+      pid: process.pid,
+      redisUrl,
+      prefix: opts.prefix,
+      ownRedis: Boolean(redis),
+      services: Object.fromEntries(specs.filter(s => s.service !== 'worker').map(s => [s.name, addresses.get(s.name)!])),
+      workers: specs.filter(s => s.service === 'worker').map(s => ({ nodeId: s.env['NODE_ID']!, address: addresses.get(s.name)! })),
+      startedAt: new Date().toISOString(),
+    };
+    writeClusterFile(dataDir, file);
+    out.write(
+      `\n${table(
+        ['service', 'address', 'pid'],
+        [
+          ['redis', redisUrl, redis ? redis.child.pid : '(external)'],
+          ...children.map(({ spec, child }) => [spec.name, addresses.get(spec.name)!, child.pid]),
+        ],
+      )}\n\n`,
+    );
+    say(`all services healthy — gateway at ${addresses.get('gateway')}`);
+    say('press Ctrl-C to stop the cluster');
+    return await new Promise<number>(() => {}); // runs until a signal
+  } catch (err) {
+    say(`failed to start: ${(err as Error).message}`);
+    await stopAll('start failed');
+    return 1;
+  }
+}
+
+function pipeLogs(name: string, child: Child, out: NodeJS.WritableStream, json: boolean, color: boolean): void {
+  const write = (line: string) => out.write(`${json ? `${name.padEnd(10)}| ${line}` : formatLogLine(name, line, color)}\n`);
+  for (const l of child.lines) write(l);
+  const forward = (buf: Buffer, state: { rest: string }) => {
+    const parts = (state.rest + buf.toString('utf8')).split('\n');
+    state.rest = parts.pop() ?? '';
+    for (const l of parts) if (l) write(l);
+  };
+  const o = { rest: '' };
+  const e = { rest: '' };
+  child.proc.stdout?.on('data', (b: Buffer) => forward(b, o));
+  child.proc.stderr?.on('data', (b: Buffer) => forward(b, e));
+}
+
+const int = (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`expected a non-negative integer, got ${v}`);
+  return n;
+};
+
+export function registerUp(program: Command): void {
+  program
+    .command('up')
+    .description('start a local cluster: redis-server (unless REDIS_URL is set) and all four services; Ctrl-C stops it')
+    .option('--data-dir <dir>', 'where Redis data and cluster.json live', DEFAULT_DATA_DIR)
+    .option('--redis-url <url>', 'use this Redis instead of starting one (default: $REDIS_URL)', process.env['REDIS_URL'])
+    .option('--redis-port <port>', 'port for the private redis-server (0 = any free port)', int, 0)
+    .option('--prefix <prefix>', 'Redis key prefix', process.env['HERA_REDIS_PREFIX'] ?? 'hera')
+    .option('--host <host>', 'interface the services bind', '127.0.0.1')
+    .option('--nodes <n>', 'node agents (worker services) to start on this machine', int, 1)
+    .option('--gateway-port <port>', 'gateway gRPC port (0 = any free port)', int, 50051)
+    .option('--worker-port <port>', 'first node agent port; node i uses port + 10·i (0 = any)', int, 50052)
+    .option('--placement-port <port>', 'placement gRPC port', int, 50053)
+    .option('--profiler-port <port>', 'profiler gRPC port', int, 50054)
+    .option('--log-level <level>', 'services log level', 'info')
+    .option('--json-logs', 'print the services raw JSON log lines', false)
+    .option('--timeout <seconds>', 'how long to wait for every service to become healthy', int, 120)
+    .action(async (o: UpOptions) => {
+      if (o.nodes < 1) throw new Error('--nodes must be at least 1');
+      process.exitCode = await up(o);
+    });
+}

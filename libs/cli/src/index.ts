@@ -1,0 +1,6 @@
+export { up } from './commands/up';
+export type { UpOptions } from './commands/up';
+export { readStatus, renderStatus } from './commands/status';
+export type { ClusterStatus } from './commands/status';
+export { formatLogLine } from './log-format';
+export { resolveTarget, readClusterFile } from './cluster-file';

@@ -1,0 +1,5 @@
+export { freePort, waitFor, isAlive } from './ports';
+export { startChild, waitForExit } from './processes';
+export type { Child } from './processes';
+export { startRedisServer, hasRedisServer, waitForRedis, REDIS_INSTALL_HINT } from './redis-server';
+export type { RedisServer, RedisServerOptions } from './redis-server';

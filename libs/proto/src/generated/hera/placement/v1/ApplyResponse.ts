@@ -1,0 +1,13 @@
+// Original file: hera/placement/v1/placement_service.proto
+
+import type { Plan as _hera_placement_v1_Plan, Plan__Output as _hera_placement_v1_Plan__Output } from '../../../hera/placement/v1/Plan';
+
+export interface ApplyResponse {
+  'plan'?: (_hera_placement_v1_Plan | null);
+  'changed'?: (boolean);
+}
+
+export interface ApplyResponse__Output {
+  'plan': (_hera_placement_v1_Plan__Output | null);
+  'changed': (boolean);
+}

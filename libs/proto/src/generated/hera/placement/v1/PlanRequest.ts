@@ -1,0 +1,15 @@
+// Original file: hera/placement/v1/placement_service.proto
+
+import type { ModelDemand as _hera_placement_v1_ModelDemand, ModelDemand__Output as _hera_placement_v1_ModelDemand__Output } from '../../../hera/placement/v1/ModelDemand';
+
+export interface PlanRequest {
+  'nodeClass'?: (string);
+  'demands'?: (_hera_placement_v1_ModelDemand)[];
+  'timeLimitMs'?: (number);
+}
+
+export interface PlanRequest__Output {
+  'nodeClass': (string);
+  'demands': (_hera_placement_v1_ModelDemand__Output)[];
+  'timeLimitMs': (number);
+}

@@ -1,0 +1,5 @@
+export { LOADER_OPTIONS } from './options';
+export { loadProtos, protoRoot, services, PROTO_FILES } from './load';
+export type { HeraProto } from './load';
+// Generated message/client/handler types (one flat list, written by gen.mjs).
+export type * from './generated/types';

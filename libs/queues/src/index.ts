@@ -1,0 +1,60 @@
+import { Queue, type ConnectionOptions, type JobsOptions, type QueueOptions } from 'bullmq';
+import type { Keyspace } from '@hera/state';
+
+/**
+ * BullMQ queues: control-plane work only. A BullMQ round trip is ~1.4 ms, so
+ * nothing here may sit on the query path.
+ */
+export const QUEUES = {
+  /** Measure a model's (or a pair's) worker scalability on a node. Consumer: profiler. */
+  profile: 'profile',
+  /** Recompute and apply the plan. Consumer: placement. */
+  replan: 'replan',
+} as const;
+
+export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
+
+export interface ProfileJobData {
+  model: string;
+  pairModel?: string;
+  splits?: { workersA: number; workersB: number }[];
+  nodeId?: string;
+  workerCounts?: number[];
+  subBatchSizes?: number[];
+  quick?: boolean;
+}
+
+export type ReplanReason =
+  | { kind: 'node-joined'; nodeId: string }
+  | { kind: 'node-left'; nodeId: string }
+  | { kind: 'sla-risk'; nodeId: string; model: string; p95Ms: number; slaMs: number }
+  | { kind: 'demand-changed' }
+  | { kind: 'manual' };
+
+export interface ReplanJobData {
+  reason: ReplanReason;
+  /** Plan version the requester saw; the job is a no-op if the plan moved past it. */
+  seenVersion: number;
+}
+
+export interface JobTypes {
+  profile: ProfileJobData;
+  replan: ReplanJobData;
+}
+
+/** Retries with backoff for transient failures; permanent ones throw UnrecoverableError. */
+export const DEFAULT_JOB_OPTIONS: JobsOptions = {
+  attempts: 3,
+  backoff: { type: 'exponential', delay: 1_000 },
+  removeOnComplete: { count: 1_000 },
+  removeOnFail: { count: 1_000 },
+};
+
+export function queueOptions(keys: Keyspace, connection: ConnectionOptions): QueueOptions {
+  return { connection, prefix: keys.bullPrefix(), defaultJobOptions: DEFAULT_JOB_OPTIONS };
+}
+
+/** Opens a typed producer for one of our queues. */
+export function openQueue<N extends QueueName>(name: N, keys: Keyspace, connection: ConnectionOptions): Queue<JobTypes[N]> {
+  return new Queue<JobTypes[N]>(name, queueOptions(keys, connection));
+}

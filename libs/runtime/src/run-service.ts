@@ -1,0 +1,160 @@
+import { hostname } from 'node:os';
+import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import { ConfigError } from '@hera/config';
+import { closeServer, startServer, type ServiceBinding } from '@hera/grpc';
+import { Lifecycle, type ShutdownStep } from '@hera/lifecycle';
+import { createLogger, type LogLevel, type Logger } from '@hera/logger';
+import { connectRedis, Heartbeat, Keyspace, type ServiceRecord } from '@hera/state';
+import type { Telemetry } from '@hera/telemetry';
+import { advertisedAddress } from './address';
+
+/** The variables every service has (see commonEnv in @hera/config). */
+export interface BaseServiceConfig {
+  REDIS_URL: string;
+  HERA_REDIS_PREFIX: string;
+  LOG_LEVEL: LogLevel;
+  GRPC_HOST: string;
+  GRPC_PORT: number;
+  ADVERTISE_HOST?: string | undefined;
+  SHUTDOWN_GRACE_MS: number;
+  HEARTBEAT_MS: number;
+}
+
+/** What a service's build step gets. */
+export interface ServiceContext<C extends BaseServiceConfig> {
+  config: C;
+  log: Logger;
+  redis: Redis;
+  keys: Keyspace;
+  lifecycle: Lifecycle;
+  /** host:port others dial; known once the server is bound (after build). */
+  address(): string;
+}
+
+/** What a service adds to the common skeleton. */
+export interface ServiceParts {
+  services: ServiceBinding[];
+  /** Runs after the server is bound and before health turns SERVING. */
+  start?: (address: string) => Promise<void>;
+  /** Run after gRPC has drained and before Redis closes, in order. */
+  shutdownSteps?: ShutdownStep[];
+}
+
+export interface RunServiceOptions<C extends BaseServiceConfig> {
+  name: ServiceRecord['service'];
+  loadConfig: (env: NodeJS.ProcessEnv) => C;
+  telemetry: Telemetry;
+  build: (ctx: ServiceContext<C>) => Promise<ServiceParts>;
+  env?: NodeJS.ProcessEnv;
+}
+
+const VERSION = '0.1.0';
+
+/**
+ * The composition skeleton every service shares: config (exit 2 listing every
+ * problem), root logger, Redis (fail fast), the service's own parts, gRPC server
+ * with health and reflection, a liveness record in Redis for `hera status`, and
+ * one graceful shutdown:
+ *   health NOT_SERVING → drain gRPC → service steps (queues, tenants) →
+ *   liveness record removed → Redis quit → telemetry flush.
+ */
+export async function runService<C extends BaseServiceConfig>(opts: RunServiceOptions<C>): Promise<Lifecycle> {
+  const env = opts.env ?? process.env;
+  let config: C;
+  try {
+    config = opts.loadConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`hera-${opts.name}: ${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const log = createLogger({ service: opts.name, level: config.LOG_LEVEL });
+  const lifecycle = new Lifecycle({ log, budgetMs: config.SHUTDOWN_GRACE_MS });
+  lifecycle.onChange(state => log.info({ state }, 'lifecycle'));
+  lifecycle.installSignalHandlers();
+  process.on('unhandledRejection', err => log.error({ err }, 'unhandled rejection'));
+  if (env['HERA_EXIT_WITH_PARENT'] === '1') exitWithParent(lifecycle);
+
+  const fail = async (err: unknown) => {
+    log.fatal({ err }, 'failed to start');
+    await opts.telemetry.shutdown();
+    process.exit(1);
+  };
+
+  let redis: Redis;
+  try {
+    redis = await connectRedis(config.REDIS_URL, {
+      name: opts.name,
+      offlineQueue: false,
+      onError: err => log.warn({ err: err.message }, 'redis connection error'),
+    });
+  } catch (err) {
+    return fail(err) as never;
+  }
+  const keys = new Keyspace(config.HERA_REDIS_PREFIX);
+  let address = '';
+  const ctx: ServiceContext<C> = { config, log, redis, keys, lifecycle, address: () => address };
+
+  try {
+    const parts = await opts.build(ctx);
+    const running = await startServer({ host: config.GRPC_HOST, port: config.GRPC_PORT, log, services: parts.services });
+    address = advertisedAddress(config.GRPC_HOST, running.port, config.ADVERTISE_HOST);
+    const instanceId = `${opts.name}/${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
+    const startedAtMs = Date.now();
+    const heartbeat = new Heartbeat<ServiceRecord>(redis, {
+      key: keys.service(instanceId),
+      indexKey: keys.services(),
+      member: instanceId,
+      intervalMs: config.HEARTBEAT_MS,
+      value: () => ({
+        service: opts.name,
+        instanceId,
+        endpoint: address,
+        pid: process.pid,
+        hostname: hostname(),
+        version: VERSION,
+        startedAtMs,
+        heartbeatAtMs: Date.now(),
+        state: lifecycle.state,
+      }),
+      onError: err => log.warn({ err }, 'heartbeat failed'),
+    });
+    lifecycle.addSteps(
+      ['health', () => running.setServing('NOT_SERVING')],
+      ['grpc', remaining => closeServer(running.server, Math.max(0, Math.min(remaining - 500, config.SHUTDOWN_GRACE_MS / 2)))],
+      ...(parts.shutdownSteps ?? []),
+      ['liveness', () => heartbeat.stop()],
+      ['redis', async () => void (await redis.quit())],
+      ['telemetry', () => opts.telemetry.shutdown()],
+    );
+    await parts.start?.(address);
+    await heartbeat.start();
+    running.setServing('SERVING');
+    lifecycle.serving();
+    await heartbeat.beat();
+    log.info({ address, telemetry: opts.telemetry.enabled }, `${opts.name} serving`);
+  } catch (err) {
+    redis.disconnect();
+    return fail(err) as never;
+  }
+  return lifecycle;
+}
+
+/**
+ * Under a supervisor (`hera up`), shut down when the supervisor is gone — even
+ * killed with SIGKILL, when it could not stop us — instead of living on as an
+ * orphan. The parent pid changes when we are re-parented.
+ */
+function exitWithParent(lifecycle: Lifecycle): void {
+  const parent = process.ppid;
+  const timer = setInterval(() => {
+    if (process.ppid !== parent) {
+      clearInterval(timer);
+      void lifecycle.shutdown('supervisor exited');
+    }
+  }, 1_000);
+  timer.unref();
+}

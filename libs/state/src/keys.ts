@@ -1,0 +1,81 @@
+/**
+ * Every Redis key and channel Hera uses, and what it holds. The one place key
+ * names live: services never build key strings themselves.
+ *
+ * | key                                  | type   | holds                                          |
+ * | ------------------------------------ | ------ | ---------------------------------------------- |
+ * | {p}:nodes                            | set    | ids of nodes that ever registered (pruned)     |
+ * | {p}:node:{id}                        | string | NodeRecord JSON, TTL = 3 heartbeats            |
+ * | {p}:services                         | set    | "{service}/{instance}" ids (pruned)            |
+ * | {p}:service:{service}/{instance}     | string | ServiceRecord JSON, TTL = 3 heartbeats         |
+ * | {p}:models                           | hash   | model name → ModelRecord JSON                  |
+ * | {p}:demand                           | hash   | model name → target QPS                        |
+ * | {p}:plan                             | string | the applied Plan JSON                          |
+ * | {p}:plan:version                     | string | counter, last applied plan version             |
+ * | {p}:profile:{class}:{model}          | string | Profile JSON                                   |
+ * | {p}:pair:{class}:{a}:{b}             | string | PairProfile JSON (a < b)                       |
+ * | {p}:bull:*                           | —      | BullMQ queues (see @hera/queues)               |
+ *
+ * | channel                | message                                          |
+ * | ---------------------- | ------------------------------------------------ |
+ * | {p}:events:plan        | the new plan version, after {p}:plan was written |
+ * | {p}:events:nodes       | JSON { node, event: "joined" | "left" }          |
+ * | {p}:events:models      | model name whose record changed                  |
+ */
+export class Keyspace {
+  readonly prefix: string;
+
+  /** `prefix` is HERA_REDIS_PREFIX; a trailing ":" is optional. */
+  constructor(prefix = 'hera') {
+    this.prefix = prefix.endsWith(':') ? prefix.slice(0, -1) : prefix;
+  }
+
+  nodes(): string {
+    return `${this.prefix}:nodes`;
+  }
+  node(id: string): string {
+    return `${this.prefix}:node:${id}`;
+  }
+  services(): string {
+    return `${this.prefix}:services`;
+  }
+  service(instanceId: string): string {
+    return `${this.prefix}:service:${instanceId}`;
+  }
+  models(): string {
+    return `${this.prefix}:models`;
+  }
+  demand(): string {
+    return `${this.prefix}:demand`;
+  }
+  plan(): string {
+    return `${this.prefix}:plan`;
+  }
+  planVersion(): string {
+    return `${this.prefix}:plan:version`;
+  }
+  profile(nodeClass: string, model: string): string {
+    return `${this.prefix}:profile:${nodeClass}:${model}`;
+  }
+  profilePattern(nodeClass = '*'): string {
+    return `${this.prefix}:profile:${nodeClass}:*`;
+  }
+  pairProfile(nodeClass: string, a: string, b: string): string {
+    const [x, y] = a < b ? [a, b] : [b, a];
+    return `${this.prefix}:pair:${nodeClass}:${x}:${y}`;
+  }
+  /** Prefix handed to BullMQ, so queues live under the same namespace. */
+  bullPrefix(): string {
+    return `${this.prefix}:bull`;
+  }
+
+  planChannel(): string {
+    return `${this.prefix}:events:plan`;
+  }
+  nodeChannel(): string {
+    return `${this.prefix}:events:nodes`;
+  }
+  modelChannel(): string {
+    return `${this.prefix}:events:models`;
+  }
+}

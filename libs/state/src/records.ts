@@ -1,0 +1,50 @@
+/** A node agent as registered in Redis (mirrors hera.worker.v1.NodeInfo). */
+export interface NodeRecord {
+  nodeId: string;
+  /** host:port of its WorkerService. */
+  endpoint: string;
+  nodeClass: string;
+  cores: number;
+  memoryBytes: number;
+  cgroupMode: 'v2' | 'v1' | 'none';
+  backend: string;
+  labels: Record<string, string>;
+  resctrl: boolean;
+  startedAtMs: number;
+  /** Updated by every heartbeat. */
+  heartbeatAtMs: number;
+  /** Tenants running now: model → host:port where the tenant serves Infer (or the agent's endpoint). */
+  tenants: Record<string, { endpoint: string; workers: number; state: string }>;
+}
+
+/** A running service process, for `hera status`. */
+export interface ServiceRecord {
+  service: 'gateway' | 'placement' | 'profiler' | 'worker';
+  instanceId: string;
+  endpoint: string;
+  pid: number;
+  hostname: string;
+  version: string;
+  startedAtMs: number;
+  heartbeatAtMs: number;
+  /** Lifecycle state: starting, serving, draining. */
+  state: string;
+}
+
+/** A model known to the cluster (from the model repository), as served to clients. */
+export interface ModelRecord {
+  name: string;
+  version: string;
+  /** Dense features per item. */
+  denseDim: number;
+  /** Embedding tables in input order. */
+  tables: { name: string; rows: number; lookups: number; dim: number }[];
+  /** p95 latency target, milliseconds. */
+  slaMs: number;
+  /** Default items per sub-batch. */
+  subBatchSize: number;
+  /** From the model's profile, when profiled. */
+  kind?: 'memory-bound' | 'compute-bound';
+  /** Bytes of weights and tables. */
+  sizeBytes: number;
+}

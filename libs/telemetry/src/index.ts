@@ -1,0 +1,3 @@
+export { ATTR } from './attributes';
+export { startTelemetry } from './start';
+export type { Telemetry } from './start';

@@ -1,0 +1,4 @@
+export { freePort, waitFor, isAlive, startChild, waitForExit, hasRedisServer } from '@hera/procs';
+export type { Child } from '@hera/procs';
+export { startRedis } from './redis';
+export type { TestRedis } from './redis';
