@@ -1,7 +1,7 @@
 #!/usr/bin/env node
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { Command, CommanderError } from 'commander';
-import { registerStatus } from './commands/status';
-import { registerUp } from './commands/up';
 
 const program = new Command('hera')
   .description('Hera mesh: a multi-tenant inference server for recommendation models, with heterogeneity-aware placement')
@@ -9,13 +9,16 @@ const program = new Command('hera')
   .showHelpAfterError()
   .exitOverride();
 
-registerUp(program);
-registerStatus(program);
+// Every module in commands/ exports `register(program)`; adding a command is adding a file.
+const commandsDir = join(__dirname, 'commands');
+for (const file of readdirSync(commandsDir).filter(f => f.endsWith('.js') && !f.includes('.test.')).sort()) {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const mod = require(join(commandsDir, file)) as { register?: (p: Command) => void };
+  mod.register?.(program);
+}
 
 program.parseAsync(process.argv).catch((err: unknown) => {
-  if (err instanceof CommanderError) {
-    process.exit(err.exitCode);
-  }
+  if (err instanceof CommanderError) process.exit(err.exitCode);
   process.stderr.write(`hera: ${(err as Error).message}\n`);
   process.exit(1);
 });

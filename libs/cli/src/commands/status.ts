@@ -61,7 +61,7 @@ export function renderStatus(s: ClusterStatus, now = Date.now()): string {
   return `${lines.join('\n')}\n`;
 }
 
-export function registerStatus(program: Command): void {
+export function register(program: Command): void {
   program
     .command('status')
     .description('show services (with live health checks), nodes and their tenants, from Redis')

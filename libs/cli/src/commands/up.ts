@@ -187,7 +187,7 @@ const int = (v: string) => {
   return n;
 };
 
-export function registerUp(program: Command): void {
+export function register(program: Command): void {
   program
     .command('up')
     .description('start a local cluster: redis-server (unless REDIS_URL is set) and all four services; Ctrl-C stops it')
