@@ -4,6 +4,7 @@ import type { Redis } from 'ioredis';
 import { ConfigError } from '@hera/config';
 import { closeServer, startServer, type ServiceBinding } from '@hera/grpc';
 import { Lifecycle, type ShutdownStep } from '@hera/lifecycle';
+import { createRegistry, serveMetrics, type Registry } from '@hera/metrics';
 import { createLogger, type LogLevel, type Logger } from '@hera/logger';
 import { connectRedis, Heartbeat, Keyspace, type ServiceRecord } from '@hera/state';
 import type { Telemetry } from '@hera/telemetry';
@@ -17,6 +18,7 @@ export interface BaseServiceConfig {
   GRPC_HOST: string;
   GRPC_PORT: number;
   ADVERTISE_HOST?: string | undefined;
+  METRICS_PORT: number;
   SHUTDOWN_GRACE_MS: number;
   HEARTBEAT_MS: number;
 }
@@ -28,6 +30,8 @@ export interface ServiceContext<C extends BaseServiceConfig> {
   redis: Redis;
   keys: Keyspace;
   lifecycle: Lifecycle;
+  /** Prometheus registry served on METRICS_PORT; services add their own metrics. */
+  metrics: Registry;
   /** host:port others dial; known once the server is bound (after build). */
   address(): string;
 }
@@ -96,11 +100,14 @@ export async function runService<C extends BaseServiceConfig>(opts: RunServiceOp
   }
   const keys = new Keyspace(config.HERA_REDIS_PREFIX);
   let address = '';
-  const ctx: ServiceContext<C> = { config, log, redis, keys, lifecycle, address: () => address };
+  const metrics = createRegistry(opts.name);
+  const ctx: ServiceContext<C> = { config, log, redis, keys, lifecycle, metrics, address: () => address };
 
   try {
     const parts = await opts.build(ctx);
     const running = await startServer({ host: config.GRPC_HOST, port: config.GRPC_PORT, log, services: parts.services });
+    const metricsServer = await serveMetrics(metrics, config.GRPC_HOST, config.METRICS_PORT);
+    if (metricsServer) log.info({ port: metricsServer.port }, 'metrics at /metrics');
     address = advertisedAddress(config.GRPC_HOST, running.port, config.ADVERTISE_HOST);
     const instanceId = `${opts.name}/${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
     const startedAtMs = Date.now();
@@ -126,6 +133,7 @@ export async function runService<C extends BaseServiceConfig>(opts: RunServiceOp
       ['health', () => running.setServing('NOT_SERVING')],
       ['grpc', remaining => closeServer(running.server, Math.max(0, Math.min(remaining - 500, config.SHUTDOWN_GRACE_MS / 2)))],
       ...(parts.shutdownSteps ?? []),
+      ['metrics', () => metricsServer?.close()],
       ['liveness', () => heartbeat.stop()],
       ['redis', async () => void (await redis.quit())],
       ['telemetry', () => opts.telemetry.shutdown()],

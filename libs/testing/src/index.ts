@@ -2,3 +2,5 @@ export { freePort, waitFor, isAlive, startChild, waitForExit, hasRedisServer } f
 export type { Child } from '@hera/procs';
 export { startRedis } from './redis';
 export type { TestRedis } from './redis';
+export { startService, serviceMain } from './services';
+export type { TestService, ServiceName } from './services';

@@ -145,6 +145,10 @@ export async function up(opts: UpOptions, out: NodeJS.WritableStream = process.s
       ownRedis: Boolean(redis),
       services: Object.fromEntries(specs.filter(s => s.service !== 'worker').map(s => [s.name, addresses.get(s.name)!])),
       workers: specs.filter(s => s.service === 'worker').map(s => ({ nodeId: s.env['NODE_ID']!, address: addresses.get(s.name)! })),
+      pids: {
+        ...(redis ? { redis: redis.child.pid } : {}),
+        ...Object.fromEntries(children.map(({ spec, child }) => [spec.name, child.pid])),
+      },
       startedAt: new Date().toISOString(),
     };
     writeClusterFile(dataDir, file);

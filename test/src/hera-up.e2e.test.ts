@@ -1,0 +1,51 @@
+/**
+ * `hera up` end to end (slow: starts Redis and four services): the whole cluster
+ * becomes healthy, `hera status` sees it, and Ctrl-C (SIGINT) stops every process
+ * it started.
+ */
+import { after, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { checkHealth } from '@hera/grpc';
+import { isAlive, startChild, waitForExit, type Child } from '@hera/testing';
+
+const cli = require.resolve('@hera/cli/dist/main.js');
+const dataDir = mkdtempSync(join(tmpdir(), 'hera-up-'));
+let up: Child | undefined;
+let pids: Record<string, number> = {};
+
+after(async () => {
+  await up?.stop('SIGKILL');
+  for (const pid of Object.values(pids)) if (isAlive(pid)) process.kill(pid, 'SIGKILL');
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe('hera up', () => {
+  it('brings redis and all four services to healthy, and SIGINT leaves no process behind', async () => {
+    const env = { ...process.env };
+    delete env['REDIS_URL']; // it must start its own redis-server
+    up = startChild(process.execPath, [cli, 'up', '--data-dir', dataDir, '--gateway-port', '0', '--worker-port', '0', '--placement-port', '0', '--profiler-port', '0'], { env });
+    const ready = await up.waitForLine(/all services healthy — gateway at (\S+)/, 90_000);
+    const gateway = /gateway at (\S+)/.exec(ready)![1]!;
+    assert.equal(await checkHealth(gateway), 'SERVING');
+
+    const cluster = JSON.parse(readFileSync(join(dataDir, 'cluster.json'), 'utf8')) as { pids: Record<string, number>; services: Record<string, string> };
+    pids = cluster.pids;
+    assert.deepEqual(Object.keys(pids).sort(), ['gateway', 'placement', 'profiler', 'redis', 'worker']);
+    for (const pid of Object.values(pids)) assert.ok(isAlive(pid));
+    for (const address of Object.values(cluster.services)) assert.equal(await checkHealth(address), 'SERVING');
+
+    const status = startChild(process.execPath, [cli, 'status', '--data-dir', dataDir]);
+    assert.equal(await status.exited, 0, status.lines.join('\n'));
+    const out = status.lines.join('\n');
+    for (const s of ['gateway', 'placement', 'profiler', 'worker']) assert.match(out, new RegExp(`^${s}\\s+\\S+\\s+SERVING`, 'm'));
+    assert.match(out, /^local-1\s+/m);
+
+    up.proc.kill('SIGINT');
+    assert.equal(await up.exited, 0);
+    for (const [name, pid] of Object.entries(pids)) await waitForExit(pid, 5_000).catch(() => assert.fail(`${name} (pid ${pid}) still running`));
+    assert.equal(existsSync(join(dataDir, 'cluster.json')), false, 'cluster.json removed');
+  });
+});

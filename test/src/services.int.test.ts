@@ -1,0 +1,122 @@
+/**
+ * Each of the four services as a real process against a real redis-server:
+ * health over gRPC, its liveness record in Redis, config errors, and graceful
+ * shutdown on SIGTERM (health NOT_SERVING first, exit 0 within the budget).
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
+import { protoPath } from 'grpc-health-check';
+import { Redis } from 'ioredis';
+import { checkHealth } from '@hera/grpc';
+import { Keyspace, listLive, type ServiceRecord } from '@hera/state';
+import { startChild, startRedis, startService, serviceMain, type ServiceName, type TestRedis } from '@hera/testing';
+
+const SERVICES: { name: ServiceName; grpcService: string }[] = [
+  { name: 'gateway', grpcService: 'hera.gateway.v1.RankingService' },
+  { name: 'worker', grpcService: 'hera.worker.v1.WorkerService' },
+  { name: 'placement', grpcService: 'hera.placement.v1.PlacementService' },
+  { name: 'profiler', grpcService: 'hera.profiler.v1.ProfilerService' },
+];
+
+let redisServer: TestRedis;
+let redis: Redis;
+
+before(async () => {
+  redisServer = await startRedis();
+  redis = new Redis(redisServer.url);
+});
+after(async () => {
+  redis?.disconnect();
+  await redisServer?.stop();
+});
+
+describe('services', () => {
+  for (const { name, grpcService } of SERVICES) {
+    it(`${name} serves health, registers in Redis, and deregisters on SIGTERM`, async () => {
+      const prefix = `t-${name}`;
+      const svc = await startService(name, { REDIS_URL: redisServer.url, HERA_REDIS_PREFIX: prefix });
+      try {
+        assert.equal(await checkHealth(svc.address, ''), 'SERVING');
+        assert.equal(await checkHealth(svc.address, grpcService), 'SERVING');
+        assert.equal(await checkHealth(svc.address, 'no.such.Service'), 'SERVICE_UNKNOWN');
+        const keys = new Keyspace(prefix);
+        const { live } = await listLive<ServiceRecord>(redis, keys.services(), m => keys.service(m));
+        assert.equal(live.length, 1);
+        assert.equal(live[0]!.service, name);
+        assert.equal(live[0]!.endpoint, svc.address);
+        assert.equal(live[0]!.pid, svc.child.pid);
+        assert.equal(await svc.stop(), 0);
+        assert.deepEqual((await listLive(redis, keys.services(), m => keys.service(m))).live, []);
+      } finally {
+        await svc.stop();
+      }
+    });
+  }
+
+  it('refuses to start with a bad configuration, naming every bad variable', async () => {
+    const child = startChild(process.execPath, [serviceMain('gateway')], {
+      env: { ...process.env, REDIS_URL: 'http://nope', GRPC_PORT: '99999', LOG_LEVEL: 'loud' },
+    });
+    const code = await child.exited;
+    const out = child.lines.join('\n');
+    assert.equal(code, 2);
+    assert.match(out, /invalid configuration for gateway/);
+    assert.match(out, /REDIS_URL: .*\(got "http:\/\/nope"\)/);
+    assert.match(out, /GRPC_PORT: .*\(got "99999"\)/);
+    assert.match(out, /LOG_LEVEL: .*\(got "loud"\)/);
+  });
+
+  it('exits 1 with a clear message when Redis is unreachable', async () => {
+    const child = startChild(process.execPath, [serviceMain('placement')], {
+      env: { ...process.env, REDIS_URL: 'redis://127.0.0.1:1', GRPC_PORT: '0' },
+    });
+    try {
+      assert.equal(await child.exited, 1);
+      assert.match(child.lines.join('\n'), /cannot connect to Redis at redis:\/\/127\.0\.0\.1:1/);
+    } finally {
+      await child.stop('SIGKILL');
+    }
+  });
+
+  it('on SIGTERM turns health NOT_SERVING before draining, then exits 0 within the budget', async () => {
+    const budgetMs = 3_000;
+    const svc = await startService('gateway', { REDIS_URL: redisServer.url, HERA_REDIS_PREFIX: 't-drain', SHUTDOWN_GRACE_MS: String(budgetMs) });
+    try {
+      const seen = await watchHealthDuring(svc.address, async () => {
+        const t0 = Date.now();
+        svc.child.proc.kill('SIGTERM');
+        assert.equal(await svc.child.exited, 0);
+        assert.ok(Date.now() - t0 < budgetMs + 1_000, `took ${Date.now() - t0} ms`);
+      });
+      assert.deepEqual(seen.slice(0, 2), ['SERVING', 'NOT_SERVING']);
+      const states = svc.child.lines.map(l => /"state":"(\w+)","msg":"lifecycle"/.exec(l)?.[1]).filter(Boolean);
+      assert.deepEqual(states, ['serving', 'draining', 'stopped']);
+    } finally {
+      await svc.stop();
+    }
+  });
+});
+
+/** Streams grpc.health.v1.Health/Watch("") while `during` runs; returns the statuses seen. */
+async function watchHealthDuring(address: string, during: () => Promise<void>): Promise<string[]> {
+  const def = protoLoader.loadSync(protoPath, { keepCase: true, enums: String, defaults: true });
+  const Health = (grpc.loadPackageDefinition(def) as any).grpc.health.v1.Health as typeof grpc.Client;
+  const client = new Health(address, grpc.credentials.createInsecure()) as grpc.Client & {
+    watch(req: { service: string }): grpc.ClientReadableStream<{ status: string }>;
+  };
+  const seen: string[] = [];
+  const stream = client.watch({ service: '' });
+  const first = new Promise<void>(resolve => stream.once('data', () => resolve()));
+  stream.on('data', (m: { status: string }) => seen.push(m.status));
+  stream.on('error', () => {}); // the stream ends with UNAVAILABLE/CANCELLED when the server goes away
+  await first;
+  try {
+    await during();
+  } finally {
+    stream.cancel();
+    client.close();
+  }
+  return seen;
+}
