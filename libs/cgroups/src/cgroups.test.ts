@@ -1,0 +1,88 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { formatCpuList, parseCpuList } from './cgroup';
+import { detectCgroups, parseProcCgroup } from './detect';
+import { CgroupV2Manager } from './v2';
+
+describe('cpu lists', () => {
+  it('formats and parses ranges', () => {
+    assert.equal(formatCpuList([3, 0, 1, 2, 7, 9, 8]), '0-3,7-9');
+    assert.equal(formatCpuList([5]), '5');
+    assert.deepEqual(parseCpuList('0-3,7-9\n'), [0, 1, 2, 3, 7, 8, 9]);
+    assert.deepEqual(parseCpuList(''), []);
+  });
+});
+
+describe('parseProcCgroup', () => {
+  it('reads v1 controller paths and the v2 unified path', () => {
+    const self = parseProcCgroup('9:name=systemd:/\n4:memory:/process_api/abc\n3:cpuset:/\n1:cpu,cpuacct:/x\n0::/user.slice\n');
+    assert.deepEqual(self, { memory: '/process_api/abc', cpuset: '/', cpu: '/x', unified: '/user.slice' });
+  });
+});
+
+describe('detectCgroups', () => {
+  it('reports none with a reason when there is no cgroup filesystem', () => {
+    const d = detectCgroups(mkdtempSync(join(tmpdir(), 'no-cgroup-')));
+    assert.equal(d.mode, 'none');
+    assert.match(d.reason, /no cgroup filesystem/);
+  });
+});
+
+// The v2 kernel interface is files; on this cgroup-v1 machine we check what the
+// manager writes against a directory laid out like a unified hierarchy.
+describe('CgroupV2Manager (file layout)', () => {
+  it('enables controllers, writes cpuset/cpu.max/memory.max, and removes its groups', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'v2-'));
+    try {
+      writeFileSync(join(root, 'cgroup.controllers'), 'cpuset cpu io memory pids');
+      writeFileSync(join(root, 'cgroup.subtree_control'), '');
+      const m = new CgroupV2Manager({ mode: 'v2', reason: '', mounts: { unified: root }, self: { unified: '/' } }, 'hera-n1');
+      assert.equal(readFileSync(join(root, 'cgroup.subtree_control'), 'utf8'), '+cpu +cpuset +memory');
+      const node = join(root, 'hera-n1');
+      writeFileSync(join(node, 'cpuset.cpus.effective'), '0-3');
+      const g = m.create('rmc1');
+      writeFileSync(join(node, 'rmc1', 'memory.swap.max'), 'max');
+      g.apply({ cpus: [2, 3], cpuMillis: 1500, memoryLimitBytes: 1 << 30 });
+      const read = (f: string) => readFileSync(join(node, 'rmc1', f), 'utf8');
+      assert.equal(read('cpuset.cpus'), '2-3');
+      assert.equal(read('cpu.max'), '150000 100000');
+      assert.equal(read('memory.max'), String(1 << 30));
+      assert.equal(read('memory.swap.max'), '0');
+      g.apply({});
+      assert.equal(read('cpuset.cpus'), '0-3');
+      assert.equal(read('cpu.max'), 'max 100000');
+      assert.equal(read('memory.max'), 'max');
+      g.addProcess(4242);
+      assert.equal(read('cgroup.procs'), '4242');
+      writeFileSync(join(node, 'rmc1', 'memory.events'), 'low 0\nhigh 0\nmax 3\noom 1\noom_kill 2\n');
+      assert.equal(g.oomKills(), 2);
+      // A real cgroup directory holds only kernel files; emulate rmdir succeeding.
+      for (const f of ['cpuset.cpus', 'cpu.max', 'memory.max', 'memory.swap.max', 'cgroup.procs', 'memory.events']) rmSync(join(node, 'rmc1', f));
+      rmSync(join(node, 'cpuset.cpus.effective'));
+      rmSync(join(node, 'cgroup.subtree_control'));
+      await m.removeAll();
+      assert.equal(existsSync(node), false);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it('moves the agent into a leaf when its own group may not delegate controllers', () => {
+    const root = mkdtempSync(join(tmpdir(), 'v2-'));
+    try {
+      writeFileSync(join(root, 'cgroup.controllers'), 'cpuset cpu memory');
+      // subtree_control as a directory makes the first write fail like EBUSY does.
+      mkdirSync(join(root, 'cgroup.subtree_control'));
+      assert.throws(
+        () => new CgroupV2Manager({ mode: 'v2', reason: '', mounts: { unified: root }, self: { unified: '/' } }, 'hera-n2', 777),
+        /cannot enable cpu, cpuset, memory/,
+      );
+      assert.equal(readFileSync(join(root, 'hera-n2-agent', 'cgroup.procs'), 'utf8'), '777');
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});
