@@ -1,0 +1,137 @@
+import { InvalidArgumentError, type Command } from 'commander';
+import { Presets, SingleBar } from 'cli-progress';
+import {
+  buildRepository,
+  isZooModel,
+  listRepository,
+  modelCost,
+  resolveModelRepo,
+  ZOO_MODELS,
+  ZOO_SPECS,
+  type ModelConfig,
+  type RepoEntry,
+} from '@hera/models';
+import { formatBytes, table } from '../table';
+
+export interface BuildModelsOptions {
+  scale: number;
+  only?: string[];
+  repo?: string;
+  seed: number;
+  json: boolean;
+}
+
+function parseScale(v: string): number {
+  const x = Number(v);
+  if (!(x > 0 && x <= 1)) throw new InvalidArgumentError('must be a number in (0, 1], e.g. 0.01');
+  return x;
+}
+
+function parseSeed(v: string): number {
+  const x = Number(v);
+  if (!Number.isInteger(x) || x < 0 || x > 0xffffffff) throw new InvalidArgumentError('must be an integer in [0, 4294967295]');
+  return x;
+}
+
+function parseOnly(v: string): string[] {
+  const names = v.split(',').map(s => s.trim()).filter(Boolean);
+  const unknown = names.filter(n => !isZooModel(n));
+  if (unknown.length || names.length === 0) throw new InvalidArgumentError(`unknown model(s) ${unknown.join(', ') || '(none given)'}; the zoo has ${ZOO_MODELS.join(', ')}`);
+  return names;
+}
+
+/** `hera models build`: writes the zoo into the repository with a progress bar on stderr. */
+export async function buildModels(o: BuildModelsOptions, out: NodeJS.WritableStream = process.stdout): Promise<ModelConfig[]> {
+  const repo = resolveModelRepo(o.repo);
+  const names = o.only ?? [...ZOO_MODELS];
+  const sizes = new Map(names.map(n => [n, isZooModel(n) ? modelCost(ZOO_SPECS[n], o.scale) : undefined]));
+  const total = [...sizes.values()].reduce((s, c) => s + (c ? c.tableBytes + c.weightBytes : 0), 0);
+  const interactive = Boolean((process.stderr as NodeJS.WriteStream).isTTY) && !o.json;
+  if (!o.json) out.write(`building ${names.join(', ')} at scale ${o.scale} (seed ${o.seed}) into ${repo}: ${formatBytes(total)}\n`);
+  const bar = new SingleBar(
+    {
+      format: ' {bar} {percentage}% | {done} of {size} | {model} | ETA {eta_formatted}',
+      hideCursor: true,
+      etaBuffer: 50,
+    },
+    Presets.shades_classic,
+  );
+  if (interactive) bar.start(total, 0, { model: names[0], done: formatBytes(0), size: formatBytes(total) });
+  const finished = new Map<string, number>();
+  let configs: ModelConfig[];
+  try {
+    configs = await buildRepository({
+      repo,
+      scale: o.scale,
+      seed: o.seed,
+      only: o.only,
+      onProgress: e => {
+        finished.set(e.model, e.done);
+        const done = [...finished.values()].reduce((s, x) => s + x, 0);
+        if (interactive) bar.update(done, { model: e.model, done: formatBytes(done), size: formatBytes(total) });
+      },
+    });
+  } finally {
+    if (interactive) bar.stop();
+  }
+  if (o.json) {
+    out.write(`${JSON.stringify(configs, null, 2)}\n`);
+  } else {
+    out.write(
+      `${table(
+        ['model', 'version', 'scale', 'size', 'tables', 'dense', 'ids/item', 'SLA', 'sub-batch'],
+        configs.map(c => [c.name, c.version, c.scale, formatBytes(c.sizeBytes), c.tables.length, c.denseDim, c.idsPerItem, `${c.slaMs} ms`, c.subBatchSize]),
+      )}\n`,
+    );
+  }
+  return configs;
+}
+
+export function renderModelList(repo: string, entries: readonly RepoEntry[]): string {
+  if (entries.length === 0) return `no models in ${repo} (build some with \`hera models build\`)\n`;
+  return `${table(
+    ['model', 'version', 'scale', 'size', 'SLA', 'sub-batch', 'class'],
+    entries.map(e => [
+      e.name,
+      e.versions.length > 1 ? `${e.version} (of ${e.versions.join(', ')})` : e.version,
+      e.scale,
+      formatBytes(e.sizeBytes),
+      `${e.slaMs} ms`,
+      e.subBatchSize,
+      e.kindSource === 'profile' ? e.kind : `${e.kind} (expected)`,
+    ]),
+  )}\n`;
+}
+
+export function register(program: Command): void {
+  const models = program
+    .command('models')
+    .description('build and list the model repository: the eight DeepRecSys models (DESIGN §5) as TF.js artifacts');
+
+  models
+    .command('build')
+    .description(
+      'build zoo models with deterministic random weights into a Triton-like repository ' +
+        '(<repo>/<model>/config.json, <repo>/<model>/1/model.json + weight and table shards); ' +
+        'rebuilding replaces version 1',
+    )
+    .option('--scale <s>', "factor on every embedding table's rows, in (0, 1]; 1 is full size (the zoo is ~25 GB)", parseScale, 0.01)
+    .option('--only <models>', `comma-separated models to build (default: all of ${ZOO_MODELS.join(',')})`, parseOnly)
+    .option('--repo <dir>', 'model repository directory (default: $HERA_MODEL_REPO, else .hera/models)')
+    .option('--seed <n>', 'seed of the random weights; the same seed gives byte-identical files', parseSeed, 1)
+    .option('--json', 'print the built configs as JSON instead of a table', false)
+    .action(async (o: BuildModelsOptions) => {
+      await buildModels(o);
+    });
+
+  models
+    .command('list')
+    .description('list the models in the repository: name, version, scale, size, SLA, sub-batch and class')
+    .option('--repo <dir>', 'model repository directory (default: $HERA_MODEL_REPO, else .hera/models)')
+    .option('--json', 'print JSON instead of a table', false)
+    .action(async (o: { repo?: string; json: boolean }) => {
+      const repo = resolveModelRepo(o.repo);
+      const entries = await listRepository(repo);
+      process.stdout.write(o.json ? `${JSON.stringify(entries, null, 2)}\n` : renderModelList(repo, entries));
+    });
+}

@@ -1,0 +1,140 @@
+import { modelCost } from './zoo-cost';
+import { scaledRows, type DominantOp, type TablePooling, type ZooArch, type ZooModelSpec } from './zoo';
+
+/** Format tag of config.json; bump on incompatible changes. */
+export const MODEL_CONFIG_FORMAT = 'hera-model/1';
+
+export interface ModelTableConfig {
+  name: string;
+  /** Rows in this build (the zoo's rows × scale, at least 1). */
+  rows: number;
+  /** Ids per item. */
+  lookups: number;
+  dim: number;
+  pooling: TablePooling;
+}
+
+/**
+ * A built model's config.json: the input schema clients must send, the output, the serving
+ * defaults, and how it was built. `ModelRecord` (the cluster registry's view) is a subset; use
+ * `toModelRecord`.
+ */
+export interface ModelConfig {
+  format: typeof MODEL_CONFIG_FORMAT;
+  name: string;
+  version: string;
+  title: string;
+  family: ZooArch['family'];
+  /** Factor applied to every table's rows; dims, lookups and layers are never scaled. */
+  scale: number;
+  /** Seed of the deterministic random weights. */
+  seed: number;
+  /** Dense features per item (0: the model takes none, send an empty dense input). */
+  denseDim: number;
+  /** Embedding tables in input order. */
+  tables: ModelTableConfig[];
+  /** Σ lookups over tables: ids per item, laid out table by table in `tables` order. */
+  idsPerItem: number;
+  /** Input schema in Open Inference Protocol terms; -1 is the item count. */
+  inputs: { name: 'dense' | 'sparse'; datatype: 'FP32' | 'INT32'; shape: number[] }[];
+  output: {
+    name: 'score';
+    datatype: 'FP32';
+    shape: number[];
+    activation: 'sigmoid' | 'softmax';
+    logits: number;
+    combine: 'single' | 'positive-class' | 'mean-of-tasks';
+  };
+  arch: ZooArch;
+  /** Default p95 latency SLA, milliseconds. */
+  slaMs: number;
+  /** Default items per inference call. */
+  subBatchSize: number;
+  dominant: DominantOp;
+  /** The prior class from the zoo (profiling measures the real one). */
+  expectedKind: 'memory-bound' | 'compute-bound';
+  /** Measured class, when a profiler has recorded one in this file. */
+  kind?: 'memory-bound' | 'compute-bound';
+  /** Bytes of the embedding tables. */
+  tableBytes: number;
+  /** Bytes of the dense weights. */
+  weightBytes: number;
+  /** Bytes of the version directory on disk (model.json, weight and table shards). */
+  sizeBytes: number;
+  /** How DESIGN §5's row for this model was read. */
+  reading: string;
+}
+
+/** The config of a model built from a zoo spec; `sizeBytes` is filled in once files exist. */
+export function configFromSpec(spec: ZooModelSpec, opts: { scale: number; seed: number; version: string }): ModelConfig {
+  const tables = spec.tables.map(t => ({
+    name: t.name,
+    rows: scaledRows(t.rows, opts.scale),
+    lookups: t.lookups,
+    dim: t.dim,
+    pooling: t.pooling,
+  }));
+  const idsPerItem = tables.reduce((s, t) => s + t.lookups, 0);
+  const cost = modelCost(spec, opts.scale);
+  return {
+    format: MODEL_CONFIG_FORMAT,
+    name: spec.name,
+    version: opts.version,
+    title: spec.title,
+    family: spec.arch.family,
+    scale: opts.scale,
+    seed: opts.seed,
+    denseDim: spec.denseDim,
+    tables,
+    idsPerItem,
+    inputs: [
+      { name: 'dense', datatype: 'FP32', shape: [-1, spec.denseDim] },
+      { name: 'sparse', datatype: 'INT32', shape: [-1, idsPerItem] },
+    ],
+    output: { name: 'score', datatype: 'FP32', shape: [-1], ...spec.output },
+    arch: spec.arch,
+    slaMs: spec.slaMs,
+    subBatchSize: spec.subBatchSize,
+    dominant: spec.dominant,
+    expectedKind: spec.expectedKind,
+    tableBytes: cost.tableBytes,
+    weightBytes: cost.weightBytes,
+    sizeBytes: 0,
+    reading: spec.reading,
+  };
+}
+
+/**
+ * The cluster registry's record of a model: structurally identical to `ModelRecord` of
+ * @hera/state (assignable to it). Declared here rather than imported so that the engine does not
+ * depend on the Redis layer, whose test helpers reach up into the services.
+ */
+export interface ModelRecordShape {
+  name: string;
+  version: string;
+  denseDim: number;
+  tables: { name: string; rows: number; lookups: number; dim: number }[];
+  slaMs: number;
+  subBatchSize: number;
+  kind?: 'memory-bound' | 'compute-bound';
+  sizeBytes: number;
+}
+
+/**
+ * The registry record of a built model (ModelRecord of libs/state). `kind` is only set from a measured
+ * profile (the argument, else the config's own `kind`), never from the zoo's prior.
+ */
+export function toModelRecord(config: ModelConfig, kind?: ModelRecordShape['kind']): ModelRecordShape {
+  const record: ModelRecordShape = {
+    name: config.name,
+    version: config.version,
+    denseDim: config.denseDim,
+    tables: config.tables.map(t => ({ name: t.name, rows: t.rows, lookups: t.lookups, dim: t.dim })),
+    slaMs: config.slaMs,
+    subBatchSize: config.subBatchSize,
+    sizeBytes: config.sizeBytes,
+  };
+  const k = kind ?? config.kind;
+  if (k) record.kind = k;
+  return record;
+}
