@@ -1,1 +1,101 @@
-export {};
+/**
+ * @hera/hera — Hera's pure algorithms (DESIGN §4.2–§4.4): profile math, EMU, the pair search,
+ * the required-servers MILP, baselines, node mapping and tenant allocations. No I/O: the
+ * placement service, the CLI and the simulator all call these with data they loaded.
+ */
+export {
+  buildModelProfile,
+  findProfile,
+  qpsAt,
+  tenantMemoryBytes,
+  type ModelKind,
+  type ModelProfile,
+  type ModelProfileInput,
+  type NodeClassSpec,
+  type PairProfile,
+  type PairSplitMeasurement,
+  type ProfileSet,
+  type Provenance,
+} from './profile';
+export { profileFromMeasurements, type MeasuredPoint, type MeasuredProfileInput } from './measured-profile';
+export { classifyProfile, DEFAULT_EPSILON, workerScalability, type Classification } from './scalability';
+export { emu, type TenantThroughput } from './emu';
+export {
+  bandwidthCeiling,
+  DEFAULT_INTERFERENCE,
+  predictColocated,
+  type CeilingSource,
+  type ColocationPrediction,
+  type InterferenceOptions,
+} from './interference';
+export { configId, configQps, parseConfigId, type ConfigTenant, type ServerConfig } from './server-config';
+export {
+  evaluateSplits,
+  pairConfig,
+  resolvePairSearchOptions,
+  searchPairs,
+  type PairEvaluation,
+  type PairSearchOptions,
+  type PairSearchResult,
+  type ResolvedPairSearchOptions,
+  type SplitEvaluation,
+  type UnplaceableModel,
+} from './pair-search';
+export { highsSolver, loadMilpSolver, type MilpOutcome, type MilpSolver } from './milp-solver';
+export {
+  coverLp,
+  DEFAULT_TIME_LIMIT_MS,
+  findInfeasibleDemand,
+  greedyCover,
+  InfeasibleDemandError,
+  meanEmu,
+  solveRequiredServers,
+  validateDemand,
+  type ConfigCount,
+  type Demand,
+  type InfeasibleDemand,
+  type RequiredServers,
+  type RequiredServersOptions,
+  type SolverKind,
+} from './required-servers';
+export {
+  dedicatedBaseline,
+  dedicatedUnits,
+  firstFitBaseline,
+  randomBaseline,
+  type StrategyName,
+  type StrategyResult,
+} from './baselines';
+export { explainPlan, planCluster, type ClusterPlan, type ClusterPlanOptions, type ConfigExplanation } from './plan';
+export {
+  mapConfigsToNodes,
+  type MovementSummary,
+  type NodeAssignment,
+  type NodeMapping,
+  type NodeMappingOptions,
+  type RegisteredNode,
+  type UnplacedConfig,
+} from './node-mapping';
+export { allocateTenants, type AllocationOptions, type TenantAllocation } from './allocation';
+export { parseProfileSet, PROFILE_SET_SCHEMA, toProfileSetDocument, type ProfileSetDocument } from './profile-set-schema';
+export { DEMAND_MIXES, demandFromMix, mixWeights, unitsToQps, type DemandMixName, type DemandMixOptions } from './demand';
+export { seededRandom } from './prng';
+export {
+  DEFAULT_QUERY_SIZE,
+  meanQueryItems,
+  rooflineBreakdown,
+  rooflineProfileSet,
+  type QuerySizeModel,
+  type RooflineBreakdown,
+  type RooflineHardware,
+  type RooflineModel,
+} from './roofline';
+export { rooflineModelFromZoo, zooRooflineModels } from './zoo-roofline';
+export { NODE_CLASS_16C, NODE_CLASS_2C } from './node-classes';
+export {
+  MAX_SIMULATED_NODES,
+  simulateCluster,
+  type SimulatedStrategy,
+  type SimulationOptions,
+  type SimulationReport,
+} from './simulate-cluster';

@@ -1,0 +1,29 @@
+import { matMulShapes, modelCost, ZOO_MODELS, ZOO_SPECS, type ZooModelSpec } from '@hera/models';
+import type { RooflineModel } from './roofline';
+
+/**
+ * The roofline's model facts for a zoo model, all from `@hera/models` (the zoo's single source
+ * of truth): embedding bytes and dense FLOPs per item from `modelCost`, table and weight bytes
+ * at full scale (scale 1), activations from the largest matrix product of one sub-batch.
+ */
+export function rooflineModelFromZoo(spec: ZooModelSpec): RooflineModel {
+  const cost = modelCost(spec, 1);
+  const activationElements = Math.max(...matMulShapes(spec, spec.subBatchSize).map(s => s.batch * s.m * (s.k + s.n)));
+  return {
+    model: spec.name,
+    slaMs: spec.slaMs,
+    subBatchSize: spec.subBatchSize,
+    denseDim: spec.denseDim,
+    embeddingBytesPerItem: cost.embeddingBytesPerItem,
+    flopsPerItem: cost.matMulFlopsPerItem,
+    tableBytes: cost.tableBytes,
+    weightBytes: cost.weightBytes,
+    activationBytes: activationElements * 4,
+    source: `ZOO_SPECS.${spec.name} (@hera/models, modelCost at scale 1)`,
+  };
+}
+
+/** The eight zoo models, in DESIGN §5 order, as roofline inputs. */
+export function zooRooflineModels(): RooflineModel[] {
+  return ZOO_MODELS.map(name => rooflineModelFromZoo(ZOO_SPECS[name]));
+}
