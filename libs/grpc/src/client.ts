@@ -41,9 +41,12 @@ export function createClient<C extends grpc.Client>(Ctor: ClientCtor<C>, address
   const withDeadline: grpc.Interceptor = (options, nextCall) =>
     new grpc.InterceptingCall(nextCall(options.deadline === undefined ? { ...options, deadline: Date.now() + deadlineMs } : options));
   return new Ctor(address, grpc.credentials.createInsecure(), {
-    ...opts.channelOptions,
     ...(serviceConfig ? { 'grpc.service_config': JSON.stringify(serviceConfig) } : { 'grpc.enable_retries': 0 }),
     'grpc.max_receive_message_length': 16 * 1024 * 1024,
+    // Reconnect quickly to a restarted peer (grpc-js defaults start at 1 s and grow to 120 s).
+    'grpc.initial_reconnect_backoff_ms': 100,
+    'grpc.max_reconnect_backoff_ms': 2_000,
+    ...opts.channelOptions,
     interceptors: [withDeadline],
   });
 }

@@ -90,7 +90,7 @@ describe('grpc helpers', () => {
       return { demands: [{ model: 'ncf', qps: 5 }] };
     };
     const res = await unaryCall(c, 'GetDemand', {});
-    assert.deepEqual(res.demands, [{ model: 'ncf', qps: 5 }]);
+    assert.deepEqual(res.demands.map(d => [d.model, d.qps]), [['ncf', 5]]);
     assert.equal(calls, 3);
     c.close();
   });

@@ -43,3 +43,15 @@ export async function connectRedis(url: string, opts: ConnectOptions, timeoutMs 
   }
   return redis;
 }
+
+/**
+ * A second connection for pub/sub (a subscribed connection can run nothing else).
+ * It queues commands while connecting, and resubscribes after reconnects (ioredis
+ * does that itself when autoResubscribe is on, the default).
+ */
+export function createSubscriber(redis: Redis, onError?: (err: Error) => void): Redis {
+  // No ready check: its INFO would be refused once the connection is in subscriber mode.
+  const sub = redis.duplicate({ lazyConnect: false, enableOfflineQueue: true, maxRetriesPerRequest: null, enableReadyCheck: false });
+  sub.on('error', err => onError?.(err));
+  return sub;
+}

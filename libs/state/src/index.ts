@@ -3,5 +3,7 @@ export type { NodeRecord, ServiceRecord, ModelRecord } from './records';
 export { ModelStore } from './models';
 export { Heartbeat, listLive } from './heartbeat';
 export type { HeartbeatOptions } from './heartbeat';
-export { connectRedis } from './connect';
+export { connectRedis, createSubscriber } from './connect';
 export type { ConnectOptions } from './connect';
+export { ProfileStore } from './profiles';
+export type { ProfileRecord, ProfilePointRecord, PairProfileRecord } from './profiles';

@@ -12,6 +12,7 @@
  * | {p}:demand                           | hash   | model name → target QPS                        |
  * | {p}:plan                             | string | the applied Plan JSON                          |
  * | {p}:plan:version                     | string | counter, last applied plan version             |
+ * | {p}:plan:explain                     | string | the applied plan's explanation JSON            |
  * | {p}:profile:{class}:{model}          | string | Profile JSON                                   |
  * | {p}:pair:{class}:{a}:{b}             | string | PairProfile JSON (a < b)                       |
  * | {p}:bull:*                           | —      | BullMQ queues (see @hera/queues)               |
@@ -19,7 +20,7 @@
  * | channel                | message                                          |
  * | ---------------------- | ------------------------------------------------ |
  * | {p}:events:plan        | the new plan version, after {p}:plan was written |
- * | {p}:events:nodes       | JSON { node, event: "joined" | "left" }          |
+ * | {p}:events:nodes       | JSON { node, event }: joined, left, changed      |
  * | {p}:events:models      | model name whose record changed                  |
  */
 export class Keyspace {
@@ -54,11 +55,17 @@ export class Keyspace {
   planVersion(): string {
     return `${this.prefix}:plan:version`;
   }
+  planExplanation(): string {
+    return `${this.prefix}:plan:explain`;
+  }
   profile(nodeClass: string, model: string): string {
     return `${this.prefix}:profile:${nodeClass}:${model}`;
   }
   profilePattern(nodeClass = '*'): string {
     return `${this.prefix}:profile:${nodeClass}:*`;
+  }
+  pairPattern(nodeClass: string): string {
+    return `${this.prefix}:pair:${nodeClass}:*`;
   }
   pairProfile(nodeClass: string, a: string, b: string): string {
     const [x, y] = a < b ? [a, b] : [b, a];

@@ -1,29 +1,85 @@
 import type { Redis } from 'ioredis';
-import type { Profile } from '@hera/proto';
-import type { Keyspace } from '@hera/state';
+import type { Keyspace } from './keys';
 
-/** Profiles in Redis ({p}:profile:{class}:{model}), stored as the proto's JSON shape. */
+/** One measured point of a profile (hera.profiler.v1.ProfilePoint, camelCase JSON). */
+export interface ProfilePointRecord {
+  workers: number;
+  qps: number;
+  p95Ms: number;
+  subBatch: number;
+  scalability: number;
+  recheckP95Ms: number;
+}
+
+/** A measured profile as stored in Redis (hera.profiler.v1.Profile, camelCase JSON). */
+export interface ProfileRecord {
+  model: string;
+  nodeClass: string;
+  cores: number;
+  points: ProfilePointRecord[];
+  knee: number;
+  qpsMax: number;
+  kind: string;
+  bestSubBatch: number;
+  memoryPerHostBytes: number;
+  memoryPerWorkerBytes: number;
+  measuredAtMs: number;
+  method: string;
+  slaMs: number;
+}
+
+/** A measured co-located pair: QPS_A(nA | B:nB) and QPS_B(nB | A:nA) per split. */
+export interface PairProfileRecord {
+  nodeClass: string;
+  modelA: string;
+  modelB: string;
+  splits: { workersA: number; workersB: number; qpsA: number; qpsB: number; p95MsA: number; p95MsB: number }[];
+  measuredAtMs: number;
+  method: string;
+}
+
+/** Profiles in Redis, written by the profiler and read by placement. */
 export class ProfileStore {
   constructor(
     private readonly redis: Redis,
     private readonly keys: Keyspace,
   ) {}
 
-  async get(nodeClass: string, model: string): Promise<Profile | undefined> {
+  async get(nodeClass: string, model: string): Promise<ProfileRecord | undefined> {
     const v = await this.redis.get(this.keys.profile(nodeClass, model));
-    return v === null ? undefined : (JSON.parse(v) as Profile);
+    return v === null ? undefined : (JSON.parse(v) as ProfileRecord);
   }
 
-  async list(nodeClass?: string): Promise<Profile[]> {
-    const out: Profile[] = [];
+  async put(p: ProfileRecord): Promise<void> {
+    await this.redis.set(this.keys.profile(p.nodeClass, p.model), JSON.stringify(p));
+  }
+
+  async list(nodeClass?: string): Promise<ProfileRecord[]> {
+    const out = await this.#scan<ProfileRecord>(this.keys.profilePattern(nodeClass || '*'));
+    return out.sort((a, b) => `${a.nodeClass}/${a.model}`.localeCompare(`${b.nodeClass}/${b.model}`));
+  }
+
+  async getPair(nodeClass: string, a: string, b: string): Promise<PairProfileRecord | undefined> {
+    const v = await this.redis.get(this.keys.pairProfile(nodeClass, a, b));
+    return v === null ? undefined : (JSON.parse(v) as PairProfileRecord);
+  }
+
+  async putPair(p: PairProfileRecord): Promise<void> {
+    await this.redis.set(this.keys.pairProfile(p.nodeClass, p.modelA, p.modelB), JSON.stringify(p));
+  }
+
+  async listPairs(nodeClass: string): Promise<PairProfileRecord[]> {
+    return this.#scan<PairProfileRecord>(this.keys.pairPattern(nodeClass));
+  }
+
+  async #scan<T>(pattern: string): Promise<T[]> {
+    const out: T[] = [];
     let cursor = '0';
     do {
-      const [next, batch] = await this.redis.scan(cursor, 'MATCH', this.keys.profilePattern(nodeClass || '*'), 'COUNT', 500);
+      const [next, batch] = await this.redis.scan(cursor, 'MATCH', pattern, 'COUNT', 500);
       cursor = next;
-      if (batch.length) {
-        for (const v of await this.redis.mget(batch)) if (v !== null) out.push(JSON.parse(v) as Profile);
-      }
+      if (batch.length) for (const v of await this.redis.mget(batch)) if (v !== null) out.push(JSON.parse(v) as T);
     } while (cursor !== '0');
-    return out.sort((a, b) => `${a.nodeClass}/${a.model}`.localeCompare(`${b.nodeClass}/${b.model}`));
+    return out;
   }
 }

@@ -1,4 +1,8 @@
-import type { NodeSDK } from '@opentelemetry/sdk-node';
+import type * as OtlpExporter from '@opentelemetry/exporter-trace-otlp-grpc';
+import type * as GrpcInstrumentation from '@opentelemetry/instrumentation-grpc';
+import type * as IORedisInstrumentation from '@opentelemetry/instrumentation-ioredis';
+import type * as Resources from '@opentelemetry/resources';
+import type * as SdkNode from '@opentelemetry/sdk-node';
 
 export interface Telemetry {
   /** True when spans are exported (OTEL_EXPORTER_OTLP_ENDPOINT is set). */
@@ -22,20 +26,20 @@ export function startTelemetry(serviceName: string, env: NodeJS.ProcessEnv = pro
     return { enabled: false, shutdown: async () => {} };
   }
   /* eslint-disable @typescript-eslint/no-require-imports -- load order matters, see above */
-  const { GrpcInstrumentation } = require('@opentelemetry/instrumentation-grpc') as typeof import('@opentelemetry/instrumentation-grpc');
-  const { IORedisInstrumentation } = require('@opentelemetry/instrumentation-ioredis') as typeof import('@opentelemetry/instrumentation-ioredis');
+  const { GrpcInstrumentation: Grpc } = require('@opentelemetry/instrumentation-grpc') as typeof GrpcInstrumentation;
+  const { IORedisInstrumentation: IORedis } = require('@opentelemetry/instrumentation-ioredis') as typeof IORedisInstrumentation;
   const instrumentations = [
-    new GrpcInstrumentation({
+    new Grpc({
       // Health probes every second would drown the real traces.
       ignoreGrpcMethods: [/^Check$/, /^Watch$/, 'ServerReflectionInfo'],
     }),
-    new IORedisInstrumentation(),
+    new IORedis(),
   ];
-  const { OTLPTraceExporter } = require('@opentelemetry/exporter-trace-otlp-grpc') as typeof import('@opentelemetry/exporter-trace-otlp-grpc');
-  const { NodeSDK: Sdk } = require('@opentelemetry/sdk-node') as typeof import('@opentelemetry/sdk-node');
-  const { resourceFromAttributes } = require('@opentelemetry/resources') as typeof import('@opentelemetry/resources');
+  const { OTLPTraceExporter } = require('@opentelemetry/exporter-trace-otlp-grpc') as typeof OtlpExporter;
+  const { NodeSDK: Sdk } = require('@opentelemetry/sdk-node') as typeof SdkNode;
+  const { resourceFromAttributes } = require('@opentelemetry/resources') as typeof Resources;
   /* eslint-enable @typescript-eslint/no-require-imports */
-  const sdk: NodeSDK = new Sdk({
+  const sdk: SdkNode.NodeSDK = new Sdk({
     resource: resourceFromAttributes({ 'service.name': env['OTEL_SERVICE_NAME'] ?? serviceName, 'service.namespace': 'hera' }),
     traceExporter: new OTLPTraceExporter(),
     instrumentations,

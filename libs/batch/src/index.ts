@@ -1,0 +1,2 @@
+export { decodeItems, scoresToBytes, checkValues } from './decode';
+export type { RawItems, BatchShape, DecodedItems, ValueSchema } from './decode';

@@ -1,0 +1,94 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomItems } from './items';
+import { runLoad } from './load-runner';
+import { QueryStream, querySize } from './query-stream';
+import { Rng } from './random';
+
+describe('query sizes (DESIGN §4.1)', () => {
+  it('are lognormal with median ≈ 164, clipped to [1, 1024], and reproducible from the seed', () => {
+    const rng = new Rng(1);
+    const sizes = Array.from({ length: 20_000 }, () => querySize(rng)).sort((a, b) => a - b);
+    const median = sizes[sizes.length / 2]!;
+    assert.ok(median >= 160 && median <= 168, `median ${median}`);
+    assert.ok(sizes[0]! >= 1 && sizes.at(-1)! <= 1024);
+    const a = new Rng(42);
+    const b = new Rng(42);
+    assert.deepEqual(Array.from({ length: 50 }, () => querySize(a)), Array.from({ length: 50 }, () => querySize(b)));
+  });
+});
+
+describe('arrivals', () => {
+  it('have exponential gaps with the offered mean rate', () => {
+    const s = new QueryStream({ rate: 200, seed: 3 });
+    let last = 0;
+    const gaps: number[] = [];
+    for (let i = 0; i < 20_000; i++) {
+      const q = s.next();
+      gaps.push(q.at - last);
+      last = q.at;
+    }
+    const mean = gaps.reduce((a, b) => a + b, 0) / gaps.length;
+    assert.ok(Math.abs(mean - 5) < 0.15, `mean gap ${mean} ms`);
+    const cv = Math.sqrt(gaps.reduce((a, g) => a + (g - mean) ** 2, 0) / gaps.length) / mean;
+    assert.ok(Math.abs(cv - 1) < 0.05, `coefficient of variation ${cv} (exponential: 1)`);
+  });
+
+  it('DeepRecSys variant: whole-millisecond Poisson gaps', () => {
+    const s = new QueryStream({ rate: 100, seed: 3, arrivals: 'poisson-ms' });
+    let last = 0;
+    for (let i = 0; i < 100; i++) {
+      const q = s.next();
+      assert.ok(Number.isInteger(q.at - last));
+      last = q.at;
+    }
+    assert.ok(Math.abs(last / 100 - 10) < 1.5);
+  });
+});
+
+describe('randomItems', () => {
+  it('draws every id inside its table', () => {
+    const schema = { denseDim: 3, tables: [{ rows: 5, lookups: 2 }, { rows: 1, lookups: 1 }] };
+    const it = randomItems(schema, 100, new Rng(9));
+    assert.equal(it.dense.length, 300);
+    assert.equal(it.ids.length, 300);
+    for (let i = 0; i < 100; i++) {
+      assert.ok(it.ids[i * 3]! < 5 && it.ids[i * 3 + 1]! < 5);
+      assert.equal(it.ids[i * 3 + 2], 0);
+    }
+  });
+});
+
+describe('runLoad', () => {
+  it('measures latency from the scheduled arrival and keeps sending while queries are slow (open loop)', async () => {
+    let inFlight = 0;
+    let maxInFlight = 0;
+    const s = await runLoad(
+      async () => {
+        inFlight++;
+        maxInFlight = Math.max(maxInFlight, inFlight);
+        await new Promise(r => setTimeout(r, 60));
+        inFlight--;
+      },
+      { rate: 200, seed: 1, durationMs: 1_000, timeoutMs: 1_000, slaMs: 100 },
+    );
+    assert.ok(s.sent > 150 && s.sent < 250, `sent ${s.sent}`);
+    assert.equal(s.ok, s.sent);
+    assert.ok(maxInFlight >= 8, `a closed loop would keep 1 in flight; saw ${maxInFlight}`);
+    assert.ok(s.p50Ms >= 59 && s.p50Ms < 90, `p50 ${s.p50Ms}`);
+    assert.equal(s.meetsSla, true);
+  });
+
+  it('counts errors by status name and fails the SLA when they exceed the budget', async () => {
+    let i = 0;
+    const s = await runLoad(
+      async () => {
+        if (i++ % 5 === 0) throw Object.assign(new Error('x'), { code: 8 });
+      },
+      { rate: 300, seed: 2, durationMs: 500, timeoutMs: 100, slaMs: 50 },
+    );
+    assert.ok(s.errors['RESOURCE_EXHAUSTED']! > 0);
+    assert.equal(s.ok + s.errors['RESOURCE_EXHAUSTED']!, s.sent);
+    assert.equal(s.meetsSla, false);
+  });
+});

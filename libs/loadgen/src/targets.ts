@@ -1,0 +1,84 @@
+import * as grpc from '@grpc/grpc-js';
+import { createClient } from '@hera/grpc';
+import { loadProtos, type RankingServiceClient, type WorkerServiceClient } from '@hera/proto';
+import { randomItems, type ItemSchema } from './items';
+import { Rng } from './random';
+import type { SendQuery } from './load-runner';
+
+/**
+ * Random query payloads made once (generating them per query would load the
+ * client's core, which on a small machine is the server's core too): a few
+ * variants of the largest query, of which each query takes its first k items.
+ */
+export class PayloadPool {
+  readonly #dense: Buffer[] = [];
+  readonly #sparse: Buffer[] = [];
+  readonly idsPerItem: number;
+  #i = 0;
+
+  constructor(
+    readonly schema: ItemSchema,
+    maxItems: number,
+    seed: number,
+    variants = 8,
+  ) {
+    const rng = new Rng(seed);
+    this.idsPerItem = schema.tables.reduce((s, t) => s + t.lookups, 0);
+    for (let v = 0; v < variants; v++) {
+      const it = randomItems(schema, maxItems, rng);
+      this.#dense.push(Buffer.from(it.dense.buffer));
+      this.#sparse.push(Buffer.from(it.ids.buffer));
+    }
+  }
+
+  /** Items [from, to) of the next variant, as ItemBatch fields (views, no copy). */
+  take(from: number, to: number, variant = this.#i++ % this.#dense.length): { itemCount: number; dense: Buffer; sparse: Buffer } {
+    const d = this.schema.denseDim * 4;
+    const s = this.idsPerItem * 4;
+    return {
+      itemCount: to - from,
+      dense: this.#dense[variant]!.subarray(from * d, to * d),
+      sparse: this.#sparse[variant]!.subarray(from * s, to * s),
+    };
+  }
+}
+
+export interface Target {
+  send: SendQuery;
+  close(): void;
+}
+
+function call<Res>(fn: (cb: (err: grpc.ServiceError | null, res?: Res) => void) => void): Promise<Res> {
+  return new Promise((resolve, reject) => fn((err, res) => (err ? reject(err) : resolve(res!))));
+}
+
+/** Queries through the gateway's Rank RPC (the gateway splits them). */
+export function gatewayTarget(address: string, model: string, pool: PayloadPool): Target {
+  const client: RankingServiceClient = createClient(loadProtos().proto.hera.gateway.v1.RankingService, address, { maxAttempts: 1 });
+  return {
+    send: (items, deadline) =>
+      call(cb => client.rank({ model, items: pool.take(0, items) }, new grpc.Metadata(), { deadline }, cb)).then(() => undefined),
+    close: () => client.close(),
+  };
+}
+
+/**
+ * Queries straight to one worker endpoint (a tenant host or a node agent): the
+ * client splits each query into sub-batches itself and the query completes with
+ * its last sub-batch.
+ */
+export function workerTarget(address: string, model: string, pool: PayloadPool, subBatch: number): Target {
+  const client: WorkerServiceClient = createClient(loadProtos().proto.hera.worker.v1.WorkerService, address, { maxAttempts: 1 });
+  return {
+    send: async (items, deadline) => {
+      const variant = Math.floor(Math.random() * 8);
+      const parts: Promise<unknown>[] = [];
+      for (let from = 0; from < items; from += subBatch) {
+        const to = Math.min(items, from + subBatch);
+        parts.push(call(cb => client.infer({ model, items: pool.take(from, to, variant) }, new grpc.Metadata(), { deadline }, cb)));
+      }
+      await Promise.all(parts);
+    },
+    close: () => client.close(),
+  };
+}
