@@ -29,6 +29,24 @@ export const WorkerConfigSchema = z.object({
   NODE_CLASS: z.string().regex(/^[A-Za-z0-9_.-]+$/).optional(),
   /** Free-form labels for placement, e.g. "zone=a,disk=ssd". */
   NODE_LABELS: labels,
+  /** Model repository (built by `hera models build`). */
+  HERA_MODEL_REPO: z.string().min(1).default('.hera/models'),
+  /** TF.js backend for tenant hosts: tensorflow, wasm or cpu; unset picks the best that loads. */
+  HERA_BACKEND: z.enum(['tensorflow', 'wasm', 'cpu']).optional(),
+  /**
+   * Answer RESOURCE_EXHAUSTED at once for a sub-batch the queued work would make
+   * finish after its deadline (off: queue it, and answer DEADLINE_EXCEEDED without
+   * computing if it expires before a worker takes it).
+   */
+  SHED_PREDICTED_LATE: z.enum(['on', 'off']).default('on'),
+  /** Sub-batches a tenant queues before answering RESOURCE_EXHAUSTED. */
+  TENANT_QUEUE_LIMIT: z.coerce.number().int().min(1).max(1_000_000).default(512),
+  /** Sliding window for tenant latency percentiles and served QPS. */
+  STATS_WINDOW_MS: z.coerce.number().int().min(100).default(10_000),
+  /** How often hosts report their statistics to the agent. */
+  STATS_INTERVAL_MS: z.coerce.number().int().min(50).default(1_000),
+  /** How long ApplyAllocation waits for a new tenant to serve (the call's deadline may cut it short). */
+  APPLY_WAIT_MS: z.coerce.number().int().min(0).default(120_000),
 });
 
 export type WorkerConfig = z.infer<typeof WorkerConfigSchema>;

@@ -1,9 +1,13 @@
 #!/usr/bin/env node
 import { telemetry } from './instrument';
-import { detectCgroups } from '@hera/cgroups';
-import { runService } from '@hera/runtime';
-import { Heartbeat, type NodeRecord } from '@hera/state';
+import { resolve } from 'node:path';
+import { createCgroupManager, detectCgroups } from '@hera/cgroups';
+import { toModelRecord } from '@hera/models';
+import { advertisedAddress, runService } from '@hera/runtime';
+import { Heartbeat, ModelStore, type NodeRecord } from '@hera/state';
 import { loadConfig } from './config';
+import { NodeAgent } from './node-agent';
+import { PlanWatcher } from './plan-watcher';
 import { workerService } from './server';
 
 void runService({
@@ -11,16 +15,40 @@ void runService({
   loadConfig,
   telemetry,
   build: async ({ config, log, redis, keys, address }) => {
-    const cgroups = detectCgroups();
-    if (cgroups.mode === 'none') {
+    const detection = detectCgroups();
+    if (detection.mode === 'none') {
       log.warn(
-        { reason: cgroups.reason },
+        { reason: detection.reason },
         'NO CGROUPS: tenants will run without CPU or memory limits and will interfere with each other; status reports cgroup: none',
       );
     } else {
-      log.info({ mode: cgroups.mode, reason: cgroups.reason }, 'cgroups detected');
+      log.info({ mode: detection.mode, reason: detection.reason }, 'cgroups detected');
     }
+    const cgroups = createCgroupManager(`hera-${config.NODE_ID}`, detection);
+    const models = new ModelStore(redis, keys);
     const startedAtMs = Date.now();
+    const agent: NodeAgent = new NodeAgent({
+      nodeId: config.NODE_ID,
+      cores: config.NODE_CORES,
+      memoryBytes: config.NODE_MEMORY_BYTES,
+      repo: resolve(config.HERA_MODEL_REPO),
+      bindHost: config.GRPC_HOST,
+      advertise: port => advertisedAddress(config.GRPC_HOST, port, config.ADVERTISE_HOST),
+      cgroups,
+      queueLimit: config.TENANT_QUEUE_LIMIT,
+      shedPredictedLate: config.SHED_PREDICTED_LATE === 'on',
+      statsWindowMs: config.STATS_WINDOW_MS,
+      statsIntervalMs: config.STATS_INTERVAL_MS,
+      ...(config.HERA_BACKEND ? { backend: config.HERA_BACKEND } : {}),
+      log: log.child({ component: 'agent' }),
+      // Tenant changes go to Redis at once and are announced: gateways route by them.
+      onChange: () =>
+        void heartbeat
+          .beat()
+          .then(() => redis.publish(keys.nodeChannel(), JSON.stringify({ node: config.NODE_ID, event: 'changed' })))
+          .catch(err => log.warn({ err }, 'node record update failed')),
+      onModelReady: c => void models.put(toModelRecord(c)).catch(err => log.warn({ err }, 'cannot register model')),
+    });
     const node = (): NodeRecord => ({
       nodeId: config.NODE_ID,
       endpoint: address(),
@@ -28,12 +56,12 @@ void runService({
       cores: config.NODE_CORES,
       memoryBytes: config.NODE_MEMORY_BYTES,
       cgroupMode: cgroups.mode,
-      backend: '',
+      backend: agent.tenants().find(t => t.backend)?.backend ?? config.HERA_BACKEND ?? '',
       labels: config.NODE_LABELS,
       resctrl: false,
       startedAtMs,
       heartbeatAtMs: Date.now(),
-      tenants: {},
+      tenants: agent.record(),
     });
     const heartbeat = new Heartbeat<NodeRecord>(redis, {
       key: keys.node(config.NODE_ID),
@@ -43,14 +71,19 @@ void runService({
       value: node,
       onError: err => log.warn({ err }, 'node heartbeat failed'),
     });
+    const graceMs = Math.floor(config.SHUTDOWN_GRACE_MS / 2);
+    const plans = new PlanWatcher(redis, keys, config.NODE_ID, tenants => agent.reconcile(tenants, graceMs), log.child({ component: 'plan' }));
     return {
-      services: [workerService(node, log)],
+      services: [workerService({ agent, node, log, applyWaitMs: config.APPLY_WAIT_MS, graceMs })],
       start: async () => {
         await heartbeat.start();
         await redis.publish(keys.nodeChannel(), JSON.stringify({ node: config.NODE_ID, event: 'joined' }));
-        log.info({ node: config.NODE_ID, class: node().nodeClass, cores: config.NODE_CORES }, 'node registered');
+        log.info({ node: config.NODE_ID, class: node().nodeClass, cores: config.NODE_CORES, cgroup: cgroups.mode }, 'node registered');
+        await plans.start();
       },
       shutdownSteps: [
+        ['plan-watch', () => plans.stop()],
+        ['tenants', () => agent.shutdown(graceMs)],
         [
           'deregister',
           async () => {

@@ -1,7 +1,10 @@
-import { unary, type ServiceBinding } from '@hera/grpc';
+import * as grpc from '@grpc/grpc-js';
+import { HeraError } from '@hera/errors';
+import { createClient, unary, type ServiceBinding } from '@hera/grpc';
 import type { Logger } from '@hera/logger';
-import { services, type NodeInfo, type WorkerServiceHandlers } from '@hera/proto';
+import { loadProtos, services, type InferRequest, type InferResponse__Output, type NodeInfo, type WorkerServiceClient, type WorkerServiceHandlers } from '@hera/proto';
 import type { NodeRecord } from '@hera/state';
+import { toTenantStatus, type NodeAgent } from './node-agent';
 
 export function toNodeInfo(n: NodeRecord): NodeInfo {
   return {
@@ -17,10 +20,43 @@ export function toNodeInfo(n: NodeRecord): NodeInfo {
   };
 }
 
-/** hera.worker.v1.WorkerService. */
-export function workerService(node: () => NodeRecord, log: Logger): ServiceBinding {
+/**
+ * hera.worker.v1.WorkerService as served by the node agent. Infer is forwarded
+ * to the tenant's host (clients that route by tenant endpoint, like the gateway,
+ * call the host directly and skip this hop).
+ */
+export function workerService(deps: { agent: NodeAgent; node: () => NodeRecord; log: Logger; applyWaitMs: number; graceMs: number }): ServiceBinding {
+  const { agent, node, log } = deps;
+  const clients = new Map<string, WorkerServiceClient>();
+  const clientFor = (endpoint: string) => {
+    let c = clients.get(endpoint);
+    if (!c) {
+      c = createClient(loadProtos().proto.hera.worker.v1.WorkerService, endpoint, { maxAttempts: 1 });
+      clients.set(endpoint, c);
+    }
+    return c;
+  };
+
   const impl: Partial<WorkerServiceHandlers> = {
-    GetStatus: unary(log, 'GetStatus', () => ({ node: toNodeInfo(node()), tenants: [] })),
+    Infer: unary(log, 'Infer', (req, call) => {
+      const tenant = agent.get(req.model);
+      if (!tenant) throw new HeraError('NOT_FOUND', `model ${JSON.stringify(req.model)} is not a tenant of node ${node().nodeId}`);
+      if (tenant.state !== 'serving') throw new HeraError('UNAVAILABLE', `tenant ${req.model} is ${tenant.state}`);
+      return new Promise<InferResponse__Output>((resolve, reject) => {
+        clientFor(tenant.endpoint).infer(req as InferRequest, new grpc.Metadata(), { deadline: call.getDeadline() }, (err, res) =>
+          err ? reject(err) : resolve(res!),
+        );
+      });
+    }),
+    GetStatus: unary(log, 'GetStatus', () => ({ node: toNodeInfo(node()), tenants: agent.status() })),
+    ApplyAllocation: unary(log, 'ApplyAllocation', async (req, call) => {
+      const alloc = await agent.resolve(req.allocation);
+      const deadline = call.getDeadline();
+      const left = deadline instanceof Date ? deadline.getTime() - Date.now() : Number.isFinite(deadline) ? Number(deadline) - Date.now() : deps.applyWaitMs;
+      const { tenant, changed } = await agent.apply(alloc, 'api', Math.max(0, Math.min(deps.applyWaitMs, left - 50)));
+      return { tenant: toTenantStatus(tenant), changed };
+    }),
+    RemoveTenant: unary(log, 'RemoveTenant', async req => ({ removed: await agent.remove(req.model, deps.graceMs) })),
   };
   return { name: 'hera.worker.v1.WorkerService', definition: services().worker, implementation: impl };
 }

@@ -1,0 +1,127 @@
+#!/usr/bin/env node
+/**
+ * A tenant's host process: one model on one node, inside the tenant's cgroup.
+ * It loads the model's tables once, runs n inference threads sharing them, and
+ * serves hera.worker.v1.WorkerService/Infer for this model on its own port, so a
+ * query crosses one process boundary on the node instead of two (the agent only
+ * supervises). Started and controlled by the node agent over the IPC channel.
+ */
+import { startTelemetry } from '@hera/telemetry';
+const telemetry = startTelemetry('hera-worker-host');
+
+import type * as grpc from '@grpc/grpc-js';
+import { HeraError } from '@hera/errors';
+import { closeServer, startServer, unary } from '@hera/grpc';
+import { createLogger } from '@hera/logger';
+import { loadTables, readModelConfig, type ModelConfig } from '@hera/models';
+import { services, type InferResponse, type WorkerServiceHandlers } from '@hera/proto';
+import { decodeItems, scoresToBytes } from '@hera/batch';
+import type { AgentToHost, HostToAgent, StartMessage, TenantStats } from './protocol';
+import { SlidingWindow } from './sliding-window';
+import { WorkerPool } from './worker-pool';
+
+const log = createLogger({ service: 'worker-host', level: (process.env['LOG_LEVEL'] as 'info') ?? 'info' });
+const send = (m: HostToAgent) => process.send?.(m);
+let pool: WorkerPool | undefined;
+let server: grpc.Server | undefined;
+let draining = false;
+
+// The agent is our lifeline: without it nobody supervises us, so leave.
+process.on('disconnect', () => void shutdown(0, 'agent went away'));
+process.on('message', (m: AgentToHost) => {
+  switch (m.type) {
+    case 'start':
+      start(m).catch(err => {
+        send({ type: 'fatal', message: (err as Error).message });
+        log.fatal({ err }, 'tenant host failed to start');
+        setTimeout(() => process.exit(1), 50);
+      });
+      break;
+    case 'set-workers':
+      pool?.resize(m.workers);
+      break;
+    case 'drain':
+      void shutdown(0, 'drain', m.graceMs);
+      break;
+  }
+});
+
+async function start(m: StartMessage): Promise<void> {
+  const config: ModelConfig = await readModelConfig(m.repo, m.model, m.version || undefined);
+  const tlog = log.child({ model: config.name, version: config.version });
+  const tables = await loadTables(m.repo, config.name, config.version);
+  const idsPerItem = config.tables.reduce((s, t) => s + t.lookups, 0);
+  const shape = { denseDim: config.denseDim, idsPerItem, maxItems: Math.max(1024, m.subBatchSize) };
+  const window = new SlidingWindow(m.statsWindowMs);
+  const errors: Record<string, number> = {};
+  let readySent = false;
+
+  pool = new WorkerPool({ repo: m.repo, model: config.name, version: config.version, tables, ...(m.backend ? { backend: m.backend } : {}) }, m.queueLimit, m.shedPredictedLate, e => {
+    if (e.type === 'ready' && !readySent) {
+      readySent = true;
+      const tableBytes = config.tables.reduce((s, t) => s + t.rows * t.dim * 4, 0);
+      send({ type: 'ready', version: config.version, backend: e.detail, tableBytes, subBatchSize: m.subBatchSize });
+      tlog.info({ backend: e.detail }, 'tenant ready');
+    }
+    if (e.type === 'thread-died') tlog.error({ detail: e.detail }, 'inference thread died');
+  });
+  pool.resize(m.workers);
+
+  const fail = (code: string) => {
+    errors[code] = (errors[code] ?? 0) + 1;
+  };
+  const infer = async (req: Parameters<WorkerServiceHandlers['Infer']>[0]['request'], call: grpc.ServerUnaryCall<unknown, unknown>): Promise<InferResponse> => {
+    try {
+      if (req.model !== config.name) throw new HeraError('NOT_FOUND', `this host serves ${config.name}, not ${JSON.stringify(req.model)}`);
+      if (req.version && req.version !== config.version) {
+        throw new HeraError('NOT_FOUND', `model ${config.name} runs version ${config.version}, not ${req.version}`);
+      }
+      const batch = decodeItems(req.items, shape);
+      const deadlineAt = call.getDeadline();
+      const deadline = deadlineAt instanceof Date ? deadlineAt.getTime() : Number.isFinite(deadlineAt) ? Number(deadlineAt) : Infinity;
+      const t0 = performance.now();
+      const res = await new Promise<{ scores: Float32Array; queueUs: number; computeUs: number }>((resolve, reject) =>
+        pool!.submit({ ...batch, deadline, enqueuedAt: t0, cancelled: () => call.cancelled, resolve, reject }),
+      );
+      window.add(Date.now(), performance.now() - t0, batch.count);
+      return { scores: scoresToBytes(res.scores), version: config.version, queueUs: res.queueUs, computeUs: res.computeUs };
+    } catch (err) {
+      const code = err instanceof HeraError ? err.code : 'INTERNAL';
+      fail(code === 'OVERLOADED' ? 'RESOURCE_EXHAUSTED' : code === 'DEADLINE' ? 'DEADLINE_EXCEEDED' : code);
+      throw err;
+    }
+  };
+  const stats = (): TenantStats => {
+    const s = window.summary(Date.now());
+    return {
+      p50Ms: s.p50, p95Ms: s.p95, p99Ms: s.p99, count: s.count, servedQps: s.perSecond, itemsPerS: s.itemsPerSecond,
+      queueDepth: pool!.queueDepth, workersReady: pool!.readyWorkers, errors: { ...errors }, rssBytes: process.memoryUsage.rss(),
+    };
+  };
+  const impl: Partial<WorkerServiceHandlers> = {
+    Infer: unary(tlog, 'Infer', infer),
+  };
+  const running = await startServer({
+    host: m.host,
+    port: m.port,
+    log: tlog,
+    services: [{ name: 'hera.worker.v1.WorkerService', definition: services().worker, implementation: impl }],
+  });
+  running.setServing('SERVING');
+  server = running.server;
+  send({ type: 'listening', port: running.port });
+  const timer = setInterval(() => send({ type: 'stats', stats: stats() }), m.statsIntervalMs);
+  timer.unref();
+}
+
+async function shutdown(code: number, reason: string, graceMs = 5_000): Promise<void> {
+  if (draining) return;
+  draining = true;
+  log.info({ reason }, 'tenant host stopping');
+  // Stop taking new calls; queued and running ones finish (up to graceMs).
+  const closing = server ? closeServer(server, graceMs) : Promise.resolve();
+  await pool?.drain(graceMs);
+  await closing;
+  await telemetry.shutdown();
+  process.exit(code);
+}

@@ -1,0 +1,221 @@
+import { Worker } from 'node:worker_threads';
+import { join } from 'node:path';
+import { HeraError, type HeraErrorCode } from '@hera/errors';
+import type { ThreadInit, ThreadJob, ThreadReply } from './infer-thread';
+
+/** One sub-batch waiting in the tenant's FIFO queue. */
+export interface Job {
+  count: number;
+  /** Each owns its whole ArrayBuffer, which is transferred (not copied) to the thread. */
+  dense: Float32Array;
+  ids: Int32Array;
+  /** Absolute ms (Date.now clock); Infinity when the caller set none. */
+  deadline: number;
+  /** performance.now() when queued. */
+  enqueuedAt: number;
+  /** True once the caller gave up (cancelled call): skip without computing. */
+  cancelled(): boolean;
+  resolve(r: { scores: Float32Array; queueUs: number; computeUs: number }): void;
+  reject(err: HeraError): void;
+}
+
+interface Slot {
+  worker: Worker;
+  ready: boolean;
+  busy: Job | undefined;
+  jobId: number;
+  startedAt: number;
+  /** Marked for removal: leaves once idle. */
+  retiring: boolean;
+}
+
+/**
+ * The DeepRecSys engine inside one tenant: a FIFO queue of sub-batches and n
+ * worker threads; an idle thread takes the next job. Jobs whose deadline passed
+ * (or whose caller cancelled) while queued are answered without computing. The
+ * worker count changes at run time: new threads join once loaded, surplus ones
+ * leave after their current job, so no accepted job is dropped.
+ */
+export class WorkerPool {
+  readonly #queue: Job[] = [];
+  #qHead = 0;
+  readonly #slots: Slot[] = [];
+  #target = 0;
+  #nextId = 1;
+  #closed = false;
+  /** Items waiting in the queue (not yet on a thread). */
+  #queuedItems = 0;
+  /** Smoothed compute ms per item, from the threads' replies; 0 until measured. */
+  #msPerItem = 0;
+  backend = '';
+
+  constructor(
+    private readonly init: ThreadInit,
+    readonly queueLimit: number,
+    private readonly shedPredictedLate: boolean,
+    private readonly onEvent: (e: { type: 'ready' | 'thread-died'; detail: string }) => void = () => {},
+  ) {}
+
+  get queueDepth(): number {
+    return this.#queue.length - this.#qHead;
+  }
+
+  get readyWorkers(): number {
+    return this.#slots.filter(s => s.ready && !s.retiring).length;
+  }
+
+  get targetWorkers(): number {
+    return this.#target;
+  }
+
+  /** Grows or shrinks to `n` threads. */
+  resize(n: number): void {
+    this.#target = n;
+    const active = this.#slots.filter(s => !s.retiring);
+    for (let i = active.length; i < n; i++) this.#spawn();
+    // Retire the surplus, preferring threads not yet loaded, then idle ones.
+    const surplus = active.length - n;
+    if (surplus > 0) {
+      const order = [...active].sort((a, b) => Number(a.ready) - Number(b.ready) || Number(Boolean(a.busy)) - Number(Boolean(b.busy)));
+      for (const s of order.slice(0, surplus)) {
+        s.retiring = true;
+        if (!s.busy) void this.#remove(s);
+      }
+    }
+  }
+
+  /**
+   * Estimated ms until a job of `items` submitted now would finish: the queued
+   * items and this job spread over the ready threads, at the measured per-item
+   * time. 0 until something was measured.
+   */
+  expectedMs(items: number): number {
+    const threads = Math.max(1, this.readyWorkers);
+    return ((this.#queuedItems + items) * this.#msPerItem) / threads + items * this.#msPerItem;
+  }
+
+  /**
+   * Adds a job, or throws OVERLOADED when the queue is full or the job would
+   * finish after its deadline (shedding at once beats timing out later).
+   */
+  submit(job: Job): void {
+    if (this.#closed) throw new HeraError('UNAVAILABLE', 'tenant is shutting down');
+    if (this.queueDepth >= this.queueLimit) {
+      throw new HeraError('OVERLOADED', `queue full (${this.queueLimit} sub-batches waiting)`);
+    }
+    const left = job.deadline - Date.now();
+    const expected = this.expectedMs(job.count);
+    // An idle tenant always tries: otherwise a stale estimate could shed forever.
+    const idle = this.#queuedItems === 0 && this.#slots.some(s => s.ready && !s.busy && !s.retiring);
+    if (this.shedPredictedLate && !idle && left < expected) {
+      throw new HeraError('OVERLOADED', `would finish in ~${expected.toFixed(1)} ms with the work queued, after its deadline (${Math.max(0, left)} ms left)`);
+    }
+    this.#queue.push(job);
+    this.#queuedItems += job.count;
+    this.#dispatch();
+  }
+
+  /** Stops accepting jobs; resolves when the queue is empty and every thread idle, or after `graceMs`. */
+  async drain(graceMs: number): Promise<void> {
+    this.#closed = true;
+    const deadline = Date.now() + graceMs;
+    while ((this.queueDepth > 0 || this.#slots.some(s => s.busy)) && Date.now() < deadline) {
+      await new Promise(r => setTimeout(r, 10));
+    }
+    for (let j = this.#next(); j; j = this.#next()) j.reject(new HeraError('UNAVAILABLE', 'tenant stopped before this request ran'));
+    await Promise.all(this.#slots.map(s => this.#remove(s)));
+  }
+
+  #spawn(): void {
+    const worker = new Worker(join(__dirname, 'infer-thread.js'), { workerData: this.init });
+    const slot: Slot = { worker, ready: false, busy: undefined, jobId: 0, startedAt: 0, retiring: false };
+    this.#slots.push(slot);
+    worker.on('message', (m: ThreadReply) => this.#onReply(slot, m));
+    worker.on('error', err => this.onEvent({ type: 'thread-died', detail: err.message }));
+    worker.on('exit', code => {
+      const i = this.#slots.indexOf(slot);
+      if (i < 0) return; // removed on purpose
+      this.#slots.splice(i, 1);
+      slot.busy?.reject(new HeraError('UNAVAILABLE', `inference thread exited (code ${code}) with the request in flight`));
+      this.onEvent({ type: 'thread-died', detail: `exit code ${code}` });
+      if (!this.#closed) this.resize(this.#target); // replace it
+    });
+  }
+
+  async #remove(slot: Slot): Promise<void> {
+    const i = this.#slots.indexOf(slot);
+    if (i >= 0) this.#slots.splice(i, 1);
+    await slot.worker.terminate();
+  }
+
+  #onReply(slot: Slot, m: ThreadReply): void {
+    switch (m.type) {
+      case 'ready':
+        slot.ready = true;
+        this.backend = m.backend;
+        this.onEvent({ type: 'ready', detail: m.backend });
+        break;
+      case 'fatal':
+        this.onEvent({ type: 'thread-died', detail: m.message });
+        void slot.worker.terminate();
+        return;
+      case 'scores':
+      case 'error': {
+        const job = slot.busy;
+        if (!job || m.id !== slot.jobId) return;
+        slot.busy = undefined;
+        if (m.type === 'scores') {
+          const raw = m.computeUs / 1000 / job.count;
+          const sample = this.#msPerItem === 0 ? raw : Math.min(raw, 4 * this.#msPerItem);
+          this.#msPerItem = this.#msPerItem === 0 ? sample : this.#msPerItem + 0.2 * (sample - this.#msPerItem);
+          job.resolve({ scores: new Float32Array(m.scores), queueUs: Math.round((slot.startedAt - job.enqueuedAt) * 1000), computeUs: m.computeUs });
+        } else {
+          job.reject(new HeraError(m.code as HeraErrorCode, m.message));
+        }
+        if (slot.retiring) {
+          void this.#remove(slot);
+          return;
+        }
+        break;
+      }
+    }
+    this.#dispatch();
+  }
+
+  #next(): Job | undefined {
+    if (this.#qHead >= this.#queue.length) return undefined;
+    const job = this.#queue[this.#qHead++]!;
+    this.#queuedItems -= job.count;
+    // Compact now and then instead of shift() per job (O(n)).
+    if (this.#qHead > 1024 && this.#qHead * 2 > this.#queue.length) {
+      this.#queue.splice(0, this.#qHead);
+      this.#qHead = 0;
+    }
+    return job;
+  }
+
+  #dispatch(): void {
+    for (const slot of this.#slots) {
+      if (!slot.ready || slot.busy || slot.retiring) continue;
+      let job = this.#next();
+      const now = Date.now();
+      while (job && (job.deadline <= now || job.cancelled())) {
+        const waited = Math.round(performance.now() - job.enqueuedAt);
+        // grpc-js also cancels a call whose deadline passed: say DEADLINE when that is why.
+        job.reject(
+          job.deadline <= now
+            ? new HeraError('DEADLINE', `deadline passed after ${waited} ms in the queue; not computed`)
+            : new HeraError('CANCELLED', 'caller cancelled while queued'),
+        );
+        job = this.#next();
+      }
+      if (!job) return;
+      slot.busy = job;
+      slot.jobId = this.#nextId++;
+      slot.startedAt = performance.now();
+      const dense = job.dense.buffer as ArrayBuffer;
+      const ids = job.ids.buffer as ArrayBuffer;
+      slot.worker.postMessage({ id: slot.jobId, count: job.count, dense, ids } satisfies ThreadJob, [dense, ids]);
+    }
+  }
+}

@@ -1,0 +1,293 @@
+/**
+ * The node agent end to end (slow): a real worker process against a real Redis,
+ * real tenant host processes on a tiny model repository, and the real cgroup
+ * filesystem where it is writable (cgroup checks skip, with the reason, where not).
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import { Redis } from 'ioredis';
+import { createCgroupManager, detectCgroups } from '@hera/cgroups';
+import { createClient, unaryCall } from '@hera/grpc';
+import { Rng, randomItems, toItemBatch } from '@hera/loadgen';
+import { buildRepository, type ModelConfig } from '@hera/models';
+import { loadProtos, type TenantStatus__Output, type WorkerServiceClient } from '@hera/proto';
+import { Keyspace } from '@hera/state';
+import { isAlive, startRedis, startService, waitFor, waitForExit, type TestRedis, type TestService } from '@hera/testing';
+
+const cg = detectCgroups();
+const cgroupSkip = cg.mode === 'none' ? `cgroups not writable here: ${cg.reason}` : false;
+const repo = mkdtempSync(join(tmpdir(), 'hera-worker-repo-'));
+const nodeId = `wtest-${process.pid}`;
+let redisServer: TestRedis;
+let redis: Redis;
+let worker: TestService;
+let agent: WorkerServiceClient;
+let configs: Record<string, ModelConfig>;
+const rng = new Rng(7);
+
+before(async () => {
+  configs = Object.fromEntries((await buildRepository({ repo, scale: 0.0005, only: ['ncf', 'rmc1'] })).map(c => [c.name, c]));
+  if (!cgroupSkip) await buildRepository({ repo, scale: 0.05, only: ['rmc2'] }); // for the OOM test
+  redisServer = await startRedis();
+  redis = new Redis(redisServer.url);
+  worker = await startService('worker', {
+    REDIS_URL: redisServer.url,
+    HERA_REDIS_PREFIX: 'wt',
+    NODE_ID: nodeId,
+    HERA_MODEL_REPO: repo,
+    HEARTBEAT_MS: '300',
+    STATS_INTERVAL_MS: '100',
+    TENANT_QUEUE_LIMIT: '8',
+    // Queue late work so the expiry path (DEADLINE_EXCEEDED, not computed) is what we see.
+    SHED_PREDICTED_LATE: 'off',
+    SHUTDOWN_GRACE_MS: '8000',
+  });
+  agent = createClient(loadProtos().proto.hera.worker.v1.WorkerService, worker.address, { maxAttempts: 1, defaultDeadlineMs: 60_000 });
+});
+
+after(async () => {
+  agent?.close();
+  await worker?.stop();
+  redis?.disconnect();
+  await redisServer?.stop();
+  rmSync(repo, { recursive: true, force: true });
+});
+
+const hostClients = new Map<string, WorkerServiceClient>();
+function host(endpoint: string): WorkerServiceClient {
+  let c = hostClients.get(endpoint);
+  if (!c) hostClients.set(endpoint, (c = createClient(loadProtos().proto.hera.worker.v1.WorkerService, endpoint, { maxAttempts: 1 })));
+  return c;
+}
+after(() => hostClients.forEach(c => c.close()));
+
+function items(model: string, count: number) {
+  return toItemBatch(randomItems(configs[model]!, count, rng));
+}
+
+async function statusOf(model: string): Promise<TenantStatus__Output> {
+  const s = await unaryCall(agent, 'GetStatus', {});
+  const t = s.tenants.find(x => x.allocation?.model === model);
+  assert.ok(t, `no tenant ${model}`);
+  return t;
+}
+
+async function code(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+    return 'OK';
+  } catch (err) {
+    return grpc.status[(err as grpc.ServiceError).code]!;
+  }
+}
+
+function hostPid(model: string): number {
+  // The agent's child processes are the tenant hosts; find ours by its HERA_TENANT env.
+  const pids = readFileSync(`/proc/${worker.child.pid}/task/${worker.child.pid}/children`, 'utf8').trim().split(/\s+/).map(Number);
+  const pid = pids.find(p => existsSync(`/proc/${p}/environ`) && readFileSync(`/proc/${p}/environ`, 'utf8').split('\0').includes(`HERA_TENANT=${model}`));
+  assert.ok(pid, `no host process for ${model}`);
+  return pid;
+}
+
+/** Closed-loop load: `concurrency` callers, each sending the next request as soon as one returns. */
+function load(endpoint: string, model: string, concurrency: number, opts: { pauseOnError?: () => Promise<void> } = {}) {
+  let stop = false;
+  const codes: Record<string, number> = {};
+  const errorTimes: number[] = [];
+  const loops = Array.from({ length: concurrency }, async () => {
+    while (!stop) {
+      const c = await code(unaryCall(host(endpoint), 'Infer', { model, items: items(model, 32) }, { deadlineMs: 10_000 }));
+      codes[c] = (codes[c] ?? 0) + 1;
+      if (c !== 'OK') {
+        errorTimes.push(Date.now());
+        await opts.pauseOnError?.();
+      }
+    }
+  });
+  return {
+    codes,
+    errorTimes,
+    stop: async () => {
+      stop = true;
+      await Promise.all(loops);
+      return codes;
+    },
+  };
+}
+
+describe('worker node agent', () => {
+  it('registers the node with its cgroup mode and keeps the record fresh', async () => {
+    const keys = new Keyspace('wt');
+    const rec = JSON.parse((await redis.get(keys.node(nodeId)))!);
+    assert.equal(rec.nodeId, nodeId);
+    assert.equal(rec.cgroupMode, cg.mode);
+    assert.equal(rec.endpoint, worker.address);
+  });
+
+  it('rejects bad allocations with the field and the reason', async () => {
+    const bad = async (allocation: object) => {
+      try {
+        await unaryCall(agent, 'ApplyAllocation', { allocation });
+        return 'OK';
+      } catch (err) {
+        const e = err as grpc.ServiceError;
+        return `${grpc.status[e.code]}: ${e.details}`;
+      }
+    };
+    assert.match(await bad({ model: 'ncf', workers: 0 }), /^INVALID_ARGUMENT: allocation.workers: must be between 1/);
+    assert.match(await bad({ model: 'ncf', workers: 1, cpuset: [999] }), /^INVALID_ARGUMENT: allocation.cpuset: cores 999 are not on this node/);
+    assert.match(await bad({ model: 'ncf', workers: 1, memoryLimitBytes: 1000 }), /^INVALID_ARGUMENT: allocation.memory_limit_bytes/);
+    assert.match(await bad({ model: 'nosuch', workers: 1 }), /^NOT_FOUND: model nosuch is not in the model repository/);
+  });
+
+  it('runs a tenant host inside its cgroup with the cpuset, quota and memory limit asked for', async () => {
+    const res = await unaryCall(agent, 'ApplyAllocation', { allocation: { model: 'ncf', workers: 1, cpuset: [0], cpuMillis: 800, memoryLimitBytes: 1 << 30 } });
+    assert.equal(res.changed, true);
+    assert.equal(res.tenant?.state, 'serving');
+    const again = await unaryCall(agent, 'ApplyAllocation', { allocation: { model: 'ncf', workers: 1, cpuset: [0], cpuMillis: 800, memoryLimitBytes: 1 << 30 } });
+    assert.equal(again.changed, false, 'idempotent');
+    const out = await unaryCall(host(res.tenant!.endpoint), 'Infer', { model: 'ncf', items: items('ncf', 10) });
+    assert.equal(out.scores.length, 40);
+    if (cgroupSkip) return;
+    const pid = hostPid('ncf');
+    assert.match(readFileSync(`/proc/${pid}/cgroup`, 'utf8'), new RegExp(`hera-${nodeId}/tenant-ncf`));
+    assert.match(readFileSync(`/proc/${pid}/status`, 'utf8'), /Cpus_allowed_list:\s+0\n/);
+    if (cg.mode === 'v1') {
+      const memDir = join(cg.mounts.memory!, cg.self.memory ?? '/', `hera-${nodeId}`, 'tenant-ncf');
+      assert.equal(readFileSync(join(memDir, 'memory.limit_in_bytes'), 'utf8').trim(), String(1 << 30));
+      const cpuDir = join(cg.mounts.cpu!, cg.self.cpu ?? '/', `hera-${nodeId}`, 'tenant-ncf');
+      assert.equal(readFileSync(join(cpuDir, 'cpu.cfs_quota_us'), 'utf8').trim(), '80000');
+    }
+    const t = await statusOf('ncf');
+    assert.ok(Number(t.memoryBytes) > 0, 'memory use is reported');
+  });
+
+  it('changes workers, cores and quota under load without failing a request', async () => {
+    const t = await statusOf('ncf');
+    const l = load(t.endpoint, 'ncf', 4);
+    await new Promise(r => setTimeout(r, 500));
+    await unaryCall(agent, 'ApplyAllocation', { allocation: { model: 'ncf', workers: 2, cpuset: [0, 1], cpuMillis: 1500, memoryLimitBytes: 1 << 30 } });
+    await new Promise(r => setTimeout(r, 1_000));
+    await unaryCall(agent, 'ApplyAllocation', { allocation: { model: 'ncf', workers: 1, cpuset: [1], cpuMillis: 0, memoryLimitBytes: 1 << 30 } });
+    await new Promise(r => setTimeout(r, 1_000));
+    const codes = await l.stop();
+    assert.deepEqual(Object.keys(codes), ['OK'], JSON.stringify(codes));
+    assert.ok(codes['OK']! > 20, JSON.stringify(codes));
+    const s = await statusOf('ncf');
+    assert.deepEqual(s.allocation?.cpuset, [1]);
+    assert.equal(s.allocation?.workers, 1);
+    if (!cgroupSkip) assert.match(readFileSync(`/proc/${hostPid('ncf')}/status`, 'utf8'), /Cpus_allowed_list:\s+1\n/);
+  });
+
+  it('answers NOT_FOUND, INVALID_ARGUMENT, RESOURCE_EXHAUSTED and DEADLINE_EXCEEDED as stated', async () => {
+    const t = await statusOf('ncf');
+    const h = host(t.endpoint);
+    assert.equal(await code(unaryCall(agent, 'Infer', { model: 'nosuch', items: items('ncf', 1) })), 'NOT_FOUND');
+    assert.equal(await code(unaryCall(h, 'Infer', { model: 'nosuch', items: items('ncf', 1) })), 'NOT_FOUND');
+    const good = items('ncf', 4);
+    assert.equal(await code(unaryCall(h, 'Infer', { model: 'ncf', items: { ...good, sparse: good.sparse.subarray(0, 8) } })), 'INVALID_ARGUMENT');
+    assert.equal(await code(unaryCall(h, 'Infer', { model: 'ncf', items: { ...good, itemCount: 0 } })), 'INVALID_ARGUMENT');
+    const outOfRange = Buffer.from(good.sparse);
+    outOfRange.writeInt32LE(configs['ncf']!.tables[0]!.rows, 0);
+    assert.equal(await code(unaryCall(h, 'Infer', { model: 'ncf', items: { ...good, sparse: outOfRange } })), 'INVALID_ARGUMENT');
+    assert.equal(await code(unaryCall(agent, 'Infer', { model: 'ncf', items: { ...good, sparse: outOfRange } })), 'INVALID_ARGUMENT');
+
+    // A flood beyond the queue bound (8) on one worker is shed, not queued.
+    const burst = await Promise.all(Array.from({ length: 60 }, () => code(unaryCall(h, 'Infer', { model: 'ncf', items: items('ncf', 1024) }, { deadlineMs: 30_000 }))));
+    assert.ok(burst.includes('RESOURCE_EXHAUSTED'), burst.join(','));
+    assert.ok(burst.includes('OK'));
+
+    // Work that expires in the queue is answered DEADLINE_EXCEEDED and not computed: back up
+    // one rmc1 worker with large sub-batches, then send requests with a short deadline.
+    const r = await unaryCall(agent, 'ApplyAllocation', { allocation: { model: 'rmc1', workers: 1 } });
+    const h1 = host(r.tenant!.endpoint);
+    const before = (await statusOf('rmc1')).errors['DEADLINE_EXCEEDED'] ?? 0;
+    const slow = Array.from({ length: 6 }, () => code(unaryCall(h1, 'Infer', { model: 'rmc1', items: items('rmc1', 1024) }, { deadlineMs: 60_000 })));
+    await waitFor(async () => (await statusOf('rmc1')).queueDepth >= 3, 10_000, 'the rmc1 queue to back up');
+    // Its own connection, so the short-deadline calls do not wait behind megabytes of payload.
+    const lateClient: WorkerServiceClient = createClient(loadProtos().proto.hera.worker.v1.WorkerService, r.tenant!.endpoint, { maxAttempts: 1, channelOptions: { 'grpc.use_local_subchannel_pool': 1 } });
+    const late = await Promise.all(Array.from({ length: 2 }, () => code(unaryCall(lateClient, 'Infer', { model: 'rmc1', items: items('rmc1', 1) }, { deadlineMs: 60 }))));
+    lateClient.close();
+    assert.deepEqual(await Promise.all(slow), Array(6).fill('OK'));
+    assert.deepEqual(late, ['DEADLINE_EXCEEDED', 'DEADLINE_EXCEEDED']);
+    await waitFor(async () => ((await statusOf('rmc1')).errors['DEADLINE_EXCEEDED'] ?? 0) >= before + 2, 3_000, 'the host to count the expired work');
+    assert.equal((await unaryCall(agent, 'RemoveTenant', { model: 'rmc1' })).removed, true);
+  });
+
+  it('restarts a killed host; only requests in flight on it fail, at once, and it serves again', async () => {
+    const t = await statusOf('ncf');
+    const pid = hostPid('ncf');
+    let restarted: Promise<unknown> | undefined;
+    const waitServing = async () => {
+      await (restarted ??= waitFor(async () => (await statusOf('ncf')).state === 'serving' && hostPid('ncf') !== pid, 30_000, 'tenant to serve again'));
+    };
+    const concurrency = 3;
+    const l = load(t.endpoint, 'ncf', concurrency, { pauseOnError: waitServing });
+    await new Promise(r => setTimeout(r, 500));
+    const killedAt = Date.now();
+    process.kill(pid, 'SIGKILL');
+    await waitForExit(pid, 5_000);
+    await waitServing();
+    await new Promise(r => setTimeout(r, 500));
+    const codes = await l.stop();
+    const failed = Object.entries(codes).filter(([c]) => c !== 'OK').reduce((s, [, n]) => s + n, 0);
+    assert.ok(failed >= 1 && failed <= concurrency, `failed ${failed} with ${concurrency} in flight: ${JSON.stringify(codes)}`);
+    assert.deepEqual(Object.keys(codes).filter(c => c !== 'OK'), ['UNAVAILABLE']);
+    for (const at of l.errorTimes) assert.ok(at - killedAt < 1_000, `an error came ${at - killedAt} ms after the kill`);
+    const s = await statusOf('ncf');
+    assert.equal(s.restarts, 1);
+    assert.match(s.lastRestartCause, /killed by SIGKILL/);
+  });
+
+  it('restarts a host the kernel OOM-killed at its memory limit and says so', { skip: cgroupSkip }, async () => {
+    // rmc2 is built larger (≈200 MB of tables): it cannot load under a 128 MB limit.
+    const err = await unaryCall(agent, 'ApplyAllocation', { allocation: { model: 'rmc2', workers: 1, memoryLimitBytes: 128 * 1024 * 1024 } }, { deadlineMs: 3_000 }).then(() => 'OK', (e: grpc.ServiceError) => grpc.status[e.code]);
+    assert.notEqual(err, 'OK', 'the tenant never serves');
+    await waitFor(async () => /OOM/.test((await statusOf('rmc2')).lastRestartCause), 60_000, 'an OOM restart to be reported');
+    const s = await statusOf('rmc2');
+    assert.ok(s.restarts >= 1);
+    assert.match(s.lastRestartCause, /killed by SIGKILL \(OOM: memory limit 134217728 bytes\)/);
+    assert.equal((await unaryCall(agent, 'RemoveTenant', { model: 'rmc2' })).removed, true);
+    assert.equal((await unaryCall(agent, 'RemoveTenant', { model: 'rmc2' })).removed, false, 'idempotent');
+  });
+
+  it('removes its cgroups on shutdown', { skip: cgroupSkip }, async () => {
+    const dirs = cg.mode === 'v1'
+      ? (['cpu', 'cpuset', 'memory'] as const).map(c => join(cg.mounts[c]!, cg.self[c] ?? '/', `hera-${nodeId}`))
+      : [join(cg.mounts.unified!, cg.self.unified ?? '/', `hera-${nodeId}`)];
+    for (const d of dirs) assert.ok(existsSync(d), d);
+    const pid = hostPid('ncf');
+    assert.equal(await worker.stop(), 0);
+    for (const d of dirs) assert.equal(existsSync(d), false, `${d} removed`);
+    assert.equal(isAlive(pid), false, 'host process stopped');
+  });
+});
+
+describe('worker killed with SIGKILL', () => {
+  it('lets its node record expire within three heartbeats, and its hosts exit', async () => {
+    const id = `wkill-${process.pid}`;
+    const w = await startService('worker', { REDIS_URL: redisServer.url, HERA_REDIS_PREFIX: 'wk', NODE_ID: id, HERA_MODEL_REPO: repo, HEARTBEAT_MS: '300' });
+    const c = createClient(loadProtos().proto.hera.worker.v1.WorkerService, w.address, { maxAttempts: 1, defaultDeadlineMs: 60_000 });
+    try {
+      await unaryCall(c, 'ApplyAllocation', { allocation: { model: 'ncf', workers: 1 } });
+      const hosts = readFileSync(`/proc/${w.child.pid}/task/${w.child.pid}/children`, 'utf8').trim().split(/\s+/).map(Number);
+      const keys = new Keyspace('wk');
+      assert.equal(await redis.exists(keys.node(id)), 1);
+      const t0 = Date.now();
+      w.child.proc.kill('SIGKILL');
+      await w.child.exited;
+      await waitFor(async () => (await redis.exists(keys.node(id))) === 0, 3_000, 'node record to expire');
+      assert.ok(Date.now() - t0 <= 3 * 300 + 300, `expired after ${Date.now() - t0} ms`);
+      for (const pid of hosts) await waitForExit(pid, 5_000);
+    } finally {
+      c.close();
+      await w.stop();
+      // Nobody was left to remove the dead agent's cgroups; a later agent with this id would.
+      if (!cgroupSkip) await createCgroupManager(`hera-${id}`).removeAll();
+    }
+  });
+});
