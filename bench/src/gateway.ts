@@ -1,0 +1,200 @@
+/**
+ * Gateway benchmark (issue 5), all in one run on this machine:
+ * (a) the latency the gateway hop adds — Rank through the gateway minus a direct
+ *     Infer to the tenant host for the same sub-batch — next to the floor, a bare
+ *     grpc-js round trip of the same payload between two local processes;
+ * (b) serving efficiency — the highest offered QPS whose p95 meets the SLA through
+ *     gateway + worker, over the engine's in-process maximum QPS on the same cores
+ *     for the same query mix (DESIGN §4.1 sizes), for a compute-bound and a
+ *     memory-bound model.
+ *
+ *   npm run bench -- gateway [--models wnd,rmc1] [--scale 0.05] [--calls 3000] [--seconds 5]
+ */
+import { fork } from 'node:child_process';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import * as grpc from '@grpc/grpc-js';
+import { createClient, unaryCall } from '@hera/grpc';
+import { findMaxRate, gatewayTarget, PayloadPool, runLoad } from '@hera/loadgen';
+import { buildRepository, loadTables, readModelConfig, type ModelConfig } from '@hera/models';
+import { loadProtos, services, type RankingServiceClient, type WorkerServiceClient } from '@hera/proto';
+import { waitFor } from '@hera/testing';
+import { args, fmt, Stack } from './harness';
+
+const o = args({ models: 'wnd,rmc1', 'hop-model': 'ncf', scale: '0.05', calls: '3000', seconds: '5', workers: String(availableParallelism()) });
+const nWorkers = Number(o['workers']);
+
+function pct(xs: number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil(p * s.length) - 1)]!;
+}
+
+/** A bare grpc-js echo server in another process: bytes in, `replyBytes` bytes out. */
+async function echoServer(): Promise<{ address: string; stop(): void }> {
+  const code = `
+    const grpc = require(${JSON.stringify(require.resolve('@grpc/grpc-js'))});
+    const id = b => b;
+    const server = new grpc.Server();
+    server.addService({ Echo: { path: '/bench.Echo/Echo', requestStream: false, responseStream: false,
+      requestSerialize: id, requestDeserialize: id, responseSerialize: id, responseDeserialize: id } },
+      { Echo: (call, cb) => cb(null, Buffer.alloc(call.request.readUInt32LE(0))) });
+    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, port) => process.send(port));`;
+  const child = fork('-e', [code], { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] } as never);
+  const port = await new Promise<number>(r => child.once('message', m => r(Number(m))));
+  return { address: `127.0.0.1:${port}`, stop: () => child.kill() };
+}
+
+async function hopLatency(gatewayAddr: string, hostAddr: string, c: ModelConfig) {
+  const k = c.subBatchSize;
+  const pool = new PayloadPool(c, k, 3, 4);
+  const rank: RankingServiceClient = createClient(loadProtos().proto.hera.gateway.v1.RankingService, gatewayAddr, { maxAttempts: 1 });
+  const infer: WorkerServiceClient = createClient(loadProtos().proto.hera.worker.v1.WorkerService, hostAddr, { maxAttempts: 1 });
+  const echo = await echoServer();
+  const echoClient = new grpc.Client(echo.address, grpc.credentials.createInsecure());
+  const id = (b: Buffer) => b;
+  // The echo carries what the gateway receives (the encoded request) and sends back a reply of the real reply's size.
+  const sample = services().ranking['Rank']!.requestSerialize({ model: c.name, items: pool.take(0, k) });
+  const payload = Buffer.from(sample);
+  payload.writeUInt32LE(k * 4 + 32, 0);
+  const t = { rank: [] as number[], infer: [] as number[], echo: [] as number[] };
+  const time = async (arr: number[] | undefined, f: () => Promise<unknown>) => {
+    const t0 = performance.now();
+    await f();
+    arr?.push(performance.now() - t0);
+  };
+  const calls = Number(o['calls']);
+  for (let i = 0; i < calls + 200; i++) {
+    const warm = i < 200;
+    const items = pool.take(0, k);
+    await time(warm ? undefined : t.rank, () => unaryCall(rank, 'Rank', { model: c.name, items }));
+    await time(warm ? undefined : t.infer, () => unaryCall(infer, 'Infer', { model: c.name, items }));
+    await time(warm ? undefined : t.echo, () => new Promise((res, rej) => echoClient.makeUnaryRequest('/bench.Echo/Echo', id, id, payload, (e, r) => (e ? rej(e) : res(r)))));
+  }
+  rank.close();
+  infer.close();
+  echoClient.close();
+  echo.stop();
+  return {
+    k,
+    payloadBytes: payload.length,
+    rank: { p50: pct(t.rank, 0.5), p99: pct(t.rank, 0.99) },
+    infer: { p50: pct(t.infer, 0.5), p99: pct(t.infer, 0.99) },
+    echo: { p50: pct(t.echo, 0.5), p99: pct(t.echo, 0.99) },
+  };
+}
+
+/** The engine's maximum QPS in-process: n threads scoring queries of the DESIGN §4.1 mix back to back. */
+async function inProcessQps(repo: string, c: ModelConfig, seconds: number): Promise<number> {
+  const tables = await loadTables(repo, c.name, c.version);
+  const code = `
+    const { parentPort, workerData } = require('node:worker_threads');
+    const m = require(${JSON.stringify(require.resolve('@hera/models'))});
+    const { PayloadPool, QueryStream } = require(${JSON.stringify(require.resolve('@hera/loadgen'))});
+    (async () => {
+      await m.selectBackend();
+      const model = await m.loadModel(workerData.repo, workerData.name, { tables: workerData.tables });
+      const pool = new PayloadPool(model.config, 1024, workerData.seed, 4);
+      const stream = new QueryStream({ rate: 1, seed: workerData.seed });
+      const S = model.config.subBatchSize;
+      const batch = (from, to, v) => { const b = pool.take(from, to, v);
+        const dense = new Float32Array(b.dense.byteLength / 4); new Uint8Array(dense.buffer).set(b.dense);
+        const ids = new Int32Array(b.sparse.byteLength / 4); new Uint8Array(ids.buffer).set(b.sparse);
+        return { count: to - from, dense, ids }; };
+      const query = (k, v) => { for (let f = 0; f < k; f += S) { const b = batch(f, Math.min(k, f + S), v); m.validateBatch(model.config, b); model.score(b); } };
+      for (let i = 0; i < 10; i++) query(stream.next().items, i % 4);
+      parentPort.postMessage('ready');
+      await new Promise(r => parentPort.once('message', r));
+      const end = Date.now() + workerData.ms; let n = 0;
+      while (Date.now() < end) { query(stream.next().items, n % 4); n++; }
+      parentPort.postMessage(n);
+    })();`;
+  const threads = Array.from({ length: nWorkers }, (_, i) => new Worker(code, { eval: true, workerData: { repo, name: c.name, tables, seed: 100 + i, ms: seconds * 1000 } }));
+  await Promise.all(threads.map(t => new Promise(r => t.once('message', r))));
+  const t0 = performance.now();
+  for (const t of threads) t.postMessage('go');
+  const n = await Promise.all(threads.map(t => new Promise<number>(r => t.once('message', r))));
+  const secs = (performance.now() - t0) / 1000;
+  await Promise.all(threads.map(t => t.terminate()));
+  return n.reduce((a, b) => a + b, 0) / secs;
+}
+
+async function main(): Promise<void> {
+  const stack = await new Stack().start();
+  const repo = join(stack.dir, 'models');
+  const models = o['models']!.split(',');
+  const hopModel = o['hop-model']!;
+  const seconds = Number(o['seconds']);
+  const efficiency: Record<string, number> = {};
+  const details: Record<string, unknown> = {};
+  let hop: Awaited<ReturnType<typeof hopLatency>>;
+  try {
+    console.log(`building ${[...new Set([hopModel, ...models])].join(', ')} at scale ${o['scale']} ...`);
+    await buildRepository({ repo, scale: Number(o['scale']), only: [...new Set([hopModel, ...models])] });
+    const env = { HERA_MODEL_REPO: repo, TENANT_QUEUE_LIMIT: '100000' };
+    const worker = await stack.service('worker', { ...env, NODE_ID: 'bench' });
+    const gateway = await stack.service('gateway', { ...env, ROUTING_REFRESH_MS: '500' });
+    const agent: WorkerServiceClient = createClient(loadProtos().proto.hera.worker.v1.WorkerService, worker.address, { defaultDeadlineMs: 300_000 });
+    const rank: RankingServiceClient = createClient(loadProtos().proto.hera.gateway.v1.RankingService, gateway.address);
+    const cores = Array.from({ length: availableParallelism() }, (_, i) => i);
+    const place = async (model: string) => {
+      const { tenant } = await unaryCall(agent, 'ApplyAllocation', { allocation: { model, workers: nWorkers, cpuset: cores } });
+      await waitFor(async () => (await unaryCall(rank, 'ListModels', {})).models.some(m => m.name === model), 10_000, 'model registered');
+      // Wait for the route (pub/sub) before measuring.
+      await waitFor(async () => unaryCall(rank, 'Rank', { model, items: new PayloadPool(await readModelConfig(repo, model), 1, 1, 1).take(0, 1) }).then(() => true, () => false), 10_000, 'route');
+      return tenant!.endpoint;
+    };
+
+    // (a) the hop
+    const hostAddr = await place(hopModel);
+    hop = await hopLatency(gateway.address, hostAddr, await readModelConfig(repo, hopModel));
+    await unaryCall(agent, 'RemoveTenant', { model: hopModel });
+    const hopP50 = hop.rank.p50 - hop.infer.p50;
+    const hopP99 = hop.rank.p99 - hop.infer.p99;
+    console.log(`\n(a) gateway hop, ${hopModel}, ${hop.k} items (${hop.payloadBytes} B request), ${o['calls']} sequential calls each:`);
+    console.log(`    Rank via gateway  p50 ${fmt(hop.rank.p50, 3)} ms  p99 ${fmt(hop.rank.p99, 3)} ms`);
+    console.log(`    Infer to host     p50 ${fmt(hop.infer.p50, 3)} ms  p99 ${fmt(hop.infer.p99, 3)} ms`);
+    console.log(`    added by the hop  p50 ${fmt(hopP50, 3)} ms  p99 ${fmt(hopP99, 3)} ms`);
+    console.log(`    bare grpc-js echo p50 ${fmt(hop.echo.p50, 3)} ms  p99 ${fmt(hop.echo.p99, 3)} ms   → hop/echo p50 ${fmt(hopP50 / hop.echo.p50, 2)} (target ≤ 1.3)`);
+
+    // (b) efficiency
+    console.log(`\n(b) serving efficiency, ${nWorkers} workers on cores ${cores.join(',')}, DESIGN §4.1 query mix:`);
+    for (const name of models) {
+      const c = await readModelConfig(repo, name);
+      const inproc = await inProcessQps(repo, c, seconds);
+      await place(name);
+      const pool = new PayloadPool(c, 1024, 21);
+      const search = await findMaxRate(async rate => {
+        const target = gatewayTarget(gateway.address, name, pool);
+        const s = await runLoad(target.send, { rate, seed: 5, durationMs: seconds * 1000, warmupMs: 1000, timeoutMs: 2 * c.slaMs, slaMs: c.slaMs });
+        target.close();
+        console.log(`    ${name} offered ${fmt(rate)} qps → served ${fmt(s.servedQps)} p95 ${fmt(s.p95Ms, 2)} ms ${s.meetsSla ? 'meets' : 'misses'} the ${c.slaMs} ms SLA${Object.keys(s.errors).length ? ` errors ${JSON.stringify(s.errors)}` : ''}`);
+        return { meetsSla: s.meetsSla ?? false, p95Ms: s.p95Ms, servedQps: s.servedQps };
+      }, { start: Math.max(1, inproc * 0.5), precision: 0.05, maxSteps: 12 });
+      efficiency[name] = search.rate / inproc;
+      details[name] = { kind: c.expectedKind, inprocess_qps: inproc, gateway_qps_at_sla: search.rate, p95_ms: search.p95Ms, sla_ms: c.slaMs };
+      console.log(`    ${name} (${c.expectedKind}): in-process max ${fmt(inproc)} qps, through gateway at SLA ${fmt(search.rate)} qps → efficiency ${fmt(efficiency[name]!, 3)} (target ≥ 0.8)`);
+      await unaryCall(agent, 'RemoveTenant', { model: name });
+    }
+    agent.close();
+    rank.close();
+  } finally {
+    await stack.stop();
+  }
+  console.log(
+    JSON.stringify({
+      bench: 'gateway',
+      hop_p50_ms: Number((hop.rank.p50 - hop.infer.p50).toFixed(4)),
+      hop_p99_ms: Number((hop.rank.p99 - hop.infer.p99).toFixed(4)),
+      echo_p50_ms: Number(hop.echo.p50.toFixed(4)),
+      hop_vs_echo_p50: Number(((hop.rank.p50 - hop.infer.p50) / hop.echo.p50).toFixed(3)),
+      efficiency: Object.fromEntries(Object.entries(efficiency).map(([k, v]) => [k, Number(v.toFixed(3))])),
+      details,
+    }),
+  );
+}
+
+main().catch(err => {
+  console.error(err);
+  process.exit(1);
+});

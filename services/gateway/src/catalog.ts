@@ -1,0 +1,39 @@
+import type { Redis } from 'ioredis';
+import type { Logger } from '@hera/logger';
+import { ModelStore, type Keyspace, type ModelRecord } from '@hera/state';
+
+/** A model record plus what the query path derives from it once. */
+export interface CatalogEntry extends ModelRecord {
+  idsPerItem: number;
+}
+
+/**
+ * The models clients may query, kept in memory (the query path never reads Redis)
+ * and reloaded when a model record changes (pub/sub) or on the routing refresh.
+ */
+export class ModelCatalog {
+  #models = new Map<string, CatalogEntry>();
+  readonly #store: ModelStore;
+
+  constructor(redis: Redis, keys: Keyspace, private readonly log: Logger) {
+    this.#store = new ModelStore(redis, keys);
+  }
+
+  get(name: string): CatalogEntry | undefined {
+    return this.#models.get(name);
+  }
+
+  list(): CatalogEntry[] {
+    return [...this.#models.values()];
+  }
+
+  async refresh(): Promise<void> {
+    try {
+      const next = new Map<string, CatalogEntry>();
+      for (const m of await this.#store.list()) next.set(m.name, { ...m, idsPerItem: m.tables.reduce((s, t) => s + t.lookups, 0) });
+      this.#models = next;
+    } catch (err) {
+      this.log.warn({ err }, 'cannot refresh the model catalog; keeping the last one');
+    }
+  }
+}

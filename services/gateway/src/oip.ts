@@ -1,0 +1,113 @@
+import { HeraError, invalidArgument } from '@hera/errors';
+import type { ModelInferRequest__Output } from '@hera/proto';
+import type { CatalogEntry } from './catalog';
+
+type InputTensor = ModelInferRequest__Output['inputs'][number];
+
+export interface OipItems {
+  itemCount: number;
+  dense: Uint8Array;
+  sparse: Uint8Array;
+  /** Whether the request used raw_input_contents (the reply then uses raw output too). */
+  raw: boolean;
+}
+
+const product = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
+
+/**
+ * Turns an Open Inference Protocol request into our column-packed items:
+ * `dense` FP32 [k, dense_dim] and `sparse` INT32 or INT64 [k, tables, lookups]
+ * (or the flat [k, ids_per_item]), given either as typed `contents` or as
+ * `raw_input_contents`. Errors name the tensor and what did not match.
+ */
+export function fromInferRequest(m: CatalogEntry, req: ModelInferRequest__Output): OipItems {
+  const raw = req.rawInputContents.length > 0;
+  if (raw && req.rawInputContents.length !== req.inputs.length) {
+    throw invalidArgument('raw_input_contents', `has ${req.rawInputContents.length} entries for ${req.inputs.length} inputs (one per input, in order)`);
+  }
+  for (const [i, t] of req.inputs.entries()) {
+    if (t.name !== 'dense' && t.name !== 'sparse') throw invalidArgument(`inputs[${i}].name`, `unknown input ${JSON.stringify(t.name)}; model ${m.name} takes dense and sparse`);
+    if (raw && t.contents && hasContents(t)) throw invalidArgument(`inputs[${i}].contents`, 'must be empty when raw_input_contents is used');
+  }
+  const find = (name: string) => {
+    const i = req.inputs.findIndex(t => t.name === name);
+    return i < 0 ? undefined : { i, t: req.inputs[i]! };
+  };
+  const sparse = find('sparse');
+  if (!sparse) throw invalidArgument('inputs', 'missing input "sparse"');
+  const dense = find('dense');
+  if (!dense && m.denseDim > 0) throw invalidArgument('inputs', `missing input "dense" (FP32 [k, ${m.denseDim}])`);
+
+  const sShape = sparse.t.shape.map(Number);
+  const where = `inputs[${sparse.i}] (sparse)`;
+  const k = sShape[0] ?? 0;
+  const lookups = m.tables[0]?.lookups ?? 0;
+  const uniform = m.tables.every(t => t.lookups === lookups);
+  const okShape =
+    (sShape.length === 3 && uniform && sShape[1] === m.tables.length && sShape[2] === lookups) ||
+    (sShape.length === 2 && sShape[1] === m.idsPerItem);
+  if (!okShape) {
+    const want = uniform ? `[k, ${m.tables.length}, ${lookups}] or [k, ${m.idsPerItem}]` : `[k, ${m.idsPerItem}]`;
+    throw invalidArgument(`${where}.shape`, `expected ${want}, got [${sShape.join(', ')}]`);
+  }
+  if (!(k >= 1)) throw invalidArgument(`${where}.shape`, `k (the first dimension) must be ≥ 1, got ${k}`);
+  const ids = readIds(sparse.t, raw ? req.rawInputContents[sparse.i]! : undefined, product(sShape), where);
+
+  let denseBytes: Uint8Array = new Uint8Array(0);
+  if (dense) {
+    const dw = `inputs[${dense.i}] (dense)`;
+    const dShape = dense.t.shape.map(Number);
+    if (dense.t.datatype !== 'FP32') throw invalidArgument(`${dw}.datatype`, `must be FP32, got ${JSON.stringify(dense.t.datatype)}`);
+    if (dShape.length !== 2 || dShape[0] !== k || dShape[1] !== m.denseDim) {
+      throw invalidArgument(`${dw}.shape`, `expected [${k}, ${m.denseDim}] (k from sparse), got [${dShape.join(', ')}]`);
+    }
+    const n = product(dShape);
+    if (raw) {
+      denseBytes = req.rawInputContents[dense.i]!;
+      if (denseBytes.byteLength !== n * 4) throw invalidArgument(`raw_input_contents[${dense.i}] (dense)`, `expected ${n * 4} bytes for shape [${dShape.join(', ')}] FP32, got ${denseBytes.byteLength}`);
+    } else {
+      const v = dense.t.contents?.fp32Contents ?? [];
+      if (v.length !== n) throw invalidArgument(`${dw}.contents.fp32_contents`, `expected ${n} values for shape [${dShape.join(', ')}], got ${v.length}`);
+      denseBytes = new Uint8Array(Float32Array.from(v).buffer);
+    }
+  }
+  return { itemCount: k, dense: denseBytes, sparse: new Uint8Array(ids.buffer, ids.byteOffset, ids.byteLength), raw };
+}
+
+function hasContents(t: InputTensor): boolean {
+  const c = t.contents!;
+  return c.fp32Contents.length + c.intContents.length + c.int64Contents.length + c.uintContents.length + c.boolContents.length > 0;
+}
+
+/** Ids as int32 whatever the input datatype (INT64 ids must fit in int32). */
+function readIds(t: InputTensor, raw: Uint8Array | undefined, n: number, where: string): Int32Array {
+  if (t.datatype !== 'INT32' && t.datatype !== 'INT64') throw invalidArgument(`${where}.datatype`, `must be INT32 or INT64, got ${JSON.stringify(t.datatype)}`);
+  const wide = t.datatype === 'INT64';
+  if (raw) {
+    const bytes = n * (wide ? 8 : 4);
+    if (raw.byteLength !== bytes) throw invalidArgument(`raw_input_contents (sparse)`, `expected ${bytes} bytes for ${n} ${t.datatype} ids, got ${raw.byteLength}`);
+    if (!wide) {
+      const out = new Int32Array(n);
+      new Uint8Array(out.buffer).set(raw);
+      return out;
+    }
+    const dv = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+    const out = new Int32Array(n);
+    for (let i = 0; i < n; i++) out[i] = narrow(dv.getBigInt64(i * 8, true), where, i);
+    return out;
+  }
+  const v = wide ? t.contents?.int64Contents ?? [] : t.contents?.intContents ?? [];
+  const fieldName = wide ? 'int64_contents' : 'int_contents';
+  if (v.length !== n) throw invalidArgument(`${where}.contents.${fieldName}`, `expected ${n} values, got ${v.length}`);
+  const out = new Int32Array(n);
+  for (let i = 0; i < n; i++) out[i] = narrow(v[i]!, where, i);
+  return out;
+}
+
+function narrow(v: number | bigint | string, where: string, i: number): number {
+  const x = Number(v);
+  if (!Number.isInteger(x) || x < -2147483648 || x > 2147483647) {
+    throw new HeraError('INVALID_ARGUMENT', `${where}: id ${String(v)} at position ${i} does not fit in int32`);
+  }
+  return x;
+}

@@ -1,0 +1,163 @@
+import * as grpc from '@grpc/grpc-js';
+import { checkValues, decodeItems } from '@hera/batch';
+import { HeraError } from '@hera/errors';
+import { fromServiceError, isServiceError } from '@hera/grpc';
+import type { InferResponse__Output } from '@hera/proto';
+import type { CatalogEntry, ModelCatalog } from './catalog';
+import type { Replica } from './replica';
+import type { RoutingTable } from './routing';
+
+export interface RankInput {
+  model: string;
+  version: string;
+  itemCount: number;
+  /** Little-endian float32 [k, dense_dim] and int32 [k, ids_per_item], as received. */
+  dense: Uint8Array;
+  sparse: Uint8Array;
+  /** Absolute deadline (Date.now clock) the client asked for; Infinity for none. */
+  clientDeadline: number;
+  /** The request's own timeout field in ms; 0 = none. */
+  timeoutMs: number;
+  /** Field path prefix for error messages ("items" for Rank, "inputs" for OIP). */
+  field: { dense: string; sparse: string; count: string };
+}
+
+export interface RankResult {
+  model: CatalogEntry;
+  scores: Float32Array;
+  queueUs: number;
+  inferenceUs: number;
+  subBatches: number;
+}
+
+export interface RankerOptions {
+  maxItems: number;
+  deadlineSlaMultiple: number;
+  admissionControl: boolean;
+  validateValues: boolean;
+}
+
+/**
+ * The query path shared by Rank and ModelInfer: validate against the model's
+ * schema, admit or shed, split into sub-batches, route each to a replica (power
+ * of two choices), retry a sub-batch once on another replica after UNAVAILABLE,
+ * and gather the scores in item order. Redis is never touched here.
+ */
+export class Ranker {
+  constructor(
+    private readonly catalog: ModelCatalog,
+    private readonly routing: RoutingTable,
+    private readonly opts: RankerOptions,
+  ) {}
+
+  model(name: string, version: string): CatalogEntry {
+    const m = name ? this.catalog.get(name) : undefined;
+    if (!m) throw new HeraError('NOT_FOUND', `model ${JSON.stringify(name)} is not registered`);
+    if (version && version !== m.version) throw new HeraError('NOT_FOUND', `model ${name} has no version ${JSON.stringify(version)} (serving ${m.version})`);
+    return m;
+  }
+
+  async rank(q: RankInput): Promise<RankResult> {
+    const received = Date.now();
+    const m = this.model(q.model, q.version);
+    const k = q.itemCount;
+    if (!Number.isInteger(k) || k < 1) throw new HeraError('INVALID_ARGUMENT', `${q.field.count}: must be ≥ 1, got ${k}`);
+    if (k > this.opts.maxItems) throw new HeraError('INVALID_ARGUMENT', `${q.field.count}: must be ≤ ${this.opts.maxItems}, got ${k}`);
+    const denseBytes = k * m.denseDim * 4;
+    if (q.dense.byteLength !== denseBytes) {
+      throw new HeraError('INVALID_ARGUMENT', `${q.field.dense}: expected ${denseBytes} bytes (${k} items × ${m.denseDim} float32), got ${q.dense.byteLength}`);
+    }
+    const idBytes = k * m.idsPerItem * 4;
+    if (q.sparse.byteLength !== idBytes) {
+      throw new HeraError('INVALID_ARGUMENT', `${q.field.sparse}: expected ${idBytes} bytes (${k} items × ${m.idsPerItem} int32 ids), got ${q.sparse.byteLength}`);
+    }
+    if (this.opts.validateValues) {
+      const decoded = decodeItems({ itemCount: k, dense: q.dense, sparse: q.sparse }, { denseDim: m.denseDim, idsPerItem: m.idsPerItem, maxItems: this.opts.maxItems });
+      try {
+        checkValues(m, decoded);
+      } catch (err) {
+        // Name the caller's field, not our internal one.
+        throw new HeraError('INVALID_ARGUMENT', (err as Error).message.replace(/^items\.dense/, q.field.dense).replace(/^items\.sparse/, q.field.sparse));
+      }
+    }
+
+    const deadline = Math.min(
+      q.clientDeadline,
+      q.timeoutMs > 0 ? received + q.timeoutMs : Infinity,
+      q.clientDeadline === Infinity && q.timeoutMs <= 0 ? received + m.slaMs * this.opts.deadlineSlaMultiple : Infinity,
+    );
+    if (this.routing.replicas(m.name).length === 0) throw new HeraError('UNAVAILABLE', `no replica of model ${m.name} is up`);
+    const subBatch = Math.max(1, m.subBatchSize);
+    if (this.opts.admissionControl) {
+      const est = this.routing.estimateMs(m.name, k, subBatch);
+      if (est !== undefined && received + est > deadline) {
+        throw new HeraError('OVERLOADED', `model ${m.name} cannot finish ${k} items in ${Math.max(0, deadline - received)} ms (estimated ${est.toFixed(1)} ms with the work queued); shed`);
+      }
+    }
+
+    const scores = new Float32Array(k);
+    const parts: Promise<InferResponse__Output>[] = [];
+    for (let start = 0; start < k; start += subBatch) {
+      const end = Math.min(k, start + subBatch);
+      parts.push(this.#subBatch(m, start, end, q, deadline));
+    }
+    // Every sub-batch settles before we answer (no work left running for a failed query).
+    const settled = await Promise.allSettled(parts);
+    let queueUs = 0;
+    let inferenceUs = 0;
+    for (let i = 0; i < settled.length; i++) {
+      const s = settled[i]!;
+      if (s.status === 'rejected') throw toHera(s.reason);
+      const res = s.value;
+      const n = Math.min(subBatch, k - i * subBatch);
+      if (res.scores.byteLength !== n * 4) throw new HeraError('INTERNAL', `worker returned ${res.scores.byteLength} score bytes for ${n} items`);
+      const view = new Float32Array(n);
+      new Uint8Array(view.buffer).set(res.scores);
+      scores.set(view, i * subBatch);
+      queueUs = Math.max(queueUs, Number(res.queueUs));
+      inferenceUs = Math.max(inferenceUs, Number(res.computeUs));
+    }
+    return { model: m, scores, queueUs, inferenceUs, subBatches: settled.length };
+  }
+
+  async #subBatch(m: CatalogEntry, start: number, end: number, q: RankInput, deadline: number): Promise<InferResponse__Output> {
+    const n = end - start;
+    const items = {
+      itemCount: n,
+      dense: q.dense.subarray(start * m.denseDim * 4, end * m.denseDim * 4),
+      sparse: q.sparse.subarray(start * m.idsPerItem * 4, end * m.idsPerItem * 4),
+    };
+    let tried: Replica | undefined;
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const r = this.routing.pick(m.name, tried);
+      if (!r) throw new HeraError('UNAVAILABLE', tried ? `replica on ${tried.nodeId} failed and no other replica of ${m.name} is up` : `no replica of model ${m.name} is up`);
+      try {
+        return await this.#call(r, m, items, deadline);
+      } catch (err) {
+        const retryable = isServiceError(err) && err.code === grpc.status.UNAVAILABLE;
+        if (!retryable || attempt === 1 || Date.now() >= deadline) throw err;
+        r.markSuspect(Date.now());
+        tried = r;
+      }
+    }
+    throw new HeraError('INTERNAL', 'unreachable');
+  }
+
+  #call(r: Replica, m: CatalogEntry, items: { itemCount: number; dense: Uint8Array; sparse: Uint8Array }, deadline: number): Promise<InferResponse__Output> {
+    r.outstandingItems += items.itemCount;
+    const t0 = performance.now();
+    return new Promise((resolve, reject) => {
+      const options: grpc.CallOptions = Number.isFinite(deadline) ? { deadline } : {};
+      r.client.infer({ model: m.name, version: m.version, items }, new grpc.Metadata(), options, (err, res) => {
+        r.outstandingItems -= items.itemCount;
+        if (err) return reject(err);
+        r.observe(items.itemCount, performance.now() - t0, Number(res!.queueUs));
+        return resolve(res!);
+      });
+    });
+  }
+}
+
+function toHera(err: unknown): unknown {
+  return isServiceError(err) ? fromServiceError(err) : err;
+}

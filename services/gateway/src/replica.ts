@@ -1,0 +1,55 @@
+import { createClient } from '@hera/grpc';
+import { loadProtos, type WorkerServiceClient } from '@hera/proto';
+
+/** Weight of a new per-item service time sample in the running average. */
+const EWMA_ALPHA = 0.2;
+/** How long a replica that answered UNAVAILABLE is picked only as a last resort. */
+const SUSPECT_MS = 1_000;
+
+/** One tenant serving a model on one node, as the gateway sees it. */
+export class Replica {
+  /** Items sent and not yet answered. */
+  outstandingItems = 0;
+  /**
+   * Smoothed time per item in ms that a worker of this replica is busy with a
+   * sub-batch as seen from here: the round trip minus the time it sat in the
+   * worker's queue (so gRPC and host overheads count, waiting does not). 0 until measured.
+   */
+  msPerItem = 0;
+  suspectUntil = 0;
+
+  constructor(
+    readonly nodeId: string,
+    readonly model: string,
+    readonly endpoint: string,
+    public workers: number,
+    readonly client: WorkerServiceClient,
+  ) {}
+
+  static connect(nodeId: string, model: string, endpoint: string, workers: number, shared?: WorkerServiceClient): Replica {
+    // Retries are ours (on another replica), so the channel itself does not retry.
+    const client = shared ?? createClient(loadProtos().proto.hera.worker.v1.WorkerService, endpoint, { maxAttempts: 1 });
+    return new Replica(nodeId, model, endpoint, workers, client);
+  }
+
+  /** Load relative to capacity: what least-outstanding-work compares. */
+  load(): number {
+    return this.outstandingItems / Math.max(1, this.workers);
+  }
+
+  isSuspect(now: number): boolean {
+    return now < this.suspectUntil;
+  }
+
+  markSuspect(now: number): void {
+    this.suspectUntil = now + SUSPECT_MS;
+  }
+
+  observe(items: number, roundTripMs: number, queueUs: number): void {
+    const busyMs = roundTripMs - queueUs / 1000;
+    if (items <= 0 || busyMs <= 0) return;
+    // Damp outliers (a cold host's first call, a GC pause) so one sample cannot swing admission.
+    const sample = this.msPerItem === 0 ? busyMs / items : Math.min(busyMs / items, 4 * this.msPerItem);
+    this.msPerItem = this.msPerItem === 0 ? sample : this.msPerItem + EWMA_ALPHA * (sample - this.msPerItem);
+  }
+}
