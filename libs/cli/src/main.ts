@@ -3,6 +3,12 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, CommanderError } from 'commander';
 
+// `hera … | head` closes our stdout early: that is not an error worth a stack trace.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
+
 const program = new Command('hera')
   .description('Hera mesh: a multi-tenant inference server for recommendation models, with heterogeneity-aware placement')
   .version('0.1.0')

@@ -3,6 +3,17 @@ import { commonEnv, defineConfig, port, z } from '@hera/config';
 export const PlacementConfigSchema = z.object({
   ...commonEnv,
   GRPC_PORT: port(50053),
+  /**
+   * Base profile sets, comma-separated: paths to hera.profile-set/v1 JSON files or the
+   * names of the shipped sets (2c, 16c). Measured profiles in Redis override them.
+   */
+  PROFILE_SETS: z.string().min(1).default('2c,16c'),
+  /** Time limit of the required-servers MILP; past it the best solution found is used. */
+  PLAN_TIME_LIMIT_MS: z.coerce.number().int().min(10).max(600_000).default(800),
+  /** How often to look for nodes whose heartbeat expired (they left without saying so). */
+  NODE_SWEEP_MS: z.coerce.number().int().min(100).default(1_000),
+  /** Re-plan jobs wait this long, so a burst of joins/leaves becomes one re-plan. */
+  REPLAN_DELAY_MS: z.coerce.number().int().min(0).default(500),
 });
 
 export type PlacementConfig = z.infer<typeof PlacementConfigSchema>;

@@ -2,7 +2,7 @@
 import { telemetry } from './instrument';
 import { runService } from '@hera/runtime';
 import { loadConfig } from './config';
-import { ProfileStore } from './profile-store';
+import { ProfileStore } from '@hera/state';
 import { profilerService } from './server';
 
 void runService({

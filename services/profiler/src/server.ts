@@ -2,7 +2,7 @@ import { HeraError, invalidArgument } from '@hera/errors';
 import { unary, type ServiceBinding } from '@hera/grpc';
 import type { Logger } from '@hera/logger';
 import { services, type ProfilerServiceHandlers } from '@hera/proto';
-import type { ProfileStore } from './profile-store';
+import type { ProfileStore } from '@hera/state';
 
 /** hera.profiler.v1.ProfilerService. */
 export function profilerService(profiles: ProfileStore, log: Logger): ServiceBinding {

@@ -6,6 +6,7 @@ import { isAlive, startChild, startRedisServer, waitFor, waitForRedis, type Chil
 import { formatLogLine } from '../log-format';
 import { DEFAULT_DATA_DIR, readClusterFile, removeClusterFile, writeClusterFile, type ClusterFile } from '../cluster-file';
 import { table } from '../table';
+import { ALL_MODELS, serveZoo } from './serve-zoo';
 
 export interface UpOptions {
   dataDir: string;
@@ -21,6 +22,10 @@ export interface UpOptions {
   logLevel: string;
   jsonLogs: boolean;
   timeout: number;
+  /** Build (if missing), register, plan and serve these models; empty = services only. */
+  models: string[];
+  scale: number;
+  demandUnits: number;
 }
 
 interface ServiceSpec {
@@ -95,8 +100,10 @@ export async function up(opts: UpOptions, out: NodeJS.WritableStream = process.s
       say(`started redis-server pid ${redis.child.pid} at ${redisUrl} (data in ${dir})`);
     }
 
+    const repo = join(dataDir, 'models');
     const common = {
       REDIS_URL: redisUrl,
+      HERA_MODEL_REPO: repo,
       HERA_REDIS_PREFIX: opts.prefix,
       LOG_LEVEL: opts.logLevel,
       GRPC_HOST: opts.host,
@@ -162,6 +169,14 @@ export async function up(opts: UpOptions, out: NodeJS.WritableStream = process.s
       )}\n\n`,
     );
     say(`all services healthy — gateway at ${addresses.get('gateway')}`);
+    if (opts.models.length) {
+      await serveZoo({
+        repo, models: opts.models, scale: opts.scale, demandUnits: opts.demandUnits, redisUrl, prefix: opts.prefix,
+        placement: addresses.get('placement')!, gateway: addresses.get('gateway')!, timeoutMs: opts.timeout * 1000,
+        say, tty: Boolean((out as NodeJS.WriteStream).isTTY),
+      });
+      say(`serving ${opts.models.join(', ')} — try: npx hera rank --model ${opts.models.includes('ncf') ? 'ncf' : opts.models[0]}   npx hera plan explain   npx hera status`);
+    }
     say('press Ctrl-C to stop the cluster');
     return await new Promise<number>(() => {}); // runs until a signal
   } catch (err) {
@@ -207,9 +222,16 @@ export function register(program: Command): void {
     .option('--profiler-port <port>', 'profiler gRPC port', int, 50054)
     .option('--log-level <level>', 'services log level', 'info')
     .option('--json-logs', 'print the services raw JSON log lines', false)
-    .option('--timeout <seconds>', 'how long to wait for every service to become healthy', int, 120)
-    .action(async (o: UpOptions) => {
+    .option('--timeout <seconds>', 'how long to wait for every service (and then every model) to become ready', int, 180)
+    .option('--models <list>', `models to build if missing, register, plan and serve ("none" = services only)`, ALL_MODELS.join(','))
+    .option('--scale <s>', 'table-row scale for models built now (0 < s ≤ 1)', Number, 0.01)
+    .option('--demand-units <u>', 'default demand per model, in dedicated servers (used when no demand is set)', Number, 0.5)
+    .action(async (o: Omit<UpOptions, 'models'> & { models: string }) => {
       if (o.nodes < 1) throw new Error('--nodes must be at least 1');
-      process.exitCode = await up(o);
+      const models = o.models === 'none' ? [] : o.models.split(',').map(s => s.trim()).filter(Boolean);
+      const unknown = models.filter(m => !ALL_MODELS.includes(m));
+      if (unknown.length) throw new Error(`--models: unknown ${unknown.join(', ')}; the zoo has ${ALL_MODELS.join(', ')}`);
+      if (!(o.scale > 0 && o.scale <= 1)) throw new Error('--scale must be in (0, 1]');
+      process.exitCode = await up({ ...o, models });
     });
 }

@@ -4,9 +4,11 @@
 export interface ModelDemand {
   'model'?: (string);
   'qps'?: (number | string);
+  'dedicatedUnits'?: (number | string);
 }
 
 export interface ModelDemand__Output {
   'model': (string);
   'qps': (number);
+  'dedicatedUnits': (number);
 }

@@ -9,6 +9,7 @@ export interface NodePlan {
   'emu'?: (number | string);
   'predicted'?: (boolean);
   'qps'?: ({[key: string]: number | string});
+  'overcommitted'?: (boolean);
 }
 
 export interface NodePlan__Output {
@@ -18,4 +19,5 @@ export interface NodePlan__Output {
   'emu': (number);
   'predicted': (boolean);
   'qps': ({[key: string]: number});
+  'overcommitted': (boolean);
 }

@@ -1,0 +1,140 @@
+import { readFileSync } from 'node:fs';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { HeraError } from '@hera/errors';
+import {
+  buildModelProfile,
+  NODE_CLASS_2C,
+  parseProfileSet,
+  profileFromMeasurements,
+  rooflineProfileSet,
+  zooRooflineModels,
+  type ModelProfile,
+  type PairProfile,
+  type ProfileSet,
+} from '@hera/hera';
+import type { Logger } from '@hera/logger';
+import type { ModelRecord, ModelStore, ProfileStore } from '@hera/state';
+
+const MiB = 1024 * 1024;
+/**
+ * Peak memory of a tenant host besides its tables: measured here as the cgroup's
+ * max_usage of an ncf host (tables ≈ 0) with two inference threads: 79 MiB.
+ */
+const HOST_OVERHEAD_BYTES = 80 * MiB;
+/**
+ * Per inference thread: its isolate and TF.js runtime (≈ 16 MiB), and its copy of
+ * the dense weights, which peaks at about four times their size while they load
+ * (file buffer, JS arrays, WebAssembly heap, tensors). From hosts of wnd, rmc3 and
+ * mtwnd that were OOM-killed at smaller limits here.
+ */
+const WORKER_OVERHEAD_BYTES = 16 * MiB;
+const WEIGHT_PEAK_FACTOR = 4;
+
+/**
+ * The profiles placement plans with, per node class: a base set (shipped or from
+ * a file) overlaid with what the profiler measured (Redis), so measurements win
+ * as they arrive. Memory needs come from the models actually registered: the
+ * base sets describe full-scale tables, a cluster may serve a smaller build.
+ */
+export class ProfileSource {
+  readonly #base = new Map<string, ProfileSet>();
+
+  constructor(
+    private readonly profiles: ProfileStore,
+    private readonly models: ModelStore,
+    private readonly log: Logger,
+  ) {}
+
+  /** Loads the base sets named in PROFILE_SETS; fails fast on a bad file. */
+  loadBase(spec: string): void {
+    const shipped = join(dirname(require.resolve('@hera/hera/package.json')), 'profiles');
+    for (const entry of spec.split(',').map(s => s.trim()).filter(Boolean)) {
+      const path = /^[A-Za-z0-9_-]+$/.test(entry) ? join(shipped, `${entry}.json`) : isAbsolute(entry) ? entry : resolve(entry);
+      let json: unknown;
+      try {
+        json = JSON.parse(readFileSync(path, 'utf8'));
+      } catch (err) {
+        throw new Error(`PROFILE_SETS: cannot read ${path}: ${(err as Error).message}`, { cause: err });
+      }
+      const set = parseProfileSet(json);
+      this.#base.set(set.nodeClass.name, set);
+      this.log.info({ nodeClass: set.nodeClass.name, models: set.models.length, path }, 'profile set loaded');
+    }
+  }
+
+  classes(): string[] {
+    return [...this.#base.keys()];
+  }
+
+  /** The profile set for a node class, with measured profiles and registered sizes applied. */
+  async forClass(nodeClass: string, hardware?: { cores: number; memoryBytes: number }): Promise<ProfileSet> {
+    const base = this.#base.get(nodeClass);
+    const [measured, pairs, registry] = await Promise.all([this.profiles.list(nodeClass), this.profiles.listPairs(nodeClass), this.models.list()]);
+    if (!base && measured.length === 0) {
+      if (!hardware) {
+        throw new HeraError('PRECONDITION', `no profiles for node class ${JSON.stringify(nodeClass)}; known classes: ${this.classes().join(', ') || 'none'} (profile it, or add a set to PROFILE_SETS)`);
+      }
+      // An unprofiled class of registered nodes: derive a set from the roofline model for its
+      // cores and memory, as the shipped sets were (every value says so in its provenance).
+      const derived = rooflineProfileSet(zooRooflineModels(), {
+        ...NODE_CLASS_2C,
+        name: nodeClass,
+        description: `registered nodes of class ${nodeClass}: ${hardware.cores} cores, ${hardware.memoryBytes} B; roofline-derived, not measured`,
+        cores: hardware.cores,
+        memoryBytes: hardware.memoryBytes,
+        provenance: {
+          ...NODE_CLASS_2C.provenance,
+          cores: { kind: 'measured', detail: 'reported by the registered nodes of this class' },
+          memoryBytes: { kind: 'measured', detail: 'reported by the registered nodes of this class' },
+        },
+      }, { generatedBy: 'placement service: roofline for an unprofiled node class' });
+      this.log.warn({ nodeClass, cores: hardware.cores }, 'no profiles for this node class: planning with a roofline-derived set until it is profiled');
+      this.#base.set(nodeClass, derived);
+      return this.forClass(nodeClass, hardware);
+    }
+    const byModel = new Map<string, ModelProfile>((base?.models ?? []).map(m => [m.model, m]));
+    for (const rec of measured) {
+      try {
+        byModel.set(rec.model, profileFromMeasurements(rec));
+      } catch (err) {
+        this.log.warn({ err, model: rec.model, nodeClass }, 'ignoring a measured profile that does not parse');
+      }
+    }
+    const sizes = new Map<string, ModelRecord>(registry.map(r => [r.name, r]));
+    const models = [...byModel.values()].map(p => {
+      const r = sizes.get(p.model);
+      if (!r) return p;
+      const tableBytes = r.tables.reduce((s, t) => s + t.rows * t.dim * 4, 0);
+      const weightBytes = Math.max(0, r.sizeBytes - tableBytes);
+      const perWorker = Math.max(p.memoryPerWorkerBytes, WEIGHT_PEAK_FACTOR * weightBytes + WORKER_OVERHEAD_BYTES);
+      return buildModelProfile({
+        ...p,
+        memoryPerHostBytes: tableBytes + HOST_OVERHEAD_BYTES,
+        memoryPerWorkerBytes: perWorker,
+        provenance: {
+          ...p.provenance,
+          memoryPerHostBytes: { kind: 'derived', detail: `tables of the registered build (version ${r.version}): ${tableBytes} B + ${HOST_OVERHEAD_BYTES} B measured host overhead` },
+          memoryPerWorkerBytes: { kind: 'derived', detail: `max(profile, ${WEIGHT_PEAK_FACTOR} × ${weightBytes} B dense weights + ${WORKER_OVERHEAD_BYTES} B per thread), measured peaks` },
+        },
+      });
+    });
+    const measuredPairs: PairProfile[] = pairs.map(p => ({
+      a: p.modelA,
+      b: p.modelB,
+      splits: p.splits.map(s => ({ workersA: s.workersA, workersB: s.workersB, qpsA: s.qpsA, qpsB: s.qpsB })),
+      provenance: { kind: 'measured', detail: p.method },
+    }));
+    const keep = new Set(measuredPairs.map(p => [p.a, p.b].sort().join('+')));
+    const basePairs = (base?.pairs ?? []).filter(p => !keep.has([p.a, p.b].sort().join('+')));
+    const nodeClassSpec = base?.nodeClass ?? {
+      name: nodeClass,
+      cores: hardware?.cores ?? measured[0]!.cores,
+      memoryBytes: hardware?.memoryBytes ?? 0,
+      provenance: {
+        cores: { kind: 'measured' as const, detail: 'from the profiler and the registered nodes' },
+        memoryBytes: { kind: 'measured' as const, detail: 'from the registered nodes' },
+      },
+    };
+    return { nodeClass: nodeClassSpec, models, pairs: [...basePairs, ...measuredPairs] };
+  }
+}

@@ -1,0 +1,115 @@
+/**
+ * The placement service against real Redis and real node agents (slow-ish: worker
+ * processes start tenant hosts for the plan): demand, dry-run and applied plans,
+ * idempotent Apply, Explain, and re-planning as a BullMQ job when a node joins —
+ * the plan version increases once.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import { Redis } from 'ioredis';
+import { createClient, unaryCall } from '@hera/grpc';
+import { buildRepository, toModelRecord } from '@hera/models';
+import { loadProtos, type PlacementServiceClient, type WorkerServiceClient } from '@hera/proto';
+import { Keyspace, ModelStore } from '@hera/state';
+import { startRedis, startService, waitFor, type TestRedis, type TestService } from '@hera/testing';
+
+const repo = mkdtempSync(join(tmpdir(), 'hera-pl-repo-'));
+const prefix = 'pl';
+let redisServer: TestRedis;
+let redis: Redis;
+let placement: TestService;
+let client: PlacementServiceClient;
+const workers: TestService[] = [];
+const env = () => ({ REDIS_URL: redisServer.url, HERA_REDIS_PREFIX: prefix, HERA_MODEL_REPO: repo, HEARTBEAT_MS: '300', NODE_CLASS: '2c', NODE_CORES: '2' });
+
+before(async () => {
+  const configs = await buildRepository({ repo, scale: 0.0005, only: ['ncf', 'rmc1'] });
+  redisServer = await startRedis();
+  redis = new Redis(redisServer.url);
+  await new ModelStore(redis, new Keyspace(prefix)).put(...configs.map(c => toModelRecord(c)));
+  placement = await startService('placement', { ...env(), NODE_SWEEP_MS: '300', REPLAN_DELAY_MS: '300' });
+  client = createClient(loadProtos().proto.hera.placement.v1.PlacementService, placement.address, { defaultDeadlineMs: 30_000 });
+  workers.push(await startService('worker', { ...env(), NODE_ID: 'node-a' }));
+});
+
+after(async () => {
+  client?.close();
+  for (const w of workers) await w.stop();
+  await placement?.stop();
+  redis?.disconnect();
+  await redisServer?.stop();
+  rmSync(repo, { recursive: true, force: true });
+});
+
+async function status(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+    return 'OK';
+  } catch (err) {
+    const e = err as grpc.ServiceError;
+    return `${grpc.status[e.code]}: ${e.details}`;
+  }
+}
+
+describe('placement service', () => {
+  it('validates demand: bad QPS and unknown models are refused', async () => {
+    assert.match(await status(unaryCall(client, 'SetDemand', { demands: [{ model: 'ncf', qps: -1 }] })), /^INVALID_ARGUMENT: demands\[0\]\.qps/);
+    assert.match(await status(unaryCall(client, 'SetDemand', { demands: [{ model: 'nosuch', qps: 1 }] })), /^NOT_FOUND: models not registered: nosuch/);
+    assert.match(await status(unaryCall(client, 'Plan', {})), /^FAILED_PRECONDITION: no demand/);
+    assert.match(await status(unaryCall(client, 'GetPlan', {})), /^NOT_FOUND/);
+  });
+
+  it('plans (dry run) with Hera and every baseline, then applies idempotently', async () => {
+    // Two models at half a 2-core server each: two servers for one node.
+    const set = await unaryCall(client, 'SetDemand', { demands: [{ model: 'ncf', qps: 150 }, { model: 'rmc1', qps: 250 }], replace: true });
+    assert.equal(set.demands.length, 2);
+    const dry = await unaryCall(client, 'Plan', {});
+    assert.deepEqual(dry.strategies.map(s => s.strategy), ['hera', 'dedicated', 'random', 'first-fit']);
+    assert.equal(dry.plan?.serversNeeded, 2);
+    assert.equal(dry.plan?.nodeClass, '2c');
+    assert.equal(await redis.exists(new Keyspace(prefix).plan()), 0, 'a dry run writes nothing');
+
+    const first = await unaryCall(client, 'Apply', {});
+    assert.equal(first.changed, true);
+    assert.equal(Number(first.plan?.version), 1);
+    // One node for two servers' worth: the second configuration shares node-a's cores.
+    assert.deepEqual(first.plan?.nodes.map(n => [n.nodeId, n.overcommitted]).sort(), [['node-a', false], ['node-a', true]]);
+    const again = await unaryCall(client, 'Apply', {});
+    assert.equal(again.changed, false);
+    assert.equal(Number(again.plan?.version), 1);
+    assert.match(await status(unaryCall(client, 'Apply', { expectedVersion: 7 })), /^ABORTED: plan is at version 1, not 7/);
+
+    const why = await unaryCall(client, 'Explain', {});
+    assert.equal(why.configs.length, 2);
+    for (const c of why.configs) assert.ok(c.reason.length > 0 && c.tenants.length === 1);
+  });
+
+  it('runs the planned tenants on the node', async () => {
+    const agent: WorkerServiceClient = createClient(loadProtos().proto.hera.worker.v1.WorkerService, workers[0]!.address);
+    try {
+      await waitFor(async () => {
+        const s = await unaryCall(agent, 'GetStatus', {});
+        return s.tenants.filter(t => t.state === 'serving').map(t => t.allocation?.model).sort().join() === 'ncf,rmc1';
+      }, 30_000, 'node-a to serve ncf and rmc1');
+    } finally {
+      agent.close();
+    }
+  });
+
+  it('re-plans once, as a job, when a node joins', async () => {
+    const keys = new Keyspace(prefix);
+    workers.push(await startService('worker', { ...env(), NODE_ID: 'node-b' }));
+    await waitFor(async () => Number(await redis.get(keys.planVersion())) === 2, 15_000, 'a re-plan to version 2');
+    // The join is seen twice (pub/sub and the node sweep); the second re-plan changes nothing.
+    await new Promise(r => setTimeout(r, 2_000));
+    assert.equal(Number(await redis.get(keys.planVersion())), 2);
+    const plan = (await unaryCall(client, 'GetPlan', {})).plan!;
+    assert.deepEqual(plan.nodes.map(n => [n.nodeId, n.overcommitted]).sort(), [['node-a', false], ['node-b', false]]);
+    const done = await redis.keys(`${keys.bullPrefix()}:replan:node-joined:node-b:*`);
+    assert.ok(done.length >= 1, 'the re-plan ran as a BullMQ job');
+  });
+});
