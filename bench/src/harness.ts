@@ -33,7 +33,8 @@ export class Stack {
   }
 
   async service(name: ServiceName, env: Record<string, string>): Promise<TestService> {
-    const s = await startService(name, { REDIS_URL: this.redis.url, LOG_LEVEL: 'warn', ...env }, 120_000);
+    // info: startService waits for the "serving" log line.
+    const s = await startService(name, { REDIS_URL: this.redis.url, LOG_LEVEL: 'info', ...env }, 120_000);
     this.services.push(s);
     return s;
   }

@@ -1,67 +1,100 @@
 /**
  * Worker benchmark (issue 4): for a compute-bound and a memory-bound model on the
  * same cores and sub-batch, the most samples/s the engine gives in-process
- * (worker threads calling score() in a loop) versus through the worker's Infer
- * RPC from a local client — to the tenant host's own endpoint (the path the
+ * (inference threads calling score() back to back) versus through the worker's
+ * Infer RPC from a local client — to the tenant host's own endpoint (the path the
  * gateway uses: one process crossing) and through the node agent (two).
  *
- *   npm run bench -- worker [--models wnd,rmc1] [--scale 0.05] [--workers 2] [--seconds 8]
+ * "Same cores": the tenant gets `--cores` (default: the last core) and as many
+ * workers; the in-process run is pinned to the same cores with as many threads;
+ * the client is pinned to the other cores, as a gateway on another machine would
+ * be. The tenant host's gRPC work runs on the tenant's cores, so the ratio is
+ * what the RPC path costs the tenant.
+ *
+ *   npm run bench -- worker [--models wnd,rmc2] [--scale 0.05] [--cores 1] [--seconds 6]
  */
+import { execFileSync, spawn } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
 import * as grpc from '@grpc/grpc-js';
 import { createClient, unaryCall } from '@hera/grpc';
 import { PayloadPool } from '@hera/loadgen';
-import { buildRepository, loadTables, readModelConfig, type ModelConfig } from '@hera/models';
-import { loadProtos, type WorkerServiceClient } from '@hera/proto';
+import { buildRepository, readModelConfig, type ModelConfig } from '@hera/models';
+import { fastClients, loadProtos, type WorkerServiceClient } from '@hera/proto';
 import { args, fmt, Stack } from './harness';
 
-const o = args({ models: 'wnd,rmc1', scale: '0.05', workers: String(availableParallelism()), seconds: '8', 'sub-batch': '0', concurrency: '0' });
+const CORES = availableParallelism(); // before pinning ourselves
+const last = CORES - 1;
+const o = args({ models: 'wnd,rmc2', scale: '0.05', cores: String(last), seconds: '6', 'sub-batch': '0', concurrency: '0' });
 const seconds = Number(o['seconds']);
-const nWorkers = Number(o['workers']);
+const cores = o['cores']!.split(',').map(Number);
+const clientCores = Array.from({ length: CORES }, (_, i) => i).filter(c => !cores.includes(c));
 
-/** Threads that each load the model (sharing tables) and score one batch in a loop. */
+function pin(pid: number, list: number[]): boolean {
+  try {
+    execFileSync('taskset', ['-a', '-cp', list.join(','), String(pid)], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Inference threads in a child process pinned to the tenant's cores, scoring one batch in a loop. */
 async function inProcess(repo: string, c: ModelConfig, subBatch: number): Promise<number> {
-  const tables = await loadTables(repo, c.name, c.version);
   const code = `
-    const { parentPort, workerData } = require('node:worker_threads');
+    const { Worker } = require('node:worker_threads');
     const m = require(${JSON.stringify(require.resolve('@hera/models'))});
-    const { PayloadPool } = require(${JSON.stringify(require.resolve('@hera/loadgen'))});
+    const [repo, name, subBatch, ms, threads] = process.argv.slice(1);
+    const body = \`
+      const { parentPort, workerData } = require('node:worker_threads');
+      const m = require(${JSON.stringify(require.resolve('@hera/models'))});
+      const { PayloadPool } = require(${JSON.stringify(require.resolve('@hera/loadgen'))});
+      (async () => {
+        await m.selectBackend();
+        const model = await m.loadModel(workerData.repo, workerData.name, { tables: workerData.tables });
+        const pool = new PayloadPool(model.config, workerData.subBatch, 1, 4);
+        const batches = [0, 1, 2, 3].map(v => { const b = pool.take(0, workerData.subBatch, v);
+          const dense = new Float32Array(b.dense.byteLength / 4); new Uint8Array(dense.buffer).set(b.dense);
+          const ids = new Int32Array(b.sparse.byteLength / 4); new Uint8Array(ids.buffer).set(b.sparse);
+          return { count: workerData.subBatch, dense, ids }; });
+        model.score(m.randomBatch(model.config, 1024, 1));
+        const warm = Date.now() + 3000; for (let i = 0; Date.now() < warm; i++) { m.validateBatch(model.config, batches[i % 4]); model.score(batches[i % 4]); }
+        parentPort.postMessage('ready');
+        await new Promise(r => parentPort.once('message', r));
+        const end = Date.now() + workerData.ms; let n = 0;
+        while (Date.now() < end) { m.validateBatch(model.config, batches[n % 4]); model.score(batches[n % 4]); n++; }
+        parentPort.postMessage(n * workerData.subBatch);
+      })();\`;
     (async () => {
-      await m.selectBackend();
-      const model = await m.loadModel(workerData.repo, workerData.name, { tables: workerData.tables });
-      const pool = new PayloadPool(model.config, workerData.subBatch, 1, 4);
-      const batches = [0, 1, 2, 3].map(v => { const b = pool.take(0, workerData.subBatch, v);
-        const dense = new Float32Array(b.dense.byteLength / 4); new Uint8Array(dense.buffer).set(b.dense);
-        const ids = new Int32Array(b.sparse.byteLength / 4); new Uint8Array(ids.buffer).set(b.sparse);
-        return { count: workerData.subBatch, dense, ids }; });
-      for (let i = 0; i < 20; i++) model.score(batches[i % 4]);
-      parentPort.postMessage('ready');
-      await new Promise(r => parentPort.once('message', r));
-      const end = Date.now() + workerData.ms; let n = 0;
-      while (Date.now() < end) { m.validateBatch(model.config, batches[n % 4]); model.score(batches[n % 4]); n++; }
-      parentPort.postMessage(n * workerData.subBatch);
+      const tables = await m.loadTables(repo, name);
+      const ws = Array.from({ length: Number(threads) }, () => new Worker(body, { eval: true, workerData: { repo, name, tables, subBatch: Number(subBatch), ms: Number(ms) } }));
+      await Promise.all(ws.map(w => new Promise(r => w.once('message', r))));
+      const t0 = performance.now();
+      ws.forEach(w => w.postMessage('go'));
+      const n = await Promise.all(ws.map(w => new Promise(r => w.once('message', r))));
+      process.stdout.write(String(n.reduce((a, b) => a + b, 0) / ((performance.now() - t0) / 1000)));
+      process.exit(0);
     })();`;
-  const threads = Array.from({ length: nWorkers }, () => new Worker(code, { eval: true, workerData: { repo, name: c.name, tables, subBatch, ms: seconds * 1000 } }));
-  await Promise.all(threads.map(t => new Promise(r => t.once('message', r))));
-  const t0 = performance.now();
-  for (const t of threads) t.postMessage('go');
-  const samples = await Promise.all(threads.map(t => new Promise<number>(r => t.once('message', r))));
-  const secs = (performance.now() - t0) / 1000;
-  await Promise.all(threads.map(t => t.terminate()));
-  return samples.reduce((a, b) => a + b, 0) / secs;
+  const child = spawn('taskset', ['-c', cores.join(','), process.execPath, '-e', code, repo, c.name, String(subBatch), String(seconds * 1000), String(cores.length)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+  await new Promise(r => child.once('exit', r));
+  return Number(out);
 }
 
 /** Closed loop with `concurrency` outstanding Infer calls of `subBatch` items each. */
 async function throughRpc(endpoint: string, c: ModelConfig, subBatch: number, concurrency: number): Promise<number> {
-  const client: WorkerServiceClient = createClient(loadProtos().proto.hera.worker.v1.WorkerService, endpoint, { maxAttempts: 1 });
+  const client: WorkerServiceClient = createClient(fastClients().WorkerService, endpoint, { maxAttempts: 1 });
   const pool = new PayloadPool(c, subBatch, 1, 4);
   const one = () =>
     new Promise<void>((resolve, reject) =>
       client.infer({ model: c.name, items: pool.take(0, subBatch) }, new grpc.Metadata(), { deadline: Date.now() + 30_000 }, err => (err ? reject(err) : resolve())),
     );
-  for (let i = 0; i < 20; i++) await one();
+  // Warm up under load (JIT, heap growth: first-touch page faults are slow on these VMs).
+  const warmEnd = Date.now() + 3_000;
+  await Promise.all(Array.from({ length: concurrency }, async () => {
+    while (Date.now() < warmEnd) await one();
+  }));
   let done = 0;
   const end = Date.now() + seconds * 1000;
   const t0 = performance.now();
@@ -77,6 +110,7 @@ async function throughRpc(endpoint: string, c: ModelConfig, subBatch: number, co
 }
 
 async function main(): Promise<void> {
+  const pinned = clientCores.length > 0 && pin(process.pid, clientCores);
   const stack = await new Stack().start();
   const repo = join(stack.dir, 'models');
   const models = o['models']!.split(',');
@@ -84,16 +118,16 @@ async function main(): Promise<void> {
   try {
     console.log(`building ${models.join(', ')} at scale ${o['scale']} in ${repo} ...`);
     await buildRepository({ repo, scale: Number(o['scale']), only: models });
-    const worker = await stack.service('worker', { HERA_MODEL_REPO: repo, NODE_ID: 'bench', TENANT_QUEUE_LIMIT: '4096' });
+    const worker = await stack.service('worker', { HERA_MODEL_REPO: repo, NODE_ID: 'bench', TENANT_QUEUE_LIMIT: '4096', NODE_CORES: String(CORES) });
+    if (pinned) pin(worker.child.pid, clientCores);
     const agent: WorkerServiceClient = createClient(loadProtos().proto.hera.worker.v1.WorkerService, worker.address, { defaultDeadlineMs: 300_000 });
-    const cores = Array.from({ length: availableParallelism() }, (_, i) => i);
-    console.log(`${nWorkers} workers on cores ${cores.join(',')}, ${seconds} s per measurement\n`);
+    console.log(`tenant and in-process: ${cores.length} worker(s) on core(s) ${cores.join(',')}; client ${pinned ? `pinned to core(s) ${clientCores.join(',')}` : 'not pinned (no taskset or no spare core)'}; ${seconds} s per measurement\n`);
     for (const name of models) {
       const c = await readModelConfig(repo, name);
       const subBatch = Number(o['sub-batch']) || c.subBatchSize;
-      const concurrency = Number(o['concurrency']) || nWorkers * 2;
+      const concurrency = Number(o['concurrency']) || cores.length * 3;
       const inproc = await inProcess(repo, c, subBatch);
-      const { tenant } = await unaryCall(agent, 'ApplyAllocation', { allocation: { model: name, workers: nWorkers, cpuset: cores } });
+      const { tenant } = await unaryCall(agent, 'ApplyAllocation', { allocation: { model: name, workers: cores.length, cpuset: cores } });
       const viaHost = await throughRpc(tenant!.endpoint, c, subBatch, concurrency);
       const viaAgent = await throughRpc(worker.address, c, subBatch, concurrency);
       await unaryCall(agent, 'RemoveTenant', { model: name });
@@ -114,7 +148,8 @@ async function main(): Promise<void> {
       ratio_rpc_vs_inprocess: Object.fromEntries(Object.entries(result).map(([k, v]) => [k, Number(v.ratio.toFixed(3))])),
       ratio_via_agent: Object.fromEntries(Object.entries(result).map(([k, v]) => [k, Number((v.rpc_agent / v.inprocess).toFixed(3))])),
       samples_per_s: result,
-      workers: nWorkers,
+      tenant_cores: cores,
+      client_cores: pinned ? clientCores : [],
       scale: Number(o['scale']),
     }),
   );

@@ -1,7 +1,8 @@
 /**
- * `hera up` end to end (slow: starts Redis and four services): the whole cluster
- * becomes healthy, `hera status` sees it, and Ctrl-C (SIGINT) stops every process
- * it started.
+ * `hera up` end to end (slow: starts Redis and four services, builds a tiny model):
+ * the whole cluster becomes healthy, serves the model right after start (`hera rank`
+ * answers, `hera plan explain` says why), `hera status` sees it, and Ctrl-C (SIGINT)
+ * stops every process it started, tenant hosts included.
  */
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -26,8 +27,9 @@ describe('hera up', () => {
   it('brings redis and all four services to healthy, and SIGINT leaves no process behind', async () => {
     const env = { ...process.env };
     delete env['REDIS_URL']; // it must start its own redis-server
-    up = startChild(process.execPath, [cli, 'up', '--data-dir', dataDir, '--gateway-port', '0', '--worker-port', '0', '--placement-port', '0', '--profiler-port', '0'], { env });
+    up = startChild(process.execPath, [cli, 'up', '--data-dir', dataDir, '--gateway-port', '0', '--worker-port', '0', '--placement-port', '0', '--profiler-port', '0', '--models', 'ncf', '--scale', '0.0005'], { env });
     const ready = await up.waitForLine(/all services healthy — gateway at (\S+)/, 90_000);
+    await up.waitForLine(/serving ncf — try/, 90_000);
     const gateway = /gateway at (\S+)/.exec(ready)![1]!;
     assert.equal(await checkHealth(gateway), 'SERVING');
 
@@ -41,11 +43,22 @@ describe('hera up', () => {
     assert.equal(await status.exited, 0, status.lines.join('\n'));
     const out = status.lines.join('\n');
     for (const s of ['gateway', 'placement', 'profiler', 'worker']) assert.match(out, new RegExp(`^${s}\\s+\\S+\\s+SERVING`, 'm'));
-    assert.match(out, /^local-1\s+/m);
+    assert.match(out, /^local-1\s+.*ncf×\d \(serving\)/m);
+
+    const rank = startChild(process.execPath, [cli, 'rank', '--model', 'ncf', '--data-dir', dataDir, '--top', '3']);
+    assert.equal(await rank.exited, 0, rank.lines.join('\n'));
+    assert.match(rank.lines.join('\n'), /^ncf v1: 164 items in/m);
+    assert.match(rank.lines.join('\n'), /^1\s+\d+\s+0\.\d+/m);
+    const explain = startChild(process.execPath, [cli, 'plan', 'explain', '--data-dir', dataDir]);
+    assert.equal(await explain.exited, 0, explain.lines.join('\n'));
+    assert.match(explain.lines.join('\n'), /^ncf:2\s+×1\s+EMU/m);
+    const hostPids = readFileSync(`/proc/${pids['worker']}/task/${pids['worker']}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+    assert.ok(hostPids.length >= 1, 'a tenant host runs');
 
     up.proc.kill('SIGINT');
     assert.equal(await up.exited, 0);
     for (const [name, pid] of Object.entries(pids)) await waitForExit(pid, 5_000).catch(() => assert.fail(`${name} (pid ${pid}) still running`));
+    for (const pid of hostPids) await waitForExit(pid, 5_000).catch(() => assert.fail(`tenant host ${pid} still running`));
     assert.equal(existsSync(join(dataDir, 'cluster.json')), false, 'cluster.json removed');
   });
 });

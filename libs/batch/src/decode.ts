@@ -7,6 +7,9 @@ import { invalidArgument } from '@hera/errors';
  * validates without loading an engine.
  */
 
+/** Largest item_count one inference call accepts (a whole query of DESIGN §4.1 at most). */
+export const MAX_ITEMS = 1024;
+
 /** The raw bytes of a batch as the proto carries them. */
 export interface RawItems {
   itemCount: number;
@@ -38,11 +41,10 @@ export interface ValueSchema {
 if (endianness() !== 'LE') throw new Error('Hera mesh needs a little-endian host');
 
 /**
- * Checks item_count and byte lengths against the schema and copies the payload
- * into fresh, aligned typed arrays (gRPC hands us views at arbitrary offsets
- * into its receive buffer).
+ * Checks item_count and byte lengths against the schema, without copying; returns
+ * the item count. For callers that copy the bytes somewhere of their own.
  */
-export function decodeItems(items: RawItems | null | undefined, shape: BatchShape, field = 'items'): DecodedItems {
+export function checkShape(items: RawItems | null | undefined, shape: BatchShape, field = 'items'): number {
   if (!items) throw invalidArgument(field, 'is required');
   const count = items.itemCount;
   if (!Number.isInteger(count) || count < 1) throw invalidArgument(`${field}.item_count`, `must be ≥ 1, got ${count}`);
@@ -55,10 +57,20 @@ export function decodeItems(items: RawItems | null | undefined, shape: BatchShap
   if (items.sparse.byteLength !== idBytes) {
     throw invalidArgument(`${field}.sparse`, `expected ${idBytes} bytes (${count} items × ${shape.idsPerItem} int32 ids), got ${items.sparse.byteLength}`);
   }
+  return count;
+}
+
+/**
+ * Checks item_count and byte lengths against the schema and copies the payload
+ * into fresh, aligned typed arrays (gRPC hands us views at arbitrary offsets
+ * into its receive buffer).
+ */
+export function decodeItems(items: RawItems | null | undefined, shape: BatchShape, field = 'items'): DecodedItems {
+  const count = checkShape(items, shape, field);
   const dense = new Float32Array(count * shape.denseDim);
-  new Uint8Array(dense.buffer).set(items.dense);
+  new Uint8Array(dense.buffer).set(items!.dense);
   const ids = new Int32Array(count * shape.idsPerItem);
-  new Uint8Array(ids.buffer).set(items.sparse);
+  new Uint8Array(ids.buffer).set(items!.sparse);
   return { count, dense, ids };
 }
 

@@ -1,2 +1,2 @@
-export { decodeItems, scoresToBytes, checkValues } from './decode';
+export { checkShape, decodeItems, scoresToBytes, checkValues, MAX_ITEMS } from './decode';
 export type { RawItems, BatchShape, DecodedItems, ValueSchema } from './decode';

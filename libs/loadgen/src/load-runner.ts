@@ -22,6 +22,8 @@ export interface LoadOptions extends QueryStreamOptions {
    * exhaust memory. Queries over the cap count as `CLIENT_OVERLOAD` errors.
    */
   maxInFlight?: number;
+  /** Stops sending (queries in flight still finish and count) — for background load of unknown length. */
+  signal?: AbortSignal;
 }
 
 export interface LoadProgress {
@@ -97,7 +99,7 @@ export async function runLoad(send: SendQuery, opts: LoadOptions): Promise<LoadS
     }
   };
 
-  while (next.at < end) {
+  while (next.at < end && !opts.signal?.aborted) {
     const now = performance.now() - t0;
     if (next.at > now) {
       // Sleep until the next arrival (timers are ~1 ms granular; arrivals due together go out together).
@@ -144,7 +146,7 @@ export async function runLoad(send: SendQuery, opts: LoadOptions): Promise<LoadS
     }
   }
   await Promise.all([...pending]);
-  const durationMs = opts.durationMs;
+  const durationMs = opts.signal?.aborted ? Math.max(1, performance.now() - t0 - warmup) : opts.durationMs;
   const summary: LoadSummary = {
     offeredQps: (sent * 1000) / durationMs,
     servedQps: (ok * 1000) / durationMs,

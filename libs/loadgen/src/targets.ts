@@ -1,6 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import { createClient } from '@hera/grpc';
-import { loadProtos, type RankingServiceClient, type WorkerServiceClient } from '@hera/proto';
+import { fastClients, type RankingServiceClient, type WorkerServiceClient } from '@hera/proto';
 import { randomItems, type ItemSchema } from './items';
 import { Rng } from './random';
 import type { SendQuery } from './load-runner';
@@ -54,7 +54,7 @@ function call<Res>(fn: (cb: (err: grpc.ServiceError | null, res?: Res) => void) 
 
 /** Queries through the gateway's Rank RPC (the gateway splits them). */
 export function gatewayTarget(address: string, model: string, pool: PayloadPool): Target {
-  const client: RankingServiceClient = createClient(loadProtos().proto.hera.gateway.v1.RankingService, address, { maxAttempts: 1 });
+  const client: RankingServiceClient = createClient(fastClients().RankingService, address, { maxAttempts: 1 });
   return {
     send: (items, deadline) =>
       call(cb => client.rank({ model, items: pool.take(0, items) }, new grpc.Metadata(), { deadline }, cb)).then(() => undefined),
@@ -68,7 +68,7 @@ export function gatewayTarget(address: string, model: string, pool: PayloadPool)
  * its last sub-batch.
  */
 export function workerTarget(address: string, model: string, pool: PayloadPool, subBatch: number): Target {
-  const client: WorkerServiceClient = createClient(loadProtos().proto.hera.worker.v1.WorkerService, address, { maxAttempts: 1 });
+  const client: WorkerServiceClient = createClient(fastClients().WorkerService, address, { maxAttempts: 1 });
   return {
     send: async (items, deadline) => {
       const variant = Math.floor(Math.random() * 8);

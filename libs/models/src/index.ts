@@ -1,5 +1,5 @@
-// The model zoo and the TensorFlow.js inference engine (DESIGN §5). Pure data first: the zoo
-// specs and their cost model import nothing with side effects.
+// The model zoo and the TensorFlow.js inference engine (DESIGN §5). Importing this module loads
+// no TF.js (tfjs.ts loads it on first use): the zoo specs are cheap to import on their own.
 export { ZOO_SPECS, ZOO_MODELS, isZooModel, scaledRows } from './zoo';
 export type {
   ZooModelName,
@@ -38,10 +38,11 @@ export { selectBackend, backendInfo, BACKEND_PREFERENCE } from './backend';
 export type { BackendName, BackendInfo } from './backend';
 export { loadTables } from './shared-tables';
 export type { SharedTables, SharedTable } from './shared-tables';
+export type { TableScratch, WasmMemory } from './wasm-bag';
 export { loadModel, InferenceModel } from './model';
+export type { Model, LoadModelOptions } from './model';
 export { mlpStacks } from './network';
 export type { MlpStack } from './network';
-export type { Model, LoadModelOptions } from './model';
 export { validateBatch, MAX_BATCH } from './validate-batch';
 export type { Batch } from './validate-batch';
 export { embeddingBag, embeddingBagReference, bagLayout, releaseBagLayout, TOUCH_GROUP } from './embedding-bag';

@@ -82,6 +82,13 @@ describe('inference engine', () => {
         const one = model.score({ count: 1, dense: batch.dense.subarray(0, model.config.denseDim), ids: batch.ids.subarray(0, model.config.idsPerItem) });
         assert.ok(Math.abs(one[0]! - s[0]!) < 1e-5, `${name}: ${one[0]} alone vs ${s[0]} in a batch`);
         assert.equal(model.score({ count: 0, dense: new Float32Array(0), ids: new Int32Array(0) }).length, 0);
+        // Views into a larger buffer (as decoded from a request) score the same.
+        const wire = new ArrayBuffer(64 + batch.dense.byteLength + batch.ids.byteLength);
+        const dense = new Float32Array(wire, 64, batch.dense.length);
+        const ids = new Int32Array(wire, 64 + batch.dense.byteLength, batch.ids.length);
+        dense.set(batch.dense);
+        ids.set(batch.ids);
+        assert.deepEqual(model.score({ count: 19, dense, ids }), s);
       } finally {
         model.dispose();
       }

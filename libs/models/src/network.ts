@@ -180,7 +180,7 @@ export function buildForward(config: ModelConfig, w: Weights, derived: Record<st
         return tf.reshape(tf.sigmoid(tf.add(wide, deep)), [count]);
       };
     case 'mtwnd':
-      return (dense, emb, count) => {
+      return (dense, emb) => {
         const shared = stack(tf.concat([dense!, emb], 1), w, 'shared', a.shared, 'relu');
         const towers = Array.from({ length: a.tasks }, (_, t) => stack(shared, w, `task${t}_`, a.tower, 'linear'));
         const logits = tf.add(tf.concat(towers, 1), stack(dense!, w, 'wide', a.wide, 'linear'));

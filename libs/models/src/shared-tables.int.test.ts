@@ -58,7 +58,7 @@ describe('shared tables across worker threads', () => {
     rmSync(repo, { recursive: true, force: true });
   });
 
-  it('a second worker adds < 10% of the table bytes; a worker with its own copy adds them all', async () => {
+  it('a second worker adds < 10% of the table bytes; a worker with its own copy adds them all', async t => {
     const tables = await loadTables(repo, 'rmc1');
     assert.equal(tables.bytes, 8 * 800_000 * 32 * 4);
     const one = await startWorker(repo, 1, tables);
@@ -75,6 +75,8 @@ describe('shared tables across worker threads', () => {
     workers.push(own.worker);
     const rss3 = await rss();
     assert.ok(rss3 - rss2 > 0.8 * tables.bytes, `a private copy added only ${((rss3 - rss2) / 1e6).toFixed(1)} MB`);
+    const mb = (x: number) => `${(x / 1e6).toFixed(1)} MB`;
+    t.diagnostic(`tables ${mb(tables.bytes)}; RSS with 1 worker ${mb(rss1)}, +2nd sharing ${mb(added)}, +3rd with its own copy ${mb(rss3 - rss2)}`);
 
     // And it is the same memory, not an equal copy: a write in one thread is seen by the others.
     const before = tables.tables[0]!.data[5];

@@ -69,14 +69,18 @@ export function scratchLayout(tableBytes: number, lookups: number, outPerItem: n
   return { offset, slotBytes, idsBytes, control, total: control + 64 };
 }
 
-/** Whether this runtime has shared WebAssembly memories and SIMD. */
+let supported: boolean | undefined;
+
+/** Whether this runtime has shared WebAssembly memories and SIMD (checked once). */
 export function wasmBagSupported(): boolean {
-  if (!api) return false;
-  try {
-    return api.validate(moduleBytes());
-  } catch {
-    return false;
+  if (supported === undefined) {
+    try {
+      supported = api !== undefined && api.validate(moduleBytes());
+    } catch {
+      supported = false;
+    }
   }
+  return supported;
 }
 
 /** A shared, zeroed, page-aligned memory of at least `bytes`, or undefined when not possible. */

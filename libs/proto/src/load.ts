@@ -8,6 +8,7 @@ import type { ProtoGrpcType as InferenceProto } from './generated/grpc_service';
 import type { ProtoGrpcType as PlacementProto } from './generated/placement_service';
 import type { ProtoGrpcType as ProfilerProto } from './generated/profiler_service';
 import type { ProtoGrpcType as WorkerProto } from './generated/worker_service';
+import { encodeInferRequest, encodeRankRequest, withFastEncoder } from './fast-codec';
 import { LOADER_OPTIONS } from './options';
 
 /** Proto files relative to the proto root, one per service. */
@@ -58,5 +59,17 @@ export function services() {
     worker: proto.hera.worker.v1.WorkerService.service,
     placement: proto.hera.placement.v1.PlacementService.service,
     profiler: proto.hera.profiler.v1.ProfilerService.service,
+  };
+}
+
+/**
+ * Client constructors whose request encoding takes the fast path for item
+ * payloads (Infer, Rank). Same wire format; use these on the query path.
+ */
+export function fastClients() {
+  const defs = services();
+  return {
+    WorkerService: grpc.makeGenericClientConstructor(withFastEncoder(defs.worker, 'Infer', encodeInferRequest), 'WorkerService') as unknown as HeraProto['hera']['worker']['v1']['WorkerService'],
+    RankingService: grpc.makeGenericClientConstructor(withFastEncoder(defs.ranking, 'Rank', encodeRankRequest), 'RankingService') as unknown as HeraProto['hera']['gateway']['v1']['RankingService'],
   };
 }

@@ -15,6 +15,7 @@
  * | {p}:plan:explain                     | string | the applied plan's explanation JSON            |
  * | {p}:profile:{class}:{model}          | string | Profile JSON                                   |
  * | {p}:pair:{class}:{a}:{b}             | string | PairProfile JSON (a < b)                       |
+ * | {p}:profiler:cancel:{job}            | string | "1" while a running profile job is cancelled   |
  * | {p}:bull:*                           | —      | BullMQ queues (see @hera/queues)               |
  *
  * | channel                | message                                          |
@@ -70,6 +71,10 @@ export class Keyspace {
   pairProfile(nodeClass: string, a: string, b: string): string {
     const [x, y] = a < b ? [a, b] : [b, a];
     return `${this.prefix}:pair:${nodeClass}:${x}:${y}`;
+  }
+  /** Set while a running profiling job should stop (its runner checks between measurements). */
+  profileCancel(jobId: string): string {
+    return `${this.prefix}:profiler:cancel:${jobId}`;
   }
   /** Prefix handed to BullMQ, so queues live under the same namespace. */
   bullPrefix(): string {

@@ -1,4 +1,4 @@
-import { startChild, type Child } from '@hera/procs';
+import { startChild, withMallocTuning, type Child } from '@hera/procs';
 
 export type ServiceName = 'gateway' | 'worker' | 'placement' | 'profiler';
 
@@ -21,7 +21,7 @@ export function serviceMain(name: ServiceName): string {
  */
 export async function startService(name: ServiceName, env: Record<string, string>, timeoutMs = 30_000): Promise<TestService> {
   const child = startChild(process.execPath, ['--enable-source-maps', serviceMain(name)], {
-    env: { ...process.env, GRPC_PORT: '0', LOG_LEVEL: 'info', HEARTBEAT_MS: '500', ...env },
+    env: { ...withMallocTuning(process.env), GRPC_PORT: '0', LOG_LEVEL: 'info', HEARTBEAT_MS: '500', ...env },
   });
   try {
     const line = await child.waitForLine(new RegExp(`"msg":"${name} serving"`), timeoutMs);

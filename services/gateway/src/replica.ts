@@ -1,5 +1,5 @@
 import { createClient } from '@hera/grpc';
-import { loadProtos, type WorkerServiceClient } from '@hera/proto';
+import { fastClients, type WorkerServiceClient } from '@hera/proto';
 
 /** Weight of a new per-item service time sample in the running average. */
 const EWMA_ALPHA = 0.2;
@@ -28,7 +28,7 @@ export class Replica {
 
   static connect(nodeId: string, model: string, endpoint: string, workers: number, shared?: WorkerServiceClient): Replica {
     // Retries are ours (on another replica), so the channel itself does not retry.
-    const client = shared ?? createClient(loadProtos().proto.hera.worker.v1.WorkerService, endpoint, { maxAttempts: 1 });
+    const client = shared ?? createClient(fastClients().WorkerService, endpoint, { maxAttempts: 1 });
     return new Replica(nodeId, model, endpoint, workers, client);
   }
 

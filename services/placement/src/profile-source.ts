@@ -106,7 +106,9 @@ export class ProfileSource {
       if (!r) return p;
       const tableBytes = r.tables.reduce((s, t) => s + t.rows * t.dim * 4, 0);
       const weightBytes = Math.max(0, r.sizeBytes - tableBytes);
-      const perWorker = Math.max(p.memoryPerWorkerBytes, WEIGHT_PEAK_FACTOR * weightBytes + WORKER_OVERHEAD_BYTES);
+      // Each inference thread also has a shared-memory slot for one request of up to 1024 items.
+      const slotBytes = 1024 * (r.denseDim + r.tables.reduce((s, t) => s + t.lookups, 0) + 1) * 4;
+      const perWorker = Math.max(p.memoryPerWorkerBytes, WEIGHT_PEAK_FACTOR * weightBytes + WORKER_OVERHEAD_BYTES + slotBytes);
       return buildModelProfile({
         ...p,
         memoryPerHostBytes: tableBytes + HOST_OVERHEAD_BYTES,
@@ -114,7 +116,7 @@ export class ProfileSource {
         provenance: {
           ...p.provenance,
           memoryPerHostBytes: { kind: 'derived', detail: `tables of the registered build (version ${r.version}): ${tableBytes} B + ${HOST_OVERHEAD_BYTES} B measured host overhead` },
-          memoryPerWorkerBytes: { kind: 'derived', detail: `max(profile, ${WEIGHT_PEAK_FACTOR} × ${weightBytes} B dense weights + ${WORKER_OVERHEAD_BYTES} B per thread), measured peaks` },
+          memoryPerWorkerBytes: { kind: 'derived', detail: `max(profile, ${WEIGHT_PEAK_FACTOR} × ${weightBytes} B dense weights + ${WORKER_OVERHEAD_BYTES} B per thread + ${slotBytes} B request slot), measured peaks` },
         },
       });
     });

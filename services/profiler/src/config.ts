@@ -3,6 +3,16 @@ import { commonEnv, defineConfig, port, z } from '@hera/config';
 export const ProfilerConfigSchema = z.object({
   ...commonEnv,
   GRPC_PORT: port(50054),
+  /** Measured seconds per load point (a quick job uses a third of this). */
+  POINT_SECONDS: z.coerce.number().positive().max(600).default(8),
+  /** Seconds of each load point that are sent first and not measured. */
+  WARMUP_SECONDS: z.coerce.number().min(0).max(120).default(2),
+  /** A load point runs at least long enough to measure this many queries. */
+  MIN_QUERIES: z.coerce.number().int().min(10).default(200),
+  /** The rate search stops when its bracket is narrower than this fraction (quick: twice it). */
+  PRECISION: z.coerce.number().positive().max(1).default(0.05),
+  /** Longest time to wait for a tenant to serve after an allocation change. */
+  APPLY_TIMEOUT_MS: z.coerce.number().int().min(1_000).default(180_000),
 });
 
 export type ProfilerConfig = z.infer<typeof ProfilerConfigSchema>;

@@ -1,15 +1,63 @@
 #!/usr/bin/env node
 import { telemetry } from './instrument';
+import { UnrecoverableError, Worker } from 'bullmq';
+import { openQueue, QUEUES, queueOptions, type ProfileJobData } from '@hera/queues';
 import { runService } from '@hera/runtime';
+import { connectRedis, ModelStore, ProfileStore } from '@hera/state';
 import { loadConfig } from './config';
-import { ProfileStore } from '@hera/state';
+import { CancelledError, ProfileRunner } from './profile-job';
 import { profilerService } from './server';
 
 void runService({
   name: 'profiler',
   loadConfig,
   telemetry,
-  build: async ({ log, redis, keys }) => ({
-    services: [profilerService(new ProfileStore(redis, keys), log)],
-  }),
+  build: async ({ config, log, redis, keys }) => {
+    const budget = {
+      pointMs: config.POINT_SECONDS * 1000,
+      warmupMs: config.WARMUP_SECONDS * 1000,
+      minQueries: config.MIN_QUERIES,
+      precision: config.PRECISION,
+      maxSteps: 14,
+    };
+    const quickBudget = { ...budget, pointMs: budget.pointMs / 3, warmupMs: budget.warmupMs / 2, minQueries: Math.ceil(budget.minQueries / 2), precision: budget.precision * 2, maxSteps: 9 };
+    const runner = new ProfileRunner(redis, keys, { budget, quickBudget, applyTimeoutMs: config.APPLY_TIMEOUT_MS }, log.child({ component: 'runner' }));
+    // BullMQ blocks on its connection: its own, with no per-command retry limit.
+    const bull = await connectRedis(config.REDIS_URL, { name: 'profiler-bull', offlineQueue: true, maxRetriesPerRequest: null, onError: err => log.warn({ err: err.message }, 'bullmq redis error') });
+    const queue = openQueue('profile', keys, bull);
+    queue.on('error', err => log.warn({ err: err.message }, 'profile queue error'));
+    let worker: Worker<ProfileJobData> | undefined;
+    return {
+      services: [profilerService({ redis, keys, queue, profiles: new ProfileStore(redis, keys), models: new ModelStore(redis, keys), runner, log })],
+      start: async () => {
+        worker = new Worker<ProfileJobData>(
+          QUEUES.profile,
+          async job => {
+            try {
+              return await runner.run(job);
+            } catch (err) {
+              if (err instanceof CancelledError) throw new UnrecoverableError('cancelled');
+              throw err;
+            }
+          },
+          // One job at a time: two would measure each other's interference.
+          { ...queueOptions(keys, bull), concurrency: 1, lockDuration: 60_000 },
+        );
+        worker.on('error', err => log.warn({ err }, 'profile worker error'));
+        worker.on('failed', (job, err) => log.warn({ job: job?.id, err: err.message }, 'profile job failed'));
+        worker.on('completed', job => log.info({ job: job.id }, 'profile job completed'));
+      },
+      shutdownSteps: [
+        // The running job stops at once, restores its node and is resumed by the next profiler.
+        ['jobs', async () => {
+          runner.stop();
+          await worker?.close();
+        }],
+        ['queues', async () => {
+          await queue.close();
+          await bull.quit();
+        }],
+      ],
+    };
+  },
 });

@@ -1,12 +1,68 @@
+import { createHash } from 'node:crypto';
+import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
 import { HeraError, invalidArgument } from '@hera/errors';
-import { unary, type ServiceBinding } from '@hera/grpc';
+import { serverStream, unary, type ServiceBinding } from '@hera/grpc';
 import type { Logger } from '@hera/logger';
-import { services, type ProfilerServiceHandlers } from '@hera/proto';
-import type { ProfileStore } from '@hera/state';
+import { services, type JobProgress, type ProfilerServiceHandlers } from '@hera/proto';
+import type { ProfileJobData } from '@hera/queues';
+import { listLive, type Keyspace, type ModelStore, type NodeRecord, type ProfileStore } from '@hera/state';
+import type { JobProgressData, ProfileRunner } from './profile-job';
+
+const ACTIVE = new Set(['waiting', 'active', 'delayed', 'prioritized', 'waiting-children']);
+
+/** The public state of a job: BullMQ's, with failures by cancellation called what they are. */
+async function jobState(queue: Queue<ProfileJobData>, id: string): Promise<{ state: string; progress?: JobProgressData; error?: string } | undefined> {
+  const job = await queue.getJob(id);
+  if (!job) return undefined;
+  const raw = await job.getState();
+  const state = raw === 'failed' && job.failedReason === 'cancelled' ? 'cancelled' : ACTIVE.has(raw) ? (raw === 'active' ? 'active' : 'waiting') : raw;
+  const progress = typeof job.progress === 'object' && job.progress !== null ? (job.progress as JobProgressData) : undefined;
+  return { state, ...(progress ? { progress } : {}), ...(state === 'failed' ? { error: job.failedReason } : {}) };
+}
 
 /** hera.profiler.v1.ProfilerService. */
-export function profilerService(profiles: ProfileStore, log: Logger): ServiceBinding {
-  const impl: Partial<ProfilerServiceHandlers> = {
+export function profilerService(deps: { redis: Redis; keys: Keyspace; queue: Queue<ProfileJobData>; profiles: ProfileStore; models: ModelStore; runner: ProfileRunner; log: Logger }): ServiceBinding {
+  const { redis, keys, queue, profiles, models, runner, log } = deps;
+  const impl: ProfilerServiceHandlers = {
+    StartProfile: unary(log, 'StartProfile', async req => {
+      if (!req.model) throw invalidArgument('model', 'must not be empty');
+      for (const m of [req.model, req.pairModel].filter(Boolean)) {
+        if (!(await models.get(m))) throw new HeraError('NOT_FOUND', `model ${m} is not registered`);
+      }
+      if (req.pairModel && req.pairModel === req.model) throw invalidArgument('pair_model', 'must differ from model');
+      if (req.pairModel && req.splits.length === 0) throw invalidArgument('splits', 'a pair profile needs at least one split (e.g. 1:1)');
+      if (!req.pairModel && req.splits.length) throw invalidArgument('splits', 'only for a pair (set pair_model)');
+      const nodes = (await listLive<NodeRecord>(redis, keys.nodes(), m => keys.node(m))).live;
+      const node = req.nodeId ? nodes.find(n => n.nodeId === req.nodeId) : nodes.sort((a, b) => a.nodeId.localeCompare(b.nodeId))[0];
+      if (!node) throw new HeraError('NOT_FOUND', req.nodeId ? `node ${req.nodeId} is not registered` : 'no node is registered to profile on');
+      for (const [i, n] of req.workerCounts.entries()) {
+        if (!Number.isInteger(n) || n < 1 || n > node.cores) throw invalidArgument(`worker_counts[${i}]`, `must be in 1..${node.cores} (cores of ${node.nodeId}), got ${n}`);
+      }
+      for (const [i, s] of req.splits.entries()) {
+        if (s.workersA < 1 || s.workersB < 1 || s.workersA + s.workersB > node.cores) throw invalidArgument(`splits[${i}]`, `${s.workersA}:${s.workersB} does not fit ${node.cores} cores`);
+      }
+      for (const [i, b] of req.subBatchSizes.entries()) {
+        if (!Number.isInteger(b) || b < 1 || b > 1024) throw invalidArgument(`sub_batch_sizes[${i}]`, `must be in 1..1024, got ${b}`);
+      }
+      const data: ProfileJobData = {
+        model: req.model,
+        nodeId: node.nodeId,
+        quick: req.quick,
+        ...(req.pairModel ? { pairModel: req.pairModel, splits: req.splits.map(s => ({ workersA: s.workersA, workersB: s.workersB })) } : {}),
+        ...(req.workerCounts.length ? { workerCounts: [...req.workerCounts] } : {}),
+        ...(req.subBatchSizes.length ? { subBatchSizes: [...req.subBatchSizes] } : {}),
+      };
+      // The same request while one runs gets the same job (idempotent).
+      const jobId = `p-${createHash('sha256').update(JSON.stringify(data)).digest('hex').slice(0, 16)}`;
+      const prior = await jobState(queue, jobId);
+      if (prior && (prior.state === 'waiting' || prior.state === 'active')) return { jobId, existing: true };
+      if (prior) await (await queue.getJob(jobId))?.remove();
+      await redis.del(runner.cancelKey(jobId));
+      await queue.add('profile', data, { jobId, attempts: 3, backoff: { type: 'exponential', delay: 2_000 }, removeOnComplete: { count: 1_000 }, removeOnFail: { count: 1_000 } });
+      log.info({ jobId, data }, 'profile job queued');
+      return { jobId, existing: false };
+    }),
     GetProfile: unary(log, 'GetProfile', async req => {
       if (!req.model) throw invalidArgument('model', 'must not be empty');
       if (!req.nodeClass) throw invalidArgument('node_class', 'must not be empty');
@@ -15,6 +71,47 @@ export function profilerService(profiles: ProfileStore, log: Logger): ServiceBin
       return { profile };
     }),
     ListProfiles: unary(log, 'ListProfiles', async req => ({ profiles: await profiles.list(req.nodeClass) })),
+    CancelJob: unary(log, 'CancelJob', async req => {
+      const job = await queue.getJob(req.jobId);
+      if (!job) throw new HeraError('NOT_FOUND', `no job ${JSON.stringify(req.jobId)}`);
+      const s = (await jobState(queue, req.jobId))!.state;
+      if (s === 'waiting') {
+        await job.remove();
+        return { state: 'cancelled' };
+      }
+      if (s === 'active') {
+        // The runner checks this between measurements, restores the node and ends the job.
+        await redis.set(runner.cancelKey(req.jobId), '1', 'EX', 3_600);
+        return { state: 'cancelling' };
+      }
+      return { state: s };
+    }),
+    WatchJob: serverStream(log, 'WatchJob', async (req, call) => {
+      if (!(await queue.getJob(req.jobId))) throw new HeraError('NOT_FOUND', `no job ${JSON.stringify(req.jobId)}`);
+      let last = '';
+      while (!call.cancelled) {
+        const s = await jobState(queue, req.jobId);
+        const state = s?.state ?? 'cancelled'; // removed while waiting = cancelled
+        const p = s?.progress;
+        const msg: JobProgress = {
+          jobId: req.jobId,
+          state,
+          fraction: state === 'completed' ? 1 : p?.fraction ?? 0,
+          point: p?.point ?? '',
+          rateQps: p?.rateQps ?? 0,
+          p95Ms: p?.p95Ms ?? 0,
+          etaS: p?.etaS ?? 0,
+          error: s?.error ?? '',
+        };
+        const key = JSON.stringify(msg);
+        if (key !== last) {
+          call.write(msg);
+          last = key;
+        }
+        if (state === 'completed' || state === 'failed' || state === 'cancelled') return;
+        await new Promise(r => setTimeout(r, 250));
+      }
+    }),
   };
   return { name: 'hera.profiler.v1.ProfilerService', definition: services().profiler, implementation: impl };
 }

@@ -2,6 +2,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import type { CgroupManager, TenantCgroup } from '@hera/cgroups';
 import { HeraError } from '@hera/errors';
+import { withMallocTuning } from '@hera/procs';
 import type { Logger } from '@hera/logger';
 import type { AgentToHost, HostToAgent, TenantStats } from './host/protocol';
 
@@ -71,6 +72,8 @@ export class Tenant {
   #backoffMs = BACKOFF_MIN_MS;
   #restartTimer: NodeJS.Timeout | undefined;
   #oomBaseline = 0;
+  /** What the current host reported before dying, if anything. */
+  #fatal = '';
   #readyWaiters: { resolve: () => void; reject: (e: Error) => void }[] = [];
   #stopped = false;
 
@@ -111,7 +114,7 @@ export class Tenant {
     const prev = this.allocation;
     this.allocation = next;
     this.cgroup.apply({ cpus: next.cpuset, cpuMillis: next.cpuMillis, memoryLimitBytes: next.memoryLimitBytes });
-    if (prev.version !== next.version || prev.subBatchSize !== next.subBatchSize) {
+    if (prev.version !== next.version) {
       // A different model version needs a different host: replace it.
       this.opts.log.info({ from: prev.version, to: next.version }, 'replacing host for a new version');
       this.#replace();
@@ -147,6 +150,7 @@ export class Tenant {
   #replace(): void {
     const old = this.#child;
     this.#child = undefined;
+    this.state = 'starting'; // callers waiting for the new host wait for its 'ready'
     if (old?.connected) old.send({ type: 'drain', graceMs: 5_000 } satisfies AgentToHost);
     const spawnNew = () => this.#spawn();
     if (old && old.exitCode === null) old.once('exit', spawnNew);
@@ -157,7 +161,7 @@ export class Tenant {
     const { log } = this.opts;
     const child = fork(join(__dirname, 'host', 'main.js'), [], {
       execArgv: ['--enable-source-maps'],
-      env: { ...process.env, HERA_TENANT: this.allocation.model },
+      env: { ...withMallocTuning(process.env), HERA_TENANT: this.allocation.model },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     this.#child = child;
@@ -196,7 +200,7 @@ export class Tenant {
         this.stats = m.stats;
         break;
       case 'fatal':
-        this.lastRestartCause = `host failed: ${m.message}`;
+        this.#fatal = m.message;
         this.opts.log.error({ message: m.message }, 'tenant host reported a fatal error');
         break;
       case 'listening':
@@ -209,7 +213,8 @@ export class Tenant {
     this.#child = undefined;
     const oom = this.cgroup.oomKills() > this.#oomBaseline;
     const why = signal ? `killed by ${signal}` : `exited with code ${code}`;
-    const cause = oom ? `${why} (OOM: memory limit ${this.allocation.memoryLimitBytes} bytes)` : this.lastRestartCause && code !== 0 ? `${why}: ${this.lastRestartCause}` : why;
+    const cause = oom ? `${why} (OOM: memory limit ${this.allocation.memoryLimitBytes} bytes)` : this.#fatal ? `${why}: ${this.#fatal}` : why;
+    this.#fatal = '';
     this.lastRestartCause = cause;
     this.restarts++;
     if (Date.now() - this.#startedAt > STABLE_MS) this.#backoffMs = BACKOFF_MIN_MS;

@@ -2,10 +2,18 @@
  * One inference worker: a thread with its own TF.js instance (the WebAssembly
  * backend is single-threaded per instance), sharing the tenant's embedding tables
  * with its siblings through SharedArrayBuffers. It scores one sub-batch at a time.
+ *
+ * Requests and scores travel through a slot of shared memory the pool gave this
+ * thread (allocated and touched once): the main thread copies a request's bytes
+ * straight from the gRPC buffer into the slot and posts only {id, count}. No
+ * per-request allocation, no transfer — on these VMs first-touching fresh pages
+ * costs microseconds each, which dominated the copy itself.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { MAX_ITEMS } from '@hera/batch';
 import { HeraError } from '@hera/errors';
 import { loadModel, randomBatch, selectBackend, validateBatch, type Model, type SharedTables } from '@hera/models';
+import { idsOffset } from './slot-layout';
 
 export interface ThreadInit {
   repo: string;
@@ -13,19 +21,25 @@ export interface ThreadInit {
   version: string;
   tables: SharedTables;
   backend?: string;
+  /** Items the slot holds at most. */
+  maxItems: number;
+  denseDim: number;
+  idsPerItem: number;
+  /** [dense float32 × maxItems·denseDim][ids int32 × maxItems·idsPerItem] */
+  input: SharedArrayBuffer;
+  /** scores float32 × maxItems */
+  output: SharedArrayBuffer;
 }
 
-/** Work for the thread: dense and ids arrive as transferred ArrayBuffers. */
+/** Work for the thread: the request is already in the input slot. */
 export interface ThreadJob {
   id: number;
   count: number;
-  dense: ArrayBuffer;
-  ids: ArrayBuffer;
 }
 
 export type ThreadReply =
   | { type: 'ready'; backend: string }
-  | { type: 'scores'; id: number; scores: ArrayBuffer; computeUs: number }
+  | { type: 'scores'; id: number; computeUs: number }
   | { type: 'error'; id: number; code: string; message: string }
   | { type: 'fatal'; message: string };
 
@@ -36,24 +50,31 @@ async function main(): Promise<void> {
   try {
     await selectBackend(init.backend);
     model = await loadModel(init.repo, init.model, { version: init.version, tables: init.tables });
-    // Warm up (wasm compilation, first allocations) before taking work, so the first
-    // real request is not slow and the pool's service-time estimate starts sane.
-    const warm = randomBatch(model.config, Math.min(64, model.config.subBatchSize), 1);
+    // Warm up before taking work, at the largest batch a request may carry (TF.js grows its
+    // heap on the first big call) and at the usual sub-batch, so the first real request is
+    // not slow and the pool's service-time estimate starts sane.
+    model.score(randomBatch(model.config, MAX_ITEMS, 1));
+    const warm = randomBatch(model.config, model.config.subBatchSize, 2);
     for (let i = 0; i < 3; i++) model.score(warm);
   } catch (err) {
     port.postMessage({ type: 'fatal', message: (err as Error).message } satisfies ThreadReply);
     return;
   }
+  const out = new Float32Array(init.output);
+  const offset = idsOffset(init.maxItems, init.denseDim);
   port.on('message', (job: ThreadJob) => {
-    const batch = { count: job.count, dense: new Float32Array(job.dense), ids: new Int32Array(job.ids) };
+    const batch = {
+      count: job.count,
+      dense: new Float32Array(init.input, 0, job.count * init.denseDim),
+      ids: new Int32Array(init.input, offset, job.count * init.idsPerItem),
+    };
     try {
       validateBatch(model.config, batch);
       const t0 = process.hrtime.bigint();
       const scores = model.score(batch);
       const computeUs = Number((process.hrtime.bigint() - t0) / 1000n);
-      // Hand the buffer over without a copy; scores are a fresh array per call.
-      const buf = scores.byteOffset === 0 && scores.byteLength === scores.buffer.byteLength ? scores.buffer : scores.slice().buffer;
-      port.postMessage({ type: 'scores', id: job.id, scores: buf as ArrayBuffer, computeUs } satisfies ThreadReply, [buf as ArrayBuffer]);
+      out.set(scores);
+      port.postMessage({ type: 'scores', id: job.id, computeUs } satisfies ThreadReply);
     } catch (err) {
       const code = err instanceof HeraError ? err.code : 'INTERNAL';
       port.postMessage({ type: 'error', id: job.id, code, message: (err as Error).message } satisfies ThreadReply);

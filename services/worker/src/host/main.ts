@@ -15,7 +15,7 @@ import { closeServer, startServer, unary } from '@hera/grpc';
 import { createLogger } from '@hera/logger';
 import { loadTables, readModelConfig, type ModelConfig } from '@hera/models';
 import { services, type InferResponse, type WorkerServiceHandlers } from '@hera/proto';
-import { decodeItems, scoresToBytes } from '@hera/batch';
+import { checkShape, MAX_ITEMS } from '@hera/batch';
 import type { AgentToHost, HostToAgent, StartMessage, TenantStats } from './protocol';
 import { SlidingWindow } from './sliding-window';
 import { WorkerPool } from './worker-pool';
@@ -51,12 +51,12 @@ async function start(m: StartMessage): Promise<void> {
   const tlog = log.child({ model: config.name, version: config.version });
   const tables = await loadTables(m.repo, config.name, config.version);
   const idsPerItem = config.tables.reduce((s, t) => s + t.lookups, 0);
-  const shape = { denseDim: config.denseDim, idsPerItem, maxItems: Math.max(1024, m.subBatchSize) };
+  const shape = { denseDim: config.denseDim, idsPerItem, maxItems: MAX_ITEMS };
   const window = new SlidingWindow(m.statsWindowMs);
   const errors: Record<string, number> = {};
   let readySent = false;
 
-  pool = new WorkerPool({ repo: m.repo, model: config.name, version: config.version, tables, ...(m.backend ? { backend: m.backend } : {}) }, m.queueLimit, m.shedPredictedLate, e => {
+  pool = new WorkerPool({ repo: m.repo, model: config.name, version: config.version, tables, maxItems: MAX_ITEMS, denseDim: config.denseDim, idsPerItem, ...(m.backend ? { backend: m.backend } : {}) }, m.queueLimit, m.shedPredictedLate, e => {
     if (e.type === 'ready' && !readySent) {
       readySent = true;
       const tableBytes = config.tables.reduce((s, t) => s + t.rows * t.dim * 4, 0);
@@ -76,15 +76,16 @@ async function start(m: StartMessage): Promise<void> {
       if (req.version && req.version !== config.version) {
         throw new HeraError('NOT_FOUND', `model ${config.name} runs version ${config.version}, not ${req.version}`);
       }
-      const batch = decodeItems(req.items, shape);
+      const count = checkShape(req.items, shape);
+      const batch = { count, dense: req.items!.dense, ids: req.items!.sparse };
       const deadlineAt = call.getDeadline();
       const deadline = deadlineAt instanceof Date ? deadlineAt.getTime() : Number.isFinite(deadlineAt) ? Number(deadlineAt) : Infinity;
       const t0 = performance.now();
-      const res = await new Promise<{ scores: Float32Array; queueUs: number; computeUs: number }>((resolve, reject) =>
+      const res = await new Promise<{ scores: Buffer; queueUs: number; computeUs: number }>((resolve, reject) =>
         pool!.submit({ ...batch, deadline, enqueuedAt: t0, cancelled: () => call.cancelled, resolve, reject }),
       );
       window.add(Date.now(), performance.now() - t0, batch.count);
-      return { scores: scoresToBytes(res.scores), version: config.version, queueUs: res.queueUs, computeUs: res.computeUs };
+      return { scores: res.scores, version: config.version, queueUs: res.queueUs, computeUs: res.computeUs };
     } catch (err) {
       const code = err instanceof HeraError ? err.code : 'INTERNAL';
       fail(code === 'OVERLOADED' ? 'RESOURCE_EXHAUSTED' : code === 'DEADLINE' ? 'DEADLINE_EXCEEDED' : code);

@@ -2,25 +2,29 @@ import { Worker } from 'node:worker_threads';
 import { join } from 'node:path';
 import { HeraError, type HeraErrorCode } from '@hera/errors';
 import type { ThreadInit, ThreadJob, ThreadReply } from './infer-thread';
+import { idsOffset, inputBytes } from './slot-layout';
 
 /** One sub-batch waiting in the tenant's FIFO queue. */
 export interface Job {
   count: number;
-  /** Each owns its whole ArrayBuffer, which is transferred (not copied) to the thread. */
-  dense: Float32Array;
-  ids: Int32Array;
+  /** The request's bytes as gRPC delivered them (checked for length, any alignment). */
+  dense: Uint8Array;
+  ids: Uint8Array;
   /** Absolute ms (Date.now clock); Infinity when the caller set none. */
   deadline: number;
   /** performance.now() when queued. */
   enqueuedAt: number;
   /** True once the caller gave up (cancelled call): skip without computing. */
   cancelled(): boolean;
-  resolve(r: { scores: Float32Array; queueUs: number; computeUs: number }): void;
+  /** scores: little-endian float32 bytes, one per item. */
+  resolve(r: { scores: Buffer; queueUs: number; computeUs: number }): void;
   reject(err: HeraError): void;
 }
 
 interface Slot {
   worker: Worker;
+  input: SharedArrayBuffer;
+  output: SharedArrayBuffer;
   ready: boolean;
   busy: Job | undefined;
   jobId: number;
@@ -50,7 +54,7 @@ export class WorkerPool {
   backend = '';
 
   constructor(
-    private readonly init: ThreadInit,
+    private readonly init: Omit<ThreadInit, 'input' | 'output'>,
     readonly queueLimit: number,
     private readonly shedPredictedLate: boolean,
     private readonly onEvent: (e: { type: 'ready' | 'thread-died'; detail: string }) => void = () => {},
@@ -127,8 +131,14 @@ export class WorkerPool {
   }
 
   #spawn(): void {
-    const worker = new Worker(join(__dirname, 'infer-thread.js'), { workerData: this.init });
-    const slot: Slot = { worker, ready: false, busy: undefined, jobId: 0, startedAt: 0, retiring: false };
+    const { maxItems, denseDim, idsPerItem } = this.init;
+    const input = new SharedArrayBuffer(inputBytes(maxItems, denseDim, idsPerItem));
+    const output = new SharedArrayBuffer(maxItems * 4);
+    // Touch every page now, once, instead of on the first requests.
+    new Uint8Array(input).fill(0);
+    new Uint8Array(output).fill(0);
+    const worker = new Worker(join(__dirname, 'infer-thread.js'), { workerData: { ...this.init, input, output } satisfies ThreadInit });
+    const slot: Slot = { worker, input, output, ready: false, busy: undefined, jobId: 0, startedAt: 0, retiring: false };
     this.#slots.push(slot);
     worker.on('message', (m: ThreadReply) => this.#onReply(slot, m));
     worker.on('error', err => this.onEvent({ type: 'thread-died', detail: err.message }));
@@ -168,7 +178,9 @@ export class WorkerPool {
           const raw = m.computeUs / 1000 / job.count;
           const sample = this.#msPerItem === 0 ? raw : Math.min(raw, 4 * this.#msPerItem);
           this.#msPerItem = this.#msPerItem === 0 ? sample : this.#msPerItem + 0.2 * (sample - this.#msPerItem);
-          job.resolve({ scores: new Float32Array(m.scores), queueUs: Math.round((slot.startedAt - job.enqueuedAt) * 1000), computeUs: m.computeUs });
+          // Copy the scores out of the slot before it takes the next job.
+          const scores = Buffer.from(new Uint8Array(slot.output, 0, job.count * 4));
+          job.resolve({ scores, queueUs: Math.round((slot.startedAt - job.enqueuedAt) * 1000), computeUs: m.computeUs });
         } else {
           job.reject(new HeraError(m.code as HeraErrorCode, m.message));
         }
@@ -213,9 +225,9 @@ export class WorkerPool {
       slot.busy = job;
       slot.jobId = this.#nextId++;
       slot.startedAt = performance.now();
-      const dense = job.dense.buffer as ArrayBuffer;
-      const ids = job.ids.buffer as ArrayBuffer;
-      slot.worker.postMessage({ id: slot.jobId, count: job.count, dense, ids } satisfies ThreadJob, [dense, ids]);
+      new Uint8Array(slot.input, 0, job.dense.byteLength).set(job.dense);
+      new Uint8Array(slot.input, idsOffset(this.init.maxItems, this.init.denseDim), job.ids.byteLength).set(job.ids);
+      slot.worker.postMessage({ id: slot.jobId, count: job.count } satisfies ThreadJob);
     }
   }
 }

@@ -1,0 +1,140 @@
+import { writeFileSync } from 'node:fs';
+import cliProgress from 'cli-progress';
+import type { Command } from 'commander';
+import * as grpc from '@grpc/grpc-js';
+import { createClient, unaryCall } from '@hera/grpc';
+import { profileFromMeasurements, toProfileSetDocument, type ProfileSet } from '@hera/hera';
+import { loadProtos, type JobProgress__Output, type Profile__Output, type ProfilerServiceClient } from '@hera/proto';
+import { DEFAULT_DATA_DIR } from '../cluster-file';
+import { serviceAddress } from '../gateway-target';
+import { scalabilitySvg, svgToPng } from '../plot';
+import { formatBytes, table } from '../table';
+import { ALL_MODELS } from './serve-zoo';
+
+interface ProfileOptions {
+  all: boolean;
+  pair?: string;
+  split?: string;
+  quick: boolean;
+  node?: string;
+  workers?: string;
+  subBatch?: string;
+  plot?: string;
+  out?: string;
+  profiler?: string;
+  dataDir: string;
+}
+
+function watch(client: ProfilerServiceClient, jobId: string, label: string): Promise<JobProgress__Output> {
+  const tty = process.stderr.isTTY;
+  const bar = tty ? new cliProgress.SingleBar({ format: `  ${label} [{bar}] {percentage}% | {point} | {rate} qps → p95 {p95} ms | ETA {eta_s}`, hideCursor: true, stream: process.stderr }, cliProgress.Presets.shades_classic) : undefined;
+  bar?.start(100, 0, { point: 'queued', rate: '-', p95: '-', eta_s: '-' });
+  return new Promise((resolve, reject) => {
+    let last: JobProgress__Output | undefined;
+    const stream = client.watchJob({ jobId }, new grpc.Metadata(), { deadline: Infinity });
+    stream.on('data', (p: JobProgress__Output) => {
+      last = p;
+      if (bar) bar.update(Math.round(p.fraction * 100), { point: p.point || p.state, rate: p.rateQps.toFixed(1), p95: p.p95Ms.toFixed(1), eta_s: p.etaS ? `${Math.round(p.etaS)}s` : '-' });
+      else if (p.point) process.stderr.write(`  ${label} ${(p.fraction * 100).toFixed(0)}% ${p.point}: ${p.rateQps.toFixed(1)} qps → p95 ${p.p95Ms.toFixed(1)} ms\n`);
+    });
+    stream.on('error', err => {
+      bar?.stop();
+      reject(err);
+    });
+    stream.on('end', () => {
+      bar?.stop();
+      if (!last) return reject(new Error(`job ${jobId} ended without a state`));
+      return last.state === 'completed' ? resolve(last) : reject(new Error(`job ${jobId} ${last.state}${last.error ? `: ${last.error}` : ''}`));
+    });
+  });
+}
+
+function renderProfile(p: Profile__Output): string {
+  return `${p.model} on ${p.nodeClass} (${p.cores} cores): ${p.kind}, knee n* = ${p.knee}, QPSmax ${p.qpsMax.toFixed(1)} at p95 ≤ ${p.slaMs} ms; ` +
+    `memory ${formatBytes(Number(p.memoryPerHostBytes))} per host + ${formatBytes(Number(p.memoryPerWorkerBytes))} per worker\n` +
+    `${table(['workers', 'QPS', 'p95 ms', 'sub-batch', 'scalability', 're-check p95 ms'], p.points.map(x => [x.workers, x.qps.toFixed(1), x.p95Ms.toFixed(1), x.subBatch, x.scalability.toFixed(3), x.recheckP95Ms.toFixed(1)]))}\n`;
+}
+
+const list = (s: string | undefined) => (s ? s.split(',').map(x => Number(x.trim())) : []);
+
+export function register(program: Command): void {
+  program
+    .command('profile')
+    .description("measure models' worker scalability on a node (latency-bounded QPS per worker count), as profiler jobs")
+    .argument('[model]', 'model to profile')
+    .option('--all', 'every zoo model, one after another', false)
+    .option('--pair <model>', 'profile co-located with this model (needs --split)')
+    .option('--split <a:b,...>', 'worker splits for --pair, e.g. 1:1')
+    .option('--quick', 'shorter points, coarser precision, default sub-batch only', false)
+    .option('--node <id>', 'node to measure on (default: the first registered)')
+    .option('--workers <list>', 'worker counts, e.g. 1,2 (default 1..cores)')
+    .option('--sub-batch <list>', 'sub-batch sizes to try, e.g. 64,128')
+    .option('--plot <file>', 'draw the worker-scalability curves to FILE.svg or FILE.png')
+    .option('--out <file>', 'also write the profiles as a hera.profile-set/v1 JSON file (for placement and hera simulate)')
+    .option('--profiler <host:port>', 'profiler address (default: $HERA_PROFILER, else the running `hera up`)')
+    .option('--data-dir <dir>', 'data dir of `hera up`', DEFAULT_DATA_DIR)
+    .action(async (model: string | undefined, o: ProfileOptions) => {
+      const models = o.all ? [...ALL_MODELS] : model ? [model] : [];
+      if (models.length === 0) throw new Error('name a model, or pass --all');
+      if (o.pair && !o.split) throw new Error('--pair needs --split, e.g. --split 1:1');
+      const splits = (o.split ?? '').split(',').filter(Boolean).map(s => {
+        const m = /^(\d+):(\d+)$/.exec(s.trim());
+        if (!m) throw new Error(`--split: expected a:b, got ${JSON.stringify(s)}`);
+        return { workersA: Number(m[1]), workersB: Number(m[2]) };
+      });
+      const client = createClient(loadProtos().proto.hera.profiler.v1.ProfilerService, serviceAddress('profiler', o.profiler, o.dataDir), { defaultDeadlineMs: 30_000 });
+      const t0 = Date.now();
+      const profiles: Profile__Output[] = [];
+      try {
+        for (const m of models) {
+          const { jobId, existing } = await unaryCall(client, 'StartProfile', {
+            model: m, pairModel: o.pair ?? '', splits, nodeId: o.node ?? '', workerCounts: list(o.workers), subBatchSizes: list(o.subBatch), quick: o.quick,
+          });
+          process.stderr.write(`${existing ? 'following running' : 'started'} job ${jobId}: ${m}${o.pair ? ` with ${o.pair}` : ''}\n`);
+          await watch(client, jobId, m.padEnd(6));
+          if (o.pair) {
+            process.stdout.write(`pair ${m}+${o.pair} measured (see hera plan explain --dry-run)\n`);
+            continue;
+          }
+          const { profiles: all } = await unaryCall(client, 'ListProfiles', {});
+          const p = all.filter(x => x.model === m).sort((a, b) => Number(b.measuredAtMs) - Number(a.measuredAtMs))[0];
+          if (p) {
+            profiles.push(p);
+            process.stdout.write(`${renderProfile(p)}\n`);
+          }
+        }
+      } finally {
+        client.close();
+      }
+      process.stderr.write(`profiled ${profiles.length} model(s) in ${((Date.now() - t0) / 60_000).toFixed(1)} min\n`);
+      if (o.plot && profiles.length) {
+        const svg = scalabilitySvg(profiles.map(p => ({ model: p.model, kind: p.kind, points: p.points })), `Worker scalability on node class ${profiles[0]!.nodeClass} (p95 within SLA)`);
+        writeFileSync(o.plot, o.plot.endsWith('.png') ? svgToPng(svg) : svg);
+        process.stderr.write(`wrote ${o.plot}\n`);
+      }
+      if (o.out && profiles.length) {
+        writeFileSync(o.out, `${JSON.stringify(toProfileSetDocument(profileSetOf(profiles, process.argv.slice(2).join(' '))), null, 2)}\n`);
+        process.stderr.write(`wrote ${o.out}\n`);
+      }
+    });
+}
+
+/** Measured profiles as a profile set document (hera.profile-set/v1). */
+function profileSetOf(profiles: Profile__Output[], command: string): ProfileSet {
+  const first = profiles[0]!;
+  return {
+    nodeClass: {
+      name: first.nodeClass,
+      cores: first.cores,
+      memoryBytes: 0,
+      description: `measured by the Hera profiler; ${first.method}`,
+      provenance: {
+        cores: { kind: 'measured', detail: 'the profiled node' },
+        memoryBytes: { kind: 'configured', detail: 'not measured by the profiler (0: unknown)' },
+      },
+    },
+    models: profiles.map(p => profileFromMeasurements(p)),
+    pairs: [],
+    generatedBy: `hera ${command}`,
+  };
+}

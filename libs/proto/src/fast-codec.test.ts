@@ -1,0 +1,37 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { encodeInferRequest, encodeRankRequest } from './fast-codec';
+import { services } from './load';
+
+function bytes(n: number, seed: number): Buffer {
+  const b = Buffer.alloc(n);
+  for (let i = 0; i < n; i++) b[i] = (i * 31 + seed) & 255;
+  return b;
+}
+
+describe('fast encoders', () => {
+  const cases = [
+    { model: 'rmc1', items: { itemCount: 64, dense: bytes(64 * 128 * 4, 1), sparse: bytes(64 * 640 * 4, 2) } },
+    { model: 'ncf', version: '3', items: { itemCount: 1, dense: Buffer.alloc(0), sparse: bytes(16, 3) }, requestId: 'r-1' },
+    { model: 'x', items: { itemCount: 300, dense: bytes(5, 4), sparse: Buffer.alloc(0) } },
+    { model: 'y' },
+    { model: 'z', items: { itemCount: 0 } },
+  ];
+
+  it('write exactly what protobufjs writes for InferRequest', () => {
+    const generated = services().worker['Infer']!.requestSerialize;
+    for (const c of cases) assert.deepEqual(encodeInferRequest(c), generated(c), JSON.stringify(Object.keys(c)));
+  });
+
+  it('write exactly what protobufjs writes for RankRequest', () => {
+    const generated = services().ranking['Rank']!.requestSerialize;
+    for (const c of cases) {
+      const r = { ...c, topK: 10, timeoutMs: 250 };
+      assert.deepEqual(encodeRankRequest(r), generated(r));
+    }
+  });
+
+  it('decline payloads that are not bytes, so the generated encoder handles them', () => {
+    assert.equal(encodeInferRequest({ model: 'm', items: { itemCount: 1, dense: 'AAAA' } }), undefined);
+  });
+});

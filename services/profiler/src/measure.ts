@@ -1,0 +1,104 @@
+import { createClient, unaryCall } from '@hera/grpc';
+import { HeraError } from '@hera/errors';
+import { findMaxRate, runLoad, workerTarget, type LoadSummary, type PayloadPool, type RateStep } from '@hera/loadgen';
+import { loadProtos, type TenantStatus__Output, type WorkerServiceClient } from '@hera/proto';
+import type { ModelRecord } from '@hera/state';
+
+/** How hard a job measures each point. */
+export interface Budget {
+  pointMs: number;
+  warmupMs: number;
+  minQueries: number;
+  precision: number;
+  maxSteps: number;
+}
+
+export interface Progress {
+  point: string;
+  rateQps: number;
+  p95Ms: number;
+}
+
+/** One node agent as the profiler drives it. */
+export class NodeDriver {
+  readonly client: WorkerServiceClient;
+
+  constructor(
+    readonly nodeId: string,
+    endpoint: string,
+    readonly cores: number,
+    private readonly applyTimeoutMs: number,
+  ) {
+    this.client = createClient(loadProtos().proto.hera.worker.v1.WorkerService, endpoint, { defaultDeadlineMs: applyTimeoutMs });
+  }
+
+  async tenant(model: string): Promise<TenantStatus__Output | undefined> {
+    const s = await unaryCall(this.client, 'GetStatus', {});
+    return s.tenants.find(t => t.allocation?.model === model);
+  }
+
+  /** Sets a tenant's allocation and waits until it serves. */
+  async apply(model: string, workers: number, cpuset: number[], subBatchSize: number): Promise<TenantStatus__Output> {
+    const r = await unaryCall(this.client, 'ApplyAllocation', { allocation: { model, workers, cpuset, subBatchSize } }, { deadlineMs: this.applyTimeoutMs });
+    if (r.tenant?.state !== 'serving') throw new HeraError('UNAVAILABLE', `tenant ${model} on ${this.nodeId} is ${r.tenant?.state}`);
+    return r.tenant;
+  }
+
+  /** Puts a tenant back as it was before the job (or removes it if there was none). */
+  async restore(model: string, before: TenantStatus__Output | undefined): Promise<void> {
+    if (before?.allocation) await unaryCall(this.client, 'ApplyAllocation', { allocation: before.allocation }, { deadlineMs: this.applyTimeoutMs });
+    else await unaryCall(this.client, 'RemoveTenant', { model });
+  }
+
+  close(): void {
+    this.client.close();
+  }
+}
+
+/**
+ * The cores a tenant of n workers gets on an N-core node for a solo profile: the
+ * highest n cores, so that with n < N the load generator (on this node) keeps
+ * core 0 and does not slow the tenant it measures.
+ */
+export function soloCpuset(cores: number, n: number): number[] {
+  return Array.from({ length: n }, (_, i) => cores - n + i);
+}
+
+/** Open-loop DeepRecSys load at `rate` against a tenant endpoint, one measurement. */
+export async function loadAt(endpoint: string, m: ModelRecord, pool: PayloadPool, subBatch: number, rate: number, budget: Budget, seed: number, signal?: AbortSignal): Promise<LoadSummary> {
+  const target = workerTarget(endpoint, m.name, pool, subBatch);
+  try {
+    const durationMs = Math.max(budget.pointMs, (budget.minQueries / rate) * 1000);
+    return await runLoad(target.send, { rate, seed, durationMs, warmupMs: budget.warmupMs, timeoutMs: 2 * m.slaMs, slaMs: m.slaMs, maxInFlight: 5_000, ...(signal ? { signal } : {}) });
+  } finally {
+    target.close();
+  }
+}
+
+/**
+ * The latency-bounded throughput of one configuration: bracketing then bisection
+ * on the offered rate (findMaxRate), each point an open-loop run.
+ */
+export async function searchRate(
+  endpoint: string,
+  m: ModelRecord,
+  pool: PayloadPool,
+  subBatch: number,
+  start: number,
+  budget: Budget,
+  onStep: (s: RateStep) => void,
+  check: () => Promise<void>,
+  signal?: AbortSignal,
+): Promise<{ rate: number; p95Ms: number; steps: RateStep[] }> {
+  let seed = 1;
+  const r = await findMaxRate(
+    async rate => {
+      await check();
+      const s = await loadAt(endpoint, m, pool, subBatch, rate, budget, seed++, signal);
+      await check(); // a run cut short by the signal must not count as a measurement
+      return { meetsSla: s.meetsSla ?? false, p95Ms: s.p95Ms, servedQps: s.servedQps };
+    },
+    { start, precision: budget.precision, maxSteps: budget.maxSteps, floor: 0.05, onStep },
+  );
+  return { rate: r.rate, p95Ms: r.p95Ms, steps: r.steps };
+}

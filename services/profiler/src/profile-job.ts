@@ -1,0 +1,267 @@
+import type { Job } from 'bullmq';
+import { UnrecoverableError } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { invalidArgument } from '@hera/errors';
+import { classifyProfile, profileFromMeasurements, workerScalability } from '@hera/hera';
+import { PayloadPool, querySize, Rng, runLoad, workerTarget, type LoadSummary, type RateStep } from '@hera/loadgen';
+import type { Logger } from '@hera/logger';
+import type { ProfileJobData } from '@hera/queues';
+import { listLive, ModelStore, ProfileStore, type Keyspace, type ModelRecord, type NodeRecord, type PairProfileRecord, type ProfilePointRecord, type ProfileRecord } from '@hera/state';
+import { loadAt, NodeDriver, searchRate, soloCpuset, type Budget, type Progress } from './measure';
+
+export interface JobProgressData extends Progress {
+  fraction: number;
+  etaS: number;
+}
+
+/** Thrown between measurements when the job was cancelled; the runner restores the node. */
+export class CancelledError extends Error {
+  constructor() {
+    super('cancelled');
+  }
+}
+
+export interface RunnerOptions {
+  budget: Budget;
+  quickBudget: Budget;
+  applyTimeoutMs: number;
+}
+
+/**
+ * Runs profiling jobs (DESIGN §4.2) against a real node: sets allocations through
+ * the node agent's ApplyAllocation, drives open-loop DeepRecSys load at the
+ * tenant, searches each worker count's latency-bounded QPS, re-checks the result,
+ * and stores the profile. Points already measured are kept in the job's data, so
+ * a job retried after a profiler restart resumes instead of starting over, and the
+ * profile is written once, at the end.
+ */
+export class ProfileRunner {
+  readonly #models: ModelStore;
+  readonly #profiles: ProfileStore;
+  readonly #stopping = new AbortController();
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: Keyspace,
+    private readonly opts: RunnerOptions,
+    private readonly log: Logger,
+  ) {
+    this.#models = new ModelStore(redis, keys);
+    this.#profiles = new ProfileStore(redis, keys);
+  }
+
+  /**
+   * Ends the running job at once (the load in progress stops) without marking it
+   * cancelled: it fails with attempts left, the node is restored, and the next
+   * profiler resumes it from the points already measured.
+   */
+  stop(): void {
+    this.#stopping.abort();
+  }
+
+  cancelKey(jobId: string): string {
+    return this.keys.profileCancel(jobId);
+  }
+
+  async run(job: Job<ProfileJobData & { done?: ProfilePointRecord[] }>): Promise<ProfileRecord | PairProfileRecord> {
+    const d = job.data;
+    const node = await this.#node(d.nodeId);
+    const driver = new NodeDriver(node.nodeId, node.endpoint, node.cores, this.opts.applyTimeoutMs);
+    const check = async () => {
+      if (this.#stopping.signal.aborted) throw new Error('profiler shutting down; the job will be resumed');
+      if (await this.redis.exists(this.cancelKey(job.id!))) throw new CancelledError();
+    };
+    const models = d.pairModel ? [d.model, d.pairModel] : [d.model];
+    const records = await Promise.all(models.map(async m => {
+      const r = await this.#models.get(m);
+      if (!r) throw new UnrecoverableError(`model ${m} is not registered`);
+      return r;
+    }));
+    const before = await Promise.all(models.map(m => driver.tenant(m)));
+    try {
+      return d.pairModel ? await this.#pair(job, driver, node, records[0]!, records[1]!, check) : await this.#solo(job, driver, node, records[0]!, check);
+    } finally {
+      // Leave the node as we found it — also when cancelled or failing.
+      for (const [i, m] of models.entries()) {
+        await driver.restore(m, before[i]).catch(err => this.log.warn({ err, model: m }, 'cannot restore the tenant'));
+      }
+      driver.close();
+    }
+  }
+
+  async #node(nodeId: string | undefined): Promise<NodeRecord> {
+    const nodes = (await listLive<NodeRecord>(this.redis, this.keys.nodes(), m => this.keys.node(m))).live.sort((a, b) => a.nodeId.localeCompare(b.nodeId));
+    const node = nodeId ? nodes.find(n => n.nodeId === nodeId) : nodes[0];
+    if (!node) throw new UnrecoverableError(nodeId ? `node ${nodeId} is not registered` : 'no node is registered to profile on');
+    return node;
+  }
+
+  #budget(quick: boolean | undefined): Budget {
+    return quick ? this.opts.quickBudget : this.opts.budget;
+  }
+
+  async #solo(job: Job<ProfileJobData & { done?: ProfilePointRecord[] }>, driver: NodeDriver, node: NodeRecord, m: ModelRecord, check: () => Promise<void>): Promise<ProfileRecord> {
+    const d = job.data;
+    const budget = this.#budget(d.quick);
+    const counts = d.workerCounts?.length ? d.workerCounts : Array.from({ length: node.cores }, (_, i) => i + 1);
+    const subBatches = d.subBatchSizes?.length ? d.subBatchSizes : d.quick ? [m.subBatchSize] : [...new Set([Math.max(1, m.subBatchSize >> 1), m.subBatchSize, Math.min(1024, m.subBatchSize * 2)])];
+    const pool = new PayloadPool(m, 1024, 7);
+    const done: ProfilePointRecord[] = [...(d.done ?? [])];
+    const memory: Record<number, number> = {};
+    const total = counts.length * (subBatches.length + 1);
+    let finished = done.length * (subBatches.length + 1);
+    const started = Date.now();
+    const report = async (p: Progress) => {
+      const fraction = Math.min(0.999, finished / total);
+      const elapsed = (Date.now() - started) / 1000;
+      const etaS = finished > done.length * (subBatches.length + 1) ? (elapsed / (finished - done.length * (subBatches.length + 1))) * (total - finished) : 0;
+      await job.updateProgress({ ...p, fraction, etaS } satisfies JobProgressData);
+    };
+    let previous = done.at(-1);
+    for (const n of counts) {
+      if (n < 1 || n > node.cores) throw new UnrecoverableError(`worker count ${n} is outside 1..${node.cores} on ${node.nodeId}`);
+      if (done.some(p => p.workers === n)) continue;
+      let best: { rate: number; p95Ms: number; subBatch: number; endpoint: string } | undefined;
+      for (const sb of subBatches) {
+        await check();
+        const tenant = await driver.apply(m.name, n, soloCpuset(node.cores, n), sb);
+        const start = previous ? (previous.qps * n) / previous.workers : await this.#calibrate(tenant.endpoint, m, pool, sb);
+        const point = `${m.name} n=${n} sub-batch=${sb}`;
+        const r = await searchRate(tenant.endpoint, m, pool, sb, Math.max(0.1, start), budget, (s: RateStep) => void report({ point, rateQps: s.rate, p95Ms: s.p95Ms }), check, this.#stopping.signal);
+        this.log.info({ model: m.name, workers: n, subBatch: sb, qps: r.rate, p95Ms: r.p95Ms, steps: r.steps.length }, 'point measured');
+        if (!best || r.rate > best.rate) best = { rate: r.rate, p95Ms: r.p95Ms, subBatch: sb, endpoint: tenant.endpoint };
+        finished++;
+      }
+      // Self-check: the found rate, run again, must meet the SLA again; where noise put the
+      // search at an edge that does not hold, step down by the precision until one does.
+      await check();
+      const tenant = await driver.apply(m.name, n, soloCpuset(node.cores, n), best!.subBatch);
+      let recheck: LoadSummary | undefined;
+      for (let i = 0; i < 4 && best!.rate > 0; i++) {
+        recheck = await loadAt(tenant.endpoint, m, pool, best!.subBatch, best!.rate, budget, 99 + i, this.#stopping.signal);
+        await check();
+        if (recheck.meetsSla) break;
+        this.log.info({ model: m.name, workers: n, rate: best!.rate, p95Ms: recheck.p95Ms }, 're-check missed the SLA; stepping down');
+        best!.rate *= 1 - budget.precision;
+        best!.p95Ms = 0; // the search never measured this lower rate: the re-check's p95 stands for it
+      }
+      if (recheck && !recheck.meetsSla) best!.rate = 0;
+      else if (recheck) best!.p95Ms = Math.max(best!.p95Ms, recheck.p95Ms);
+      memory[n] = Number(tenant.memoryBytes ?? 0) || Number((await driver.tenant(m.name))?.memoryBytes ?? 0);
+      finished++;
+      const p: ProfilePointRecord = { workers: n, qps: best!.rate, p95Ms: best!.p95Ms, subBatch: best!.subBatch, scalability: 0, recheckP95Ms: recheck?.p95Ms ?? 0 };
+      done.push(p);
+      previous = p;
+      await job.updateData({ ...d, done });
+      await report({ point: `${m.name} n=${n} re-check at ${best!.rate.toFixed(1)} qps`, rateQps: best!.rate, p95Ms: recheck?.p95Ms ?? 0 });
+    }
+    return this.#store(job, node, m, done, memory);
+  }
+
+  /** A first rate to try: half of what one query's sequential latency allows. */
+  async #calibrate(endpoint: string, m: ModelRecord, pool: PayloadPool, subBatch: number): Promise<number> {
+    const target = workerTarget(endpoint, m.name, pool, subBatch);
+    try {
+      const rng = new Rng(3);
+      const t0 = performance.now();
+      const n = 10;
+      for (let i = 0; i < n; i++) await target.send(querySize(rng), Date.now() + 10 * m.slaMs + 5_000);
+      const perQueryMs = (performance.now() - t0) / n;
+      return 500 / perQueryMs;
+    } finally {
+      target.close();
+    }
+  }
+
+  async #store(job: Job, node: NodeRecord, m: ModelRecord, points: ProfilePointRecord[], memory: Record<number, number>): Promise<ProfileRecord> {
+    const sorted = [...points].sort((a, b) => a.workers - b.workers);
+    if (!sorted.some(p => p.workers === 1)) throw new UnrecoverableError('a profile needs a point with 1 worker');
+    const ns = Object.keys(memory).map(Number).sort((a, b) => a - b);
+    const lo = ns[0];
+    const hi = ns.at(-1);
+    // Memory grows with workers (each has its runtime and weights); the host's share is the rest.
+    const perWorker = lo !== undefined && hi !== undefined && hi > lo ? Math.max(0, (memory[hi]! - memory[lo]!) / (hi - lo)) : 0;
+    const perHost = lo !== undefined ? Math.max(0, memory[lo]! - perWorker * lo) : 0;
+    const method = `measured on node ${node.nodeId} (class ${node.nodeClass}, ${node.cores} cores, backend ${node.backend || 'unknown'}) by profiler job ${job.id}: open-loop Poisson load, DESIGN §4.1 query sizes, p95 ≤ ${m.slaMs} ms`;
+    const profile = profileFromMeasurements({
+      model: m.name, nodeClass: node.nodeClass, cores: node.cores, points: sorted, slaMs: m.slaMs,
+      bestSubBatch: sorted.reduce((b, p) => (p.qps > b.qps ? p : b)).subBatch, memoryPerHostBytes: perHost, memoryPerWorkerBytes: perWorker, method,
+    });
+    const record: ProfileRecord = {
+      model: m.name,
+      nodeClass: node.nodeClass,
+      cores: node.cores,
+      points: sorted.map(p => ({ ...p, scalability: profile.qpsMax > 0 && profile.qps[0]! > 0 ? workerScalability(profile, p.workers) : 0 })),
+      knee: profile.knee,
+      qpsMax: profile.qpsMax,
+      kind: classifyProfile(profile).kind,
+      bestSubBatch: profile.bestSubBatch,
+      memoryPerHostBytes: Math.round(perHost),
+      memoryPerWorkerBytes: Math.round(perWorker),
+      measuredAtMs: Date.now(),
+      method,
+      slaMs: m.slaMs,
+    };
+    await this.#profiles.put(record);
+    await this.#models.put({ ...m, kind: record.kind as ModelRecord['kind'] });
+    return record;
+  }
+
+  async #pair(job: Job<ProfileJobData>, driver: NodeDriver, node: NodeRecord, a: ModelRecord, b: ModelRecord, check: () => Promise<void>): Promise<PairProfileRecord> {
+    const d = job.data;
+    const splits = d.splits ?? [];
+    if (splits.length === 0) throw new UnrecoverableError(invalidArgument('splits', 'a pair job needs at least one split').message);
+    const budget = this.#budget(d.quick);
+    const pools = [new PayloadPool(a, 1024, 7), new PayloadPool(b, 1024, 8)] as const;
+    const out: PairProfileRecord['splits'] = [];
+    for (const [i, s] of splits.entries()) {
+      if (s.workersA < 1 || s.workersB < 1 || s.workersA + s.workersB > node.cores) {
+        throw new UnrecoverableError(`split ${s.workersA}:${s.workersB} does not fit ${node.cores} cores`);
+      }
+      await check();
+      const ta = await driver.apply(a.name, s.workersA, Array.from({ length: s.workersA }, (_, c) => c), a.subBatchSize);
+      const tb = await driver.apply(b.name, s.workersB, Array.from({ length: s.workersB }, (_, c) => s.workersA + c), b.subBatchSize);
+      const step = (point: string) => (st: RateStep) => void job.updateProgress({ point, rateQps: st.rate, p95Ms: st.p95Ms, fraction: i / splits.length, etaS: 0 } satisfies JobProgressData);
+      // A alone first, then each searched under its own SLA while the other runs at its found rate.
+      const startA = await this.#calibrate(ta.endpoint, a, pools[0], a.subBatchSize);
+      const soloA = await searchRate(ta.endpoint, a, pools[0], a.subBatchSize, startA, budget, step(`${a.name} (${b.name} idle)`), check, this.#stopping.signal);
+      const startB = await this.#calibrate(tb.endpoint, b, pools[1], b.subBatchSize);
+      const rB = await this.#under(tb.endpoint, b, pools[1], startB, budget, check, step(`${b.name} | ${a.name}@${soloA.rate.toFixed(1)}`), ta.endpoint, a, pools[0], soloA.rate);
+      const rA = await this.#under(ta.endpoint, a, pools[0], soloA.rate, budget, check, step(`${a.name} | ${b.name}@${rB.rate.toFixed(1)}`), tb.endpoint, b, pools[1], rB.rate);
+      out.push({ workersA: s.workersA, workersB: s.workersB, qpsA: rA.rate, qpsB: rB.rate, p95MsA: rA.p95Ms, p95MsB: rB.p95Ms });
+      this.log.info({ pair: `${a.name}+${b.name}`, split: `${s.workersA}:${s.workersB}`, qpsA: rA.rate, qpsB: rB.rate }, 'pair split measured');
+    }
+    const record: PairProfileRecord = {
+      nodeClass: node.nodeClass,
+      modelA: a.name,
+      modelB: b.name,
+      splits: out,
+      measuredAtMs: Date.now(),
+      method: `measured co-located on node ${node.nodeId} (class ${node.nodeClass}) by profiler job ${job.id}`,
+    };
+    await this.#profiles.putPair(record);
+    return record;
+  }
+
+  /** Searches one tenant's rate while another runs at a fixed rate in the background. */
+  async #under(endpoint: string, m: ModelRecord, pool: PayloadPool, start: number, budget: Budget, check: () => Promise<void>, onStep: (s: RateStep) => void, otherEndpoint: string, other: ModelRecord, otherPool: PayloadPool, otherRate: number) {
+    const stop = new AbortController();
+    const target = workerTarget(otherEndpoint, other.name, otherPool, other.subBatchSize);
+    const background = otherRate > 0
+      ? runLoad(target.send, { rate: otherRate, seed: 11, durationMs: 24 * 3_600_000, timeoutMs: 2 * other.slaMs, signal: stop.signal, maxInFlight: 5_000 })
+      : Promise.resolve(undefined);
+    try {
+      return await searchRate(endpoint, m, pool, m.subBatchSize, Math.max(0.1, start), budget, onStep, check, this.#stopping.signal);
+    } finally {
+      stop.abort();
+      await background.catch(() => undefined);
+      target.close();
+    }
+  }
+}
+
+export function assertWorkerCounts(counts: readonly number[]): void {
+  for (const [i, n] of counts.entries()) {
+    if (!Number.isInteger(n) || n < 1) throw invalidArgument(`worker_counts[${i}]`, `must be an integer ≥ 1, got ${n}`);
+  }
+}

@@ -1,0 +1,144 @@
+/**
+ * The profiler end to end (slow): real Redis, a real node agent with tenant hosts,
+ * a real gateway and profiler on a tiny rmc1. A job runs to completion with its
+ * progress streamed; the stored profile has a point per worker count with p95 ≤ SLA
+ * at the reported rate, and load at that rate meets the SLA again. Also: the same
+ * request is the same job, cancelling restores the node, and a job survives a
+ * profiler restart.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import { Redis } from 'ioredis';
+import { createClient, unaryCall } from '@hera/grpc';
+import { PayloadPool, runLoad, workerTarget } from '@hera/loadgen';
+import { buildRepository, toModelRecord, type ModelConfig } from '@hera/models';
+import { loadProtos, type JobProgress__Output, type ProfilerServiceClient, type WorkerServiceClient } from '@hera/proto';
+import { Keyspace, ModelStore } from '@hera/state';
+import { startRedis, startService, waitFor, type TestRedis, type TestService } from '@hera/testing';
+
+const repo = mkdtempSync(join(tmpdir(), 'hera-prof-repo-'));
+const prefix = 'pf';
+let redisServer: TestRedis;
+let redis: Redis;
+let worker: TestService;
+let profiler: TestService;
+let gateway: TestService;
+let client: ProfilerServiceClient;
+let agent: WorkerServiceClient;
+let rmc1: ModelConfig;
+const env = () => ({ REDIS_URL: redisServer.url, HERA_REDIS_PREFIX: prefix, HERA_MODEL_REPO: repo, HEARTBEAT_MS: '300' });
+const profilerEnv = () => ({ ...env(), POINT_SECONDS: '1.5', WARMUP_SECONDS: '0.5', MIN_QUERIES: '60', PRECISION: '0.1' });
+
+before(async () => {
+  rmc1 = (await buildRepository({ repo, scale: 0.0005, only: ["rmc1"] }))[0]!;
+  redisServer = await startRedis();
+  redis = new Redis(redisServer.url);
+  await new ModelStore(redis, new Keyspace(prefix)).put(toModelRecord(rmc1!));
+  worker = await startService('worker', { ...env(), NODE_ID: 'prof-node', NODE_CLASS: '2c', NODE_CORES: '2' });
+  gateway = await startService('gateway', env());
+  profiler = await startService('profiler', profilerEnv());
+  client = createClient(loadProtos().proto.hera.profiler.v1.ProfilerService, profiler.address, { defaultDeadlineMs: 30_000 });
+  agent = createClient(loadProtos().proto.hera.worker.v1.WorkerService, worker.address);
+});
+
+after(async () => {
+  client?.close();
+  agent?.close();
+  await profiler?.stop();
+  await gateway?.stop();
+  await worker?.stop();
+  redis?.disconnect();
+  await redisServer?.stop();
+  rmSync(repo, { recursive: true, force: true });
+});
+
+function watch(c: ProfilerServiceClient, jobId: string, onData?: (p: JobProgress__Output) => void): Promise<JobProgress__Output[]> {
+  return new Promise((resolve, reject) => {
+    const seen: JobProgress__Output[] = [];
+    const s = c.watchJob({ jobId }, new grpc.Metadata(), { deadline: Date.now() + 300_000 });
+    s.on('data', (p: JobProgress__Output) => {
+      seen.push(p);
+      onData?.(p);
+    });
+    s.on('error', reject);
+    s.on('end', () => resolve(seen));
+  });
+}
+
+describe('profiler', () => {
+  it('rejects bad requests naming the field', async () => {
+    const status = (p: Promise<unknown>) => p.then(() => 'OK', (e: grpc.ServiceError) => `${grpc.status[e.code]}: ${e.details}`);
+    assert.match(await status(unaryCall(client, 'StartProfile', { model: 'nosuch' })), /^NOT_FOUND: model nosuch/);
+    assert.match(await status(unaryCall(client, 'StartProfile', { model: 'rmc1', workerCounts: [3] })), /^INVALID_ARGUMENT: worker_counts\[0\]: must be in 1\.\.2/);
+    assert.match(await status(unaryCall(client, 'StartProfile', { model: 'rmc1', pairModel: 'rmc1' })), /^INVALID_ARGUMENT: pair_model/);
+    assert.match(await status(unaryCall(client, 'CancelJob', { jobId: 'nope' })), /^NOT_FOUND/);
+  });
+
+  it('measures a profile as a job, streams progress, and the reported rates hold when re-run', async () => {
+    const req = { model: 'rmc1', workerCounts: [1, 2], quick: true };
+    const { jobId, existing } = await unaryCall(client, 'StartProfile', req);
+    assert.equal(existing, false);
+    const again = await unaryCall(client, 'StartProfile', req);
+    assert.deepEqual([again.jobId, again.existing], [jobId, true], 'the same request while it runs is the same job');
+
+    const progress = await watch(client, jobId);
+    assert.equal(progress.at(-1)?.state, 'completed', JSON.stringify(progress.at(-1)));
+    const points = progress.filter(p => p.point && p.rateQps > 0);
+    assert.ok(points.length >= 4, `progress reported ${points.length} measurement steps`);
+    assert.ok(points.some(p => /rmc1 n=1/.test(p.point)) && points.some(p => /rmc1 n=2/.test(p.point)));
+
+    const { profile } = await unaryCall(client, 'GetProfile', { model: 'rmc1', nodeClass: '2c' });
+    assert.ok(profile);
+    assert.deepEqual(profile.points.map(p => p.workers), [1, 2]);
+    for (const p of profile.points) {
+      assert.ok(p.qps > 0, `n=${p.workers}: qps ${p.qps}`);
+      assert.ok(p.p95Ms <= profile.slaMs && p.recheckP95Ms <= profile.slaMs, `n=${p.workers}: p95 ${p.p95Ms}, re-check ${p.recheckP95Ms}, SLA ${profile.slaMs}`);
+    }
+    assert.ok(['memory-bound', 'compute-bound'].includes(profile.kind));
+    assert.equal(profile.qpsMax, Math.max(...profile.points.map(p => p.qps)));
+    assert.match(profile.method, /measured on node prof-node/);
+    // The node is back as it was: no rmc1 tenant.
+    assert.equal((await unaryCall(agent, 'GetStatus', {})).tenants.length, 0);
+
+    // Re-run the load at the reported rate for n = 1 ourselves.
+    const p1 = profile.points[0]!;
+    const { tenant } = await unaryCall(agent, 'ApplyAllocation', { allocation: { model: 'rmc1', workers: 1, cpuset: [1], subBatchSize: p1.subBatch } }, { deadlineMs: 60_000 });
+    const target = workerTarget(tenant!.endpoint, 'rmc1', new PayloadPool(rmc1, 1024, 5), p1.subBatch);
+    const s = await runLoad(target.send, { rate: p1.qps, seed: 77, durationMs: 3_000, warmupMs: 500, timeoutMs: 2 * profile.slaMs, slaMs: profile.slaMs });
+    target.close();
+    await unaryCall(agent, 'RemoveTenant', { model: 'rmc1' });
+    assert.ok(s.meetsSla, `re-run at ${p1.qps} qps: p95 ${s.p95Ms} ms vs SLA ${profile.slaMs}: ${JSON.stringify(s.errors)}`);
+  });
+
+  it('cancels a running job and leaves the node as it found it', async () => {
+    await unaryCall(agent, 'ApplyAllocation', { allocation: { model: 'rmc1', workers: 2, cpuset: [0, 1] } }, { deadlineMs: 60_000 });
+    const { jobId } = await unaryCall(client, 'StartProfile', { model: 'rmc1', workerCounts: [1], subBatchSizes: [32] });
+    let cancelled: Promise<unknown> | undefined;
+    const seen = await watch(client, jobId, p => {
+      if (p.state === 'active' && p.rateQps > 0 && !cancelled) cancelled = unaryCall(client, 'CancelJob', { jobId });
+    });
+    assert.deepEqual(await cancelled, { state: 'cancelling' });
+    assert.equal(seen.at(-1)?.state, 'cancelled');
+    const t = (await unaryCall(agent, 'GetStatus', {})).tenants.find(x => x.allocation?.model === 'rmc1');
+    assert.deepEqual([t?.allocation?.workers, t?.allocation?.cpuset], [2, [0, 1]], 'the allocation it had before the job');
+    await unaryCall(agent, 'RemoveTenant', { model: 'rmc1' });
+  });
+
+  it('resumes a job after the profiler restarts', async () => {
+    const { jobId } = await unaryCall(client, 'StartProfile', { model: 'rmc1', workerCounts: [1, 2], quick: true, subBatchSizes: [64] });
+    await waitFor(async () => (await unaryCall(client, 'ListProfiles', {})) && (await redis.hget(`${new Keyspace(prefix).bullPrefix()}:profile:${jobId}`, 'progress'))?.includes('n=2'), 120_000, 'the job to reach n=2');
+    assert.equal(await profiler.stop(), 0);
+    client.close();
+    profiler = await startService('profiler', profilerEnv());
+    client = createClient(loadProtos().proto.hera.profiler.v1.ProfilerService, profiler.address, { defaultDeadlineMs: 30_000 });
+    const seen = await watch(client, jobId);
+    assert.equal(seen.at(-1)?.state, 'completed', JSON.stringify(seen.at(-1)));
+    const { profile } = await unaryCall(client, 'GetProfile', { model: 'rmc1', nodeClass: '2c' });
+    assert.deepEqual(profile!.points.map(p => p.workers), [1, 2]);
+    assert.match(profile!.method, new RegExp(`job ${jobId}`));
+  });
+});
