@@ -50,6 +50,8 @@ export interface LoadSummary {
   p99Ms: number;
   maxMs: number;
   meanMs: number;
+  /** p95 of the queries that arrived in the last third of the window: grows when a queue builds. */
+  lastThirdP95Ms: number;
   slaMs?: number;
   meetsSla?: boolean;
   durationMs: number;
@@ -68,6 +70,8 @@ export async function runLoad(send: SendQuery, opts: LoadOptions): Promise<LoadS
   const end = warmup + opts.durationMs;
   const hist = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: 3 });
   const window = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: 3 });
+  const tail = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: 3 });
+  const tailFrom = warmup + (2 * opts.durationMs) / 3;
   const errors: Record<string, number> = {};
   const maxInFlight = opts.maxInFlight ?? 10_000;
   let sent = 0;
@@ -89,6 +93,7 @@ export async function runLoad(send: SendQuery, opts: LoadOptions): Promise<LoadS
       windowOk++;
       if (measured) {
         hist.recordValue(us);
+        if (q.at >= tailFrom) tail.recordValue(us);
         ok++;
         items += q.items;
       }
@@ -159,16 +164,20 @@ export async function runLoad(send: SendQuery, opts: LoadOptions): Promise<LoadS
     p99Ms: hist.getValueAtPercentile(99) / 1000,
     maxMs: hist.maxValue / 1000,
     meanMs: hist.mean / 1000,
+    lastThirdP95Ms: tail.getValueAtPercentile(95) / 1000,
     durationMs,
     seed: opts.seed,
   };
   if (opts.slaMs !== undefined) {
     summary.slaMs = opts.slaMs;
     const failed = sent - ok;
-    summary.meetsSla = ok > 0 && summary.p95Ms <= opts.slaMs && failed <= (opts.errorBudget ?? 0.01) * sent;
+    // The last third too: a rate just over capacity builds a queue slowly, and a short window's
+    // overall p95 can still pass while its latest queries already miss.
+    summary.meetsSla = ok > 0 && summary.p95Ms <= opts.slaMs && summary.lastThirdP95Ms <= opts.slaMs && failed <= (opts.errorBudget ?? 0.01) * sent;
   }
   hist.destroy();
   window.destroy();
+  tail.destroy();
   return summary;
 }
 

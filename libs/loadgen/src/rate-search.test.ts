@@ -57,6 +57,16 @@ describe('findMaxRate', () => {
     });
   }
 
+  it('gives up early when lower rates do not lower the latency (the work itself is too slow)', async () => {
+    const rates: number[] = [];
+    const r = await findMaxRate(async rate => {
+      rates.push(rate);
+      return { meetsSla: false, p95Ms: 150 + 1 / rate, servedQps: rate };
+    }, { start: 64, floor: 0.01, maxSteps: 50 });
+    assert.equal(r.rate, 0);
+    assert.deepEqual(rates, [64, 32, 16], 'two halvings showed no improvement');
+  });
+
   it('reports 0 when even the floor rate misses the SLA, without looping', async () => {
     let calls = 0;
     const r = await findMaxRate(async () => {

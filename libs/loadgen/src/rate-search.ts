@@ -11,6 +11,12 @@ export interface RateSearchOptions {
   /** Lowest rate worth trying; below it the result is 0 (the SLA cannot be met at all). */
   floor?: number;
   onStep?: (s: RateStep) => void;
+  /**
+   * While halving toward the floor, give up (rate 0) once halving the rate twice
+   * in a row improves p95 by less than this fraction each time: the latency is the work itself, not queueing,
+   * and no lower rate will meet the SLA. Default 0.1; 0 disables.
+   */
+  flatFraction?: number;
 }
 
 export interface RateStep {
@@ -64,7 +70,16 @@ export async function findMaxRate(measure: MeasureAt, opts: RateSearchOptions): 
   if (await step(rate)) {
     while (steps.length < maxSteps && (await step((rate *= 2))));
   } else {
-    while (steps.length < maxSteps && rate / 2 >= floor && !(await step((rate /= 2))));
+    const flat = opts.flatFraction ?? 0.1;
+    let prevP95 = steps[0]!.p95Ms;
+    let flatHalvings = 0;
+    while (steps.length < maxSteps && rate / 2 >= floor && !(await step((rate /= 2)))) {
+      const p95 = steps.at(-1)!.p95Ms;
+      // Twice in a row, so one noisy measurement does not end the search.
+      flatHalvings = flat > 0 && p95 > 0 && prevP95 > 0 && p95 > prevP95 * (1 - flat) ? flatHalvings + 1 : 0;
+      if (flatHalvings >= 2) break;
+      prevP95 = p95;
+    }
   }
   // Bisect between the best good and the lowest bad rate.
   while (steps.length < maxSteps && good > 0 && Number.isFinite(bad) && bad - good > precision * good) {
