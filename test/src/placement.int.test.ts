@@ -9,13 +9,12 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as grpc from '@grpc/grpc-js';
 import { Redis } from 'ioredis';
 import { createClient, unaryCall } from '@hera/grpc';
 import { buildRepository, toModelRecord } from '@hera/models';
 import { loadProtos, type PlacementServiceClient, type WorkerServiceClient } from '@hera/proto';
 import { Keyspace, ModelStore } from '@hera/state';
-import { startRedis, startService, waitFor, type TestRedis, type TestService } from '@hera/testing';
+import { startRedis, startService, waitFor, type TestRedis, type TestService, grpcOutcome } from '@hera/testing';
 
 const repo = mkdtempSync(join(tmpdir(), 'hera-pl-repo-'));
 const prefix = 'pl';
@@ -45,22 +44,13 @@ after(async () => {
   rmSync(repo, { recursive: true, force: true });
 });
 
-async function status(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-    return 'OK';
-  } catch (err) {
-    const e = err as grpc.ServiceError;
-    return `${grpc.status[e.code]}: ${e.details}`;
-  }
-}
 
 describe('placement service', () => {
   it('validates demand: bad QPS and unknown models are refused', async () => {
-    assert.match(await status(unaryCall(client, 'SetDemand', { demands: [{ model: 'ncf', qps: -1 }] })), /^INVALID_ARGUMENT: demands\[0\]\.qps/);
-    assert.match(await status(unaryCall(client, 'SetDemand', { demands: [{ model: 'nosuch', qps: 1 }] })), /^NOT_FOUND: models not registered: nosuch/);
-    assert.match(await status(unaryCall(client, 'Plan', {})), /^FAILED_PRECONDITION: no demand/);
-    assert.match(await status(unaryCall(client, 'GetPlan', {})), /^NOT_FOUND/);
+    assert.match(await grpcOutcome(unaryCall(client, 'SetDemand', { demands: [{ model: 'ncf', qps: -1 }] })), /^INVALID_ARGUMENT: demands\[0\]\.qps/);
+    assert.match(await grpcOutcome(unaryCall(client, 'SetDemand', { demands: [{ model: 'nosuch', qps: 1 }] })), /^NOT_FOUND: models not registered: nosuch/);
+    assert.match(await grpcOutcome(unaryCall(client, 'Plan', {})), /^FAILED_PRECONDITION: no demand/);
+    assert.match(await grpcOutcome(unaryCall(client, 'GetPlan', {})), /^NOT_FOUND/);
   });
 
   it('plans (dry run) with Hera and every baseline, then applies idempotently', async () => {
@@ -81,7 +71,7 @@ describe('placement service', () => {
     const again = await unaryCall(client, 'Apply', {});
     assert.equal(again.changed, false);
     assert.equal(Number(again.plan?.version), 1);
-    assert.match(await status(unaryCall(client, 'Apply', { expectedVersion: 7 })), /^ABORTED: plan is at version 1, not 7/);
+    assert.match(await grpcOutcome(unaryCall(client, 'Apply', { expectedVersion: 7 })), /^ABORTED: plan is at version 1, not 7/);
 
     const why = await unaryCall(client, 'Explain', {});
     assert.equal(why.configs.length, 2);
@@ -109,7 +99,7 @@ describe('placement service', () => {
     assert.equal(Number(await redis.get(keys.planVersion())), 2);
     const plan = (await unaryCall(client, 'GetPlan', {})).plan!;
     assert.deepEqual(plan.nodes.map(n => [n.nodeId, n.overcommitted]).sort(), [['node-a', false], ['node-b', false]]);
-    const done = await redis.keys(`${keys.bullPrefix()}:replan:node-joined:node-b:*`);
+    const done = await redis.keys(`${keys.bullPrefix()}:replan:node-joined/node-b/*`);
     assert.ok(done.length >= 1, 'the re-plan ran as a BullMQ job');
   });
 });

@@ -16,7 +16,7 @@ import { Rng, randomItems, toItemBatch } from '@hera/loadgen';
 import { buildRepository, type ModelConfig } from '@hera/models';
 import { loadProtos, type TenantStatus__Output, type WorkerServiceClient } from '@hera/proto';
 import { Keyspace } from '@hera/state';
-import { isAlive, startRedis, startService, waitFor, waitForExit, type TestRedis, type TestService } from '@hera/testing';
+import { isAlive, startRedis, startService, waitFor, waitForExit, type TestRedis, type TestService, grpcCode } from '@hera/testing';
 
 const cg = detectCgroups();
 const cgroupSkip = cg.mode === 'none' ? `cgroups not writable here: ${cg.reason}` : false;
@@ -76,14 +76,6 @@ async function statusOf(model: string): Promise<TenantStatus__Output> {
   return t;
 }
 
-async function code(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-    return 'OK';
-  } catch (err) {
-    return grpc.status[(err as grpc.ServiceError).code]!;
-  }
-}
 
 function hostPid(model: string): number {
   // The agent's child processes are the tenant hosts; find ours by its HERA_TENANT env.
@@ -100,7 +92,7 @@ function load(endpoint: string, model: string, concurrency: number, opts: { paus
   const errorTimes: number[] = [];
   const loops = Array.from({ length: concurrency }, async () => {
     while (!stop) {
-      const c = await code(unaryCall(host(endpoint), 'Infer', { model, items: items(model, 32) }, { deadlineMs: 10_000 }));
+      const c = await grpcCode(unaryCall(host(endpoint), 'Infer', { model, items: items(model, 32) }, { deadlineMs: 10_000 }));
       codes[c] = (codes[c] ?? 0) + 1;
       if (c !== 'OK') {
         errorTimes.push(Date.now());
@@ -186,18 +178,18 @@ describe('worker node agent', () => {
   it('answers NOT_FOUND, INVALID_ARGUMENT, RESOURCE_EXHAUSTED and DEADLINE_EXCEEDED as stated', async () => {
     const t = await statusOf('ncf');
     const h = host(t.endpoint);
-    assert.equal(await code(unaryCall(agent, 'Infer', { model: 'nosuch', items: items('ncf', 1) })), 'NOT_FOUND');
-    assert.equal(await code(unaryCall(h, 'Infer', { model: 'nosuch', items: items('ncf', 1) })), 'NOT_FOUND');
+    assert.equal(await grpcCode(unaryCall(agent, 'Infer', { model: 'nosuch', items: items('ncf', 1) })), 'NOT_FOUND');
+    assert.equal(await grpcCode(unaryCall(h, 'Infer', { model: 'nosuch', items: items('ncf', 1) })), 'NOT_FOUND');
     const good = items('ncf', 4);
-    assert.equal(await code(unaryCall(h, 'Infer', { model: 'ncf', items: { ...good, sparse: good.sparse.subarray(0, 8) } })), 'INVALID_ARGUMENT');
-    assert.equal(await code(unaryCall(h, 'Infer', { model: 'ncf', items: { ...good, itemCount: 0 } })), 'INVALID_ARGUMENT');
+    assert.equal(await grpcCode(unaryCall(h, 'Infer', { model: 'ncf', items: { ...good, sparse: good.sparse.subarray(0, 8) } })), 'INVALID_ARGUMENT');
+    assert.equal(await grpcCode(unaryCall(h, 'Infer', { model: 'ncf', items: { ...good, itemCount: 0 } })), 'INVALID_ARGUMENT');
     const outOfRange = Buffer.from(good.sparse);
     outOfRange.writeInt32LE(configs['ncf']!.tables[0]!.rows, 0);
-    assert.equal(await code(unaryCall(h, 'Infer', { model: 'ncf', items: { ...good, sparse: outOfRange } })), 'INVALID_ARGUMENT');
-    assert.equal(await code(unaryCall(agent, 'Infer', { model: 'ncf', items: { ...good, sparse: outOfRange } })), 'INVALID_ARGUMENT');
+    assert.equal(await grpcCode(unaryCall(h, 'Infer', { model: 'ncf', items: { ...good, sparse: outOfRange } })), 'INVALID_ARGUMENT');
+    assert.equal(await grpcCode(unaryCall(agent, 'Infer', { model: 'ncf', items: { ...good, sparse: outOfRange } })), 'INVALID_ARGUMENT');
 
     // A flood beyond the queue bound (8) on one worker is shed, not queued.
-    const burst = await Promise.all(Array.from({ length: 60 }, () => code(unaryCall(h, 'Infer', { model: 'ncf', items: items('ncf', 1024) }, { deadlineMs: 30_000 }))));
+    const burst = await Promise.all(Array.from({ length: 60 }, () => grpcCode(unaryCall(h, 'Infer', { model: 'ncf', items: items('ncf', 1024) }, { deadlineMs: 30_000 }))));
     assert.ok(burst.includes('RESOURCE_EXHAUSTED'), burst.join(','));
     assert.ok(burst.includes('OK'));
 
@@ -206,11 +198,11 @@ describe('worker node agent', () => {
     const r = await unaryCall(agent, 'ApplyAllocation', { allocation: { model: 'rmc1', workers: 1 } });
     const h1 = host(r.tenant!.endpoint);
     const before = (await statusOf('rmc1')).errors['DEADLINE_EXCEEDED'] ?? 0;
-    const slow = Array.from({ length: 6 }, () => code(unaryCall(h1, 'Infer', { model: 'rmc1', items: items('rmc1', 1024) }, { deadlineMs: 60_000 })));
+    const slow = Array.from({ length: 6 }, () => grpcCode(unaryCall(h1, 'Infer', { model: 'rmc1', items: items('rmc1', 1024) }, { deadlineMs: 60_000 })));
     await waitFor(async () => (await statusOf('rmc1')).queueDepth >= 3, 10_000, 'the rmc1 queue to back up');
     // Its own connection, so the short-deadline calls do not wait behind megabytes of payload.
     const lateClient: WorkerServiceClient = createClient(loadProtos().proto.hera.worker.v1.WorkerService, r.tenant!.endpoint, { maxAttempts: 1, channelOptions: { 'grpc.use_local_subchannel_pool': 1 } });
-    const late = await Promise.all(Array.from({ length: 2 }, () => code(unaryCall(lateClient, 'Infer', { model: 'rmc1', items: items('rmc1', 1) }, { deadlineMs: 60 }))));
+    const late = await Promise.all(Array.from({ length: 2 }, () => grpcCode(unaryCall(lateClient, 'Infer', { model: 'rmc1', items: items('rmc1', 1) }, { deadlineMs: 60 }))));
     lateClient.close();
     assert.deepEqual(await Promise.all(slow), Array(6).fill('OK'));
     assert.deepEqual(late, ['DEADLINE_EXCEEDED', 'DEADLINE_EXCEEDED']);

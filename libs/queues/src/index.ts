@@ -22,6 +22,8 @@ export interface ProfileJobData {
   workerCounts?: number[];
   subBatchSizes?: number[];
   quick?: boolean;
+  /** Measure against SLA × this (default 1). */
+  slaFactor?: number;
 }
 
 export type ReplanReason =
@@ -35,6 +37,19 @@ export interface ReplanJobData {
   reason: ReplanReason;
   /** Plan version the requester saw; the job is a no-op if the plan moved past it. */
   seenVersion: number;
+}
+
+/**
+ * The job id of a re-plan request: the event and the plan version it saw, so the
+ * same event against the same plan is one job however often it is reported.
+ * ("/" separates: BullMQ refuses most ids with ":".)
+ */
+export function replanJobId(reason: ReplanReason, seenVersion: number): string {
+  const parts: string[] = [reason.kind];
+  if ('nodeId' in reason) parts.push(reason.nodeId);
+  if (reason.kind === 'sla-risk') parts.push(reason.model);
+  parts.push(`v${seenVersion}`);
+  return parts.join('/');
 }
 
 export interface JobTypes {

@@ -4,3 +4,4 @@ export { startRedis } from './redis';
 export type { TestRedis } from './redis';
 export { startService, serviceMain } from './services';
 export type { TestService, ServiceName } from './services';
+export { grpcCode, grpcOutcome } from './grpc-outcome';

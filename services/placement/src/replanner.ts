@@ -2,7 +2,7 @@ import { UnrecoverableError, Worker, type ConnectionOptions, type Job, type Queu
 import type { Redis } from 'ioredis';
 import { isHeraError } from '@hera/errors';
 import type { Logger } from '@hera/logger';
-import { DEFAULT_JOB_OPTIONS, QUEUES, queueOptions, type ReplanJobData, type ReplanReason } from '@hera/queues';
+import { DEFAULT_JOB_OPTIONS, QUEUES, queueOptions, replanJobId, type ReplanJobData, type ReplanReason } from '@hera/queues';
 import { createSubscriber, listLive, type Keyspace } from '@hera/state';
 import type { Planner } from './planner';
 
@@ -54,10 +54,8 @@ export class Replanner {
     try {
       const version = Number((await this.redis.get(this.keys.planVersion())) ?? 0);
       if (version === 0 && reason.kind !== 'manual') return;
-      const who = 'nodeId' in reason ? `:${reason.nodeId}` : '';
-      const what = reason.kind === 'sla-risk' ? `:${reason.model}` : '';
       // Same event against the same plan version → same job id → one job.
-      await this.queue.add(reason.kind, { reason, seenVersion: version }, { ...DEFAULT_JOB_OPTIONS, jobId: `${reason.kind}${who}${what}:v${version}`, delay: this.opts.delayMs });
+      await this.queue.add(reason.kind, { reason, seenVersion: version }, { ...DEFAULT_JOB_OPTIONS, jobId: replanJobId(reason, version), delay: this.opts.delayMs });
       this.log.info({ reason, seenVersion: version }, 're-plan requested');
     } catch (err) {
       this.log.warn({ err, reason }, 'cannot queue a re-plan');

@@ -4,11 +4,13 @@ import { resolve } from 'node:path';
 import { createCgroupManager, detectCgroups } from '@hera/cgroups';
 import { toModelRecord } from '@hera/models';
 import { advertisedAddress, runService } from '@hera/runtime';
-import { Heartbeat, ModelStore, type NodeRecord } from '@hera/state';
+import { openQueue } from '@hera/queues';
+import { connectRedis, Heartbeat, ModelStore, type NodeRecord } from '@hera/state';
 import { loadConfig } from './config';
 import { NodeAgent } from './node-agent';
 import { PlanWatcher } from './plan-watcher';
 import { workerService } from './server';
+import { SlaWatch } from './sla-watch';
 
 void runService({
   name: 'worker',
@@ -72,6 +74,11 @@ void runService({
       onError: err => log.warn({ err }, 'node heartbeat failed'),
     });
     const graceMs = Math.floor(config.SHUTDOWN_GRACE_MS / 2);
+    // Producer only: a plain connection that queues while reconnecting.
+    const bull = await connectRedis(config.REDIS_URL, { name: 'worker-bull', offlineQueue: true, maxRetriesPerRequest: null, onError: err => log.warn({ err: err.message }, 'bullmq redis error') });
+    const replans = openQueue('replan', keys, bull);
+    replans.on('error', err => log.warn({ err: err.message }, 'replan queue error'));
+    const slaWatch = new SlaWatch(agent, replans, redis, keys, config.NODE_ID, log.child({ component: 'sla' }));
     const plans = new PlanWatcher(redis, keys, config.NODE_ID, tenants => agent.reconcile(tenants, graceMs), log.child({ component: 'plan' }));
     return {
       services: [workerService({ agent, node, log, applyWaitMs: config.APPLY_WAIT_MS, graceMs })],
@@ -80,9 +87,15 @@ void runService({
         await redis.publish(keys.nodeChannel(), JSON.stringify({ node: config.NODE_ID, event: 'joined' }));
         log.info({ node: config.NODE_ID, class: node().nodeClass, cores: config.NODE_CORES, cgroup: cgroups.mode }, 'node registered');
         await plans.start();
+        slaWatch.start(config.STATS_WINDOW_MS);
       },
       shutdownSteps: [
         ['plan-watch', () => plans.stop()],
+        ['sla-watch', async () => {
+          slaWatch.stop();
+          await replans.close();
+          await bull.quit();
+        }],
         ['tenants', () => agent.shutdown(graceMs)],
         [
           'deregister',

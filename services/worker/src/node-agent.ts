@@ -52,6 +52,11 @@ export class NodeAgent {
     return [...this.#tenants.values()];
   }
 
+  /** The p95 SLA of a model this node has resolved an allocation for. */
+  slaMs(model: string): number | undefined {
+    return this.#configs.get(model)?.slaMs;
+  }
+
   /** Validates an allocation against this node and the model repository and fills defaults. */
   async resolve(a: TenantAllocation | undefined | null, field = 'allocation'): Promise<Allocation> {
     if (!a) throw invalidArgument(field, 'is required');

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { checkHealth } from '@hera/grpc';
+import { checkHealth, createClient, unaryCall } from '@hera/grpc';
+import { loadProtos, type TenantStatus__Output } from '@hera/proto';
 import { connectRedis, Keyspace, listLive, ModelStore, type NodeRecord, type ServiceRecord } from '@hera/state';
 import { DEFAULT_DATA_DIR, resolveTarget } from '../cluster-file';
 import { formatAge, formatBytes, table } from '../table';
@@ -8,6 +9,8 @@ export interface ClusterStatus {
   redisUrl: string;
   services: (ServiceRecord & { health: string })[];
   nodes: NodeRecord[];
+  /** Each node agent's GetStatus (tenant details), or the error asking it. */
+  tenants: { nodeId: string; tenants: TenantStatus__Output[]; error?: string }[];
   models: string[];
   planVersion: number;
 }
@@ -24,10 +27,21 @@ export async function readStatus(redisUrl: string, prefix: string): Promise<Clus
       redis.get(keys.planVersion()),
     ]);
     const health = await Promise.all(services.live.map(s => checkHealth(s.endpoint, '', 1_500)));
+    const tenants = await Promise.all(nodes.live.map(async n => {
+      const c = createClient(loadProtos().proto.hera.worker.v1.WorkerService, n.endpoint, { maxAttempts: 1 });
+      try {
+        return { nodeId: n.nodeId, tenants: (await unaryCall(c, 'GetStatus', {}, { deadlineMs: 1_500 })).tenants };
+      } catch (err) {
+        return { nodeId: n.nodeId, tenants: [], error: (err as Error).message };
+      } finally {
+        c.close();
+      }
+    }));
     return {
       redisUrl,
       services: services.live.map((s, i) => ({ ...s, health: health[i]! })),
       nodes: nodes.live,
+      tenants,
       models: models.map(m => m.name),
       planVersion: Number(version ?? 0),
     };
@@ -58,6 +72,24 @@ export function renderStatus(s: ClusterStatus, now = Date.now()): string {
         )
       : 'no nodes registered',
   );
+  const rows = s.tenants.flatMap(n =>
+    n.error
+      ? [[n.nodeId, `(status unavailable: ${n.error})`, '', '', '', '', '', '', '', '', '']]
+      : n.tenants.map(t => {
+          const a = t.allocation!;
+          const limit = Number(a.memoryLimitBytes);
+          return [
+            n.nodeId, a.model, t.state, a.workers, a.cpuset.join(',') || 'any', a.cpuMillis ? `${a.cpuMillis}m` : '-',
+            `${t.latency!.p50Ms.toFixed(1)}/${t.latency!.p95Ms.toFixed(1)}/${t.latency!.p99Ms.toFixed(1)}`,
+            t.servedQps.toFixed(1), t.queueDepth,
+            `${formatBytes(Number(t.memoryBytes))}${limit ? ` / ${formatBytes(limit)}` : ''}`,
+            t.restarts ? `${t.restarts} (${t.lastRestartCause})` : '0',
+          ];
+        }),
+  );
+  if (rows.length) {
+    lines.push('', table(['node', 'tenant', 'state', 'workers', 'cpuset', 'quota', 'p50/p95/p99 ms', 'qps', 'queue', 'memory / limit', 'restarts'], rows));
+  }
   return `${lines.join('\n')}\n`;
 }
 

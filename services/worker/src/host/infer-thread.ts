@@ -50,10 +50,11 @@ async function main(): Promise<void> {
   try {
     await selectBackend(init.backend);
     model = await loadModel(init.repo, init.model, { version: init.version, tables: init.tables });
-    // Warm up before taking work, at the largest batch a request may carry (TF.js grows its
-    // heap on the first big call) and at the usual sub-batch, so the first real request is
-    // not slow and the pool's service-time estimate starts sane.
-    model.score(randomBatch(model.config, MAX_ITEMS, 1));
+    // Warm up before taking work (TF.js grows its heap on the first big call), at twice the
+    // usual sub-batch, so the first real requests are not slow and the pool's service-time
+    // estimate starts sane. Not at the 1024-item maximum: for RNN models that alone would
+    // need hundreds of MB the tenant otherwise never uses.
+    model.score(randomBatch(model.config, Math.min(MAX_ITEMS, 2 * model.config.subBatchSize), 1));
     const warm = randomBatch(model.config, model.config.subBatchSize, 2);
     for (let i = 0; i < 3; i++) model.score(warm);
   } catch (err) {

@@ -64,6 +64,13 @@ async function start(m: StartMessage): Promise<void> {
       tlog.info({ backend: e.detail }, 'tenant ready');
     }
     if (e.type === 'thread-died') tlog.error({ detail: e.detail }, 'inference thread died');
+    if (e.type === 'fatal') {
+      // A thread that cannot load the model will not do better on retry here: let the agent
+      // restart the host with backoff, and say why.
+      tlog.fatal({ detail: e.detail }, 'inference thread could not start');
+      send({ type: 'fatal', message: `inference thread could not start: ${e.detail}` });
+      setTimeout(() => process.exit(1), 50);
+    }
   });
   pool.resize(m.workers);
 

@@ -57,7 +57,7 @@ export class WorkerPool {
     private readonly init: Omit<ThreadInit, 'input' | 'output'>,
     readonly queueLimit: number,
     private readonly shedPredictedLate: boolean,
-    private readonly onEvent: (e: { type: 'ready' | 'thread-died'; detail: string }) => void = () => {},
+    private readonly onEvent: (e: { type: 'ready' | 'thread-died' | 'fatal'; detail: string }) => void = () => {},
   ) {}
 
   get queueDepth(): number {
@@ -90,12 +90,12 @@ export class WorkerPool {
 
   /**
    * Estimated ms until a job of `items` submitted now would finish: the queued
-   * items and this job spread over the ready threads, at the measured per-item
-   * time. 0 until something was measured.
+   * items spread over the ready threads, then this job on one, at the measured
+   * per-item time. 0 until something was measured.
    */
   expectedMs(items: number): number {
     const threads = Math.max(1, this.readyWorkers);
-    return ((this.#queuedItems + items) * this.#msPerItem) / threads + items * this.#msPerItem;
+    return (this.#queuedItems * this.#msPerItem) / threads + items * this.#msPerItem;
   }
 
   /**
@@ -148,7 +148,9 @@ export class WorkerPool {
       this.#slots.splice(i, 1);
       slot.busy?.reject(new HeraError('UNAVAILABLE', `inference thread exited (code ${code}) with the request in flight`));
       this.onEvent({ type: 'thread-died', detail: `exit code ${code}` });
-      if (!this.#closed) this.resize(this.#target); // replace it
+      // Replace a thread that died while working; one that never loaded would only die again
+      // (that is reported as fatal and the host restarts with backoff).
+      if (!this.#closed && slot.ready) this.resize(this.#target);
     });
   }
 
@@ -166,7 +168,7 @@ export class WorkerPool {
         this.onEvent({ type: 'ready', detail: m.backend });
         break;
       case 'fatal':
-        this.onEvent({ type: 'thread-died', detail: m.message });
+        this.onEvent({ type: 'fatal', detail: m.message });
         void slot.worker.terminate();
         return;
       case 'scores':
