@@ -31,7 +31,7 @@ let client: ProfilerServiceClient;
 let agent: WorkerServiceClient;
 let rmc1: ModelConfig;
 const env = () => ({ REDIS_URL: redisServer.url, HERA_REDIS_PREFIX: prefix, HERA_MODEL_REPO: repo, HEARTBEAT_MS: '300' });
-const profilerEnv = () => ({ ...env(), POINT_SECONDS: '1.5', WARMUP_SECONDS: '0.5', MIN_QUERIES: '60', PRECISION: '0.1' });
+const profilerEnv = () => ({ ...env(), POINT_SECONDS: '2', WARMUP_SECONDS: '0.5', MIN_QUERIES: '100', PRECISION: '0.1' });
 
 before(async () => {
   rmc1 = (await buildRepository({ repo, scale: 0.0005, only: ["rmc1"] }))[0]!;
@@ -79,7 +79,9 @@ describe('profiler', () => {
   });
 
   it('measures a profile as a job, streams progress, and the reported rates hold when re-run', async () => {
-    const req = { model: 'rmc1', workerCounts: [1, 2], quick: true };
+    // At rmc1's own 100 ms SLA one query on one worker of this 2-core VM is already ~80 ms at
+    // p95 (latency floor, not queueing): measure against twice the SLA, where the rate matters.
+    const req = { model: 'rmc1', workerCounts: [1, 2], subBatchSizes: [64], slaFactor: 2 };
     const { jobId, existing } = await unaryCall(client, 'StartProfile', req);
     assert.equal(existing, false);
     const again = await unaryCall(client, 'StartProfile', req);
@@ -93,6 +95,7 @@ describe('profiler', () => {
 
     const { profile } = await unaryCall(client, 'GetProfile', { model: 'rmc1', nodeClass: '2c' });
     assert.ok(profile);
+    assert.equal(profile.slaMs, 2 * rmc1.slaMs);
     assert.deepEqual(profile.points.map(p => p.workers), [1, 2]);
     for (const p of profile.points) {
       assert.ok(p.qps > 0, `n=${p.workers}: qps ${p.qps}`);
@@ -108,10 +111,13 @@ describe('profiler', () => {
     const p1 = profile.points[0]!;
     const { tenant } = await unaryCall(agent, 'ApplyAllocation', { allocation: { model: 'rmc1', workers: 1, cpuset: [1], subBatchSize: p1.subBatch } }, { deadlineMs: 60_000 });
     const target = workerTarget(tenant!.endpoint, 'rmc1', new PayloadPool(rmc1, 1024, 5), p1.subBatch);
-    const s = await runLoad(target.send, { rate: p1.qps, seed: 77, durationMs: 3_000, warmupMs: 500, timeoutMs: 2 * profile.slaMs, slaMs: profile.slaMs });
+    // A fresh host is slow for its first seconds (JIT, heap growth): warm it as the profiler's was.
+    // One long window: this shared VM stalls now and then for ~100 ms, which decides the p95
+    // of a short window at low rates but not of a 15 s one.
+    const s = await runLoad(target.send, { rate: p1.qps, seed: 77, durationMs: 15_000, warmupMs: 4_000, timeoutMs: 2 * profile.slaMs, slaMs: profile.slaMs });
     target.close();
     await unaryCall(agent, 'RemoveTenant', { model: 'rmc1' });
-    assert.ok(s.meetsSla, `re-run at ${p1.qps} qps: p95 ${s.p95Ms} ms vs SLA ${profile.slaMs}: ${JSON.stringify(s.errors)}`);
+    assert.ok(s.meetsSla, `re-run at ${p1.qps.toFixed(1)} qps: p95 ${s.p95Ms.toFixed(1)} ms vs SLA ${profile.slaMs}: ${JSON.stringify(s.errors)}`);
   });
 
   it('cancels a running job and leaves the node as it found it', async () => {

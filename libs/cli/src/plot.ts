@@ -52,7 +52,7 @@ export function scalabilitySvg(curves: readonly ScalabilityCurve[], title: strin
     parts.push(`<polyline fill="none" stroke="#1f77b4" stroke-width="2" points="${pts.map(p => `${x(p.workers)},${y(p.qps)}`).join(' ')}"/>`);
     for (const p of pts) parts.push(`<circle cx="${x(p.workers)}" cy="${y(p.qps)}" r="3" fill="#1f77b4"/>`);
   });
-  parts.push(`<text x="${width - 8}" y="${height - 6}" text-anchor="end" fill="#666">solid: measured · dashed: ideal linear n·QPS(1)</text>`);
+  parts.push(`<text x="${width - 8}" y="36" text-anchor="end" fill="#666">solid: measured · dashed: ideal linear n·QPS(1)</text>`);
   parts.push('</svg>');
   return parts.join('\n');
 }

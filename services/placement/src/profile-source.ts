@@ -93,7 +93,12 @@ export class ProfileSource {
       return this.forClass(nodeClass, hardware);
     }
     const byModel = new Map<string, ModelProfile>((base?.models ?? []).map(m => [m.model, m]));
+    const slas = new Map(registry.map(r => [r.name, r.slaMs]));
     for (const rec of measured) {
+      const sla = slas.get(rec.model);
+      if (sla !== undefined && Math.abs(rec.slaMs - sla) > 1e-9) {
+        this.log.warn({ model: rec.model, nodeClass, profiledAtSlaMs: rec.slaMs, slaMs: sla }, 'measured profile is bounded by a different SLA than the model has; planning with it as measured');
+      }
       try {
         byModel.set(rec.model, profileFromMeasurements(rec));
       } catch (err) {

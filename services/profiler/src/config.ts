@@ -11,6 +11,11 @@ export const ProfilerConfigSchema = z.object({
   MIN_QUERIES: z.coerce.number().int().min(10).default(200),
   /** The rate search stops when its bracket is narrower than this fraction (quick: twice it). */
   PRECISION: z.coerce.number().positive().max(1).default(0.05),
+  /**
+   * The re-check at the found rate must give p95 ≤ SLA × (1 − this), else the rate
+   * steps down: so that load at the reported rate meets the SLA again, not half the time.
+   */
+  RECHECK_MARGIN: z.coerce.number().min(0).max(0.5).default(0.2),
   /** Longest time to wait for a tenant to serve after an allocation change. */
   APPLY_TIMEOUT_MS: z.coerce.number().int().min(1_000).default(180_000),
 });

@@ -15,13 +15,23 @@ void runService({
   build: async ({ config, log, redis, keys }) => {
     const budget = {
       pointMs: config.POINT_SECONDS * 1000,
+      maxPointMs: config.POINT_SECONDS * 4000,
       warmupMs: config.WARMUP_SECONDS * 1000,
       minQueries: config.MIN_QUERIES,
       precision: config.PRECISION,
       maxSteps: 14,
     };
-    const quickBudget = { ...budget, pointMs: budget.pointMs / 3, warmupMs: budget.warmupMs / 2, minQueries: Math.ceil(budget.minQueries / 2), precision: budget.precision * 2, maxSteps: 9 };
-    const runner = new ProfileRunner(redis, keys, { budget, quickBudget, applyTimeoutMs: config.APPLY_TIMEOUT_MS }, log.child({ component: 'runner' }));
+    // Quick: a quarter of the time per point, at most twice that, coarser precision, fewer steps
+    // (all eight zoo models on a 2-core node in about ten minutes).
+    const quickBudget = {
+      pointMs: budget.pointMs / 4,
+      maxPointMs: budget.pointMs / 2,
+      warmupMs: budget.warmupMs / 4,
+      minQueries: Math.ceil(budget.minQueries / 4),
+      precision: budget.precision * 3,
+      maxSteps: 7,
+    };
+    const runner = new ProfileRunner(redis, keys, { budget, quickBudget, applyTimeoutMs: config.APPLY_TIMEOUT_MS, recheckMargin: config.RECHECK_MARGIN }, log.child({ component: 'runner' }));
     // BullMQ blocks on its connection: its own, with no per-command retry limit.
     const bull = await connectRedis(config.REDIS_URL, { name: 'profiler-bull', offlineQueue: true, maxRetriesPerRequest: null, onError: err => log.warn({ err: err.message }, 'bullmq redis error') });
     const queue = openQueue('profile', keys, bull);

@@ -7,6 +7,8 @@ import type { ModelRecord } from '@hera/state';
 /** How hard a job measures each point. */
 export interface Budget {
   pointMs: number;
+  /** A point never runs longer than this, even when `minQueries` at a low rate would want it. */
+  maxPointMs: number;
   warmupMs: number;
   minQueries: number;
   precision: number;
@@ -68,7 +70,7 @@ export function soloCpuset(cores: number, n: number): number[] {
 export async function loadAt(endpoint: string, m: ModelRecord, pool: PayloadPool, subBatch: number, rate: number, budget: Budget, seed: number, signal?: AbortSignal): Promise<LoadSummary> {
   const target = workerTarget(endpoint, m.name, pool, subBatch);
   try {
-    const durationMs = Math.max(budget.pointMs, (budget.minQueries / rate) * 1000);
+    const durationMs = Math.min(budget.maxPointMs, Math.max(budget.pointMs, (budget.minQueries / rate) * 1000));
     return await runLoad(target.send, { rate, seed, durationMs, warmupMs: budget.warmupMs, timeoutMs: 2 * m.slaMs, slaMs: m.slaMs, maxInFlight: 5_000, ...(signal ? { signal } : {}) });
   } finally {
     target.close();

@@ -42,6 +42,7 @@ export function profilerService(deps: { redis: Redis; keys: Keyspace; queue: Que
       for (const [i, s] of req.splits.entries()) {
         if (s.workersA < 1 || s.workersB < 1 || s.workersA + s.workersB > node.cores) throw invalidArgument(`splits[${i}]`, `${s.workersA}:${s.workersB} does not fit ${node.cores} cores`);
       }
+      if (!Number.isFinite(req.slaFactor) || req.slaFactor < 0) throw invalidArgument('sla_factor', `must be ≥ 0 (0 = 1), got ${req.slaFactor}`);
       for (const [i, b] of req.subBatchSizes.entries()) {
         if (!Number.isInteger(b) || b < 1 || b > 1024) throw invalidArgument(`sub_batch_sizes[${i}]`, `must be in 1..1024, got ${b}`);
       }
@@ -52,6 +53,7 @@ export function profilerService(deps: { redis: Redis; keys: Keyspace; queue: Que
         ...(req.pairModel ? { pairModel: req.pairModel, splits: req.splits.map(s => ({ workersA: s.workersA, workersB: s.workersB })) } : {}),
         ...(req.workerCounts.length ? { workerCounts: [...req.workerCounts] } : {}),
         ...(req.subBatchSizes.length ? { subBatchSizes: [...req.subBatchSizes] } : {}),
+        ...(req.slaFactor && req.slaFactor !== 1 ? { slaFactor: req.slaFactor } : {}),
       };
       // The same request while one runs gets the same job (idempotent).
       const jobId = `p-${createHash('sha256').update(JSON.stringify(data)).digest('hex').slice(0, 16)}`;

@@ -5,7 +5,8 @@ import * as grpc from '@grpc/grpc-js';
 import { createClient, unaryCall } from '@hera/grpc';
 import { profileFromMeasurements, toProfileSetDocument, type ProfileSet } from '@hera/hera';
 import { loadProtos, type JobProgress__Output, type Profile__Output, type ProfilerServiceClient } from '@hera/proto';
-import { DEFAULT_DATA_DIR } from '../cluster-file';
+import { DEFAULT_DATA_DIR, resolveTarget } from '../cluster-file';
+import { connectRedis, Keyspace, listLive, type NodeRecord } from '@hera/state';
 import { serviceAddress } from '../gateway-target';
 import { scalabilitySvg, svgToPng } from '../plot';
 import { formatBytes, table } from '../table';
@@ -21,6 +22,7 @@ interface ProfileOptions {
   subBatch?: string;
   plot?: string;
   out?: string;
+  slaFactor: number;
   profiler?: string;
   dataDir: string;
 }
@@ -69,8 +71,9 @@ export function register(program: Command): void {
     .option('--node <id>', 'node to measure on (default: the first registered)')
     .option('--workers <list>', 'worker counts, e.g. 1,2 (default 1..cores)')
     .option('--sub-batch <list>', 'sub-batch sizes to try, e.g. 64,128')
+    .option('--sla-factor <f>', "measure against the model's SLA × f (for hardware slower than the SLAs assume)", Number, 1)
     .option('--plot <file>', 'draw the worker-scalability curves to FILE.svg or FILE.png')
-    .option('--out <file>', 'also write the profiles as a hera.profile-set/v1 JSON file (for placement and hera simulate)')
+    .option('--out <file>', "also write the node class's stored profiles as a hera.profile-set/v1 JSON file (for placement and hera simulate)")
     .option('--profiler <host:port>', 'profiler address (default: $HERA_PROFILER, else the running `hera up`)')
     .option('--data-dir <dir>', 'data dir of `hera up`', DEFAULT_DATA_DIR)
     .action(async (model: string | undefined, o: ProfileOptions) => {
@@ -85,10 +88,12 @@ export function register(program: Command): void {
       const client = createClient(loadProtos().proto.hera.profiler.v1.ProfilerService, serviceAddress('profiler', o.profiler, o.dataDir), { defaultDeadlineMs: 30_000 });
       const t0 = Date.now();
       const profiles: Profile__Output[] = [];
+      const failures: string[] = [];
       try {
         for (const m of models) {
+          try {
           const { jobId, existing } = await unaryCall(client, 'StartProfile', {
-            model: m, pairModel: o.pair ?? '', splits, nodeId: o.node ?? '', workerCounts: list(o.workers), subBatchSizes: list(o.subBatch), quick: o.quick,
+            model: m, pairModel: o.pair ?? '', splits, nodeId: o.node ?? '', workerCounts: list(o.workers), subBatchSizes: list(o.subBatch), quick: o.quick, slaFactor: o.slaFactor,
           });
           process.stderr.write(`${existing ? 'following running' : 'started'} job ${jobId}: ${m}${o.pair ? ` with ${o.pair}` : ''}\n`);
           await watch(client, jobId, m.padEnd(6));
@@ -102,35 +107,66 @@ export function register(program: Command): void {
             profiles.push(p);
             process.stdout.write(`${renderProfile(p)}\n`);
           }
+          } catch (err) {
+            // One model that cannot be profiled does not stop the others.
+            failures.push(`${m}: ${(err as Error).message}`);
+            process.stderr.write(`${m}: ${(err as Error).message}\n`);
+          }
         }
       } finally {
         client.close();
       }
-      process.stderr.write(`profiled ${profiles.length} model(s) in ${((Date.now() - t0) / 60_000).toFixed(1)} min\n`);
-      if (o.plot && profiles.length) {
-        const svg = scalabilitySvg(profiles.map(p => ({ model: p.model, kind: p.kind, points: p.points })), `Worker scalability on node class ${profiles[0]!.nodeClass} (p95 within SLA)`);
-        writeFileSync(o.plot, o.plot.endsWith('.png') ? svgToPng(svg) : svg);
-        process.stderr.write(`wrote ${o.plot}\n`);
+      if (failures.length) {
+        process.stdout.write(`not profiled:\n${failures.map(f => `  ${f}`).join('\n')}\n\n`);
+        process.exitCode = 1;
       }
-      if (o.out && profiles.length) {
-        writeFileSync(o.out, `${JSON.stringify(toProfileSetDocument(profileSetOf(profiles, process.argv.slice(2).join(' '))), null, 2)}\n`);
-        process.stderr.write(`wrote ${o.out}\n`);
+      process.stderr.write(`profiled ${profiles.length} model(s) in ${((Date.now() - t0) / 60_000).toFixed(1)} min\n`);
+      if ((o.plot || o.out) && profiles.length) {
+        // Every stored profile of the node class, not just this run's: profiling can be done
+        // model by model, and the picture and the set made at the end.
+        const nodeClass = profiles[0]!.nodeClass;
+        const c = createClient(loadProtos().proto.hera.profiler.v1.ProfilerService, serviceAddress('profiler', o.profiler, o.dataDir), { defaultDeadlineMs: 30_000 });
+        const all = (await unaryCall(c, 'ListProfiles', { nodeClass }).finally(() => c.close())).profiles;
+        if (o.plot) {
+          const svg = scalabilitySvg(all.map(p => ({ model: p.model, kind: p.kind, points: p.points })), `Worker scalability on node class ${nodeClass} (p95 within SLA)`);
+          writeFileSync(o.plot, o.plot.endsWith('.png') ? svgToPng(svg) : svg);
+          process.stderr.write(`wrote ${o.plot}\n`);
+        }
+        if (o.out) {
+          const memoryBytes = await nodeMemory(o.dataDir, nodeClass);
+          writeFileSync(o.out, `${JSON.stringify(toProfileSetDocument(profileSetOf(all, memoryBytes, process.argv.slice(2).join(' '))), null, 2)}\n`);
+          process.stderr.write(`wrote ${o.out} (${all.length} models of node class ${nodeClass})\n`);
+        }
       }
     });
 }
 
+/** Memory of the registered nodes of a class (the profiler records cores, not memory). */
+async function nodeMemory(dataDir: string, nodeClass: string): Promise<number> {
+  const target = resolveTarget({ dataDir });
+  const redis = await connectRedis(target.redisUrl, { name: 'hera-cli', offlineQueue: true });
+  try {
+    const keys = new Keyspace(target.prefix);
+    const nodes = (await listLive<NodeRecord>(redis, keys.nodes(), m => keys.node(m))).live.filter(n => n.nodeClass === nodeClass);
+    if (nodes.length === 0) throw new Error(`no registered node of class ${nodeClass} to read its memory from`);
+    return Math.min(...nodes.map(n => n.memoryBytes));
+  } finally {
+    redis.disconnect();
+  }
+}
+
 /** Measured profiles as a profile set document (hera.profile-set/v1). */
-function profileSetOf(profiles: Profile__Output[], command: string): ProfileSet {
+function profileSetOf(profiles: Profile__Output[], memoryBytes: number, command: string): ProfileSet {
   const first = profiles[0]!;
   return {
     nodeClass: {
       name: first.nodeClass,
       cores: first.cores,
-      memoryBytes: 0,
+      memoryBytes,
       description: `measured by the Hera profiler; ${first.method}`,
       provenance: {
         cores: { kind: 'measured', detail: 'the profiled node' },
-        memoryBytes: { kind: 'configured', detail: 'not measured by the profiler (0: unknown)' },
+        memoryBytes: { kind: 'measured', detail: 'reported by the registered nodes of this class' },
       },
     },
     models: profiles.map(p => profileFromMeasurements(p)),

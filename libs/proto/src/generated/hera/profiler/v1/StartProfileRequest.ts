@@ -10,6 +10,7 @@ export interface StartProfileRequest {
   'workerCounts'?: (number)[];
   'quick'?: (boolean);
   'subBatchSizes'?: (number)[];
+  'slaFactor'?: (number | string);
 }
 
 export interface StartProfileRequest__Output {
@@ -20,4 +21,5 @@ export interface StartProfileRequest__Output {
   'workerCounts': (number)[];
   'quick': (boolean);
   'subBatchSizes': (number)[];
+  'slaFactor': (number);
 }
