@@ -97,12 +97,23 @@ export class Ranker {
 
     const scores = new Float32Array(k);
     const parts: Promise<InferResponse__Output>[] = [];
+    // The first sub-batch to fail dooms the query: cancel its siblings so that the workers
+    // skip those still queued (under overload, computing them would only delay other queries),
+    // and report that first failure, not the cancellations it caused.
+    const query: QueryCalls = { calls: new Set(), failure: undefined };
     for (let start = 0; start < k; start += subBatch) {
       const end = Math.min(k, start + subBatch);
-      parts.push(this.#subBatch(m, start, end, q, deadline));
+      const part = this.#subBatch(m, start, end, q, deadline, query);
+      part.catch((err: unknown) => {
+        if (query.failure !== undefined) return;
+        query.failure = { err };
+        for (const c of query.calls) c.cancel();
+      });
+      parts.push(part);
     }
     // Every sub-batch settles before we answer (no work left running for a failed query).
     const settled = await Promise.allSettled(parts);
+    if (query.failure) throw toHera(query.failure.err);
     let queueUs = 0;
     let inferenceUs = 0;
     for (let i = 0; i < settled.length; i++) {
@@ -120,7 +131,7 @@ export class Ranker {
     return { model: m, scores, queueUs, inferenceUs, subBatches: settled.length };
   }
 
-  async #subBatch(m: CatalogEntry, start: number, end: number, q: RankInput, deadline: number): Promise<InferResponse__Output> {
+  async #subBatch(m: CatalogEntry, start: number, end: number, q: RankInput, deadline: number, query: QueryCalls): Promise<InferResponse__Output> {
     const n = end - start;
     const items = {
       itemCount: n,
@@ -129,10 +140,11 @@ export class Ranker {
     };
     let tried: Replica | undefined;
     for (let attempt = 0; attempt < 2; attempt++) {
+      if (query.failure) throw new HeraError('CANCELLED', 'another part of this query failed');
       const r = this.routing.pick(m.name, tried);
       if (!r) throw new HeraError('UNAVAILABLE', tried ? `replica on ${tried.nodeId} failed and no other replica of ${m.name} is up` : `no replica of model ${m.name} is up`);
       try {
-        return await this.#call(r, m, items, deadline);
+        return await this.#call(r, m, items, deadline, query);
       } catch (err) {
         const retryable = isServiceError(err) && err.code === grpc.status.UNAVAILABLE;
         if (!retryable || attempt === 1 || Date.now() >= deadline) throw err;
@@ -143,19 +155,26 @@ export class Ranker {
     throw new HeraError('INTERNAL', 'unreachable');
   }
 
-  #call(r: Replica, m: CatalogEntry, items: { itemCount: number; dense: Uint8Array; sparse: Uint8Array }, deadline: number): Promise<InferResponse__Output> {
+  #call(r: Replica, m: CatalogEntry, items: { itemCount: number; dense: Uint8Array; sparse: Uint8Array }, deadline: number, query: QueryCalls): Promise<InferResponse__Output> {
     r.outstandingItems += items.itemCount;
-    const t0 = performance.now();
     return new Promise((resolve, reject) => {
       const options: grpc.CallOptions = Number.isFinite(deadline) ? { deadline } : {};
-      r.client.infer({ model: m.name, version: m.version, items }, new grpc.Metadata(), options, (err, res) => {
+      const call = r.client.infer({ model: m.name, version: m.version, items }, new grpc.Metadata(), options, (err, res) => {
+        query.calls.delete(call);
         r.outstandingItems -= items.itemCount;
         if (err) return reject(err);
-        r.observe(items.itemCount, performance.now() - t0, Number(res!.queueUs));
+        r.observe(items.itemCount, Number(res!.computeUs));
         return resolve(res!);
       });
+      query.calls.add(call);
     });
   }
+}
+
+/** The calls in flight for one query, and its first failure once there is one. */
+interface QueryCalls {
+  calls: Set<grpc.ClientUnaryCall>;
+  failure: { err: unknown } | undefined;
 }
 
 function toHera(err: unknown): unknown {

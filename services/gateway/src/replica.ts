@@ -11,9 +11,10 @@ export class Replica {
   /** Items sent and not yet answered. */
   outstandingItems = 0;
   /**
-   * Smoothed time per item in ms that a worker of this replica is busy with a
-   * sub-batch as seen from here: the round trip minus the time it sat in the
-   * worker's queue (so gRPC and host overheads count, waiting does not). 0 until measured.
+   * Smoothed compute time per item in ms as the worker reports it (its inference
+   * call, nothing else), 0 until measured. Round trips are no measure of a
+   * worker's speed: the sub-batches of a query overlap, so each round trip also
+   * holds its siblings' time (it overestimated drain times six- to tenfold).
    */
   msPerItem = 0;
   suspectUntil = 0;
@@ -45,8 +46,8 @@ export class Replica {
     this.suspectUntil = now + SUSPECT_MS;
   }
 
-  observe(items: number, roundTripMs: number, queueUs: number): void {
-    const busyMs = roundTripMs - queueUs / 1000;
+  observe(items: number, computeUs: number): void {
+    const busyMs = computeUs / 1000;
     if (items <= 0 || busyMs <= 0) return;
     // Damp outliers (a cold host's first call, a GC pause) so one sample cannot swing admission.
     const sample = this.msPerItem === 0 ? busyMs / items : Math.min(busyMs / items, 4 * this.msPerItem);

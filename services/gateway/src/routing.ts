@@ -4,6 +4,9 @@ import type { Plan, WorkerServiceClient } from '@hera/proto';
 import { listLive, type Keyspace, type NodeRecord } from '@hera/state';
 import { Replica } from './replica';
 
+/** What the RPC path adds to a worker's compute time per item (transport, decoding, copies). */
+const TRANSPORT_FACTOR = 1.25;
+
 /**
  * model → replicas, in memory. Built from the applied plan (which tenants should
  * serve) and the live node records (where each tenant listens and whether it is
@@ -97,7 +100,9 @@ export class RoutingTable {
   /**
    * Expected ms until a new query of `items` (in sub-batches of `subBatch`)
    * completes, from the work outstanding on the model's replicas and their
-   * measured per-item service times; undefined until something was measured, or
+   * measured per-item compute times (× TRANSPORT_FACTOR for what the RPC path
+   * adds). Deliberately optimistic: the gateway sheds what clearly cannot make it,
+   * and each worker, which sees its exact queue, sheds the rest; undefined until something was measured, or
    * while the model has no work outstanding (an idle model always gets to try, so
    * a stale estimate cannot shed forever without a new measurement to correct it).
    */
@@ -112,7 +117,7 @@ export class RoutingTable {
       slowest = Math.max(slowest, r.msPerItem);
     }
     if (rate === 0 || outstanding === 0) return undefined;
-    return Math.max((outstanding + items) / rate, Math.min(items, subBatch) * slowest);
+    return TRANSPORT_FACTOR * Math.max((outstanding + items) / rate, Math.min(items, subBatch) * slowest);
   }
 
   close(): void {
