@@ -1,4 +1,5 @@
 /** Small shared pieces of the benchmarks: argument parsing, a per-run Redis + service stack, output. */
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -47,3 +48,77 @@ export class Stack {
 }
 
 export const fmt = (n: number, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : String(n));
+
+/** Pins a process (all its threads) to CPUs with taskset; false where that is not possible. */
+export function pin(pid: number, cpus: readonly number[]): boolean {
+  try {
+    execFileSync('taskset', ['-a', '-cp', cpus.join(','), String(pid)], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export type InProcessWork = { kind: 'sub-batches'; subBatch: number } | { kind: 'queries' };
+
+/**
+ * The engine's throughput with no RPC at all: a child process pinned to `cores`
+ * runs one inference thread per core (tables shared), each scoring back to back
+ * for `seconds` after a 3 s warm-up — fixed sub-batches, or whole queries of the
+ * DESIGN §4.1 mix split into the model's sub-batches. Returns items/s for
+ * sub-batches, queries/s for queries.
+ */
+export async function inProcessThroughput(repo: string, name: string, cores: readonly number[], seconds: number, work: InProcessWork): Promise<number> {
+  const models = JSON.stringify(require.resolve('@hera/models'));
+  const loadgen = JSON.stringify(require.resolve('@hera/loadgen'));
+  const body = `
+    const { parentPort, workerData: w } = require('node:worker_threads');
+    const m = require(${models});
+    const { PayloadPool, QueryStream } = require(${loadgen});
+    (async () => {
+      await m.selectBackend();
+      const model = await m.loadModel(w.repo, w.name, { tables: w.tables });
+      const S = w.work.kind === 'sub-batches' ? w.work.subBatch : model.config.subBatchSize;
+      const pool = new PayloadPool(model.config, 1024, w.seed, 4);
+      const batch = (from, to, v) => { const b = pool.take(from, to, v);
+        const dense = new Float32Array(b.dense.byteLength / 4); new Uint8Array(dense.buffer).set(b.dense);
+        const ids = new Int32Array(b.sparse.byteLength / 4); new Uint8Array(ids.buffer).set(b.sparse);
+        return { count: to - from, dense, ids }; };
+      const fixed = [0, 1, 2, 3].map(v => batch(0, S, v));
+      const stream = new QueryStream({ rate: 1, seed: w.seed });
+      const one = i => {
+        if (w.work.kind === 'sub-batches') { const b = fixed[i % 4]; m.validateBatch(model.config, b); model.score(b); return S; }
+        const k = stream.next().items;
+        for (let f = 0; f < k; f += S) { const b = batch(f, Math.min(k, f + S), i % 4); m.validateBatch(model.config, b); model.score(b); }
+        return 1;
+      };
+      const warm = Date.now() + 3000; for (let i = 0; Date.now() < warm; i++) one(i);
+      parentPort.postMessage('ready');
+      await new Promise(r => parentPort.once('message', r));
+      const end = Date.now() + w.ms; let n = 0;
+      for (let i = 0; Date.now() < end; i++) n += one(i);
+      parentPort.postMessage(n);
+    })();`;
+  const main = `
+    const { Worker } = require('node:worker_threads');
+    const m = require(${models});
+    const [repo, name, ms, threads, work] = process.argv.slice(1);
+    (async () => {
+      const tables = await m.loadTables(repo, name);
+      const ws = Array.from({ length: Number(threads) }, (_, i) => new Worker(${JSON.stringify(body)}, { eval: true, workerData: { repo, name, tables, ms: Number(ms), work: JSON.parse(work), seed: 100 + i } }));
+      await Promise.all(ws.map(w => new Promise(r => w.once('message', r))));
+      const t0 = performance.now();
+      ws.forEach(w => w.postMessage('go'));
+      const n = await Promise.all(ws.map(w => new Promise(r => w.once('message', r))));
+      process.stdout.write(String(n.reduce((a, b) => a + b, 0) / ((performance.now() - t0) / 1000)));
+      process.exit(0);
+    })();`;
+  const args = [process.execPath, '-e', main, repo, name, String(seconds * 1000), String(cores.length), JSON.stringify(work)];
+  const child = spawn('taskset', ['-c', cores.join(','), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+  await new Promise(r => child.once('exit', r));
+  const v = Number(out);
+  if (!Number.isFinite(v)) throw new Error(`in-process run of ${name} printed ${JSON.stringify(out)}`);
+  return v;
+}

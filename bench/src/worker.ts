@@ -13,7 +13,6 @@
  *
  *   npm run bench -- worker [--models wnd,rmc2] [--scale 0.05] [--cores 1] [--seconds 6]
  */
-import { execFileSync, spawn } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
@@ -21,7 +20,7 @@ import { createClient, unaryCall } from '@hera/grpc';
 import { PayloadPool } from '@hera/loadgen';
 import { buildRepository, readModelConfig, type ModelConfig } from '@hera/models';
 import { fastClients, loadProtos, type WorkerServiceClient } from '@hera/proto';
-import { args, fmt, Stack } from './harness';
+import { args, fmt, inProcessThroughput, pin, Stack } from './harness';
 
 const CORES = availableParallelism(); // before pinning ourselves
 const last = CORES - 1;
@@ -29,58 +28,6 @@ const o = args({ models: 'wnd,rmc2', scale: '0.05', cores: String(last), seconds
 const seconds = Number(o['seconds']);
 const cores = o['cores']!.split(',').map(Number);
 const clientCores = Array.from({ length: CORES }, (_, i) => i).filter(c => !cores.includes(c));
-
-function pin(pid: number, list: number[]): boolean {
-  try {
-    execFileSync('taskset', ['-a', '-cp', list.join(','), String(pid)], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Inference threads in a child process pinned to the tenant's cores, scoring one batch in a loop. */
-async function inProcess(repo: string, c: ModelConfig, subBatch: number): Promise<number> {
-  const code = `
-    const { Worker } = require('node:worker_threads');
-    const m = require(${JSON.stringify(require.resolve('@hera/models'))});
-    const [repo, name, subBatch, ms, threads] = process.argv.slice(1);
-    const body = \`
-      const { parentPort, workerData } = require('node:worker_threads');
-      const m = require(${JSON.stringify(require.resolve('@hera/models'))});
-      const { PayloadPool } = require(${JSON.stringify(require.resolve('@hera/loadgen'))});
-      (async () => {
-        await m.selectBackend();
-        const model = await m.loadModel(workerData.repo, workerData.name, { tables: workerData.tables });
-        const pool = new PayloadPool(model.config, workerData.subBatch, 1, 4);
-        const batches = [0, 1, 2, 3].map(v => { const b = pool.take(0, workerData.subBatch, v);
-          const dense = new Float32Array(b.dense.byteLength / 4); new Uint8Array(dense.buffer).set(b.dense);
-          const ids = new Int32Array(b.sparse.byteLength / 4); new Uint8Array(ids.buffer).set(b.sparse);
-          return { count: workerData.subBatch, dense, ids }; });
-        model.score(m.randomBatch(model.config, 1024, 1));
-        const warm = Date.now() + 3000; for (let i = 0; Date.now() < warm; i++) { m.validateBatch(model.config, batches[i % 4]); model.score(batches[i % 4]); }
-        parentPort.postMessage('ready');
-        await new Promise(r => parentPort.once('message', r));
-        const end = Date.now() + workerData.ms; let n = 0;
-        while (Date.now() < end) { m.validateBatch(model.config, batches[n % 4]); model.score(batches[n % 4]); n++; }
-        parentPort.postMessage(n * workerData.subBatch);
-      })();\`;
-    (async () => {
-      const tables = await m.loadTables(repo, name);
-      const ws = Array.from({ length: Number(threads) }, () => new Worker(body, { eval: true, workerData: { repo, name, tables, subBatch: Number(subBatch), ms: Number(ms) } }));
-      await Promise.all(ws.map(w => new Promise(r => w.once('message', r))));
-      const t0 = performance.now();
-      ws.forEach(w => w.postMessage('go'));
-      const n = await Promise.all(ws.map(w => new Promise(r => w.once('message', r))));
-      process.stdout.write(String(n.reduce((a, b) => a + b, 0) / ((performance.now() - t0) / 1000)));
-      process.exit(0);
-    })();`;
-  const child = spawn('taskset', ['-c', cores.join(','), process.execPath, '-e', code, repo, c.name, String(subBatch), String(seconds * 1000), String(cores.length)], { stdio: ['ignore', 'pipe', 'inherit'] });
-  let out = '';
-  child.stdout.on('data', (b: Buffer) => (out += b.toString()));
-  await new Promise(r => child.once('exit', r));
-  return Number(out);
-}
 
 /** Closed loop with `concurrency` outstanding Infer calls of `subBatch` items each. */
 async function throughRpc(endpoint: string, c: ModelConfig, subBatch: number, concurrency: number): Promise<number> {
@@ -126,7 +73,7 @@ async function main(): Promise<void> {
       const c = await readModelConfig(repo, name);
       const subBatch = Number(o['sub-batch']) || c.subBatchSize;
       const concurrency = Number(o['concurrency']) || cores.length * 3;
-      const inproc = await inProcess(repo, c, subBatch);
+      const inproc = await inProcessThroughput(repo, name, cores, seconds, { kind: 'sub-batches', subBatch });
       const { tenant } = await unaryCall(agent, 'ApplyAllocation', { allocation: { model: name, workers: cores.length, cpuset: cores } });
       const viaHost = await throughRpc(tenant!.endpoint, c, subBatch, concurrency);
       const viaAgent = await throughRpc(worker.address, c, subBatch, concurrency);
