@@ -10,6 +10,8 @@ export interface ServeOptions {
   models: string[];
   scale: number;
   demandUnits: number;
+  /** Set a default demand, apply a plan and wait for routes; false stops after registering. */
+  plan: boolean;
   redisUrl: string;
   prefix: string;
   placement: string;
@@ -40,6 +42,7 @@ export async function serveZoo(o: ServeOptions): Promise<void> {
     redis.disconnect();
   }
   o.say(`registered ${configs.length} models`);
+  if (!o.plan) return;
 
   const placement = createClient(loadProtos().proto.hera.placement.v1.PlacementService, o.placement, { defaultDeadlineMs: 60_000 });
   try {

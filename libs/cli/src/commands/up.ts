@@ -26,6 +26,8 @@ export interface UpOptions {
   models: string[];
   scale: number;
   demandUnits: number;
+  /** Register the models but leave demand and plan alone (e.g. to profile on empty nodes). */
+  plan: boolean;
 }
 
 interface ServiceSpec {
@@ -171,11 +173,13 @@ export async function up(opts: UpOptions, out: NodeJS.WritableStream = process.s
     say(`all services healthy — gateway at ${addresses.get('gateway')}`);
     if (opts.models.length) {
       await serveZoo({
-        repo, models: opts.models, scale: opts.scale, demandUnits: opts.demandUnits, redisUrl, prefix: opts.prefix,
+        repo, models: opts.models, scale: opts.scale, demandUnits: opts.demandUnits, plan: opts.plan, redisUrl, prefix: opts.prefix,
         placement: addresses.get('placement')!, gateway: addresses.get('gateway')!, timeoutMs: opts.timeout * 1000,
         say, tty: Boolean((out as NodeJS.WriteStream).isTTY),
       });
-      say(`serving ${opts.models.join(', ')} — try: npx hera rank --model ${opts.models.includes('ncf') ? 'ncf' : opts.models[0]}   npx hera plan explain   npx hera status`);
+      say(opts.plan
+        ? `serving ${opts.models.join(', ')} — try: npx hera rank --model ${opts.models.includes('ncf') ? 'ncf' : opts.models[0]}   npx hera plan explain   npx hera status`
+        : `registered ${opts.models.join(', ')} without a plan — profile them (npx hera profile --all --quick), then npx hera plan apply`);
     }
     say('press Ctrl-C to stop the cluster');
     return await new Promise<number>(() => {}); // runs until a signal
@@ -226,6 +230,7 @@ export function register(program: Command): void {
     .option('--models <list>', `models to build if missing, register, plan and serve ("none" = services only)`, ALL_MODELS.join(','))
     .option('--scale <s>', 'table-row scale for models built now (0 < s ≤ 1)', Number, 0.01)
     .option('--demand-units <u>', 'default demand per model, in dedicated servers (used when no demand is set)', Number, 0.5)
+    .option('--no-plan', 'register the models but set no demand and apply no plan (nodes stay empty, e.g. for profiling)')
     .action(async (o: Omit<UpOptions, 'models'> & { models: string }) => {
       if (o.nodes < 1) throw new Error('--nodes must be at least 1');
       const models = o.models === 'none' ? [] : o.models.split(',').map(s => s.trim()).filter(Boolean);
