@@ -131,24 +131,32 @@ function gruWeights(w: Weights, name: string, input: number, hidden: number): Gr
  * GRU over a sequence (DIEN's convention: u is the update gate, h ← h + u ⊙ (ñ − h)); with
  * `attention`, an AUGRU that scales u by each step's attention score. `xs` are the step inputs
  * [count, in], `xsAll` the same rows stacked time-major [steps × count, in] for the one batched
- * product of the candidate's input projection.
+ * product of the candidate's input projection. Returns every step's state, or with `lastOnly`
+ * just the final one (freeing the others as it goes).
  */
-function gru(g: GruWeights, xs: TF.Tensor2D[], xsAll: TF.Tensor2D, count: number, hidden: number, consts: { one: TF.Scalar; two: TF.Scalar }, attention?: TF.Tensor2D[]): TF.Tensor2D[] {
+function gru(g: GruWeights, xs: TF.Tensor2D[], xsAll: TF.Tensor2D, count: number, hidden: number, consts: { one: TF.Scalar; two: TF.Scalar }, attention?: TF.Tensor2D[], lastOnly = false): TF.Tensor2D[] {
   const tf = tfjs();
   const steps = xs.length;
   const xn = tf.unstack(tf.reshape(tf.fused.matMul({ a: xsAll, b: g.xn, bias: g.xnBias }), [steps, count, hidden])) as TF.Tensor2D[];
   let h: TF.Tensor2D = tf.zeros([count, hidden]);
   const states: TF.Tensor2D[] = [];
   for (let t = 0; t < steps; t++) {
-    const zr = tf.fused.matMul({ a: tf.concat([xs[t]!, h], 1), b: g.zr, bias: g.zrBias, activation: 'sigmoid' });
-    const [u, r] = tf.split(zr, 2, 1) as [TF.Tensor2D, TF.Tensor2D];
-    const s = tf.sigmoid(tf.add(xn[t]!, tf.mul(r, tf.fused.matMul({ a: h, b: g.hn, bias: g.hnBias }))));
-    const cand = tf.sub(tf.mul(s, consts.two), consts.one); // tanh of the candidate pre-activation
-    const gate = attention ? tf.mul(attention[t]!, u) : u;
-    h = tf.add(h, tf.mul(gate, tf.sub(cand, h)));
-    states.push(h);
+    const prev = h;
+    // A tidy per step frees the step's dozen intermediates at once; under the caller's one
+    // tidy they would all live until the end, and the WebAssembly heap (which never shrinks)
+    // would grow to ~0.35 MB per item of the largest batch ever scored.
+    h = tf.tidy(() => {
+      const zr = tf.fused.matMul({ a: tf.concat([xs[t]!, prev], 1), b: g.zr, bias: g.zrBias, activation: 'sigmoid' });
+      const [u, r] = tf.split(zr, 2, 1) as [TF.Tensor2D, TF.Tensor2D];
+      const s = tf.sigmoid(tf.add(xn[t]!, tf.mul(r, tf.fused.matMul({ a: prev, b: g.hn, bias: g.hnBias }))));
+      const cand = tf.sub(tf.mul(s, consts.two), consts.one); // tanh of the candidate pre-activation
+      const gate = attention ? tf.mul(attention[t]!, u) : u;
+      return tf.add(prev, tf.mul(gate, tf.sub(cand, prev)));
+    });
+    if (lastOnly) prev.dispose();
+    else states.push(h);
   }
-  return states;
+  return lastOnly ? [h] : states;
 }
 
 /**
@@ -230,9 +238,9 @@ export function buildForward(config: ModelConfig, w: Weights, derived: Record<st
         const query = layer(target, w, 'attention', 'linear'); // [count, h]
         const scores = tf.softmax(tf.transpose(tf.sum(tf.mul(stacked, query), 2))); // [count, steps]
         const att = tf.unstack(tf.reshape(tf.transpose(scores), [steps, count, 1])) as TF.Tensor2D[];
-        const evolved = gru(g2, states, tf.reshape(stacked, [steps * count, a.hidden]), count, a.hidden, consts, att);
+        const [final] = gru(g2, states, tf.reshape(stacked, [steps * count, a.hidden]), count, a.hidden, consts, att, true);
         const profile = a.profileTables.map(t => slice(emb, t));
-        const top = tf.concat([...profile, evolved[steps - 1]!], 1);
+        const top = tf.concat([...profile, final!], 1);
         const probs = tf.softmax(stack(top, w, 'top', a.top, 'linear'));
         return tf.reshape(tf.slice(probs, [0, 1], [-1, 1]), [count]);
       };
