@@ -16,7 +16,7 @@ import { Rng, randomItems, toItemBatch } from '@hera/loadgen';
 import { buildRepository, type ModelConfig } from '@hera/models';
 import { loadProtos, type TenantStatus__Output, type WorkerServiceClient } from '@hera/proto';
 import { Keyspace } from '@hera/state';
-import { isAlive, startRedis, startService, waitFor, waitForExit, type TestRedis, type TestService, grpcCode } from '@hera/testing';
+import { isAlive, startRedis, startService, waitFor, waitForExit, type TestRedis, type TestService, grpcCode, grpcOutcome } from '@hera/testing';
 
 const cg = detectCgroups();
 const cgroupSkip = cg.mode === 'none' ? `cgroups not writable here: ${cg.reason}` : false;
@@ -121,18 +121,11 @@ describe('worker node agent', () => {
   });
 
   it('rejects bad allocations with the field and the reason', async () => {
-    const bad = async (allocation: object) => {
-      try {
-        await unaryCall(agent, 'ApplyAllocation', { allocation });
-        return 'OK';
-      } catch (err) {
-        const e = err as grpc.ServiceError;
-        return `${grpc.status[e.code]}: ${e.details}`;
-      }
-    };
+    const bad = (allocation: object) => grpcOutcome(unaryCall(agent, 'ApplyAllocation', { allocation }));
     assert.match(await bad({ model: 'ncf', workers: 0 }), /^INVALID_ARGUMENT: allocation.workers: must be between 1/);
     assert.match(await bad({ model: 'ncf', workers: 1, cpuset: [999] }), /^INVALID_ARGUMENT: allocation.cpuset: cores 999 are not on this node/);
     assert.match(await bad({ model: 'ncf', workers: 1, memoryLimitBytes: 1000 }), /^INVALID_ARGUMENT: allocation.memory_limit_bytes/);
+    assert.match(await bad({ model: 'ncf', workers: 1, subBatchSize: 4096 }), /^INVALID_ARGUMENT: allocation.sub_batch_size: must be 0 \(the model's default\) or between 1 and 1024, got 4096/);
     assert.match(await bad({ model: 'nosuch', workers: 1 }), /^NOT_FOUND: model nosuch is not in the model repository/);
   });
 
@@ -194,8 +187,9 @@ describe('worker node agent', () => {
     assert.ok(burst.includes('OK'));
 
     // Work that expires in the queue is answered DEADLINE_EXCEEDED and not computed: back up
-    // one rmc1 worker with large sub-batches, then send requests with a short deadline.
-    const r = await unaryCall(agent, 'ApplyAllocation', { allocation: { model: 'rmc1', workers: 1 } });
+    // one rmc1 worker with large sub-batches (1024: requests are not split), then send requests
+    // with a short deadline.
+    const r = await unaryCall(agent, 'ApplyAllocation', { allocation: { model: 'rmc1', workers: 1, subBatchSize: 1024 } });
     const h1 = host(r.tenant!.endpoint);
     const before = (await statusOf('rmc1')).errors['DEADLINE_EXCEEDED'] ?? 0;
     const slow = Array.from({ length: 6 }, () => grpcCode(unaryCall(h1, 'Infer', { model: 'rmc1', items: items('rmc1', 1024) }, { deadlineMs: 60_000 })));

@@ -1,3 +1,4 @@
+import { MAX_ITEMS } from '@hera/batch';
 import type { CgroupManager } from '@hera/cgroups';
 import { HeraError, invalidArgument } from '@hera/errors';
 import type { Logger } from '@hera/logger';
@@ -82,6 +83,10 @@ export class NodeAgent {
     if (memoryLimitBytes !== 0 && memoryLimitBytes < MIN_MEMORY_BYTES) {
       throw invalidArgument(`${field}.memory_limit_bytes`, `must be 0 (no limit) or at least ${MIN_MEMORY_BYTES}, got ${memoryLimitBytes}`);
     }
+    const subBatchSize = a.subBatchSize ?? 0;
+    if (!Number.isInteger(subBatchSize) || subBatchSize < 0 || subBatchSize > MAX_ITEMS) {
+      throw invalidArgument(`${field}.sub_batch_size`, `must be 0 (the model's default) or between 1 and ${MAX_ITEMS}, got ${subBatchSize}`);
+    }
     this.#configs.set(config.name, config);
     return {
       model: config.name,
@@ -90,7 +95,7 @@ export class NodeAgent {
       cpuset,
       cpuMillis,
       memoryLimitBytes,
-      subBatchSize: a.subBatchSize || config.subBatchSize,
+      subBatchSize: subBatchSize || config.subBatchSize,
     };
   }
 

@@ -118,8 +118,9 @@ export class Tenant {
       // A different model version needs a different host: replace it.
       this.opts.log.info({ from: prev.version, to: next.version }, 'replacing host for a new version');
       this.#replace();
-    } else if (prev.workers !== next.workers) {
-      this.#send({ type: 'set-workers', workers: next.workers });
+    } else {
+      if (prev.workers !== next.workers) this.#send({ type: 'set-workers', workers: next.workers });
+      if (prev.subBatchSize !== next.subBatchSize) this.#send({ type: 'set-sub-batch', subBatchSize: next.subBatchSize });
     }
     this.opts.onChange(this);
     return true;

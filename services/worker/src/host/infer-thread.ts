@@ -23,6 +23,8 @@ export interface ThreadInit {
   backend?: string;
   /** Items the slot holds at most. */
   maxItems: number;
+  /** The tenant's sub-batch size: what the warm-up scores. */
+  subBatch: number;
   denseDim: number;
   idsPerItem: number;
   /** [dense float32 × maxItems·denseDim][ids int32 × maxItems·idsPerItem] */
@@ -50,12 +52,10 @@ async function main(): Promise<void> {
   try {
     await selectBackend(init.backend);
     model = await loadModel(init.repo, init.model, { version: init.version, tables: init.tables });
-    // Warm up before taking work (TF.js grows its heap on the first big call), at twice the
-    // usual sub-batch, so the first real requests are not slow and the pool's service-time
-    // estimate starts sane. Not at the 1024-item maximum: for RNN models that alone would
-    // need hundreds of MB the tenant otherwise never uses.
-    model.score(randomBatch(model.config, Math.min(MAX_ITEMS, 2 * model.config.subBatchSize), 1));
-    const warm = randomBatch(model.config, model.config.subBatchSize, 2);
+    // Warm up before taking work (TF.js grows its heap on the first big call), at the
+    // sub-batch size — the largest job this thread gets, as the host splits bigger requests —
+    // so the first real requests are not slow and the pool's service-time estimate starts sane.
+    const warm = randomBatch(model.config, Math.min(MAX_ITEMS, init.subBatch), 2);
     for (let i = 0; i < 3; i++) model.score(warm);
   } catch (err) {
     port.postMessage({ type: 'fatal', message: (err as Error).message } satisfies ThreadReply);

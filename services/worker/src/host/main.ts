@@ -19,10 +19,13 @@ import { checkShape, MAX_ITEMS } from '@hera/batch';
 import type { AgentToHost, HostToAgent, StartMessage, TenantStats } from './protocol';
 import { SlidingWindow } from './sliding-window';
 import { WorkerPool } from './worker-pool';
+import { runSplit } from './split';
 
 const log = createLogger({ service: 'worker-host', level: (process.env['LOG_LEVEL'] as 'info') ?? 'info' });
 const send = (m: HostToAgent) => process.send?.(m);
 let pool: WorkerPool | undefined;
+/** Largest job an inference thread gets: bigger requests are split (bounds the threads' memory). */
+let subBatch = 1;
 let server: grpc.Server | undefined;
 let draining = false;
 
@@ -40,6 +43,9 @@ process.on('message', (m: AgentToHost) => {
     case 'set-workers':
       pool?.resize(m.workers);
       break;
+    case 'set-sub-batch':
+      subBatch = Math.max(1, m.subBatchSize);
+      break;
     case 'drain':
       void shutdown(0, 'drain', m.graceMs);
       break;
@@ -56,7 +62,8 @@ async function start(m: StartMessage): Promise<void> {
   const errors: Record<string, number> = {};
   let readySent = false;
 
-  pool = new WorkerPool({ repo: m.repo, model: config.name, version: config.version, tables, maxItems: MAX_ITEMS, denseDim: config.denseDim, idsPerItem, ...(m.backend ? { backend: m.backend } : {}) }, m.queueLimit, m.shedPredictedLate, e => {
+  subBatch = Math.max(1, m.subBatchSize || config.subBatchSize);
+  pool = new WorkerPool({ repo: m.repo, model: config.name, version: config.version, tables, maxItems: MAX_ITEMS, subBatch, denseDim: config.denseDim, idsPerItem, ...(m.backend ? { backend: m.backend } : {}) }, m.queueLimit, m.shedPredictedLate, e => {
     if (e.type === 'ready' && !readySent) {
       readySent = true;
       const tableBytes = config.tables.reduce((s, t) => s + t.rows * t.dim * 4, 0);
@@ -88,9 +95,7 @@ async function start(m: StartMessage): Promise<void> {
       const deadlineAt = call.getDeadline();
       const deadline = deadlineAt instanceof Date ? deadlineAt.getTime() : Number.isFinite(deadlineAt) ? Number(deadlineAt) : Infinity;
       const t0 = performance.now();
-      const res = await new Promise<{ scores: Buffer; queueUs: number; computeUs: number }>((resolve, reject) =>
-        pool!.submit({ ...batch, deadline, enqueuedAt: t0, cancelled: () => call.cancelled, resolve, reject }),
-      );
+      const res = await runSplit(pool!, batch, subBatch, { denseDim: config.denseDim, idsPerItem }, deadline, t0, () => call.cancelled);
       window.add(Date.now(), performance.now() - t0, batch.count);
       return { scores: res.scores, version: config.version, queueUs: res.queueUs, computeUs: res.computeUs };
     } catch (err) {

@@ -25,6 +25,8 @@ export interface StartMessage {
 export type AgentToHost =
   | StartMessage
   | { type: 'set-workers'; workers: number }
+  /** Split requests into jobs of at most this many items from now on. */
+  | { type: 'set-sub-batch'; subBatchSize: number }
   /** Stop taking requests, finish the queue, exit 0. */
   | { type: 'drain'; graceMs: number };
 

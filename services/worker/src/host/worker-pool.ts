@@ -89,33 +89,38 @@ export class WorkerPool {
   }
 
   /**
-   * Estimated ms until a job of `items` submitted now would finish: the queued
-   * items spread over the ready threads, then this job on one, at the measured
-   * per-item time. 0 until something was measured.
+   * Estimated ms until `items` submitted now in `parts` jobs would finish: the
+   * queued items spread over the ready threads, then these parts spread over as
+   * many threads as there are parts. 0 until something was measured.
    */
-  expectedMs(items: number): number {
+  expectedMs(items: number, parts = 1): number {
     const threads = Math.max(1, this.readyWorkers);
-    return (this.#queuedItems * this.#msPerItem) / threads + items * this.#msPerItem;
+    return (this.#queuedItems * this.#msPerItem) / threads + (items * this.#msPerItem) / Math.min(parts, threads);
   }
 
   /**
-   * Adds a job, or throws OVERLOADED when the queue is full or the job would
-   * finish after its deadline (shedding at once beats timing out later).
+   * Queues the sub-batches of one request together, or throws OVERLOADED when the
+   * queue is full or they would finish after their deadline (shedding at once beats
+   * timing out later). The bound is checked once per request, so a request of more
+   * sub-batches than the bound is still served when the queue is short.
    */
-  submit(job: Job): void {
+  submit(...jobs: Job[]): void {
     if (this.#closed) throw new HeraError('UNAVAILABLE', 'tenant is shutting down');
+    if (jobs.length === 0) return;
     if (this.queueDepth >= this.queueLimit) {
       throw new HeraError('OVERLOADED', `queue full (${this.queueLimit} sub-batches waiting)`);
     }
-    const left = job.deadline - Date.now();
-    const expected = this.expectedMs(job.count);
+    const left = jobs[0]!.deadline - Date.now();
+    const expected = this.expectedMs(jobs.reduce((s, j) => s + j.count, 0), jobs.length);
     // An idle tenant always tries: otherwise a stale estimate could shed forever.
     const idle = this.#queuedItems === 0 && this.#slots.some(s => s.ready && !s.busy && !s.retiring);
     if (this.shedPredictedLate && !idle && left < expected) {
       throw new HeraError('OVERLOADED', `would finish in ~${expected.toFixed(1)} ms with the work queued, after its deadline (${Math.max(0, left)} ms left)`);
     }
-    this.#queue.push(job);
-    this.#queuedItems += job.count;
+    for (const job of jobs) {
+      this.#queue.push(job);
+      this.#queuedItems += job.count;
+    }
     this.#dispatch();
   }
 

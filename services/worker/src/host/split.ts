@@ -1,0 +1,77 @@
+import { HeraError } from '@hera/errors';
+import type { Job } from './worker-pool';
+
+export interface SplitResult {
+  /** Little-endian float32 scores, one per item, in item order. */
+  scores: Buffer;
+  /** The longest any part waited in the queue. */
+  queueUs: number;
+  /** Thread time the request took: the sum over its parts. */
+  computeUs: number;
+}
+
+/** Where split requests go: the tenant's WorkerPool (an interface so tests can drive it). */
+export interface JobSink {
+  /** Queues one request's jobs together, or throws (HeraError) refusing them all. */
+  submit(...jobs: Job[]): void;
+}
+
+/**
+ * Runs one request as jobs of at most `subBatch` items (the DeepRecSys engine's
+ * sub-batches): idle threads take the parts in parallel, and no thread ever scores
+ * more than a sub-batch at once, which bounds its memory (TF.js heaps grow to the
+ * largest batch seen and never shrink). The first part to fail fails the request at
+ * once and the parts still queued are skipped, not computed.
+ */
+export function runSplit(
+  sink: JobSink,
+  batch: { count: number; dense: Uint8Array; ids: Uint8Array },
+  subBatch: number,
+  dims: { denseDim: number; idsPerItem: number },
+  deadline: number,
+  enqueuedAt: number,
+  callerCancelled: () => boolean,
+): Promise<SplitResult> {
+  const size = Math.max(1, Math.floor(subBatch));
+  if (batch.count <= size) {
+    return new Promise((resolve, reject) => sink.submit({ ...batch, deadline, enqueuedAt, cancelled: callerCancelled, resolve, reject }));
+  }
+  return new Promise((resolve, reject) => {
+    const scores = Buffer.allocUnsafe(batch.count * 4);
+    let failed = false;
+    let left = Math.ceil(batch.count / size);
+    let queueUs = 0;
+    let computeUs = 0;
+    const cancelled = () => failed || callerCancelled();
+    const fail = (err: HeraError) => {
+      if (failed) return;
+      failed = true;
+      reject(err);
+    };
+    const parts: Job[] = [];
+    for (let start = 0; start < batch.count; start += size) {
+      const end = Math.min(batch.count, start + size);
+      parts.push({
+        count: end - start,
+        dense: batch.dense.subarray(start * dims.denseDim * 4, end * dims.denseDim * 4),
+        ids: batch.ids.subarray(start * dims.idsPerItem * 4, end * dims.idsPerItem * 4),
+        deadline,
+        enqueuedAt,
+        cancelled,
+        resolve: r => {
+          if (failed) return;
+          r.scores.copy(scores, start * 4);
+          queueUs = Math.max(queueUs, r.queueUs);
+          computeUs += r.computeUs;
+          if (--left === 0) resolve({ scores, queueUs, computeUs });
+        },
+        reject: fail,
+      });
+    }
+    try {
+      sink.submit(...parts);
+    } catch (err) {
+      fail(err instanceof HeraError ? err : new HeraError('INTERNAL', (err as Error).message));
+    }
+  });
+}
