@@ -7,8 +7,10 @@
 //   node test/run-tests.mjs <filter>   only files whose path contains <filter>
 //
 // Test files sit beside their code (libs/*/src, services/*/src) and in test/src for
-// cross-service tests; they compile to dist/. Files run two at a time (2 cores);
-// each integration file starts its own redis-server, so files share nothing.
+// cross-service tests; they compile to dist/. Files run one at a time: the end-to-end
+// files measure latencies and overload behaviour, which a neighbour file's load on these
+// 2 cores made flaky (unit files take seconds either way). Each integration file starts its
+// own redis-server, so files share nothing.
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync, existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -43,7 +45,7 @@ if (files.length === 0) {
 const reporter = process.env.HERA_TEST_REPORTER ?? 'spec';
 const res = spawnSync(
   process.execPath,
-  ['--enable-source-maps', '--test', `--test-reporter=${reporter}`, '--test-concurrency=2', '--test-timeout=600000', ...files.map(f => relative(root, f))],
+  ['--enable-source-maps', '--test', `--test-reporter=${reporter}`, '--test-concurrency=1', '--test-timeout=600000', ...files.map(f => relative(root, f))],
   { stdio: 'inherit', cwd: root },
 );
 process.exit(res.status ?? 1);

@@ -177,7 +177,7 @@ describe('gateway', () => {
     const target = gatewayTarget(gateway.address, 'ncf', pool);
     // About five times what one core of tenants can serve: overload, but not so much load that
     // the test's own client (on the gateway's core) becomes the bottleneck.
-    const s = await runLoad(target.send, { rate: 150, seed: 8, durationMs: 3_000, timeoutMs: 200, fixedItems: 1024, maxInFlight: 2_000 });
+    const s = await runLoad(target.send, { rate: 150, seed: 8, durationMs: 3_000, timeoutMs: 400, fixedItems: 1024, maxInFlight: 2_000 });
     target.close();
     const shed = s.errors['RESOURCE_EXHAUSTED'] ?? 0;
     const timedOut = s.errors['DEADLINE_EXCEEDED'] ?? 0;
