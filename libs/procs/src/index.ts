@@ -1,4 +1,4 @@
-export { freePort, waitFor, isAlive } from './ports';
+export { freePort, portIsFree, waitFor, isAlive } from './ports';
 export { startChild, waitForExit } from './processes';
 export type { Child } from './processes';
 export { startRedisServer, hasRedisServer, waitForRedis, REDIS_INSTALL_HINT } from './redis-server';

@@ -14,6 +14,16 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** True when `port` can be listened on at `host` right now (listen, close). */
+export function portIsFree(port: number, host: string): Promise<boolean> {
+  return new Promise(resolve => {
+    const srv = createServer();
+    srv.unref();
+    srv.once('error', () => resolve(false));
+    srv.listen(port, host, () => srv.close(() => resolve(true)));
+  });
+}
+
 /** Polls `fn` until it returns a truthy value or `timeoutMs` passes. */
 export async function waitFor<T>(fn: () => T | Promise<T>, timeoutMs: number, what = 'condition', intervalMs = 50): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;

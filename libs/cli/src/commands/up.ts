@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { checkHealth } from '@hera/grpc';
-import { isAlive, startChild, startRedisServer, waitFor, waitForRedis, withMallocTuning, type Child, type RedisServer } from '@hera/procs';
+import { isAlive, portIsFree, startChild, startRedisServer, waitFor, waitForRedis, withMallocTuning, type Child, type RedisServer } from '@hera/procs';
 import { formatLogLine } from '../log-format';
 import { DEFAULT_DATA_DIR, readClusterFile, removeClusterFile, writeClusterFile, type ClusterFile } from '../cluster-file';
 import { table } from '../table';
@@ -58,6 +58,20 @@ export async function up(opts: UpOptions, out: NodeJS.WritableStream = process.s
   if (existing && existing.pid !== process.pid && isAlive(existing.pid)) {
     out.write(`a cluster is already running from ${dataDir} (hera up pid ${existing.pid}); stop it first or use --data-dir\n`);
     return 1;
+  }
+  // Fixed ports taken (most often by another `hera up`): say so before starting anything,
+  // instead of four services failing to bind.
+  const fixed: [string, string, number][] = [
+    ['gateway', '--gateway-port', opts.gatewayPort],
+    ['placement', '--placement-port', opts.placementPort],
+    ['profiler', '--profiler-port', opts.profilerPort],
+    ...Array.from({ length: opts.nodes }, (_, i): [string, string, number] => [`worker node ${i + 1}`, '--worker-port', opts.workerPort === 0 ? 0 : opts.workerPort + i * 10]),
+  ];
+  for (const [what, flag, port] of fixed) {
+    if (port !== 0 && !(await portIsFree(port, opts.host))) {
+      out.write(`port ${port} on ${opts.host} (${what}) is in use — is another cluster running? Stop it, or choose other ports (${flag}, or 0 for any free port)\n`);
+      return 1;
+    }
   }
   const say = (line: string) => out.write(`${'hera'.padEnd(10)}| ${line}\n`);
   const color = Boolean((out as NodeJS.WriteStream).isTTY);
