@@ -82,6 +82,26 @@ describe('gateway', () => {
     }
   });
 
+  it('splits by the sub-batch size the hosts run with, when the allocation sets one', async () => {
+    const cpuset = availableParallelism() > 1 ? [availableParallelism() - 1] : [];
+    const setSubBatch = async (subBatchSize: number) => {
+      for (const w of workers) {
+        const c: WorkerServiceClient = createClient(loadProtos().proto.hera.worker.v1.WorkerService, w.address, { defaultDeadlineMs: 60_000 });
+        await unaryCall(c, 'ApplyAllocation', { allocation: { model: 'ncf', workers: 1, cpuset, subBatchSize } });
+        c.close();
+      }
+    };
+    const subBatches = async (k: number) => (await unaryCall(rank, 'Rank', { model: 'ncf', items: toItemBatch(randomItems(configs['ncf']!, k, rng)) })).timing?.subBatches;
+    try {
+      await setSubBatch(16);
+      await waitFor(async () => (await subBatches(40)) === 3, 10_000, 'the gateway to split ncf by 16 (16 + 16 + 8)');
+    } finally {
+      await setSubBatch(0);
+    }
+    const sub = configs['ncf']!.subBatchSize;
+    await waitFor(async () => (await subBatches(sub + 1)) === 2, 10_000, 'the gateway to split by the model default again');
+  });
+
   it('answers every bad input of the table with its status and a message naming the field', async () => {
     const c = configs['rmc1']!;
     const good = toItemBatch(randomItems(c, 4, rng));

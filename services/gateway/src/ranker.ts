@@ -87,7 +87,7 @@ export class Ranker {
       q.clientDeadline === Infinity && q.timeoutMs <= 0 ? received + m.slaMs * this.opts.deadlineSlaMultiple : Infinity,
     );
     if (this.routing.replicas(m.name).length === 0) throw new HeraError('UNAVAILABLE', `no replica of model ${m.name} is up`);
-    const subBatch = Math.max(1, m.subBatchSize);
+    const subBatch = Math.max(1, this.routing.subBatchSize(m.name) ?? m.subBatchSize);
     if (this.opts.admissionControl) {
       const est = this.routing.estimateMs(m.name, k, subBatch);
       if (est !== undefined && received + est > deadline) {

@@ -10,6 +10,8 @@ const SUSPECT_MS = 1_000;
 export class Replica {
   /** Items sent and not yet answered. */
   outstandingItems = 0;
+  /** The host's sub-batch size, when its node reports one. */
+  subBatchSize: number | undefined;
   /**
    * Smoothed compute time per item in ms as the worker reports it (its inference
    * call, nothing else), 0 until measured. Round trips are no measure of a

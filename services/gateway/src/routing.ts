@@ -60,6 +60,7 @@ export class RoutingTable {
         let r = old.get(key);
         if (r) r.workers = t.workers;
         else r = Replica.connect(n.nodeId, model, t.endpoint, t.workers, this.#client(t.endpoint));
+        r.subBatchSize = t.subBatchSize;
         endpoints.add(t.endpoint);
         const list = next.get(model) ?? [];
         list.push(r);
@@ -77,6 +78,16 @@ export class RoutingTable {
     this.#planVersion = Number(plan?.version ?? 0);
     const after = this.#summary();
     if (before !== after) this.log.info({ routes: after, planVersion: this.#planVersion }, 'routing table changed');
+  }
+
+  /**
+   * The sub-batch size to split a model's queries into: the smallest its serving
+   * hosts use (the plan sets it per tenant, from the profile), so no host has to
+   * split again; undefined when no host reports one (then the model's default).
+   */
+  subBatchSize(model: string): number | undefined {
+    const sizes = this.replicas(model).map(r => r.subBatchSize ?? 0).filter(s => s > 0);
+    return sizes.length ? Math.min(...sizes) : undefined;
   }
 
   /**

@@ -159,7 +159,7 @@ export class NodeAgent {
 
   /** The tenants part of this node's Redis record (what gateways route by). */
   record(): NodeRecord['tenants'] {
-    return Object.fromEntries(this.tenants().map(t => [t.allocation.model, { endpoint: t.endpoint, workers: t.allocation.workers, state: t.state }]));
+    return Object.fromEntries(this.tenants().map(t => [t.allocation.model, { endpoint: t.endpoint, workers: t.allocation.workers, state: t.state, subBatchSize: t.allocation.subBatchSize }]));
   }
 
   async shutdown(graceMs: number): Promise<void> {
