@@ -78,7 +78,7 @@ describe('profiler', () => {
     assert.match(await status(unaryCall(client, 'CancelJob', { jobId: 'nope' })), /^NOT_FOUND/);
   });
 
-  it('measures a profile as a job, streams progress, and the reported rates hold when re-run', async () => {
+  it('measures a profile as a job, streams progress, and the reported rates hold when re-run', async t => {
     // At rmc1's own 100 ms SLA one query on one worker of this 2-core VM is already ~80 ms at
     // p95 (latency floor, not queueing): measure against twice the SLA, where the rate matters.
     const req = { model: 'rmc1', workerCounts: [1, 2], subBatchSizes: [64], slaFactor: 2 };
@@ -107,19 +107,19 @@ describe('profiler', () => {
     // The node is back as it was: no rmc1 tenant.
     assert.equal((await unaryCall(agent, 'GetStatus', {})).tenants.length, 0);
 
-    // Re-run the load for n = 1 ourselves, at 90% of the reported rate: the search stops at the
-    // knee, where a few per cent of this shared VM's speed decide between a p95 under the SLA and
-    // a growing queue. An over-report beyond that margin still fails here.
+    // Re-run the load at the reported rate for n = 1 ourselves, in a window longer than any the
+    // profiler used (its re-check runs 3 × a point's window, so a slowly building queue shows).
     const p1 = profile.points[0]!;
     const { tenant } = await unaryCall(agent, 'ApplyAllocation', { allocation: { model: 'rmc1', workers: 1, cpuset: [1], subBatchSize: p1.subBatch } }, { deadlineMs: 60_000 });
     const target = workerTarget(tenant!.endpoint, 'rmc1', new PayloadPool(rmc1, 1024, 5), p1.subBatch);
     // A fresh host is slow for its first seconds (JIT, heap growth): warm it as the profiler's was.
     // One long window: this shared VM stalls now and then for ~100 ms, which decides the p95
     // of a short window at low rates but not of a 15 s one.
-    const s = await runLoad(target.send, { rate: 0.9 * p1.qps, seed: 77, durationMs: 15_000, warmupMs: 4_000, timeoutMs: 2 * profile.slaMs, slaMs: profile.slaMs });
+    const s = await runLoad(target.send, { rate: p1.qps, seed: 77, durationMs: 15_000, warmupMs: 4_000, timeoutMs: 2 * profile.slaMs, slaMs: profile.slaMs });
     target.close();
+    t.diagnostic(`re-run: p95 ${s.p95Ms.toFixed(1)} ms (last third ${s.lastThirdP95Ms.toFixed(1)}) at ${s.offeredQps.toFixed(1)} qps; profiler's re-check p95 ${p1.recheckP95Ms.toFixed(1)} at ${p1.qps.toFixed(1)}`);
     await unaryCall(agent, 'RemoveTenant', { model: 'rmc1' });
-    assert.ok(s.meetsSla, `re-run at ${(0.9 * p1.qps).toFixed(1)} qps (90% of ${p1.qps.toFixed(1)}): p95 ${s.p95Ms.toFixed(1)} ms vs SLA ${profile.slaMs}: ${JSON.stringify(s.errors)}`);
+    assert.ok(s.meetsSla, `re-run at ${p1.qps.toFixed(1)} qps: p95 ${s.p95Ms.toFixed(1)} ms vs SLA ${profile.slaMs}: ${JSON.stringify(s.errors)}`);
   });
 
   it('cancels a running job and leaves the node as it found it', async () => {
