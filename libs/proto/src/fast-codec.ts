@@ -79,8 +79,11 @@ function messageField(field: number, sub: { parts: Uint8Array[]; len: number }, 
   parts.push(Buffer.from(h), ...sub.parts);
 }
 
-/** InferRequest: model = 1, version = 2, items = 3, request_id = 4. */
-export function encodeInferRequest(req: { model?: string; version?: string; items?: Items | null; requestId?: string }): Buffer | undefined {
+/**
+ * Fields 1–3, the same in InferRequest and RankRequest: model, version, items;
+ * undefined when the items are not something this encoder handles.
+ */
+function modelAndItems(req: { model?: string; version?: string; items?: Items | null }): Uint8Array[] | undefined {
   const parts: Uint8Array[] = [];
   stringField(1, req.model, parts);
   stringField(2, req.version, parts);
@@ -89,20 +92,21 @@ export function encodeInferRequest(req: { model?: string; version?: string; item
     if (!items) return undefined;
     messageField(3, items, parts);
   }
+  return parts;
+}
+
+/** InferRequest: model = 1, version = 2, items = 3, request_id = 4. */
+export function encodeInferRequest(req: { model?: string; version?: string; items?: Items | null; requestId?: string }): Buffer | undefined {
+  const parts = modelAndItems(req);
+  if (!parts) return undefined;
   stringField(4, req.requestId, parts);
   return Buffer.concat(parts);
 }
 
 /** RankRequest: model = 1, version = 2, items = 3, top_k = 4, timeout_ms = 5, request_id = 6. */
 export function encodeRankRequest(req: { model?: string; version?: string; items?: Items | null; topK?: number; timeoutMs?: number; requestId?: string }): Buffer | undefined {
-  const parts: Uint8Array[] = [];
-  stringField(1, req.model, parts);
-  stringField(2, req.version, parts);
-  if (req.items) {
-    const items = itemBatchParts(req.items);
-    if (!items) return undefined;
-    messageField(3, items, parts);
-  }
+  const parts = modelAndItems(req);
+  if (!parts) return undefined;
   varintField(4, req.topK, parts);
   varintField(5, req.timeoutMs, parts);
   stringField(6, req.requestId, parts);

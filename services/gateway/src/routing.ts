@@ -16,6 +16,8 @@ const TRANSPORT_FACTOR = 1.25;
  */
 export class RoutingTable {
   #byModel = new Map<string, Replica[]>();
+  /** model → the smallest sub-batch size its replicas report; derived in refresh(), read per query. */
+  #subBatch = new Map<string, number>();
   readonly #clients = new Map<string, WorkerServiceClient>();
   #planVersion = 0;
 
@@ -73,8 +75,14 @@ export class RoutingTable {
         this.#clients.delete(ep);
       }
     }
+    const subBatch = new Map<string, number>();
+    for (const [model, replicas] of next) {
+      const sizes = replicas.map(r => r.subBatchSize ?? 0).filter(n => n > 0);
+      if (sizes.length) subBatch.set(model, Math.min(...sizes));
+    }
     const before = this.#summary();
     this.#byModel = next;
+    this.#subBatch = subBatch;
     this.#planVersion = Number(plan?.version ?? 0);
     const after = this.#summary();
     if (before !== after) this.log.info({ routes: after, planVersion: this.#planVersion }, 'routing table changed');
@@ -86,8 +94,7 @@ export class RoutingTable {
    * split again; undefined when no host reports one (then the model's default).
    */
   subBatchSize(model: string): number | undefined {
-    const sizes = this.replicas(model).map(r => r.subBatchSize ?? 0).filter(s => s > 0);
-    return sizes.length ? Math.min(...sizes) : undefined;
+    return this.#subBatch.get(model);
   }
 
   /**
