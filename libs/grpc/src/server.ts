@@ -1,8 +1,10 @@
+import type { Http2Server } from 'node:http2';
 import * as grpc from '@grpc/grpc-js';
 import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation, type ServingStatus } from 'grpc-health-check';
 import type { Logger } from '@hera/logger';
 import { loadProtos } from '@hera/proto';
+import { MAX_MESSAGE_BYTES } from './limits';
 
 export interface ServiceBinding {
   /** Fully qualified name used for health, e.g. "hera.gateway.v1.RankingService". */
@@ -35,8 +37,17 @@ export interface RunningServer {
   setServing(status: ServingStatus): void;
 }
 
-/** Largest message we accept: a 1024-item query of the widest zoo model is ~2 MB. */
-export const MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
+export { MAX_MESSAGE_BYTES } from './limits';
+
+/**
+ * HTTP/2 receive windows our servers grant: per stream (sent in SETTINGS) and per
+ * connection. With the 64 KiB default a client sending a 500 KB sub-batch stalls for
+ * a WINDOW_UPDATE every 64 KiB, and each stall is another wake-up of the receiving
+ * event loop: a 4 MiB window cut the server's CPU per 525 KB request from ~2.6 to
+ * ~2.0 ms (measured side by side on loopback).
+ */
+export const STREAM_WINDOW_BYTES = 4 * 1024 * 1024;
+export const CONNECTION_WINDOW_BYTES = 16 * 1024 * 1024;
 
 /**
  * Binds a grpc-js server with our services, `grpc.health.v1.Health` (every service
@@ -47,6 +58,9 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
   const server = new grpc.Server({
     'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
     'grpc.max_send_message_length': MAX_MESSAGE_BYTES,
+    // Channelz bookkeeping cost ~6% of a tenant host's CPU per 525 KB request; we
+    // expose metrics and traces instead.
+    'grpc.enable_channelz': 0,
     ...opts.options,
   });
   const names = ['', ...opts.services.map(s => s.name)];
@@ -61,6 +75,7 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
     );
   });
   const address = `${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${port}`;
+  widenReceiveWindows(server, opts.log);
   opts.log.info({ address, services: opts.services.map(s => s.name) }, 'gRPC server listening');
   return {
     server,
@@ -71,6 +86,31 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
       for (const n of names) health.setStatus(n, status);
     },
   };
+}
+
+/**
+ * Grants every new connection the receive windows above. grpc-js has no server
+ * option for them (its clients have 'grpc-node.flow_control_window'), so this reaches
+ * its http2 servers through a private field; if a grpc-js upgrade renames it we warn
+ * and run with the default windows (a test checks the windows are granted).
+ */
+function widenReceiveWindows(server: grpc.Server, log: Logger): void {
+  const http2Servers = (server as unknown as { http2Servers?: unknown }).http2Servers;
+  if (!(http2Servers instanceof Map)) {
+    log.warn('grpc-js internals changed: serving with the default 64 KiB HTTP/2 windows (slower for large requests)');
+    return;
+  }
+  for (const h2 of http2Servers.keys() as IterableIterator<Http2Server>) {
+    h2.on('session', session => {
+      try {
+        session.setLocalWindowSize(CONNECTION_WINDOW_BYTES);
+        session.settings({ initialWindowSize: STREAM_WINDOW_BYTES });
+      } catch (err) {
+        // A session that closed before we got to it.
+        log.debug({ err }, 'could not widen a session\'s HTTP/2 windows');
+      }
+    });
+  }
 }
 
 /**
