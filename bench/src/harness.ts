@@ -3,6 +3,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PAYLOAD_NODE_FLAGS, withMallocTuning } from '@hera/procs';
 import { startRedis, startService, type ServiceName, type TestRedis, type TestService } from '@hera/testing';
 
 export function args(defaults: Record<string, string>): Record<string, string> {
@@ -113,8 +114,9 @@ export async function inProcessThroughput(repo: string, name: string, cores: rea
       process.stdout.write(String(n.reduce((a, b) => a + b, 0) / ((performance.now() - t0) / 1000)));
       process.exit(0);
     })();`;
-  const args = [process.execPath, '-e', main, repo, name, String(seconds * 1000), String(cores.length), JSON.stringify(work)];
-  const child = spawn('taskset', ['-c', cores.join(','), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  // The same runtime settings the tenant host runs with, so only the RPC path differs.
+  const args = [process.execPath, ...PAYLOAD_NODE_FLAGS, '-e', main, repo, name, String(seconds * 1000), String(cores.length), JSON.stringify(work)];
+  const child = spawn('taskset', ['-c', cores.join(','), ...args], { stdio: ['ignore', 'pipe', 'inherit'], env: withMallocTuning(process.env) });
   let out = '';
   child.stdout.on('data', (b: Buffer) => (out += b.toString()));
   await new Promise(r => child.once('exit', r));

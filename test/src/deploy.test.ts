@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { MALLOC_TUNING, PAYLOAD_NODE_FLAGS } from '@hera/procs';
 
 const root = join(__dirname, '..', '..');
 const compose = spawnSync('docker-compose', ['version'], { stdio: 'ignore' }).status === 0 ? 'docker-compose' : undefined;
@@ -28,4 +29,15 @@ describe('docker-compose.yml', () => {
     assert.ok(mains.length >= 5);
     for (const m of new Set(mains)) assert.ok(existsSync(join(root, m)), `${m} does not exist`);
   });
+
+  it('runs the payload-moving services with the payload tuning (libs/procs/src/payload-tuning.ts)', () => {
+    const text = readFileSync(join(root, 'docker-compose.yml'), 'utf8');
+    for (const svc of ['worker', 'gateway']) {
+      const commands = [...text.matchAll(new RegExp(`command: \\[(.*"services/${svc}/dist/main\\.js")\\]`, 'g'))].map(m => m[1]!);
+      assert.ok(commands.length > 0, `no ${svc} command`);
+      for (const c of commands) for (const f of PAYLOAD_NODE_FLAGS) assert.ok(c.includes(`"${f}"`), `${svc} command lacks ${f}: ${c}`);
+    }
+    for (const [k, v] of Object.entries(MALLOC_TUNING)) assert.ok(text.includes(`${k}: "${v}"`), `compose environment lacks ${k}: "${v}"`);
+  });
 });
+

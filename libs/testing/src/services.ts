@@ -1,4 +1,4 @@
-import { startChild, withMallocTuning, type Child } from '@hera/procs';
+import { PAYLOAD_NODE_FLAGS, startChild, withMallocTuning, type Child } from '@hera/procs';
 
 export type ServiceName = 'gateway' | 'worker' | 'placement' | 'profiler';
 
@@ -20,7 +20,7 @@ export function serviceMain(name: ServiceName): string {
  * "<name> serving" log line. The caller stops it in `after()`.
  */
 export async function startService(name: ServiceName, env: Record<string, string>, timeoutMs = 30_000): Promise<TestService> {
-  const child = startChild(process.execPath, ['--enable-source-maps', serviceMain(name)], {
+  const child = startChild(process.execPath, ['--enable-source-maps', ...PAYLOAD_NODE_FLAGS, serviceMain(name)], {
     env: { ...withMallocTuning(process.env), GRPC_PORT: '0', LOG_LEVEL: 'info', HEARTBEAT_MS: '500', ...env },
   });
   try {

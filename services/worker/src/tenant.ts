@@ -2,7 +2,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import type { CgroupManager, TenantCgroup } from '@hera/cgroups';
 import { HeraError } from '@hera/errors';
-import { withMallocTuning } from '@hera/procs';
+import { PAYLOAD_NODE_FLAGS, withMallocTuning } from '@hera/procs';
 import type { Logger } from '@hera/logger';
 import type { AgentToHost, HostToAgent, TenantStats } from './host/protocol';
 
@@ -161,7 +161,7 @@ export class Tenant {
   #spawn(): void {
     const { log } = this.opts;
     const child = fork(join(__dirname, 'host', 'main.js'), [], {
-      execArgv: ['--enable-source-maps'],
+      execArgv: ['--enable-source-maps', ...PAYLOAD_NODE_FLAGS],
       env: { ...withMallocTuning(process.env), HERA_TENANT: this.allocation.model },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { checkHealth } from '@hera/grpc';
-import { isAlive, portIsFree, startChild, startRedisServer, waitFor, waitForRedis, withMallocTuning, type Child, type RedisServer } from '@hera/procs';
+import { isAlive, PAYLOAD_NODE_FLAGS, portIsFree, startChild, startRedisServer, waitFor, waitForRedis, withMallocTuning, type Child, type RedisServer } from '@hera/procs';
 import { formatLogLine } from '../log-format';
 import { DEFAULT_DATA_DIR, readClusterFile, removeClusterFile, writeClusterFile, type ClusterFile } from '../cluster-file';
 import { table } from '../table';
@@ -139,7 +139,7 @@ export async function up(opts: UpOptions, out: NodeJS.WritableStream = process.s
 
     const addresses = new Map<string, string>();
     for (const spec of specs) {
-      const child = startChild(process.execPath, ['--enable-source-maps', mainOf(spec.service)], {
+      const child = startChild(process.execPath, ['--enable-source-maps', ...PAYLOAD_NODE_FLAGS, mainOf(spec.service)], {
         env: { ...withMallocTuning(process.env), ...common, ...spec.env, GRPC_PORT: String(spec.port) },
         // Own process group: Ctrl-C reaches only us, and we stop the services in order.
         detached: true,
