@@ -4,18 +4,20 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { connect } from 'node:http2';
 import * as grpc from '@grpc/grpc-js';
 import { HeraError } from '@hera/errors';
 import { silentLogger } from '@hera/logger';
 import { loadProtos, services, type GetDemandResponse, type PlacementServiceClient } from '@hera/proto';
 import { createClient, unaryCall } from './client';
 import { checkHealth } from './health';
-import { closeServer, startServer, type RunningServer } from './server';
+import { callBy, callDeadline, DEADLINE_GRACE_MS } from './deadline';
+import { closeServer, CONNECTION_WINDOW_BYTES, startServer, STREAM_WINDOW_BYTES, type RunningServer } from './server';
 import { unary } from './handlers';
 
 const log = silentLogger();
 let running: RunningServer;
-let behaviour: () => Promise<GetDemandResponse>;
+let behaviour: (call: grpc.ServerUnaryCall<unknown, unknown>) => Promise<GetDemandResponse>;
 let calls = 0;
 
 before(async () => {
@@ -28,9 +30,9 @@ before(async () => {
         name: 'hera.placement.v1.PlacementService',
         definition: services().placement,
         implementation: {
-          GetDemand: unary(log, 'GetDemand', () => {
+          GetDemand: unary(log, 'GetDemand', (_req, call) => {
             calls++;
-            return behaviour();
+            return behaviour(call as grpc.ServerUnaryCall<unknown, unknown>);
           }),
         },
       },
@@ -122,4 +124,78 @@ describe('grpc helpers', () => {
     assert.ok(Date.now() - t0 < 800);
     c.close();
   });
+
+  it('grants clients wide HTTP/2 receive windows (large requests need not wait for WINDOW_UPDATEs)', async () => {
+    const session = connect(`http://${running.address}`);
+    try {
+      // The stream window arrives in the server's SETTINGS; the connection window as a WINDOW_UPDATE.
+      const granted = () => session.remoteSettings.initialWindowSize === STREAM_WINDOW_BYTES && session.state.remoteWindowSize! >= CONNECTION_WINDOW_BYTES;
+      await new Promise<void>((resolve, reject) => {
+        session.once('error', reject);
+        const end = Date.now() + 2_000;
+        const check = () => (granted() || Date.now() > end ? resolve() : setTimeout(check, 10));
+        check();
+      });
+      assert.equal(session.remoteSettings.initialWindowSize, STREAM_WINDOW_BYTES);
+      assert.ok(session.state.remoteWindowSize! >= CONNECTION_WINDOW_BYTES);
+    } finally {
+      session.destroy();
+    }
+  });
+
+  it('callBy: the server sees the caller\'s deadline, the caller gets DEADLINE_EXCEEDED on time, the stream is not reset', async () => {
+    const c = client({ maxAttempts: 1 });
+    let seen: { deadline: number; cancelled: boolean } | undefined;
+    behaviour = call =>
+      new Promise(r =>
+        setTimeout(() => {
+          seen = { deadline: callDeadline(call), cancelled: call.cancelled };
+          r({ demands: [] });
+        }, 300),
+      );
+    const deadline = Date.now() + 100;
+    const t0 = Date.now();
+    const err = await callBy(deadline, (md, options, cb) => c.getDemand({}, md, options, cb)).then(() => undefined, (e: grpc.ServiceError) => e);
+    assert.equal(err?.code, grpc.status.DEADLINE_EXCEEDED);
+    assert.ok(Date.now() - t0 >= 95 && Date.now() - t0 < 250, `reported after ${Date.now() - t0} ms`);
+    await new Promise(r => setTimeout(r, 300));
+    assert.equal(seen?.deadline, deadline, 'the server reads the deadline from the metadata');
+    assert.equal(seen?.cancelled, false, 'the call was left to finish');
+    assert.ok(DEADLINE_GRACE_MS > 300);
+    c.close();
+  });
+
+  it('callBy: 1,200 calls past their deadline do not get the connection closed (plain deadlines do)', async () => {
+    // Node's HTTP/2 server closes a connection after 1,000 stream resets (the "rapid reset"
+    // defence): every call on it then fails INTERNAL. A plain grpc-js deadline resets the stream.
+    behaviour = call => new Promise(r => setTimeout(() => r({ demands: [] }), Number(call.metadata.get('x-delay')[0] ?? 100)));
+    const outcome = async (plain: boolean) => {
+      const c = client({ maxAttempts: 1 });
+      // Bystanders: calls that would succeed, in flight on the same connection meanwhile.
+      const md = new grpc.Metadata();
+      md.set('x-delay', '1500');
+      const bystanders = Array.from({ length: 10 }, () => code(unaryCall(c, 'GetDemand', {}, { deadlineMs: 5_000, metadata: md })));
+      // In waves, so that each call's stream is open on the server when its deadline passes.
+      const late: string[] = [];
+      for (let wave = 0; wave < 12; wave++) {
+        const codes = await Promise.all(
+          Array.from({ length: 100 }, async () => {
+            const p = plain
+              ? unaryCall(c, 'GetDemand', {}, { deadlineMs: 30 })
+              : callBy(Date.now() + 30, (md, options, cb) => c.getDemand({}, md, options, cb));
+            return (await code(p))[0];
+          }),
+        );
+        late.push(...codes);
+      }
+      const codes = [...late, ...(await Promise.all(bystanders)).map(x => x[0])];
+      c.close();
+      return { internal: codes.filter(x => x === 'INTERNAL').length, bystandersOk: codes.slice(1_200).filter(x => x === 'OK').length };
+    };
+    const soft = await outcome(false);
+    assert.deepEqual(soft, { internal: 0, bystandersOk: 10 });
+    const plain = await outcome(true);
+    assert.ok(plain.internal > 0, JSON.stringify(plain) + ' plain deadlines: the server closed the connection under the calls (if this fails, Node raised its reset limit and this module could go)');
+  });
 });
+

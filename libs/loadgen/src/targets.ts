@@ -1,5 +1,4 @@
-import * as grpc from '@grpc/grpc-js';
-import { createClient } from '@hera/grpc';
+import { callBy, createClient } from '@hera/grpc';
 import { fastClients, type RankingServiceClient, type WorkerServiceClient } from '@hera/proto';
 import { randomItems, type ItemSchema } from './items';
 import { Rng } from './random';
@@ -48,16 +47,12 @@ export interface Target {
   close(): void;
 }
 
-function call<Res>(fn: (cb: (err: grpc.ServiceError | null, res?: Res) => void) => void): Promise<Res> {
-  return new Promise((resolve, reject) => fn((err, res) => (err ? reject(err) : resolve(res!))));
-}
-
 /** Queries through the gateway's Rank RPC (the gateway splits them). */
 export function gatewayTarget(address: string, model: string, pool: PayloadPool): Target {
   const client: RankingServiceClient = createClient(fastClients().RankingService, address, { maxAttempts: 1 });
   return {
     send: (items, deadline) =>
-      call(cb => client.rank({ model, items: pool.take(0, items) }, new grpc.Metadata(), { deadline }, cb)).then(() => undefined),
+      callBy(deadline, (md, options, cb) => client.rank({ model, items: pool.take(0, items) }, md, options, cb)).then(() => undefined),
     close: () => client.close(),
   };
 }
@@ -75,7 +70,7 @@ export function workerTarget(address: string, model: string, pool: PayloadPool, 
       const parts: Promise<unknown>[] = [];
       for (let from = 0; from < items; from += subBatch) {
         const to = Math.min(items, from + subBatch);
-        parts.push(call(cb => client.infer({ model, items: pool.take(from, to, variant) }, new grpc.Metadata(), { deadline }, cb)));
+        parts.push(callBy(deadline, (md, options, cb) => client.infer({ model, items: pool.take(from, to, variant) }, md, options, cb)));
       }
       await Promise.all(parts);
     },

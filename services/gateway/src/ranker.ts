@@ -1,7 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { checkValues, decodeItems } from '@hera/batch';
 import { HeraError } from '@hera/errors';
-import { fromServiceError, isServiceError } from '@hera/grpc';
+import { callBy, fromServiceError, isServiceError } from '@hera/grpc';
 import type { InferResponse__Output } from '@hera/proto';
 import type { CatalogEntry, ModelCatalog } from './catalog';
 import type { Replica } from './replica';
@@ -97,29 +97,26 @@ export class Ranker {
 
     const scores = new Float32Array(k);
     const parts: Promise<InferResponse__Output>[] = [];
-    // The first sub-batch to fail dooms the query: cancel its siblings so that the workers
-    // skip those still queued (under overload, computing them would only delay other queries),
-    // and report that first failure, not the cancellations it caused.
-    const query: QueryCalls = { calls: new Set(), failure: undefined };
+    // The first sub-batch to fail dooms the query, and we answer with that failure at once.
+    // Its siblings are not cancelled: a cancel is an HTTP/2 stream reset, and a tenant host
+    // sent more than 33 a second closes the connection on every call in flight (see
+    // @hera/grpc deadline.ts). They finish on their own; the host skips any whose deadline
+    // passed while queued, and their replies are dropped.
+    const query: QueryState = { failed: false };
     for (let start = 0; start < k; start += subBatch) {
-      const end = Math.min(k, start + subBatch);
-      const part = this.#subBatch(m, start, end, q, deadline, query);
-      part.catch((err: unknown) => {
-        if (query.failure !== undefined) return;
-        query.failure = { err };
-        for (const c of query.calls) c.cancel();
-      });
-      parts.push(part);
+      parts.push(this.#subBatch(m, start, Math.min(k, start + subBatch), q, deadline, query));
     }
-    // Every sub-batch settles before we answer (no work left running for a failed query).
-    const settled = await Promise.allSettled(parts);
-    if (query.failure) throw toHera(query.failure.err);
+    let results: InferResponse__Output[];
+    try {
+      results = await Promise.all(parts);
+    } catch (err) {
+      query.failed = true;
+      throw toHera(err);
+    }
     let queueUs = 0;
     let inferenceUs = 0;
-    for (let i = 0; i < settled.length; i++) {
-      const s = settled[i]!;
-      if (s.status === 'rejected') throw toHera(s.reason);
-      const res = s.value;
+    for (let i = 0; i < results.length; i++) {
+      const res = results[i]!;
       const n = Math.min(subBatch, k - i * subBatch);
       if (res.scores.byteLength !== n * 4) throw new HeraError('INTERNAL', `worker returned ${res.scores.byteLength} score bytes for ${n} items`);
       const view = new Float32Array(n);
@@ -128,10 +125,10 @@ export class Ranker {
       queueUs = Math.max(queueUs, Number(res.queueUs));
       inferenceUs = Math.max(inferenceUs, Number(res.computeUs));
     }
-    return { model: m, scores, queueUs, inferenceUs, subBatches: settled.length };
+    return { model: m, scores, queueUs, inferenceUs, subBatches: results.length };
   }
 
-  async #subBatch(m: CatalogEntry, start: number, end: number, q: RankInput, deadline: number, query: QueryCalls): Promise<InferResponse__Output> {
+  async #subBatch(m: CatalogEntry, start: number, end: number, q: RankInput, deadline: number, query: QueryState): Promise<InferResponse__Output> {
     const n = end - start;
     const items = {
       itemCount: n,
@@ -140,11 +137,11 @@ export class Ranker {
     };
     let tried: Replica | undefined;
     for (let attempt = 0; attempt < 2; attempt++) {
-      if (query.failure) throw new HeraError('CANCELLED', 'another part of this query failed');
+      if (query.failed) throw new HeraError('CANCELLED', 'another part of this query failed');
       const r = this.routing.pick(m.name, tried);
       if (!r) throw new HeraError('UNAVAILABLE', tried ? `replica on ${tried.nodeId} failed and no other replica of ${m.name} is up` : `no replica of model ${m.name} is up`);
       try {
-        return await this.#call(r, m, items, deadline, query);
+        return await this.#call(r, m, items, deadline);
       } catch (err) {
         const retryable = isServiceError(err) && err.code === grpc.status.UNAVAILABLE;
         if (!retryable || attempt === 1 || Date.now() >= deadline) throw err;
@@ -155,26 +152,24 @@ export class Ranker {
     throw new HeraError('INTERNAL', 'unreachable');
   }
 
-  #call(r: Replica, m: CatalogEntry, items: { itemCount: number; dense: Uint8Array; sparse: Uint8Array }, deadline: number, query: QueryCalls): Promise<InferResponse__Output> {
+  async #call(r: Replica, m: CatalogEntry, items: { itemCount: number; dense: Uint8Array; sparse: Uint8Array }, deadline: number): Promise<InferResponse__Output> {
     r.outstandingItems += items.itemCount;
-    return new Promise((resolve, reject) => {
-      const options: grpc.CallOptions = Number.isFinite(deadline) ? { deadline } : {};
-      const call = r.client.infer({ model: m.name, version: m.version, items }, new grpc.Metadata(), options, (err, res) => {
-        query.calls.delete(call);
+    const req = { model: m.name, version: m.version, items };
+    const call = callBy<InferResponse__Output>(deadline, (md, options, cb) =>
+      r.client.infer(req, md, options, (err, res) => {
+        // Counted until the worker answers, even when the query already gave up on it.
         r.outstandingItems -= items.itemCount;
-        if (err) return reject(err);
-        r.observe(items.itemCount, Number(res!.computeUs));
-        return resolve(res!);
-      });
-      query.calls.add(call);
-    });
+        if (!err) r.observe(items.itemCount, Number(res!.computeUs));
+        cb(err, res);
+      }),
+    );
+    return call;
   }
 }
 
-/** The calls in flight for one query, and its first failure once there is one. */
-interface QueryCalls {
-  calls: Set<grpc.ClientUnaryCall>;
-  failure: { err: unknown } | undefined;
+/** Whether a query already failed (its remaining sub-batches are not sent on a retry). */
+interface QueryState {
+  failed: boolean;
 }
 
 function toHera(err: unknown): unknown {

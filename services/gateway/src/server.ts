@@ -1,7 +1,6 @@
-import type * as grpc from '@grpc/grpc-js';
 import { trace } from '@opentelemetry/api';
 import { HeraError, invalidArgument } from '@hera/errors';
-import { unary, type ServiceBinding } from '@hera/grpc';
+import { callDeadline, unary, type ServiceBinding } from '@hera/grpc';
 import type { Lifecycle } from '@hera/lifecycle';
 import type { Logger } from '@hera/logger';
 import type { Registry } from '@hera/metrics';
@@ -19,11 +18,6 @@ const SERVER_VERSION = '0.1.0';
 
 export function toModelInfo(m: CatalogEntry): ModelInfo {
   return { name: m.name, version: m.version, denseDim: m.denseDim, tables: m.tables, slaMs: m.slaMs, subBatchSize: m.subBatchSize, kind: m.kind ?? '' };
-}
-
-function clientDeadline(call: grpc.ServerUnaryCall<unknown, unknown>): number {
-  const d = call.getDeadline();
-  return d instanceof Date ? d.getTime() : Number.isFinite(d) ? Number(d) : Infinity;
 }
 
 function scoresBytes(s: Float32Array): Buffer {
@@ -86,7 +80,7 @@ export function rankingService(deps: GatewayDeps): ServiceBinding {
           itemCount: items.itemCount,
           dense: items.dense,
           sparse: items.sparse,
-          clientDeadline: clientDeadline(call),
+          clientDeadline: callDeadline(call),
           timeoutMs: req.timeoutMs,
           field: { dense: 'items.dense', sparse: 'items.sparse', count: 'items.item_count' },
         }),
@@ -148,7 +142,7 @@ export function inferenceService(deps: GatewayDeps): ServiceBinding {
           itemCount: items.itemCount,
           dense: items.dense,
           sparse: items.sparse,
-          clientDeadline: clientDeadline(call),
+          clientDeadline: callDeadline(call),
           timeoutMs: 0,
           field: { dense: `inputs[${denseIdx}] (dense)`, sparse: `inputs[${sparseIdx}] (sparse)`, count: `inputs[${sparseIdx}].shape[0]` },
         }),

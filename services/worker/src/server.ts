@@ -1,6 +1,5 @@
-import * as grpc from '@grpc/grpc-js';
 import { HeraError } from '@hera/errors';
-import { createClient, unary, type ServiceBinding } from '@hera/grpc';
+import { callBy, callDeadline, createClient, unary, type ServiceBinding } from '@hera/grpc';
 import type { Logger } from '@hera/logger';
 import { loadProtos, services, type InferRequest, type InferResponse__Output, type NodeInfo, type WorkerServiceClient, type WorkerServiceHandlers } from '@hera/proto';
 import type { NodeRecord } from '@hera/state';
@@ -42,11 +41,7 @@ export function workerService(deps: { agent: NodeAgent; node: () => NodeRecord; 
       const tenant = agent.get(req.model);
       if (!tenant) throw new HeraError('NOT_FOUND', `model ${JSON.stringify(req.model)} is not a tenant of node ${node().nodeId}`);
       if (tenant.state !== 'serving') throw new HeraError('UNAVAILABLE', `tenant ${req.model} is ${tenant.state}`);
-      return new Promise<InferResponse__Output>((resolve, reject) => {
-        clientFor(tenant.endpoint).infer(req as InferRequest, new grpc.Metadata(), { deadline: call.getDeadline() }, (err, res) =>
-          err ? reject(err) : resolve(res!),
-        );
-      });
+      return callBy<InferResponse__Output>(callDeadline(call), (md, options, cb) => clientFor(tenant.endpoint).infer(req as InferRequest, md, options, cb));
     }),
     GetStatus: unary(log, 'GetStatus', () => ({ node: toNodeInfo(node()), tenants: agent.status() })),
     ApplyAllocation: unary(log, 'ApplyAllocation', async (req, call) => {

@@ -11,7 +11,7 @@ const telemetry = startTelemetry('hera-worker-host');
 
 import type * as grpc from '@grpc/grpc-js';
 import { HeraError } from '@hera/errors';
-import { closeServer, startServer, unary } from '@hera/grpc';
+import { callDeadline, closeServer, startServer, unary } from '@hera/grpc';
 import { createLogger } from '@hera/logger';
 import { loadTables, readModelConfig, type ModelConfig } from '@hera/models';
 import { services, type InferResponse, type WorkerServiceHandlers } from '@hera/proto';
@@ -92,8 +92,7 @@ async function start(m: StartMessage): Promise<void> {
       }
       const count = checkShape(req.items, shape);
       const batch = { count, dense: req.items!.dense, ids: req.items!.sparse };
-      const deadlineAt = call.getDeadline();
-      const deadline = deadlineAt instanceof Date ? deadlineAt.getTime() : Number.isFinite(deadlineAt) ? Number(deadlineAt) : Infinity;
+      const deadline = callDeadline(call);
       const t0 = performance.now();
       const res = await runSplit(pool!, batch, subBatch, { denseDim: config.denseDim, idsPerItem }, deadline, t0, () => call.cancelled);
       window.add(Date.now(), performance.now() - t0, batch.count);
