@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { MAX_ITEMS } from '@hera/batch';
-import { buildRepository, loadTables, randomBatch, type ModelConfig } from '@hera/models';
+import { buildRepository, loadModel, loadTables, randomBatch, selectBackend, type Model, type ModelConfig } from '@hera/models';
 import { WorkerPool, type Job } from './worker-pool';
 
 setFlagsFromString('--expose-gc');
@@ -16,10 +16,13 @@ describe('WorkerPool (one real inference thread, tiny ncf)', () => {
   const repo = mkdtempSync(join(tmpdir(), 'hera-pool-'));
   let pool: WorkerPool;
   let config: ModelConfig;
+  let engine: Model;
 
   before(async () => {
     [config] = (await buildRepository({ repo, scale: 0.001, only: ['ncf'] })) as [ModelConfig];
     const tables = await loadTables(repo, 'ncf', config.version);
+    await selectBackend();
+    engine = await loadModel(repo, 'ncf', { version: config.version, tables });
     const idsPerItem = config.tables.reduce((s, t) => s + t.lookups, 0);
     let ready!: () => void;
     const isReady = new Promise<void>(r => (ready = r));
@@ -37,35 +40,46 @@ describe('WorkerPool (one real inference thread, tiny ncf)', () => {
     rmSync(repo, { recursive: true, force: true });
   });
 
-  /** One job over a fresh copy of a random batch; resolves when scored. */
-  function run(collected: FinalizationRegistry<string>, tag: string): Promise<unknown> {
-    const b = randomBatch(config, 8, Number(tag.slice(1)));
-    // The request's bytes live in one buffer, as a gRPC message's do.
-    const bytes = new Uint8Array(b.dense.byteLength + b.ids.byteLength);
-    bytes.set(new Uint8Array(b.dense.buffer, b.dense.byteOffset, b.dense.byteLength), 0);
-    bytes.set(new Uint8Array(b.ids.buffer, b.ids.byteOffset, b.ids.byteLength), b.dense.byteLength);
-    collected.register(bytes.buffer, tag);
+  /**
+   * One job of `count` random items whose bytes live in one buffer at `at` bytes in,
+   * as a gRPC message's fields do (any alignment); resolves with the scores.
+   */
+  function run(count: number, seed: number, at = 0, collected?: FinalizationRegistry<string>): Promise<{ scores: Buffer; expected: Float32Array }> {
+    const b = randomBatch(config, count, seed);
+    const bytes = new Uint8Array(at + b.dense.byteLength + b.ids.byteLength);
+    bytes.set(new Uint8Array(b.dense.buffer, b.dense.byteOffset, b.dense.byteLength), at);
+    bytes.set(new Uint8Array(b.ids.buffer, b.ids.byteOffset, b.ids.byteLength), at + b.dense.byteLength);
+    collected?.register(bytes.buffer, `r${seed}`);
+    const expected = engine.score(b);
     return new Promise((resolve, reject) => {
       const job: Job = {
-        count: 8,
-        dense: bytes.subarray(0, b.dense.byteLength),
-        ids: bytes.subarray(b.dense.byteLength),
+        count,
+        dense: bytes.subarray(at, at + b.dense.byteLength),
+        ids: bytes.subarray(at + b.dense.byteLength),
         deadline: Infinity,
         enqueuedAt: performance.now(),
         cancelled: () => false,
-        resolve,
+        resolve: r => resolve({ scores: r.scores, expected }),
         reject,
       };
       pool.submit(job);
     });
   }
 
+  it('scores requests whose bytes sit at any alignment as the engine does', async () => {
+    // 512 items of ncf are 8 KB of ids: large enough for the staged copy of a misaligned source.
+    for (const at of [0, 1, 3, 4]) {
+      const { scores, expected } = await run(512, 10 + at, at);
+      assert.deepEqual(new Float32Array(scores.buffer, scores.byteOffset, 512), expected, `bytes at offset ${at}`);
+    }
+  });
+
   it('lets go of a request once a thread took it, so its buffer can be freed and reused', async () => {
     // A pool that kept taken jobs in its queue array kept up to 1024 requests' buffers alive:
     // the host's RSS grew by each request's size and every new one faulted in fresh pages.
     const freed = new Set<string>();
     const collected = new FinalizationRegistry<string>(tag => freed.add(tag));
-    await Promise.all(['r1', 'r2', 'r3'].map(t => run(collected, t)));
+    await Promise.all([1, 2, 3].map(seed => run(8, seed, 0, collected)));
     for (let i = 0; i < 20 && freed.size < 3; i++) {
       gc();
       await new Promise(r => setTimeout(r, 20));

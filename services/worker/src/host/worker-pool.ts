@@ -221,6 +221,28 @@ export class WorkerPool {
     return job;
   }
 
+  /** Aligned staging for #copyIn, grown on demand (allocated once, reused). */
+  #staging = new Uint8Array(0);
+
+  /**
+   * Copies request bytes into a slot. V8 copies into shared memory with relaxed
+   * atomic loads and stores: word by word when source and target are aligned alike,
+   * byte by byte otherwise — and a protobuf field's bytes sit at any offset. Staging a
+   * misaligned source in ordinary memory first (a plain memmove) is ~5× faster for a
+   * 500 KB sub-batch (160 → 29 µs measured).
+   */
+  #copyIn(target: SharedArrayBuffer, offset: number, src: Uint8Array): void {
+    const dst = new Uint8Array(target, offset, src.byteLength);
+    if ((src.byteOffset & 7) === (offset & 7) || src.byteLength < 4096) {
+      dst.set(src);
+      return;
+    }
+    if (this.#staging.byteLength < src.byteLength) this.#staging = new Uint8Array(src.byteLength);
+    const staged = this.#staging.subarray(0, src.byteLength);
+    staged.set(src);
+    dst.set(staged);
+  }
+
   #dispatch(): void {
     for (const slot of this.#slots) {
       if (!slot.ready || slot.busy || slot.retiring) continue;
@@ -240,8 +262,8 @@ export class WorkerPool {
       slot.busy = job;
       slot.jobId = this.#nextId++;
       slot.startedAt = performance.now();
-      new Uint8Array(slot.input, 0, job.dense.byteLength).set(job.dense);
-      new Uint8Array(slot.input, idsOffset(this.init.maxItems, this.init.denseDim), job.ids.byteLength).set(job.ids);
+      this.#copyIn(slot.input, 0, job.dense);
+      this.#copyIn(slot.input, idsOffset(this.init.maxItems, this.init.denseDim), job.ids);
       slot.worker.postMessage({ id: slot.jobId, count: job.count } satisfies ThreadJob);
     }
   }
