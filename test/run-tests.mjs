@@ -34,6 +34,7 @@ function walk(dir, acc = []) {
 const dists = [
   ...['libs', 'services'].flatMap(group => readdirSync(join(root, group)).map(p => join(root, group, p, 'dist'))),
   join(root, 'test', 'dist'),
+  join(root, 'bench', 'dist'),
 ];
 let files = dists.flatMap(d => walk(d)).sort();
 if (unitOnly) files = files.filter(f => !/\.(int|e2e)\.test\.js$/.test(f));

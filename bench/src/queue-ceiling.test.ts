@@ -1,0 +1,28 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { queueingCeiling, simulatedP95 } from './queue-ceiling';
+
+describe('queueingCeiling', () => {
+  const base = { inprocessQps: 50, workers: 1, subBatch: 64, seed: 5, queries: 5_000 };
+
+  it('nears 1 when the SLA is long next to a query, and falls as the SLA tightens', () => {
+    // One query takes ~20 ms here (50 qps back to back).
+    const loose = queueingCeiling({ ...base, slaMs: 5_000 });
+    const mid = queueingCeiling({ ...base, slaMs: 100 });
+    const tight = queueingCeiling({ ...base, slaMs: 40 });
+    assert.ok(loose > 0.95 && loose <= 1, `loose ${loose}`);
+    assert.ok(mid < loose && tight < mid, `${loose} > ${mid} > ${tight}`);
+    assert.ok(mid > 0.4 && mid < 0.9, `mid ${mid}`);
+  });
+
+  it('simulates queueing: p95 grows with the offered rate and is at least the largest queries\' own compute', () => {
+    const low = simulatedP95(5, 0.12, { ...base, slaMs: 0 });
+    const high = simulatedP95(45, 0.12, { ...base, slaMs: 0 });
+    assert.ok(low >= 0.12 * 200, `low-load p95 ${low} is about the p95 query size × 0.12 ms`);
+    assert.ok(high > 2 * low, `${high} vs ${low}`);
+  });
+
+  it('two workers take more than one at the same SLA', () => {
+    assert.ok(queueingCeiling({ ...base, slaMs: 60, workers: 2, inprocessQps: 100 }) > queueingCeiling({ ...base, slaMs: 60 }));
+  });
+});
