@@ -44,9 +44,13 @@ if (files.length === 0) {
   process.exit(1);
 }
 const reporter = process.env.HERA_TEST_REPORTER ?? 'spec';
+// Test files that generate load (the end-to-end ones) run with the runtime settings the
+// services and load generators use (libs/procs payload-tuning.ts): without them the test
+// process, sharing a core with the services, was the first thing to saturate.
+const { PAYLOAD_NODE_FLAGS, withMallocTuning } = await import(join(root, 'libs', 'procs', 'dist', 'index.js'));
 const res = spawnSync(
   process.execPath,
-  ['--enable-source-maps', '--test', `--test-reporter=${reporter}`, '--test-concurrency=1', '--test-timeout=600000', ...files.map(f => relative(root, f))],
-  { stdio: 'inherit', cwd: root },
+  ['--enable-source-maps', ...PAYLOAD_NODE_FLAGS, '--test', `--test-reporter=${reporter}`, '--test-concurrency=1', '--test-timeout=600000', ...files.map(f => relative(root, f))],
+  { stdio: 'inherit', cwd: root, env: withMallocTuning(process.env) },
 );
 process.exit(res.status ?? 1);

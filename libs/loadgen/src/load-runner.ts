@@ -52,6 +52,13 @@ export interface LoadSummary {
   meanMs: number;
   /** p95 of the queries that arrived in the last third of the window: grows when a queue builds. */
   lastThirdP95Ms: number;
+  /**
+   * How late this client sent its measured queries (p95 and max, ms after their scheduled
+   * arrival). Large values mean the client, not the target, could not keep up: its
+   * latencies then say little about the target.
+   */
+  sendLagP95Ms: number;
+  sendLagMaxMs: number;
   slaMs?: number;
   meetsSla?: boolean;
   durationMs: number;
@@ -72,6 +79,7 @@ export async function runLoad(send: SendQuery, opts: LoadOptions): Promise<LoadS
   const window = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: 3 });
   const tail = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: 3 });
   const tailFrom = warmup + (2 * opts.durationMs) / 3;
+  const lag = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: 2 });
   const errors: Record<string, number> = {};
   const maxInFlight = opts.maxInFlight ?? 10_000;
   let sent = 0;
@@ -113,7 +121,10 @@ export async function runLoad(send: SendQuery, opts: LoadOptions): Promise<LoadS
       while (next.at <= performance.now() - t0 && next.at < end) {
         const q = next;
         next = stream.next();
-        if (q.at >= warmup) sent++;
+        if (q.at >= warmup) {
+          sent++;
+          lag.recordValue(Math.max(1, Math.round((performance.now() - t0 - q.at) * 1000)));
+        }
         windowSent++;
         if (inFlight >= maxInFlight) {
           record(q, { code: 'CLIENT_OVERLOAD' });
@@ -165,6 +176,8 @@ export async function runLoad(send: SendQuery, opts: LoadOptions): Promise<LoadS
     maxMs: hist.maxValue / 1000,
     meanMs: hist.mean / 1000,
     lastThirdP95Ms: tail.getValueAtPercentile(95) / 1000,
+    sendLagP95Ms: lag.getValueAtPercentile(95) / 1000,
+    sendLagMaxMs: lag.maxValue / 1000,
     durationMs,
     seed: opts.seed,
   };
@@ -178,6 +191,7 @@ export async function runLoad(send: SendQuery, opts: LoadOptions): Promise<LoadS
   hist.destroy();
   window.destroy();
   tail.destroy();
+  lag.destroy();
   return summary;
 }
 

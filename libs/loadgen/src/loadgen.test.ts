@@ -97,6 +97,18 @@ describe('runLoad', () => {
     assert.equal(s.meetsSla, false);
   });
 
+  it('reports how late the client itself sent: small when it keeps up, large when its own work stalls it', async () => {
+    const opts = { rate: 100, seed: 6, durationMs: 600, timeoutMs: 500 };
+    const keepsUp = await runLoad(() => new Promise(r => setTimeout(r, 2)), opts);
+    assert.ok(keepsUp.sendLagP95Ms < 15, JSON.stringify(keepsUp));
+    // 20 ms of client CPU per query at 100 qps: the client falls ever further behind.
+    const stalls = await runLoad(async () => {
+      const until = performance.now() + 20;
+      while (performance.now() < until);
+    }, opts);
+    assert.ok(stalls.sendLagMaxMs > 300, JSON.stringify(stalls));
+  });
+
   it('counts errors by status name and fails the SLA when they exceed the budget', async () => {
     let i = 0;
     const s = await runLoad(
