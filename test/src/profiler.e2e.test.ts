@@ -34,10 +34,7 @@ const env = () => ({ REDIS_URL: redisServer.url, HERA_REDIS_PREFIX: prefix, HERA
 const profilerEnv = () => ({ ...env(), POINT_SECONDS: '2', WARMUP_SECONDS: '0.5', MIN_QUERIES: '100', PRECISION: '0.1' });
 
 before(async () => {
-  // Tables of ~200 MB (scale 0.05), as the benchmarks use: with tables that fit in cache the node
-  // serves over 200 queries a second, and this test process, re-running that load on the core it
-  // shares with the services, could fall seconds behind its own schedule.
-  rmc1 = (await buildRepository({ repo, scale: 0.05, only: ['rmc1'] }))[0]!;
+  rmc1 = (await buildRepository({ repo, scale: 0.0005, only: ['rmc1'] }))[0]!;
   redisServer = await startRedis();
   redis = new Redis(redisServer.url);
   await new ModelStore(redis, new Keyspace(prefix)).put(toModelRecord(rmc1!));
@@ -119,13 +116,19 @@ describe('profiler', () => {
     // A second attempt only if the first misses: this shared VM now and then stalls for most of
     // a second, and at 60 qps that alone is the 5% of a 15 s window that sets its p95 (seen once
     // in ten runs, with the window's last third at 88 ms). A rate the node cannot sustain misses
-    // both.
+    // both. An attempt in which this process could not keep to its own schedule (it shares a core
+    // with the services; at 200+ qps it has fallen seconds behind) measured the client, not the
+    // node: it does not count, and the calls it left behind get time to drain.
     const runs: string[] = [];
     let s: LoadSummary | undefined;
-    for (let attempt = 0; attempt < 2 && !s?.meetsSla; attempt++) {
+    let conclusive = 0;
+    for (let attempt = 0; attempt < 4 && conclusive < 2 && !s?.meetsSla; attempt++) {
       s = await runLoad(target.send, { rate: p1.qps, seed: 77 + attempt, durationMs: 15_000, warmupMs: 4_000, timeoutMs: 2 * profile.slaMs, slaMs: profile.slaMs });
-      runs.push(`p95 ${s.p95Ms.toFixed(1)} ms (last third ${s.lastThirdP95Ms.toFixed(1)}) ${JSON.stringify(s.errors)}, this client sent up to ${s.sendLagMaxMs.toFixed(0)} ms late (p95 ${s.sendLagP95Ms.toFixed(1)})`);
+      const clientBound = s.sendLagP95Ms > 50;
+      if (!clientBound) conclusive++;
+      runs.push(`p95 ${s.p95Ms.toFixed(1)} ms (last third ${s.lastThirdP95Ms.toFixed(1)}) ${JSON.stringify(s.errors)}, this client sent up to ${s.sendLagMaxMs.toFixed(0)} ms late (p95 ${s.sendLagP95Ms.toFixed(1)})${clientBound ? ' — client-bound, does not count' : ''}`);
       t.diagnostic(`re-run ${attempt + 1} at ${p1.qps.toFixed(1)} qps: ${runs.at(-1)}; profiler's re-check p95 ${p1.recheckP95Ms.toFixed(1)}`);
+      if (clientBound) await new Promise(r => setTimeout(r, 4_000));
     }
     target.close();
     await unaryCall(agent, 'RemoveTenant', { model: 'rmc1' });
