@@ -1,5 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
-import { MAX_MESSAGE_BYTES } from './limits';
+import { CHANNEL_OPTIONS } from './limits';
 
 export interface ClientOptions {
   /** Deadline applied to calls that do not set one. */
@@ -43,9 +43,7 @@ export function createClient<C extends grpc.Client>(Ctor: ClientCtor<C>, address
     new grpc.InterceptingCall(nextCall(options.deadline === undefined ? { ...options, deadline: Date.now() + deadlineMs } : options));
   return new Ctor(address, grpc.credentials.createInsecure(), {
     ...(serviceConfig ? { 'grpc.service_config': JSON.stringify(serviceConfig) } : { 'grpc.enable_retries': 0 }),
-    'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
-    // Channelz bookkeeping costs every call; we expose metrics and traces instead.
-    'grpc.enable_channelz': 0,
+    ...CHANNEL_OPTIONS,
     // Reconnect quickly to a restarted peer (grpc-js defaults start at 1 s and grow to 120 s).
     'grpc.initial_reconnect_backoff_ms': 100,
     'grpc.max_reconnect_backoff_ms': 2_000,

@@ -20,12 +20,6 @@ import * as grpc from '@grpc/grpc-js';
 export const DEADLINE_METADATA_KEY = 'hera-deadline-ms';
 export const DEADLINE_GRACE_MS = 2_000;
 
-/** Metadata carrying `deadline` (ms since the epoch); none when it is not finite. */
-export function deadlineMetadata(deadline: number, md = new grpc.Metadata()): grpc.Metadata {
-  if (Number.isFinite(deadline)) md.set(DEADLINE_METADATA_KEY, String(Math.round(deadline)));
-  return md;
-}
-
 /**
  * A server call's deadline (ms since the epoch, Infinity for none): the earlier of
  * the transport's and the one our clients send in metadata.
@@ -38,7 +32,7 @@ export function callDeadline(call: { getDeadline(): grpc.Deadline; metadata: grp
 }
 
 /** The error a call gets when its deadline passes: what grpc-js would have given. */
-export function deadlineExceeded(waitedMs: number): grpc.ServiceError {
+function deadlineExceeded(waitedMs: number): grpc.ServiceError {
   const details = `Deadline exceeded after ${(waitedMs / 1000).toFixed(3)}s (reported by the caller; the call was left to finish)`;
   return Object.assign(new Error(`${grpc.status.DEADLINE_EXCEEDED} DEADLINE_EXCEEDED: ${details}`), {
     code: grpc.status.DEADLINE_EXCEEDED,
@@ -55,11 +49,10 @@ export function deadlineExceeded(waitedMs: number): grpc.ServiceError {
 export function callBy<Res>(
   deadline: number,
   start: (md: grpc.Metadata, options: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res?: Res) => void) => grpc.ClientUnaryCall,
-  onCall?: (call: grpc.ClientUnaryCall) => void,
 ): Promise<Res> {
   return new Promise((resolve, reject) => {
     if (!Number.isFinite(deadline)) {
-      onCall?.(start(new grpc.Metadata(), {}, (err, res) => (err ? reject(err) : resolve(res!))));
+      start(new grpc.Metadata(), {}, (err, res) => (err ? reject(err) : resolve(res!)));
       return;
     }
     const t0 = Date.now();
@@ -67,13 +60,14 @@ export function callBy<Res>(
       timer = undefined;
       reject(deadlineExceeded(Date.now() - t0));
     }, Math.max(0, deadline - t0));
-    const call = start(deadlineMetadata(deadline), { deadline: deadline + DEADLINE_GRACE_MS }, (err, res) => {
+    const md = new grpc.Metadata();
+    md.set(DEADLINE_METADATA_KEY, String(Math.round(deadline)));
+    start(md, { deadline: deadline + DEADLINE_GRACE_MS }, (err, res) => {
       if (timer === undefined) return; // already reported
       clearTimeout(timer);
       timer = undefined;
       if (err) reject(err);
       else resolve(res!);
     });
-    onCall?.(call);
   });
 }

@@ -4,7 +4,7 @@ import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation, type ServingStatus } from 'grpc-health-check';
 import type { Logger } from '@hera/logger';
 import { loadProtos } from '@hera/proto';
-import { MAX_MESSAGE_BYTES } from './limits';
+import { CHANNEL_OPTIONS, MAX_MESSAGE_BYTES } from './limits';
 
 export interface ServiceBinding {
   /** Fully qualified name used for health, e.g. "hera.gateway.v1.RankingService". */
@@ -37,8 +37,6 @@ export interface RunningServer {
   setServing(status: ServingStatus): void;
 }
 
-export { MAX_MESSAGE_BYTES } from './limits';
-
 /**
  * HTTP/2 receive windows our servers grant: per stream (sent in SETTINGS) and per
  * connection. With the 64 KiB default a client sending a 500 KB sub-batch stalls for
@@ -56,11 +54,8 @@ export const CONNECTION_WINDOW_BYTES = 16 * 1024 * 1024;
  */
 export async function startServer(opts: StartServerOptions): Promise<RunningServer> {
   const server = new grpc.Server({
-    'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
+    ...CHANNEL_OPTIONS,
     'grpc.max_send_message_length': MAX_MESSAGE_BYTES,
-    // Channelz bookkeeping cost ~6% of a tenant host's CPU per 525 KB request; we
-    // expose metrics and traces instead.
-    'grpc.enable_channelz': 0,
     ...opts.options,
   });
   const names = ['', ...opts.services.map(s => s.name)];

@@ -152,10 +152,10 @@ export class Ranker {
     throw new HeraError('INTERNAL', 'unreachable');
   }
 
-  async #call(r: Replica, m: CatalogEntry, items: { itemCount: number; dense: Uint8Array; sparse: Uint8Array }, deadline: number): Promise<InferResponse__Output> {
+  #call(r: Replica, m: CatalogEntry, items: { itemCount: number; dense: Uint8Array; sparse: Uint8Array }, deadline: number): Promise<InferResponse__Output> {
     r.outstandingItems += items.itemCount;
     const req = { model: m.name, version: m.version, items };
-    const call = callBy<InferResponse__Output>(deadline, (md, options, cb) =>
+    return callBy<InferResponse__Output>(deadline, (md, options, cb) =>
       r.client.infer(req, md, options, (err, res) => {
         // Counted until the worker answers, even when the query already gave up on it.
         r.outstandingItems -= items.itemCount;
@@ -163,7 +163,6 @@ export class Ranker {
         cb(err, res);
       }),
     );
-    return call;
   }
 }
 
