@@ -1,5 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
-import { checkValues, decodeItems } from '@hera/batch';
+import { checkPayloadValues } from '@hera/batch';
 import { HeraError } from '@hera/errors';
 import { callBy, fromServiceError, isServiceError } from '@hera/grpc';
 import type { InferResponse__Output } from '@hera/proto';
@@ -72,9 +72,8 @@ export class Ranker {
       throw new HeraError('INVALID_ARGUMENT', `${q.field.sparse}: expected ${idBytes} bytes (${k} items × ${m.idsPerItem} int32 ids), got ${q.sparse.byteLength}`);
     }
     if (this.opts.validateValues) {
-      const decoded = decodeItems({ itemCount: k, dense: q.dense, sparse: q.sparse }, { denseDim: m.denseDim, idsPerItem: m.idsPerItem, maxItems: this.opts.maxItems });
       try {
-        checkValues(m, decoded);
+        checkPayloadValues(m, { itemCount: k, dense: q.dense, sparse: q.sparse });
       } catch (err) {
         // Name the caller's field, not our internal one.
         throw new HeraError('INVALID_ARGUMENT', (err as Error).message.replace(/^items\.dense/, q.field.dense).replace(/^items\.sparse/, q.field.sparse));

@@ -1,0 +1,88 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { checkPayloadValues, checkValues, decodeItems, type ValueSchema } from './decode';
+
+const schema: ValueSchema = {
+  denseDim: 3,
+  tables: [
+    { name: 'a', rows: 10, lookups: 2 },
+    { name: 'b', rows: 1000, lookups: 1 },
+  ],
+};
+
+/** A batch of `count` valid items, its payload placed at byte offset `offset` of a larger buffer (gRPC hands us such views). */
+function batch(count: number, offset: number) {
+  const dense = new Float32Array(count * 3).map((_, i) => i / 7 - 3);
+  const ids = new Int32Array(count * 3).map((_, i) => (i % 3 === 2 ? 999 - (i % 1000) : i % 10));
+  const place = (a: Float32Array | Int32Array) => {
+    const buf = new Uint8Array(a.byteLength + offset + 3);
+    buf.set(new Uint8Array(a.buffer), offset);
+    return buf.subarray(offset, offset + a.byteLength);
+  };
+  return { itemCount: count, dense: place(dense), sparse: place(ids), rawDense: dense, rawIds: ids };
+}
+
+/** `b` with one float or id replaced, written in place into its (possibly misaligned) bytes. */
+function poke(bytes: Uint8Array, index: number, v: number, kind: 'f32' | 'i32'): void {
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (kind === 'f32') dv.setFloat32(index * 4, v, true);
+  else dv.setInt32(index * 4, v, true);
+}
+
+const message = (f: () => void) => {
+  try {
+    f();
+  } catch (err) {
+    return (err as Error).message;
+  }
+  return 'OK';
+};
+
+describe('payload value checks', () => {
+  // Large enough to span several 64 KB chunks, at every alignment.
+  for (const offset of [0, 1, 2, 3]) {
+    it(`accept a valid batch and name the first bad value, payload at offset ${offset}`, () => {
+      const n = 9000;
+      const b = batch(n, offset);
+      assert.equal(message(() => checkPayloadValues(schema, b)), 'OK');
+
+      for (const [at, v, want] of [
+        [5 * 3 + 1, NaN, /items\.dense: item 5 feature 1 is NaN/],
+        [8999 * 3 + 2, -Infinity, /items\.dense: item 8999 feature 2 is -Infinity/],
+        [6000 * 3, Infinity, /item 6000 feature 0 is Infinity/],
+      ] as const) {
+        const c = batch(n, offset);
+        poke(c.dense, at, v, 'f32');
+        assert.match(message(() => checkPayloadValues(schema, c)), want);
+      }
+      for (const [at, v, want] of [
+        [7 * 3 + 1, 10, /items\.sparse: item 7 table a id 10 is out of range \[0, 10\)/],
+        [7 * 3 + 2, 1000, /item 7 table b id 1000 is out of range \[0, 1000\)/],
+        [8000 * 3, -1, /item 8000 table a id -1 is out of range/],
+        [8999 * 3 + 2, -2147483648, /item 8999 table b id -2147483648/],
+      ] as const) {
+        const c = batch(n, offset);
+        poke(c.sparse, at, v, 'i32');
+        assert.match(message(() => checkPayloadValues(schema, c, 'inputs')), new RegExp(want.source.replace('items', 'inputs')));
+      }
+    });
+  }
+
+  it('accept the largest ids and finite extremes', () => {
+    const b = batch(2, 1);
+    poke(b.sparse, 0, 9, 'i32');
+    poke(b.sparse, 2, 999, 'i32');
+    poke(b.dense, 0, 3.4028234663852886e38, 'f32');
+    poke(b.dense, 1, -0, 'f32');
+    assert.equal(message(() => checkPayloadValues(schema, b)), 'OK');
+  });
+
+  it('give the same verdicts on decoded arrays (checkValues)', () => {
+    const b = batch(4, 2);
+    const d = decodeItems(b, { denseDim: 3, idsPerItem: 3, maxItems: 1024 });
+    assert.deepEqual([...d.dense], [...b.rawDense]);
+    assert.equal(message(() => checkValues(schema, d)), 'OK');
+    d.ids[11] = 1000;
+    assert.match(message(() => checkValues(schema, d)), /item 3 table b id 1000/);
+  });
+});
