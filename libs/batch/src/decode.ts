@@ -24,13 +24,6 @@ export interface BatchShape {
   maxItems: number;
 }
 
-export interface DecodedItems {
-  count: number;
-  /** Owns its whole ArrayBuffer (transferable to a worker thread). */
-  dense: Float32Array;
-  ids: Int32Array;
-}
-
 /** Row counts of the tables, in input order, for id range checks. */
 export interface ValueSchema {
   denseDim: number;
@@ -61,34 +54,12 @@ export function checkShape(items: RawItems | null | undefined, shape: BatchShape
 }
 
 /**
- * Checks item_count and byte lengths against the schema and copies the payload
- * into fresh, aligned typed arrays (gRPC hands us views at arbitrary offsets
- * into its receive buffer).
- */
-export function decodeItems(items: RawItems | null | undefined, shape: BatchShape, field = 'items'): DecodedItems {
-  const count = checkShape(items, shape, field);
-  const dense = new Float32Array(count * shape.denseDim);
-  new Uint8Array(dense.buffer).set(items!.dense);
-  const ids = new Int32Array(count * shape.idsPerItem);
-  new Uint8Array(ids.buffer).set(items!.sparse);
-  return { count, dense, ids };
-}
-
-/**
- * Rejects NaN/Inf dense values and ids outside their table, naming the item,
- * the table and the value, so a client can find the bad row.
- */
-export function checkValues(schema: ValueSchema, batch: { count: number; dense: Float32Array; ids: Int32Array }, field = 'items'): void {
-  const bytes = (a: Float32Array | Int32Array) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
-  checkPayloadValues(schema, { itemCount: batch.count, dense: bytes(batch.dense), sparse: bytes(batch.ids) }, field);
-}
-
-/**
- * checkValues on the raw wire bytes (lengths already checked), without copying the
- * payload: a gateway validates every query, and a copy of each (500 KB for a median
- * rmc1 query) cost more than the checks and fed the garbage collector. Payloads at a
- * 4-byte-aligned offset are read in place; others a chunk at a time through a small
- * scratch buffer.
+ * Rejects NaN/Inf dense values and ids outside their table, naming the item, the
+ * table and the value, so a client can find the bad row. Works on the raw wire bytes
+ * (lengths already checked) without copying the payload: a gateway validates every
+ * query, and a copy of each (500 KB for a median rmc1 query) cost more than the checks
+ * and fed the garbage collector. Payloads at a 4-byte-aligned offset are read in
+ * place; others a chunk at a time through a small scratch buffer.
  */
 export function checkPayloadValues(schema: ValueSchema, raw: RawItems, field = 'items'): void {
   const dim = schema.denseDim;

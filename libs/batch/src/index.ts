@@ -1,2 +1,2 @@
-export { checkShape, decodeItems, scoresToBytes, checkValues, checkPayloadValues, MAX_ITEMS } from './decode';
-export type { RawItems, BatchShape, DecodedItems, ValueSchema } from './decode';
+export { checkShape, scoresToBytes, checkPayloadValues, MAX_ITEMS } from './decode';
+export type { RawItems, BatchShape, ValueSchema } from './decode';
