@@ -2,7 +2,9 @@
  * Gateway benchmark (issue 5), all in one run on this machine:
  * (a) the latency the gateway hop adds — Rank through the gateway minus a direct
  *     Infer to the tenant host for the same sub-batch — next to the floor, a bare
- *     grpc-js round trip of the same payload between two local processes;
+ *     grpc-js round trip of the same payload between two local processes. The
+ *     gateway reaches hosts over InferStream, which is cheaper than a unary Infer,
+ *     so Rank minus a direct InferStream request is printed as well;
  * (b) serving efficiency — the highest offered QPS whose p95 meets the SLA through
  *     gateway + worker, over the engine's in-process maximum QPS on the same cores
  *     for the same query mix (DESIGN §4.1 sizes), for a compute-bound and a
@@ -27,10 +29,10 @@ import { fork } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import { createClient, unaryCall } from '@hera/grpc';
+import { createClient, InferStreamClient, unaryCall } from '@hera/grpc';
 import { findMaxRate, gatewayTarget, PayloadPool, runLoad } from '@hera/loadgen';
 import { buildRepository, readModelConfig, type ModelConfig } from '@hera/models';
-import { loadProtos, services, type RankingServiceClient, type WorkerServiceClient } from '@hera/proto';
+import { fastClients, loadProtos, services, type RankingServiceClient, type WorkerServiceClient } from '@hera/proto';
 import { waitFor } from '@hera/testing';
 import { args, fmt, inProcessThroughput, pin, Stack } from './harness';
 import { queueingCeiling } from './queue-ceiling';
@@ -69,6 +71,9 @@ async function hopLatency(gatewayAddr: string, hostAddr: string, c: ModelConfig)
   const pool = new PayloadPool(c, k, 3, 4);
   const rank: RankingServiceClient = createClient(loadProtos().proto.hera.gateway.v1.RankingService, gatewayAddr, { maxAttempts: 1 });
   const infer: WorkerServiceClient = createClient(loadProtos().proto.hera.worker.v1.WorkerService, hostAddr, { maxAttempts: 1 });
+  // The gateway itself reaches the host over InferStream: timed too, so the hop can be read against either.
+  const streamClient: WorkerServiceClient = createClient(fastClients().WorkerService, hostAddr, { maxAttempts: 1 });
+  const stream = new InferStreamClient(streamClient);
   const echo = await echoServer();
   const echoClient = new grpc.Client(echo.address, grpc.credentials.createInsecure());
   const id = (b: Buffer) => b;
@@ -76,7 +81,7 @@ async function hopLatency(gatewayAddr: string, hostAddr: string, c: ModelConfig)
   const sample = services().ranking['Rank']!.requestSerialize({ model: c.name, items: pool.take(0, k) });
   const payload = Buffer.from(sample);
   payload.writeUInt32LE(k * 4 + 32, 0);
-  const t = { rank: [] as number[], infer: [] as number[], echo: [] as number[] };
+  const t = { rank: [] as number[], infer: [] as number[], stream: [] as number[], echo: [] as number[] };
   const time = async (arr: number[] | undefined, f: () => Promise<unknown>) => {
     const t0 = performance.now();
     await f();
@@ -88,10 +93,13 @@ async function hopLatency(gatewayAddr: string, hostAddr: string, c: ModelConfig)
     const items = pool.take(0, k);
     await time(warm ? undefined : t.rank, () => unaryCall(rank, 'Rank', { model: c.name, items }));
     await time(warm ? undefined : t.infer, () => unaryCall(infer, 'Infer', { model: c.name, items }));
+    await time(warm ? undefined : t.stream, () => stream.infer({ model: c.name, items }, Date.now() + 10_000));
     await time(warm ? undefined : t.echo, () => new Promise((res, rej) => echoClient.makeUnaryRequest('/bench.Echo/Echo', id, id, payload, (e, r) => (e ? rej(e) : res(r)))));
   }
   rank.close();
   infer.close();
+  stream.close();
+  streamClient.close();
   echoClient.close();
   echo.stop();
   return {
@@ -99,6 +107,7 @@ async function hopLatency(gatewayAddr: string, hostAddr: string, c: ModelConfig)
     payloadBytes: payload.length,
     rank: { p50: pct(t.rank, 0.5), p99: pct(t.rank, 0.99) },
     infer: { p50: pct(t.infer, 0.5), p99: pct(t.infer, 0.99) },
+    stream: { p50: pct(t.stream, 0.5), p99: pct(t.stream, 0.99) },
     echo: { p50: pct(t.echo, 0.5), p99: pct(t.echo, 0.99) },
   };
 }
@@ -143,6 +152,7 @@ async function main(): Promise<void> {
     console.log(`    Rank via gateway  p50 ${fmt(hop.rank.p50, 3)} ms  p99 ${fmt(hop.rank.p99, 3)} ms`);
     console.log(`    Infer to host     p50 ${fmt(hop.infer.p50, 3)} ms  p99 ${fmt(hop.infer.p99, 3)} ms`);
     console.log(`    added by the hop  p50 ${fmt(hopP50, 3)} ms  p99 ${fmt(hopP99, 3)} ms`);
+    console.log(`    InferStream to host p50 ${fmt(hop.stream.p50, 3)} ms  p99 ${fmt(hop.stream.p99, 3)} ms (the gateway's own path to the host; Rank minus this: p50 ${fmt(hop.rank.p50 - hop.stream.p50, 3)} ms, ${fmt((hop.rank.p50 - hop.stream.p50) / hop.echo.p50, 2)} × echo)`);
     console.log(`    bare grpc-js echo p50 ${fmt(hop.echo.p50, 3)} ms  p99 ${fmt(hop.echo.p99, 3)} ms   → hop/echo p50 ${fmt(hopP50 / hop.echo.p50, 2)} (target ≤ 1.3)`);
 
     // (b) efficiency
@@ -193,6 +203,7 @@ async function main(): Promise<void> {
       hop_p99_ms: Number((hop.rank.p99 - hop.infer.p99).toFixed(4)),
       echo_p50_ms: Number(hop.echo.p50.toFixed(4)),
       hop_vs_echo_p50: Number(((hop.rank.p50 - hop.infer.p50) / hop.echo.p50).toFixed(3)),
+      hop_vs_stream_p50_ms: Number((hop.rank.p50 - hop.stream.p50).toFixed(4)),
       efficiency: Object.fromEntries(Object.entries(efficiency).map(([k, v]) => [k, Number(v.toFixed(3))])),
       queueing_ceiling: Object.fromEntries(Object.entries(ceiling).map(([k, v]) => [k, Number(v.toFixed(3))])),
       details,

@@ -11,10 +11,10 @@ import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { Redis } from 'ioredis';
 import { createCgroupManager, detectCgroups } from '@hera/cgroups';
-import { createClient, unaryCall } from '@hera/grpc';
+import { createClient, InferStreamClient, unaryCall } from '@hera/grpc';
 import { Rng, randomItems, toItemBatch } from '@hera/loadgen';
 import { buildRepository, type ModelConfig } from '@hera/models';
-import { loadProtos, type TenantStatus__Output, type WorkerServiceClient } from '@hera/proto';
+import { loadProtos, type InferStreamResponse__Output, type TenantStatus__Output, type WorkerServiceClient } from '@hera/proto';
 import { Keyspace } from '@hera/state';
 import { isAlive, startRedis, startService, waitFor, waitForExit, type TestRedis, type TestService, grpcCode, grpcOutcome } from '@hera/testing';
 
@@ -85,14 +85,18 @@ function hostPid(model: string): number {
   return pid;
 }
 
-/** Closed-loop load: `concurrency` callers, each sending the next request as soon as one returns. */
-function load(endpoint: string, model: string, concurrency: number, opts: { pauseOnError?: () => Promise<void> } = {}) {
+/**
+ * Closed-loop load: `concurrency` callers, each sending the next request as soon as
+ * one returns, as unary Infer calls or over one InferStream (the gateway's way).
+ */
+function load(endpoint: string, model: string, concurrency: number, opts: { pauseOnError?: () => Promise<void>; stream?: InferStreamClient } = {}) {
   let stop = false;
   const codes: Record<string, number> = {};
   const errorTimes: number[] = [];
   const loops = Array.from({ length: concurrency }, async () => {
     while (!stop) {
-      const c = await grpcCode(unaryCall(host(endpoint), 'Infer', { model, items: items(model, 32) }, { deadlineMs: 10_000 }));
+      const request = { model, items: items(model, 32) };
+      const c = await grpcCode(opts.stream ? opts.stream.infer(request, Date.now() + 10_000) : unaryCall(host(endpoint), 'Infer', request, { deadlineMs: 10_000 }));
       codes[c] = (codes[c] ?? 0) + 1;
       if (c !== 'OK') {
         errorTimes.push(Date.now());
@@ -215,6 +219,39 @@ describe('worker node agent', () => {
     assert.equal((await unaryCall(agent, 'RemoveTenant', { model: 'rmc1' })).removed, true);
   });
 
+  it('serves InferStream: tagged replies equal Infer\'s, a request\'s failure leaves the stream open, half-close ends it OK', async () => {
+    const t = await statusOf('ncf');
+    const h = host(t.endpoint);
+    const batches = [items('ncf', 5), items('ncf', 40), items('ncf', 1)];
+    const unaryScores = await Promise.all(batches.map(b => unaryCall(h, 'Infer', { model: 'ncf', items: b }).then(r => Buffer.from(r.scores))));
+    const stream = h.inferStream({ deadline: Date.now() + 30_000 });
+    const replies: InferStreamResponse__Output[] = [];
+    stream.on('data', (m: InferStreamResponse__Output) => replies.push(m));
+    const status = new Promise<grpc.StatusObject>(resolve => stream.on('status', resolve));
+    stream.on('error', () => {}); // the status says it
+    const soon = Date.now() + 10_000;
+    batches.forEach((b, i) => stream.write({ tag: 100 + i, request: { model: 'ncf', items: b }, deadlineMs: soon }));
+    stream.write({ tag: 7, request: { model: 'nosuch', items: batches[0]! }, deadlineMs: soon });
+    stream.write({ tag: 8, request: { model: 'ncf', items: { ...batches[0]!, itemCount: 6 } }, deadlineMs: soon });
+    stream.write({ tag: 9, request: { model: 'ncf', items: batches[0]! }, deadlineMs: Date.now() - 1 });
+    stream.write({ tag: 10 });
+    stream.write({ tag: 103, request: { model: 'ncf', items: batches[2]! } }); // no deadline: fine
+    stream.end();
+    assert.equal((await status).code, grpc.status.OK);
+    const byTag = new Map(replies.map(r => [r.tag, r]));
+    assert.equal(replies.length, 8);
+    batches.forEach((_, i) => {
+      assert.equal(byTag.get(100 + i)?.code, grpc.status.OK);
+      assert.deepEqual(Buffer.from(byTag.get(100 + i)!.response!.scores), unaryScores[i]);
+    });
+    assert.deepEqual(Buffer.from(byTag.get(103)!.response!.scores), unaryScores[2]);
+    const failure = (tag: number) => `${grpc.status[byTag.get(tag)!.code]}: ${byTag.get(tag)!.message}`;
+    assert.match(failure(7), /^NOT_FOUND: this host serves ncf/);
+    assert.match(failure(8), /^INVALID_ARGUMENT: items/);
+    assert.match(failure(9), /^DEADLINE_EXCEEDED: deadline passed/);
+    assert.match(failure(10), /^INVALID_ARGUMENT: request: missing/);
+  });
+
   it('restarts a killed host; only requests in flight on it fail, at once, and it serves again', async () => {
     const t = await statusOf('ncf');
     const pid = hostPid('ncf');
@@ -223,18 +260,25 @@ describe('worker node agent', () => {
       await (restarted ??= waitFor(async () => (await statusOf('ncf')).state === 'serving' && hostPid('ncf') !== pid, 30_000, 'tenant to serve again'));
     };
     const concurrency = 3;
-    const l = load(t.endpoint, 'ncf', concurrency, { pauseOnError: waitServing });
+    // Unary calls and an InferStream side by side: each loses only what was in flight.
+    const stream = new InferStreamClient(host(t.endpoint));
+    const loads = [load(t.endpoint, 'ncf', concurrency, { pauseOnError: waitServing }), load(t.endpoint, 'ncf', concurrency, { pauseOnError: waitServing, stream })];
     await new Promise(r => setTimeout(r, 500));
     const killedAt = Date.now();
     process.kill(pid, 'SIGKILL');
     await waitForExit(pid, 5_000);
     await waitServing();
     await new Promise(r => setTimeout(r, 500));
-    const codes = await l.stop();
-    const failed = Object.entries(codes).filter(([c]) => c !== 'OK').reduce((s, [, n]) => s + n, 0);
-    assert.ok(failed >= 1 && failed <= concurrency, `failed ${failed} with ${concurrency} in flight: ${JSON.stringify(codes)}`);
-    assert.deepEqual(Object.keys(codes).filter(c => c !== 'OK'), ['UNAVAILABLE']);
-    for (const at of l.errorTimes) assert.ok(at - killedAt < 1_000, `an error came ${at - killedAt} ms after the kill`);
+    for (const [i, l] of loads.entries()) {
+      const codes = await l.stop();
+      const how = i === 0 ? 'unary' : 'stream';
+      const failed = Object.entries(codes).filter(([c]) => c !== 'OK').reduce((s, [, n]) => s + n, 0);
+      assert.ok(failed >= 1 && failed <= concurrency, `${how}: failed ${failed} with ${concurrency} in flight: ${JSON.stringify(codes)}`);
+      assert.deepEqual(Object.keys(codes).filter(c => c !== 'OK'), ['UNAVAILABLE'], how);
+      assert.ok((codes['OK'] ?? 0) > failed, `${how}: served again after the restart: ${JSON.stringify(codes)}`);
+      for (const at of l.errorTimes) assert.ok(at - killedAt < 1_000, `${how}: an error came ${at - killedAt} ms after the kill`);
+    }
+    stream.close();
     const s = await statusOf('ncf');
     assert.equal(s.restarts, 1);
     assert.match(s.lastRestartCause, /killed by SIGKILL/);

@@ -7,3 +7,4 @@ export { createClient, unaryCall, waitForReady } from './client';
 export type { ClientOptions, CallOptions, UnaryMethod } from './client';
 export { checkHealth } from './health';
 export { callBy, callDeadline, DEADLINE_METADATA_KEY } from './deadline';
+export { InferStreamClient } from './infer-stream';

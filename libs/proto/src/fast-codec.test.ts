@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { encodeInferRequest, encodeRankRequest } from './fast-codec';
+import { encodeInferRequest, encodeInferStreamRequest, encodeRankRequest } from './fast-codec';
 import { services } from './load';
 
 function bytes(n: number, seed: number): Buffer {
@@ -29,6 +29,15 @@ describe('fast encoders', () => {
       const r = { ...c, topK: 10, timeoutMs: 250 };
       assert.deepEqual(encodeRankRequest(r), generated(r));
     }
+  });
+
+  it('write exactly what protobufjs writes for InferStreamRequest, 64-bit deadlines included', () => {
+    const generated = services().worker['InferStream']!.requestSerialize;
+    for (const c of cases) {
+      const r = { tag: 4_000_000_000, request: c, deadlineMs: 1_795_930_933_123 };
+      assert.deepEqual(encodeInferStreamRequest(r), generated(r));
+    }
+    assert.deepEqual(encodeInferStreamRequest({ tag: 0 }), generated({ tag: 0 }));
   });
 
   it('decline payloads that are not bytes, so the generated encoder handles them', () => {

@@ -95,11 +95,32 @@ function modelAndItems(req: { model?: string; version?: string; items?: Items | 
   return parts;
 }
 
-/** InferRequest: model = 1, version = 2, items = 3, request_id = 4. */
-export function encodeInferRequest(req: { model?: string; version?: string; items?: Items | null; requestId?: string }): Buffer | undefined {
+type InferRequestLike = { model?: string; version?: string; items?: Items | null; requestId?: string };
+
+/** InferRequest's parts: model = 1, version = 2, items = 3, request_id = 4. */
+function inferRequestParts(req: InferRequestLike): Uint8Array[] | undefined {
   const parts = modelAndItems(req);
   if (!parts) return undefined;
   stringField(4, req.requestId, parts);
+  return parts;
+}
+
+/** InferRequest. */
+export function encodeInferRequest(req: InferRequestLike): Buffer | undefined {
+  const parts = inferRequestParts(req);
+  return parts && Buffer.concat(parts);
+}
+
+/** InferStreamRequest: tag = 1, request = 2 (an InferRequest), deadline_ms = 3. */
+export function encodeInferStreamRequest(req: { tag?: number; request?: InferRequestLike | null; deadlineMs?: number }): Buffer | undefined {
+  const parts: Uint8Array[] = [];
+  varintField(1, req.tag, parts);
+  if (req.request) {
+    const inner = inferRequestParts(req.request);
+    if (!inner) return undefined;
+    messageField(2, { parts: inner, len: inner.reduce((n, p) => n + p.length, 0) }, parts);
+  }
+  varintField(3, req.deadlineMs, parts);
   return Buffer.concat(parts);
 }
 

@@ -8,7 +8,7 @@ import type { ProtoGrpcType as InferenceProto } from './generated/grpc_service';
 import type { ProtoGrpcType as PlacementProto } from './generated/placement_service';
 import type { ProtoGrpcType as ProfilerProto } from './generated/profiler_service';
 import type { ProtoGrpcType as WorkerProto } from './generated/worker_service';
-import { encodeInferRequest, encodeRankRequest, withFastEncoder } from './fast-codec';
+import { encodeInferRequest, encodeInferStreamRequest, encodeRankRequest, withFastEncoder } from './fast-codec';
 import { LOADER_OPTIONS } from './options';
 
 /** Proto files relative to the proto root, one per service. */
@@ -64,12 +64,12 @@ export function services() {
 
 /**
  * Client constructors whose request encoding takes the fast path for item
- * payloads (Infer, Rank). Same wire format; use these on the query path.
+ * payloads (Infer, InferStream, Rank). Same wire format; use these on the query path.
  */
 export function fastClients() {
   const defs = services();
   return {
-    WorkerService: grpc.makeGenericClientConstructor(withFastEncoder(defs.worker, 'Infer', encodeInferRequest), 'WorkerService') as unknown as HeraProto['hera']['worker']['v1']['WorkerService'],
+    WorkerService: grpc.makeGenericClientConstructor(withFastEncoder(withFastEncoder(defs.worker, 'Infer', encodeInferRequest), 'InferStream', encodeInferStreamRequest), 'WorkerService') as unknown as HeraProto['hera']['worker']['v1']['WorkerService'],
     RankingService: grpc.makeGenericClientConstructor(withFastEncoder(defs.ranking, 'Rank', encodeRankRequest), 'RankingService') as unknown as HeraProto['hera']['gateway']['v1']['RankingService'],
   };
 }

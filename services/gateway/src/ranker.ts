@@ -1,7 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { checkPayloadValues } from '@hera/batch';
 import { HeraError } from '@hera/errors';
-import { callBy, fromServiceError, isServiceError } from '@hera/grpc';
+import { fromServiceError, isServiceError } from '@hera/grpc';
 import type { InferResponse__Output } from '@hera/proto';
 import type { CatalogEntry, ModelCatalog } from './catalog';
 import type { Replica } from './replica';
@@ -151,17 +151,16 @@ export class Ranker {
     throw new HeraError('INTERNAL', 'unreachable');
   }
 
-  #call(r: Replica, m: CatalogEntry, items: { itemCount: number; dense: Uint8Array; sparse: Uint8Array }, deadline: number): Promise<InferResponse__Output> {
+  async #call(r: Replica, m: CatalogEntry, items: { itemCount: number; dense: Uint8Array; sparse: Uint8Array }, deadline: number): Promise<InferResponse__Output> {
     r.outstandingItems += items.itemCount;
-    const req = { model: m.name, version: m.version, items };
-    return callBy<InferResponse__Output>(deadline, (md, options, cb) =>
-      r.client.infer(req, md, options, (err, res) => {
-        // Counted until the worker answers, even when the query already gave up on it.
-        r.outstandingItems -= items.itemCount;
-        if (!err) r.observe(items.itemCount, Number(res!.computeUs));
-        cb(err, res);
-      }),
-    );
+    try {
+      const res = await r.link.stream.infer({ model: m.name, version: m.version, items }, deadline);
+      r.observe(items.itemCount, Number(res.computeUs));
+      return res;
+    } finally {
+      // Counted until the worker answers or the deadline passes.
+      r.outstandingItems -= items.itemCount;
+    }
   }
 }
 

@@ -1,4 +1,4 @@
-import { createClient } from '@hera/grpc';
+import { createClient, InferStreamClient } from '@hera/grpc';
 import { fastClients, type WorkerServiceClient } from '@hera/proto';
 
 /** Weight of a new per-item service time sample in the running average. */
@@ -26,13 +26,12 @@ export class Replica {
     readonly model: string,
     readonly endpoint: string,
     public workers: number,
-    readonly client: WorkerServiceClient,
+    /** Sub-batches go over this host's InferStream (shared by the replicas at one endpoint). */
+    readonly link: HostLink,
   ) {}
 
-  static connect(nodeId: string, model: string, endpoint: string, workers: number, shared?: WorkerServiceClient): Replica {
-    // Retries are ours (on another replica), so the channel itself does not retry.
-    const client = shared ?? createClient(fastClients().WorkerService, endpoint, { maxAttempts: 1 });
-    return new Replica(nodeId, model, endpoint, workers, client);
+  static connect(nodeId: string, model: string, endpoint: string, workers: number, shared?: HostLink): Replica {
+    return new Replica(nodeId, model, endpoint, workers, shared ?? HostLink.connect(endpoint));
   }
 
   /** Load relative to capacity: what least-outstanding-work compares. */
@@ -54,5 +53,24 @@ export class Replica {
     // Damp outliers (a cold host's first call, a GC pause) so one sample cannot swing admission.
     const sample = this.msPerItem === 0 ? busyMs / items : Math.min(busyMs / items, 4 * this.msPerItem);
     this.msPerItem = this.msPerItem === 0 ? sample : this.msPerItem + EWMA_ALPHA * (sample - this.msPerItem);
+  }
+}
+
+/** The gateway's connection to one tenant host: a channel and the InferStream over it. */
+export class HostLink {
+  private constructor(
+    readonly client: WorkerServiceClient,
+    readonly stream: InferStreamClient,
+  ) {}
+
+  static connect(endpoint: string): HostLink {
+    // Retries are ours (on another replica), so the channel itself does not retry.
+    const client = createClient(fastClients().WorkerService, endpoint, { maxAttempts: 1 });
+    return new HostLink(client, new InferStreamClient(client));
+  }
+
+  close(): void {
+    this.stream.close();
+    this.client.close();
   }
 }

@@ -1,8 +1,8 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from '@hera/logger';
-import type { Plan, WorkerServiceClient } from '@hera/proto';
+import type { Plan } from '@hera/proto';
 import { listLive, type Keyspace, type NodeRecord } from '@hera/state';
-import { Replica } from './replica';
+import { HostLink, Replica } from './replica';
 
 /** What the RPC path adds to a worker's compute time per item (transport, decoding, copies). */
 const TRANSPORT_FACTOR = 1.25;
@@ -18,7 +18,7 @@ export class RoutingTable {
   #byModel = new Map<string, Replica[]>();
   /** model → the smallest sub-batch size its replicas report; derived in refresh(), read per query. */
   #subBatch = new Map<string, number>();
-  readonly #clients = new Map<string, WorkerServiceClient>();
+  readonly #links = new Map<string, HostLink>();
   #planVersion = 0;
 
   constructor(
@@ -61,7 +61,7 @@ export class RoutingTable {
         const key = `${n.nodeId}/${model}@${t.endpoint}`;
         let r = old.get(key);
         if (r) r.workers = t.workers;
-        else r = Replica.connect(n.nodeId, model, t.endpoint, t.workers, this.#client(t.endpoint));
+        else r = Replica.connect(n.nodeId, model, t.endpoint, t.workers, this.#link(t.endpoint));
         r.subBatchSize = t.subBatchSize;
         endpoints.add(t.endpoint);
         const list = next.get(model) ?? [];
@@ -69,10 +69,10 @@ export class RoutingTable {
         next.set(model, list);
       }
     }
-    for (const [ep, c] of this.#clients) {
+    for (const [ep, link] of this.#links) {
       if (!endpoints.has(ep)) {
-        c.close();
-        this.#clients.delete(ep);
+        link.close();
+        this.#links.delete(ep);
       }
     }
     const subBatch = new Map<string, number>();
@@ -139,17 +139,17 @@ export class RoutingTable {
   }
 
   close(): void {
-    for (const c of this.#clients.values()) c.close();
-    this.#clients.clear();
+    for (const link of this.#links.values()) link.close();
+    this.#links.clear();
   }
 
-  #client(endpoint: string): WorkerServiceClient {
-    let c = this.#clients.get(endpoint);
-    if (!c) {
-      c = Replica.connect('', '', endpoint, 1).client;
-      this.#clients.set(endpoint, c);
+  #link(endpoint: string): HostLink {
+    let link = this.#links.get(endpoint);
+    if (!link) {
+      link = HostLink.connect(endpoint);
+      this.#links.set(endpoint, link);
     }
-    return c;
+    return link;
   }
 
   #summary(): string {

@@ -1,7 +1,7 @@
 import { HeraError } from '@hera/errors';
-import { callBy, callDeadline, createClient, unary, type ServiceBinding } from '@hera/grpc';
+import { callDeadline, createClient, InferStreamClient, unary, type ServiceBinding } from '@hera/grpc';
 import type { Logger } from '@hera/logger';
-import { loadProtos, services, type InferRequest, type InferResponse__Output, type NodeInfo, type WorkerServiceClient, type WorkerServiceHandlers } from '@hera/proto';
+import { fastClients, services, type InferRequest, type NodeInfo, type WorkerServiceHandlers } from '@hera/proto';
 import type { NodeRecord } from '@hera/state';
 import { toTenantStatus, type NodeAgent } from './node-agent';
 
@@ -26,14 +26,15 @@ export function toNodeInfo(n: NodeRecord): NodeInfo {
  */
 export function workerService(deps: { agent: NodeAgent; node: () => NodeRecord; log: Logger; applyWaitMs: number; graceMs: number }): ServiceBinding {
   const { agent, node, log } = deps;
-  const clients = new Map<string, WorkerServiceClient>();
-  const clientFor = (endpoint: string) => {
-    let c = clients.get(endpoint);
-    if (!c) {
-      c = createClient(loadProtos().proto.hera.worker.v1.WorkerService, endpoint, { maxAttempts: 1 });
-      clients.set(endpoint, c);
+  // One InferStream per host (a host keeps its port across restarts), as the gateway does.
+  const streams = new Map<string, InferStreamClient>();
+  const streamTo = (endpoint: string) => {
+    let s = streams.get(endpoint);
+    if (!s) {
+      s = new InferStreamClient(createClient(fastClients().WorkerService, endpoint, { maxAttempts: 1 }));
+      streams.set(endpoint, s);
     }
-    return c;
+    return s;
   };
 
   const impl: Partial<WorkerServiceHandlers> = {
@@ -41,7 +42,7 @@ export function workerService(deps: { agent: NodeAgent; node: () => NodeRecord; 
       const tenant = agent.get(req.model);
       if (!tenant) throw new HeraError('NOT_FOUND', `model ${JSON.stringify(req.model)} is not a tenant of node ${node().nodeId}`);
       if (tenant.state !== 'serving') throw new HeraError('UNAVAILABLE', `tenant ${req.model} is ${tenant.state}`);
-      return callBy<InferResponse__Output>(callDeadline(call), (md, options, cb) => clientFor(tenant.endpoint).infer(req as InferRequest, md, options, cb));
+      return streamTo(tenant.endpoint).infer(req as InferRequest, callDeadline(call));
     }),
     GetStatus: unary(log, 'GetStatus', () => ({ node: toNodeInfo(node()), tenants: agent.status() })),
     ApplyAllocation: unary(log, 'ApplyAllocation', async (req, call) => {

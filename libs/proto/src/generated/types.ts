@@ -50,6 +50,8 @@ export type { GetStatusRequest, GetStatusRequest__Output } from './hera/worker/v
 export type { GetStatusResponse, GetStatusResponse__Output } from './hera/worker/v1/GetStatusResponse';
 export type { InferRequest, InferRequest__Output } from './hera/worker/v1/InferRequest';
 export type { InferResponse, InferResponse__Output } from './hera/worker/v1/InferResponse';
+export type { InferStreamRequest, InferStreamRequest__Output } from './hera/worker/v1/InferStreamRequest';
+export type { InferStreamResponse, InferStreamResponse__Output } from './hera/worker/v1/InferStreamResponse';
 export type { NodeInfo, NodeInfo__Output } from './hera/worker/v1/NodeInfo';
 export type { RemoveTenantRequest, RemoveTenantRequest__Output } from './hera/worker/v1/RemoveTenantRequest';
 export type { RemoveTenantResponse, RemoveTenantResponse__Output } from './hera/worker/v1/RemoveTenantResponse';

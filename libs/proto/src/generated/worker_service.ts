@@ -10,6 +10,8 @@ import type { GetStatusRequest as _hera_worker_v1_GetStatusRequest, GetStatusReq
 import type { GetStatusResponse as _hera_worker_v1_GetStatusResponse, GetStatusResponse__Output as _hera_worker_v1_GetStatusResponse__Output } from './hera/worker/v1/GetStatusResponse';
 import type { InferRequest as _hera_worker_v1_InferRequest, InferRequest__Output as _hera_worker_v1_InferRequest__Output } from './hera/worker/v1/InferRequest';
 import type { InferResponse as _hera_worker_v1_InferResponse, InferResponse__Output as _hera_worker_v1_InferResponse__Output } from './hera/worker/v1/InferResponse';
+import type { InferStreamRequest as _hera_worker_v1_InferStreamRequest, InferStreamRequest__Output as _hera_worker_v1_InferStreamRequest__Output } from './hera/worker/v1/InferStreamRequest';
+import type { InferStreamResponse as _hera_worker_v1_InferStreamResponse, InferStreamResponse__Output as _hera_worker_v1_InferStreamResponse__Output } from './hera/worker/v1/InferStreamResponse';
 import type { NodeInfo as _hera_worker_v1_NodeInfo, NodeInfo__Output as _hera_worker_v1_NodeInfo__Output } from './hera/worker/v1/NodeInfo';
 import type { RemoveTenantRequest as _hera_worker_v1_RemoveTenantRequest, RemoveTenantRequest__Output as _hera_worker_v1_RemoveTenantRequest__Output } from './hera/worker/v1/RemoveTenantRequest';
 import type { RemoveTenantResponse as _hera_worker_v1_RemoveTenantResponse, RemoveTenantResponse__Output as _hera_worker_v1_RemoveTenantResponse__Output } from './hera/worker/v1/RemoveTenantResponse';
@@ -37,6 +39,8 @@ export interface ProtoGrpcType {
         GetStatusResponse: MessageTypeDefinition<_hera_worker_v1_GetStatusResponse, _hera_worker_v1_GetStatusResponse__Output>
         InferRequest: MessageTypeDefinition<_hera_worker_v1_InferRequest, _hera_worker_v1_InferRequest__Output>
         InferResponse: MessageTypeDefinition<_hera_worker_v1_InferResponse, _hera_worker_v1_InferResponse__Output>
+        InferStreamRequest: MessageTypeDefinition<_hera_worker_v1_InferStreamRequest, _hera_worker_v1_InferStreamRequest__Output>
+        InferStreamResponse: MessageTypeDefinition<_hera_worker_v1_InferStreamResponse, _hera_worker_v1_InferStreamResponse__Output>
         NodeInfo: MessageTypeDefinition<_hera_worker_v1_NodeInfo, _hera_worker_v1_NodeInfo__Output>
         RemoveTenantRequest: MessageTypeDefinition<_hera_worker_v1_RemoveTenantRequest, _hera_worker_v1_RemoveTenantRequest__Output>
         RemoveTenantResponse: MessageTypeDefinition<_hera_worker_v1_RemoveTenantResponse, _hera_worker_v1_RemoveTenantResponse__Output>

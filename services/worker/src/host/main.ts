@@ -14,12 +14,13 @@ import { HeraError } from '@hera/errors';
 import { callDeadline, closeServer, startServer, unary } from '@hera/grpc';
 import { createLogger } from '@hera/logger';
 import { loadTables, readModelConfig, type ModelConfig } from '@hera/models';
-import { services, type InferResponse, type WorkerServiceHandlers } from '@hera/proto';
+import { services, type InferRequest__Output, type InferResponse, type WorkerServiceHandlers } from '@hera/proto';
 import { checkShape, MAX_ITEMS } from '@hera/batch';
 import type { AgentToHost, HostToAgent, StartMessage, TenantStats } from './protocol';
 import { SlidingWindow } from './sliding-window';
 import { WorkerPool } from './worker-pool';
 import { runSplit } from './split';
+import { InferStreams } from './infer-streams';
 
 const log = createLogger({ service: 'worker-host', level: (process.env['LOG_LEVEL'] as 'info') ?? 'info' });
 const send = (m: HostToAgent) => process.send?.(m);
@@ -28,6 +29,7 @@ let pool: WorkerPool | undefined;
 let subBatch = 1;
 let server: grpc.Server | undefined;
 let draining = false;
+const streams = new InferStreams();
 
 // The agent is our lifeline: without it nobody supervises us, so leave.
 process.on('disconnect', () => void shutdown(0, 'agent went away'));
@@ -84,17 +86,18 @@ async function start(m: StartMessage): Promise<void> {
   const fail = (code: string) => {
     errors[code] = (errors[code] ?? 0) + 1;
   };
-  const infer = async (req: Parameters<WorkerServiceHandlers['Infer']>[0]['request'], call: grpc.ServerUnaryCall<unknown, unknown>): Promise<InferResponse> => {
+  /** One request, from Infer or InferStream. `deadline`: absolute ms, Infinity for none. */
+  const serve = async (req: InferRequest__Output | null, deadline: number, cancelled: () => boolean): Promise<InferResponse> => {
     try {
+      if (!req) throw new HeraError('INVALID_ARGUMENT', 'request: missing');
       if (req.model !== config.name) throw new HeraError('NOT_FOUND', `this host serves ${config.name}, not ${JSON.stringify(req.model)}`);
       if (req.version && req.version !== config.version) {
         throw new HeraError('NOT_FOUND', `model ${config.name} runs version ${config.version}, not ${req.version}`);
       }
       const count = checkShape(req.items, shape);
       const batch = { count, dense: req.items!.dense, ids: req.items!.sparse };
-      const deadline = callDeadline(call);
       const t0 = performance.now();
-      const res = await runSplit(pool!, batch, subBatch, { denseDim: config.denseDim, idsPerItem }, deadline, t0, () => call.cancelled);
+      const res = await runSplit(pool!, batch, subBatch, { denseDim: config.denseDim, idsPerItem }, deadline, t0, cancelled);
       window.add(Date.now(), performance.now() - t0, batch.count);
       return { scores: res.scores, version: config.version, queueUs: res.queueUs, computeUs: res.computeUs };
     } catch (err) {
@@ -111,7 +114,8 @@ async function start(m: StartMessage): Promise<void> {
     };
   };
   const impl: Partial<WorkerServiceHandlers> = {
-    Infer: unary(tlog, 'Infer', infer),
+    Infer: unary(tlog, 'Infer', (req, call) => serve(req, callDeadline(call), () => call.cancelled)),
+    InferStream: call => streams.open(call, tlog, serve),
   };
   const running = await startServer({
     host: m.host,
@@ -130,8 +134,10 @@ async function shutdown(code: number, reason: string, graceMs = 5_000): Promise<
   if (draining) return;
   draining = true;
   log.info({ reason }, 'tenant host stopping');
-  // Stop taking new calls; queued and running ones finish (up to graceMs).
+  // Stop taking new calls; queued and running ones finish (up to graceMs). Open
+  // InferStreams end once what is in flight on them is answered.
   const closing = server ? closeServer(server, graceMs) : Promise.resolve();
+  streams.closeAll();
   await pool?.drain(graceMs);
   await closing;
   await telemetry.shutdown();

@@ -1,0 +1,137 @@
+import * as grpc from '@grpc/grpc-js';
+import type { InferRequest, InferResponse__Output, InferStreamRequest, InferStreamResponse__Output, WorkerServiceClient } from '@hera/proto';
+import { callBy } from './deadline';
+
+interface Pending {
+  request: InferRequest;
+  deadline: number;
+  resolve(res: InferResponse__Output): void;
+  reject(err: grpc.ServiceError): void;
+  timer: NodeJS.Timeout | undefined;
+}
+
+/** A grpc-js-shaped error, so callers branch on `code` as for a unary call. */
+function serviceError(code: grpc.status, details: string): grpc.ServiceError {
+  return Object.assign(new Error(`${code} ${grpc.status[code]}: ${details}`), { code, details, metadata: new grpc.Metadata() });
+}
+
+/**
+ * Sub-batches to one tenant host over one long-lived WorkerService/InferStream:
+ * the query-path alternative to a unary Infer per sub-batch, whose per-call
+ * HTTP/2 and grpc-js work lands on the core the host shares with its inference
+ * threads (see the proto). `infer` has the unary call's contract: it resolves
+ * with the response or rejects with a ServiceError carrying the status Infer
+ * would have given.
+ *
+ * The stream opens on first use and again after it ends. When it ends with
+ * requests in flight (the host died, stopped or the connection broke), they fail
+ * with the stream's status, UNAVAILABLE when it had none, so the caller retries
+ * them on another replica. A request whose deadline passes fails at once with
+ * DEADLINE_EXCEEDED; the host skips it if still queued, and a late reply is
+ * dropped. Nothing is cancelled on the wire (no stream resets).
+ *
+ * A host that does not serve InferStream (an older version, during a rolling
+ * upgrade) answers UNIMPLEMENTED: from then on this client sends unary Infer
+ * calls, the requests that were waiting on the stream included.
+ */
+export class InferStreamClient {
+  #stream: grpc.ClientDuplexStream<InferStreamRequest, InferStreamResponse__Output> | undefined;
+  readonly #pending = new Map<number, Pending>();
+  #nextTag = 0;
+  #closed = false;
+  #unaryOnly = false;
+
+  constructor(private readonly client: WorkerServiceClient) {}
+
+  /** Requests sent and not yet answered (or given up on). */
+  get inFlight(): number {
+    return this.#pending.size;
+  }
+
+  /** `deadline`: absolute ms since the epoch, Infinity for none. */
+  infer(request: InferRequest, deadline: number): Promise<InferResponse__Output> {
+    if (this.#closed) return Promise.reject(serviceError(grpc.status.UNAVAILABLE, 'client closed'));
+    if (this.#unaryOnly) return callBy<InferResponse__Output>(deadline, (md, options, cb) => this.client.infer(request, md, options, cb));
+    return new Promise((resolve, reject) => {
+      const tag = this.#tag();
+      const p: Pending = { request, deadline, resolve, reject, timer: undefined };
+      if (Number.isFinite(deadline)) {
+        const t0 = Date.now();
+        p.timer = setTimeout(() => {
+          if (this.#pending.delete(tag)) {
+            reject(serviceError(grpc.status.DEADLINE_EXCEEDED, `Deadline exceeded after ${((Date.now() - t0) / 1000).toFixed(3)}s (reported by the caller)`));
+          }
+        }, Math.max(0, deadline - t0));
+      }
+      this.#pending.set(tag, p);
+      this.#open().write({ tag, request, deadlineMs: Number.isFinite(deadline) ? Math.round(deadline) : 0 });
+    });
+  }
+
+  /** Ends the stream; requests in flight fail with UNAVAILABLE. Idempotent. */
+  close(): void {
+    this.#closed = true;
+    const s = this.#stream;
+    this.#stream = undefined;
+    s?.cancel();
+    this.#failAll(serviceError(grpc.status.UNAVAILABLE, 'client closed with the request in flight'));
+  }
+
+  #tag(): number {
+    do this.#nextTag = (this.#nextTag + 1) >>> 0;
+    while (this.#pending.has(this.#nextTag));
+    return this.#nextTag;
+  }
+
+  #open(): grpc.ClientDuplexStream<InferStreamRequest, InferStreamResponse__Output> {
+    if (this.#stream) return this.#stream;
+    // No deadline for the stream itself (each request carries its own): a client's
+    // default deadline would otherwise end it, and bound every request on it.
+    const s = this.client.inferStream({ deadline: Infinity });
+    this.#stream = s;
+    s.on('data', (m: InferStreamResponse__Output) => {
+      const p = this.#pending.get(m.tag);
+      if (!p) return; // given up on (deadline) before the reply came
+      this.#pending.delete(m.tag);
+      clearTimeout(p.timer);
+      if (m.code === grpc.status.OK && m.response) p.resolve(m.response);
+      else p.reject(serviceError(m.code || grpc.status.INTERNAL, m.message || 'reply without a response'));
+    });
+    const ended = (err?: grpc.ServiceError) => {
+      if (this.#stream !== s) return;
+      this.#stream = undefined;
+      if (err?.code === grpc.status.UNIMPLEMENTED) {
+        this.#unaryOnly = true;
+        this.#resendUnary();
+        return;
+      }
+      this.#failAll(
+        err && err.code !== grpc.status.OK
+          ? serviceError(err.code === grpc.status.CANCELLED ? grpc.status.UNAVAILABLE : err.code, err.details || err.message)
+          : serviceError(grpc.status.UNAVAILABLE, 'the host ended the stream with the request in flight'),
+      );
+    };
+    s.on('error', (err: grpc.ServiceError) => ended(err));
+    s.on('end', () => ended());
+    return s;
+  }
+
+  /** The host never took these (it has no InferStream): send each as a unary Infer. */
+  #resendUnary(): void {
+    const all = [...this.#pending.values()];
+    this.#pending.clear();
+    for (const p of all) {
+      clearTimeout(p.timer);
+      callBy<InferResponse__Output>(p.deadline, (md, options, cb) => this.client.infer(p.request, md, options, cb)).then(p.resolve, p.reject);
+    }
+  }
+
+  #failAll(err: grpc.ServiceError): void {
+    const all = [...this.#pending.values()];
+    this.#pending.clear();
+    for (const p of all) {
+      clearTimeout(p.timer);
+      p.reject(err);
+    }
+  }
+}
