@@ -1,4 +1,4 @@
-import { callBy, createClient } from '@hera/grpc';
+import { callBy, createClient, InferStreamClient } from '@hera/grpc';
 import { fastClients, type RankingServiceClient, type WorkerServiceClient } from '@hera/proto';
 import { randomItems, type ItemSchema } from './items';
 import { Rng } from './random';
@@ -60,20 +60,25 @@ export function gatewayTarget(address: string, model: string, pool: PayloadPool)
 /**
  * Queries straight to one worker endpoint (a tenant host or a node agent): the
  * client splits each query into sub-batches itself and the query completes with
- * its last sub-batch.
+ * its last sub-batch. Sub-batches go over one InferStream, as the gateway sends
+ * them (unary Infer calls to a node agent, which has no InferStream), so what a
+ * profile measures is the path that serves.
  */
 export function workerTarget(address: string, model: string, pool: PayloadPool, subBatch: number): Target {
   const client: WorkerServiceClient = createClient(fastClients().WorkerService, address, { maxAttempts: 1 });
+  const stream = new InferStreamClient(client);
   return {
     send: async (items, deadline) => {
       const variant = Math.floor(Math.random() * 8);
       const parts: Promise<unknown>[] = [];
       for (let from = 0; from < items; from += subBatch) {
-        const to = Math.min(items, from + subBatch);
-        parts.push(callBy(deadline, (md, options, cb) => client.infer({ model, items: pool.take(from, to, variant) }, md, options, cb)));
+        parts.push(stream.infer({ model, items: pool.take(from, Math.min(items, from + subBatch), variant) }, deadline));
       }
       await Promise.all(parts);
     },
-    close: () => client.close(),
+    close: () => {
+      stream.close();
+      client.close();
+    },
   };
 }

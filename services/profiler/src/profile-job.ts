@@ -129,7 +129,9 @@ export class ProfileRunner {
       for (const sb of subBatches) {
         await check();
         const tenant = await driver.apply(m.name, n, soloCpuset(node.cores, n), sb);
-        const start = previous ? (previous.qps * n) / previous.workers : await this.#calibrate(tenant.endpoint, m, pool, sb);
+        // Start from the last count's rate scaled up; calibrate when there is none (a count
+        // whose re-check failed reports 0, and a search from ~0 qps finds nothing in its budget).
+        const start = previous?.qps ? (previous.qps * n) / previous.workers : await this.#calibrate(tenant.endpoint, m, pool, sb);
         const point = `${m.name} n=${n} sub-batch=${sb}`;
         const r = await searchRate(tenant.endpoint, m, pool, sb, Math.max(0.1, start), budget, (s: RateStep) => void report({ point, rateQps: s.rate, p95Ms: s.p95Ms }), check, this.#stopping.signal);
         this.log.info({ model: m.name, workers: n, subBatch: sb, qps: r.rate, p95Ms: r.p95Ms, steps: r.steps.length }, 'point measured');

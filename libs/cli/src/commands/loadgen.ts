@@ -38,7 +38,7 @@ export function register(program: Command): void {
     .option('--items <k>', 'fixed items per query instead of the lognormal sizes', Number)
     .option('--arrivals <kind>', 'poisson (exponential gaps) or poisson-ms (DeepRecSys: Poisson ms gaps)', 'poisson')
     .option('--timeout <ms>', 'per-query deadline (default: 2 × the model SLA)', Number)
-    .option('--worker <host:port>', 'send straight to this worker endpoint, splitting queries client-side')
+    .option('--worker <host:port>', 'send straight to this worker endpoint, splitting queries client-side (over InferStream to a tenant host, as the gateway does; unary Infer to a node agent)')
     .option('--sub-batch <n>', 'sub-batch size with --worker (default: the model default)', Number)
     .option('--gateway <host:port>', 'gateway address (default: $HERA_GATEWAY, else the running `hera up`)')
     .option('--data-dir <dir>', 'data dir of `hera up`', DEFAULT_DATA_DIR)
