@@ -16,6 +16,14 @@ export const ProfilerConfigSchema = z.object({
    * steps down: so that load at the reported rate meets the SLA again, not half the time.
    */
   RECHECK_MARGIN: z.coerce.number().min(0).max(0.5).default(0.2),
+  /**
+   * The reported QPS is the re-checked rate × (1 − this). Near capacity p95 climbs
+   * steeply with the rate, so a p95 margin alone leaves only a few percent of rate
+   * to spare, and this VM's speed drifts by more than that within minutes: a rate
+   * whose 45 s re-check gave p95 153 ms missed a 200 ms SLA (p95 373) when re-run a
+   * minute later. Placement sizes replicas by these rates.
+   */
+  RATE_HEADROOM: z.coerce.number().min(0).max(0.5).default(0.1),
   /** Longest time to wait for a tenant to serve after an allocation change. */
   APPLY_TIMEOUT_MS: z.coerce.number().int().min(1_000).default(180_000),
 });
