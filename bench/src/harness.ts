@@ -1,5 +1,5 @@
 /** Small shared pieces of the benchmarks: argument parsing, a per-run Redis + service stack, output. */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -63,64 +63,128 @@ export function pin(pid: number, cpus: readonly number[]): boolean {
 export type InProcessWork = { kind: 'sub-batches'; subBatch: number } | { kind: 'queries' };
 
 /**
- * The engine's throughput with no RPC at all: a child process pinned to `cores`
- * runs one inference thread per core (tables shared), each scoring back to back
- * for `seconds` after a 3 s warm-up — fixed sub-batches, or whole queries of the
- * DESIGN §4.1 mix split into the model's sub-batches. Returns items/s for
- * sub-batches, queries/s for queries.
+ * The engine with no RPC at all: a child process pinned to `cores` runs one
+ * inference thread per core (tables shared) that, on each `measure`, scores back
+ * to back for that long — fixed sub-batches, or whole queries of the DESIGN §4.1
+ * mix split into the model's sub-batches — after a 3 s warm-up when started. It
+ * stays up between measurements, warm like the long-running tenant host it is
+ * compared with (a fresh process per window measured its JIT and WebAssembly
+ * tier-up too). `measure` returns items/s for sub-batches, queries/s for queries.
  */
+export class InProcessEngine {
+  readonly #child: ChildProcess;
+  #lines: string[] = [];
+  #waiting: { resolve(line: string): void; reject(err: Error): void } | undefined;
+
+  private constructor(child: ChildProcess) {
+    this.#child = child;
+    let buf = '';
+    child.stdout!.on('data', (b: Buffer) => {
+      buf += b.toString();
+      for (let i = buf.indexOf('\n'); i >= 0; i = buf.indexOf('\n')) {
+        const line = buf.slice(0, i);
+        buf = buf.slice(i + 1);
+        const w = this.#waiting;
+        this.#waiting = undefined;
+        if (w) w.resolve(line);
+        else this.#lines.push(line);
+      }
+    });
+    child.once('exit', code => this.#waiting?.reject(new Error(`in-process engine exited (code ${code})`)));
+  }
+
+  static async start(repo: string, name: string, cores: readonly number[], work: InProcessWork): Promise<InProcessEngine> {
+    const models = JSON.stringify(require.resolve('@hera/models'));
+    const loadgen = JSON.stringify(require.resolve('@hera/loadgen'));
+    const body = `
+      const { parentPort, workerData: w } = require('node:worker_threads');
+      const m = require(${models});
+      const { PayloadPool, QueryStream } = require(${loadgen});
+      (async () => {
+        await m.selectBackend();
+        const model = await m.loadModel(w.repo, w.name, { tables: w.tables });
+        const S = w.work.kind === 'sub-batches' ? w.work.subBatch : model.config.subBatchSize;
+        const pool = new PayloadPool(model.config, 1024, w.seed, 4);
+        const batch = (from, to, v) => { const b = pool.take(from, to, v);
+          const dense = new Float32Array(b.dense.byteLength / 4); new Uint8Array(dense.buffer).set(b.dense);
+          const ids = new Int32Array(b.sparse.byteLength / 4); new Uint8Array(ids.buffer).set(b.sparse);
+          return { count: to - from, dense, ids }; };
+        const fixed = [0, 1, 2, 3].map(v => batch(0, S, v));
+        const stream = new QueryStream({ rate: 1, seed: w.seed });
+        const one = i => {
+          if (w.work.kind === 'sub-batches') { const b = fixed[i % 4]; m.validateBatch(model.config, b); model.score(b); return S; }
+          const k = stream.next().items;
+          for (let f = 0; f < k; f += S) { const b = batch(f, Math.min(k, f + S), i % 4); m.validateBatch(model.config, b); model.score(b); }
+          return 1;
+        };
+        const warm = Date.now() + 3000; for (let i = 0; Date.now() < warm; i++) one(i);
+        parentPort.postMessage('ready');
+        parentPort.on('message', ms => {
+          const end = Date.now() + ms; let n = 0;
+          for (let i = 0; Date.now() < end; i++) n += one(i);
+          parentPort.postMessage(n);
+        });
+      })();`;
+    const main = `
+      const { Worker } = require('node:worker_threads');
+      const readline = require('node:readline');
+      const m = require(${models});
+      const [repo, name, threads, work] = process.argv.slice(1);
+      (async () => {
+        const tables = await m.loadTables(repo, name);
+        const ws = Array.from({ length: Number(threads) }, (_, i) => new Worker(${JSON.stringify(body)}, { eval: true, workerData: { repo, name, tables, work: JSON.parse(work), seed: 100 + i } }));
+        await Promise.all(ws.map(w => new Promise(r => w.once('message', r))));
+        process.stdout.write('ready\\n');
+        // One line in per measurement (its ms), one line out (the rate); stdin closing ends us.
+        for await (const line of readline.createInterface({ input: process.stdin })) {
+          const t0 = performance.now();
+          ws.forEach(w => w.postMessage(Number(line)));
+          const n = await Promise.all(ws.map(w => new Promise(r => w.once('message', r))));
+          process.stdout.write(String(n.reduce((a, b) => a + b, 0) / ((performance.now() - t0) / 1000)) + '\\n');
+        }
+        process.exit(0);
+      })();`;
+    // The same runtime settings the tenant host runs with, so only the RPC path differs.
+    const args = [process.execPath, ...PAYLOAD_NODE_FLAGS, '-e', main, repo, name, String(cores.length), JSON.stringify(work)];
+    const child = spawn('taskset', ['-c', cores.join(','), ...args], { stdio: ['pipe', 'pipe', 'inherit'], env: withMallocTuning(process.env) });
+    const engine = new InProcessEngine(child);
+    const first = await engine.#next();
+    if (first !== 'ready') throw new Error(`in-process engine for ${name} printed ${JSON.stringify(first)}`);
+    return engine;
+  }
+
+  async measure(seconds: number): Promise<number> {
+    this.#child.stdin!.write(`${seconds * 1000}\n`);
+    const line = await this.#next();
+    const v = Number(line);
+    if (!Number.isFinite(v)) throw new Error(`in-process engine printed ${JSON.stringify(line)}`);
+    return v;
+  }
+
+  /** Ends the child (it exits when its stdin closes). */
+  async close(): Promise<void> {
+    if (this.#child.exitCode !== null) return;
+    const exited = new Promise(r => this.#child.once('exit', r));
+    this.#child.stdin!.end();
+    await exited;
+  }
+
+  #next(): Promise<string> {
+    const line = this.#lines.shift();
+    if (line !== undefined) return Promise.resolve(line);
+    if (this.#child.exitCode !== null) return Promise.reject(new Error('in-process engine exited'));
+    return new Promise((resolve, reject) => {
+      this.#waiting = { resolve, reject };
+    });
+  }
+}
+
+/** One in-process measurement in a fresh engine (see InProcessEngine). */
 export async function inProcessThroughput(repo: string, name: string, cores: readonly number[], seconds: number, work: InProcessWork): Promise<number> {
-  const models = JSON.stringify(require.resolve('@hera/models'));
-  const loadgen = JSON.stringify(require.resolve('@hera/loadgen'));
-  const body = `
-    const { parentPort, workerData: w } = require('node:worker_threads');
-    const m = require(${models});
-    const { PayloadPool, QueryStream } = require(${loadgen});
-    (async () => {
-      await m.selectBackend();
-      const model = await m.loadModel(w.repo, w.name, { tables: w.tables });
-      const S = w.work.kind === 'sub-batches' ? w.work.subBatch : model.config.subBatchSize;
-      const pool = new PayloadPool(model.config, 1024, w.seed, 4);
-      const batch = (from, to, v) => { const b = pool.take(from, to, v);
-        const dense = new Float32Array(b.dense.byteLength / 4); new Uint8Array(dense.buffer).set(b.dense);
-        const ids = new Int32Array(b.sparse.byteLength / 4); new Uint8Array(ids.buffer).set(b.sparse);
-        return { count: to - from, dense, ids }; };
-      const fixed = [0, 1, 2, 3].map(v => batch(0, S, v));
-      const stream = new QueryStream({ rate: 1, seed: w.seed });
-      const one = i => {
-        if (w.work.kind === 'sub-batches') { const b = fixed[i % 4]; m.validateBatch(model.config, b); model.score(b); return S; }
-        const k = stream.next().items;
-        for (let f = 0; f < k; f += S) { const b = batch(f, Math.min(k, f + S), i % 4); m.validateBatch(model.config, b); model.score(b); }
-        return 1;
-      };
-      const warm = Date.now() + 3000; for (let i = 0; Date.now() < warm; i++) one(i);
-      parentPort.postMessage('ready');
-      await new Promise(r => parentPort.once('message', r));
-      const end = Date.now() + w.ms; let n = 0;
-      for (let i = 0; Date.now() < end; i++) n += one(i);
-      parentPort.postMessage(n);
-    })();`;
-  const main = `
-    const { Worker } = require('node:worker_threads');
-    const m = require(${models});
-    const [repo, name, ms, threads, work] = process.argv.slice(1);
-    (async () => {
-      const tables = await m.loadTables(repo, name);
-      const ws = Array.from({ length: Number(threads) }, (_, i) => new Worker(${JSON.stringify(body)}, { eval: true, workerData: { repo, name, tables, ms: Number(ms), work: JSON.parse(work), seed: 100 + i } }));
-      await Promise.all(ws.map(w => new Promise(r => w.once('message', r))));
-      const t0 = performance.now();
-      ws.forEach(w => w.postMessage('go'));
-      const n = await Promise.all(ws.map(w => new Promise(r => w.once('message', r))));
-      process.stdout.write(String(n.reduce((a, b) => a + b, 0) / ((performance.now() - t0) / 1000)));
-      process.exit(0);
-    })();`;
-  // The same runtime settings the tenant host runs with, so only the RPC path differs.
-  const args = [process.execPath, ...PAYLOAD_NODE_FLAGS, '-e', main, repo, name, String(seconds * 1000), String(cores.length), JSON.stringify(work)];
-  const child = spawn('taskset', ['-c', cores.join(','), ...args], { stdio: ['ignore', 'pipe', 'inherit'], env: withMallocTuning(process.env) });
-  let out = '';
-  child.stdout.on('data', (b: Buffer) => (out += b.toString()));
-  await new Promise(r => child.once('exit', r));
-  const v = Number(out);
-  if (!Number.isFinite(v)) throw new Error(`in-process run of ${name} printed ${JSON.stringify(out)}`);
-  return v;
+  const engine = await InProcessEngine.start(repo, name, cores, work);
+  try {
+    return await engine.measure(seconds);
+  } finally {
+    await engine.close();
+  }
 }

@@ -25,7 +25,7 @@ import { createClient, InferStreamClient, unaryCall } from '@hera/grpc';
 import { PayloadPool } from '@hera/loadgen';
 import { buildRepository, readModelConfig, type ModelConfig } from '@hera/models';
 import { fastClients, loadProtos, type WorkerServiceClient } from '@hera/proto';
-import { args, fmt, inProcessThroughput, pin, Stack } from './harness';
+import { args, fmt, InProcessEngine, pin, Stack } from './harness';
 
 const CORES = availableParallelism(); // before pinning ourselves
 const last = CORES - 1;
@@ -101,12 +101,14 @@ async function main(): Promise<void> {
       let viaHost = 0;
       let viaStream = 0;
       let viaAgent = 0;
+      const engine = await InProcessEngine.start(repo, name, cores, { kind: 'sub-batches', subBatch });
       for (let r = 0; r < rounds; r++) {
-        inproc = Math.max(inproc, await inProcessThroughput(repo, name, cores, seconds, { kind: 'sub-batches', subBatch }));
+        inproc = Math.max(inproc, await engine.measure(seconds));
         viaHost = Math.max(viaHost, await host.run(seconds * 1000));
         viaStream = Math.max(viaStream, await hostStream.run(seconds * 1000));
         viaAgent = Math.max(viaAgent, await viaAgentLoad.run(seconds * 1000));
       }
+      await engine.close();
       host.close();
       hostStream.close();
       viaAgentLoad.close();
