@@ -32,7 +32,7 @@ import * as grpc from '@grpc/grpc-js';
 import { createClient, InferStreamClient, unaryCall } from '@hera/grpc';
 import { findMaxRate, gatewayTarget, PayloadPool, runLoad } from '@hera/loadgen';
 import { buildRepository, readModelConfig, type ModelConfig } from '@hera/models';
-import { fastClients, loadProtos, services, type RankingServiceClient, type WorkerServiceClient } from '@hera/proto';
+import { loadProtos, services, type RankingServiceClient, type WorkerServiceClient } from '@hera/proto';
 import { waitFor } from '@hera/testing';
 import { args, fmt, inProcessThroughput, pin, Stack } from './harness';
 import { queueingCeiling } from './queue-ceiling';
@@ -72,8 +72,7 @@ async function hopLatency(gatewayAddr: string, hostAddr: string, c: ModelConfig)
   const rank: RankingServiceClient = createClient(loadProtos().proto.hera.gateway.v1.RankingService, gatewayAddr, { maxAttempts: 1 });
   const infer: WorkerServiceClient = createClient(loadProtos().proto.hera.worker.v1.WorkerService, hostAddr, { maxAttempts: 1 });
   // The gateway itself reaches the host over InferStream: timed too, so the hop can be read against either.
-  const streamClient: WorkerServiceClient = createClient(fastClients().WorkerService, hostAddr, { maxAttempts: 1 });
-  const stream = new InferStreamClient(streamClient);
+  const stream = InferStreamClient.connect(hostAddr);
   const echo = await echoServer();
   const echoClient = new grpc.Client(echo.address, grpc.credentials.createInsecure());
   const id = (b: Buffer) => b;
@@ -99,7 +98,6 @@ async function hopLatency(gatewayAddr: string, hostAddr: string, c: ModelConfig)
   rank.close();
   infer.close();
   stream.close();
-  streamClient.close();
   echoClient.close();
   echo.stop();
   return {

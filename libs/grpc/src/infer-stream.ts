@@ -1,5 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
-import type { InferRequest, InferResponse__Output, InferStreamRequest, InferStreamResponse__Output, WorkerServiceClient } from '@hera/proto';
+import { fastClients, type InferRequest, type InferResponse__Output, type InferStreamRequest, type InferStreamResponse__Output, type WorkerServiceClient } from '@hera/proto';
+import { createClient } from './client';
 import { callBy } from './deadline';
 
 interface Pending {
@@ -41,7 +42,19 @@ export class InferStreamClient {
   #closed = false;
   #unaryOnly = false;
 
-  constructor(private readonly client: WorkerServiceClient) {}
+  /** Over `client`'s channel, which stays the caller's to close. */
+  constructor(
+    private readonly client: WorkerServiceClient,
+    private readonly ownsClient = false,
+  ) {}
+
+  /**
+   * A client with a channel of its own to `endpoint`, closed with it. The channel
+   * does not retry: a caller retries elsewhere (another replica).
+   */
+  static connect(endpoint: string): InferStreamClient {
+    return new InferStreamClient(createClient(fastClients().WorkerService, endpoint, { maxAttempts: 1 }), true);
+  }
 
   /** Requests sent and not yet answered (or given up on). */
   get inFlight(): number {
@@ -51,7 +64,7 @@ export class InferStreamClient {
   /** `deadline`: absolute ms since the epoch, Infinity for none. */
   infer(request: InferRequest, deadline: number): Promise<InferResponse__Output> {
     if (this.#closed) return Promise.reject(serviceError(grpc.status.UNAVAILABLE, 'client closed'));
-    if (this.#unaryOnly) return callBy<InferResponse__Output>(deadline, (md, options, cb) => this.client.infer(request, md, options, cb));
+    if (this.#unaryOnly) return this.#unary(request, deadline);
     return new Promise((resolve, reject) => {
       const tag = this.#tag();
       const p: Pending = { request, deadline, resolve, reject, timer: undefined };
@@ -68,13 +81,14 @@ export class InferStreamClient {
     });
   }
 
-  /** Ends the stream; requests in flight fail with UNAVAILABLE. Idempotent. */
+  /** Ends the stream (and an owned channel); requests in flight fail with UNAVAILABLE. Idempotent. */
   close(): void {
     this.#closed = true;
     const s = this.#stream;
     this.#stream = undefined;
     s?.cancel();
     this.#failAll(serviceError(grpc.status.UNAVAILABLE, 'client closed with the request in flight'));
+    if (this.ownsClient) this.client.close();
   }
 
   #tag(): number {
@@ -116,22 +130,24 @@ export class InferStreamClient {
     return s;
   }
 
+  #unary(request: InferRequest, deadline: number): Promise<InferResponse__Output> {
+    return callBy<InferResponse__Output>(deadline, (md, options, cb) => this.client.infer(request, md, options, cb));
+  }
+
   /** The host never took these (it has no InferStream): send each as a unary Infer. */
   #resendUnary(): void {
-    const all = [...this.#pending.values()];
-    this.#pending.clear();
-    for (const p of all) {
-      clearTimeout(p.timer);
-      callBy<InferResponse__Output>(p.deadline, (md, options, cb) => this.client.infer(p.request, md, options, cb)).then(p.resolve, p.reject);
-    }
+    for (const p of this.#takeAll()) this.#unary(p.request, p.deadline).then(p.resolve, p.reject);
   }
 
   #failAll(err: grpc.ServiceError): void {
+    for (const p of this.#takeAll()) p.reject(err);
+  }
+
+  /** Every pending request, no longer pending, its timer stopped. */
+  #takeAll(): Pending[] {
     const all = [...this.#pending.values()];
     this.#pending.clear();
-    for (const p of all) {
-      clearTimeout(p.timer);
-      p.reject(err);
-    }
+    for (const p of all) clearTimeout(p.timer);
+    return all;
   }
 }

@@ -1,5 +1,5 @@
 import { callBy, createClient, InferStreamClient } from '@hera/grpc';
-import { fastClients, type RankingServiceClient, type WorkerServiceClient } from '@hera/proto';
+import { fastClients, type RankingServiceClient } from '@hera/proto';
 import { randomItems, type ItemSchema } from './items';
 import { Rng } from './random';
 import type { SendQuery } from './load-runner';
@@ -65,8 +65,7 @@ export function gatewayTarget(address: string, model: string, pool: PayloadPool)
  * profile measures is the path that serves.
  */
 export function workerTarget(address: string, model: string, pool: PayloadPool, subBatch: number): Target {
-  const client: WorkerServiceClient = createClient(fastClients().WorkerService, address, { maxAttempts: 1 });
-  const stream = new InferStreamClient(client);
+  const stream = InferStreamClient.connect(address);
   return {
     send: async (items, deadline) => {
       const variant = Math.floor(Math.random() * 8);
@@ -76,9 +75,6 @@ export function workerTarget(address: string, model: string, pool: PayloadPool, 
       }
       await Promise.all(parts);
     },
-    close: () => {
-      stream.close();
-      client.close();
-    },
+    close: () => stream.close(),
   };
 }

@@ -154,7 +154,7 @@ export class Ranker {
   async #call(r: Replica, m: CatalogEntry, items: { itemCount: number; dense: Uint8Array; sparse: Uint8Array }, deadline: number): Promise<InferResponse__Output> {
     r.outstandingItems += items.itemCount;
     try {
-      const res = await r.link.stream.infer({ model: m.name, version: m.version, items }, deadline);
+      const res = await r.stream.infer({ model: m.name, version: m.version, items }, deadline);
       r.observe(items.itemCount, Number(res.computeUs));
       return res;
     } finally {

@@ -1,5 +1,4 @@
-import { createClient, InferStreamClient } from '@hera/grpc';
-import { fastClients, type WorkerServiceClient } from '@hera/proto';
+import { InferStreamClient } from '@hera/grpc';
 
 /** Weight of a new per-item service time sample in the running average. */
 const EWMA_ALPHA = 0.2;
@@ -27,11 +26,11 @@ export class Replica {
     readonly endpoint: string,
     public workers: number,
     /** Sub-batches go over this host's InferStream (shared by the replicas at one endpoint). */
-    readonly link: HostLink,
+    readonly stream: InferStreamClient,
   ) {}
 
-  static connect(nodeId: string, model: string, endpoint: string, workers: number, shared?: HostLink): Replica {
-    return new Replica(nodeId, model, endpoint, workers, shared ?? HostLink.connect(endpoint));
+  static connect(nodeId: string, model: string, endpoint: string, workers: number, shared?: InferStreamClient): Replica {
+    return new Replica(nodeId, model, endpoint, workers, shared ?? InferStreamClient.connect(endpoint));
   }
 
   /** Load relative to capacity: what least-outstanding-work compares. */
@@ -56,21 +55,3 @@ export class Replica {
   }
 }
 
-/** The gateway's connection to one tenant host: a channel and the InferStream over it. */
-export class HostLink {
-  private constructor(
-    readonly client: WorkerServiceClient,
-    readonly stream: InferStreamClient,
-  ) {}
-
-  static connect(endpoint: string): HostLink {
-    // Retries are ours (on another replica), so the channel itself does not retry.
-    const client = createClient(fastClients().WorkerService, endpoint, { maxAttempts: 1 });
-    return new HostLink(client, new InferStreamClient(client));
-  }
-
-  close(): void {
-    this.stream.close();
-    this.client.close();
-  }
-}

@@ -2,7 +2,8 @@ import type { Redis } from 'ioredis';
 import type { Logger } from '@hera/logger';
 import type { Plan } from '@hera/proto';
 import { listLive, type Keyspace, type NodeRecord } from '@hera/state';
-import { HostLink, Replica } from './replica';
+import { InferStreamClient } from '@hera/grpc';
+import { Replica } from './replica';
 
 /** What the RPC path adds to a worker's compute time per item (transport, decoding, copies). */
 const TRANSPORT_FACTOR = 1.25;
@@ -18,7 +19,7 @@ export class RoutingTable {
   #byModel = new Map<string, Replica[]>();
   /** model → the smallest sub-batch size its replicas report; derived in refresh(), read per query. */
   #subBatch = new Map<string, number>();
-  readonly #links = new Map<string, HostLink>();
+  readonly #streams = new Map<string, InferStreamClient>();
   #planVersion = 0;
 
   constructor(
@@ -61,7 +62,7 @@ export class RoutingTable {
         const key = `${n.nodeId}/${model}@${t.endpoint}`;
         let r = old.get(key);
         if (r) r.workers = t.workers;
-        else r = Replica.connect(n.nodeId, model, t.endpoint, t.workers, this.#link(t.endpoint));
+        else r = Replica.connect(n.nodeId, model, t.endpoint, t.workers, this.#stream(t.endpoint));
         r.subBatchSize = t.subBatchSize;
         endpoints.add(t.endpoint);
         const list = next.get(model) ?? [];
@@ -69,10 +70,10 @@ export class RoutingTable {
         next.set(model, list);
       }
     }
-    for (const [ep, link] of this.#links) {
+    for (const [ep, stream] of this.#streams) {
       if (!endpoints.has(ep)) {
-        link.close();
-        this.#links.delete(ep);
+        stream.close();
+        this.#streams.delete(ep);
       }
     }
     const subBatch = new Map<string, number>();
@@ -139,17 +140,17 @@ export class RoutingTable {
   }
 
   close(): void {
-    for (const link of this.#links.values()) link.close();
-    this.#links.clear();
+    for (const stream of this.#streams.values()) stream.close();
+    this.#streams.clear();
   }
 
-  #link(endpoint: string): HostLink {
-    let link = this.#links.get(endpoint);
-    if (!link) {
-      link = HostLink.connect(endpoint);
-      this.#links.set(endpoint, link);
+  #stream(endpoint: string): InferStreamClient {
+    let stream = this.#streams.get(endpoint);
+    if (!stream) {
+      stream = InferStreamClient.connect(endpoint);
+      this.#streams.set(endpoint, stream);
     }
-    return link;
+    return stream;
   }
 
   #summary(): string {

@@ -1,7 +1,7 @@
 import { HeraError } from '@hera/errors';
-import { callDeadline, createClient, InferStreamClient, unary, type ServiceBinding } from '@hera/grpc';
+import { callDeadline, InferStreamClient, unary, type ServiceBinding } from '@hera/grpc';
 import type { Logger } from '@hera/logger';
-import { fastClients, services, type InferRequest, type NodeInfo, type WorkerServiceHandlers } from '@hera/proto';
+import { services, type InferRequest, type NodeInfo, type WorkerServiceHandlers } from '@hera/proto';
 import type { NodeRecord } from '@hera/state';
 import { toTenantStatus, type NodeAgent } from './node-agent';
 
@@ -31,7 +31,7 @@ export function workerService(deps: { agent: NodeAgent; node: () => NodeRecord; 
   const streamTo = (endpoint: string) => {
     let s = streams.get(endpoint);
     if (!s) {
-      s = new InferStreamClient(createClient(fastClients().WorkerService, endpoint, { maxAttempts: 1 }));
+      s = InferStreamClient.connect(endpoint);
       streams.set(endpoint, s);
     }
     return s;
