@@ -22,7 +22,10 @@ describe('queueingCeiling', () => {
     assert.ok(high > 2 * low, `${high} vs ${low}`);
   });
 
-  it('two workers take more than one at the same SLA', () => {
-    assert.ok(queueingCeiling({ ...base, slaMs: 60, workers: 2, inprocessQps: 100 }) > queueingCeiling({ ...base, slaMs: 60 }));
+  it('two workers take more than one at the same SLA, and still queue', () => {
+    // inprocessQps is both workers together: each still takes ~20 ms a query.
+    const two = queueingCeiling({ ...base, slaMs: 60, workers: 2, inprocessQps: 100 });
+    assert.ok(two > queueingCeiling({ ...base, slaMs: 60 }), `two workers ${two}`);
+    assert.ok(two < 0.95, `two workers near saturation must miss a 60 ms SLA (3 queries' compute): ${two}`);
   });
 });

@@ -11,7 +11,7 @@
 import { QueryStream } from '@hera/loadgen';
 
 export interface CeilingInput {
-  /** Queries per second the engine sustains back to back (the in-process figure). */
+  /** Queries per second the engine sustains back to back on all `workers` together (the in-process figure). */
   inprocessQps: number;
   slaMs: number;
   /** Inference threads, each taking the next sub-batch in FIFO order. */
@@ -55,7 +55,8 @@ export function simulatedP95(rate: number, msPerItem: number, c: CeilingInput): 
 
 /** The ceiling: max rate with simulated p95 ≤ SLA, over `inprocessQps` (bisection to 0.5%). */
 export function queueingCeiling(c: CeilingInput): number {
-  const msPerItem = 1000 / (c.inprocessQps * meanItems(c.seed, 100_000));
+  // `inprocessQps` is all workers together; each one takes `workers` times as long per item.
+  const msPerItem = (c.workers * 1000) / (c.inprocessQps * meanItems(c.seed, 100_000));
   let lo = 0;
   let hi = c.inprocessQps;
   while (hi - lo > 0.005 * c.inprocessQps) {
