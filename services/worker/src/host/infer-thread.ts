@@ -25,6 +25,8 @@ export interface ThreadInit {
   maxItems: number;
   /** The tenant's sub-batch size: what the warm-up scores. */
   subBatch: number;
+  /** Score back to back this long before taking work (see warmUp). */
+  warmupMs: number;
   denseDim: number;
   idsPerItem: number;
   /** [dense float32 × maxItems·denseDim][ids int32 × maxItems·idsPerItem] */
@@ -45,6 +47,23 @@ export type ThreadReply =
   | { type: 'error'; id: number; code: string; message: string }
   | { type: 'fatal'; message: string };
 
+/**
+ * Scores before taking work, at the sub-batch size (the largest job this thread gets, as
+ * the host splits bigger requests): TF.js grows its heap on the first big
+ * call, and the pool's service-time estimate should start sane. Then back to back for
+ * `warmupMs`: measured here, a din thread that took work after 3 calls ran its matMul
+ * kernel ~1.5× slower, and the whole query ~20% slower, for the rest of its life, however
+ * much load came after; one that first scored back to back for 1 s or more ran as fast as
+ * the engine in-process (rmc1, wnd: 4–8%). Why V8 keeps the slower state is not pinned
+ * down; the cost is `warmupMs` of one core per new thread.
+ */
+function warmUp(model: Model, init: ThreadInit): void {
+  // Full sub-batches only: alternating with partial ones measured ~3% slower afterwards.
+  const batch = randomBatch(model.config, Math.min(MAX_ITEMS, init.subBatch), 2);
+  const until = performance.now() + init.warmupMs;
+  for (let i = 0; i < 3 || performance.now() < until; i++) model.score(batch);
+}
+
 async function main(): Promise<void> {
   const init = workerData as ThreadInit;
   const port = parentPort!;
@@ -52,11 +71,7 @@ async function main(): Promise<void> {
   try {
     await selectBackend(init.backend);
     model = await loadModel(init.repo, init.model, { version: init.version, tables: init.tables });
-    // Warm up before taking work (TF.js grows its heap on the first big call), at the
-    // sub-batch size — the largest job this thread gets, as the host splits bigger requests —
-    // so the first real requests are not slow and the pool's service-time estimate starts sane.
-    const warm = randomBatch(model.config, Math.min(MAX_ITEMS, init.subBatch), 2);
-    for (let i = 0; i < 3; i++) model.score(warm);
+    warmUp(model, init);
   } catch (err) {
     port.postMessage({ type: 'fatal', message: (err as Error).message } satisfies ThreadReply);
     return;

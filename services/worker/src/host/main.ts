@@ -65,7 +65,7 @@ async function start(m: StartMessage): Promise<void> {
   let readySent = false;
 
   subBatch = Math.max(1, m.subBatchSize || config.subBatchSize);
-  pool = new WorkerPool({ repo: m.repo, model: config.name, version: config.version, tables, maxItems: MAX_ITEMS, subBatch, denseDim: config.denseDim, idsPerItem, ...(m.backend ? { backend: m.backend } : {}) }, m.queueLimit, m.shedPredictedLate, e => {
+  pool = new WorkerPool({ repo: m.repo, model: config.name, version: config.version, tables, maxItems: MAX_ITEMS, subBatch, warmupMs: m.warmupMs, denseDim: config.denseDim, idsPerItem, ...(m.backend ? { backend: m.backend } : {}) }, m.queueLimit, m.shedPredictedLate, e => {
     if (e.type === 'ready' && !readySent) {
       readySent = true;
       const tableBytes = config.tables.reduce((s, t) => s + t.rows * t.dim * 4, 0);

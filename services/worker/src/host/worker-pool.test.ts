@@ -26,8 +26,9 @@ describe('WorkerPool (one real inference thread, tiny ncf)', () => {
     const idsPerItem = config.tables.reduce((s, t) => s + t.lookups, 0);
     let ready!: () => void;
     const isReady = new Promise<void>(r => (ready = r));
+    // No timed warm-up: these tests check behaviour, not speed.
     pool = new WorkerPool(
-      { repo, model: 'ncf', version: config.version, tables, maxItems: MAX_ITEMS, subBatch: 8, denseDim: config.denseDim, idsPerItem },
+      { repo, model: 'ncf', version: config.version, tables, maxItems: MAX_ITEMS, subBatch: 8, warmupMs: 0, denseDim: config.denseDim, idsPerItem },
       64,
       false,
       e => e.type === 'ready' && ready(),
