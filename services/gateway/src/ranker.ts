@@ -1,9 +1,10 @@
 import * as grpc from '@grpc/grpc-js';
-import { checkPayloadValues } from '@hera/batch';
+import { checkPayloadValues, MAX_ITEMS } from '@hera/batch';
 import { HeraError } from '@hera/errors';
 import { fromServiceError, isServiceError } from '@hera/grpc';
 import type { InferResponse__Output } from '@hera/proto';
 import type { CatalogEntry, ModelCatalog } from './catalog';
+import { planParts, type Part } from './plan-parts';
 import type { Replica } from './replica';
 import type { RoutingTable } from './routing';
 
@@ -40,8 +41,9 @@ export interface RankerOptions {
 /**
  * The query path shared by Rank and ModelInfer: validate against the model's
  * schema, admit or shed, split into sub-batches, route each to a replica (power
- * of two choices), retry a sub-batch once on another replica after UNAVAILABLE,
- * and gather the scores in item order. Redis is never touched here.
+ * of two choices; consecutive ones for the same replica go as one request), retry
+ * a request once on another replica after UNAVAILABLE, and gather the scores in
+ * item order. Redis is never touched here.
  */
 export class Ranker {
   constructor(
@@ -94,17 +96,22 @@ export class Ranker {
       }
     }
 
+    // Each sub-batch goes to a replica by least outstanding work (power of two choices,
+    // counting what this query already gave each), and consecutive sub-batches bound for
+    // the same replica travel as one request, which the host splits again: with one
+    // replica a query is one message each way. Per message the host's main thread pays
+    // ~0.1–0.2 ms of HTTP/2 and dispatch on the core its inference threads run on (din:
+    // 0.33 → 0.23 ms a query measured, sending whole queries instead of 128-item parts).
+    // At most MAX_ITEMS per request: what a host accepts at once.
+    const plan = planParts(m.name, k, subBatch, MAX_ITEMS, () => this.routing.pick(m.name));
     const scores = new Float32Array(k);
-    const parts: Promise<InferResponse__Output>[] = [];
-    // The first sub-batch to fail dooms the query, and we answer with that failure at once.
+    // The first part to fail dooms the query, and we answer with that failure at once.
     // Its siblings are not cancelled: a cancel is an HTTP/2 stream reset, and a tenant host
     // sent more than 33 a second closes the connection on every call in flight (see
     // @hera/grpc deadline.ts). They finish on their own; the host skips any whose deadline
     // passed while queued, and their replies are dropped.
     const query: QueryState = { failed: false };
-    for (let start = 0; start < k; start += subBatch) {
-      parts.push(this.#subBatch(m, start, Math.min(k, start + subBatch), q, deadline, query));
-    }
+    const parts = plan.map(p => this.#part(m, p, q, deadline, query));
     let results: InferResponse__Output[];
     try {
       results = await Promise.all(parts);
@@ -116,36 +123,36 @@ export class Ranker {
     let inferenceUs = 0;
     for (let i = 0; i < results.length; i++) {
       const res = results[i]!;
-      const n = Math.min(subBatch, k - i * subBatch);
+      const { start, end } = plan[i]!;
+      const n = end - start;
       if (res.scores.byteLength !== n * 4) throw new HeraError('INTERNAL', `worker returned ${res.scores.byteLength} score bytes for ${n} items`);
       const view = new Float32Array(n);
       new Uint8Array(view.buffer).set(res.scores);
-      scores.set(view, i * subBatch);
+      scores.set(view, start);
       queueUs = Math.max(queueUs, Number(res.queueUs));
       inferenceUs = Math.max(inferenceUs, Number(res.computeUs));
     }
-    return { model: m, scores, queueUs, inferenceUs, subBatches: results.length };
+    return { model: m, scores, queueUs, inferenceUs, subBatches: Math.ceil(k / subBatch) };
   }
 
-  async #subBatch(m: CatalogEntry, start: number, end: number, q: RankInput, deadline: number, query: QueryState): Promise<InferResponse__Output> {
-    const n = end - start;
+  async #part(m: CatalogEntry, part: Part<Replica>, q: RankInput, deadline: number, query: QueryState): Promise<InferResponse__Output> {
+    const { start, end } = part;
     const items = {
-      itemCount: n,
+      itemCount: end - start,
       dense: q.dense.subarray(start * m.denseDim * 4, end * m.denseDim * 4),
       sparse: q.sparse.subarray(start * m.idsPerItem * 4, end * m.idsPerItem * 4),
     };
-    let tried: Replica | undefined;
+    let r: Replica | undefined = part.replica;
     for (let attempt = 0; attempt < 2; attempt++) {
       if (query.failed) throw new HeraError('CANCELLED', 'another part of this query failed');
-      const r = this.routing.pick(m.name, tried);
-      if (!r) throw new HeraError('UNAVAILABLE', tried ? `replica on ${tried.nodeId} failed and no other replica of ${m.name} is up` : `no replica of model ${m.name} is up`);
+      if (!r) throw new HeraError('UNAVAILABLE', `replica on ${part.replica.nodeId} failed and no other replica of ${m.name} is up`);
       try {
         return await this.#call(r, m, items, deadline);
       } catch (err) {
         const retryable = isServiceError(err) && err.code === grpc.status.UNAVAILABLE;
         if (!retryable || attempt === 1 || Date.now() >= deadline) throw err;
         r.markSuspect(Date.now());
-        tried = r;
+        r = this.routing.pick(m.name, r);
       }
     }
     throw new HeraError('INTERNAL', 'unreachable');
