@@ -7,23 +7,27 @@
  *     so Rank minus a direct InferStream request is printed as well;
  * (b) serving efficiency — the highest offered QPS whose p95 meets the SLA through
  *     gateway + worker, over the engine's in-process maximum QPS on the same cores
- *     for the same query mix (DESIGN §4.1 sizes), for a compute-bound and a
- *     memory-bound model.
+ *     for the same query mix (DESIGN §4.1 sizes), for compute-bound and memory-bound
+ *     models (by default two of each: the target is met when one of each class is).
  *
  * Same cores: the tenant (and the in-process run) get `--cores` (default: the last
  * core) with one worker each; this process (client), the gateway and the node
  * agent are pinned to the other cores, as they would run on other machines.
  *
- * The in-process figure is measured before and after the rate search and averaged
- * (this VM's speed drifts by tens of percent over minutes), and printed next to the
- * queueing ceiling: what a server with zero overhead would reach under the same
- * Poisson arrivals and SLA (queue-ceiling.ts).
+ * This VM's speed drifts by tens of percent within minutes (the in-process rate of
+ * one model measured 362 and 543 qps an hour apart), so the in-process engine stays
+ * up, warm, and measures for `--ref-seconds` right before and right after every
+ * rate point; each point's offered rate is divided by the engine's rate around it.
+ * Printed next to the queueing ceiling: what a server with zero overhead would
+ * reach under the same Poisson arrivals and SLA (queue-ceiling.ts), in steady state
+ * and judged over the same windows as the rate points (a short window near capacity
+ * ends before its queue has grown, so it can pass more than a steady state would).
  *
  * Each point of the rate search runs `--seconds` or long enough for `--min-queries`
  * queries, whichever is longer: a p95 over ~50 queries (5 s of wnd near its limit) is
  * set by its top three and swung the result by half between runs.
  *
- *   npm run bench -- gateway [--models wnd,rmc1] [--scale 0.05] [--calls 3000] [--seconds 5] [--min-queries 300] [--sla-factor 4]
+ *   npm run bench -- gateway [--models wnd,din,rmc1,rmc2] [--scale 0.05] [--calls 3000] [--seconds 5] [--min-queries 300] [--sla-factor 4] [--ref-seconds 2]
  */
 import { fork } from 'node:child_process';
 import { availableParallelism } from 'node:os';
@@ -34,16 +38,19 @@ import { findMaxRate, gatewayTarget, PayloadPool, runLoad } from '@hera/loadgen'
 import { buildRepository, readModelConfig, type ModelConfig } from '@hera/models';
 import { loadProtos, services, type RankingServiceClient, type WorkerServiceClient } from '@hera/proto';
 import { waitFor } from '@hera/testing';
-import { args, fmt, inProcessThroughput, pin, Stack } from './harness';
+import { args, fmt, InProcessEngine, pin, Stack } from './harness';
 import { queueingCeiling } from './queue-ceiling';
 
 const CORES = availableParallelism(); // before pinning ourselves
-const o = args({ models: 'wnd,rmc1', 'hop-model': 'ncf', scale: '0.05', calls: '3000', seconds: '5', cores: String(CORES - 1), 'sla-factor': '4', 'min-queries': '300' });
+const o = args({ models: 'wnd,din,rmc1,rmc2', 'hop-model': 'ncf', scale: '0.05', calls: '3000', seconds: '5', cores: String(CORES - 1), 'sla-factor': '4', 'min-queries': '300', 'ref-seconds': '2' });
 // On 2 vCPUs several zoo SLAs are shorter than one query's own compute; the efficiency is
 // measured against SLA × this factor (printed with the result).
 const slaFactor = Number(o['sla-factor']);
 const minQueries = Number(o['min-queries']);
 const tenantCores = o['cores']!.split(',').map(Number);
+/** Each rate point: a warm-up, then `--seconds` or long enough for `--min-queries`, whichever is longer. */
+const WARMUP_MS = 1000;
+const pointMs = (rate: number) => Math.max(Number(o['seconds']) * 1000, (minQueries / rate) * 1000);
 const otherCores = Array.from({ length: CORES }, (_, i) => i).filter(c => !tenantCores.includes(c));
 
 function pct(xs: number[], p: number): number {
@@ -116,7 +123,6 @@ async function main(): Promise<void> {
   const repo = join(stack.dir, 'models');
   const models = o['models']!.split(',');
   const hopModel = o['hop-model']!;
-  const seconds = Number(o['seconds']);
   const efficiency: Record<string, number> = {};
   const ceiling: Record<string, number> = {};
   const details: Record<string, unknown> = {};
@@ -157,36 +163,60 @@ async function main(): Promise<void> {
     console.log(`\n(b) serving efficiency, DESIGN §4.1 query mix, p95 ≤ ${slaFactor} × the model's SLA:`);
     for (const name of models) {
       const c = await readModelConfig(repo, name);
-      const before = await inProcessThroughput(repo, name, cores, seconds, { kind: 'queries' });
-      await place(name);
-      const pool = new PayloadPool(c, 1024, 21);
+      // The in-process engine stays up (warm, idle between measurements) on the tenant's cores
+      // and measures for `--ref-seconds` just before and just after every rate point: the
+      // point's offered rate is divided by what the engine did around it, not minutes away.
+      const engine = await InProcessEngine.start(repo, name, cores, { kind: 'queries' });
+      const refSeconds = Number(o['ref-seconds']);
+      const references: number[] = [];
+      let search: Awaited<ReturnType<typeof findMaxRate>>;
       // What each point really offered: a seeded Poisson stream's count in a short window is off
       // its nominal rate (seed 5's first 25 s run ~15% dense), and the efficiency is of the load
-      // actually offered.
-      const offered = new Map<number, number>();
-      const search = await findMaxRate(async rate => {
-        const target = gatewayTarget(gateway.address, name, pool);
-        const sla = c.slaMs * slaFactor;
-        const durationMs = Math.max(seconds * 1000, (minQueries / rate) * 1000);
-        const s = await runLoad(target.send, { rate, seed: 5, durationMs, warmupMs: 1000, timeoutMs: 2 * sla, slaMs: sla });
-        target.close();
-        offered.set(rate, s.offeredQps);
-        console.log(`    ${name} at ${fmt(rate)} qps nominal, offered ${fmt(s.offeredQps)} qps for ${fmt(durationMs / 1000)} s → served ${fmt(s.servedQps)} p95 ${fmt(s.p95Ms, 2)} ms ${s.meetsSla ? 'meets' : 'misses'} the ${sla} ms SLA${Object.keys(s.errors).length ? ` errors ${JSON.stringify(s.errors)}` : ''}`);
-        return { meetsSla: s.meetsSla ?? false, p95Ms: s.p95Ms, servedQps: s.servedQps };
-      }, { start: Math.max(1, before * 0.5), precision: 0.05, maxSteps: 12 });
-      await unaryCall(agent, 'RemoveTenant', { model: name });
-      const after = await inProcessThroughput(repo, name, cores, seconds, { kind: 'queries' });
-      const inproc = (before + after) / 2;
-      const atSla = offered.get(search.rate) ?? 0;
-      efficiency[name] = atSla / inproc;
-      ceiling[name] = queueingCeiling({ inprocessQps: inproc, slaMs: c.slaMs * slaFactor, workers: cores.length, subBatch: c.subBatchSize, seed: 5 });
+      // actually offered; next to the engine's rate around that point.
+      const points = new Map<number, { offered: number; reference: number }>();
+      try {
+        const start = await engine.measure(refSeconds);
+        references.push(start);
+        await place(name);
+        const pool = new PayloadPool(c, 1024, 21);
+        search = await findMaxRate(async rate => {
+          const before = await engine.measure(refSeconds);
+          const target = gatewayTarget(gateway.address, name, pool);
+          const sla = c.slaMs * slaFactor;
+          const durationMs = pointMs(rate);
+          const s = await runLoad(target.send, { rate, seed: 5, durationMs, warmupMs: WARMUP_MS, timeoutMs: 2 * sla, slaMs: sla });
+          target.close();
+          const after = await engine.measure(refSeconds);
+          references.push(before, after);
+          const reference = (before + after) / 2;
+          points.set(rate, { offered: s.offeredQps, reference });
+          console.log(
+            `    ${name} at ${fmt(rate)} qps nominal, offered ${fmt(s.offeredQps)} qps for ${fmt(durationMs / 1000)} s → served ${fmt(s.servedQps)} p95 ${fmt(s.p95Ms, 2)} ms ${s.meetsSla ? 'meets' : 'misses'} the ${sla} ms SLA` +
+              `${Object.keys(s.errors).length ? ` errors ${JSON.stringify(s.errors)}` : ''}; in-process ${fmt(before)} before, ${fmt(after)} after → ${fmt(s.offeredQps / reference, 3)}`,
+          );
+          return { meetsSla: s.meetsSla ?? false, p95Ms: s.p95Ms, servedQps: s.servedQps };
+        }, { start: Math.max(1, start * 0.5), precision: 0.05, maxSteps: 12 });
+        await unaryCall(agent, 'RemoveTenant', { model: name });
+      } finally {
+        await engine.close();
+      }
+      const best = points.get(search.rate) ?? { offered: 0, reference: references[0]! };
+      const inproc = references.reduce((a, b) => a + b, 0) / references.length;
+      efficiency[name] = best.offered / best.reference;
+      const sim = { inprocessQps: best.reference, slaMs: c.slaMs * slaFactor, workers: cores.length, subBatch: c.subBatchSize, seed: 5 };
+      ceiling[name] = queueingCeiling(sim);
+      // The same, judged like the rate points (their windows, warm-up and last-third rule).
+      const windowed = queueingCeiling({ ...sim, window: { warmupMs: WARMUP_MS, durationMs: pointMs } });
       details[name] = {
-        kind: c.expectedKind, inprocess_qps: inproc, inprocess_qps_before: before, inprocess_qps_after: after, gateway_qps_at_sla: atSla, nominal_qps_at_sla: search.rate,
-        p95_ms: search.p95Ms, sla_ms: c.slaMs * slaFactor, sla_factor: slaFactor, queueing_ceiling: ceiling[name],
+        kind: c.expectedKind, inprocess_qps_at_sla: best.reference, inprocess_qps_mean: inproc, inprocess_qps_min: Math.min(...references), inprocess_qps_max: Math.max(...references),
+        gateway_qps_at_sla: best.offered, nominal_qps_at_sla: search.rate, p95_ms: search.p95Ms, sla_ms: c.slaMs * slaFactor, sla_factor: slaFactor, queueing_ceiling: ceiling[name],
+        queueing_ceiling_in_window: windowed,
       };
       console.log(
-        `    ${name} (${c.expectedKind}): in-process max ${fmt(inproc)} qps (${fmt(before)} before, ${fmt(after)} after), through gateway at SLA ${fmt(atSla)} qps offered → ` +
-          `efficiency ${fmt(efficiency[name]!, 3)} (target ≥ 0.8; a zero-overhead server would reach ${fmt(ceiling[name]!, 3)} under the same arrivals and SLA)`,
+        `    ${name} (${c.expectedKind}): through gateway at SLA ${fmt(best.offered)} qps offered, in-process around that point ${fmt(best.reference)} qps → ` +
+          `efficiency ${fmt(efficiency[name]!, 3)} (target ≥ 0.8; a zero-overhead server would reach ${fmt(ceiling[name]!, 3)} under the same arrivals and SLA in steady state, ` +
+          `${fmt(windowed, 3)} judged over these windows; ` +
+          `in-process ranged ${fmt(Math.min(...references))}–${fmt(Math.max(...references))} qps over the search)`,
       );
     }
     agent.close();
@@ -194,6 +224,13 @@ async function main(): Promise<void> {
   } finally {
     await stack.stop();
   }
+  // The target: efficiency ≥ 0.8 for a compute-bound and for a memory-bound model.
+  const byClass: Record<string, boolean> = {};
+  for (const [name, e] of Object.entries(efficiency)) {
+    const kind = (details[name] as { kind: string }).kind;
+    byClass[kind] = (byClass[kind] ?? false) || e >= 0.8;
+  }
+  console.log(`\nefficiency ≥ 0.8: ${Object.entries(byClass).map(([k, v]) => `${k} ${v ? 'met' : 'not met'}`).join(', ')}`);
   console.log(
     JSON.stringify({
       bench: 'gateway',
@@ -204,6 +241,7 @@ async function main(): Promise<void> {
       hop_vs_stream_p50_ms: Number((hop.rank.p50 - hop.stream.p50).toFixed(4)),
       efficiency: Object.fromEntries(Object.entries(efficiency).map(([k, v]) => [k, Number(v.toFixed(3))])),
       queueing_ceiling: Object.fromEntries(Object.entries(ceiling).map(([k, v]) => [k, Number(v.toFixed(3))])),
+      efficiency_target_met: byClass,
       details,
     }),
   );

@@ -178,13 +178,3 @@ export class InProcessEngine {
     });
   }
 }
-
-/** One in-process measurement in a fresh engine (see InProcessEngine). */
-export async function inProcessThroughput(repo: string, name: string, cores: readonly number[], seconds: number, work: InProcessWork): Promise<number> {
-  const engine = await InProcessEngine.start(repo, name, cores, work);
-  try {
-    return await engine.measure(seconds);
-  } finally {
-    await engine.close();
-  }
-}

@@ -16,10 +16,23 @@ describe('queueingCeiling', () => {
   });
 
   it('simulates queueing: p95 grows with the offered rate and is at least the largest queries\' own compute', () => {
-    const low = simulatedP95(5, 0.12, { ...base, slaMs: 0 });
-    const high = simulatedP95(45, 0.12, { ...base, slaMs: 0 });
+    const low = simulatedP95(5, 0.12, base);
+    const high = simulatedP95(45, 0.12, base);
     assert.ok(low >= 0.12 * 200, `low-load p95 ${low} is about the p95 query size × 0.12 ms`);
     assert.ok(high > 2 * low, `${high} vs ${low}`);
+  });
+
+  it('judged over the benchmark\'s windows: long ones near steady state, short ones pass rates near capacity a steady state would not', () => {
+    const window = (ms: number) => ({ warmupMs: 1_000, durationMs: () => ms });
+    const steady = queueingCeiling({ ...base, slaMs: 100 });
+    const long = queueingCeiling({ ...base, slaMs: 100, window: window(300_000) });
+    assert.ok(Math.abs(long - steady) < 0.05, `300 s windows ${long} vs steady state ${steady}`);
+    // A loose SLA (rmc2 at 4 × its SLA: ~35 queries' compute): a 20 s window ends before the
+    // queue of a rate just under capacity has grown.
+    const loose = { ...base, inprocessQps: 22, slaMs: 1_600 };
+    const steadyLoose = queueingCeiling(loose);
+    const shortLoose = queueingCeiling({ ...loose, window: window(20_000) });
+    assert.ok(shortLoose > steadyLoose, `20 s windows ${shortLoose} vs steady state ${steadyLoose}`);
   });
 
   it('two workers take more than one at the same SLA, and still queue', () => {
