@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { queueingCeiling, simulatedP95 } from './queue-ceiling';
+import { queueingCeiling, simulatedLatency } from './queue-ceiling';
 
 describe('queueingCeiling', () => {
   const base = { inprocessQps: 50, workers: 1, subBatch: 64, seed: 5, queries: 5_000 };
@@ -16,8 +16,8 @@ describe('queueingCeiling', () => {
   });
 
   it('simulates queueing: p95 grows with the offered rate and is at least the largest queries\' own compute', () => {
-    const low = simulatedP95(5, 0.12, base);
-    const high = simulatedP95(45, 0.12, base);
+    const low = simulatedLatency(5, 0.12, base).p95;
+    const high = simulatedLatency(45, 0.12, base).p95;
     assert.ok(low >= 0.12 * 200, `low-load p95 ${low} is about the p95 query size × 0.12 ms`);
     assert.ok(high > 2 * low, `${high} vs ${low}`);
   });

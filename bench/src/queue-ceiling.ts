@@ -82,11 +82,6 @@ export function simulatedLatency(
   return { p95: whole, lastThirdP95: c.window ? p95(tail) : whole, offeredQps };
 }
 
-/** p95 latency (ms) of `queries` queries offered at `rate` to the zero-overhead server (steady state). */
-export function simulatedP95(rate: number, msPerItem: number, c: Omit<CeilingInput, 'inprocessQps' | 'slaMs'>): number {
-  return simulatedLatency(rate, msPerItem, { ...c, window: undefined }).p95;
-}
-
 /**
  * The ceiling: the highest rate whose simulated p95 meets the SLA (bisection to 0.5%),
  * as offered (in the window, when one is given), over `inprocessQps`.

@@ -41,11 +41,7 @@ export const WorkerConfigSchema = z.object({
   SHED_PREDICTED_LATE: z.enum(['on', 'off']).default('on'),
   /** Sub-batches a tenant queues before answering RESOURCE_EXHAUSTED. */
   TENANT_QUEUE_LIMIT: z.coerce.number().int().min(1).max(1_000_000).default(512),
-  /**
-   * How long each new inference thread scores back to back before taking work. Measured here:
-   * a din thread warmed by 3 calls stayed ~20% slower for its whole life (2.2 against 1.8 ms a
-   * query) than one warmed for 1 s or more; rmc1 and wnd 4–8%. 0 keeps only the 3 calls.
-   */
+  /** How long each new inference thread scores back to back before taking work (why: infer-thread.ts warmUp). 0 keeps only 3 calls. */
   TENANT_WARMUP_MS: z.coerce.number().int().min(0).max(60_000).default(2_000),
   /** Sliding window for tenant latency percentiles and served QPS. */
   STATS_WINDOW_MS: z.coerce.number().int().min(100).default(10_000),
