@@ -1,10 +1,10 @@
 import { HeraError, invalidArgument } from '@hera/errors';
 import { predictColocated } from './interference';
-import { pairConfig, type PairSearchResult } from './pair-search';
+import { pairConfig, splitAt, type PairSearchResult } from './pair-search';
 import { qpsAt, tenantMemoryBytes } from './profile';
 import { seededRandom } from './prng';
 import { findInfeasibleDemand, InfeasibleDemandError, meanEmu, validateDemand, type ConfigCount, type Demand } from './required-servers';
-import { configId, type ServerConfig } from './server-config';
+import { configId, serverConfig, type ServerConfig } from './server-config';
 
 /** The strategies compared on the same profiles and demand (DESIGN §4.4.4). */
 export type StrategyName = 'hera' | 'dedicated' | 'random' | 'first-fit';
@@ -67,7 +67,7 @@ function add(tally: Map<string, ConfigCount>, config: ServerConfig, n = 1): void
 }
 
 function checkFeasible(search: PairSearchResult, demand: Demand): void {
-  validateDemand(demand);
+  validateDemand(demand, m => search.profiles.get(m)?.qpsMax);
   const infeasible = findInfeasibleDemand(search.dedicated, demand, search.unplaceable);
   if (infeasible.length) throw new InfeasibleDemandError(infeasible);
 }
@@ -256,50 +256,21 @@ function binConfig(search: PairSearchResult, bin: Bin, cache: Map<string, Server
 }
 
 function evaluateBin(search: PairSearchResult, entries: readonly [string, number][], id: string): ServerConfig {
+  const kindOf = (m: string) => search.kinds.get(m)!.kind;
   if (entries.length === 1) {
     const [model, workers] = entries[0]!;
     const p = search.profiles.get(model)!;
-    const qps = qpsAt(p, workers);
-    return {
-      id,
-      kind: 'dedicated',
-      tenants: [{ model, workers, qps, qpsMax: p.qpsMax, kind: search.kinds.get(model)!.kind }],
-      emu: qps / p.qpsMax,
-      predicted: false,
-      cores: workers,
-      memoryBytes: tenantMemoryBytes(p, workers),
-    };
+    return serverConfig([{ profile: p, workers, qps: qpsAt(p, workers), kind: kindOf(model) }], 'solo-profile');
   }
   if (entries.length === 2) {
-    // A measured pair profile at exactly this split beats the predictor.
+    // Measured where the profiler measured this split, predicted (and calibrated) elsewhere.
     const [[a, na], [b, nb]] = entries as [[string, number], [string, number]];
-    const pp = search.pairProfiles.find(x => (x.a === a && x.b === b) || (x.a === b && x.b === a));
-    const s = pp?.splits.find(x => (pp.a === a ? x.workersA === na && x.workersB === nb : x.workersA === nb && x.workersB === na));
-    const ev = search.pairs.find(p => p.a === a && p.b === b);
-    if (pp && s && ev) {
-      const [qpsA, qpsB] = pp.a === a ? [s.qpsA, s.qpsB] : [s.qpsB, s.qpsA];
-      const pa = search.profiles.get(a)!;
-      const pb = search.profiles.get(b)!;
-      const split = { workersA: na, workersB: nb, qpsA, qpsB, emu: qpsA / pa.qpsMax + qpsB / pb.qpsMax, predicted: false, memoryBytes: tenantMemoryBytes(pa, na) + tenantMemoryBytes(pb, nb) };
-      return pairConfig(pa, pb, split, ev.kindA, ev.kindB);
-    }
+    const s = splitAt(search, a, na, b, nb);
+    if (s) return pairConfig(search.profiles.get(a)!, search.profiles.get(b)!, s, kindOf(a), kindOf(b));
   }
   const tenants = entries.map(([model, workers]) => ({ profile: search.profiles.get(model)!, workers }));
   const pred = predictColocated(tenants, search.nodeClass, search.options.interference);
-  const ts = tenants.map((t, i) => ({
-    model: t.profile.model,
-    workers: t.workers,
-    qps: pred.qps[i]!,
-    qpsMax: t.profile.qpsMax,
-    kind: search.kinds.get(t.profile.model)!.kind,
-  }));
-  return {
-    id,
-    kind: entries.length === 2 ? 'pair' : 'shared',
-    tenants: ts,
-    emu: ts.reduce((s, t) => s + t.qps / t.qpsMax, 0),
-    predicted: true,
-    cores: ts.reduce((s, t) => s + t.workers, 0),
-    memoryBytes: tenants.reduce((s, t) => s + tenantMemoryBytes(t.profile, t.workers), 0),
-  };
+  const config = serverConfig(tenants.map((t, i) => ({ ...t, qps: pred.qps[i]!, kind: kindOf(t.profile.model) })), 'predicted');
+  if (config.id !== id) throw new HeraError('INTERNAL', `bin ${id} evaluated as ${config.id}`);
+  return config;
 }

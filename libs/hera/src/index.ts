@@ -48,6 +48,8 @@ export {
   findInfeasibleDemand,
   greedyCover,
   InfeasibleDemandError,
+  MAX_DEMAND_QPS,
+  MAX_DEMAND_SERVERS,
   meanEmu,
   solveRequiredServers,
   validateDemand,

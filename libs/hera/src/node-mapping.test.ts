@@ -10,9 +10,10 @@ function cfg(tenants: [string, number][], memoryBytes = 0): ServerConfig {
   return {
     id: sorted.map(([m, w]) => `${m}:${w}`).join('+'),
     kind: tenants.length === 1 ? 'dedicated' : 'pair',
-    tenants: sorted.map(([model, workers]) => ({ model, workers, qps: 1, qpsMax: 1, kind: 'compute-bound' })),
+    tenants: sorted.map(([model, workers]) => ({ model, workers, qps: 1, qpsMax: 1, kind: 'compute-bound', profileSource: 'measured' })),
     emu: 1,
-    predicted: false,
+    basis: tenants.length === 1 ? 'solo-profile' : 'predicted',
+    predicted: tenants.length > 1,
     cores: tenants.reduce((s, [, w]) => s + w, 0),
     memoryBytes,
   };

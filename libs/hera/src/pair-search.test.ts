@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isHeraError } from '@hera/errors';
 import { bandwidthCeiling, predictColocated } from './interference';
-import { evaluateSplits, searchPairs } from './pair-search';
+import { evaluateSplits, searchPairs, splitAt } from './pair-search';
 import { handExample, node, profile, profileSet, roofline } from './test-fixtures';
 
 const close = (actual: number, expected: number, msg?: string) => assert.ok(Math.abs(actual - expected) < 1e-9, msg ?? `${actual} ≉ ${expected}`);
@@ -71,19 +71,19 @@ describe('searchPairs', () => {
 
   it('does not pair two memory-bound models, even when same-kind pairs are allowed', () => {
     // mem+mem2: any split draws ≥ 1 bus when it would beat one dedicated server, so EMU ≤ 1.
-    for (const allowSameKindPairs of [false, true]) {
-      const r = searchPairs(handExample(), { allowSameKindPairs, interference: { colocationPenalty: 0 } });
+    for (const heterogeneousOnly of [true, false]) {
+      const r = searchPairs(handExample(), { heterogeneousOnly, interference: { colocationPenalty: 0 } });
       const pair = r.pairs.find(p => p.a === 'mem' && p.b === 'mem2')!;
       assert.equal(pair.accepted, false);
       assert.ok(pair.best!.emu <= 1 + 1e-12, `EMU ${pair.best!.emu}`);
-      assert.match(pair.reason, allowSameKindPairs ? /two dedicated servers do as well/ : /both memory-bound/);
+      assert.match(pair.reason, heterogeneousOnly ? /both memory-bound/ : /two dedicated servers do as well/);
     }
   });
 
   it('does not pair two linearly scaling compute-bound models (splitting cores gains nothing)', () => {
     const n = node(4, { bandwidth: 1e6 });
     const set = profileSet(n, [profile('a', roofline(4, 10), { bytesPerQuery: 1 }), profile('b', roofline(4, 7), { bytesPerQuery: 1 })]);
-    const pair = searchPairs(set, { allowSameKindPairs: true }).pairs[0]!;
+    const pair = searchPairs(set).pairs[0]!;
     assert.equal(pair.accepted, false);
     assert.ok(pair.best!.emu < 1);
   });
@@ -118,8 +118,23 @@ describe('searchPairs', () => {
     assert.equal(pair.best!.workersA, 5);
     assert.equal(pair.best!.workersB, 3);
     close(pair.best!.emu, 48 / 80 + 28 / 40);
-    assert.equal(pair.splitsTried, 2);
+    assert.equal(pair.splitsMeasured, 2);
     assert.equal(pair.config!.predicted, false);
+    assert.equal(pair.config!.basis, 'measured-pair');
+    // Unmeasured splits are predicted, corrected by the measured ones: per tenant the mean of
+    // measured / predicted (capped at 1). Predicted (γ = 0.05): mem:3+cpu:5 → 28.5, 47.5;
+    // mem:2+cpu:6 → 19, 57. So mem keeps 1 (ratios 0.98, 1.05), cpu gets (48/47.5 + 20/57) / 2.
+    const cpuFactor = (48 / 47.5 + 20 / 57) / 2;
+    const r = searchPairs(set);
+    const c = r.calibration.get('cpu+mem')!;
+    assert.equal(c.a, 'mem'); // oriented as the pair profile is stored
+    close(c.factorA, 1);
+    close(c.factorB, cpuFactor);
+    const s44 = splitAt(r, 'cpu', 4, 'mem', 4)!;
+    assert.equal(s44.basis, 'predicted');
+    close(s44.qpsA, (40 / 1.04) * 0.95 * cpuFactor);
+    close(s44.qpsB, (40 / 1.04) * 0.95);
+    assert.equal(splitAt(r, 'mem', 3, 'cpu', 5)!.basis, 'measured-pair');
   });
 
   it('respects memory: splits that do not fit are never considered', () => {

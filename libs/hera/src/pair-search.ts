@@ -2,7 +2,7 @@ import { invalidArgument } from '@hera/errors';
 import { DEFAULT_INTERFERENCE, predictColocated, type InterferenceOptions } from './interference';
 import { qpsAt, tenantMemoryBytes, type ModelProfile, type NodeClassSpec, type PairProfile, type ProfileSet } from './profile';
 import { classifyProfile, DEFAULT_EPSILON, type Classification } from './scalability';
-import { configId, type ServerConfig } from './server-config';
+import { serverConfig, type ServerConfig } from './server-config';
 
 /** Knobs of the matcher (DESIGN §4.4.1–2). */
 export interface PairSearchOptions {
@@ -11,11 +11,11 @@ export interface PairSearchOptions {
   /** Constants of the solo-profile predictor used where no pair was measured. */
   interference?: Partial<InterferenceOptions>;
   /**
-   * Also accept pairs of two memory-bound or two compute-bound models when they beat two
-   * dedicated servers. Default false: Hera pairs a memory-bound model with a compute-bound one
-   * (DESIGN §4.4.2); same-kind pairs are still evaluated and shown as rejected alternatives.
+   * Accept only pairs of a memory-bound with a compute-bound model (the strict reading of
+   * DESIGN §4.4.2, kept for comparison). Default false: heterogeneity is where the search
+   * looks first, not a rule — a same-class pair that beats two dedicated servers is accepted too.
    */
-  allowSameKindPairs?: boolean;
+  heterogeneousOnly?: boolean;
   /** A pair is accepted only when its EMU exceeds 1 + minPairGain. Default 0. */
   minPairGain?: number;
   /** Memory kept free on every node (node agent, OS). Default 0. */
@@ -26,7 +26,7 @@ export interface PairSearchOptions {
 export interface ResolvedPairSearchOptions {
   epsilon: number;
   interference: InterferenceOptions;
-  allowSameKindPairs: boolean;
+  heterogeneousOnly: boolean;
   minPairGain: number;
   reservedMemoryBytes: number;
 }
@@ -38,7 +38,9 @@ export interface SplitEvaluation {
   qpsA: number;
   qpsB: number;
   emu: number;
-  /** True when the QPS values come from the solo-profile predictor. */
+  /** `measured-pair` when the profiler measured this split, `predicted` otherwise. */
+  basis: 'measured-pair' | 'predicted';
+  /** True when the QPS values come from the predictor (`basis === 'predicted'`). */
   predicted: boolean;
   memoryBytes: number;
 }
@@ -54,6 +56,8 @@ export interface PairEvaluation {
   /** The next-best splits, best first (at most three), for explanations. */
   runnersUp: SplitEvaluation[];
   splitsTried: number;
+  /** Splits of this pair the profiler measured (0 when the pair rests on the predictor alone). */
+  splitsMeasured: number;
   accepted: boolean;
   /** One line for people: why the pair was accepted or rejected. */
   reason: string;
@@ -65,6 +69,18 @@ export interface PairEvaluation {
 export interface UnplaceableModel {
   model: string;
   reason: string;
+}
+
+/**
+ * How a measured pair corrects the predictor at the splits the profiler did not measure: each
+ * tenant's predicted QPS is multiplied by the mean of measured / predicted over the measured
+ * splits (at most 1: a measurement can only lower a prediction, never raise it above the model).
+ */
+export interface PairCalibration {
+  a: string;
+  b: string;
+  factorA: number;
+  factorB: number;
 }
 
 /** Output of {@link searchPairs}: every candidate server configuration for the solver. */
@@ -81,6 +97,8 @@ export interface PairSearchResult {
   unplaceable: UnplaceableModel[];
   /** The measured pair profiles the search used. */
   pairProfiles: readonly PairProfile[];
+  /** Per measured pair (key "a+b", names sorted), the correction of its unmeasured splits. */
+  calibration: ReadonlyMap<string, PairCalibration>;
   options: ResolvedPairSearchOptions;
 }
 
@@ -88,7 +106,7 @@ export function resolvePairSearchOptions(o: PairSearchOptions = {}): ResolvedPai
   const r: ResolvedPairSearchOptions = {
     epsilon: o.epsilon ?? DEFAULT_EPSILON,
     interference: { ...DEFAULT_INTERFERENCE, ...o.interference },
-    allowSameKindPairs: o.allowSameKindPairs ?? false,
+    heterogeneousOnly: o.heterogeneousOnly ?? false,
     minPairGain: o.minPairGain ?? 0,
     reservedMemoryBytes: o.reservedMemoryBytes ?? 0,
   };
@@ -100,11 +118,86 @@ export function resolvePairSearchOptions(o: PairSearchOptions = {}): ResolvedPai
 
 const fmt = (x: number) => x.toFixed(3);
 
+/** Key of a pair, names sorted: "din+rmc1". */
+export function pairKey(a: string, b: string): string {
+  return a < b ? `${a}+${b}` : `${b}+${a}`;
+}
+
+/** The measured pair profile of (a, b) in either order, if any. */
+export function findPairProfile(pairs: readonly PairProfile[], a: string, b: string): PairProfile | undefined {
+  return pairs.find(pp => (pp.a === a && pp.b === b) || (pp.a === b && pp.b === a));
+}
+
+/** The measurement of split (nA, nB) of models (a, b) in a pair profile, oriented as asked. */
+function measuredSplit(pp: PairProfile, a: string, nA: number, nB: number): { qpsA: number; qpsB: number } | undefined {
+  const swapped = pp.a !== a;
+  const s = pp.splits.find(x => (swapped ? x.workersA === nB && x.workersB === nA : x.workersA === nA && x.workersB === nB));
+  if (!s) return undefined;
+  return swapped ? { qpsA: s.qpsB, qpsB: s.qpsA } : { qpsA: s.qpsA, qpsB: s.qpsB };
+}
+
 /**
- * Evaluates every split of a pair that fits the node (nA + nB ≤ cores, memory within limits)
- * and returns them best first (highest EMU; ties to fewer cores, then fewer A workers).
- * Splits come from the measured pair profile when one exists — then only its measured splits
- * are considered, since the profiler chose them — and from {@link predictColocated} otherwise.
+ * The correction a measured pair gives its unmeasured splits (see {@link PairCalibration}).
+ * Measured splits at which the predictor expects nothing (0 QPS) say nothing and are skipped.
+ */
+export function calibratePair(a: ModelProfile, b: ModelProfile, pp: PairProfile, node: NodeClassSpec, interference: InterferenceOptions): PairCalibration {
+  const ratios: [number[], number[]] = [[], []];
+  for (const s of pp.splits) {
+    const [nA, nB, qA, qB] = pp.a === a.model ? [s.workersA, s.workersB, s.qpsA, s.qpsB] : [s.workersB, s.workersA, s.qpsB, s.qpsA];
+    if (nA > a.qps.length || nB > b.qps.length) continue;
+    const p = predictColocated([{ profile: a, workers: nA }, { profile: b, workers: nB }], node, interference);
+    if (p.qps[0]! > 0) ratios[0].push(qA / p.qps[0]!);
+    if (p.qps[1]! > 0) ratios[1].push(qB / p.qps[1]!);
+  }
+  const factor = (r: number[]) => (r.length ? Math.min(1, r.reduce((s, x) => s + x, 0) / r.length) : 1);
+  return { a: a.model, b: b.model, factorA: factor(ratios[0]), factorB: factor(ratios[1]) };
+}
+
+/**
+ * One split of a pair: measured when the pair profile has it, otherwise predicted from the solo
+ * profiles ({@link predictColocated}) and corrected by the pair's calibration. Undefined when
+ * the split does not fit the node (cores or memory) or a tenant would serve nothing (a worker
+ * count at which its model cannot meet the SLA).
+ */
+export function evaluateSplit(
+  a: ModelProfile,
+  b: ModelProfile,
+  workersA: number,
+  workersB: number,
+  node: NodeClassSpec,
+  o: ResolvedPairSearchOptions,
+  measured?: { profile: PairProfile; calibration: PairCalibration },
+): SplitEvaluation | undefined {
+  if (!(workersA >= 1 && workersB >= 1 && workersA + workersB <= node.cores)) return undefined;
+  const memoryBytes = tenantMemoryBytes(a, workersA) + tenantMemoryBytes(b, workersB);
+  if (memoryBytes > node.memoryBytes - o.reservedMemoryBytes) return undefined;
+  let qpsA: number;
+  let qpsB: number;
+  let basis: SplitEvaluation['basis'] = 'predicted';
+  const m = measured && measuredSplit(measured.profile, a.model, workersA, workersB);
+  if (m) {
+    ({ qpsA, qpsB } = m);
+    basis = 'measured-pair';
+  } else {
+    const p = predictColocated([{ profile: a, workers: workersA }, { profile: b, workers: workersB }], node, o.interference);
+    const c = measured?.calibration;
+    const [fA, fB] = !c ? [1, 1] : c.a === a.model ? [c.factorA, c.factorB] : [c.factorB, c.factorA];
+    qpsA = p.qps[0]! * fA;
+    qpsB = p.qps[1]! * fB;
+  }
+  if (!(qpsA > 0 && qpsB > 0)) return undefined;
+  return { workersA, workersB, qpsA, qpsB, emu: qpsA / a.qpsMax + qpsB / b.qpsMax, basis, predicted: basis === 'predicted', memoryBytes };
+}
+
+/** Best first: highest EMU; ties to fewer cores, then fewer A workers. */
+const bySplitRank = (x: SplitEvaluation, y: SplitEvaluation) =>
+  y.emu - x.emu || x.workersA + x.workersB - (y.workersA + y.workersB) || x.workersA - y.workersA;
+
+/**
+ * Evaluates every split of a pair that fits the node (nA + nB ≤ cores, memory within limits,
+ * both tenants serving) and returns them best first. Splits the profiler measured use the
+ * measurement; the others the predictor, corrected by the measured splits of the same pair
+ * ({@link calibratePair}).
  */
 export function evaluateSplits(
   a: ModelProfile,
@@ -113,62 +206,45 @@ export function evaluateSplits(
   options: PairSearchOptions & { pairProfile?: PairProfile } = {},
 ): SplitEvaluation[] {
   const o = resolvePairSearchOptions(options);
-  const memoryLimit = node.memoryBytes - o.reservedMemoryBytes;
-  const out: SplitEvaluation[] = [];
-  const push = (workersA: number, workersB: number, qpsA: number, qpsB: number, predicted: boolean) => {
-    const memoryBytes = tenantMemoryBytes(a, workersA) + tenantMemoryBytes(b, workersB);
-    if (workersA < 1 || workersB < 1 || workersA + workersB > node.cores || memoryBytes > memoryLimit) return;
-    out.push({ workersA, workersB, qpsA, qpsB, emu: qpsA / a.qpsMax + qpsB / b.qpsMax, predicted, memoryBytes });
-  };
   const pp = options.pairProfile;
-  if (pp) {
-    const swapped = pp.a === b.model && pp.b === a.model;
-    if (!swapped && !(pp.a === a.model && pp.b === b.model)) {
-      throw invalidArgument('pairProfile', `is for ${pp.a}+${pp.b}, not ${a.model}+${b.model}`);
-    }
-    for (const s of pp.splits) {
-      if (swapped) push(s.workersB, s.workersA, s.qpsB, s.qpsA, false);
-      else push(s.workersA, s.workersB, s.qpsA, s.qpsB, false);
-    }
-  } else {
-    for (let nA = 1; nA < node.cores; nA++) {
-      for (let nB = 1; nA + nB <= node.cores; nB++) {
-        const p = predictColocated([{ profile: a, workers: nA }, { profile: b, workers: nB }], node, o.interference);
-        push(nA, nB, p.qps[0]!, p.qps[1]!, true);
-      }
+  if (pp && !((pp.a === a.model && pp.b === b.model) || (pp.a === b.model && pp.b === a.model))) {
+    throw invalidArgument('pairProfile', `is for ${pp.a}+${pp.b}, not ${a.model}+${b.model}`);
+  }
+  const measured = pp ? { profile: pp, calibration: calibratePair(a, b, pp, node, o.interference) } : undefined;
+  const out: SplitEvaluation[] = [];
+  for (let nA = 1; nA < node.cores; nA++) {
+    for (let nB = 1; nA + nB <= node.cores; nB++) {
+      const s = evaluateSplit(a, b, nA, nB, node, o, measured);
+      if (s) out.push(s);
     }
   }
-  return out.sort((x, y) => y.emu - x.emu || x.workersA + x.workersB - (y.workersA + y.workersB) || x.workersA - y.workersA);
+  return out.sort(bySplitRank);
 }
 
 function dedicatedConfig(p: ModelProfile, kind: Classification, memoryLimit: number, cores: number): ServerConfig | string {
   // At the knee when memory allows; otherwise the best worker count that fits.
   let best: number | undefined;
+  let fits = 0;
   for (let n = 1; n <= Math.min(cores, p.qps.length); n++) {
     if (tenantMemoryBytes(p, n) > memoryLimit) break;
-    if (best === undefined || qpsAt(p, n) > qpsAt(p, best)) best = n;
+    fits = n;
+    if (qpsAt(p, n) > 0 && (best === undefined || qpsAt(p, n) > qpsAt(p, best))) best = n;
   }
+  if (fits === 0) return `one worker needs ${tenantMemoryBytes(p, 1)} bytes of memory, the node class offers ${memoryLimit}`;
   if (best === undefined) {
-    return `one worker needs ${tenantMemoryBytes(p, 1)} bytes of memory, the node class offers ${memoryLimit}`;
+    const need = p.qps.findIndex(q => q > 0) + 1;
+    return `it meets its SLA only with ${need} or more workers, and the node's memory holds at most ${fits}`;
   }
-  const qps = qpsAt(p, best);
-  return {
-    id: configId([{ model: p.model, workers: best }]),
-    kind: 'dedicated',
-    tenants: [{ model: p.model, workers: best, qps, qpsMax: p.qpsMax, kind: kind.kind }],
-    emu: qps / p.qpsMax,
-    predicted: false,
-    cores: best,
-    memoryBytes: tenantMemoryBytes(p, best),
-  };
+  return serverConfig([{ profile: p, workers: best, qps: qpsAt(p, best), kind: kind.kind }], 'solo-profile');
 }
 
 /**
  * The matcher's first two steps (DESIGN §4.4.1–2): classify every model, build its dedicated
  * configuration, find the best split of every pair under the node's core and memory limits,
- * and accept a pair when it is heterogeneous (memory-bound with compute-bound, unless
- * `allowSameKindPairs`) and beats the two dedicated servers it replaces (EMU > 1 + minPairGain:
- * one such server does the work of EMU dedicated servers).
+ * and accept a pair when it beats the two dedicated servers it replaces (EMU > 1 + minPairGain:
+ * one such server does the work of EMU dedicated servers). Memory-bound with compute-bound is
+ * where gains are expected; same-class pairs are accepted on the same test unless
+ * `heterogeneousOnly`.
  */
 export function searchPairs(set: ProfileSet, options: PairSearchOptions = {}): PairSearchResult {
   const o = resolvePairSearchOptions(options);
@@ -190,6 +266,12 @@ export function searchPairs(set: ProfileSet, options: PairSearchOptions = {}): P
     if (typeof d === 'string') unplaceable.push({ model: p.model, reason: d });
     else dedicated.push(d);
   }
+  const calibration = new Map<string, PairCalibration>();
+  for (const pp of set.pairs) {
+    const a = profiles.get(pp.a);
+    const b = profiles.get(pp.b);
+    if (a && b) calibration.set(pairKey(pp.a, pp.b), calibratePair(a, b, pp, node, o.interference));
+  }
   const pairs: PairEvaluation[] = [];
   const placeable = dedicated.map(d => profiles.get(d.tenants[0]!.model)!);
   for (let i = 0; i < placeable.length; i++) {
@@ -198,7 +280,21 @@ export function searchPairs(set: ProfileSet, options: PairSearchOptions = {}): P
     }
   }
   const candidates = [...dedicated, ...pairs.flatMap(p => (p.config ? [p.config] : []))];
-  return { nodeClass: node, profiles, kinds, dedicated, pairs, candidates, unplaceable, pairProfiles: set.pairs, options: o };
+  return { nodeClass: node, profiles, kinds, dedicated, pairs, candidates, unplaceable, pairProfiles: set.pairs, calibration, options: o };
+}
+
+/**
+ * Throughput of models (a, b) at split (workersA, workersB) under a finished search: measured,
+ * or predicted and calibrated, exactly as the search evaluates splits. For the baselines, which
+ * choose splits the search did not rank. Undefined when the split does not fit or serves nothing.
+ */
+export function splitAt(search: PairSearchResult, a: string, workersA: number, b: string, workersB: number): SplitEvaluation | undefined {
+  const pa = search.profiles.get(a);
+  const pb = search.profiles.get(b);
+  if (!pa || !pb) throw invalidArgument('model', `no profile for ${pa ? b : a}`);
+  const pp = findPairProfile(search.pairProfiles, a, b);
+  const calibration = search.calibration.get(pairKey(a, b));
+  return evaluateSplit(pa, pb, workersA, workersB, search.nodeClass, search.options, pp && calibration ? { profile: pp, calibration } : undefined);
 }
 
 function evaluatePair(
@@ -208,24 +304,28 @@ function evaluatePair(
   kinds: ReadonlyMap<string, Classification>,
   o: ResolvedPairSearchOptions,
 ): PairEvaluation {
-  const pairProfile = set.pairs.find(pp => (pp.a === a.model && pp.b === b.model) || (pp.a === b.model && pp.b === a.model));
-  const splits = evaluateSplits(a, b, set.nodeClass, { ...o, pairProfile });
+  const pairProfile = findPairProfile(set.pairs, a.model, b.model);
+  const splits = evaluateSplits(a, b, set.nodeClass, { ...o, ...(pairProfile ? { pairProfile } : {}) });
   const kindA = kinds.get(a.model)!.kind;
   const kindB = kinds.get(b.model)!.kind;
   const [best, ...rest] = splits;
-  const base = { a: a.model, b: b.model, kindA, kindB, best, runnersUp: rest.slice(0, 3), splitsTried: splits.length };
+  const splitsMeasured = splits.filter(s => s.basis === 'measured-pair').length;
+  const base = { a: a.model, b: b.model, kindA, kindB, best, runnersUp: rest.slice(0, 3), splitsTried: splits.length, splitsMeasured };
   if (!best) {
-    return { ...base, accepted: false, reason: `no split fits: ${a.model} and ${b.model} together exceed the node's memory` };
+    return { ...base, accepted: false, reason: `no split fits: ${a.model} and ${b.model} together exceed the node's memory, or one of them serves nothing on the cores left` };
   }
-  const label = `${a.model}:${best.workersA}+${b.model}:${best.workersB} (${best.predicted ? 'predicted' : 'measured'})`;
-  if (kindA === kindB && !o.allowSameKindPairs) {
-    return { ...base, accepted: false, reason: `both ${kindA}: Hera pairs a memory-bound model with a compute-bound one (best split ${label} has EMU ${fmt(best.emu)})` };
+  const how = best.basis === 'measured-pair' ? 'measured' : splitsMeasured ? `predicted, calibrated by ${splitsMeasured} measured split(s)` : 'predicted';
+  const label = `${a.model}:${best.workersA}+${b.model}:${best.workersB} (${how})`;
+  const sameKind = kindA === kindB;
+  if (sameKind && o.heterogeneousOnly) {
+    return { ...base, accepted: false, reason: `both ${kindA}: --heterogeneous-only pairs a memory-bound model with a compute-bound one only (best split ${label} has EMU ${fmt(best.emu)})` };
   }
   if (!(best.emu > 1 + o.minPairGain)) {
     return { ...base, accepted: false, reason: `best split ${label} has EMU ${fmt(best.emu)} ≤ ${fmt(1 + o.minPairGain)}: two dedicated servers do as well` };
   }
   const config = pairConfig(a, b, best, kindA, kindB);
-  return { ...base, accepted: true, config, reason: `${label} has EMU ${fmt(best.emu)} > 1: one server does the work of ${fmt(best.emu)} dedicated servers` };
+  const kindText = sameKind ? `same-class (${kindA}) pair` : 'memory-bound with compute-bound';
+  return { ...base, accepted: true, config, reason: `${kindText}: ${label} has EMU ${fmt(best.emu)} > 1, one server does the work of ${fmt(best.emu)} dedicated servers` };
 }
 
 /** A pair split as a server configuration. */
@@ -236,16 +336,11 @@ export function pairConfig(
   kindA: Classification['kind'],
   kindB: Classification['kind'],
 ): ServerConfig {
-  return {
-    id: configId([{ model: a.model, workers: split.workersA }, { model: b.model, workers: split.workersB }]),
-    kind: 'pair',
-    tenants: [
-      { model: a.model, workers: split.workersA, qps: split.qpsA, qpsMax: a.qpsMax, kind: kindA },
-      { model: b.model, workers: split.workersB, qps: split.qpsB, qpsMax: b.qpsMax, kind: kindB },
+  return serverConfig(
+    [
+      { profile: a, workers: split.workersA, qps: split.qpsA, kind: kindA },
+      { profile: b, workers: split.workersB, qps: split.qpsB, kind: kindB },
     ],
-    emu: split.emu,
-    predicted: split.predicted,
-    cores: split.workersA + split.workersB,
-    memoryBytes: split.memoryBytes,
-  };
+    split.basis,
+  );
 }

@@ -60,7 +60,7 @@ describe('planCluster properties', () => {
         const plan = planCluster(set, demand, {
           solver: highs,
           timeLimitMs: 2000,
-          pairSearch: { interference: { colocationPenalty: penalty }, allowSameKindPairs: sameKind },
+          pairSearch: { interference: { colocationPenalty: penalty }, heterogeneousOnly: !sameKind },
         });
         const byName = new Map(plan.strategies.map(s => [s.strategy, s]));
         const hera = byName.get('hera')!;

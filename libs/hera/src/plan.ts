@@ -39,6 +39,7 @@ export function planCluster(set: ProfileSet, demand: Demand, options: ClusterPla
   validateDemand(demand);
   const t0 = performance.now();
   const search = options.search ?? searchPairs(set, options.pairSearch);
+  validateDemand(demand, m => search.profiles.get(m)?.qpsMax);
   const searchMs = options.search ? 0 : performance.now() - t0;
   const required = solveRequiredServers(search.candidates, demand, {
     ...(options.solver ? { solver: options.solver } : {}),

@@ -97,9 +97,10 @@ export function buildModelProfile(input: ModelProfileInput, field = 'profile'): 
   for (const [i, q] of qps.entries()) {
     if (!Number.isFinite(q) || q < 0) throw invalidArgument(`${field}.qps[${i}]`, `must be a finite number ≥ 0, got ${q}`);
   }
-  // QPS(1) > 0 is required: worker scalability divides by it, and a model that cannot meet
-  // its SLA with one worker should be re-profiled with a smaller sub-batch, not placed.
-  if (!(qps[0]! > 0)) throw invalidArgument(`${field}.qps[0]`, 'QPS(1) must be > 0 (one worker must meet the SLA)');
+  // A latency-bounded profile may have QPS(n) = 0 for small n: one worker cannot meet the SLA,
+  // several (splitting each query's sub-batches between them) can. Such a model is placed only
+  // at worker counts with QPS(n) > 0. A curve that is 0 everywhere describes nothing placeable.
+  if (!qps.some(q => q > 0)) throw invalidArgument(`${field}.qps`, 'QPS(n) is 0 at every worker count: the model met its SLA at no rate');
   let knee = 1;
   let qpsMax = qps[0]!;
   for (let n = 2; n <= qps.length; n++) {
@@ -115,6 +116,16 @@ export function buildModelProfile(input: ModelProfileInput, field = 'profile'): 
     throw invalidArgument(`${field}.qpsMax`, `is ${input.qpsMax} but max QPS(n) is ${qpsMax}`);
   }
   return { ...input, knee, qpsMax };
+}
+
+/**
+ * The smallest worker count with QPS(n) > 0 (1 unless one worker cannot meet the SLA), and the
+ * throughput per worker there: the unit worker scalability and the classification measure
+ * against when QPS(1) = 0.
+ */
+export function firstServing(profile: ModelProfile): { workers: number; qpsPerWorker: number } {
+  const i = profile.qps.findIndex(q => q > 0);
+  return { workers: i + 1, qpsPerWorker: profile.qps[i]! / (i + 1) };
 }
 
 /** QPS(n) of a profile; QPS(0) = 0. Throws for n outside 0..cores. */

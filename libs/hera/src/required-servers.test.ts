@@ -17,8 +17,9 @@ function config(id: string, tenants: [string, number][]): ServerConfig {
   return {
     id,
     kind: tenants.length === 1 ? 'dedicated' : 'pair',
-    tenants: tenants.map(([model, qps]) => ({ model, workers: 1, qps, qpsMax: 100, kind: 'compute-bound' })),
+    tenants: tenants.map(([model, qps]) => ({ model, workers: 1, qps, qpsMax: 100, kind: 'compute-bound', profileSource: 'measured' })),
     emu: 1,
+    basis: tenants.length === 1 ? 'solo-profile' : 'measured-pair',
     predicted: false,
     cores: tenants.length,
     memoryBytes: 0,

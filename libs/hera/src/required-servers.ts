@@ -60,10 +60,31 @@ export interface RequiredServersOptions {
   unplaceable?: readonly { model: string; reason: string }[];
 }
 
-/** Checks a demand map: finite, ≥ 0. Throws INVALID_ARGUMENT naming the model. */
-export function validateDemand(demand: Demand): void {
+/**
+ * Most demand one model may have, in dedicated-server units (D_m / QPSmax_m): a million
+ * servers. Far beyond any cluster; it bounds what a plan can be asked to count.
+ */
+export const MAX_DEMAND_SERVERS = 1_000_000;
+
+/** Most QPS one model may be asked for before its profile is known (validated again with it). */
+export const MAX_DEMAND_QPS = 1e12;
+
+/**
+ * Checks a demand map: every value finite, ≥ 0 and ≤ {@link MAX_DEMAND_QPS}; with `qpsMaxOf`
+ * (the model's QPSmax on the node class), also at most {@link MAX_DEMAND_SERVERS} dedicated
+ * servers' worth. Throws INVALID_ARGUMENT naming the model and the bound.
+ */
+export function validateDemand(demand: Demand, qpsMaxOf?: (model: string) => number | undefined): void {
   for (const [model, qps] of Object.entries(demand)) {
     if (!Number.isFinite(qps) || qps < 0) throw invalidArgument(`demand.${model}`, `must be a finite QPS ≥ 0, got ${qps}`);
+    if (qps > MAX_DEMAND_QPS) throw invalidArgument(`demand.${model}`, `${qps} QPS is over the limit of ${MAX_DEMAND_QPS} QPS per model`);
+    const max = qps > 0 ? qpsMaxOf?.(model) : undefined;
+    if (max !== undefined && max > 0 && qps / max > MAX_DEMAND_SERVERS) {
+      throw invalidArgument(
+        `demand.${model}`,
+        `${qps} QPS is ${(qps / max).toPrecision(3)} dedicated servers' worth (QPSmax ${max.toPrecision(4)} on this node class); at most ${MAX_DEMAND_SERVERS} per model`,
+      );
+    }
   }
 }
 
@@ -261,7 +282,7 @@ export function solveRequiredServers(
   demand: Demand,
   options: RequiredServersOptions = {},
 ): RequiredServers {
-  validateDemand(demand);
+  validateDemand(demand, m => configs.find(c => c.kind === 'dedicated' && c.tenants[0]!.model === m)?.tenants[0]!.qpsMax);
   const infeasible = findInfeasibleDemand(configs, demand, options.unplaceable);
   if (infeasible.length) throw new InfeasibleDemandError(infeasible);
   const timeLimitMs = options.timeLimitMs ?? DEFAULT_TIME_LIMIT_MS;

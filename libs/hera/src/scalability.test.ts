@@ -21,8 +21,21 @@ describe('profile math', () => {
     const base = { model: 'm', nodeClass: 'c', qps: [10, 20, 15], slaMs: 1, bestSubBatch: 1, memoryPerHostBytes: 0, memoryPerWorkerBytes: 0, provenance: {} };
     assert.throws(() => buildModelProfile({ ...base, knee: 3 }, 'models[0]'), /models\[0\]\.knee: is 3 but the QPS curve peaks first at n = 2/);
     assert.throws(() => buildModelProfile({ ...base, qpsMax: 21 }, 'x'), /x\.qpsMax/);
-    assert.throws(() => buildModelProfile({ ...base, qps: [0, 5, 6] }, 'x'), /x\.qps\[0\]: QPS\(1\) must be > 0/);
+    assert.throws(() => buildModelProfile({ ...base, qps: [0, 0, 0] }, 'x'), /x\.qps: QPS\(n\) is 0 at every worker count/);
     assert.throws(() => buildModelProfile({ ...base, qps: [1, Number.NaN] }, 'x'), /x\.qps\[1\]/);
+  });
+
+  it('accepts a latency-bounded curve with QPS(1) = 0 and measures scalability from where it starts', () => {
+    // One worker cannot meet the SLA; two split each query and can. WS is relative to the
+    // per-worker rate at n = 2 (10 QPS per worker).
+    const p = profile('m', [0, 20, 30, 30.2]);
+    assert.equal(p.knee, 4);
+    assert.equal(workerScalability(p, 1), 0);
+    assert.equal(workerScalability(p, 2), 1);
+    assert.equal(workerScalability(p, 3), 1);
+    // Past n = 3 a worker adds 0.2 QPS < ε · 10: memory-bound, saturating at 3.
+    assert.deepEqual(classifyProfile(p), { kind: 'memory-bound', saturatesAt: 3 });
+    assert.deepEqual(classifyProfile(profile('m', [0, 20, 30, 40])), { kind: 'compute-bound' });
   });
 
   it('computes worker scalability WS(n) = QPS(n) / (n · QPS(1))', () => {
