@@ -110,7 +110,7 @@ interface SimulateOptions {
   timeLimit: number;
   penalty?: number;
   epsilon?: number;
-  sameKindPairs: boolean;
+  heterogeneousOnly: boolean;
   json: boolean;
 }
 
@@ -142,7 +142,7 @@ export function register(program: Command): void {
     .option('--time-limit <ms>', 'solver time limit', intArg('--time-limit'), DEFAULT_TIME_LIMIT_MS)
     .option('--penalty <γ>', 'co-location penalty of the pair predictor (default 0.05)', numArg('--penalty'))
     .option('--epsilon <ε>', 'memory-bound threshold ε of the classification (default 0.05)', numArg('--epsilon'))
-    .option('--same-kind-pairs', 'also allow two memory-bound or two compute-bound models to share a node', false)
+    .option('--heterogeneous-only', 'pair only a memory-bound with a compute-bound model (by default a same-class pair is used too when it beats two dedicated servers)', false)
     .option('--json', 'print the report as JSON', false)
     .addHelpText(
       'after',
@@ -180,7 +180,7 @@ Examples:
         timeLimitMs: o.timeLimit,
         seed: o.seed,
         pairSearch: {
-          allowSameKindPairs: o.sameKindPairs,
+          heterogeneousOnly: o.heterogeneousOnly,
           ...(o.epsilon === undefined ? {} : { epsilon: o.epsilon }),
           ...(o.penalty === undefined ? {} : { interference: { colocationPenalty: o.penalty } }),
         },
