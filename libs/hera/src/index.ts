@@ -6,6 +6,7 @@
 export {
   buildModelProfile,
   findProfile,
+  firstServing,
   qpsAt,
   tenantMemoryBytes,
   type ModelKind,
@@ -17,7 +18,14 @@ export {
   type ProfileSet,
   type Provenance,
 } from './profile';
-export { profileFromMeasurements, type MeasuredPoint, type MeasuredProfileInput } from './measured-profile';
+export {
+  pairFromMeasurements,
+  profileFromMeasurements,
+  profileSetFromMeasurements,
+  type MeasuredPairInput,
+  type MeasuredPoint,
+  type MeasuredProfileInput,
+} from './measured-profile';
 export { classifyProfile, DEFAULT_EPSILON, workerScalability, type Classification } from './scalability';
 export { emu, type TenantThroughput } from './emu';
 export {
@@ -28,12 +36,30 @@ export {
   type ColocationPrediction,
   type InterferenceOptions,
 } from './interference';
-export { configId, configQps, parseConfigId, type ConfigTenant, type ServerConfig } from './server-config';
 export {
+  configId,
+  configQps,
+  configTenant,
+  describeBasis,
+  parseConfigId,
+  serverConfig,
+  type ConfigTenant,
+  type ServerConfig,
+  type ThroughputBasis,
+} from './server-config';
+export { selectPairsToProfile, type PairSelection, type PairSelectionOptions, type PairToProfile, type SplitToMeasure } from './pair-selection';
+export { checkPredictor, type PredictorCheck, type PredictorCheckRow } from './predictor-check';
+export {
+  calibratePair,
+  evaluateSplit,
   evaluateSplits,
+  findPairProfile,
   pairConfig,
+  pairKey,
   resolvePairSearchOptions,
   searchPairs,
+  splitAt,
+  type PairCalibration,
   type PairEvaluation,
   type PairSearchOptions,
   type PairSearchResult,
@@ -68,7 +94,9 @@ export {
   type StrategyName,
   type StrategyResult,
 } from './baselines';
-export { explainPlan, planCluster, type ClusterPlan, type ClusterPlanOptions, type ConfigExplanation } from './plan';
+export { planCluster, type ClusterPlan, type ClusterPlanOptions } from './plan';
+export { explainPlan, explainPredictor, type ConfigExplanation } from './explain';
+export { pinnedConfig } from './pinned';
 export {
   mapConfigsToNodes,
   type MovementSummary,
@@ -84,16 +112,18 @@ export { DEMAND_MIXES, demandFromMix, mixWeights, unitsToQps, type DemandMixName
 export { seededRandom } from './prng';
 export {
   DEFAULT_QUERY_SIZE,
+  derivedBytesPerQuery,
   meanQueryItems,
   rooflineBreakdown,
   rooflineProfileSet,
+  type QueryLayout,
   type QuerySizeModel,
   type RooflineBreakdown,
   type RooflineHardware,
   type RooflineModel,
 } from './roofline';
 export { rooflineModelFromZoo, zooRooflineModels } from './zoo-roofline';
-export { NODE_CLASS_16C, NODE_CLASS_2C } from './node-classes';
+export { KNOWN_NODE_CLASSES, measuredNodeClass, NODE_CLASS_16C, NODE_CLASS_2C, NODE_CLASS_32C_WHATIF } from './node-classes';
 export {
   MAX_SIMULATED_NODES,
   simulateCluster,

@@ -1,5 +1,5 @@
 import { invalidArgument } from '@hera/errors';
-import { buildModelProfile, type ModelProfile } from './profile';
+import { buildModelProfile, type ModelProfile, type NodeClassSpec, type PairProfile, type ProfileSet } from './profile';
 
 /** One measured point, as the profiler records it (hera.profiler.v1.ProfilePoint). */
 export interface MeasuredPoint {
@@ -18,6 +18,13 @@ export interface MeasuredProfileInput {
   bestSubBatch: number;
   memoryPerHostBytes: number;
   memoryPerWorkerBytes: number;
+  /**
+   * Bytes a query moves from memory, derived from the model's configuration by the profiler
+   * (`derivedBytesPerQuery`); lets the predictor pair measured solo profiles.
+   */
+  bytesPerQuery?: number;
+  /** How bytesPerQuery was derived (its provenance detail). */
+  bytesPerQueryDetail?: string;
   /** How it was obtained, e.g. "measured on node n1 by job 17". */
   method?: string;
   measuredAtMs?: number;
@@ -66,6 +73,7 @@ export function profileFromMeasurements(input: MeasuredProfileInput): ModelProfi
     memoryPerHostBytes: input.memoryPerHostBytes,
     memoryPerWorkerBytes: input.memoryPerWorkerBytes,
     ...p95,
+    ...(input.bytesPerQuery ? { bytesPerQuery: input.bytesPerQuery } : {}),
     provenance: {
       qps: {
         kind: 'measured',
@@ -78,6 +86,42 @@ export function profileFromMeasurements(input: MeasuredProfileInput): ModelProfi
       memoryPerHostBytes: { kind: 'measured', detail: how },
       memoryPerWorkerBytes: { kind: 'measured', detail: how },
       ...(p95.p95Ms ? { p95Ms: { kind: 'measured', detail: how } } : {}),
+      ...(input.bytesPerQuery ? { bytesPerQuery: { kind: 'derived', detail: input.bytesPerQueryDetail ?? 'derived from the model configuration' } } : {}),
     },
   });
+}
+
+/** A measured pair as the profiler stores it (hera.profiler.v1.PairProfile, camelCase). */
+export interface MeasuredPairInput {
+  modelA: string;
+  modelB: string;
+  splits: readonly { workersA: number; workersB: number; qpsA: number; qpsB: number }[];
+  method: string;
+}
+
+/** A profiler pair record as the matcher's {@link PairProfile} (provenance `measured`). */
+export function pairFromMeasurements(p: MeasuredPairInput): PairProfile {
+  return {
+    a: p.modelA,
+    b: p.modelB,
+    splits: p.splits.map(s => ({ workersA: s.workersA, workersB: s.workersB, qpsA: s.qpsA, qpsB: s.qpsB })),
+    provenance: { kind: 'measured', detail: p.method },
+  };
+}
+
+/**
+ * A profile set from profiler records: solo profiles (each through
+ * {@link profileFromMeasurements}) and measured pairs of models in the set. Pure; the caller
+ * reads the records.
+ */
+export function profileSetFromMeasurements(input: {
+  nodeClass: NodeClassSpec;
+  profiles: readonly MeasuredProfileInput[];
+  pairs?: readonly MeasuredPairInput[];
+  generatedBy?: string;
+}): ProfileSet {
+  const models = input.profiles.map(profileFromMeasurements);
+  const names = new Set(models.map(m => m.model));
+  const pairs = (input.pairs ?? []).filter(p => names.has(p.modelA) && names.has(p.modelB)).map(pairFromMeasurements);
+  return { nodeClass: input.nodeClass, models, pairs, ...(input.generatedBy === undefined ? {} : { generatedBy: input.generatedBy }) };
 }

@@ -1,3 +1,4 @@
+import type { NodeClassSpec } from './profile';
 import type { RooflineHardware } from './roofline';
 
 /*
@@ -97,3 +98,52 @@ export const NODE_CLASS_2C: RooflineHardware = {
     ...sharedProvenance,
   },
 };
+
+/**
+ * A what-if class for the placement benchmark and tests, NOT a shipped profile set: a 32-core
+ * socket on the same memory system as the 16c class (6 × DDR4-2666, 76.8 GB/s for gathers), 192
+ * GiB, and an engine 3× faster per core than tfjs-wasm — onnxruntime ran the zoo's shapes 2–4×
+ * faster here (DESIGN §7), the second engine the project is adding. With twice the cores and a
+ * faster engine on the same bus, rmc1 (knee 15) and rmc2 (knee 12) saturate memory bandwidth
+ * well before 32 workers: the regime Hera is about, which no machine here can measure.
+ */
+export const NODE_CLASS_32C_WHATIF: RooflineHardware = {
+  ...NODE_CLASS_16C,
+  name: '32c-whatif',
+  description: 'what-if: 32 cores on the 16c memory system (76.8 GB/s), 192 GiB, engine 3× tfjs-wasm per core; modelled, for benchmarks and tests only',
+  cores: 32,
+  memoryBytes: 192 * GiB,
+  perCoreFlops: 3 * PER_CORE_FLOPS,
+  provenance: {
+    ...NODE_CLASS_16C.provenance,
+    cores: { kind: 'configured', detail: 'what-if class definition: 32 cores, one socket' },
+    memoryBytes: { kind: 'configured', detail: 'what-if class definition: 192 GiB' },
+    perCoreFlops: { kind: 'assumed', detail: '3 × the measured 17 GFLOP/s of tfjs-wasm: onnxruntime ran the zoo 2–4× faster on the dev machines (DESIGN §7)' },
+  },
+};
+
+/** The node classes this library describes, by name. */
+export const KNOWN_NODE_CLASSES: readonly RooflineHardware[] = [NODE_CLASS_2C, NODE_CLASS_16C];
+
+/**
+ * The node class of measured profiles: cores and memory as the registered nodes report them,
+ * and — where the class is one this library knows by name and core count — that class's memory
+ * bandwidth, with its provenance (an assumption for both shipped classes). Without a bandwidth
+ * figure the pair predictor cannot size a tenant's share of the bus and claims no gain
+ * (`bandwidthCeiling` falls back to the solo plateau); measured pair profiles still count.
+ */
+export function measuredNodeClass(node: { name: string; cores: number; memoryBytes: number }): NodeClassSpec {
+  const known = KNOWN_NODE_CLASSES.find(k => k.name === node.name && k.cores === node.cores);
+  return {
+    name: node.name,
+    cores: node.cores,
+    memoryBytes: node.memoryBytes,
+    ...(known ? { memoryBandwidthBytesPerSec: known.memoryBandwidthBytesPerSec } : {}),
+    description: `measured by the Hera profiler on nodes of class ${node.name}`,
+    provenance: {
+      cores: { kind: 'measured', detail: 'reported by the registered nodes of this class' },
+      memoryBytes: { kind: 'measured', detail: 'reported by the registered nodes of this class' },
+      ...(known ? { memoryBandwidthBytesPerSec: { ...known.provenance.memoryBandwidthBytesPerSec, detail: `as the shipped ${known.name} class: ${known.provenance.memoryBandwidthBytesPerSec.detail}` } } : {}),
+    },
+  };
+}

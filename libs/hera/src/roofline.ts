@@ -74,6 +74,38 @@ export function meanQueryItems(q: QuerySizeModel = DEFAULT_QUERY_SIZE): number {
   return mean;
 }
 
+/** Bytes of one model value: the zoo is fp32 (dense features, embedding rows). */
+const ELEMENT_BYTES = 4;
+
+/** Bytes a query moves from memory: E[k] · (embedding bytes per item + dense-input bytes per item). */
+function queryBytes(itemsPerQuery: number, embeddingBytesPerItem: number, denseDim: number): number {
+  return itemsPerQuery * (embeddingBytesPerItem + ELEMENT_BYTES * denseDim);
+}
+
+/** What bytes per query needs of a model: its dense features and embedding lookups per item. */
+export interface QueryLayout {
+  denseDim: number;
+  tables: readonly { lookups: number; dim: number }[];
+}
+
+/**
+ * Bytes per query derived from a model's configuration (DESIGN §4.4 4a): embedding lookups ×
+ * dim × 4 B plus 4 B per dense feature, per item, at the load model's mean items per query. The
+ * predictor sizes a tenant's share of the memory bus with it. It counts every row a query reads
+ * as memory traffic: an upper bound where tables are small enough to stay in cache.
+ */
+export function derivedBytesPerQuery(layout: QueryLayout, query: QuerySizeModel = DEFAULT_QUERY_SIZE): { bytesPerQuery: number; detail: string } {
+  const k = meanQueryItems(query);
+  const embedding = layout.tables.reduce((s, t) => s + t.lookups * t.dim * ELEMENT_BYTES, 0);
+  const lookups = layout.tables.reduce((s, t) => s + t.lookups, 0);
+  return {
+    bytesPerQuery: Math.round(queryBytes(k, embedding, layout.denseDim)),
+    detail:
+      `E[k] = ${k.toFixed(2)} items/query (DESIGN §4.1) × (${lookups} embedding lookups = ${embedding} B + ${layout.denseDim} dense features × ${ELEMENT_BYTES} B per item), ` +
+      'from the model configuration; every row read counted as memory traffic (an upper bound when tables fit in cache)',
+  };
+}
+
 /** Per-model numbers behind a roofline profile (printed by the generator, shown in the README). */
 export interface RooflineBreakdown {
   model: string;
@@ -101,7 +133,7 @@ const r3 = (x: number) => Math.round(x * 1000) / 1000;
  */
 export function rooflineBreakdown(m: RooflineModel, hw: RooflineHardware, query: QuerySizeModel = DEFAULT_QUERY_SIZE): RooflineBreakdown {
   const k = meanQueryItems(query);
-  const bytesPerQuery = k * (m.embeddingBytesPerItem + 4 * m.denseDim);
+  const bytesPerQuery = queryBytes(k, m.embeddingBytesPerItem, m.denseDim);
   const computeS = (k * m.flopsPerItem) / hw.perCoreFlops;
   const gatherS = (k * m.embeddingBytesPerItem) / hw.perCoreGatherBytesPerSec;
   const qps1 = 1 / (computeS + gatherS);
@@ -163,7 +195,7 @@ export function rooflineProfileSet(
         },
         bytesPerQuery: {
           kind: 'derived',
-          detail: `E[k] × (${m.embeddingBytesPerItem} embedding bytes + ${4 * m.denseDim} dense-input bytes per item); ${queryText}; ${m.source}`,
+          detail: `E[k] × (${m.embeddingBytesPerItem} embedding bytes + ${ELEMENT_BYTES * m.denseDim} dense-input bytes per item); ${queryText}; ${m.source}`,
         },
         slaMs: { kind: 'configured', detail: `DeepRecSys medium target, from ${m.source}` },
         bestSubBatch: { kind: 'configured', detail: `the model's default sub-batch from ${m.source}; not tuned (no measurement)` },

@@ -9,3 +9,5 @@ export { PayloadPool, gatewayTarget, workerTarget } from './targets';
 export type { Target } from './targets';
 export { findMaxRate } from './rate-search';
 export type { MeasureAt, RateSearchOptions, RateSearchResult, RateStep } from './rate-search';
+export { findPairRates } from './pair-rate-search';
+export type { MeasurePair, PairPhase, PairRateResult, PairRateSearchOptions, PairStep, TenantMeasurement } from './pair-rate-search';

@@ -17,6 +17,12 @@ export interface RateSearchOptions {
    * and no lower rate will meet the SLA. Default 0.1; 0 disables.
    */
   flatFraction?: number;
+  /**
+   * A rate already measured to meet the SLA: the search counts it as good, never goes below it,
+   * and bisects between it and the first failure (for raising one tenant of a pair from a
+   * point both already met).
+   */
+  knownGood?: { rate: number; p95Ms: number };
 }
 
 export interface RateStep {
@@ -50,8 +56,8 @@ export async function findMaxRate(measure: MeasureAt, opts: RateSearchOptions): 
   const maxSteps = opts.maxSteps ?? 20;
   const floor = opts.floor ?? opts.start / 1024;
   const steps: RateStep[] = [];
-  let good = 0;
-  let goodP95 = 0;
+  let good = opts.knownGood?.rate ?? 0;
+  let goodP95 = opts.knownGood?.p95Ms ?? 0;
   let bad = Infinity;
   const step = async (rate: number) => {
     const m = await measure(rate);
@@ -69,6 +75,8 @@ export async function findMaxRate(measure: MeasureAt, opts: RateSearchOptions): 
   // Bracket.
   if (await step(rate)) {
     while (steps.length < maxSteps && (await step((rate *= 2))));
+  } else if (good > 0) {
+    // Known good below the first failure: the bracket is [good, start]; bisect it.
   } else {
     const flat = opts.flatFraction ?? 0.1;
     let prevP95 = steps[0]!.p95Ms;
