@@ -53,6 +53,13 @@ describe('placement service', () => {
     assert.match(await grpcOutcome(unaryCall(client, 'GetPlan', {})), /^NOT_FOUND/);
   });
 
+  it('bounds demand: 1e300 QPS, and more than a million dedicated servers worth, are refused naming the model', async () => {
+    assert.match(await grpcOutcome(unaryCall(client, 'SetDemand', { demands: [{ model: 'ncf', qps: 1e300 }] })), /^INVALID_ARGUMENT: demands\[0\]\.qps: .*over the limit of 1000000000000 QPS.*\(model ncf\)/);
+    // rmc1's QPSmax on the shipped 2c set is ~512: 1e9 QPS is ~2 million servers' worth.
+    assert.match(await grpcOutcome(unaryCall(client, 'SetDemand', { demands: [{ model: 'ncf', qps: 1 }, { model: 'rmc1', qps: 1e9 }] })), /^INVALID_ARGUMENT: demands\[1\]\.qps: .*dedicated servers' worth.*at most 1000000 per model \(model rmc1\)/);
+    assert.deepEqual((await unaryCall(client, 'GetDemand', {})).demands, [], 'nothing refused was stored');
+  });
+
   it('plans (dry run) with Hera and every baseline, then applies idempotently', async () => {
     // Two models at half a 2-core server each: two servers for one node.
     const set = await unaryCall(client, 'SetDemand', { demands: [{ model: 'ncf', qps: 150 }, { model: 'rmc1', qps: 250 }], replace: true });
@@ -75,7 +82,26 @@ describe('placement service', () => {
 
     const why = await unaryCall(client, 'Explain', {});
     assert.equal(why.configs.length, 2);
-    for (const c of why.configs) assert.ok(c.reason.length > 0 && c.tenants.length === 1);
+    for (const c of why.configs) {
+      assert.ok(c.reason.length > 0 && c.tenants.length === 1);
+      // The shipped 2c set is roofline-derived: never labelled measured.
+      assert.equal(c.basis, 'solo profile (derived)');
+      assert.match(c.countReason, /^×\d+: /);
+    }
+    assert.equal(why.predictor?.splits, 0, 'no pair measured');
+    assert.ok(first.plan!.nodes.every(n => n.basis === 'solo profile (derived)'));
+  });
+
+  it('applies a pinned configuration instead of solving, and refuses one that cannot run', async () => {
+    const pinned = await unaryCall(client, 'Apply', { pinned: [{ config: 'ncf:1+rmc1:1', count: 0 }] });
+    assert.equal(pinned.plan?.solver, 'pinned');
+    assert.deepEqual(pinned.plan?.nodes.map(n => [n.nodeId, n.config, n.basis.split(';')[0]]), [['node-a', 'ncf:1+rmc1:1', 'predicted from solo profiles']]);
+    assert.match(await grpcOutcome(unaryCall(client, 'Apply', { pinned: [{ config: 'ncf:2+rmc1:1', count: 0 }] })), /^INVALID_ARGUMENT: pinned\[0\]\.config: ncf:2\+rmc1:1 does not fit node class 2c/);
+    assert.match(await grpcOutcome(unaryCall(client, 'Apply', { pinned: [{ config: 'ncf', count: 0 }] })), /^INVALID_ARGUMENT: pinned\[0\]\.config: "ncf" in "ncf" is not model:workers/);
+    assert.match(await grpcOutcome(unaryCall(client, 'Apply', { pinned: [{ config: 'nosuch:1', count: 0 }] })), /^INVALID_ARGUMENT: pinned\[0\]\.config: nosuch has no profile/);
+    // Back to the solved plan for the tests after this one.
+    const back = await unaryCall(client, 'Apply', {});
+    assert.notEqual(back.plan?.solver, 'pinned');
   });
 
   it('runs the planned tenants on the node', async () => {
@@ -92,11 +118,12 @@ describe('placement service', () => {
 
   it('re-plans once, as a job, when a node joins', async () => {
     const keys = new Keyspace(prefix);
+    const before = Number(await redis.get(keys.planVersion()));
     workers.push(await startService('worker', { ...env(), NODE_ID: 'node-b' }));
-    await waitFor(async () => Number(await redis.get(keys.planVersion())) === 2, 15_000, 'a re-plan to version 2');
+    await waitFor(async () => Number(await redis.get(keys.planVersion())) === before + 1, 15_000, `a re-plan to version ${before + 1}`);
     // The join is seen twice (pub/sub and the node sweep); the second re-plan changes nothing.
     await new Promise(r => setTimeout(r, 2_000));
-    assert.equal(Number(await redis.get(keys.planVersion())), 2);
+    assert.equal(Number(await redis.get(keys.planVersion())), before + 1);
     const plan = (await unaryCall(client, 'GetPlan', {})).plan!;
     assert.deepEqual(plan.nodes.map(n => [n.nodeId, n.overcommitted]).sort(), [['node-a', false], ['node-b', false]]);
     const done = await redis.keys(`${keys.bullPrefix()}:replan:node-joined/node-b/*`);

@@ -17,7 +17,11 @@ export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 export interface ProfileJobData {
   model: string;
   pairModel?: string;
-  splits?: { workersA: number; workersB: number }[];
+  /**
+   * Splits of a pair job; `predictedQpsA/B` (from the pair selection) start the search at the
+   * predictor's common fraction instead of 1.
+   */
+  splits?: { workersA: number; workersB: number; predictedQpsA?: number; predictedQpsB?: number }[];
   nodeId?: string;
   workerCounts?: number[];
   subBatchSizes?: number[];

@@ -6,4 +6,4 @@ export type { HeartbeatOptions } from './heartbeat';
 export { connectRedis, createSubscriber } from './connect';
 export type { ConnectOptions } from './connect';
 export { ProfileStore } from './profiles';
-export type { ProfileRecord, ProfilePointRecord, PairProfileRecord } from './profiles';
+export type { ProfileRecord, ProfilePointRecord, PairProfileRecord, PairSplitRecord } from './profiles';

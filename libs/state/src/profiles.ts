@@ -26,6 +26,21 @@ export interface ProfileRecord {
   measuredAtMs: number;
   method: string;
   slaMs: number;
+  /** Bytes per query derived from the model's configuration (absent in records of older profilers). */
+  bytesPerQuery?: number;
+  bytesPerQueryDetail?: string;
+}
+
+/** One measured split of a pair (hera.profiler.v1.PairSplit). */
+export interface PairSplitRecord {
+  workersA: number;
+  workersB: number;
+  qpsA: number;
+  qpsB: number;
+  p95MsA: number;
+  p95MsB: number;
+  /** The common fraction of both solo rates both met (absent in records of older profilers). */
+  fraction?: number;
 }
 
 /** A measured co-located pair: QPS_A(nA | B:nB) and QPS_B(nB | A:nA) per split. */
@@ -33,9 +48,12 @@ export interface PairProfileRecord {
   nodeClass: string;
   modelA: string;
   modelB: string;
-  splits: { workersA: number; workersB: number; qpsA: number; qpsB: number; p95MsA: number; p95MsB: number }[];
+  splits: PairSplitRecord[];
   measuredAtMs: number;
   method: string;
+  /** The SLAs the two were judged against (absent in records of older profilers). */
+  slaMsA?: number;
+  slaMsB?: number;
 }
 
 /** Profiles in Redis, written by the profiler and read by placement. */
@@ -66,6 +84,24 @@ export class ProfileStore {
 
   async putPair(p: PairProfileRecord): Promise<void> {
     await this.redis.set(this.keys.pairProfile(p.nodeClass, p.modelA, p.modelB), JSON.stringify(p));
+  }
+
+  /**
+   * Stores the splits of a pair measured now beside those measured before (a split measured
+   * again replaces its old figures). Splits measured against other SLAs are dropped: one pair
+   * profile holds one pair of SLAs. Returns what was stored.
+   */
+  async mergePair(p: PairProfileRecord): Promise<PairProfileRecord> {
+    const prior = await this.getPair(p.nodeClass, p.modelA, p.modelB); // one key for either order
+    const same = prior && prior.slaMsA !== undefined && (prior.modelA === p.modelA ? prior.slaMsA === p.slaMsA && prior.slaMsB === p.slaMsB : prior.slaMsA === p.slaMsB && prior.slaMsB === p.slaMsA);
+    const kept = !prior || !same
+      ? []
+      : prior.splits
+          .map(s => (prior.modelA === p.modelA ? s : { ...s, workersA: s.workersB, workersB: s.workersA, qpsA: s.qpsB, qpsB: s.qpsA, p95MsA: s.p95MsB, p95MsB: s.p95MsA }))
+          .filter(s => !p.splits.some(n => n.workersA === s.workersA && n.workersB === s.workersB));
+    const merged = { ...p, splits: [...kept, ...p.splits].sort((x, y) => x.workersA - y.workersA || x.workersB - y.workersB) };
+    await this.putPair(merged);
+    return merged;
   }
 
   async listPairs(nodeClass: string): Promise<PairProfileRecord[]> {

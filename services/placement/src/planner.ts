@@ -2,19 +2,27 @@ import type { Redis } from 'ioredis';
 import { HeraError, invalidArgument } from '@hera/errors';
 import {
   allocateTenants,
+  checkPredictor,
+  describeBasis,
   explainPlan,
+  explainPredictor,
   mapConfigsToNodes,
   parseConfigId,
+  pinnedConfig,
   planCluster,
+  searchPairs,
   tenantMemoryBytes,
+  validateDemand,
   type ClusterPlan,
+  type ConfigCount,
   type ConfigExplanation,
   type MilpSolver,
+  type PredictorCheck,
   type ModelProfile,
   type ProfileSet,
 } from '@hera/hera';
 import type { Logger } from '@hera/logger';
-import type { NodePlan, Plan, StrategyResult, TenantAllocation } from '@hera/proto';
+import type { NodePlan, Plan, PredictorCheck as PredictorCheckMessage, StrategyResult, TenantAllocation } from '@hera/proto';
 import { listLive, type Keyspace, type NodeRecord } from '@hera/state';
 import type { Demand, DemandStore } from './demand-store';
 import type { ProfileSource } from './profile-source';
@@ -23,13 +31,33 @@ export interface PlanRequest {
   nodeClass?: string;
   demands?: readonly Demand[];
   timeLimitMs?: number;
+  /** Apply these configurations instead of solving (count 0: one per registered node of the class). */
+  pinned?: readonly { config: string; count: number }[];
 }
 
 export interface ComputedPlan {
   plan: Plan;
-  cluster: ClusterPlan;
+  /** The solve behind the plan; absent for a pinned placement. */
+  cluster?: ClusterPlan;
   explanation: ConfigExplanation[];
   strategies: StrategyResult[];
+  predictor: PredictorCheckMessage;
+}
+
+/** The predictor check as hera.placement.v1.PredictorCheck. */
+function predictorMessage(c: PredictorCheck): PredictorCheckMessage {
+  return {
+    splits: c.splits,
+    qpsErrorMean: c.qpsError?.mean ?? 0,
+    qpsErrorMax: c.qpsError?.max ?? 0,
+    emuErrorMean: c.emuError?.mean ?? 0,
+    emuErrorMax: c.emuError?.max ?? 0,
+    rows: c.rows.map(r => ({
+      modelA: r.a, modelB: r.b, workersA: r.workersA, workersB: r.workersB,
+      predictedQpsA: r.predictedQpsA, predictedQpsB: r.predictedQpsB, measuredQpsA: r.measuredQpsA, measuredQpsB: r.measuredQpsB,
+      predictedEmu: r.predictedEmu, measuredEmu: r.measuredEmu,
+    })),
+  };
 }
 
 /** Memory headroom over a tenant's profiled need, as allocateTenants uses. */
@@ -63,7 +91,7 @@ export class Planner {
     return raw === null ? undefined : (JSON.parse(raw) as Plan);
   }
 
-  async currentExplanation(): Promise<{ configs: ConfigExplanation[]; strategies: StrategyResult[] } | undefined> {
+  async currentExplanation(): Promise<{ configs: ConfigExplanation[]; strategies: StrategyResult[]; predictor?: PredictorCheckMessage } | undefined> {
     const raw = await this.redis.get(this.keys.planExplanation());
     return raw === null ? undefined : JSON.parse(raw);
   }
@@ -95,7 +123,26 @@ export class Planner {
     });
   }
 
+  /**
+   * Checks demand against its bounds (validateDemand: finite, ≥ 0, ≤ 1e12 QPS, and at most a
+   * million dedicated servers' worth where the model has a profile on the cluster's class).
+   * INVALID_ARGUMENT names the model.
+   */
+  async checkDemand(demands: readonly Demand[]): Promise<void> {
+    const set = await this.profileSet().then(r => r.set, () => undefined);
+    const qpsMax = (m: string) => set?.models.find(p => p.model === m)?.qpsMax;
+    for (const [i, d] of demands.entries()) {
+      try {
+        validateDemand({ [d.model]: d.qps }, qpsMax);
+      } catch (err) {
+        // Name the request's field: demands[i].qps, with the model in the reason.
+        throw invalidArgument(`demands[${i}].qps`, `${(err as Error).message.replace(/^demand\.[^:]*: /, '')} (model ${d.model})`);
+      }
+    }
+  }
+
   async compute(req: PlanRequest = {}): Promise<ComputedPlan> {
+    if (req.pinned?.length) return this.#pinned(req.pinned, req.nodeClass);
     const { nodes, nodeClass, set } = await this.profileSet(req.nodeClass);
     const demands = req.demands?.length ? await this.toQps(req.demands) : await this.demand.get();
     if (demands.length === 0) throw new HeraError('PRECONDITION', 'no demand: set target QPS per model with SetDemand (hera plan demand)');
@@ -106,7 +153,7 @@ export class Planner {
     // Demand nothing can serve throws InfeasibleDemandError: PRECONDITION, naming the models.
     const cluster = planCluster(set, demandRecord, { solver: this.solver, timeLimitMs: req.timeLimitMs || this.timeLimitMs });
     const previous = await this.current();
-    const nodePlans = this.#place(cluster, set, nodes.filter(n => n.nodeClass === nodeClass), previous);
+    const nodePlans = this.#place(cluster.hera.counts, set, nodes.filter(n => n.nodeClass === nodeClass), previous);
     const plan: Plan = {
       version: previous?.version ?? 0,
       createdAtMs: Date.now(),
@@ -118,7 +165,7 @@ export class Planner {
       solver: cluster.hera.solver,
     };
     const strategies: StrategyResult[] = cluster.strategies.map(s => ({ strategy: s.strategy, servers: s.servers, meanEmu: s.meanEmu, solveMs: s.solveMs, solver: s.solver }));
-    return { plan, cluster, explanation: explainPlan(cluster), strategies };
+    return { plan, cluster, explanation: explainPlan(cluster), strategies, predictor: predictorMessage(explainPredictor(cluster)) };
   }
 
   /**
@@ -144,7 +191,7 @@ export class Planner {
         .multi()
         .set(this.keys.plan(), JSON.stringify(plan))
         .set(this.keys.planVersion(), String(plan.version))
-        .set(this.keys.planExplanation(), JSON.stringify({ configs: computed.explanation, strategies: computed.strategies }))
+        .set(this.keys.planExplanation(), JSON.stringify({ configs: computed.explanation, strategies: computed.strategies, predictor: computed.predictor }))
         .publish(this.keys.planChannel(), String(plan.version))
         .exec();
       if (res) {
@@ -156,23 +203,64 @@ export class Planner {
     throw new HeraError('CONFLICT', 'the plan kept changing while applying; retry');
   }
 
-  #place(cluster: ClusterPlan, set: ProfileSet, nodes: NodeRecord[], previous: Plan | undefined): NodePlan[] {
+  /**
+   * A placement of exactly the given configurations (ApplyRequest.pinned), valued from the
+   * profiles as the matcher values them, mapped onto the nodes like a solved plan; the stored
+   * demand is kept (and shown), not solved for.
+   */
+  async #pinned(pins: readonly { config: string; count: number }[], requestedClass?: string): Promise<ComputedPlan> {
+    const { nodes, nodeClass, set } = await this.profileSet(requestedClass);
+    const classNodes = nodes.filter(n => n.nodeClass === nodeClass);
+    const search = searchPairs(set);
+    const counts = pins.map((p, i) => {
+      if (!Number.isInteger(p.count) || p.count < 0 || p.count > 1_000_000) throw invalidArgument(`pinned[${i}].count`, `must be an integer in 0..1000000, got ${p.count}`);
+      const config = pinnedConfig(search, p.config, `pinned[${i}].config`);
+      return { config, count: p.count || Math.max(1, classNodes.length) };
+    });
+    const previous = await this.current();
+    const servers = counts.reduce((s, c) => s + c.count, 0);
+    const plan: Plan = {
+      version: previous?.version ?? 0,
+      createdAtMs: Date.now(),
+      nodeClass,
+      nodes: this.#place(counts, set, classNodes, previous),
+      demands: await this.demand.get(),
+      serversNeeded: servers,
+      meanEmu: servers ? counts.reduce((s, c) => s + c.count * c.config.emu, 0) / servers : 0,
+      solver: 'pinned',
+    };
+    const explanation: ConfigExplanation[] = counts.map(({ config, count }) => ({
+      config: config.id,
+      count,
+      emu: config.emu,
+      predicted: config.predicted,
+      basis: describeBasis(config),
+      reason: 'pinned by the operator (ApplyRequest.pinned): placed as given, not solved for the demand',
+      countReason: `×${count}: as pinned`,
+      alternatives: [],
+      tenants: config.tenants.map(t => ({ model: t.model, workers: t.workers, qps: t.qps, qpsMax: t.qpsMax, kind: t.kind, profileSource: t.profileSource })),
+    }));
+    const predictor = predictorMessage(checkPredictor({ nodeClass: search.nodeClass, models: [...search.profiles.values()], pairs: search.pairProfiles }, search.options.interference));
+    return { plan, explanation, strategies: [], predictor };
+  }
+
+  #place(counts: readonly ConfigCount[], set: ProfileSet, nodes: NodeRecord[], previous: Plan | undefined): NodePlan[] {
     const profiles = new Map<string, ModelProfile>(set.models.map(m => [m.model, m]));
     const prev = Object.fromEntries((previous?.nodes ?? []).filter(n => n.nodeId && !n.overcommitted).map(n => [n.nodeId, n.config]));
-    const mapping = mapConfigsToNodes(cluster.hera.counts, nodes.map(n => ({ nodeId: n.nodeId, nodeClass: n.nodeClass, cores: n.cores, memoryBytes: n.memoryBytes, labels: n.labels })), { nodeClass: set.nodeClass.name, previous: prev });
+    const mapping = mapConfigsToNodes(counts, nodes.map(n => ({ nodeId: n.nodeId, nodeClass: n.nodeClass, cores: n.cores, memoryBytes: n.memoryBytes, labels: n.labels })), { nodeClass: set.nodeClass.name, previous: prev });
     const byNode = new Map<string, NodePlan[]>();
     const add = (nodeId: string, np: NodePlan) => byNode.set(nodeId, [...(byNode.get(nodeId) ?? []), np]);
     const nodeById = new Map(nodes.map(n => [n.nodeId, n]));
     for (const a of mapping.assignments) {
       const node = nodeById.get(a.nodeId)!;
       const tenants = allocateTenants(a.config, node, profiles).map(toProtoAllocation);
-      add(a.nodeId, { nodeId: a.nodeId, config: a.config.id, tenants, emu: a.config.emu, predicted: a.config.predicted, qps: qpsOf(a.config.tenants), overcommitted: false });
+      add(a.nodeId, { nodeId: a.nodeId, config: a.config.id, tenants, emu: a.config.emu, predicted: a.config.predicted, basis: describeBasis(a.config), qps: qpsOf(a.config.tenants), overcommitted: false });
     }
     // Not enough nodes: share the least loaded ones rather than leave demand unserved.
     for (const u of mapping.unplaced) {
       for (let i = 0; i < u.count; i++) {
         const target = [...nodes].sort((x, y) => (byNode.get(x.nodeId)?.length ?? 0) - (byNode.get(y.nodeId)?.length ?? 0) || x.nodeId.localeCompare(y.nodeId))[0];
-        const np: NodePlan = { nodeId: target?.nodeId ?? '', config: u.config.id, tenants: [], emu: u.config.emu, predicted: u.config.predicted, qps: qpsOf(u.config.tenants), overcommitted: Boolean(target) };
+        const np: NodePlan = { nodeId: target?.nodeId ?? '', config: u.config.id, tenants: [], emu: u.config.emu, predicted: u.config.predicted, basis: describeBasis(u.config), qps: qpsOf(u.config.tenants), overcommitted: Boolean(target) };
         if (target) {
           np.tenants = parseConfigId(u.config.id).map(t => {
             const p = profiles.get(t.model)!;

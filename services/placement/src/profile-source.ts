@@ -3,7 +3,9 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { HeraError } from '@hera/errors';
 import {
   buildModelProfile,
+  measuredNodeClass,
   NODE_CLASS_2C,
+  pairFromMeasurements,
   parseProfileSet,
   profileFromMeasurements,
   rooflineProfileSet,
@@ -125,23 +127,10 @@ export class ProfileSource {
         },
       });
     });
-    const measuredPairs: PairProfile[] = pairs.map(p => ({
-      a: p.modelA,
-      b: p.modelB,
-      splits: p.splits.map(s => ({ workersA: s.workersA, workersB: s.workersB, qpsA: s.qpsA, qpsB: s.qpsB })),
-      provenance: { kind: 'measured', detail: p.method },
-    }));
+    const measuredPairs: PairProfile[] = pairs.map(pairFromMeasurements);
     const keep = new Set(measuredPairs.map(p => [p.a, p.b].sort().join('+')));
     const basePairs = (base?.pairs ?? []).filter(p => !keep.has([p.a, p.b].sort().join('+')));
-    const nodeClassSpec = base?.nodeClass ?? {
-      name: nodeClass,
-      cores: hardware?.cores ?? measured[0]!.cores,
-      memoryBytes: hardware?.memoryBytes ?? 0,
-      provenance: {
-        cores: { kind: 'measured' as const, detail: 'from the profiler and the registered nodes' },
-        memoryBytes: { kind: 'measured' as const, detail: 'from the registered nodes' },
-      },
-    };
+    const nodeClassSpec = base?.nodeClass ?? measuredNodeClass({ name: nodeClass, cores: hardware?.cores ?? measured[0]!.cores, memoryBytes: hardware?.memoryBytes ?? 0 });
     return { nodeClass: nodeClassSpec, models, pairs: [...basePairs, ...measuredPairs] };
   }
 }

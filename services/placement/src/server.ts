@@ -9,14 +9,18 @@ import type { Planner } from './planner';
 export function placementService(deps: { planner: Planner; demand: DemandStore; log: Logger }): ServiceBinding {
   const { planner, demand, log } = deps;
   const impl: PlacementServiceHandlers = {
-    SetDemand: unary(log, 'SetDemand', async req => ({ demands: await demand.set(await planner.toQps(req.demands), req.replace) })),
+    SetDemand: unary(log, 'SetDemand', async req => {
+      const demands = await planner.toQps(req.demands);
+      await planner.checkDemand(demands);
+      return { demands: await demand.set(demands, req.replace) };
+    }),
     GetDemand: unary(log, 'GetDemand', async () => ({ demands: await demand.get() })),
     Plan: unary(log, 'Plan', async req => {
       const c = await planner.compute({ nodeClass: req.nodeClass, demands: req.demands, timeLimitMs: req.timeLimitMs });
       return { plan: c.plan, strategies: c.strategies };
     }),
     Apply: unary(log, 'Apply', async req => {
-      const { plan, changed } = await planner.apply({ nodeClass: req.nodeClass, expectedVersion: Number(req.expectedVersion) });
+      const { plan, changed } = await planner.apply({ nodeClass: req.nodeClass, expectedVersion: Number(req.expectedVersion), pinned: req.pinned.map(p => ({ config: p.config, count: p.count })) });
       return { plan, changed };
     }),
     GetPlan: unary(log, 'GetPlan', async () => {
@@ -27,7 +31,7 @@ export function placementService(deps: { planner: Planner; demand: DemandStore; 
     Explain: unary(log, 'Explain', async req => {
       if (req.dryRun) {
         const c = await planner.compute();
-        return { configs: c.explanation, strategies: c.strategies };
+        return { configs: c.explanation, strategies: c.strategies, predictor: c.predictor };
       }
       const e = await planner.currentExplanation();
       if (!e) throw new HeraError('NOT_FOUND', 'no plan has been applied yet (Explain with dry_run explains a plan for the current demand)');

@@ -2,11 +2,11 @@ import type { Job } from 'bullmq';
 import { UnrecoverableError } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { invalidArgument } from '@hera/errors';
-import { classifyProfile, profileFromMeasurements, workerScalability } from '@hera/hera';
-import { PayloadPool, querySize, Rng, runLoad, workerTarget, type LoadSummary, type RateStep } from '@hera/loadgen';
+import { classifyProfile, derivedBytesPerQuery, profileFromMeasurements, workerScalability } from '@hera/hera';
+import { findPairRates, PayloadPool, querySize, Rng, workerTarget, type LoadSummary, type PairStep, type RateStep, type TenantMeasurement } from '@hera/loadgen';
 import type { Logger } from '@hera/logger';
 import type { ProfileJobData } from '@hera/queues';
-import { listLive, ModelStore, ProfileStore, type Keyspace, type ModelRecord, type NodeRecord, type PairProfileRecord, type ProfilePointRecord, type ProfileRecord } from '@hera/state';
+import { listLive, ModelStore, ProfileStore, type Keyspace, type ModelRecord, type NodeRecord, type PairProfileRecord, type PairSplitRecord, type ProfilePointRecord, type ProfileRecord } from '@hera/state';
 import { loadAt, NodeDriver, searchRate, soloCpuset, type Budget, type Progress } from './measure';
 
 export interface JobProgressData extends Progress {
@@ -67,7 +67,7 @@ export class ProfileRunner {
     return this.keys.profileCancel(jobId);
   }
 
-  async run(job: Job<ProfileJobData & { done?: ProfilePointRecord[] }>): Promise<ProfileRecord | PairProfileRecord> {
+  async run(job: Job<ProfileJobData & { done?: ProfilePointRecord[]; doneSplits?: PairSplitRecord[] }>): Promise<ProfileRecord | PairProfileRecord> {
     const d = job.data;
     const node = await this.#node(d.nodeId);
     const driver = new NodeDriver(node.nodeId, node.endpoint, node.cores, this.opts.applyTimeoutMs);
@@ -197,10 +197,8 @@ export class ProfileRunner {
     if (sorted.every(p => p.qps === 0)) {
       throw new UnrecoverableError(`${m.name} met its ${m.slaMs} ms p95 SLA at no rate with ${sorted.map(p => p.workers).join(' or ')} workers on ${node.nodeId}: a query alone takes longer; nothing stored`);
     }
-    if (sorted[0]!.qps === 0) {
-      // Worker scalability is relative to QPS(1); without it the matcher cannot use the curve.
-      throw new UnrecoverableError(`${m.name} cannot meet its ${m.slaMs} ms p95 SLA with one worker on ${node.nodeId} (it does with more: ${sorted.filter(p => p.qps > 0).map(p => `n=${p.workers}: ${p.qps.toFixed(1)} qps`).join(', ')}); placement keeps its previous profile`);
-    }
+    // QPS(1) = 0 is a valid latency-bounded profile: one worker cannot meet the SLA, more can
+    // (a query's sub-batches spread over them). Placement uses only the counts that serve.
     const ns = Object.keys(memory).map(Number).sort((a, b) => a - b);
     const lo = ns[0];
     const hi = ns.at(-1);
@@ -209,15 +207,17 @@ export class ProfileRunner {
     const perHost = lo !== undefined ? Math.max(0, memory[lo]! - perWorker * lo) : 0;
     const factor = (job.data as ProfileJobData).slaFactor ?? 1;
     const method = `measured on node ${node.nodeId} (class ${node.nodeClass}, ${node.cores} cores, backend ${node.backend || 'unknown'}) by profiler job ${job.id}: open-loop Poisson load, DESIGN §4.1 query sizes, p95 ≤ ${m.slaMs} ms${factor !== 1 ? ` (${factor} × the model's SLA)` : ''}`;
+    const bytes = derivedBytesPerQuery(m);
     const profile = profileFromMeasurements({
       model: m.name, nodeClass: node.nodeClass, cores: node.cores, points: sorted, slaMs: m.slaMs,
       bestSubBatch: sorted.reduce((b, p) => (p.qps > b.qps ? p : b)).subBatch, memoryPerHostBytes: perHost, memoryPerWorkerBytes: perWorker, method,
+      bytesPerQuery: bytes.bytesPerQuery, bytesPerQueryDetail: bytes.detail,
     });
     const record: ProfileRecord = {
       model: m.name,
       nodeClass: node.nodeClass,
       cores: node.cores,
-      points: sorted.map(p => ({ ...p, scalability: profile.qpsMax > 0 && profile.qps[0]! > 0 ? workerScalability(profile, p.workers) : 0 })),
+      points: sorted.map(p => ({ ...p, scalability: workerScalability(profile, p.workers) })),
       knee: profile.knee,
       qpsMax: profile.qpsMax,
       kind: classifyProfile(profile).kind,
@@ -227,6 +227,8 @@ export class ProfileRunner {
       measuredAtMs: Date.now(),
       method,
       slaMs: m.slaMs,
+      bytesPerQuery: bytes.bytesPerQuery,
+      bytesPerQueryDetail: bytes.detail,
     };
     await this.#profiles.put(record);
     const registered = await this.#models.get(m.name);
@@ -234,56 +236,97 @@ export class ProfileRunner {
     return record;
   }
 
-  async #pair(job: Job<ProfileJobData>, driver: NodeDriver, node: NodeRecord, a: ModelRecord, b: ModelRecord, check: () => Promise<void>): Promise<PairProfileRecord> {
+  /**
+   * A pair job: at each split, both models loaded at once (A on the first cores, B on the next),
+   * measured with the two-dimensional search of `findPairRates` (common fraction of both solo
+   * rates, then each raised alone, then a joint re-check), each against its own SLA. The solo
+   * rates come from the stored solo profiles of the node class, measured at the same SLA. Splits
+   * already measured (job data `doneSplits`) are skipped when a job resumes.
+   */
+  async #pair(job: Job<ProfileJobData & { doneSplits?: PairSplitRecord[] }>, driver: NodeDriver, node: NodeRecord, a: ModelRecord, b: ModelRecord, check: () => Promise<void>): Promise<PairProfileRecord> {
     const d = job.data;
     const splits = d.splits ?? [];
     if (splits.length === 0) throw new UnrecoverableError(invalidArgument('splits', 'a pair job needs at least one split').message);
+    const solo = await Promise.all([a, b].map(async m => {
+      const p = await this.#profiles.get(node.nodeClass, m.name);
+      if (!p) throw new UnrecoverableError(`${m.name} has no solo profile on node class ${node.nodeClass}: profile it alone first (hera profile ${m.name})`);
+      if (Math.abs(p.slaMs - m.slaMs) > 1e-9 * m.slaMs) {
+        throw new UnrecoverableError(`the solo profile of ${m.name} was measured against a ${p.slaMs} ms SLA, this job judges against ${m.slaMs} ms: profile it alone at the same --sla-factor first`);
+      }
+      return p;
+    }));
+    const soloAt = (i: 0 | 1, n: number) => solo[i]!.points.find(p => p.workers === n);
     const budget = this.#budget(d.quick);
+    const recheckBudget = { ...budget, pointMs: Math.min(budget.maxPointMs, 3 * budget.pointMs) };
+    const subBatch = [solo[0]!.bestSubBatch || a.subBatchSize, solo[1]!.bestSubBatch || b.subBatchSize] as const;
     const pools = [new PayloadPool(a, 1024, 7), new PayloadPool(b, 1024, 8)] as const;
-    const out: PairProfileRecord['splits'] = [];
+    const done: PairSplitRecord[] = [...(d.doneSplits ?? [])];
+    const started = Date.now();
+    let measurements = 0;
     for (const [i, s] of splits.entries()) {
       if (s.workersA < 1 || s.workersB < 1 || s.workersA + s.workersB > node.cores) {
         throw new UnrecoverableError(`split ${s.workersA}:${s.workersB} does not fit ${node.cores} cores`);
       }
+      if (done.some(x => x.workersA === s.workersA && x.workersB === s.workersB)) continue;
+      const soloA = soloAt(0, s.workersA)?.qps ?? 0;
+      const soloB = soloAt(1, s.workersB)?.qps ?? 0;
+      const label = `${a.name}:${s.workersA}+${b.name}:${s.workersB}`;
+      if (!(soloA > 0 && soloB > 0)) {
+        // One of them cannot meet its SLA with that many workers even alone: nothing to measure.
+        this.log.info({ split: label, soloA, soloB }, 'pair split skipped: a tenant serves nothing alone at this worker count');
+        done.push({ workersA: s.workersA, workersB: s.workersB, qpsA: 0, qpsB: 0, p95MsA: 0, p95MsB: 0, fraction: 0 });
+        await job.updateData({ ...d, doneSplits: done });
+        continue;
+      }
       await check();
-      const ta = await driver.apply(a.name, s.workersA, Array.from({ length: s.workersA }, (_, c) => c), a.subBatchSize);
-      const tb = await driver.apply(b.name, s.workersB, Array.from({ length: s.workersB }, (_, c) => s.workersA + c), b.subBatchSize);
-      const step = (point: string) => (st: RateStep) => void job.updateProgress({ point, rateQps: st.rate, p95Ms: st.p95Ms, fraction: i / splits.length, etaS: 0 } satisfies JobProgressData);
-      // A alone first, then each searched under its own SLA while the other runs at its found rate.
-      const startA = await this.#calibrate(ta.endpoint, a, pools[0], a.subBatchSize);
-      const soloA = await searchRate(ta.endpoint, a, pools[0], a.subBatchSize, startA, budget, step(`${a.name} (${b.name} idle)`), check, this.#stopping.signal);
-      const startB = await this.#calibrate(tb.endpoint, b, pools[1], b.subBatchSize);
-      const rB = await this.#under(tb.endpoint, b, pools[1], startB, budget, check, step(`${b.name} | ${a.name}@${soloA.rate.toFixed(1)}`), ta.endpoint, a, pools[0], soloA.rate);
-      const rA = await this.#under(ta.endpoint, a, pools[0], soloA.rate, budget, check, step(`${a.name} | ${b.name}@${rB.rate.toFixed(1)}`), tb.endpoint, b, pools[1], rB.rate);
-      out.push({ workersA: s.workersA, workersB: s.workersB, qpsA: rA.rate, qpsB: rB.rate, p95MsA: rA.p95Ms, p95MsB: rB.p95Ms });
-      this.log.info({ pair: `${a.name}+${b.name}`, split: `${s.workersA}:${s.workersB}`, qpsA: rA.rate, qpsB: rB.rate }, 'pair split measured');
+      const ta = await driver.apply(a.name, s.workersA, Array.from({ length: s.workersA }, (_, c) => c), subBatch[0]);
+      const tb = await driver.apply(b.name, s.workersB, Array.from({ length: s.workersB }, (_, c) => s.workersA + c), subBatch[1]);
+      const measure = async (rateA: number, rateB: number, kind: 'search' | 'recheck') => {
+        await check();
+        const bud = kind === 'recheck' ? recheckBudget : budget;
+        const seed = 1 + measurements++;
+        const [ra, rb] = await Promise.all([
+          loadAt(ta.endpoint, a, pools[0], subBatch[0], rateA, bud, seed, this.#stopping.signal),
+          loadAt(tb.endpoint, b, pools[1], subBatch[1], rateB, bud, seed + 1_000, this.#stopping.signal),
+        ]);
+        await check(); // a run cut short by the signal must not count as a measurement
+        // The re-check must hold with the same margin as a solo re-check (RECHECK_MARGIN).
+        const bound = kind === 'recheck' ? 1 - this.opts.recheckMargin : 1;
+        const tm = (r: LoadSummary): TenantMeasurement => ({ meetsSla: Boolean(r.meetsSla) && r.p95Ms <= (r.slaMs ?? Infinity) * bound, p95Ms: r.p95Ms, servedQps: r.servedQps });
+        return { a: tm(ra), b: tm(rb) };
+      };
+      const predicted = s.predictedQpsA && s.predictedQpsB ? Math.min(s.predictedQpsA / soloA, s.predictedQpsB / soloB) : 1;
+      const onStep = (st: PairStep) => {
+        const elapsed = (Date.now() - started) / 1000;
+        const fraction = Math.min(0.999, (i + Math.min(0.95, st.phase === 'common' ? 0.3 : st.phase === 'recheck' ? 0.9 : st.phase === 'raise-a' ? 0.5 : 0.7)) / splits.length);
+        void job.updateProgress({
+          point: `${label} ${st.phase}: ${a.name} ${st.rateA.toFixed(1)} qps → p95 ${st.a.p95Ms.toFixed(1)} ms${st.a.meetsSla ? '' : ' (miss)'}, ${b.name} ${st.rateB.toFixed(1)} qps → p95 ${st.b.p95Ms.toFixed(1)} ms${st.b.meetsSla ? '' : ' (miss)'}`,
+          rateQps: st.rateA + st.rateB,
+          p95Ms: Math.max(st.a.p95Ms, st.b.p95Ms),
+          fraction,
+          etaS: fraction > 0 ? (elapsed / fraction) * (1 - fraction) : 0,
+        } satisfies JobProgressData);
+      };
+      const r = await findPairRates(measure, { soloA, soloB, startFraction: Math.max(0.05, Math.min(1, predicted)), precision: budget.precision, maxStepsPerPhase: budget.maxSteps, onStep });
+      // As for solo points: the re-checked rates less the headroom (their p95 was measured at
+      // the higher rates: an upper bound).
+      const keep = 1 - this.opts.rateHeadroom;
+      const split: PairSplitRecord = { workersA: s.workersA, workersB: s.workersB, qpsA: r.rateA * keep, qpsB: r.rateB * keep, p95MsA: r.p95MsA, p95MsB: r.p95MsB, fraction: r.fraction };
+      done.push(split);
+      await job.updateData({ ...d, doneSplits: done });
+      this.log.info({ pair: `${a.name}+${b.name}`, split: label, soloA, soloB, fraction: r.fraction, qpsA: split.qpsA, qpsB: split.qpsB, p95MsA: r.p95MsA, p95MsB: r.p95MsB, steps: r.steps.length }, 'pair split measured');
     }
-    const record: PairProfileRecord = {
+    const factor = d.slaFactor && d.slaFactor > 0 ? d.slaFactor : 1;
+    return this.#profiles.mergePair({
       nodeClass: node.nodeClass,
       modelA: a.name,
       modelB: b.name,
-      splits: out,
+      splits: done,
       measuredAtMs: Date.now(),
-      method: `measured co-located on node ${node.nodeId} (class ${node.nodeClass}) by profiler job ${job.id}`,
-    };
-    await this.#profiles.putPair(record);
-    return record;
-  }
-
-  /** Searches one tenant's rate while another runs at a fixed rate in the background. */
-  async #under(endpoint: string, m: ModelRecord, pool: PayloadPool, start: number, budget: Budget, check: () => Promise<void>, onStep: (s: RateStep) => void, otherEndpoint: string, other: ModelRecord, otherPool: PayloadPool, otherRate: number) {
-    const stop = new AbortController();
-    const target = workerTarget(otherEndpoint, other.name, otherPool, other.subBatchSize);
-    const background = otherRate > 0
-      ? runLoad(target.send, { rate: otherRate, seed: 11, durationMs: 24 * 3_600_000, timeoutMs: 2 * other.slaMs, signal: stop.signal, maxInFlight: 5_000 })
-      : Promise.resolve(undefined);
-    try {
-      return await searchRate(endpoint, m, pool, m.subBatchSize, Math.max(0.1, start), budget, onStep, check, this.#stopping.signal);
-    } finally {
-      stop.abort();
-      await background.catch(() => undefined);
-      target.close();
-    }
+      method: `measured co-located on node ${node.nodeId} (class ${node.nodeClass}, ${node.cores} cores, backend ${node.backend || 'unknown'}) by profiler job ${job.id}: both loaded at once over InferStream, two-dimensional search (common fraction of the solo rates, each raised alone, joint re-check), p95 ≤ ${a.slaMs} / ${b.slaMs} ms${factor !== 1 ? ` (${factor} × the models' SLAs)` : ''}, reported at the re-checked rates less ${(this.opts.rateHeadroom * 100).toFixed(0)}%`,
+      slaMsA: a.slaMs,
+      slaMsB: b.slaMs,
+    });
   }
 }
 

@@ -4,6 +4,7 @@ import type { Redis } from 'ioredis';
 import { HeraError, invalidArgument } from '@hera/errors';
 import { serverStream, unary, type ServiceBinding } from '@hera/grpc';
 import type { Logger } from '@hera/logger';
+import { measuredNodeClass, profileSetFromMeasurements, selectPairsToProfile } from '@hera/hera';
 import { services, type JobProgress, type ProfilerServiceHandlers } from '@hera/proto';
 import type { ProfileJobData } from '@hera/queues';
 import { listLive, type Keyspace, type ModelStore, type NodeRecord, type ProfileStore } from '@hera/state';
@@ -24,6 +25,28 @@ async function jobState(queue: Queue<ProfileJobData>, id: string): Promise<{ sta
 /** hera.profiler.v1.ProfilerService. */
 export function profilerService(deps: { redis: Redis; keys: Keyspace; queue: Queue<ProfileJobData>; profiles: ProfileStore; models: ModelStore; runner: ProfileRunner; log: Logger }): ServiceBinding {
   const { redis, keys, queue, profiles, models, runner, log } = deps;
+
+  const pickNode = async (nodeId: string): Promise<NodeRecord> => {
+    const nodes = (await listLive<NodeRecord>(redis, keys.nodes(), m => keys.node(m))).live;
+    const node = nodeId ? nodes.find(n => n.nodeId === nodeId) : nodes.sort((a, b) => a.nodeId.localeCompare(b.nodeId))[0];
+    if (!node) throw new HeraError('NOT_FOUND', nodeId ? `node ${nodeId} is not registered` : 'no node is registered to profile on');
+    return node;
+  };
+  const checkFactor = (f: number) => {
+    if (!Number.isFinite(f) || f < 0) throw invalidArgument('sla_factor', `must be ≥ 0 (0 = 1), got ${f}`);
+  };
+  /** Queues a job; the same request while one is queued or running gets that job (idempotent). */
+  const enqueue = async (data: ProfileJobData): Promise<{ jobId: string; existing: boolean }> => {
+    const jobId = `p-${createHash('sha256').update(JSON.stringify(data)).digest('hex').slice(0, 16)}`;
+    const prior = await jobState(queue, jobId);
+    if (prior && (prior.state === 'waiting' || prior.state === 'active')) return { jobId, existing: true };
+    if (prior) await (await queue.getJob(jobId))?.remove();
+    await redis.del(runner.cancelKey(jobId));
+    await queue.add('profile', data, { jobId, attempts: 3, backoff: { type: 'exponential', delay: 2_000 }, removeOnComplete: { count: 1_000 }, removeOnFail: { count: 1_000 } });
+    log.info({ jobId, data }, 'profile job queued');
+    return { jobId, existing: false };
+  };
+
   const impl: ProfilerServiceHandlers = {
     StartProfile: unary(log, 'StartProfile', async req => {
       if (!req.model) throw invalidArgument('model', 'must not be empty');
@@ -33,16 +56,14 @@ export function profilerService(deps: { redis: Redis; keys: Keyspace; queue: Que
       if (req.pairModel && req.pairModel === req.model) throw invalidArgument('pair_model', 'must differ from model');
       if (req.pairModel && req.splits.length === 0) throw invalidArgument('splits', 'a pair profile needs at least one split (e.g. 1:1)');
       if (!req.pairModel && req.splits.length) throw invalidArgument('splits', 'only for a pair (set pair_model)');
-      const nodes = (await listLive<NodeRecord>(redis, keys.nodes(), m => keys.node(m))).live;
-      const node = req.nodeId ? nodes.find(n => n.nodeId === req.nodeId) : nodes.sort((a, b) => a.nodeId.localeCompare(b.nodeId))[0];
-      if (!node) throw new HeraError('NOT_FOUND', req.nodeId ? `node ${req.nodeId} is not registered` : 'no node is registered to profile on');
+      const node = await pickNode(req.nodeId);
       for (const [i, n] of req.workerCounts.entries()) {
         if (!Number.isInteger(n) || n < 1 || n > node.cores) throw invalidArgument(`worker_counts[${i}]`, `must be in 1..${node.cores} (cores of ${node.nodeId}), got ${n}`);
       }
       for (const [i, s] of req.splits.entries()) {
         if (s.workersA < 1 || s.workersB < 1 || s.workersA + s.workersB > node.cores) throw invalidArgument(`splits[${i}]`, `${s.workersA}:${s.workersB} does not fit ${node.cores} cores`);
       }
-      if (!Number.isFinite(req.slaFactor) || req.slaFactor < 0) throw invalidArgument('sla_factor', `must be ≥ 0 (0 = 1), got ${req.slaFactor}`);
+      checkFactor(req.slaFactor);
       for (const [i, b] of req.subBatchSizes.entries()) {
         if (!Number.isInteger(b) || b < 1 || b > 1024) throw invalidArgument(`sub_batch_sizes[${i}]`, `must be in 1..1024, got ${b}`);
       }
@@ -55,15 +76,47 @@ export function profilerService(deps: { redis: Redis; keys: Keyspace; queue: Que
         ...(req.subBatchSizes.length ? { subBatchSizes: [...req.subBatchSizes] } : {}),
         ...(req.slaFactor && req.slaFactor !== 1 ? { slaFactor: req.slaFactor } : {}),
       };
-      // The same request while one runs gets the same job (idempotent).
-      const jobId = `p-${createHash('sha256').update(JSON.stringify(data)).digest('hex').slice(0, 16)}`;
-      const prior = await jobState(queue, jobId);
-      if (prior && (prior.state === 'waiting' || prior.state === 'active')) return { jobId, existing: true };
-      if (prior) await (await queue.getJob(jobId))?.remove();
-      await redis.del(runner.cancelKey(jobId));
-      await queue.add('profile', data, { jobId, attempts: 3, backoff: { type: 'exponential', delay: 2_000 }, removeOnComplete: { count: 1_000 }, removeOnFail: { count: 1_000 } });
-      log.info({ jobId, data }, 'profile job queued');
-      return { jobId, existing: false };
+      return enqueue(data);
+    }),
+    StartPairProfiles: unary(log, 'StartPairProfiles', async req => {
+      checkFactor(req.slaFactor);
+      const factor = req.slaFactor > 0 ? req.slaFactor : 1;
+      const node = await pickNode(req.nodeId);
+      const registry = new Map((await models.list()).map(m => [m.name, m]));
+      for (const [i, m] of req.models.entries()) if (!registry.has(m)) throw new HeraError('NOT_FOUND', `models[${i}]: model ${m} is not registered`);
+      // A pair has at most as many splits as fit the node (one on 2 cores): more asked is all of them.
+      if (req.splitsPerPair > 64) throw invalidArgument('splits_per_pair', `must be at most 64, got ${req.splitsPerPair}`);
+      if ((req.controls ?? 0) > 64) throw invalidArgument('controls', `must be at most 64, got ${req.controls}`);
+      // Solo profiles measured against the SLA this job judges by (the model's SLA × factor).
+      const wanted = new Set(req.models);
+      const solo = (await profiles.list(node.nodeClass)).filter(p => {
+        const m = registry.get(p.model);
+        return m && (!wanted.size || wanted.has(p.model)) && Math.abs(p.slaMs - m.slaMs * factor) <= 1e-9 * p.slaMs;
+      });
+      if (solo.length < 2) {
+        throw new HeraError('PRECONDITION', `${solo.length} model(s) have a solo profile on node class ${node.nodeClass} at ${factor} × their SLA${wanted.size ? ` among ${[...wanted].join(', ')}` : ''}; pairs need two: profile them alone first (hera profile --all${factor !== 1 ? ` --sla-factor ${factor}` : ''})`);
+      }
+      const set = profileSetFromMeasurements({ nodeClass: measuredNodeClass({ name: node.nodeClass, cores: node.cores, memoryBytes: node.memoryBytes }), profiles: solo });
+      const selection = selectPairsToProfile(set, { splitsPerPair: req.splitsPerPair || 3, controls: req.controls ?? 2 });
+      if (!selection.pairs.length) throw new HeraError('PRECONDITION', `no pair of ${solo.map(p => p.model).join(', ')} has a split that fits node ${node.nodeId}`);
+      const jobs = [];
+      for (const p of selection.pairs) {
+        const data: ProfileJobData = {
+          model: p.a,
+          pairModel: p.b,
+          splits: p.splits.map(s => ({ workersA: s.workersA, workersB: s.workersB, predictedQpsA: s.predictedQpsA, predictedQpsB: s.predictedQpsB })),
+          nodeId: node.nodeId,
+          quick: req.quick,
+          ...(factor !== 1 ? { slaFactor: factor } : {}),
+        };
+        const { jobId, existing } = await enqueue(data);
+        jobs.push({ jobId, modelA: p.a, modelB: p.b, role: p.role, existing, splits: p.splits.map(s => ({ ...s })) });
+      }
+      return { jobs, skipped: selection.skipped.map(s => ({ modelA: s.a, modelB: s.b, reason: s.reason })), nodeClass: node.nodeClass };
+    }),
+    ListPairProfiles: unary(log, 'ListPairProfiles', async req => {
+      const all = await profiles.listPairs(req.nodeClass || '*');
+      return { pairProfiles: all.sort((x, y) => `${x.nodeClass}/${x.modelA}+${x.modelB}`.localeCompare(`${y.nodeClass}/${y.modelA}+${y.modelB}`)) };
     }),
     GetProfile: unary(log, 'GetProfile', async req => {
       if (!req.model) throw invalidArgument('model', 'must not be empty');

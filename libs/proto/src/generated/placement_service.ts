@@ -16,10 +16,13 @@ import type { GetPlanRequest as _hera_placement_v1_GetPlanRequest, GetPlanReques
 import type { GetPlanResponse as _hera_placement_v1_GetPlanResponse, GetPlanResponse__Output as _hera_placement_v1_GetPlanResponse__Output } from './hera/placement/v1/GetPlanResponse';
 import type { ModelDemand as _hera_placement_v1_ModelDemand, ModelDemand__Output as _hera_placement_v1_ModelDemand__Output } from './hera/placement/v1/ModelDemand';
 import type { NodePlan as _hera_placement_v1_NodePlan, NodePlan__Output as _hera_placement_v1_NodePlan__Output } from './hera/placement/v1/NodePlan';
+import type { PinnedConfig as _hera_placement_v1_PinnedConfig, PinnedConfig__Output as _hera_placement_v1_PinnedConfig__Output } from './hera/placement/v1/PinnedConfig';
 import type { PlacementServiceClient as _hera_placement_v1_PlacementServiceClient, PlacementServiceDefinition as _hera_placement_v1_PlacementServiceDefinition } from './hera/placement/v1/PlacementService';
 import type { Plan as _hera_placement_v1_Plan, Plan__Output as _hera_placement_v1_Plan__Output } from './hera/placement/v1/Plan';
 import type { PlanRequest as _hera_placement_v1_PlanRequest, PlanRequest__Output as _hera_placement_v1_PlanRequest__Output } from './hera/placement/v1/PlanRequest';
 import type { PlanResponse as _hera_placement_v1_PlanResponse, PlanResponse__Output as _hera_placement_v1_PlanResponse__Output } from './hera/placement/v1/PlanResponse';
+import type { PredictorCheck as _hera_placement_v1_PredictorCheck, PredictorCheck__Output as _hera_placement_v1_PredictorCheck__Output } from './hera/placement/v1/PredictorCheck';
+import type { PredictorCheckRow as _hera_placement_v1_PredictorCheckRow, PredictorCheckRow__Output as _hera_placement_v1_PredictorCheckRow__Output } from './hera/placement/v1/PredictorCheckRow';
 import type { SetDemandRequest as _hera_placement_v1_SetDemandRequest, SetDemandRequest__Output as _hera_placement_v1_SetDemandRequest__Output } from './hera/placement/v1/SetDemandRequest';
 import type { SetDemandResponse as _hera_placement_v1_SetDemandResponse, SetDemandResponse__Output as _hera_placement_v1_SetDemandResponse__Output } from './hera/placement/v1/SetDemandResponse';
 import type { StrategyResult as _hera_placement_v1_StrategyResult, StrategyResult__Output as _hera_placement_v1_StrategyResult__Output } from './hera/placement/v1/StrategyResult';
@@ -52,10 +55,13 @@ export interface ProtoGrpcType {
         GetPlanResponse: MessageTypeDefinition<_hera_placement_v1_GetPlanResponse, _hera_placement_v1_GetPlanResponse__Output>
         ModelDemand: MessageTypeDefinition<_hera_placement_v1_ModelDemand, _hera_placement_v1_ModelDemand__Output>
         NodePlan: MessageTypeDefinition<_hera_placement_v1_NodePlan, _hera_placement_v1_NodePlan__Output>
+        PinnedConfig: MessageTypeDefinition<_hera_placement_v1_PinnedConfig, _hera_placement_v1_PinnedConfig__Output>
         PlacementService: SubtypeConstructor<typeof grpc.Client, _hera_placement_v1_PlacementServiceClient> & { service: _hera_placement_v1_PlacementServiceDefinition }
         Plan: MessageTypeDefinition<_hera_placement_v1_Plan, _hera_placement_v1_Plan__Output>
         PlanRequest: MessageTypeDefinition<_hera_placement_v1_PlanRequest, _hera_placement_v1_PlanRequest__Output>
         PlanResponse: MessageTypeDefinition<_hera_placement_v1_PlanResponse, _hera_placement_v1_PlanResponse__Output>
+        PredictorCheck: MessageTypeDefinition<_hera_placement_v1_PredictorCheck, _hera_placement_v1_PredictorCheck__Output>
+        PredictorCheckRow: MessageTypeDefinition<_hera_placement_v1_PredictorCheckRow, _hera_placement_v1_PredictorCheckRow__Output>
         SetDemandRequest: MessageTypeDefinition<_hera_placement_v1_SetDemandRequest, _hera_placement_v1_SetDemandRequest__Output>
         SetDemandResponse: MessageTypeDefinition<_hera_placement_v1_SetDemandResponse, _hera_placement_v1_SetDemandResponse__Output>
         StrategyResult: MessageTypeDefinition<_hera_placement_v1_StrategyResult, _hera_placement_v1_StrategyResult__Output>

@@ -11,6 +11,8 @@ export interface ConfigExplanation {
   'reason'?: (string);
   'alternatives'?: (_hera_placement_v1_Alternative)[];
   'tenants'?: (_hera_placement_v1_TenantShare)[];
+  'basis'?: (string);
+  'countReason'?: (string);
 }
 
 export interface ConfigExplanation__Output {
@@ -21,4 +23,6 @@ export interface ConfigExplanation__Output {
   'reason': (string);
   'alternatives': (_hera_placement_v1_Alternative__Output)[];
   'tenants': (_hera_placement_v1_TenantShare__Output)[];
+  'basis': (string);
+  'countReason': (string);
 }

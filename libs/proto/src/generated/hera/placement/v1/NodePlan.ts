@@ -10,6 +10,7 @@ export interface NodePlan {
   'predicted'?: (boolean);
   'qps'?: ({[key: string]: number | string});
   'overcommitted'?: (boolean);
+  'basis'?: (string);
 }
 
 export interface NodePlan__Output {
@@ -20,4 +21,5 @@ export interface NodePlan__Output {
   'predicted': (boolean);
   'qps': ({[key: string]: number});
   'overcommitted': (boolean);
+  'basis': (string);
 }

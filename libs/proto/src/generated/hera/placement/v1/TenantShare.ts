@@ -7,6 +7,7 @@ export interface TenantShare {
   'qps'?: (number | string);
   'qpsMax'?: (number | string);
   'kind'?: (string);
+  'profileSource'?: (string);
 }
 
 export interface TenantShare__Output {
@@ -15,4 +16,5 @@ export interface TenantShare__Output {
   'qps': (number);
   'qpsMax': (number);
   'kind': (string);
+  'profileSource': (string);
 }

@@ -17,6 +17,8 @@ export interface Profile {
   'measuredAtMs'?: (number | string | Long);
   'method'?: (string);
   'slaMs'?: (number | string);
+  'bytesPerQuery'?: (number | string);
+  'bytesPerQueryDetail'?: (string);
 }
 
 export interface Profile__Output {
@@ -33,4 +35,6 @@ export interface Profile__Output {
   'measuredAtMs': (number);
   'method': (string);
   'slaMs': (number);
+  'bytesPerQuery': (number);
+  'bytesPerQueryDetail': (string);
 }

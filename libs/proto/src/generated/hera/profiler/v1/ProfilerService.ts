@@ -7,8 +7,12 @@ import type { CancelJobResponse as _hera_profiler_v1_CancelJobResponse, CancelJo
 import type { GetProfileRequest as _hera_profiler_v1_GetProfileRequest, GetProfileRequest__Output as _hera_profiler_v1_GetProfileRequest__Output } from '../../../hera/profiler/v1/GetProfileRequest';
 import type { GetProfileResponse as _hera_profiler_v1_GetProfileResponse, GetProfileResponse__Output as _hera_profiler_v1_GetProfileResponse__Output } from '../../../hera/profiler/v1/GetProfileResponse';
 import type { JobProgress as _hera_profiler_v1_JobProgress, JobProgress__Output as _hera_profiler_v1_JobProgress__Output } from '../../../hera/profiler/v1/JobProgress';
+import type { ListPairProfilesRequest as _hera_profiler_v1_ListPairProfilesRequest, ListPairProfilesRequest__Output as _hera_profiler_v1_ListPairProfilesRequest__Output } from '../../../hera/profiler/v1/ListPairProfilesRequest';
+import type { ListPairProfilesResponse as _hera_profiler_v1_ListPairProfilesResponse, ListPairProfilesResponse__Output as _hera_profiler_v1_ListPairProfilesResponse__Output } from '../../../hera/profiler/v1/ListPairProfilesResponse';
 import type { ListProfilesRequest as _hera_profiler_v1_ListProfilesRequest, ListProfilesRequest__Output as _hera_profiler_v1_ListProfilesRequest__Output } from '../../../hera/profiler/v1/ListProfilesRequest';
 import type { ListProfilesResponse as _hera_profiler_v1_ListProfilesResponse, ListProfilesResponse__Output as _hera_profiler_v1_ListProfilesResponse__Output } from '../../../hera/profiler/v1/ListProfilesResponse';
+import type { StartPairProfilesRequest as _hera_profiler_v1_StartPairProfilesRequest, StartPairProfilesRequest__Output as _hera_profiler_v1_StartPairProfilesRequest__Output } from '../../../hera/profiler/v1/StartPairProfilesRequest';
+import type { StartPairProfilesResponse as _hera_profiler_v1_StartPairProfilesResponse, StartPairProfilesResponse__Output as _hera_profiler_v1_StartPairProfilesResponse__Output } from '../../../hera/profiler/v1/StartPairProfilesResponse';
 import type { StartProfileRequest as _hera_profiler_v1_StartProfileRequest, StartProfileRequest__Output as _hera_profiler_v1_StartProfileRequest__Output } from '../../../hera/profiler/v1/StartProfileRequest';
 import type { StartProfileResponse as _hera_profiler_v1_StartProfileResponse, StartProfileResponse__Output as _hera_profiler_v1_StartProfileResponse__Output } from '../../../hera/profiler/v1/StartProfileResponse';
 import type { WatchJobRequest as _hera_profiler_v1_WatchJobRequest, WatchJobRequest__Output as _hera_profiler_v1_WatchJobRequest__Output } from '../../../hera/profiler/v1/WatchJobRequest';
@@ -32,6 +36,15 @@ export interface ProfilerServiceClient extends grpc.Client {
   getProfile(argument: _hera_profiler_v1_GetProfileRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_hera_profiler_v1_GetProfileResponse__Output>): grpc.ClientUnaryCall;
   getProfile(argument: _hera_profiler_v1_GetProfileRequest, callback: grpc.requestCallback<_hera_profiler_v1_GetProfileResponse__Output>): grpc.ClientUnaryCall;
   
+  ListPairProfiles(argument: _hera_profiler_v1_ListPairProfilesRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_hera_profiler_v1_ListPairProfilesResponse__Output>): grpc.ClientUnaryCall;
+  ListPairProfiles(argument: _hera_profiler_v1_ListPairProfilesRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_hera_profiler_v1_ListPairProfilesResponse__Output>): grpc.ClientUnaryCall;
+  ListPairProfiles(argument: _hera_profiler_v1_ListPairProfilesRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_hera_profiler_v1_ListPairProfilesResponse__Output>): grpc.ClientUnaryCall;
+  ListPairProfiles(argument: _hera_profiler_v1_ListPairProfilesRequest, callback: grpc.requestCallback<_hera_profiler_v1_ListPairProfilesResponse__Output>): grpc.ClientUnaryCall;
+  listPairProfiles(argument: _hera_profiler_v1_ListPairProfilesRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_hera_profiler_v1_ListPairProfilesResponse__Output>): grpc.ClientUnaryCall;
+  listPairProfiles(argument: _hera_profiler_v1_ListPairProfilesRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_hera_profiler_v1_ListPairProfilesResponse__Output>): grpc.ClientUnaryCall;
+  listPairProfiles(argument: _hera_profiler_v1_ListPairProfilesRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_hera_profiler_v1_ListPairProfilesResponse__Output>): grpc.ClientUnaryCall;
+  listPairProfiles(argument: _hera_profiler_v1_ListPairProfilesRequest, callback: grpc.requestCallback<_hera_profiler_v1_ListPairProfilesResponse__Output>): grpc.ClientUnaryCall;
+  
   ListProfiles(argument: _hera_profiler_v1_ListProfilesRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_hera_profiler_v1_ListProfilesResponse__Output>): grpc.ClientUnaryCall;
   ListProfiles(argument: _hera_profiler_v1_ListProfilesRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_hera_profiler_v1_ListProfilesResponse__Output>): grpc.ClientUnaryCall;
   ListProfiles(argument: _hera_profiler_v1_ListProfilesRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_hera_profiler_v1_ListProfilesResponse__Output>): grpc.ClientUnaryCall;
@@ -40,6 +53,15 @@ export interface ProfilerServiceClient extends grpc.Client {
   listProfiles(argument: _hera_profiler_v1_ListProfilesRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_hera_profiler_v1_ListProfilesResponse__Output>): grpc.ClientUnaryCall;
   listProfiles(argument: _hera_profiler_v1_ListProfilesRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_hera_profiler_v1_ListProfilesResponse__Output>): grpc.ClientUnaryCall;
   listProfiles(argument: _hera_profiler_v1_ListProfilesRequest, callback: grpc.requestCallback<_hera_profiler_v1_ListProfilesResponse__Output>): grpc.ClientUnaryCall;
+  
+  StartPairProfiles(argument: _hera_profiler_v1_StartPairProfilesRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_hera_profiler_v1_StartPairProfilesResponse__Output>): grpc.ClientUnaryCall;
+  StartPairProfiles(argument: _hera_profiler_v1_StartPairProfilesRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_hera_profiler_v1_StartPairProfilesResponse__Output>): grpc.ClientUnaryCall;
+  StartPairProfiles(argument: _hera_profiler_v1_StartPairProfilesRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_hera_profiler_v1_StartPairProfilesResponse__Output>): grpc.ClientUnaryCall;
+  StartPairProfiles(argument: _hera_profiler_v1_StartPairProfilesRequest, callback: grpc.requestCallback<_hera_profiler_v1_StartPairProfilesResponse__Output>): grpc.ClientUnaryCall;
+  startPairProfiles(argument: _hera_profiler_v1_StartPairProfilesRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_hera_profiler_v1_StartPairProfilesResponse__Output>): grpc.ClientUnaryCall;
+  startPairProfiles(argument: _hera_profiler_v1_StartPairProfilesRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_hera_profiler_v1_StartPairProfilesResponse__Output>): grpc.ClientUnaryCall;
+  startPairProfiles(argument: _hera_profiler_v1_StartPairProfilesRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_hera_profiler_v1_StartPairProfilesResponse__Output>): grpc.ClientUnaryCall;
+  startPairProfiles(argument: _hera_profiler_v1_StartPairProfilesRequest, callback: grpc.requestCallback<_hera_profiler_v1_StartPairProfilesResponse__Output>): grpc.ClientUnaryCall;
   
   StartProfile(argument: _hera_profiler_v1_StartProfileRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_hera_profiler_v1_StartProfileResponse__Output>): grpc.ClientUnaryCall;
   StartProfile(argument: _hera_profiler_v1_StartProfileRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_hera_profiler_v1_StartProfileResponse__Output>): grpc.ClientUnaryCall;
@@ -62,7 +84,11 @@ export interface ProfilerServiceHandlers extends grpc.UntypedServiceImplementati
   
   GetProfile: grpc.handleUnaryCall<_hera_profiler_v1_GetProfileRequest__Output, _hera_profiler_v1_GetProfileResponse>;
   
+  ListPairProfiles: grpc.handleUnaryCall<_hera_profiler_v1_ListPairProfilesRequest__Output, _hera_profiler_v1_ListPairProfilesResponse>;
+  
   ListProfiles: grpc.handleUnaryCall<_hera_profiler_v1_ListProfilesRequest__Output, _hera_profiler_v1_ListProfilesResponse>;
+  
+  StartPairProfiles: grpc.handleUnaryCall<_hera_profiler_v1_StartPairProfilesRequest__Output, _hera_profiler_v1_StartPairProfilesResponse>;
   
   StartProfile: grpc.handleUnaryCall<_hera_profiler_v1_StartProfileRequest__Output, _hera_profiler_v1_StartProfileResponse>;
   
@@ -73,7 +99,9 @@ export interface ProfilerServiceHandlers extends grpc.UntypedServiceImplementati
 export interface ProfilerServiceDefinition extends grpc.ServiceDefinition {
   CancelJob: MethodDefinition<_hera_profiler_v1_CancelJobRequest, _hera_profiler_v1_CancelJobResponse, _hera_profiler_v1_CancelJobRequest__Output, _hera_profiler_v1_CancelJobResponse__Output>
   GetProfile: MethodDefinition<_hera_profiler_v1_GetProfileRequest, _hera_profiler_v1_GetProfileResponse, _hera_profiler_v1_GetProfileRequest__Output, _hera_profiler_v1_GetProfileResponse__Output>
+  ListPairProfiles: MethodDefinition<_hera_profiler_v1_ListPairProfilesRequest, _hera_profiler_v1_ListPairProfilesResponse, _hera_profiler_v1_ListPairProfilesRequest__Output, _hera_profiler_v1_ListPairProfilesResponse__Output>
   ListProfiles: MethodDefinition<_hera_profiler_v1_ListProfilesRequest, _hera_profiler_v1_ListProfilesResponse, _hera_profiler_v1_ListProfilesRequest__Output, _hera_profiler_v1_ListProfilesResponse__Output>
+  StartPairProfiles: MethodDefinition<_hera_profiler_v1_StartPairProfilesRequest, _hera_profiler_v1_StartPairProfilesResponse, _hera_profiler_v1_StartPairProfilesRequest__Output, _hera_profiler_v1_StartPairProfilesResponse__Output>
   StartProfile: MethodDefinition<_hera_profiler_v1_StartProfileRequest, _hera_profiler_v1_StartProfileResponse, _hera_profiler_v1_StartProfileRequest__Output, _hera_profiler_v1_StartProfileResponse__Output>
   WatchJob: MethodDefinition<_hera_profiler_v1_WatchJobRequest, _hera_profiler_v1_JobProgress, _hera_profiler_v1_WatchJobRequest__Output, _hera_profiler_v1_JobProgress__Output>
 }
