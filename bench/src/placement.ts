@@ -1,21 +1,27 @@
-// Placement benchmark: Hera's matcher versus the baselines on the shipped 16-core profile set
-// with a uniform demand mix (DESIGN §4.4; issue 6). Prints a table for people and ends with one
-// JSON line for machines. Our numbers are whatever the stated roofline model gives; the paper's
-// are printed beside them, not aimed at.
+// Placement benchmark: Hera's matcher versus the baselines (DESIGN §4.4; issues 6 and 15), on
+//  - the shipped 16-core profile set (roofline: only rmc2 saturates memory bandwidth), and
+//  - a 32-core what-if set with saturating memory-bound models (NODE_CLASS_32C_WHATIF in
+//    @hera/hera: the 16c memory system, twice the cores, an engine 3× faster — rmc1 and rmc2
+//    saturate at 15 and 12 workers),
+// each with three demand mixes. Prints a table per set and mix, the solve times at 1,000 and
+// 10,000 nodes, and ends with one JSON line. Our numbers are whatever the stated models give;
+// the paper's are printed beside them, not aimed at.
 //
 //   npm run bench -- placement
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  NODE_CLASS_16C,
+  DEMAND_MIXES,
+  NODE_CLASS_32C_WHATIF,
+  classifyProfile,
   demandFromMix,
   loadMilpSolver,
   parseProfileSet,
+  planCluster,
   rooflineProfileSet,
-  searchPairs,
   simulateCluster,
-  solveRequiredServers,
   zooRooflineModels,
+  type DemandMixName,
   type MilpSolver,
   type ProfileSet,
   type SimulationReport,
@@ -33,13 +39,13 @@ function pad(rows: (string | number)[][]): string {
   return cells.map(r => r.map((c, i) => (i === 0 ? c.padEnd(w[i]!) : c.padStart(w[i]!))).join('  ')).join('\n');
 }
 
-/** Pair search + required servers, as a re-plan does it: median of `runs` after one warm-up. */
+/** Pair search + required servers (what a re-plan costs), median of `runs` after one cold run. */
 function timeSolve(set: ProfileSet, nodes: number, solver: MilpSolver, runs = 5): { medianMs: number; coldMs: number; solvers: string[] } {
   const demand = demandFromMix(set, { mix: 'uniform', dedicatedServers: nodes });
   const once = () => {
     const t0 = performance.now();
-    const r = solveRequiredServers(searchPairs(set).candidates, demand, { solver });
-    return { ms: performance.now() - t0, solver: r.solver };
+    const r = planCluster(set, demand, { solver, baselines: false });
+    return { ms: performance.now() - t0, solver: r.hera.solver };
   };
   const cold = once();
   const times: number[] = [];
@@ -57,80 +63,126 @@ const by = (r: SimulationReport, s: string) => r.strategies.find(x => x.strategy
 const f3 = (x: number) => x.toFixed(3);
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 
+interface MixResult {
+  mix: DemandMixName;
+  report: SimulationReport;
+  strict: SimulationReport;
+  anySaturates: boolean;
+  verdict: { notWorseThanDedicated: boolean; beatsRandom: boolean; beatsFirstFit: boolean };
+}
+
+function runMix(set: ProfileSet, mix: DemandMixName, nodes: number, solver: MilpSolver): MixResult {
+  const demand = demandFromMix(set, { mix, dedicatedServers: nodes });
+  const report = simulateCluster(set, demand, { clusterSize: nodes, solver, seed: 1 });
+  const strict = simulateCluster(set, demand, { clusterSize: nodes, solver, seed: 1, baselines: false, pairSearch: { heterogeneousOnly: true } });
+  const hera = by(report, 'hera').servers;
+  const anySaturates = set.models.some(m => classifyProfile(m).kind === 'memory-bound');
+  return {
+    mix,
+    report,
+    strict,
+    anySaturates,
+    verdict: { notWorseThanDedicated: hera <= by(report, 'dedicated').servers, beatsRandom: hera < by(report, 'random').servers, beatsFirstFit: hera < by(report, 'first-fit').servers },
+  };
+}
+
+function printMix(set: ProfileSet, r: MixResult): void {
+  const { report } = r;
+  const dedicated = by(report, 'dedicated');
+  console.log(`\n${set.nodeClass.name}, ${r.mix} mix worth ${report.clusterSize} dedicated servers (${report.dedicatedUnits.toFixed(1)} before rounding)`);
+  const strictHera = by(r.strict, 'hera');
+  console.log(
+    pad([
+      ['strategy', 'servers', 'saved vs dedicated', 'mean EMU', 'EMU gain vs dedicated', 'solve ms', 'solver', 'predicted'],
+      ...report.strategies.map(s => [s.strategy, s.servers, pct(s.serversSavedVsDedicated), f3(s.meanEmu), f3(s.meanEmu / dedicated.meanEmu), s.solveMs.toFixed(1), s.solver, s.predicted ? 'yes' : 'no']),
+      ['hera --heterogeneous-only', strictHera.servers, pct(1 - strictHera.servers / dedicated.servers), f3(strictHera.meanEmu), f3(strictHera.meanEmu / dedicated.meanEmu), strictHera.solveMs.toFixed(1), strictHera.solver, strictHera.predicted ? 'yes' : 'no'],
+      ['paper (Hera)', '', pct(PAPER.serversSaved), '', f3(PAPER.emuGain), '', '', ''],
+    ]),
+  );
+  console.log(`Hera's configurations: ${report.heraConfigs.map(c => `${c.config} ×${c.count} (EMU ${f3(c.emu)})`).join(', ')}`);
+  const v = r.verdict;
+  console.log(
+    `verdict: Hera ${v.notWorseThanDedicated ? '≤' : '>'} dedicated; ` +
+      (r.anySaturates
+        ? `${v.beatsRandom ? 'fewer' : 'NOT fewer'} servers than random, ${v.beatsFirstFit ? 'fewer' : 'NOT fewer'} than first-fit`
+        : 'no model saturates on this set, so no gain over the baselines is required'),
+  );
+}
+
 async function main(): Promise<void> {
   const solver = await loadMilpSolver();
-  const set = loadShipped('16c');
   const nodes = 1000;
-  const demand = demandFromMix(set, { mix: 'uniform', dedicatedServers: nodes });
-  const report = simulateCluster(set, demand, { clusterSize: nodes, solver, seed: 1 });
-  const hera = by(report, 'hera');
-  const dedicated = by(report, 'dedicated');
-  const random = by(report, 'random');
-  const firstFit = by(report, 'first-fit');
+  const sets: ProfileSet[] = [loadShipped('16c'), rooflineProfileSet(zooRooflineModels(), NODE_CLASS_32C_WHATIF, { generatedBy: 'bench placement: NODE_CLASS_32C_WHATIF' })];
+  const out: Record<string, unknown> = {};
+  const allVerdicts: boolean[] = [];
+  for (const set of sets) {
+    const kinds = set.models.map(m => `${m.model}=${classifyProfile(m).kind === 'memory-bound' ? `memory-bound (knee ${m.knee})` : 'compute-bound'}`).join(', ');
+    console.log(`\n=== ${set.nodeClass.name}: ${set.nodeClass.description ?? ''}\nclassification (ε = 0.05): ${kinds}`);
+    const mixes = DEMAND_MIXES.map(mix => runMix(set, mix, nodes, solver));
+    for (const r of mixes) printMix(set, r);
+    const t1k = timeSolve(set, 1_000, solver);
+    const t10k = timeSolve(set, 10_000, solver);
+    console.log(`\nsolve time, uniform mix (pair search + required servers; median of 5 after a cold run):`);
+    console.log(
+      pad([
+        ['nodes', 'median ms', 'cold ms', 'solver'],
+        ['1000', t1k.medianMs.toFixed(1), t1k.coldMs.toFixed(1), t1k.solvers.join('/')],
+        ['10000', t10k.medianMs.toFixed(1), t10k.coldMs.toFixed(1), t10k.solvers.join('/')],
+      ]),
+    );
+    for (const r of mixes) {
+      allVerdicts.push(r.verdict.notWorseThanDedicated);
+      if (r.anySaturates) allVerdicts.push(r.verdict.beatsRandom, r.verdict.beatsFirstFit);
+    }
+    out[set.nodeClass.name] = {
+      mixes: Object.fromEntries(
+        mixes.map(r => {
+          const s = (name: string) => by(r.report, name);
+          return [
+            r.mix,
+            {
+              servers: { hera: s('hera').servers, hera_heterogeneous_only: by(r.strict, 'hera').servers, dedicated: s('dedicated').servers, random: s('random').servers, first_fit: s('first-fit').servers },
+              mean_emu: { hera: Number(s('hera').meanEmu.toFixed(4)), dedicated: Number(s('dedicated').meanEmu.toFixed(4)), random: Number(s('random').meanEmu.toFixed(4)), first_fit: Number(s('first-fit').meanEmu.toFixed(4)) },
+              emu_gain_vs_dedicated: Number((s('hera').meanEmu / s('dedicated').meanEmu).toFixed(4)),
+              servers_saved_vs_dedicated: Number(s('hera').serversSavedVsDedicated.toFixed(4)),
+              solver: s('hera').solver,
+              any_saturates: r.anySaturates,
+              verdict: r.verdict,
+            },
+          ];
+        }),
+      ),
+      solve_ms_1000_nodes: Number(t1k.medianMs.toFixed(2)),
+      solve_ms_10000_nodes: Number(t10k.medianMs.toFixed(2)),
+      solvers: [...new Set([...t1k.solvers, ...t10k.solvers])],
+    };
+  }
 
-  console.log(`placement: shipped profile set ${set.nodeClass.name} (${set.nodeClass.description ?? ''})`);
-  console.log(`uniform demand mix worth ${nodes} dedicated servers (${report.dedicatedUnits.toFixed(1)} before rounding)\n`);
-  console.log(
-    pad([
-      ['strategy', 'servers', 'saved vs dedicated', 'mean EMU', 'EMU gain vs dedicated', 'solver', 'predicted'],
-      ...report.strategies.map(s => [s.strategy, s.servers, pct(s.serversSavedVsDedicated), f3(s.meanEmu), f3(s.meanEmu / dedicated.meanEmu), s.solver, s.predicted ? 'yes' : 'no']),
-      ['paper (Hera)', '', pct(PAPER.serversSaved), '', f3(PAPER.emuGain), '', ''],
-    ]),
-  );
-  console.log('\nHera configurations (EMU of pairs predicted from solo profiles):');
-  console.log(pad([['config', 'servers', 'EMU'], ...report.heraConfigs.map(c => [c.config, c.count, f3(c.emu)])]));
-  const kinds = [...report.plan.search.kinds.entries()].map(([m, k]) => `${m}=${k.kind}`).join(', ');
-  console.log(`\nclassification (ε = 0.05): ${kinds}`);
-
-  const t1k = timeSolve(set, 1000, solver);
-  const t10k = timeSolve(set, 10_000, solver);
-  console.log('\nsolve time (pair search + required servers; median of 5 after a cold run):');
-  console.log(
-    pad([
-      ['nodes', 'median ms', 'cold ms', 'solver'],
-      ['1000', t1k.medianMs.toFixed(1), t1k.coldMs.toFixed(1), t1k.solvers.join('/')],
-      ['10000', t10k.medianMs.toFixed(1), t10k.coldMs.toFixed(1), t10k.solvers.join('/')],
-    ]),
-  );
-
-  // What-ifs: NOT the result. They show how the answer moves with the model's assumptions.
-  const whatIf = (label: string, s: ProfileSet, penalty?: number, mix: 'uniform' | 'memory-heavy' = 'uniform') => {
-    const d = demandFromMix(s, { mix, dedicatedServers: nodes });
-    const r = simulateCluster(s, d, { clusterSize: nodes, solver, ...(penalty === undefined ? {} : { pairSearch: { interference: { colocationPenalty: penalty } } }) });
-    const h = by(r, 'hera');
-    const memoryBound = [...r.plan.search.kinds.values()].filter(k => k.kind === 'memory-bound').length;
-    return [label, memoryBound, by(r, 'hera').servers, by(r, 'dedicated').servers, pct(h.serversSavedVsDedicated), f3(h.meanEmu)];
+  // What-ifs on the shipped 16c set: NOT the result; how the answer moves with the predictor's assumption.
+  const set16 = sets[0]!;
+  const whatIf = (label: string, penalty: number) => {
+    const d = demandFromMix(set16, { mix: 'uniform', dedicatedServers: nodes });
+    const r = simulateCluster(set16, d, { clusterSize: nodes, solver, pairSearch: { interference: { colocationPenalty: penalty } } });
+    return [label, by(r, 'hera').servers, by(r, 'dedicated').servers, pct(by(r, 'hera').serversSavedVsDedicated), f3(by(r, 'hera').meanEmu)];
   };
-  const faster = rooflineProfileSet(zooRooflineModels(), { ...NODE_CLASS_16C, perCoreFlops: 3 * NODE_CLASS_16C.perCoreFlops });
-  console.log('\nwhat-if (sensitivity of the stated model; the result above uses the shipped set as is):');
-  console.log(
-    pad([
-      ['variant', 'memory-bound models', 'hera', 'dedicated', 'saved', 'mean EMU'],
-      whatIf('shipped, γ = 0.05 (default)', set),
-      whatIf('co-location penalty γ = 0', set, 0),
-      whatIf('co-location penalty γ = 0.10', set, 0.1),
-      whatIf('memory-heavy mix (3:1)', set, undefined, 'memory-heavy'),
-      whatIf('engine 3× faster per core (onnxruntime-like, DESIGN §7)', faster),
-    ]),
-  );
+  console.log('\nwhat-if on 16c (sensitivity to the predictor\'s co-location penalty γ; the result above uses γ = 0.05):');
+  console.log(pad([['variant', 'hera', 'dedicated', 'saved', 'mean EMU'], whatIf('γ = 0', 0), whatIf('γ = 0.10', 0.1)]));
+  const allMet = allVerdicts.every(Boolean);
+  console.log(`\ntargets: Hera never needs more servers than dedicated, and fewer than random and first-fit wherever a model saturates: ${allMet ? 'met' : 'NOT met'}`);
 
-  const json = {
-    bench: 'placement',
-    profile_set: set.nodeClass.name,
-    mix: 'uniform',
-    nodes,
-    emu_gain_vs_dedicated: Number((hera.meanEmu / dedicated.meanEmu).toFixed(4)),
-    servers_saved_vs_dedicated: Number(hera.serversSavedVsDedicated.toFixed(4)),
-    servers: { hera: hera.servers, dedicated: dedicated.servers, random: random.servers, first_fit: firstFit.servers },
-    vs_random: { emu_gain: Number((hera.meanEmu / random.meanEmu).toFixed(4)), servers_saved: Number((1 - hera.servers / random.servers).toFixed(4)), random_mean_emu: Number(random.meanEmu.toFixed(4)) },
-    vs_firstfit: { emu_gain: Number((hera.meanEmu / firstFit.meanEmu).toFixed(4)), servers_saved: Number((1 - hera.servers / firstFit.servers).toFixed(4)), firstfit_mean_emu: Number(firstFit.meanEmu.toFixed(4)) },
-    solve_ms_1000_nodes: Number(t1k.medianMs.toFixed(2)),
-    solve_ms_10000_nodes: Number(t10k.medianMs.toFixed(2)),
-    solver: hera.solver,
-    predicted: hera.predicted,
-    paper: { emu_gain_vs_dedicated: PAPER.emuGain, servers_saved_vs_dedicated: PAPER.serversSaved },
-  };
-  console.log(JSON.stringify(json));
+  const u16 = (out['16c'] as { mixes: Record<string, { emu_gain_vs_dedicated: number; servers_saved_vs_dedicated: number; servers: Record<string, number> }> }).mixes['uniform']!;
+  console.log(
+    JSON.stringify({
+      bench: 'placement',
+      nodes,
+      emu_gain_vs_dedicated: u16.emu_gain_vs_dedicated,
+      servers_saved_vs_dedicated: u16.servers_saved_vs_dedicated,
+      servers: u16.servers,
+      sets: out,
+      targets_met: allMet,
+      paper: { emu_gain_vs_dedicated: PAPER.emuGain, servers_saved_vs_dedicated: PAPER.serversSaved },
+    }),
+  );
 }
 
 main().catch((err: unknown) => {

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { createClient, unaryCall } from '@hera/grpc';
-import { loadProtos, type Plan__Output, type PlacementServiceClient, type StrategyResult__Output } from '@hera/proto';
+import { loadProtos, type Plan__Output, type PlacementServiceClient, type PredictorCheck__Output, type StrategyResult__Output } from '@hera/proto';
 import { DEFAULT_DATA_DIR } from '../cluster-file';
 import { serviceAddress } from '../gateway-target';
 import { formatBytes, table } from '../table';
@@ -36,7 +36,7 @@ export function renderPlan(p: Plan__Output): string {
     n.config,
     n.tenants.map(t => `${t.model}×${t.workers} cpus ${t.cpuset.join(',') || 'any'}${Number(t.memoryLimitBytes) ? ` mem ${formatBytes(Number(t.memoryLimitBytes))}` : ''}`).join('; ') || '-',
     n.emu.toFixed(3),
-    [n.predicted ? 'predicted' : 'measured', n.overcommitted ? 'OVERCOMMITTED (not enough nodes)' : ''].filter(Boolean).join(', '),
+    [n.basis || (n.predicted ? 'predicted' : 'solo profile'), n.overcommitted ? 'OVERCOMMITTED (not enough nodes)' : ''].filter(Boolean).join(', '),
   ]);
   return `${head}${table(['node', 'configuration', 'tenants', 'EMU', 'notes'], rows)}\n`;
 }
@@ -47,6 +47,21 @@ function renderStrategies(s: StrategyResult__Output[]): string {
     ['strategy', 'servers', 'vs dedicated', 'mean EMU', 'solve ms', 'solver'],
     s.map(x => [x.strategy, x.servers, dedicated ? `${(((dedicated - x.servers) / dedicated) * 100).toFixed(1)}% fewer` : '-', x.meanEmu.toFixed(3), x.solveMs.toFixed(1), x.solver]),
   )}\n`;
+}
+
+const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+
+/** The predictor against the measured pairs, as `hera plan explain` prints it. */
+export function renderPredictorCheck(c: PredictorCheck__Output | null | undefined): string {
+  if (!c || !c.splits) return 'predictor check: no pair has been measured on this node class (hera profile --pairs); every co-located figure is a prediction\n';
+  const rows = c.rows.map(r => [
+    `${r.modelA}:${r.workersA}+${r.modelB}:${r.workersB}`,
+    `${r.predictedQpsA.toFixed(1)} / ${r.measuredQpsA.toFixed(1)}`,
+    `${r.predictedQpsB.toFixed(1)} / ${r.measuredQpsB.toFixed(1)}`,
+    `${r.predictedEmu.toFixed(3)} / ${r.measuredEmu.toFixed(3)}`,
+  ]);
+  return `predictor check against ${c.splits} measured split(s): per-tenant QPS error mean ${pct(c.qpsErrorMean)}, worst ${pct(c.qpsErrorMax)}; EMU error mean ${pct(c.emuErrorMean)}, worst ${pct(c.emuErrorMax)}\n` +
+    `${table(['split', 'A qps predicted / measured', 'B qps predicted / measured', 'EMU predicted / measured'], rows)}\n`;
 }
 
 const common = (cmd: Command) =>
@@ -84,12 +99,13 @@ export function register(program: Command): void {
       const r = await unaryCall(c, 'Explain', { dryRun: o.dryRun });
       out(o, r, () => {
         const parts = r.configs.map(x =>
-          `${x.config}  ×${x.count}  EMU ${x.emu.toFixed(3)}${x.predicted ? ' (predicted from solo profiles)' : ' (measured)'}\n` +
+          `${x.config}  ×${x.count}  EMU ${x.emu.toFixed(3)}  [${x.basis || (x.predicted ? 'predicted' : 'solo profile')}]\n` +
           `  ${x.reason}\n` +
-          x.tenants.map(t => `  - ${t.model} (${t.kind}): ${t.workers} workers, ${t.qps.toFixed(1)} of ${t.qpsMax.toFixed(1)} qps max`).join('\n') +
+          (x.countReason ? `  ${x.countReason}\n` : '') +
+          x.tenants.map(t => `  - ${t.model} (${t.kind}, ${t.profileSource || 'unknown'} profile): ${t.workers} workers, ${t.qps.toFixed(1)} of ${t.qpsMax.toFixed(1)} qps max`).join('\n') +
           (x.alternatives.length ? `\n  beat:\n${x.alternatives.map(a => `    ${a.config} EMU ${a.emu.toFixed(3)}: ${a.whyNot}`).join('\n')}` : ''),
         );
-        return `${parts.join('\n\n')}\n\n${renderStrategies(r.strategies)}`;
+        return `${parts.join('\n\n')}\n\n${renderStrategies(r.strategies)}\n${renderPredictorCheck(r.predictor)}`;
       });
     }),
   );

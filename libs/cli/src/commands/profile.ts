@@ -3,8 +3,8 @@ import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import * as grpc from '@grpc/grpc-js';
 import { createClient, unaryCall } from '@hera/grpc';
-import { profileFromMeasurements, toProfileSetDocument, type ProfileSet } from '@hera/hera';
-import { loadProtos, type JobProgress__Output, type Profile__Output, type ProfilerServiceClient } from '@hera/proto';
+import { checkPredictor, measuredNodeClass, profileSetFromMeasurements, toProfileSetDocument } from '@hera/hera';
+import { loadProtos, type JobProgress__Output, type PairProfile__Output, type Profile__Output, type ProfilerServiceClient } from '@hera/proto';
 import { DEFAULT_DATA_DIR, resolveTarget } from '../cluster-file';
 import { connectRedis, Keyspace, listLive, type NodeRecord } from '@hera/state';
 import { serviceAddress } from '../gateway-target';
@@ -14,6 +14,10 @@ import { ALL_MODELS } from './serve-zoo';
 
 interface ProfileOptions {
   all: boolean;
+  pairs: boolean;
+  models?: string;
+  splitsPerPair?: number;
+  controls?: number;
   pair?: string;
   split?: string;
   quick: boolean;
@@ -27,7 +31,8 @@ interface ProfileOptions {
   dataDir: string;
 }
 
-function watch(client: ProfilerServiceClient, jobId: string, label: string): Promise<JobProgress__Output> {
+/** Follows a profiler job to its end (a progress bar on a terminal, lines otherwise); rejects unless it completed. */
+export function watchJob(client: ProfilerServiceClient, jobId: string, label: string): Promise<JobProgress__Output> {
   const tty = process.stderr.isTTY;
   const bar = tty ? new cliProgress.SingleBar({ format: `  ${label} [{bar}] {percentage}% | {point} | {rate} qps → p95 {p95} ms | ETA {eta_s}`, hideCursor: true, stream: process.stderr }, cliProgress.Presets.shades_classic) : undefined;
   bar?.start(100, 0, { point: 'queued', rate: '-', p95: '-', eta_s: '-' });
@@ -59,12 +64,54 @@ function renderProfile(p: Profile__Output): string {
 
 const list = (s: string | undefined) => (s ? s.split(',').map(x => Number(x.trim())) : []);
 
+function renderPair(p: PairProfile__Output): string {
+  return `${p.modelA} + ${p.modelB} on ${p.nodeClass}, co-located (p95 ≤ ${p.slaMsA} / ${p.slaMsB} ms):\n` +
+    `${table(['split', `${p.modelA} qps`, `${p.modelB} qps`, 'common fraction', `${p.modelA} p95 ms`, `${p.modelB} p95 ms`], p.splits.map(s => [`${s.workersA}:${s.workersB}`, s.qpsA.toFixed(1), s.qpsB.toFixed(1), s.fraction.toFixed(3), s.p95MsA.toFixed(1), s.p95MsB.toFixed(1)]))}\n`;
+}
+
+/** `hera profile --pairs`: queue the pair jobs the profiler selects and follow them one by one. */
+async function profilePairs(client: ProfilerServiceClient, o: ProfileOptions): Promise<{ measured: number; failures: string[] }> {
+  const r = await unaryCall(client, 'StartPairProfiles', {
+    models: (o.models ?? '').split(',').map(s => s.trim()).filter(Boolean),
+    splitsPerPair: o.splitsPerPair ?? 0,
+    ...(o.controls === undefined ? {} : { controls: o.controls }),
+    nodeId: o.node ?? '',
+    quick: o.quick,
+    slaFactor: o.slaFactor,
+  });
+  process.stderr.write(`${r.jobs.length} pair(s) to measure on node class ${r.nodeClass}:\n`);
+  for (const j of r.jobs) {
+    process.stderr.write(`  ${j.modelA}+${j.modelB} (${j.role}) at ${j.splits.map(s => `${s.workersA}:${s.workersB} (predicted EMU ${s.predictedEmu.toFixed(3)})`).join(', ')}${j.existing ? ' — already running' : ''}\n`);
+  }
+  for (const s of r.skipped) process.stderr.write(`  skipped ${s.modelA}+${s.modelB}: ${s.reason}\n`);
+  const failures: string[] = [];
+  let measured = 0;
+  for (const j of r.jobs) {
+    const label = `${j.modelA}+${j.modelB}`;
+    try {
+      await watchJob(client, j.jobId, label);
+      const { pairProfiles } = await unaryCall(client, 'ListPairProfiles', { nodeClass: r.nodeClass });
+      const p = pairProfiles.find(x => (x.modelA === j.modelA && x.modelB === j.modelB) || (x.modelA === j.modelB && x.modelB === j.modelA));
+      if (p) process.stdout.write(`${renderPair(p)}\n`);
+      measured++;
+    } catch (err) {
+      failures.push(`${label}: ${(err as Error).message}`);
+      process.stderr.write(`${label}: ${(err as Error).message}\n`);
+    }
+  }
+  return { measured, failures };
+}
+
 export function register(program: Command): void {
   program
     .command('profile')
     .description("measure models' worker scalability on a node (latency-bounded QPS per worker count), as profiler jobs")
     .argument('[model]', 'model to profile')
     .option('--all', 'every zoo model, one after another', false)
+    .option('--pairs', 'measure the pairs the matcher considers, co-located: every memory-bound × compute-bound pair plus --controls same-class pairs, each at its best predicted splits (needs solo profiles)', false)
+    .option('--models <list>', 'with --pairs: only pairs among these models, e.g. rmc1,din,wnd')
+    .option('--splits-per-pair <n>', 'with --pairs: splits per pair, highest predicted EMU first (default 3)', Number)
+    .option('--controls <n>', 'with --pairs: same-class control pairs (default 2)', Number)
     .option('--pair <model>', 'profile co-located with this model (needs --split)')
     .option('--split <a:b,...>', 'worker splits for --pair, e.g. 1:1')
     .option('--quick', 'shorter points, coarser precision, default sub-batch only', false)
@@ -77,8 +124,12 @@ export function register(program: Command): void {
     .option('--profiler <host:port>', 'profiler address (default: $HERA_PROFILER, else the running `hera up`)')
     .option('--data-dir <dir>', 'data dir of `hera up`', DEFAULT_DATA_DIR)
     .action(async (model: string | undefined, o: ProfileOptions) => {
-      const models = o.all ? [...ALL_MODELS] : model ? [model] : [];
-      if (models.length === 0) throw new Error('name a model, or pass --all');
+      const models = o.pairs ? [] : o.all ? [...ALL_MODELS] : model ? [model] : [];
+      if (models.length === 0 && !o.pairs) throw new Error('name a model, or pass --all or --pairs');
+      if (o.pairs && (model || o.all || o.pair)) throw new Error('--pairs chooses the pairs itself: use --models to restrict it, not a model, --all or --pair');
+      for (const [flag, v] of [['--splits-per-pair', o.splitsPerPair], ['--controls', o.controls]] as const) {
+        if (v !== undefined && !(Number.isInteger(v) && v >= 0)) throw new Error(`${flag}: expected an integer ≥ 0, got ${v}`);
+      }
       if (o.pair && !o.split) throw new Error('--pair needs --split, e.g. --split 1:1');
       const splits = (o.split ?? '').split(',').filter(Boolean).map(s => {
         const m = /^(\d+):(\d+)$/.exec(s.trim());
@@ -89,14 +140,20 @@ export function register(program: Command): void {
       const t0 = Date.now();
       const profiles: Profile__Output[] = [];
       const failures: string[] = [];
+      let pairsMeasured = 0;
       try {
+        if (o.pairs) {
+          const r = await profilePairs(client, o);
+          failures.push(...r.failures);
+          pairsMeasured = r.measured;
+        }
         for (const m of models) {
           try {
           const { jobId, existing } = await unaryCall(client, 'StartProfile', {
             model: m, pairModel: o.pair ?? '', splits, nodeId: o.node ?? '', workerCounts: list(o.workers), subBatchSizes: list(o.subBatch), quick: o.quick, slaFactor: o.slaFactor,
           });
           process.stderr.write(`${existing ? 'following running' : 'started'} job ${jobId}: ${m}${o.pair ? ` with ${o.pair}` : ''}\n`);
-          await watch(client, jobId, m.padEnd(6));
+          await watchJob(client, jobId, m.padEnd(6));
           if (o.pair) {
             process.stdout.write(`pair ${m}+${o.pair} measured (see hera plan explain --dry-run)\n`);
             continue;
@@ -120,13 +177,15 @@ export function register(program: Command): void {
         process.stdout.write(`not profiled:\n${failures.map(f => `  ${f}`).join('\n')}\n\n`);
         process.exitCode = 1;
       }
-      process.stderr.write(`profiled ${profiles.length} model(s) in ${((Date.now() - t0) / 60_000).toFixed(1)} min\n`);
-      if ((o.plot || o.out) && profiles.length) {
+      process.stderr.write(`profiled ${o.pairs ? `${pairsMeasured} pair(s)` : `${profiles.length} model(s)`} in ${((Date.now() - t0) / 60_000).toFixed(1)} min\n`);
+      if ((o.plot || o.out) && (profiles.length || pairsMeasured)) {
         // Every stored profile of the node class, not just this run's: profiling can be done
         // model by model, and the picture and the set made at the end.
-        const nodeClass = profiles[0]!.nodeClass;
         const c = createClient(loadProtos().proto.hera.profiler.v1.ProfilerService, serviceAddress('profiler', o.profiler, o.dataDir), { defaultDeadlineMs: 30_000 });
-        const all = (await unaryCall(c, 'ListProfiles', { nodeClass }).finally(() => c.close())).profiles;
+        const [listed, pairList] = await Promise.all([unaryCall(c, 'ListProfiles', {}), unaryCall(c, 'ListPairProfiles', {})]).finally(() => c.close());
+        const nodeClass = profiles[0]?.nodeClass ?? pairList.pairProfiles[0]?.nodeClass ?? '';
+        const all = listed.profiles.filter(p => p.nodeClass === nodeClass);
+        const pairs = pairList.pairProfiles.filter(p => p.nodeClass === nodeClass);
         if (o.plot) {
           const svg = scalabilitySvg(all.map(p => ({ model: p.model, kind: p.kind, points: p.points })), `Worker scalability on node class ${nodeClass} (p95 within SLA)`);
           writeFileSync(o.plot, o.plot.endsWith('.png') ? svgToPng(svg) : svg);
@@ -134,8 +193,18 @@ export function register(program: Command): void {
         }
         if (o.out) {
           const memoryBytes = await nodeMemory(o.dataDir, nodeClass);
-          writeFileSync(o.out, `${JSON.stringify(toProfileSetDocument(profileSetOf(all, memoryBytes, process.argv.slice(2).join(' '))), null, 2)}\n`);
-          process.stderr.write(`wrote ${o.out} (${all.length} models of node class ${nodeClass})\n`);
+          const set = profileSetFromMeasurements({
+            nodeClass: measuredNodeClass({ name: nodeClass, cores: all[0]?.cores ?? 0, memoryBytes }),
+            profiles: all,
+            pairs,
+            generatedBy: `hera ${process.argv.slice(2).join(' ')}`,
+          });
+          writeFileSync(o.out, `${JSON.stringify(toProfileSetDocument(set), null, 2)}\n`);
+          const check = checkPredictor(set);
+          process.stderr.write(`wrote ${o.out} (${all.length} models and ${set.pairs.length} measured pairs of node class ${nodeClass})\n`);
+          if (check.qpsError) {
+            process.stderr.write(`predictor vs ${check.splits} measured split(s): per-tenant QPS error mean ${(check.qpsError.mean * 100).toFixed(1)}%, worst ${(check.qpsError.max * 100).toFixed(1)}%\n`);
+          }
         }
       }
     });
@@ -153,24 +222,4 @@ async function nodeMemory(dataDir: string, nodeClass: string): Promise<number> {
   } finally {
     redis.disconnect();
   }
-}
-
-/** Measured profiles as a profile set document (hera.profile-set/v1). */
-function profileSetOf(profiles: Profile__Output[], memoryBytes: number, command: string): ProfileSet {
-  const first = profiles[0]!;
-  return {
-    nodeClass: {
-      name: first.nodeClass,
-      cores: first.cores,
-      memoryBytes,
-      description: `measured by the Hera profiler; ${first.method}`,
-      provenance: {
-        cores: { kind: 'measured', detail: 'the profiled node' },
-        memoryBytes: { kind: 'measured', detail: 'reported by the registered nodes of this class' },
-      },
-    },
-    models: profiles.map(p => profileFromMeasurements(p)),
-    pairs: [],
-    generatedBy: `hera ${command}`,
-  };
 }
