@@ -4,7 +4,8 @@
  * progress streamed; the stored profile has a point per worker count with p95 ≤ SLA
  * at the reported rate, and load at that rate meets the SLA again. Also: the same
  * request is the same job, cancelling restores the node, and a job survives a
- * profiler restart.
+ * profiler restart. A pair job (StartPairProfiles) measures wnd and din co-located, each within
+ * its own SLA, and the pair profile is stored.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -30,14 +31,15 @@ let gateway: TestService;
 let client: ProfilerServiceClient;
 let agent: WorkerServiceClient;
 let wnd: ModelConfig;
+let din: ModelConfig;
 const env = () => ({ REDIS_URL: redisServer.url, HERA_REDIS_PREFIX: prefix, HERA_MODEL_REPO: repo, HEARTBEAT_MS: '300' });
 const profilerEnv = () => ({ ...env(), POINT_SECONDS: '2', WARMUP_SECONDS: '0.5', MIN_QUERIES: '100', PRECISION: '0.1' });
 
 before(async () => {
-  wnd = (await buildRepository({ repo, scale: 0.0005, only: ['wnd'] }))[0]!;
+  [din, wnd] = (await buildRepository({ repo, scale: 0.0005, only: ['wnd', 'din'] })).sort((a, b) => a.name.localeCompare(b.name)) as [ModelConfig, ModelConfig];
   redisServer = await startRedis();
   redis = new Redis(redisServer.url);
-  await new ModelStore(redis, new Keyspace(prefix)).put(toModelRecord(wnd!));
+  await new ModelStore(redis, new Keyspace(prefix)).put(toModelRecord(wnd), toModelRecord(din));
   worker = await startService('worker', { ...env(), NODE_ID: 'prof-node', NODE_CLASS: '2c', NODE_CORES: '2' });
   gateway = await startService('gateway', env());
   profiler = await startService('profiler', profilerEnv());
@@ -138,6 +140,35 @@ describe('profiler', () => {
     target.close();
     await unaryCall(agent, 'RemoveTenant', { model: 'wnd' });
     assert.ok(s?.meetsSla, `re-run at ${p1.qps.toFixed(1)} qps vs SLA ${profile.slaMs} ms: ${runs.join('; ')}`);
+  });
+
+  it('measures a pair co-located, each model within its own SLA, once both have solo profiles', async t => {
+    const status = (p: Promise<unknown>) => p.then(() => 'OK', (e: grpc.ServiceError) => `${grpc.status[e.code]}: ${e.details}`);
+    // din has no solo profile at 8 × its SLA yet: nothing to pair wnd with.
+    assert.match(await status(unaryCall(client, 'StartPairProfiles', { models: ['wnd', 'din'], slaFactor: 8, quick: true })), /^FAILED_PRECONDITION: 1 model\(s\) have a solo profile on node class 2c at 8 × their SLA/);
+    assert.match(await status(unaryCall(client, 'StartPairProfiles', { models: ['nosuch'] })), /^NOT_FOUND: models\[0\]: model nosuch/);
+    const solo = await unaryCall(client, 'StartProfile', { model: 'din', workerCounts: [1], quick: true, slaFactor: 8 });
+    assert.equal((await watch(client, solo.jobId)).at(-1)?.state, 'completed');
+
+    const r = await unaryCall(client, 'StartPairProfiles', { models: ['wnd', 'din'], slaFactor: 8, quick: true });
+    assert.equal(r.nodeClass, '2c');
+    assert.deepEqual(r.jobs.map(j => [j.modelA, j.modelB, j.splits.map(s => `${s.workersA}:${s.workersB}`).join()]), [['din', 'wnd', '1:1']]);
+    assert.ok(r.jobs[0]!.splits[0]!.predictedEmu > 0);
+    const progress = await watch(client, r.jobs[0]!.jobId);
+    t.diagnostic(progress.filter(p => p.point).map(p => p.point).join('\n'));
+    assert.equal(progress.at(-1)?.state, 'completed', JSON.stringify(progress.at(-1)));
+    assert.ok(progress.some(p => /common/.test(p.point)) && progress.some(p => /recheck/.test(p.point)), 'the search reported its phases');
+
+    const { pairProfiles } = await unaryCall(client, 'ListPairProfiles', { nodeClass: '2c' });
+    assert.equal(pairProfiles.length, 1);
+    const p = pairProfiles[0]!;
+    assert.deepEqual([p.modelA, p.modelB, p.slaMsA, p.slaMsB], ['din', 'wnd', 8 * din.slaMs, 8 * wnd.slaMs]);
+    const s = p.splits[0]!;
+    assert.deepEqual([s.workersA, s.workersB], [1, 1]);
+    assert.ok(s.qpsA > 0 && s.qpsB > 0 && s.fraction > 0, JSON.stringify(s));
+    assert.ok(s.p95MsA <= p.slaMsA && s.p95MsB <= p.slaMsB, JSON.stringify(s));
+    assert.match(p.method, /measured co-located on node prof-node .* two-dimensional search/);
+    assert.equal((await unaryCall(agent, 'GetStatus', {})).tenants.length, 0, 'the node is back as it was');
   });
 
   it('cancels a running job and leaves the node as it found it', async () => {
