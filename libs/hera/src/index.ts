@@ -67,7 +67,7 @@ export {
   type SplitEvaluation,
   type UnplaceableModel,
 } from './pair-search';
-export { highsSolver, loadMilpSolver, type MilpOutcome, type MilpSolver } from './milp-solver';
+export { highsSolver, loadMilpSolver, type MilpLimits, type MilpOutcome, type MilpSolver } from './milp-solver';
 export {
   coverLp,
   DEFAULT_TIME_LIMIT_MS,
@@ -77,13 +77,17 @@ export {
   MAX_DEMAND_QPS,
   MAX_DEMAND_SERVERS,
   meanEmu,
+  SOLVE_WORK_LIMITS,
   solveRequiredServers,
   validateDemand,
+  type AnswerSource,
   type ConfigCount,
   type Demand,
   type InfeasibleDemand,
   type RequiredServers,
   type RequiredServersOptions,
+  type SolvePhaseName,
+  type SolvePhaseReport,
   type SolverKind,
 } from './required-servers';
 export {

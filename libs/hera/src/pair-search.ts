@@ -16,7 +16,11 @@ export interface PairSearchOptions {
    * looks first, not a rule — a same-class pair that beats two dedicated servers is accepted too.
    */
   heterogeneousOnly?: boolean;
-  /** A pair is accepted only when its EMU exceeds 1 + minPairGain. Default 0. */
+  /**
+   * A pair is accepted only when its EMU exceeds 1 + minPairGain. Default 0.001: a "gain" below
+   * 0.1 % is floating-point rounding (two linearly scaling models split at γ = 0 score
+   * 1 + 3e-7), and every such candidate makes the MILP harder for nothing.
+   */
   minPairGain?: number;
   /** Memory kept free on every node (node agent, OS). Default 0. */
   reservedMemoryBytes?: number;
@@ -107,7 +111,7 @@ export function resolvePairSearchOptions(o: PairSearchOptions = {}): ResolvedPai
     epsilon: o.epsilon ?? DEFAULT_EPSILON,
     interference: { ...DEFAULT_INTERFERENCE, ...o.interference },
     heterogeneousOnly: o.heterogeneousOnly ?? false,
-    minPairGain: o.minPairGain ?? 0,
+    minPairGain: o.minPairGain ?? DEFAULT_MIN_PAIR_GAIN,
     reservedMemoryBytes: o.reservedMemoryBytes ?? 0,
   };
   if (!(r.epsilon >= 0 && r.epsilon < 1)) throw invalidArgument('epsilon', `must be in [0, 1), got ${r.epsilon}`);
@@ -115,6 +119,9 @@ export function resolvePairSearchOptions(o: PairSearchOptions = {}): ResolvedPai
   if (!(r.reservedMemoryBytes >= 0)) throw invalidArgument('reservedMemoryBytes', `must be ≥ 0, got ${r.reservedMemoryBytes}`);
   return r;
 }
+
+/** Default {@link PairSearchOptions.minPairGain}. */
+export const DEFAULT_MIN_PAIR_GAIN = 0.001;
 
 const fmt = (x: number) => x.toFixed(3);
 

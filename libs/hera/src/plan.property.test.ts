@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { loadMilpSolver, type MilpSolver } from './milp-solver';
-import { explainPlan, planCluster } from './plan';
+import { explainPlan } from './explain';
+import { planCluster } from './plan';
 import { qpsAt, tenantMemoryBytes, type ProfileSet } from './profile';
 import { node, profile, profileSet } from './test-fixtures';
 

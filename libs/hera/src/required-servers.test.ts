@@ -2,22 +2,27 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { isHeraError } from '@hera/errors';
+import { demandFromMix } from './demand';
 import { loadMilpSolver, type MilpSolver } from './milp-solver';
-import { planCluster } from './plan';
-import { coverLp, greedyCover, InfeasibleDemandError, solveRequiredServers } from './required-servers';
+import { NODE_CLASS_16C } from './node-classes';
+import { planCluster, type ClusterPlan } from './plan';
+import type { ProfileSet } from './profile';
+import { coverLp, DEFAULT_TIME_LIMIT_MS, greedyCover, InfeasibleDemandError, solveRequiredServers, type RequiredServers } from './required-servers';
+import { rooflineProfileSet } from './roofline';
 import type { ServerConfig } from './server-config';
 import { handExample } from './test-fixtures';
+import { zooRooflineModels } from './zoo-roofline';
 
 let highs: MilpSolver;
 before(async () => {
   highs = await loadMilpSolver();
 });
 
-function config(id: string, tenants: [string, number][]): ServerConfig {
+function config(id: string, tenants: [string, number][], qpsMax = 100): ServerConfig {
   return {
     id,
     kind: tenants.length === 1 ? 'dedicated' : 'pair',
-    tenants: tenants.map(([model, qps]) => ({ model, workers: 1, qps, qpsMax: 100, kind: 'compute-bound', profileSource: 'measured' })),
+    tenants: tenants.map(([model, qps]) => ({ model, workers: 1, qps, qpsMax, kind: 'compute-bound', profileSource: 'measured' })),
     emu: 1,
     basis: tenants.length === 1 ? 'solo-profile' : 'measured-pair',
     predicted: false,
@@ -47,6 +52,17 @@ function bruteForce(configs: readonly ServerConfig[], demand: Record<string, num
   rec(0, 0);
   return best;
 }
+
+/** A plan's counts by configuration id. */
+const ids = (r: Pick<RequiredServers, 'counts'>) => Object.fromEntries(r.counts.map(c => [c.config.id, c.count]));
+
+/** The 32-core node class of the brief: rmc1 and rmc2 memory-bound (knees 15 and 12), the rest compute-bound. */
+function zoo32(): ProfileSet {
+  return rooflineProfileSet(zooRooflineModels(), { ...NODE_CLASS_16C, name: '32c', cores: 32, memoryBytes: 192 * 2 ** 30, perCoreFlops: 3 * 17e9 });
+}
+
+/** What must not change between two solves of the same input: counts by configuration, servers, solver, phase. */
+const planOf = (p: ClusterPlan) => ({ counts: ids(p.hera), servers: p.hera.servers, solver: p.hera.solver, phase: p.hera.phase });
 
 describe('solveRequiredServers', () => {
   it('solves a small case worked by hand', () => {
@@ -123,15 +139,29 @@ describe('solveRequiredServers', () => {
     assert.equal(solveRequiredServers(configs, { a: 100, b: 60 }).solver, 'greedy');
   });
 
-  it('uses the incumbent of a timed-out solve and labels it milp-timeout', () => {
+  it('discards whatever a solve cut by the time limit returned, and labels the answer milp-timeout', () => {
     const configs = [config('a', [['a', 40]]), config('b', [['b', 30]]), config('ab', [['a', 30], ['b', 20]])];
-    const timedOut: MilpSolver = { name: 'slow', solveLp: () => ({ status: 'time-limit', values: { x0: 1, x1: 1, x2: 2 }, message: 'Time limit reached' }) };
+    // The "incumbent" of a solve that ran into the time limit (4 pairs: feasible) depends on
+    // machine speed, so it is never used; the greedy cover (3 pairs + 1 a) is.
+    const timedOut: MilpSolver = { name: 'slow', solveLp: () => ({ status: 'time-limit', values: { x0: 0, x1: 0, x2: 4 }, message: 'Time limit reached' }) };
     const r = solveRequiredServers(configs, { a: 100, b: 60 }, { solver: timedOut });
     assert.equal(r.solver, 'milp-timeout');
-    assert.equal(r.servers, 4);
-    // A timed-out solve without an incumbent falls back to greedy.
+    assert.equal(r.phase, 'greedy');
+    assert.deepEqual(ids(r), { a: 1, ab: 3 });
+    assert.deepEqual(r.phases.map(p => [p.phase, p.outcome]), [
+      ['lp', 'cut'],
+      ['rounding', 'skipped'],
+      ['neighbourhood', 'skipped'],
+      ['branch-and-bound', 'skipped'],
+      ['exhaustive', 'skipped'],
+      ['highs-search', 'skipped'],
+    ]);
+    assert.match(r.note!, /time limit of 800 ms reached: lp cut, rounding not run/);
+    // Without an incumbent: the same.
     const empty: MilpSolver = { name: 'slow', solveLp: () => ({ status: 'time-limit', message: 'Time limit reached' }) };
-    assert.equal(solveRequiredServers(configs, { a: 100, b: 60 }, { solver: empty }).solver, 'greedy');
+    const e = solveRequiredServers(configs, { a: 100, b: 60 }, { solver: empty });
+    assert.equal(e.solver, 'milp-timeout');
+    assert.deepEqual(ids(e), ids(r));
   });
 
   it('tops up an incumbent that leaves demand uncovered', () => {
@@ -163,17 +193,222 @@ describe('solveRequiredServers', () => {
     assert.match(r.note!, /LP bound 4/);
   });
 
-  it('writes a scaled cover LP that HiGHS accepts', () => {
+  it('writes a cover LP scaled to coefficients in (0, 1] and right-hand sides ≥ 1', () => {
+    // Rows in units of the model's largest q (demand 100, q 40: 2.5 servers)…
     const lp = coverLp([config('a', [['a', 40]])], { a: 100 });
-    assert.match(lp, /c0: 4\.0+e-1 x0 >= 1/);
+    assert.match(lp, /c0: 1\.0+e\+0 x0 >= 2\.50*e\+0/);
     assert.match(lp, /General\n x0/);
     assert.doesNotMatch(coverLp([config('a', [['a', 40]])], { a: 100 }, { relax: true }), /General/);
+    // …or of the demand when it is smaller than one server: 1e-6 QPS is one server, not 2.5e-8.
+    assert.match(coverLp([config('a', [['a', 40]])], { a: 1e-6 }), /c0: 1\.0+e\+0 x0 >= 1\.0+e\+0/);
+    // A million servers' worth stays a plain right-hand side.
+    assert.match(coverLp([config('a', [['a', 40]])], { a: 4e7 }), /c0: 1\.0+e\+0 x0 >= 1\.0+e\+6/);
+    assert.match(coverLp([config('a', [['a', 40]]), config('b', [['b', 1]])], { a: 100 }, { lower: [2, 0] }), /x0 >= 2\n x1 >= 0/);
   });
 
   it('greedy covers every demand', () => {
     const configs = [config('a', [['a', 7]]), config('ab', [['a', 3], ['b', 5]])];
     const x = greedyCover(configs, { a: 50, b: 20 });
     assert.ok(7 * x[0]! + 3 * x[1]! >= 50 && 5 * x[1]! >= 20);
+  });
+
+  it('proves a one-server gap above the LP bound by exhaustive search', () => {
+    // Three models, every pair serves 0.75 of each: the LP covers each model with two-thirds of
+    // two pairs (2 servers) but no two servers cover all three; 3 is optimal.
+    const configs = [
+      config('a', [['a', 100]]),
+      config('b', [['b', 100]]),
+      config('c', [['c', 100]]),
+      config('ab', [['a', 75], ['b', 75]]),
+      config('bc', [['b', 75], ['c', 75]]),
+      config('ac', [['a', 75], ['c', 75]]),
+    ];
+    const demand = { a: 100, b: 100, c: 100 };
+    // Branch-and-bound answers "no" here (a stand-in that never proves), so the proof is the search's.
+    const noProof: MilpSolver = {
+      name: 'highs',
+      solveLp: (lp, t, limits) => (/General/.test(lp) ? { status: 'work-limit', message: 'Node limit reached' } : highs.solveLp(lp, t, limits)),
+    };
+    const r = solveRequiredServers(configs, demand, { solver: noProof });
+    assert.equal(r.lowerBound, 2);
+    assert.equal(r.servers, 3);
+    assert.equal(bruteForce(configs, demand), 3);
+    assert.equal(r.solver, 'milp');
+    assert.equal(r.phases.find(p => p.phase === 'exhaustive')?.detail?.startsWith('proved optimal'), true);
+    assert.match(r.note!, /no cover with 2 servers exists/);
+  });
+
+  it('discards a branch-and-bound cut by the time limit and says so', () => {
+    const configs = [
+      config('a', [['a', 100]]),
+      config('b', [['b', 100]]),
+      config('c', [['c', 100]]),
+      config('ab', [['a', 75], ['b', 75]]),
+      config('bc', [['b', 75], ['c', 75]]),
+      config('ac', [['a', 75], ['c', 75]]),
+    ];
+    // HiGHS solves the LP; the MILP "runs into the time limit" with an (infeasible) incumbent.
+    const slowMilp: MilpSolver = {
+      name: 'highs',
+      solveLp: (lp, t, limits) => (/General/.test(lp) ? { status: 'time-limit', values: { x3: 1, x4: 1 }, message: 'Time limit reached' } : highs.solveLp(lp, t, limits)),
+    };
+    const r = solveRequiredServers(configs, { a: 100, b: 100, c: 100 }, { solver: slowMilp });
+    assert.equal(r.solver, 'milp-timeout');
+    assert.equal(r.servers, 3);
+    assert.ok(r.capacity.a! >= 100 && r.capacity.b! >= 100 && r.capacity.c! >= 100);
+    assert.deepEqual(
+      r.phases.map(p => [p.phase, p.outcome]),
+      [
+        ['lp', 'completed'],
+        ['rounding', 'completed'],
+        ['neighbourhood', 'completed'],
+        ['branch-and-bound', 'cut'],
+        ['exhaustive', 'skipped'],
+        ['highs-search', 'skipped'],
+      ],
+    );
+    assert.match(r.note!, /time limit of 800 ms reached: branch-and-bound cut, exhaustive not run/);
+  });
+
+  it('refuses demand of 1e300 QPS, naming the model', () => {
+    const isDemandError = (model: string) => (e: unknown) => isHeraError(e, 'INVALID_ARGUMENT') && e.message.startsWith(`demand.${model}:`);
+    assert.throws(() => solveRequiredServers([config('a', [['a', 40]])], { a: 1e300 }, { solver: highs }), isDemandError('a'));
+    assert.throws(() => planCluster(handExample(), { cpu: 10, mem: 1e300 }, { solver: highs }), isDemandError('mem'));
+    // More than a million dedicated servers' worth is refused too (QPSmax of cpu is 80).
+    assert.throws(() => planCluster(handExample(), { cpu: 80e6 * 1.01 }, { solver: highs }), isDemandError('cpu'));
+  });
+
+  it('solves a million servers’ worth of demand (1e9 QPS at QPSmax 1000) in bounded time, covering it', () => {
+    const configs = [
+      config('a', [['a', 1000]], 1000),
+      config('b', [['b', 1000]], 1000),
+      config('c', [['c', 1000]], 1000),
+      config('ab', [['a', 870.3], ['b', 551.9]], 1000),
+      config('ac', [['a', 812.6], ['c', 534.4]], 1000),
+      config('bc', [['b', 883.4], ['c', 588.1]], 1000),
+    ];
+    const demand = { a: 1e9, b: 7.3e8 + 0.37, c: 4.1e8 + 0.61 };
+    const t0 = performance.now();
+    const r = solveRequiredServers(configs, demand, { solver: highs });
+    const ms = performance.now() - t0;
+    assert.ok(ms < 2000, `took ${ms.toFixed(0)} ms`);
+    for (const [m, d] of Object.entries(demand)) assert.ok(r.capacity[m]! >= d * (1 - 1e-9), `${m}: ${r.capacity[m]} < ${d}`);
+    assert.ok(r.servers >= r.lowerBound!);
+    assert.ok(r.servers <= r.lowerBound! + 1, `${r.servers} servers, bound ${r.lowerBound}`);
+    // The same through the greedy fallback (no solver): count-based, so just as quick.
+    const g0 = performance.now();
+    const g = solveRequiredServers(configs, demand);
+    assert.ok(performance.now() - g0 < 2000);
+    for (const [m, d] of Object.entries(demand)) assert.ok(g.capacity[m]! >= d * (1 - 1e-9));
+  });
+
+  it('covers demand from 1e-6 QPS up', () => {
+    const configs = [config('a', [['a', 40]]), config('b', [['b', 30]]), config('ab', [['a', 30], ['b', 20]])];
+    for (const d of [1e-6, 1e-3, 0.5, 1e6]) {
+      const r = solveRequiredServers(configs, { a: d, b: d / 2 }, { solver: highs });
+      assert.ok(r.capacity.a! >= d && r.capacity.b! >= d / 2, `demand ${d}`);
+      assert.equal(r.solver, 'milp', `demand ${d}: ${r.note}`);
+      assert.ok(r.servers <= r.lowerBound!, `demand ${d}: ${r.servers} > ${r.lowerBound}`);
+    }
+    assert.equal(solveRequiredServers(configs, { a: 1e-6 }, { solver: highs }).servers, 1);
+  });
+});
+
+describe('a deterministic, bounded solve (32-core zoo set)', () => {
+  it('gives the same plan on a machine three times slower', () => {
+    const set = zoo32();
+    // The brief's input, and one whose answer is found deep into the neighbourhood search (after
+    // several hundred thousand steps): a search sized by time instead of steps would differ.
+    for (const [mix, nodes, pairSearch] of [
+      ['uniform', 1_000, {}],
+      ['memory-heavy', 10_000, { heterogeneousOnly: true, interference: { colocationPenalty: 0 } }],
+    ] as const) {
+      const demand = demandFromMix(set, { mix, dedicatedServers: nodes });
+      const plan = planCluster(set, demand, { solver: highs, baselines: false, pairSearch });
+      // A clock running three times as fast as real time: every phase seems to take three times
+      // as long. (The limit is generous so that a busy test machine cannot cut a phase either.)
+      const t0 = performance.now();
+      const slow = planCluster(set, demand, {
+        solver: highs,
+        baselines: false,
+        pairSearch,
+        now: () => t0 + 3 * (performance.now() - t0),
+        timeLimitMs: 3 * DEFAULT_TIME_LIMIT_MS,
+      });
+      assert.deepEqual(planOf(slow), planOf(plan), mix);
+      assert.equal(plan.hera.solver, 'milp', mix);
+      // The answer came from a phase after the LP and the rounding, so they mattered.
+      assert.equal(plan.hera.phase, 'neighbourhood', mix);
+      for (const p of [plan, slow]) assert.ok(p.hera.phases.every(x => x.outcome !== 'cut' && x.outcome !== 'skipped'), JSON.stringify(p.hera.phases));
+      // And the same again.
+      assert.deepEqual(planOf(planCluster(set, demand, { solver: highs, baselines: false, pairSearch })), planOf(plan), mix);
+    }
+  });
+
+  it('falls back to a valid, deterministic cover when time runs out after the LP, and says what was cut', () => {
+    const set = zoo32();
+    const demand = demandFromMix(set, { mix: 'memory-heavy', dedicatedServers: 1000 });
+    const run = () => {
+      // Time stands still until HiGHS has solved the LP, then jumps past the limit.
+      let late = false;
+      const solver: MilpSolver = {
+        name: 'highs',
+        solveLp: (lp, t, limits) => {
+          const out = highs.solveLp(lp, t, limits);
+          late = true;
+          return out;
+        },
+      };
+      return planCluster(set, demand, { solver, baselines: false, now: () => (late ? 1e9 : 0) });
+    };
+    const a = run();
+    const b = run();
+    assert.deepEqual(planOf(a), planOf(b));
+    assert.equal(a.hera.solver, 'milp-timeout');
+    assert.ok(a.hera.phase === 'greedy' || a.hera.phase === 'dedicated');
+    assert.deepEqual(
+      a.hera.phases.map(p => [p.phase, p.outcome]),
+      [
+        ['lp', 'completed'],
+        ['rounding', 'skipped'],
+        ['neighbourhood', 'skipped'],
+        ['branch-and-bound', 'skipped'],
+        ['exhaustive', 'skipped'],
+        ['highs-search', 'skipped'],
+      ],
+    );
+    assert.match(a.hera.note!, /time limit of 800 ms reached: rounding not run, neighbourhood not run, branch-and-bound not run, exhaustive not run, highs-search not run/);
+    assert.ok(a.hera.lowerBound! > 0 && a.hera.servers >= a.hera.lowerBound!);
+    for (const [m, d] of Object.entries(demand)) assert.ok(a.hera.capacity[m]! >= d * (1 - 1e-9), m);
+  });
+
+  it('returns a valid cover at once when the pair search alone used up the time limit', () => {
+    const set = zoo32();
+    const demand = demandFromMix(set, { mix: 'uniform', dedicatedServers: 1000 });
+    // The clock reads 0 before the pair search and 1 s ever after: the search "took" 1 s and
+    // the solve itself none, so only a limit counted from before the search has run out.
+    let reads = 0;
+    const plan = planCluster(set, demand, { solver: highs, baselines: false, now: () => (reads++ === 0 ? 0 : 1000) });
+    assert.equal(plan.searchMs, 1000);
+    assert.equal(plan.hera.solver, 'milp-timeout');
+    assert.ok(plan.hera.phases.every(p => p.outcome === 'skipped'));
+    assert.match(plan.hera.note!, /lp not run/);
+    for (const [m, d] of Object.entries(demand)) assert.ok(plan.hera.capacity[m]! >= d * (1 - 1e-9), m);
+  });
+
+  it('stays within its time limit in real time', () => {
+    const set = zoo32();
+    // The hardest input of the set: its last server needs more than the phases' work limits to prove.
+    const demand = demandFromMix(set, { mix: 'memory-heavy', dedicatedServers: 1000 });
+    const pairSearch = { interference: { colocationPenalty: 0.1 } };
+    for (const timeLimitMs of [30, 120, DEFAULT_TIME_LIMIT_MS]) {
+      const t0 = performance.now();
+      const plan = planCluster(set, demand, { solver: highs, baselines: false, pairSearch, timeLimitMs });
+      const ms = performance.now() - t0;
+      assert.ok(ms < timeLimitMs + 100, `limit ${timeLimitMs} ms: took ${ms.toFixed(0)} ms`);
+      for (const [m, d] of Object.entries(demand)) assert.ok(plan.hera.capacity[m]! >= d * (1 - 1e-9), m);
+      if (timeLimitMs < 100) assert.match(plan.hera.note!, /time limit of \d+ ms reached/);
+    }
   });
 });
 
