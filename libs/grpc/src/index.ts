@@ -1,6 +1,6 @@
 export { STATUS_OF, toStatus, fromServiceError, isServiceError, statusName } from './errors';
 export { unary, serverStream } from './handlers';
-export { startServer, closeServer } from './server';
+export { startServer, closeServer, CONNECTION_WINDOW_BYTES } from './server';
 export { MAX_MESSAGE_BYTES } from './limits';
 export type { ServiceBinding, StartServerOptions, RunningServer } from './server';
 export { createClient, unaryCall, waitForReady } from './client';

@@ -31,4 +31,5 @@ export function withMallocTuning(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
  * RSS unchanged, as the buffers die young). It is where the limit starts, not a
  * reservation, and it applies to every isolate in the process.
  */
-export const PAYLOAD_NODE_FLAGS: readonly string[] = Object.freeze(['--initial-old-space-size=64']);
+export const INITIAL_OLD_SPACE_MIB = 64;
+export const PAYLOAD_NODE_FLAGS: readonly string[] = Object.freeze([`--initial-old-space-size=${INITIAL_OLD_SPACE_MIB}`]);

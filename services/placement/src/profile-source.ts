@@ -14,15 +14,22 @@ import {
   type PairProfile,
   type ProfileSet,
 } from '@hera/hera';
+import { CONNECTION_WINDOW_BYTES } from '@hera/grpc';
 import type { Logger } from '@hera/logger';
+import { INITIAL_OLD_SPACE_MIB } from '@hera/procs';
 import type { ModelRecord, ModelStore, ProfileStore } from '@hera/state';
 
 const MiB = 1024 * 1024;
 /**
- * Peak memory of a tenant host besides its tables: measured here as the cgroup's
- * max_usage of an ncf host (tables ≈ 0) with two inference threads: 79 MiB.
+ * Peak memory of a tenant host besides its tables, under load. Idle: the cgroup's max_usage of
+ * an ncf host (tables ≈ 0) with two inference threads, 79 MiB (measured here). Under load, the
+ * received request buffers count toward V8's old generation, which the payload tuning lets grow
+ * to INITIAL_OLD_SPACE_MIB before the first mark-compact, and a connection may hold
+ * CONNECTION_WINDOW_BYTES of requests in flight: an rmc1 host given 80 MiB + tables was
+ * OOM-killed at 60 qps through the gateway (its cgroup peaked at the 174 MiB limit, failcnt 329)
+ * where the same load sent straight to it stayed under.
  */
-const HOST_OVERHEAD_BYTES = 80 * MiB;
+const HOST_OVERHEAD_BYTES = 80 * MiB + INITIAL_OLD_SPACE_MIB * MiB + CONNECTION_WINDOW_BYTES;
 /**
  * Per inference thread: its isolate and TF.js runtime (≈ 16 MiB), and its copy of
  * the dense weights, which peaks at about four times their size while they load
