@@ -18,6 +18,7 @@ async function main(): Promise<void> {
   const a = args({
     models: 'rmc1,rmc2,din,wnd',
     'sla-factor': '4',
+    via: 'gateway',
     quick: 'true',
     controls: '4',
     'splits-per-pair': '3',
@@ -64,6 +65,7 @@ async function main(): Promise<void> {
       prefix: cluster.prefix,
       models: a.models!.split(','),
       slaFactor: Number(a['sla-factor']),
+      via: a.via === 'worker' ? 'worker' : 'gateway',
       quick: a.quick === 'true',
       reprofile: false,
       pairs: true,
@@ -87,6 +89,7 @@ async function main(): Promise<void> {
       cores: report.cores,
       models: report.models,
       sla_factor: report.slaFactor,
+      profiles_via: report.via,
       pairs_measured: report.pairsMeasured,
       predicted_vs_measured_emu_error: p && p.splits ? { mean: r4(p.emuErrorMean), max: r4(p.emuErrorMax) } : null,
       predicted_vs_measured_qps_error: p && p.splits ? { mean: r4(p.qpsErrorMean), max: r4(p.qpsErrorMax) } : null,

@@ -28,6 +28,12 @@ export interface ReproduceOptions {
   models: readonly string[];
   /** Judge against each model's SLA × this (profiles included). */
   slaFactor: number;
+  /**
+   * Profile through the gateway (the path the live check drives), or straight to the hosts. On a
+   * machine where the gateway shares the tenants' cores only `gateway` measures what the live
+   * check can get; it needs a cluster without an applied plan.
+   */
+  via: 'gateway' | 'worker';
   /** Quick profiler jobs (short points, coarser precision). */
   quick: boolean;
   /** Re-measure solo profiles even where one at this SLA is stored. */
@@ -96,6 +102,7 @@ export interface ReproductionReport {
   cores: number;
   models: string[];
   slaFactor: number;
+  via: 'gateway' | 'worker';
   solo: { model: string; knee: number; qpsMax: number; kind: string; how: 'measured now' | 'stored' }[];
   soloFailures: string[];
   pairsMeasured: number;
@@ -147,8 +154,12 @@ export async function reproduce(o: ReproduceOptions): Promise<ReproductionReport
     const models = o.models.length ? [...o.models] : [...registry.keys()].sort();
     for (const m of models) if (!registry.has(m)) throw new Error(`model ${m} is not registered; registered: ${[...registry.keys()].join(', ')}`);
     if (models.length < 2) throw new Error('needs at least two models');
-    o.say(`node class ${nodeClass}: ${classNodes.length} node(s) of ${classNodes[0]!.cores} cores; models ${models.join(', ')}; SLA × ${o.slaFactor}`);
+    o.say(`node class ${nodeClass}: ${classNodes.length} node(s) of ${classNodes[0]!.cores} cores; models ${models.join(', ')}; SLA × ${o.slaFactor}; profiles measured ${o.via === 'gateway' ? 'through the gateway' : 'straight to the hosts'}`);
     previousDemand = (await unaryCall(placement, 'GetDemand', {})).demands;
+    if (o.via === 'gateway') {
+      const applied = await unaryCall(placement, 'GetPlan', {}).then(r => r.plan, () => undefined);
+      if (applied) throw new Error(`this cluster has an applied plan (v${applied.version}): the gateway routes only its tenants, so profiling through it would fail; use --via worker, or a cluster started with \`hera up --no-plan\``);
+    }
 
     // 1. Solo profiles, at the SLA the rest is judged by.
     const slaOf = (m: string) => registry.get(m)!.slaMs * o.slaFactor;
@@ -156,14 +167,14 @@ export async function reproduce(o: ReproduceOptions): Promise<ReproductionReport
     const solo: ReproductionReport['solo'] = [];
     const soloFailures: string[] = [];
     for (const m of models) {
-      const have = stored.find(p => p.model === m && Math.abs(p.slaMs - slaOf(m)) <= 1e-9 * p.slaMs);
+      const have = stored.find(p => p.model === m && Math.abs(p.slaMs - slaOf(m)) <= 1e-9 * p.slaMs && (p.via || 'worker') === o.via);
       if (have && !o.reprofile) {
         solo.push({ model: m, knee: have.knee, qpsMax: have.qpsMax, kind: have.kind, how: 'stored' });
         continue;
       }
       o.say(`profiling ${m} alone (${o.quick ? 'quick' : 'full'}, p95 ≤ ${slaOf(m)} ms)`);
       try {
-        const { jobId } = await unaryCall(profiler, 'StartProfile', { model: m, quick: o.quick, slaFactor: o.slaFactor, nodeId: classNodes[0]!.nodeId });
+        const { jobId } = await unaryCall(profiler, 'StartProfile', { model: m, quick: o.quick, slaFactor: o.slaFactor, nodeId: classNodes[0]!.nodeId, via: o.via });
         await watchJob(profiler, jobId, m.padEnd(6));
         const p = (await unaryCall(profiler, 'GetProfile', { model: m, nodeClass })).profile!;
         solo.push({ model: m, knee: p.knee, qpsMax: p.qpsMax, kind: p.kind, how: 'measured now' });
@@ -180,7 +191,7 @@ export async function reproduce(o: ReproduceOptions): Promise<ReproductionReport
     let pairsMeasured = 0;
     const pairFailures: string[] = [];
     if (o.pairs) {
-      const r = await unaryCall(profiler, 'StartPairProfiles', { models: profiled, controls: o.controls, splitsPerPair: o.splitsPerPair, quick: o.quick, slaFactor: o.slaFactor, nodeId: classNodes[0]!.nodeId });
+      const r = await unaryCall(profiler, 'StartPairProfiles', { models: profiled, controls: o.controls, splitsPerPair: o.splitsPerPair, quick: o.quick, slaFactor: o.slaFactor, nodeId: classNodes[0]!.nodeId, via: o.via });
       o.say(`measuring ${r.jobs.length} pair(s): ${r.jobs.map(j => `${j.modelA}+${j.modelB} (${j.role}; ${j.splits.map(s => `${s.workersA}:${s.workersB}`).join(', ')})`).join(', ')}`);
       for (const j of r.jobs) {
         try {
@@ -229,6 +240,7 @@ export async function reproduce(o: ReproduceOptions): Promise<ReproductionReport
       cores: classNodes[0]!.cores,
       models: profiled,
       slaFactor: o.slaFactor,
+      via: o.via,
       solo,
       soloFailures,
       pairsMeasured,

@@ -28,6 +28,12 @@ export interface ProfileJobData {
   quick?: boolean;
   /** Measure against SLA × this (default 1). */
   slaFactor?: number;
+  /**
+   * The path the load takes: straight to the tenant host over InferStream (absent: the node's
+   * own cost), or through the cluster's gateway (`gateway`: the whole serving path, for a node
+   * that also runs the gateway, as a one-machine cluster does).
+   */
+  via?: 'gateway';
 }
 
 export type ReplanReason =

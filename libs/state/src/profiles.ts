@@ -26,6 +26,8 @@ export interface ProfileRecord {
   measuredAtMs: number;
   method: string;
   slaMs: number;
+  /** `gateway` when the load went through the gateway; absent: straight to the tenant host. */
+  via?: 'gateway';
   /** Bytes per query derived from the model's configuration (absent in records of older profilers). */
   bytesPerQuery?: number;
   bytesPerQueryDetail?: string;
@@ -51,6 +53,8 @@ export interface PairProfileRecord {
   splits: PairSplitRecord[];
   measuredAtMs: number;
   method: string;
+  /** `gateway` when the load went through the gateway; absent: straight to the tenant hosts. */
+  via?: 'gateway';
   /** The SLAs the two were judged against (absent in records of older profilers). */
   slaMsA?: number;
   slaMsB?: number;
@@ -88,12 +92,13 @@ export class ProfileStore {
 
   /**
    * Stores the splits of a pair measured now beside those measured before (a split measured
-   * again replaces its old figures). Splits measured against other SLAs are dropped: one pair
-   * profile holds one pair of SLAs. Returns what was stored.
+   * again replaces its old figures). Splits measured against other SLAs or along another path
+   * (`via`) are dropped: one pair profile holds one pair of SLAs and one path. Returns what was
+   * stored.
    */
   async mergePair(p: PairProfileRecord): Promise<PairProfileRecord> {
     const prior = await this.getPair(p.nodeClass, p.modelA, p.modelB); // one key for either order
-    const same = prior && prior.slaMsA !== undefined && (prior.modelA === p.modelA ? prior.slaMsA === p.slaMsA && prior.slaMsB === p.slaMsB : prior.slaMsA === p.slaMsB && prior.slaMsB === p.slaMsA);
+    const same = prior && prior.slaMsA !== undefined && prior.via === p.via && (prior.modelA === p.modelA ? prior.slaMsA === p.slaMsA && prior.slaMsB === p.slaMsB : prior.slaMsA === p.slaMsB && prior.slaMsB === p.slaMsA);
     const kept = !prior || !same
       ? []
       : prior.splits

@@ -1,6 +1,6 @@
 import { createClient, unaryCall } from '@hera/grpc';
 import { HeraError } from '@hera/errors';
-import { findMaxRate, runLoad, workerTarget, type LoadSummary, type PayloadPool, type RateStep } from '@hera/loadgen';
+import { findMaxRate, runLoad, type LoadSummary, type RateStep, type Target } from '@hera/loadgen';
 import { loadProtos, type TenantStatus__Output, type WorkerServiceClient } from '@hera/proto';
 import type { ModelRecord } from '@hera/state';
 
@@ -66,9 +66,12 @@ export function soloCpuset(cores: number, n: number): number[] {
   return Array.from({ length: n }, (_, i) => cores - n + i);
 }
 
-/** Open-loop DeepRecSys load at `rate` against a tenant endpoint, one measurement. */
-export async function loadAt(endpoint: string, m: ModelRecord, pool: PayloadPool, subBatch: number, rate: number, budget: Budget, seed: number, signal?: AbortSignal): Promise<LoadSummary> {
-  const target = workerTarget(endpoint, m.name, pool, subBatch);
+/** Opens the load's way to one tenant: straight to its host, or through the gateway. */
+export type OpenTarget = () => Target;
+
+/** Open-loop DeepRecSys load at `rate` along `open`'s path, one measurement. */
+export async function loadAt(open: OpenTarget, m: ModelRecord, rate: number, budget: Budget, seed: number, signal?: AbortSignal): Promise<LoadSummary> {
+  const target = open();
   try {
     const durationMs = Math.min(budget.maxPointMs, Math.max(budget.pointMs, (budget.minQueries / rate) * 1000));
     return await runLoad(target.send, { rate, seed, durationMs, warmupMs: budget.warmupMs, timeoutMs: 2 * m.slaMs, slaMs: m.slaMs, maxInFlight: 5_000, ...(signal ? { signal } : {}) });
@@ -82,10 +85,8 @@ export async function loadAt(endpoint: string, m: ModelRecord, pool: PayloadPool
  * on the offered rate (findMaxRate), each point an open-loop run.
  */
 export async function searchRate(
-  endpoint: string,
+  open: OpenTarget,
   m: ModelRecord,
-  pool: PayloadPool,
-  subBatch: number,
   start: number,
   budget: Budget,
   onStep: (s: RateStep) => void,
@@ -96,7 +97,7 @@ export async function searchRate(
   const r = await findMaxRate(
     async rate => {
       await check();
-      const s = await loadAt(endpoint, m, pool, subBatch, rate, budget, seed++, signal);
+      const s = await loadAt(open, m, rate, budget, seed++, signal);
       await check(); // a run cut short by the signal must not count as a measurement
       return { meetsSla: s.meetsSla ?? false, p95Ms: s.p95Ms, servedQps: s.servedQps };
     },

@@ -3,11 +3,20 @@ import { UnrecoverableError } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { invalidArgument } from '@hera/errors';
 import { classifyProfile, derivedBytesPerQuery, profileFromMeasurements, workerScalability } from '@hera/hera';
-import { findPairRates, PayloadPool, querySize, Rng, workerTarget, type LoadSummary, type PairStep, type RateStep, type TenantMeasurement } from '@hera/loadgen';
+import { findPairRates, gatewayTarget, PayloadPool, querySize, Rng, workerTarget, type LoadSummary, type PairStep, type RateStep, type TenantMeasurement } from '@hera/loadgen';
 import type { Logger } from '@hera/logger';
 import type { ProfileJobData } from '@hera/queues';
-import { listLive, ModelStore, ProfileStore, type Keyspace, type ModelRecord, type NodeRecord, type PairProfileRecord, type PairSplitRecord, type ProfilePointRecord, type ProfileRecord } from '@hera/state';
-import { loadAt, NodeDriver, searchRate, soloCpuset, type Budget, type Progress } from './measure';
+import { listLive, ModelStore, ProfileStore, type Keyspace, type ModelRecord, type NodeRecord, type PairProfileRecord, type PairSplitRecord, type ProfilePointRecord, type ProfileRecord, type ServiceRecord } from '@hera/state';
+import { loadAt, NodeDriver, searchRate, soloCpuset, type Budget, type OpenTarget, type Progress } from './measure';
+
+/**
+ * The way a job's load reaches a tenant: straight to its host over InferStream, or through the
+ * gateway (which splits queries by the sub-batch its hosts report, as it does when serving).
+ */
+interface LoadPath {
+  via: 'worker' | 'gateway';
+  open(endpoint: string, m: ModelRecord, pool: PayloadPool, subBatch: number): OpenTarget;
+}
 
 export interface JobProgressData extends Progress {
   fraction: number;
@@ -83,9 +92,10 @@ export class ProfileRunner {
       // Everything below measures against r.slaMs: the (scaled) SLA of this job.
       return { ...r, slaMs: r.slaMs * factor };
     }));
+    const path = await this.#path(d.via);
     const before = await Promise.all(models.map(m => driver.tenant(m)));
     try {
-      return d.pairModel ? await this.#pair(job, driver, node, records[0]!, records[1]!, check) : await this.#solo(job, driver, node, records[0]!, check);
+      return d.pairModel ? await this.#pair(job, driver, node, records[0]!, records[1]!, check, path) : await this.#solo(job, driver, node, records[0]!, check, path);
     } finally {
       // Leave the node as we found it — also when cancelled or failing.
       for (const [i, m] of models.entries()) {
@@ -102,11 +112,51 @@ export class ProfileRunner {
     return node;
   }
 
+  /** The load's path; through the gateway, the address of a live gateway from the service registry. */
+  async #path(via: ProfileJobData['via']): Promise<LoadPath> {
+    if (via !== 'gateway') return { via: 'worker', open: (endpoint, m, pool, sb) => () => workerTarget(endpoint, m.name, pool, sb) };
+    const gateways = (await listLive<ServiceRecord>(this.redis, this.keys.services(), m => this.keys.service(m))).live.filter(s => s.service === 'gateway' && s.state === 'serving');
+    const gateway = gateways.sort((a, b) => a.instanceId.localeCompare(b.instanceId))[0];
+    if (!gateway) throw new UnrecoverableError('via gateway: no gateway is serving in this cluster');
+    return { via: 'gateway', open: (_endpoint, m, pool) => () => gatewayTarget(gateway.endpoint, m.name, pool) };
+  }
+
+  /**
+   * Through the gateway, waits until it routes every model to its new tenant (a query of one
+   * item answers OK). It routes only the applied plan's tenants when there is a plan: a tenant
+   * that stays unrouted fails the job with the reason.
+   */
+  async #routed(path: LoadPath, tenants: readonly { open: OpenTarget; m: ModelRecord }[], check: () => Promise<void>): Promise<void> {
+    if (path.via !== 'gateway') return;
+    for (const { open, m } of tenants) {
+      const target = open();
+      try {
+        const until = Date.now() + Math.min(60_000, this.opts.applyTimeoutMs);
+        let last: unknown;
+        for (;;) {
+          await check();
+          try {
+            await target.send(1, Date.now() + 10 * m.slaMs + 5_000);
+            break;
+          } catch (err) {
+            last = err;
+            if (Date.now() > until) {
+              throw new UnrecoverableError(`via gateway: the gateway does not route ${m.name} to the tenant being profiled (${(last as Error).message}); with an applied plan it routes only the plan's tenants: profile via the worker, or on a cluster without a plan`);
+            }
+            await new Promise(r => setTimeout(r, 250));
+          }
+        }
+      } finally {
+        target.close();
+      }
+    }
+  }
+
   #budget(quick: boolean | undefined): Budget {
     return quick ? this.opts.quickBudget : this.opts.budget;
   }
 
-  async #solo(job: Job<ProfileJobData & { done?: ProfilePointRecord[] }>, driver: NodeDriver, node: NodeRecord, m: ModelRecord, check: () => Promise<void>): Promise<ProfileRecord> {
+  async #solo(job: Job<ProfileJobData & { done?: ProfilePointRecord[] }>, driver: NodeDriver, node: NodeRecord, m: ModelRecord, check: () => Promise<void>, path: LoadPath): Promise<ProfileRecord> {
     const d = job.data;
     const budget = this.#budget(d.quick);
     const counts = d.workerCounts?.length ? d.workerCounts : Array.from({ length: node.cores }, (_, i) => i + 1);
@@ -131,11 +181,13 @@ export class ProfileRunner {
       for (const sb of subBatches) {
         await check();
         const tenant = await driver.apply(m.name, n, soloCpuset(node.cores, n), sb);
+        const open = path.open(tenant.endpoint, m, pool, sb);
+        await this.#routed(path, [{ open, m }], check);
         // Start from the last count's rate scaled up; calibrate when there is none (a count
         // whose re-check failed reports 0, and a search from ~0 qps finds nothing in its budget).
-        const start = previous?.qps ? (previous.qps * n) / previous.workers : await this.#calibrate(tenant.endpoint, m, pool, sb);
+        const start = previous?.qps ? (previous.qps * n) / previous.workers : await this.#calibrate(open, m);
         const point = `${m.name} n=${n} sub-batch=${sb}`;
-        const r = await searchRate(tenant.endpoint, m, pool, sb, Math.max(0.1, start), budget, (s: RateStep) => void report({ point, rateQps: s.rate, p95Ms: s.p95Ms }), check, this.#stopping.signal);
+        const r = await searchRate(open, m, Math.max(0.1, start), budget, (s: RateStep) => void report({ point, rateQps: s.rate, p95Ms: s.p95Ms }), check, this.#stopping.signal);
         this.log.info({ model: m.name, workers: n, subBatch: sb, qps: r.rate, p95Ms: r.p95Ms, steps: r.steps.length }, 'point measured');
         if (!best || r.rate > best.rate) best = { rate: r.rate, p95Ms: r.p95Ms, subBatch: sb, endpoint: tenant.endpoint };
         finished++;
@@ -145,6 +197,8 @@ export class ProfileRunner {
       // precision until it does. The reported QPS is conservative by that margin.
       await check();
       const tenant = await driver.apply(m.name, n, soloCpuset(node.cores, n), best!.subBatch);
+      const open = path.open(tenant.endpoint, m, pool, best!.subBatch);
+      await this.#routed(path, [{ open, m }], check);
       let recheck: LoadSummary | undefined;
       const holds = (r: LoadSummary) => Boolean(r.meetsSla) && r.p95Ms <= m.slaMs * (1 - this.opts.recheckMargin);
       // Three times a search point's window: just over capacity a queue builds slowly, and a
@@ -152,7 +206,7 @@ export class ProfileRunner {
       // run at 90% of them missed).
       const recheckBudget = { ...budget, pointMs: Math.min(budget.maxPointMs, 3 * budget.pointMs) };
       for (let i = 0; i < 6 && best!.rate > 0; i++) {
-        recheck = await loadAt(tenant.endpoint, m, pool, best!.subBatch, best!.rate, recheckBudget, 99 + i, this.#stopping.signal);
+        recheck = await loadAt(open, m, best!.rate, recheckBudget, 99 + i, this.#stopping.signal);
         await check();
         if (holds(recheck)) break;
         this.log.info({ model: m.name, workers: n, rate: best!.rate, p95Ms: recheck.p95Ms }, 're-check missed the SLA; stepping down');
@@ -173,12 +227,12 @@ export class ProfileRunner {
       const checkedAt = best!.rate / (1 - this.opts.rateHeadroom);
       await report({ point: `${m.name} n=${n} re-check at ${checkedAt.toFixed(1)} qps, reported ${best!.rate.toFixed(1)}`, rateQps: best!.rate, p95Ms: recheck?.p95Ms ?? 0 });
     }
-    return this.#store(job, node, m, done, memory);
+    return this.#store(job, node, m, done, memory, path);
   }
 
   /** A first rate to try: half of what one query's sequential latency allows. */
-  async #calibrate(endpoint: string, m: ModelRecord, pool: PayloadPool, subBatch: number): Promise<number> {
-    const target = workerTarget(endpoint, m.name, pool, subBatch);
+  async #calibrate(open: OpenTarget, m: ModelRecord): Promise<number> {
+    const target = open();
     try {
       const rng = new Rng(3);
       const t0 = performance.now();
@@ -191,7 +245,7 @@ export class ProfileRunner {
     }
   }
 
-  async #store(job: Job, node: NodeRecord, m: ModelRecord, points: ProfilePointRecord[], memory: Record<number, number>): Promise<ProfileRecord> {
+  async #store(job: Job, node: NodeRecord, m: ModelRecord, points: ProfilePointRecord[], memory: Record<number, number>, path: LoadPath): Promise<ProfileRecord> {
     const sorted = [...points].sort((a, b) => a.workers - b.workers);
     if (!sorted.some(p => p.workers === 1)) throw new UnrecoverableError('a profile needs a point with 1 worker');
     if (sorted.every(p => p.qps === 0)) {
@@ -206,7 +260,7 @@ export class ProfileRunner {
     const perWorker = lo !== undefined && hi !== undefined && hi > lo ? Math.max(0, (memory[hi]! - memory[lo]!) / (hi - lo)) : 0;
     const perHost = lo !== undefined ? Math.max(0, memory[lo]! - perWorker * lo) : 0;
     const factor = (job.data as ProfileJobData).slaFactor ?? 1;
-    const method = `measured on node ${node.nodeId} (class ${node.nodeClass}, ${node.cores} cores, backend ${node.backend || 'unknown'}) by profiler job ${job.id}: open-loop Poisson load, DESIGN §4.1 query sizes, p95 ≤ ${m.slaMs} ms${factor !== 1 ? ` (${factor} × the model's SLA)` : ''}`;
+    const method = `measured on node ${node.nodeId} (class ${node.nodeClass}, ${node.cores} cores, backend ${node.backend || 'unknown'}) by profiler job ${job.id}: open-loop Poisson load ${path.via === 'gateway' ? 'through the gateway' : 'straight to the tenant host'}, DESIGN §4.1 query sizes, p95 ≤ ${m.slaMs} ms${factor !== 1 ? ` (${factor} × the model's SLA)` : ''}`;
     const bytes = derivedBytesPerQuery(m);
     const profile = profileFromMeasurements({
       model: m.name, nodeClass: node.nodeClass, cores: node.cores, points: sorted, slaMs: m.slaMs,
@@ -229,6 +283,7 @@ export class ProfileRunner {
       slaMs: m.slaMs,
       bytesPerQuery: bytes.bytesPerQuery,
       bytesPerQueryDetail: bytes.detail,
+      ...(path.via === 'gateway' ? { via: 'gateway' as const } : {}),
     };
     await this.#profiles.put(record);
     const registered = await this.#models.get(m.name);
@@ -243,7 +298,7 @@ export class ProfileRunner {
    * rates come from the stored solo profiles of the node class, measured at the same SLA. Splits
    * already measured (job data `doneSplits`) are skipped when a job resumes.
    */
-  async #pair(job: Job<ProfileJobData & { doneSplits?: PairSplitRecord[] }>, driver: NodeDriver, node: NodeRecord, a: ModelRecord, b: ModelRecord, check: () => Promise<void>): Promise<PairProfileRecord> {
+  async #pair(job: Job<ProfileJobData & { doneSplits?: PairSplitRecord[] }>, driver: NodeDriver, node: NodeRecord, a: ModelRecord, b: ModelRecord, check: () => Promise<void>, path: LoadPath): Promise<PairProfileRecord> {
     const d = job.data;
     const splits = d.splits ?? [];
     if (splits.length === 0) throw new UnrecoverableError(invalidArgument('splits', 'a pair job needs at least one split').message);
@@ -252,6 +307,9 @@ export class ProfileRunner {
       if (!p) throw new UnrecoverableError(`${m.name} has no solo profile on node class ${node.nodeClass}: profile it alone first (hera profile ${m.name})`);
       if (Math.abs(p.slaMs - m.slaMs) > 1e-9 * m.slaMs) {
         throw new UnrecoverableError(`the solo profile of ${m.name} was measured against a ${p.slaMs} ms SLA, this job judges against ${m.slaMs} ms: profile it alone at the same --sla-factor first`);
+      }
+      if ((p.via ?? 'worker') !== path.via) {
+        throw new UnrecoverableError(`the solo profile of ${m.name} was measured ${p.via === 'gateway' ? 'through the gateway' : 'straight to its host'}, this job loads ${path.via === 'gateway' ? 'through the gateway' : 'straight to the hosts'}: profile it alone the same way first`);
       }
       return p;
     }));
@@ -281,13 +339,15 @@ export class ProfileRunner {
       await check();
       const ta = await driver.apply(a.name, s.workersA, Array.from({ length: s.workersA }, (_, c) => c), subBatch[0]);
       const tb = await driver.apply(b.name, s.workersB, Array.from({ length: s.workersB }, (_, c) => s.workersA + c), subBatch[1]);
+      const opens = [path.open(ta.endpoint, a, pools[0], subBatch[0]), path.open(tb.endpoint, b, pools[1], subBatch[1])] as const;
+      await this.#routed(path, [{ open: opens[0], m: a }, { open: opens[1], m: b }], check);
       const measure = async (rateA: number, rateB: number, kind: 'search' | 'recheck') => {
         await check();
         const bud = kind === 'recheck' ? recheckBudget : budget;
         const seed = 1 + measurements++;
         const [ra, rb] = await Promise.all([
-          loadAt(ta.endpoint, a, pools[0], subBatch[0], rateA, bud, seed, this.#stopping.signal),
-          loadAt(tb.endpoint, b, pools[1], subBatch[1], rateB, bud, seed + 1_000, this.#stopping.signal),
+          loadAt(opens[0], a, rateA, bud, seed, this.#stopping.signal),
+          loadAt(opens[1], b, rateB, bud, seed + 1_000, this.#stopping.signal),
         ]);
         await check(); // a run cut short by the signal must not count as a measurement
         // The re-check must hold with the same margin as a solo re-check (RECHECK_MARGIN).
@@ -323,9 +383,10 @@ export class ProfileRunner {
       modelB: b.name,
       splits: done,
       measuredAtMs: Date.now(),
-      method: `measured co-located on node ${node.nodeId} (class ${node.nodeClass}, ${node.cores} cores, backend ${node.backend || 'unknown'}) by profiler job ${job.id}: both loaded at once over InferStream, two-dimensional search (common fraction of the solo rates, each raised alone, joint re-check), p95 ≤ ${a.slaMs} / ${b.slaMs} ms${factor !== 1 ? ` (${factor} × the models' SLAs)` : ''}, reported at the re-checked rates less ${(this.opts.rateHeadroom * 100).toFixed(0)}%`,
+      method: `measured co-located on node ${node.nodeId} (class ${node.nodeClass}, ${node.cores} cores, backend ${node.backend || 'unknown'}) by profiler job ${job.id}: both loaded at once ${path.via === 'gateway' ? 'through the gateway' : 'over InferStream straight to the hosts'}, two-dimensional search (common fraction of the solo rates, each raised alone, joint re-check), p95 ≤ ${a.slaMs} / ${b.slaMs} ms${factor !== 1 ? ` (${factor} × the models' SLAs)` : ''}, reported at the re-checked rates less ${(this.opts.rateHeadroom * 100).toFixed(0)}%`,
       slaMsA: a.slaMs,
       slaMsB: b.slaMs,
+      ...(path.via === 'gateway' ? { via: 'gateway' as const } : {}),
     });
   }
 }

@@ -35,6 +35,11 @@ export function profilerService(deps: { redis: Redis; keys: Keyspace; queue: Que
   const checkFactor = (f: number) => {
     if (!Number.isFinite(f) || f < 0) throw invalidArgument('sla_factor', `must be ≥ 0 (0 = 1), got ${f}`);
   };
+  const parseVia = (v: string): ProfileJobData['via'] => {
+    if (v === '' || v === 'worker') return undefined;
+    if (v === 'gateway') return 'gateway';
+    throw invalidArgument('via', `must be "worker" or "gateway", got ${JSON.stringify(v)}`);
+  };
   /** Queues a job; the same request while one is queued or running gets that job (idempotent). */
   const enqueue = async (data: ProfileJobData): Promise<{ jobId: string; existing: boolean }> => {
     const jobId = `p-${createHash('sha256').update(JSON.stringify(data)).digest('hex').slice(0, 16)}`;
@@ -64,6 +69,7 @@ export function profilerService(deps: { redis: Redis; keys: Keyspace; queue: Que
         if (s.workersA < 1 || s.workersB < 1 || s.workersA + s.workersB > node.cores) throw invalidArgument(`splits[${i}]`, `${s.workersA}:${s.workersB} does not fit ${node.cores} cores`);
       }
       checkFactor(req.slaFactor);
+      const via = parseVia(req.via);
       for (const [i, b] of req.subBatchSizes.entries()) {
         if (!Number.isInteger(b) || b < 1 || b > 1024) throw invalidArgument(`sub_batch_sizes[${i}]`, `must be in 1..1024, got ${b}`);
       }
@@ -75,11 +81,13 @@ export function profilerService(deps: { redis: Redis; keys: Keyspace; queue: Que
         ...(req.workerCounts.length ? { workerCounts: [...req.workerCounts] } : {}),
         ...(req.subBatchSizes.length ? { subBatchSizes: [...req.subBatchSizes] } : {}),
         ...(req.slaFactor && req.slaFactor !== 1 ? { slaFactor: req.slaFactor } : {}),
+        ...(via ? { via } : {}),
       };
       return enqueue(data);
     }),
     StartPairProfiles: unary(log, 'StartPairProfiles', async req => {
       checkFactor(req.slaFactor);
+      const via = parseVia(req.via);
       const factor = req.slaFactor > 0 ? req.slaFactor : 1;
       const node = await pickNode(req.nodeId);
       const registry = new Map((await models.list()).map(m => [m.name, m]));
@@ -91,10 +99,10 @@ export function profilerService(deps: { redis: Redis; keys: Keyspace; queue: Que
       const wanted = new Set(req.models);
       const solo = (await profiles.list(node.nodeClass)).filter(p => {
         const m = registry.get(p.model);
-        return m && (!wanted.size || wanted.has(p.model)) && Math.abs(p.slaMs - m.slaMs * factor) <= 1e-9 * p.slaMs;
+        return m && (!wanted.size || wanted.has(p.model)) && Math.abs(p.slaMs - m.slaMs * factor) <= 1e-9 * p.slaMs && p.via === via;
       });
       if (solo.length < 2) {
-        throw new HeraError('PRECONDITION', `${solo.length} model(s) have a solo profile on node class ${node.nodeClass} at ${factor} × their SLA${wanted.size ? ` among ${[...wanted].join(', ')}` : ''}; pairs need two: profile them alone first (hera profile --all${factor !== 1 ? ` --sla-factor ${factor}` : ''})`);
+        throw new HeraError('PRECONDITION', `${solo.length} model(s) have a solo profile on node class ${node.nodeClass} at ${factor} × their SLA${via ? ' measured through the gateway' : ''}${wanted.size ? ` among ${[...wanted].join(', ')}` : ''}; pairs need two: profile them alone first (hera profile --all${factor !== 1 ? ` --sla-factor ${factor}` : ''}${via ? ' --via gateway' : ''})`);
       }
       const set = profileSetFromMeasurements({ nodeClass: measuredNodeClass({ name: node.nodeClass, cores: node.cores, memoryBytes: node.memoryBytes }), profiles: solo });
       const selection = selectPairsToProfile(set, { splitsPerPair: req.splitsPerPair || 3, controls: req.controls ?? 2 });
@@ -108,6 +116,7 @@ export function profilerService(deps: { redis: Redis; keys: Keyspace; queue: Que
           nodeId: node.nodeId,
           quick: req.quick,
           ...(factor !== 1 ? { slaFactor: factor } : {}),
+          ...(via ? { via } : {}),
         };
         const { jobId, existing } = await enqueue(data);
         jobs.push({ jobId, modelA: p.a, modelB: p.b, role: p.role, existing, splits: p.splits.map(s => ({ ...s })) });

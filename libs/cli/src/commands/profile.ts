@@ -27,6 +27,7 @@ interface ProfileOptions {
   plot?: string;
   out?: string;
   slaFactor: number;
+  via: string;
   profiler?: string;
   dataDir: string;
 }
@@ -78,6 +79,7 @@ async function profilePairs(client: ProfilerServiceClient, o: ProfileOptions): P
     nodeId: o.node ?? '',
     quick: o.quick,
     slaFactor: o.slaFactor,
+    via: o.via,
   });
   process.stderr.write(`${r.jobs.length} pair(s) to measure on node class ${r.nodeClass}:\n`);
   for (const j of r.jobs) {
@@ -119,6 +121,7 @@ export function register(program: Command): void {
     .option('--workers <list>', 'worker counts, e.g. 1,2 (default 1..cores)')
     .option('--sub-batch <list>', 'sub-batch sizes to try, e.g. 64,128')
     .option('--sla-factor <f>', "measure against the model's SLA × f (for hardware slower than the SLAs assume)", Number, 1)
+    .option('--via <path>', 'worker: load straight to the tenant host (what the node sustains); gateway: through the gateway (the whole serving path, for a node that also runs the gateway, as `hera up` does; needs a cluster without an applied plan)', 'worker')
     .option('--plot <file>', 'draw the worker-scalability curves to FILE.svg or FILE.png')
     .option('--out <file>', "also write the node class's stored profiles as a hera.profile-set/v1 JSON file (for placement and hera simulate)")
     .option('--profiler <host:port>', 'profiler address (default: $HERA_PROFILER, else the running `hera up`)')
@@ -150,7 +153,7 @@ export function register(program: Command): void {
         for (const m of models) {
           try {
           const { jobId, existing } = await unaryCall(client, 'StartProfile', {
-            model: m, pairModel: o.pair ?? '', splits, nodeId: o.node ?? '', workerCounts: list(o.workers), subBatchSizes: list(o.subBatch), quick: o.quick, slaFactor: o.slaFactor,
+            model: m, pairModel: o.pair ?? '', splits, nodeId: o.node ?? '', workerCounts: list(o.workers), subBatchSizes: list(o.subBatch), quick: o.quick, slaFactor: o.slaFactor, via: o.via,
           });
           process.stderr.write(`${existing ? 'following running' : 'started'} job ${jobId}: ${m}${o.pair ? ` with ${o.pair}` : ''}\n`);
           await watchJob(client, jobId, m.padEnd(6));

@@ -10,7 +10,7 @@ const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 
 export function renderReproduction(r: ReproductionReport): string {
   const out: string[] = [];
-  out.push(`Hera reproduced on node class ${r.nodeClass} (${r.nodes} node(s) × ${r.cores} cores), models ${r.models.join(', ')}, SLA × ${r.slaFactor}`, '');
+  out.push(`Hera reproduced on node class ${r.nodeClass} (${r.nodes} node(s) × ${r.cores} cores), models ${r.models.join(', ')}, SLA × ${r.slaFactor}, profiles measured ${r.via === 'gateway' ? 'through the gateway' : 'straight to the hosts'}`, '');
   out.push('solo profiles (measured):', table(['model', 'kind', 'knee', 'QPSmax', ''], r.solo.map(s => [s.model, s.kind, s.knee, s.qpsMax.toFixed(1), s.how])), '');
   for (const f of [...r.soloFailures, ...r.pairFailures]) out.push(`not measured: ${f}`);
   out.push(`pairs measured co-located: ${r.pairsMeasured}`, renderPredictorCheck(r.predictor));
@@ -51,6 +51,7 @@ export function renderReproduction(r: ReproductionReport): string {
 interface ReproduceCliOptions {
   models?: string;
   slaFactor: number;
+  via: string;
   quick: boolean;
   reprofile: boolean;
   pairs: boolean;
@@ -82,6 +83,7 @@ export function register(program: Command): void {
     .description("check Hera end to end on a running cluster: profile models alone and in pairs, compare Hera with the baselines on those profiles, then drive each of Hera's configurations at its planned rates through the gateway and report SLA attainment and live EMU beside the plan's")
     .option('--models <list>', 'models to use (default: every registered model)')
     .option('--sla-factor <f>', "judge against each model's SLA × f (profiles included)", num('--sla-factor', 0.01), 1)
+    .option('--via <path>', 'profile through the gateway (the path the live check drives; needs a cluster without an applied plan) or straight to the hosts (worker)', 'gateway')
     .option('--quick', 'quick profiler jobs (short points, coarser precision)', false)
     .option('--reprofile', 'measure solo profiles again even where one at this SLA is stored', false)
     .option('--no-pairs', 'do not measure pairs; use the pair profiles already stored')
@@ -116,6 +118,7 @@ Example (the local cluster of \`hera up --no-plan\`, at 4 × the zoo's SLAs):
         prefix: o.prefix ?? process.env['HERA_REDIS_PREFIX'] ?? target.prefix,
         models: (o.models ?? '').split(',').map(s => s.trim()).filter(Boolean),
         slaFactor: o.slaFactor,
+        via: o.via === 'worker' ? 'worker' : o.via === 'gateway' ? 'gateway' : (() => { throw new Error(`--via: gateway or worker, got ${o.via}`); })(),
         quick: o.quick,
         reprofile: o.reprofile,
         pairs: o.pairs,

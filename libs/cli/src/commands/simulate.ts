@@ -87,8 +87,8 @@ export function renderSimulation(r: SimulationReport): string {
     '',
     'Hera configurations:',
     table(
-      ['config', 'servers', 'EMU', 'throughput'],
-      r.heraConfigs.map(c => [c.config, c.count, c.emu.toFixed(3), c.predicted ? 'predicted (solo profiles)' : 'from profiles']),
+      ['config', 'servers', 'EMU', 'throughput rests on'],
+      r.heraConfigs.map(c => [c.config, c.count, c.emu.toFixed(3), c.basis]),
     ),
     '',
     `Hera solve (pair search + required servers): ${r.heraSolveMs.toFixed(1)} ms; mapped onto ${r.mapping.placed} nodes in ${r.mapping.mapMs.toFixed(1)} ms` +

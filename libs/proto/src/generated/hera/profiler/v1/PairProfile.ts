@@ -12,6 +12,7 @@ export interface PairProfile {
   'method'?: (string);
   'slaMsA'?: (number | string);
   'slaMsB'?: (number | string);
+  'via'?: (string);
 }
 
 export interface PairProfile__Output {
@@ -23,4 +24,5 @@ export interface PairProfile__Output {
   'method': (string);
   'slaMsA': (number);
   'slaMsB': (number);
+  'via': (string);
 }

@@ -19,6 +19,7 @@ export interface Profile {
   'slaMs'?: (number | string);
   'bytesPerQuery'?: (number | string);
   'bytesPerQueryDetail'?: (string);
+  'via'?: (string);
 }
 
 export interface Profile__Output {
@@ -37,4 +38,5 @@ export interface Profile__Output {
   'slaMs': (number);
   'bytesPerQuery': (number);
   'bytesPerQueryDetail': (string);
+  'via': (string);
 }

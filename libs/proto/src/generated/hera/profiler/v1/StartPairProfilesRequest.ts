@@ -8,6 +8,7 @@ export interface StartPairProfilesRequest {
   'nodeId'?: (string);
   'quick'?: (boolean);
   'slaFactor'?: (number | string);
+  'via'?: (string);
   '_controls'?: "controls";
 }
 
@@ -18,5 +19,6 @@ export interface StartPairProfilesRequest__Output {
   'nodeId': (string);
   'quick': (boolean);
   'slaFactor': (number);
+  'via': (string);
   '_controls'?: "controls";
 }

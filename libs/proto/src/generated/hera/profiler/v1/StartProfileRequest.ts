@@ -11,6 +11,7 @@ export interface StartProfileRequest {
   'quick'?: (boolean);
   'subBatchSizes'?: (number)[];
   'slaFactor'?: (number | string);
+  'via'?: (string);
 }
 
 export interface StartProfileRequest__Output {
@@ -22,4 +23,5 @@ export interface StartProfileRequest__Output {
   'quick': (boolean);
   'subBatchSizes': (number)[];
   'slaFactor': (number);
+  'via': (string);
 }
