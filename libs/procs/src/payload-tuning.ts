@@ -32,4 +32,13 @@ export function withMallocTuning(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
  * reservation, and it applies to every isolate in the process.
  */
 export const INITIAL_OLD_SPACE_MIB = 64;
+
+/**
+ * Request bytes a tenant host keeps queued before it answers RESOURCE_EXHAUSTED
+ * (TENANT_QUEUE_BYTES): with a limit in sub-batches alone, an overloaded rmc2 host (2.7 MB a
+ * query) queued past its cgroup's memory limit and was OOM-killed three times in a minute.
+ * Placement counts it in every host's memory. 32 MiB is ~12 rmc2 or ~60 rmc1 queries: more
+ * queue than that would not finish within their SLAs anyway.
+ */
+export const TENANT_QUEUE_BYTES = 32 * 1024 * 1024;
 export const PAYLOAD_NODE_FLAGS: readonly string[] = Object.freeze([`--initial-old-space-size=${INITIAL_OLD_SPACE_MIB}`]);

@@ -16,7 +16,7 @@ import {
 } from '@hera/hera';
 import { CONNECTION_WINDOW_BYTES } from '@hera/grpc';
 import type { Logger } from '@hera/logger';
-import { INITIAL_OLD_SPACE_MIB } from '@hera/procs';
+import { INITIAL_OLD_SPACE_MIB, TENANT_QUEUE_BYTES } from '@hera/procs';
 import type { ModelRecord, ModelStore, ProfileStore } from '@hera/state';
 
 const MiB = 1024 * 1024;
@@ -27,9 +27,10 @@ const MiB = 1024 * 1024;
  * to INITIAL_OLD_SPACE_MIB before the first mark-compact, and a connection may hold
  * CONNECTION_WINDOW_BYTES of requests in flight: an rmc1 host given 80 MiB + tables was
  * OOM-killed at 60 qps through the gateway (its cgroup peaked at the 174 MiB limit, failcnt 329)
- * where the same load sent straight to it stayed under.
+ * where the same load sent straight to it stayed under. And the request bytes it may queue
+ * (TENANT_QUEUE_BYTES, the worker's bound).
  */
-const HOST_OVERHEAD_BYTES = 80 * MiB + INITIAL_OLD_SPACE_MIB * MiB + CONNECTION_WINDOW_BYTES;
+const HOST_OVERHEAD_BYTES = 80 * MiB + INITIAL_OLD_SPACE_MIB * MiB + CONNECTION_WINDOW_BYTES + TENANT_QUEUE_BYTES;
 /**
  * Per inference thread: its isolate and TF.js runtime (≈ 16 MiB), and its copy of
  * the dense weights, which peaks at about four times their size while they load

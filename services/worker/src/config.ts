@@ -1,4 +1,5 @@
 import { availableParallelism, hostname, totalmem } from 'node:os';
+import { TENANT_QUEUE_BYTES } from '@hera/procs';
 import { commonEnv, defineConfig, port, z } from '@hera/config';
 
 const labels = z
@@ -41,6 +42,8 @@ export const WorkerConfigSchema = z.object({
   SHED_PREDICTED_LATE: z.enum(['on', 'off']).default('on'),
   /** Sub-batches a tenant queues before answering RESOURCE_EXHAUSTED. */
   TENANT_QUEUE_LIMIT: z.coerce.number().int().min(1).max(1_000_000).default(512),
+  /** Request bytes a tenant queues before answering RESOURCE_EXHAUSTED (placement counts them in the host's memory). */
+  TENANT_QUEUE_BYTES: z.coerce.number().int().min(1_048_576).max(2 ** 40).default(TENANT_QUEUE_BYTES),
   /** How long each new inference thread scores back to back before taking work (why: infer-thread.ts warmUp). 0 keeps only 3 calls. */
   TENANT_WARMUP_MS: z.coerce.number().int().min(0).max(60_000).default(2_000),
   /** Sliding window for tenant latency percentiles and served QPS. */

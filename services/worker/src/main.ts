@@ -38,6 +38,7 @@ void runService({
       advertise: port => advertisedAddress(config.GRPC_HOST, port, config.ADVERTISE_HOST),
       cgroups,
       queueLimit: config.TENANT_QUEUE_LIMIT,
+      queueBytes: config.TENANT_QUEUE_BYTES,
       warmupMs: config.TENANT_WARMUP_MS,
       shedPredictedLate: config.SHED_PREDICTED_LATE === 'on',
       statsWindowMs: config.STATS_WINDOW_MS,

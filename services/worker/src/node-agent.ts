@@ -17,6 +17,8 @@ export interface NodeAgentOptions {
   advertise: (port: number) => string;
   cgroups: CgroupManager;
   queueLimit: number;
+  /** Request bytes a tenant queues at most (TENANT_QUEUE_BYTES). */
+  queueBytes: number;
   /** Back-to-back scoring of each new inference thread before it takes work (TENANT_WARMUP_MS). */
   warmupMs: number;
   shedPredictedLate: boolean;
@@ -174,7 +176,7 @@ export class NodeAgent {
   #tenantOptions(model: string, port: number): TenantOptions {
     const o = this.opts;
     return {
-      cgroups: o.cgroups, repo: o.repo, bindHost: o.bindHost, advertise: o.advertise, port, queueLimit: o.queueLimit, warmupMs: o.warmupMs, shedPredictedLate: o.shedPredictedLate,
+      cgroups: o.cgroups, repo: o.repo, bindHost: o.bindHost, advertise: o.advertise, port, queueLimit: o.queueLimit, queueBytes: o.queueBytes, warmupMs: o.warmupMs, shedPredictedLate: o.shedPredictedLate,
       statsWindowMs: o.statsWindowMs, statsIntervalMs: o.statsIntervalMs, ...(o.backend ? { backend: o.backend } : {}),
       log: o.log.child({ tenant: model }),
       onChange: () => o.onChange(),

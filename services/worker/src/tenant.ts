@@ -27,6 +27,7 @@ export interface TenantOptions {
   advertise: (port: number) => string;
   port: number;
   queueLimit: number;
+  queueBytes: number;
   warmupMs: number;
   shedPredictedLate: boolean;
   statsWindowMs: number;
@@ -181,7 +182,7 @@ export class Tenant {
     const a = this.allocation;
     this.#send({
       type: 'start', model: a.model, version: a.version, repo: this.opts.repo, workers: a.workers, subBatchSize: a.subBatchSize,
-      queueLimit: this.opts.queueLimit, warmupMs: this.opts.warmupMs, shedPredictedLate: this.opts.shedPredictedLate, host: this.opts.bindHost, port: this.opts.port, statsWindowMs: this.opts.statsWindowMs,
+      queueLimit: this.opts.queueLimit, queueBytes: this.opts.queueBytes, warmupMs: this.opts.warmupMs, shedPredictedLate: this.opts.shedPredictedLate, host: this.opts.bindHost, port: this.opts.port, statsWindowMs: this.opts.statsWindowMs,
       statsIntervalMs: this.opts.statsIntervalMs, ...(this.opts.backend ? { backend: this.opts.backend } : {}),
     });
     log.info({ pid: child.pid, port: this.opts.port, workers: a.workers, cpuset: a.cpuset }, 'tenant host started');

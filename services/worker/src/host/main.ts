@@ -80,7 +80,7 @@ async function start(m: StartMessage): Promise<void> {
       send({ type: 'fatal', message: `inference thread could not start: ${e.detail}` });
       setTimeout(() => process.exit(1), 50);
     }
-  });
+  }, m.queueBytes);
   pool.resize(m.workers);
 
   const fail = (code: string) => {

@@ -12,6 +12,8 @@ export interface StartMessage {
   workers: number;
   subBatchSize: number;
   queueLimit: number;
+  /** Request bytes queued at most (TENANT_QUEUE_BYTES). */
+  queueBytes: number;
   /** Each new inference thread scores back to back this long before taking work. */
   warmupMs: number;
   /** Shed at once what would finish after its deadline. */

@@ -89,3 +89,33 @@ describe('WorkerPool (one real inference thread, tiny ncf)', () => {
     assert.equal(pool.queueDepth, 0);
   });
 });
+
+describe('WorkerPool queue bounds (no threads: jobs stay queued)', () => {
+  const job = (bytes: number, rejected: string[]): Job => ({
+    count: 1,
+    dense: new Uint8Array(bytes),
+    ids: new Uint8Array(0),
+    deadline: Infinity,
+    enqueuedAt: performance.now(),
+    cancelled: () => false,
+    resolve: () => undefined,
+    reject: e => rejected.push(e.message),
+  });
+
+  it('refuses a request that would queue more bytes than its bound, and always admits into an empty queue', async () => {
+    const init = { repo: '', model: 'm', version: '1', tables: [], maxItems: 1, subBatch: 1, warmupMs: 0, denseDim: 1, idsPerItem: 1 } as unknown as ConstructorParameters<typeof WorkerPool>[0];
+    const pool = new WorkerPool(init, 100, false, () => undefined, 1000);
+    const rejected: string[] = [];
+    pool.submit(job(1500, rejected)); // over the bound alone, but the queue was empty
+    assert.throws(() => pool.submit(job(10, rejected)), /queue full \(0\.0 MiB of requests waiting, limit 0 MiB\)/);
+    assert.equal(pool.queueDepth, 1);
+    await pool.drain(10);
+    assert.equal(rejected.length, 1, 'the queued job is answered when the pool stops');
+    const roomy = new WorkerPool(init, 100, false, () => undefined, 1000);
+    roomy.submit(job(400, rejected), job(400, rejected));
+    assert.throws(() => roomy.submit(job(300, rejected)), /OVERLOADED|queue full/);
+    roomy.submit(job(100, rejected));
+    assert.equal(roomy.queueDepth, 3);
+    await roomy.drain(10);
+  });
+});

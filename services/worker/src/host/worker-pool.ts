@@ -48,8 +48,9 @@ export class WorkerPool {
   #target = 0;
   #nextId = 1;
   #closed = false;
-  /** Items waiting in the queue (not yet on a thread). */
+  /** Items waiting in the queue (not yet on a thread), and their request bytes. */
   #queuedItems = 0;
+  #queuedBytes = 0;
   /** Smoothed compute ms per item, from the threads' replies; 0 until measured. */
   #msPerItem = 0;
   backend = '';
@@ -59,6 +60,8 @@ export class WorkerPool {
     readonly queueLimit: number,
     private readonly shedPredictedLate: boolean,
     private readonly onEvent: (e: { type: 'ready' | 'thread-died' | 'fatal'; detail: string }) => void = () => {},
+    /** Request bytes the queue holds at most (a request arriving at an empty queue always enters). */
+    readonly queueBytes = Infinity,
   ) {}
 
   get queueDepth(): number {
@@ -111,6 +114,10 @@ export class WorkerPool {
     if (this.queueDepth >= this.queueLimit) {
       throw new HeraError('OVERLOADED', `queue full (${this.queueLimit} sub-batches waiting)`);
     }
+    const bytes = jobs.reduce((s, j) => s + j.dense.byteLength + j.ids.byteLength, 0);
+    if (this.queueDepth > 0 && this.#queuedBytes + bytes > this.queueBytes) {
+      throw new HeraError('OVERLOADED', `queue full (${(this.#queuedBytes / 1048576).toFixed(1)} MiB of requests waiting, limit ${(this.queueBytes / 1048576).toFixed(0)} MiB)`);
+    }
     const left = jobs[0]!.deadline - Date.now();
     const expected = this.expectedMs(jobs.reduce((s, j) => s + j.count, 0), jobs.length);
     // An idle tenant always tries: otherwise a stale estimate could shed forever.
@@ -121,6 +128,7 @@ export class WorkerPool {
     for (const job of jobs) {
       this.#queue.push(job);
       this.#queuedItems += job.count;
+      this.#queuedBytes += job.dense.byteLength + job.ids.byteLength;
     }
     this.#dispatch();
   }
@@ -210,6 +218,7 @@ export class WorkerPool {
     // request faulted in fresh pages and the host's RSS grew by ~1 MB per rmc2 request.
     this.#queue[this.#qHead++] = undefined;
     this.#queuedItems -= job.count;
+    this.#queuedBytes -= job.dense.byteLength + job.ids.byteLength;
     if (this.#qHead === this.#queue.length) {
       this.#queue.length = 0;
       this.#qHead = 0;
