@@ -24,7 +24,7 @@ async function main(): Promise<void> {
     'splits-per-pair': '3',
     units: '100',
     seconds: '60',
-    warmup: '5',
+    warmup: '20',
     'max-configs': '3',
     'pair-checks': '1',
     scale: '0.01',

@@ -33,7 +33,7 @@ let agent: WorkerServiceClient;
 let wnd: ModelConfig;
 let din: ModelConfig;
 const env = () => ({ REDIS_URL: redisServer.url, HERA_REDIS_PREFIX: prefix, HERA_MODEL_REPO: repo, HEARTBEAT_MS: '300' });
-const profilerEnv = () => ({ ...env(), POINT_SECONDS: '2', WARMUP_SECONDS: '0.5', MIN_QUERIES: '100', PRECISION: '0.1' });
+const profilerEnv = () => ({ ...env(), POINT_SECONDS: '2', WARMUP_SECONDS: '0.5', MIN_QUERIES: '100', PRECISION: '0.1', RECHECK_SECONDS: '6' });
 
 before(async () => {
   [din, wnd] = (await buildRepository({ repo, scale: 0.0005, only: ['wnd', 'din'] })).sort((a, b) => a.name.localeCompare(b.name)) as [ModelConfig, ModelConfig];

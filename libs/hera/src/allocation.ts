@@ -33,9 +33,31 @@ export interface AllocationOptions {
 }
 
 /**
+ * The cores of tenants with `workers[i]` workers each, in that order: contiguous blocks packed
+ * against the highest cores, skipping reserved ones; the lowest cores stay free. The one layout
+ * both plans ({@link allocateTenants}) and the profiler use, so tenants run where they were
+ * measured. Throws PRECONDITION when the cores do not suffice.
+ */
+export function packCpusets(cores: number, workers: readonly number[], reservedCores: readonly number[] = []): number[][] {
+  const reserved = new Set(reservedCores);
+  const free = Array.from({ length: cores }, (_, i) => i).filter(c => !reserved.has(c));
+  const need = workers.reduce((s, w) => s + w, 0);
+  if (need > free.length) throw new HeraError('PRECONDITION', `configuration needs ${need} cores, the node has ${free.length} usable`);
+  let next = free.length - need;
+  return workers.map(w => {
+    const set = free.slice(next, next + w);
+    next += w;
+    return set;
+  });
+}
+
+/**
  * Turns a configuration into per-tenant allocations on a node with `node.cores` cores:
- * contiguous core blocks in tenant order (sorted by model), skipping reserved cores; cores
- * left over stay unassigned, for the node-level resource manager's free pool (DESIGN §4.5).
+ * contiguous core blocks in tenant order (sorted by model), skipping reserved cores, packed
+ * against the highest cores; cores left over — the lowest, where the node agent and interrupt
+ * handling tend to run — stay unassigned, for the node-level resource manager's free pool
+ * (DESIGN §4.5). The profiler measures on the same cores (a solo tenant on the highest n, a
+ * pair from the lowest up to nA + nB), so a plan runs tenants where they were profiled.
  * Throws INVALID_ARGUMENT for an unknown model or a malformed id, PRECONDITION when the node
  * lacks the cores or memory.
  */
@@ -49,12 +71,6 @@ export function allocateTenants(
   const byModel = profiles instanceof Map ? profiles : new Map((profiles as readonly ModelProfile[]).map(p => [p.model, p]));
   const headroom = options.memoryHeadroom ?? 1.25;
   if (!(headroom >= 1)) throw invalidArgument('memoryHeadroom', `must be ≥ 1, got ${headroom}`);
-  const reserved = new Set(options.reservedCores ?? []);
-  const free = Array.from({ length: node.cores }, (_, i) => i).filter(c => !reserved.has(c));
-  const needCores = tenants.reduce((s, t) => s + t.workers, 0);
-  if (needCores > free.length) {
-    throw new HeraError('PRECONDITION', `configuration needs ${needCores} cores, the node has ${free.length} usable`);
-  }
   const needs = tenants.map(t => {
     const p = byModel.get(t.model);
     if (!p) throw invalidArgument('config', `no profile for ${t.model}`);
@@ -67,13 +83,11 @@ export function allocateTenants(
   // Headroom, scaled down uniformly when the node cannot give all of it.
   const wanted = needs.reduce((s, n) => s + n.need * (headroom - 1), 0);
   const share = wanted > 0 ? Math.min(1, (usable - total) / wanted) : 0;
-  let next = 0;
-  return tenants
-    .map((t, i) => ({ t, n: needs[i]! }))
-    .sort((x, y) => (x.t.model < y.t.model ? -1 : 1))
-    .map(({ t, n }) => {
-      const cpuset = free.slice(next, next + t.workers);
-      next += t.workers;
+  const ordered = tenants.map((t, i) => ({ t, n: needs[i]! })).sort((x, y) => (x.t.model < y.t.model ? -1 : 1));
+  const cpusets = packCpusets(node.cores, ordered.map(o => o.t.workers), options.reservedCores);
+  return ordered
+    .map(({ t, n }, i) => {
+      const cpuset = cpusets[i]!;
       return {
         model: t.model,
         workers: t.workers,

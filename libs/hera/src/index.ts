@@ -110,7 +110,7 @@ export {
   type RegisteredNode,
   type UnplacedConfig,
 } from './node-mapping';
-export { allocateTenants, type AllocationOptions, type TenantAllocation } from './allocation';
+export { allocateTenants, packCpusets, type AllocationOptions, type TenantAllocation } from './allocation';
 export { parseProfileSet, PROFILE_SET_SCHEMA, toProfileSetDocument, type ProfileSetDocument } from './profile-set-schema';
 export { DEMAND_MIXES, demandFromMix, mixWeights, unitsToQps, type DemandMixName, type DemandMixOptions } from './demand';
 export { seededRandom } from './prng';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { allocateTenants } from './allocation';
+import { allocateTenants, packCpusets } from './allocation';
 import { mapConfigsToNodes, type RegisteredNode } from './node-mapping';
 import type { ServerConfig } from './server-config';
 import { profile, roofline } from './test-fixtures';
@@ -82,12 +82,15 @@ describe('allocateTenants', () => {
     profile('ncf', roofline(16, 10), { memoryPerHostBytes: 100, memoryPerWorkerBytes: 1, bestSubBatch: 256 }),
   ];
 
-  it('gives each tenant a contiguous, disjoint cpuset, a quota and a memory limit with headroom', () => {
+  it('gives each tenant a contiguous, disjoint cpuset against the highest cores, a quota and a memory limit with headroom', () => {
     const a = allocateTenants('ncf:4+rmc2:10', { cores: 16, memoryBytes: 1e6 }, profiles);
+    // 14 of 16 cores: cores 0 and 1 (agent, interrupts) stay free; the profiler measures there too.
     assert.deepEqual(a, [
-      { model: 'ncf', workers: 4, cpuset: [0, 1, 2, 3], cpuMillis: 4000, memoryLimitBytes: Math.floor(104 * 1.25), subBatchSize: 256 },
-      { model: 'rmc2', workers: 10, cpuset: [4, 5, 6, 7, 8, 9, 10, 11, 12, 13], cpuMillis: 10_000, memoryLimitBytes: 1100 + 275, subBatchSize: 32 },
+      { model: 'ncf', workers: 4, cpuset: [2, 3, 4, 5], cpuMillis: 4000, memoryLimitBytes: Math.floor(104 * 1.25), subBatchSize: 256 },
+      { model: 'rmc2', workers: 10, cpuset: [6, 7, 8, 9, 10, 11, 12, 13, 14, 15], cpuMillis: 10_000, memoryLimitBytes: 1100 + 275, subBatchSize: 32 },
     ]);
+    assert.deepEqual(packCpusets(16, [4, 10]), [a[0]!.cpuset, a[1]!.cpuset]);
+    assert.deepEqual(packCpusets(2, [1]), [[1]], 'a one-worker tenant on 2 cores runs on core 1, as its solo profile did');
   });
 
   it('skips reserved cores and shrinks headroom to what the node has', () => {

@@ -5,6 +5,7 @@ import { mapConfigsToNodes, type RegisteredNode } from './node-mapping';
 import { planCluster, type ClusterPlan, type ClusterPlanOptions } from './plan';
 import type { ProfileSet } from './profile';
 import type { Demand } from './required-servers';
+import { describeBasis } from './server-config';
 
 /** Largest simulated cluster. */
 export const MAX_SIMULATED_NODES = 10_000;
@@ -30,7 +31,7 @@ export interface SimulationReport {
   dedicatedUnits: number;
   strategies: SimulatedStrategy[];
   /** Hera's configurations and counts, most used first. */
-  heraConfigs: { config: string; count: number; emu: number; predicted: boolean }[];
+  heraConfigs: { config: string; count: number; emu: number; predicted: boolean; basis: string }[];
   /** Hera's plan mapped onto the simulated nodes. */
   mapping: { placed: number; unplaced: number; idle: number; mapMs: number };
   /** Pair search + required servers, ms (what a re-plan costs). */
@@ -70,7 +71,7 @@ export function simulateCluster(set: ProfileSet, demand: Demand, options: Simula
     demand: plan.demand,
     dedicatedUnits: dedicatedUnits(plan.search, demand),
     strategies,
-    heraConfigs: plan.hera.counts.map(c => ({ config: c.config.id, count: c.count, emu: c.config.emu, predicted: c.config.predicted })),
+    heraConfigs: plan.hera.counts.map(c => ({ config: c.config.id, count: c.count, emu: c.config.emu, predicted: c.config.predicted, basis: describeBasis(c.config) })),
     mapping: {
       placed: mapped.assignments.length,
       unplaced: mapped.unplaced.reduce((s, u) => s + u.count, 0),

@@ -17,6 +17,12 @@ export const ProfilerConfigSchema = z.object({
    */
   RECHECK_MARGIN: z.coerce.number().min(0).max(0.5).default(0.2),
   /**
+   * The re-check runs at least this long (and at least three search points), quick jobs too:
+   * a rate is a claim about steady load, and 4-s quick re-checks reported rates that 60-s runs
+   * missed.
+   */
+  RECHECK_SECONDS: z.coerce.number().min(1).max(600).default(15),
+  /**
    * The reported QPS is the re-checked rate × (1 − this). Near capacity p95 climbs
    * steeply with the rate, so a p95 margin alone leaves only a few percent of rate
    * to spare, and this VM's speed drifts by more than that within minutes: a rate

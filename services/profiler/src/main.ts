@@ -31,7 +31,7 @@ void runService({
       precision: budget.precision * 3,
       maxSteps: 7,
     };
-    const runner = new ProfileRunner(redis, keys, { budget, quickBudget, applyTimeoutMs: config.APPLY_TIMEOUT_MS, recheckMargin: config.RECHECK_MARGIN, rateHeadroom: config.RATE_HEADROOM }, log.child({ component: 'runner' }));
+    const runner = new ProfileRunner(redis, keys, { budget, quickBudget, applyTimeoutMs: config.APPLY_TIMEOUT_MS, recheckMargin: config.RECHECK_MARGIN, recheckMs: config.RECHECK_SECONDS * 1000, rateHeadroom: config.RATE_HEADROOM }, log.child({ component: 'runner' }));
     // BullMQ blocks on its connection: its own, with no per-command retry limit.
     const bull = await connectRedis(config.REDIS_URL, { name: 'profiler-bull', offlineQueue: true, maxRetriesPerRequest: null, onError: err => log.warn({ err: err.message }, 'bullmq redis error') });
     const queue = openQueue('profile', keys, bull);

@@ -57,15 +57,6 @@ export class NodeDriver {
   }
 }
 
-/**
- * The cores a tenant of n workers gets on an N-core node for a solo profile: the
- * highest n cores, so that with n < N the load generator (on this node) keeps
- * core 0 and does not slow the tenant it measures.
- */
-export function soloCpuset(cores: number, n: number): number[] {
-  return Array.from({ length: n }, (_, i) => cores - n + i);
-}
-
 /** Opens the load's way to one tenant: straight to its host, or through the gateway. */
 export type OpenTarget = () => Target;
 

@@ -91,7 +91,7 @@ export function register(program: Command): void {
     .option('--splits-per-pair <n>', 'splits per pair, highest predicted EMU first', num('--splits-per-pair', 1), 3)
     .option('--units <n>', 'strategy comparison: a uniform mix worth this many dedicated servers', num('--units', 1), 100)
     .option('--seconds <s>', 'measured seconds of live load per configuration', num('--seconds', 1), 60)
-    .option('--warmup <s>', 'seconds of live load before the measured ones', num('--warmup', 0), 5)
+    .option('--warmup <s>', 'seconds of live load before the measured ones (a fresh host is slow for its first 5-20 s)', num('--warmup', 0), 20)
     .option('--max-configs <n>', "distinct configurations of Hera's plan to check live, pairs first", num('--max-configs', 1), 4)
     .option('--pair-checks <n>', "measured pairs the plan does not use to check live as well, highest measured EMU first", num('--pair-checks', 0), 1)
     .option('--json <file>', 'also write the whole report as JSON')
