@@ -100,6 +100,5 @@ export function explainPlan(plan: ClusterPlan, maxAlternatives = 5): ConfigExpla
 
 /** The predictor against every measured pair of the plan's profile set ({@link checkPredictor}). */
 export function explainPredictor(plan: ClusterPlan): PredictorCheck {
-  const { search } = plan;
-  return checkPredictor({ nodeClass: search.nodeClass, models: [...search.profiles.values()], pairs: search.pairProfiles }, search.options.interference);
+  return checkPredictor(plan.set, plan.search.options.interference);
 }

@@ -51,6 +51,7 @@ export { selectPairsToProfile, type PairSelection, type PairSelectionOptions, ty
 export { checkPredictor, type PredictorCheck, type PredictorCheckRow } from './predictor-check';
 export {
   calibratePair,
+  classCalibration,
   evaluateSplit,
   evaluateSplits,
   findPairProfile,

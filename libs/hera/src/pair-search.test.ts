@@ -137,6 +137,23 @@ describe('searchPairs', () => {
     assert.equal(splitAt(r, 'mem', 3, 'cpu', 5)!.basis, 'measured-pair');
   });
 
+  it('corrects the predictor for pairs nobody measured by what the measured pairs of the class showed', () => {
+    // cpu+mem measured at half the prediction at one split; cpu+mem2 (unmeasured, same shapes)
+    // is predicted at half too, and no longer beats two dedicated servers.
+    const base = handExample();
+    const pred = searchPairs(base).pairs.find(p => p.a === 'cpu' && p.b === 'mem2')!;
+    assert.ok(pred.accepted);
+    const s44 = splitAt(searchPairs(base), 'cpu', 4, 'mem', 4)!;
+    const set = { ...base, pairs: [{ a: 'cpu', b: 'mem', splits: [{ workersA: 4, workersB: 4, qpsA: s44.qpsA / 2, qpsB: s44.qpsB / 2 }], provenance: { kind: 'measured', detail: 'test' } as const }] };
+    const r = searchPairs(set);
+    assert.ok(Math.abs(r.classCalibration!.factor - 0.5) < 1e-9 && r.classCalibration!.tenants === 2);
+    const other = r.pairs.find(p => p.a === 'cpu' && p.b === 'mem2')!;
+    close(other.best!.emu, pred.best!.emu / 2);
+    assert.equal(other.accepted, false);
+    assert.match(other.reason, /× 0\.50 as measured pairs of this class fell short/);
+    close(splitAt(r, 'cpu', 4, 'mem2', 4)!.qpsA, s44.qpsA / 2);
+  });
+
   it('respects memory: splits that do not fit are never considered', () => {
     // 100 B node; mem needs 40 + 10/worker, cpu 20 + 5/worker. mem:4 + cpu:4 needs 80 + 40 = 120.
     const n = node(8, { bandwidth: 1000, memoryBytes: 100 });

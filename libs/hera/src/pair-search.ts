@@ -103,6 +103,8 @@ export interface PairSearchResult {
   pairProfiles: readonly PairProfile[];
   /** Per measured pair (key "a+b", names sorted), the correction of its unmeasured splits. */
   calibration: ReadonlyMap<string, PairCalibration>;
+  /** The correction of pairs nobody measured, from every measured pair of the class ({@link classCalibration}). */
+  classCalibration?: { factor: number; tenants: number };
   options: ResolvedPairSearchOptions;
 }
 
@@ -148,6 +150,13 @@ function measuredSplit(pp: PairProfile, a: string, nA: number, nB: number): { qp
  * Measured splits at which the predictor expects nothing (0 QPS) say nothing and are skipped.
  */
 export function calibratePair(a: ModelProfile, b: ModelProfile, pp: PairProfile, node: NodeClassSpec, interference: InterferenceOptions): PairCalibration {
+  const ratios = predictionRatios(a, b, pp, node, interference);
+  const factor = (r: number[]) => (r.length ? Math.min(1, r.reduce((s, x) => s + x, 0) / r.length) : 1);
+  return { a: a.model, b: b.model, factorA: factor(ratios[0]), factorB: factor(ratios[1]) };
+}
+
+/** measured / predicted QPS of each tenant at every measured split of a pair (predicted 0: skipped). */
+function predictionRatios(a: ModelProfile, b: ModelProfile, pp: PairProfile, node: NodeClassSpec, interference: InterferenceOptions): [number[], number[]] {
   const ratios: [number[], number[]] = [[], []];
   for (const s of pp.splits) {
     const [nA, nB, qA, qB] = pp.a === a.model ? [s.workersA, s.workersB, s.qpsA, s.qpsB] : [s.workersB, s.workersA, s.qpsB, s.qpsA];
@@ -156,13 +165,30 @@ export function calibratePair(a: ModelProfile, b: ModelProfile, pp: PairProfile,
     if (p.qps[0]! > 0) ratios[0].push(qA / p.qps[0]!);
     if (p.qps[1]! > 0) ratios[1].push(qB / p.qps[1]!);
   }
-  const factor = (r: number[]) => (r.length ? Math.min(1, r.reduce((s, x) => s + x, 0) / r.length) : 1);
-  return { a: a.model, b: b.model, factorA: factor(ratios[0]), factorB: factor(ratios[1]) };
+  return ratios;
+}
+
+/**
+ * How the measured pairs of a node class correct the predictor for the pairs nobody measured:
+ * the mean of measured / predicted over every tenant of every measured split, at most 1.
+ * Undefined without measured pairs. On the 2-core development VM the predictor expected each
+ * tenant of a 1:1 split to keep ~0.95 of its one-worker rate and the measurements gave about
+ * half: without this, the matcher preferred exactly the pairs nobody had measured.
+ */
+export function classCalibration(profiles: ReadonlyMap<string, ModelProfile>, pairs: readonly PairProfile[], node: NodeClassSpec, interference: InterferenceOptions): { factor: number; tenants: number } | undefined {
+  const all: number[] = [];
+  for (const pp of pairs) {
+    const a = profiles.get(pp.a);
+    const b = profiles.get(pp.b);
+    if (a && b) all.push(...predictionRatios(a, b, pp, node, interference).flat());
+  }
+  return all.length ? { factor: Math.min(1, all.reduce((s, x) => s + x, 0) / all.length), tenants: all.length } : undefined;
 }
 
 /**
  * One split of a pair: measured when the pair profile has it, otherwise predicted from the solo
- * profiles ({@link predictColocated}) and corrected by the pair's calibration. Undefined when
+ * profiles ({@link predictColocated}) and corrected by `measured.calibration` (the pair's own, or
+ * the node class's for a pair nobody measured). Undefined when
  * the split does not fit the node (cores or memory) or a tenant would serve nothing (a worker
  * count at which its model cannot meet the SLA).
  */
@@ -173,7 +199,7 @@ export function evaluateSplit(
   workersB: number,
   node: NodeClassSpec,
   o: ResolvedPairSearchOptions,
-  measured?: { profile: PairProfile; calibration: PairCalibration },
+  measured?: { profile?: PairProfile; calibration: PairCalibration },
 ): SplitEvaluation | undefined {
   if (!(workersA >= 1 && workersB >= 1 && workersA + workersB <= node.cores)) return undefined;
   const memoryBytes = tenantMemoryBytes(a, workersA) + tenantMemoryBytes(b, workersB);
@@ -181,7 +207,7 @@ export function evaluateSplit(
   let qpsA: number;
   let qpsB: number;
   let basis: SplitEvaluation['basis'] = 'predicted';
-  const m = measured && measuredSplit(measured.profile, a.model, workersA, workersB);
+  const m = measured?.profile && measuredSplit(measured.profile, a.model, workersA, workersB);
   if (m) {
     ({ qpsA, qpsB } = m);
     basis = 'measured-pair';
@@ -204,20 +230,25 @@ const bySplitRank = (x: SplitEvaluation, y: SplitEvaluation) =>
  * Evaluates every split of a pair that fits the node (nA + nB ≤ cores, memory within limits,
  * both tenants serving) and returns them best first. Splits the profiler measured use the
  * measurement; the others the predictor, corrected by the measured splits of the same pair
- * ({@link calibratePair}).
+ * ({@link calibratePair}) or, for a pair nobody measured, by `classFactor`
+ * ({@link classCalibration}).
  */
 export function evaluateSplits(
   a: ModelProfile,
   b: ModelProfile,
   node: NodeClassSpec,
-  options: PairSearchOptions & { pairProfile?: PairProfile } = {},
+  options: PairSearchOptions & { pairProfile?: PairProfile; classFactor?: number } = {},
 ): SplitEvaluation[] {
   const o = resolvePairSearchOptions(options);
   const pp = options.pairProfile;
   if (pp && !((pp.a === a.model && pp.b === b.model) || (pp.a === b.model && pp.b === a.model))) {
     throw invalidArgument('pairProfile', `is for ${pp.a}+${pp.b}, not ${a.model}+${b.model}`);
   }
-  const measured = pp ? { profile: pp, calibration: calibratePair(a, b, pp, node, o.interference) } : undefined;
+  const measured = pp
+    ? { profile: pp, calibration: calibratePair(a, b, pp, node, o.interference) }
+    : options.classFactor !== undefined
+      ? { calibration: { a: a.model, b: b.model, factorA: options.classFactor, factorB: options.classFactor } }
+      : undefined;
   const out: SplitEvaluation[] = [];
   for (let nA = 1; nA < node.cores; nA++) {
     for (let nB = 1; nA + nB <= node.cores; nB++) {
@@ -279,15 +310,16 @@ export function searchPairs(set: ProfileSet, options: PairSearchOptions = {}): P
     const b = profiles.get(pp.b);
     if (a && b) calibration.set(pairKey(pp.a, pp.b), calibratePair(a, b, pp, node, o.interference));
   }
+  const byClass = classCalibration(profiles, set.pairs, node, o.interference);
   const pairs: PairEvaluation[] = [];
   const placeable = dedicated.map(d => profiles.get(d.tenants[0]!.model)!);
   for (let i = 0; i < placeable.length; i++) {
     for (let j = i + 1; j < placeable.length; j++) {
-      pairs.push(evaluatePair(placeable[i]!, placeable[j]!, set, kinds, o));
+      pairs.push(evaluatePair(placeable[i]!, placeable[j]!, set, kinds, o, byClass));
     }
   }
   const candidates = [...dedicated, ...pairs.flatMap(p => (p.config ? [p.config] : []))];
-  return { nodeClass: node, profiles, kinds, dedicated, pairs, candidates, unplaceable, pairProfiles: set.pairs, calibration, options: o };
+  return { nodeClass: node, profiles, kinds, dedicated, pairs, candidates, unplaceable, pairProfiles: set.pairs, calibration, ...(byClass ? { classCalibration: byClass } : {}), options: o };
 }
 
 /**
@@ -301,7 +333,9 @@ export function splitAt(search: PairSearchResult, a: string, workersA: number, b
   if (!pa || !pb) throw invalidArgument('model', `no profile for ${pa ? b : a}`);
   const pp = findPairProfile(search.pairProfiles, a, b);
   const calibration = search.calibration.get(pairKey(a, b));
-  return evaluateSplit(pa, pb, workersA, workersB, search.nodeClass, search.options, pp && calibration ? { profile: pp, calibration } : undefined);
+  const cf = search.classCalibration?.factor;
+  const correction = pp && calibration ? { profile: pp, calibration } : cf !== undefined ? { calibration: { a, b, factorA: cf, factorB: cf } } : undefined;
+  return evaluateSplit(pa, pb, workersA, workersB, search.nodeClass, search.options, correction);
 }
 
 function evaluatePair(
@@ -310,9 +344,10 @@ function evaluatePair(
   set: ProfileSet,
   kinds: ReadonlyMap<string, Classification>,
   o: ResolvedPairSearchOptions,
+  byClass: { factor: number; tenants: number } | undefined,
 ): PairEvaluation {
   const pairProfile = findPairProfile(set.pairs, a.model, b.model);
-  const splits = evaluateSplits(a, b, set.nodeClass, { ...o, ...(pairProfile ? { pairProfile } : {}) });
+  const splits = evaluateSplits(a, b, set.nodeClass, { ...o, ...(pairProfile ? { pairProfile } : byClass ? { classFactor: byClass.factor } : {}) });
   const kindA = kinds.get(a.model)!.kind;
   const kindB = kinds.get(b.model)!.kind;
   const [best, ...rest] = splits;
@@ -321,7 +356,14 @@ function evaluatePair(
   if (!best) {
     return { ...base, accepted: false, reason: `no split fits: ${a.model} and ${b.model} together exceed the node's memory, or one of them serves nothing on the cores left` };
   }
-  const how = best.basis === 'measured-pair' ? 'measured' : splitsMeasured ? `predicted, calibrated by ${splitsMeasured} measured split(s)` : 'predicted';
+  const how =
+    best.basis === 'measured-pair'
+      ? 'measured'
+      : splitsMeasured
+        ? `predicted, calibrated by ${splitsMeasured} measured split(s) of this pair`
+        : byClass
+          ? `predicted, × ${byClass.factor.toFixed(2)} as measured pairs of this class fell short of the predictor`
+          : 'predicted';
   const label = `${a.model}:${best.workersA}+${b.model}:${best.workersB} (${how})`;
   const sameKind = kindA === kindB;
   if (sameKind && o.heterogeneousOnly) {

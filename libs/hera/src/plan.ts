@@ -24,6 +24,8 @@ export interface ClusterPlanOptions extends Omit<RequiredServersOptions, 'unplac
 export interface ClusterPlan {
   nodeClass: string;
   demand: Record<string, number>;
+  /** The whole profile set planned with (the search sees only the demanded models of it). */
+  set: ProfileSet;
   search: PairSearchResult;
   /** Wall time of the pair search, ms (0 when a search was passed in). */
   searchMs: number;
@@ -47,7 +49,9 @@ export function planCluster(set: ProfileSet, demand: Demand, options: ClusterPla
   validateDemand(demand);
   const now = options.now ?? (() => performance.now());
   const t0 = now();
-  const search = options.search ?? searchPairs(set, options.pairSearch);
+  // Only demanded models take part: a pair with an undemanded partner would run it for nothing.
+  const demanded = (m: string) => (demand[m] ?? 0) > 0;
+  const search = options.search ?? searchPairs({ ...set, models: set.models.filter(p => demanded(p.model)), pairs: set.pairs.filter(p => demanded(p.a) && demanded(p.b)) }, options.pairSearch);
   validateDemand(demand, m => search.profiles.get(m)?.qpsMax);
   const searchMs = options.search ? 0 : now() - t0;
   const required = solveRequiredServers(search.candidates, demand, {
@@ -80,5 +84,5 @@ export function planCluster(set: ProfileSet, demand: Demand, options: ClusterPla
       firstFitBaseline(search, demand, options.firstFitMaxRounds === undefined ? {} : { maxRounds: options.firstFitMaxRounds }),
     );
   }
-  return { nodeClass: set.nodeClass.name, demand: { ...demand }, search, searchMs, hera, strategies };
+  return { nodeClass: set.nodeClass.name, demand: { ...demand }, set, search, searchMs, hera, strategies };
 }
