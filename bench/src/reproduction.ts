@@ -95,6 +95,7 @@ async function main(): Promise<void> {
       predicted_vs_measured_qps_error: p && p.splits ? { mean: r4(p.qpsErrorMean), max: r4(p.qpsErrorMax) } : null,
       sla_attainment: r4(report.summary.coLocatedAttainment?.min),
       sla_attainment_mean: r4(report.summary.coLocatedAttainment?.mean),
+      sla_attainment_measured_pairs_not_in_plan: r4(report.summary.measuredPairAttainment?.min),
       sla_attainment_all_tenants: r4(report.summary.allAttainment?.min),
       plan_vs_live_emu_error: report.summary.planVsLiveEmuError ? { mean: r4(report.summary.planVsLiveEmuError.mean), max: r4(report.summary.planVsLiveEmuError.max) } : null,
       emu_gain_vs_dedicated: r4(report.summary.emuGainVsDedicated),

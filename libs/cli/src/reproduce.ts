@@ -113,8 +113,13 @@ export interface ReproductionReport {
   heraConfigs: ConfigExplanation__Output[];
   live: LiveRound[];
   summary: {
-    /** Worst and mean SLA attainment of co-located tenants (undefined when no pair was checked). */
+    /**
+     * Worst and mean SLA attainment of the co-located tenants of Hera's plan, at the planned
+     * rates (undefined when the plan co-locates nothing).
+     */
     coLocatedAttainment?: { min: number; mean: number };
+    /** The same over the measured pairs the plan does not use, at their measured rates. */
+    measuredPairAttainment?: { min: number; mean: number };
     allAttainment?: { min: number; mean: number };
     /** |measured EMU − plan EMU| / plan EMU per node and round. */
     planVsLiveEmuError?: { mean: number; max: number };
@@ -230,9 +235,11 @@ export async function reproduce(o: ReproduceOptions): Promise<ReproductionReport
     for (const c of configs) live.push(await liveRound(o, c.config, 'plan', placement, redis, keys, classNodes, registry, qpsMax));
     for (const r of extra) live.push(await liveRound(o, r.id, 'measured-pair', placement, redis, keys, classNodes, registry, qpsMax));
 
-    const perTenant = (pred: (n: LiveNode) => boolean) => live.flatMap(r => r.nodes.filter(pred).flatMap(n => n.tenants.map(t => t.attainment)));
-    const coLocated = stats(perTenant(n => n.tenants.length > 1));
-    const all = stats(perTenant(() => true));
+    const perTenant = (why: LiveRound['why'] | undefined, pred: (n: LiveNode) => boolean) =>
+      live.filter(r => !why || r.why === why).flatMap(r => r.nodes.filter(pred).flatMap(n => n.tenants.map(t => t.attainment)));
+    const coLocated = stats(perTenant('plan', n => n.tenants.length > 1));
+    const measuredPairs = stats(perTenant('measured-pair', n => n.tenants.length > 1));
+    const all = stats(perTenant(undefined, () => true));
     const emuErrors = stats(live.flatMap(r => r.nodes.filter(n => n.planEmu > 0).map(n => Math.abs(n.measuredEmu - n.planEmu) / n.planEmu)));
     return {
       nodeClass,
@@ -252,6 +259,7 @@ export async function reproduce(o: ReproduceOptions): Promise<ReproductionReport
       live,
       summary: {
         ...(coLocated ? { coLocatedAttainment: { min: coLocated.min, mean: coLocated.mean } } : {}),
+        ...(measuredPairs ? { measuredPairAttainment: { min: measuredPairs.min, mean: measuredPairs.mean } } : {}),
         ...(all ? { allAttainment: { min: all.min, mean: all.mean } } : {}),
         ...(emuErrors ? { planVsLiveEmuError: { mean: emuErrors.mean, max: emuErrors.max } } : {}),
         emuGainVsDedicated: dedicated.meanEmu > 0 ? hera.meanEmu / dedicated.meanEmu : 0,
