@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { isHeraError } from '@hera/errors';
 import { NODE_CLASS_16C, NODE_CLASS_2C } from './node-classes';
+import { searchPairs } from './pair-search';
+import { checkPredictor } from './predictor-check';
 import { parseProfileSet, toProfileSetDocument } from './profile-set-schema';
 import { rooflineProfileSet } from './roofline';
 import { handExample } from './test-fixtures';
@@ -71,4 +73,26 @@ describe('shipped profile sets', () => {
       for (const m of parsed.models) for (const k of ['qps', 'slaMs', 'bestSubBatch', 'memoryPerHostBytes', 'memoryPerWorkerBytes', 'bytesPerQuery']) assert.ok(m.provenance[k], `${m.model}.${k}`);
     });
   }
+});
+
+describe('the measured 2-core set', () => {
+  it('2c-measured.json parses: measured curves and pairs, derived bytes per query, labelled as such in a plan', () => {
+    const set = parseProfileSet(JSON.parse(readFileSync(join(__dirname, '..', 'profiles', '2c-measured.json'), 'utf8')) as unknown);
+    assert.equal(set.nodeClass.cores, 2);
+    assert.equal(set.models.length, 8);
+    for (const m of set.models) {
+      assert.equal(m.provenance['qps']?.kind, 'measured', m.model);
+      assert.equal(m.provenance['bytesPerQuery']?.kind, 'derived', m.model);
+      assert.ok(m.bytesPerQuery! > 0, m.model);
+    }
+    assert.ok(set.pairs.length >= 2, `${set.pairs.length} measured pairs`);
+    for (const p of set.pairs) assert.equal(p.provenance.kind, 'measured');
+    const check = checkPredictor(set);
+    assert.equal(check.splits, set.pairs.reduce((s, p) => s + p.splits.length, 0));
+    const search = searchPairs(set);
+    for (const p of search.pairs) {
+      const measured = set.pairs.some(x => (x.a === p.a && x.b === p.b) || (x.a === p.b && x.b === p.a));
+      if (p.best) assert.equal(p.best.basis, measured ? 'measured-pair' : 'predicted', `${p.a}+${p.b}`);
+    }
+  });
 });
