@@ -78,7 +78,8 @@ describe('placement service', () => {
     const again = await unaryCall(client, 'Apply', {});
     assert.equal(again.changed, false);
     assert.equal(Number(again.plan?.version), 1);
-    assert.match(await grpcOutcome(unaryCall(client, 'Apply', { expectedVersion: 7 })), /^ABORTED: plan is at version 1, not 7/);
+    // A version never applied cannot be waited for (FAILED_PRECONDITION); an older one lost a race (ABORTED).
+    assert.match(await grpcOutcome(unaryCall(client, 'Apply', { expectedVersion: 7 })), /^FAILED_PRECONDITION: expected_version: the plan is at version 1; version 7 was never applied/);
 
     const why = await unaryCall(client, 'Explain', {});
     assert.equal(why.configs.length, 2);

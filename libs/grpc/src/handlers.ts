@@ -35,7 +35,9 @@ export function serverStream<Req, Res>(
   return call => {
     fn(call.request, call).then(
       () => call.end(),
-      err => call.destroy(Object.assign(new Error('stream failed'), toStatus(err, log, { method }))),
+      // grpc-js sends a status for an 'error' event; destroy() sent none, and the caller waited
+      // for its deadline (WatchJob of an unknown job did).
+      err => call.emit('error', toStatus(err, log, { method })),
     );
   };
 }

@@ -1,4 +1,5 @@
 import { commonEnv, defineConfig, port, z } from '@hera/config';
+import { MAX_PLAN_TIME_LIMIT_MS, MIN_PLAN_TIME_LIMIT_MS } from './limits';
 
 export const PlacementConfigSchema = z.object({
   ...commonEnv,
@@ -9,7 +10,12 @@ export const PlacementConfigSchema = z.object({
    */
   PROFILE_SETS: z.string().min(1).default('2c,16c'),
   /** Time limit of the required-servers MILP; past it the best solution found is used. */
-  PLAN_TIME_LIMIT_MS: z.coerce.number().int().min(10).max(600_000).default(800),
+  PLAN_TIME_LIMIT_MS: z.coerce.number().int().min(MIN_PLAN_TIME_LIMIT_MS).max(MAX_PLAN_TIME_LIMIT_MS).default(800),
+  /**
+   * A solve may run this long past its time limit (the baselines and the explanation run after
+   * it) before placement stops its thread and answers DEADLINE_EXCEEDED.
+   */
+  PLAN_SOLVE_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(5_000),
   /** How often to look for nodes whose heartbeat expired (they left without saying so). */
   NODE_SWEEP_MS: z.coerce.number().int().min(100).default(1_000),
   /** Re-plan jobs wait this long, so a burst of joins/leaves becomes one re-plan. */

@@ -1,27 +1,37 @@
 #!/usr/bin/env node
 import { telemetry } from './instrument';
-import { loadMilpSolver } from '@hera/hera';
 import { openQueue } from '@hera/queues';
 import { runService } from '@hera/runtime';
 import { connectRedis, ModelStore, ProfileStore } from '@hera/state';
 import { loadConfig } from './config';
 import { DemandStore } from './demand-store';
+import { MAX_WAITING_SOLVES, SOLVER_HEAP_MIB } from './limits';
 import { Planner } from './planner';
 import { ProfileSource } from './profile-source';
 import { Replanner } from './replanner';
 import { placementService } from './server';
+import { SolverThread } from './solver';
 
 void runService({
   name: 'placement',
   loadConfig,
   telemetry,
-  build: async ({ config, log, redis, keys }) => {
+  build: async ({ config, log, redis, keys, metrics }) => {
     const models = new ModelStore(redis, keys);
     const demand = new DemandStore(redis, keys, models);
     const source = new ProfileSource(new ProfileStore(redis, keys), models, log.child({ component: 'profiles' }));
     source.loadBase(config.PROFILE_SETS);
-    const solver = await loadMilpSolver();
-    const planner = new Planner(redis, keys, source, demand, solver, config.PLAN_TIME_LIMIT_MS, log.child({ component: 'planner' }));
+    // The solve runs on its own thread so health checks and other RPCs answer while it runs.
+    const solver = new SolverThread({
+      graceMs: config.PLAN_SOLVE_GRACE_MS,
+      defaultTimeLimitMs: config.PLAN_TIME_LIMIT_MS,
+      maxWaiting: MAX_WAITING_SOLVES,
+      heapMib: SOLVER_HEAP_MIB,
+      log: log.child({ component: 'solver' }),
+      metrics,
+    });
+    await solver.start();
+    const planner = new Planner(redis, keys, source, demand, models, solver, config.PLAN_TIME_LIMIT_MS, log.child({ component: 'planner' }));
     // BullMQ needs its own blocking connection (maxRetriesPerRequest: null).
     const bull = await connectRedis(config.REDIS_URL, { name: 'placement-bull', offlineQueue: true, maxRetriesPerRequest: null, onError: err => log.warn({ err: err.message }, 'bullmq redis error') });
     const queue = openQueue('replan', keys, bull);
@@ -36,6 +46,7 @@ void runService({
           await queue.close();
           await bull.quit();
         }],
+        ['solver', () => solver.close()],
       ],
     };
   },

@@ -2,30 +2,31 @@ import type { Redis } from 'ioredis';
 import { HeraError, invalidArgument } from '@hera/errors';
 import {
   allocateTenants,
-  checkPredictor,
   describeBasis,
-  explainPlan,
-  explainPredictor,
   mapConfigsToNodes,
   parseConfigId,
-  pinnedConfig,
-  planCluster,
-  searchPairs,
   tenantMemoryBytes,
   validateDemand,
-  type ClusterPlan,
   type ConfigCount,
   type ConfigExplanation,
-  type MilpSolver,
-  type PredictorCheck,
   type ModelProfile,
   type ProfileSet,
 } from '@hera/hera';
 import type { Logger } from '@hera/logger';
 import type { NodePlan, Plan, PredictorCheck as PredictorCheckMessage, StrategyResult, TenantAllocation } from '@hera/proto';
-import { listLive, type Keyspace, type NodeRecord } from '@hera/state';
+import { listLive, type Keyspace, type ModelStore, type NodeRecord } from '@hera/state';
 import type { Demand, DemandStore } from './demand-store';
+import { MAX_PLAN_SERVERS } from './limits';
 import type { ProfileSource } from './profile-source';
+import type { SolveOutcome } from './solve-task';
+import type { SolverThread } from './solver';
+
+/** A demand entry as requests carry it (ModelDemand): QPS, or dedicated servers' worth. */
+export interface DemandInput {
+  model: string;
+  qps: number;
+  dedicatedUnits?: number;
+}
 
 export interface PlanRequest {
   nodeClass?: string;
@@ -37,27 +38,9 @@ export interface PlanRequest {
 
 export interface ComputedPlan {
   plan: Plan;
-  /** The solve behind the plan; absent for a pinned placement. */
-  cluster?: ClusterPlan;
   explanation: ConfigExplanation[];
   strategies: StrategyResult[];
   predictor: PredictorCheckMessage;
-}
-
-/** The predictor check as hera.placement.v1.PredictorCheck. */
-function predictorMessage(c: PredictorCheck): PredictorCheckMessage {
-  return {
-    splits: c.splits,
-    qpsErrorMean: c.qpsError?.mean ?? 0,
-    qpsErrorMax: c.qpsError?.max ?? 0,
-    emuErrorMean: c.emuError?.mean ?? 0,
-    emuErrorMax: c.emuError?.max ?? 0,
-    rows: c.rows.map(r => ({
-      modelA: r.a, modelB: r.b, workersA: r.workersA, workersB: r.workersB,
-      predictedQpsA: r.predictedQpsA, predictedQpsB: r.predictedQpsB, measuredQpsA: r.measuredQpsA, measuredQpsB: r.measuredQpsB,
-      predictedEmu: r.predictedEmu, measuredEmu: r.measuredEmu,
-    })),
-  };
 }
 
 /** Memory headroom over a tenant's profiled need, as allocateTenants uses. */
@@ -65,8 +48,8 @@ const MEMORY_HEADROOM = 1.25;
 
 /**
  * Turns demand, profiles and the registered nodes into a plan (the matcher from
- * @hera/hera, then the mapping onto nodes and per-tenant allocations), and
- * applies plans to Redis with a version. When the cluster has fewer nodes than
+ * @hera/hera, on the solver thread, then the mapping onto nodes and per-tenant
+ * allocations), and applies plans to Redis with a version. When the cluster has fewer nodes than
  * the plan needs, the configurations left over are put on the least loaded
  * nodes anyway, marked `overcommitted`, so every demanded model is served (a
  * local one-node cluster included); Explain and status say so.
@@ -77,7 +60,8 @@ export class Planner {
     private readonly keys: Keyspace,
     private readonly source: ProfileSource,
     private readonly demand: DemandStore,
-    private readonly solver: MilpSolver,
+    private readonly models: ModelStore,
+    private readonly solver: SolverThread,
     private readonly timeLimitMs: number,
     private readonly log: Logger,
   ) {}
@@ -96,41 +80,55 @@ export class Planner {
     return raw === null ? undefined : JSON.parse(raw);
   }
 
-  /** The node class to plan for and its profile set (the registered nodes' majority class by default). */
+  /**
+   * The node class to plan for and its profile set (the registered nodes' majority class by
+   * default). NOT_FOUND for a requested class that neither a profile set nor a registered node has.
+   */
   async profileSet(requested?: string): Promise<{ nodes: NodeRecord[]; nodeClass: string; set: ProfileSet }> {
     const nodes = await this.nodes();
     const nodeClass = requested || majorityClass(nodes) || this.source.classes()[0];
     if (!nodeClass) throw new HeraError('PRECONDITION', 'no node class: no nodes are registered and no profile set is loaded');
     if (requested && !this.source.classes().includes(requested) && !nodes.some(n => n.nodeClass === requested)) {
-      throw invalidArgument('node_class', `unknown node class ${JSON.stringify(requested)}; known: ${[...new Set([...this.source.classes(), ...nodes.map(n => n.nodeClass)])].join(', ')}`);
+      throw new HeraError('NOT_FOUND', `node_class: unknown node class ${JSON.stringify(requested)}; known: ${[...new Set([...this.source.classes(), ...nodes.map(n => n.nodeClass)])].join(', ')}`);
     }
     const sample = nodes.find(n => n.nodeClass === nodeClass);
     const set = await this.source.forClass(nodeClass, sample ? { cores: sample.cores, memoryBytes: sample.memoryBytes } : undefined);
     return { nodes, nodeClass, set };
   }
 
-  /** Demands given in dedicated-server units become QPS (units × QPSmax on the node class). */
-  async toQps(demands: readonly { model: string; qps: number; dedicatedUnits?: number }[]): Promise<Demand[]> {
-    if (!demands.some(d => d.dedicatedUnits)) return demands.map(d => ({ model: d.model, qps: d.qps }));
-    const { set, nodeClass } = await this.profileSet();
-    return demands.map((d, i) => {
-      if (!d.dedicatedUnits) return { model: d.model, qps: d.qps };
-      if (d.qps) throw invalidArgument(`demands[${i}]`, 'set qps or dedicated_units, not both');
-      if (!Number.isFinite(d.dedicatedUnits) || d.dedicatedUnits < 0) throw invalidArgument(`demands[${i}].dedicated_units`, `must be a finite number ≥ 0 for ${d.model}, got ${d.dedicatedUnits}`);
-      const p = set.models.find(m => m.model === d.model);
-      if (!p) throw new HeraError('PRECONDITION', `no profile of ${d.model} on node class ${nodeClass} to convert dedicated_units`);
-      return { model: d.model, qps: d.dedicatedUnits * p.qpsMax };
-    });
-  }
-
   /**
-   * Checks demand against its bounds (validateDemand: finite, ≥ 0, ≤ 1e12 QPS, and at most a
-   * million dedicated servers' worth where the model has a profile on the cluster's class).
-   * INVALID_ARGUMENT names the model.
+   * The one check of demand, shared by SetDemand and Plan (same fields, same codes), in order:
+   * every entry well-formed (`demands[i].model` non-empty and listed once, `demands[i].qps` and
+   * `demands[i].dedicated_units` finite and ≥ 0, not both) — INVALID_ARGUMENT; every model
+   * registered — NOT_FOUND; units turned into QPS on the class's profile (FAILED_PRECONDITION
+   * without one); each QPS within validateDemand's bounds (1e12 QPS, a million dedicated servers'
+   * worth); and the whole demand — these entries over `others`, the stored demand they update —
+   * at most MAX_PLAN_SERVERS dedicated servers on the class. `target` is the node class's profile
+   * set; without one (no class known yet) only the QPS bounds apply.
    */
-  async checkDemand(demands: readonly Demand[]): Promise<void> {
-    const set = await this.profileSet().then(r => r.set, () => undefined);
-    const qpsMax = (m: string) => set?.models.find(p => p.model === m)?.qpsMax;
+  async validateDemands(entries: readonly DemandInput[], target: { nodeClass: string; set: ProfileSet } | undefined, others: readonly Demand[] = []): Promise<Demand[]> {
+    const seen = new Set<string>();
+    for (const [i, d] of entries.entries()) {
+      if (!d.model) throw invalidArgument(`demands[${i}].model`, 'must not be empty');
+      if (seen.has(d.model)) throw invalidArgument(`demands[${i}].model`, `${d.model} is listed twice`);
+      seen.add(d.model);
+      if (!Number.isFinite(d.qps) || d.qps < 0) throw invalidArgument(`demands[${i}].qps`, `must be a finite number ≥ 0 for ${d.model}, got ${d.qps}`);
+      const units = d.dedicatedUnits ?? 0;
+      if (!Number.isFinite(units) || units < 0) throw invalidArgument(`demands[${i}].dedicated_units`, `must be a finite number ≥ 0 for ${d.model}, got ${units}`);
+      if (units && d.qps) throw invalidArgument(`demands[${i}]`, 'set qps or dedicated_units, not both');
+    }
+    const known = new Set((await this.models.list()).map(m => m.name));
+    const unknown = entries.filter(d => !known.has(d.model)).map(d => d.model);
+    if (unknown.length) throw new HeraError('NOT_FOUND', `models not registered: ${unknown.join(', ')}`);
+
+    const qpsMax = (m: string) => target?.set.models.find(p => p.model === m)?.qpsMax;
+    const demands = entries.map((d, i): Demand => {
+      if (!d.dedicatedUnits) return { model: d.model, qps: d.qps };
+      if (!target) throw new HeraError('PRECONDITION', `demands[${i}].dedicated_units: no node class to convert them on (no nodes are registered and no profile set is loaded)`);
+      const max = qpsMax(d.model);
+      if (max === undefined) throw new HeraError('PRECONDITION', `no profile of ${d.model} on node class ${target.nodeClass} to convert dedicated_units`);
+      return { model: d.model, qps: d.dedicatedUnits * max };
+    });
     for (const [i, d] of demands.entries()) {
       try {
         validateDemand({ [d.model]: d.qps }, qpsMax);
@@ -139,48 +137,76 @@ export class Planner {
         throw invalidArgument(`demands[${i}].qps`, `${(err as Error).message.replace(/^demand\.[^:]*: /, '')} (model ${d.model})`);
       }
     }
+    if (target) {
+      // What the plan will list: each model's dedicated servers, which Hera never exceeds.
+      const whole = [...demands, ...others.filter(o => !seen.has(o.model))];
+      const servers = whole.map(d => ({ model: d.model, n: d.qps > 0 && qpsMax(d.model) ? Math.ceil(d.qps / qpsMax(d.model)!) : 0 })).filter(s => s.n > 0);
+      const total = servers.reduce((s, x) => s + x.n, 0);
+      if (total > MAX_PLAN_SERVERS) {
+        throw invalidArgument(
+          'demands',
+          `the demand is ${total} dedicated servers' worth on node class ${target.nodeClass} (${servers.sort((a, b) => b.n - a.n).slice(0, 4).map(s => `${s.model} ${s.n}`).join(', ')}${servers.length > 4 ? ', …' : ''}); a plan counts at most ${MAX_PLAN_SERVERS} servers`,
+        );
+      }
+    }
+    return demands;
   }
 
-  async compute(req: PlanRequest = {}): Promise<ComputedPlan> {
-    if (req.pinned?.length) return this.#pinned(req.pinned, req.nodeClass);
+  /** SetDemand: validated as Plan validates, on the cluster's node class, then stored. */
+  async setDemand(entries: readonly DemandInput[], replace: boolean): Promise<Demand[]> {
+    const target = await this.profileSet().catch(() => undefined);
+    const others = replace ? [] : await this.demand.get();
+    const demands = await this.validateDemands(entries, target, others);
+    return this.demand.set(demands, replace);
+  }
+
+  /**
+   * A plan for the request (not applied). The solve runs on the solver thread; `signal` takes
+   * the request out of the solver's queue when its caller goes away.
+   */
+  async compute(req: PlanRequest = {}, signal?: AbortSignal): Promise<ComputedPlan> {
+    if (req.pinned?.length) return this.#pinned(req.pinned, req.nodeClass, signal);
     const { nodes, nodeClass, set } = await this.profileSet(req.nodeClass);
-    const demands = req.demands?.length ? await this.toQps(req.demands) : await this.demand.get();
+    const demands = req.demands?.length ? await this.validateDemands(req.demands, { nodeClass, set }) : await this.validateDemands(await this.demand.get(), { nodeClass, set });
     if (demands.length === 0) throw new HeraError('PRECONDITION', 'no demand: set target QPS per model with SetDemand (hera plan demand)');
     const missing = demands.filter(d => d.qps > 0 && !set.models.some(m => m.model === d.model)).map(d => d.model);
     if (missing.length) throw new HeraError('PRECONDITION', `no profile on node class ${nodeClass} for: ${missing.join(', ')} (run hera profile)`);
     const demandRecord = Object.fromEntries(demands.filter(d => d.qps > 0).map(d => [d.model, d.qps]));
 
-    // Demand nothing can serve throws InfeasibleDemandError: PRECONDITION, naming the models.
-    const cluster = planCluster(set, demandRecord, { solver: this.solver, timeLimitMs: req.timeLimitMs || this.timeLimitMs });
+    const solved = await this.solver.run({ kind: 'solve', set, demand: demandRecord, timeLimitMs: req.timeLimitMs || this.timeLimitMs }, signal);
     const previous = await this.current();
-    const nodePlans = this.#place(cluster.hera.counts, set, nodes.filter(n => n.nodeClass === nodeClass), previous);
     const plan: Plan = {
       version: previous?.version ?? 0,
       createdAtMs: Date.now(),
       nodeClass,
-      nodes: nodePlans,
+      nodes: this.#place(solved.counts, set, nodes.filter(n => n.nodeClass === nodeClass), previous),
       demands: demands.map(d => ({ model: d.model, qps: d.qps })),
-      serversNeeded: cluster.hera.servers,
-      meanEmu: cluster.hera.meanEmu,
-      solver: cluster.hera.solver,
+      serversNeeded: solved.servers,
+      meanEmu: solved.meanEmu,
+      solver: solved.solver,
     };
-    const strategies: StrategyResult[] = cluster.strategies.map(s => ({ strategy: s.strategy, servers: s.servers, meanEmu: s.meanEmu, solveMs: s.solveMs, solver: s.solver }));
-    return { plan, cluster, explanation: explainPlan(cluster), strategies, predictor: predictorMessage(explainPredictor(cluster)) };
+    return { plan, explanation: solved.explanation, strategies: solved.strategies, predictor: solved.predictor };
   }
 
   /**
    * Computes and writes the plan with the next version, then publishes it. No new
    * version when the placement is the same as the applied one (idempotent).
+   * `expectedVersion` is checked before the (costly) compute and again in the transaction.
    */
-  async apply(req: PlanRequest & { expectedVersion?: number } = {}): Promise<{ plan: Plan; changed: boolean; computed: ComputedPlan }> {
-    const computed = await this.compute(req);
+  async apply(req: PlanRequest & { expectedVersion?: number } = {}, signal?: AbortSignal): Promise<{ plan: Plan; changed: boolean; computed: ComputedPlan }> {
+    if (req.expectedVersion) checkExpectedVersion(req.expectedVersion, Number((await this.redis.get(this.keys.planVersion())) ?? 0));
+    const computed = await this.compute(req, signal);
     for (let attempt = 0; attempt < 3; attempt++) {
       await this.redis.watch(this.keys.planVersion());
       const current = await this.current();
       const version = Number((await this.redis.get(this.keys.planVersion())) ?? 0);
-      if (req.expectedVersion && req.expectedVersion !== version) {
-        await this.redis.unwatch();
-        throw new HeraError('CONFLICT', `plan is at version ${version}, not ${req.expectedVersion}; re-read and retry`);
+      if (req.expectedVersion) {
+        try {
+          checkExpectedVersion(req.expectedVersion, version);
+        } catch (err) {
+          await this.redis.unwatch();
+          throw err;
+        }
       }
       if (current && samePlacement(current, computed.plan)) {
         await this.redis.unwatch();
@@ -195,7 +221,8 @@ export class Planner {
         .publish(this.keys.planChannel(), String(plan.version))
         .exec();
       if (res) {
-        this.log.info({ version: plan.version, servers: plan.serversNeeded, nodes: plan.nodes?.map(n => `${n.nodeId || '(unplaced)'}=${n.config}`) }, 'plan applied');
+        const entries = plan.nodes ?? [];
+        this.log.info({ version: plan.version, servers: plan.serversNeeded, nodes: entries.length <= 20 ? entries.map(n => `${n.nodeId || '(unplaced)'}=${n.config}`) : entries.length }, 'plan applied');
         return { plan, changed: true, computed };
       }
       // Someone applied between our read and write: compute against the new state.
@@ -205,43 +232,33 @@ export class Planner {
 
   /**
    * A placement of exactly the given configurations (ApplyRequest.pinned), valued from the
-   * profiles as the matcher values them, mapped onto the nodes like a solved plan; the stored
-   * demand is kept (and shown), not solved for.
+   * profiles as the matcher values them (on the solver thread), mapped onto the nodes like a
+   * solved plan; the stored demand is kept (and shown), not solved for. Counts are bounded as a
+   * solved plan's servers are (MAX_PLAN_SERVERS in all).
    */
-  async #pinned(pins: readonly { config: string; count: number }[], requestedClass?: string): Promise<ComputedPlan> {
+  async #pinned(pins: readonly { config: string; count: number }[], requestedClass: string | undefined, signal: AbortSignal | undefined): Promise<ComputedPlan> {
+    if (pins.length > MAX_PLAN_SERVERS) throw invalidArgument('pinned', `at most ${MAX_PLAN_SERVERS} entries, got ${pins.length}`);
+    for (const [i, p] of pins.entries()) {
+      if (!Number.isInteger(p.count) || p.count < 0 || p.count > MAX_PLAN_SERVERS) throw invalidArgument(`pinned[${i}].count`, `must be an integer in 0..${MAX_PLAN_SERVERS}, got ${p.count}`);
+    }
     const { nodes, nodeClass, set } = await this.profileSet(requestedClass);
     const classNodes = nodes.filter(n => n.nodeClass === nodeClass);
-    const search = searchPairs(set);
-    const counts = pins.map((p, i) => {
-      if (!Number.isInteger(p.count) || p.count < 0 || p.count > 1_000_000) throw invalidArgument(`pinned[${i}].count`, `must be an integer in 0..1000000, got ${p.count}`);
-      const config = pinnedConfig(search, p.config, `pinned[${i}].config`);
-      return { config, count: p.count || Math.max(1, classNodes.length) };
-    });
+    const counted = pins.map(p => ({ config: p.config, count: p.count || Math.max(1, classNodes.length) }));
+    const total = counted.reduce((s, p) => s + p.count, 0);
+    if (total > MAX_PLAN_SERVERS) throw invalidArgument('pinned', `${total} servers in all; a plan counts at most ${MAX_PLAN_SERVERS}`);
+    const solved: SolveOutcome = await this.solver.run({ kind: 'pinned', set, pins: counted }, signal);
     const previous = await this.current();
-    const servers = counts.reduce((s, c) => s + c.count, 0);
     const plan: Plan = {
       version: previous?.version ?? 0,
       createdAtMs: Date.now(),
       nodeClass,
-      nodes: this.#place(counts, set, classNodes, previous),
+      nodes: this.#place(solved.counts, set, classNodes, previous),
       demands: await this.demand.get(),
-      serversNeeded: servers,
-      meanEmu: servers ? counts.reduce((s, c) => s + c.count * c.config.emu, 0) / servers : 0,
-      solver: 'pinned',
+      serversNeeded: solved.servers,
+      meanEmu: solved.meanEmu,
+      solver: solved.solver,
     };
-    const explanation: ConfigExplanation[] = counts.map(({ config, count }) => ({
-      config: config.id,
-      count,
-      emu: config.emu,
-      predicted: config.predicted,
-      basis: describeBasis(config),
-      reason: 'pinned by the operator (ApplyRequest.pinned): placed as given, not solved for the demand',
-      countReason: `×${count}: as pinned`,
-      alternatives: [],
-      tenants: config.tenants.map(t => ({ model: t.model, workers: t.workers, qps: t.qps, qpsMax: t.qpsMax, kind: t.kind, profileSource: t.profileSource })),
-    }));
-    const predictor = predictorMessage(checkPredictor({ nodeClass: search.nodeClass, models: [...search.profiles.values()], pairs: search.pairProfiles }, search.options.interference));
-    return { plan, explanation, strategies: [], predictor };
+    return { plan, explanation: solved.explanation, strategies: solved.strategies, predictor: solved.predictor };
   }
 
   #place(counts: readonly ConfigCount[], set: ProfileSet, nodes: NodeRecord[], previous: Plan | undefined): NodePlan[] {
@@ -249,20 +266,29 @@ export class Planner {
     const prev = Object.fromEntries((previous?.nodes ?? []).filter(n => n.nodeId && !n.overcommitted).map(n => [n.nodeId, n.config]));
     const mapping = mapConfigsToNodes(counts, nodes.map(n => ({ nodeId: n.nodeId, nodeClass: n.nodeClass, cores: n.cores, memoryBytes: n.memoryBytes, labels: n.labels })), { nodeClass: set.nodeClass.name, previous: prev });
     const byNode = new Map<string, NodePlan[]>();
-    const add = (nodeId: string, np: NodePlan) => byNode.set(nodeId, [...(byNode.get(nodeId) ?? []), np]);
+    // push, not a copy per entry: with thousands of servers short, copying made this quadratic.
+    const add = (nodeId: string, np: NodePlan) => {
+      const list = byNode.get(nodeId);
+      if (list) list.push(np);
+      else byNode.set(nodeId, [np]);
+    };
     const nodeById = new Map(nodes.map(n => [n.nodeId, n]));
     for (const a of mapping.assignments) {
       const node = nodeById.get(a.nodeId)!;
       const tenants = allocateTenants(a.config, node, profiles).map(toProtoAllocation);
       add(a.nodeId, { nodeId: a.nodeId, config: a.config.id, tenants, emu: a.config.emu, predicted: a.config.predicted, basis: describeBasis(a.config), qps: qpsOf(a.config.tenants), overcommitted: false });
     }
-    // Not enough nodes: share the least loaded ones rather than leave demand unserved.
+    // Not enough nodes: share the least loaded ones rather than leave demand unserved. Each
+    // server left over goes to the node with the fewest entries (ties by id), from a heap.
+    const least = new LeastLoaded(nodes.map(n => ({ node: n, load: byNode.get(n.nodeId)?.length ?? 0 })));
     for (const u of mapping.unplaced) {
+      const tenants = parseConfigId(u.config.id);
+      const basis = describeBasis(u.config);
       for (let i = 0; i < u.count; i++) {
-        const target = [...nodes].sort((x, y) => (byNode.get(x.nodeId)?.length ?? 0) - (byNode.get(y.nodeId)?.length ?? 0) || x.nodeId.localeCompare(y.nodeId))[0];
-        const np: NodePlan = { nodeId: target?.nodeId ?? '', config: u.config.id, tenants: [], emu: u.config.emu, predicted: u.config.predicted, basis: describeBasis(u.config), qps: qpsOf(u.config.tenants), overcommitted: Boolean(target) };
+        const target = least.take();
+        const np: NodePlan = { nodeId: target?.nodeId ?? '', config: u.config.id, tenants: [], emu: u.config.emu, predicted: u.config.predicted, basis, qps: qpsOf(u.config.tenants), overcommitted: Boolean(target) };
         if (target) {
-          np.tenants = parseConfigId(u.config.id).map(t => {
+          np.tenants = tenants.map(t => {
             const p = profiles.get(t.model)!;
             const workers = Math.min(t.workers, target.cores);
             return { model: t.model, version: '', workers, cpuset: Array.from({ length: target.cores }, (_, c) => c), cpuMillis: 0, memoryLimitBytes: Math.ceil(tenantMemoryBytes(p, workers) * MEMORY_HEADROOM), subBatchSize: p.bestSubBatch };
@@ -296,12 +322,69 @@ export class Planner {
   }
 }
 
+/** Nodes by (entries placed on them, node id), least first; taking one adds an entry to it. */
+class LeastLoaded {
+  readonly #heap: { node: NodeRecord; load: number }[];
+
+  constructor(items: { node: NodeRecord; load: number }[]) {
+    this.#heap = [];
+    for (const it of items) this.#push(it);
+  }
+
+  take(): NodeRecord | undefined {
+    const top = this.#heap[0];
+    if (!top) return undefined;
+    top.load++;
+    this.#down(0);
+    return top.node;
+  }
+
+  #less(a: { node: NodeRecord; load: number }, b: { node: NodeRecord; load: number }): boolean {
+    return a.load - b.load < 0 || (a.load === b.load && a.node.nodeId.localeCompare(b.node.nodeId) < 0);
+  }
+
+  #push(it: { node: NodeRecord; load: number }): void {
+    const h = this.#heap;
+    h.push(it);
+    for (let i = h.length - 1; i > 0; ) {
+      const parent = (i - 1) >> 1;
+      if (!this.#less(h[i]!, h[parent]!)) break;
+      [h[i], h[parent]] = [h[parent]!, h[i]!];
+      i = parent;
+    }
+  }
+
+  #down(i: number): void {
+    const h = this.#heap;
+    for (;;) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let m = i;
+      if (l < h.length && this.#less(h[l]!, h[m]!)) m = l;
+      if (r < h.length && this.#less(h[r]!, h[m]!)) m = r;
+      if (m === i) return;
+      [h[i], h[m]] = [h[m]!, h[i]!];
+      i = m;
+    }
+  }
+}
+
 function toProtoAllocation(t: { model: string; workers: number; cpuset: number[]; cpuMillis: number; memoryLimitBytes: number; subBatchSize: number }): TenantAllocation {
   return { model: t.model, version: '', workers: t.workers, cpuset: t.cpuset, cpuMillis: t.cpuMillis, memoryLimitBytes: t.memoryLimitBytes, subBatchSize: t.subBatchSize };
 }
 
 function qpsOf(tenants: readonly { model: string; qps: number }[]): Record<string, number> {
   return Object.fromEntries(tenants.map(t => [t.model, t.qps]));
+}
+
+/**
+ * ApplyRequest.expected_version against the current version: behind it, someone applied
+ * first (CONFLICT → ABORTED: re-read and retry); ahead of it, a version that was never applied
+ * (PRECONDITION → FAILED_PRECONDITION: retrying cannot help).
+ */
+function checkExpectedVersion(expected: number, version: number): void {
+  if (expected > version) throw new HeraError('PRECONDITION', `expected_version: the plan is at version ${version}; version ${expected} was never applied`);
+  if (expected < version) throw new HeraError('CONFLICT', `plan is at version ${version}, not ${expected}; re-read and retry`);
 }
 
 function majorityClass(nodes: NodeRecord[]): string | undefined {
@@ -317,8 +400,8 @@ export function samePlacement(a: Plan, b: Plan): boolean {
       c: p.nodeClass,
       d: [...(p.demands ?? [])].map(x => [x.model, x.qps]).sort(),
       n: [...(p.nodes ?? [])]
-        .map(n => [n.nodeId, n.config, Boolean(n.overcommitted), [...(n.tenants ?? [])].map(t => [t.model, t.workers, t.cpuset, t.cpuMillis, Number(t.memoryLimitBytes), t.subBatchSize]).sort()])
-        .sort((x, y) => JSON.stringify(x).localeCompare(JSON.stringify(y))),
+        .map(n => JSON.stringify([n.nodeId, n.config, Boolean(n.overcommitted), [...(n.tenants ?? [])].map(t => [t.model, t.workers, t.cpuset, t.cpuMillis, Number(t.memoryLimitBytes), t.subBatchSize]).sort()]))
+        .sort(),
     });
   return key(a) === key(b);
 }

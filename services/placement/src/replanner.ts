@@ -82,8 +82,9 @@ export class Replanner {
       this.log.info({ job: job.id, reason: job.data.reason, version: plan.version, changed }, 're-planned');
       return { version: Number(plan.version), changed };
     } catch (err) {
-      // A demand that cannot be met or missing profiles will not fix themselves by retrying.
-      if (isHeraError(err, 'PRECONDITION') || isHeraError(err, 'INVALID_ARGUMENT')) throw new UnrecoverableError((err as Error).message);
+      // A demand that cannot be met, missing profiles or models will not fix themselves by
+      // retrying; a busy solver (OVERLOADED) or a solve past its budget may, with the backoff.
+      if (isHeraError(err, 'PRECONDITION') || isHeraError(err, 'INVALID_ARGUMENT') || isHeraError(err, 'NOT_FOUND')) throw new UnrecoverableError((err as Error).message);
       throw err;
     }
   }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { MAX_ITEMS } from '@hera/batch';
 import { HeraError, invalidArgument } from '@hera/errors';
 import { serverStream, unary, type ServiceBinding } from '@hera/grpc';
 import type { Logger } from '@hera/logger';
@@ -9,6 +10,41 @@ import { services, type JobProgress, type ProfilerServiceHandlers } from '@hera/
 import type { ProfileJobData } from '@hera/queues';
 import { listLive, type Keyspace, type ModelStore, type NodeRecord, type ProfileStore } from '@hera/state';
 import type { JobProgressData, ProfileRunner } from './profile-job';
+
+/**
+ * Bounds of ProfilerService requests, in one place (the proto comments and the README quote
+ * them). Sub-batch sizes are bounded by MAX_ITEMS (@hera/batch), what a tenant host accepts at
+ * once; worker counts and splits by the node's cores, each listed once.
+ */
+export const PROFILER_LIMITS = {
+  /**
+   * sla_factor: 0 means 1, else within these. Below a hundredth of its SLA no model meets it;
+   * 20 × the slowest zoo SLA (400 ms) is already a whole 8-s measurement point.
+   */
+  minSlaFactor: 0.01,
+  maxSlaFactor: 20,
+  /** sub_batch_sizes: each size is a rate search at every worker count (the default tries 3). */
+  maxSubBatchSizes: 8,
+  /** StartPairProfiles.splits_per_pair (a 16-core node has 15 splits per pair). */
+  maxSplitsPerPair: 64,
+  /** StartPairProfiles.controls. */
+  maxControls: 64,
+} as const;
+
+/** INVALID_ARGUMENT for the first entry of `list` (by `key`) that repeats an earlier one. */
+function checkDistinct<T>(field: string, list: readonly T[], key: (x: T) => string): void {
+  const seen = new Set<string>();
+  for (const [i, x] of list.entries()) {
+    const k = key(x);
+    if (seen.has(k)) throw invalidArgument(`${field}[${i}]`, `${k} is listed twice`);
+    seen.add(k);
+  }
+}
+
+/** WatchJob and CancelJob name a job. */
+function checkJobId(id: string): void {
+  if (!id) throw invalidArgument('job_id', 'must not be empty');
+}
 
 const ACTIVE = new Set(['waiting', 'active', 'delayed', 'prioritized', 'waiting-children']);
 
@@ -33,7 +69,8 @@ export function profilerService(deps: { redis: Redis; keys: Keyspace; queue: Que
     return node;
   };
   const checkFactor = (f: number) => {
-    if (!Number.isFinite(f) || f < 0) throw invalidArgument('sla_factor', `must be ≥ 0 (0 = 1), got ${f}`);
+    const { minSlaFactor: min, maxSlaFactor: max } = PROFILER_LIMITS;
+    if (f !== 0 && !(f >= min && f <= max)) throw invalidArgument('sla_factor', `must be 0 (= 1) or in ${min}..${max}, got ${f}`);
   };
   const parseVia = (v: string): ProfileJobData['via'] => {
     if (v === '' || v === 'worker') return undefined;
@@ -54,24 +91,30 @@ export function profilerService(deps: { redis: Redis; keys: Keyspace; queue: Que
 
   const impl: ProfilerServiceHandlers = {
     StartProfile: unary(log, 'StartProfile', async req => {
+      // What needs no lookup first: a malformed request costs nothing.
       if (!req.model) throw invalidArgument('model', 'must not be empty');
-      for (const m of [req.model, req.pairModel].filter(Boolean)) {
-        if (!(await models.get(m))) throw new HeraError('NOT_FOUND', `model ${m} is not registered`);
-      }
       if (req.pairModel && req.pairModel === req.model) throw invalidArgument('pair_model', 'must differ from model');
       if (req.pairModel && req.splits.length === 0) throw invalidArgument('splits', 'a pair profile needs at least one split (e.g. 1:1)');
       if (!req.pairModel && req.splits.length) throw invalidArgument('splits', 'only for a pair (set pair_model)');
+      checkFactor(req.slaFactor);
+      const via = parseVia(req.via);
+      if (req.subBatchSizes.length > PROFILER_LIMITS.maxSubBatchSizes) throw invalidArgument('sub_batch_sizes', `at most ${PROFILER_LIMITS.maxSubBatchSizes} sizes, got ${req.subBatchSizes.length}`);
+      for (const [i, b] of req.subBatchSizes.entries()) {
+        if (!Number.isInteger(b) || b < 1 || b > MAX_ITEMS) throw invalidArgument(`sub_batch_sizes[${i}]`, `must be in 1..${MAX_ITEMS}, got ${b}`);
+      }
+      checkDistinct('sub_batch_sizes', req.subBatchSizes, String);
+      // Listed once each, worker counts and splits are at most as many as the node's cores.
+      checkDistinct('worker_counts', req.workerCounts, String);
+      checkDistinct('splits', req.splits, s => `${s.workersA}:${s.workersB}`);
+      for (const m of [req.model, req.pairModel].filter(Boolean)) {
+        if (!(await models.get(m))) throw new HeraError('NOT_FOUND', `model ${m} is not registered`);
+      }
       const node = await pickNode(req.nodeId);
       for (const [i, n] of req.workerCounts.entries()) {
         if (!Number.isInteger(n) || n < 1 || n > node.cores) throw invalidArgument(`worker_counts[${i}]`, `must be in 1..${node.cores} (cores of ${node.nodeId}), got ${n}`);
       }
       for (const [i, s] of req.splits.entries()) {
         if (s.workersA < 1 || s.workersB < 1 || s.workersA + s.workersB > node.cores) throw invalidArgument(`splits[${i}]`, `${s.workersA}:${s.workersB} does not fit ${node.cores} cores`);
-      }
-      checkFactor(req.slaFactor);
-      const via = parseVia(req.via);
-      for (const [i, b] of req.subBatchSizes.entries()) {
-        if (!Number.isInteger(b) || b < 1 || b > 1024) throw invalidArgument(`sub_batch_sizes[${i}]`, `must be in 1..1024, got ${b}`);
       }
       const data: ProfileJobData = {
         model: req.model,
@@ -89,12 +132,15 @@ export function profilerService(deps: { redis: Redis; keys: Keyspace; queue: Que
       checkFactor(req.slaFactor);
       const via = parseVia(req.via);
       const factor = req.slaFactor > 0 ? req.slaFactor : 1;
+      // A pair has at most as many splits as fit the node (one on 2 cores): more asked is all of them.
+      if (req.splitsPerPair > PROFILER_LIMITS.maxSplitsPerPair) throw invalidArgument('splits_per_pair', `must be at most ${PROFILER_LIMITS.maxSplitsPerPair}, got ${req.splitsPerPair}`);
+      if ((req.controls ?? 0) > PROFILER_LIMITS.maxControls) throw invalidArgument('controls', `must be at most ${PROFILER_LIMITS.maxControls}, got ${req.controls}`);
+      for (const [i, m] of req.models.entries()) if (!m) throw invalidArgument(`models[${i}]`, 'must not be empty');
+      // Listed once each, the models are at most as many as are registered.
+      checkDistinct('models', req.models, String);
       const node = await pickNode(req.nodeId);
       const registry = new Map((await models.list()).map(m => [m.name, m]));
       for (const [i, m] of req.models.entries()) if (!registry.has(m)) throw new HeraError('NOT_FOUND', `models[${i}]: model ${m} is not registered`);
-      // A pair has at most as many splits as fit the node (one on 2 cores): more asked is all of them.
-      if (req.splitsPerPair > 64) throw invalidArgument('splits_per_pair', `must be at most 64, got ${req.splitsPerPair}`);
-      if ((req.controls ?? 0) > 64) throw invalidArgument('controls', `must be at most 64, got ${req.controls}`);
       // Solo profiles measured against the SLA this job judges by (the model's SLA × factor).
       const wanted = new Set(req.models);
       const solo = (await profiles.list(node.nodeClass)).filter(p => {
@@ -136,6 +182,7 @@ export function profilerService(deps: { redis: Redis; keys: Keyspace; queue: Que
     }),
     ListProfiles: unary(log, 'ListProfiles', async req => ({ profiles: await profiles.list(req.nodeClass) })),
     CancelJob: unary(log, 'CancelJob', async req => {
+      checkJobId(req.jobId);
       const job = await queue.getJob(req.jobId);
       if (!job) throw new HeraError('NOT_FOUND', `no job ${JSON.stringify(req.jobId)}`);
       const s = (await jobState(queue, req.jobId))!.state;
@@ -151,6 +198,7 @@ export function profilerService(deps: { redis: Redis; keys: Keyspace; queue: Que
       return { state: s };
     }),
     WatchJob: serverStream(log, 'WatchJob', async (req, call) => {
+      checkJobId(req.jobId);
       if (!(await queue.getJob(req.jobId))) throw new HeraError('NOT_FOUND', `no job ${JSON.stringify(req.jobId)}`);
       let last = '';
       while (!call.cancelled) {
