@@ -31,6 +31,26 @@ export function invalidArgument(field: string, reason: string): HeraError {
   return new HeraError('INVALID_ARGUMENT', `${field}: ${reason}`);
 }
 
+/**
+ * Longest client-supplied string (model name, input name, datatype, …) an error message
+ * repeats. Statuses travel in an HTTP/2 trailer: an echoed 80 KB model name made the trailer
+ * larger than clients accept (64 KiB), and every call on that connection hung until its deadline.
+ */
+export const MAX_ECHOED_CHARS = 64;
+
+/**
+ * A client-supplied string for an error message: JSON-quoted and, when longer than
+ * MAX_ECHOED_CHARS, cut with an ellipsis and its length given: `"aaaa…" (80000 chars)`.
+ * Use it wherever a message repeats what the caller sent.
+ */
+export function quoted(s: string, max = MAX_ECHOED_CHARS): string {
+  if (s.length <= max) return JSON.stringify(s);
+  let cut = s.slice(0, max);
+  // Do not leave half of a surrogate pair at the cut.
+  if (/[\uD800-\uDBFF]$/.test(cut)) cut = cut.slice(0, -1);
+  return `${JSON.stringify(`${cut}…`)} (${s.length} chars)`;
+}
+
 export function isHeraError(err: unknown, code?: HeraErrorCode): err is HeraError {
   return err instanceof HeraError && (code === undefined || err.code === code);
 }

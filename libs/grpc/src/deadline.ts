@@ -31,6 +31,31 @@ export function callDeadline(call: { getDeadline(): grpc.Deadline; metadata: grp
   return Number.isFinite(sent) && sent > 0 ? Math.min(transport, sent) : transport;
 }
 
+/** When each call's headers arrived, by its metadata (see stampArrival). */
+const arrivals = new WeakMap<grpc.Metadata, number>();
+
+/**
+ * Server interceptor (every server of ours runs it): notes when a call's headers
+ * arrived, which for a large request among many on one connection can be seconds
+ * before its last byte and its handler. Kept beside the call's metadata object, not
+ * in it, so a client cannot set it.
+ */
+export const stampArrival: grpc.ServerInterceptor = (_method, call) =>
+  new grpc.ServerInterceptingCall(call, {
+    start: next =>
+      next({
+        onReceiveMetadata: (metadata, pass) => {
+          arrivals.set(metadata, Date.now());
+          pass(metadata);
+        },
+      }),
+  });
+
+/** When the call reached the server (Date.now clock; see stampArrival); undefined when not stamped. */
+export function callArrival(call: { metadata: grpc.Metadata }): number | undefined {
+  return arrivals.get(call.metadata);
+}
+
 /** The error a call gets when its deadline passes: what grpc-js would have given. */
 function deadlineExceeded(waitedMs: number): grpc.ServiceError {
   const details = `Deadline exceeded after ${(waitedMs / 1000).toFixed(3)}s (reported by the caller; the call was left to finish)`;

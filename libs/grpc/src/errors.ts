@@ -1,6 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { HeraError, type HeraErrorCode } from '@hera/errors';
 import type { Logger } from '@hera/logger';
+import { MAX_STATUS_DETAILS_CHARS } from './limits';
 
 /** The one table from domain error codes to gRPC status codes. */
 export const STATUS_OF: Readonly<Record<HeraErrorCode, grpc.status>> = {
@@ -33,11 +34,21 @@ export function isServiceError(err: unknown): err is grpc.ServiceError {
 export function toStatus(err: unknown, log: Logger, context?: Record<string, unknown>): Partial<grpc.StatusObject> {
   if (err instanceof HeraError) {
     if (err.code === 'INTERNAL') log.error({ err, ...context }, 'internal error');
-    return { code: STATUS_OF[err.code], details: err.message };
+    return { code: STATUS_OF[err.code], details: boundedDetails(err.message) };
   }
-  if (isServiceError(err)) return { code: err.code, details: err.details };
+  if (isServiceError(err)) return { code: err.code, details: boundedDetails(err.details) };
   log.error({ err, ...context }, 'unhandled error in handler');
   return { code: grpc.status.INTERNAL, details: 'internal error' };
+}
+
+/**
+ * A status message cut to MAX_STATUS_DETAILS_CHARS (with an ellipsis and its full length), so
+ * that no message, whatever it repeats, makes a trailer the client refuses.
+ */
+export function boundedDetails(details: string): string {
+  if (details.length <= MAX_STATUS_DETAILS_CHARS) return details;
+  const note = `… (cut from ${details.length} chars)`;
+  return details.slice(0, MAX_STATUS_DETAILS_CHARS - note.length).replace(/[\uD800-\uDBFF]$/, '') + note;
 }
 
 /** A HeraError for a failed client call, so callers branch on one code type. */

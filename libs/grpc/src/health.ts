@@ -18,6 +18,11 @@ let HealthCtor: (new (address: string, creds: grpc.ChannelCredentials) => Health
  * "UNREACHABLE" (connection failed or timed out); never rejects.
  */
 export async function checkHealth(address: string, service = '', timeoutMs = 1_000): Promise<string> {
+  return (await probeHealth(address, service, timeoutMs)).status;
+}
+
+/** checkHealth, with why a probe that got no status failed (the gRPC error, e.g. a timeout or a refused connection). */
+export async function probeHealth(address: string, service = '', timeoutMs = 1_000): Promise<{ status: string; detail?: string }> {
   if (!HealthCtor) {
     const def = protoLoader.loadSync(protoPath, { keepCase: true, enums: String, defaults: true });
     const pkg = grpc.loadPackageDefinition(def) as unknown as { grpc: { health: { v1: { Health: typeof HealthCtor } } } };
@@ -25,10 +30,10 @@ export async function checkHealth(address: string, service = '', timeoutMs = 1_0
   }
   const client = new HealthCtor!(address, grpc.credentials.createInsecure());
   try {
-    return await new Promise<string>(resolve =>
+    return await new Promise(resolve =>
       client.check({ service }, { deadline: Date.now() + timeoutMs }, (err, res) => {
-        if (err) resolve(err.code === grpc.status.NOT_FOUND ? 'SERVICE_UNKNOWN' : 'UNREACHABLE');
-        else resolve(res?.status ?? 'UNKNOWN');
+        if (err) resolve(err.code === grpc.status.NOT_FOUND ? { status: 'SERVICE_UNKNOWN' } : { status: 'UNREACHABLE', detail: `${grpc.status[err.code]}: ${err.details}` });
+        else resolve({ status: res?.status ?? 'UNKNOWN' });
       }),
     );
   } finally {

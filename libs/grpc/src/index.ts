@@ -1,10 +1,10 @@
-export { STATUS_OF, toStatus, fromServiceError, isServiceError, statusName } from './errors';
+export { STATUS_OF, toStatus, fromServiceError, isServiceError, statusName, boundedDetails } from './errors';
 export { unary, serverStream } from './handlers';
 export { startServer, closeServer, CONNECTION_WINDOW_BYTES } from './server';
-export { MAX_MESSAGE_BYTES } from './limits';
+export { MAX_MESSAGE_BYTES, MAX_STATUS_DETAILS_CHARS, RESET_BUDGET } from './limits';
 export type { ServiceBinding, StartServerOptions, RunningServer } from './server';
 export { createClient, unaryCall, waitForReady } from './client';
 export type { ClientOptions, CallOptions, UnaryMethod } from './client';
-export { checkHealth } from './health';
-export { callBy, callDeadline, DEADLINE_METADATA_KEY } from './deadline';
+export { checkHealth, probeHealth } from './health';
+export { callArrival, callBy, callDeadline, DEADLINE_METADATA_KEY } from './deadline';
 export { InferStreamClient } from './infer-stream';

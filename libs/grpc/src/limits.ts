@@ -13,3 +13,27 @@ export const CHANNEL_OPTIONS = {
   // expose metrics and traces instead.
   'grpc.enable_channelz': 0,
 } as const;
+
+/**
+ * Longest status message our servers send (characters; longer ones are cut with an
+ * ellipsis). The message travels percent-encoded in an HTTP/2 trailer, up to 9 bytes a
+ * character, and a trailer over the client's 64 KiB header-list limit hung every call on
+ * that connection until its deadline (an echoed 80 KB model name did). 2,048 characters
+ * stay under 20 KB encoded; names inside messages are cut far shorter (quoted() in @hera/errors).
+ */
+export const MAX_STATUS_DETAILS_CHARS = 2048;
+
+/**
+ * Stream resets (RST_STREAM: a cancelled call, a deadline the client enforces) one client
+ * connection may send, as a token bucket: `burst` at once, refilled at `perSecond`.
+ *
+ * Node's HTTP/2 server (nghttp2 ≥ 1.57, the "rapid reset" defence) has its own bucket of
+ * 1,000 refilled at 33 a second, not configurable through grpc-js, and when it runs out it
+ * ends the connection with INTERNAL_ERROR: every call on it fails INTERNAL ("Session closed
+ * with error code 2"), well-behaved ones included. Ours is smaller and slower, so it runs
+ * out first, and then the server closes only that connection, gracefully: GOAWAY (NO_ERROR),
+ * the calls already on it are answered, and grpc-js clients open a new connection for the
+ * next ones. nghttp2 stops counting resets once a GOAWAY is out, so the calls still in
+ * flight survive further resets too (measured: 2,400 more).
+ */
+export const RESET_BUDGET = { burst: 500, perSecond: 16 } as const;

@@ -1,9 +1,11 @@
-import type { Http2Server } from 'node:http2';
+import type { Http2Server, ServerHttp2Session } from 'node:http2';
 import * as grpc from '@grpc/grpc-js';
 import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation, type ServingStatus } from 'grpc-health-check';
 import type { Logger } from '@hera/logger';
 import { loadProtos } from '@hera/proto';
+import { stampArrival } from './deadline';
+import { enforceResetBudget, guardCalls, tolerantDecoding } from './guards';
 import { CHANNEL_OPTIONS, MAX_MESSAGE_BYTES } from './limits';
 
 export interface ServiceBinding {
@@ -48,15 +50,28 @@ export const STREAM_WINDOW_BYTES = 4 * 1024 * 1024;
 export const CONNECTION_WINDOW_BYTES = 16 * 1024 * 1024;
 
 /**
+ * A grpc-js server whose services (ours, health, reflection) decode requests with
+ * tolerantDecoding: malformed bytes reach guardCalls, which answers INVALID_ARGUMENT.
+ */
+class GuardedServer extends grpc.Server {
+  override addService(service: grpc.ServiceDefinition, implementation: grpc.UntypedServiceImplementation): void {
+    super.addService(tolerantDecoding(service), implementation);
+  }
+}
+
+/**
  * Binds a grpc-js server with our services, `grpc.health.v1.Health` (every service
  * starts NOT_SERVING; call setServing('SERVING') once ready) and server reflection
- * (so grpcurl and Postman can discover the API).
+ * (so grpcurl and Postman can discover the API). Every call passes guardCalls (malformed
+ * requests answered INVALID_ARGUMENT, status messages bounded) and every connection
+ * has a budget of stream resets (RESET_BUDGET).
  */
 export async function startServer(opts: StartServerOptions): Promise<RunningServer> {
-  const server = new grpc.Server({
+  const server = new GuardedServer({
     ...CHANNEL_OPTIONS,
     'grpc.max_send_message_length': MAX_MESSAGE_BYTES,
     ...opts.options,
+    interceptors: [stampArrival, guardCalls, ...(opts.options?.interceptors ?? [])],
   });
   const names = ['', ...opts.services.map(s => s.name)];
   const health = new HealthImplementation(Object.fromEntries(names.map(n => [n, 'NOT_SERVING' as const])));
@@ -70,7 +85,7 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
     );
   });
   const address = `${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${port}`;
-  widenReceiveWindows(server, opts.log);
+  onEachConnection(server, opts.log);
   opts.log.info({ address, services: opts.services.map(s => s.name) }, 'gRPC server listening');
   return {
     server,
@@ -84,19 +99,21 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
 }
 
 /**
- * Grants every new connection the receive windows above. grpc-js has no server
- * option for them (its clients have 'grpc-node.flow_control_window'), so this reaches
- * its http2 servers through a private field; if a grpc-js upgrade renames it we warn
- * and run with the default windows (a test checks the windows are granted).
+ * Grants every new connection the receive windows above and enforces its stream-reset
+ * budget (enforceResetBudget). grpc-js has no server option for either (its clients have
+ * 'grpc-node.flow_control_window'; nghttp2's own reset limit is not reachable through it),
+ * so this reaches its http2 servers through a private field; if a grpc-js upgrade renames it
+ * we warn and run without both (tests check the windows are granted and the budget enforced).
  */
-function widenReceiveWindows(server: grpc.Server, log: Logger): void {
+function onEachConnection(server: grpc.Server, log: Logger): void {
   const http2Servers = (server as unknown as { http2Servers?: unknown }).http2Servers;
   if (!(http2Servers instanceof Map)) {
-    log.warn('grpc-js internals changed: serving with the default 64 KiB HTTP/2 windows (slower for large requests)');
+    log.warn('grpc-js internals changed: serving with the default 64 KiB HTTP/2 windows (slower for large requests) and no stream-reset budget (a client cancelling ~1,000 calls on one connection gets it ended under every call on it)');
     return;
   }
   for (const h2 of http2Servers.keys() as IterableIterator<Http2Server>) {
-    h2.on('session', session => {
+    h2.on('session', (session: ServerHttp2Session) => {
+      enforceResetBudget(session, log);
       try {
         session.setLocalWindowSize(CONNECTION_WINDOW_BYTES);
         session.settings({ initialWindowSize: STREAM_WINDOW_BYTES });

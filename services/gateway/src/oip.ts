@@ -1,4 +1,4 @@
-import { HeraError, invalidArgument } from '@hera/errors';
+import { HeraError, invalidArgument, quoted } from '@hera/errors';
 import type { ModelInferRequest__Output } from '@hera/proto';
 import type { CatalogEntry } from './catalog';
 
@@ -14,6 +14,54 @@ export interface OipItems {
 
 const product = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
 
+/** A shape for an error message; a client can send thousands of dimensions, so at most 8 are shown. */
+const shapeText = (shape: readonly number[]) =>
+  shape.length <= 8 ? `[${shape.join(', ')}]` : `[${shape.slice(0, 8).join(', ')}, …] (${shape.length} dimensions)`;
+
+/** The typed content fields of InferTensorContents, by their proto names. */
+const TYPED_FIELDS = [
+  ['bool_contents', 'boolContents'],
+  ['int_contents', 'intContents'],
+  ['int64_contents', 'int64Contents'],
+  ['uint_contents', 'uintContents'],
+  ['uint64_contents', 'uint64Contents'],
+  ['fp32_contents', 'fp32Contents'],
+  ['fp64_contents', 'fp64Contents'],
+  ['bytes_contents', 'bytesContents'],
+] as const;
+
+/** The one typed field each datatype we take is read from. */
+const FIELD_OF: Readonly<Record<string, string>> = { FP32: 'fp32_contents', INT32: 'int_contents', INT64: 'int64_contents' };
+
+/** Which typed content fields of an input are non-empty. */
+function typedForms(t: InputTensor): string[] {
+  const c = t.contents;
+  return c ? TYPED_FIELDS.filter(([, key]) => (c[key]?.length ?? 0) > 0).map(([name]) => name) : [];
+}
+
+/**
+ * Each input named once, and given in exactly one form: its raw_input_contents entry, or the
+ * one typed field of its datatype. Anything else used to be accepted and partly ignored
+ * (fp64_contents beside raw bytes, a second "sparse"), scoring something the caller did not mean.
+ */
+function checkInputs(m: CatalogEntry, req: ModelInferRequest__Output, raw: boolean): void {
+  const seen = new Map<string, number>();
+  for (const [i, t] of req.inputs.entries()) {
+    if (t.name !== 'dense' && t.name !== 'sparse') throw invalidArgument(`inputs[${i}].name`, `unknown input ${quoted(t.name)}; model ${m.name} takes dense and sparse`);
+    const first = seen.get(t.name);
+    if (first !== undefined) throw invalidArgument(`inputs[${i}].name`, `duplicate input "${t.name}" (also inputs[${first}]); give each input once`);
+    seen.set(t.name, i);
+    const where = `inputs[${i}] (${t.name})`;
+    const typed = typedForms(t);
+    if (raw && typed.length > 0) {
+      throw invalidArgument(`${where}.contents`, `has ${typed.join(' and ')} as well as raw_input_contents[${i}]; give each input in exactly one form`);
+    }
+    if (typed.length > 1) throw invalidArgument(`${where}.contents`, `has ${typed.join(' and ')}; give exactly one content field`);
+    const want = FIELD_OF[t.datatype];
+    if (typed.length === 1 && want && typed[0] !== want) throw invalidArgument(`${where}.contents`, `has ${typed[0]}; an input of datatype ${t.datatype} takes ${want}`);
+  }
+}
+
 /**
  * Turns an Open Inference Protocol request into our column-packed items:
  * `dense` FP32 [k, dense_dim] and `sparse` INT32 or INT64 [k, tables, lookups]
@@ -25,10 +73,7 @@ export function fromInferRequest(m: CatalogEntry, req: ModelInferRequest__Output
   if (raw && req.rawInputContents.length !== req.inputs.length) {
     throw invalidArgument('raw_input_contents', `has ${req.rawInputContents.length} entries for ${req.inputs.length} inputs (one per input, in order)`);
   }
-  for (const [i, t] of req.inputs.entries()) {
-    if (t.name !== 'dense' && t.name !== 'sparse') throw invalidArgument(`inputs[${i}].name`, `unknown input ${JSON.stringify(t.name)}; model ${m.name} takes dense and sparse`);
-    if (raw && t.contents && hasContents(t)) throw invalidArgument(`inputs[${i}].contents`, 'must be empty when raw_input_contents is used');
-  }
+  checkInputs(m, req, raw);
   const find = (name: string) => {
     const i = req.inputs.findIndex(t => t.name === name);
     return i < 0 ? undefined : { i, t: req.inputs[i]! };
@@ -48,7 +93,7 @@ export function fromInferRequest(m: CatalogEntry, req: ModelInferRequest__Output
     (sShape.length === 2 && sShape[1] === m.idsPerItem);
   if (!okShape) {
     const want = uniform ? `[k, ${m.tables.length}, ${lookups}] or [k, ${m.idsPerItem}]` : `[k, ${m.idsPerItem}]`;
-    throw invalidArgument(`${where}.shape`, `expected ${want}, got [${sShape.join(', ')}]`);
+    throw invalidArgument(`${where}.shape`, `expected ${want}, got ${shapeText(sShape)}`);
   }
   if (!(k >= 1)) throw invalidArgument(`${where}.shape`, `k (the first dimension) must be ≥ 1, got ${k}`);
   const ids = readIds(sparse.t, raw ? req.rawInputContents[sparse.i]! : undefined, product(sShape), where);
@@ -57,31 +102,26 @@ export function fromInferRequest(m: CatalogEntry, req: ModelInferRequest__Output
   if (dense) {
     const dw = `inputs[${dense.i}] (dense)`;
     const dShape = dense.t.shape.map(Number);
-    if (dense.t.datatype !== 'FP32') throw invalidArgument(`${dw}.datatype`, `must be FP32, got ${JSON.stringify(dense.t.datatype)}`);
+    if (dense.t.datatype !== 'FP32') throw invalidArgument(`${dw}.datatype`, `must be FP32, got ${quoted(dense.t.datatype)}`);
     if (dShape.length !== 2 || dShape[0] !== k || dShape[1] !== m.denseDim) {
-      throw invalidArgument(`${dw}.shape`, `expected [${k}, ${m.denseDim}] (k from sparse), got [${dShape.join(', ')}]`);
+      throw invalidArgument(`${dw}.shape`, `expected [${k}, ${m.denseDim}] (k from sparse), got ${shapeText(dShape)}`);
     }
     const n = product(dShape);
     if (raw) {
       denseBytes = req.rawInputContents[dense.i]!;
-      if (denseBytes.byteLength !== n * 4) throw invalidArgument(`raw_input_contents[${dense.i}] (dense)`, `expected ${n * 4} bytes for shape [${dShape.join(', ')}] FP32, got ${denseBytes.byteLength}`);
+      if (denseBytes.byteLength !== n * 4) throw invalidArgument(`raw_input_contents[${dense.i}] (dense)`, `expected ${n * 4} bytes for shape ${shapeText(dShape)} FP32, got ${denseBytes.byteLength}`);
     } else {
       const v = dense.t.contents?.fp32Contents ?? [];
-      if (v.length !== n) throw invalidArgument(`${dw}.contents.fp32_contents`, `expected ${n} values for shape [${dShape.join(', ')}], got ${v.length}`);
+      if (v.length !== n) throw invalidArgument(`${dw}.contents.fp32_contents`, `expected ${n} values for shape ${shapeText(dShape)}, got ${v.length}`);
       denseBytes = new Uint8Array(Float32Array.from(v).buffer);
     }
   }
   return { itemCount: k, dense: denseBytes, sparse: new Uint8Array(ids.buffer, ids.byteOffset, ids.byteLength), raw };
 }
 
-function hasContents(t: InputTensor): boolean {
-  const c = t.contents!;
-  return c.fp32Contents.length + c.intContents.length + c.int64Contents.length + c.uintContents.length + c.boolContents.length > 0;
-}
-
 /** Ids as int32 whatever the input datatype (INT64 ids must fit in int32). */
 function readIds(t: InputTensor, raw: Uint8Array | undefined, n: number, where: string): Int32Array {
-  if (t.datatype !== 'INT32' && t.datatype !== 'INT64') throw invalidArgument(`${where}.datatype`, `must be INT32 or INT64, got ${JSON.stringify(t.datatype)}`);
+  if (t.datatype !== 'INT32' && t.datatype !== 'INT64') throw invalidArgument(`${where}.datatype`, `must be INT32 or INT64, got ${quoted(t.datatype)}`);
   const wide = t.datatype === 'INT64';
   if (raw) {
     const bytes = n * (wide ? 8 : 4);
