@@ -10,11 +10,13 @@ import * as protoLoader from '@grpc/proto-loader';
 import { protoPath } from 'grpc-health-check';
 import { Redis } from 'ioredis';
 import { checkHealth } from '@hera/grpc';
+import { LIVENESS_SERVICE } from '@hera/runtime';
 import { Keyspace, listLive, type ServiceRecord } from '@hera/state';
 import { startChild, startRedis, startService, serviceMain, type ServiceName, type TestRedis } from '@hera/testing';
 
-const SERVICES: { name: ServiceName; grpcService: string }[] = [
-  { name: 'gateway', grpcService: 'hera.gateway.v1.RankingService' },
+// The gateway is live but not ready here: it routes no model (readiness waits for routes).
+const SERVICES: { name: ServiceName; grpcService: string; ready?: 'NOT_SERVING' }[] = [
+  { name: 'gateway', grpcService: 'hera.gateway.v1.RankingService', ready: 'NOT_SERVING' },
   { name: 'worker', grpcService: 'hera.worker.v1.WorkerService' },
   { name: 'placement', grpcService: 'hera.placement.v1.PlacementService' },
   { name: 'profiler', grpcService: 'hera.profiler.v1.ProfilerService' },
@@ -33,13 +35,14 @@ after(async () => {
 });
 
 describe('services', () => {
-  for (const { name, grpcService } of SERVICES) {
+  for (const { name, grpcService, ready = 'SERVING' } of SERVICES) {
     it(`${name} serves health, registers in Redis, and deregisters on SIGTERM`, async () => {
       const prefix = `t-${name}`;
       const svc = await startService(name, { REDIS_URL: redisServer.url, HERA_REDIS_PREFIX: prefix });
       try {
-        assert.equal(await checkHealth(svc.address, ''), 'SERVING');
-        assert.equal(await checkHealth(svc.address, grpcService), 'SERVING');
+        assert.equal(await checkHealth(svc.address, LIVENESS_SERVICE), 'SERVING');
+        assert.equal(await checkHealth(svc.address, ''), ready);
+        assert.equal(await checkHealth(svc.address, grpcService), ready);
         assert.equal(await checkHealth(svc.address, 'no.such.Service'), 'SERVICE_UNKNOWN');
         const keys = new Keyspace(prefix);
         const { live } = await listLive<ServiceRecord>(redis, keys.services(), m => keys.service(m));
@@ -84,7 +87,8 @@ describe('services', () => {
     const budgetMs = 3_000;
     const svc = await startService('gateway', { REDIS_URL: redisServer.url, HERA_REDIS_PREFIX: 't-drain', SHUTDOWN_GRACE_MS: String(budgetMs) });
     try {
-      const seen = await watchHealthDuring(svc.address, async () => {
+      // Liveness: this gateway routes nothing, so its readiness ("") is NOT_SERVING throughout.
+      const seen = await watchHealthDuring(svc.address, LIVENESS_SERVICE, async () => {
         const t0 = Date.now();
         svc.child.proc.kill('SIGTERM');
         assert.equal(await svc.child.exited, 0);
@@ -99,15 +103,15 @@ describe('services', () => {
   });
 });
 
-/** Streams grpc.health.v1.Health/Watch("") while `during` runs; returns the statuses seen. */
-async function watchHealthDuring(address: string, during: () => Promise<void>): Promise<string[]> {
+/** Streams grpc.health.v1.Health/Watch(service) while `during` runs; returns the statuses seen. */
+async function watchHealthDuring(address: string, service: string, during: () => Promise<void>): Promise<string[]> {
   const def = protoLoader.loadSync(protoPath, { keepCase: true, enums: String, defaults: true });
   const Health = (grpc.loadPackageDefinition(def) as any).grpc.health.v1.Health as typeof grpc.Client;
   const client = new Health(address, grpc.credentials.createInsecure()) as grpc.Client & {
     watch(req: { service: string }): grpc.ClientReadableStream<{ status: string }>;
   };
   const seen: string[] = [];
-  const stream = client.watch({ service: '' });
+  const stream = client.watch({ service });
   const first = new Promise<void>(resolve => stream.once('data', () => resolve()));
   stream.on('data', (m: { status: string }) => seen.push(m.status));
   stream.on('error', () => {}); // the stream ends with UNAVAILABLE/CANCELLED when the server goes away

@@ -1,3 +1,5 @@
 export { runService } from './run-service';
 export type { ServiceContext, ServiceParts, BaseServiceConfig, RunServiceOptions } from './run-service';
+export { LIVENESS_SERVICE } from './readiness';
+export type { Readiness } from './readiness';
 export { advertisedAddress } from './address';

@@ -9,6 +9,7 @@ import { createLogger, type LogLevel, type Logger } from '@hera/logger';
 import { connectRedis, Heartbeat, Keyspace, type ServiceRecord } from '@hera/state';
 import type { Telemetry } from '@hera/telemetry';
 import { advertisedAddress } from './address';
+import { LIVENESS_SERVICE, type Readiness } from './readiness';
 
 /** The variables every service has (see commonEnv in @hera/config). */
 export interface BaseServiceConfig {
@@ -34,6 +35,8 @@ export interface ServiceContext<C extends BaseServiceConfig> {
   metrics: Registry;
   /** host:port others dial; known once the server is bound (after build). */
   address(): string;
+  /** Re-reads ServiceParts.readiness and updates health; call when what it depends on changed. Cheap. */
+  readinessChanged(): void;
 }
 
 /** What a service adds to the common skeleton. */
@@ -43,6 +46,14 @@ export interface ServiceParts {
   start?: (address: string) => Promise<void>;
   /** Run after gRPC has drained and before Redis closes, in order. */
   shutdownSteps?: ShutdownStep[];
+  /**
+   * Whether the service can do its work now (the gateway: it routes the plan's
+   * models). Health ("" and every service name) is SERVING only while this says
+   * ready, from the end of start until shutdown; LIVENESS_SERVICE stays SERVING
+   * either way. Read at start and on every ctx.readinessChanged(). Without it a
+   * started service is ready.
+   */
+  readiness?: () => Readiness;
 }
 
 export interface RunServiceOptions<C extends BaseServiceConfig> {
@@ -58,8 +69,9 @@ const VERSION = '0.1.0';
 /**
  * The composition skeleton every service shares: config (exit 2 listing every
  * problem), root logger, Redis (fail fast), the service's own parts, gRPC server
- * with health and reflection, a liveness record in Redis for `hera status`, and
- * one graceful shutdown:
+ * with health and reflection (liveness under LIVENESS_SERVICE, readiness under ""
+ * and the service names, from the service's readiness hook), a liveness record in
+ * Redis for `hera status`, and one graceful shutdown:
  *   health NOT_SERVING → drain gRPC → service steps (queues, tenants) →
  *   liveness record removed → Redis quit → telemetry flush.
  */
@@ -101,11 +113,16 @@ export async function runService<C extends BaseServiceConfig>(opts: RunServiceOp
   const keys = new Keyspace(config.HERA_REDIS_PREFIX);
   let address = '';
   const metrics = createRegistry(opts.name);
-  const ctx: ServiceContext<C> = { config, log, redis, keys, lifecycle, metrics, address: () => address };
+  // Replaced once the server is serving; before that health stays NOT_SERVING.
+  let updateHealth = () => {};
+  let readiness: Readiness = { ready: false, reason: 'starting' };
+  let announced: boolean | undefined;
+  const ctx: ServiceContext<C> = { config, log, redis, keys, lifecycle, metrics, address: () => address, readinessChanged: () => updateHealth() };
 
   try {
     const parts = await opts.build(ctx);
     const running = await startServer({ host: config.GRPC_HOST, port: config.GRPC_PORT, log, services: parts.services });
+    running.health.setStatus(LIVENESS_SERVICE, 'NOT_SERVING');
     const metricsServer = await serveMetrics(metrics, config.GRPC_HOST, config.METRICS_PORT);
     if (metricsServer) log.info({ port: metricsServer.port }, 'metrics at /metrics');
     address = advertisedAddress(config.GRPC_HOST, running.port, config.ADVERTISE_HOST);
@@ -114,6 +131,7 @@ export async function runService<C extends BaseServiceConfig>(opts: RunServiceOp
     const heartbeat = new Heartbeat<ServiceRecord>(redis, {
       key: keys.service(instanceId),
       indexKey: keys.services(),
+      lastSeenKey: keys.servicesLastSeen(),
       member: instanceId,
       intervalMs: config.HEARTBEAT_MS,
       value: () => ({
@@ -126,11 +144,15 @@ export async function runService<C extends BaseServiceConfig>(opts: RunServiceOp
         startedAtMs,
         heartbeatAtMs: Date.now(),
         state: lifecycle.state,
+        readiness,
       }),
       onError: err => log.warn({ err }, 'heartbeat failed'),
     });
     lifecycle.addSteps(
-      ['health', () => running.setServing('NOT_SERVING')],
+      ['health', () => {
+        running.setServing('NOT_SERVING');
+        running.health.setStatus(LIVENESS_SERVICE, 'NOT_SERVING');
+      }],
       ['grpc', remaining => closeServer(running.server, Math.max(0, Math.min(remaining - 500, config.SHUTDOWN_GRACE_MS / 2)))],
       ...(parts.shutdownSteps ?? []),
       ['metrics', () => metricsServer?.close()],
@@ -140,8 +162,20 @@ export async function runService<C extends BaseServiceConfig>(opts: RunServiceOp
     );
     await parts.start?.(address);
     await heartbeat.start();
-    running.setServing('SERVING');
     lifecycle.serving();
+    running.health.setStatus(LIVENESS_SERVICE, 'SERVING');
+    updateHealth = () => {
+      if (lifecycle.state !== 'serving') return; // draining: the health step said NOT_SERVING
+      const next = readinessOf(parts);
+      readiness = next;
+      if (next.ready === announced) return;
+      announced = next.ready;
+      running.setServing(next.ready ? 'SERVING' : 'NOT_SERVING');
+      log.info({ ready: next.ready, reason: next.reason }, next.ready ? 'ready' : 'not ready');
+      // `hera status` reads the reason from the liveness record: publish it now.
+      heartbeat.beat().catch(err => log.warn({ err }, 'heartbeat failed'));
+    };
+    updateHealth();
     await heartbeat.beat();
     log.info({ address, telemetry: opts.telemetry.enabled }, `${opts.name} serving`);
   } catch (err) {
@@ -149,6 +183,15 @@ export async function runService<C extends BaseServiceConfig>(opts: RunServiceOp
     return fail(err) as never;
   }
   return lifecycle;
+}
+
+function readinessOf(parts: ServiceParts): Readiness {
+  if (!parts.readiness) return { ready: true, reason: 'started' };
+  try {
+    return parts.readiness();
+  } catch (err) {
+    return { ready: false, reason: `readiness check failed: ${(err as Error).message}` };
+  }
 }
 
 /**

@@ -5,5 +5,7 @@ export { Heartbeat, listLive } from './heartbeat';
 export type { HeartbeatOptions } from './heartbeat';
 export { connectRedis, createSubscriber } from './connect';
 export type { ConnectOptions } from './connect';
+export { PlanView, isNewerPlan } from './plans';
+export type { PlanStamp, PlanSync } from './plans';
 export { ProfileStore } from './profiles';
 export type { ProfileRecord, ProfilePointRecord, PairProfileRecord, PairSplitRecord } from './profiles';

@@ -29,6 +29,8 @@ export interface ServiceRecord {
   heartbeatAtMs: number;
   /** Lifecycle state: starting, serving, draining. */
   state: string;
+  /** Whether it can do its work now (its grpc.health.v1 status), and why not; absent from older services. */
+  readiness?: { ready: boolean; reason: string };
 }
 
 /** A model known to the cluster (from the model repository), as served to clients. */

@@ -10,6 +10,8 @@ export interface CatalogEntry extends ModelRecord {
 /**
  * The models clients may query, kept in memory (the query path never reads Redis)
  * and reloaded when a model record changes (pub/sub) or on the routing refresh.
+ * A model whose record Redis no longer holds stays (Redis restarted without its
+ * data; no RPC unregisters a model), like the routes to it.
  */
 export class ModelCatalog {
   #models = new Map<string, CatalogEntry>();
@@ -29,7 +31,7 @@ export class ModelCatalog {
 
   async refresh(): Promise<void> {
     try {
-      const next = new Map<string, CatalogEntry>();
+      const next = new Map(this.#models);
       for (const m of await this.#store.list()) next.set(m.name, { ...m, idsPerItem: m.tables.reduce((s, t) => s + t.lookups, 0) });
       this.#models = next;
     } catch (err) {

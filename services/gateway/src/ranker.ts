@@ -1,6 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import { checkPayloadValues, MAX_ITEMS } from '@hera/batch';
-import { HeraError } from '@hera/errors';
+import { HeraError, quoted } from '@hera/errors';
 import { fromServiceError, isServiceError } from '@hera/grpc';
 import type { InferResponse__Output } from '@hera/proto';
 import type { CatalogEntry, ModelCatalog } from './catalog';
@@ -19,6 +19,14 @@ export interface RankInput {
   clientDeadline: number;
   /** The request's own timeout field in ms; 0 = none. */
   timeoutMs: number;
+  /**
+   * When the call reached the server (its headers; Date.now clock; @hera/grpc
+   * callArrival). The request's own timeout and the default deadline count from
+   * here, not from when its last byte came in: a large request among thousands on
+   * the same connections arrived seconds after its headers, and counted from then,
+   * a 3 s timeout was answered up to 8.5 s after the query was sent. Absent: now.
+   */
+  arrivedAt?: number | undefined;
   /** Field path prefix for error messages ("items" for Rank, "inputs" for OIP). */
   field: { dense: string; sparse: string; count: string };
 }
@@ -54,13 +62,14 @@ export class Ranker {
 
   model(name: string, version: string): CatalogEntry {
     const m = name ? this.catalog.get(name) : undefined;
-    if (!m) throw new HeraError('NOT_FOUND', `model ${JSON.stringify(name)} is not registered`);
-    if (version && version !== m.version) throw new HeraError('NOT_FOUND', `model ${name} has no version ${JSON.stringify(version)} (serving ${m.version})`);
+    if (!m) throw new HeraError('NOT_FOUND', `model ${quoted(name)} is not registered`);
+    if (version && version !== m.version) throw new HeraError('NOT_FOUND', `model ${name} has no version ${quoted(version)} (serving ${m.version})`);
     return m;
   }
 
   async rank(q: RankInput): Promise<RankResult> {
     const received = Date.now();
+    const arrived = Math.min(q.arrivedAt ?? received, received);
     const m = this.model(q.model, q.version);
     const k = q.itemCount;
     if (!Number.isInteger(k) || k < 1) throw new HeraError('INVALID_ARGUMENT', `${q.field.count}: must be ≥ 1, got ${k}`);
@@ -73,26 +82,40 @@ export class Ranker {
     if (q.sparse.byteLength !== idBytes) {
       throw new HeraError('INVALID_ARGUMENT', `${q.field.sparse}: expected ${idBytes} bytes (${k} items × ${m.idsPerItem} int32 ids), got ${q.sparse.byteLength}`);
     }
+
+    const deadline = Math.min(
+      q.clientDeadline,
+      q.timeoutMs > 0 ? arrived + q.timeoutMs : Infinity,
+      q.clientDeadline === Infinity && q.timeoutMs <= 0 ? arrived + m.slaMs * this.opts.deadlineSlaMultiple : Infinity,
+    );
+    // Shed on time already waited, before the costlier checks below: under a flood, requests
+    // come in long after they were sent, and one that cannot make it is answered at once
+    // instead of being validated, sent to a host and timed out there.
+    const waited = received - arrived;
+    if (received >= deadline) {
+      throw new HeraError('DEADLINE', `deadline passed ${received - deadline} ms before the gateway could start the query (${waited} ms after it arrived); not sent`);
+    }
+    const replicas = this.routing.replicas(m.name);
+    if (replicas.length === 0) throw new HeraError('UNAVAILABLE', `no replica of model ${m.name} is up`);
+    const subBatch = Math.max(1, this.routing.subBatchSize(m.name) ?? m.subBatchSize);
+    if (this.opts.admissionControl) {
+      const left = deadline - received;
+      const est = this.routing.estimateMs(m.name, k, subBatch);
+      if (est !== undefined && est > left) {
+        throw new HeraError('OVERLOADED', `model ${m.name} cannot finish ${k} items in ${left} ms (estimated ${est.toFixed(1)} ms with the work queued); shed`);
+      }
+      // Even on an idle model: what the fastest replica needs for one sub-batch of it.
+      const least = leastMs(replicas, Math.min(k, subBatch));
+      if (least > left) {
+        throw new HeraError('OVERLOADED', `model ${m.name} cannot finish ${k} items in the ${left} ms left (${waited} ms went receiving it; a sub-batch takes ${least.toFixed(1)} ms or more); shed`);
+      }
+    }
     if (this.opts.validateValues) {
       try {
         checkPayloadValues(m, { itemCount: k, dense: q.dense, sparse: q.sparse });
       } catch (err) {
         // Name the caller's field, not our internal one.
         throw new HeraError('INVALID_ARGUMENT', (err as Error).message.replace(/^items\.dense/, q.field.dense).replace(/^items\.sparse/, q.field.sparse));
-      }
-    }
-
-    const deadline = Math.min(
-      q.clientDeadline,
-      q.timeoutMs > 0 ? received + q.timeoutMs : Infinity,
-      q.clientDeadline === Infinity && q.timeoutMs <= 0 ? received + m.slaMs * this.opts.deadlineSlaMultiple : Infinity,
-    );
-    if (this.routing.replicas(m.name).length === 0) throw new HeraError('UNAVAILABLE', `no replica of model ${m.name} is up`);
-    const subBatch = Math.max(1, this.routing.subBatchSize(m.name) ?? m.subBatchSize);
-    if (this.opts.admissionControl) {
-      const est = this.routing.estimateMs(m.name, k, subBatch);
-      if (est !== undefined && received + est > deadline) {
-        throw new HeraError('OVERLOADED', `model ${m.name} cannot finish ${k} items in ${Math.max(0, deadline - received)} ms (estimated ${est.toFixed(1)} ms with the work queued); shed`);
       }
     }
 
@@ -169,6 +192,17 @@ export class Ranker {
       r.outstandingItems -= items.itemCount;
     }
   }
+}
+
+/**
+ * The least time `items` can take on any of `replicas`: the fastest measured
+ * compute time per item, nothing for transport or queueing (0 until measured), so
+ * what it refuses surely could not have made it.
+ */
+export function leastMs(replicas: readonly Replica[], items: number): number {
+  let fastest = Infinity;
+  for (const r of replicas) if (r.msPerItem > 0) fastest = Math.min(fastest, r.msPerItem);
+  return Number.isFinite(fastest) ? items * fastest : 0;
 }
 
 /** Whether a query already failed (its remaining sub-batches are not sent on a retry). */

@@ -1,35 +1,77 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from '@hera/logger';
 import type { Plan } from '@hera/proto';
-import { listLive, type Keyspace, type NodeRecord } from '@hera/state';
-import { InferStreamClient } from '@hera/grpc';
+import { listLive, PlanView, type Keyspace, type NodeRecord, type PlanSync } from '@hera/state';
+import { checkHealth, InferStreamClient } from '@hera/grpc';
 import { Replica } from './replica';
 
 /** What the RPC path adds to a worker's compute time per item (transport, decoding, copies). */
 const TRANSPORT_FACTOR = 1.25;
+/** How long the health check of a host that no node record vouches for may take. */
+const PROBE_TIMEOUT_MS = 1_000;
+/**
+ * Failed health checks in a row after which such a host is dropped: one slow answer
+ * from a loaded host is no proof it is gone. One is enough while calls to it are
+ * failing too (its replica is suspect).
+ */
+const PROBE_FAILURES_TO_DROP = 2;
+
+type TenantRecord = NodeRecord['tenants'][string];
+
+/** The models a plan places on registered nodes: what the gateway must route to be ready. */
+export interface PlannedModels {
+  version: number;
+  models: string[];
+}
 
 /**
  * model → replicas, in memory. Built from the applied plan (which tenants should
- * serve) and the live node records (where each tenant listens and whether it is
+ * serve) and the node records (where each tenant listens and whether it is
  * serving); refreshed on pub/sub events and periodically, never per query.
  * Without an applied plan every serving tenant is routed to, so an ad-hoc cluster
  * (tenants set by ApplyAllocation) works too.
+ *
+ * Redis is not the authority on whether a replica is alive, only a messenger: the
+ * table keeps the last-known plan and each node's last-known record while Redis is
+ * unreachable, after it restarted without them (node records are heartbeats with a
+ * TTL; a Redis that was down longer than the TTL comes back without them) and
+ * while a node agent is down but its tenant hosts serve. A replica goes only on
+ * evidence about it: its node's current record no longer lists it as serving, a
+ * later plan no longer places it, or — when no current record vouches for it — its
+ * host fails health checks (PROBE_FAILURES_TO_DROP in a row, or one while calls to
+ * it fail). When Redis returns, the next refresh re-syncs from what it holds.
  */
 export class RoutingTable {
   #byModel = new Map<string, Replica[]>();
   /** model → the smallest sub-batch size its replicas report; derived in refresh(), read per query. */
   #subBatch = new Map<string, number>();
   readonly #streams = new Map<string, InferStreamClient>();
-  #planVersion = 0;
+  readonly #plan: PlanView<Plan>;
+  /** Every node's last-known record, kept while Redis has none for it; tenants proven gone are removed. */
+  readonly #nodes = new Map<string, NodeRecord>();
+  /** Hosts no current node record vouches for → health checks failed in a row. */
+  readonly #probeFailures = new Map<string, number>();
+  /** What the last refresh logged, so a lasting condition is logged once. */
+  #noted = { redis: true, plan: 'same' as PlanSync, unvouched: '' };
 
   constructor(
     private readonly redis: Redis,
     private readonly keys: Keyspace,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.#plan = new PlanView<Plan>(redis, keys);
+  }
 
   get planVersion(): number {
-    return this.#planVersion;
+    return Number(this.#plan.current?.version ?? 0);
+  }
+
+  /** The applied plan's placed models; undefined while no plan is known. */
+  plannedModels(): PlannedModels | undefined {
+    const plan = this.#plan.current;
+    if (!plan) return undefined;
+    const models = new Set((plan.nodes ?? []).filter(n => n.nodeId).flatMap(n => (n.tenants ?? []).flatMap(t => (t.model ? [t.model] : []))));
+    return { version: this.planVersion, models: [...models].sort() };
   }
 
   replicas(model: string): readonly Replica[] {
@@ -41,34 +83,52 @@ export class RoutingTable {
   }
 
   async refresh(): Promise<void> {
-    let plan: Plan | undefined;
-    let nodes: NodeRecord[];
+    // Nodes whose record Redis holds now: their record is their word on their tenants.
+    const vouched = new Set<string>();
     try {
-      const raw = await this.redis.get(this.keys.plan());
-      plan = raw ? (JSON.parse(raw) as Plan) : undefined;
-      nodes = (await listLive<NodeRecord>(this.redis, this.keys.nodes(), m => this.keys.node(m))).live;
+      const planSync = await this.#plan.sync();
+      const nodes = (await listLive<NodeRecord>(this.redis, this.keys.nodes(), m => this.keys.node(m))).live;
+      for (const n of nodes) {
+        this.#nodes.set(n.nodeId, n);
+        vouched.add(n.nodeId);
+      }
+      this.#noteRedis(true, planSync);
     } catch (err) {
-      this.log.warn({ err }, 'cannot refresh routing; keeping the last table');
-      return;
+      this.#noteRedis(false, 'same', err);
     }
+    const plan = this.#plan.current;
     const planned = plan ? new Set((plan.nodes ?? []).flatMap(n => (n.tenants ?? []).map(t => `${n.nodeId}/${t.model}`))) : undefined;
+    const candidates: { node: NodeRecord; model: string; t: TenantRecord; vouched: boolean }[] = [];
+    for (const node of this.#nodes.values()) {
+      for (const [model, t] of Object.entries(node.tenants ?? {})) {
+        if (t.state !== 'serving') continue;
+        if (planned && !planned.has(`${node.nodeId}/${model}`)) continue;
+        candidates.push({ node, model, t, vouched: vouched.has(node.nodeId) });
+      }
+    }
+    const unvouched = candidates.filter(c => !c.vouched);
+    this.#noteUnvouched(unvouched.map(c => `${c.node.nodeId}/${c.model}`));
+    const gone = await this.#probe(new Set(unvouched.map(c => c.t.endpoint)));
+    for (const c of unvouched) {
+      if (!gone.has(c.t.endpoint)) continue;
+      this.log.warn({ node: c.node.nodeId, model: c.model, endpoint: c.t.endpoint, failedChecks: this.#probeFailures.get(c.t.endpoint) }, 'dropping a replica: no node record vouches for it and its host fails health checks');
+      this.#forget(c.node.nodeId, c.model);
+    }
+
     const old = new Map([...this.#byModel.values()].flat().map(r => [`${r.nodeId}/${r.model}@${r.endpoint}`, r]));
     const next = new Map<string, Replica[]>();
     const endpoints = new Set<string>();
-    for (const n of nodes) {
-      for (const [model, t] of Object.entries(n.tenants ?? {})) {
-        if (t.state !== 'serving') continue;
-        if (planned && !planned.has(`${n.nodeId}/${model}`)) continue;
-        const key = `${n.nodeId}/${model}@${t.endpoint}`;
-        let r = old.get(key);
-        if (r) r.workers = t.workers;
-        else r = Replica.connect(n.nodeId, model, t.endpoint, t.workers, this.#stream(t.endpoint));
-        r.subBatchSize = t.subBatchSize;
-        endpoints.add(t.endpoint);
-        const list = next.get(model) ?? [];
-        list.push(r);
-        next.set(model, list);
-      }
+    for (const { node, model, t, vouched: ok } of candidates) {
+      if (!ok && gone.has(t.endpoint)) continue;
+      const key = `${node.nodeId}/${model}@${t.endpoint}`;
+      let r = old.get(key);
+      if (r) r.workers = t.workers;
+      else r = Replica.connect(node.nodeId, model, t.endpoint, t.workers, this.#stream(t.endpoint));
+      r.subBatchSize = t.subBatchSize;
+      endpoints.add(t.endpoint);
+      const list = next.get(model) ?? [];
+      list.push(r);
+      next.set(model, list);
     }
     for (const [ep, stream] of this.#streams) {
       if (!endpoints.has(ep)) {
@@ -84,9 +144,8 @@ export class RoutingTable {
     const before = this.#summary();
     this.#byModel = next;
     this.#subBatch = subBatch;
-    this.#planVersion = Number(plan?.version ?? 0);
     const after = this.#summary();
-    if (before !== after) this.log.info({ routes: after, planVersion: this.#planVersion }, 'routing table changed');
+    if (before !== after) this.log.info({ routes: after, planVersion: this.planVersion }, 'routing table changed');
   }
 
   /**
@@ -142,6 +201,61 @@ export class RoutingTable {
   close(): void {
     for (const stream of this.#streams.values()) stream.close();
     this.#streams.clear();
+  }
+
+  /**
+   * Health-checks the hosts no current node record vouches for; returns those with
+   * enough evidence that they are gone. A host that answers SERVING starts over.
+   */
+  async #probe(hosts: Set<string>): Promise<Set<string>> {
+    for (const ep of this.#probeFailures.keys()) if (!hosts.has(ep)) this.#probeFailures.delete(ep);
+    const gone = new Set<string>();
+    if (hosts.size === 0) return gone;
+    const results = await Promise.all([...hosts].map(async ep => [ep, await checkHealth(ep, '', PROBE_TIMEOUT_MS)] as const));
+    const now = Date.now();
+    for (const [ep, status] of results) {
+      if (status === 'SERVING') {
+        this.#probeFailures.delete(ep);
+        continue;
+      }
+      const failures = (this.#probeFailures.get(ep) ?? 0) + 1;
+      this.#probeFailures.set(ep, failures);
+      const callsFailing = [...this.#byModel.values()].flat().some(r => r.endpoint === ep && r.isSuspect(now));
+      if (failures >= PROBE_FAILURES_TO_DROP || callsFailing) gone.add(ep);
+    }
+    return gone;
+  }
+
+  /** Removes a tenant proven gone from its node's last-known record (and the node once it has none). */
+  #forget(nodeId: string, model: string): void {
+    const node = this.#nodes.get(nodeId);
+    if (!node) return;
+    const tenants = { ...node.tenants };
+    delete tenants[model];
+    if (Object.keys(tenants).length === 0) this.#nodes.delete(nodeId);
+    else this.#nodes.set(nodeId, { ...node, tenants });
+  }
+
+  #noteRedis(ok: boolean, plan: PlanSync, err?: unknown): void {
+    if (ok !== this.#noted.redis) {
+      if (ok) this.log.info('Redis is back: routing re-synced from it');
+      else this.log.warn({ err }, 'cannot read Redis: routing by the last-known plan and node records');
+      this.#noted.redis = ok;
+    }
+    if (ok && plan !== this.#noted.plan) {
+      const version = this.planVersion;
+      if (plan === 'missing') this.log.warn({ planVersion: version }, 'Redis holds no plan: routing by the last-known one');
+      if (plan === 'older') this.log.warn({ planVersion: version }, 'Redis holds an earlier plan (restored from an older snapshot?): routing by the later one');
+      this.#noted.plan = plan;
+    }
+  }
+
+  #noteUnvouched(replicas: string[]): void {
+    const now = replicas.sort().join(' ');
+    if (now === this.#noted.unvouched) return;
+    if (now) this.log.warn({ replicas: now }, 'no node record for these replicas: routing to them while their hosts answer health checks');
+    else if (this.#noted.unvouched) this.log.info('every routed replica has a node record again');
+    this.#noted.unvouched = now;
   }
 
   #stream(endpoint: string): InferStreamClient {

@@ -1,6 +1,6 @@
 import { trace } from '@opentelemetry/api';
-import { HeraError, invalidArgument } from '@hera/errors';
-import { callDeadline, unary, type ServiceBinding } from '@hera/grpc';
+import { HeraError, invalidArgument, quoted } from '@hera/errors';
+import { callArrival, callDeadline, unary, type ServiceBinding } from '@hera/grpc';
 import type { Lifecycle } from '@hera/lifecycle';
 import type { Logger } from '@hera/logger';
 import type { Registry } from '@hera/metrics';
@@ -10,6 +10,7 @@ import { ATTR } from '@hera/telemetry';
 import type { CatalogEntry, ModelCatalog } from './catalog';
 import { fromInferRequest } from './oip';
 import type { Ranker, RankResult } from './ranker';
+import { gatewayReadiness } from './readiness';
 import type { RoutingTable } from './routing';
 import { topK } from './topk';
 
@@ -81,6 +82,7 @@ export function rankingService(deps: GatewayDeps): ServiceBinding {
           dense: items.dense,
           sparse: items.sparse,
           clientDeadline: callDeadline(call),
+          arrivedAt: callArrival(call),
           timeoutMs: req.timeoutMs,
           field: { dense: 'items.dense', sparse: 'items.sparse', count: 'items.item_count' },
         }),
@@ -105,8 +107,10 @@ export function rankingService(deps: GatewayDeps): ServiceBinding {
 export function inferenceService(deps: GatewayDeps): ServiceBinding {
   const { log, ranker, routing, lifecycle, metrics: m } = deps;
   const impl: GRPCInferenceServiceHandlers = {
+    // Live: the process answers (grpc.health.v1 "liveness"). Ready: it routes the plan's models,
+    // as grpc.health.v1 "" says (readiness.ts); a restarted gateway is live long before it is ready.
     ServerLive: unary(log, 'ServerLive', () => ({ live: lifecycle.state === 'serving' || lifecycle.state === 'starting' })),
-    ServerReady: unary(log, 'ServerReady', () => ({ ready: lifecycle.state === 'serving' && routing.models().length > 0 })),
+    ServerReady: unary(log, 'ServerReady', () => ({ ready: lifecycle.state === 'serving' && gatewayReadiness(routing, deps.catalog).ready })),
     ServerMetadata: unary(log, 'ServerMetadata', () => ({ name: SERVER_NAME, version: SERVER_VERSION, extensions: [] })),
     ModelReady: unary(log, 'ModelReady', req => {
       const model = ranker.model(req.name, req.version);
@@ -130,7 +134,7 @@ export function inferenceService(deps: GatewayDeps): ServiceBinding {
     ModelInfer: unary(log, 'ModelInfer', async (req, call) => {
       const model = ranker.model(req.modelName, req.modelVersion);
       for (const [i, o] of req.outputs.entries()) {
-        if (o.name !== 'score') throw invalidArgument(`outputs[${i}].name`, `unknown output ${JSON.stringify(o.name)}; model ${model.name} has "score"`);
+        if (o.name !== 'score') throw invalidArgument(`outputs[${i}].name`, `unknown output ${quoted(o.name)}; model ${model.name} has "score"`);
       }
       const items = fromInferRequest(model, req);
       const sparseIdx = req.inputs.findIndex(t => t.name === 'sparse');
@@ -143,6 +147,7 @@ export function inferenceService(deps: GatewayDeps): ServiceBinding {
           dense: items.dense,
           sparse: items.sparse,
           clientDeadline: callDeadline(call),
+          arrivedAt: callArrival(call),
           timeoutMs: 0,
           field: { dense: `inputs[${denseIdx}] (dense)`, sparse: `inputs[${sparseIdx}] (sparse)`, count: `inputs[${sparseIdx}].shape[0]` },
         }),
