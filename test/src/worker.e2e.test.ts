@@ -309,9 +309,11 @@ describe('worker node agent', () => {
 });
 
 describe('worker killed with SIGKILL', () => {
-  it('lets its node record expire within three heartbeats, and its hosts exit', async () => {
+  it('lets its node record expire within three heartbeats, and its hosts exit once orphaned for HOST_ORPHAN_MS', async () => {
     const id = `wkill-${process.pid}`;
-    const w = await startService('worker', { REDIS_URL: redisServer.url, HERA_REDIS_PREFIX: 'wk', NODE_ID: id, HERA_MODEL_REPO: repo, HEARTBEAT_MS: '300' });
+    // Hosts outlive their agent (a restarted one adopts them: services/worker/src/adoption.e2e.test.ts) for HOST_ORPHAN_MS.
+    const stateDir = mkdtempSync(join(tmpdir(), 'hera-wk-state-'));
+    const w = await startService('worker', { REDIS_URL: redisServer.url, HERA_REDIS_PREFIX: 'wk', NODE_ID: id, HERA_MODEL_REPO: repo, HEARTBEAT_MS: '300', HOST_ORPHAN_MS: '1000', NODE_STATE_DIR: stateDir });
     const c = createClient(loadProtos().proto.hera.worker.v1.WorkerService, w.address, { maxAttempts: 1, defaultDeadlineMs: 60_000 });
     try {
       await unaryCall(c, 'ApplyAllocation', { allocation: { model: 'ncf', workers: 1 } });
@@ -329,6 +331,7 @@ describe('worker killed with SIGKILL', () => {
       await w.stop();
       // Nobody was left to remove the dead agent's cgroups; a later agent with this id would.
       if (!cgroupSkip) await createCgroupManager(`hera-${id}`).removeAll();
+      rmSync(stateDir, { recursive: true, force: true });
     }
   });
 });

@@ -50,6 +50,14 @@ export const WorkerConfigSchema = z.object({
   STATS_WINDOW_MS: z.coerce.number().int().min(100).default(10_000),
   /** How often hosts report their statistics to the agent. */
   STATS_INTERVAL_MS: z.coerce.number().int().min(50).default(1_000),
+  /**
+   * Tenant hosts' descriptors and control sockets, owned by one agent at a time; an agent
+   * restarted with the same directory adopts the hosts recorded there. Unset:
+   * <tmpdir>/hera-<HERA_REDIS_PREFIX>-node-<NODE_ID>.
+   */
+  NODE_STATE_DIR: z.string().min(1).optional(),
+  /** A tenant host with no agent connected for this long drains and exits (an agent back sooner adopts it). */
+  HOST_ORPHAN_MS: z.coerce.number().int().min(100).max(86_400_000).default(120_000),
   /** How long ApplyAllocation waits for a new tenant to serve (the call's deadline may cut it short). */
   APPLY_WAIT_MS: z.coerce.number().int().min(0).default(120_000),
 });

@@ -11,6 +11,7 @@ import { NodeAgent } from './node-agent';
 import { PlanWatcher } from './plan-watcher';
 import { workerService } from './server';
 import { SlaWatch } from './sla-watch';
+import { clusterId, defaultStateDir, StateDir } from './state-dir';
 
 void runService({
   name: 'worker',
@@ -27,6 +28,9 @@ void runService({
       log.info({ mode: detection.mode, reason: detection.reason }, 'cgroups detected');
     }
     const cgroups = createCgroupManager(`hera-${config.NODE_ID}`, detection);
+    // Tenant hosts outlive this process; their descriptors here let the next agent adopt them.
+    const stateDir = new StateDir(resolve(config.NODE_STATE_DIR ?? defaultStateDir(config.HERA_REDIS_PREFIX, config.NODE_ID)));
+    stateDir.claim();
     const models = new ModelStore(redis, keys);
     const startedAtMs = Date.now();
     const agent: NodeAgent = new NodeAgent({
@@ -44,6 +48,9 @@ void runService({
       statsWindowMs: config.STATS_WINDOW_MS,
       statsIntervalMs: config.STATS_INTERVAL_MS,
       ...(config.HERA_BACKEND ? { backend: config.HERA_BACKEND } : {}),
+      stateDir,
+      orphanMs: config.HOST_ORPHAN_MS,
+      cluster: clusterId(config.REDIS_URL, config.HERA_REDIS_PREFIX),
       log: log.child({ component: 'agent' }),
       // Tenant changes go to Redis at once and are announced: gateways route by them.
       onChange: () =>
@@ -75,6 +82,12 @@ void runService({
       value: node,
       onError: err => log.warn({ err }, 'node heartbeat failed'),
     });
+    // Before the first node record and the plan: adopted hosts are advertised at once, and the
+    // plan finds them running (the same allocation is no change, so no restart).
+    const adoption = await agent.adopt();
+    if (adoption.adopted.length || adoption.stale || adoption.retired) {
+      log.info({ ...adoption, stateDir: stateDir.path }, 'took over the tenant hosts a previous agent left');
+    }
     const graceMs = Math.floor(config.SHUTDOWN_GRACE_MS / 2);
     // Producer only: a plain connection that queues while reconnecting.
     const bull = await connectRedis(config.REDIS_URL, { name: 'worker-bull', offlineQueue: true, maxRetriesPerRequest: null, onError: err => log.warn({ err: err.message }, 'bullmq redis error') });
@@ -98,7 +111,10 @@ void runService({
           await replans.close();
           await bull.quit();
         }],
-        ['tenants', () => agent.shutdown(graceMs)],
+        ['tenants', async () => {
+          await agent.shutdown(graceMs);
+          stateDir.release();
+        }],
         [
           'deregister',
           async () => {

@@ -6,6 +6,8 @@ import { readModelConfig, type ModelConfig } from '@hera/models';
 import type { TenantAllocation, TenantStatus } from '@hera/proto';
 import { freePort } from '@hera/procs';
 import type { NodeRecord } from '@hera/state';
+import { HostProcess } from './host-process';
+import { isSameProcess, type HostDescriptor, type StateDir } from './state-dir';
 import { Tenant, type Allocation, type TenantOptions } from './tenant';
 
 export interface NodeAgentOptions {
@@ -25,6 +27,12 @@ export interface NodeAgentOptions {
   statsWindowMs: number;
   statsIntervalMs: number;
   backend?: string;
+  /** Tenant hosts' descriptors and control sockets (NODE_STATE_DIR), owned by this agent. */
+  stateDir: StateDir;
+  /** A host with no agent for this long drains and exits (HOST_ORPHAN_MS). */
+  orphanMs: number;
+  /** clusterId() of this agent: only hosts of the same cluster are adopted. */
+  cluster: string;
   log: Logger;
   onChange: () => void;
   onModelReady?: (config: ModelConfig) => void;
@@ -34,6 +42,19 @@ export interface NodeAgentOptions {
 const MIN_MEMORY_BYTES = 64 * 1024 * 1024;
 const MIN_CPU_MILLIS = 10;
 const MAX_WORKERS = 256;
+/** How long adoption waits for a running host to answer on its control socket. */
+const ADOPT_TIMEOUT_MS = 3_000;
+/** A host told to stop at adoption (SIGTERM: it drains) that is still there this much later is killed. */
+const RETIRE_KILL_MS = 10_000;
+
+export interface AdoptionResult {
+  /** Models whose running host this agent took over. */
+  adopted: string[];
+  /** Descriptors of hosts that were gone (removed). */
+  stale: number;
+  /** Running hosts not taken over (another cluster's, a duplicate, draining or not answering): told to stop. */
+  retired: number;
+}
 
 /**
  * The tenants of this node. Allocations come from the plan (reconciled on every
@@ -46,6 +67,8 @@ export class NodeAgent {
   readonly #configs = new Map<string, ModelConfig>();
   readonly #ports = new Map<string, number>();
   #closed = false;
+  /** Adoption runs before the server is bound: no node record until it is done. */
+  #adopting = false;
 
   constructor(private readonly opts: NodeAgentOptions) {}
 
@@ -114,11 +137,13 @@ export class NodeAgent {
     if (reserved > this.opts.memoryBytes) {
       throw new HeraError('PRECONDITION', `memory limits would total ${reserved} bytes, more than the node's ${this.opts.memoryBytes}`);
     }
+    const prevOrigin = this.#origin.get(alloc.model);
     this.#origin.set(alloc.model, origin);
     let tenant = this.#tenants.get(alloc.model);
     let changed = true;
     if (tenant) {
       changed = tenant.apply(alloc);
+      if (!changed && prevOrigin !== origin) tenant.persist();
     } else {
       const port = this.#ports.get(alloc.model) ?? (await freePort());
       this.#ports.set(alloc.model, port); // a restarted host keeps its endpoint
@@ -157,6 +182,96 @@ export class NodeAgent {
     }
   }
 
+  /**
+   * Takes over the tenant hosts a previous agent of this node left running (it was
+   * killed or crashed; hosts outlive it, see README "Restarts and adoption"). For
+   * each descriptor in the state directory: a host that is gone has its descriptor
+   * removed; one that is the recorded process (pid and start time) and answers on
+   * its control socket becomes a tenant with the same port, cgroup and allocation,
+   * 'serving' at once if it serves. Call once at start, before the node record is
+   * first written and the plan reconciled: the plan then finds these tenants
+   * running (the same allocation is no change).
+   */
+  async adopt(timeoutMs = ADOPT_TIMEOUT_MS): Promise<AdoptionResult> {
+    const result: AdoptionResult = { adopted: [], stale: 0, retired: 0 };
+    this.#adopting = true;
+    try {
+      await this.#adoptAll(result, timeoutMs);
+    } finally {
+      this.#adopting = false;
+    }
+    return result;
+  }
+
+  async #adoptAll(result: AdoptionResult, timeoutMs: number): Promise<void> {
+    const { stateDir, log } = this.opts;
+    const { descriptors, invalid } = stateDir.list();
+    for (const f of invalid) {
+      log.warn({ file: f.file, reason: f.reason }, 'removing an unreadable host descriptor');
+      const id = /^host-([0-9a-f]{8})\.json$/.exec(f.file)?.[1];
+      if (id) stateDir.remove(id);
+    }
+    // Newest first: should a model have two hosts (an agent died while replacing one), the newer wins.
+    for (const d of descriptors.sort((a, b) => b.startedAtMs - a.startedAtMs)) {
+      const model = d.allocation.model;
+      if (!isSameProcess(d.pid, d.startTime)) {
+        stateDir.remove(d.id);
+        result.stale++;
+        continue;
+      }
+      const foreign = d.cluster !== this.opts.cluster ? 'it belongs to another cluster (Redis URL or key prefix)' : this.#tenants.has(model) ? `a newer host of ${model} was adopted` : '';
+      if (foreign) {
+        this.#retire(d, foreign);
+        result.retired++;
+        continue;
+      }
+      let host: HostProcess;
+      try {
+        host = await HostProcess.adopt(d, log.child({ tenant: model }), timeoutMs);
+      } catch (err) {
+        this.#retire(d, `it does not answer on its control socket: ${(err as Error).message}`);
+        result.retired++;
+        continue;
+      }
+      if (host.hello?.draining) {
+        // On its way out (drain or orphan timeout): it exits and removes its files by itself.
+        log.info({ model, pid: d.pid }, 'not adopting a draining tenant host');
+        host.release();
+        result.retired++;
+        continue;
+      }
+      try {
+        this.#configs.set(model, await readModelConfig(this.opts.repo, model, d.allocation.version));
+      } catch (err) {
+        log.warn({ err, model }, 'adopting a tenant whose model is not in the repository any more');
+      }
+      this.#origin.set(model, d.origin);
+      this.#ports.set(model, d.port);
+      const tenant = Tenant.adopt(d, host, this.#tenantOptions(model, d.port));
+      this.#tenants.set(model, tenant);
+      result.adopted.push(model);
+      log.info({ model, pid: d.pid, endpoint: tenant.endpoint, state: tenant.state, origin: d.origin }, 'adopted a running tenant host');
+    }
+  }
+
+  /**
+   * A running host we will not supervise: SIGTERM drains it (the host stops as on
+   * `drain`); SIGKILL if it is still there RETIRE_KILL_MS later (hung).
+   */
+  #retire(d: HostDescriptor, why: string): void {
+    this.opts.log.warn({ model: d.allocation.model, pid: d.pid, why }, 'stopping a tenant host left by a previous agent');
+    const signal = (sig: NodeJS.Signals) => {
+      try {
+        if (isSameProcess(d.pid, d.startTime)) process.kill(d.pid, sig);
+      } catch {
+        /* gone meanwhile */
+      }
+    };
+    signal('SIGTERM');
+    setTimeout(() => signal('SIGKILL'), RETIRE_KILL_MS).unref();
+    this.opts.stateDir.remove(d.id);
+  }
+
   status(): TenantStatus[] {
     return this.tenants().map(t => toTenantStatus(t));
   }
@@ -178,8 +293,11 @@ export class NodeAgent {
     return {
       cgroups: o.cgroups, repo: o.repo, bindHost: o.bindHost, advertise: o.advertise, port, queueLimit: o.queueLimit, queueBytes: o.queueBytes, warmupMs: o.warmupMs, shedPredictedLate: o.shedPredictedLate,
       statsWindowMs: o.statsWindowMs, statsIntervalMs: o.statsIntervalMs, ...(o.backend ? { backend: o.backend } : {}),
+      stateDir: o.stateDir, orphanMs: o.orphanMs, cluster: o.cluster, origin: () => this.#origin.get(model) ?? 'api',
       log: o.log.child({ tenant: model }),
-      onChange: () => o.onChange(),
+      onChange: () => {
+        if (!this.#adopting) o.onChange();
+      },
       onReady: t => {
         const c = this.#configs.get(t.allocation.model);
         if (c) o.onModelReady?.(c);

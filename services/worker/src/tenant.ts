@@ -1,10 +1,11 @@
-import { fork, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import type { CgroupManager, TenantCgroup } from '@hera/cgroups';
 import { HeraError } from '@hera/errors';
 import { PAYLOAD_NODE_FLAGS, withMallocTuning } from '@hera/procs';
 import type { Logger } from '@hera/logger';
-import type { AgentToHost, HostToAgent, TenantStats } from './host/protocol';
+import { HostProcess, type HostExit } from './host-process';
+import type { AgentToHost, HostToAgent, ReadyMessage, StartMessage, TenantStats } from './host/protocol';
+import type { HostDescriptor, StateDir } from './state-dir';
 
 /** A tenant's allocation with defaults resolved (mirrors hera.common.v1.TenantAllocation). */
 export interface Allocation {
@@ -33,6 +34,14 @@ export interface TenantOptions {
   statsWindowMs: number;
   statsIntervalMs: number;
   backend?: string;
+  /** Where hosts' descriptors and control sockets live (NODE_STATE_DIR). */
+  stateDir: StateDir;
+  /** A host with no agent for this long drains and exits (HOST_ORPHAN_MS). */
+  orphanMs: number;
+  /** clusterId() of this agent, recorded in descriptors. */
+  cluster: string;
+  /** Who asked for this tenant (recorded so an adopting agent knows what the plan owns). */
+  origin: () => 'plan' | 'api';
   log: Logger;
   /** Called when state, endpoint or stats change meaningfully (node record refresh). */
   onChange: (t: Tenant) => void;
@@ -44,6 +53,8 @@ const BACKOFF_MIN_MS = 500;
 const BACKOFF_MAX_MS = 30_000;
 /** A host that ran this long without dying resets the backoff. */
 const STABLE_MS = 60_000;
+/** Drain time of a host replaced by a new version; SIGKILL a little after. */
+const REPLACE_DRAIN_MS = 5_000;
 
 export function sameAllocation(a: Allocation, b: Allocation): boolean {
   return (
@@ -60,6 +71,10 @@ export function sameAllocation(a: Allocation, b: Allocation): boolean {
  * kernel's OOM kill at the memory limit) and applies allocation changes in place:
  * cgroup limits at once, worker count through the host, so nothing in flight is
  * dropped. A version change replaces the host.
+ *
+ * Hosts are not tied to the agent's life: each runs in its own process group and
+ * is driven over its control socket, and its descriptor in the state directory
+ * lets a restarted agent adopt it (Tenant.adopt) without a restart.
  */
 export class Tenant {
   state: TenantState = 'starting';
@@ -69,7 +84,7 @@ export class Tenant {
   backend = '';
   version = '';
   readonly cgroup: TenantCgroup;
-  #child: ChildProcess | undefined;
+  #host: HostProcess | undefined;
   #startedAt = 0;
   #backoffMs = BACKOFF_MIN_MS;
   #restartTimer: NodeJS.Timeout | undefined;
@@ -83,13 +98,28 @@ export class Tenant {
     public allocation: Allocation,
     private readonly opts: TenantOptions,
   ) {
+    // Creates the group, or re-opens the one an adopted host already runs in.
     this.cgroup = opts.cgroups.create(`tenant-${allocation.model}`);
+    this.cgroup.apply({ cpus: allocation.cpuset, cpuMillis: allocation.cpuMillis, memoryLimitBytes: allocation.memoryLimitBytes });
   }
 
   static create(allocation: Allocation, opts: TenantOptions): Tenant {
     const t = new Tenant(allocation, opts);
-    t.cgroup.apply({ cpus: allocation.cpuset, cpuMillis: allocation.cpuMillis, memoryLimitBytes: allocation.memoryLimitBytes });
     t.#spawn();
+    return t;
+  }
+
+  /**
+   * Takes over a host a previous agent of this node started and left running
+   * (NodeAgent.adopt has connected to it and read its `hello`): same process, same
+   * port, same cgroup with the recorded limits. A host that already serves is
+   * 'serving' at once; one that was never told to start is started now.
+   */
+  static adopt(d: HostDescriptor, host: HostProcess, opts: TenantOptions): Tenant {
+    const t = new Tenant(d.allocation, opts);
+    t.#startedAt = d.startedAtMs;
+    t.#attach(host);
+    if (host.hello) t.#onMessage(host, host.hello);
     return t;
   }
 
@@ -98,7 +128,7 @@ export class Tenant {
   }
 
   get pid(): number | undefined {
-    return this.#child?.pid;
+    return this.#host?.pid;
   }
 
   /** Resolves once the host serves (or rejects if the tenant stops first / after timeoutMs). */
@@ -123,6 +153,7 @@ export class Tenant {
     } else {
       if (prev.workers !== next.workers) this.#send({ type: 'set-workers', workers: next.workers });
       if (prev.subBatchSize !== next.subBatchSize) this.#send({ type: 'set-sub-batch', subBatchSize: next.subBatchSize });
+      this.persist();
     }
     this.opts.onChange(this);
     return true;
@@ -135,69 +166,126 @@ export class Tenant {
     this.state = 'stopping';
     clearTimeout(this.#restartTimer);
     for (const w of this.#readyWaiters.splice(0)) w.reject(new HeraError('UNAVAILABLE', `tenant ${this.allocation.model} stopped`));
-    const child = this.#child;
-    if (child && child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise<void>(r => child.once('exit', () => r()));
-      this.#send({ type: 'drain', graceMs: Math.max(100, graceMs - 500) });
-      const kill = setTimeout(() => child.kill('SIGKILL'), graceMs);
-      await exited;
+    const host = this.#host;
+    if (host?.alive) {
+      // Without a control connection (it broke), SIGTERM drains the host the same way.
+      if (!host.send({ type: 'drain', graceMs: Math.max(100, graceMs - 500) })) host.kill('SIGTERM');
+      const kill = setTimeout(() => host.kill('SIGKILL'), graceMs);
+      await host.exited;
       clearTimeout(kill);
     }
+    if (host) this.opts.stateDir.remove(host.id);
     await this.cgroup.remove();
   }
 
+  /** Records the current host in the state directory (after a start, an allocation or an origin change). */
+  persist(): void {
+    const h = this.#host;
+    if (!h?.alive || h.pid <= 0) return;
+    try {
+      this.opts.stateDir.write({
+        id: h.id, pid: h.pid, startTime: h.startTime, socket: h.socketPath, port: this.opts.port, endpoint: this.endpoint,
+        allocation: this.allocation, origin: this.opts.origin(), cluster: this.opts.cluster, startedAtMs: this.#startedAt,
+      });
+    } catch (err) {
+      // Only adoption after an agent crash needs it: serve on, say so.
+      this.opts.log.warn({ err }, 'cannot write the host descriptor; a restarted agent will not adopt this host');
+    }
+  }
+
   #send(m: AgentToHost): void {
-    if (this.#child?.connected) this.#child.send(m);
+    this.#host?.send(m);
   }
 
   #replace(): void {
-    const old = this.#child;
-    this.#child = undefined;
+    const old = this.#host;
+    this.#host = undefined;
     this.state = 'starting'; // callers waiting for the new host wait for its 'ready'
-    if (old?.connected) old.send({ type: 'drain', graceMs: 5_000 } satisfies AgentToHost);
-    const spawnNew = () => this.#spawn();
-    if (old && old.exitCode === null) old.once('exit', spawnNew);
-    else spawnNew();
+    if (!old?.alive) {
+      this.#spawn();
+      return;
+    }
+    if (!old.send({ type: 'drain', graceMs: REPLACE_DRAIN_MS })) old.kill('SIGTERM');
+    const kill = setTimeout(() => old.kill('SIGKILL'), REPLACE_DRAIN_MS + 2_000);
+    void old.exited.then(() => {
+      clearTimeout(kill);
+      this.opts.stateDir.remove(old.id);
+      if (!this.#stopped && !this.#host) this.#spawn(); // the new host takes the same port
+    });
   }
 
   #spawn(): void {
-    const { log } = this.opts;
-    const child = fork(join(__dirname, 'host', 'main.js'), [], {
+    const { log, stateDir } = this.opts;
+    const id = stateDir.newHostId();
+    const host = HostProcess.spawn({
+      id,
+      socketPath: stateDir.socketPath(id),
+      main: join(__dirname, 'host', 'main.js'),
       execArgv: ['--enable-source-maps', ...PAYLOAD_NODE_FLAGS],
-      env: { ...withMallocTuning(process.env), HERA_TENANT: this.allocation.model },
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      env: {
+        ...withMallocTuning(process.env),
+        HERA_TENANT: this.allocation.model,
+        HERA_HOST_ID: id,
+        HERA_HOST_SOCKET: stateDir.socketPath(id),
+        HERA_HOST_DESCRIPTOR: stateDir.descriptorPath(id),
+        HERA_HOST_ORPHAN_MS: String(this.opts.orphanMs),
+      },
+      log,
     });
-    this.#child = child;
     this.#startedAt = Date.now();
     this.state = this.restarts > 0 ? 'restarting' : 'starting';
-    try {
-      // Into the cgroup before the host allocates its tables (memory is charged where first touched).
-      this.cgroup.addProcess(child.pid!);
-    } catch (err) {
-      log.error({ err }, 'cannot move the host into its cgroup');
-    }
-    this.#oomBaseline = this.cgroup.oomKills();
-    child.on('message', (m: HostToAgent) => this.#onMessage(child, m));
-    child.once('exit', (code, signal) => this.#onExit(child, code, signal));
+    // Into the cgroup before the host allocates its tables (memory is charged where first touched):
+    // the host loads only on `start`, which we send once it said hello.
+    if (host.pid > 0) this.#intoCgroup(host.pid);
+    this.#attach(host);
+    this.persist();
     const a = this.allocation;
-    this.#send({
-      type: 'start', model: a.model, version: a.version, repo: this.opts.repo, workers: a.workers, subBatchSize: a.subBatchSize,
-      queueLimit: this.opts.queueLimit, queueBytes: this.opts.queueBytes, warmupMs: this.opts.warmupMs, shedPredictedLate: this.opts.shedPredictedLate, host: this.opts.bindHost, port: this.opts.port, statsWindowMs: this.opts.statsWindowMs,
-      statsIntervalMs: this.opts.statsIntervalMs, ...(this.opts.backend ? { backend: this.opts.backend } : {}),
-    });
-    log.info({ pid: child.pid, port: this.opts.port, workers: a.workers, cpuset: a.cpuset }, 'tenant host started');
+    log.info({ pid: host.pid, port: this.opts.port, workers: a.workers, cpuset: a.cpuset }, 'tenant host started');
   }
 
-  #onMessage(child: ChildProcess, m: HostToAgent): void {
-    if (child !== this.#child) return; // an old host draining after a replace
+  #intoCgroup(pid: number): void {
+    try {
+      this.cgroup.addProcess(pid);
+    } catch (err) {
+      this.opts.log.error({ err }, 'cannot move the host into its cgroup');
+    }
+  }
+
+  #attach(host: HostProcess): void {
+    this.#host = host;
+    this.#oomBaseline = this.cgroup.oomKills();
+    host.onMessage(m => this.#onMessage(host, m));
+    void host.exited.then(e => this.#onExit(host, e));
+  }
+
+  #startMessage(): StartMessage {
+    const a = this.allocation;
+    const o = this.opts;
+    return {
+      type: 'start', model: a.model, version: a.version, repo: o.repo, workers: a.workers, subBatchSize: a.subBatchSize,
+      queueLimit: o.queueLimit, queueBytes: o.queueBytes, warmupMs: o.warmupMs, shedPredictedLate: o.shedPredictedLate, host: o.bindHost, port: o.port, statsWindowMs: o.statsWindowMs,
+      statsIntervalMs: o.statsIntervalMs, ...(o.backend ? { backend: o.backend } : {}),
+    };
+  }
+
+  #onMessage(host: HostProcess, m: HostToAgent): void {
+    if (host !== this.#host) return; // an old host draining after a replace
     switch (m.type) {
+      case 'hello':
+        if (m.draining) break; // it is on its way out; its exit restarts it
+        if (!m.started) {
+          // Adopted before its agent told it to start: make sure it is in the group before it loads.
+          if (host.adopted) this.#intoCgroup(host.pid);
+          this.#send(this.#startMessage());
+          break;
+        }
+        // A host we reconnected to or adopted: bring it to the allocation we hold.
+        if (m.workers !== this.allocation.workers) this.#send({ type: 'set-workers', workers: this.allocation.workers });
+        if (m.subBatchSize !== this.allocation.subBatchSize) this.#send({ type: 'set-sub-batch', subBatchSize: this.allocation.subBatchSize });
+        if (m.ready && this.state !== 'serving') this.#onReady(m.ready);
+        break;
       case 'ready':
-        this.state = 'serving';
-        this.backend = m.backend;
-        this.version = m.version;
-        for (const w of this.#readyWaiters.splice(0)) w.resolve();
-        this.opts.onReady?.(this);
-        this.opts.onChange(this);
+        this.#onReady(m);
         break;
       case 'stats':
         this.stats = m.stats;
@@ -206,16 +294,29 @@ export class Tenant {
         this.#fatal = m.message;
         this.opts.log.error({ message: m.message }, 'tenant host reported a fatal error');
         break;
+      case 'busy':
+        this.opts.log.error({ message: m.message }, 'tenant host is driven by another agent');
+        break;
       case 'listening':
         break;
     }
   }
 
-  #onExit(child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
-    if (child !== this.#child || this.#stopped) return;
-    this.#child = undefined;
+  #onReady(m: ReadyMessage): void {
+    this.state = 'serving';
+    this.backend = m.backend;
+    this.version = m.version;
+    for (const w of this.#readyWaiters.splice(0)) w.resolve();
+    this.opts.onReady?.(this);
+    this.opts.onChange(this);
+  }
+
+  #onExit(host: HostProcess, e: HostExit): void {
+    if (host !== this.#host || this.#stopped) return;
+    this.#host = undefined;
+    this.opts.stateDir.remove(host.id);
     const oom = this.cgroup.oomKills() > this.#oomBaseline;
-    const why = signal ? `killed by ${signal}` : `exited with code ${code}`;
+    const why = !e.known ? `exited (adopted host pid ${host.pid}: not our child, exit status unknown)` : e.signal ? `killed by ${e.signal}` : `exited with code ${e.code}`;
     const cause = oom ? `${why} (OOM: memory limit ${this.allocation.memoryLimitBytes} bytes)` : this.#fatal ? `${why}: ${this.#fatal}` : why;
     this.#fatal = '';
     this.lastRestartCause = cause;

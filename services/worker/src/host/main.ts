@@ -4,7 +4,8 @@
  * It loads the model's tables once, runs n inference threads sharing them, and
  * serves hera.worker.v1.WorkerService/Infer for this model on its own port, so a
  * query crosses one process boundary on the node instead of two (the agent only
- * supervises). Started and controlled by the node agent over the IPC channel.
+ * supervises). Started and controlled by the node agent over a control socket
+ * (agent-link.ts): it outlives the agent, and a restarted agent adopts it.
  */
 import { startTelemetry } from '@hera/telemetry';
 const telemetry = startTelemetry('hera-worker-host');
@@ -16,26 +17,59 @@ import { createLogger } from '@hera/logger';
 import { loadTables, readModelConfig, type ModelConfig } from '@hera/models';
 import { services, type InferRequest__Output, type InferResponse, type WorkerServiceHandlers } from '@hera/proto';
 import { checkShape, MAX_ITEMS } from '@hera/batch';
-import type { AgentToHost, HostToAgent, StartMessage, TenantStats } from './protocol';
+import type { AgentToHost, HostToAgent, ReadyMessage, StartMessage, TenantStats } from './protocol';
+import { AgentLink } from './agent-link';
 import { SlidingWindow } from './sliding-window';
 import { WorkerPool } from './worker-pool';
+import { cgroupMemory, forceGc, MemoryBudget } from './memory-budget';
 import { runSplit } from './split';
 import { InferStreams } from './infer-streams';
 
 const log = createLogger({ service: 'worker-host', level: (process.env['LOG_LEVEL'] as 'info') ?? 'info' });
-const send = (m: HostToAgent) => process.send?.(m);
 let pool: WorkerPool | undefined;
 /** Largest job an inference thread gets: bigger requests are split (bounds the threads' memory). */
 let subBatch = 1;
 let server: grpc.Server | undefined;
 let draining = false;
 const streams = new InferStreams();
+/** What `hello` tells an agent that connects (one adopting us needs it). */
+let started = false;
+let workersWanted = 0;
+let readyMessage: ReadyMessage | undefined;
 
-// The agent is our lifeline: without it nobody supervises us, so leave.
-process.on('disconnect', () => void shutdown(0, 'agent went away'));
-process.on('message', (m: AgentToHost) => {
+const socketPath = process.env['HERA_HOST_SOCKET'] ?? '';
+const orphanMs = Number(process.env['HERA_HOST_ORPHAN_MS']);
+if (!socketPath || !(orphanMs > 0)) {
+  log.fatal('HERA_HOST_SOCKET and HERA_HOST_ORPHAN_MS are not set: tenant hosts are started by the node agent');
+  process.exit(2);
+}
+const link = new AgentLink({
+  socketPath,
+  files: [socketPath, ...(process.env['HERA_HOST_DESCRIPTOR'] ? [process.env['HERA_HOST_DESCRIPTOR']] : [])],
+  orphanMs,
+  log,
+  hello: () => ({
+    type: 'hello', pid: process.pid, id: process.env['HERA_HOST_ID'] ?? '', started, draining,
+    ...(readyMessage ? { ready: readyMessage } : {}), workers: workersWanted, subBatchSize: subBatch,
+  }),
+  onMessage: onAgentMessage,
+  // Nobody supervises us any more (no restart, no limits changes): leave rather than run on unwatched.
+  onOrphaned: () => void shutdown(0, `no agent for ${orphanMs} ms`),
+});
+const send = (m: HostToAgent) => link.send(m);
+link.listen().catch(err => {
+  log.fatal({ err, socket: socketPath }, 'cannot listen on the control socket');
+  process.exit(1);
+});
+// An agent that lost our control connection (or an operator) drains us with SIGTERM.
+process.on('SIGTERM', () => void shutdown(0, 'SIGTERM'));
+
+function onAgentMessage(m: AgentToHost): void {
   switch (m.type) {
     case 'start':
+      if (started) break; // once per host
+      started = true;
+      workersWanted = m.workers;
       start(m).catch(err => {
         send({ type: 'fatal', message: (err as Error).message });
         log.fatal({ err }, 'tenant host failed to start');
@@ -43,6 +77,7 @@ process.on('message', (m: AgentToHost) => {
       });
       break;
     case 'set-workers':
+      workersWanted = m.workers;
       pool?.resize(m.workers);
       break;
     case 'set-sub-batch':
@@ -52,7 +87,7 @@ process.on('message', (m: AgentToHost) => {
       void shutdown(0, 'drain', m.graceMs);
       break;
   }
-});
+}
 
 async function start(m: StartMessage): Promise<void> {
   const config: ModelConfig = await readModelConfig(m.repo, m.model, m.version || undefined);
@@ -69,7 +104,8 @@ async function start(m: StartMessage): Promise<void> {
     if (e.type === 'ready' && !readySent) {
       readySent = true;
       const tableBytes = config.tables.reduce((s, t) => s + t.rows * t.dim * 4, 0);
-      send({ type: 'ready', version: config.version, backend: e.detail, tableBytes, subBatchSize: m.subBatchSize });
+      readyMessage = { type: 'ready', version: config.version, backend: e.detail, tableBytes, subBatchSize: m.subBatchSize };
+      send(readyMessage);
       tlog.info({ backend: e.detail }, 'tenant ready');
     }
     if (e.type === 'thread-died') tlog.error({ detail: e.detail }, 'inference thread died');
@@ -80,8 +116,8 @@ async function start(m: StartMessage): Promise<void> {
       send({ type: 'fatal', message: `inference thread could not start: ${e.detail}` });
       setTimeout(() => process.exit(1), 50);
     }
-  }, m.queueBytes);
-  pool.resize(m.workers);
+  }, m.queueBytes, new MemoryBudget(cgroupMemory(), { onChange: figures => tlog.info(figures, 'admission: memory limit and use'), collect: forceGc() }));
+  pool.resize(workersWanted); // a set-workers may have come while the tables loaded
 
   const fail = (code: string) => {
     errors[code] = (errors[code] ?? 0) + 1;
@@ -133,6 +169,7 @@ async function start(m: StartMessage): Promise<void> {
 async function shutdown(code: number, reason: string, graceMs = 5_000): Promise<void> {
   if (draining) return;
   draining = true;
+  link.stopListening();
   log.info({ reason }, 'tenant host stopping');
   // Stop taking new calls; queued and running ones finish (up to graceMs). Open
   // InferStreams end once what is in flight on them is answered.
@@ -141,5 +178,6 @@ async function shutdown(code: number, reason: string, graceMs = 5_000): Promise<
   await pool?.drain(graceMs);
   await closing;
   await telemetry.shutdown();
+  link.removeFiles();
   process.exit(code);
 }

@@ -1,8 +1,16 @@
 /**
- * Messages between the node agent and a tenant's host process (Node IPC channel).
- * The agent starts the host, moves it into the tenant's cgroup, then sends
- * `start`: tables are allocated only after the move, so the memory is charged to
- * the tenant's cgroup (v1 charges pages where they were first touched).
+ * Messages between the node agent and a tenant's host process, one JSON object per
+ * line over the host's control socket (a Unix domain socket in the node's state
+ * directory, HERA_HOST_SOCKET; framing in control-socket.ts). The host listens and
+ * the agent connects, so a host outlives its agent: when the connection drops the
+ * host keeps serving and waits HERA_HOST_ORPHAN_MS for an agent to connect again
+ * (a restarted agent adopts it), then drains and exits.
+ *
+ * On each connection the host first sends `hello` (who it is, whether it was
+ * started, whether it serves). A new host gets `start` after the agent has moved
+ * it into the tenant's cgroup: tables are allocated only after the move, so the
+ * memory is charged to the tenant's cgroup (v1 charges pages where they were first
+ * touched). A second agent connecting while one is connected gets `busy`.
  */
 export interface StartMessage {
   type: 'start';
@@ -49,8 +57,35 @@ export interface TenantStats {
   rssBytes: number;
 }
 
+export interface ReadyMessage {
+  type: 'ready';
+  version: string;
+  backend: string;
+  tableBytes: number;
+  subBatchSize: number;
+}
+
+/** First message on every control connection. */
+export interface HelloMessage {
+  type: 'hello';
+  pid: number;
+  /** The host id the agent gave it (HERA_HOST_ID): names its descriptor and socket. */
+  id: string;
+  /** `start` was received (an adopting agent must not send it again). */
+  started: boolean;
+  /** Draining after `drain`, SIGTERM or the orphan timeout: it will exit, not to be adopted. */
+  draining: boolean;
+  /** What `ready` said, once the host serves. */
+  ready?: ReadyMessage;
+  /** Inference threads asked for and sub-batch size in force (an adopting agent corrects them). */
+  workers: number;
+  subBatchSize: number;
+}
+
 export type HostToAgent =
+  | HelloMessage
+  | { type: 'busy'; message: string }
   | { type: 'listening'; port: number }
-  | { type: 'ready'; version: string; backend: string; tableBytes: number; subBatchSize: number }
+  | ReadyMessage
   | { type: 'stats'; stats: TenantStats }
   | { type: 'fatal'; message: string };

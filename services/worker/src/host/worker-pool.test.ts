@@ -7,6 +7,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { MAX_ITEMS } from '@hera/batch';
 import { buildRepository, loadModel, loadTables, randomBatch, selectBackend, type Model, type ModelConfig } from '@hera/models';
+import { MemoryBudget } from './memory-budget';
 import { WorkerPool, type Job } from './worker-pool';
 
 setFlagsFromString('--expose-gc');
@@ -75,6 +76,14 @@ describe('WorkerPool (one real inference thread, tiny ncf)', () => {
     }
   });
 
+  it('counts a request\'s bytes in flight while a thread runs it, and not after', async () => {
+    const done = run(512, 77);
+    const idsPerItem = config.tables.reduce((s, t) => s + t.lookups, 0);
+    assert.equal(pool.inFlightBytes, 512 * (config.denseDim + idsPerItem) * 4, 'running, not queued: still held');
+    await done;
+    assert.equal(pool.inFlightBytes, 0);
+  });
+
   it('lets go of a request once a thread took it, so its buffer can be freed and reused', async () => {
     // A pool that kept taken jobs in its queue array kept up to 1024 requests' buffers alive:
     // the host's RSS grew by each request's size and every new one faulted in fresh pages.
@@ -117,5 +126,41 @@ describe('WorkerPool queue bounds (no threads: jobs stay queued)', () => {
     roomy.submit(job(100, rejected));
     assert.equal(roomy.queueDepth, 3);
     await roomy.drain(10);
+  });
+
+  it('refuses what would pass the memory bound, names it, and collects the garbage refused requests leave', async () => {
+    const init = { repo: '', model: 'm', version: '1', tables: [], maxItems: 1, subBatch: 1, warmupMs: 0, denseDim: 1, idsPerItem: 1 } as unknown as ConstructorParameters<typeof WorkerPool>[0];
+    // A 100 MiB limit and a base that leave 4,000 bytes for requests: 1,000 of them in
+    // flight (half the room, two bytes held per request byte).
+    const MiB = 1024 * 1024;
+    let collected = 0;
+    // Buffers held: as if every request received stayed around (none collected by V8).
+    let held = 0;
+    const memory = new MemoryBudget(() => ({ limitBytes: 100 * MiB, usedBytes: 95 * MiB - 16 * MiB - 4_000 }), {
+      buffers: () => held,
+      collect: () => ((held = 0), collected++),
+    });
+    const pool = new WorkerPool(init, 100, false, () => undefined, Infinity, memory);
+    pool.resize(0); // measures the base; no threads, so jobs stay queued
+    assert.equal(pool.memoryBound(), 1_000);
+    const rejected: string[] = [];
+    const submit = (bytes: number) => {
+      held += bytes;
+      pool.submit(job(bytes, rejected));
+    };
+    submit(600);
+    submit(300);
+    assert.equal(pool.inFlightBytes, 900);
+    assert.throws(
+      () => submit(200),
+      (e: Error & { code?: string }) =>
+        e.code === 'OVERLOADED' && /^memory bound: 1 KiB of requests in flight \(queued and running\) \+ 1 KiB would pass 1 KiB, what the tenant's 100\.0 MiB memory limit leaves after 79\.0 MiB for the model and 0 KiB for 0 inference threads$/.test(e.message),
+    );
+    assert.equal(pool.queueDepth, 2);
+    // Refused requests were received all the same: their bytes are garbage to collect.
+    assert.equal(collected, 0);
+    for (let i = 0; i < 5; i++) assert.throws(() => submit(MiB), /memory bound/);
+    assert.equal(collected, 1, 'a collection once more than 4 MiB of garbage was held (the least garbage allowed)');
+    await pool.drain(10);
   });
 });

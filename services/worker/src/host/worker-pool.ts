@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { HeraError, type HeraErrorCode } from '@hera/errors';
 import type { ThreadInit, ThreadJob, ThreadReply } from './infer-thread';
 import { idsOffset, inputBytes } from './slot-layout';
+import { sizeText, type MemoryBudget } from './memory-budget';
 
 /** One sub-batch waiting in the tenant's FIFO queue. */
 export interface Job {
@@ -20,6 +21,9 @@ export interface Job {
   resolve(r: { scores: Buffer; queueUs: number; computeUs: number }): void;
   reject(err: HeraError): void;
 }
+
+/** Request bytes a job holds (views into its message; see BYTES_PER_REQUEST_BYTE). */
+const jobBytes = (j: Job) => j.dense.byteLength + j.ids.byteLength;
 
 interface Slot {
   worker: Worker;
@@ -39,6 +43,12 @@ interface Slot {
  * (or whose caller cancelled) while queued are answered without computing. The
  * worker count changes at run time: new threads join once loaded, surplus ones
  * leave after their current job, so no accepted job is dropped.
+ *
+ * Admission (submit) bounds what a tenant holds by count (sub-batches queued), by
+ * queued request bytes, and, given a MemoryBudget, by the request bytes in flight
+ * (queued and running) that its memory limit leaves room for after the model and
+ * every inference thread: a burst is shed with RESOURCE_EXHAUSTED instead of
+ * growing the host into the kernel's OOM kill.
  */
 export class WorkerPool {
   /** FIFO: live entries are #queue[#qHead..]; taken ones are cleared so their request bytes can be freed. */
@@ -51,6 +61,10 @@ export class WorkerPool {
   /** Items waiting in the queue (not yet on a thread), and their request bytes. */
   #queuedItems = 0;
   #queuedBytes = 0;
+  /** Request bytes of the jobs on threads now. */
+  #runningBytes = 0;
+  /** Threads the first resize asked for, until they are all ready (then their memory is measured). */
+  #measuring: number | undefined;
   /** Smoothed compute ms per item, from the threads' replies; 0 until measured. */
   #msPerItem = 0;
   backend = '';
@@ -62,6 +76,8 @@ export class WorkerPool {
     private readonly onEvent: (e: { type: 'ready' | 'thread-died' | 'fatal'; detail: string }) => void = () => {},
     /** Request bytes the queue holds at most (a request arriving at an empty queue always enters). */
     readonly queueBytes = Infinity,
+    /** The host's memory limit and use; none: no memory bound. */
+    private readonly memory?: MemoryBudget,
   ) {}
 
   get queueDepth(): number {
@@ -76,8 +92,30 @@ export class WorkerPool {
     return this.#target;
   }
 
+  /** Request bytes held now: queued and running. */
+  get inFlightBytes(): number {
+    return this.#queuedBytes + this.#runningBytes;
+  }
+
+  /**
+   * Request bytes the memory bound lets the tenant hold in flight (Infinity: none).
+   * Threads still leaving count until they have left, threads asked for from the start.
+   */
+  memoryBound(now = Date.now()): number {
+    return this.memory?.bytesFor(this.#threadsCharged(), now) ?? Infinity;
+  }
+
+  #threadsCharged(): number {
+    return Math.max(this.#target, this.#slots.length);
+  }
+
   /** Grows or shrinks to `n` threads. */
   resize(n: number): void {
+    if (this.#measuring === undefined) {
+      // Before the first thread allocates anything: what the model and runtime take alone.
+      this.#measuring = n;
+      this.memory?.measureBase();
+    }
     this.#target = n;
     const active = this.#slots.filter(s => !s.retiring);
     for (let i = active.length; i < n; i++) this.#spawn();
@@ -104,19 +142,32 @@ export class WorkerPool {
 
   /**
    * Queues the sub-batches of one request together, or throws OVERLOADED when the
-   * queue is full or they would finish after their deadline (shedding at once beats
-   * timing out later). The bound is checked once per request, so a request of more
-   * sub-batches than the bound is still served when the queue is short.
+   * queue is full (sub-batches or bytes), the memory bound would be passed, or they
+   * would finish after their deadline (shedding at once beats timing out later). The
+   * bounds are checked once per request, so a request of more sub-batches than the
+   * bound is still served when the queue is short.
    */
   submit(...jobs: Job[]): void {
     if (this.#closed) throw new HeraError('UNAVAILABLE', 'tenant is shutting down');
     if (jobs.length === 0) return;
+    const bytes = jobs.reduce((s, j) => s + jobBytes(j), 0);
+    // Received, whatever happens to it next: garbage once answered or refused.
+    this.memory?.received(bytes, this.#threadsCharged(), this.inFlightBytes);
     if (this.queueDepth >= this.queueLimit) {
       throw new HeraError('OVERLOADED', `queue full (${this.queueLimit} sub-batches waiting)`);
     }
-    const bytes = jobs.reduce((s, j) => s + j.dense.byteLength + j.ids.byteLength, 0);
     if (this.queueDepth > 0 && this.#queuedBytes + bytes > this.queueBytes) {
       throw new HeraError('OVERLOADED', `queue full (${(this.#queuedBytes / 1048576).toFixed(1)} MiB of requests waiting, limit ${(this.queueBytes / 1048576).toFixed(0)} MiB)`);
+    }
+    // As with the queue bytes, a request into an idle tenant always enters: however small
+    // the bound, the tenant serves one request at a time.
+    const held = this.inFlightBytes;
+    const bound = this.memoryBound();
+    if (held > 0 && held + bytes > bound) {
+      throw new HeraError(
+        'OVERLOADED',
+        `memory bound: ${sizeText(held)} of requests in flight (queued and running) + ${sizeText(bytes)} would pass ${sizeText(bound)}, ${this.memory!.describe(this.#threadsCharged())}`,
+      );
     }
     const left = jobs[0]!.deadline - Date.now();
     const expected = this.expectedMs(jobs.reduce((s, j) => s + j.count, 0), jobs.length);
@@ -128,7 +179,7 @@ export class WorkerPool {
     for (const job of jobs) {
       this.#queue.push(job);
       this.#queuedItems += job.count;
-      this.#queuedBytes += job.dense.byteLength + job.ids.byteLength;
+      this.#queuedBytes += jobBytes(job);
     }
     this.#dispatch();
   }
@@ -160,6 +211,7 @@ export class WorkerPool {
       const i = this.#slots.indexOf(slot);
       if (i < 0) return; // removed on purpose
       this.#slots.splice(i, 1);
+      if (slot.busy) this.#runningBytes -= jobBytes(slot.busy);
       slot.busy?.reject(new HeraError('UNAVAILABLE', `inference thread exited (code ${code}) with the request in flight`));
       this.onEvent({ type: 'thread-died', detail: `exit code ${code}` });
       // Replace a thread that died while working; one that never loaded would only die again
@@ -179,6 +231,13 @@ export class WorkerPool {
       case 'ready':
         slot.ready = true;
         this.backend = m.backend;
+        if (this.#measuring) {
+          // Once, for the first threads: measured later, the host's memory would also hold
+          // what past requests left (glibc keeps freed memory, see payload-tuning.ts).
+          const ready = this.#slots.filter(s => s.ready).length;
+          this.memory?.measureThreads(ready, this.inFlightBytes);
+          if (ready >= this.#measuring) this.#measuring = 0;
+        }
         this.onEvent({ type: 'ready', detail: m.backend });
         break;
       case 'fatal':
@@ -190,6 +249,7 @@ export class WorkerPool {
         const job = slot.busy;
         if (!job || m.id !== slot.jobId) return;
         slot.busy = undefined;
+        this.#runningBytes -= jobBytes(job);
         if (m.type === 'scores') {
           const raw = m.computeUs / 1000 / job.count;
           const sample = this.#msPerItem === 0 ? raw : Math.min(raw, 4 * this.#msPerItem);
@@ -218,7 +278,7 @@ export class WorkerPool {
     // request faulted in fresh pages and the host's RSS grew by ~1 MB per rmc2 request.
     this.#queue[this.#qHead++] = undefined;
     this.#queuedItems -= job.count;
-    this.#queuedBytes -= job.dense.byteLength + job.ids.byteLength;
+    this.#queuedBytes -= jobBytes(job);
     if (this.#qHead === this.#queue.length) {
       this.#queue.length = 0;
       this.#qHead = 0;
@@ -269,6 +329,7 @@ export class WorkerPool {
       }
       if (!job) return;
       slot.busy = job;
+      this.#runningBytes += jobBytes(job);
       slot.jobId = this.#nextId++;
       slot.startedAt = performance.now();
       this.#copyIn(slot.input, 0, job.dense);
