@@ -1,8 +1,9 @@
 /**
  * `hera up` end to end (slow: starts Redis and four services, builds a tiny model):
  * the whole cluster becomes healthy, serves the model right after start (`hera rank`
- * answers, `hera plan explain` says why), `hera status` sees it, and Ctrl-C (SIGINT)
- * stops every process it started, tenant hosts included.
+ * answers, `hera plan explain` says why), `hera status` sees it, a service or Redis
+ * killed is started again at its address, and Ctrl-C (SIGINT) stops every process it
+ * started, tenant hosts included; past its restart budget the cluster stops, saying why.
  */
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,7 +11,7 @@ import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkHealth } from '@hera/grpc';
-import { isAlive, startChild, waitForExit, type Child } from '@hera/testing';
+import { isAlive, startChild, waitFor, waitForExit, type Child } from '@hera/testing';
 
 const cli = require.resolve('@hera/cli/dist/main.js');
 const dataDir = mkdtempSync(join(tmpdir(), 'hera-up-'));
@@ -55,10 +56,51 @@ describe('hera up', () => {
     const hostPids = readFileSync(`/proc/${pids['worker']}/task/${pids['worker']}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
     assert.ok(hostPids.length >= 1, 'a tenant host runs');
 
+    // Supervision: the profiler, placement and redis-server die (SIGKILL) in turn; each is
+    // started again at the same address, and the model keeps being served.
+    const readCluster = () => JSON.parse(readFileSync(join(dataDir, 'cluster.json'), 'utf8')) as { pids: Record<string, number>; services: Record<string, string>; redisUrl: string };
+    const redisUrlBefore = readCluster().redisUrl;
+    for (const name of ['profiler', 'placement', 'redis']) {
+      const old = readCluster().pids[name]!;
+      process.kill(old, 'SIGKILL');
+      const label = name === 'redis' ? 'redis-server' : name;
+      await up.waitForLine(new RegExp(`\\| ${label} died \\(killed by SIGKILL\\); restarting it in \\d+ ms`), 10_000);
+      const back = await up.waitForLine(new RegExp(`\\| ${label} is back: pid (\\d+)`), 60_000);
+      const pid = Number(/pid (\d+)/.exec(back)![1]);
+      assert.notEqual(pid, old);
+      assert.ok(isAlive(pid), `${name} pid ${pid} runs`);
+      await waitFor(() => readCluster().pids[name] === pid, 5_000, `cluster.json to list ${name} pid ${pid}`);
+      if (name !== 'redis') assert.equal(await checkHealth(cluster.services[name]!), 'SERVING', `${name} at its old address`);
+    }
+    assert.equal(readCluster().redisUrl, redisUrlBefore, 'Redis came back at the URL the services hold');
+    const again = startChild(process.execPath, [cli, 'rank', '--model', 'ncf', '--data-dir', dataDir, '--top', '3']);
+    assert.equal(await again.exited, 0, again.lines.join('\n'));
+    pids = readCluster().pids;
+
     up.proc.kill('SIGINT');
     assert.equal(await up.exited, 0);
     for (const [name, pid] of Object.entries(pids)) await waitForExit(pid, 5_000).catch(() => assert.fail(`${name} (pid ${pid}) still running`));
     for (const pid of hostPids) await waitForExit(pid, 5_000).catch(() => assert.fail(`tenant host ${pid} still running`));
     assert.equal(existsSync(join(dataDir, 'cluster.json')), false, 'cluster.json removed');
+  });
+
+  it('stops the whole cluster, saying why, when a service dies past its restart budget', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hera-up-budget-'));
+    const env = { ...process.env };
+    delete env['REDIS_URL'];
+    const u = startChild(process.execPath, [cli, 'up', '--data-dir', dir, '--gateway-port', '0', '--worker-port', '0', '--placement-port', '0', '--profiler-port', '0', '--models', 'none', '--restart-budget', '0'], { env });
+    let started: Record<string, number> = {};
+    try {
+      await u.waitForLine(/all services healthy/, 90_000);
+      started = (JSON.parse(readFileSync(join(dir, 'cluster.json'), 'utf8')) as { pids: Record<string, number> }).pids;
+      process.kill(started['profiler']!, 'SIGKILL');
+      await u.waitForLine(/profiler died \(killed by SIGKILL\), 0 restarts within 60 s \(the budget\): not restarting it; stopping the cluster/, 10_000);
+      assert.equal(await u.exited, 1);
+      for (const [name, pid] of Object.entries(started)) await waitForExit(pid, 5_000).catch(() => assert.fail(`${name} (pid ${pid}) still running`));
+    } finally {
+      await u.stop('SIGKILL');
+      for (const pid of Object.values(started)) if (isAlive(pid)) process.kill(pid, 'SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

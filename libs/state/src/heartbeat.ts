@@ -7,6 +7,12 @@ export interface HeartbeatOptions<T> {
   indexKey: string;
   member: string;
   intervalMs: number;
+  /**
+   * Hash that also keeps the last record under `member`, without a TTL, so a process
+   * that stopped beating (dead, or its event loop stuck) is still known and shown as
+   * silent rather than vanishing. A clean `stop()` removes it.
+   */
+  lastSeenKey?: string;
   /** The record to write at each beat (read fresh each time). */
   value: () => T;
   onError?: (err: unknown) => void;
@@ -42,11 +48,10 @@ export class Heartbeat<T> {
   /** Writes the record now (also used to publish a change without waiting for the next beat). */
   async beat(): Promise<void> {
     if (this.#stopped) return;
-    await this.redis
-      .multi()
-      .set(this.opts.key, JSON.stringify(this.opts.value()), 'PX', this.ttlMs)
-      .sadd(this.opts.indexKey, this.opts.member)
-      .exec();
+    const value = JSON.stringify(this.opts.value());
+    const m = this.redis.multi().set(this.opts.key, value, 'PX', this.ttlMs).sadd(this.opts.indexKey, this.opts.member);
+    if (this.opts.lastSeenKey) m.hset(this.opts.lastSeenKey, this.opts.member, value);
+    await m.exec();
   }
 
   /** Stops beating and removes the record. Idempotent. */
@@ -54,7 +59,9 @@ export class Heartbeat<T> {
     if (this.#stopped) return;
     this.#stopped = true;
     clearInterval(this.#timer);
-    await this.redis.multi().del(this.opts.key).srem(this.opts.indexKey, this.opts.member).exec();
+    const m = this.redis.multi().del(this.opts.key).srem(this.opts.indexKey, this.opts.member);
+    if (this.opts.lastSeenKey) m.hdel(this.opts.lastSeenKey, this.opts.member);
+    await m.exec();
   }
 }
 

@@ -8,6 +8,8 @@
  * | {p}:node:{id}                        | string | NodeRecord JSON, TTL = 3 heartbeats            |
  * | {p}:services                         | set    | "{service}/{instance}" ids (pruned)            |
  * | {p}:service:{service}/{instance}     | string | ServiceRecord JSON, TTL = 3 heartbeats         |
+ * | {p}:services:last                    | hash   | instance id → its last ServiceRecord JSON, no  |
+ * |                                      |        | TTL (hera status shows a silent service)       |
  * | {p}:models                           | hash   | model name → ModelRecord JSON                  |
  * | {p}:demand                           | hash   | model name → target QPS                        |
  * | {p}:plan                             | string | the applied Plan JSON                          |
@@ -43,6 +45,9 @@ export class Keyspace {
   }
   service(instanceId: string): string {
     return `${this.prefix}:service:${instanceId}`;
+  }
+  servicesLastSeen(): string {
+    return `${this.prefix}:services:last`;
   }
   models(): string {
     return `${this.prefix}:models`;

@@ -1,13 +1,25 @@
 import type { Command } from 'commander';
-import { checkHealth, createClient, unaryCall } from '@hera/grpc';
+import { createClient, probeHealth, unaryCall } from '@hera/grpc';
 import { loadProtos, type TenantStatus__Output } from '@hera/proto';
 import { connectRedis, Keyspace, listLive, ModelStore, type NodeRecord, type ServiceRecord } from '@hera/state';
 import { DEFAULT_DATA_DIR, resolveTarget } from '../cluster-file';
 import { formatAge, formatBytes, table } from '../table';
 
+/** A service as `hera status` shows it: its last record, a live health check, and why it is not healthy. */
+export type ServiceStatus = ServiceRecord & {
+  health: string;
+  /** Still beating (its record has not expired); a silent one is shown from its last record. */
+  beating: boolean;
+  /** Why it is not SERVING, or not ready; empty when healthy. */
+  reason: string;
+};
+
+/** A silent service's last record is forgotten after this long, unless nothing replaced it. */
+const FORGET_SILENT_MS = 24 * 3600_000;
+
 export interface ClusterStatus {
   redisUrl: string;
-  services: (ServiceRecord & { health: string })[];
+  services: ServiceStatus[];
   nodes: NodeRecord[];
   /** Each node agent's GetStatus (tenant details), or the error asking it. */
   tenants: { nodeId: string; tenants: TenantStatus__Output[]; error?: string }[];
@@ -15,18 +27,42 @@ export interface ClusterStatus {
   planVersion: number;
 }
 
-/** Reads services (with a live health check each), nodes and the plan version from Redis. */
-export async function readStatus(redisUrl: string, prefix: string): Promise<ClusterStatus> {
+/**
+ * Which services to show: every live one, and every silent one (its record expired:
+ * dead, or too busy to beat) that nothing has replaced — a later instance of the same
+ * service at the same endpoint, or of a singleton service started after it went
+ * silent. Returns the silent ones to show and the ids to forget.
+ */
+export function silentServices(live: readonly ServiceRecord[], last: readonly ServiceRecord[], now: number): { silent: ServiceRecord[]; forget: string[] } {
+  const liveIds = new Set(live.map(s => s.instanceId));
+  const silent: ServiceRecord[] = [];
+  const forget: string[] = [];
+  for (const s of last) {
+    if (liveIds.has(s.instanceId)) continue;
+    const replaced = live.some(l => l.service === s.service && (l.endpoint === s.endpoint || (s.service !== 'worker' && l.startedAtMs > s.heartbeatAtMs)));
+    if (replaced || now - s.heartbeatAtMs > FORGET_SILENT_MS) forget.push(s.instanceId);
+    else silent.push(s);
+  }
+  return { silent, forget };
+}
+
+/** Reads services (with a live health check each, silent ones included), nodes and the plan version from Redis. */
+export async function readStatus(redisUrl: string, prefix: string, now = Date.now()): Promise<ClusterStatus> {
   const redis = await connectRedis(redisUrl, { name: 'hera-cli', offlineQueue: true });
   try {
     const keys = new Keyspace(prefix);
-    const [services, nodes, models, version] = await Promise.all([
+    const [services, lastSeen, nodes, models, version] = await Promise.all([
       listLive<ServiceRecord>(redis, keys.services(), m => keys.service(m)),
+      redis.hgetall(keys.servicesLastSeen()),
       listLive<NodeRecord>(redis, keys.nodes(), m => keys.node(m)),
       new ModelStore(redis, keys).list(),
       redis.get(keys.planVersion()),
     ]);
-    const health = await Promise.all(services.live.map(s => checkHealth(s.endpoint, '', 1_500)));
+    const { silent, forget } = silentServices(services.live, Object.values(lastSeen).map(v => JSON.parse(v) as ServiceRecord), now);
+    if (forget.length) await redis.hdel(keys.servicesLastSeen(), ...forget);
+    const shown = [...services.live.map(s => ({ ...s, beating: true })), ...silent.map(s => ({ ...s, beating: false }))]
+      .sort((a, b) => a.service.localeCompare(b.service) || Number(b.beating) - Number(a.beating));
+    const health = await Promise.all(shown.map(s => probeHealth(s.endpoint, '', 1_500)));
     const tenants = await Promise.all(nodes.live.map(async n => {
       const c = createClient(loadProtos().proto.hera.worker.v1.WorkerService, n.endpoint, { maxAttempts: 1 });
       try {
@@ -39,7 +75,7 @@ export async function readStatus(redisUrl: string, prefix: string): Promise<Clus
     }));
     return {
       redisUrl,
-      services: services.live.map((s, i) => ({ ...s, health: health[i]! })),
+      services: shown.map((s, i) => ({ ...s, health: health[i]!.status, reason: serviceReason(s, health[i]!, now) })),
       nodes: nodes.live,
       tenants,
       models: models.map(m => m.name),
@@ -50,13 +86,24 @@ export async function readStatus(redisUrl: string, prefix: string): Promise<Clus
   }
 }
 
+function serviceReason(s: ServiceRecord & { beating: boolean }, h: { status: string; detail?: string }, now: number): string {
+  const why: string[] = [];
+  if (!s.beating) why.push(`no heartbeat for ${formatAge(now - s.heartbeatAtMs)} (dead, or its event loop is stuck)`);
+  if (h.status === 'UNREACHABLE') why.push(`health check failed: ${h.detail ?? 'no answer'}`);
+  else if (h.status !== 'SERVING') why.push(s.readiness && !s.readiness.ready ? `not ready: ${s.readiness.reason}` : `health ${h.status}`);
+  return why.join('; ');
+}
+
 export function renderStatus(s: ClusterStatus, now = Date.now()): string {
   const lines = [`redis: ${s.redisUrl}    plan version: ${s.planVersion || 'none'}    models: ${s.models.join(', ') || 'none registered'}`, ''];
   lines.push(
     s.services.length
       ? table(
-          ['service', 'endpoint', 'health', 'state', 'pid', 'host', 'up', 'last beat'],
-          s.services.map(x => [x.service, x.endpoint, x.health, x.state, x.pid, x.hostname, formatAge(now - x.startedAtMs), `${formatAge(now - x.heartbeatAtMs)} ago`]),
+          ['service', 'endpoint', 'health', 'state', 'pid', 'host', 'up', 'last beat', 'why not healthy'],
+          s.services.map(x => [
+            x.service, x.endpoint, x.health, x.beating ? x.state : 'silent', x.pid, x.hostname, x.beating ? formatAge(now - x.startedAtMs) : '-',
+            `${formatAge(now - x.heartbeatAtMs)} ago`, x.reason || '-',
+          ]),
         )
       : 'no services registered',
     '',

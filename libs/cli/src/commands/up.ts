@@ -2,7 +2,8 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { checkHealth } from '@hera/grpc';
-import { isAlive, PAYLOAD_NODE_FLAGS, portIsFree, startChild, startRedisServer, waitFor, waitForRedis, withMallocTuning, type Child, type RedisServer } from '@hera/procs';
+import { LIVENESS_SERVICE } from '@hera/runtime';
+import { isAlive, PAYLOAD_NODE_FLAGS, portIsFree, DEFAULT_RESTART_POLICY, RestartPolicy, startChild, startRedisServer, waitFor, waitForRedis, withMallocTuning, type Child, type RedisServer } from '@hera/procs';
 import { formatLogLine } from '../log-format';
 import { DEFAULT_DATA_DIR, readClusterFile, removeClusterFile, writeClusterFile, type ClusterFile } from '../cluster-file';
 import { table } from '../table';
@@ -28,6 +29,16 @@ export interface UpOptions {
   demandUnits: number;
   /** Register the models but leave demand and plan alone (e.g. to profile on empty nodes). */
   plan: boolean;
+  /** Restarts each process gets per minute before the cluster gives up (0 = never restart). */
+  restartBudget: number;
+}
+
+/** A service under supervision: its spec, its current process and its restart policy. */
+interface Supervised {
+  spec: ServiceSpec;
+  child: Child;
+  startedAt: number;
+  policy: RestartPolicy;
 }
 
 interface ServiceSpec {
@@ -50,6 +61,9 @@ const SERVING_LINE = /"msg":"(gateway|worker|placement|profiler) serving"/;
  * (unless REDIS_URL is given), then placement, profiler, the node agents and the
  * gateway as child processes with prefixed logs. Waits for every health check,
  * prints the endpoints, and on Ctrl-C (or SIGTERM) stops everything it started.
+ * It supervises what it started: a process that dies (Redis included) is started
+ * again on the same port after a backoff, and only a restart budget running out
+ * stops the cluster, saying which process and why.
  */
 export async function up(opts: UpOptions, out: NodeJS.WritableStream = process.stdout): Promise<number> {
   const dataDir = resolve(opts.dataDir);
@@ -75,13 +89,19 @@ export async function up(opts: UpOptions, out: NodeJS.WritableStream = process.s
   }
   const say = (line: string) => out.write(`${'hera'.padEnd(10)}| ${line}\n`);
   const color = Boolean((out as NodeJS.WriteStream).isTTY);
-  const children: { spec: ServiceSpec; child: Child }[] = [];
+  /** Each service's current process; a restart replaces `child` (and keeps the port). */
+  const children: Supervised[] = [];
   let redis: RedisServer | undefined;
+  const redisPolicy = new RestartPolicy({ budget: opts.restartBudget });
+  let redisStartedAt = 0;
   let stopping = false;
+  const timers = new Set<NodeJS.Timeout>();
+  let clusterFile: ClusterFile | undefined;
 
   const stopAll = async (reason: string) => {
     if (stopping) return;
     stopping = true;
+    for (const t of timers) clearTimeout(t);
     say(`stopping (${reason})`);
     // Gateway first so no new queries arrive, node agents last among services.
     const order = ['gateway', 'profiler', 'placement', 'worker'];
@@ -95,6 +115,22 @@ export async function up(opts: UpOptions, out: NodeJS.WritableStream = process.s
       say('redis-server stopped');
     }
     removeClusterFile(dataDir);
+  };
+  const giveUp = (message: string) => {
+    say(message);
+    void stopAll('supervision gave up').then(() => process.exit(1));
+  };
+  const later = (ms: number, fn: () => void) => {
+    const t = setTimeout(() => {
+      timers.delete(t);
+      if (!stopping) fn();
+    }, ms);
+    timers.add(t);
+  };
+  const recordPids = () => {
+    if (!clusterFile) return;
+    clusterFile.pids = { ...(redis ? { redis: redis.child.pid } : {}), ...Object.fromEntries(children.map(c => [c.spec.name, c.child.pid])) };
+    writeClusterFile(dataDir, clusterFile);
   };
 
   const onSignal = (sig: NodeJS.Signals) => {
@@ -113,7 +149,33 @@ export async function up(opts: UpOptions, out: NodeJS.WritableStream = process.s
       mkdirSync(dir, { recursive: true });
       redis = await startRedisServer({ dir, port: opts.redisPort, persist: true, detached: true });
       redisUrl = redis.url;
+      redisStartedAt = Date.now();
       say(`started redis-server pid ${redis.child.pid} at ${redisUrl} (data in ${dir})`);
+      // Our Redis dying is restarted like a service, on the same port (the URL every service
+      // holds) from its append-only file; the services ride out the gap (they reconnect, and the
+      // query path does not read Redis). Only a restart that fails ends the cluster.
+      const restartRedis = (port: number, why: string) => {
+        const d = redisPolicy.onExit(redisStartedAt, Date.now());
+        if (!d.restart) return giveUp(`redis-server died (${why}), ${d.reason}: not restarting it; stopping the cluster`);
+        say(`redis-server died (${why}); restarting it in ${d.delayMs} ms on port ${port} from ${dir}`);
+        later(d.delayMs, () => {
+          redisStartedAt = Date.now();
+          startRedisServer({ dir, port, persist: true, detached: true }).then(next => {
+            if (stopping) return void next.stop();
+            redis = next;
+            watchRedis(next);
+            recordPids();
+            say(`redis-server is back: pid ${next.child.pid} at ${next.url}`);
+          }, (err: Error) => restartRedis(port, `and did not start again: ${err.message.split('\n')[0]}`));
+        });
+      };
+      const watchRedis = (r: RedisServer) => {
+        void r.child.exited.then(code => {
+          if (stopping || redis !== r) return;
+          restartRedis(r.port, r.child.proc.signalCode ? `killed by ${r.child.proc.signalCode}` : `exit ${code}`);
+        });
+      };
+      watchRedis(redis);
     }
 
     const repo = join(dataDir, 'models');
@@ -138,30 +200,64 @@ export async function up(opts: UpOptions, out: NodeJS.WritableStream = process.s
     ];
 
     const addresses = new Map<string, string>();
-    for (const spec of specs) {
-      const child = startChild(process.execPath, ['--enable-source-maps', ...PAYLOAD_NODE_FLAGS, mainOf(spec.service)], {
-        env: { ...withMallocTuning(process.env), ...common, ...spec.env, GRPC_PORT: String(spec.port) },
+    const spawn = (s: Supervised) => {
+      const child = startChild(process.execPath, ['--enable-source-maps', ...PAYLOAD_NODE_FLAGS, mainOf(s.spec.service)], {
+        env: { ...withMallocTuning(process.env), ...common, ...s.spec.env, GRPC_PORT: String(s.spec.port) },
         // Own process group: Ctrl-C reaches only us, and we stop the services in order.
         detached: true,
       });
-      children.push({ spec, child });
-      pipeLogs(spec.name, child, out, opts.jsonLogs, color);
-      void child.exited.then(code => {
-        if (!stopping) {
-          say(`${spec.name} exited unexpectedly (exit ${code}); stopping the cluster`);
-          void stopAll(`${spec.name} died`).then(() => process.exit(1));
-        }
+      s.child = child;
+      s.startedAt = Date.now();
+      pipeLogs(s.spec.name, child, out, opts.jsonLogs, color);
+      void child.exited.then(code => onServiceExit(s, child, code));
+    };
+    // A service that dies is started again on the same port (its address is what the other
+    // services and clients know), after a backoff, within a restart budget; only an
+    // exhausted budget ends the cluster.
+    const onServiceExit = (s: Supervised, child: Child, code: number) => {
+      if (stopping || s.child !== child) return;
+      const why = child.proc.signalCode ? `killed by ${child.proc.signalCode}` : `exit ${code}`;
+      const d = s.policy.onExit(s.startedAt, Date.now());
+      if (!d.restart) return giveUp(`${s.spec.name} died (${why}), ${d.reason}: not restarting it; stopping the cluster (its log is above)`);
+      say(`${s.spec.name} died (${why}); restarting it in ${d.delayMs} ms on port ${s.spec.port} (restart ${d.inWindow} of at most ${s.policy.opts.budget} within ${s.policy.opts.windowMs / 1000} s)`);
+      later(d.delayMs, () => {
+        spawn(s);
+        const next = s.child;
+        void (async () => {
+          const address = await waitServing(s, Date.now() + opts.timeout * 1000);
+          say(`${s.spec.name} is back: pid ${next.pid} at ${address}, ${Date.now() - s.startedAt} ms after its start`);
+          recordPids();
+        })().catch(async err => {
+          if (stopping || s.child !== next) return;
+          // Not serving in time but still running: stop it, and its exit counts against the budget.
+          say(`${s.spec.name} did not come back (${(err as Error).message.split('\n')[0]}); stopping pid ${next.pid}`);
+          await next.stop('SIGTERM', 5_000);
+        });
       });
+    };
+    const waitServing = async (s: Supervised, deadline: number): Promise<string> => {
+      const line = await s.child.waitForLine(SERVING_LINE, Math.max(1, deadline - Date.now()));
+      const address = (JSON.parse(line) as { address: string }).address;
+      // The gateway is live now but ready ("") only once it routes the plan's models, which are
+      // registered and planned below: wait for it to be up here, for its readiness after.
+      const probe = s.spec.service === 'gateway' ? LIVENESS_SERVICE : '';
+      await waitFor(async () => (await checkHealth(address, probe, 1_000)) === 'SERVING', Math.max(1, deadline - Date.now()), `${s.spec.name} health at ${address}`);
+      return address;
+    };
+    for (const spec of specs) {
+      const s: Supervised = { spec, child: undefined as unknown as Child, startedAt: 0, policy: new RestartPolicy({ budget: opts.restartBudget }) };
+      children.push(s);
+      spawn(s);
     }
     const deadline = Date.now() + opts.timeout * 1000;
-    for (const { spec, child } of children) {
-      const line = await child.waitForLine(SERVING_LINE, Math.max(1, deadline - Date.now()));
-      const address = (JSON.parse(line) as { address: string }).address;
-      addresses.set(spec.name, address);
-      await waitFor(async () => (await checkHealth(address, '', 1_000)) === 'SERVING', Math.max(1, deadline - Date.now()), `${spec.name} health at ${address}`);
+    for (const s of children) {
+      const address = await waitServing(s, deadline);
+      addresses.set(s.spec.name, address);
+      // A restart reuses the port the service got (it may have been 0 = any).
+      s.spec.port = Number(address.slice(address.lastIndexOf(':') + 1));
     }
 
-    const file: ClusterFile = {
+    clusterFile = {
       pid: process.pid,
       redisUrl,
       prefix: opts.prefix,
@@ -174,7 +270,7 @@ export async function up(opts: UpOptions, out: NodeJS.WritableStream = process.s
       },
       startedAt: new Date().toISOString(),
     };
-    writeClusterFile(dataDir, file);
+    writeClusterFile(dataDir, clusterFile);
     out.write(
       `\n${table(
         ['service', 'address', 'pid'],
@@ -191,6 +287,13 @@ export async function up(opts: UpOptions, out: NodeJS.WritableStream = process.s
         placement: addresses.get('placement')!, gateway: addresses.get('gateway')!, timeoutMs: opts.timeout * 1000,
         say, tty: Boolean((out as NodeJS.WriteStream).isTTY),
       });
+      // serveZoo saw each of these models routed; readiness also needs any other model the plan
+      // places (demand kept in a persisted Redis), so a miss here is worth a line, not a failure.
+      const gateway = addresses.get('gateway')!;
+      if (opts.plan) {
+        await waitFor(async () => (await checkHealth(gateway, '', 1_000)) === 'SERVING', 10_000, 'gateway readiness')
+          .catch(() => say('the gateway is not ready yet: it does not route every model of the plan (npx hera status)'));
+      }
       say(opts.plan
         ? `serving ${opts.models.join(', ')} — try: npx hera rank --model ${opts.models.includes('ncf') ? 'ncf' : opts.models[0]}   npx hera plan explain   npx hera status`
         : `registered ${opts.models.join(', ')} without a plan — profile them (npx hera profile --all --quick), then npx hera plan apply`);
@@ -245,6 +348,7 @@ export function register(program: Command): void {
     .option('--scale <s>', 'table-row scale for models built now (0 < s ≤ 1)', Number, 0.01)
     .option('--demand-units <u>', 'default demand per model, in dedicated servers (used when no demand is set)', Number, 0.5)
     .option('--no-plan', 'register the models but set no demand and apply no plan (nodes stay empty, e.g. for profiling)')
+    .option('--restart-budget <n>', 'restarts each service (and the private redis-server) gets within a minute before the cluster stops (0 = stop at the first death)', int, DEFAULT_RESTART_POLICY.budget)
     .action(async (o: Omit<UpOptions, 'models'> & { models: string }) => {
       if (o.nodes < 1) throw new Error('--nodes must be at least 1');
       const models = o.models === 'none' ? [] : o.models.split(',').map(s => s.trim()).filter(Boolean);
