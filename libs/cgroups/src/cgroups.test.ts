@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { formatCpuList, parseCpuList } from './cgroup';
 import { detectCgroups, parseProcCgroup } from './detect';
+import { detectResctrl } from './resctrl';
 import { CgroupV2Manager } from './v2';
 
 describe('cpu lists', () => {
@@ -81,6 +82,36 @@ describe('CgroupV2Manager (file layout)', () => {
         /cannot enable cpu, cpuset, memory/,
       );
       assert.equal(readFileSync(join(root, 'hera-n2-agent', 'cgroup.procs'), 'utf8'), '777');
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('detectResctrl', () => {
+  it('says unavailable, and why, when resctrl is not mounted', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'no-resctrl-'));
+    const fs = join(dir, 'filesystems');
+    writeFileSync(fs, 'nodev\tsysfs\nnodev\tcgroup\n');
+    try {
+      assert.deepEqual(detectResctrl(join(dir, 'resctrl'), fs), {
+        available: false,
+        reason: `unavailable: ${join(dir, 'resctrl')} not mounted (the kernel offers no resctrl filesystem)`,
+        resources: [],
+      });
+      writeFileSync(fs, 'nodev\tsysfs\nnodev\tresctrl\n');
+      assert.equal(detectResctrl(join(dir, 'resctrl'), fs).reason, `unavailable: ${join(dir, 'resctrl')} not mounted`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('reports the allocation resources of a mounted resctrl', () => {
+    const root = mkdtempSync(join(tmpdir(), 'resctrl-'));
+    try {
+      writeFileSync(join(root, 'schemata'), 'L3:0=7ff\nMB:0=100\n');
+      for (const r of ['L3', 'MB', 'L3_MON']) mkdirSync(join(root, 'info', r), { recursive: true });
+      assert.deepEqual(detectResctrl(root), { available: true, reason: `available at ${root} (L3, MB)`, resources: ['L3', 'MB'] });
     } finally {
       rmSync(root, { recursive: true, force: true });
     }

@@ -5,6 +5,8 @@ import { CgroupV1Manager } from './v1';
 import { CgroupV2Manager } from './v2';
 
 export { detectCgroups, parseProcCgroup } from './detect';
+export { detectResctrl } from './resctrl';
+export type { ResctrlDetection } from './resctrl';
 export type { CgroupDetection, CgroupMode } from './detect';
 export { formatCpuList, parseCpuList, CPU_PERIOD_US } from './cgroup';
 export type { CgroupLimits, CgroupManager, TenantCgroup } from './cgroup';

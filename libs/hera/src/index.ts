@@ -1,7 +1,8 @@
 /**
- * @hera/hera — Hera's pure algorithms (DESIGN §4.2–§4.4): profile math, EMU, the pair search,
- * the required-servers MILP, baselines, node mapping and tenant allocations. No I/O: the
- * placement service, the CLI and the simulator all call these with data they loaded.
+ * @hera/hera — Hera's pure algorithms (DESIGN §4.2–§4.5): profile math, EMU, the pair search,
+ * the required-servers MILP, baselines, node mapping, tenant allocations and the node-level
+ * resource manager's policy. No I/O: the placement service, the node agent, the CLI and the
+ * simulator all call these with data they loaded.
  */
 export {
   buildModelProfile,
@@ -112,6 +113,18 @@ export {
   type UnplacedConfig,
 } from './node-mapping';
 export { allocateTenants, packCpusets, type AllocationOptions, type TenantAllocation } from './allocation';
+export {
+  DEFAULT_NODE_MANAGER_OPTIONS,
+  MIN_IMPROVEMENT,
+  NodeManagerPolicy,
+  realizeAllocations,
+  type ManagedTenant,
+  type Move,
+  type NodeManagerDecision,
+  type NodeManagerOptions,
+  type RealizableTenant,
+  type RealizedAllocation,
+} from './node-manager';
 export { parseProfileSet, PROFILE_SET_SCHEMA, toProfileSetDocument, type ProfileSetDocument } from './profile-set-schema';
 export { DEMAND_MIXES, demandFromMix, mixWeights, unitsToQps, type DemandMixName, type DemandMixOptions } from './demand';
 export { seededRandom } from './prng';

@@ -60,6 +60,24 @@ export const WorkerConfigSchema = z.object({
   HOST_ORPHAN_MS: z.coerce.number().int().min(100).max(86_400_000).default(120_000),
   /** How long ApplyAllocation waits for a new tenant to serve (the call's deadline may cut it short). */
   APPLY_WAIT_MS: z.coerce.number().int().min(0).default(120_000),
+  /**
+   * The node-level resource manager (DESIGN §4.5): moves capacity between the plan's tenants
+   * on this node as their load drifts. `off` keeps the plan's static split (for comparison).
+   */
+  NODE_MANAGER: z.enum(['on', 'off']).default('on'),
+  /** How often the node manager looks at the tenants and may move capacity. */
+  NODE_MANAGER_INTERVAL_MS: z.coerce.number().int().min(100).max(60_000).default(1_000),
+  /**
+   * The hosts' short latency window the manager judges by: a few intervals, so a move shows
+   * within the intervals it is judged over (the status window, STATS_WINDOW_MS, would blur it).
+   */
+  NODE_MANAGER_WINDOW_MS: z.coerce.number().int().min(100).max(60_000).default(2_000),
+  /**
+   * The SLA this node holds its tenants to is the model's × this factor (the node manager and
+   * the three-window SLA watch alike): for hardware slower than the SLAs assume, the same factor
+   * the profiles were measured at (`hera profile --sla-factor`). 1 on the servers the SLAs are for.
+   */
+  NODE_SLA_FACTOR: z.coerce.number().min(0.01).max(100).default(1),
 });
 
 export type WorkerConfig = z.infer<typeof WorkerConfigSchema>;

@@ -1,13 +1,14 @@
 #!/usr/bin/env node
 import { telemetry } from './instrument';
 import { resolve } from 'node:path';
-import { createCgroupManager, detectCgroups } from '@hera/cgroups';
+import { createCgroupManager, detectCgroups, detectResctrl } from '@hera/cgroups';
 import { toModelRecord } from '@hera/models';
 import { advertisedAddress, runService } from '@hera/runtime';
 import { openQueue } from '@hera/queues';
-import { connectRedis, Heartbeat, ModelStore, type NodeRecord } from '@hera/state';
+import { connectRedis, Heartbeat, ModelStore, ProfileStore, type NodeRecord } from '@hera/state';
 import { loadConfig } from './config';
 import { NodeAgent } from './node-agent';
+import { NodeManager, type ProfileHint } from './node-manager';
 import { PlanWatcher } from './plan-watcher';
 import { workerService } from './server';
 import { SlaWatch } from './sla-watch';
@@ -17,7 +18,7 @@ void runService({
   name: 'worker',
   loadConfig,
   telemetry,
-  build: async ({ config, log, redis, keys, address }) => {
+  build: async ({ config, log, redis, keys, address, metrics }) => {
     const detection = detectCgroups();
     if (detection.mode === 'none') {
       log.warn(
@@ -28,6 +29,10 @@ void runService({
       log.info({ mode: detection.mode, reason: detection.reason }, 'cgroups detected');
     }
     const cgroups = createCgroupManager(`hera-${config.NODE_ID}`, detection);
+    // Cache ways and memory bandwidth: detected and reported; not split (see README "Node manager").
+    const resctrl = detectResctrl();
+    const nodeClass = config.NODE_CLASS ?? `${config.NODE_CORES}c`;
+    const managerOn = config.NODE_MANAGER === 'on' && cgroups.mode !== 'none';
     // Tenant hosts outlive this process; their descriptors here let the next agent adopt them.
     const stateDir = new StateDir(resolve(config.NODE_STATE_DIR ?? defaultStateDir(config.HERA_REDIS_PREFIX, config.NODE_ID)));
     stateDir.claim();
@@ -37,6 +42,7 @@ void runService({
       nodeId: config.NODE_ID,
       cores: config.NODE_CORES,
       memoryBytes: config.NODE_MEMORY_BYTES,
+      slaFactor: config.NODE_SLA_FACTOR,
       repo: resolve(config.HERA_MODEL_REPO),
       bindHost: config.GRPC_HOST,
       advertise: port => advertisedAddress(config.GRPC_HOST, port, config.ADVERTISE_HOST),
@@ -47,6 +53,7 @@ void runService({
       shedPredictedLate: config.SHED_PREDICTED_LATE === 'on',
       statsWindowMs: config.STATS_WINDOW_MS,
       statsIntervalMs: config.STATS_INTERVAL_MS,
+      ...(managerOn ? { recentWindowMs: config.NODE_MANAGER_WINDOW_MS } : {}),
       ...(config.HERA_BACKEND ? { backend: config.HERA_BACKEND } : {}),
       stateDir,
       orphanMs: config.HOST_ORPHAN_MS,
@@ -59,17 +66,18 @@ void runService({
           .then(() => redis.publish(keys.nodeChannel(), JSON.stringify({ node: config.NODE_ID, event: 'changed' })))
           .catch(err => log.warn({ err }, 'node record update failed')),
       onModelReady: c => void models.put(toModelRecord(c)).catch(err => log.warn({ err }, 'cannot register model')),
+      onPlanApplied: () => manager.planApplied(),
     });
     const node = (): NodeRecord => ({
       nodeId: config.NODE_ID,
       endpoint: address(),
-      nodeClass: config.NODE_CLASS ?? `${config.NODE_CORES}c`,
+      nodeClass,
       cores: config.NODE_CORES,
       memoryBytes: config.NODE_MEMORY_BYTES,
       cgroupMode: cgroups.mode,
       backend: agent.tenants().find(t => t.backend)?.backend ?? config.HERA_BACKEND ?? '',
       labels: config.NODE_LABELS,
-      resctrl: false,
+      resctrl: resctrl.available,
       startedAtMs,
       heartbeatAtMs: Date.now(),
       tenants: agent.record(),
@@ -94,18 +102,42 @@ void runService({
     const replans = openQueue('replan', keys, bull);
     replans.on('error', err => log.warn({ err: err.message }, 'replan queue error'));
     const slaWatch = new SlaWatch(agent, replans, redis, keys, config.NODE_ID, log.child({ component: 'sla' }));
+    const profiles = new ProfileStore(redis, keys);
+    const manager: NodeManager = new NodeManager({
+      node: agent,
+      cores: config.NODE_CORES,
+      memoryBytes: config.NODE_MEMORY_BYTES,
+      enabled: managerOn,
+      state: managerOn ? 'on' : config.NODE_MANAGER === 'off' ? 'off: NODE_MANAGER=off' : `off: no cgroups to enforce moves (${detection.reason})`,
+      intervalMs: config.NODE_MANAGER_INTERVAL_MS,
+      profile: async (model): Promise<ProfileHint | undefined> => {
+        const p = await profiles.get(nodeClass, model);
+        if (!p) return undefined;
+        return {
+          ...(p.kind === 'memory-bound' || p.kind === 'compute-bound' ? { kind: p.kind } : {}),
+          ...(p.knee > 0 ? { knee: p.knee } : {}),
+          ...(p.memoryPerWorkerBytes > 0 ? { memoryPerWorkerBytes: p.memoryPerWorkerBytes } : {}),
+        };
+      },
+      needCapacity: (model, p95Ms, slaMs, why) => void slaWatch.requestCapacity(model, p95Ms, slaMs, why),
+      resctrl: resctrl.reason,
+      log: log.child({ component: 'node-manager' }),
+      metrics,
+    });
     const plans = new PlanWatcher(redis, keys, config.NODE_ID, tenants => agent.reconcile(tenants, graceMs), log.child({ component: 'plan' }));
     return {
-      services: [workerService({ agent, node, log, applyWaitMs: config.APPLY_WAIT_MS, graceMs })],
+      services: [workerService({ agent, node, log, applyWaitMs: config.APPLY_WAIT_MS, graceMs, nodeManager: () => manager.status() })],
       start: async () => {
         await heartbeat.start();
         await redis.publish(keys.nodeChannel(), JSON.stringify({ node: config.NODE_ID, event: 'joined' }));
-        log.info({ node: config.NODE_ID, class: node().nodeClass, cores: config.NODE_CORES, cgroup: cgroups.mode }, 'node registered');
+        log.info({ node: config.NODE_ID, class: nodeClass, cores: config.NODE_CORES, cgroup: cgroups.mode, nodeManager: manager.status().state, resctrl: resctrl.reason }, 'node registered');
         await plans.start();
         slaWatch.start(config.STATS_WINDOW_MS);
+        manager.start();
       },
       shutdownSteps: [
         ['plan-watch', () => plans.stop()],
+        ['node-manager', async () => manager.stop()],
         ['sla-watch', async () => {
           slaWatch.stop();
           await replans.close();

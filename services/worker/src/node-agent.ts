@@ -24,8 +24,12 @@ export interface NodeAgentOptions {
   /** Back-to-back scoring of each new inference thread before it takes work (TENANT_WARMUP_MS). */
   warmupMs: number;
   shedPredictedLate: boolean;
+  /** SLAs are the models' × this (NODE_SLA_FACTOR; default 1). */
+  slaFactor?: number;
   statsWindowMs: number;
   statsIntervalMs: number;
+  /** The hosts' short latency window for the node manager (NODE_MANAGER_WINDOW_MS); 0: none. */
+  recentWindowMs?: number;
   backend?: string;
   /** Tenant hosts' descriptors and control sockets (NODE_STATE_DIR), owned by this agent. */
   stateDir: StateDir;
@@ -36,6 +40,8 @@ export interface NodeAgentOptions {
   log: Logger;
   onChange: () => void;
   onModelReady?: (config: ModelConfig) => void;
+  /** After each reconcile: the plan's tenants run with the plan's allocations again (the node manager resets). */
+  onPlanApplied?: () => void;
 }
 
 /** Smallest limits we accept: below these a host cannot even start Node. */
@@ -66,6 +72,9 @@ export class NodeAgent {
   readonly #origin = new Map<string, 'plan' | 'api'>();
   readonly #configs = new Map<string, ModelConfig>();
   readonly #ports = new Map<string, number>();
+  /** What the plan last gave each of its tenants (the node manager moves capacity around it). */
+  readonly #planned = new Map<string, Allocation>();
+  #reconciling = 0;
   #closed = false;
   /** Adoption runs before the server is bound: no node record until it is done. */
   #adopting = false;
@@ -80,9 +89,20 @@ export class NodeAgent {
     return [...this.#tenants.values()];
   }
 
-  /** The p95 SLA of a model this node has resolved an allocation for. */
+  /** The plan's allocation of a tenant the plan owns; undefined for ApplyAllocation tenants. */
+  planned(model: string): Allocation | undefined {
+    return this.#origin.get(model) === 'plan' ? this.#planned.get(model) : undefined;
+  }
+
+  /** True while a plan is being applied: the node manager keeps its hands off meanwhile. */
+  get reconciling(): boolean {
+    return this.#reconciling > 0;
+  }
+
+  /** The p95 SLA this node holds a model to (the model's × NODE_SLA_FACTOR), once it resolved an allocation for it. */
   slaMs(model: string): number | undefined {
-    return this.#configs.get(model)?.slaMs;
+    const sla = this.#configs.get(model)?.slaMs;
+    return sla === undefined ? undefined : sla * (this.opts.slaFactor ?? 1);
   }
 
   /** Validates an allocation against this node and the model repository and fills defaults. */
@@ -160,26 +180,38 @@ export class NodeAgent {
     if (!t) return false;
     this.#tenants.delete(model);
     this.#origin.delete(model);
+    this.#planned.delete(model);
     await t.stop(graceMs);
     this.opts.onChange();
     return true;
   }
 
-  /** Makes the plan's tenants for this node run; removes plan tenants it dropped. */
+  /**
+   * Makes the plan's tenants for this node run with the plan's allocations (undoing
+   * what the node manager moved: placement stays the authority); removes plan tenants
+   * it dropped.
+   */
   async reconcile(planned: readonly TenantAllocation[], graceMs: number): Promise<void> {
     const wanted = new Set<string>();
-    for (const [i, a] of planned.entries()) {
-      try {
-        const alloc = await this.resolve(a, `plan.tenants[${i}]`);
-        wanted.add(alloc.model);
-        await this.apply(alloc, 'plan', 0);
-      } catch (err) {
-        this.opts.log.error({ err, model: a.model }, 'cannot run planned tenant');
+    this.#reconciling++;
+    try {
+      for (const [i, a] of planned.entries()) {
+        try {
+          const alloc = await this.resolve(a, `plan.tenants[${i}]`);
+          wanted.add(alloc.model);
+          this.#planned.set(alloc.model, alloc);
+          await this.apply(alloc, 'plan', 0);
+        } catch (err) {
+          this.opts.log.error({ err, model: a.model }, 'cannot run planned tenant');
+        }
       }
+      for (const [model, origin] of [...this.#origin]) {
+        if (origin === 'plan' && !wanted.has(model)) await this.remove(model, graceMs);
+      }
+    } finally {
+      this.#reconciling--;
     }
-    for (const [model, origin] of [...this.#origin]) {
-      if (origin === 'plan' && !wanted.has(model)) await this.remove(model, graceMs);
-    }
+    this.opts.onPlanApplied?.();
   }
 
   /**
@@ -273,7 +305,7 @@ export class NodeAgent {
   }
 
   status(): TenantStatus[] {
-    return this.tenants().map(t => toTenantStatus(t));
+    return this.tenants().map(t => toTenantStatus(t, this.planned(t.allocation.model)));
   }
 
   /** The tenants part of this node's Redis record (what gateways route by). */
@@ -292,7 +324,7 @@ export class NodeAgent {
     const o = this.opts;
     return {
       cgroups: o.cgroups, repo: o.repo, bindHost: o.bindHost, advertise: o.advertise, port, queueLimit: o.queueLimit, queueBytes: o.queueBytes, warmupMs: o.warmupMs, shedPredictedLate: o.shedPredictedLate,
-      statsWindowMs: o.statsWindowMs, statsIntervalMs: o.statsIntervalMs, ...(o.backend ? { backend: o.backend } : {}),
+      statsWindowMs: o.statsWindowMs, statsIntervalMs: o.statsIntervalMs, ...(o.recentWindowMs ? { recentWindowMs: o.recentWindowMs } : {}), ...(o.backend ? { backend: o.backend } : {}),
       stateDir: o.stateDir, orphanMs: o.orphanMs, cluster: o.cluster, origin: () => this.#origin.get(model) ?? 'api',
       log: o.log.child({ tenant: model }),
       onChange: () => {
@@ -306,11 +338,16 @@ export class NodeAgent {
   }
 }
 
-export function toTenantStatus(t: Tenant): TenantStatus {
+const toProtoAllocation = (a: Allocation): TenantAllocation => ({
+  model: a.model, version: a.version, workers: a.workers, cpuset: a.cpuset, cpuMillis: a.cpuMillis, memoryLimitBytes: a.memoryLimitBytes, subBatchSize: a.subBatchSize,
+});
+
+/** A tenant as GetStatus reports it; `planned`: the plan's allocation, for tenants the plan owns. */
+export function toTenantStatus(t: Tenant, planned?: Allocation): TenantStatus {
   const s = t.stats;
-  const a = t.allocation;
   return {
-    allocation: { model: a.model, version: a.version, workers: a.workers, cpuset: a.cpuset, cpuMillis: a.cpuMillis, memoryLimitBytes: a.memoryLimitBytes, subBatchSize: a.subBatchSize },
+    allocation: toProtoAllocation(t.allocation),
+    ...(planned ? { plannedAllocation: toProtoAllocation(planned) } : {}),
     state: t.state,
     latency: { p50Ms: s?.p50Ms ?? 0, p95Ms: s?.p95Ms ?? 0, p99Ms: s?.p99Ms ?? 0, count: s?.count ?? 0 },
     servedQps: s?.servedQps ?? 0,
@@ -320,7 +357,7 @@ export function toTenantStatus(t: Tenant): TenantStatus {
     restarts: t.restarts,
     lastRestartCause: t.lastRestartCause,
     endpoint: t.endpoint,
-    version: t.version || a.version,
+    version: t.version || t.allocation.version,
     errors: s?.errors ?? {},
   };
 }

@@ -1,7 +1,7 @@
 import { HeraError } from '@hera/errors';
 import { callDeadline, InferStreamClient, unary, type ServiceBinding } from '@hera/grpc';
 import type { Logger } from '@hera/logger';
-import { services, type InferRequest, type NodeInfo, type WorkerServiceHandlers } from '@hera/proto';
+import { services, type InferRequest, type NodeInfo, type NodeManagerStatus, type WorkerServiceHandlers } from '@hera/proto';
 import type { NodeRecord } from '@hera/state';
 import { toTenantStatus, type NodeAgent } from './node-agent';
 
@@ -24,7 +24,7 @@ export function toNodeInfo(n: NodeRecord): NodeInfo {
  * to the tenant's host (clients that route by tenant endpoint, like the gateway,
  * call the host directly and skip this hop).
  */
-export function workerService(deps: { agent: NodeAgent; node: () => NodeRecord; log: Logger; applyWaitMs: number; graceMs: number }): ServiceBinding {
+export function workerService(deps: { agent: NodeAgent; node: () => NodeRecord; log: Logger; applyWaitMs: number; graceMs: number; nodeManager?: () => NodeManagerStatus }): ServiceBinding {
   const { agent, node, log } = deps;
   // One InferStream per host (a host keeps its port across restarts), as the gateway does.
   const streams = new Map<string, InferStreamClient>();
@@ -44,13 +44,13 @@ export function workerService(deps: { agent: NodeAgent; node: () => NodeRecord; 
       if (tenant.state !== 'serving') throw new HeraError('UNAVAILABLE', `tenant ${req.model} is ${tenant.state}`);
       return streamTo(tenant.endpoint).infer(req as InferRequest, callDeadline(call));
     }),
-    GetStatus: unary(log, 'GetStatus', () => ({ node: toNodeInfo(node()), tenants: agent.status() })),
+    GetStatus: unary(log, 'GetStatus', () => ({ node: toNodeInfo(node()), tenants: agent.status(), ...(deps.nodeManager ? { nodeManager: deps.nodeManager() } : {}) })),
     ApplyAllocation: unary(log, 'ApplyAllocation', async (req, call) => {
       const alloc = await agent.resolve(req.allocation);
       const deadline = call.getDeadline();
       const left = deadline instanceof Date ? deadline.getTime() - Date.now() : Number.isFinite(deadline) ? Number(deadline) - Date.now() : deps.applyWaitMs;
       const { tenant, changed } = await agent.apply(alloc, 'api', Math.max(0, Math.min(deps.applyWaitMs, left - 50)));
-      return { tenant: toTenantStatus(tenant), changed };
+      return { tenant: toTenantStatus(tenant, agent.planned(alloc.model)), changed };
     }),
     RemoveTenant: unary(log, 'RemoveTenant', async req => ({ removed: await agent.remove(req.model, deps.graceMs) })),
   };

@@ -14,12 +14,15 @@ const MIN_SAMPLES = 50;
  * Watches each tenant's p95 over the sliding window against its model's SLA and,
  * after STRIKES windows in a row over it, asks placement to re-plan (a BullMQ
  * `replan` job with reason `sla-risk`) — the node cannot keep that tenant within
- * SLA with what it has. The job id names node, model and plan version, so the
- * request is made once per plan.
+ * SLA with what it has. The node manager asks through the same `requestCapacity`
+ * when it has run out of moves. The job id names node, model and plan version, so
+ * the request is made once per plan (and only once sent from here).
  */
 export class SlaWatch {
   #timer: NodeJS.Timeout | undefined;
   readonly #strikes = new Map<string, number>();
+  /** Job ids already added by this agent: each is asked once (BullMQ would ignore the repeat anyway). */
+  readonly #asked = new Set<string>();
 
   constructor(
     private readonly agent: NodeAgent,
@@ -44,14 +47,27 @@ export class SlaWatch {
       const strikes = over ? (this.#strikes.get(model) ?? 0) + 1 : 0;
       this.#strikes.set(model, strikes);
       if (strikes !== STRIKES) continue;
-      try {
-        const version = Number((await this.redis.get(this.keys.planVersion())) ?? 0);
-        const data: ReplanJobData = { reason: { kind: 'sla-risk', nodeId: this.nodeId, model, p95Ms: s!.p95Ms, slaMs: sla! }, seenVersion: version };
-        await this.queue.add('sla-risk', data, { ...DEFAULT_JOB_OPTIONS, jobId: replanJobId(data.reason, version) });
-        this.log.warn({ model, p95Ms: s!.p95Ms, slaMs: sla }, 'tenant over its SLA for three windows; asked placement to re-plan');
-      } catch (err) {
-        this.log.warn({ err, model }, 'cannot report the SLA risk');
-      }
+      await this.requestCapacity(model, s!.p95Ms, sla!, 'tenant over its SLA for three windows');
+    }
+  }
+
+  /**
+   * Asks placement for capacity for `model` (a `sla-risk` re-plan job), once per plan
+   * version. Returns whether a job was added now. Never throws: a failure is logged.
+   */
+  async requestCapacity(model: string, p95Ms: number, slaMs: number, why: string): Promise<boolean> {
+    try {
+      const version = Number((await this.redis.get(this.keys.planVersion())) ?? 0);
+      const data: ReplanJobData = { reason: { kind: 'sla-risk', nodeId: this.nodeId, model, p95Ms, slaMs }, seenVersion: version };
+      const jobId = replanJobId(data.reason, version);
+      if (this.#asked.has(jobId)) return false;
+      await this.queue.add('sla-risk', data, { ...DEFAULT_JOB_OPTIONS, jobId });
+      this.#asked.add(jobId);
+      this.log.warn({ model, p95Ms, slaMs, why }, `${why}; asked placement to re-plan`);
+      return true;
+    } catch (err) {
+      this.log.warn({ err, model }, 'cannot report the SLA risk');
+      return false;
     }
   }
 

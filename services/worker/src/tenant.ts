@@ -33,6 +33,8 @@ export interface TenantOptions {
   shedPredictedLate: boolean;
   statsWindowMs: number;
   statsIntervalMs: number;
+  /** Short latency window for the node manager (see StartMessage.recentWindowMs). */
+  recentWindowMs?: number;
   backend?: string;
   /** Where hosts' descriptors and control sockets live (NODE_STATE_DIR). */
   stateDir: StateDir;
@@ -264,7 +266,7 @@ export class Tenant {
     return {
       type: 'start', model: a.model, version: a.version, repo: o.repo, workers: a.workers, subBatchSize: a.subBatchSize,
       queueLimit: o.queueLimit, queueBytes: o.queueBytes, warmupMs: o.warmupMs, shedPredictedLate: o.shedPredictedLate, host: o.bindHost, port: o.port, statsWindowMs: o.statsWindowMs,
-      statsIntervalMs: o.statsIntervalMs, ...(o.backend ? { backend: o.backend } : {}),
+      statsIntervalMs: o.statsIntervalMs, ...(o.recentWindowMs ? { recentWindowMs: o.recentWindowMs } : {}), ...(o.backend ? { backend: o.backend } : {}),
     };
   }
 

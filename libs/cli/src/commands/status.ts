@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { createClient, probeHealth, unaryCall } from '@hera/grpc';
-import { loadProtos, type TenantStatus__Output } from '@hera/proto';
+import { loadProtos, type NodeManagerStatus__Output, type TenantAllocation__Output, type TenantStatus__Output } from '@hera/proto';
 import { connectRedis, Keyspace, listLive, ModelStore, type NodeRecord, type ServiceRecord } from '@hera/state';
 import { DEFAULT_DATA_DIR, resolveTarget } from '../cluster-file';
 import { formatAge, formatBytes, table } from '../table';
@@ -21,8 +21,8 @@ export interface ClusterStatus {
   redisUrl: string;
   services: ServiceStatus[];
   nodes: NodeRecord[];
-  /** Each node agent's GetStatus (tenant details), or the error asking it. */
-  tenants: { nodeId: string; tenants: TenantStatus__Output[]; error?: string }[];
+  /** Each node agent's GetStatus (tenant details and its node manager), or the error asking it. */
+  tenants: { nodeId: string; tenants: TenantStatus__Output[]; nodeManager?: NodeManagerStatus__Output | null; error?: string }[];
   models: string[];
   planVersion: number;
 }
@@ -66,7 +66,8 @@ export async function readStatus(redisUrl: string, prefix: string, now = Date.no
     const tenants = await Promise.all(nodes.live.map(async n => {
       const c = createClient(loadProtos().proto.hera.worker.v1.WorkerService, n.endpoint, { maxAttempts: 1 });
       try {
-        return { nodeId: n.nodeId, tenants: (await unaryCall(c, 'GetStatus', {}, { deadlineMs: 1_500 })).tenants };
+        const r = await unaryCall(c, 'GetStatus', {}, { deadlineMs: 1_500 });
+        return { nodeId: n.nodeId, tenants: r.tenants, ...(r.nodeManager ? { nodeManager: r.nodeManager } : {}) };
       } catch (err) {
         return { nodeId: n.nodeId, tenants: [], error: (err as Error).message };
       } finally {
@@ -121,12 +122,12 @@ export function renderStatus(s: ClusterStatus, now = Date.now()): string {
   );
   const rows = s.tenants.flatMap(n =>
     n.error
-      ? [[n.nodeId, `(status unavailable: ${n.error})`, '', '', '', '', '', '', '', '', '']]
+      ? [[n.nodeId, `(status unavailable: ${n.error})`, '', '', '', '', '', '', '', '', '', '']]
       : n.tenants.map(t => {
           const a = t.allocation!;
           const limit = Number(a.memoryLimitBytes);
           return [
-            n.nodeId, a.model, t.state, a.workers, a.cpuset.join(',') || 'any', a.cpuMillis ? `${a.cpuMillis}m` : '-',
+            n.nodeId, a.model, t.state, a.workers, a.cpuset.join(',') || 'any', a.cpuMillis ? `${a.cpuMillis}m` : '-', plannedText(a, t.plannedAllocation),
             `${t.latency!.p50Ms.toFixed(1)}/${t.latency!.p95Ms.toFixed(1)}/${t.latency!.p99Ms.toFixed(1)}`,
             t.servedQps.toFixed(1), t.queueDepth,
             `${formatBytes(Number(t.memoryBytes))}${limit ? ` / ${formatBytes(limit)}` : ''}`,
@@ -135,9 +136,27 @@ export function renderStatus(s: ClusterStatus, now = Date.now()): string {
         }),
   );
   if (rows.length) {
-    lines.push('', table(['node', 'tenant', 'state', 'workers', 'cpuset', 'quota', 'p50/p95/p99 ms', 'qps', 'queue', 'memory / limit', 'restarts'], rows));
+    lines.push('', table(['node', 'tenant', 'state', 'workers', 'cpuset', 'quota', 'planned', 'p50/p95/p99 ms', 'qps', 'queue', 'memory / limit', 'restarts'], rows));
+  }
+  for (const n of s.tenants) {
+    const m = n.nodeManager;
+    if (!m) continue;
+    lines.push('', `node manager on ${n.nodeId}: ${m.state}; ${Number(m.moves)} moves, ${Number(m.undos)} undone; resctrl ${m.resctrl}`);
+    for (const mv of m.lastMoves.slice(-MOVES_SHOWN)) {
+      lines.push(`  ${formatAge(now - Number(mv.atMs))} ago  ${mv.from} → ${mv.to}  ${mv.millis} m (${mv.kind})  ${mv.reason}`);
+    }
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** Moves of each node manager `hera status` lists (GetStatus has up to 20; --json shows them all). */
+const MOVES_SHOWN = 5;
+
+/** The plan's allocation beside the current one: "=" when the node manager left it as planned. */
+function plannedText(a: TenantAllocation__Output, p: TenantAllocation__Output | null | undefined): string {
+  if (!p) return '-';
+  const same = p.workers === a.workers && p.cpuMillis === a.cpuMillis && p.cpuset.join(',') === a.cpuset.join(',');
+  return same ? '=' : `${p.workers}w ${p.cpuset.join(',') || 'any'}${p.cpuMillis ? ` ${p.cpuMillis}m` : ''}`;
 }
 
 export function register(program: Command): void {

@@ -31,6 +31,8 @@ export interface UpOptions {
   plan: boolean;
   /** Restarts each process gets per minute before the cluster gives up (0 = never restart). */
   restartBudget: number;
+  /** The node-level resource manager on every node (default on); false keeps the plan's static split (NODE_MANAGER=off). */
+  nodeManager?: boolean;
 }
 
 /** A service under supervision: its spec, its current process and its restart policy. */
@@ -194,7 +196,7 @@ export async function up(opts: UpOptions, out: NodeJS.WritableStream = process.s
         name: opts.nodes === 1 ? 'worker' : `worker-${i + 1}`,
         service: 'worker' as const,
         port: opts.workerPort === 0 ? 0 : opts.workerPort + i * 10,
-        env: { NODE_ID: `local-${i + 1}` },
+        env: { NODE_ID: `local-${i + 1}`, ...(opts.nodeManager === false ? { NODE_MANAGER: 'off' } : {}) },
       })),
       { name: 'gateway', service: 'gateway', port: opts.gatewayPort, env: {} },
     ];
@@ -348,6 +350,7 @@ export function register(program: Command): void {
     .option('--scale <s>', 'table-row scale for models built now (0 < s ≤ 1)', Number, 0.01)
     .option('--demand-units <u>', 'default demand per model, in dedicated servers (used when no demand is set)', Number, 0.5)
     .option('--no-plan', 'register the models but set no demand and apply no plan (nodes stay empty, e.g. for profiling)')
+    .option('--no-node-manager', 'keep each node at the plan\'s static split: no core moves between its tenants (NODE_MANAGER=off, for comparison)')
     .option('--restart-budget <n>', 'restarts each service (and the private redis-server) gets within a minute before the cluster stops (0 = stop at the first death)', int, DEFAULT_RESTART_POLICY.budget)
     .action(async (o: Omit<UpOptions, 'models'> & { models: string }) => {
       if (o.nodes < 1) throw new Error('--nodes must be at least 1');

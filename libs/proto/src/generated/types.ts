@@ -65,6 +65,8 @@ export type { InferResponse, InferResponse__Output } from './hera/worker/v1/Infe
 export type { InferStreamRequest, InferStreamRequest__Output } from './hera/worker/v1/InferStreamRequest';
 export type { InferStreamResponse, InferStreamResponse__Output } from './hera/worker/v1/InferStreamResponse';
 export type { NodeInfo, NodeInfo__Output } from './hera/worker/v1/NodeInfo';
+export type { NodeManagerMove, NodeManagerMove__Output } from './hera/worker/v1/NodeManagerMove';
+export type { NodeManagerStatus, NodeManagerStatus__Output } from './hera/worker/v1/NodeManagerStatus';
 export type { RemoveTenantRequest, RemoveTenantRequest__Output } from './hera/worker/v1/RemoveTenantRequest';
 export type { RemoveTenantResponse, RemoveTenantResponse__Output } from './hera/worker/v1/RemoveTenantResponse';
 export type { TenantStatus, TenantStatus__Output } from './hera/worker/v1/TenantStatus';

@@ -13,6 +13,8 @@ import type { InferResponse as _hera_worker_v1_InferResponse, InferResponse__Out
 import type { InferStreamRequest as _hera_worker_v1_InferStreamRequest, InferStreamRequest__Output as _hera_worker_v1_InferStreamRequest__Output } from './hera/worker/v1/InferStreamRequest';
 import type { InferStreamResponse as _hera_worker_v1_InferStreamResponse, InferStreamResponse__Output as _hera_worker_v1_InferStreamResponse__Output } from './hera/worker/v1/InferStreamResponse';
 import type { NodeInfo as _hera_worker_v1_NodeInfo, NodeInfo__Output as _hera_worker_v1_NodeInfo__Output } from './hera/worker/v1/NodeInfo';
+import type { NodeManagerMove as _hera_worker_v1_NodeManagerMove, NodeManagerMove__Output as _hera_worker_v1_NodeManagerMove__Output } from './hera/worker/v1/NodeManagerMove';
+import type { NodeManagerStatus as _hera_worker_v1_NodeManagerStatus, NodeManagerStatus__Output as _hera_worker_v1_NodeManagerStatus__Output } from './hera/worker/v1/NodeManagerStatus';
 import type { RemoveTenantRequest as _hera_worker_v1_RemoveTenantRequest, RemoveTenantRequest__Output as _hera_worker_v1_RemoveTenantRequest__Output } from './hera/worker/v1/RemoveTenantRequest';
 import type { RemoveTenantResponse as _hera_worker_v1_RemoveTenantResponse, RemoveTenantResponse__Output as _hera_worker_v1_RemoveTenantResponse__Output } from './hera/worker/v1/RemoveTenantResponse';
 import type { TenantStatus as _hera_worker_v1_TenantStatus, TenantStatus__Output as _hera_worker_v1_TenantStatus__Output } from './hera/worker/v1/TenantStatus';
@@ -42,6 +44,8 @@ export interface ProtoGrpcType {
         InferStreamRequest: MessageTypeDefinition<_hera_worker_v1_InferStreamRequest, _hera_worker_v1_InferStreamRequest__Output>
         InferStreamResponse: MessageTypeDefinition<_hera_worker_v1_InferStreamResponse, _hera_worker_v1_InferStreamResponse__Output>
         NodeInfo: MessageTypeDefinition<_hera_worker_v1_NodeInfo, _hera_worker_v1_NodeInfo__Output>
+        NodeManagerMove: MessageTypeDefinition<_hera_worker_v1_NodeManagerMove, _hera_worker_v1_NodeManagerMove__Output>
+        NodeManagerStatus: MessageTypeDefinition<_hera_worker_v1_NodeManagerStatus, _hera_worker_v1_NodeManagerStatus__Output>
         RemoveTenantRequest: MessageTypeDefinition<_hera_worker_v1_RemoveTenantRequest, _hera_worker_v1_RemoveTenantRequest__Output>
         RemoveTenantResponse: MessageTypeDefinition<_hera_worker_v1_RemoveTenantResponse, _hera_worker_v1_RemoveTenantResponse__Output>
         TenantStatus: MessageTypeDefinition<_hera_worker_v1_TenantStatus, _hera_worker_v1_TenantStatus__Output>

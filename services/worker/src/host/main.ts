@@ -96,6 +96,7 @@ async function start(m: StartMessage): Promise<void> {
   const idsPerItem = config.tables.reduce((s, t) => s + t.lookups, 0);
   const shape = { denseDim: config.denseDim, idsPerItem, maxItems: MAX_ITEMS };
   const window = new SlidingWindow(m.statsWindowMs);
+  const recent = m.recentWindowMs ? new SlidingWindow(m.recentWindowMs) : undefined;
   const errors: Record<string, number> = {};
   let readySent = false;
 
@@ -134,7 +135,10 @@ async function start(m: StartMessage): Promise<void> {
       const batch = { count, dense: req.items!.dense, ids: req.items!.sparse };
       const t0 = performance.now();
       const res = await runSplit(pool!, batch, subBatch, { denseDim: config.denseDim, idsPerItem }, deadline, t0, cancelled);
-      window.add(Date.now(), performance.now() - t0, batch.count);
+      const now = Date.now();
+      const ms = performance.now() - t0;
+      window.add(now, ms, batch.count);
+      recent?.add(now, ms, batch.count);
       return { scores: res.scores, version: config.version, queueUs: res.queueUs, computeUs: res.computeUs };
     } catch (err) {
       const code = err instanceof HeraError ? err.code : 'INTERNAL';
@@ -143,10 +147,13 @@ async function start(m: StartMessage): Promise<void> {
     }
   };
   const stats = (): TenantStats => {
-    const s = window.summary(Date.now());
+    const now = Date.now();
+    const s = window.summary(now);
+    const r = recent?.summary(now);
     return {
       p50Ms: s.p50, p95Ms: s.p95, p99Ms: s.p99, count: s.count, servedQps: s.perSecond, itemsPerS: s.itemsPerSecond,
       queueDepth: pool!.queueDepth, workersReady: pool!.readyWorkers, errors: { ...errors }, rssBytes: process.memoryUsage.rss(),
+      ...(r ? { recent: { windowMs: m.recentWindowMs!, p95Ms: r.p95, count: r.count } } : {}),
     };
   };
   const impl: Partial<WorkerServiceHandlers> = {

@@ -31,6 +31,12 @@ export interface StartMessage {
   port: number;
   statsWindowMs: number;
   statsIntervalMs: number;
+  /**
+   * A second, shorter window for the node-level resource manager (NODE_MANAGER_WINDOW_MS):
+   * it judges each move within seconds, which the status window (10 s) would blur. 0 or
+   * absent: none.
+   */
+  recentWindowMs?: number;
   backend?: string;
 }
 
@@ -55,6 +61,8 @@ export interface TenantStats {
   workersReady: number;
   errors: Record<string, number>;
   rssBytes: number;
+  /** p95 and count over the short window (StartMessage.recentWindowMs); absent from hosts without one. */
+  recent?: { windowMs: number; p95Ms: number; count: number };
 }
 
 export interface ReadyMessage {

@@ -17,6 +17,7 @@ export interface TenantStatus {
   'endpoint'?: (string);
   'version'?: (string);
   'errors'?: ({[key: string]: number | string | Long});
+  'plannedAllocation'?: (_hera_common_v1_TenantAllocation | null);
 }
 
 export interface TenantStatus__Output {
@@ -32,4 +33,5 @@ export interface TenantStatus__Output {
   'endpoint': (string);
   'version': (string);
   'errors': ({[key: string]: number});
+  'plannedAllocation': (_hera_common_v1_TenantAllocation__Output | null);
 }
