@@ -20,9 +20,12 @@ before(async () => {
   redis = new Redis(server.url);
 });
 after(async () => {
-  if (grpcServer) await closeServer(grpcServer.server, 0);
-  redis?.disconnect();
-  await server?.stop();
+  try {
+    if (grpcServer) await closeServer(grpcServer.server, 0);
+  } finally {
+    redis?.disconnect();
+    await server?.stop();
+  }
 });
 
 const record = (over: Partial<ServiceRecord>): ServiceRecord => ({
