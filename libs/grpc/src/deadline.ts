@@ -31,27 +31,20 @@ export function callDeadline(call: { getDeadline(): grpc.Deadline; metadata: grp
   return Number.isFinite(sent) && sent > 0 ? Math.min(transport, sent) : transport;
 }
 
-/** When each call's headers arrived, by its metadata (see stampArrival). */
+/** When each call's headers arrived, by its metadata (see noteArrival). */
 const arrivals = new WeakMap<grpc.Metadata, number>();
 
 /**
- * Server interceptor (every server of ours runs it): notes when a call's headers
- * arrived, which for a large request among many on one connection can be seconds
- * before its last byte and its handler. Kept beside the call's metadata object, not
- * in it, so a client cannot set it.
+ * Notes that a call's headers arrived now (guardCalls, the interceptor every server of ours
+ * runs, calls it): for a large request among many on one connection that can be seconds before
+ * its last byte and its handler. Kept beside the call's metadata object, not in it, so a client
+ * cannot set it.
  */
-export const stampArrival: grpc.ServerInterceptor = (_method, call) =>
-  new grpc.ServerInterceptingCall(call, {
-    start: next =>
-      next({
-        onReceiveMetadata: (metadata, pass) => {
-          arrivals.set(metadata, Date.now());
-          pass(metadata);
-        },
-      }),
-  });
+export function noteArrival(metadata: grpc.Metadata): void {
+  arrivals.set(metadata, Date.now());
+}
 
-/** When the call reached the server (Date.now clock; see stampArrival); undefined when not stamped. */
+/** When the call reached the server (Date.now clock; see noteArrival); undefined when not noted. */
 export function callArrival(call: { metadata: grpc.Metadata }): number | undefined {
   return arrivals.get(call.metadata);
 }

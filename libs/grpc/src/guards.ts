@@ -1,6 +1,7 @@
 import { constants as h2, type ServerHttp2Session } from 'node:http2';
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from '@hera/logger';
+import { noteArrival } from './deadline';
 import { boundedDetails } from './errors';
 import { MAX_STATUS_DETAILS_CHARS, RESET_BUDGET } from './limits';
 
@@ -37,7 +38,8 @@ export function tolerantDecoding(definition: grpc.ServiceDefinition): grpc.Servi
 }
 
 /**
- * The server interceptor every server of ours runs: a MalformedRequest ends the call with
+ * The server interceptor every server of ours runs (one, so a call is wrapped once): it notes
+ * when the call arrived (noteArrival, for callArrival), a MalformedRequest ends the call with
  * INVALID_ARGUMENT (the handler never sees it; on a stream, the stream ends), and every status
  * message is bounded (boundedDetails), whoever wrote it.
  */
@@ -46,6 +48,10 @@ export const guardCalls: grpc.ServerInterceptor = (_method, call) => {
   return new grpc.ServerInterceptingCall(call, {
     start: next =>
       next({
+        onReceiveMetadata: (metadata, pass) => {
+          noteArrival(metadata);
+          pass(metadata);
+        },
         onReceiveMessage: (message: unknown, pass) => {
           if (rejected) return;
           if (message instanceof MalformedRequest) {

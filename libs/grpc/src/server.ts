@@ -4,7 +4,6 @@ import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation, type ServingStatus } from 'grpc-health-check';
 import type { Logger } from '@hera/logger';
 import { loadProtos } from '@hera/proto';
-import { stampArrival } from './deadline';
 import { enforceResetBudget, guardCalls, tolerantDecoding } from './guards';
 import { CHANNEL_OPTIONS, MAX_MESSAGE_BYTES } from './limits';
 
@@ -71,7 +70,7 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
     ...CHANNEL_OPTIONS,
     'grpc.max_send_message_length': MAX_MESSAGE_BYTES,
     ...opts.options,
-    interceptors: [stampArrival, guardCalls, ...(opts.options?.interceptors ?? [])],
+    interceptors: [guardCalls, ...(opts.options?.interceptors ?? [])],
   });
   const names = ['', ...opts.services.map(s => s.name)];
   const health = new HealthImplementation(Object.fromEntries(names.map(n => [n, 'NOT_SERVING' as const])));
