@@ -2,7 +2,8 @@
  * The profiler end to end (slow): real Redis, a real node agent with tenant hosts,
  * a real gateway and profiler on a tiny wnd. A job runs to completion with its
  * progress streamed; the stored profile has a point per worker count with p95 ≤ SLA
- * at the reported rate, and load at that rate meets the SLA again. Also: the same
+ * at the reported rate, and load at that rate meets the SLA again (scaled down by the machine's
+ * own slowdown since the job, timed on a fixed query, when it has slowed). Also: the same
  * request is the same job, cancelling restores the node, and a job survives a
  * profiler restart. A pair job (StartPairProfiles) measures wnd and din co-located, each within
  * its own SLA, and the pair profile is stored.
@@ -15,7 +16,7 @@ import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { Redis } from 'ioredis';
 import { createClient, unaryCall } from '@hera/grpc';
-import { PayloadPool, runLoad, workerTarget, type LoadSummary } from '@hera/loadgen';
+import { PayloadPool, runLoad, workerTarget, type LoadSummary, type Target } from '@hera/loadgen';
 import { buildRepository, toModelRecord, type ModelConfig } from '@hera/models';
 import { loadProtos, type JobProgress__Output, type ProfilerServiceClient, type WorkerServiceClient } from '@hera/proto';
 import { Keyspace, ModelStore } from '@hera/state';
@@ -71,6 +72,34 @@ function watch(c: ProfilerServiceClient, jobId: string, onData?: (p: JobProgress
   });
 }
 
+const QUERY_ITEMS = 256;
+
+/** A one-worker wnd tenant on core 1 (where the profiler measures n = 1) and a client for it. */
+async function openWnd(subBatch: number): Promise<{ target: Target; remove: () => Promise<void> }> {
+  const { tenant } = await unaryCall(agent, 'ApplyAllocation', { allocation: { model: 'wnd', workers: 1, cpuset: [1], subBatchSize: subBatch } }, { deadlineMs: 60_000 });
+  const target = workerTarget(tenant!.endpoint, 'wnd', new PayloadPool(wnd, 1024, 5), subBatch);
+  return {
+    target,
+    remove: async () => {
+      target.close();
+      await unaryCall(agent, 'RemoveTenant', { model: 'wnd' });
+    },
+  };
+}
+
+/** Median time of back-to-back fixed-size queries after a few seconds' warm-up: the tenant's speed now. */
+async function serviceMs(target: Target): Promise<number> {
+  const warmUntil = Date.now() + 5_000;
+  while (Date.now() < warmUntil) await target.send(QUERY_ITEMS, Date.now() + 10_000);
+  const ms: number[] = [];
+  for (let i = 0; i < 41; i++) {
+    const t0 = performance.now();
+    await target.send(QUERY_ITEMS, Date.now() + 10_000);
+    ms.push(performance.now() - t0);
+  }
+  return ms.sort((a, b) => a - b)[20]!;
+}
+
 describe('profiler', () => {
   it('rejects bad requests naming the field', async () => {
     const status = (p: Promise<unknown>) => p.then(() => 'OK', (e: grpc.ServiceError) => `${grpc.status[e.code]}: ${e.details}`);
@@ -88,6 +117,13 @@ describe('profiler', () => {
     // worker of this VM, and with n = 2 one worker shares core 0 with every other process here:
     // measure against eight times the SLA, where the rate matters.
     const req = { model: 'wnd', workerCounts: [1, 2], subBatchSizes: [128], slaFactor: 8 };
+    // This VM's speed drifts by up to 2× within minutes (CI once re-ran the n = 1 rate, measured
+    // ~50 qps sustainable a minute earlier, into a host that then held less than 35): time a
+    // fixed query on the same tenant shape now, and again when a re-run misses, so that a miss
+    // is judged against the machine's speed at profiling time, not against its drift.
+    const probe = await openWnd(128);
+    const before = await serviceMs(probe.target);
+    await probe.remove();
     const { jobId, existing } = await unaryCall(client, 'StartProfile', req);
     assert.equal(existing, false);
     const again = await unaryCall(client, 'StartProfile', req);
@@ -117,29 +153,40 @@ describe('profiler', () => {
     // Re-run the load at the reported rate for n = 1 ourselves, in a window longer than any the
     // profiler used (its re-check runs 3 × a point's window, so a slowly building queue shows).
     const p1 = profile.points[0]!;
-    const { tenant } = await unaryCall(agent, 'ApplyAllocation', { allocation: { model: 'wnd', workers: 1, cpuset: [1], subBatchSize: p1.subBatch } }, { deadlineMs: 60_000 });
-    const target = workerTarget(tenant!.endpoint, 'wnd', new PayloadPool(wnd, 1024, 5), p1.subBatch);
+    const { target, remove } = await openWnd(p1.subBatch);
     // A fresh host is slow for its first seconds (JIT, heap growth): warm it as the profiler's was.
-    // A second attempt only if the first misses: this shared VM now and then stalls for most of
-    // a second, and at 60 qps that alone is the 5% of a 15 s window that sets its p95 (seen once
-    // in ten runs, with the window's last third at 88 ms). A rate the node cannot sustain misses
-    // both. An attempt in which this process could not keep to its own schedule (it shares a core
-    // with the services; at 200+ qps it has fallen seconds behind) measured the client, not the
-    // node: it does not count, and the calls it left behind get time to drain.
+    // Another attempt only if one misses: this shared VM now and then stalls for most of a second,
+    // and at 60 qps that alone is the 5% of a 15 s window that sets its p95 (seen once in ten runs,
+    // with the window's last third at 88 ms). After a miss the fixed query is timed again: when the
+    // machine is now slower than it was before the job, the next attempt runs at the reported rate
+    // scaled down by exactly that slowdown (never up), so a rate the node could not sustain at the
+    // speed it had still misses. An attempt in which this process could not keep to its own
+    // schedule (it shares a core with the services; at 200+ qps it has fallen seconds behind)
+    // measured the client, not the node: it does not count, and the calls it left behind get time to drain.
     const runs: string[] = [];
     let s: LoadSummary | undefined;
     let conclusive = 0;
-    for (let attempt = 0; attempt < 4 && conclusive < 2 && !s?.meetsSla; attempt++) {
-      s = await runLoad(target.send, { rate: p1.qps, seed: 77 + attempt, durationMs: 15_000, warmupMs: 4_000, timeoutMs: 2 * profile.slaMs, slaMs: profile.slaMs });
-      const clientBound = s.sendLagP95Ms > 50;
-      if (!clientBound) conclusive++;
-      runs.push(`p95 ${s.p95Ms.toFixed(1)} ms (last third ${s.lastThirdP95Ms.toFixed(1)}) ${JSON.stringify(s.errors)}, this client sent up to ${s.sendLagMaxMs.toFixed(0)} ms late (p95 ${s.sendLagP95Ms.toFixed(1)})${clientBound ? ' — client-bound, does not count' : ''}`);
-      t.diagnostic(`re-run ${attempt + 1} at ${p1.qps.toFixed(1)} qps: ${runs.at(-1)}; profiler's re-check p95 ${p1.recheckP95Ms.toFixed(1)}`);
-      if (clientBound) await new Promise(r => setTimeout(r, 4_000));
+    let slowdown = 1;
+    try {
+      for (let attempt = 0; attempt < 4 && conclusive < 2 && !s?.meetsSla; attempt++) {
+        const rate = p1.qps / Math.max(1, slowdown);
+        s = await runLoad(target.send, { rate, seed: 77 + attempt, durationMs: 15_000, warmupMs: 4_000, timeoutMs: 2 * profile.slaMs, slaMs: profile.slaMs });
+        const clientBound = s.sendLagP95Ms > 50;
+        if (!clientBound) conclusive++;
+        let now = '';
+        if (!s.meetsSla) {
+          await new Promise(r => setTimeout(r, 2_000 + (clientBound ? 2_000 : 0)));
+          const ms = await serviceMs(target);
+          slowdown = ms / before;
+          now = `; a ${QUERY_ITEMS}-item query now takes ${ms.toFixed(1)} ms, ${before.toFixed(1)} before the job (× ${slowdown.toFixed(2)})`;
+        }
+        runs.push(`at ${rate.toFixed(1)} qps: p95 ${s.p95Ms.toFixed(1)} ms (last third ${s.lastThirdP95Ms.toFixed(1)}) ${JSON.stringify(s.errors)}, this client sent up to ${s.sendLagMaxMs.toFixed(0)} ms late (p95 ${s.sendLagP95Ms.toFixed(1)})${clientBound ? ' — client-bound, does not count' : ''}${now}`);
+        t.diagnostic(`re-run ${attempt + 1} ${runs.at(-1)}; profiler's re-check p95 ${p1.recheckP95Ms.toFixed(1)}`);
+      }
+    } finally {
+      await remove();
     }
-    target.close();
-    await unaryCall(agent, 'RemoveTenant', { model: 'wnd' });
-    assert.ok(s?.meetsSla, `re-run at ${p1.qps.toFixed(1)} qps vs SLA ${profile.slaMs} ms: ${runs.join('; ')}`);
+    assert.ok(s?.meetsSla, `re-run of ${p1.qps.toFixed(1)} qps vs SLA ${profile.slaMs} ms: ${runs.join('; ')}`);
   });
 
   it('measures a pair co-located, each model within its own SLA, once both have solo profiles', async t => {
