@@ -45,6 +45,8 @@ before(async () => {
     // Queue late work so the expiry path (DEADLINE_EXCEEDED, not computed) is what we see.
     SHED_PREDICTED_LATE: 'off',
     SHUTDOWN_GRACE_MS: '8000',
+    // Long enough that the node manager's window still holds the shed burst when it is read.
+    NODE_MANAGER_WINDOW_MS: '30000',
   });
   agent = createClient(loadProtos().proto.hera.worker.v1.WorkerService, worker.address, { maxAttempts: 1, defaultDeadlineMs: 60_000 });
 });
@@ -149,7 +151,7 @@ describe('worker node agent', () => {
       const memDir = join(cg.mounts.memory!, cg.self.memory ?? '/', `hera-${nodeId}`, 'tenant-ncf');
       assert.equal(readFileSync(join(memDir, 'memory.limit_in_bytes'), 'utf8').trim(), String(1 << 30));
       const cpuDir = join(cg.mounts.cpu!, cg.self.cpu ?? '/', `hera-${nodeId}`, 'tenant-ncf');
-      assert.equal(readFileSync(join(cpuDir, 'cpu.cfs_quota_us'), 'utf8').trim(), '80000');
+      assert.equal(readFileSync(join(cpuDir, 'cpu.cfs_quota_us'), 'utf8').trim(), '8000', '800 m of the 10 ms period');
     }
     const t = await statusOf('ncf');
     assert.ok(Number(t.memoryBytes) > 0, 'memory use is reported');
@@ -189,6 +191,13 @@ describe('worker node agent', () => {
     const burst = await Promise.all(Array.from({ length: 60 }, () => grpcCode(unaryCall(h, 'Infer', { model: 'ncf', items: items('ncf', 1024) }, { deadlineMs: 30_000 }))));
     assert.ok(burst.includes('RESOURCE_EXHAUSTED'), burst.join(','));
     assert.ok(burst.includes('OK'));
+    // The node manager's window counts what was shed as SLA misses (60,000 ms), where the
+    // served latencies alone would look fine (with cgroups: the manager needs them to act).
+    if (!cgroupSkip) {
+      assert.ok(burst.filter(c => c === 'RESOURCE_EXHAUSTED').length > 0.05 * burst.length, burst.join(','));
+      await waitFor(async () => (await statusOf('ncf')).recent?.p95Ms === 60_000, 5_000, 'the node manager window to count the shed requests as misses (p95 60,000 ms)');
+      assert.ok((await statusOf('ncf')).latency!.p95Ms < 60_000, 'served latencies do not');
+    }
 
     // Work that expires in the queue is answered DEADLINE_EXCEEDED and not computed: back up
     // one rmc1 worker with large sub-batches (1024: requests are not split), then send requests

@@ -49,12 +49,12 @@ describe('CgroupV2Manager (file layout)', () => {
       g.apply({ cpus: [2, 3], cpuMillis: 1500, memoryLimitBytes: 1 << 30 });
       const read = (f: string) => readFileSync(join(node, 'rmc1', f), 'utf8');
       assert.equal(read('cpuset.cpus'), '2-3');
-      assert.equal(read('cpu.max'), '150000 100000');
+      assert.equal(read('cpu.max'), '15000 10000');
       assert.equal(read('memory.max'), String(1 << 30));
       assert.equal(read('memory.swap.max'), '0');
       g.apply({});
       assert.equal(read('cpuset.cpus'), '0-3');
-      assert.equal(read('cpu.max'), 'max 100000');
+      assert.equal(read('cpu.max'), 'max 10000');
       assert.equal(read('memory.max'), 'max');
       g.addProcess(4242);
       assert.equal(read('cgroup.procs'), '4242');

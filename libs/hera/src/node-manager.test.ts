@@ -227,6 +227,22 @@ describe('NodeManagerPolicy', () => {
     assert.deepEqual(d3.moves.map(m => [m.to, m.from]), [['free', 'a']]);
   });
 
+  it('judges a quiet tenant (thin short window) on its long window as a donor, never for growth', () => {
+    const quiet = (slack: number, longSlack: number) => tenant('b', slack, 1000, { samples: 3, longSamples: 60, longP95Ms: 100 * (1 - longSlack) });
+    const gives = policy(2).step(0, [tenant('a', 0.0, 1000), quiet(0.9, 0.7)]);
+    assert.deepEqual(gives.moves.map(m => [m.to, m.from, m.millis, m.kind]), [['a', 'b', 250, 'quota']]);
+    assert.match(gives.moves[0]!.reason, /from b \(slack 0\.70\)/);
+    // Its long window has no room: not a donor, whatever the thin short window says.
+    const busy = policy(2).step(0, [tenant('a', 0.0, 1000), quiet(0.9, 0.1)]);
+    assert.deepEqual(busy.moves, []);
+    assert.deepEqual(busy.needCapacity.map(n => n.model), ['a']);
+    // A long window over its SLA does not make it grow (nor ask for capacity), and it keeps the node from releasing.
+    const p = policy(4);
+    for (const now of [0, 1000, 2000]) assert.deepEqual(p.step(now, [tenant('a', 0.5, 2000, { plannedMillis: 1000 }), quiet(-2, -2)]), { moves: [], needCapacity: [] });
+    // With room in both windows' view, the same node releases a's extra core.
+    assert.deepEqual(policy(4).step(0, [tenant('a', 0.5, 2000, { plannedMillis: 1000 }), quiet(0.9, 0.5)]).moves.map(m => [m.to, m.from]), [['free', 'a']]);
+  });
+
   it('forgets judgements and cooldowns on reset()', () => {
     const p = policy(4);
     let tenants = [tenant('a', 0.01, 1000), tenant('b', 0.1, 1000)];
@@ -315,7 +331,7 @@ describe('NodeManagerPolicy', () => {
         if (tenants.every(t => t.millis % 1000 === 0)) {
           assert.equal(new Set(cpusOf.flat()).size, cpusOf.flat().length, `seed ${seed}: disjoint cpusets`);
         } else {
-          for (const r of realized) assert.ok(r.cpuset.length * 1000 >= total);
+          for (const r of realized) assert.ok(r.cpuset.length * 1000 >= r.cpuMillis, `seed ${seed}: ${r.model} has ${r.cpuMillis} m on ${r.cpuset.length} cores`);
         }
       }
     }
@@ -355,8 +371,9 @@ describe('realizeAllocations', () => {
     );
   });
 
-  it('shares the planned cores under CFS quotas when a tenant holds a fraction of a core', () => {
-    // The 2-core node after one quota step.
+  it('shares cores under CFS quotas only where a fraction of a core moved', () => {
+    // The 2-core node after one quota step from b to a: b stays on its core under 750 m; a
+    // spans its own core and b's, under 1250 m.
     assert.deepEqual(
       realizeAllocations(2, [
         { model: 'a', millis: 1250, plannedCpuset: [0] },
@@ -364,19 +381,30 @@ describe('realizeAllocations', () => {
       ]),
       [
         { model: 'a', cpuset: [0, 1], cpuMillis: 1250, workers: 2 },
-        { model: 'b', cpuset: [0, 1], cpuMillis: 750, workers: 1 },
+        { model: 'b', cpuset: [1], cpuMillis: 750, workers: 1 },
       ],
     );
-    // Grown from the free pool past the planned cores: the shared set widens to hold Σ millis.
+    // Grown from the free pool past the planned cores: a takes the highest core nobody keeps;
+    // b, which did not move, keeps its core to itself.
     assert.deepEqual(
       realizeAllocations(4, [
         { model: 'a', millis: 1750, plannedCpuset: [2] },
         { model: 'b', millis: 1000, plannedCpuset: [3] },
-      ]).map(r => r.cpuset),
+      ]).map(r => [r.cpuset, r.cpuMillis]),
       [
-        [1, 2, 3],
-        [1, 2, 3],
+        [[1, 2], 1750],
+        [[3], 1000],
       ],
+    );
+    // A core freed by a tenant that shrank goes to the one that grew; a tenant with no planned
+    // cores then shares the cores with the most room under their quota (a's third core).
+    assert.deepEqual(
+      realizeAllocations(4, [
+        { model: 'a', millis: 2250, plannedCpuset: [2, 3] },
+        { model: 'b', millis: 750, plannedCpuset: [0, 1] },
+        { model: 'c', millis: 1000, plannedCpuset: [] },
+      ]).map(r => r.cpuset),
+      [[0, 2, 3], [1], [3]],
     );
   });
 

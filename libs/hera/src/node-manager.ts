@@ -14,6 +14,13 @@ export interface ManagedTenant {
   /** p95 latency (ms) and number of answered queries over the last window (e.g. the host's sliding window). */
   p95Ms: number;
   samples: number;
+  /**
+   * The same over the host's longer stats window (e.g. 10 s). Only to judge a tenant whose short
+   * window is too thin — a quiet tenant (rmc3 at 6 qps answers ~10 queries in 2 s) — as a donor
+   * or as having room; growth and its judgement read the short window alone.
+   */
+  longP95Ms?: number;
+  longSamples?: number;
   /** Capacity it has now, and what the plan gave it (the manager never goes below 250 m or above what the node has). */
   millis: number;
   plannedMillis: number;
@@ -93,6 +100,9 @@ interface Settling {
  * The policy, once per interval (DESIGN §4.5). Choices where the issue left room:
  * - Only tenants with ≥ `minSamples` answered queries in their window take part: a thin window
  *   neither asks for growth nor offers capacity, and does not count in "every tenant is slack".
+ *   A tenant whose short window is thin but whose long window (`longSamples`) is not is judged
+ *   on the long one as a donor and for "every tenant is slack", never for growth: a quiet
+ *   tenant is the natural donor, and on a short window it would never qualify.
  * - Growth goes to the tenant with the least slack first, one move per interval; it comes from
  *   the free pool (cores × 1000 − Σ millis) when that holds a step, else from the unlocked
  *   tenant with the most slack above `donorAboveSlack` that can give a step and keep `minMillis`.
@@ -160,8 +170,10 @@ export class NodeManagerPolicy {
     for (const [i, t] of tenants.entries()) {
       if (byModel.has(t.model)) throw invalidArgument(`tenants[${i}].model`, `${JSON.stringify(t.model)} appears twice`);
       if (t.model === 'free') throw invalidArgument(`tenants[${i}].model`, '"free" names the free pool');
-      for (const k of ['slaMs', 'p95Ms', 'samples', 'millis', 'plannedMillis'] as const) {
-        if (!Number.isFinite(t[k]) || t[k] < 0) throw invalidArgument(`tenants[${i}].${k}`, `must be finite and ≥ 0, got ${t[k]}`);
+      for (const k of ['slaMs', 'p95Ms', 'samples', 'millis', 'plannedMillis', 'longP95Ms', 'longSamples'] as const) {
+        const v = t[k];
+        if (v === undefined && (k === 'longP95Ms' || k === 'longSamples')) continue;
+        if (!Number.isFinite(v) || v! < 0) throw invalidArgument(`tenants[${i}].${k}`, `must be finite and ≥ 0, got ${v}`);
       }
       byModel.set(t.model, t);
     }
@@ -170,7 +182,9 @@ export class NodeManagerPolicy {
     const moves: Move[] = [];
     const needCapacity: NodeManagerDecision['needCapacity'] = [];
     const usable = (t: ManagedTenant): boolean => t.samples >= o.minSamples && t.slaMs > 0;
-    const slack = (t: ManagedTenant): number => (t.slaMs - t.p95Ms) / t.slaMs;
+    /** A thin short window falls back on the long one, for giving and for having room only. */
+    const usableLong = (t: ManagedTenant): boolean => (t.longSamples ?? 0) >= o.minSamples && t.slaMs > 0;
+    const slack = (t: ManagedTenant): number => (t.slaMs - (usable(t) ? t.p95Ms : (t.longP95Ms ?? t.p95Ms))) / t.slaMs;
 
     // 1. Moves whose tenants have settled: judge growth, undo what did not help.
     const still: Settling[] = [];
@@ -196,14 +210,14 @@ export class NodeManagerPolicy {
 
     // 2. At most one new move: growth for the neediest tenant that can take one, else a release.
     const locked = new Set(this.#settling.flatMap(s => s.tenants));
-    const active = [...byModel.values()].filter(usable).sort((a, b) => (a.model < b.model ? -1 : 1));
+    const active = [...byModel.values()].filter(t => usable(t) || usableLong(t)).sort((a, b) => (a.model < b.model ? -1 : 1));
     for (const t of byModel.values()) {
       if (usable(t) && slack(t) < o.growBelowSlack) this.#under.set(t.model, (this.#under.get(t.model) ?? 0) + 1);
       else this.#under.delete(t.model);
     }
     for (const m of [...this.#under.keys()]) if (!byModel.has(m)) this.#under.delete(m);
     const needy = active
-      .filter(t => slack(t) < o.growBelowSlack && (this.#under.get(t.model) ?? 0) >= o.growAfterIntervals)
+      .filter(t => usable(t) && slack(t) < o.growBelowSlack && (this.#under.get(t.model) ?? 0) >= o.growAfterIntervals)
       .sort((a, b) => slack(a) - slack(b));
     let moved = false;
     for (const t of needy) {
@@ -397,16 +411,17 @@ export interface RealizedAllocation {
 /**
  * Turns each tenant's capacity (millicores) into a cgroup allocation on `cores` cores:
  * when every tenant's millis is a whole number of cores, disjoint cpusets (packed against
- * the highest cores, as placement does) and no quota; otherwise tenants share the union of
- * their planned cores and each gets a CFS quota of its millis. workers = max(1, ceil(millis/1000)),
+ * the highest cores, as placement does) and no quota; otherwise each gets a CFS quota of its
+ * millis on as few cores as hold it, shared only where capacity moved. workers = max(1, ceil(millis/1000)),
  * capped at knee for memory-bound tenants.
  *
  * Details: with whole cores, each tenant keeps the highest of its planned cores it still has room
  * for and a growing tenant takes the highest cores nobody keeps, so tenants that did not move
  * keep their cores and the plan's split gives exactly the plan's cpusets; cpuMillis is then its
- * cores × 1000 (the quota the plan sets, i.e. no further limit). With a fraction anywhere, the
- * shared set is the union of planned cores widened by the highest other cores until it holds
- * Σ millis (a tenant grown from the free pool needs cores beyond the planned ones). Results are
+ * cores × 1000 (the quota the plan sets, i.e. no further limit). With a fraction anywhere, each
+ * tenant runs on the fewest cores that hold its millis: the highest of its planned cores, and
+ * for one that grew past them, cores nobody keeps, then the cores of the tenant with the most
+ * room under its quota (the one it took capacity from). Results are
  * in input order. Throws INVALID_ARGUMENT for a malformed tenant (planned cores outside the
  * node or shared by two tenants), PRECONDITION when Σ millis exceeds the node.
  */
@@ -441,8 +456,31 @@ export function realizeAllocations(cores: number, tenants: readonly RealizableTe
     return tenants.map((t, i) => ({ model: t.model, cpuset: kept[i]!.sort(asc), cpuMillis: t.millis, workers: workersOf(t) }));
   }
 
-  const shared = new Set(tenants.flatMap(t => t.plannedCpuset));
-  for (let c = cores - 1; c >= 0 && shared.size * CORE_MILLIS < total; c--) shared.add(c);
-  const cpuset = [...shared].sort(asc);
-  return tenants.map(t => ({ model: t.model, cpuset: [...cpuset], cpuMillis: t.millis, workers: workersOf(t) }));
+  // A fraction somewhere: every tenant runs under a CFS quota of its millis on the fewest cores
+  // that hold it. It keeps the highest of its planned cores it needs; one that needs more takes
+  // cores nobody keeps, then cores of the tenant with the most room under its own quota. So a
+  // donor stays on its own cores, capped by its quota, and shares them only with the tenant that
+  // took its capacity (sharing every core among all tenants let each disturb the others and
+  // gave the grower nothing).
+  const need = (t: RealizableTenant): number => Math.max(1, Math.ceil(t.millis / CORE_MILLIS));
+  const sets = tenants.map(t => [...new Set(t.plannedCpuset)].sort(desc).slice(0, need(t)));
+  const kept = new Set(sets.flat());
+  const unkept = Array.from({ length: cores }, (_, i) => cores - 1 - i).filter(c => !kept.has(c));
+  const room = (j: number): number => sets[j]!.length * CORE_MILLIS - tenants[j]!.millis;
+  const order = tenants.map((_, i) => i).sort((a, b) => (tenants[a]!.model < tenants[b]!.model ? -1 : 1));
+  for (const i of order) {
+    const set = sets[i]!;
+    while (set.length < need(tenants[i]!)) {
+      let core = unkept.shift();
+      if (core === undefined) {
+        const donor = order
+          .filter(j => j !== i && room(j) > 0 && sets[j]!.some(c => !set.includes(c)))
+          .sort((a, b) => room(b) - room(a))[0];
+        const from = donor === undefined ? Array.from({ length: cores }, (_, c) => c) : sets[donor]!;
+        core = from.filter(c => !set.includes(c)).sort(desc)[0]!;
+      }
+      set.push(core);
+    }
+  }
+  return tenants.map((t, i) => ({ model: t.model, cpuset: sets[i]!.sort(asc), cpuMillis: t.millis, workers: workersOf(t) }));
 }

@@ -359,5 +359,6 @@ export function toTenantStatus(t: Tenant, planned?: Allocation): TenantStatus {
     endpoint: t.endpoint,
     version: t.version || t.allocation.version,
     errors: s?.errors ?? {},
+    ...(s?.recent ? { recent: { p50Ms: 0, p95Ms: s.recent.p95Ms, p99Ms: 0, count: s.recent.count } } : {}),
   };
 }

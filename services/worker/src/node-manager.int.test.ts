@@ -77,7 +77,7 @@ describe('NodeManager on a live tenant (real cgroups)', { skip }, () => {
     const cpus = () => control(paths, 'cpuset', 'cpuset.cpus');
     const quota = () => (cg.mode === 'v1' ? control(paths, 'cpu', 'cpu.cfs_quota_us') : control(paths, 'cpu', 'cpu.max').split(' ')[0]);
     assert.equal(cpus(), '1');
-    assert.equal(quota(), '100000');
+    assert.equal(quota(), '10000');
 
     // Three callers back to back against the host's own port.
     client = createClient(loadProtos().proto.hera.worker.v1.WorkerService, tenant.endpoint, { maxAttempts: 1 });
@@ -121,7 +121,7 @@ describe('NodeManager on a live tenant (real cgroups)', { skip }, () => {
     const grow = await manager.step(now);
     assert.deepEqual(grow.map(m => `${m.from}→${m.to} ${m.millis} ${m.kind}`), ['free→ncf 1000 core']);
     assert.equal(cpus(), '0-1', 'the cpuset took the free core at once');
-    assert.equal(quota(), '200000', 'and the quota two cores');
+    assert.equal(quota(), '20000', 'and the quota two cores');
     assert.equal(tenant.allocation.workers, 2);
     await waitFor(() => tenant.stats?.workersReady === 2, 30_000, 'the second inference thread to be warm and take work');
     const threads2 = threadsOf(tenant.pid!);
@@ -138,7 +138,7 @@ describe('NodeManager on a live tenant (real cgroups)', { skip }, () => {
     const release = await manager.step(now);
     assert.deepEqual(release.map(m => `${m.from}→${m.to} ${m.millis} ${m.kind}`), ['ncf→free 1000 core'], release.map(m => m.reason).join('; '));
     assert.equal(cpus(), '1');
-    assert.equal(quota(), '100000');
+    assert.equal(quota(), '10000');
     await waitFor(() => tenant.stats?.workersReady === 1, 10_000, 'the surplus thread to leave once idle');
     await waitFor(() => threadsOf(tenant.pid!) < threads2, 10_000, 'the host to run fewer threads');
 
@@ -151,7 +151,7 @@ describe('NodeManager on a live tenant (real cgroups)', { skip }, () => {
     await agent.reconcile(plan, 5_000);
     assert.equal(planApplied, 2);
     assert.equal(cpus(), '1', 'reset to the plan\'s cpuset');
-    assert.equal(quota(), '100000');
+    assert.equal(quota(), '10000');
     assert.equal(tenant.allocation.workers, 1);
 
     const okMid = outcome.ok;

@@ -111,7 +111,7 @@ describe('NodeManager (loop)', () => {
     node.set('rmc1', 10); // slack 0.9 > 0.2: the donor
     const moves = await m.step(T0);
     assert.deepEqual(moves.map(x => `${x.from}→${x.to} ${x.millis} ${x.kind}`), ['rmc1→din 250 quota'], 'whole cores cannot move on 2 cores: a quarter core of quota');
-    assert.deepEqual(node.applied.map(a => `${a.model} ${a.cpuMillis}m [${a.cpuset.join(',')}] ×${a.workers}`), ['rmc1 750m [0,1] ×1', 'din 1250m [0,1] ×2']);
+    assert.deepEqual(node.applied.map(a => `${a.model} ${a.cpuMillis}m [${a.cpuset.join(',')}] ×${a.workers}`), ['rmc1 750m [1] ×1', 'din 1250m [0,1] ×2']);
   });
 
   it('does not apply moves that would hand out more than the node has (a tenant outside the plan holds cores)', async () => {

@@ -185,6 +185,7 @@ export class NodeManager {
       const hint = hints.get(a.model);
       inputs.push({
         model: a.model, slaMs: sla, p95Ms: w.p95Ms, samples: w.count,
+        ...(t.stats?.recent ? { longP95Ms: t.stats.p95Ms, longSamples: t.stats.count } : {}),
         millis: allocationMillis(a, cores), plannedMillis: allocationMillis(planned, cores),
         ...(hint?.kind ? { kind: hint.kind } : {}), ...(hint?.knee ? { knee: hint.knee } : {}),
       });

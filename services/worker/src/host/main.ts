@@ -17,7 +17,7 @@ import { createLogger } from '@hera/logger';
 import { loadTables, readModelConfig, type ModelConfig } from '@hera/models';
 import { services, type InferRequest__Output, type InferResponse, type WorkerServiceHandlers } from '@hera/proto';
 import { checkShape, MAX_ITEMS } from '@hera/batch';
-import type { AgentToHost, HostToAgent, ReadyMessage, StartMessage, TenantStats } from './protocol';
+import { FAILED_REQUEST_MS, type AgentToHost, type HostToAgent, type ReadyMessage, type StartMessage, type TenantStats } from './protocol';
 import { AgentLink } from './agent-link';
 import { SlidingWindow } from './sliding-window';
 import { WorkerPool } from './worker-pool';
@@ -142,6 +142,9 @@ async function start(m: StartMessage): Promise<void> {
       return { scores: res.scores, version: config.version, queueUs: res.queueUs, computeUs: res.computeUs };
     } catch (err) {
       const code = err instanceof HeraError ? err.code : 'INTERNAL';
+      // A request refused for load or past its deadline missed its SLA: the node manager's
+      // window counts it so (served latencies alone look fine while the host sheds).
+      if (code === 'OVERLOADED' || code === 'DEADLINE') recent?.add(Date.now(), FAILED_REQUEST_MS);
       fail(code === 'OVERLOADED' ? 'RESOURCE_EXHAUSTED' : code === 'DEADLINE' ? 'DEADLINE_EXCEEDED' : code);
       throw err;
     }

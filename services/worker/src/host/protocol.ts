@@ -61,7 +61,10 @@ export interface TenantStats {
   workersReady: number;
   errors: Record<string, number>;
   rssBytes: number;
-  /** p95 and count over the short window (StartMessage.recentWindowMs); absent from hosts without one. */
+  /**
+   * p95 and count over the short window (StartMessage.recentWindowMs); absent from hosts without
+   * one. Requests refused for load or past their deadline count in it as FAILED_REQUEST_MS.
+   */
   recent?: { windowMs: number; p95Ms: number; count: number };
 }
 
@@ -97,3 +100,6 @@ export type HostToAgent =
   | ReadyMessage
   | { type: 'stats'; stats: TenantStats }
   | { type: 'fatal'; message: string };
+
+/** The latency a refused or late request counts as in the short window: past any SLA. */
+export const FAILED_REQUEST_MS = 60_000;

@@ -18,6 +18,7 @@ export interface TenantStatus {
   'version'?: (string);
   'errors'?: ({[key: string]: number | string | Long});
   'plannedAllocation'?: (_hera_common_v1_TenantAllocation | null);
+  'recent'?: (_hera_common_v1_LatencySummary | null);
 }
 
 export interface TenantStatus__Output {
@@ -34,4 +35,5 @@ export interface TenantStatus__Output {
   'version': (string);
   'errors': ({[key: string]: number});
   'plannedAllocation': (_hera_common_v1_TenantAllocation__Output | null);
+  'recent': (_hera_common_v1_LatencySummary__Output | null);
 }
