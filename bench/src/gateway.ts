@@ -63,7 +63,7 @@ function pct(xs: number[], p: number): number {
   return s[Math.min(s.length - 1, Math.ceil(p * s.length) - 1)]!;
 }
 
-/** A bare grpc-js echo server in another process: bytes in, `replyBytes` bytes out. */
+/** A bare grpc-js echo server in another process: bytes in, as many bytes out as the request's first uint32 (LE) says. */
 async function echoServer(): Promise<{ address: string; stop(): void }> {
   const code = `
     const grpc = require(${JSON.stringify(require.resolve('@grpc/grpc-js'))});

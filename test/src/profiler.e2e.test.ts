@@ -147,6 +147,8 @@ describe('profiler', () => {
     assert.ok(['memory-bound', 'compute-bound'].includes(profile.kind));
     assert.equal(profile.qpsMax, Math.max(...profile.points.map(p => p.qps)));
     assert.match(profile.method, /measured on node prof-node/);
+    // The node had no tenant when the job began: the backend comes from the host it measured.
+    assert.match(profile.method, /backend (tensorflow|wasm|cpu)\)/);
     // The node is back as it was: no wnd tenant.
     assert.equal((await unaryCall(agent, 'GetStatus', {})).tenants.length, 0);
 
@@ -215,6 +217,7 @@ describe('profiler', () => {
     assert.ok(s.qpsA > 0 && s.qpsB > 0 && s.fraction > 0, JSON.stringify(s));
     assert.ok(s.p95MsA <= p.slaMsA && s.p95MsB <= p.slaMsB, JSON.stringify(s));
     assert.match(p.method, /measured co-located on node prof-node .* two-dimensional search/);
+    assert.match(p.method, /backend (tensorflow|wasm|cpu)\)/);
     assert.equal((await unaryCall(agent, 'GetStatus', {})).tenants.length, 0, 'the node is back as it was');
   });
 

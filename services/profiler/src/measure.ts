@@ -39,6 +39,20 @@ export class NodeDriver {
     return s.tenants.find(t => t.allocation?.model === model);
   }
 
+  /**
+   * The TF.js backend the node's hosts run, for a profile's provenance. The node names one only
+   * while a host that has loaded runs, so the record a job reads before starting its tenant on
+   * an empty node names none: ask the agent while the measured tenant still serves, and fall
+   * back to `recorded` when it cannot say (provenance only: a failed call fails no job).
+   */
+  async backend(recorded: string): Promise<string> {
+    try {
+      return (await unaryCall(this.client, 'GetStatus', {})).node?.backend || recorded;
+    } catch {
+      return recorded;
+    }
+  }
+
   /** Sets a tenant's allocation and waits until it serves. */
   async apply(model: string, workers: number, cpuset: number[], subBatchSize: number): Promise<TenantStatus__Output> {
     const r = await unaryCall(this.client, 'ApplyAllocation', { allocation: { model, workers, cpuset, subBatchSize } }, { deadlineMs: this.applyTimeoutMs });

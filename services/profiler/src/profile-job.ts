@@ -240,7 +240,7 @@ export class ProfileRunner {
       const checkedAt = best!.rate / (1 - this.opts.rateHeadroom);
       await report({ point: `${m.name} n=${n} re-check at ${checkedAt.toFixed(1)} qps, reported ${best!.rate.toFixed(1)}`, rateQps: best!.rate, p95Ms: recheck?.p95Ms ?? 0 });
     }
-    return this.#store(job, node, m, done, memory, path);
+    return this.#store(job, { ...node, backend: await driver.backend(node.backend) }, m, done, memory, path);
   }
 
   /** A first rate to try: half of what one query's sequential latency allows. */
@@ -392,13 +392,14 @@ export class ProfileRunner {
       this.log.info({ pair: `${a.name}+${b.name}`, split: label, soloA, soloB, fraction: r.fraction, qpsA: split.qpsA, qpsB: split.qpsB, p95MsA: r.p95MsA, p95MsB: r.p95MsB, steps: r.steps.length }, 'pair split measured');
     }
     const factor = d.slaFactor && d.slaFactor > 0 ? d.slaFactor : 1;
+    const backend = await driver.backend(node.backend);
     return this.#profiles.mergePair({
       nodeClass: node.nodeClass,
       modelA: a.name,
       modelB: b.name,
       splits: done,
       measuredAtMs: Date.now(),
-      method: `measured co-located on node ${node.nodeId} (class ${node.nodeClass}, ${node.cores} cores, backend ${node.backend || 'unknown'}) by profiler job ${job.id}: both loaded at once ${path.via === 'gateway' ? 'through the gateway' : 'over InferStream straight to the hosts'}, two-dimensional search (common fraction of the solo rates, each raised alone, joint re-check), p95 ≤ ${a.slaMs} / ${b.slaMs} ms${factor !== 1 ? ` (${factor} × the models' SLAs)` : ''}, reported at the re-checked rates less ${(this.opts.rateHeadroom * 100).toFixed(0)}%`,
+      method: `measured co-located on node ${node.nodeId} (class ${node.nodeClass}, ${node.cores} cores, backend ${backend || 'unknown'}) by profiler job ${job.id}: both loaded at once ${path.via === 'gateway' ? 'through the gateway' : 'over InferStream straight to the hosts'}, two-dimensional search (common fraction of the solo rates, each raised alone, joint re-check), p95 ≤ ${a.slaMs} / ${b.slaMs} ms${factor !== 1 ? ` (${factor} × the models' SLAs)` : ''}, reported at the re-checked rates less ${(this.opts.rateHeadroom * 100).toFixed(0)}%`,
       slaMsA: a.slaMs,
       slaMsB: b.slaMs,
       ...(path.via === 'gateway' ? { via: 'gateway' as const } : {}),
