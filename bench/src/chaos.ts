@@ -17,8 +17,7 @@
 import { readdirSync, readFileSync, rmSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as grpc from '@grpc/grpc-js';
-import { checkHealth } from '@hera/grpc';
+import { checkHealth, statusName } from '@hera/grpc';
 import { gatewayTarget, PayloadPool, runLoad, type SendQuery } from '@hera/loadgen';
 import { connectRedis, Keyspace, ModelStore } from '@hera/state';
 import { isAlive, startChild, waitFor, type Child } from '@hera/testing';
@@ -100,7 +99,7 @@ async function main(): Promise<void> {
           outcomes.push({ model, sentAt, doneAt: Date.now(), deadline, code: 'OK' });
         } catch (err) {
           const code = (err as { code?: number }).code;
-          outcomes.push({ model, sentAt, doneAt: Date.now(), deadline, code: typeof code === 'number' ? (grpc.status[code] ?? `STATUS_${code}`) : 'ERROR' });
+          outcomes.push({ model, sentAt, doneAt: Date.now(), deadline, code: typeof code === 'number' ? statusName(code) : 'ERROR' });
           throw err;
         }
       };

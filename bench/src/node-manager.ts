@@ -23,8 +23,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as grpc from '@grpc/grpc-js';
-import { createClient, unaryCall } from '@hera/grpc';
+import { createClient, statusName, unaryCall } from '@hera/grpc';
 import { gatewayTarget, PayloadPool, runLoad, type LoadSummary } from '@hera/loadgen';
 import { loadProtos } from '@hera/proto';
 import { connectRedis, Keyspace, ModelStore, type ModelRecord } from '@hera/state';
@@ -128,7 +127,7 @@ async function runOnce(managed: boolean, cap: Map<string, number>): Promise<Run>
                 await target.send(items, deadline);
               } catch (err) {
                 const c = (err as { code?: number }).code;
-                const name = typeof c === 'number' ? (grpc.status[c] ?? String(c)) : 'ERROR';
+                const name = typeof c === 'number' ? statusName(c) : 'ERROR';
                 errs[name] = (errs[name] ?? 0) + 1;
                 // No answer by the deadline: the client's own deadline fired (a server's refusal comes earlier).
                 if (name === 'DEADLINE_EXCEEDED' && Date.now() >= deadline - 5 && sentAt >= measureFrom) lost++;

@@ -3,17 +3,21 @@
  * these; libs/grpc maps them to gRPC status codes in one table. Pure libraries
  * (engine, algorithms) depend on this package only, not on gRPC.
  */
-export type HeraErrorCode =
-  | 'INVALID_ARGUMENT' // the caller sent something malformed; the message names the field
-  | 'NOT_FOUND' // unknown model, version, node, job or plan
-  | 'ALREADY_EXISTS'
-  | 'PRECONDITION' // valid request the current state cannot satisfy (no profile, no capacity)
-  | 'CONFLICT' // lost an optimistic-concurrency race; retry after re-reading
-  | 'OVERLOADED' // shed: would not finish in time, or a bounded queue is full
-  | 'DEADLINE' // the deadline passed
-  | 'UNAVAILABLE' // a dependency or replica is down; retrying elsewhere may work
-  | 'CANCELLED'
-  | 'INTERNAL'; // a bug: logged with details, reported generically
+/** Every domain code, so tables keyed by them (libs/grpc's STATUS_OF) can be checked whole. */
+export const HERA_ERROR_CODES = [
+  'INVALID_ARGUMENT', // the caller sent something malformed; the message names the field
+  'NOT_FOUND', // unknown model, version, node, job or plan
+  'ALREADY_EXISTS',
+  'PRECONDITION', // valid request the current state cannot satisfy (no profile, no capacity)
+  'CONFLICT', // lost an optimistic-concurrency race; retry after re-reading
+  'OVERLOADED', // shed: would not finish in time, or a bounded queue is full
+  'DEADLINE', // the deadline passed
+  'UNAVAILABLE', // a dependency or replica is down; retrying elsewhere may work
+  'CANCELLED',
+  'INTERNAL', // a bug: logged with details, reported generically
+] as const;
+
+export type HeraErrorCode = (typeof HERA_ERROR_CODES)[number];
 
 export class HeraError extends Error {
   constructor(

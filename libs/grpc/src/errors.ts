@@ -56,7 +56,10 @@ export function fromServiceError(err: grpc.ServiceError): HeraError {
   return new HeraError(CODE_OF.get(err.code) ?? 'INTERNAL', err.details || err.message, { cause: err });
 }
 
-/** The gRPC status name, e.g. "RESOURCE_EXHAUSTED", for logs and per-status counters. */
+/**
+ * The gRPC status name, e.g. "RESOURCE_EXHAUSTED", for logs and per-status counters; the
+ * names come from grpc-js's own enum, so no copy of them is kept here or elsewhere.
+ */
 export function statusName(code: grpc.status): string {
   return grpc.status[code] ?? `STATUS_${code}`;
 }

@@ -1,4 +1,5 @@
 import * as hdr from 'hdr-histogram-js';
+import { statusName } from '@hera/grpc';
 import { QueryStream, type QueryStreamOptions } from './query-stream';
 
 /** Sends one query of `items` items; rejects with an error carrying a gRPC-style `code` name on failure. */
@@ -113,7 +114,7 @@ export async function runLoad(send: SendQuery, opts: LoadOptions): Promise<LoadS
       }
     } else if (measured) {
       const code = (err as { code?: unknown }).code;
-      const name = typeof code === 'string' ? code : typeof code === 'number' ? grpcName(code) : 'ERROR';
+      const name = typeof code === 'string' ? code : typeof code === 'number' ? statusName(code) : 'ERROR';
       errors[name] = (errors[name] ?? 0) + 1;
     }
   };
@@ -201,9 +202,4 @@ export async function runLoad(send: SendQuery, opts: LoadOptions): Promise<LoadS
   tail.destroy();
   lag.destroy();
   return summary;
-}
-
-const GRPC_NAMES = ['OK', 'CANCELLED', 'UNKNOWN', 'INVALID_ARGUMENT', 'DEADLINE_EXCEEDED', 'NOT_FOUND', 'ALREADY_EXISTS', 'PERMISSION_DENIED', 'RESOURCE_EXHAUSTED', 'FAILED_PRECONDITION', 'ABORTED', 'OUT_OF_RANGE', 'UNIMPLEMENTED', 'INTERNAL', 'UNAVAILABLE', 'DATA_LOSS', 'UNAUTHENTICATED'];
-function grpcName(code: number): string {
-  return GRPC_NAMES[code] ?? `STATUS_${code}`;
 }

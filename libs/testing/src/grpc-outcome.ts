@@ -1,5 +1,4 @@
-/** gRPC status names by code (as grpc-js numbers them). */
-const NAMES = ['OK', 'CANCELLED', 'UNKNOWN', 'INVALID_ARGUMENT', 'DEADLINE_EXCEEDED', 'NOT_FOUND', 'ALREADY_EXISTS', 'PERMISSION_DENIED', 'RESOURCE_EXHAUSTED', 'FAILED_PRECONDITION', 'ABORTED', 'OUT_OF_RANGE', 'UNIMPLEMENTED', 'INTERNAL', 'UNAVAILABLE', 'DATA_LOSS', 'UNAUTHENTICATED'];
+import { statusName } from '@hera/grpc';
 
 /** "OK", or the status name of the error a call rejected with ("RESOURCE_EXHAUSTED"). */
 export async function grpcCode(p: Promise<unknown>): Promise<string> {
@@ -8,7 +7,7 @@ export async function grpcCode(p: Promise<unknown>): Promise<string> {
     return 'OK';
   } catch (err) {
     const code = (err as { code?: number }).code;
-    return typeof code === 'number' ? (NAMES[code] ?? `STATUS_${code}`) : 'NOT_A_GRPC_ERROR';
+    return typeof code === 'number' ? statusName(code) : 'NOT_A_GRPC_ERROR';
   }
 }
 
@@ -19,6 +18,6 @@ export async function grpcOutcome(p: Promise<unknown>): Promise<string> {
     return 'OK';
   } catch (err) {
     const e = err as { code?: number; details?: string };
-    return `${typeof e.code === 'number' ? (NAMES[e.code] ?? `STATUS_${e.code}`) : 'NOT_A_GRPC_ERROR'}: ${e.details ?? String(err)}`;
+    return `${typeof e.code === 'number' ? statusName(e.code) : 'NOT_A_GRPC_ERROR'}: ${e.details ?? String(err)}`;
   }
 }

@@ -7,7 +7,7 @@ import { serverStream, unary, type ServiceBinding } from '@hera/grpc';
 import type { Logger } from '@hera/logger';
 import { measuredNodeClass, profileSetFromMeasurements, selectPairsToProfile } from '@hera/hera';
 import { services, type JobProgress, type ProfilerServiceHandlers } from '@hera/proto';
-import type { ProfileJobData } from '@hera/queues';
+import { DEFAULT_JOB_OPTIONS, type ProfileJobData } from '@hera/queues';
 import { listLive, type Keyspace, type ModelStore, type NodeRecord, type ProfileStore } from '@hera/state';
 import type { JobProgressData, ProfileRunner } from './profile-job';
 
@@ -84,7 +84,7 @@ export function profilerService(deps: { redis: Redis; keys: Keyspace; queue: Que
     if (prior && (prior.state === 'waiting' || prior.state === 'active')) return { jobId, existing: true };
     if (prior) await (await queue.getJob(jobId))?.remove();
     await redis.del(runner.cancelKey(jobId));
-    await queue.add('profile', data, { jobId, attempts: 3, backoff: { type: 'exponential', delay: 2_000 }, removeOnComplete: { count: 1_000 }, removeOnFail: { count: 1_000 } });
+    await queue.add('profile', data, { ...DEFAULT_JOB_OPTIONS, jobId });
     log.info({ jobId, data }, 'profile job queued');
     return { jobId, existing: false };
   };

@@ -12,7 +12,7 @@ const telemetry = startTelemetry('hera-worker-host');
 
 import type * as grpc from '@grpc/grpc-js';
 import { HeraError } from '@hera/errors';
-import { callDeadline, closeServer, startServer, unary } from '@hera/grpc';
+import { callDeadline, closeServer, startServer, STATUS_OF, statusName, unary } from '@hera/grpc';
 import { createLogger } from '@hera/logger';
 import { loadTables, readModelConfig, type ModelConfig } from '@hera/models';
 import { services, type InferRequest__Output, type InferResponse, type WorkerServiceHandlers } from '@hera/proto';
@@ -145,7 +145,7 @@ async function start(m: StartMessage): Promise<void> {
       // A request refused for load or past its deadline missed its SLA: the node manager's
       // window counts it so (served latencies alone look fine while the host sheds).
       if (code === 'OVERLOADED' || code === 'DEADLINE') recent?.add(Date.now(), FAILED_REQUEST_MS);
-      fail(code === 'OVERLOADED' ? 'RESOURCE_EXHAUSTED' : code === 'DEADLINE' ? 'DEADLINE_EXCEEDED' : code);
+      fail(statusName(STATUS_OF[code])); // counted under the status the client sees
       throw err;
     }
   };
