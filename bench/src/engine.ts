@@ -38,20 +38,15 @@ import {
   type ZooModelName,
 } from '@hera/models';
 import { quantileSorted } from '@hera/stats';
+import { args } from './harness';
 
 const SUB_BATCHES = [1, 16, 64, 256];
 
 function options(): { models: ZooModelName[]; backends?: BackendName[]; tableGb: number; pointS: number } {
-  const o: Record<string, string> = { models: ZOO_MODELS.join(','), backends: '', 'table-gb': '1', 'point-s': '0.5' };
-  const argv = process.argv.slice(2);
-  for (let i = 0; i < argv.length; i++) {
-    const key = argv[i]!.replace(/^--/, '');
-    if (key === 'help' || !(key in o)) {
-      console.log('usage: npm run bench -- engine [--models rmc1,ncf] [--backends wasm,cpu] [--table-gb 1] [--point-s 0.5]');
-      process.exit(key === 'help' ? 0 : 1);
-    }
-    o[key] = argv[++i] ?? '';
-  }
+  const o = args(
+    { models: ZOO_MODELS.join(','), backends: '', 'table-gb': '1', 'point-s': '0.5' },
+    { backends: 'comma-separated, e.g. wasm,cpu; "" = every available one', 'table-gb': 'GB of tables per model, at most', 'point-s': 'seconds per point' },
+  );
   const models = o.models!.split(',').filter(Boolean);
   for (const m of models) if (!isZooModel(m)) throw new Error(`unknown model ${m}`);
   return {
