@@ -37,20 +37,16 @@ import {
   type SharedTables,
   type ZooModelName,
 } from '@hera/models';
+import { quantileSorted } from '@hera/stats';
+import { args } from './harness';
 
 const SUB_BATCHES = [1, 16, 64, 256];
 
 function options(): { models: ZooModelName[]; backends?: BackendName[]; tableGb: number; pointS: number } {
-  const o: Record<string, string> = { models: ZOO_MODELS.join(','), backends: '', 'table-gb': '1', 'point-s': '0.5' };
-  const argv = process.argv.slice(2);
-  for (let i = 0; i < argv.length; i++) {
-    const key = argv[i]!.replace(/^--/, '');
-    if (key === 'help' || !(key in o)) {
-      console.log('usage: npm run bench -- engine [--models rmc1,ncf] [--backends wasm,cpu] [--table-gb 1] [--point-s 0.5]');
-      process.exit(key === 'help' ? 0 : 1);
-    }
-    o[key] = argv[++i] ?? '';
-  }
+  const o = args(
+    { models: ZOO_MODELS.join(','), backends: '', 'table-gb': '1', 'point-s': '0.5' },
+    { backends: 'comma-separated, e.g. wasm,cpu; "" = every available one', 'table-gb': 'GB of tables per model, at most', 'point-s': 'seconds per point' },
+  );
   const models = o.models!.split(',').filter(Boolean);
   for (const m of models) if (!isZooModel(m)) throw new Error(`unknown model ${m}`);
   return {
@@ -64,7 +60,6 @@ function options(): { models: ZooModelName[]; backends?: BackendName[]; tableGb:
 const now = () => Number(process.hrtime.bigint()) / 1e6; // ms
 const gc = () => (globalThis as { gc?: () => void }).gc?.();
 const f = (x: number, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : '-');
-const pct = (xs: number[], p: number) => xs[Math.min(xs.length - 1, Math.floor(p * xs.length))]!;
 
 /** Runs fn repeatedly for about `seconds` (at least `min` times) after `warm` untimed calls; per-call ms. */
 function timeCalls(fn: (i: number) => void, seconds: number, min: number, warm: number): number[] {
@@ -240,7 +235,7 @@ function rawMatMulMs(shapes: readonly MatMulShape[], seconds: number, min: numbe
     p.a.dispose();
     p.b.dispose();
   }
-  return pct(times, 0.5);
+  return quantileSorted(times, 0.5);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -322,10 +317,10 @@ async function benchModel(
       const p: PointResult = {
         // Throughput at the median call time: other work on a shared machine lands as outliers,
         // which the mean would charge to the engine. The mean-based figure is printed next to it.
-        samplesPerS: n / (pct(times, 0.5) / 1000),
+        samplesPerS: n / (quantileSorted(times, 0.5) / 1000),
         meanSamplesPerS: (n * times.length) / (sum(times) / 1000),
-        p50Ms: pct(times, 0.5),
-        p99Ms: pct(times, 0.99),
+        p50Ms: quantileSorted(times, 0.5),
+        p99Ms: quantileSorted(times, 0.99),
         calls: times.length,
       };
       slowest = p.p50Ms;
@@ -338,11 +333,11 @@ async function benchModel(
     const n = 64;
     const batches = Array.from({ length: 8 }, (_, i) => randomBatch(m.config, n, 7000 + i));
     const pooled = batches.map(b => m.embed(b).slice());
-    const embedMs = pct(timeCalls(i => m.embed(batches[i % 8]!), o.pointS / 2, 5, 2), 0.5);
+    const embedMs = quantileSorted(timeCalls(i => m.embed(batches[i % 8]!), o.pointS / 2, 5, 2), 0.5);
     // On the plain CPU backend a call can take seconds: one timed call is enough there.
     const heavy = slow && (points[64]?.p50Ms ?? Infinity) > 300;
     const [minCalls, warm] = heavy ? [1, 0] : slow ? [2, 1] : [5, 3];
-    const denseMs = pct(timeCalls(i => m.forwardDense(n, batches[i % 8]!.dense, pooled[i % 8]!), o.pointS, minCalls, warm), 0.5);
+    const denseMs = quantileSorted(timeCalls(i => m.forwardDense(n, batches[i % 8]!.dense, pooled[i % 8]!), o.pointS, minCalls, warm), 0.5);
     // The whole dense part (MLPs plus attention/RNN glue, input tensors and read-back) against
     // raw matMul on all its products ...
     const shapes = matMulShapes(spec, n);
@@ -352,7 +347,7 @@ async function benchModel(
     const tf = tfjs();
     const stacks = mlpStacks(m.config);
     const inputs = stacks.map(st => tf.randomUniform([n * st.rowsPerItem, st.widths[0]!]) as ReturnType<typeof tf.zeros> as never);
-    const mlpMs = pct(timeCalls(() => tf.dispose(m.runMlpStacks(inputs)), o.pointS, minCalls, warm), 0.5);
+    const mlpMs = quantileSorted(timeCalls(() => tf.dispose(m.runMlpStacks(inputs)), o.pointS, minCalls, warm), 0.5);
     tf.dispose(inputs);
     const mlpShapes: MatMulShape[] = stacks.flatMap(st =>
       st.widths.slice(1).map((w, i) => ({ name: `${st.prefix}${i}`, m: n * st.rowsPerItem, k: st.widths[i]!, n: w, batch: 1, count: 1 })),

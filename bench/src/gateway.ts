@@ -40,6 +40,7 @@ import { createClient, InferStreamClient, unaryCall } from '@hera/grpc';
 import { findMaxRate, gatewayTarget, PayloadPool, runLoad } from '@hera/loadgen';
 import { buildRepository, readModelConfig, type ModelConfig } from '@hera/models';
 import { loadProtos, services, type RankingServiceClient, type WorkerServiceClient } from '@hera/proto';
+import { quantile } from '@hera/stats';
 import { waitFor } from '@hera/testing';
 import { args, fmt, InProcessEngine, pin, Stack } from './harness';
 import { queueingCeiling } from './queue-ceiling';
@@ -57,11 +58,6 @@ const WARMUP_MS = 1000;
 const DRIFT = 0.15;
 const pointMs = (rate: number) => Math.max(Number(o['seconds']) * 1000, (minQueries / rate) * 1000);
 const otherCores = Array.from({ length: CORES }, (_, i) => i).filter(c => !tenantCores.includes(c));
-
-function pct(xs: number[], p: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.ceil(p * s.length) - 1)]!;
-}
 
 /** A bare grpc-js echo server in another process: bytes in, as many bytes out as the request's first uint32 (LE) says. */
 async function echoServer(): Promise<{ address: string; stop(): void }> {
@@ -115,10 +111,10 @@ async function hopLatency(gatewayAddr: string, hostAddr: string, c: ModelConfig)
   return {
     k,
     payloadBytes: payload.length,
-    rank: { p50: pct(t.rank, 0.5), p99: pct(t.rank, 0.99) },
-    infer: { p50: pct(t.infer, 0.5), p99: pct(t.infer, 0.99) },
-    stream: { p50: pct(t.stream, 0.5), p99: pct(t.stream, 0.99) },
-    echo: { p50: pct(t.echo, 0.5), p99: pct(t.echo, 0.99) },
+    rank: { p50: quantile(t.rank, 0.5), p99: quantile(t.rank, 0.99) },
+    infer: { p50: quantile(t.infer, 0.5), p99: quantile(t.infer, 0.99) },
+    stream: { p50: quantile(t.stream, 0.5), p99: quantile(t.stream, 0.99) },
+    echo: { p50: quantile(t.echo, 0.5), p99: quantile(t.echo, 0.99) },
   };
 }
 

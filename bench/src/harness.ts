@@ -1,26 +1,50 @@
-/** Small shared pieces of the benchmarks: argument parsing, a per-run Redis + service stack, output. */
+/** Small shared pieces of the benchmarks: options (node:util.parseArgs), a per-run Redis + service stack, output. */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
+import { parseArgs } from 'node:util';
 import { PAYLOAD_NODE_FLAGS, withMallocTuning } from '@hera/procs';
 import { startRedis, startService, type ServiceName, type TestRedis, type TestService } from '@hera/testing';
 
-export function args(defaults: Record<string, string>): Record<string, string> {
-  const out = { ...defaults };
-  const argv = process.argv.slice(2);
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (a === '--help') {
-      console.log(`options (defaults): ${Object.entries(defaults).map(([k, v]) => `--${k} ${v}`).join(' ')}`);
-      process.exit(0);
-    }
-    if (!a.startsWith('--')) throw new Error(`unexpected argument ${a}`);
-    const key = a.slice(2);
-    if (!(key in defaults)) throw new Error(`unknown option --${key}; known: ${Object.keys(defaults).join(', ')}`);
-    out[key] = argv[++i] ?? '';
+/**
+ * A benchmark's options: `--key value` or `--key=value` for each key of `defaults` (every value a
+ * string; the last one given wins), or `'help'` for `--help`. Throws (node:util.parseArgs's
+ * TypeError) on an unknown option, a positional argument or a missing value.
+ */
+export function parseOptions(defaults: Record<string, string>, argv: readonly string[]): Record<string, string> | 'help' {
+  const options: Record<string, { type: 'string' | 'boolean'; default?: string }> = { help: { type: 'boolean' } };
+  for (const [k, v] of Object.entries(defaults)) options[k] = { type: 'string', default: v };
+  const { values } = parseArgs({ args: [...argv], options, strict: true, allowPositionals: false });
+  if (values['help']) return 'help';
+  return Object.fromEntries(Object.keys(defaults).map(k => [k, String(values[k])]));
+}
+
+/** The usage text: one line per option with its default and, where given, what it means. */
+export function usage(name: string, defaults: Record<string, string>, notes: Record<string, string> = {}): string {
+  const width = Math.max(...Object.keys(defaults).map(k => k.length));
+  const lines = Object.entries(defaults).map(([k, v]) => `  --${k.padEnd(width)}  ${v === '' ? '""' : v}${notes[k] ? `  (${notes[k]})` : ''}`);
+  return [`usage: npm run bench -- ${name} [--option value ...]`, 'options (default):', ...lines].join('\n');
+}
+
+/**
+ * This benchmark's options from its command line (see parseOptions). `--help` prints the usage
+ * and exits 0; a bad command line prints why and the usage and exits 1.
+ */
+export function args(defaults: Record<string, string>, notes: Record<string, string> = {}): Record<string, string> {
+  const name = basename(process.argv[1] ?? 'bench', '.js');
+  let parsed: Record<string, string> | 'help';
+  try {
+    parsed = parseOptions(defaults, process.argv.slice(2));
+  } catch (err) {
+    console.error(`${(err as Error).message}\n${usage(name, defaults, notes)}`);
+    process.exit(1);
   }
-  return out;
+  if (parsed === 'help') {
+    console.log(usage(name, defaults, notes));
+    process.exit(0);
+  }
+  return parsed;
 }
 
 /** Redis and service processes for one benchmark run, all stopped by `stop()`. */

@@ -30,7 +30,7 @@ import { connectRedis, Keyspace, ModelStore, type ModelRecord } from '@hera/stat
 import { startChild, waitFor, type Child } from '@hera/testing';
 import { args, fmt } from './harness';
 
-const o = args({ models: 'rmc3,wnd', 'phase-s': '30', load: '0.6', 'sla-factor': '4', 'per-core': '', 'warmup-s': '10', rounds: '2' });
+const o = args({ models: 'rmc3,wnd', 'phase-s': '30', load: '0.6', 'sla-factor': '4', 'per-core': '', 'warmup-s': '10', rounds: '2' }, { 'per-core': 'model=QPS,… over profiles/2c-measured.json', rounds: 'static and managed runs alternate, this many rounds' });
 const [modelA, modelB] = o['models']!.split(',').map(s => s.trim()) as [string, string];
 if (!modelA || !modelB || modelA === modelB) throw new Error('--models: two different models, e.g. rmc1,din');
 const phaseMs = Number(o['phase-s']) * 1000;

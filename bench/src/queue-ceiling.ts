@@ -9,6 +9,7 @@
  * seeded query stream the benchmark offers.
  */
 import { QueryStream } from '@hera/loadgen';
+import { quantile } from '@hera/stats';
 
 export interface CeilingInput {
   /** Queries per second the engine sustains back to back on all `workers` together (the in-process figure). */
@@ -38,9 +39,7 @@ function meanItems(seed: number, n: number): number {
 }
 
 function p95(xs: number[]): number {
-  if (xs.length === 0) return 0;
-  const s = Float64Array.from(xs).sort();
-  return s[Math.ceil(0.95 * s.length) - 1]!;
+  return xs.length === 0 ? 0 : quantile(xs, 0.95);
 }
 
 /**

@@ -29,7 +29,7 @@ import { args, fmt, InProcessEngine, pin, Stack } from './harness';
 
 const CORES = availableParallelism(); // before pinning ourselves
 const last = CORES - 1;
-const o = args({ models: 'wnd,rmc2', scale: '0.05', cores: String(last), seconds: '5', rounds: '3', 'sub-batch': '0', concurrency: '0' });
+const o = args({ models: 'wnd,rmc2', scale: '0.05', cores: String(last), seconds: '5', rounds: '3', 'sub-batch': '0', concurrency: '0' }, { 'sub-batch': "0 = the model's", concurrency: '0 = 3 per core' });
 const seconds = Number(o['seconds']);
 const rounds = Math.max(1, Number(o['rounds']));
 const cores = o['cores']!.split(',').map(Number);

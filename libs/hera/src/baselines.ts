@@ -1,8 +1,8 @@
 import { HeraError, invalidArgument } from '@hera/errors';
+import { mulberry32 } from '@hera/stats';
 import { predictColocated } from './interference';
 import { pairConfig, splitAt, type PairSearchResult } from './pair-search';
 import { qpsAt, tenantMemoryBytes } from './profile';
-import { seededRandom } from './prng';
 import { findInfeasibleDemand, InfeasibleDemandError, meanEmu, validateDemand, type ConfigCount, type Demand } from './required-servers';
 import { configId, serverConfig, type ServerConfig } from './server-config';
 
@@ -115,7 +115,7 @@ const RANDOM_MAX_ROUNDS = 100_000;
  * cells and t = min_m R_m / c_m the servers that would close the first model in expectation. A
  * round draws B = max(1, ⌊t/2⌋) servers by seeded stratified sampling: every cell gets
  * ⌊B / cells⌋ of them and the B mod cells left over go to distinct cells drawn without
- * replacement (a partial Fisher–Yates shuffle on `seededRandom(seed)`); then remaining demand is
+ * replacement (a partial Fisher–Yates shuffle on `mulberry32(seed)`); then remaining demand is
  * updated and closed models leave the open set. The model nearest to closing has about half its
  * need left after a round, so a run takes about k · log2(servers) rounds of O(k² · N) work
  * (cells are evaluated once per pair); near the end rounds draw single servers, exactly like the
@@ -128,7 +128,7 @@ export function randomBaseline(search: PairSearchResult, demand: Demand, options
   const t0 = performance.now();
   checkFeasible(search, demand);
   const seed = options.seed ?? 1;
-  const rnd = seededRandom(seed);
+  const rnd = mulberry32(seed);
   const cores = search.nodeClass.cores;
   const dedicated = new Map(search.dedicated.map(c => [c.tenants[0]!.model, c]));
   const kindOf = (m: string) => search.kinds.get(m)!.kind;

@@ -127,7 +127,6 @@ export {
 } from './node-manager';
 export { parseProfileSet, PROFILE_SET_SCHEMA, toProfileSetDocument, type ProfileSetDocument } from './profile-set-schema';
 export { DEMAND_MIXES, demandFromMix, mixWeights, unitsToQps, type DemandMixName, type DemandMixOptions } from './demand';
-export { seededRandom } from './prng';
 export {
   DEFAULT_QUERY_SIZE,
   derivedBytesPerQuery,

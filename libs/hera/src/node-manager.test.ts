@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isHeraError } from '@hera/errors';
+import { mulberry32 } from '@hera/stats';
 import { DEFAULT_NODE_MANAGER_OPTIONS, NodeManagerPolicy, realizeAllocations, type ManagedTenant, type Move, type NodeManagerOptions } from './node-manager';
-import { seededRandom } from './prng';
 
 /** Most tests look at one interval's decision: grow on the first bad window (the default waits for two). */
 const policy = (cores: number, opts: Partial<NodeManagerOptions> = {}) => new NodeManagerPolicy(cores, { growAfterIntervals: 1, ...opts });
@@ -273,7 +273,7 @@ describe('NodeManagerPolicy', () => {
     // What the runs exercised, so the property cannot hold by doing nothing.
     const seen = { intervals: 0, core: 0, quota: 0, fromFree: 0, steal: 0, release: 0, undo: 0, needCapacity: 0 };
     for (let seed = 1; seed <= 300; seed++) {
-      const rnd = seededRandom(seed);
+      const rnd = mulberry32(seed);
       const int = (lo: number, hi: number): number => lo + Math.floor(rnd() * (hi - lo + 1));
       const cores = int(1, 12);
       const n = int(1, Math.min(4, cores * 4));

@@ -1,4 +1,3 @@
-export { Rng } from './random';
 export { randomItems, toItemBatch } from './items';
 export type { ItemSchema, GeneratedItems } from './items';
 export { QueryStream, querySize, QUERY_SIZE } from './query-stream';

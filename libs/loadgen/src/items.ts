@@ -1,4 +1,4 @@
-import type { Rng } from './random';
+import type { Rng } from '@hera/stats';
 
 /** The input schema a generator needs (a subset of a model's config). */
 export interface ItemSchema {

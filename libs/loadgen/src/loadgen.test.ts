@@ -1,9 +1,9 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { Rng } from '@hera/stats';
 import { randomItems } from './items';
 import { runLoad } from './load-runner';
 import { QueryStream, querySize } from './query-stream';
-import { Rng } from './random';
 
 describe('query sizes (DESIGN §4.1)', () => {
   it('are lognormal with median ≈ 164, clipped to [1, 1024], and reproducible from the seed', () => {

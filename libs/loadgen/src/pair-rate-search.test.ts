@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { quantile, Rng } from '@hera/stats';
 import { findPairRates, type MeasurePair } from './pair-rate-search';
-import { Rng } from './random';
 
 /**
  * A scripted pair of workers: two M/D/c queues on one node whose service times grow with the
@@ -31,8 +31,7 @@ function p95(rate: number, t: Tenant, slowdown: number, queries: number, seed: n
     free[s] = Math.max(now, free[s]!) + service;
     sojourn.push(free[s]! - now);
   }
-  sojourn.sort((x, y) => x - y);
-  return sojourn[Math.ceil(0.95 * sojourn.length) - 1]!;
+  return quantile(sojourn, 0.95);
 }
 
 const utilisation = (rate: number, t: Tenant) => Math.min(1, (rate * t.serviceMs) / (1000 * t.servers));

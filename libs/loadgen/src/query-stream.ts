@@ -1,4 +1,4 @@
-import { Rng } from './random';
+import { Rng } from '@hera/stats';
 
 /** DESIGN §4.1: items per query = round(exp(N(5.1, 0.2))), clipped to [1, 1024] (median ≈ 164). */
 export const QUERY_SIZE = { mu: 5.1, sigma: 0.2, min: 1, max: 1024 } as const;

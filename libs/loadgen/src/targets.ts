@@ -1,7 +1,7 @@
 import { callBy, createClient, InferStreamClient } from '@hera/grpc';
 import { fastClients, type RankingServiceClient } from '@hera/proto';
+import { Rng } from '@hera/stats';
 import { randomItems, type ItemSchema } from './items';
-import { Rng } from './random';
 import type { SendQuery } from './load-runner';
 
 /**

@@ -35,26 +35,17 @@ export function fillUniform(out: Float32Array, seed: number, start: number, limi
   }
 }
 
-/** A small sequential generator for test and benchmark inputs (not for weights). */
-export class Rng {
-  private x: number;
-  constructor(seed: number) {
-    this.x = streamSeed('rng', seed);
-  }
-  /** Uniform 32-bit unsigned integer. */
-  u32(): number {
-    this.x = (this.x + 0x9e3779b9) | 0;
-    let z = this.x;
+/**
+ * The uniform [0, 1) source of test and benchmark inputs (not weights): the same hash as the
+ * weights, run sequentially. Draw from it with `new Rng(inputStream(seed))` (@hera/stats).
+ */
+export function inputStream(seed: number): () => number {
+  let x = streamSeed('rng', seed);
+  return () => {
+    x = (x + 0x9e3779b9) | 0;
+    let z = x;
     z = Math.imul(z ^ (z >>> 16), 0x21f0aaad);
     z = Math.imul(z ^ (z >>> 15), 0x735a2d97);
-    return (z ^ (z >>> 15)) >>> 0;
-  }
-  /** Uniform in [0, 1). */
-  next(): number {
-    return this.u32() / 4294967296;
-  }
-  /** Uniform integer in [0, n). */
-  int(n: number): number {
-    return Math.floor(this.next() * n);
-  }
+    return ((z ^ (z >>> 15)) >>> 0) / 4294967296;
+  };
 }

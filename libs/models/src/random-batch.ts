@@ -1,5 +1,6 @@
+import { Rng } from '@hera/stats';
 import type { ModelConfig } from './model-config';
-import { Rng } from './prng';
+import { inputStream } from './prng';
 import type { Batch } from './validate-batch';
 
 /**
@@ -8,7 +9,7 @@ import type { Batch } from './validate-batch';
  * Deterministic for a seed; for tests, benchmarks and load generation.
  */
 export function randomBatch(config: Pick<ModelConfig, 'denseDim' | 'tables'>, count: number, seed = 1): Batch {
-  const rng = new Rng(seed);
+  const rng = new Rng(inputStream(seed));
   const dense = new Float32Array(count * config.denseDim);
   for (let i = 0; i < dense.length; i++) dense[i] = rng.next() * 2 - 1;
   const per = config.tables.reduce((s, t) => s + t.lookups, 0);

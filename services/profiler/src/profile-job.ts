@@ -3,9 +3,10 @@ import { UnrecoverableError } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { invalidArgument } from '@hera/errors';
 import { classifyProfile, derivedBytesPerQuery, packCpusets, profileFromMeasurements, workerScalability } from '@hera/hera';
-import { findPairRates, gatewayTarget, PayloadPool, querySize, Rng, workerTarget, type LoadSummary, type PairStep, type RateStep, type TenantMeasurement } from '@hera/loadgen';
+import { findPairRates, gatewayTarget, PayloadPool, querySize, workerTarget, type LoadSummary, type PairStep, type RateStep, type TenantMeasurement } from '@hera/loadgen';
 import type { Logger } from '@hera/logger';
 import type { ProfileJobData } from '@hera/queues';
+import { Rng } from '@hera/stats';
 import { listLive, ModelStore, ProfileStore, type Keyspace, type ModelRecord, type NodeRecord, type PairProfileRecord, type PairSplitRecord, type ProfilePointRecord, type ProfileRecord, type ServiceRecord } from '@hera/state';
 import { loadAt, NodeDriver, searchRate, type Budget, type OpenTarget, type Progress } from './measure';
 

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { unaryCall } from '@hera/grpc';
-import { Rng, randomItems, toItemBatch } from '@hera/loadgen';
+import { randomItems, toItemBatch } from '@hera/loadgen';
+import { Rng } from '@hera/stats';
 import { DEFAULT_DATA_DIR } from '../cluster-file';
 import { gatewayAddress, modelInfo, rankingClient } from '../gateway-target';
 import { table } from '../table';

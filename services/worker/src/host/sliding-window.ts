@@ -1,3 +1,5 @@
+import { quantileSorted } from '@hera/stats';
+
 /**
  * Latencies of the last `windowMs`, kept in a ring of (time, value) pairs. Adding
  * is O(1); percentiles sort a copy, which status and the resource manager ask for
@@ -68,7 +70,7 @@ export class SlidingWindow {
       items += this.#items[i]!;
     }
     sorted.sort();
-    const rank = (q: number) => sorted[Math.min(n - 1, Math.max(0, Math.ceil(q * n) - 1))]!;
+    const rank = (q: number) => quantileSorted(sorted, q);
     // Rate over the part of the window we have seen (a fresh tenant has less than a window).
     const span = Math.max(1, Math.min(this.windowMs, now - this.#times[this.#head]!));
     return { p50: rank(0.5), p95: rank(0.95), p99: rank(0.99), count: n, perSecond: (n * 1000) / span, itemsPerSecond: (items * 1000) / span };

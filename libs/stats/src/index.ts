@@ -1,0 +1,2 @@
+export { mulberry32, Rng } from './random';
+export { quantile, quantileSorted } from './quantile';
