@@ -1,5 +1,6 @@
 import { HeraError, invalidArgument } from '@hera/errors';
-import { tenantMemoryBytes, type ModelProfile } from './profile';
+import { MEMORY_HEADROOM, tenantMemoryBytes } from './memory';
+import type { ModelProfile } from './profile';
 import { parseConfigId, type ServerConfig } from './server-config';
 
 /**
@@ -25,9 +26,8 @@ export interface AllocationOptions {
   reservedMemoryBytes?: number;
   /**
    * Memory limit = need × headroom, where need = per-host + workers × per-worker from the
-   * profile, shrunk toward `need` if the node cannot give every tenant that much. Headroom
-   * because a cgroup limit at exactly the profiled RSS OOM-kills on the first spike.
-   * Default 1.25.
+   * profile, shrunk toward `need` if the node cannot give every tenant that much. Default
+   * MEMORY_HEADROOM (memory.ts says why).
    */
   memoryHeadroom?: number;
 }
@@ -69,7 +69,7 @@ export function allocateTenants(
 ): TenantAllocation[] {
   const tenants = typeof config === 'string' ? parseConfigId(config) : config.tenants.map(t => ({ model: t.model, workers: t.workers }));
   const byModel = profiles instanceof Map ? profiles : new Map((profiles as readonly ModelProfile[]).map(p => [p.model, p]));
-  const headroom = options.memoryHeadroom ?? 1.25;
+  const headroom = options.memoryHeadroom ?? MEMORY_HEADROOM;
   if (!(headroom >= 1)) throw invalidArgument('memoryHeadroom', `must be ≥ 1, got ${headroom}`);
   const needs = tenants.map(t => {
     const p = byModel.get(t.model);

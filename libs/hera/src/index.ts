@@ -114,6 +114,19 @@ export {
 } from './node-mapping';
 export { allocateTenants, packCpusets, type AllocationOptions, type TenantAllocation } from './allocation';
 export {
+  HOST_IDLE_BYTES,
+  hostOverheadBytes,
+  limitWithHeadroom,
+  MEMORY_HEADROOM,
+  mergeTenants,
+  overcommittedTenant,
+  requestSlotBytes,
+  THREAD_RUNTIME_BYTES,
+  threadMemoryBytes,
+  WEIGHT_PEAK_FACTOR,
+  type HostLoadBounds,
+} from './memory';
+export {
   DEFAULT_NODE_MANAGER_OPTIONS,
   MIN_IMPROVEMENT,
   NodeManagerPolicy,

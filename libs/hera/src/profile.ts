@@ -138,10 +138,8 @@ export function qpsAt(profile: ModelProfile, workers: number): number {
   return q;
 }
 
-/** Memory a tenant of this model with `workers` workers needs on one node. */
-export function tenantMemoryBytes(profile: ModelProfile, workers: number): number {
-  return workers > 0 ? profile.memoryPerHostBytes + workers * profile.memoryPerWorkerBytes : 0;
-}
+// The memory model lives in memory.ts; importers of this module keep finding it here.
+export { tenantMemoryBytes } from './memory';
 
 /** Looks a model's profile up in a set; undefined when the set has none. */
 export function findProfile(set: ProfileSet, model: string): ModelProfile | undefined {

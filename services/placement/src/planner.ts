@@ -4,8 +4,9 @@ import {
   allocateTenants,
   describeBasis,
   mapConfigsToNodes,
+  mergeTenants,
+  overcommittedTenant,
   parseConfigId,
-  tenantMemoryBytes,
   validateDemand,
   type ConfigCount,
   type ConfigExplanation,
@@ -42,9 +43,6 @@ export interface ComputedPlan {
   strategies: StrategyResult[];
   predictor: PredictorCheckMessage;
 }
-
-/** Memory headroom over a tenant's profiled need, as allocateTenants uses. */
-const MEMORY_HEADROOM = 1.25;
 
 /**
  * Turns demand, profiles and the registered nodes into a plan (the matcher from
@@ -290,8 +288,8 @@ export class Planner {
         if (target) {
           np.tenants = tenants.map(t => {
             const p = profiles.get(t.model)!;
-            const workers = Math.min(t.workers, target.cores);
-            return { model: t.model, version: '', workers, cpuset: Array.from({ length: target.cores }, (_, c) => c), cpuMillis: 0, memoryLimitBytes: Math.ceil(tenantMemoryBytes(p, workers) * MEMORY_HEADROOM), subBatchSize: p.bestSubBatch };
+            const { workers, memoryLimitBytes } = overcommittedTenant(p, t.workers, target.cores);
+            return { model: t.model, version: '', workers, cpuset: Array.from({ length: target.cores }, (_, c) => c), cpuMillis: 0, memoryLimitBytes, subBatchSize: p.bestSubBatch };
           });
         }
         add(np.nodeId ?? '', np);
@@ -309,9 +307,14 @@ export class Planner {
             seen.set(t.model!, t);
             kept.push(t);
           } else {
-            prior.workers = Math.min((prior.workers ?? 0) + (t.workers ?? 0), nodeById.get(nodeId)?.cores ?? Infinity);
+            const merged = mergeTenants(
+              { workers: prior.workers ?? 0, memoryLimitBytes: Number(prior.memoryLimitBytes ?? 0) },
+              { workers: t.workers ?? 0, memoryLimitBytes: Number(t.memoryLimitBytes ?? 0) },
+              nodeById.get(nodeId)?.cores ?? Infinity,
+            );
+            prior.workers = merged.workers;
             prior.cpuset = [...new Set([...(prior.cpuset ?? []), ...(t.cpuset ?? [])])].sort((x, y) => x - y);
-            prior.memoryLimitBytes = Math.max(Number(prior.memoryLimitBytes ?? 0), Number(t.memoryLimitBytes ?? 0));
+            prior.memoryLimitBytes = merged.memoryLimitBytes;
             prior.cpuMillis = 0;
           }
         }

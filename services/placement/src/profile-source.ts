@@ -1,14 +1,20 @@
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { MAX_ITEMS } from '@hera/batch';
 import { HeraError } from '@hera/errors';
 import {
   buildModelProfile,
+  hostOverheadBytes,
   measuredNodeClass,
   NODE_CLASS_2C,
   pairFromMeasurements,
   parseProfileSet,
   profileFromMeasurements,
+  requestSlotBytes,
   rooflineProfileSet,
+  THREAD_RUNTIME_BYTES,
+  threadMemoryBytes,
+  WEIGHT_PEAK_FACTOR,
   zooRooflineModels,
   type ModelProfile,
   type PairProfile,
@@ -20,25 +26,12 @@ import { INITIAL_OLD_SPACE_MIB, TENANT_QUEUE_BYTES } from '@hera/procs';
 import type { ModelRecord, ModelStore, ProfileStore } from '@hera/state';
 
 const MiB = 1024 * 1024;
-/**
- * Peak memory of a tenant host besides its tables, under load. Idle: the cgroup's max_usage of
- * an ncf host (tables ≈ 0) with two inference threads, 79 MiB (measured here). Under load, the
- * received request buffers count toward V8's old generation, which the payload tuning lets grow
- * to INITIAL_OLD_SPACE_MIB before the first mark-compact, and a connection may hold
- * CONNECTION_WINDOW_BYTES of requests in flight: an rmc1 host given 80 MiB + tables was
- * OOM-killed at 60 qps through the gateway (its cgroup peaked at the 174 MiB limit, failcnt 329)
- * where the same load sent straight to it stayed under. And the request bytes it may queue
- * (TENANT_QUEUE_BYTES, the worker's bound).
- */
-const HOST_OVERHEAD_BYTES = 80 * MiB + INITIAL_OLD_SPACE_MIB * MiB + CONNECTION_WINDOW_BYTES + TENANT_QUEUE_BYTES;
-/**
- * Per inference thread: its isolate and TF.js runtime (≈ 16 MiB), and its copy of
- * the dense weights, which peaks at about four times their size while they load
- * (file buffer, JS arrays, WebAssembly heap, tensors). From hosts of wnd, rmc3 and
- * mtwnd that were OOM-killed at smaller limits here.
- */
-const WORKER_OVERHEAD_BYTES = 16 * MiB;
-const WEIGHT_PEAK_FACTOR = 4;
+/** A tenant host's overhead under load (@hera/hera memory model), with this deployment's bounds. */
+const HOST_OVERHEAD_BYTES = hostOverheadBytes({
+  oldSpaceBytes: INITIAL_OLD_SPACE_MIB * MiB,
+  connectionWindowBytes: CONNECTION_WINDOW_BYTES,
+  queueBytes: TENANT_QUEUE_BYTES,
+});
 
 /**
  * The profiles placement plans with, per node class: a base set (shipped or from
@@ -121,9 +114,8 @@ export class ProfileSource {
       if (!r) return p;
       const tableBytes = r.tables.reduce((s, t) => s + t.rows * t.dim * 4, 0);
       const weightBytes = Math.max(0, r.sizeBytes - tableBytes);
-      // Each inference thread also has a shared-memory slot for one request of up to 1024 items.
-      const slotBytes = 1024 * (r.denseDim + r.tables.reduce((s, t) => s + t.lookups, 0) + 1) * 4;
-      const perWorker = Math.max(p.memoryPerWorkerBytes, WEIGHT_PEAK_FACTOR * weightBytes + WORKER_OVERHEAD_BYTES + slotBytes);
+      const slotBytes = requestSlotBytes(MAX_ITEMS, r.denseDim, r.tables.reduce((s, t) => s + t.lookups, 0));
+      const perWorker = Math.max(p.memoryPerWorkerBytes, threadMemoryBytes(weightBytes, slotBytes));
       return buildModelProfile({
         ...p,
         memoryPerHostBytes: tableBytes + HOST_OVERHEAD_BYTES,
@@ -131,7 +123,7 @@ export class ProfileSource {
         provenance: {
           ...p.provenance,
           memoryPerHostBytes: { kind: 'derived', detail: `tables of the registered build (version ${r.version}): ${tableBytes} B + ${HOST_OVERHEAD_BYTES} B measured host overhead` },
-          memoryPerWorkerBytes: { kind: 'derived', detail: `max(profile, ${WEIGHT_PEAK_FACTOR} × ${weightBytes} B dense weights + ${WORKER_OVERHEAD_BYTES} B per thread + ${slotBytes} B request slot), measured peaks` },
+          memoryPerWorkerBytes: { kind: 'derived', detail: `max(profile, ${WEIGHT_PEAK_FACTOR} × ${weightBytes} B dense weights + ${THREAD_RUNTIME_BYTES} B per thread + ${slotBytes} B request slot), measured peaks` },
         },
       });
     });

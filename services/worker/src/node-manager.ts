@@ -1,4 +1,4 @@
-import { NodeManagerPolicy, realizeAllocations, type ManagedTenant, type Move, type NodeManagerOptions } from '@hera/hera';
+import { MEMORY_HEADROOM, NodeManagerPolicy, realizeAllocations, type ManagedTenant, type Move, type NodeManagerOptions } from '@hera/hera';
 import type { Logger } from '@hera/logger';
 import { Counter, Gauge, type Registry } from '@hera/metrics';
 import type { NodeManagerStatus } from '@hera/proto';
@@ -48,8 +48,6 @@ export interface NodeManagerLoopOptions {
 const LAST_MOVES = 20;
 /** A profile read is reused this long (profiles change when the profiler runs, rarely). */
 const PROFILE_TTL_MS = 60_000;
-/** Memory headroom over the profile's per-worker figure, as placement sizes limits (allocation.ts). */
-const MEMORY_HEADROOM = 1.25;
 const CORE_MILLIS = 1000;
 
 /** A tenant's CPU capacity in millicores: its quota, else its cores (no cpuset: the whole node). */

@@ -2,7 +2,7 @@ import { Worker } from 'node:worker_threads';
 import { join } from 'node:path';
 import { HeraError, type HeraErrorCode } from '@hera/errors';
 import type { ThreadInit, ThreadJob, ThreadReply } from './infer-thread';
-import { idsOffset, inputBytes } from './slot-layout';
+import { idsOffset, inputBytes, outputBytes } from './slot-layout';
 import { sizeText, type MemoryBudget } from './memory-budget';
 
 /** One sub-batch waiting in the tenant's FIFO queue. */
@@ -198,7 +198,7 @@ export class WorkerPool {
   #spawn(): void {
     const { maxItems, denseDim, idsPerItem } = this.init;
     const input = new SharedArrayBuffer(inputBytes(maxItems, denseDim, idsPerItem));
-    const output = new SharedArrayBuffer(maxItems * 4);
+    const output = new SharedArrayBuffer(outputBytes(maxItems));
     // Touch every page now, once, instead of on the first requests.
     new Uint8Array(input).fill(0);
     new Uint8Array(output).fill(0);
