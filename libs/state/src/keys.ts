@@ -1,6 +1,7 @@
 /**
  * Every Redis key and channel Hera uses, and what it holds. The one place key
- * names live: services never build key strings themselves.
+ * names live: services never build key strings themselves. Records are read and
+ * written through their stores (ModelStore, DemandStore, PlanStore, ProfileStore).
  *
  * | key                                  | type   | holds                                          |
  * | ------------------------------------ | ------ | ---------------------------------------------- |

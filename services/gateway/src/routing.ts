@@ -1,7 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from '@hera/logger';
-import type { Plan } from '@hera/proto';
-import { listLive, PlanView, type Keyspace, type NodeRecord, type PlanSync } from '@hera/state';
+import { listLive, PlanStore, PlanView, type Keyspace, type NodeRecord, type PlanSync } from '@hera/state';
 import { checkHealth, InferStreamClient } from '@hera/grpc';
 import { Replica } from './replica';
 
@@ -46,7 +45,7 @@ export class RoutingTable {
   /** model → the smallest sub-batch size its replicas report; derived in refresh(), read per query. */
   #subBatch = new Map<string, number>();
   readonly #streams = new Map<string, InferStreamClient>();
-  readonly #plan: PlanView<Plan>;
+  readonly #plan: PlanView;
   /** Every node's last-known record, kept while Redis has none for it; tenants proven gone are removed. */
   readonly #nodes = new Map<string, NodeRecord>();
   /** Hosts no current node record vouches for → health checks failed in a row. */
@@ -59,7 +58,7 @@ export class RoutingTable {
     private readonly keys: Keyspace,
     private readonly log: Logger,
   ) {
-    this.#plan = new PlanView<Plan>(redis, keys);
+    this.#plan = new PlanView(new PlanStore(redis, keys));
   }
 
   get planVersion(): number {

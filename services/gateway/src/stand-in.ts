@@ -9,7 +9,7 @@ import type { Redis } from 'ioredis';
 import { closeServer, startServer } from '@hera/grpc';
 import type { Logger } from '@hera/logger';
 import { services, type InferStreamRequest__Output, type InferStreamResponse } from '@hera/proto';
-import { ModelStore, type Keyspace, type ModelRecord, type NodeRecord } from '@hera/state';
+import { ModelStore, PlanStore, type Keyspace, type ModelRecord, type NodeRecord } from '@hera/state';
 
 /** A one-table model small enough to query with a few bytes. */
 export const TINY_MODEL: ModelRecord = {
@@ -89,7 +89,7 @@ export async function writePlan(redis: Redis, keys: Keyspace, version: number, c
     nodeClass: '2c',
     nodes: Object.entries(nodes).map(([nodeId, models]) => ({ nodeId, config: models.map(m => `${m}:1`).join('+'), tenants: models.map(model => ({ model, workers: 1 })) })),
   };
-  await redis.multi().set(keys.plan(), JSON.stringify(plan)).set(keys.planVersion(), String(version)).publish(keys.planChannel(), String(version)).exec();
+  await new PlanStore(redis, keys).put(plan);
 }
 
 export async function registerModel(redis: Redis, keys: Keyspace, model: ModelRecord = TINY_MODEL): Promise<void> {

@@ -2,9 +2,8 @@
 import { telemetry } from './instrument';
 import { openQueue } from '@hera/queues';
 import { runService } from '@hera/runtime';
-import { connectRedis, ModelStore, ProfileStore } from '@hera/state';
+import { connectRedis, DemandStore, ModelStore, ProfileStore } from '@hera/state';
 import { loadConfig } from './config';
-import { DemandStore } from './demand-store';
 import { MAX_WAITING_SOLVES, SOLVER_HEAP_MIB } from './limits';
 import { Planner } from './planner';
 import { ProfileSource } from './profile-source';
@@ -18,7 +17,7 @@ void runService({
   telemetry,
   build: async ({ config, log, redis, keys, metrics }) => {
     const models = new ModelStore(redis, keys);
-    const demand = new DemandStore(redis, keys, models);
+    const demand = new DemandStore(redis, keys);
     const source = new ProfileSource(new ProfileStore(redis, keys), models, log.child({ component: 'profiles' }));
     source.loadBase(config.PROFILE_SETS);
     // The solve runs on its own thread so health checks and other RPCs answer while it runs.

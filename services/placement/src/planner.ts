@@ -14,9 +14,8 @@ import {
   type ProfileSet,
 } from '@hera/hera';
 import type { Logger } from '@hera/logger';
-import type { NodePlan, Plan, PredictorCheck as PredictorCheckMessage, StrategyResult, TenantAllocation } from '@hera/proto';
-import { listLive, type Keyspace, type ModelStore, type NodeRecord } from '@hera/state';
-import type { Demand, DemandStore } from './demand-store';
+import type { ExplainResponse, NodePlan, Plan, PredictorCheck as PredictorCheckMessage, StrategyResult, TenantAllocation } from '@hera/proto';
+import { listLive, PlanStore, type Demand, type DemandStore, type Keyspace, type ModelStore, type NodeRecord } from '@hera/state';
 import { MAX_PLAN_SERVERS } from './limits';
 import type { ProfileSource } from './profile-source';
 import type { SolveOutcome } from './solve-task';
@@ -53,6 +52,8 @@ export interface ComputedPlan {
  * local one-node cluster included); Explain and status say so.
  */
 export class Planner {
+  readonly #plans: PlanStore;
+
   constructor(
     private readonly redis: Redis,
     private readonly keys: Keyspace,
@@ -62,20 +63,20 @@ export class Planner {
     private readonly solver: SolverThread,
     private readonly timeLimitMs: number,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.#plans = new PlanStore(redis, keys);
+  }
 
   async nodes(): Promise<NodeRecord[]> {
     return (await listLive<NodeRecord>(this.redis, this.keys.nodes(), m => this.keys.node(m))).live;
   }
 
   async current(): Promise<Plan | undefined> {
-    const raw = await this.redis.get(this.keys.plan());
-    return raw === null ? undefined : (JSON.parse(raw) as Plan);
+    return this.#plans.get();
   }
 
-  async currentExplanation(): Promise<{ configs: ConfigExplanation[]; strategies: StrategyResult[]; predictor?: PredictorCheckMessage } | undefined> {
-    const raw = await this.redis.get(this.keys.planExplanation());
-    return raw === null ? undefined : JSON.parse(raw);
+  async currentExplanation(): Promise<ExplainResponse | undefined> {
+    return this.#plans.explanation();
   }
 
   /**
@@ -192,40 +193,19 @@ export class Planner {
    * `expectedVersion` is checked before the (costly) compute and again in the transaction.
    */
   async apply(req: PlanRequest & { expectedVersion?: number } = {}, signal?: AbortSignal): Promise<{ plan: Plan; changed: boolean; computed: ComputedPlan }> {
-    if (req.expectedVersion) checkExpectedVersion(req.expectedVersion, Number((await this.redis.get(this.keys.planVersion())) ?? 0));
+    if (req.expectedVersion) checkExpectedVersion(req.expectedVersion, await this.#plans.version());
     const computed = await this.compute(req, signal);
-    for (let attempt = 0; attempt < 3; attempt++) {
-      await this.redis.watch(this.keys.planVersion());
-      const current = await this.current();
-      const version = Number((await this.redis.get(this.keys.planVersion())) ?? 0);
-      if (req.expectedVersion) {
-        try {
-          checkExpectedVersion(req.expectedVersion, version);
-        } catch (err) {
-          await this.redis.unwatch();
-          throw err;
-        }
-      }
-      if (current && samePlacement(current, computed.plan)) {
-        await this.redis.unwatch();
-        return { plan: current, changed: false, computed };
-      }
-      const plan: Plan = { ...computed.plan, version: version + 1 };
-      const res = await this.redis
-        .multi()
-        .set(this.keys.plan(), JSON.stringify(plan))
-        .set(this.keys.planVersion(), String(plan.version))
-        .set(this.keys.planExplanation(), JSON.stringify({ configs: computed.explanation, strategies: computed.strategies, predictor: computed.predictor }))
-        .publish(this.keys.planChannel(), String(plan.version))
-        .exec();
-      if (res) {
-        const entries = plan.nodes ?? [];
-        this.log.info({ version: plan.version, servers: plan.serversNeeded, nodes: entries.length <= 20 ? entries.map(n => `${n.nodeId || '(unplaced)'}=${n.config}`) : entries.length }, 'plan applied');
-        return { plan, changed: true, computed };
-      }
-      // Someone applied between our read and write: compute against the new state.
-    }
-    throw new HeraError('CONFLICT', 'the plan kept changing while applying; retry');
+    const applied = await this.#plans.update((current, version) => {
+      if (req.expectedVersion) checkExpectedVersion(req.expectedVersion, version);
+      if (current && samePlacement(current, computed.plan)) return undefined;
+      return { plan: computed.plan, explanation: { configs: computed.explanation, strategies: computed.strategies, predictor: computed.predictor } };
+    });
+    // Unchanged only when a plan is stored: the same placement as the computed one.
+    if (!applied.changed) return { plan: applied.plan!, changed: false, computed };
+    const { plan } = applied;
+    const entries = plan.nodes ?? [];
+    this.log.info({ version: plan.version, servers: plan.serversNeeded, nodes: entries.length <= 20 ? entries.map(n => `${n.nodeId || '(unplaced)'}=${n.config}`) : entries.length }, 'plan applied');
+    return { plan, changed: true, computed };
   }
 
   /**

@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import { isHeraError } from '@hera/errors';
 import type { Logger } from '@hera/logger';
 import { DEFAULT_JOB_OPTIONS, QUEUES, queueOptions, replanJobId, type ReplanJobData, type ReplanReason } from '@hera/queues';
-import { createSubscriber, listLive, type Keyspace } from '@hera/state';
+import { createSubscriber, listLive, PlanStore, type Keyspace } from '@hera/state';
 import type { Planner } from './planner';
 
 /**
@@ -52,7 +52,7 @@ export class Replanner {
   /** Queues a re-plan for `reason`, unless no plan was ever applied. */
   async request(reason: ReplanReason): Promise<void> {
     try {
-      const version = Number((await this.redis.get(this.keys.planVersion())) ?? 0);
+      const version = await new PlanStore(this.redis, this.keys).version();
       if (version === 0 && reason.kind !== 'manual') return;
       // Same event against the same plan version → same job id → one job.
       await this.queue.add(reason.kind, { reason, seenVersion: version }, { ...DEFAULT_JOB_OPTIONS, jobId: replanJobId(reason, version), delay: this.opts.delayMs });

@@ -3,7 +3,7 @@ import { HeraError, invalidArgument } from '@hera/errors';
 import { unary, type ServiceBinding } from '@hera/grpc';
 import type { Logger } from '@hera/logger';
 import { services, type PlacementServiceHandlers } from '@hera/proto';
-import type { DemandStore } from './demand-store';
+import type { DemandStore } from '@hera/state';
 import { MAX_PLAN_TIME_LIMIT_MS, MIN_PLAN_TIME_LIMIT_MS } from './limits';
 import type { Planner } from './planner';
 

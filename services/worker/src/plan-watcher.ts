@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from '@hera/logger';
-import type { Plan, TenantAllocation } from '@hera/proto';
-import { createSubscriber, isNewerPlan, PlanView, type Keyspace, type PlanStamp } from '@hera/state';
+import type { TenantAllocation } from '@hera/proto';
+import { createSubscriber, isNewerPlan, PlanStore, PlanView, type Keyspace, type PlanStamp } from '@hera/state';
 
 /** Safety re-read of the plan key, for a plan whose message this node missed (its link to Redis was down). */
 const RESYNC_MS = 5_000;
@@ -20,7 +20,7 @@ export class PlanWatcher {
   #running: Promise<void> = Promise.resolve();
   #pending = false;
   #timer: NodeJS.Timeout | undefined;
-  readonly #view: PlanView<Plan>;
+  readonly #view: PlanView;
   /** The plan whose tenants were applied last. */
   #applied: PlanStamp | undefined;
 
@@ -32,7 +32,7 @@ export class PlanWatcher {
     private readonly log: Logger,
     private readonly resyncMs = RESYNC_MS,
   ) {
-    this.#view = new PlanView<Plan>(redis, keys);
+    this.#view = new PlanView(new PlanStore(redis, keys));
   }
 
   async start(): Promise<void> {

@@ -2,7 +2,7 @@ import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from '@hera/logger';
 import { DEFAULT_JOB_OPTIONS, replanJobId, type ReplanJobData } from '@hera/queues';
-import type { Keyspace } from '@hera/state';
+import { PlanStore, type Keyspace } from '@hera/state';
 import type { NodeAgent } from './node-agent';
 
 /** Consecutive windows over SLA before we ask for more capacity. */
@@ -57,7 +57,7 @@ export class SlaWatch {
    */
   async requestCapacity(model: string, p95Ms: number, slaMs: number, why: string): Promise<boolean> {
     try {
-      const version = Number((await this.redis.get(this.keys.planVersion())) ?? 0);
+      const version = await new PlanStore(this.redis, this.keys).version();
       const data: ReplanJobData = { reason: { kind: 'sla-risk', nodeId: this.nodeId, model, p95Ms, slaMs }, seenVersion: version };
       const jobId = replanJobId(data.reason, version);
       if (this.#asked.has(jobId)) return false;

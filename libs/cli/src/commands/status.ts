@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { createClient, probeHealth, unaryCall } from '@hera/grpc';
 import { loadProtos, type NodeManagerStatus__Output, type TenantAllocation__Output, type TenantStatus__Output } from '@hera/proto';
-import { connectRedis, Keyspace, listLive, ModelStore, type NodeRecord, type ServiceRecord } from '@hera/state';
+import { connectRedis, Keyspace, listLive, ModelStore, PlanStore, type NodeRecord, type ServiceRecord } from '@hera/state';
 import { DEFAULT_DATA_DIR, resolveTarget } from '../cluster-file';
 import { formatAge, formatBytes, table } from '../table';
 
@@ -56,7 +56,7 @@ export async function readStatus(redisUrl: string, prefix: string, now = Date.no
       redis.hgetall(keys.servicesLastSeen()),
       listLive<NodeRecord>(redis, keys.nodes(), m => keys.node(m)),
       new ModelStore(redis, keys).list(),
-      redis.get(keys.planVersion()),
+      new PlanStore(redis, keys).version(),
     ]);
     const { silent, forget } = silentServices(services.live, Object.values(lastSeen).map(v => JSON.parse(v) as ServiceRecord), now);
     if (forget.length) await redis.hdel(keys.servicesLastSeen(), ...forget);
@@ -80,7 +80,7 @@ export async function readStatus(redisUrl: string, prefix: string, now = Date.no
       nodes: nodes.live,
       tenants,
       models: models.map(m => m.name),
-      planVersion: Number(version ?? 0),
+      planVersion: version,
     };
   } finally {
     redis.disconnect();
