@@ -28,7 +28,7 @@ export default tseslint.config(
   },
   {
     // Tests, benchmarks and the CLI talk to people on stdout and may use looser types.
-    files: ['**/*.test.ts', 'test/**/*.ts', 'bench/**/*.ts', 'libs/cli/**/*.ts'],
+    files: ['**/*.test.ts', 'test/**/*.ts', 'bench/**/*.ts', 'apps/cli/**/*.ts'],
     rules: {
       'no-console': 'off',
       '@typescript-eslint/no-explicit-any': 'off',
