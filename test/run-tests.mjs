@@ -6,7 +6,7 @@
 //   node test/run-tests.mjs --unit     unit tests only (no Redis, no child processes)
 //   node test/run-tests.mjs <filter>   only files whose path contains <filter>
 //
-// Test files sit beside their code (libs/*/src, services/*/src) and in test/src for
+// Test files sit beside their code (libs/*/src, services/*/src, apps/*/src) and in test/src for
 // cross-service tests; they compile to dist/. Files run one at a time: the end-to-end
 // files measure latencies and overload behaviour, which a neighbour file's load on these
 // 2 cores made flaky (unit files take seconds either way). Each integration file starts its
@@ -32,7 +32,7 @@ function walk(dir, acc = []) {
   return acc;
 }
 const dists = [
-  ...['libs', 'services'].flatMap(group => readdirSync(join(root, group)).map(p => join(root, group, p, 'dist'))),
+  ...['libs', 'services', 'apps'].flatMap(group => readdirSync(join(root, group)).map(p => join(root, group, p, 'dist'))),
   join(root, 'test', 'dist'),
   join(root, 'bench', 'dist'),
 ];

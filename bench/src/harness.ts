@@ -60,7 +60,8 @@ export class Stack {
 
   async service(name: ServiceName, env: Record<string, string>): Promise<TestService> {
     // info: startService waits for the "serving" log line.
-    const s = await startService(name, { REDIS_URL: this.redis.url, LOG_LEVEL: 'info', ...env }, 120_000);
+    // The service package's "main" is its entry point; libs/testing is told it, not left to look up.
+    const s = await startService({ name, main: require.resolve(`@hera/${name}-service`) }, { REDIS_URL: this.redis.url, LOG_LEVEL: 'info', ...env }, 120_000);
     this.services.push(s);
     return s;
   }

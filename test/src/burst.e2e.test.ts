@@ -28,6 +28,7 @@ import { PayloadPool } from '@hera/loadgen';
 import { buildRepository, type ModelConfig } from '@hera/models';
 import { fastClients, loadProtos, services, type RankingServiceClient, type TenantStatus__Output, type WorkerServiceClient } from '@hera/proto';
 import { grpcCode, grpcOutcome, startRedis, startService, waitFor, type TestRedis, type TestService } from '@hera/testing';
+import { serviceEntry } from './service-entry';
 
 const cg = detectCgroups();
 const cgroupSkip = cg.mode === 'none' ? `cgroups not writable here: ${cg.reason}` : false;
@@ -64,12 +65,12 @@ before(async () => {
   if (cgroupSkip) return;
   [config] = (await buildRepository({ repo, scale: SCALE, only: ['rmc1'] })) as [ModelConfig];
   redisServer = await startRedis();
-  worker = await startService('worker', { ...env(), NODE_ID: nodeId, STATS_INTERVAL_MS: '200' });
+  worker = await startService(serviceEntry('worker'), { ...env(), NODE_ID: nodeId, STATS_INTERVAL_MS: '200' });
   agent = createClient(loadProtos().proto.hera.worker.v1.WorkerService, worker.address, { maxAttempts: 1, defaultDeadlineMs: 60_000 });
   // The tenant on the last core; the gateway and this test's clients keep core 0.
   const cpuset = availableParallelism() > 1 ? [availableParallelism() - 1] : [];
   await unaryCall(agent, 'ApplyAllocation', { allocation: { model: 'rmc1', workers: WORKERS, cpuset, memoryLimitBytes: MEMORY_LIMIT } });
-  gateway = await startService('gateway', { ...env(), ROUTING_REFRESH_MS: '200' });
+  gateway = await startService(serviceEntry('gateway'), { ...env(), ROUTING_REFRESH_MS: '200' });
 });
 
 after(async () => {

@@ -17,6 +17,7 @@ import { Rng } from '@hera/stats';
 import { buildRepository, loadModel, selectBackend, type Model, type ModelConfig } from '@hera/models';
 import { loadProtos, type RankingServiceClient, type WorkerServiceClient } from '@hera/proto';
 import { startRedis, startService, waitFor, waitForExit, type TestRedis, type TestService, grpcOutcome } from '@hera/testing';
+import { serviceEntry } from './service-entry';
 
 const repo = mkdtempSync(join(tmpdir(), 'hera-gw-repo-'));
 const MODELS = ['ncf', 'rmc1'];
@@ -33,7 +34,7 @@ before(async () => {
   configs = Object.fromEntries((await buildRepository({ repo, scale: 0.0005, only: MODELS })).map(c => [c.name, c]));
   redisServer = await startRedis();
   for (const id of ['gwA', 'gwB']) {
-    const w = await startService('worker', { ...env(), NODE_ID: id, TENANT_QUEUE_LIMIT: '64' });
+    const w = await startService(serviceEntry('worker'), { ...env(), NODE_ID: id, TENANT_QUEUE_LIMIT: '64' });
     workers.push(w);
     const c: WorkerServiceClient = createClient(loadProtos().proto.hera.worker.v1.WorkerService, w.address, { defaultDeadlineMs: 60_000 });
     // Tenants on the last core: the gateway and this test's client keep core 0, as a gateway
@@ -42,7 +43,7 @@ before(async () => {
     for (const model of MODELS) await unaryCall(c, 'ApplyAllocation', { allocation: { model, workers: 1, cpuset } });
     c.close();
   }
-  gateway = await startService('gateway', { ...env(), ROUTING_REFRESH_MS: '200', MAX_ITEMS: '1024' });
+  gateway = await startService(serviceEntry('gateway'), { ...env(), ROUTING_REFRESH_MS: '200', MAX_ITEMS: '1024' });
   rank = createClient(loadProtos().proto.hera.gateway.v1.RankingService, gateway.address, { maxAttempts: 1, defaultDeadlineMs: 30_000 });
   await waitFor(async () => (await unaryCall(rank, 'ListModels', {})).models.length === MODELS.length, 10_000, 'models registered');
   await selectBackend('wasm');

@@ -15,6 +15,7 @@ import { buildRepository, toModelRecord } from '@hera/models';
 import { loadProtos, type PlacementServiceClient, type WorkerServiceClient } from '@hera/proto';
 import { Keyspace, ModelStore } from '@hera/state';
 import { startRedis, startService, waitFor, type TestRedis, type TestService, grpcOutcome } from '@hera/testing';
+import { serviceEntry } from './service-entry';
 
 const repo = mkdtempSync(join(tmpdir(), 'hera-pl-repo-'));
 const prefix = 'pl';
@@ -30,9 +31,9 @@ before(async () => {
   redisServer = await startRedis();
   redis = new Redis(redisServer.url);
   await new ModelStore(redis, new Keyspace(prefix)).put(...configs.map(c => toModelRecord(c)));
-  placement = await startService('placement', { ...env(), NODE_SWEEP_MS: '300', REPLAN_DELAY_MS: '300' });
+  placement = await startService(serviceEntry('placement'), { ...env(), NODE_SWEEP_MS: '300', REPLAN_DELAY_MS: '300' });
   client = createClient(loadProtos().proto.hera.placement.v1.PlacementService, placement.address, { defaultDeadlineMs: 30_000 });
-  workers.push(await startService('worker', { ...env(), NODE_ID: 'node-a' }));
+  workers.push(await startService(serviceEntry('worker'), { ...env(), NODE_ID: 'node-a' }));
 });
 
 after(async () => {
@@ -120,7 +121,7 @@ describe('placement service', () => {
   it('re-plans once, as a job, when a node joins', async () => {
     const keys = new Keyspace(prefix);
     const before = Number(await redis.get(keys.planVersion()));
-    workers.push(await startService('worker', { ...env(), NODE_ID: 'node-b' }));
+    workers.push(await startService(serviceEntry('worker'), { ...env(), NODE_ID: 'node-b' }));
     await waitFor(async () => Number(await redis.get(keys.planVersion())) === before + 1, 15_000, `a re-plan to version ${before + 1}`);
     // The join is seen twice (pub/sub and the node sweep); the second re-plan changes nothing.
     await new Promise(r => setTimeout(r, 2_000));

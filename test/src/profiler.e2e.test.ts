@@ -21,6 +21,7 @@ import { buildRepository, toModelRecord, type ModelConfig } from '@hera/models';
 import { loadProtos, type JobProgress__Output, type ProfilerServiceClient, type WorkerServiceClient } from '@hera/proto';
 import { Keyspace, ModelStore } from '@hera/state';
 import { startRedis, startService, waitFor, type TestRedis, type TestService } from '@hera/testing';
+import { serviceEntry } from './service-entry';
 
 const repo = mkdtempSync(join(tmpdir(), 'hera-prof-repo-'));
 const prefix = 'pf';
@@ -41,9 +42,9 @@ before(async () => {
   redisServer = await startRedis();
   redis = new Redis(redisServer.url);
   await new ModelStore(redis, new Keyspace(prefix)).put(toModelRecord(wnd), toModelRecord(din));
-  worker = await startService('worker', { ...env(), NODE_ID: 'prof-node', NODE_CLASS: '2c', NODE_CORES: '2' });
-  gateway = await startService('gateway', env());
-  profiler = await startService('profiler', profilerEnv());
+  worker = await startService(serviceEntry('worker'), { ...env(), NODE_ID: 'prof-node', NODE_CLASS: '2c', NODE_CORES: '2' });
+  gateway = await startService(serviceEntry('gateway'), env());
+  profiler = await startService(serviceEntry('profiler'), profilerEnv());
   client = createClient(loadProtos().proto.hera.profiler.v1.ProfilerService, profiler.address, { defaultDeadlineMs: 30_000 });
   agent = createClient(loadProtos().proto.hera.worker.v1.WorkerService, worker.address);
 });
@@ -240,7 +241,7 @@ describe('profiler', () => {
     await waitFor(async () => (await unaryCall(client, 'ListProfiles', {})) && (await redis.hget(`${new Keyspace(prefix).bullPrefix()}:profile:${jobId}`, 'progress'))?.includes('n=2'), 120_000, 'the job to reach n=2');
     assert.equal(await profiler.stop(), 0);
     client.close();
-    profiler = await startService('profiler', profilerEnv());
+    profiler = await startService(serviceEntry('profiler'), profilerEnv());
     client = createClient(loadProtos().proto.hera.profiler.v1.ProfilerService, profiler.address, { defaultDeadlineMs: 30_000 });
     const seen = await watch(client, jobId);
     assert.equal(seen.at(-1)?.state, 'completed', JSON.stringify(seen.at(-1)));

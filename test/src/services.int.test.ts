@@ -12,7 +12,8 @@ import { Redis } from 'ioredis';
 import { checkHealth } from '@hera/grpc';
 import { LIVENESS_SERVICE } from '@hera/runtime';
 import { Keyspace, listLive, type ServiceRecord } from '@hera/state';
-import { startChild, startRedis, startService, serviceMain, type ServiceName, type TestRedis } from '@hera/testing';
+import { startChild, startRedis, startService, type ServiceName, type TestRedis } from '@hera/testing';
+import { serviceEntry } from './service-entry';
 
 // The gateway is live but not ready here: it routes no model (readiness waits for routes).
 const SERVICES: { name: ServiceName; grpcService: string; ready?: 'NOT_SERVING' }[] = [
@@ -38,7 +39,7 @@ describe('services', () => {
   for (const { name, grpcService, ready = 'SERVING' } of SERVICES) {
     it(`${name} serves health, registers in Redis, and deregisters on SIGTERM`, async () => {
       const prefix = `t-${name}`;
-      const svc = await startService(name, { REDIS_URL: redisServer.url, HERA_REDIS_PREFIX: prefix });
+      const svc = await startService(serviceEntry(name), { REDIS_URL: redisServer.url, HERA_REDIS_PREFIX: prefix });
       try {
         assert.equal(await checkHealth(svc.address, LIVENESS_SERVICE), 'SERVING');
         assert.equal(await checkHealth(svc.address, ''), ready);
@@ -59,7 +60,7 @@ describe('services', () => {
   }
 
   it('refuses to start with a bad configuration, naming every bad variable', async () => {
-    const child = startChild(process.execPath, [serviceMain('gateway')], {
+    const child = startChild(process.execPath, [serviceEntry('gateway').main], {
       env: { ...process.env, REDIS_URL: 'http://nope', GRPC_PORT: '99999', LOG_LEVEL: 'loud' },
     });
     const code = await child.exited;
@@ -72,7 +73,7 @@ describe('services', () => {
   });
 
   it('exits 1 with a clear message when Redis is unreachable', async () => {
-    const child = startChild(process.execPath, [serviceMain('placement')], {
+    const child = startChild(process.execPath, [serviceEntry('placement').main], {
       env: { ...process.env, REDIS_URL: 'redis://127.0.0.1:1', GRPC_PORT: '0' },
     });
     try {
@@ -85,7 +86,7 @@ describe('services', () => {
 
   it('on SIGTERM turns health NOT_SERVING before draining, then exits 0 within the budget', async () => {
     const budgetMs = 3_000;
-    const svc = await startService('gateway', { REDIS_URL: redisServer.url, HERA_REDIS_PREFIX: 't-drain', SHUTDOWN_GRACE_MS: String(budgetMs) });
+    const svc = await startService(serviceEntry('gateway'), { REDIS_URL: redisServer.url, HERA_REDIS_PREFIX: 't-drain', SHUTDOWN_GRACE_MS: String(budgetMs) });
     try {
       // Liveness: this gateway routes nothing, so its readiness ("") is NOT_SERVING throughout.
       const seen = await watchHealthDuring(svc.address, LIVENESS_SERVICE, async () => {

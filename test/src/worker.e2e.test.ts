@@ -18,6 +18,7 @@ import { buildRepository, type ModelConfig } from '@hera/models';
 import { loadProtos, type InferStreamResponse__Output, type TenantStatus__Output, type WorkerServiceClient } from '@hera/proto';
 import { Keyspace } from '@hera/state';
 import { isAlive, startRedis, startService, waitFor, waitForExit, type TestRedis, type TestService, grpcCode, grpcOutcome } from '@hera/testing';
+import { serviceEntry } from './service-entry';
 
 const cg = detectCgroups();
 const cgroupSkip = cg.mode === 'none' ? `cgroups not writable here: ${cg.reason}` : false;
@@ -35,7 +36,7 @@ before(async () => {
   if (!cgroupSkip) await buildRepository({ repo, scale: 0.05, only: ['rmc2'] }); // for the OOM test
   redisServer = await startRedis();
   redis = new Redis(redisServer.url);
-  worker = await startService('worker', {
+  worker = await startService(serviceEntry('worker'), {
     REDIS_URL: redisServer.url,
     HERA_REDIS_PREFIX: 'wt',
     NODE_ID: nodeId,
@@ -323,7 +324,7 @@ describe('worker killed with SIGKILL', () => {
     const id = `wkill-${process.pid}`;
     // Hosts outlive their agent (a restarted one adopts them: services/worker/src/adoption.e2e.test.ts) for HOST_ORPHAN_MS.
     const stateDir = mkdtempSync(join(tmpdir(), 'hera-wk-state-'));
-    const w = await startService('worker', { REDIS_URL: redisServer.url, HERA_REDIS_PREFIX: 'wk', NODE_ID: id, HERA_MODEL_REPO: repo, HEARTBEAT_MS: '300', HOST_ORPHAN_MS: '1000', NODE_STATE_DIR: stateDir });
+    const w = await startService(serviceEntry('worker'), { REDIS_URL: redisServer.url, HERA_REDIS_PREFIX: 'wk', NODE_ID: id, HERA_MODEL_REPO: repo, HEARTBEAT_MS: '300', HOST_ORPHAN_MS: '1000', NODE_STATE_DIR: stateDir });
     const c = createClient(loadProtos().proto.hera.worker.v1.WorkerService, w.address, { maxAttempts: 1, defaultDeadlineMs: 60_000 });
     try {
       await unaryCall(c, 'ApplyAllocation', { allocation: { model: 'ncf', workers: 1 } });

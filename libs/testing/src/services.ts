@@ -10,17 +10,23 @@ export interface TestService {
   stop(graceMs?: number): Promise<number>;
 }
 
-/** Path of a service's compiled entry point. */
-export function serviceMain(name: ServiceName): string {
-  return require.resolve(`@hera/${name}-service/dist/main.js`);
+/**
+ * A service to start: the name in its "<name> serving" log line and the path of its compiled
+ * entry point. The caller gives the path because a library must not reach up into services/
+ * (README, Layout): a service's own tests pass their sibling `require.resolve('./main')`, the
+ * cross-service tests and benchmarks resolve the service package.
+ */
+export interface ServiceEntry {
+  name: ServiceName;
+  main: string;
 }
 
 /**
  * Starts a real service process on a free port (GRPC_PORT=0) and waits for its
  * "<name> serving" log line. The caller stops it in `after()`.
  */
-export async function startService(name: ServiceName, env: Record<string, string>, timeoutMs = 30_000): Promise<TestService> {
-  const child = startChild(process.execPath, ['--enable-source-maps', ...PAYLOAD_NODE_FLAGS, serviceMain(name)], {
+export async function startService({ name, main }: ServiceEntry, env: Record<string, string>, timeoutMs = 30_000): Promise<TestService> {
+  const child = startChild(process.execPath, ['--enable-source-maps', ...PAYLOAD_NODE_FLAGS, main], {
     env: { ...withMallocTuning(process.env), GRPC_PORT: '0', LOG_LEVEL: 'info', HEARTBEAT_MS: '500', ...env },
   });
   try {

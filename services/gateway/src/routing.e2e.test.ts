@@ -64,7 +64,7 @@ describe('gateway routing', () => {
   it('is live at once but ready only once the plan\'s models are routed', async () => {
     await registerModel(redis, keys);
     await writePlan(redis, keys, 1, Date.now(), { n1: [TINY_MODEL.name] });
-    gateway = await startService('gateway', { REDIS_URL: server.url, HERA_REDIS_PREFIX: keys.prefix, ROUTING_REFRESH_MS: '300' });
+    gateway = await startService({ name: 'gateway', main: require.resolve('./main') }, { REDIS_URL: server.url, HERA_REDIS_PREFIX: keys.prefix, ROUTING_REFRESH_MS: '300' });
     rank = createClient(loadProtos().proto.hera.gateway.v1.RankingService, gateway.address, { maxAttempts: 1 });
     oip = createClient(loadProtos().proto.inference.GRPCInferenceService, gateway.address, { maxAttempts: 1 });
 

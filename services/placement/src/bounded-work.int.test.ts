@@ -19,7 +19,7 @@ import { checkHealth, createClient, unaryCall } from '@hera/grpc';
 import { NODE_CLASS_32C_WHATIF, rooflineProfileSet, toProfileSetDocument, zooRooflineModels, type ProfileSet } from '@hera/hera';
 import { loadProtos, type PlacementServiceClient } from '@hera/proto';
 import { Keyspace, ModelStore } from '@hera/state';
-import { grpcOutcome, startRedis, startService, type TestRedis, type TestService } from '@hera/testing';
+import { grpcOutcome, startRedis, startService, type ServiceEntry, type TestRedis, type TestService } from '@hera/testing';
 import { MAX_PLAN_SERVERS, MAX_WAITING_SOLVES } from './limits';
 
 /**
@@ -35,6 +35,7 @@ function manyModels(): ProfileSet {
 const whatIf = manyModels();
 const MODELS = whatIf.models.map(m => m.model);
 const prefix = 'bw';
+const PLACEMENT: ServiceEntry = { name: 'placement', main: require.resolve('./main') };
 const dir = mkdtempSync(join(tmpdir(), 'hera-pl-bounds-'));
 const whatIfPath = join(dir, '32c-whatif.json');
 let redisServer: TestRedis;
@@ -89,7 +90,7 @@ before(async () => {
   // One registered 2-core node: a plan larger than the cluster is overcommitted onto it, the costliest mapping.
   await redis.sadd(keys.nodes(), 'node-a');
   await redis.set(keys.node('node-a'), JSON.stringify({ nodeId: 'node-a', endpoint: '127.0.0.1:1', nodeClass: '2c', cores: 2, memoryBytes: 8 * 2 ** 30, cgroupMode: 'none', backend: 'wasm', labels: {}, resctrl: false, startedAtMs: Date.now(), heartbeatAtMs: Date.now(), tenants: {} }));
-  placement = await startService('placement', { REDIS_URL: redisServer.url, HERA_REDIS_PREFIX: prefix, PROFILE_SETS: `2c,16c,${whatIfPath}` });
+  placement = await startService(PLACEMENT, { REDIS_URL: redisServer.url, HERA_REDIS_PREFIX: prefix, PROFILE_SETS: `2c,16c,${whatIfPath}` });
   started.push(placement);
   client = connect(placement);
 });
@@ -228,7 +229,7 @@ describe('placement: bounded work per request', () => {
   });
 
   it('stops a solve that runs past its budget with DEADLINE_EXCEEDED naming it, and keeps serving', async () => {
-    const strict = await startService('placement', { REDIS_URL: redisServer.url, HERA_REDIS_PREFIX: prefix, PROFILE_SETS: `2c,${whatIfPath}`, PLAN_SOLVE_GRACE_MS: '0' });
+    const strict = await startService(PLACEMENT, { REDIS_URL: redisServer.url, HERA_REDIS_PREFIX: prefix, PROFILE_SETS: `2c,${whatIfPath}`, PLAN_SOLVE_GRACE_MS: '0' });
     started.push(strict);
     const c = connect(strict);
     try {

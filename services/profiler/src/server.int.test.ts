@@ -29,7 +29,7 @@ before(async () => {
   );
   await redis.sadd(keys.nodes(), 'node-a');
   await redis.set(keys.node('node-a'), JSON.stringify({ nodeId: 'node-a', endpoint: '127.0.0.1:1', nodeClass: '2c', cores: 2, memoryBytes: 8 * 2 ** 30, cgroupMode: 'none', backend: 'wasm', labels: {}, resctrl: false, startedAtMs: Date.now(), heartbeatAtMs: Date.now(), tenants: {} }));
-  profiler = await startService('profiler', { REDIS_URL: redisServer.url, HERA_REDIS_PREFIX: prefix });
+  profiler = await startService({ name: 'profiler', main: require.resolve('./main') }, { REDIS_URL: redisServer.url, HERA_REDIS_PREFIX: prefix });
   client = createClient(loadProtos().proto.hera.profiler.v1.ProfilerService, profiler.address, { defaultDeadlineMs: 5_000 });
 });
 

@@ -50,7 +50,7 @@ const env = () => ({
 });
 
 async function startAgent(extra: Record<string, string> = {}): Promise<{ svc: TestService; client: WorkerServiceClient }> {
-  const svc = await startService('worker', { ...env(), ...extra });
+  const svc = await startService({ name: 'worker', main: require.resolve('./main') }, { ...env(), ...extra });
   agents.push(svc);
   const client = createClient(loadProtos().proto.hera.worker.v1.WorkerService, svc.address, { maxAttempts: 1, defaultDeadlineMs: 60_000 });
   clients.push(client);
