@@ -5,7 +5,7 @@ import { mulberry32 } from '@hera/stats';
 import { DEFAULT_NODE_MANAGER_OPTIONS, NodeManagerPolicy, realizeAllocations, type ManagedTenant, type Move, type NodeManagerOptions } from './node-manager';
 
 /** Most tests look at one interval's decision: grow on the first bad window (the default waits for two). */
-const policy = (cores: number, opts: Partial<NodeManagerOptions> = {}) => new NodeManagerPolicy(cores, { growAfterIntervals: 1, ...opts });
+const policy = (cores: number, opts: Partial<NodeManagerOptions> = {}) => new NodeManagerPolicy(cores, { growAfterIntervals: 1, releaseAfterIntervals: 1, ...opts });
 
 const SECOND = DEFAULT_NODE_MANAGER_OPTIONS.intervalMs;
 
@@ -227,6 +227,30 @@ describe('NodeManagerPolicy', () => {
     assert.deepEqual(d3.moves.map(m => [m.to, m.from]), [['free', 'a']]);
   });
 
+  it('releases toward the plan only after every tenant has had room for releaseAfterIntervals', () => {
+    const p = policy(2, { releaseAfterIntervals: 3 });
+    const roomy = [tenant('a', 0.5, 1250, { plannedMillis: 1000 }), tenant('b', 0.5, 750, { plannedMillis: 1000 })];
+    assert.deepEqual(p.step(0, roomy).moves, []);
+    assert.deepEqual(p.step(1000, roomy).moves, []);
+    assert.deepEqual(p.step(2000, roomy).moves.map(m => [m.from, m.to]), [['a', 'free']]);
+    // A tenant without room in between starts the count again.
+    const q = policy(2, { releaseAfterIntervals: 3 });
+    q.step(0, roomy);
+    q.step(1000, roomy);
+    q.step(2000, [roomy[0]!, tenant('b', 0.1, 750, { plannedMillis: 1000 })]);
+    assert.deepEqual(q.step(3000, roomy).moves, []);
+  });
+
+  it('takes lent capacity back for a tenant below its plan from a lender not itself in need', () => {
+    const starving = tenant('a', -1, 250, { plannedMillis: 1000 });
+    const d = policy(2).step(0, [starving, tenant('b', 0.1, 1750, { plannedMillis: 1000 })]);
+    assert.deepEqual(d.moves.map(m => [m.from, m.to, m.millis]), [['b', 'a', 250]]);
+    assert.match(d.moves[0]!.reason, /back from 1750 m lent past its plan of 1000 m/);
+    // Not from a lender in need itself, nor from a tenant at its plan with little room.
+    assert.deepEqual(policy(2).step(0, [starving, tenant('b', 0.01, 1750, { plannedMillis: 1000 })]).moves, []);
+    assert.deepEqual(policy(2).step(0, [tenant('a', -1, 1000), tenant('b', 0.1, 1000)]).moves, []);
+  });
+
   it('judges a quiet tenant (thin short window) on its long window as a donor, never for growth', () => {
     const quiet = (slack: number, longSlack: number) => tenant('b', slack, 1000, { samples: 3, longSamples: 60, longP95Ms: 100 * (1 - longSlack) });
     const gives = policy(2).step(0, [tenant('a', 0.0, 1000), quiet(0.9, 0.7)]);
@@ -239,6 +263,16 @@ describe('NodeManagerPolicy', () => {
     // A long window over its SLA does not make it grow (nor ask for capacity), and it keeps the node from releasing.
     const p = policy(4);
     for (const now of [0, 1000, 2000]) assert.deepEqual(p.step(now, [tenant('a', 0.5, 2000, { plannedMillis: 1000 }), quiet(-2, -2)]), { moves: [], needCapacity: [] });
+    // A quiet tenant that just gave is not judged on a long window of its old capacity: it gives
+    // again only once the window has turned over (10 intervals by default).
+    const q = policy(2, { judgeIntervals: 1 });
+    const step = (now: number, aSlack: number, bMillis: number) => q.step(now, [tenant('a', aSlack, 2000 - bMillis), { ...quiet(0.9, 0.7), millis: bMillis }]);
+    const moved = (d: { moves: Move[] }) => d.moves.map(m => `${m.from}→${m.to}`);
+    assert.deepEqual(moved(step(0, 0.0, 1000)), ['b→a']);
+    assert.deepEqual(moved(step(1000, 0.5, 750)), [], 'judged: it helped');
+    const early = step(2000, 0.0, 750);
+    assert.deepEqual([moved(early), early.needCapacity.map(n => n.model)], [[], ['a']], "b's long window still holds its 1000 m");
+    assert.deepEqual(moved(step(10_000, 0.0, 750)), ['b→a'], 'the window has turned over');
     // With room in both windows' view, the same node releases a's extra core.
     assert.deepEqual(policy(4).step(0, [tenant('a', 0.5, 2000, { plannedMillis: 1000 }), quiet(0.9, 0.5)]).moves.map(m => [m.to, m.from]), [['free', 'a']]);
   });

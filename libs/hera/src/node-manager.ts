@@ -44,6 +44,19 @@ export interface NodeManagerOptions {
    * shortage, and on a 2-core node a move that was not needed costs more than it brings.
    */
   growAfterIntervals: number; // 2
+  /**
+   * Intervals the long window (`longP95Ms`) spans: it judges a tenant only once that long has
+   * passed since the tenant's capacity last changed, so a donor is not judged by latencies it
+   * had before it gave (on 2 cores rmc3 kept giving on a 10 s window of its old capacity, down
+   * to 250 m, and then missed).
+   */
+  longWindowIntervals: number; // 10
+  /**
+   * Consecutive intervals every tenant must have had room (slack > donorAboveSlack) before a
+   * step goes back toward the plan: the tenant a move just helped has room because of it, and
+   * releasing at once made wnd take, give back and take again every few seconds on 2 cores.
+   */
+  releaseAfterIntervals: number; // 5
 }
 
 export const DEFAULT_NODE_MANAGER_OPTIONS: NodeManagerOptions = Object.freeze({
@@ -56,6 +69,8 @@ export const DEFAULT_NODE_MANAGER_OPTIONS: NodeManagerOptions = Object.freeze({
   quotaStepMillis: 250,
   minMillis: 250,
   growAfterIntervals: 2,
+  longWindowIntervals: 10,
+  releaseAfterIntervals: 5,
 });
 
 /**
@@ -102,7 +117,12 @@ interface Settling {
  *   neither asks for growth nor offers capacity, and does not count in "every tenant is slack".
  *   A tenant whose short window is thin but whose long window (`longSamples`) is not is judged
  *   on the long one as a donor and for "every tenant is slack", never for growth: a quiet
- *   tenant is the natural donor, and on a short window it would never qualify.
+ *   tenant is the natural donor, and on a short window it would never qualify. The long window
+ *   counts only once `longWindowIntervals` have passed since the tenant's capacity last changed.
+ * - A tenant below its planned share also takes back from a tenant above its plan (a lender) that
+ *   is not itself in need (slack ≥ `growBelowSlack`), lenders first.
+ * - Steps back toward the plan (restore, release) wait until every tenant has had room for
+ *   `releaseAfterIntervals` consecutive intervals.
  * - Growth goes to the tenant with the least slack first, one move per interval; it comes from
  *   the free pool (cores × 1000 − Σ millis) when that holds a step, else from the unlocked
  *   tenant with the most slack above `donorAboveSlack` that can give a step and keep `minMillis`.
@@ -142,11 +162,15 @@ export class NodeManagerPolicy {
   readonly #coolUntil = new Map<string, number>();
   /** Model → consecutive intervals it has been under `growBelowSlack`. */
   readonly #under = new Map<string, number>();
+  /** Consecutive intervals in which every tenant had room. */
+  #roomFor = 0;
+  /** Model → clock time its capacity last changed (by a move of this policy). */
+  readonly #changedAt = new Map<string, number>();
 
   constructor(cores: number, opts: Partial<NodeManagerOptions> = {}) {
     if (!Number.isInteger(cores) || cores < 1) throw invalidArgument('cores', `must be an integer ≥ 1, got ${cores}`);
     const o = { ...DEFAULT_NODE_MANAGER_OPTIONS, ...opts };
-    for (const k of ['intervalMs', 'minSamples', 'judgeIntervals', 'cooldownIntervals', 'quotaStepMillis', 'minMillis', 'growAfterIntervals'] as const) {
+    for (const k of ['intervalMs', 'minSamples', 'judgeIntervals', 'cooldownIntervals', 'quotaStepMillis', 'minMillis', 'growAfterIntervals', 'longWindowIntervals', 'releaseAfterIntervals'] as const) {
       const min = k === 'minSamples' || k === 'cooldownIntervals' ? 0 : 1;
       if (!Number.isInteger(o[k]) || o[k] < min) throw invalidArgument(k, `must be an integer ≥ ${min}, got ${o[k]}`);
     }
@@ -183,7 +207,8 @@ export class NodeManagerPolicy {
     const needCapacity: NodeManagerDecision['needCapacity'] = [];
     const usable = (t: ManagedTenant): boolean => t.samples >= o.minSamples && t.slaMs > 0;
     /** A thin short window falls back on the long one, for giving and for having room only. */
-    const usableLong = (t: ManagedTenant): boolean => (t.longSamples ?? 0) >= o.minSamples && t.slaMs > 0;
+    const usableLong = (t: ManagedTenant): boolean =>
+      (t.longSamples ?? 0) >= o.minSamples && t.slaMs > 0 && nowMs - (this.#changedAt.get(t.model) ?? -Infinity) >= (o.longWindowIntervals - 0.5) * o.intervalMs;
     const slack = (t: ManagedTenant): number => (t.slaMs - (usable(t) ? t.p95Ms : (t.longP95Ms ?? t.p95Ms))) / t.slaMs;
 
     // 1. Moves whose tenants have settled: judge growth, undo what did not help.
@@ -230,9 +255,15 @@ export class NodeManagerPolicy {
         continue;
       }
       if (moved) continue;
+      // Capacity lent past the plan comes back to a tenant below its plan from any lender not
+      // itself in need (slack ≥ growBelowSlack), not only from one with room: otherwise a lender
+      // at slack 0.1 kept 1750 m while the tenant it took from starved at 250 m (2 cores, 3.7%
+      // within SLA). Lenders first, then the most slack.
+      const below = have < t.plannedMillis;
+      const lender = (d: ManagedTenant): boolean => below && millis.get(d.model)! > d.plannedMillis && slack(d) >= o.growBelowSlack;
       const donors = active
-        .filter(d => d !== t && !locked.has(d.model) && slack(d) > o.donorAboveSlack && millis.get(d.model)! - o.quotaStepMillis >= o.minMillis)
-        .sort((a, b) => slack(b) - slack(a));
+        .filter(d => d !== t && !locked.has(d.model) && (slack(d) > o.donorAboveSlack || lender(d)) && millis.get(d.model)! - o.quotaStepMillis >= o.minMillis)
+        .sort((a, b) => Number(lender(b)) - Number(lender(a)) || slack(b) - slack(a));
       const grow = this.#grow(t, have, cap.millis, donors, millis, slack);
       if (typeof grow === 'string') {
         needCapacity.push({ model: t.model, reason: `slack ${s} < ${o.growBelowSlack}: ${grow}` });
@@ -248,7 +279,9 @@ export class NodeManagerPolicy {
         judge: { receiver: t.model, slaMs: t.slaMs, p95AtMove: t.p95Ms },
       });
     }
-    if (!moved && active.length > 0 && active.every(t => slack(t) > o.donorAboveSlack)) {
+    const room = active.length > 0 && active.every(t => slack(t) > o.donorAboveSlack);
+    this.#roomFor = room ? this.#roomFor + 1 : 0;
+    if (!moved && room && this.#roomFor >= o.releaseAfterIntervals) {
       // Everyone has room: first give back to a tenant below its plan what the free pool holds,
       // else release a step from one above its plan, so the node returns to the plan's split
       // (whole cores, pinned cpusets) once the drift that moved it has passed.
@@ -259,6 +292,7 @@ export class NodeManagerPolicy {
         this.#settling.push({ tenants: [release.from, release.to].filter(m => m !== 'free'), dueMs: this.#after(nowMs, o.judgeIntervals), move: release });
       }
     }
+    for (const m of moves) for (const model of [m.to, m.from]) if (model !== 'free') this.#changedAt.set(model, nowMs);
     return { moves, needCapacity };
   }
 
@@ -266,6 +300,8 @@ export class NodeManagerPolicy {
   reset(): void {
     this.#settling = [];
     this.#coolUntil.clear();
+    this.#changedAt.clear();
+    this.#roomFor = 0;
     this.#under.clear();
   }
 
@@ -315,7 +351,7 @@ export class NodeManagerPolicy {
       from: d.model,
       millis: step,
       kind: core ? 'core' : 'quota',
-      reason: `${t.model} slack ${s} < ${o.growBelowSlack}: +${step} m from ${d.model} (slack ${slack(d).toFixed(2)})`,
+      reason: `${t.model} slack ${s} < ${o.growBelowSlack}: +${step} m from ${d.model} (slack ${slack(d).toFixed(2)}${give > d.plannedMillis && have < t.plannedMillis ? `, back from ${give} m lent past its plan of ${d.plannedMillis} m` : ''})`,
       undo: false,
     };
   }

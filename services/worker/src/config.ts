@@ -73,6 +73,12 @@ export const WorkerConfigSchema = z.object({
    */
   NODE_MANAGER_WINDOW_MS: z.coerce.number().int().min(100).max(60_000).default(2_000),
   /**
+   * Warm standby inference threads each plan tenant's host keeps while the node manager is on
+   * (while its memory limit leaves room): a move that adds a thread takes one at once instead
+   * of starting one whose warm-up spends the tenant's new quota.
+   */
+  NODE_MANAGER_STANDBY: z.coerce.number().int().min(0).max(64).default(1),
+  /**
    * The SLA this node holds its tenants to is the model's × this factor (the node manager and
    * the three-window SLA watch alike): for hardware slower than the SLAs assume, the same factor
    * the profiles were measured at (`hera profile --sla-factor`). 1 on the servers the SLAs are for.

@@ -53,7 +53,7 @@ void runService({
       shedPredictedLate: config.SHED_PREDICTED_LATE === 'on',
       statsWindowMs: config.STATS_WINDOW_MS,
       statsIntervalMs: config.STATS_INTERVAL_MS,
-      ...(managerOn ? { recentWindowMs: config.NODE_MANAGER_WINDOW_MS } : {}),
+      ...(managerOn ? { recentWindowMs: config.NODE_MANAGER_WINDOW_MS, standbyWorkers: config.NODE_MANAGER_STANDBY } : {}),
       ...(config.HERA_BACKEND ? { backend: config.HERA_BACKEND } : {}),
       stateDir,
       orphanMs: config.HOST_ORPHAN_MS,
@@ -110,6 +110,8 @@ void runService({
       enabled: managerOn,
       state: managerOn ? 'on' : config.NODE_MANAGER === 'off' ? 'off: NODE_MANAGER=off' : `off: no cgroups to enforce moves (${detection.reason})`,
       intervalMs: config.NODE_MANAGER_INTERVAL_MS,
+      // The long window it falls back on for a quiet tenant is the hosts' status window.
+      policy: { longWindowIntervals: Math.max(1, Math.ceil(config.STATS_WINDOW_MS / config.NODE_MANAGER_INTERVAL_MS)) },
       profile: async (model): Promise<ProfileHint | undefined> => {
         const p = await profiles.get(nodeClass, model);
         if (!p) return undefined;

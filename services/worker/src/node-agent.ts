@@ -30,6 +30,8 @@ export interface NodeAgentOptions {
   statsIntervalMs: number;
   /** The hosts' short latency window for the node manager (NODE_MANAGER_WINDOW_MS); 0: none. */
   recentWindowMs?: number;
+  /** Warm standby threads for plan tenants' hosts (NODE_MANAGER_STANDBY, when the node manager is on). */
+  standbyWorkers?: number;
   backend?: string;
   /** Tenant hosts' descriptors and control sockets (NODE_STATE_DIR), owned by this agent. */
   stateDir: StateDir;
@@ -325,6 +327,7 @@ export class NodeAgent {
     return {
       cgroups: o.cgroups, repo: o.repo, bindHost: o.bindHost, advertise: o.advertise, port, queueLimit: o.queueLimit, queueBytes: o.queueBytes, warmupMs: o.warmupMs, shedPredictedLate: o.shedPredictedLate,
       statsWindowMs: o.statsWindowMs, statsIntervalMs: o.statsIntervalMs, ...(o.recentWindowMs ? { recentWindowMs: o.recentWindowMs } : {}), ...(o.backend ? { backend: o.backend } : {}),
+      ...(o.standbyWorkers ? { standbyWorkers: o.standbyWorkers } : {}),
       stateDir: o.stateDir, orphanMs: o.orphanMs, cluster: o.cluster, origin: () => this.#origin.get(model) ?? 'api',
       log: o.log.child({ tenant: model }),
       onChange: () => {

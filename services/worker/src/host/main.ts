@@ -117,7 +117,7 @@ async function start(m: StartMessage): Promise<void> {
       send({ type: 'fatal', message: `inference thread could not start: ${e.detail}` });
       setTimeout(() => process.exit(1), 50);
     }
-  }, m.queueBytes, new MemoryBudget(cgroupMemory(), { onChange: figures => tlog.info(figures, 'admission: memory limit and use'), collect: forceGc() }));
+  }, m.queueBytes, new MemoryBudget(cgroupMemory(), { onChange: figures => tlog.info(figures, 'admission: memory limit and use'), collect: forceGc() }), m.standbyWorkers ?? 0);
   pool.resize(workersWanted); // a set-workers may have come while the tables loaded
 
   const fail = (code: string) => {
@@ -156,6 +156,7 @@ async function start(m: StartMessage): Promise<void> {
     return {
       p50Ms: s.p50, p95Ms: s.p95, p99Ms: s.p99, count: s.count, servedQps: s.perSecond, itemsPerS: s.itemsPerSecond,
       queueDepth: pool!.queueDepth, workersReady: pool!.readyWorkers, errors: { ...errors }, rssBytes: process.memoryUsage.rss(),
+      ...(pool!.standby ? { workersStandby: pool!.parkedWorkers } : {}),
       ...(r ? { recent: { windowMs: m.recentWindowMs!, p95Ms: r.p95, count: r.count } } : {}),
     };
   };

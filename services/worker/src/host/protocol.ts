@@ -37,6 +37,11 @@ export interface StartMessage {
    * absent: none.
    */
   recentWindowMs?: number;
+  /**
+   * Warm inference threads to keep beyond `workers`, given no work (WorkerPool `standby`):
+   * the node manager's moves then add threads at once. 0 or absent: none.
+   */
+  standbyWorkers?: number;
   backend?: string;
 }
 
@@ -59,6 +64,8 @@ export interface TenantStats {
   queueDepth: number;
   /** Worker threads that have loaded the model and take work. */
   workersReady: number;
+  /** Warm standby threads (StartMessage.standbyWorkers); absent from hosts without. */
+  workersStandby?: number;
   errors: Record<string, number>;
   rssBytes: number;
   /**

@@ -164,3 +164,56 @@ describe('WorkerPool queue bounds (no threads: jobs stay queued)', () => {
     await pool.drain(10);
   });
 });
+
+describe('WorkerPool standby threads (real inference threads, tiny ncf)', () => {
+  const repo = mkdtempSync(join(tmpdir(), 'hera-pool-standby-'));
+  let pool: WorkerPool | undefined;
+  after(async () => {
+    await pool?.drain(1_000);
+    rmSync(repo, { recursive: true, force: true });
+  });
+
+  it('keeps one thread warm without work, grows onto it at once, and parks it again on a shrink', async () => {
+    const [config] = (await buildRepository({ repo, scale: 0.001, only: ['ncf'] })) as [ModelConfig];
+    const tables = await loadTables(repo, 'ncf', config.version);
+    const idsPerItem = config.tables.reduce((s, t) => s + t.lookups, 0);
+    let readyEvents = 0;
+    const waiters: (() => void)[] = [];
+    const readyCount = (n: number) => new Promise<void>(r => (readyEvents >= n ? r() : waiters.push(() => readyEvents >= n && r())));
+    pool = new WorkerPool(
+      { repo, model: 'ncf', version: config.version, tables, maxItems: MAX_ITEMS, subBatch: 8, warmupMs: 0, denseDim: config.denseDim, idsPerItem },
+      64, false,
+      e => {
+        if (e.type !== 'ready') return;
+        readyEvents++;
+        for (const w of waiters) w();
+      },
+      Infinity, undefined, 1,
+    );
+    pool.resize(1);
+    // The first thread, then the standby started once it was ready.
+    await readyCount(2);
+    assert.deepEqual([pool.readyWorkers, pool.parkedWorkers], [1, 1]);
+
+    pool.resize(2);
+    assert.deepEqual([pool.readyWorkers, pool.parkedWorkers], [2, 0], 'the standby takes work at once, no warm-up');
+    const b = randomBatch(config, 64, 5);
+    const scores = await Promise.all([1, 2, 3, 4].map(
+      () =>
+        new Promise<Buffer>((resolve, reject) =>
+          pool!.submit({ count: 64, dense: new Uint8Array(b.dense.buffer, b.dense.byteOffset, b.dense.byteLength), ids: new Uint8Array(b.ids.buffer, b.ids.byteOffset, b.ids.byteLength), deadline: Infinity, enqueuedAt: performance.now(), cancelled: () => false, resolve: r => resolve(r.scores), reject }),
+        ),
+    ));
+    for (const s of scores) assert.deepEqual(s, scores[0]);
+
+    pool.resize(1);
+    assert.deepEqual([pool.readyWorkers, pool.parkedWorkers], [1, 1], 'the surplus thread is parked, not ended');
+    pool.resize(2);
+    assert.deepEqual([pool.readyWorkers, pool.parkedWorkers], [2, 0]);
+    assert.equal(readyEvents, 2, 'no thread was started for either grow');
+    // Past the standby, a new thread is started (and warms up before it takes work).
+    pool.resize(3);
+    await readyCount(3);
+    assert.deepEqual([pool.readyWorkers, pool.parkedWorkers], [3, 0]);
+  });
+});

@@ -35,6 +35,8 @@ interface Slot {
   startedAt: number;
   /** Marked for removal: leaves once idle. */
   retiring: boolean;
+  /** Kept warm but given no work: a standby that a resize takes back at once, without a warm-up. */
+  parked: boolean;
 }
 
 /**
@@ -78,6 +80,15 @@ export class WorkerPool {
     readonly queueBytes = Infinity,
     /** The host's memory limit and use; none: no memory bound. */
     private readonly memory?: MemoryBudget,
+    /**
+     * Threads kept loaded and warm beyond the target, given no work, so that growing by that
+     * many takes effect at once (the node manager's moves). A new thread's warm-up scores back
+     * to back for seconds, on the very quota a move just gave the tenant: on 2 cores that cost
+     * more than the move brought within the 5 s it is judged over. Standbys are started once
+     * the first threads are ready and measured, and only while the memory limit leaves the
+     * requests at least half of what they had without them.
+     */
+    readonly standby = 0,
   ) {}
 
   get queueDepth(): number {
@@ -85,7 +96,12 @@ export class WorkerPool {
   }
 
   get readyWorkers(): number {
-    return this.#slots.filter(s => s.ready && !s.retiring).length;
+    return this.#slots.filter(s => s.ready && !s.retiring && !s.parked).length;
+  }
+
+  /** Warm standby threads (see `standby`). */
+  get parkedWorkers(): number {
+    return this.#slots.filter(s => s.parked && !s.retiring).length;
   }
 
   get targetWorkers(): number {
@@ -117,16 +133,37 @@ export class WorkerPool {
       this.memory?.measureBase();
     }
     this.#target = n;
-    const active = this.#slots.filter(s => !s.retiring);
-    for (let i = active.length; i < n; i++) this.#spawn();
-    // Retire the surplus, preferring threads not yet loaded, then idle ones.
+    const active = this.#slots.filter(s => !s.retiring && !s.parked);
+    // Grow from the warm standbys first (ready ones before loading ones), then new threads.
+    const standbys = this.#slots.filter(s => s.parked && !s.retiring).sort((a, b) => Number(b.ready) - Number(a.ready));
+    let have = active.length;
+    for (; have < n && standbys.length > 0; have++) standbys.shift()!.parked = false;
+    for (; have < n; have++) this.#spawn(false);
+    // The surplus: park loaded threads while standbys are wanted, retire the rest, preferring
+    // threads not yet loaded, then idle ones.
     const surplus = active.length - n;
     if (surplus > 0) {
       const order = [...active].sort((a, b) => Number(a.ready) - Number(b.ready) || Number(Boolean(a.busy)) - Number(Boolean(b.busy)));
+      let room = this.standby - this.parkedWorkers;
       for (const s of order.slice(0, surplus)) {
+        if (s.ready && room-- > 0) {
+          s.parked = true; // finishes its job, then takes no more
+          continue;
+        }
         s.retiring = true;
         if (!s.busy) void this.#remove(s);
       }
+    }
+    this.#dispatch();
+  }
+
+  /** Starts standbys up to `standby`, once the first threads are measured and while memory allows. */
+  #fillStandby(): void {
+    if (this.#closed || this.#measuring !== 0) return;
+    for (let have = this.#slots.filter(s => s.parked && !s.retiring).length; have < this.standby; have++) {
+      const charged = this.#threadsCharged();
+      if (this.memory && this.memory.bytesFor(charged + 1) < 0.5 * this.memory.bytesFor(charged)) return;
+      this.#spawn(true);
     }
   }
 
@@ -192,10 +229,11 @@ export class WorkerPool {
       await new Promise(r => setTimeout(r, 10));
     }
     for (let j = this.#next(); j; j = this.#next()) j.reject(new HeraError('UNAVAILABLE', 'tenant stopped before this request ran'));
-    await Promise.all(this.#slots.map(s => this.#remove(s)));
+    // A copy: #remove splices #slots, and mapping the live array skipped every other thread.
+    await Promise.all([...this.#slots].map(s => this.#remove(s)));
   }
 
-  #spawn(): void {
+  #spawn(parked: boolean): void {
     const { maxItems, denseDim, idsPerItem } = this.init;
     const input = new SharedArrayBuffer(inputBytes(maxItems, denseDim, idsPerItem));
     const output = new SharedArrayBuffer(outputBytes(maxItems));
@@ -203,7 +241,7 @@ export class WorkerPool {
     new Uint8Array(input).fill(0);
     new Uint8Array(output).fill(0);
     const worker = new Worker(join(__dirname, 'infer-thread.js'), { workerData: { ...this.init, input, output } satisfies ThreadInit });
-    const slot: Slot = { worker, input, output, ready: false, busy: undefined, jobId: 0, startedAt: 0, retiring: false };
+    const slot: Slot = { worker, input, output, ready: false, busy: undefined, jobId: 0, startedAt: 0, retiring: false, parked };
     this.#slots.push(slot);
     worker.on('message', (m: ThreadReply) => this.#onReply(slot, m));
     worker.on('error', err => this.onEvent({ type: 'thread-died', detail: err.message }));
@@ -236,7 +274,10 @@ export class WorkerPool {
           // what past requests left (glibc keeps freed memory, see payload-tuning.ts).
           const ready = this.#slots.filter(s => s.ready).length;
           this.memory?.measureThreads(ready, this.inFlightBytes);
-          if (ready >= this.#measuring) this.#measuring = 0;
+          if (ready >= this.#measuring) {
+            this.#measuring = 0;
+            this.#fillStandby();
+          }
         }
         this.onEvent({ type: 'ready', detail: m.backend });
         break;
@@ -314,7 +355,7 @@ export class WorkerPool {
 
   #dispatch(): void {
     for (const slot of this.#slots) {
-      if (!slot.ready || slot.busy || slot.retiring) continue;
+      if (!slot.ready || slot.busy || slot.retiring || slot.parked) continue;
       let job = this.#next();
       const now = Date.now();
       while (job && (job.deadline <= now || job.cancelled())) {
