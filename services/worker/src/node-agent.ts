@@ -7,6 +7,7 @@ import type { TenantAllocation, TenantStatus } from '@hera/proto';
 import { freePort } from '@hera/procs';
 import type { NodeRecord } from '@hera/state';
 import { HostProcess } from './host-process';
+import { planOvercommit } from './node-manager';
 import { isSameProcess, type HostDescriptor, type StateDir } from './state-dir';
 import { Tenant, type Allocation, type TenantOptions } from './tenant';
 
@@ -72,6 +73,8 @@ export interface AdoptionResult {
 export class NodeAgent {
   readonly #tenants = new Map<string, Tenant>();
   readonly #origin = new Map<string, 'plan' | 'api'>();
+  /** Whether the applied plan fits this node (the node manager works, so standbys are worth their memory). */
+  #planFits = true;
   readonly #configs = new Map<string, ModelConfig>();
   readonly #ports = new Map<string, number>();
   /** What the plan last gave each of its tenants (the node manager moves capacity around it). */
@@ -195,6 +198,7 @@ export class NodeAgent {
    */
   async reconcile(planned: readonly TenantAllocation[], graceMs: number): Promise<void> {
     const wanted = new Set<string>();
+    this.#planFits = planOvercommit(planned.map(a => ({ model: a.model ?? '', cpuset: a.cpuset ?? [], cpuMillis: Number(a.cpuMillis ?? 0) })), this.opts.cores) === '';
     this.#reconciling++;
     try {
       for (const [i, a] of planned.entries()) {
@@ -327,7 +331,8 @@ export class NodeAgent {
     return {
       cgroups: o.cgroups, repo: o.repo, bindHost: o.bindHost, advertise: o.advertise, port, queueLimit: o.queueLimit, queueBytes: o.queueBytes, warmupMs: o.warmupMs, shedPredictedLate: o.shedPredictedLate,
       statsWindowMs: o.statsWindowMs, statsIntervalMs: o.statsIntervalMs, ...(o.recentWindowMs ? { recentWindowMs: o.recentWindowMs } : {}), ...(o.backend ? { backend: o.backend } : {}),
-      ...(o.standbyWorkers ? { standbyWorkers: o.standbyWorkers } : {}),
+      // None while the plan overcommits the node (`hera up` on one machine): the manager holds then.
+      ...(o.standbyWorkers ? { standbyWorkers: () => (this.#planFits ? o.standbyWorkers! : 0) } : {}),
       stateDir: o.stateDir, orphanMs: o.orphanMs, cluster: o.cluster, origin: () => this.#origin.get(model) ?? 'api',
       log: o.log.child({ tenant: model }),
       onChange: () => {

@@ -112,7 +112,7 @@ describe('NodeManager on a live tenant (real cgroups)', { skip }, () => {
       apply: (a, origin, waitMs) => agent!.apply(a, origin, waitMs),
     };
     const manager = new NodeManager({
-      node, cores: 2, memoryBytes: 4 * 1024 ** 3, enabled: true, state: 'on', intervalMs: 1_000, policy: { minSamples: 5, growAfterIntervals: 1 },
+      node, cores: 2, memoryBytes: 4 * 1024 ** 3, enabled: true, state: 'on', intervalMs: 1_000, policy: { minSamples: 5, growAfterIntervals: 1, releaseAfterIntervals: 1 },
       profile: async () => undefined, needCapacity: () => undefined, resctrl: 'unavailable', log: silentLogger(),
     });
     const threads1 = threadsOf(tenant.pid!);

@@ -57,7 +57,7 @@ export function allocationMillis(a: Pick<Allocation, 'cpuset' | 'cpuMillis'>, co
 }
 
 /** Why the plan's own split does not fit `cores` (its cpusets overlap or its capacity exceeds the node), or ''. */
-export function planOvercommit(planned: readonly Allocation[], cores: number): string {
+export function planOvercommit(planned: readonly Pick<Allocation, 'model' | 'cpuset' | 'cpuMillis'>[], cores: number): string {
   const total = planned.reduce((s, a) => s + allocationMillis(a, cores), 0);
   if (total > cores * CORE_MILLIS) return `the plan gives its tenants ${total} m, the node has ${cores * CORE_MILLIS} m`;
   const seen = new Map<number, string>();

@@ -35,8 +35,8 @@ export interface TenantOptions {
   statsIntervalMs: number;
   /** Short latency window for the node manager (see StartMessage.recentWindowMs). */
   recentWindowMs?: number;
-  /** Warm standby threads, for plan tenants only (see StartMessage.standbyWorkers). */
-  standbyWorkers?: number;
+  /** Warm standby threads, asked when a host starts; sent for plan tenants only (see StartMessage.standbyWorkers). */
+  standbyWorkers?: () => number;
   backend?: string;
   /** Where hosts' descriptors and control sockets live (NODE_STATE_DIR). */
   stateDir: StateDir;
@@ -270,7 +270,7 @@ export class Tenant {
       queueLimit: o.queueLimit, queueBytes: o.queueBytes, warmupMs: o.warmupMs, shedPredictedLate: o.shedPredictedLate, host: o.bindHost, port: o.port, statsWindowMs: o.statsWindowMs,
       statsIntervalMs: o.statsIntervalMs, ...(o.recentWindowMs ? { recentWindowMs: o.recentWindowMs } : {}), ...(o.backend ? { backend: o.backend } : {}),
       // Only the plan's tenants are managed: a profiler's tenant would only pay for a standby.
-      ...(o.standbyWorkers && o.origin() === 'plan' ? { standbyWorkers: o.standbyWorkers } : {}),
+      ...(o.origin() === 'plan' && o.standbyWorkers?.() ? { standbyWorkers: o.standbyWorkers() } : {}),
     };
   }
 
