@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { HeraError } from '@hera/errors';
 import type { InferStreamClient } from '@hera/grpc';
 import type { CatalogEntry, ModelCatalog } from './catalog';
-import { leastMs, Ranker, type RankInput } from './ranker';
+import { ESTIMATE_STALE_MS, leastMs, probe, Ranker, type RankInput } from './ranker';
 import { Replica } from './replica';
 import type { RoutingTable } from './routing';
 
@@ -29,6 +29,7 @@ function setup(msPerItem = 0) {
   };
   const replica = new Replica('n1', 'm', '127.0.0.1:1', 1, stream as unknown as InferStreamClient);
   replica.msPerItem = msPerItem;
+  replica.estimatedAt = Date.now(); // a fresh estimate: no probe goes through
   const catalog = { get: (name: string) => (name === 'm' ? MODEL : undefined) } as unknown as ModelCatalog;
   // An idle model: nothing outstanding, so the queue-based estimate has nothing to say.
   const routing = { replicas: () => [replica], subBatchSize: () => undefined, estimateMs: () => undefined, pick: () => replica } as unknown as RoutingTable;
@@ -96,5 +97,17 @@ describe('leastMs', () => {
     const r = (ms: number) => Object.assign(Object.create(Replica.prototype) as Replica, { msPerItem: ms });
     assert.equal(leastMs([r(0), r(0)], 64), 0);
     assert.equal(leastMs([r(0.5), r(0.25), r(0)], 64), 16);
+  });
+});
+
+describe('probe', () => {
+  it('lets one query through per ESTIMATE_STALE_MS once no replica has a fresh estimate', () => {
+    const r = (at: number) => Object.assign(Object.create(Replica.prototype) as Replica, { msPerItem: 2.5, estimatedAt: at });
+    const replicas = [r(0), r(500)];
+    const t = 500 + ESTIMATE_STALE_MS;
+    assert.equal(probe(replicas, t - 1), false, 'one replica sampled within the interval');
+    assert.equal(probe(replicas, t), true, 'both stale: this query goes through');
+    assert.equal(probe(replicas, t + 1), false, 'and the next one waits for what it finds');
+    assert.equal(probe(replicas, t + ESTIMATE_STALE_MS), true);
   });
 });

@@ -101,14 +101,19 @@ export class Ranker {
     if (this.opts.admissionControl) {
       const left = deadline - received;
       const est = this.routing.estimateMs(m.name, k, subBatch);
-      if (est !== undefined && est > left) {
-        throw new HeraError('OVERLOADED', `model ${m.name} cannot finish ${k} items in ${left} ms (estimated ${est.toFixed(1)} ms with the work queued); shed`);
-      }
       // Even on an idle model: what the fastest replica needs for one sub-batch of it.
       const least = leastMs(replicas, Math.min(k, subBatch));
-      if (least > left) {
-        throw new HeraError('OVERLOADED', `model ${m.name} cannot finish ${k} items in the ${left} ms left (${waited} ms went receiving it; a sub-batch takes ${least.toFixed(1)} ms or more); shed`);
-      }
+      const shed =
+        est !== undefined && est > left
+          ? `model ${m.name} cannot finish ${k} items in ${left} ms (estimated ${est.toFixed(1)} ms with the work queued); shed`
+          : least > left
+            ? `model ${m.name} cannot finish ${k} items in the ${left} ms left (${waited} ms went receiving it; a sub-batch takes ${least.toFixed(1)} ms or more); shed`
+            : '';
+      // The estimates come only from answered sub-batches: shedding everything on a stale one
+      // (a cold host's first call said 2.5 ms an item where 0.12 was true) kept it stale
+      // forever and the model answered nothing. A query goes through as a probe when no
+      // replica has had a sample for ESTIMATE_STALE_MS.
+      if (shed && !probe(replicas, received)) throw new HeraError('OVERLOADED', shed);
     }
     if (this.opts.validateValues) {
       try {
@@ -199,6 +204,16 @@ export class Ranker {
  * compute time per item, nothing for transport or queueing (0 until measured), so
  * what it refuses surely could not have made it.
  */
+/** How old every replica's estimate must be before a query that would be shed goes through to refresh it. */
+export const ESTIMATE_STALE_MS = 1_000;
+
+/** Whether to let one query through to refresh stale estimates (at most one per ESTIMATE_STALE_MS). */
+export function probe(replicas: readonly Replica[], now: number): boolean {
+  if (replicas.some(r => now - r.estimatedAt < ESTIMATE_STALE_MS)) return false;
+  for (const r of replicas) r.estimatedAt = now;
+  return true;
+}
+
 export function leastMs(replicas: readonly Replica[], items: number): number {
   let fastest = Infinity;
   for (const r of replicas) if (r.msPerItem > 0) fastest = Math.min(fastest, r.msPerItem);

@@ -18,6 +18,8 @@ export class Replica {
    * holds its siblings' time (it overestimated drain times six- to tenfold).
    */
   msPerItem = 0;
+  /** When msPerItem last took a sample, or a query was let through to take one (Date.now ms). */
+  estimatedAt = 0;
   suspectUntil = 0;
 
   constructor(
@@ -52,6 +54,7 @@ export class Replica {
     // Damp outliers (a cold host's first call, a GC pause) so one sample cannot swing admission.
     const sample = this.msPerItem === 0 ? busyMs / items : Math.min(busyMs / items, 4 * this.msPerItem);
     this.msPerItem = this.msPerItem === 0 ? sample : this.msPerItem + EWMA_ALPHA * (sample - this.msPerItem);
+    this.estimatedAt = Date.now();
   }
 }
 
