@@ -482,12 +482,13 @@ export function realizeAllocations(cores: number, tenants: readonly RealizableTe
   const desc = (a: number, b: number): number => b - a;
   const asc = (a: number, b: number): number => a - b;
 
+  // Growing tenants take cores in model order, so the layout does not depend on input order.
+  const order = tenants.map((_, i) => i).sort((a, b) => (tenants[a]!.model < tenants[b]!.model ? -1 : 1));
+
   if (tenants.every(t => t.millis % CORE_MILLIS === 0)) {
     const kept = tenants.map(t => [...new Set(t.plannedCpuset)].sort(desc).slice(0, t.millis / CORE_MILLIS));
     const taken = new Set(kept.flat());
     const free = Array.from({ length: cores }, (_, i) => cores - 1 - i).filter(c => !taken.has(c));
-    // Growing tenants take free cores in model order, so the layout does not depend on input order.
-    const order = tenants.map((t, i) => i).sort((a, b) => (tenants[a]!.model < tenants[b]!.model ? -1 : 1));
     for (const i of order) kept[i]!.push(...free.splice(0, tenants[i]!.millis / CORE_MILLIS - kept[i]!.length));
     return tenants.map((t, i) => ({ model: t.model, cpuset: kept[i]!.sort(asc), cpuMillis: t.millis, workers: workersOf(t) }));
   }
@@ -503,7 +504,6 @@ export function realizeAllocations(cores: number, tenants: readonly RealizableTe
   const kept = new Set(sets.flat());
   const unkept = Array.from({ length: cores }, (_, i) => cores - 1 - i).filter(c => !kept.has(c));
   const room = (j: number): number => sets[j]!.length * CORE_MILLIS - tenants[j]!.millis;
-  const order = tenants.map((_, i) => i).sort((a, b) => (tenants[a]!.model < tenants[b]!.model ? -1 : 1));
   for (const i of order) {
     const set = sets[i]!;
     while (set.length < need(tenants[i]!)) {

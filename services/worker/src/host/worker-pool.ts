@@ -160,7 +160,7 @@ export class WorkerPool {
   /** Starts standbys up to `standby`, once the first threads are measured and while memory allows. */
   #fillStandby(): void {
     if (this.#closed || this.#measuring !== 0) return;
-    for (let have = this.#slots.filter(s => s.parked && !s.retiring).length; have < this.standby; have++) {
+    for (let have = this.parkedWorkers; have < this.standby; have++) {
       const charged = this.#threadsCharged();
       if (this.memory && this.memory.bytesFor(charged + 1) < 0.5 * this.memory.bytesFor(charged)) return;
       this.#spawn(true);
