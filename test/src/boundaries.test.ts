@@ -32,6 +32,18 @@ describe('workspace package graph', () => {
     assert.equal(findCycle(graph), undefined);
   });
 
+  it('keeps the engine out of what runs no model: the algorithms, the schema and the gateway', () => {
+    const reach = (from: string, seen = new Set<string>()): Set<string> => {
+      for (const to of graph.get(from) ?? []) if (!seen.has(to)) reach(to, seen.add(to));
+      return seen;
+    };
+    assert.ok(reach('@hera/worker-service').has('@hera/models'), 'the check sees a real dependency on the engine');
+    for (const pkg of ['@hera/hera', '@hera/model-schema', '@hera/gateway-service']) {
+      assert.ok(graph.has(pkg), pkg);
+      assert.ok(!reach(pkg).has('@hera/models'), `${pkg} reaches @hera/models: ${[...reach(pkg)].join(', ')}`);
+    }
+  });
+
   it('the checks catch an upward edge and a cycle', () => {
     const fake: WorkspacePackage[] = [
       { name: 'a', dir: '/libs/a', layer: 0 },

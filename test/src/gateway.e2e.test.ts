@@ -14,7 +14,7 @@ import * as protobuf from 'protobufjs';
 import { createClient, unaryCall } from '@hera/grpc';
 import { randomItems, toItemBatch, PayloadPool, gatewayTarget, runLoad } from '@hera/loadgen';
 import { Rng } from '@hera/stats';
-import { buildRepository, loadModel, selectBackend, type Model, type ModelConfig } from '@hera/models';
+import { buildRepository, loadModel, selectBackend, validateBatch, type Model, type ModelConfig } from '@hera/models';
 import { loadProtos, type RankingServiceClient, type WorkerServiceClient } from '@hera/proto';
 import { startRedis, startService, waitFor, waitForExit, type TestRedis, type TestService, grpcOutcome } from '@hera/testing';
 import { serviceEntry } from './service-entry';
@@ -74,7 +74,7 @@ describe('gateway', () => {
       const items = randomItems(configs[model]!, k, rng);
       const res = await unaryCall(rank, 'Rank', { model, items: toItemBatch(items), topK: 5 });
       const got = f32(res.scores);
-      const want = engines[model]!.score({ count: k, dense: items.dense, ids: items.ids });
+      const want = engines[model]!.score(validateBatch(configs[model]!, { count: k, dense: items.dense, ids: items.ids }));
       assert.equal(got.length, k);
       for (let i = 0; i < k; i++) assert.ok(Math.abs(got[i]! - want[i]!) < 1e-5, `${model} item ${i}: ${got[i]} vs ${want[i]}`);
       assert.equal(res.timing?.subBatches, 3);

@@ -1,4 +1,5 @@
 import { invalidArgument } from '@hera/errors';
+import { idsPerItem } from '@hera/model-schema';
 import { buildModelProfile, type ModelProfile, type NodeClassSpec, type ProfileSet, type Provenance } from './profile';
 
 /** The hardware side of the roofline: one node class. Every number carries its provenance. */
@@ -97,7 +98,7 @@ export interface QueryLayout {
 export function derivedBytesPerQuery(layout: QueryLayout, query: QuerySizeModel = DEFAULT_QUERY_SIZE): { bytesPerQuery: number; detail: string } {
   const k = meanQueryItems(query);
   const embedding = layout.tables.reduce((s, t) => s + t.lookups * t.dim * ELEMENT_BYTES, 0);
-  const lookups = layout.tables.reduce((s, t) => s + t.lookups, 0);
+  const lookups = idsPerItem(layout.tables);
   return {
     bytesPerQuery: Math.round(queryBytes(k, embedding, layout.denseDim)),
     detail:

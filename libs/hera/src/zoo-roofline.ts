@@ -1,8 +1,8 @@
-import { matMulShapes, modelCost, ZOO_MODELS, ZOO_SPECS, type ZooModelSpec } from '@hera/models';
+import { matMulShapes, modelCost, ZOO_MODELS, ZOO_SPECS, type ZooModelSpec } from '@hera/model-schema';
 import type { RooflineModel } from './roofline';
 
 /**
- * The roofline's model facts for a zoo model, all from `@hera/models` (the zoo's single source
+ * The roofline's model facts for a zoo model, all from `@hera/model-schema` (the zoo's single source
  * of truth): embedding bytes and dense FLOPs per item from `modelCost`, table and weight bytes
  * at full scale (scale 1), activations from the largest matrix product of one sub-batch.
  */
@@ -19,7 +19,7 @@ export function rooflineModelFromZoo(spec: ZooModelSpec): RooflineModel {
     tableBytes: cost.tableBytes,
     weightBytes: cost.weightBytes,
     activationBytes: activationElements * 4,
-    source: `ZOO_SPECS.${spec.name} (@hera/models, modelCost at scale 1)`,
+    source: `ZOO_SPECS.${spec.name} (@hera/model-schema, modelCost at scale 1)`,
   };
 }
 

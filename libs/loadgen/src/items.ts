@@ -1,3 +1,4 @@
+import { idsPerItem } from '@hera/model-schema';
 import type { Rng } from '@hera/stats';
 
 /** The input schema a generator needs (a subset of a model's config). */
@@ -18,7 +19,7 @@ export interface GeneratedItems {
 export function randomItems(schema: ItemSchema, count: number, rng: Rng): GeneratedItems {
   const dense = new Float32Array(count * schema.denseDim);
   for (let i = 0; i < dense.length; i++) dense[i] = rng.next() * 2 - 1;
-  const perItem = schema.tables.reduce((s, t) => s + t.lookups, 0);
+  const perItem = idsPerItem(schema.tables);
   const ids = new Int32Array(count * perItem);
   let o = 0;
   for (let i = 0; i < count; i++) {

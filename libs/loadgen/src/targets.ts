@@ -1,4 +1,5 @@
 import { callBy, createClient, InferStreamClient } from '@hera/grpc';
+import { idsPerItem } from '@hera/model-schema';
 import { fastClients, type RankingServiceClient } from '@hera/proto';
 import { Rng } from '@hera/stats';
 import { randomItems, type ItemSchema } from './items';
@@ -22,7 +23,7 @@ export class PayloadPool {
     variants = 8,
   ) {
     const rng = new Rng(seed);
-    this.idsPerItem = schema.tables.reduce((s, t) => s + t.lookups, 0);
+    this.idsPerItem = idsPerItem(schema.tables);
     for (let v = 0; v < variants; v++) {
       const it = randomItems(schema, maxItems, rng);
       this.#dense.push(Buffer.from(it.dense.buffer));

@@ -3,11 +3,8 @@ import type { FileHandle } from 'node:fs/promises';
 import { endianness } from 'node:os';
 import { join } from 'node:path';
 import { HeraError, invalidArgument } from '@hera/errors';
-import { configFromSpec, type ModelConfig } from './model-config';
-import { fillUniform, streamSeed } from './prng';
+import { configFromSpec, fillUniform, isZooModel, streamSeed, weightLayout, ZOO_MODELS, ZOO_SPECS, type ModelConfig, type ZooModelName, type ZooTableSpec } from '@hera/model-schema';
 import { MODEL_JSON_FORMAT, directoryBytes, modelDir, versionDir, type ModelJson, type TableManifest } from './repository';
-import { weightLayout } from './weight-layout';
-import { ZOO_MODELS, ZOO_SPECS, isZooModel, type ZooModelName, type ZooTableSpec } from './zoo';
 
 export interface BuildProgress {
   model: string;

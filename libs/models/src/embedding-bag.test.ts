@@ -3,9 +3,8 @@ import assert from 'node:assert/strict';
 import { isHeraError } from '@hera/errors';
 import { Rng } from '@hera/stats';
 import { bagLayout, embeddingBag, embeddingBagReference, releaseBagLayout, TOUCH_GROUP, type BagTable } from './embedding-bag';
-import { inputStream } from './prng';
 import { allocateWasmMemory, SCRATCH_CHUNK, SCRATCH_SLOTS, scratchLayout, wasmBagSupported } from './wasm-bag';
-import type { TablePooling } from './zoo';
+import { idsPerItem, inputStream, type TablePooling } from '@hera/model-schema';
 
 function table(rng: Rng, name: string, rows: number, dim: number, lookups: number, pooling: TablePooling): BagTable {
   const data = new Float32Array(new SharedArrayBuffer(rows * dim * 4));
@@ -25,7 +24,7 @@ function simdTable(rng: Rng, name: string, rows: number, dim: number, lookups: n
 }
 
 function randomIds(rng: Rng, tables: readonly BagTable[], count: number): Int32Array {
-  const per = tables.reduce((s, t) => s + t.lookups, 0);
+  const per = idsPerItem(tables);
   const ids = new Int32Array(count * per);
   for (let b = 0; b < count; b++) {
     let k = b * per;

@@ -1,6 +1,6 @@
 import { invalidArgument } from '@hera/errors';
 import { WasmTableKernel, type TableScratch } from './wasm-bag';
-import type { TablePooling } from './zoo';
+import type { TablePooling } from '@hera/model-schema';
 
 /** One table as the kernel sees it. `data` is row-major [rows, dim], usually on a SharedArrayBuffer. */
 export interface BagTable {

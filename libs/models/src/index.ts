@@ -1,27 +1,6 @@
-// The model zoo and the TensorFlow.js inference engine (DESIGN §5). Importing this module loads
-// no TF.js (tfjs.ts loads it on first use): the zoo specs are cheap to import on their own.
-export { ZOO_SPECS, ZOO_MODELS, isZooModel, scaledRows } from './zoo';
-export type {
-  ZooModelName,
-  ZooModelSpec,
-  ZooTableSpec,
-  ZooArch,
-  DlrmArch,
-  NcfArch,
-  WndArch,
-  MtwndArch,
-  DinArch,
-  DienArch,
-  LayerWidths,
-  TablePooling,
-  DominantOp,
-} from './zoo';
-export { modelCost, matMulShapes, matMulFlops, denseParameterCount } from './zoo-cost';
-export type { ModelCost, MatMulShape } from './zoo-cost';
-export { weightLayout } from './weight-layout';
-export type { WeightSpec } from './weight-layout';
-export { configFromSpec, toModelRecord, MODEL_CONFIG_FORMAT } from './model-config';
-export type { ModelConfig, ModelTableConfig, ModelRecordShape } from './model-config';
+// The TensorFlow.js inference engine and the model repository on disk (DESIGN §5). Importing this
+// module loads no TF.js (tfjs.ts loads it on first use). What a model is, as data, lives in
+// @hera/model-schema; code that runs no engine imports it from there.
 export { buildRepository } from './build-repository';
 export type { BuildRepositoryOptions, BuildProgress } from './build-repository';
 export {
@@ -43,9 +22,49 @@ export { loadModel, InferenceModel } from './model';
 export type { Model, LoadModelOptions } from './model';
 export { mlpStacks } from './network';
 export type { MlpStack } from './network';
-export { validateBatch, MAX_BATCH } from './validate-batch';
-export type { Batch } from './validate-batch';
 export { embeddingBag, embeddingBagReference, bagLayout, releaseBagLayout, TOUCH_GROUP } from './embedding-bag';
 export type { BagLayout, BagTable } from './embedding-bag';
-export { randomBatch } from './random-batch';
 export { tfjs } from './tfjs';
+
+// Schema names this package exported before @hera/model-schema existed, kept so that engine
+// users (worker, CLI, benches) need one import; defined there, not here.
+export {
+  ZOO_SPECS,
+  ZOO_MODELS,
+  isZooModel,
+  scaledRows,
+  modelCost,
+  matMulShapes,
+  matMulFlops,
+  denseParameterCount,
+  weightLayout,
+  configFromSpec,
+  toModelRecord,
+  MODEL_CONFIG_FORMAT,
+  validateBatch,
+  MAX_BATCH,
+  randomBatch,
+} from '@hera/model-schema';
+export type {
+  ZooModelName,
+  ZooModelSpec,
+  ZooTableSpec,
+  ZooArch,
+  DlrmArch,
+  NcfArch,
+  WndArch,
+  MtwndArch,
+  DinArch,
+  DienArch,
+  LayerWidths,
+  TablePooling,
+  DominantOp,
+  ModelCost,
+  MatMulShape,
+  WeightSpec,
+  ModelConfig,
+  ModelTableConfig,
+  ModelRecord,
+  Batch,
+  ValidBatch,
+} from '@hera/model-schema';

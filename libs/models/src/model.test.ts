@@ -8,9 +8,8 @@ import { isHeraError } from '@hera/errors';
 import { backendInfo, selectBackend, type BackendName } from './backend';
 import { buildRepository } from './build-repository';
 import { loadModel } from './model';
-import { randomBatch } from './random-batch';
 import { loadTables } from './shared-tables';
-import { ZOO_MODELS } from './zoo';
+import { randomBatch, validateBatch, ZOO_MODELS, type Batch, type ValidBatch } from '@hera/model-schema';
 
 function available(): BackendName[] {
   const out: BackendName[] = ['wasm', 'cpu'];
@@ -79,16 +78,16 @@ describe('inference engine', () => {
         assert.ok(new Set(s).size > 1, `${name}: scores should depend on the inputs`);
         assert.deepEqual(model.score(batch), s);
         // Items are scored independently of the rest of the batch.
-        const one = model.score({ count: 1, dense: batch.dense.subarray(0, model.config.denseDim), ids: batch.ids.subarray(0, model.config.idsPerItem) });
+        const one = model.score(validateBatch(model.config, { count: 1, dense: batch.dense.subarray(0, model.config.denseDim), ids: batch.ids.subarray(0, model.config.idsPerItem) }));
         assert.ok(Math.abs(one[0]! - s[0]!) < 1e-5, `${name}: ${one[0]} alone vs ${s[0]} in a batch`);
-        assert.equal(model.score({ count: 0, dense: new Float32Array(0), ids: new Int32Array(0) }).length, 0);
+        assert.equal(model.score(validateBatch(model.config, { count: 0, dense: new Float32Array(0), ids: new Int32Array(0) })).length, 0);
         // Views into a larger buffer (as decoded from a request) score the same.
         const wire = new ArrayBuffer(64 + batch.dense.byteLength + batch.ids.byteLength);
         const dense = new Float32Array(wire, 64, batch.dense.length);
         const ids = new Int32Array(wire, 64 + batch.dense.byteLength, batch.ids.length);
         dense.set(batch.dense);
         ids.set(batch.ids);
-        assert.deepEqual(model.score({ count: 19, dense, ids }), s);
+        assert.deepEqual(model.score(validateBatch(model.config, { count: 19, dense, ids })), s);
       } finally {
         model.dispose();
       }
@@ -126,21 +125,25 @@ describe('inference engine', () => {
     try {
       const good = randomBatch(model.config, 4, 1);
       const { denseDim, idsPerItem } = model.config;
-      assert.throws(() => model.score({ ...good, dense: good.dense.subarray(1) }), invalid('items.dense', /expected 4 items × 128 features = 512 values, got 511/));
-      assert.throws(() => model.score({ ...good, count: 5 }), invalid('items.dense', /expected 5 items/));
-      assert.throws(() => model.score({ ...good, ids: good.ids.subarray(0, 3 * idsPerItem) }), invalid('items.sparse', /expected 4 items × 640 ids = 2560 ids, got 1920/));
-      assert.throws(() => model.score({ ...good, count: -1 }), invalid('items', /item count/));
-      assert.throws(() => model.score({ ...good, ids: new Float32Array(good.ids) as unknown as Int32Array }), invalid('items.sparse', /Int32Array/));
+      // Validated where a batch enters the process, as the host does; the texts are the wire's (@hera/model-schema).
+      const score = (b: Batch) => model.score(validateBatch(model.config, b));
+      assert.throws(() => score({ ...good, dense: good.dense.subarray(1) }), invalid('items.dense', /expected 2048 bytes \(4 items × 128 float32\), got 2044/));
+      assert.throws(() => score({ ...good, count: 5 }), invalid('items.dense', /\(5 items × 128 float32\)/));
+      assert.throws(() => score({ ...good, ids: good.ids.subarray(0, 3 * idsPerItem) }), invalid('items.sparse', /expected 10240 bytes \(4 items × 640 int32 ids\), got 7680/));
+      assert.throws(() => score({ ...good, count: -1 }), invalid('items.item_count', /must be ≥ 0, got -1/));
+      assert.throws(() => score({ ...good, ids: new Float32Array(good.ids) as unknown as Int32Array }), invalid('items.sparse', /Int32Array/));
       const nan = good.dense.slice();
       nan[2 * denseDim + 5] = Number.NaN;
-      assert.throws(() => model.score({ ...good, dense: nan }), invalid('items.dense', /NaN at item 2, feature 5 is not finite/));
+      assert.throws(() => score({ ...good, dense: nan }), invalid('items.dense', /item 2 feature 5 is NaN/));
       nan[2 * denseDim + 5] = Number.POSITIVE_INFINITY;
-      assert.throws(() => model.score({ ...good, dense: nan }), invalid('items.dense', /Infinity at item 2/));
+      assert.throws(() => score({ ...good, dense: nan }), invalid('items.dense', /item 2 feature 5 is Infinity/));
       const ids = good.ids.slice();
       ids[3 * idsPerItem + 2 * 80 + 7] = 400; // item 3, table t02 has rows 0..399
-      assert.throws(() => model.score({ ...good, ids }), invalid('items.sparse', /id 400 is out of range for table t02 \(rows 0\.\.399\) at item 3/));
+      assert.throws(() => score({ ...good, ids }), invalid('items.sparse', /item 3 table t02 id 400 is out of range \[0, 400\)/));
+      // Handed an unchecked batch, the engine still never reads outside a table.
+      assert.throws(() => model.score({ ...good, ids } as ValidBatch), invalid('items.sparse', /id 400 is out of range for table t02 \(rows 0\.\.399\) at item 3/));
       ids[3 * idsPerItem + 2 * 80 + 7] = -3;
-      assert.throws(() => model.score({ ...good, ids }), invalid('items.sparse', /id -3 is out of range for table t02/));
+      assert.throws(() => score({ ...good, ids }), invalid('items.sparse', /item 3 table t02 id -3 is out of range/));
       // Still serves good batches afterwards.
       assert.equal(model.score(good).length, 4);
     } finally {
@@ -162,7 +165,7 @@ describe('inference engine', () => {
       for (let k = 0; k < 1000; k++) {
         const i = k % models.length;
         models[i]!.score(batches[i]!);
-        if (k % 100 === 0) assert.throws(() => models[i]!.score({ ...batches[i]!, count: 9 }));
+        if (k % 100 === 0) assert.throws(() => models[i]!.score({ ...batches[i]!, count: 9 } as ValidBatch));
       }
       assert.equal(tf.memory().numTensors, before);
       assert.equal(tf.memory().numBytes, bytes);

@@ -3,15 +3,13 @@ import { join } from 'node:path';
 import type * as TF from '@tensorflow/tfjs-core';
 import { HeraError } from '@hera/errors';
 import type { Logger } from '@hera/logger';
+import { weightLayout, type Batch, type ModelConfig, type ValidBatch } from '@hera/model-schema';
 import { selectBackend } from './backend';
 import { tfjs } from './tfjs';
 import { bagLayout, embeddingBag, releaseBagLayout, type BagLayout } from './embedding-bag';
-import type { ModelConfig } from './model-config';
 import { buildForward, mlpStacks, runStack, type Forward } from './network';
 import { readModelConfig, readModelJson, versionDir } from './repository';
 import { loadTables, type SharedTables } from './shared-tables';
-import { validateBatch, type Batch } from './validate-batch';
-import { weightLayout } from './weight-layout';
 
 /** A loaded model, ready to score. One per worker thread; `score` is synchronous. */
 export interface Model {
@@ -19,10 +17,12 @@ export interface Model {
   /** The TF.js backend it runs on ("tensorflow", "wasm" or "cpu"). */
   readonly backend: string;
   /**
-   * Scores a batch: one value in [0, 1] per item, in item order. Validates the batch first
-   * (INVALID_ARGUMENT naming the field). Leaves no tensors behind.
+   * Scores a batch: one value in [0, 1] per item, in item order. Leaves no tensors behind.
+   * Takes a batch `validateBatch` accepted for this model's config: values are validated once
+   * where they enter the process (the host's inference thread), not again here. Ids out of range
+   * are still refused by the embedding bag (it never reads outside a table).
    */
-  score(batch: Batch): Float32Array;
+  score(batch: ValidBatch): Float32Array;
   /** Frees the weights. The shared tables are freed when no thread references them. */
   dispose(): void;
 }
@@ -60,9 +60,8 @@ export class InferenceModel implements Model {
     );
   }
 
-  score(batch: Batch): Float32Array {
+  score(batch: ValidBatch): Float32Array {
     if (this.disposed) throw new HeraError('UNAVAILABLE', `model ${this.config.name} was unloaded`);
-    validateBatch(this.config, batch);
     if (batch.count === 0) return new Float32Array(0);
     return this.forwardDense(batch.count, batch.dense, this.embed(batch));
   }

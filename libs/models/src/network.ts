@@ -1,7 +1,6 @@
 import type * as TF from '@tensorflow/tfjs-core';
 import { tfjs } from './tfjs';
-import type { ModelConfig } from './model-config';
-import type { LayerWidths } from './zoo';
+import type { LayerWidths, ModelConfig } from '@hera/model-schema';
 
 /**
  * The dense part of a model (everything after the embedding bag) as TF.js ops: given the dense

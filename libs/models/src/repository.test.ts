@@ -6,10 +6,9 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { isHeraError } from '@hera/errors';
 import { buildRepository } from './build-repository';
-import { toModelRecord } from './model-config';
 import { listRepository, readModelConfig, readModelJson, resolveModelRepo } from './repository';
 import { loadTables } from './shared-tables';
-import { ZOO_MODELS } from './zoo';
+import { toModelRecord, ZOO_MODELS } from '@hera/model-schema';
 
 const SCALE = 1e-4;
 

@@ -1,7 +1,7 @@
 import { existsSync, promises as fsp } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { HeraError } from '@hera/errors';
-import { MODEL_CONFIG_FORMAT, type ModelConfig } from './model-config';
+import { MODEL_CONFIG_FORMAT, type ModelConfig } from '@hera/model-schema';
 
 /**
  * The on-disk model repository, laid out like Triton's:

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { HeraError } from '@hera/errors';
 import { readModelConfig, readModelJson, versionDir } from './repository';
 import { allocateWasmMemory, scratchLayout, SCRATCH_CHUNK, SCRATCH_SLOTS, wasmBagSupported, type TableScratch } from './wasm-bag';
-import type { TablePooling } from './zoo';
+import type { TablePooling } from '@hera/model-schema';
 
 /** One embedding table in shared memory: row-major [rows, dim] fp32. */
 export interface SharedTable {

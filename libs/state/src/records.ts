@@ -33,20 +33,5 @@ export interface ServiceRecord {
   readiness?: { ready: boolean; reason: string };
 }
 
-/** A model known to the cluster (from the model repository), as served to clients. */
-export interface ModelRecord {
-  name: string;
-  version: string;
-  /** Dense features per item. */
-  denseDim: number;
-  /** Embedding tables in input order. */
-  tables: { name: string; rows: number; lookups: number; dim: number }[];
-  /** p95 latency target, milliseconds. */
-  slaMs: number;
-  /** Default items per sub-batch. */
-  subBatchSize: number;
-  /** From the model's profile, when profiled. */
-  kind?: 'memory-bound' | 'compute-bound';
-  /** Bytes of weights and tables. */
-  sizeBytes: number;
-}
+/** A model known to the cluster: defined with the model's other descriptions in @hera/model-schema. */
+export type { ModelRecord } from '@hera/model-schema';

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from '@hera/logger';
+import { idsPerItem } from '@hera/model-schema';
 import { ModelStore, type Keyspace, type ModelRecord } from '@hera/state';
 
 /** A model record plus what the query path derives from it once. */
@@ -32,7 +33,7 @@ export class ModelCatalog {
   async refresh(): Promise<void> {
     try {
       const next = new Map(this.#models);
-      for (const m of await this.#store.list()) next.set(m.name, { ...m, idsPerItem: m.tables.reduce((s, t) => s + t.lookups, 0) });
+      for (const m of await this.#store.list()) next.set(m.name, { ...m, idsPerItem: idsPerItem(m.tables) });
       this.#models = next;
     } catch (err) {
       this.log.warn({ err }, 'cannot refresh the model catalog; keeping the last one');

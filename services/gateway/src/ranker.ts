@@ -1,7 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
-import { checkPayloadValues, MAX_ITEMS } from '@hera/batch';
 import { HeraError, quoted } from '@hera/errors';
 import { fromServiceError, isServiceError } from '@hera/grpc';
+import { checkLengths, checkPayloadValues, MAX_ITEMS, type BatchFields } from '@hera/model-schema';
 import type { InferResponse__Output } from '@hera/proto';
 import type { CatalogEntry, ModelCatalog } from './catalog';
 import { planParts, type Part } from './plan-parts';
@@ -27,8 +27,8 @@ export interface RankInput {
    * a 3 s timeout was answered up to 8.5 s after the query was sent. Absent: now.
    */
   arrivedAt?: number | undefined;
-  /** Field path prefix for error messages ("items" for Rank, "inputs" for OIP). */
-  field: { dense: string; sparse: string; count: string };
+  /** How the client's protocol names the batch's parts in error messages (Rank's items, OIP's inputs). */
+  field: BatchFields;
 }
 
 export interface RankResult {
@@ -72,16 +72,7 @@ export class Ranker {
     const arrived = Math.min(q.arrivedAt ?? received, received);
     const m = this.model(q.model, q.version);
     const k = q.itemCount;
-    if (!Number.isInteger(k) || k < 1) throw new HeraError('INVALID_ARGUMENT', `${q.field.count}: must be ≥ 1, got ${k}`);
-    if (k > this.opts.maxItems) throw new HeraError('INVALID_ARGUMENT', `${q.field.count}: must be ≤ ${this.opts.maxItems}, got ${k}`);
-    const denseBytes = k * m.denseDim * 4;
-    if (q.dense.byteLength !== denseBytes) {
-      throw new HeraError('INVALID_ARGUMENT', `${q.field.dense}: expected ${denseBytes} bytes (${k} items × ${m.denseDim} float32), got ${q.dense.byteLength}`);
-    }
-    const idBytes = k * m.idsPerItem * 4;
-    if (q.sparse.byteLength !== idBytes) {
-      throw new HeraError('INVALID_ARGUMENT', `${q.field.sparse}: expected ${idBytes} bytes (${k} items × ${m.idsPerItem} int32 ids), got ${q.sparse.byteLength}`);
-    }
+    checkLengths(k, q.dense.byteLength, q.sparse.byteLength, { denseDim: m.denseDim, idsPerItem: m.idsPerItem, maxItems: this.opts.maxItems }, q.field);
 
     const deadline = Math.min(
       q.clientDeadline,
@@ -115,14 +106,7 @@ export class Ranker {
       // replica has had a sample for ESTIMATE_STALE_MS.
       if (shed && !probe(replicas, received)) throw new HeraError('OVERLOADED', shed);
     }
-    if (this.opts.validateValues) {
-      try {
-        checkPayloadValues(m, { itemCount: k, dense: q.dense, sparse: q.sparse });
-      } catch (err) {
-        // Name the caller's field, not our internal one.
-        throw new HeraError('INVALID_ARGUMENT', (err as Error).message.replace(/^items\.dense/, q.field.dense).replace(/^items\.sparse/, q.field.sparse));
-      }
-    }
+    if (this.opts.validateValues) checkPayloadValues(m, { itemCount: k, dense: q.dense, sparse: q.sparse }, q.field);
 
     // Each sub-batch goes to a replica by least outstanding work (power of two choices,
     // counting what this query already gave each), and consecutive sub-batches bound for

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { MAX_ITEMS } from '@hera/batch';
+import { idsPerItem, MAX_ITEMS } from '@hera/model-schema';
 import { HeraError } from '@hera/errors';
 import {
   buildModelProfile,
@@ -114,7 +114,7 @@ export class ProfileSource {
       if (!r) return p;
       const tableBytes = r.tables.reduce((s, t) => s + t.rows * t.dim * 4, 0);
       const weightBytes = Math.max(0, r.sizeBytes - tableBytes);
-      const slotBytes = requestSlotBytes(MAX_ITEMS, r.denseDim, r.tables.reduce((s, t) => s + t.lookups, 0));
+      const slotBytes = requestSlotBytes(MAX_ITEMS, r.denseDim, idsPerItem(r.tables));
       const perWorker = Math.max(p.memoryPerWorkerBytes, threadMemoryBytes(weightBytes, slotBytes));
       return buildModelProfile({
         ...p,

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { MAX_ITEMS } from '@hera/batch';
+import { MAX_ITEMS } from '@hera/model-schema';
 import { HeraError, invalidArgument } from '@hera/errors';
 import { serverStream, unary, type ServiceBinding } from '@hera/grpc';
 import type { Logger } from '@hera/logger';
@@ -13,7 +13,7 @@ import type { JobProgressData, ProfileRunner } from './profile-job';
 
 /**
  * Bounds of ProfilerService requests, in one place (the proto comments and the README quote
- * them). Sub-batch sizes are bounded by MAX_ITEMS (@hera/batch), what a tenant host accepts at
+ * them). Sub-batch sizes are bounded by MAX_ITEMS (@hera/model-schema), what a tenant host accepts at
  * once; worker counts and splits by the node's cores, each listed once.
  */
 export const PROFILER_LIMITS = {

@@ -2,7 +2,7 @@
 import { telemetry } from './instrument';
 import { resolve } from 'node:path';
 import { createCgroupManager, detectCgroups, detectResctrl } from '@hera/cgroups';
-import { toModelRecord } from '@hera/models';
+import { toModelRecord } from '@hera/model-schema';
 import { advertisedAddress, runService } from '@hera/runtime';
 import { openQueue } from '@hera/queues';
 import { connectRedis, Heartbeat, ModelStore, ProfileStore, type NodeRecord } from '@hera/state';

@@ -1,4 +1,4 @@
-import { MAX_ITEMS } from '@hera/batch';
+import { MAX_ITEMS } from '@hera/model-schema';
 import type { CgroupManager } from '@hera/cgroups';
 import { HeraError, invalidArgument } from '@hera/errors';
 import type { Logger } from '@hera/logger';

@@ -10,9 +10,9 @@
  * costs microseconds each, which dominated the copy itself.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { MAX_ITEMS } from '@hera/batch';
 import { HeraError } from '@hera/errors';
-import { loadModel, randomBatch, selectBackend, validateBatch, type Model, type SharedTables } from '@hera/models';
+import { MAX_ITEMS, randomBatch, validateBatch } from '@hera/model-schema';
+import { loadModel, selectBackend, type Model, type SharedTables } from '@hera/models';
 import { idsOffset } from './slot-layout';
 
 export interface ThreadInit {
@@ -85,9 +85,11 @@ async function main(): Promise<void> {
       ids: new Int32Array(init.input, offset, job.count * init.idsPerItem),
     };
     try {
-      validateBatch(model.config, batch);
+      // The host's one value check (its main thread checked the lengths before copying); the
+      // engine trusts what this returns.
+      const valid = validateBatch(model.config, batch);
       const t0 = process.hrtime.bigint();
-      const scores = model.score(batch);
+      const scores = model.score(valid);
       const computeUs = Number((process.hrtime.bigint() - t0) / 1000n);
       out.set(scores);
       port.postMessage({ type: 'scores', id: job.id, computeUs } satisfies ThreadReply);

@@ -14,9 +14,9 @@ import type * as grpc from '@grpc/grpc-js';
 import { HeraError } from '@hera/errors';
 import { callDeadline, closeServer, startServer, STATUS_OF, statusName, unary } from '@hera/grpc';
 import { createLogger } from '@hera/logger';
+import { checkShape, MAX_ITEMS } from '@hera/model-schema';
 import { loadTables, readModelConfig, type ModelConfig } from '@hera/models';
 import { services, type InferRequest__Output, type InferResponse, type WorkerServiceHandlers } from '@hera/proto';
-import { checkShape, MAX_ITEMS } from '@hera/batch';
 import { FAILED_REQUEST_MS, type AgentToHost, type HostToAgent, type ReadyMessage, type StartMessage, type TenantStats } from './protocol';
 import { AgentLink } from './agent-link';
 import { SlidingWindow } from './sliding-window';
@@ -93,7 +93,7 @@ async function start(m: StartMessage): Promise<void> {
   const config: ModelConfig = await readModelConfig(m.repo, m.model, m.version || undefined);
   const tlog = log.child({ model: config.name, version: config.version });
   const tables = await loadTables(m.repo, config.name, config.version);
-  const idsPerItem = config.tables.reduce((s, t) => s + t.lookups, 0);
+  const idsPerItem = config.idsPerItem;
   const shape = { denseDim: config.denseDim, idsPerItem, maxItems: MAX_ITEMS };
   const window = new SlidingWindow(m.statsWindowMs);
   const recent = m.recentWindowMs ? new SlidingWindow(m.recentWindowMs) : undefined;
@@ -131,6 +131,7 @@ async function start(m: StartMessage): Promise<void> {
       if (req.version && req.version !== config.version) {
         throw new HeraError('NOT_FOUND', `model ${config.name} runs version ${config.version}, not ${req.version}`);
       }
+      // Lengths here, before the bytes are copied into a thread's slot; values once, in that thread.
       const count = checkShape(req.items, shape);
       const batch = { count, dense: req.items!.dense, ids: req.items!.sparse };
       const t0 = performance.now();

@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { MAX_ITEMS } from '@hera/batch';
-import { buildRepository, loadModel, loadTables, randomBatch, selectBackend, type Model, type ModelConfig } from '@hera/models';
+import { MAX_ITEMS, randomBatch, type ModelConfig } from '@hera/model-schema';
+import { buildRepository, loadModel, loadTables, selectBackend, type Model } from '@hera/models';
 import { MemoryBudget } from './memory-budget';
 import { WorkerPool, type Job } from './worker-pool';
 
@@ -24,7 +24,7 @@ describe('WorkerPool (one real inference thread, tiny ncf)', () => {
     const tables = await loadTables(repo, 'ncf', config.version);
     await selectBackend();
     engine = await loadModel(repo, 'ncf', { version: config.version, tables });
-    const idsPerItem = config.tables.reduce((s, t) => s + t.lookups, 0);
+    const idsPerItem = config.idsPerItem;
     let ready!: () => void;
     const isReady = new Promise<void>(r => (ready = r));
     // No timed warm-up: these tests check behaviour, not speed.
@@ -78,7 +78,7 @@ describe('WorkerPool (one real inference thread, tiny ncf)', () => {
 
   it('counts a request\'s bytes in flight while a thread runs it, and not after', async () => {
     const done = run(512, 77);
-    const idsPerItem = config.tables.reduce((s, t) => s + t.lookups, 0);
+    const idsPerItem = config.idsPerItem;
     assert.equal(pool.inFlightBytes, 512 * (config.denseDim + idsPerItem) * 4, 'running, not queued: still held');
     await done;
     assert.equal(pool.inFlightBytes, 0);
@@ -176,7 +176,7 @@ describe('WorkerPool standby threads (real inference threads, tiny ncf)', () => 
   it('keeps one thread warm without work, grows onto it at once, and parks it again on a shrink', async () => {
     const [config] = (await buildRepository({ repo, scale: 0.001, only: ['ncf'] })) as [ModelConfig];
     const tables = await loadTables(repo, 'ncf', config.version);
-    const idsPerItem = config.tables.reduce((s, t) => s + t.lookups, 0);
+    const idsPerItem = config.idsPerItem;
     let readyEvents = 0;
     const waiters: (() => void)[] = [];
     const readyCount = (n: number) => new Promise<void>(r => (readyEvents >= n ? r() : waiters.push(() => readyEvents >= n && r())));

@@ -1,3 +1,4 @@
+import { idsPerItem } from './batch';
 import { scaledRows, type LayerWidths, type ZooModelSpec } from './zoo';
 
 /** One matrix product of a forward pass: `batch` products of [m, k] × [k, n], `count` times per call. */
@@ -89,7 +90,7 @@ export function denseParameterCount(spec: Pick<ZooModelSpec, 'arch' | 'tables'>)
 
 export function modelCost(spec: ZooModelSpec, scale = 1): ModelCost {
   const tableBytes = spec.tables.reduce((s, t) => s + scaledRows(t.rows, scale) * t.dim * 4, 0);
-  const rowsPerItem = spec.tables.reduce((s, t) => s + t.lookups, 0);
+  const rowsPerItem = idsPerItem(spec.tables);
   const embeddingBytesPerItem = spec.tables.reduce((s, t) => s + t.lookups * t.dim * 4, 0);
   const matMulFlopsPerItem = matMulFlops(matMulShapes(spec, 1));
   return {

@@ -2,13 +2,25 @@ import { endianness } from 'node:os';
 import { invalidArgument } from '@hera/errors';
 
 /**
- * Column-packed item batches on the wire (hera.common.v1.ItemBatch) and their
- * checks, shared by the gateway and the tenant hosts. No TF.js here: the gateway
- * validates without loading an engine.
+ * The batch layout (hera.common.v1.ItemBatch, the Open Inference Protocol's raw tensors, the
+ * engine's input) and its one set of checks, shared by the gateway, the tenant hosts and the
+ * engine. Column-packed: dense float32 row-major [count, denseDim], ids int32 row-major
+ * [count, idsPerItem], an item's ids table by table in config order (the lookups of table 0,
+ * then table 1, …).
  */
 
-/** Largest item_count one inference call accepts (a whole query of DESIGN §4.1 at most). */
+/** Largest item_count one inference call over the wire accepts (a whole query of DESIGN §4.1 at most). */
 export const MAX_ITEMS = 1024;
+
+/** The most items one engine call may carry (a query has at most MAX_ITEMS; sub-batches are smaller). */
+export const MAX_BATCH = 65_536;
+
+/** Ids per item: Σ lookups over the tables, in the order the batch lays them out. */
+export function idsPerItem(tables: readonly { lookups: number }[]): number {
+  let n = 0;
+  for (const t of tables) n += t.lookups;
+  return n;
+}
 
 /** The raw bytes of a batch as the proto carries them. */
 export interface RawItems {
@@ -20,8 +32,10 @@ export interface RawItems {
 export interface BatchShape {
   denseDim: number;
   idsPerItem: number;
-  /** Largest item_count accepted. */
+  /** Largest item count accepted. */
   maxItems: number;
+  /** Smallest item count accepted (default 1: a query ranks at least one item). */
+  minItems?: number;
 }
 
 /** Row counts of the tables, in input order, for id range checks. */
@@ -30,27 +44,48 @@ export interface ValueSchema {
   tables: readonly { name: string; rows: number; lookups: number }[];
 }
 
+/**
+ * How the caller's clients name the batch's parts in error messages: "items.dense" for Rank,
+ * "inputs[0] (dense)" for the Open Inference Protocol.
+ */
+export interface BatchFields {
+  count: string;
+  dense: string;
+  sparse: string;
+}
+
+/** The field names of hera.common.v1.ItemBatch under a request's `items`. */
+export const ITEM_FIELDS: Readonly<BatchFields> = Object.freeze({ count: 'items.item_count', dense: 'items.dense', sparse: 'items.sparse' });
+
 // Payloads are little-endian on the wire and typed arrays use the host's order.
 if (endianness() !== 'LE') throw new Error('Hera mesh needs a little-endian host');
 
 /**
- * Checks item_count and byte lengths against the schema, without copying; returns
- * the item count. For callers that copy the bytes somewhere of their own.
+ * The one rule for a batch's item count and byte lengths (the wire's, and the engine's for typed
+ * arrays): INVALID_ARGUMENT naming the caller's field.
  */
-export function checkShape(items: RawItems | null | undefined, shape: BatchShape, field = 'items'): number {
-  if (!items) throw invalidArgument(field, 'is required');
-  const count = items.itemCount;
-  if (!Number.isInteger(count) || count < 1) throw invalidArgument(`${field}.item_count`, `must be ≥ 1, got ${count}`);
-  if (count > shape.maxItems) throw invalidArgument(`${field}.item_count`, `must be ≤ ${shape.maxItems}, got ${count}`);
-  const denseBytes = count * shape.denseDim * 4;
-  if (items.dense.byteLength !== denseBytes) {
-    throw invalidArgument(`${field}.dense`, `expected ${denseBytes} bytes (${count} items × ${shape.denseDim} float32), got ${items.dense.byteLength}`);
+export function checkLengths(count: number, denseBytes: number, sparseBytes: number, shape: BatchShape, fields: BatchFields = ITEM_FIELDS): void {
+  const min = shape.minItems ?? 1;
+  if (!Number.isInteger(count) || count < min) throw invalidArgument(fields.count, `must be ≥ ${min}, got ${count}`);
+  if (count > shape.maxItems) throw invalidArgument(fields.count, `must be ≤ ${shape.maxItems}, got ${count}`);
+  const wantDense = count * shape.denseDim * 4;
+  if (denseBytes !== wantDense) {
+    throw invalidArgument(fields.dense, `expected ${wantDense} bytes (${count} items × ${shape.denseDim} float32), got ${denseBytes}`);
   }
-  const idBytes = count * shape.idsPerItem * 4;
-  if (items.sparse.byteLength !== idBytes) {
-    throw invalidArgument(`${field}.sparse`, `expected ${idBytes} bytes (${count} items × ${shape.idsPerItem} int32 ids), got ${items.sparse.byteLength}`);
+  const wantIds = count * shape.idsPerItem * 4;
+  if (sparseBytes !== wantIds) {
+    throw invalidArgument(fields.sparse, `expected ${wantIds} bytes (${count} items × ${shape.idsPerItem} int32 ids), got ${sparseBytes}`);
   }
-  return count;
+}
+
+/**
+ * Checks that there are items, their item_count and byte lengths, without copying; returns the
+ * item count. For callers that copy the bytes somewhere of their own.
+ */
+export function checkShape(items: RawItems | null | undefined, shape: BatchShape, fields: BatchFields = ITEM_FIELDS, itemsField = 'items'): number {
+  if (!items) throw invalidArgument(itemsField, 'is required');
+  checkLengths(items.itemCount, items.dense.byteLength, items.sparse.byteLength, shape, fields);
+  return items.itemCount;
 }
 
 /**
@@ -61,7 +96,7 @@ export function checkShape(items: RawItems | null | undefined, shape: BatchShape
  * and fed the garbage collector. Payloads at a 4-byte-aligned offset are read in
  * place; others a chunk at a time through a small scratch buffer.
  */
-export function checkPayloadValues(schema: ValueSchema, raw: RawItems, field = 'items'): void {
+export function checkPayloadValues(schema: ValueSchema, raw: RawItems, fields: BatchFields = ITEM_FIELDS): void {
   const dim = schema.denseDim;
   const dense = raw.dense;
   for (let from = 0; from < dense.byteLength; from += CHUNK_BYTES) {
@@ -70,7 +105,7 @@ export function checkPayloadValues(schema: ValueSchema, raw: RawItems, field = '
       // x - x is NaN exactly for NaN and ±Inf; cheaper than Number.isFinite on a hot loop.
       if (v[i]! - v[i]! !== 0) {
         const at = from / 4 + i;
-        throw invalidArgument(`${field}.dense`, `item ${Math.floor(at / dim)} feature ${at % dim} is ${v[i]} (must be finite)`);
+        throw invalidArgument(fields.dense, `item ${Math.floor(at / dim)} feature ${at % dim} is ${v[i]} (must be finite)`);
       }
     }
   }
@@ -85,7 +120,7 @@ export function checkPayloadValues(schema: ValueSchema, raw: RawItems, field = '
     for (let o = 0; o < ids.length; o += per) {
       for (let p = 0; p < per; p++) {
         // Unsigned: a negative int32 id reads as ≥ 2^31, above any table's rows.
-        if (ids[o + p]! >= rowsAt[p]!) throw badId(schema, field, item + o / per, p, ids[o + p]! | 0);
+        if (ids[o + p]! >= rowsAt[p]!) throw badId(schema, fields, item + o / per, p, ids[o + p]! | 0);
       }
     }
   }
@@ -117,7 +152,7 @@ const rowsCache = new WeakMap<ValueSchema, Uint32Array>();
 function rowsByPosition(schema: ValueSchema): Uint32Array {
   let r = rowsCache.get(schema);
   if (!r) {
-    r = new Uint32Array(schema.tables.reduce((s, t) => s + t.lookups, 0));
+    r = new Uint32Array(idsPerItem(schema.tables));
     let o = 0;
     for (const t of schema.tables) r.fill(t.rows, o, (o += t.lookups));
     rowsCache.set(schema, r);
@@ -125,13 +160,13 @@ function rowsByPosition(schema: ValueSchema): Uint32Array {
   return r;
 }
 
-function badId(schema: ValueSchema, field: string, item: number, position: number, id: number): Error {
+function badId(schema: ValueSchema, fields: BatchFields, item: number, position: number, id: number): Error {
   let o = 0;
   for (const t of schema.tables) {
-    if (position < o + t.lookups) return invalidArgument(`${field}.sparse`, `item ${item} table ${t.name} id ${id} is out of range [0, ${t.rows})`);
+    if (position < o + t.lookups) return invalidArgument(fields.sparse, `item ${item} table ${t.name} id ${id} is out of range [0, ${t.rows})`);
     o += t.lookups;
   }
-  return invalidArgument(`${field}.sparse`, `item ${item} position ${position} id ${id} is out of range`);
+  return invalidArgument(fields.sparse, `item ${item} position ${position} id ${id} is out of range`);
 }
 
 /** Scores as the proto's little-endian float32 bytes, without a copy. */

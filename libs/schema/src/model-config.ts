@@ -1,3 +1,4 @@
+import { idsPerItem } from './batch';
 import { modelCost } from './zoo-cost';
 import { scaledRows, type DominantOp, type TablePooling, type ZooArch, type ZooModelSpec } from './zoo';
 
@@ -74,7 +75,7 @@ export function configFromSpec(spec: ZooModelSpec, opts: { scale: number; seed: 
     dim: t.dim,
     pooling: t.pooling,
   }));
-  const idsPerItem = tables.reduce((s, t) => s + t.lookups, 0);
+  const ids = idsPerItem(tables);
   const cost = modelCost(spec, opts.scale);
   return {
     format: MODEL_CONFIG_FORMAT,
@@ -86,10 +87,10 @@ export function configFromSpec(spec: ZooModelSpec, opts: { scale: number; seed: 
     seed: opts.seed,
     denseDim: spec.denseDim,
     tables,
-    idsPerItem,
+    idsPerItem: ids,
     inputs: [
       { name: 'dense', datatype: 'FP32', shape: [-1, spec.denseDim] },
-      { name: 'sparse', datatype: 'INT32', shape: [-1, idsPerItem] },
+      { name: 'sparse', datatype: 'INT32', shape: [-1, ids] },
     ],
     output: { name: 'score', datatype: 'FP32', shape: [-1], ...spec.output },
     arch: spec.arch,
@@ -105,27 +106,32 @@ export function configFromSpec(spec: ZooModelSpec, opts: { scale: number; seed: 
 }
 
 /**
- * The cluster registry's record of a model: structurally identical to `ModelRecord` of
- * @hera/state (assignable to it). Declared here rather than imported so that the engine does not
- * depend on the Redis layer, whose test helpers reach up into the services.
+ * A model known to the cluster (from the model repository), as served to clients: the registry's
+ * record (`{p}:models` in Redis, @hera/state's ModelStore), a subset of `ModelConfig`.
  */
-export interface ModelRecordShape {
+export interface ModelRecord {
   name: string;
   version: string;
+  /** Dense features per item. */
   denseDim: number;
+  /** Embedding tables in input order. */
   tables: { name: string; rows: number; lookups: number; dim: number }[];
+  /** p95 latency target, milliseconds. */
   slaMs: number;
+  /** Default items per sub-batch. */
   subBatchSize: number;
+  /** From the model's profile, when profiled. */
   kind?: 'memory-bound' | 'compute-bound';
+  /** Bytes of weights and tables. */
   sizeBytes: number;
 }
 
 /**
- * The registry record of a built model (ModelRecord of libs/state). `kind` is only set from a measured
- * profile (the argument, else the config's own `kind`), never from the zoo's prior.
+ * The registry record of a built model. `kind` is only set from a measured profile (the
+ * argument, else the config's own `kind`), never from the zoo's prior.
  */
-export function toModelRecord(config: ModelConfig, kind?: ModelRecordShape['kind']): ModelRecordShape {
-  const record: ModelRecordShape = {
+export function toModelRecord(config: ModelConfig, kind?: ModelRecord['kind']): ModelRecord {
+  const record: ModelRecord = {
     name: config.name,
     version: config.version,
     denseDim: config.denseDim,
