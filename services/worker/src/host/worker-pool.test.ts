@@ -76,6 +76,29 @@ describe('WorkerPool (one real inference thread, tiny ncf)', () => {
     }
   });
 
+  it('refuses an id out of range in the thread, naming the field as the gateway does', async () => {
+    // The host's one value check (the engine no longer checks again): the thread validates what it was given.
+    // (ncf takes no dense features; the NaN rule is the same function, tested in @hera/model-schema.)
+    const submit = (dense: Float32Array, ids: Int32Array) =>
+      new Promise<string>(resolve =>
+        pool.submit({
+          count: 2,
+          dense: new Uint8Array(dense.buffer),
+          ids: new Uint8Array(ids.buffer),
+          deadline: Infinity,
+          enqueuedAt: performance.now(),
+          cancelled: () => false,
+          resolve: () => resolve('OK'),
+          reject: err => resolve(`${err.code}: ${err.message}`),
+        }),
+      );
+    const b = randomBatch(config, 2, 9);
+    assert.equal(await submit(b.dense.slice(), b.ids.slice()), 'OK');
+    const ids = b.ids.slice();
+    ids[config.idsPerItem + config.tables[0]!.lookups] = config.tables[1]!.rows; // item 1, first id of table 1
+    assert.equal(await submit(b.dense.slice(), ids), `INVALID_ARGUMENT: items.sparse: item 1 table ${config.tables[1]!.name} id ${config.tables[1]!.rows} is out of range [0, ${config.tables[1]!.rows})`);
+  });
+
   it('counts a request\'s bytes in flight while a thread runs it, and not after', async () => {
     const done = run(512, 77);
     const idsPerItem = config.idsPerItem;
