@@ -8,6 +8,7 @@ export type { ConnectOptions } from './connect';
 export { PlanStore, PlanView, isNewerPlan } from './plans';
 export type { PlanStamp, PlanSync, PlanUpdate } from './plans';
 export { DemandStore } from './demand';
+export { NodeStore } from './nodes';
 export type { Demand } from './demand';
 export { ProfileStore } from './profiles';
 export type { ProfileRecord, ProfilePointRecord, PairProfileRecord, PairSplitRecord } from './profiles';

@@ -172,7 +172,7 @@ export type PlanSync = 'newer' | 'same' | 'missing' | 'older';
 export class PlanView {
   #current: Plan | undefined;
 
-  constructor(private readonly store: PlanStore) {}
+  constructor(private readonly store: Pick<PlanStore, 'get'>) {}
 
   /** The plan followed now; undefined until one was read. */
   get current(): Plan | undefined {

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { telemetry } from './instrument';
 import { runService } from '@hera/runtime';
-import { createSubscriber } from '@hera/state';
+import { createSubscriber, NodeStore, PlanStore } from '@hera/state';
 import { ModelCatalog } from './catalog';
 import { loadConfig } from './config';
 import { Ranker } from './ranker';
@@ -15,7 +15,7 @@ void runService({
   telemetry,
   build: async ({ config, log, redis, keys, lifecycle, metrics, readinessChanged }) => {
     const catalog = new ModelCatalog(redis, keys, log.child({ component: 'catalog' }));
-    const routing = new RoutingTable(redis, keys, log.child({ component: 'routing' }));
+    const routing = new RoutingTable({ plans: new PlanStore(redis, keys), nodes: new NodeStore(redis, keys) }, log.child({ component: 'routing' }));
     const ranker = new Ranker(catalog, routing, {
       maxItems: config.MAX_ITEMS,
       deadlineSlaMultiple: config.DEFAULT_DEADLINE_SLA_MULTIPLE,

@@ -15,7 +15,7 @@ import { Lifecycle } from '@hera/lifecycle';
 import { silentLogger } from '@hera/logger';
 import { Registry } from '@hera/metrics';
 import { loadProtos, services, type GRPCInferenceServiceClient, type RankingServiceClient } from '@hera/proto';
-import { Keyspace, ModelStore, type ModelRecord } from '@hera/state';
+import { Keyspace, ModelStore, NodeStore, PlanStore, type ModelRecord } from '@hera/state';
 import { grpcOutcome, startRedis, type TestRedis } from '@hera/testing';
 import { ModelCatalog } from './catalog';
 import { Ranker } from './ranker';
@@ -50,7 +50,7 @@ before(async () => {
   const keys = new Keyspace('public-port');
   await new ModelStore(redis, keys).put(MODEL);
   const catalog = new ModelCatalog(redis, keys, log);
-  routing = new RoutingTable(redis, keys, log);
+  routing = new RoutingTable({ plans: new PlanStore(redis, keys), nodes: new NodeStore(redis, keys) }, log);
   await Promise.all([catalog.refresh(), routing.refresh()]);
   const ranker = new Ranker(catalog, routing, { maxItems: 1024, deadlineSlaMultiple: 2, admissionControl: true, validateValues: true });
   const lifecycle = new Lifecycle({ log, budgetMs: 1_000, exit: () => undefined });

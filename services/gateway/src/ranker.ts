@@ -3,10 +3,9 @@ import { HeraError, quoted } from '@hera/errors';
 import { fromServiceError, isServiceError } from '@hera/grpc';
 import { checkLengths, checkPayloadValues, MAX_ITEMS, type BatchFields } from '@hera/model-schema';
 import type { InferResponse__Output } from '@hera/proto';
-import type { CatalogEntry, ModelCatalog } from './catalog';
+import type { CatalogEntry } from './catalog';
 import { planParts, type Part } from './plan-parts';
 import type { Replica } from './replica';
-import type { RoutingTable } from './routing';
 
 export interface RankInput {
   model: string;
@@ -39,6 +38,19 @@ export interface RankResult {
   subBatches: number;
 }
 
+/** The models the Ranker may serve (ModelCatalog; in memory, never Redis per query). */
+export interface ModelLookup {
+  get(name: string): CatalogEntry | undefined;
+}
+
+/** Where the Ranker sends a model's sub-batches (RoutingTable; in memory, never Redis per query). */
+export interface ReplicaRouter {
+  replicas(model: string): readonly Replica[];
+  subBatchSize(model: string): number | undefined;
+  estimateMs(model: string, items: number, subBatch: number): number | undefined;
+  pick(model: string, exclude?: Replica): Replica | undefined;
+}
+
 export interface RankerOptions {
   maxItems: number;
   deadlineSlaMultiple: number;
@@ -55,8 +67,8 @@ export interface RankerOptions {
  */
 export class Ranker {
   constructor(
-    private readonly catalog: ModelCatalog,
-    private readonly routing: RoutingTable,
+    private readonly catalog: ModelLookup,
+    private readonly routing: ReplicaRouter,
     private readonly opts: RankerOptions,
   ) {}
 

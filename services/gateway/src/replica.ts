@@ -5,6 +5,9 @@ const EWMA_ALPHA = 0.2;
 /** How long a replica that answered UNAVAILABLE is picked only as a last resort. */
 const SUSPECT_MS = 1_000;
 
+/** What a replica sends sub-batches over: a host's InferStream (fakes in unit tests). */
+export type InferStream = Pick<InferStreamClient, 'infer'>;
+
 /** One tenant serving a model on one node, as the gateway sees it. */
 export class Replica {
   /** Items sent and not yet answered. */
@@ -28,10 +31,10 @@ export class Replica {
     readonly endpoint: string,
     public workers: number,
     /** Sub-batches go over this host's InferStream (shared by the replicas at one endpoint). */
-    readonly stream: InferStreamClient,
+    readonly stream: InferStream,
   ) {}
 
-  static connect(nodeId: string, model: string, endpoint: string, workers: number, shared?: InferStreamClient): Replica {
+  static connect(nodeId: string, model: string, endpoint: string, workers: number, shared?: InferStream): Replica {
     return new Replica(nodeId, model, endpoint, workers, shared ?? InferStreamClient.connect(endpoint));
   }
 

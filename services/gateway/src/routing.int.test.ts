@@ -15,7 +15,7 @@ import type { Redis } from 'ioredis';
 import { HeraError } from '@hera/errors';
 import { silentLogger } from '@hera/logger';
 import { startRedisServer, type RedisServer } from '@hera/procs';
-import { connectRedis, Keyspace } from '@hera/state';
+import { connectRedis, Keyspace, NodeStore, PlanStore } from '@hera/state';
 import { waitFor } from '@hera/testing';
 import { ModelCatalog } from './catalog';
 import { Ranker } from './ranker';
@@ -58,7 +58,7 @@ before(async () => {
   redis = await connectRedis(server.url, { name: 'gateway', offlineQueue: false });
   redis.on('error', () => {}); // reconnects on its own
   catalog = new ModelCatalog(redis, keys, log);
-  routing = new RoutingTable(redis, keys, log);
+  routing = new RoutingTable({ plans: new PlanStore(redis, keys), nodes: new NodeStore(redis, keys) }, log);
   ranker = new Ranker(catalog, routing, { maxItems: 1024, deadlineSlaMultiple: 2, admissionControl: true, validateValues: true });
 });
 

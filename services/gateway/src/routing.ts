@@ -1,8 +1,7 @@
-import type { Redis } from 'ioredis';
 import type { Logger } from '@hera/logger';
-import { listLive, PlanStore, PlanView, type Keyspace, type NodeRecord, type PlanSync } from '@hera/state';
+import { PlanView, type NodeRecord, type PlanStore, type PlanSync } from '@hera/state';
 import { checkHealth, InferStreamClient } from '@hera/grpc';
-import { Replica } from './replica';
+import { Replica, type InferStream } from './replica';
 
 /** What the RPC path adds to a worker's compute time per item (transport, decoding, copies). */
 const TRANSPORT_FACTOR = 1.25;
@@ -16,6 +15,27 @@ const PROBE_TIMEOUT_MS = 1_000;
 const PROBE_FAILURES_TO_DROP = 2;
 
 type TenantRecord = NodeRecord['tenants'][string];
+
+/** What the routing table reads (Redis in the service: PlanStore and NodeStore of @hera/state). */
+export interface RoutingSources {
+  /** The applied plan; undefined when none is stored. */
+  plans: Pick<PlanStore, 'get'>;
+  /** The live node records. */
+  nodes: { live(): Promise<NodeRecord[]> };
+}
+
+/** How the table reaches tenant hosts (gRPC in the service). */
+export interface HostConnector {
+  /** A long-lived InferStream to the host at `endpoint`, shared by its replicas. */
+  stream(endpoint: string): InferStream & { close(): void };
+  /** The host's grpc.health.v1 status ("SERVING" or why not). */
+  health(endpoint: string, timeoutMs: number): Promise<string>;
+}
+
+export const GRPC_HOSTS: HostConnector = {
+  stream: endpoint => InferStreamClient.connect(endpoint),
+  health: (endpoint, timeoutMs) => checkHealth(endpoint, '', timeoutMs),
+};
 
 /** The models a plan places on registered nodes: what the gateway must route to be ready. */
 export interface PlannedModels {
@@ -44,7 +64,7 @@ export class RoutingTable {
   #byModel = new Map<string, Replica[]>();
   /** model → the smallest sub-batch size its replicas report; derived in refresh(), read per query. */
   #subBatch = new Map<string, number>();
-  readonly #streams = new Map<string, InferStreamClient>();
+  readonly #streams = new Map<string, InferStream & { close(): void }>();
   readonly #plan: PlanView;
   /** Every node's last-known record, kept while Redis has none for it; tenants proven gone are removed. */
   readonly #nodes = new Map<string, NodeRecord>();
@@ -53,12 +73,15 @@ export class RoutingTable {
   /** What the last refresh logged, so a lasting condition is logged once. */
   #noted = { redis: true, plan: 'same' as PlanSync, unvouched: '' };
 
+  readonly #nodeSource: RoutingSources['nodes'];
+
   constructor(
-    private readonly redis: Redis,
-    private readonly keys: Keyspace,
+    sources: RoutingSources,
     private readonly log: Logger,
+    private readonly hosts: HostConnector = GRPC_HOSTS,
   ) {
-    this.#plan = new PlanView(new PlanStore(redis, keys));
+    this.#plan = new PlanView(sources.plans);
+    this.#nodeSource = sources.nodes;
   }
 
   get planVersion(): number {
@@ -86,7 +109,7 @@ export class RoutingTable {
     const vouched = new Set<string>();
     try {
       const planSync = await this.#plan.sync();
-      const nodes = (await listLive<NodeRecord>(this.redis, this.keys.nodes(), m => this.keys.node(m))).live;
+      const nodes = await this.#nodeSource.live();
       for (const n of nodes) {
         this.#nodes.set(n.nodeId, n);
         vouched.add(n.nodeId);
@@ -210,7 +233,7 @@ export class RoutingTable {
     for (const ep of this.#probeFailures.keys()) if (!hosts.has(ep)) this.#probeFailures.delete(ep);
     const gone = new Set<string>();
     if (hosts.size === 0) return gone;
-    const results = await Promise.all([...hosts].map(async ep => [ep, await checkHealth(ep, '', PROBE_TIMEOUT_MS)] as const));
+    const results = await Promise.all([...hosts].map(async ep => [ep, await this.hosts.health(ep, PROBE_TIMEOUT_MS)] as const));
     const now = Date.now();
     for (const [ep, status] of results) {
       if (status === 'SERVING') {
@@ -257,10 +280,10 @@ export class RoutingTable {
     this.#noted.unvouched = now;
   }
 
-  #stream(endpoint: string): InferStreamClient {
+  #stream(endpoint: string): InferStream & { close(): void } {
     let stream = this.#streams.get(endpoint);
     if (!stream) {
-      stream = InferStreamClient.connect(endpoint);
+      stream = this.hosts.stream(endpoint);
       this.#streams.set(endpoint, stream);
     }
     return stream;

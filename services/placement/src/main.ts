@@ -2,7 +2,7 @@
 import { telemetry } from './instrument';
 import { openQueue } from '@hera/queues';
 import { runService } from '@hera/runtime';
-import { connectRedis, DemandStore, ModelStore, ProfileStore } from '@hera/state';
+import { connectRedis, DemandStore, ModelStore, NodeStore, PlanStore, ProfileStore } from '@hera/state';
 import { loadConfig } from './config';
 import { MAX_WAITING_SOLVES, SOLVER_HEAP_MIB } from './limits';
 import { Planner } from './planner';
@@ -30,7 +30,11 @@ void runService({
       metrics,
     });
     await solver.start();
-    const planner = new Planner(redis, keys, source, demand, models, solver, config.PLAN_TIME_LIMIT_MS, log.child({ component: 'planner' }));
+    const planner = new Planner(
+      { nodes: new NodeStore(redis, keys), plans: new PlanStore(redis, keys), profiles: source, demand, models, solver },
+      config.PLAN_TIME_LIMIT_MS,
+      log.child({ component: 'planner' }),
+    );
     // BullMQ needs its own blocking connection (maxRetriesPerRequest: null).
     const bull = await connectRedis(config.REDIS_URL, { name: 'placement-bull', offlineQueue: true, maxRetriesPerRequest: null, onError: err => log.warn({ err: err.message }, 'bullmq redis error') });
     const queue = openQueue('replan', keys, bull);

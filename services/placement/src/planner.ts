@@ -1,4 +1,3 @@
-import type { Redis } from 'ioredis';
 import { HeraError, invalidArgument } from '@hera/errors';
 import {
   allocateTenants,
@@ -15,7 +14,7 @@ import {
 } from '@hera/hera';
 import type { Logger } from '@hera/logger';
 import type { ExplainResponse, NodePlan, Plan, PredictorCheck as PredictorCheckMessage, StrategyResult, TenantAllocation } from '@hera/proto';
-import { listLive, PlanStore, type Demand, type DemandStore, type Keyspace, type ModelStore, type NodeRecord } from '@hera/state';
+import type { Demand, DemandStore, ModelStore, NodeRecord, PlanStore } from '@hera/state';
 import { MAX_PLAN_SERVERS } from './limits';
 import type { ProfileSource } from './profile-source';
 import type { SolveOutcome } from './solve-task';
@@ -36,6 +35,25 @@ export interface PlanRequest {
   pinned?: readonly { config: string; count: number }[];
 }
 
+/**
+ * What the Planner needs from outside, each narrowed to the calls it makes (in the service: the
+ * Redis stores of @hera/state, the ProfileSource and the solver thread; in unit tests, fakes).
+ */
+export interface PlannerDeps {
+  /** The registered nodes (live heartbeat records). */
+  nodes: { live(): Promise<NodeRecord[]> };
+  /** The applied plan, its version and explanation; `update` applies under the next version. */
+  plans: Pick<PlanStore, 'get' | 'version' | 'explanation' | 'update'>;
+  /** Profile sets per node class. */
+  profiles: Pick<ProfileSource, 'classes' | 'forClass'>;
+  /** The stored demand. */
+  demand: Pick<DemandStore, 'get' | 'set'>;
+  /** The registered models. */
+  models: Pick<ModelStore, 'list'>;
+  /** Runs the CPU-heavy solve (a SolverThread in the service). */
+  solver: Pick<SolverThread, 'run'>;
+}
+
 export interface ComputedPlan {
   plan: Plan;
   explanation: ConfigExplanation[];
@@ -52,23 +70,28 @@ export interface ComputedPlan {
  * local one-node cluster included); Explain and status say so.
  */
 export class Planner {
-  readonly #plans: PlanStore;
+  readonly #plans: PlannerDeps['plans'];
+  readonly #nodes: PlannerDeps['nodes'];
+  private readonly source: PlannerDeps['profiles'];
+  private readonly demand: PlannerDeps['demand'];
+  private readonly models: PlannerDeps['models'];
+  private readonly solver: PlannerDeps['solver'];
 
   constructor(
-    private readonly redis: Redis,
-    private readonly keys: Keyspace,
-    private readonly source: ProfileSource,
-    private readonly demand: DemandStore,
-    private readonly models: ModelStore,
-    private readonly solver: SolverThread,
+    deps: PlannerDeps,
     private readonly timeLimitMs: number,
     private readonly log: Logger,
   ) {
-    this.#plans = new PlanStore(redis, keys);
+    this.#plans = deps.plans;
+    this.#nodes = deps.nodes;
+    this.source = deps.profiles;
+    this.demand = deps.demand;
+    this.models = deps.models;
+    this.solver = deps.solver;
   }
 
   async nodes(): Promise<NodeRecord[]> {
-    return (await listLive<NodeRecord>(this.redis, this.keys.nodes(), m => this.keys.node(m))).live;
+    return this.#nodes.live();
   }
 
   async current(): Promise<Plan | undefined> {

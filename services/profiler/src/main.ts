@@ -5,7 +5,9 @@ import { openQueue, QUEUES, queueOptions, type ProfileJobData } from '@hera/queu
 import { runService } from '@hera/runtime';
 import { connectRedis, ModelStore, ProfileStore } from '@hera/state';
 import { loadConfig } from './config';
+import { LIVE_LOAD } from './measure';
 import { CancelledError, ProfileRunner } from './profile-job';
+import { redisRunnerStores } from './redis-stores';
 import { profilerService } from './server';
 
 void runService({
@@ -31,14 +33,14 @@ void runService({
       precision: budget.precision * 3,
       maxSteps: 7,
     };
-    const runner = new ProfileRunner(redis, keys, { budget, quickBudget, applyTimeoutMs: config.APPLY_TIMEOUT_MS, recheckMargin: config.RECHECK_MARGIN, recheckMs: config.RECHECK_SECONDS * 1000, rateHeadroom: config.RATE_HEADROOM }, log.child({ component: 'runner' }));
+    const runner = new ProfileRunner(redisRunnerStores(redis, keys), LIVE_LOAD, { budget, quickBudget, applyTimeoutMs: config.APPLY_TIMEOUT_MS, recheckMargin: config.RECHECK_MARGIN, recheckMs: config.RECHECK_SECONDS * 1000, rateHeadroom: config.RATE_HEADROOM }, log.child({ component: 'runner' }));
     // BullMQ blocks on its connection: its own, with no per-command retry limit.
     const bull = await connectRedis(config.REDIS_URL, { name: 'profiler-bull', offlineQueue: true, maxRetriesPerRequest: null, onError: err => log.warn({ err: err.message }, 'bullmq redis error') });
     const queue = openQueue('profile', keys, bull);
     queue.on('error', err => log.warn({ err: err.message }, 'profile queue error'));
     let worker: Worker<ProfileJobData> | undefined;
     return {
-      services: [profilerService({ redis, keys, queue, profiles: new ProfileStore(redis, keys), models: new ModelStore(redis, keys), runner, log })],
+      services: [profilerService({ redis, keys, queue, profiles: new ProfileStore(redis, keys), models: new ModelStore(redis, keys), log })],
       start: async () => {
         worker = new Worker<ProfileJobData>(
           QUEUES.profile,

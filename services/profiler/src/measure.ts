@@ -1,8 +1,8 @@
 import { createClient, unaryCall } from '@hera/grpc';
 import { HeraError } from '@hera/errors';
-import { findMaxRate, runLoad, type LoadSummary, type RateStep, type Target } from '@hera/loadgen';
+import { findMaxRate, gatewayTarget, runLoad, workerTarget, type LoadSummary, type RateStep, type Target } from '@hera/loadgen';
 import { loadProtos, type TenantStatus__Output, type WorkerServiceClient } from '@hera/proto';
-import type { ModelRecord } from '@hera/state';
+import type { ModelRecord, NodeRecord } from '@hera/state';
 
 /** How hard a job measures each point. */
 export interface Budget {
@@ -71,8 +71,23 @@ export class NodeDriver {
   }
 }
 
+/** What a profiling job does to a node agent (NodeDriver over gRPC in the service). */
+export type NodeControl = Pick<NodeDriver, 'tenant' | 'backend' | 'apply' | 'restore' | 'close'>;
+
 /** Opens the load's way to one tenant: straight to its host, or through the gateway. */
 export type OpenTarget = () => Target;
+
+/**
+ * How a profiling job reaches the cluster and measures: the node agent it drives, the load's
+ * targets, and the measurements (LIVE_LOAD in the service; fakes in unit tests).
+ */
+export interface LoadDriver {
+  node(node: NodeRecord, applyTimeoutMs: number): NodeControl;
+  workerTarget: typeof workerTarget;
+  gatewayTarget: typeof gatewayTarget;
+  loadAt: typeof loadAt;
+  searchRate: typeof searchRate;
+}
 
 /** Open-loop DeepRecSys load at `rate` along `open`'s path, one measurement. */
 export async function loadAt(open: OpenTarget, m: ModelRecord, rate: number, budget: Budget, seed: number, signal?: AbortSignal): Promise<LoadSummary> {
@@ -110,3 +125,12 @@ export async function searchRate(
   );
   return { rate: r.rate, p95Ms: r.p95Ms, steps: r.steps };
 }
+
+/** The real thing: node agents over gRPC, open-loop load over gRPC. */
+export const LIVE_LOAD: LoadDriver = {
+  node: (node, applyTimeoutMs) => new NodeDriver(node.nodeId, node.endpoint, node.cores, applyTimeoutMs),
+  workerTarget,
+  gatewayTarget,
+  loadAt,
+  searchRate,
+};

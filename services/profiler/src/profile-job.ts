@@ -1,14 +1,12 @@
-import type { Job } from 'bullmq';
 import { UnrecoverableError } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { invalidArgument } from '@hera/errors';
 import { classifyProfile, derivedBytesPerQuery, packCpusets, profileFromMeasurements, workerScalability } from '@hera/hera';
-import { findPairRates, gatewayTarget, PayloadPool, querySize, workerTarget, type LoadSummary, type PairStep, type RateStep, type TenantMeasurement } from '@hera/loadgen';
+import { findPairRates, PayloadPool, querySize, type LoadSummary, type PairStep, type RateStep, type TenantMeasurement } from '@hera/loadgen';
 import type { Logger } from '@hera/logger';
 import type { ProfileJobData } from '@hera/queues';
 import { Rng } from '@hera/stats';
-import { listLive, ModelStore, ProfileStore, type Keyspace, type ModelRecord, type NodeRecord, type PairProfileRecord, type PairSplitRecord, type ProfilePointRecord, type ProfileRecord, type ServiceRecord } from '@hera/state';
-import { loadAt, NodeDriver, searchRate, type Budget, type OpenTarget, type Progress } from './measure';
+import type { ModelRecord, ModelStore, NodeRecord, PairProfileRecord, PairSplitRecord, ProfilePointRecord, ProfileRecord, ProfileStore, ServiceRecord } from '@hera/state';
+import type { Budget, LoadDriver, NodeControl, OpenTarget, Progress } from './measure';
 
 /**
  * The way a job's load reaches a tenant: straight to its host over InferStream, or through the
@@ -31,6 +29,28 @@ export class CancelledError extends Error {
   }
 }
 
+/** What the runner reads and writes about the cluster (Redis in the service: redis-stores.ts). */
+export interface RunnerStores {
+  /** The registered nodes (live heartbeat records). */
+  nodes: { live(): Promise<NodeRecord[]> };
+  /** The running service processes (live records), where a job through the gateway finds one. */
+  services: { live(): Promise<ServiceRecord[]> };
+  models: Pick<ModelStore, 'get' | 'put'>;
+  profiles: Pick<ProfileStore, 'get' | 'put' | 'mergePair'>;
+  /** Whether CancelProfile asked to cancel the job. */
+  cancels: { cancelled(jobId: string): Promise<boolean> };
+}
+
+/** The job as the runner uses it (a BullMQ Job in the service): its data, progress and resume state. */
+export interface ProfileJob<D extends ProfileJobData = ProfileJobData> {
+  id?: string | undefined;
+  data: D;
+  updateProgress(progress: JobProgressData): Promise<unknown>;
+  updateData(data: D): Promise<unknown>;
+}
+
+type JobData = ProfileJobData & { done?: ProfilePointRecord[]; doneSplits?: PairSplitRecord[] };
+
 export interface RunnerOptions {
   budget: Budget;
   quickBudget: Budget;
@@ -52,18 +72,19 @@ export interface RunnerOptions {
  * profile is written once, at the end.
  */
 export class ProfileRunner {
-  readonly #models: ModelStore;
-  readonly #profiles: ProfileStore;
+  readonly #models: RunnerStores['models'];
+  readonly #profiles: RunnerStores['profiles'];
   readonly #stopping = new AbortController();
 
   constructor(
-    private readonly redis: Redis,
-    private readonly keys: Keyspace,
+    private readonly stores: RunnerStores,
+    /** The node agents and the load (gRPC in the service: LIVE_LOAD). */
+    private readonly load: LoadDriver,
     private readonly opts: RunnerOptions,
     private readonly log: Logger,
   ) {
-    this.#models = new ModelStore(redis, keys);
-    this.#profiles = new ProfileStore(redis, keys);
+    this.#models = stores.models;
+    this.#profiles = stores.profiles;
   }
 
   /**
@@ -75,17 +96,13 @@ export class ProfileRunner {
     this.#stopping.abort();
   }
 
-  cancelKey(jobId: string): string {
-    return this.keys.profileCancel(jobId);
-  }
-
-  async run(job: Job<ProfileJobData & { done?: ProfilePointRecord[]; doneSplits?: PairSplitRecord[] }>): Promise<ProfileRecord | PairProfileRecord> {
+  async run(job: ProfileJob<JobData>): Promise<ProfileRecord | PairProfileRecord> {
     const d = job.data;
     const node = await this.#node(d.nodeId);
-    const driver = new NodeDriver(node.nodeId, node.endpoint, node.cores, this.opts.applyTimeoutMs);
+    const driver = this.load.node(node, this.opts.applyTimeoutMs);
     const check = async () => {
       if (this.#stopping.signal.aborted) throw new Error('profiler shutting down; the job will be resumed');
-      if (await this.redis.exists(this.cancelKey(job.id!))) throw new CancelledError();
+      if (await this.stores.cancels.cancelled(job.id!)) throw new CancelledError();
     };
     const models = d.pairModel ? [d.model, d.pairModel] : [d.model];
     const factor = d.slaFactor && d.slaFactor > 0 ? d.slaFactor : 1;
@@ -109,7 +126,7 @@ export class ProfileRunner {
   }
 
   async #node(nodeId: string | undefined): Promise<NodeRecord> {
-    const nodes = (await listLive<NodeRecord>(this.redis, this.keys.nodes(), m => this.keys.node(m))).live.sort((a, b) => a.nodeId.localeCompare(b.nodeId));
+    const nodes = (await this.stores.nodes.live()).sort((a, b) => a.nodeId.localeCompare(b.nodeId));
     const node = nodeId ? nodes.find(n => n.nodeId === nodeId) : nodes[0];
     if (!node) throw new UnrecoverableError(nodeId ? `node ${nodeId} is not registered` : 'no node is registered to profile on');
     return node;
@@ -117,11 +134,11 @@ export class ProfileRunner {
 
   /** The load's path; through the gateway, the address of a live gateway from the service registry. */
   async #path(via: ProfileJobData['via']): Promise<LoadPath> {
-    if (via !== 'gateway') return { via: 'worker', open: (endpoint, m, pool, sb) => () => workerTarget(endpoint, m.name, pool, sb) };
-    const gateways = (await listLive<ServiceRecord>(this.redis, this.keys.services(), m => this.keys.service(m))).live.filter(s => s.service === 'gateway' && s.state === 'serving');
+    if (via !== 'gateway') return { via: 'worker', open: (endpoint, m, pool, sb) => () => this.load.workerTarget(endpoint, m.name, pool, sb) };
+    const gateways = (await this.stores.services.live()).filter(s => s.service === 'gateway' && s.state === 'serving');
     const gateway = gateways.sort((a, b) => a.instanceId.localeCompare(b.instanceId))[0];
     if (!gateway) throw new UnrecoverableError('via gateway: no gateway is serving in this cluster');
-    return { via: 'gateway', open: (_endpoint, m, pool) => () => gatewayTarget(gateway.endpoint, m.name, pool) };
+    return { via: 'gateway', open: (_endpoint, m, pool) => () => this.load.gatewayTarget(gateway.endpoint, m.name, pool) };
   }
 
   /**
@@ -170,7 +187,7 @@ export class ProfileRunner {
     return quick ? this.opts.quickBudget : this.opts.budget;
   }
 
-  async #solo(job: Job<ProfileJobData & { done?: ProfilePointRecord[] }>, driver: NodeDriver, node: NodeRecord, m: ModelRecord, check: () => Promise<void>, path: LoadPath): Promise<ProfileRecord> {
+  async #solo(job: ProfileJob<JobData>, driver: NodeControl, node: NodeRecord, m: ModelRecord, check: () => Promise<void>, path: LoadPath): Promise<ProfileRecord> {
     const d = job.data;
     const budget = this.#budget(d.quick);
     const counts = d.workerCounts?.length ? d.workerCounts : Array.from({ length: node.cores }, (_, i) => i + 1);
@@ -201,7 +218,7 @@ export class ProfileRunner {
         // whose re-check failed reports 0, and a search from ~0 qps finds nothing in its budget).
         const start = previous?.qps ? (previous.qps * n) / previous.workers : await this.#calibrate(open, m);
         const point = `${m.name} n=${n} sub-batch=${sb}`;
-        const r = await searchRate(open, m, Math.max(0.1, start), budget, (s: RateStep) => void report({ point, rateQps: s.rate, p95Ms: s.p95Ms }), check, this.#stopping.signal);
+        const r = await this.load.searchRate(open, m, Math.max(0.1, start), budget, (s: RateStep) => void report({ point, rateQps: s.rate, p95Ms: s.p95Ms }), check, this.#stopping.signal);
         this.log.info({ model: m.name, workers: n, subBatch: sb, qps: r.rate, p95Ms: r.p95Ms, steps: r.steps.length }, 'point measured');
         if (!best || r.rate > best.rate) best = { rate: r.rate, p95Ms: r.p95Ms, subBatch: sb, endpoint: tenant.endpoint };
         finished++;
@@ -220,7 +237,7 @@ export class ProfileRunner {
       // run at 90% of them missed).
       const recheckBudget = this.#recheckBudget(budget);
       for (let i = 0; i < 6 && best!.rate > 0; i++) {
-        recheck = await loadAt(open, m, best!.rate, recheckBudget, 99 + i, this.#stopping.signal);
+        recheck = await this.load.loadAt(open, m, best!.rate, recheckBudget, 99 + i, this.#stopping.signal);
         await check();
         if (holds(recheck)) break;
         this.log.info({ model: m.name, workers: n, rate: best!.rate, p95Ms: recheck.p95Ms }, 're-check missed the SLA; stepping down');
@@ -259,7 +276,7 @@ export class ProfileRunner {
     }
   }
 
-  async #store(job: Job, node: NodeRecord, m: ModelRecord, points: ProfilePointRecord[], memory: Record<number, number>, path: LoadPath): Promise<ProfileRecord> {
+  async #store(job: ProfileJob<JobData>, node: NodeRecord, m: ModelRecord, points: ProfilePointRecord[], memory: Record<number, number>, path: LoadPath): Promise<ProfileRecord> {
     const sorted = [...points].sort((a, b) => a.workers - b.workers);
     if (!sorted.some(p => p.workers === 1)) throw new UnrecoverableError('a profile needs a point with 1 worker');
     if (sorted.every(p => p.qps === 0)) {
@@ -273,7 +290,7 @@ export class ProfileRunner {
     // Memory grows with workers (each has its runtime and weights); the host's share is the rest.
     const perWorker = lo !== undefined && hi !== undefined && hi > lo ? Math.max(0, (memory[hi]! - memory[lo]!) / (hi - lo)) : 0;
     const perHost = lo !== undefined ? Math.max(0, memory[lo]! - perWorker * lo) : 0;
-    const factor = (job.data as ProfileJobData).slaFactor ?? 1;
+    const factor = job.data.slaFactor ?? 1;
     const method = `measured on node ${node.nodeId} (class ${node.nodeClass}, ${node.cores} cores, backend ${node.backend || 'unknown'}) by profiler job ${job.id}: open-loop Poisson load ${path.via === 'gateway' ? 'through the gateway' : 'straight to the tenant host'}, DESIGN §4.1 query sizes, p95 ≤ ${m.slaMs} ms${factor !== 1 ? ` (${factor} × the model's SLA)` : ''}`;
     const bytes = derivedBytesPerQuery(m);
     const profile = profileFromMeasurements({
@@ -312,7 +329,7 @@ export class ProfileRunner {
    * rates come from the stored solo profiles of the node class, measured at the same SLA. Splits
    * already measured (job data `doneSplits`) are skipped when a job resumes.
    */
-  async #pair(job: Job<ProfileJobData & { doneSplits?: PairSplitRecord[] }>, driver: NodeDriver, node: NodeRecord, a: ModelRecord, b: ModelRecord, check: () => Promise<void>, path: LoadPath): Promise<PairProfileRecord> {
+  async #pair(job: ProfileJob<JobData>, driver: NodeControl, node: NodeRecord, a: ModelRecord, b: ModelRecord, check: () => Promise<void>, path: LoadPath): Promise<PairProfileRecord> {
     const d = job.data;
     const splits = d.splits ?? [];
     if (splits.length === 0) throw new UnrecoverableError(invalidArgument('splits', 'a pair job needs at least one split').message);
@@ -362,8 +379,8 @@ export class ProfileRunner {
         const bud = kind === 'recheck' ? recheckBudget : budget;
         const seed = 1 + measurements++;
         const [ra, rb] = await Promise.all([
-          loadAt(opens[0], a, rateA, bud, seed, this.#stopping.signal),
-          loadAt(opens[1], b, rateB, bud, seed + 1_000, this.#stopping.signal),
+          this.load.loadAt(opens[0], a, rateA, bud, seed, this.#stopping.signal),
+          this.load.loadAt(opens[1], b, rateB, bud, seed + 1_000, this.#stopping.signal),
         ]);
         await check(); // a run cut short by the signal must not count as a measurement
         // The re-check must hold with the same margin as a solo re-check (RECHECK_MARGIN).

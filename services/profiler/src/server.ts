@@ -9,7 +9,7 @@ import { measuredNodeClass, profileSetFromMeasurements, selectPairsToProfile } f
 import { services, type JobProgress, type ProfilerServiceHandlers } from '@hera/proto';
 import { DEFAULT_JOB_OPTIONS, type ProfileJobData } from '@hera/queues';
 import { listLive, type Keyspace, type ModelStore, type NodeRecord, type ProfileStore } from '@hera/state';
-import type { JobProgressData, ProfileRunner } from './profile-job';
+import type { JobProgressData } from './profile-job';
 
 /**
  * Bounds of ProfilerService requests, in one place (the proto comments and the README quote
@@ -59,8 +59,8 @@ async function jobState(queue: Queue<ProfileJobData>, id: string): Promise<{ sta
 }
 
 /** hera.profiler.v1.ProfilerService. */
-export function profilerService(deps: { redis: Redis; keys: Keyspace; queue: Queue<ProfileJobData>; profiles: ProfileStore; models: ModelStore; runner: ProfileRunner; log: Logger }): ServiceBinding {
-  const { redis, keys, queue, profiles, models, runner, log } = deps;
+export function profilerService(deps: { redis: Redis; keys: Keyspace; queue: Queue<ProfileJobData>; profiles: ProfileStore; models: ModelStore; log: Logger }): ServiceBinding {
+  const { redis, keys, queue, profiles, models, log } = deps;
 
   const pickNode = async (nodeId: string): Promise<NodeRecord> => {
     const nodes = (await listLive<NodeRecord>(redis, keys.nodes(), m => keys.node(m))).live;
@@ -83,7 +83,7 @@ export function profilerService(deps: { redis: Redis; keys: Keyspace; queue: Que
     const prior = await jobState(queue, jobId);
     if (prior && (prior.state === 'waiting' || prior.state === 'active')) return { jobId, existing: true };
     if (prior) await (await queue.getJob(jobId))?.remove();
-    await redis.del(runner.cancelKey(jobId));
+    await redis.del(keys.profileCancel(jobId));
     await queue.add('profile', data, { ...DEFAULT_JOB_OPTIONS, jobId });
     log.info({ jobId, data }, 'profile job queued');
     return { jobId, existing: false };
@@ -192,7 +192,7 @@ export function profilerService(deps: { redis: Redis; keys: Keyspace; queue: Que
       }
       if (s === 'active') {
         // The runner checks this between measurements, restores the node and ends the job.
-        await redis.set(runner.cancelKey(req.jobId), '1', 'EX', 3_600);
+        await redis.set(keys.profileCancel(req.jobId), '1', 'EX', 3_600);
         return { state: 'cancelling' };
       }
       return { state: s };

@@ -10,32 +10,20 @@
 import { startTelemetry } from '@hera/telemetry';
 const telemetry = startTelemetry('hera-worker-host');
 
-import type * as grpc from '@grpc/grpc-js';
 import { HeraError } from '@hera/errors';
-import { callDeadline, closeServer, startServer, STATUS_OF, statusName, unary } from '@hera/grpc';
+import { callDeadline, startServer, STATUS_OF, statusName, unary } from '@hera/grpc';
 import { createLogger } from '@hera/logger';
 import { checkShape, MAX_ITEMS } from '@hera/model-schema';
 import { loadTables, readModelConfig, type ModelConfig } from '@hera/models';
 import { services, type InferRequest__Output, type InferResponse, type WorkerServiceHandlers } from '@hera/proto';
-import { FAILED_REQUEST_MS, type AgentToHost, type HostToAgent, type ReadyMessage, type StartMessage, type TenantStats } from './protocol';
-import { AgentLink } from './agent-link';
+import { FAILED_REQUEST_MS, type HostToAgent, type StartMessage, type TenantStats } from './protocol';
 import { SlidingWindow } from './sliding-window';
 import { WorkerPool } from './worker-pool';
 import { cgroupMemory, forceGc, MemoryBudget } from './memory-budget';
 import { runSplit } from './split';
-import { InferStreams } from './infer-streams';
+import { TenantHost } from './tenant-host';
 
 const log = createLogger({ service: 'worker-host', level: (process.env['LOG_LEVEL'] as 'info') ?? 'info' });
-let pool: WorkerPool | undefined;
-/** Largest job an inference thread gets: bigger requests are split (bounds the threads' memory). */
-let subBatch = 1;
-let server: grpc.Server | undefined;
-let draining = false;
-const streams = new InferStreams();
-/** What `hello` tells an agent that connects (one adopting us needs it). */
-let started = false;
-let workersWanted = 0;
-let readyMessage: ReadyMessage | undefined;
 
 const socketPath = process.env['HERA_HOST_SOCKET'] ?? '';
 const orphanMs = Number(process.env['HERA_HOST_ORPHAN_MS']);
@@ -43,51 +31,20 @@ if (!socketPath || !(orphanMs > 0)) {
   log.fatal('HERA_HOST_SOCKET and HERA_HOST_ORPHAN_MS are not set: tenant hosts are started by the node agent');
   process.exit(2);
 }
-const link = new AgentLink({
+const host = new TenantHost({
   socketPath,
   files: [socketPath, ...(process.env['HERA_HOST_DESCRIPTOR'] ? [process.env['HERA_HOST_DESCRIPTOR']] : [])],
   orphanMs,
+  id: process.env['HERA_HOST_ID'] ?? '',
   log,
-  hello: () => ({
-    type: 'hello', pid: process.pid, id: process.env['HERA_HOST_ID'] ?? '', started, draining,
-    ...(readyMessage ? { ready: readyMessage } : {}), workers: workersWanted, subBatchSize: subBatch,
-  }),
-  onMessage: onAgentMessage,
-  // Nobody supervises us any more (no restart, no limits changes): leave rather than run on unwatched.
-  onOrphaned: () => void shutdown(0, `no agent for ${orphanMs} ms`),
+  telemetry,
+  start,
 });
-const send = (m: HostToAgent) => link.send(m);
-link.listen().catch(err => {
+const send = (m: HostToAgent) => host.send(m);
+host.listen().catch(err => {
   log.fatal({ err, socket: socketPath }, 'cannot listen on the control socket');
   process.exit(1);
 });
-// An agent that lost our control connection (or an operator) drains us with SIGTERM.
-process.on('SIGTERM', () => void shutdown(0, 'SIGTERM'));
-
-function onAgentMessage(m: AgentToHost): void {
-  switch (m.type) {
-    case 'start':
-      if (started) break; // once per host
-      started = true;
-      workersWanted = m.workers;
-      start(m).catch(err => {
-        send({ type: 'fatal', message: (err as Error).message });
-        log.fatal({ err }, 'tenant host failed to start');
-        setTimeout(() => process.exit(1), 50);
-      });
-      break;
-    case 'set-workers':
-      workersWanted = m.workers;
-      pool?.resize(m.workers);
-      break;
-    case 'set-sub-batch':
-      subBatch = Math.max(1, m.subBatchSize);
-      break;
-    case 'drain':
-      void shutdown(0, 'drain', m.graceMs);
-      break;
-  }
-}
 
 async function start(m: StartMessage): Promise<void> {
   const config: ModelConfig = await readModelConfig(m.repo, m.model, m.version || undefined);
@@ -100,13 +57,13 @@ async function start(m: StartMessage): Promise<void> {
   const errors: Record<string, number> = {};
   let readySent = false;
 
-  subBatch = Math.max(1, m.subBatchSize || config.subBatchSize);
-  pool = new WorkerPool({ repo: m.repo, model: config.name, version: config.version, tables, maxItems: MAX_ITEMS, subBatch, warmupMs: m.warmupMs, denseDim: config.denseDim, idsPerItem, ...(m.backend ? { backend: m.backend } : {}) }, m.queueLimit, m.shedPredictedLate, e => {
+  host.subBatch = Math.max(1, m.subBatchSize || config.subBatchSize);
+  const pool = new WorkerPool({ repo: m.repo, model: config.name, version: config.version, tables, maxItems: MAX_ITEMS, subBatch: host.subBatch, warmupMs: m.warmupMs, denseDim: config.denseDim, idsPerItem, ...(m.backend ? { backend: m.backend } : {}) }, m.queueLimit, m.shedPredictedLate, e => {
     if (e.type === 'ready' && !readySent) {
       readySent = true;
       const tableBytes = config.tables.reduce((s, t) => s + t.rows * t.dim * 4, 0);
-      readyMessage = { type: 'ready', version: config.version, backend: e.detail, tableBytes, subBatchSize: m.subBatchSize };
-      send(readyMessage);
+      host.readyMessage = { type: 'ready', version: config.version, backend: e.detail, tableBytes, subBatchSize: m.subBatchSize };
+      send(host.readyMessage);
       tlog.info({ backend: e.detail }, 'tenant ready');
     }
     if (e.type === 'thread-died') tlog.error({ detail: e.detail }, 'inference thread died');
@@ -118,7 +75,8 @@ async function start(m: StartMessage): Promise<void> {
       setTimeout(() => process.exit(1), 50);
     }
   }, m.queueBytes, new MemoryBudget(cgroupMemory(), { onChange: figures => tlog.info(figures, 'admission: memory limit and use'), collect: forceGc() }), m.standbyWorkers ?? 0);
-  pool.resize(workersWanted); // a set-workers may have come while the tables loaded
+  host.pool = pool;
+  pool.resize(host.workersWanted); // a set-workers may have come while the tables loaded
 
   const fail = (code: string) => {
     errors[code] = (errors[code] ?? 0) + 1;
@@ -135,7 +93,7 @@ async function start(m: StartMessage): Promise<void> {
       const count = checkShape(req.items, shape);
       const batch = { count, dense: req.items!.dense, ids: req.items!.sparse };
       const t0 = performance.now();
-      const res = await runSplit(pool!, batch, subBatch, { denseDim: config.denseDim, idsPerItem }, deadline, t0, cancelled);
+      const res = await runSplit(pool, batch, host.subBatch, { denseDim: config.denseDim, idsPerItem }, deadline, t0, cancelled);
       const now = Date.now();
       const ms = performance.now() - t0;
       window.add(now, ms, batch.count);
@@ -156,14 +114,14 @@ async function start(m: StartMessage): Promise<void> {
     const r = recent?.summary(now);
     return {
       p50Ms: s.p50, p95Ms: s.p95, p99Ms: s.p99, count: s.count, servedQps: s.perSecond, itemsPerS: s.itemsPerSecond,
-      queueDepth: pool!.queueDepth, workersReady: pool!.readyWorkers, errors: { ...errors }, rssBytes: process.memoryUsage.rss(),
-      ...(pool!.standby ? { workersStandby: pool!.parkedWorkers } : {}),
+      queueDepth: pool.queueDepth, workersReady: pool.readyWorkers, errors: { ...errors }, rssBytes: process.memoryUsage.rss(),
+      ...(pool.standby ? { workersStandby: pool.parkedWorkers } : {}),
       ...(r ? { recent: { windowMs: m.recentWindowMs!, p95Ms: r.p95, count: r.count } } : {}),
     };
   };
   const impl: Partial<WorkerServiceHandlers> = {
     Infer: unary(tlog, 'Infer', (req, call) => serve(req, callDeadline(call), () => call.cancelled)),
-    InferStream: call => streams.open(call, tlog, serve),
+    InferStream: call => host.streams.open(call, tlog, serve),
   };
   const running = await startServer({
     host: m.host,
@@ -172,24 +130,8 @@ async function start(m: StartMessage): Promise<void> {
     services: [{ name: 'hera.worker.v1.WorkerService', definition: services().worker, implementation: impl }],
   });
   running.setServing('SERVING');
-  server = running.server;
+  host.server = running.server;
   send({ type: 'listening', port: running.port });
   const timer = setInterval(() => send({ type: 'stats', stats: stats() }), m.statsIntervalMs);
   timer.unref();
-}
-
-async function shutdown(code: number, reason: string, graceMs = 5_000): Promise<void> {
-  if (draining) return;
-  draining = true;
-  link.stopListening();
-  log.info({ reason }, 'tenant host stopping');
-  // Stop taking new calls; queued and running ones finish (up to graceMs). Open
-  // InferStreams end once what is in flight on them is answered.
-  const closing = server ? closeServer(server, graceMs) : Promise.resolve();
-  streams.closeAll();
-  await pool?.drain(graceMs);
-  await closing;
-  await telemetry.shutdown();
-  link.removeFiles();
-  process.exit(code);
 }
