@@ -27,6 +27,7 @@ netlib reference libblas3 it runs ~3 GFLOP/s; install libopenblas0-pthread. The 
 the ready line names the BLAS library this process actually loaded.
 """
 import json
+import math
 import os
 import sys
 import time
@@ -211,9 +212,9 @@ class Model(nn.Module):
         return self.net(dense, self.tables(ids))
 
     def batch(self, n, seed):
-        """Random inputs for n items: dense features in [0, 1) and ids in range per table."""
+        """Random inputs for n items, as randomBatch: dense features uniform in [-1, 1), ids uniform per table."""
         gen = torch.Generator().manual_seed(seed)
-        dense = torch.rand(n, self.spec["dense_dim"], generator=gen) if self.spec["dense_dim"] else None
+        dense = torch.rand(n, self.spec["dense_dim"], generator=gen) * 2 - 1 if self.spec["dense_dim"] else None
         ids = [torch.randint(t["rows"], (n, t["lookups"]), generator=gen) for t in self.spec["tables"]]
         return dense, ids
 
@@ -234,11 +235,8 @@ def timed(fn, seconds, min_calls, warm):
 
 
 def quantile(sorted_xs, q):
-    """Linear interpolation between closest ranks (as @hera/stats quantileSorted)."""
-    pos = (len(sorted_xs) - 1) * q
-    lo = int(pos)
-    hi = min(lo + 1, len(sorted_xs) - 1)
-    return sorted_xs[lo] + (sorted_xs[hi] - sorted_xs[lo]) * (pos - lo)
+    """Nearest rank, ceil(q * n), as @hera/stats quantileSorted (the TS side's figures)."""
+    return sorted_xs[max(0, math.ceil(q * len(sorted_xs)) - 1)]
 
 
 def point(model, n, seconds):
