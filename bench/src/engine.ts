@@ -694,6 +694,8 @@ async function main(): Promise<void> {
       `backends: ${engines.map(e => (e === torch ? `${PEER} (torch ${torch.found!.version} via ${torch.found!.python}, 1 thread)` : e.name)).join(', ')}; ` +
         `batches ${o.batches.join(', ')}; tables up to ${o.tableGb} GB per model; ${o.pointS} s per point`,
     );
+    const llc = llcBytes();
+    console.log(`last-level cache: ${llc ? `${f(llc / 2 ** 20, 0)} MiB (getconf); tables smaller than it are mostly read from cache, not DRAM` : 'unknown'}`);
     const nativeBin = compileNative(work);
     const results: ModelResult[] = [];
     for (const m of o.models) {
@@ -704,6 +706,13 @@ async function main(): Promise<void> {
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
+}
+
+/** Last-level cache size, to tell which tables are larger than it. */
+function llcBytes(): number | undefined {
+  const r = spawnSync('getconf', ['LEVEL3_CACHE_SIZE'], { encoding: 'utf8' });
+  const n = Number(r.stdout?.trim());
+  return Number.isFinite(n) && n > 0 ? n : undefined;
 }
 
 const round3 = (x: number | undefined) => (x === undefined || !Number.isFinite(x) ? null : Number(x.toFixed(3)));
