@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { modelCost, ZOO_MODELS, ZOO_SPECS } from '@hera/models';
-import { parsePeerPoint, parsePeerReady, peerSpec, spread } from './engine-peer';
+import { median, medianPoint, parsePeerPoint, parsePeerReady, peerSpec, spread } from './engine-peer';
 
 // A line as bench/pytorch_engine.py prints it.
 const LINE = '{"model": "rmc1", "batch": 64, "samples_per_s": 189779.77, "mean_samples_per_s": 184711.65, "p50_ms": 0.337, "p99_ms": 0.437, "calls": 577, "torch": "1.13.0a0", "threads": 1}';
@@ -63,5 +63,16 @@ describe('engine bench: headline figures over models', () => {
     assert.deepEqual(spread({ rmc1: 0.5, rmc2: undefined, wnd: Number.NaN, din: 0.7 }), { median: 0.6, worst: 0.5, worstModel: 'rmc1', models: 2 });
     assert.equal(spread({ rmc1: undefined }), null);
     assert.equal(spread({}), null);
+  });
+
+  it('over rounds: a measured point (the median one, lower middle when even), and the median ratio', () => {
+    const p = (samplesPerS: number, calls: number) => ({ samplesPerS, calls });
+    assert.deepEqual(medianPoint([p(30, 1), p(10, 2), p(20, 3)]), p(20, 3));
+    assert.deepEqual(medianPoint([p(30, 1), p(10, 2), p(20, 3), p(40, 4)]), p(20, 3));
+    assert.deepEqual(medianPoint([p(5, 1)]), p(5, 1));
+    assert.throws(() => medianPoint([]), /no points/);
+    assert.equal(median([0.5, 0.2, 0.9]), 0.5);
+    assert.equal(median([0.5, 0.2, 0.9, 0.3]), 0.4);
+    assert.ok(Number.isNaN(median([])));
   });
 });

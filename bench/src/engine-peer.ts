@@ -107,13 +107,24 @@ export interface Spread {
   models: number;
 }
 
+/** The median of xs (the mean of the two middle ones for an even count); NaN for none. */
+export function median(xs: readonly number[]): number {
+  if (xs.length === 0) return Number.NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+/** Of points measured in rounds, the median one by samples/s (the lower middle for an even count): a measured point, never a blend. */
+export function medianPoint<T extends { samplesPerS: number }>(points: readonly T[]): T {
+  if (points.length === 0) throw new Error('medianPoint of no points');
+  return [...points].sort((a, b) => a.samplesPerS - b.samplesPerS)[(points.length - 1) >> 1]!;
+}
+
 /** Median and worst over the models that have a finite figure; null when none has. */
 export function spread(perModel: Readonly<Record<string, number | undefined>>): Spread | null {
   const entries = Object.entries(perModel).filter((e): e is [string, number] => e[1] !== undefined && Number.isFinite(e[1]));
   if (entries.length === 0) return null;
-  const xs = entries.map(e => e[1]).sort((a, b) => a - b);
-  const mid = xs.length >> 1;
-  const median = xs.length % 2 ? xs[mid]! : (xs[mid - 1]! + xs[mid]!) / 2;
   const [worstModel, worst] = entries.reduce((w, e) => (e[1] < w[1] ? e : w));
-  return { median, worst, worstModel, models: entries.length };
+  return { median: median(entries.map(e => e[1])), worst, worstModel, models: entries.length };
 }

@@ -6,9 +6,11 @@
 // backend's ratio to it per model. Then, per TF.js backend, the stages at sub-batch 64 (embedding
 // bag, dense part, the MLP part against raw matMul on the same shapes) and the embedding bag's
 // GB/s beside PyTorch's EmbeddingBag on the same batches and a naive C loop (a floor, not a peer).
-// Headline figures are the median and the worst over models, never one model's. One JSON line last.
+// Points are taken in --rounds rounds (every backend at every batch once per round); a figure is
+// its median round. Headline figures are the median and worst over models, never one model's.
+// One JSON line last.
 //
-//   npm run bench -- engine [--models rmc1,ncf] [--backends wasm] [--batches 64,256]
+//   npm run bench -- engine [--models rmc1,ncf] [--backends wasm] [--batches 64,256] [--rounds 3]
 //                           [--table-gb 1] [--point-s 0.5] [--python python3] [--no-pytorch]
 //
 // PyTorch: the bench uses the first of --python, python3, /usr/bin/python3 that imports torch.
@@ -50,14 +52,15 @@ import {
 } from '@hera/models';
 import { quantileSorted } from '@hera/stats';
 import { args } from './harness';
-import { parsePeerPoint, parsePeerReady, peerSpec, spread, type PeerReady, type Spread } from './engine-peer';
+import { median, medianPoint, parsePeerPoint, parsePeerReady, peerSpec, spread, type PeerReady, type Spread } from './engine-peer';
 
 function options() {
   const o = args(
-    { models: ZOO_MODELS.join(','), backends: 'tensorflow,wasm', batches: '64,256', 'table-gb': '1', 'point-s': '0.5', python: '' },
+    { models: ZOO_MODELS.join(','), backends: 'tensorflow,wasm', batches: '64,256', rounds: '3', 'table-gb': '1', 'point-s': '0.5', python: '' },
     {
       backends: 'TF.js backends, comma-separated: tensorflow (tfjs-node), wasm, cpu; those that cannot start are skipped',
       batches: 'sub-batch sizes measured on every backend',
+      rounds: 'each round measures every backend at every batch once; figures are the median round',
       'table-gb': 'GB of tables per model, at most',
       'point-s': 'seconds per point',
       python: '"" = the first of python3, /usr/bin/python3 that imports torch',
@@ -73,6 +76,7 @@ function options() {
     models: models as ZooModelName[],
     backends: o.backends!.split(',').filter(Boolean) as BackendName[],
     batches,
+    rounds: Math.max(1, Math.round(Number(o.rounds))),
     tableGb: Number(o['table-gb']),
     pointS: Number(o['point-s']),
     python: o.python!,
@@ -592,28 +596,49 @@ async function benchModel(model: ZooModelName, engines: Engine[], tfjsBackends: 
         console.log(`  ${engine.name}: cannot open ${model}: ${(err as Error).message}`);
       }
     }
-    console.log(`  backend       sub-batch   samples/s  (mean-based)    p50 ms    p99 ms   calls  vs ${PEER}`);
-    const slowest: Record<string, number> = {};
-    for (const n of o.batches) {
-      for (const { engine, model: m } of open) {
-        const points = (result.points[engine.name] ??= {});
-        if ((slowest[engine.name] ?? 0) > 500) {
-          console.log(`  ${engine.name.padEnd(12)} ${String(n).padStart(9)}   skipped: the previous size took ${f(slowest[engine.name]! / 1000, 1)} s per call`);
-          continue;
+    console.log(`  round backend       sub-batch   samples/s  (mean-based)    p50 ms    p99 ms   calls  vs ${PEER}`);
+    // Rounds: each round measures every backend at every batch once; a backend's figure is its
+    // median round, a ratio the median of the rounds' ratios (each from points taken back to back).
+    const rounds: Record<string, Record<number, PointResult[]>> = {};
+    // A size is skipped on a backend for all rounds when, in the first round, the size before it
+    // took over 0.5 s per call there (the plain CPU backend), so the rounds stay aligned.
+    const skip = new Set<string>();
+    for (let round = 1; round <= o.rounds; round++) {
+      const previous: Record<string, number> = {};
+      for (const n of o.batches) {
+        for (const { engine, model: m } of open) {
+          if (round === 1 && (previous[engine.name] ?? 0) > 500) skip.add(`${engine.name}@${n}`);
+          if (skip.has(`${engine.name}@${n}`)) continue;
+          const p = await m.measure(n, o.pointS);
+          previous[engine.name] = p.p50Ms;
+          ((rounds[engine.name] ??= {})[n] ??= []).push(p);
         }
-        const p = await m.measure(n, o.pointS);
-        points[n] = p;
-        slowest[engine.name] = p.p50Ms;
+        const ref = rounds[PEER]?.[n]?.[round - 1];
+        for (const { engine } of open) {
+          const p = rounds[engine.name]?.[n]?.[round - 1];
+          const ratio = p && ref && engine.name !== PEER ? p.samplesPerS / ref.samplesPerS : undefined;
+          console.log(
+            `  ${`${round}/${o.rounds}`.padStart(5)} ${engine.name.padEnd(12)} ${String(n).padStart(9)} ` +
+              (p
+                ? `${f(p.samplesPerS, 0).padStart(11)} ${f(p.meanSamplesPerS, 0).padStart(13)} ${f(p.p50Ms, 3).padStart(9)} ${f(p.p99Ms, 3).padStart(9)} ${String(p.calls).padStart(7)}  ${ratio === undefined ? '' : f(ratio)}`
+                : '  skipped: the previous size took over 0.5 s per call'),
+          );
+        }
       }
-      const ref = result.points[PEER]?.[n];
-      for (const { engine } of open) {
-        const p = result.points[engine.name]?.[n];
-        if (!p) continue;
-        const ratio = ref && engine.name !== PEER ? p.samplesPerS / ref.samplesPerS : undefined;
-        if (ratio !== undefined) (result.vsPytorch[engine.name] ??= {})[n] = ratio;
-        console.log(
-          `  ${engine.name.padEnd(12)} ${String(n).padStart(9)} ${f(p.samplesPerS, 0).padStart(11)} ${f(p.meanSamplesPerS, 0).padStart(13)} ${f(p.p50Ms, 3).padStart(9)} ${f(p.p99Ms, 3).padStart(9)} ${String(p.calls).padStart(7)}  ${ratio === undefined ? '' : f(ratio)}`,
-        );
+    }
+    for (const [name, byBatch] of Object.entries(rounds)) {
+      for (const [n, ps] of Object.entries(byBatch)) {
+        (result.points[name] ??= {})[Number(n)] = medianPoint(ps);
+        const refs = rounds[PEER]?.[Number(n)];
+        if (name !== PEER && refs?.length === ps.length) (result.vsPytorch[name] ??= {})[Number(n)] = median(ps.map((p, i) => p.samplesPerS / refs[i]!.samplesPerS));
+      }
+    }
+    if (o.rounds > 1) {
+      for (const n of o.batches) {
+        const line = Object.entries(result.points)
+          .filter(([, ps]) => ps[n])
+          .map(([name, ps]) => `${name} ${f(ps[n]!.samplesPerS, 0)}${result.vsPytorch[name]?.[n] !== undefined ? ` (${f(result.vsPytorch[name][n])} of ${PEER})` : ''}`);
+        console.log(`  median of ${o.rounds} rounds at ${n}: ${line.join(', ')}`);
       }
     }
     for (const { model: m, engine } of open) if (engine.name !== PEER) await m.close();
@@ -692,7 +717,7 @@ async function main(): Promise<void> {
     if (tfjsBackends.includes('tensorflow')) console.log('note: tfjs-node computes with its own thread pool over every core; the other backends use one');
     console.log(
       `backends: ${engines.map(e => (e === torch ? `${PEER} (torch ${torch.found!.version} via ${torch.found!.python}, 1 thread)` : e.name)).join(', ')}; ` +
-        `batches ${o.batches.join(', ')}; tables up to ${o.tableGb} GB per model; ${o.pointS} s per point`,
+        `batches ${o.batches.join(', ')}; ${o.rounds} rounds; tables up to ${o.tableGb} GB per model; ${o.pointS} s per point`,
     );
     const llc = llcBytes();
     console.log(`last-level cache: ${llc ? `${f(llc / 2 ** 20, 0)} MiB (getconf); tables smaller than it are mostly read from cache, not DRAM` : 'unknown'}`);
@@ -723,7 +748,9 @@ function report(results: ModelResult[], backends: string[], o: Options, skipped:
   const others = backends.filter(b => b !== PEER);
   const hasPeer = backends.includes(PEER);
   const peerInfo = results.find(r => r.peer)?.peer;
-  console.log(`\n== summary (${f(ms / 1000, 0)} s; samples/s at the median call, measured; ratios derived from points measured back to back)`);
+  console.log(
+    `\n== summary (${f(ms / 1000, 0)} s): samples/s at the median call of the median round (measured); ratio to ${PEER}: the median over rounds of each round's ratio (derived from points measured back to back)`,
+  );
   const cols = backends.flatMap(b => o.batches.map(n => `${b}@${n}`));
   const ratioCols = hasPeer ? others.flatMap(b => o.batches.map(n => `${b}/${PEER}@${n}`)) : [];
   const w = Math.max(12, ...cols.map(c => c.length), ...ratioCols.map(c => c.length));
