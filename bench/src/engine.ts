@@ -353,6 +353,9 @@ function inProcess(
   };
 }
 
+/** Seconds each backend scores back to back, untimed, before a model's first point. */
+const WARM_S = 1;
+
 const TFJS_NAMES: Record<BackendName, string> = { tensorflow: 'tfjs-node', wasm: 'tfjs-wasm', cpu: 'tfjs-cpu' };
 
 /** A TF.js backend: the engine the tenant hosts run (loadModel over the shared tables). */
@@ -596,6 +599,11 @@ async function benchModel(model: ZooModelName, engines: Engine[], tfjsBackends: 
         console.log(`  ${engine.name}: cannot open ${model}: ${(err as Error).message}`);
       }
     }
+    // Warm-up, not timed: each backend scores back to back at the largest batch for a second
+    // (V8's WebAssembly tier-up left a fresh TF.js model up to 3× slower for its first calls;
+    // the tenant hosts warm each thread for 2 s). PyTorch gets the same.
+    const largest = Math.max(...o.batches);
+    for (const { model: m } of open) await m.measure(largest, WARM_S);
     console.log(`  round backend       sub-batch   samples/s  (mean-based)    p50 ms    p99 ms   calls  vs ${PEER}`);
     // Rounds: each round measures every backend at every batch once; a backend's figure is its
     // median round, a ratio the median of the rounds' ratios (each from points taken back to back).
