@@ -1,13 +1,25 @@
-// The inference engine's benchmark (issue 3): per zoo model, at the largest table size that fits
-// comfortably, samples/s and per-call latency at sub-batches 1, 16, 64, 256 on every available
-// TF.js backend; the embedding bag's GB/s next to a native C gather-sum of the same rows and a
-// plain copy, and the dense part's GFLOP/s next to raw matMul on the same shapes, all measured in
-// this run. Ends with one JSON line.
+// The inference engine's benchmark (issues 3 and 19): per zoo model, at the largest table size
+// that fits comfortably (--table-gb), samples/s and per-call latency at the sub-batches of
+// --batches on every available backend, one core each, beside the peer a user would run instead:
+// PyTorch CPU on one thread (bench/pytorch_engine.py, same shapes, same table sizes), measured in
+// the same run point by point (each backend at a batch, then PyTorch at that batch), with each
+// backend's ratio to it per model. Then, per TF.js backend, the stages at sub-batch 64 (embedding
+// bag, dense part, the MLP part against raw matMul on the same shapes) and the embedding bag's
+// GB/s beside PyTorch's EmbeddingBag on the same batches and a naive C loop (a floor, not a peer).
+// Points are taken in --rounds rounds (every backend at every batch once per round); a figure is
+// its median round. Headline figures are the median and worst over models, never one model's.
+// One JSON line last.
 //
-//   npm run bench -- engine [--models rmc1,ncf] [--backends wasm] [--table-gb 1] [--point-s 0.5]
+//   npm run bench -- engine [--models rmc1,ncf] [--backends wasm] [--batches 64,256] [--rounds 3]
+//                           [--table-gb 1] [--point-s 0.5] [--python python3] [--no-pytorch]
+//
+// PyTorch: the bench uses the first of --python, python3, /usr/bin/python3 that imports torch.
+// On Debian: apt-get install python3-torch libopenblas0-pthread (1.13.1 on bookworm; without
+// OpenBLAS its nn.Linear runs on the netlib reference BLAS at ~3 GFLOP/s); or pip install torch.
+// Without it the PyTorch column is skipped with the reason.
 //
 // Repositories are built under the OS temp dir, one model at a time, and deleted as it goes.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,34 +44,50 @@ import {
   ZOO_SPECS,
   type Batch,
   type BackendName,
-  type InferenceModel,
   type MatMulShape,
+  type ModelConfig,
   type SharedTables,
   type ZooModelName,
+  type ZooModelSpec,
 } from '@hera/models';
 import { quantileSorted } from '@hera/stats';
 import { args } from './harness';
+import { median, medianPoint, parsePeerPoint, parsePeerReady, peerSpec, spread, type PeerReady, type Spread } from './engine-peer';
 
-const SUB_BATCHES = [1, 16, 64, 256];
-
-function options(): { models: ZooModelName[]; backends?: BackendName[]; tableGb: number; pointS: number } {
+function options() {
   const o = args(
-    { models: ZOO_MODELS.join(','), backends: '', 'table-gb': '1', 'point-s': '0.5' },
-    { backends: 'comma-separated, e.g. wasm,cpu; "" = every available one', 'table-gb': 'GB of tables per model, at most', 'point-s': 'seconds per point' },
+    { models: ZOO_MODELS.join(','), backends: 'tensorflow,wasm', batches: '64,256', rounds: '3', 'table-gb': '1', 'point-s': '0.5', python: '' },
+    {
+      backends: 'TF.js backends, comma-separated: tensorflow (tfjs-node), wasm, cpu; those that cannot start are skipped',
+      batches: 'sub-batch sizes measured on every backend',
+      rounds: 'each round measures every backend at every batch once; figures are the median round',
+      'table-gb': 'GB of tables per model, at most',
+      'point-s': 'seconds per point',
+      python: '"" = the first of python3, /usr/bin/python3 that imports torch',
+      'no-pytorch': 'skip the PyTorch peer',
+    },
+    ['no-pytorch'],
   );
   const models = o.models!.split(',').filter(Boolean);
   for (const m of models) if (!isZooModel(m)) throw new Error(`unknown model ${m}`);
+  const batches = o.batches!.split(',').filter(Boolean).map(Number);
+  for (const n of batches) if (!Number.isInteger(n) || n < 1) throw new Error(`--batches: ${JSON.stringify(o.batches)} is not a list of positive integers`);
   return {
     models: models as ZooModelName[],
-    backends: o.backends ? (o.backends.split(',') as BackendName[]) : undefined,
+    backends: o.backends!.split(',').filter(Boolean) as BackendName[],
+    batches,
+    rounds: Math.max(1, Math.round(Number(o.rounds))),
     tableGb: Number(o['table-gb']),
     pointS: Number(o['point-s']),
+    python: o.python!,
+    pytorch: o['no-pytorch'] !== 'true',
   };
 }
+type Options = ReturnType<typeof options>;
 
 const now = () => Number(process.hrtime.bigint()) / 1e6; // ms
 const gc = () => (globalThis as { gc?: () => void }).gc?.();
-const f = (x: number, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : '-');
+const f = (x: number | undefined, d = 2) => (x !== undefined && Number.isFinite(x) ? x.toFixed(d) : '-');
 
 /** Runs fn repeatedly for about `seconds` (at least `min` times) after `warm` untimed calls; per-call ms. */
 function timeCalls(fn: (i: number) => void, seconds: number, min: number, warm: number): number[] {
@@ -74,10 +102,29 @@ function timeCalls(fn: (i: number) => void, seconds: number, min: number, warm: 
   return times.sort((a, b) => a - b);
 }
 
+/** timeCalls for a run that may answer a promise (awaited per call; a synchronous one is not). */
+async function timeCallsAsync(fn: (i: number) => unknown, seconds: number, min: number, warm: number): Promise<number[]> {
+  for (let i = 0; i < warm; i++) {
+    const r = fn(i);
+    if (r instanceof Promise) await r;
+  }
+  const times: number[] = [];
+  const end = now() + seconds * 1000;
+  for (let i = 0; times.length < min || (now() < end && times.length < 20_000); i++) {
+    const t = now();
+    const r = fn(i);
+    if (r instanceof Promise) await r;
+    times.push(now() - t);
+  }
+  return times.sort((a, b) => a - b);
+}
+
 const sum = (xs: number[]) => xs.reduce((s, x) => s + x, 0);
 
 // ---------------------------------------------------------------------------------------------
-// Native references: a C gather-sum over the same table bytes and ids, and memcpy.
+// Floors, not peers: a naive C gather-sum loop (cc -O2, no prefetching, no unrolling beyond the
+// compiler's) over the same table bytes and ids, and memcpy. The WebAssembly kernel beats the loop;
+// the peer for the bag is PyTorch's EmbeddingBag, measured beside it where torch imports.
 
 const C_SOURCE = String.raw`
 #include <stdint.h>
@@ -135,18 +182,13 @@ int main(int argc, char **argv) {
 }
 `;
 
-interface NativeRef {
-  gatherGbs: number;
-  copyGbs: number;
-}
-
 function compileNative(dir: string): string | undefined {
   const src = join(dir, 'gather.c');
   const bin = join(dir, 'gather');
   writeFileSync(src, C_SOURCE);
   const r = spawnSync('cc', ['-O2', '-o', bin, src], { encoding: 'utf8' });
   if (r.error || r.status !== 0) {
-    console.log(`no C compiler (cc -O2 failed: ${r.error?.message ?? r.stderr.trim().split('\n')[0]}); native references skipped`);
+    console.log(`no C compiler (cc -O2 failed: ${r.error?.message ?? r.stderr.trim().split('\n')[0]}); the naive C loop and memcpy are skipped`);
     return undefined;
   }
   return bin;
@@ -199,7 +241,7 @@ async function startNative(bin: string, dir: string, repo: string, model: ZooMod
       },
     };
   } catch (err) {
-    console.log(`  native gather failed: ${(err as Error).message}`);
+    console.log(`  naive C loop failed: ${(err as Error).message}`);
     child.kill();
     return undefined;
   }
@@ -239,8 +281,11 @@ function rawMatMulMs(shapes: readonly MatMulShape[], seconds: number, min: numbe
 }
 
 // ---------------------------------------------------------------------------------------------
+// The backends: a small table. Each says whether it can run here (or why not) and opens a model
+// whose points the bench then measures, interleaved with the other backends' at the same batch.
 
 interface PointResult {
+  /** Throughput at the median call time: other work on a shared machine lands as outliers, which the mean would charge to the engine. */
   samplesPerS: number;
   meanSamplesPerS: number;
   p50Ms: number;
@@ -248,30 +293,264 @@ interface PointResult {
   calls: number;
 }
 
+function pointOf(n: number, times: number[]): PointResult {
+  const p50Ms = quantileSorted(times, 0.5);
+  return { samplesPerS: n / (p50Ms / 1000), meanSamplesPerS: (n * times.length) / (sum(times) / 1000), p50Ms, p99Ms: quantileSorted(times, 0.99), calls: times.length };
+}
+
+/** What a backend gets to open one model: the built repository (version 1) and its tables as loaded for TF.js. */
+interface ModelContext {
+  repo: string;
+  model: ZooModelName;
+  spec: ZooModelSpec;
+  scale: number;
+  tables: SharedTables;
+  work: string;
+}
+
+/** One model open on one backend. */
+interface OpenModel {
+  /** Back-to-back calls at `batch` items for about `seconds`. */
+  measure(batch: number, seconds: number): Promise<PointResult>;
+  close(): Promise<void>;
+}
+
+interface Engine {
+  name: string;
+  /** undefined when it can run here, else why not. */
+  available(): Promise<string | undefined>;
+  open(ctx: ModelContext): Promise<OpenModel>;
+}
+
+/** A model loaded in this process: `run` scores one batch (synchronously or not); the bench times it. */
+interface InProcessModel {
+  config: Pick<ModelConfig, 'denseDim' | 'tables'>;
+  run(batch: Batch): unknown;
+  close(): void | Promise<void>;
+}
+
+/** An in-process backend from `load(model) → run(batch)`: inputs are 8 random batches per size, used in turn. */
+function inProcess(
+  name: string,
+  available: () => Promise<string | undefined>,
+  load: (ctx: ModelContext) => Promise<InProcessModel & { enter?(): Promise<unknown> }>,
+  slow = false,
+): Engine {
+  return {
+    name,
+    available,
+    open: async ctx => {
+      const m = await load(ctx);
+      return {
+        measure: async (n, seconds) => {
+          await m.enter?.();
+          const batches = Array.from({ length: 8 }, (_, i) => randomBatch(m.config, n, 1000 * n + i));
+          return pointOf(n, await timeCallsAsync(i => m.run(batches[i % batches.length]!), seconds, slow ? 2 : 5, slow ? 1 : 3));
+        },
+        close: async () => m.close(),
+      };
+    },
+  };
+}
+
+/** Seconds each backend scores back to back, untimed, before a model's first point. */
+const WARM_S = 1;
+
+const TFJS_NAMES: Record<BackendName, string> = { tensorflow: 'tfjs-node', wasm: 'tfjs-wasm', cpu: 'tfjs-cpu' };
+
+/** A TF.js backend: the engine the tenant hosts run (loadModel over the shared tables). */
+function tfjsEngine(backend: BackendName): Engine {
+  return inProcess(
+    TFJS_NAMES[backend],
+    async () => {
+      try {
+        await selectBackend(backend);
+        return undefined;
+      } catch (err) {
+        return (err as Error).message;
+      }
+    },
+    async ctx => {
+      await selectBackend(backend);
+      const m = await loadModel(ctx.repo, ctx.model, { tables: ctx.tables });
+      // TF.js has one backend at a time per thread: the one this model was loaded on runs it.
+      return { config: m.config, run: b => m.score(b), close: () => m.dispose(), enter: () => selectBackend(backend) };
+    },
+    backend === 'cpu',
+  );
+}
+
+// ONNX Runtime (issue 19 part 1, libs/engine-onnx, not in this branch): one more row of the
+// table once the package and `hera models build --format onnx` exist. The lead adds, e.g.:
+//   inProcess('onnx', async () => /* why OnnxModel cannot load here, or undefined */,
+//     async ctx => { /* build the ONNX repository for ctx.model at ctx.scale first */
+//       const m = await OnnxModel.load(onnxRepo, ctx.model, { version: '1' });
+//       return { config: ctx.spec-derived config, run: b => m.score(b), close: () => … };
+//     })
+// `run` may return a promise: the timing awaits it. Nothing here measures ONNX until then.
+
+// ---------------------------------------------------------------------------------------------
+// The peer: PyTorch in a child process (bench/pytorch_engine.py --serve), one model at a time.
+
+const PEER = 'pytorch';
+const PEER_SCRIPT = join(__dirname, '..', 'pytorch_engine.py');
+const ONE_THREAD_ENV = { OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1', MKL_NUM_THREADS: '1' };
+
+/** The first interpreter that imports torch (its path and torch's version), or why none does. */
+function findTorch(python: string): { python: string; version: string } | { reason: string } {
+  const candidates = python ? [python] : ['python3', '/usr/bin/python3'];
+  const why: string[] = [];
+  for (const py of candidates) {
+    const r = spawnSync(py, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8', env: { ...process.env, ...ONE_THREAD_ENV }, timeout: 60_000 });
+    if (!r.error && r.status === 0) return { python: py, version: r.stdout.trim() };
+    why.push(`${py} cannot import torch: ${r.error?.message ?? r.stderr.trim().split('\n').at(-1)}`);
+  }
+  return { reason: `${why.join('; ')}; apt-get install python3-torch libopenblas0-pthread (or pip install torch)` };
+}
+
+/** The script's replies, line by line. */
+class LineReader {
+  readonly #lines: AsyncIterator<string>;
+  constructor(readonly child: ChildProcess) {
+    this.#lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
+  }
+  async next(): Promise<string> {
+    const r = await this.#lines.next();
+    if (r.done) throw new Error(`pytorch_engine.py exited (code ${this.child.exitCode})`);
+    return r.value;
+  }
+}
+
+interface PeerModel extends OpenModel {
+  ready: PeerReady;
+  /** The embedding bags alone: best of `reps` passes over `count` batches of `batch`, GB/s of rows read. */
+  bag(batch: number, count: number, reps: number): Promise<number>;
+}
+
+function pytorchEngine(python: string): Engine & { found?: { python: string; version: string } } {
+  const e: Engine & { found?: { python: string; version: string } } = {
+    name: PEER,
+    available: async () => {
+      const r = findTorch(python);
+      if ('reason' in r) return r.reason;
+      e.found = r;
+      return undefined;
+    },
+    open: async (ctx): Promise<PeerModel> => {
+      const specPath = join(ctx.work, `pytorch-${ctx.model}.json`);
+      writeFileSync(specPath, JSON.stringify(peerSpec(ctx.spec, ctx.scale)));
+      const child = spawn(e.found!.python, [PEER_SCRIPT, '--serve', specPath], { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, ...ONE_THREAD_ENV } });
+      const lines = new LineReader(child);
+      try {
+        const ready = parsePeerReady(await lines.next());
+        // Same shapes: the script's tables hold exactly the bytes TF.js loaded.
+        if (ready.tableBytes !== ctx.tables.bytes) throw new Error(`PyTorch built ${ready.tableBytes} bytes of tables for ${ctx.model}, TF.js loaded ${ctx.tables.bytes}`);
+        const ask = async (cmd: object) => {
+          child.stdin!.write(`${JSON.stringify(cmd)}\n`);
+          return lines.next();
+        };
+        return {
+          ready,
+          measure: async (n, seconds) => {
+            const p = parsePeerPoint(await ask({ op: 'point', batch: n, seconds }), { model: ctx.model, batch: n });
+            return { samplesPerS: p.samplesPerS, meanSamplesPerS: p.meanSamplesPerS, p50Ms: p.p50Ms, p99Ms: p.p99Ms, calls: p.calls };
+          },
+          bag: async (batch, count, reps) => {
+            const o = JSON.parse(await ask({ op: 'bag', batch, batches: count, reps })) as { bag_gbs?: number };
+            if (!(typeof o.bag_gbs === 'number' && o.bag_gbs > 0)) throw new Error(`pytorch_engine.py bag: ${JSON.stringify(o)}`);
+            return o.bag_gbs;
+          },
+          close: async () => {
+            if (child.exitCode !== null) return;
+            const exited = new Promise(r => child.once('exit', r));
+            child.stdin!.end();
+            await exited;
+          },
+        };
+      } catch (err) {
+        child.kill();
+        throw err;
+      }
+    },
+  };
+  return e;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+interface StageResult {
+  mlpGflops: number;
+  rawGflops: number;
+  mlpVsMatmul: number;
+  denseGflops: number;
+  denseVsMatmul: number;
+  embedShare: number;
+}
+
 interface ModelResult {
   model: ZooModelName;
   scale: number;
   tableBytes: number;
   loadGbs: number;
-  backends: Record<
-    string,
-    { points: Record<number, PointResult>; mlpGflops: number; rawGflops: number; mlpVsMatmul: number; denseGflops: number; denseVsMatmul: number; embedShare: number }
-  >;
+  /** Per backend (the peer included), per batch. */
+  points: Record<string, Record<number, PointResult>>;
+  /** Per backend and batch: its samples/s over PyTorch's measured right after it. */
+  vsPytorch: Record<string, Record<number, number>>;
+  /** Per TF.js backend, at sub-batch 64. */
+  stages: Record<string, StageResult>;
   bagGbs: number;
   /** The JavaScript kernel alone (the fallback where the SIMD kernel cannot run). */
   jsBagGbs: number;
   simd: boolean;
-  native?: NativeRef;
+  pytorchBagGbs?: number;
+  naiveC?: { gatherGbs: number; copyGbs: number };
   jsCopyGbs: number;
+  peer?: PeerReady;
 }
 
-async function benchModel(
-  model: ZooModelName,
-  backends: BackendName[],
-  o: ReturnType<typeof options>,
-  work: string,
-  nativeBin: string | undefined,
-): Promise<ModelResult> {
+/** TF.js stages at sub-batch 64 on the backend selected now: embedding bag, dense part, the MLP part vs raw matMul. */
+async function stagesAt64(ctx: ModelContext, backend: BackendName, pointS: number, p64Ms: number | undefined): Promise<StageResult> {
+  const m = await loadModel(ctx.repo, ctx.model, { tables: ctx.tables });
+  const slow = backend === 'cpu';
+  const n = 64;
+  const batches = Array.from({ length: 8 }, (_, i) => randomBatch(m.config, n, 7000 + i));
+  const pooled = batches.map(b => m.embed(b).slice());
+  const embedMs = quantileSorted(timeCalls(i => m.embed(batches[i % 8]!), pointS / 2, 5, 2), 0.5);
+  // On the plain CPU backend a call can take seconds: one timed call is enough there.
+  const heavy = slow && (p64Ms ?? Infinity) > 300;
+  const [minCalls, warm] = heavy ? [1, 0] : slow ? [2, 1] : [5, 3];
+  const denseMs = quantileSorted(timeCalls(i => m.forwardDense(n, batches[i % 8]!.dense, pooled[i % 8]!), pointS, minCalls, warm), 0.5);
+  // The whole dense part (MLPs plus attention/RNN glue, input tensors and read-back) against
+  // raw matMul on all its products ...
+  const shapes = matMulShapes(ctx.spec, n);
+  const rawMs = rawMatMulMs(shapes, pointS, minCalls, warm);
+  // ... and the MLP part alone (the fully connected stacks, bias and activation fused) against
+  // raw matMul on the same shapes.
+  const tf = tfjs();
+  const stacks = mlpStacks(m.config);
+  const inputs = stacks.map(st => tf.randomUniform([n * st.rowsPerItem, st.widths[0]!]) as ReturnType<typeof tf.zeros> as never);
+  const mlpMs = quantileSorted(timeCalls(() => tf.dispose(m.runMlpStacks(inputs)), pointS, minCalls, warm), 0.5);
+  tf.dispose(inputs);
+  const mlpShapes: MatMulShape[] = stacks.flatMap(st => st.widths.slice(1).map((w, i) => ({ name: `${st.prefix}${i}`, m: n * st.rowsPerItem, k: st.widths[i]!, n: w, batch: 1, count: 1 })));
+  const rawMlpMs = rawMatMulMs(mlpShapes, pointS, minCalls, warm);
+  const mlpFlops = matMulFlops(mlpShapes);
+  m.dispose();
+  const r: StageResult = {
+    mlpGflops: mlpFlops / mlpMs / 1e6,
+    rawGflops: mlpFlops / rawMlpMs / 1e6,
+    mlpVsMatmul: rawMlpMs / mlpMs,
+    denseGflops: matMulFlops(shapes) / denseMs / 1e6,
+    denseVsMatmul: rawMs / denseMs,
+    embedShare: embedMs / (embedMs + denseMs),
+  };
+  console.log(
+    `  ${TFJS_NAMES[backend]} at 64: embedding bag ${f(embedMs, 3)} ms + dense part ${f(denseMs, 3)} ms (${f(r.denseGflops)} GFLOP/s; raw matMul on all its products: ${f(r.denseVsMatmul)} of the time)\n` +
+      `    MLP part: ${f(r.mlpGflops)} GFLOP/s vs raw matMul ${f(r.rawGflops)} GFLOP/s on the same shapes → ${f(r.mlpVsMatmul)}`,
+  );
+  return r;
+}
+
+async function benchModel(model: ZooModelName, engines: Engine[], tfjsBackends: BackendName[], o: Options, work: string, nativeBin: string | undefined): Promise<ModelResult> {
   const spec = ZOO_SPECS[model];
   const full = modelCost(spec, 1).tableBytes;
   const scale = Math.min(1, (o.tableGb * 1e9) / full);
@@ -286,12 +565,15 @@ async function benchModel(
     `\n== ${model} (${spec.title}): scale ${f(scale, 4)}, tables ${f(tables.bytes / 1e9, 3)} GB ` +
       `(built in ${f(buildMs / 1000, 1)} s, loaded into shared memory at ${f(tables.bytes / loadMs / 1e6, 2)} GB/s)`,
   );
+  const ctx: ModelContext = { repo, model, spec, scale, tables, work };
   const result: ModelResult = {
     model,
     scale,
     tableBytes: tables.bytes,
     loadGbs: tables.bytes / loadMs / 1e6,
-    backends: {},
+    points: {},
+    vsPytorch: {},
+    stages: {},
     bagGbs: 0,
     jsBagGbs: 0,
     simd: false,
@@ -299,111 +581,122 @@ async function benchModel(
   };
   const cost = modelCost(spec, scale);
 
-  for (const backend of backends) {
-    await selectBackend(backend);
-    const m: InferenceModel = await loadModel(repo, model, { tables });
-    const slow = backend === 'cpu';
-    const points: Record<number, PointResult> = {};
-    console.log(`  ${backend}:`);
-    console.log('    sub-batch   samples/s  (mean-based)    p50 ms    p99 ms   calls');
-    let slowest = 0;
-    for (const n of SUB_BATCHES) {
-      if (slowest > 500) {
-        console.log(`    ${String(n).padStart(9)}   skipped: the previous size took ${f(slowest / 1000, 1)} s per call`);
-        continue;
+  // Every backend opens the model; then per batch each backend's point, PyTorch's right after
+  // the others' (drift on this shared machine hits both sides of a ratio alike).
+  const open: { engine: Engine; model: OpenModel }[] = [];
+  let peer: PeerModel | undefined;
+  try {
+    for (const engine of engines) {
+      try {
+        const m = await engine.open(ctx);
+        open.push({ engine, model: m });
+        if (engine.name === PEER) {
+          peer = m as PeerModel;
+          result.peer = peer.ready;
+          console.log(`  ${PEER}: torch ${peer.ready.torch}, ${peer.ready.threads} thread, BLAS ${peer.ready.blas}; tables built in ${f(peer.ready.buildS, 1)} s`);
+        }
+      } catch (err) {
+        console.log(`  ${engine.name}: cannot open ${model}: ${(err as Error).message}`);
       }
-      const batches = Array.from({ length: 8 }, (_, i) => randomBatch(m.config, n, 1000 * n + i));
-      const times = timeCalls(i => m.score(batches[i % batches.length]!), o.pointS, slow ? 2 : 5, slow ? 1 : 3);
-      const p: PointResult = {
-        // Throughput at the median call time: other work on a shared machine lands as outliers,
-        // which the mean would charge to the engine. The mean-based figure is printed next to it.
-        samplesPerS: n / (quantileSorted(times, 0.5) / 1000),
-        meanSamplesPerS: (n * times.length) / (sum(times) / 1000),
-        p50Ms: quantileSorted(times, 0.5),
-        p99Ms: quantileSorted(times, 0.99),
-        calls: times.length,
-      };
-      slowest = p.p50Ms;
-      points[n] = p;
-      console.log(
-        `    ${String(n).padStart(9)} ${f(p.samplesPerS, 0).padStart(11)} ${f(p.meanSamplesPerS, 0).padStart(13)} ${f(p.p50Ms, 3).padStart(9)} ${f(p.p99Ms, 3).padStart(9)} ${String(p.calls).padStart(7)}`,
-      );
     }
-    // Stages at sub-batch 64: embedding bag (JS) and dense part (TF.js) on the same inputs.
-    const n = 64;
-    const batches = Array.from({ length: 8 }, (_, i) => randomBatch(m.config, n, 7000 + i));
-    const pooled = batches.map(b => m.embed(b).slice());
-    const embedMs = quantileSorted(timeCalls(i => m.embed(batches[i % 8]!), o.pointS / 2, 5, 2), 0.5);
-    // On the plain CPU backend a call can take seconds: one timed call is enough there.
-    const heavy = slow && (points[64]?.p50Ms ?? Infinity) > 300;
-    const [minCalls, warm] = heavy ? [1, 0] : slow ? [2, 1] : [5, 3];
-    const denseMs = quantileSorted(timeCalls(i => m.forwardDense(n, batches[i % 8]!.dense, pooled[i % 8]!), o.pointS, minCalls, warm), 0.5);
-    // The whole dense part (MLPs plus attention/RNN glue, input tensors and read-back) against
-    // raw matMul on all its products ...
-    const shapes = matMulShapes(spec, n);
-    const rawMs = rawMatMulMs(shapes, o.pointS, minCalls, warm);
-    // ... and the MLP part alone (the fully connected stacks, bias and activation fused) against
-    // raw matMul on the same shapes.
-    const tf = tfjs();
-    const stacks = mlpStacks(m.config);
-    const inputs = stacks.map(st => tf.randomUniform([n * st.rowsPerItem, st.widths[0]!]) as ReturnType<typeof tf.zeros> as never);
-    const mlpMs = quantileSorted(timeCalls(() => tf.dispose(m.runMlpStacks(inputs)), o.pointS, minCalls, warm), 0.5);
-    tf.dispose(inputs);
-    const mlpShapes: MatMulShape[] = stacks.flatMap(st =>
-      st.widths.slice(1).map((w, i) => ({ name: `${st.prefix}${i}`, m: n * st.rowsPerItem, k: st.widths[i]!, n: w, batch: 1, count: 1 })),
-    );
-    const rawMlpMs = rawMatMulMs(mlpShapes, o.pointS, minCalls, warm);
-    const mlpFlops = matMulFlops(mlpShapes);
-    const r = {
-      points,
-      mlpGflops: mlpFlops / mlpMs / 1e6,
-      rawGflops: mlpFlops / rawMlpMs / 1e6,
-      mlpVsMatmul: rawMlpMs / mlpMs,
-      denseGflops: matMulFlops(shapes) / denseMs / 1e6,
-      denseVsMatmul: rawMs / denseMs,
-      embedShare: embedMs / (embedMs + denseMs),
-    };
-    result.backends[backend] = r;
-    console.log(
-      `    at 64: embedding bag ${f(embedMs, 3)} ms + dense part ${f(denseMs, 3)} ms (${f(r.denseGflops)} GFLOP/s; raw matMul on all its products: ${f(r.denseVsMatmul)} of the time)\n` +
-        `    MLP part: ${f(r.mlpGflops)} GFLOP/s vs raw matMul ${f(r.rawGflops)} GFLOP/s on the same shapes → ${f(r.mlpVsMatmul)}`,
-    );
-    m.dispose();
-  }
+    // Warm-up, not timed: each backend scores back to back at the largest batch for a second
+    // (V8's WebAssembly tier-up left a fresh TF.js model up to 3× slower for its first calls;
+    // the tenant hosts warm each thread for 2 s). PyTorch gets the same.
+    const largest = Math.max(...o.batches);
+    for (const { model: m } of open) await m.measure(largest, WARM_S);
+    console.log(`  round backend       sub-batch   samples/s  (mean-based)    p50 ms    p99 ms   calls  vs ${PEER}`);
+    // Rounds: each round measures every backend at every batch once; a backend's figure is its
+    // median round, a ratio the median of the rounds' ratios (each from points taken back to back).
+    const rounds: Record<string, Record<number, PointResult[]>> = {};
+    // A size is skipped on a backend for all rounds when, in the first round, the size before it
+    // took over 0.5 s per call there (the plain CPU backend), so the rounds stay aligned.
+    const skip = new Set<string>();
+    for (let round = 1; round <= o.rounds; round++) {
+      const previous: Record<string, number> = {};
+      for (const n of o.batches) {
+        for (const { engine, model: m } of open) {
+          if (round === 1 && (previous[engine.name] ?? 0) > 500) skip.add(`${engine.name}@${n}`);
+          if (skip.has(`${engine.name}@${n}`)) continue;
+          const p = await m.measure(n, o.pointS);
+          previous[engine.name] = p.p50Ms;
+          ((rounds[engine.name] ??= {})[n] ??= []).push(p);
+        }
+        const ref = rounds[PEER]?.[n]?.[round - 1];
+        for (const { engine } of open) {
+          const p = rounds[engine.name]?.[n]?.[round - 1];
+          const ratio = p && ref && engine.name !== PEER ? p.samplesPerS / ref.samplesPerS : undefined;
+          console.log(
+            `  ${`${round}/${o.rounds}`.padStart(5)} ${engine.name.padEnd(12)} ${String(n).padStart(9)} ` +
+              (p
+                ? `${f(p.samplesPerS, 0).padStart(11)} ${f(p.meanSamplesPerS, 0).padStart(13)} ${f(p.p50Ms, 3).padStart(9)} ${f(p.p99Ms, 3).padStart(9)} ${String(p.calls).padStart(7)}  ${ratio === undefined ? '' : f(ratio)}`
+                : '  skipped: the previous size took over 0.5 s per call'),
+          );
+        }
+      }
+    }
+    for (const [name, byBatch] of Object.entries(rounds)) {
+      for (const [n, ps] of Object.entries(byBatch)) {
+        (result.points[name] ??= {})[Number(n)] = medianPoint(ps);
+        const refs = rounds[PEER]?.[Number(n)];
+        if (name !== PEER && refs?.length === ps.length) (result.vsPytorch[name] ??= {})[Number(n)] = median(ps.map((p, i) => p.samplesPerS / refs[i]!.samplesPerS));
+      }
+    }
+    if (o.rounds > 1) {
+      for (const n of o.batches) {
+        const line = Object.entries(result.points)
+          .filter(([, ps]) => ps[n])
+          .map(([name, ps]) => `${name} ${f(ps[n]!.samplesPerS, 0)}${result.vsPytorch[name]?.[n] !== undefined ? ` (${f(result.vsPytorch[name][n])} of ${PEER})` : ''}`);
+        console.log(`  median of ${o.rounds} rounds at ${n}: ${line.join(', ')}`);
+      }
+    }
+    for (const { model: m, engine } of open) if (engine.name !== PEER) await m.close();
 
-  // Embedding bag vs native, same rows: sub-batch 256, fresh random ids, several passes.
-  const layoutModel = await loadModel(repo, model, { tables });
-  const count = 256;
-  const nb = Math.max(2, Math.min(64, Math.ceil(2e8 / (count * cost.embeddingBytesPerItem))));
-  const bagBatches = Array.from({ length: nb }, (_, i) => randomBatch(layoutModel.config, count, 90_000 + i));
-  const out = new Float32Array(count * layoutModel.layout.width);
-  const reps = 2;
-  const bytes = nb * count * cost.embeddingBytesPerItem;
-  const jsLayout = bagLayout(layoutModel.layout.tables, { simd: false });
-  result.simd = layoutModel.layout.simd.some(k => k !== undefined);
-  const native = nativeBin ? await startNative(nativeBin, work, repo, model, bagBatches, reps) : undefined;
-  // Three rounds, alternating engine / plain JavaScript / C, best of each: noise from other work
-  // on this machine comes in bursts and should not land on one side only.
-  const pass = (layout: typeof jsLayout) => bytes / timeCalls(() => bagBatches.forEach(b => embeddingBag(layout, count, b.ids, out)), 0, reps, 1)[0]! / 1e6;
-  let nativeGbs = 0;
-  for (let round = 0; round < 3; round++) {
-    result.bagGbs = Math.max(result.bagGbs, pass(layoutModel.layout));
-    result.jsBagGbs = Math.max(result.jsBagGbs, pass(jsLayout));
-    if (native) nativeGbs = Math.max(nativeGbs, await native.gather());
+    for (const b of tfjsBackends) {
+      await selectBackend(b);
+      result.stages[TFJS_NAMES[b]] = await stagesAt64(ctx, b, o.pointS, result.points[TFJS_NAMES[b]]?.[64]?.p50Ms);
+    }
+
+    // Embedding bag, same rows: sub-batch 256, fresh random ids, several passes; beside PyTorch's
+    // EmbeddingBag on as many batches of 256 (its own random ids) and the naive C loop on ours.
+    const layoutModel = await loadModel(repo, model, { tables });
+    const count = 256;
+    const nb = Math.max(2, Math.min(64, Math.ceil(2e8 / (count * cost.embeddingBytesPerItem))));
+    const bagBatches = Array.from({ length: nb }, (_, i) => randomBatch(layoutModel.config, count, 90_000 + i));
+    const out = new Float32Array(count * layoutModel.layout.width);
+    const reps = 2;
+    const bytes = nb * count * cost.embeddingBytesPerItem;
+    const jsLayout = bagLayout(layoutModel.layout.tables, { simd: false });
+    result.simd = layoutModel.layout.simd.some(k => k !== undefined);
+    const native = nativeBin ? await startNative(nativeBin, work, repo, model, bagBatches, reps) : undefined;
+    // Three rounds, alternating engine / plain JavaScript / PyTorch / C, best of each: noise
+    // from other work on this machine comes in bursts and should not land on one side only.
+    const pass = (layout: typeof jsLayout) => bytes / timeCalls(() => bagBatches.forEach(b => embeddingBag(layout, count, b.ids, out)), 0, reps, 1)[0]! / 1e6;
+    let nativeGbs = 0;
+    let torchGbs = 0;
+    for (let round = 0; round < 3; round++) {
+      result.bagGbs = Math.max(result.bagGbs, pass(layoutModel.layout));
+      result.jsBagGbs = Math.max(result.jsBagGbs, pass(jsLayout));
+      if (peer) torchGbs = Math.max(torchGbs, await peer.bag(count, nb, reps));
+      if (native) nativeGbs = Math.max(nativeGbs, await native.gather());
+    }
+    if (peer) result.pytorchBagGbs = torchGbs;
+    if (native) {
+      result.naiveC = { gatherGbs: nativeGbs, copyGbs: native.copyGbs };
+      native.close();
+    }
+    layoutModel.dispose();
+    console.log(
+      `  embedding bag: ${f(result.bagGbs, 3)} GB/s ${result.simd ? 'WebAssembly SIMD' : 'JavaScript'} kernel, ${f(result.jsBagGbs, 3)} GB/s JavaScript kernel ` +
+        `(${nb} batches of ${count}, ${f(cost.embeddingBytesPerItem / 1024, 1)} KiB/item)` +
+        (result.pytorchBagGbs ? `; PyTorch EmbeddingBag ${f(result.pytorchBagGbs, 3)} GB/s → ${f(result.bagGbs / result.pytorchBagGbs)}` : '') +
+        (result.naiveC ? `; naive C loop ${f(result.naiveC.gatherGbs, 3)} GB/s (a floor)` : '') +
+        `; copy: JS ${f(result.jsCopyGbs)} GB/s` +
+        (result.naiveC ? `, C memcpy ${f(result.naiveC.copyGbs)} GB/s` : ''),
+    );
+  } finally {
+    for (const { model: m, engine } of open) if (engine.name === PEER) await m.close();
+    rmSync(repo, { recursive: true, force: true });
   }
-  if (native) {
-    result.native = { gatherGbs: nativeGbs, copyGbs: native.copyGbs };
-    native.close();
-  }
-  layoutModel.dispose();
-  console.log(
-    `  embedding bag: ${f(result.bagGbs, 3)} GB/s ${result.simd ? 'WebAssembly SIMD' : 'JavaScript'} kernel, ${f(result.jsBagGbs, 3)} GB/s JavaScript kernel ` +
-      `(${nb} batches of ${count}, ${f(cost.embeddingBytesPerItem / 1024, 1)} KiB/item)` +
-      (result.native ? `; native C gather-sum ${f(result.native.gatherGbs, 3)} GB/s → ${f(result.bagGbs / result.native.gatherGbs)}` : '') +
-      `; copy: JS ${f(result.jsCopyGbs)} GB/s` +
-      (result.native ? `, C memcpy ${f(result.native.copyGbs)} GB/s` : ''),
-  );
-  rmSync(repo, { recursive: true, force: true });
   return result;
 }
 
@@ -412,73 +705,136 @@ async function main(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'hera-bench-engine-'));
   const started = now();
   try {
-    const backends: BackendName[] = [];
-    for (const b of o.backends ?? (['tensorflow', 'wasm', 'cpu'] as BackendName[])) {
-      try {
-        await selectBackend(b);
-        backends.push(b);
-      } catch (err) {
-        console.log(`backend ${b}: unavailable (${(err as Error).message})`);
-      }
+    const engines: Engine[] = [];
+    const tfjsBackends: BackendName[] = [];
+    const skipped: Record<string, string> = {};
+    for (const b of o.backends) {
+      const e = tfjsEngine(b);
+      const why = await e.available();
+      if (why === undefined) {
+        engines.push(e);
+        tfjsBackends.push(b);
+      } else skipped[e.name] = why;
     }
-    console.log(`backends: ${backends.join(', ')}; tables up to ${o.tableGb} GB per model; ${o.pointS} s per point`);
+    // (The ONNX Runtime row goes here, before the peer: see the comment at inProcess.)
+    const torch = pytorchEngine(o.python);
+    const torchWhy = o.pytorch ? await torch.available() : 'skipped (--no-pytorch)';
+    if (torchWhy === undefined) engines.push(torch);
+    else skipped[PEER] = torchWhy;
+    for (const [name, why] of Object.entries(skipped)) console.log(`${name}: unavailable (${why})`);
+    if (tfjsBackends.includes('tensorflow')) console.log('note: tfjs-node computes with its own thread pool over every core; the other backends use one');
+    console.log(
+      `backends: ${engines.map(e => (e === torch ? `${PEER} (torch ${torch.found!.version} via ${torch.found!.python}, 1 thread)` : e.name)).join(', ')}; ` +
+        `batches ${o.batches.join(', ')}; ${o.rounds} rounds; tables up to ${o.tableGb} GB per model; ${o.pointS} s per point`,
+    );
+    const llc = llcBytes();
+    console.log(`last-level cache: ${llc ? `${f(llc / 2 ** 20, 0)} MiB (getconf); tables smaller than it are mostly read from cache, not DRAM` : 'unknown'}`);
     const nativeBin = compileNative(work);
     const results: ModelResult[] = [];
     for (const m of o.models) {
-      results.push(await benchModel(m, backends, o, work, nativeBin));
+      results.push(await benchModel(m, engines, tfjsBackends, o, work, nativeBin));
       gc();
     }
-    report(results, backends, now() - started);
+    report(results, engines.map(e => e.name), o, skipped, now() - started);
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
 }
 
 /** Last-level cache size, to tell which tables are larger than it. */
-function llcBytes(): number {
+function llcBytes(): number | undefined {
   const r = spawnSync('getconf', ['LEVEL3_CACHE_SIZE'], { encoding: 'utf8' });
   const n = Number(r.stdout?.trim());
-  return Number.isFinite(n) && n > 0 ? n : 32 << 20;
+  return Number.isFinite(n) && n > 0 ? n : undefined;
 }
 
-function report(results: ModelResult[], backends: BackendName[], ms: number): void {
-  const main = backends[0]!;
-  const llc = llcBytes();
-  console.log(`\n== summary (${main}; ${f(ms / 1000, 0)} s)`);
-  console.log('model   tables GB  samples/s@1  @16      @64      @256     p99@64 ms  MLP/matMul  dense/matMul  bag GB/s  native GB/s  bag/native');
+const round3 = (x: number | undefined) => (x === undefined || !Number.isFinite(x) ? null : Number(x.toFixed(3)));
+const spreadJson = (s: Spread | null) => (s ? { median: round3(s.median), worst: round3(s.worst), worst_model: s.worstModel, models: s.models } : null);
+const spreadText = (s: Spread | null) => (s ? `median ${f(s.median)}, worst ${f(s.worst)} (${s.worstModel}) over ${s.models} models` : 'n/a');
+
+function report(results: ModelResult[], backends: string[], o: Options, skipped: Record<string, string>, ms: number): void {
+  const others = backends.filter(b => b !== PEER);
+  const hasPeer = backends.includes(PEER);
+  const peerInfo = results.find(r => r.peer)?.peer;
+  console.log(
+    `\n== summary (${f(ms / 1000, 0)} s): samples/s at the median call of the median round (measured); ratio to ${PEER}: the median over rounds of each round's ratio (derived from points measured back to back)`,
+  );
+  const cols = backends.flatMap(b => o.batches.map(n => `${b}@${n}`));
+  const ratioCols = hasPeer ? others.flatMap(b => o.batches.map(n => `${b}/${PEER}@${n}`)) : [];
+  const w = Math.max(12, ...cols.map(c => c.length), ...ratioCols.map(c => c.length));
+  console.log(['model ', 'tables GB', ...cols.map(c => c.padStart(w)), ...ratioCols.map(c => c.padStart(w))].join(' '));
   for (const r of results) {
-    const b = r.backends[main]!;
     console.log(
       [
         r.model.padEnd(6),
         f(r.tableBytes / 1e9, 3).padStart(9),
-        ...SUB_BATCHES.map(n => f(b.points[n]!.samplesPerS, 0).padStart(n === 1 ? 11 : 8)),
-        f(b.points[64]!.p99Ms, 2).padStart(10),
-        f(b.mlpVsMatmul).padStart(11),
-        f(b.denseVsMatmul).padStart(13),
-        f(r.bagGbs, 3).padStart(9),
-        (r.native ? f(r.native.gatherGbs, 3) : '-').padStart(12),
-        (r.native ? f(r.bagGbs / r.native.gatherGbs) : '-').padStart(11),
+        ...backends.flatMap(b => o.batches.map(n => f(r.points[b]?.[n]?.samplesPerS, 0).padStart(w))),
+        ...(hasPeer ? others.flatMap(b => o.batches.map(n => f(r.vsPytorch[b]?.[n]).padStart(w))) : []),
       ].join(' '),
     );
   }
-  // Targets: the bag on tables larger than the last-level cache; the dense part at sub-batch 64.
-  const big = results.filter(r => r.native && r.tableBytes > llc);
-  const bagRatio = big.length ? Math.min(...big.map(r => r.bagGbs / r.native!.gatherGbs)) : null;
-  const mlpRatio = Math.min(...results.map(r => r.backends[main]!.mlpVsMatmul));
-  console.log(
-    `embedding_bag_vs_native = ${bagRatio === null ? 'n/a' : f(bagRatio)} (min over models with tables > LLC ${f(llc / 2 ** 20, 0)} MiB: ${big.map(r => r.model).join(', ') || 'none'}); ` +
-      `mlp_vs_matmul = ${f(mlpRatio)} (min over models at sub-batch 64 on ${main})`,
-  );
-  const models: Record<string, { samples_per_s_b64: number }> = {};
-  for (const r of results) models[r.model] = { samples_per_s_b64: Math.round(r.backends[main]!.points[64]!.samplesPerS) };
-  // (per-model detail beyond samples/s is in the human-readable table above)
+  const stageBackends = Object.keys(results[0]?.stages ?? {});
+  if (stageBackends.length) {
+    console.log('\nmodel   backend     p99@64 ms  MLP/matMul  dense/matMul  bag GB/s  PyTorch bag GB/s  bag/PyTorch  naive C loop GB/s');
+    for (const r of results) {
+      for (const b of stageBackends) {
+        const st = r.stages[b]!;
+        console.log(
+          [
+            r.model.padEnd(6),
+            b.padEnd(10),
+            f(r.points[b]?.[64]?.p99Ms, 2).padStart(10),
+            f(st.mlpVsMatmul).padStart(11),
+            f(st.denseVsMatmul).padStart(13),
+            f(r.bagGbs, 3).padStart(9),
+            f(r.pytorchBagGbs, 3).padStart(17),
+            f(r.pytorchBagGbs ? r.bagGbs / r.pytorchBagGbs : undefined).padStart(12),
+            f(r.naiveC?.gatherGbs, 3).padStart(18),
+          ].join(' '),
+        );
+      }
+    }
+  }
+
+  // Headlines: over models (median and worst), never one model's figure.
+  const perModel = <T>(get: (r: ModelResult) => T | undefined) => Object.fromEntries(results.map(r => [r.model, get(r)]));
+  const vsPytorch: Record<string, Record<string, Spread | null>> = {};
+  if (hasPeer) for (const b of others) vsPytorch[b] = Object.fromEntries(o.batches.map(n => [`b${n}`, spread(perModel(r => r.vsPytorch[b]?.[n]))]));
+  const mlp: Record<string, Spread | null> = Object.fromEntries(stageBackends.map(b => [b, spread(perModel(r => r.stages[b]?.mlpVsMatmul))]));
+  const bagVsPytorch = spread(perModel(r => (r.pytorchBagGbs ? r.bagGbs / r.pytorchBagGbs : undefined)));
+  console.log('');
+  for (const [b, byBatch] of Object.entries(vsPytorch)) for (const [n, s] of Object.entries(byBatch)) console.log(`vs_pytorch ${b} @${n.slice(1)}: ${spreadText(s)}`);
+  if (!hasPeer) console.log(`vs_pytorch: n/a (${skipped[PEER]})`);
+  for (const [b, s] of Object.entries(mlp)) console.log(`mlp_vs_matmul ${b} @64: ${spreadText(s)}`);
+  console.log(`embedding_bag_vs_pytorch (the WebAssembly kernel over PyTorch's EmbeddingBag, batches of 256): ${spreadText(bagVsPytorch)}`);
+
+  const models: Record<string, unknown> = {};
+  for (const r of results) {
+    models[r.model] = {
+      table_gb: round3(r.tableBytes / 1e9),
+      samples_per_s: Object.fromEntries(Object.entries(r.points).map(([b, ps]) => [b, Object.fromEntries(Object.entries(ps).map(([n, p]) => [`b${n}`, Math.round(p.samplesPerS)]))])),
+      vs_pytorch: Object.fromEntries(Object.entries(r.vsPytorch).map(([b, rs]) => [b, Object.fromEntries(Object.entries(rs).map(([n, x]) => [`b${n}`, round3(x)]))])),
+      mlp_vs_matmul: Object.fromEntries(Object.entries(r.stages).map(([b, st]) => [b, round3(st.mlpVsMatmul)])),
+      bag_gbs: round3(r.bagGbs),
+      pytorch_bag_gbs: round3(r.pytorchBagGbs),
+      naive_c_loop_gbs: round3(r.naiveC?.gatherGbs),
+    };
+  }
   console.log(
     JSON.stringify({
       bench: 'engine',
-      backend: main,
-      embedding_bag_vs_native: bagRatio === null ? null : Number(bagRatio.toFixed(3)),
-      mlp_vs_matmul: Number(mlpRatio.toFixed(3)),
+      date: new Date().toISOString(),
+      backends,
+      batches: o.batches,
+      table_gb: o.tableGb,
+      point_s: o.pointS,
+      pytorch: peerInfo ? { torch: peerInfo.torch, threads: peerInfo.threads, blas: peerInfo.blas } : { skipped: skipped[PEER] ?? 'not measured' },
+      // Headlines over models: { median, worst, worst_model, models } per backend (and batch).
+      headline: {
+        vs_pytorch: Object.fromEntries(Object.entries(vsPytorch).map(([b, byBatch]) => [b, Object.fromEntries(Object.entries(byBatch).map(([n, s]) => [n, spreadJson(s)]))])),
+        mlp_vs_matmul_b64: Object.fromEntries(Object.entries(mlp).map(([b, s]) => [b, spreadJson(s)])),
+        embedding_bag_vs_pytorch_b256: spreadJson(bagVsPytorch),
+      },
       models,
     }),
   );

@@ -29,4 +29,11 @@ describe('benchmark options', () => {
       ['usage: npm run bench -- worker [--option value ...]', 'options (default):', '  --models    wnd,rmc2', '  --seconds   5', '  --per-core  ""  (model=QPS,…)'].join('\n'),
     );
   });
+
+  it('take flags: "true" when given, "false" when not, listed after the options in the usage', () => {
+    assert.deepEqual(parseOptions(defaults, ['--no-pytorch'], ['no-pytorch']), { ...defaults, 'no-pytorch': 'true' });
+    assert.deepEqual(parseOptions(defaults, [], ['no-pytorch']), { ...defaults, 'no-pytorch': 'false' });
+    assert.throws(() => parseOptions(defaults, ['--no-pytorch=1'], ['no-pytorch']), /does not take an argument/);
+    assert.equal(usage('engine', { models: 'wnd' }, { 'no-pytorch': 'skip the peer' }, ['no-pytorch']).split('\n').at(-1), '  --no-pytorch  off  (skip the peer)');
+  });
 });

@@ -9,39 +9,42 @@ import { startRedis, startService, type ServiceName, type TestRedis, type TestSe
 
 /**
  * A benchmark's options: `--key value` or `--key=value` for each key of `defaults` (every value a
- * string; the last one given wins), or `'help'` for `--help`. Throws (node:util.parseArgs's
- * TypeError) on an unknown option, a positional argument or a missing value.
+ * string; the last one given wins), `--flag` for each name in `flags` ('true' when given, else
+ * 'false'), or `'help'` for `--help`. Throws (node:util.parseArgs's TypeError) on an unknown
+ * option, a positional argument or a missing value.
  */
-export function parseOptions(defaults: Record<string, string>, argv: readonly string[]): Record<string, string> | 'help' {
+export function parseOptions(defaults: Record<string, string>, argv: readonly string[], flags: readonly string[] = []): Record<string, string> | 'help' {
   const options: Record<string, { type: 'string' | 'boolean'; default?: string }> = { help: { type: 'boolean' } };
   for (const [k, v] of Object.entries(defaults)) options[k] = { type: 'string', default: v };
+  for (const k of flags) options[k] = { type: 'boolean' };
   const { values } = parseArgs({ args: [...argv], options, strict: true, allowPositionals: false });
   if (values['help']) return 'help';
-  return Object.fromEntries(Object.keys(defaults).map(k => [k, String(values[k])]));
+  return Object.fromEntries([...Object.keys(defaults).map(k => [k, String(values[k])]), ...flags.map(k => [k, values[k] === true ? 'true' : 'false'])]);
 }
 
-/** The usage text: one line per option with its default and, where given, what it means. */
-export function usage(name: string, defaults: Record<string, string>, notes: Record<string, string> = {}): string {
-  const width = Math.max(...Object.keys(defaults).map(k => k.length));
+/** The usage text: one line per option with its default and, where given, what it means; then the flags. */
+export function usage(name: string, defaults: Record<string, string>, notes: Record<string, string> = {}, flags: readonly string[] = []): string {
+  const width = Math.max(...[...Object.keys(defaults), ...flags].map(k => k.length));
   const lines = Object.entries(defaults).map(([k, v]) => `  --${k.padEnd(width)}  ${v === '' ? '""' : v}${notes[k] ? `  (${notes[k]})` : ''}`);
-  return [`usage: npm run bench -- ${name} [--option value ...]`, 'options (default):', ...lines].join('\n');
+  const flagLines = flags.map(k => `  --${k.padEnd(width)}  off${notes[k] ? `  (${notes[k]})` : ''}`);
+  return [`usage: npm run bench -- ${name} [--option value ...]`, 'options (default):', ...lines, ...flagLines].join('\n');
 }
 
 /**
  * This benchmark's options from its command line (see parseOptions). `--help` prints the usage
  * and exits 0; a bad command line prints why and the usage and exits 1.
  */
-export function args(defaults: Record<string, string>, notes: Record<string, string> = {}): Record<string, string> {
+export function args(defaults: Record<string, string>, notes: Record<string, string> = {}, flags: readonly string[] = []): Record<string, string> {
   const name = basename(process.argv[1] ?? 'bench', '.js');
   let parsed: Record<string, string> | 'help';
   try {
-    parsed = parseOptions(defaults, process.argv.slice(2));
+    parsed = parseOptions(defaults, process.argv.slice(2), flags);
   } catch (err) {
-    console.error(`${(err as Error).message}\n${usage(name, defaults, notes)}`);
+    console.error(`${(err as Error).message}\n${usage(name, defaults, notes, flags)}`);
     process.exit(1);
   }
   if (parsed === 'help') {
-    console.log(usage(name, defaults, notes));
+    console.log(usage(name, defaults, notes, flags));
     process.exit(0);
   }
   return parsed;
