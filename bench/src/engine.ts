@@ -42,7 +42,7 @@ import {
   readModelJson,
   ZOO_MODELS,
   ZOO_SPECS,
-  type Batch,
+  type ValidBatch,
   type BackendName,
   type MatMulShape,
   type ModelConfig,
@@ -201,7 +201,7 @@ interface NativeHarness {
   close(): void;
 }
 
-async function startNative(bin: string, dir: string, repo: string, model: ZooModelName, batches: Batch[], reps: number): Promise<NativeHarness | undefined> {
+async function startNative(bin: string, dir: string, repo: string, model: ZooModelName, batches: ValidBatch[], reps: number): Promise<NativeHarness | undefined> {
   const json = await readModelJson(repo, model, '1');
   const config = ZOO_SPECS[model];
   const vdir = versionDir(repo, model, '1');
@@ -325,7 +325,7 @@ interface Engine {
 /** A model loaded in this process: `run` scores one batch (synchronously or not); the bench times it. */
 interface InProcessModel {
   config: Pick<ModelConfig, 'denseDim' | 'tables'>;
-  run(batch: Batch): unknown;
+  run(batch: ValidBatch): unknown;
   close(): void | Promise<void>;
 }
 
