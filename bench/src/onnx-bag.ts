@@ -10,8 +10,22 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
-import { buildRepository, loadModel, loadTables, modelCost, randomBatch, selectBackend, ZOO_MODELS, ZOO_SPECS, type Batch, type SharedTables, type ZooModelName } from '@hera/models';
-import { buildOnnx, OnnxModel, onnxRuntimeStatus, type BagPlacement } from '@hera/engine-onnx';
+import {
+  buildRepository,
+  loadModel,
+  loadTables,
+  modelCost,
+  randomBatch,
+  readModelJson,
+  selectBackend,
+  versionDir,
+  ZOO_MODELS,
+  ZOO_SPECS,
+  type Batch,
+  type SharedTables,
+  type ZooModelName,
+} from '@hera/models';
+import { buildOnnx, IR_VERSION, modelProto, ONNX_FILES, OPSET, OnnxModel, onnxRuntime, onnxRuntimeStatus, tableLocation, type BagPlacement } from '@hera/engine-onnx';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -37,7 +51,10 @@ async function rate(run: (b: Batch) => unknown, batches: Batch[], seconds: numbe
 
 const rss = (): number => process.memoryUsage().rss;
 
-async function sessionMemory(repo: string, name: string, tables: SharedTables, bag: BagPlacement): Promise<number[]> {
+/** How a worker thread holds the model: OnnxModel with either bag, or model.onnx with its tables handed over but copied (ORT's default). */
+type Holding = BagPlacement | 'graph-copied';
+
+async function sessionMemory(repo: string, name: string, tables: SharedTables, bag: Holding): Promise<number[]> {
   // RSS after each of two worker threads has loaded the model over the same shared tables and
   // scored once. The threads stay up until both are measured.
   const steps: number[] = [rss()];
@@ -57,13 +74,33 @@ async function sessionMemory(repo: string, name: string, tables: SharedTables, b
 }
 
 async function workerMain(): Promise<void> {
-  const { repo, name, tables, bag } = workerData as { repo: string; name: string; tables: SharedTables; bag: BagPlacement };
+  const { repo, name, tables, bag } = workerData as { repo: string; name: string; tables: SharedTables; bag: Holding };
+  if (bag === 'graph-copied') {
+    // What OnnxModel does minus session.use_external_initializer_file_buffers_directly.
+    const ort = onnxRuntime();
+    const json = await readModelJson(repo, name, tables.version);
+    const externalData = tables.tables.map((t, i) => ({ path: tableLocation(json.embeddingTables[i]!), data: new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength) }));
+    const session = await ort.InferenceSession.create(join(versionDir(repo, name, tables.version), ONNX_FILES.graph), { intraOpNumThreads: 1, interOpNumThreads: 1, externalData });
+    parentPort!.postMessage('ready');
+    parentPort!.once('message', () => {
+      void session.release().then(() => process.exit(0));
+    });
+    return;
+  }
   const m = await OnnxModel.load(repo, name, { tables, bag });
   await m.score(randomBatch(m.config, 64, 1));
   parentPort!.postMessage('ready');
   parentPort!.once('message', () => {
     void m.dispose().then(() => process.exit(0));
   });
+}
+
+/** A one-node Identity graph over float [4], for the probe above. */
+function identityModel(): Uint8Array {
+  const M = modelProto();
+  const vi = (name: string) => ({ name, type: { tensorType: { elemType: 1, shape: { dim: [{ dimValue: 4 }] } } } });
+  const graph = { name: 'probe', node: [{ opType: 'Identity', input: ['x'], output: ['y'] }], input: [vi('x')], output: [vi('y')] };
+  return M.encode(M.fromObject({ irVersion: IR_VERSION, opsetImport: [{ domain: '', version: OPSET }], graph })).finish();
 }
 
 async function main(): Promise<void> {
@@ -76,6 +113,17 @@ async function main(): Promise<void> {
   const models = arg('models', ZOO_MODELS.join(',')).split(',') as ZooModelName[];
   await selectBackend('wasm');
   const results: Record<string, unknown>[] = [];
+  // Can a tensor over a SharedArrayBuffer be a run input (the other way to feed shared tables)?
+  const ort = onnxRuntime();
+  let sabInput: string;
+  try {
+    const probe = await ort.InferenceSession.create(identityModel());
+    await probe.run({ x: new ort.Tensor('float32', new Float32Array(new SharedArrayBuffer(16)), [4]) });
+    sabInput = 'accepted';
+  } catch (err) {
+    sabInput = `rejected: ${(err as Error).message}`;
+  }
+  console.log(`run input on a SharedArrayBuffer: ${sabInput}`);
   console.log(`onnxruntime-node ${status.version}, TF.js wasm, batch ${batch}, ${pointS} s per point, best of ${rounds} rounds, tables ≤ ${tableGb} GB per model`);
   for (const name of models) {
     const full = modelCost(ZOO_SPECS[name], 1).tableBytes;
@@ -98,7 +146,11 @@ async function main(): Promise<void> {
       tf.dispose();
       await graph.dispose();
       await kernel.dispose();
-      const mem = { graph: await sessionMemory(repo, name, tables, 'graph'), kernel: await sessionMemory(repo, name, tables, 'kernel') };
+      const mem = {
+        graph: await sessionMemory(repo, name, tables, 'graph'),
+        kernel: await sessionMemory(repo, name, tables, 'kernel'),
+        graphCopied: await sessionMemory(repo, name, tables, 'graph-copied'),
+      };
       const faster: BagPlacement = best.graph >= best.kernel ? 'graph' : 'kernel';
       const mb = (x: number) => Math.round(x / 1e6);
       const row = {
@@ -113,13 +165,13 @@ async function main(): Promise<void> {
       };
       results.push(row);
       console.log(
-        `${name.padEnd(6)} tables ${String(row.tableMB).padStart(5)} MB  TF.js ${String(row.samplesPerS.tfjs).padStart(7)}  ORT bag-in-graph ${String(row.samplesPerS.onnxGraphBag).padStart(7)}  ORT kernel-bag ${String(row.samplesPerS.onnxKernelBag).padStart(7)} samples/s  → ${faster}, ${row.onnxVsTfjs}× TF.js; RSS per session graph ${row.sessionRssMB.graph!.join('/')} MB, kernel ${row.sessionRssMB.kernel!.join('/')} MB`,
+        `${name.padEnd(6)} tables ${String(row.tableMB).padStart(5)} MB  TF.js ${String(row.samplesPerS.tfjs).padStart(7)}  ORT bag-in-graph ${String(row.samplesPerS.onnxGraphBag).padStart(7)}  ORT kernel-bag ${String(row.samplesPerS.onnxKernelBag).padStart(7)} samples/s  → ${faster}, ${row.onnxVsTfjs}× TF.js; RSS per session graph ${row.sessionRssMB.graph!.join('/')} MB, kernel ${row.sessionRssMB.kernel!.join('/')} MB, graph with ORT's copy ${row.sessionRssMB.graphCopied!.join('/')} MB`,
       );
     } finally {
       rmSync(repo, { recursive: true, force: true });
     }
   }
-  console.log(JSON.stringify({ bench: 'onnx-bag', date: new Date().toISOString(), ort: status.version, batch, pointS, rounds, tableGb, results }));
+  console.log(JSON.stringify({ bench: 'onnx-bag', date: new Date().toISOString(), ort: status.version, sabInput, batch, pointS, rounds, tableGb, results }));
 }
 
 if (isMainThread) {
