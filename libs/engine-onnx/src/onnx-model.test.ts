@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { isHeraError } from '@hera/errors';
 import { buildRepository, loadModel, loadTables, randomBatch, selectBackend, ZOO_MODELS, type SharedTables } from '@hera/models';
 import { buildOnnx } from './build-onnx';
-import { OnnxModel } from './onnx-model';
+import { DEFAULT_BAG, OnnxModel } from './onnx-model';
 
 describe('OnnxModel', () => {
   let repo: string;
@@ -50,6 +50,7 @@ describe('OnnxModel', () => {
 
   it('validates batches as the TF.js model does, answers an empty batch, and refuses after dispose', async () => {
     const m = await OnnxModel.load(repo, 'rmc1', { tables: tables.get('rmc1')! });
+    assert.equal(m.bag, DEFAULT_BAG.rmc1);
     const good = randomBatch(m.config, 2, 1);
     const bad = { ...good, ids: good.ids.slice() };
     bad.ids[3] = m.config.tables[0]!.rows;

@@ -22,10 +22,20 @@ import { onnxRuntime } from './runtime';
 import { tableLocation, type BagPlacement } from './zoo-graph';
 
 /**
- * Where each zoo model's embedding bag runs by default: the faster of the two, measured at batch
- * 64 (figures and command in the package README). Models not listed use `kernel`.
+ * Where each zoo model's embedding bag runs by default: the faster of the two at batch 64 with
+ * 0.5 GB of tables, over two runs of `npm run bench -- onnx-bag` (figures in the package README).
+ * rmc3 and wnd were within noise in one of the two runs. Other models use `kernel`.
  */
-export const DEFAULT_BAG: Readonly<Record<string, BagPlacement>> = {};
+export const DEFAULT_BAG: Readonly<Record<string, BagPlacement>> = {
+  rmc1: 'kernel',
+  rmc2: 'graph',
+  rmc3: 'kernel',
+  ncf: 'graph',
+  wnd: 'graph',
+  mtwnd: 'graph',
+  din: 'kernel',
+  dien: 'graph',
+};
 
 export interface LoadOnnxModelOptions {
   /** Version to load (default: the current one in config.json). */
