@@ -38,6 +38,11 @@ describe('OnnxModel', () => {
             const got = await m.score(batch);
             assert.equal(got.length, 64);
             for (let i = 0; i < 64; i++) assert.ok(Math.abs(got[i]! - expected[i]!) <= 1e-4, `${name} (${bag}) item ${i}: ${got[i]} vs TF.js ${expected[i]}`);
+            // The issue's bound is 1e-4; the engines agree to ~3e-7 (fp32 rounding). Some wrong
+            // graphs stay within 1e-4 (DIEN's first GRU with its update gate inverted moved the
+            // scores by 1.3e-4 at most), so hold them to 1e-5 as well.
+            const worst = Math.max(...got.map((x, i) => Math.abs(x - expected[i]!)));
+            assert.ok(worst <= 1e-5, `${name} (${bag}): scores differ from TF.js by up to ${worst}`);
           } finally {
             await m.dispose();
           }
