@@ -6,11 +6,13 @@ import {
   listRepository,
   modelCost,
   resolveModelRepo,
+  versionDir,
   ZOO_MODELS,
   ZOO_SPECS,
   type ModelConfig,
   type RepoEntry,
 } from '@hera/models';
+import { buildOnnx } from '@hera/engine-onnx';
 import { formatBytes, table } from '../table';
 
 export interface BuildModelsOptions {
@@ -19,6 +21,8 @@ export interface BuildModelsOptions {
   repo?: string;
   seed: number;
   json: boolean;
+  /** `onnx`: also write the ONNX graphs (@hera/engine-onnx) beside each built version. */
+  format?: 'tfjs' | 'onnx';
 }
 
 function parseScale(v: string): number {
@@ -31,6 +35,11 @@ function parseSeed(v: string): number {
   const x = Number(v);
   if (!Number.isInteger(x) || x < 0 || x > 0xffffffff) throw new InvalidArgumentError('must be an integer in [0, 4294967295]');
   return x;
+}
+
+function parseFormat(v: string): 'tfjs' | 'onnx' {
+  if (v !== 'tfjs' && v !== 'onnx') throw new InvalidArgumentError('must be tfjs or onnx');
+  return v;
 }
 
 function parseOnly(v: string): string[] {
@@ -73,6 +82,14 @@ export async function buildModels(o: BuildModelsOptions, out: NodeJS.WritableStr
     });
   } finally {
     if (interactive) bar.stop();
+  }
+  // The graphs read the version just written (same weight bytes); building them needs no ONNX
+  // Runtime, so this works where its binary cannot load.
+  if (o.format === 'onnx') {
+    for (const c of configs) {
+      const built = await buildOnnx(versionDir(repo, c.name, c.version));
+      if (!o.json) out.write(`${c.name}: ${built.files.map(f => `${f.path} (${formatBytes(f.bytes)})`).join(', ')}, opset ${built.opset}\n`);
+    }
   }
   if (o.json) {
     out.write(`${JSON.stringify(configs, null, 2)}\n`);
@@ -120,6 +137,7 @@ export function register(program: Command): void {
     .option('--repo <dir>', 'model repository directory (default: $HERA_MODEL_REPO, else .hera/models)')
     .option('--seed <n>', 'seed of the random weights; the same seed gives byte-identical files', parseSeed, 1)
     .option('--json', 'print the built configs as JSON instead of a table', false)
+    .option('--format <format>', 'tfjs (default), or onnx: also write model.onnx and model-dense.onnx beside model.json (@hera/engine-onnx)', parseFormat, 'tfjs')
     .action(async (o: BuildModelsOptions) => {
       await buildModels(o);
     });

@@ -1,0 +1,29 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { modelProto } from '@hera/engine-onnx';
+import { buildModels } from './models';
+
+describe('hera models build', () => {
+  let repo: string;
+  before(() => {
+    repo = mkdtempSync(join(tmpdir(), 'hera-cli-models-'));
+  });
+  after(() => rmSync(repo, { recursive: true, force: true }));
+
+  it('--format onnx writes the ONNX graphs beside each built version; the default writes none', async () => {
+    const sink = new Writable({ write: (_c, _e, cb) => cb() });
+    await buildModels({ scale: 1e-4, only: ['ncf'], repo, seed: 1, json: true }, sink);
+    assert.equal(existsSync(join(repo, 'ncf', '1', 'model.onnx')), false);
+    await buildModels({ scale: 1e-4, only: ['ncf', 'din'], repo, seed: 1, json: true, format: 'onnx' }, sink);
+    for (const name of ['ncf', 'din']) {
+      for (const file of ['model.onnx', 'model-dense.onnx']) {
+        const m = modelProto().decode(readFileSync(join(repo, name, '1', file))) as unknown as { graph: { name: string } };
+        assert.match(m.graph.name, new RegExp(`^${name}-`));
+      }
+    }
+  });
+});

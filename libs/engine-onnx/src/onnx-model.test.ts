@@ -1,0 +1,74 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { isHeraError } from '@hera/errors';
+import { buildRepository, loadModel, loadTables, randomBatch, selectBackend, ZOO_MODELS, type SharedTables } from '@hera/models';
+import { buildOnnx } from './build-onnx';
+import { DEFAULT_BAG, OnnxModel } from './onnx-model';
+
+describe('OnnxModel', () => {
+  let repo: string;
+  const tables = new Map<string, SharedTables>();
+  before(async () => {
+    repo = mkdtempSync(join(tmpdir(), 'hera-onnx-test-'));
+    // Small tables (1e-4 of the zoo's rows; every table keeps ≥ 1 row), full dense layers.
+    await buildRepository({ repo, scale: 1e-4, seed: 5 });
+    for (const name of ZOO_MODELS) {
+      await buildOnnx(join(repo, name, '1'));
+      tables.set(name, await loadTables(repo, name));
+    }
+    assert.equal(await selectBackend('wasm'), 'wasm');
+  });
+  after(() => rmSync(repo, { recursive: true, force: true }));
+
+  for (const name of ZOO_MODELS) {
+    it(`${name}: scores equal the TF.js model's to 1e-4, embedding bag in the graph and outside`, async () => {
+      const t = tables.get(name)!;
+      const tf = await loadModel(repo, name, { tables: t });
+      try {
+        const batch = randomBatch(tf.config, 64, 11);
+        const expected = tf.score(batch);
+        // The comparison means something only if the scores differ between items.
+        assert.ok(Math.max(...expected) - Math.min(...expected) > 1e-3, `${name}: TF.js scores are all ${expected[0]}`);
+        for (const bag of ['graph', 'kernel'] as const) {
+          const m = await OnnxModel.load(repo, name, { tables: t, bag });
+          try {
+            const got = await m.score(batch);
+            assert.equal(got.length, 64);
+            for (let i = 0; i < 64; i++) assert.ok(Math.abs(got[i]! - expected[i]!) <= 1e-4, `${name} (${bag}) item ${i}: ${got[i]} vs TF.js ${expected[i]}`);
+            // The issue's bound is 1e-4; the engines agree to ~3e-7 (fp32 rounding). Some wrong
+            // graphs stay within 1e-4 (DIEN's first GRU with its update gate inverted moved the
+            // scores by 1.3e-4 at most), so hold them to 1e-5 as well.
+            const worst = Math.max(...got.map((x, i) => Math.abs(x - expected[i]!)));
+            assert.ok(worst <= 1e-5, `${name} (${bag}): scores differ from TF.js by up to ${worst}`);
+          } finally {
+            await m.dispose();
+          }
+        }
+      } finally {
+        tf.dispose();
+      }
+    });
+  }
+
+  it('validates batches as the TF.js model does, answers an empty batch, and refuses after dispose', async () => {
+    const m = await OnnxModel.load(repo, 'rmc1', { tables: tables.get('rmc1')! });
+    assert.equal(m.bag, DEFAULT_BAG.rmc1);
+    const good = randomBatch(m.config, 2, 1);
+    const bad = { ...good, ids: good.ids.slice() };
+    bad.ids[3] = m.config.tables[0]!.rows;
+    await assert.rejects(m.score(bad), (err: unknown) => isHeraError(err, 'INVALID_ARGUMENT') && /out of range for table t00/.test(err.message));
+    await assert.rejects(m.score({ ...good, dense: new Float32Array(1) }), (err: unknown) => isHeraError(err, 'INVALID_ARGUMENT') && err.message.startsWith('items.dense'));
+    assert.deepEqual(await m.score({ count: 0, dense: new Float32Array(0), ids: new Int32Array(0) }), new Float32Array(0));
+    await m.dispose();
+    await assert.rejects(m.score(good), (err: unknown) => isHeraError(err, 'UNAVAILABLE'));
+  });
+
+  it('refuses tables of another model, and a version without ONNX graphs', async () => {
+    await assert.rejects(OnnxModel.load(repo, 'rmc1', { tables: tables.get('rmc2')! }), (err: unknown) => isHeraError(err, 'INVALID_ARGUMENT'));
+    await buildRepository({ repo, scale: 1e-4, seed: 5, only: ['ncf'], version: '2' });
+    await assert.rejects(OnnxModel.load(repo, 'ncf'), (err: unknown) => isHeraError(err, 'NOT_FOUND') && /--format onnx/.test(err.message));
+  });
+});

@@ -1,0 +1,158 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type * as Ort from 'onnxruntime-node';
+import { HeraError } from '@hera/errors';
+import type { Logger } from '@hera/logger';
+import {
+  bagLayout,
+  embeddingBag,
+  loadTables,
+  readModelConfig,
+  readModelJson,
+  releaseBagLayout,
+  validateBatch,
+  versionDir,
+  type BagLayout,
+  type Batch,
+  type ModelConfig,
+  type SharedTables,
+} from '@hera/models';
+import { ONNX_FILES } from './build-onnx';
+import { onnxRuntime } from './runtime';
+import { tableLocation, type BagPlacement } from './zoo-graph';
+
+/**
+ * Where each zoo model's embedding bag runs by default: the faster of the two at batch 64 with
+ * 0.5 GB of tables, over two runs of `npm run bench -- onnx-bag` (figures in the package README).
+ * rmc3 and wnd were within noise in one of the two runs. Other models use `kernel`.
+ */
+export const DEFAULT_BAG: Readonly<Record<string, BagPlacement>> = {
+  rmc1: 'kernel',
+  rmc2: 'graph',
+  rmc3: 'kernel',
+  ncf: 'graph',
+  wnd: 'graph',
+  mtwnd: 'graph',
+  din: 'kernel',
+  dien: 'graph',
+};
+
+export interface LoadOnnxModelOptions {
+  /** Version to load (default: the current one in config.json). */
+  version?: string;
+  /** Tables already loaded (by `loadTables`, typically in another thread and posted here). */
+  tables?: SharedTables;
+  /** Where the embedding bag runs (default DEFAULT_BAG[name], else `kernel`). */
+  bag?: BagPlacement;
+  /** Module to load ONNX Runtime from (default onnxruntime-node; see runtime.ts). */
+  runtimeModule?: string;
+  log?: Logger;
+}
+
+/**
+ * A zoo model on ONNX Runtime (CPU execution provider): the same surface as @hera/models'
+ * `Model`, except that **`score` is asynchronous** (onnxruntime-node runs a session only through
+ * a promise). One per worker thread: one intra-op and one inter-op thread, so a worker stays one
+ * core.
+ */
+export class OnnxModel {
+  readonly backend = 'onnxruntime';
+  private pooled = new Float32Array(0);
+  private disposed = false;
+
+  private constructor(
+    readonly config: ModelConfig,
+    readonly tables: SharedTables,
+    readonly bag: BagPlacement,
+    private readonly ort: typeof Ort,
+    private readonly session: Ort.InferenceSession,
+    private readonly layout: BagLayout | undefined,
+  ) {}
+
+  static async load(repo: string, name: string, opts: LoadOnnxModelOptions = {}): Promise<OnnxModel> {
+    const started = Date.now();
+    const ort = onnxRuntime({ module: opts.runtimeModule });
+    const config = await readModelConfig(repo, name, opts.version ?? opts.tables?.version);
+    const bag = opts.bag ?? DEFAULT_BAG[name] ?? 'kernel';
+    const path = join(versionDir(repo, name, config.version), ONNX_FILES[bag]);
+    if (!existsSync(path)) throw new HeraError('NOT_FOUND', `model ${name} version ${config.version} has no ONNX graph ${ONNX_FILES[bag]} (hera models build --format onnx)`);
+    const tables = opts.tables ?? (await loadTables(repo, name, config.version));
+    const why = sameTables(config, tables);
+    if (why) throw new HeraError('INVALID_ARGUMENT', `model ${name}: ${why}`);
+    const options: Ort.InferenceSession.SessionOptions = {
+      executionProviders: ['cpu'],
+      intraOpNumThreads: 1,
+      interOpNumThreads: 1,
+      executionMode: 'sequential',
+      graphOptimizationLevel: 'all',
+    };
+    let layout: BagLayout | undefined;
+    if (bag === 'graph') {
+      // The tables are the graph's external initializers: ORT gets the shared memory itself and,
+      // with buffers used directly, keeps no copy (measured, README). A SharedArrayBuffer-backed
+      // tensor cannot be a run input instead: onnxruntime-node rejects it ("Invalid argument").
+      const manifest = (await readModelJson(repo, name, config.version)).embeddingTables;
+      options.externalData = config.tables.map((_, i) => {
+        const data = tables.tables[i]!.data;
+        return { path: tableLocation(manifest[i]!), data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
+      });
+      options.extra = { session: { use_external_initializer_file_buffers_directly: '1' } };
+    } else {
+      layout = bagLayout(
+        config.tables.map((t, i) => {
+          const s = tables.tables[i]!;
+          return { name: t.name, data: s.data, rows: t.rows, dim: t.dim, lookups: t.lookups, pooling: t.pooling, aligned: s.aligned, scratch: s.scratch };
+        }),
+      );
+    }
+    const session = await ort.InferenceSession.create(path, options);
+    const model = new OnnxModel(config, tables, bag, ort, session, layout);
+    opts.log?.info({ model: name, version: config.version, backend: model.backend, bag, ms: Date.now() - started }, `loaded ${name} version ${config.version} on onnxruntime (bag ${bag})`);
+    return model;
+  }
+
+  /**
+   * Scores a batch: one value in [0, 1] per item, in item order. Validates the batch first
+   * (INVALID_ARGUMENT naming the field). Asynchronous, unlike the TF.js model's.
+   */
+  async score(batch: Batch): Promise<Float32Array> {
+    if (this.disposed) throw new HeraError('UNAVAILABLE', `model ${this.config.name} was unloaded`);
+    validateBatch(this.config, batch);
+    const count = batch.count;
+    if (count === 0) return new Float32Array(0);
+    const { Tensor } = this.ort;
+    const feeds: Record<string, Ort.Tensor> = {};
+    if (this.config.denseDim > 0) feeds.dense = new Tensor('float32', batch.dense, [count, this.config.denseDim]);
+    if (this.layout) {
+      const n = count * this.layout.width;
+      if (this.pooled.length < n) this.pooled = new Float32Array(Math.max(n, 2 * this.pooled.length));
+      const pooled = this.pooled.subarray(0, n);
+      embeddingBag(this.layout, count, batch.ids, pooled);
+      feeds.pooled = new Tensor('float32', pooled, [count, this.layout.width]);
+    } else {
+      feeds.sparse = new Tensor('int32', batch.ids, [count, this.config.idsPerItem]);
+    }
+    const out = await this.session.run(feeds);
+    return out.score!.data as Float32Array;
+  }
+
+  /** Frees the session and the thread's scratch slots. The shared tables are left alone. */
+  async dispose(): Promise<void> {
+    if (this.disposed) return;
+    this.disposed = true;
+    if (this.layout) releaseBagLayout(this.layout);
+    await this.session.release();
+  }
+}
+
+function sameTables(config: ModelConfig, tables: SharedTables): string | undefined {
+  if (tables.model !== config.name || tables.version !== config.version) {
+    return `tables are for ${tables.model} version ${tables.version}, not ${config.name} version ${config.version}`;
+  }
+  for (let i = 0; i < config.tables.length; i++) {
+    const c = config.tables[i]!;
+    const s = tables.tables[i];
+    if (!s || s.name !== c.name || s.rows !== c.rows || s.dim !== c.dim) return `table ${i} does not match the config's ${c.name} ${c.rows} × ${c.dim}`;
+  }
+  return tables.tables.length === config.tables.length ? undefined : `${tables.tables.length} tables, config has ${config.tables.length}`;
+}
