@@ -21,19 +21,16 @@ import {
   versionDir,
   ZOO_MODELS,
   ZOO_SPECS,
-  type Batch,
+  type ValidBatch,
   type SharedTables,
   type ZooModelName,
 } from '@hera/models';
+import { args } from './harness';
 import { buildOnnx, IR_VERSION, modelProto, ONNX_FILES, OPSET, OnnxModel, onnxRuntime, onnxRuntimeStatus, tableLocation, type BagPlacement } from '@hera/engine-onnx';
 
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback;
-}
 
 /** Calls `run` back to back for `seconds` over rotating batches; items per second. */
-async function rate(run: (b: Batch) => unknown, batches: Batch[], seconds: number): Promise<number> {
+async function rate(run: (b: ValidBatch) => unknown, batches: ValidBatch[], seconds: number): Promise<number> {
   for (let i = 0; i < 5; i++) await run(batches[i % batches.length]!); // warm-up
   let items = 0;
   let i = 0;
@@ -106,11 +103,15 @@ function identityModel(): Uint8Array {
 async function main(): Promise<void> {
   const status = onnxRuntimeStatus();
   if (!status.available) throw new Error(status.reason);
-  const tableGb = Number(arg('table-gb', '0.05'));
-  const batch = Number(arg('batch', '64'));
-  const pointS = Number(arg('point-s', '1'));
-  const rounds = Number(arg('rounds', '2'));
-  const models = arg('models', ZOO_MODELS.join(',')).split(',') as ZooModelName[];
+  const o = args(
+    { 'table-gb': '0.05', batch: '64', 'point-s': '1', rounds: '2', models: ZOO_MODELS.join(',') },
+    { 'table-gb': 'tables per model, GB (a smaller model keeps its own size)', 'point-s': 'seconds per point', rounds: 'rounds; a figure is its best round' },
+  );
+  const tableGb = Number(o['table-gb']);
+  const batch = Number(o.batch);
+  const pointS = Number(o['point-s']);
+  const rounds = Number(o.rounds);
+  const models = o.models!.split(',') as ZooModelName[];
   await selectBackend('wasm');
   const results: Record<string, unknown>[] = [];
   // Can a tensor over a SharedArrayBuffer be a run input (the other way to feed shared tables)?

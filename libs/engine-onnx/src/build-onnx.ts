@@ -1,7 +1,8 @@
 import { promises as fsp } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { HeraError } from '@hera/errors';
-import { readModelJson, weightLayout, type ModelConfig } from '@hera/models';
+import { weightLayout, type ModelConfig } from '@hera/model-schema';
+import { readModelJson } from '@hera/models';
 import { OPSET } from './onnx-schema';
 import { zooGraph, type BagPlacement, type RawWeight } from './zoo-graph';
 

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type * as Ort from 'onnxruntime-node';
 import { HeraError } from '@hera/errors';
 import type { Logger } from '@hera/logger';
+import type { ModelConfig, ValidBatch } from '@hera/model-schema';
 import {
   bagLayout,
   embeddingBag,
@@ -10,11 +11,8 @@ import {
   readModelConfig,
   readModelJson,
   releaseBagLayout,
-  validateBatch,
   versionDir,
   type BagLayout,
-  type Batch,
-  type ModelConfig,
   type SharedTables,
 } from '@hera/models';
 import { ONNX_FILES } from './build-onnx';
@@ -112,12 +110,11 @@ export class OnnxModel {
   }
 
   /**
-   * Scores a batch: one value in [0, 1] per item, in item order. Validates the batch first
-   * (INVALID_ARGUMENT naming the field). Asynchronous, unlike the TF.js model's.
+   * Scores a batch validated by `validateBatch` (once per process, as the TF.js model's):
+   * one value in [0, 1] per item, in item order. Asynchronous, unlike the TF.js model's.
    */
-  async score(batch: Batch): Promise<Float32Array> {
+  async score(batch: ValidBatch): Promise<Float32Array> {
     if (this.disposed) throw new HeraError('UNAVAILABLE', `model ${this.config.name} was unloaded`);
-    validateBatch(this.config, batch);
     const count = batch.count;
     if (count === 0) return new Float32Array(0);
     const { Tensor } = this.ort;

@@ -1,4 +1,5 @@
-import type { LayerWidths, ModelConfig, TableManifest } from '@hera/models';
+import type { LayerWidths, ModelConfig } from '@hera/model-schema';
+import type { TableManifest } from '@hera/models';
 import { DataType } from './onnx-schema';
 import { GraphBuilder } from './graph';
 
