@@ -14,7 +14,9 @@ import { createCgroupManager, detectCgroups } from '@hera/cgroups';
 import { createClient, InferStreamClient, unaryCall } from '@hera/grpc';
 import { randomItems, toItemBatch } from '@hera/loadgen';
 import { Rng } from '@hera/stats';
-import { buildRepository, type ModelConfig } from '@hera/models';
+import { buildOnnx } from '@hera/engine-onnx';
+import { validateBatch } from '@hera/model-schema';
+import { buildRepository, loadModel, selectBackend, setModelEngine, versionDir, type ModelConfig } from '@hera/models';
 import { loadProtos, type InferStreamResponse__Output, type TenantStatus__Output, type WorkerServiceClient } from '@hera/proto';
 import { Keyspace } from '@hera/state';
 import { isAlive, startRedis, startService, waitFor, waitForExit, type TestRedis, type TestService, grpcCode, grpcOutcome } from '@hera/testing';
@@ -34,6 +36,10 @@ const rng = new Rng(7);
 before(async () => {
   configs = Object.fromEntries((await buildRepository({ repo, scale: 0.0005, only: ['ncf', 'rmc1'] })).map(c => [c.name, c]));
   if (!cgroupSkip) await buildRepository({ repo, scale: 0.05, only: ['rmc2'] }); // for the OOM test
+  // wnd is built for ONNX Runtime (as `hera models build --format onnx` does): its host runs ORT.
+  const [wnd] = await buildRepository({ repo, scale: 0.0005, only: ['wnd'] });
+  await buildOnnx(versionDir(repo, 'wnd', wnd!.version));
+  configs['wnd'] = await setModelEngine(repo, 'wnd', wnd!.version, 'onnx');
   redisServer = await startRedis();
   redis = new Redis(redisServer.url);
   worker = await startService(serviceEntry('worker'), {
@@ -261,6 +267,41 @@ describe('worker node agent', () => {
     assert.match(failure(8), /^INVALID_ARGUMENT: items/);
     assert.match(failure(9), /^DEADLINE_EXCEEDED: deadline passed/);
     assert.match(failure(10), /^INVALID_ARGUMENT: request: missing/);
+  });
+
+  it('serves a model built for ONNX on ONNX Runtime over InferStream, with the TF.js model\'s scores; status names each tenant\'s engine', async () => {
+    const res = await unaryCall(agent, 'ApplyAllocation', { allocation: { model: 'wnd', workers: 1, memoryLimitBytes: 1 << 30 } });
+    assert.equal(res.tenant?.state, 'serving');
+    try {
+      assert.equal((await statusOf('wnd')).backend, 'onnxruntime');
+      assert.notEqual((await statusOf('ncf')).backend, 'onnxruntime', 'a TF.js model stays on TF.js');
+      assert.ok((await statusOf('ncf')).backend, 'and says which TF.js backend');
+      const batches = [items('wnd', 7), items('wnd', 64)];
+      const stream = new InferStreamClient(host(res.tenant!.endpoint));
+      const served = await Promise.all(batches.map(b => stream.infer({ model: 'wnd', items: b }, Date.now() + 20_000)));
+      stream.close();
+      // The same inputs through the TF.js engine in this process: equal to 1e-4.
+      await selectBackend('wasm');
+      const tf = await loadModel(repo, 'wnd');
+      try {
+        batches.forEach((b, i) => {
+          const batch = validateBatch(tf.config, {
+            count: b.itemCount,
+            dense: new Float32Array(b.dense.buffer.slice(b.dense.byteOffset, b.dense.byteOffset + b.dense.byteLength)),
+            ids: new Int32Array(b.sparse.buffer.slice(b.sparse.byteOffset, b.sparse.byteOffset + b.sparse.byteLength)),
+          });
+          const want = tf.score(batch);
+          const r = served[i]!.scores;
+          const got = new Float32Array(r.buffer.slice(r.byteOffset, r.byteOffset + r.byteLength));
+          assert.equal(got.length, b.itemCount);
+          for (let k = 0; k < got.length; k++) assert.ok(Math.abs(got[k]! - want[k]!) <= 1e-4, `item ${k}: ONNX ${got[k]} vs TF.js ${want[k]}`);
+        });
+      } finally {
+        tf.dispose();
+      }
+    } finally {
+      assert.equal((await unaryCall(agent, 'RemoveTenant', { model: 'wnd' })).removed, true);
+    }
   });
 
   it('restarts a killed host; only requests in flight on it fail, at once, and it serves again', async () => {

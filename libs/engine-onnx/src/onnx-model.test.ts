@@ -54,6 +54,24 @@ describe('OnnxModel', () => {
     });
   }
 
+  it('scores inputs that live on shared memory (a tenant host\'s request slot) as the same inputs unshared', async () => {
+    for (const bag of ['graph', 'kernel'] as const) {
+      const m = await OnnxModel.load(repo, 'wnd', { tables: tables.get('wnd')!, bag });
+      try {
+        const plain = randomBatch(m.config, 9, 4);
+        const sab = new SharedArrayBuffer(plain.dense.byteLength + plain.ids.byteLength);
+        const dense = new Float32Array(sab, 0, plain.dense.length);
+        const ids = new Int32Array(sab, plain.dense.byteLength, plain.ids.length);
+        dense.set(plain.dense);
+        ids.set(plain.ids);
+        const shared = validateBatch(m.config, { count: 9, dense, ids });
+        assert.deepEqual(await m.score(shared), await m.score(plain), bag);
+      } finally {
+        await m.dispose();
+      }
+    }
+  });
+
   it('answers an empty batch and refuses after dispose', async () => {
     // Values are validated once per process, before the engine (validateBatch → ValidBatch):
     // the schema's tests cover the validator, the host's tests that it runs.

@@ -57,6 +57,8 @@ export class OnnxModel {
   readonly backend = 'onnxruntime';
   private pooled = new Float32Array(0);
   private disposed = false;
+  /** Unshared copies of inputs that arrive on shared memory (see #own). */
+  #scratch = { dense: new Float32Array(0), ids: new Int32Array(0) };
 
   private constructor(
     readonly config: ModelConfig,
@@ -119,7 +121,7 @@ export class OnnxModel {
     if (count === 0) return new Float32Array(0);
     const { Tensor } = this.ort;
     const feeds: Record<string, Ort.Tensor> = {};
-    if (this.config.denseDim > 0) feeds.dense = new Tensor('float32', batch.dense, [count, this.config.denseDim]);
+    if (this.config.denseDim > 0) feeds.dense = new Tensor('float32', this.#own(batch.dense, 'dense'), [count, this.config.denseDim]);
     if (this.layout) {
       const n = count * this.layout.width;
       if (this.pooled.length < n) this.pooled = new Float32Array(Math.max(n, 2 * this.pooled.length));
@@ -127,10 +129,29 @@ export class OnnxModel {
       embeddingBag(this.layout, count, batch.ids, pooled);
       feeds.pooled = new Tensor('float32', pooled, [count, this.layout.width]);
     } else {
-      feeds.sparse = new Tensor('int32', batch.ids, [count, this.config.idsPerItem]);
+      feeds.sparse = new Tensor('int32', this.#own(batch.ids, 'ids'), [count, this.config.idsPerItem]);
     }
     const out = await this.session.run(feeds);
     return out.score!.data as Float32Array;
+  }
+
+  /**
+   * The input itself, or a copy in this model's own memory where it lives on a SharedArrayBuffer
+   * (a tenant host's request slot): onnxruntime-node refuses such a tensor as a run input
+   * ("Invalid argument"). The copy is a few KB per sub-batch.
+   */
+  #own(a: Float32Array, which: 'dense'): Float32Array;
+  #own(a: Int32Array, which: 'ids'): Int32Array;
+  #own(a: Float32Array | Int32Array, which: 'dense' | 'ids'): Float32Array | Int32Array {
+    if (!(a.buffer instanceof SharedArrayBuffer)) return a;
+    if (this.#scratch[which].length < a.length) {
+      const n = Math.max(a.length, 2 * this.#scratch[which].length);
+      if (which === 'dense') this.#scratch.dense = new Float32Array(n);
+      else this.#scratch.ids = new Int32Array(n);
+    }
+    const view = this.#scratch[which].subarray(0, a.length);
+    view.set(a);
+    return view;
   }
 
   /** Frees the session and the thread's scratch slots. The shared tables are left alone. */

@@ -6,6 +6,7 @@ export type { BuildRepositoryOptions, BuildProgress } from './build-repository';
 export {
   listRepository,
   readModelConfig,
+  setModelEngine,
   readModelJson,
   resolveModelRepo,
   modelDir,

@@ -1,7 +1,7 @@
 import { existsSync, promises as fsp } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { HeraError } from '@hera/errors';
-import { MODEL_CONFIG_FORMAT, type ModelConfig } from '@hera/model-schema';
+import { MODEL_CONFIG_FORMAT, type ModelConfig, type ModelEngine } from '@hera/model-schema';
 
 /**
  * The on-disk model repository, laid out like Triton's:
@@ -10,6 +10,7 @@ import { MODEL_CONFIG_FORMAT, type ModelConfig } from '@hera/model-schema';
  *   <repo>/<model>/<version>/model.json        TF.js model artifacts (topology + weightsManifest)
  *   <repo>/<model>/<version>/group1-shardXofN.bin          dense weights, TF.js weight shards
  *   <repo>/<model>/<version>/emb-<table>-shardXofN.bin     embedding tables, raw little-endian fp32
+ *   <repo>/<model>/<version>/model.onnx, model-dense.onnx  ONNX graphs (--format onnx; same weights)
  *
  * Table shards are row-major [rows, dim] and hold whole rows; a table's shards concatenated are
  * the table.
@@ -119,6 +120,25 @@ export async function readModelConfig(repo: string, name: string, version?: stri
   if (version === undefined || version === config.version) return config;
   const json = await readModelJson(repo, name, version);
   return { ...json.modelTopology, sizeBytes: await directoryBytes(versionDir(repo, name, version)) };
+}
+
+/**
+ * Names the engine that serves a model's current version, in its config.json (written beside
+ * and renamed, as buildRepository does), and recounts the version directory's bytes: the ONNX
+ * graphs are written after the config. `version` must be the current one, so a build that raced
+ * another cannot relabel a version it did not write.
+ */
+export async function setModelEngine(repo: string, name: string, version: string, engine: ModelEngine): Promise<ModelConfig> {
+  const config = await readModelConfig(repo, name);
+  if (config.version !== version) {
+    throw new HeraError('PRECONDITION', `model ${name}: version ${version} is not the current one (${config.version})`);
+  }
+  const next: ModelConfig = { ...config, engine, sizeBytes: await directoryBytes(versionDir(repo, name, version)) };
+  const path = join(modelDir(repo, name), 'config.json');
+  const tmp = join(modelDir(repo, name), `.config.json.${process.pid}`);
+  await fsp.writeFile(tmp, `${JSON.stringify(next, null, 2)}\n`);
+  await fsp.rename(tmp, path);
+  return next;
 }
 
 /** Every model in the repository (directories with a config.json), sorted by name. */

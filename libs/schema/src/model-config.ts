@@ -2,6 +2,14 @@ import { idsPerItem } from './batch';
 import { modelCost } from './zoo-cost';
 import { scaledRows, type DominantOp, type TablePooling, type ZooArch, type ZooModelSpec } from './zoo';
 
+/**
+ * The engines a model can be served on: TF.js (the tables' own kernel, then TF.js's dense
+ * layers, on the wasm, tensorflow or cpu backend) or ONNX Runtime (libs/engine-onnx: model.onnx
+ * beside model.json, built by `hera models build --format onnx`).
+ */
+export const MODEL_ENGINES = ['tfjs', 'onnx'] as const;
+export type ModelEngine = (typeof MODEL_ENGINES)[number];
+
 /** Format tag of config.json; bump on incompatible changes. */
 export const MODEL_CONFIG_FORMAT = 'hera-model/1';
 
@@ -64,6 +72,11 @@ export interface ModelConfig {
   sizeBytes: number;
   /** How DESIGN §5's row for this model was read. */
   reading: string;
+  /**
+   * The engine that serves it (absent: tfjs). A host whose ONNX Runtime cannot load serves an
+   * onnx model on TF.js instead, and its status says which one runs.
+   */
+  engine?: ModelEngine;
 }
 
 /** The config of a model built from a zoo spec; `sizeBytes` is filled in once files exist. */

@@ -32,8 +32,12 @@ export const WorkerConfigSchema = z.object({
   NODE_LABELS: labels,
   /** Model repository (built by `hera models build`). */
   HERA_MODEL_REPO: z.string().min(1).default('.hera/models'),
-  /** TF.js backend for tenant hosts: tensorflow, wasm or cpu; unset picks the best that loads. */
-  HERA_BACKEND: z.enum(['tensorflow', 'wasm', 'cpu']).optional(),
+  /**
+   * Engine/backend of every tenant host: onnx (ONNX Runtime; refused where it cannot load), or a
+   * TF.js backend (tensorflow, wasm, cpu). Unset: each model's config names its engine, and TF.js
+   * picks the best backend that loads.
+   */
+  HERA_BACKEND: z.enum(['onnx', 'tensorflow', 'wasm', 'cpu']).optional(),
   /**
    * Answer RESOURCE_EXHAUSTED at once for a sub-batch the queued work would make
    * finish after its deadline (off: queue it, and answer DEADLINE_EXCEEDED without

@@ -368,5 +368,6 @@ export function toTenantStatus(t: Tenant, planned?: Allocation): TenantStatus {
     version: t.version || t.allocation.version,
     errors: s?.errors ?? {},
     ...(s?.recent ? { recent: { p50Ms: 0, p95Ms: s.recent.p95Ms, p99Ms: 0, count: s.recent.count } } : {}),
+    backend: t.backend,
   };
 }

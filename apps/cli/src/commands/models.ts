@@ -6,6 +6,7 @@ import {
   listRepository,
   modelCost,
   resolveModelRepo,
+  setModelEngine,
   versionDir,
   ZOO_MODELS,
   ZOO_SPECS,
@@ -85,9 +86,11 @@ export async function buildModels(o: BuildModelsOptions, out: NodeJS.WritableStr
   }
   // The graphs read the version just written (same weight bytes); building them needs no ONNX
   // Runtime, so this works where its binary cannot load.
+  // The config then names onnx as the engine: hosts serve it on ONNX Runtime where it loads.
   if (o.format === 'onnx') {
-    for (const c of configs) {
+    for (const [i, c] of configs.entries()) {
       const built = await buildOnnx(versionDir(repo, c.name, c.version));
+      configs[i] = await setModelEngine(repo, c.name, c.version, 'onnx');
       if (!o.json) out.write(`${c.name}: ${built.files.map(f => `${f.path} (${formatBytes(f.bytes)})`).join(', ')}, opset ${built.opset}\n`);
     }
   }

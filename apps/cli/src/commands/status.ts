@@ -122,12 +122,12 @@ export function renderStatus(s: ClusterStatus, now = Date.now()): string {
   );
   const rows = s.tenants.flatMap(n =>
     n.error
-      ? [[n.nodeId, `(status unavailable: ${n.error})`, '', '', '', '', '', '', '', '', '', '', '']]
+      ? [[n.nodeId, `(status unavailable: ${n.error})`, '', '', '', '', '', '', '', '', '', '', '', '']]
       : n.tenants.map(t => {
           const a = t.allocation!;
           const limit = Number(a.memoryLimitBytes);
           return [
-            n.nodeId, a.model, t.state, a.workers, a.cpuset.join(',') || 'any', a.cpuMillis ? `${a.cpuMillis}m` : '-', plannedText(a, t.plannedAllocation),
+            n.nodeId, a.model, t.state, t.backend || '-', a.workers, a.cpuset.join(',') || 'any', a.cpuMillis ? `${a.cpuMillis}m` : '-', plannedText(a, t.plannedAllocation),
             `${t.latency!.p50Ms.toFixed(1)}/${t.latency!.p95Ms.toFixed(1)}/${t.latency!.p99Ms.toFixed(1)}`,
             t.recent ? `${t.recent.p95Ms.toFixed(1)} (${Number(t.recent.count)})` : '-',
             t.servedQps.toFixed(1), t.queueDepth,
@@ -137,7 +137,7 @@ export function renderStatus(s: ClusterStatus, now = Date.now()): string {
         }),
   );
   if (rows.length) {
-    lines.push('', table(['node', 'tenant', 'state', 'workers', 'cpuset', 'quota', 'planned', 'p50/p95/p99 ms', 'manager window p95 ms (n)', 'qps', 'queue', 'memory / limit', 'restarts'], rows));
+    lines.push('', table(['node', 'tenant', 'state', 'backend', 'workers', 'cpuset', 'quota', 'planned', 'p50/p95/p99 ms', 'manager window p95 ms (n)', 'qps', 'queue', 'memory / limit', 'restarts'], rows));
   }
   for (const n of s.tenants) {
     const m = n.nodeManager;

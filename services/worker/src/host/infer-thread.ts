@@ -1,7 +1,8 @@
 /**
- * One inference worker: a thread with its own TF.js instance (the WebAssembly
- * backend is single-threaded per instance), sharing the tenant's embedding tables
- * with its siblings through SharedArrayBuffers. It scores one sub-batch at a time.
+ * One inference worker: a thread with its own engine — a TF.js instance (the WebAssembly
+ * backend is single-threaded per instance) or an ONNX Runtime session on one thread — sharing
+ * the tenant's embedding tables with its siblings through SharedArrayBuffers. It scores one
+ * sub-batch at a time.
  *
  * Requests and scores travel through a slot of shared memory the pool gave this
  * thread (allocated and touched once): the main thread copies a request's bytes
@@ -11,8 +12,8 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { HeraError } from '@hera/errors';
-import { MAX_ITEMS, randomBatch, validateBatch } from '@hera/model-schema';
-import { loadModel, selectBackend, type Model, type SharedTables } from '@hera/models';
+import { MAX_ITEMS, randomBatch, validateBatch, type ModelConfig, type ModelEngine, type ValidBatch } from '@hera/model-schema';
+import { loadModel, selectBackend, type SharedTables } from '@hera/models';
 import { idsOffset } from './slot-layout';
 
 export interface ThreadInit {
@@ -20,6 +21,9 @@ export interface ThreadInit {
   model: string;
   version: string;
   tables: SharedTables;
+  /** tfjs (default) or onnx: chosen by the host's main thread (engine-choice.ts). */
+  engine?: ModelEngine;
+  /** The TF.js backend (tfjs engine only; default: the fastest that initialises). */
   backend?: string;
   /** Items the slot holds at most. */
   maxItems: number;
@@ -57,28 +61,49 @@ export type ThreadReply =
  * the engine in-process (rmc1, wnd: 4–8%). Why V8 keeps the slower state is not pinned
  * down; the cost is `warmupMs` of one core per new thread.
  */
-function warmUp(model: Model, init: ThreadInit): void {
+async function warmUp(model: Scorer, init: ThreadInit): Promise<void> {
   // Full sub-batches only: alternating with partial ones measured ~3% slower afterwards.
   const batch = randomBatch(model.config, Math.min(MAX_ITEMS, init.subBatch), 2);
   const until = performance.now() + init.warmupMs;
-  for (let i = 0; i < 3 || performance.now() < until; i++) model.score(batch);
+  for (let i = 0; i < 3 || performance.now() < until; i++) await model.score(batch);
+}
+
+/**
+ * What a thread needs of an engine. TF.js scores synchronously; onnxruntime-node only through a
+ * promise (its session runs one event-loop turn later), so a score may be either.
+ */
+interface Scorer {
+  readonly config: ModelConfig;
+  readonly backend: string;
+  score(batch: ValidBatch): Float32Array | Promise<Float32Array>;
+}
+
+async function load(init: ThreadInit): Promise<Scorer> {
+  if (init.engine === 'onnx') {
+    // Required here only: a TF.js thread never loads ONNX Runtime's native binding.
+    const { OnnxModel } = await import('@hera/engine-onnx');
+    return OnnxModel.load(init.repo, init.model, { version: init.version, tables: init.tables });
+  }
+  await selectBackend(init.backend);
+  return loadModel(init.repo, init.model, { version: init.version, tables: init.tables });
 }
 
 async function main(): Promise<void> {
   const init = workerData as ThreadInit;
   const port = parentPort!;
-  let model: Model;
+  let model: Scorer;
   try {
-    await selectBackend(init.backend);
-    model = await loadModel(init.repo, init.model, { version: init.version, tables: init.tables });
-    warmUp(model, init);
+    model = await load(init);
+    await warmUp(model, init);
   } catch (err) {
     port.postMessage({ type: 'fatal', message: (err as Error).message } satisfies ThreadReply);
     return;
   }
   const out = new Float32Array(init.output);
   const offset = idsOffset(init.maxItems, init.denseDim);
-  port.on('message', (job: ThreadJob) => {
+  // The pool gives a thread one job at a time, so an awaited score never overlaps the next.
+  port.on('message', (job: ThreadJob) => void run(job));
+  async function run(job: ThreadJob): Promise<void> {
     const batch = {
       count: job.count,
       dense: new Float32Array(init.input, 0, job.count * init.denseDim),
@@ -89,7 +114,9 @@ async function main(): Promise<void> {
       // engine trusts what this returns.
       const valid = validateBatch(model.config, batch);
       const t0 = process.hrtime.bigint();
-      const scores = model.score(valid);
+      const result = model.score(valid);
+      // TF.js's path stays synchronous: no await, no extra turn of the event loop.
+      const scores = result instanceof Float32Array ? result : await result;
       const computeUs = Number((process.hrtime.bigint() - t0) / 1000n);
       out.set(scores);
       port.postMessage({ type: 'scores', id: job.id, computeUs } satisfies ThreadReply);
@@ -97,7 +124,7 @@ async function main(): Promise<void> {
       const code = err instanceof HeraError ? err.code : 'INTERNAL';
       port.postMessage({ type: 'error', id: job.id, code, message: (err as Error).message } satisfies ThreadReply);
     }
-  });
+  }
   port.postMessage({ type: 'ready', backend: model.backend } satisfies ThreadReply);
 }
 

@@ -21,6 +21,7 @@ import { SlidingWindow } from './sliding-window';
 import { WorkerPool } from './worker-pool';
 import { cgroupMemory, forceGc, MemoryBudget } from './memory-budget';
 import { runSplit } from './split';
+import { chooseEngine } from './engine-choice';
 import { TenantHost } from './tenant-host';
 
 const log = createLogger({ service: 'worker-host', level: (process.env['LOG_LEVEL'] as 'info') ?? 'info' });
@@ -58,7 +59,11 @@ async function start(m: StartMessage): Promise<void> {
   let readySent = false;
 
   host.subBatch = Math.max(1, m.subBatchSize || config.subBatchSize);
-  const pool = new WorkerPool({ repo: m.repo, model: config.name, version: config.version, tables, maxItems: MAX_ITEMS, subBatch: host.subBatch, warmupMs: m.warmupMs, denseDim: config.denseDim, idsPerItem, ...(m.backend ? { backend: m.backend } : {}) }, m.queueLimit, m.shedPredictedLate, e => {
+  // ONNX Runtime's package (and its native binding) is loaded only by a host that may run it.
+  const ort = m.backend === 'onnx' || config.engine === 'onnx' ? await import('@hera/engine-onnx') : undefined;
+  const choice = chooseEngine(m.backend || undefined, config.engine, () => ort!.onnxRuntimeStatus());
+  if (choice.fallback) tlog.warn({ engine: choice.engine }, choice.fallback);
+  const pool = new WorkerPool({ repo: m.repo, model: config.name, version: config.version, tables, maxItems: MAX_ITEMS, subBatch: host.subBatch, warmupMs: m.warmupMs, denseDim: config.denseDim, idsPerItem, engine: choice.engine, ...(choice.tfjsBackend ? { backend: choice.tfjsBackend } : {}) }, m.queueLimit, m.shedPredictedLate, e => {
     if (e.type === 'ready' && !readySent) {
       readySent = true;
       const tableBytes = config.tables.reduce((s, t) => s + t.rows * t.dim * 4, 0);

@@ -19,6 +19,7 @@ export interface TenantStatus {
   'errors'?: ({[key: string]: number | string | Long});
   'plannedAllocation'?: (_hera_common_v1_TenantAllocation | null);
   'recent'?: (_hera_common_v1_LatencySummary | null);
+  'backend'?: (string);
 }
 
 export interface TenantStatus__Output {
@@ -36,4 +37,5 @@ export interface TenantStatus__Output {
   'errors': ({[key: string]: number});
   'plannedAllocation': (_hera_common_v1_TenantAllocation__Output | null);
   'recent': (_hera_common_v1_LatencySummary__Output | null);
+  'backend': (string);
 }
