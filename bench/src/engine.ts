@@ -1,6 +1,7 @@
 // The inference engine's benchmark (issues 3 and 19): per zoo model, at the largest table size
 // that fits comfortably (--table-gb), samples/s and per-call latency at the sub-batches of
-// --batches on every available backend, one core each, beside the peer a user would run instead:
+// --batches on every available backend (TF.js backends, and ONNX Runtime on the same model built
+// as ONNX graphs, libs/engine-onnx), one core each, beside the peer a user would run instead:
 // PyTorch CPU on one thread (bench/pytorch_engine.py, same shapes, same table sizes), measured in
 // the same run point by point (each backend at a batch, then PyTorch at that batch), with each
 // backend's ratio to it per model. Then, per TF.js backend, the stages at sub-batch 64 (embedding
@@ -11,7 +12,7 @@
 // One JSON line last.
 //
 //   npm run bench -- engine [--models rmc1,ncf] [--backends wasm] [--batches 64,256] [--rounds 3]
-//                           [--table-gb 1] [--point-s 0.5] [--python python3] [--no-pytorch]
+//                           [--table-gb 1] [--point-s 0.5] [--python python3] [--no-pytorch] [--no-onnx]
 //
 // PyTorch: the bench uses the first of --python, python3, /usr/bin/python3 that imports torch.
 // On Debian: apt-get install python3-torch libopenblas0-pthread (1.13.1 on bookworm; without
@@ -50,6 +51,7 @@ import {
   type ZooModelName,
   type ZooModelSpec,
 } from '@hera/models';
+import { buildOnnx, OnnxModel, onnxRuntimeStatus } from '@hera/engine-onnx';
 import { quantileSorted } from '@hera/stats';
 import { args } from './harness';
 import { median, medianPoint, parsePeerPoint, parsePeerReady, peerSpec, spread, type PeerReady, type Spread } from './engine-peer';
@@ -65,8 +67,9 @@ function options() {
       'point-s': 'seconds per point',
       python: '"" = the first of python3, /usr/bin/python3 that imports torch',
       'no-pytorch': 'skip the PyTorch peer',
+      'no-onnx': 'skip ONNX Runtime',
     },
-    ['no-pytorch'],
+    ['no-pytorch', 'no-onnx'],
   );
   const models = o.models!.split(',').filter(Boolean);
   for (const m of models) if (!isZooModel(m)) throw new Error(`unknown model ${m}`);
@@ -81,6 +84,7 @@ function options() {
     pointS: Number(o['point-s']),
     python: o.python!,
     pytorch: o['no-pytorch'] !== 'true',
+    onnx: o['no-onnx'] !== 'true',
   };
 }
 type Options = ReturnType<typeof options>;
@@ -380,14 +384,23 @@ function tfjsEngine(backend: BackendName): Engine {
   );
 }
 
-// ONNX Runtime (issue 19 part 1, libs/engine-onnx, not in this branch): one more row of the
-// table once the package and `hera models build --format onnx` exist. The lead adds, e.g.:
-//   inProcess('onnx', async () => /* why OnnxModel cannot load here, or undefined */,
-//     async ctx => { /* build the ONNX repository for ctx.model at ctx.scale first */
-//       const m = await OnnxModel.load(onnxRepo, ctx.model, { version: '1' });
-//       return { config: ctx.spec-derived config, run: b => m.score(b), close: () => … };
-//     })
-// `run` may return a promise: the timing awaits it. Nothing here measures ONNX until then.
+/** The ONNX graphs' engine, as a tenant host runs it: the version just built, as ONNX (same weight bytes), over the same shared tables. */
+const ONNX = 'onnxruntime';
+function onnxEngine(): Engine {
+  return inProcess(
+    ONNX,
+    async () => {
+      const s = onnxRuntimeStatus();
+      return s.available ? undefined : s.reason;
+    },
+    async ctx => {
+      await buildOnnx(versionDir(ctx.repo, ctx.model, '1'));
+      const m = await OnnxModel.load(ctx.repo, ctx.model, { version: '1', tables: ctx.tables });
+      console.log(`  ${ONNX}: embedding bag ${m.bag === 'graph' ? 'in the graph' : "in the project's kernel, dense part in the graph"} (DEFAULT_BAG)`);
+      return { config: m.config, run: b => m.score(b), close: () => m.dispose() };
+    },
+  );
+}
 
 // ---------------------------------------------------------------------------------------------
 // The peer: PyTorch in a child process (bench/pytorch_engine.py --serve), one model at a time.
@@ -496,6 +509,8 @@ interface ModelResult {
   points: Record<string, Record<number, PointResult>>;
   /** Per backend and batch: its samples/s over PyTorch's measured right after it. */
   vsPytorch: Record<string, Record<number, number>>;
+  /** Per batch: ONNX Runtime's samples/s over TF.js-wasm's measured in the same round. */
+  onnxVsTfjs: Record<number, number>;
   /** Per TF.js backend, at sub-batch 64. */
   stages: Record<string, StageResult>;
   bagGbs: number;
@@ -573,6 +588,7 @@ async function benchModel(model: ZooModelName, engines: Engine[], tfjsBackends: 
     loadGbs: tables.bytes / loadMs / 1e6,
     points: {},
     vsPytorch: {},
+    onnxVsTfjs: {},
     stages: {},
     bagGbs: 0,
     jsBagGbs: 0,
@@ -639,6 +655,8 @@ async function benchModel(model: ZooModelName, engines: Engine[], tfjsBackends: 
         (result.points[name] ??= {})[Number(n)] = medianPoint(ps);
         const refs = rounds[PEER]?.[Number(n)];
         if (name !== PEER && refs?.length === ps.length) (result.vsPytorch[name] ??= {})[Number(n)] = median(ps.map((p, i) => p.samplesPerS / refs[i]!.samplesPerS));
+        const wasm = rounds[TFJS_NAMES.wasm]?.[Number(n)];
+        if (name === ONNX && wasm?.length === ps.length) result.onnxVsTfjs[Number(n)] = median(ps.map((p, i) => p.samplesPerS / wasm[i]!.samplesPerS));
       }
     }
     if (o.rounds > 1) {
@@ -716,7 +734,12 @@ async function main(): Promise<void> {
         tfjsBackends.push(b);
       } else skipped[e.name] = why;
     }
-    // (The ONNX Runtime row goes here, before the peer: see the comment at inProcess.)
+    if (o.onnx) {
+      const onnx = onnxEngine();
+      const why = await onnx.available();
+      if (why === undefined) engines.push(onnx);
+      else skipped[ONNX] = why;
+    } else skipped[ONNX] = 'skipped (--no-onnx)';
     const torch = pytorchEngine(o.python);
     const torchWhy = o.pytorch ? await torch.available() : 'skipped (--no-pytorch)';
     if (torchWhy === undefined) engines.push(torch);
@@ -802,7 +825,12 @@ function report(results: ModelResult[], backends: string[], o: Options, skipped:
   if (hasPeer) for (const b of others) vsPytorch[b] = Object.fromEntries(o.batches.map(n => [`b${n}`, spread(perModel(r => r.vsPytorch[b]?.[n]))]));
   const mlp: Record<string, Spread | null> = Object.fromEntries(stageBackends.map(b => [b, spread(perModel(r => r.stages[b]?.mlpVsMatmul))]));
   const bagVsPytorch = spread(perModel(r => (r.pytorchBagGbs ? r.bagGbs / r.pytorchBagGbs : undefined)));
+  const onnxVsTfjs = Object.fromEntries(o.batches.map(n => [`b${n}`, spread(perModel(r => r.onnxVsTfjs[n]))]));
+  // The target of issue 19: the fastest backend per model at 64, against PyTorch.
+  const fastestVsPytorch = hasPeer ? spread(perModel(r => Math.max(...others.map(b => r.vsPytorch[b]?.[64] ?? -Infinity)))) : null;
   console.log('');
+  for (const [n, s] of Object.entries(onnxVsTfjs)) console.log(`onnx_vs_tfjs (${ONNX} over tfjs-wasm, same round) @${n.slice(1)}: ${spreadText(s)}`);
+  if (hasPeer && o.batches.includes(64)) console.log(`fastest backend vs_pytorch @64 (per model, the best of ${others.join(', ')}): ${spreadText(fastestVsPytorch)}`);
   for (const [b, byBatch] of Object.entries(vsPytorch)) for (const [n, s] of Object.entries(byBatch)) console.log(`vs_pytorch ${b} @${n.slice(1)}: ${spreadText(s)}`);
   if (!hasPeer) console.log(`vs_pytorch: n/a (${skipped[PEER]})`);
   for (const [b, s] of Object.entries(mlp)) console.log(`mlp_vs_matmul ${b} @64: ${spreadText(s)}`);
@@ -814,6 +842,7 @@ function report(results: ModelResult[], backends: string[], o: Options, skipped:
       table_gb: round3(r.tableBytes / 1e9),
       samples_per_s: Object.fromEntries(Object.entries(r.points).map(([b, ps]) => [b, Object.fromEntries(Object.entries(ps).map(([n, p]) => [`b${n}`, Math.round(p.samplesPerS)]))])),
       vs_pytorch: Object.fromEntries(Object.entries(r.vsPytorch).map(([b, rs]) => [b, Object.fromEntries(Object.entries(rs).map(([n, x]) => [`b${n}`, round3(x)]))])),
+      onnx_vs_tfjs: Object.fromEntries(Object.entries(r.onnxVsTfjs).map(([n, x]) => [`b${n}`, round3(x)])),
       mlp_vs_matmul: Object.fromEntries(Object.entries(r.stages).map(([b, st]) => [b, round3(st.mlpVsMatmul)])),
       bag_gbs: round3(r.bagGbs),
       pytorch_bag_gbs: round3(r.pytorchBagGbs),
@@ -829,11 +858,14 @@ function report(results: ModelResult[], backends: string[], o: Options, skipped:
       table_gb: o.tableGb,
       point_s: o.pointS,
       pytorch: peerInfo ? { torch: peerInfo.torch, threads: peerInfo.threads, blas: peerInfo.blas } : { skipped: skipped[PEER] ?? 'not measured' },
+      onnxruntime: skipped[ONNX] ? { skipped: skipped[ONNX] } : { version: (onnxRuntimeStatus() as { version?: string }).version },
       // Headlines over models: { median, worst, worst_model, models } per backend (and batch).
       headline: {
         vs_pytorch: Object.fromEntries(Object.entries(vsPytorch).map(([b, byBatch]) => [b, Object.fromEntries(Object.entries(byBatch).map(([n, s]) => [n, spreadJson(s)]))])),
         mlp_vs_matmul_b64: Object.fromEntries(Object.entries(mlp).map(([b, s]) => [b, spreadJson(s)])),
         embedding_bag_vs_pytorch_b256: spreadJson(bagVsPytorch),
+        onnx_vs_tfjs: Object.fromEntries(Object.entries(onnxVsTfjs).map(([n, s]) => [n, spreadJson(s)])),
+        fastest_vs_pytorch_b64: spreadJson(fastestVsPytorch),
       },
       models,
     }),
