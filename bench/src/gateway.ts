@@ -30,7 +30,10 @@
  * queries, whichever is longer: a p95 over ~50 queries (5 s of wnd near its limit) is
  * set by its top three and swung the result by half between runs.
  *
- *   npm run bench -- gateway [--models wnd,din,rmc1,rmc2] [--scale 0.05] [--calls 3000] [--seconds 5] [--min-queries 300] [--sla-factor 4] [--ref-seconds 2]
+ * --backend onnx serves (and measures in-process) on ONNX Runtime; each model's line and the JSON
+ * give the samples/s served per tenant core at the SLA, to set beside the TF.js run's.
+ *
+ *   npm run bench -- gateway [--models wnd,din,rmc1,rmc2] [--scale 0.05] [--calls 3000] [--seconds 5] [--min-queries 300] [--sla-factor 4] [--ref-seconds 2] [--backend tfjs|onnx]
  */
 import { fork } from 'node:child_process';
 import { availableParallelism } from 'node:os';
@@ -38,15 +41,19 @@ import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { createClient, InferStreamClient, unaryCall } from '@hera/grpc';
 import { findMaxRate, gatewayTarget, PayloadPool, runLoad } from '@hera/loadgen';
-import { buildRepository, readModelConfig, type ModelConfig } from '@hera/models';
+import { readModelConfig, type ModelConfig } from '@hera/models';
 import { loadProtos, services, type RankingServiceClient, type WorkerServiceClient } from '@hera/proto';
 import { quantile } from '@hera/stats';
 import { waitFor } from '@hera/testing';
-import { args, fmt, InProcessEngine, pin, Stack } from './harness';
+import { args, BACKEND_NOTE, benchBackend, buildBenchModels, checkTenantBackend, fmt, InProcessEngine, pin, Stack } from './harness';
 import { queueingCeiling } from './queue-ceiling';
 
 const CORES = availableParallelism(); // before pinning ourselves
-const o = args({ models: 'wnd,din,rmc1,rmc2', 'hop-model': 'ncf', scale: '0.05', calls: '3000', seconds: '5', cores: String(CORES - 1), 'sla-factor': '4', 'min-queries': '300', 'ref-seconds': '2' });
+const o = args(
+  { models: 'wnd,din,rmc1,rmc2', 'hop-model': 'ncf', scale: '0.05', calls: '3000', seconds: '5', cores: String(CORES - 1), 'sla-factor': '4', 'min-queries': '300', 'ref-seconds': '2', backend: 'tfjs' },
+  { backend: BACKEND_NOTE },
+);
+const backend = benchBackend(o['backend']);
 // On 2 vCPUs several zoo SLAs are shorter than one query's own compute; the efficiency is
 // measured against SLA × this factor (printed with the result).
 const slaFactor = Number(o['sla-factor']);
@@ -125,12 +132,13 @@ async function main(): Promise<void> {
   const models = o['models']!.split(',');
   const hopModel = o['hop-model']!;
   const efficiency: Record<string, number> = {};
+  const perCore: Record<string, number> = {};
   const ceiling: Record<string, number> = {};
   const details: Record<string, unknown> = {};
   let hop: Awaited<ReturnType<typeof hopLatency>>;
   try {
-    console.log(`building ${[...new Set([hopModel, ...models])].join(', ')} at scale ${o['scale']} ...`);
-    await buildRepository({ repo, scale: Number(o['scale']), only: [...new Set([hopModel, ...models])] });
+    console.log(`building ${[...new Set([hopModel, ...models])].join(', ')} at scale ${o['scale']} for the ${backend} engine ...`);
+    await buildBenchModels(repo, Number(o['scale']), [...new Set([hopModel, ...models])], backend);
     const env = { HERA_MODEL_REPO: repo, TENANT_QUEUE_LIMIT: '100000' };
     const worker = await stack.service('worker', { ...env, NODE_ID: 'bench', NODE_CORES: String(CORES) });
     const gateway = await stack.service('gateway', { ...env, ROUTING_REFRESH_MS: '500' });
@@ -141,6 +149,7 @@ async function main(): Promise<void> {
     console.log(`tenant and in-process: ${cores.length} worker(s) on core(s) ${cores.join(',')}; client, gateway and agent ${pinned ? `pinned to core(s) ${otherCores.join(',')}` : 'not pinned'}`);
     const place = async (model: string) => {
       const { tenant } = await unaryCall(agent, 'ApplyAllocation', { allocation: { model, workers: cores.length, cpuset: cores } });
+      checkTenantBackend(model, tenant!.backend, backend);
       await waitFor(async () => (await unaryCall(rank, 'ListModels', {})).models.some(m => m.name === model), 10_000, 'model registered');
       // Wait for the route (pub/sub) before measuring.
       await waitFor(async () => unaryCall(rank, 'Rank', { model, items: new PayloadPool(await readModelConfig(repo, model), 1, 1, 1).take(0, 1) }).then(() => true, () => false), 10_000, 'route');
@@ -167,14 +176,14 @@ async function main(): Promise<void> {
       // The in-process engine stays up (warm, idle between measurements) on the tenant's cores
       // and measures for `--ref-seconds` just before and just after every rate point: the
       // point's offered rate is divided by what the engine did around it, not minutes away.
-      const engine = await InProcessEngine.start(repo, name, cores, { kind: 'queries' });
+      const engine = await InProcessEngine.start(repo, name, cores, { kind: 'queries' }, backend);
       const refSeconds = Number(o['ref-seconds']);
       const references: number[] = [];
       let search: Awaited<ReturnType<typeof findMaxRate>>;
       // What each point really offered: a seeded Poisson stream's count in a short window is off
       // its nominal rate (seed 5's first 25 s run ~15% dense), and the efficiency is of the load
       // actually offered; next to the engine's rate around that point.
-      const points = new Map<number, { offered: number; nominal: number; reference: number }>();
+      const points = new Map<number, { offered: number; nominal: number; reference: number; itemsPerS: number }>();
       try {
         references.push(await engine.measure(refSeconds));
         await place(name);
@@ -204,7 +213,7 @@ async function main(): Promise<void> {
                 `${drifted && attempt === 1 ? ' (the machine drifted: again)' : ''}`,
             );
             if (drifted && attempt === 1) continue;
-            points.set(share, { offered: s.offeredQps, nominal: rate, reference });
+            points.set(share, { offered: s.offeredQps, nominal: rate, reference, itemsPerS: s.items / (durationMs / 1000) });
             return { meetsSla: s.meetsSla ?? false, p95Ms: s.p95Ms, servedQps: s.servedQps };
           }
         }, { start: 0.5, precision: 0.03, maxSteps: 12 });
@@ -212,7 +221,10 @@ async function main(): Promise<void> {
       } finally {
         await engine.close();
       }
-      const best = points.get(search.rate) ?? { offered: 0, nominal: 0, reference: references[0]! };
+      const best = points.get(search.rate) ?? { offered: 0, nominal: 0, reference: references[0]!, itemsPerS: 0 };
+      // Samples (items) served within the run at the best point, per tenant core: what one core
+      // of this engine serves through the mesh at the SLA.
+      perCore[name] = best.itemsPerS / cores.length;
       const inproc = references.reduce((a, b) => a + b, 0) / references.length;
       efficiency[name] = best.offered / best.reference;
       const sim = { inprocessQps: best.reference, slaMs: c.slaMs * slaFactor, workers: cores.length, subBatch: c.subBatchSize, seed: 5 };
@@ -222,13 +234,14 @@ async function main(): Promise<void> {
       details[name] = {
         kind: c.expectedKind, inprocess_qps_at_sla: best.reference, inprocess_qps_mean: inproc, inprocess_qps_min: Math.min(...references), inprocess_qps_max: Math.max(...references),
         gateway_qps_at_sla: best.offered, nominal_qps_at_sla: best.nominal, share_at_sla: search.rate, p95_ms: search.p95Ms, sla_ms: c.slaMs * slaFactor, sla_factor: slaFactor, queueing_ceiling: ceiling[name],
-        queueing_ceiling_in_window: windowed,
+        queueing_ceiling_in_window: windowed, served_samples_per_s_per_core: best.itemsPerS / cores.length,
       };
       console.log(
         `    ${name} (${c.expectedKind}): through gateway at SLA ${fmt(best.offered)} qps offered, in-process around that point ${fmt(best.reference)} qps → ` +
           `efficiency ${fmt(efficiency[name]!, 3)} (target ≥ 0.8; a zero-overhead server would reach ${fmt(ceiling[name]!, 3)} under the same arrivals and SLA in steady state, ` +
           `${fmt(windowed, 3)} judged over these windows; ` +
-          `in-process ranged ${fmt(Math.min(...references))}–${fmt(Math.max(...references))} qps over the search)`,
+          `in-process ranged ${fmt(Math.min(...references))}–${fmt(Math.max(...references))} qps over the search); ` +
+          `served ${fmt(perCore[name]!, 0)} samples/s per tenant core (measured, ${backend})`,
       );
     }
     agent.close();
@@ -246,12 +259,14 @@ async function main(): Promise<void> {
   console.log(
     JSON.stringify({
       bench: 'gateway',
+      backend,
       hop_p50_ms: Number((hop.rank.p50 - hop.infer.p50).toFixed(4)),
       hop_p99_ms: Number((hop.rank.p99 - hop.infer.p99).toFixed(4)),
       echo_p50_ms: Number(hop.echo.p50.toFixed(4)),
       hop_vs_echo_p50: Number(((hop.rank.p50 - hop.infer.p50) / hop.echo.p50).toFixed(3)),
       hop_vs_stream_p50_ms: Number((hop.rank.p50 - hop.stream.p50).toFixed(4)),
       efficiency: Object.fromEntries(Object.entries(efficiency).map(([k, v]) => [k, Number(v.toFixed(3))])),
+      served_samples_per_s_per_core: Object.fromEntries(Object.entries(perCore).map(([k, v]) => [k, Math.round(v)])),
       queueing_ceiling: Object.fromEntries(Object.entries(ceiling).map(([k, v]) => [k, Number(v.toFixed(3))])),
       efficiency_target_met: byClass,
       details,

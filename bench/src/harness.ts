@@ -4,6 +4,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { buildOnnxRepository } from '@hera/engine-onnx';
+import { buildRepository, type ModelConfig } from '@hera/models';
 import { PAYLOAD_NODE_FLAGS, withMallocTuning } from '@hera/procs';
 import { startRedis, startService, type ServiceName, type TestRedis, type TestService } from '@hera/testing';
 
@@ -88,6 +90,29 @@ export function pin(pid: number, cpus: readonly number[]): boolean {
   }
 }
 
+/** The engine a bench serves its models on (--backend). */
+export type BenchBackend = 'tfjs' | 'onnx';
+export const BACKEND_NOTE = 'tfjs, or onnx: the models are built with their ONNX graphs and their hosts run ONNX Runtime';
+
+export function benchBackend(v: string | undefined): BenchBackend {
+  if (v === 'tfjs' || v === 'onnx') return v;
+  throw new Error(`--backend: ${JSON.stringify(v)} is not tfjs or onnx`);
+}
+
+/** Builds the models at `scale`; for onnx with their ONNX graphs, named as their engine (as `hera models build --format onnx`). */
+export async function buildBenchModels(repo: string, scale: number, only: readonly string[], backend: BenchBackend): Promise<ModelConfig[]> {
+  const configs = await buildRepository({ repo, scale, only: [...only] });
+  return backend === 'onnx' ? (await buildOnnxRepository(repo, configs)).map(b => b.config) : configs;
+}
+
+/**
+ * What a tenant's status says it runs must be the engine asked for: a host that fell back to
+ * TF.js would otherwise be measured as ONNX Runtime.
+ */
+export function checkTenantBackend(model: string, reported: string, backend: BenchBackend): void {
+  if ((reported === 'onnxruntime') !== (backend === 'onnx')) throw new Error(`${model}: the tenant runs ${reported || 'nothing yet'}, not the ${backend} engine asked for`);
+}
+
 export type InProcessWork = { kind: 'sub-batches'; subBatch: number } | { kind: 'queries' };
 
 /**
@@ -121,16 +146,20 @@ export class InProcessEngine {
     child.once('exit', code => this.#waiting?.reject(new Error(`in-process engine exited (code ${code})`)));
   }
 
-  static async start(repo: string, name: string, cores: readonly number[], work: InProcessWork): Promise<InProcessEngine> {
+  static async start(repo: string, name: string, cores: readonly number[], work: InProcessWork, backend: 'tfjs' | 'onnx' = 'tfjs'): Promise<InProcessEngine> {
     const models = JSON.stringify(require.resolve('@hera/models'));
+    // Required by the threads only for onnx, as a tenant host does.
+    const onnx = JSON.stringify(require.resolve('@hera/engine-onnx'));
     const loadgen = JSON.stringify(require.resolve('@hera/loadgen'));
     const body = `
       const { parentPort, workerData: w } = require('node:worker_threads');
       const m = require(${models});
       const { PayloadPool, QueryStream } = require(${loadgen});
       (async () => {
-        await m.selectBackend();
-        const model = await m.loadModel(w.repo, w.name, { tables: w.tables });
+        // ONNX Runtime scores through a promise; TF.js synchronously (kept so: no await on its path).
+        const ort = w.engine === 'onnx';
+        if (!ort) await m.selectBackend();
+        const model = ort ? await require(${onnx}).OnnxModel.load(w.repo, w.name, { tables: w.tables }) : await m.loadModel(w.repo, w.name, { tables: w.tables });
         const S = w.work.kind === 'sub-batches' ? w.work.subBatch : model.config.subBatchSize;
         const pool = new PayloadPool(model.config, 1024, w.seed, 4);
         const batch = (from, to, v) => { const b = pool.take(from, to, v);
@@ -140,16 +169,22 @@ export class InProcessEngine {
         const fixed = [0, 1, 2, 3].map(v => batch(0, S, v));
         const stream = new QueryStream({ rate: 1, seed: w.seed });
         const one = i => {
-          if (w.work.kind === 'sub-batches') { const b = fixed[i % 4]; m.validateBatch(model.config, b); model.score(b); return S; }
+          if (w.work.kind === 'sub-batches') { const b = fixed[i % 4]; model.score(m.validateBatch(model.config, b)); return S; }
           const k = stream.next().items;
-          for (let f = 0; f < k; f += S) { const b = batch(f, Math.min(k, f + S), i % 4); m.validateBatch(model.config, b); model.score(b); }
+          for (let f = 0; f < k; f += S) { const b = batch(f, Math.min(k, f + S), i % 4); model.score(m.validateBatch(model.config, b)); }
           return 1;
         };
-        const warm = Date.now() + 3000; for (let i = 0; Date.now() < warm; i++) one(i);
+        const oneAsync = async i => {
+          if (w.work.kind === 'sub-batches') { const b = fixed[i % 4]; await model.score(m.validateBatch(model.config, b)); return S; }
+          const k = stream.next().items;
+          for (let f = 0; f < k; f += S) { const b = batch(f, Math.min(k, f + S), i % 4); await model.score(m.validateBatch(model.config, b)); }
+          return 1;
+        };
+        const warm = Date.now() + 3000; for (let i = 0; Date.now() < warm; i++) ort ? await oneAsync(i) : one(i);
         parentPort.postMessage('ready');
-        parentPort.on('message', ms => {
+        parentPort.on('message', async ms => {
           const end = Date.now() + ms; let n = 0;
-          for (let i = 0; Date.now() < end; i++) n += one(i);
+          for (let i = 0; Date.now() < end; i++) n += ort ? await oneAsync(i) : one(i);
           parentPort.postMessage(n);
         });
       })();`;
@@ -157,10 +192,10 @@ export class InProcessEngine {
       const { Worker } = require('node:worker_threads');
       const readline = require('node:readline');
       const m = require(${models});
-      const [repo, name, threads, work] = process.argv.slice(1);
+      const [repo, name, threads, work, engine] = process.argv.slice(1);
       (async () => {
         const tables = await m.loadTables(repo, name);
-        const ws = Array.from({ length: Number(threads) }, (_, i) => new Worker(${JSON.stringify(body)}, { eval: true, workerData: { repo, name, tables, work: JSON.parse(work), seed: 100 + i } }));
+        const ws = Array.from({ length: Number(threads) }, (_, i) => new Worker(${JSON.stringify(body)}, { eval: true, workerData: { repo, name, tables, work: JSON.parse(work), engine, seed: 100 + i } }));
         await Promise.all(ws.map(w => new Promise(r => w.once('message', r))));
         process.stdout.write('ready\\n');
         // One line in per measurement (its ms), one line out (the rate); stdin closing ends us.
@@ -173,7 +208,7 @@ export class InProcessEngine {
         process.exit(0);
       })();`;
     // The same runtime settings the tenant host runs with, so only the RPC path differs.
-    const args = [process.execPath, ...PAYLOAD_NODE_FLAGS, '-e', main, repo, name, String(cores.length), JSON.stringify(work)];
+    const args = [process.execPath, ...PAYLOAD_NODE_FLAGS, '-e', main, repo, name, String(cores.length), JSON.stringify(work), backend];
     const child = spawn('taskset', ['-c', cores.join(','), ...args], { stdio: ['pipe', 'pipe', 'inherit'], env: withMallocTuning(process.env) });
     const engine = new InProcessEngine(child);
     const first = await engine.#next();

@@ -16,20 +16,26 @@
  * the best of `--rounds` windows, taken in turns (in-process, host, agent) so that
  * a slow minute does not land on one side only.
  *
- *   npm run bench -- worker [--models wnd,rmc2] [--scale 0.05] [--cores 1] [--seconds 5] [--rounds 3]
+ * --backend onnx measures both sides on ONNX Runtime (the models built with their ONNX graphs).
+ *
+ *   npm run bench -- worker [--models wnd,rmc2] [--scale 0.05] [--cores 1] [--seconds 5] [--rounds 3] [--backend tfjs|onnx]
  */
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { createClient, InferStreamClient, unaryCall } from '@hera/grpc';
 import { PayloadPool } from '@hera/loadgen';
-import { buildRepository, readModelConfig, type ModelConfig } from '@hera/models';
+import { readModelConfig, type ModelConfig } from '@hera/models';
 import { fastClients, loadProtos, type WorkerServiceClient } from '@hera/proto';
-import { args, fmt, InProcessEngine, pin, Stack } from './harness';
+import { args, BACKEND_NOTE, benchBackend, buildBenchModels, checkTenantBackend, fmt, InProcessEngine, pin, Stack } from './harness';
 
 const CORES = availableParallelism(); // before pinning ourselves
 const last = CORES - 1;
-const o = args({ models: 'wnd,rmc2', scale: '0.05', cores: String(last), seconds: '5', rounds: '3', 'sub-batch': '0', concurrency: '0' }, { 'sub-batch': "0 = the model's", concurrency: '0 = 3 per core' });
+const o = args(
+  { models: 'wnd,rmc2', scale: '0.05', cores: String(last), seconds: '5', rounds: '3', 'sub-batch': '0', concurrency: '0', backend: 'tfjs' },
+  { 'sub-batch': "0 = the model's", concurrency: '0 = 3 per core', backend: BACKEND_NOTE },
+);
+const backend = benchBackend(o['backend']);
 const seconds = Number(o['seconds']);
 const rounds = Math.max(1, Number(o['rounds']));
 const cores = o['cores']!.split(',').map(Number);
@@ -77,10 +83,11 @@ async function main(): Promise<void> {
   const stack = await new Stack().start();
   const repo = join(stack.dir, 'models');
   const models = o['models']!.split(',');
+  const backends: Record<string, string> = {};
   const result: Record<string, { kind: string; sub_batch: number; inprocess: number; rpc_host: number; stream_host: number; rpc_agent: number; ratio: number }> = {};
   try {
-    console.log(`building ${models.join(', ')} at scale ${o['scale']} in ${repo} ...`);
-    await buildRepository({ repo, scale: Number(o['scale']), only: models });
+    console.log(`building ${models.join(', ')} at scale ${o['scale']} in ${repo} for the ${backend} engine ...`);
+    await buildBenchModels(repo, Number(o['scale']), models, backend);
     const worker = await stack.service('worker', { HERA_MODEL_REPO: repo, NODE_ID: 'bench', TENANT_QUEUE_LIMIT: '4096', NODE_CORES: String(CORES) });
     if (pinned) pin(worker.child.pid, clientCores);
     const agent: WorkerServiceClient = createClient(loadProtos().proto.hera.worker.v1.WorkerService, worker.address, { defaultDeadlineMs: 300_000 });
@@ -90,6 +97,7 @@ async function main(): Promise<void> {
       const subBatch = Number(o['sub-batch']) || c.subBatchSize;
       const concurrency = Number(o['concurrency']) || cores.length * 3;
       const { tenant } = await unaryCall(agent, 'ApplyAllocation', { allocation: { model: name, workers: cores.length, cpuset: cores } });
+      checkTenantBackend(name, tenant!.backend, backend);
       const hostStream = rpcLoad(tenant!.endpoint, c, subBatch, concurrency, 'stream');
       const host = rpcLoad(tenant!.endpoint, c, subBatch, concurrency, 'unary');
       const viaAgentLoad = rpcLoad(worker.address, c, subBatch, concurrency, 'unary');
@@ -101,7 +109,7 @@ async function main(): Promise<void> {
       let viaHost = 0;
       let viaStream = 0;
       let viaAgent = 0;
-      const engine = await InProcessEngine.start(repo, name, cores, { kind: 'sub-batches', subBatch });
+      const engine = await InProcessEngine.start(repo, name, cores, { kind: 'sub-batches', subBatch }, backend);
       for (let r = 0; r < rounds; r++) {
         inproc = Math.max(inproc, await engine.measure(seconds));
         viaHost = Math.max(viaHost, await host.run(seconds * 1000));
@@ -113,6 +121,7 @@ async function main(): Promise<void> {
       hostStream.close();
       viaAgentLoad.close();
       await unaryCall(agent, 'RemoveTenant', { model: name });
+      backends[name] = tenant!.backend;
       result[name] = { kind: c.expectedKind, sub_batch: subBatch, inprocess: inproc, rpc_host: viaHost, stream_host: viaStream, rpc_agent: viaAgent, ratio: viaHost / inproc };
       console.log(
         `${name.padEnd(6)} ${c.expectedKind.padEnd(14)} sub-batch ${String(subBatch).padStart(4)}  in-process ${fmt(inproc, 0).padStart(8)} samples/s  ` +
@@ -128,6 +137,8 @@ async function main(): Promise<void> {
   console.log(
     JSON.stringify({
       bench: 'worker',
+      backend,
+      tenant_backends: backends,
       ratio_rpc_vs_inprocess: Object.fromEntries(Object.entries(result).map(([k, v]) => [k, Number(v.ratio.toFixed(3))])),
       ratio_stream_vs_inprocess: Object.fromEntries(Object.entries(result).map(([k, v]) => [k, Number((v.stream_host / v.inprocess).toFixed(3))])),
       ratio_via_agent: Object.fromEntries(Object.entries(result).map(([k, v]) => [k, Number((v.rpc_agent / v.inprocess).toFixed(3))])),

@@ -14,9 +14,9 @@ import { createCgroupManager, detectCgroups } from '@hera/cgroups';
 import { createClient, InferStreamClient, unaryCall } from '@hera/grpc';
 import { randomItems, toItemBatch } from '@hera/loadgen';
 import { Rng } from '@hera/stats';
-import { buildOnnx } from '@hera/engine-onnx';
+import { buildOnnxRepository } from '@hera/engine-onnx';
 import { validateBatch } from '@hera/model-schema';
-import { buildRepository, loadModel, selectBackend, setModelEngine, versionDir, type ModelConfig } from '@hera/models';
+import { buildRepository, loadModel, selectBackend, type ModelConfig } from '@hera/models';
 import { loadProtos, type InferStreamResponse__Output, type TenantStatus__Output, type WorkerServiceClient } from '@hera/proto';
 import { Keyspace } from '@hera/state';
 import { isAlive, startRedis, startService, waitFor, waitForExit, type TestRedis, type TestService, grpcCode, grpcOutcome } from '@hera/testing';
@@ -37,9 +37,8 @@ before(async () => {
   configs = Object.fromEntries((await buildRepository({ repo, scale: 0.0005, only: ['ncf', 'rmc1'] })).map(c => [c.name, c]));
   if (!cgroupSkip) await buildRepository({ repo, scale: 0.05, only: ['rmc2'] }); // for the OOM test
   // wnd is built for ONNX Runtime (as `hera models build --format onnx` does): its host runs ORT.
-  const [wnd] = await buildRepository({ repo, scale: 0.0005, only: ['wnd'] });
-  await buildOnnx(versionDir(repo, 'wnd', wnd!.version));
-  configs['wnd'] = await setModelEngine(repo, 'wnd', wnd!.version, 'onnx');
+  const [onnx] = await buildOnnxRepository(repo, await buildRepository({ repo, scale: 0.0005, only: ['wnd'] }));
+  configs['wnd'] = onnx!.config;
   redisServer = await startRedis();
   redis = new Redis(redisServer.url);
   worker = await startService(serviceEntry('worker'), {

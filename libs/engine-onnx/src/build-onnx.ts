@@ -2,7 +2,7 @@ import { promises as fsp } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { HeraError } from '@hera/errors';
 import { weightLayout, type ModelConfig } from '@hera/model-schema';
-import { readModelJson } from '@hera/models';
+import { readModelJson, setModelEngine, versionDir } from '@hera/models';
 import { OPSET } from './onnx-schema';
 import { zooGraph, type BagPlacement, type RawWeight } from './zoo-graph';
 
@@ -79,4 +79,18 @@ export async function buildOnnx(versionDir: string, opts: BuildOnnxOptions = {})
     files.push({ bag, path, bytes: bytes.byteLength });
   }
   return { config, opset: OPSET, files };
+}
+
+/**
+ * What `hera models build --format onnx` does after the TF.js build: for each built (current)
+ * version, the ONNX graphs beside it, then its config.json names onnx as the engine, so tenant
+ * hosts serve it on ONNX Runtime. Returns the updated configs, in order.
+ */
+export async function buildOnnxRepository(repo: string, configs: readonly ModelConfig[]): Promise<{ config: ModelConfig; built: BuiltOnnx }[]> {
+  const out: { config: ModelConfig; built: BuiltOnnx }[] = [];
+  for (const c of configs) {
+    const built = await buildOnnx(versionDir(repo, c.name, c.version));
+    out.push({ config: await setModelEngine(repo, c.name, c.version, 'onnx'), built });
+  }
+  return out;
 }

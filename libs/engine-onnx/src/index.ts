@@ -1,6 +1,6 @@
 // ONNX Runtime engine for the zoo (issue 19): graphs built from a repository version, scored on
 // onnxruntime-node's CPU execution provider. Importing this module loads no native code.
-export { buildOnnx, readRawWeights, splitVersionDir, ONNX_FILES } from './build-onnx';
+export { buildOnnx, buildOnnxRepository, readRawWeights, splitVersionDir, ONNX_FILES } from './build-onnx';
 export type { BuildOnnxOptions, BuiltOnnx } from './build-onnx';
 export { OnnxModel, DEFAULT_BAG } from './onnx-model';
 export type { LoadOnnxModelOptions } from './onnx-model';

@@ -6,14 +6,12 @@ import {
   listRepository,
   modelCost,
   resolveModelRepo,
-  setModelEngine,
-  versionDir,
   ZOO_MODELS,
   ZOO_SPECS,
   type ModelConfig,
   type RepoEntry,
 } from '@hera/models';
-import { buildOnnx } from '@hera/engine-onnx';
+import { buildOnnxRepository } from '@hera/engine-onnx';
 import { formatBytes, table } from '../table';
 
 export interface BuildModelsOptions {
@@ -88,11 +86,9 @@ export async function buildModels(o: BuildModelsOptions, out: NodeJS.WritableStr
   // Runtime, so this works where its binary cannot load.
   // The config then names onnx as the engine: hosts serve it on ONNX Runtime where it loads.
   if (o.format === 'onnx') {
-    for (const [i, c] of configs.entries()) {
-      const built = await buildOnnx(versionDir(repo, c.name, c.version));
-      configs[i] = await setModelEngine(repo, c.name, c.version, 'onnx');
-      if (!o.json) out.write(`${c.name}: ${built.files.map(f => `${f.path} (${formatBytes(f.bytes)})`).join(', ')}, opset ${built.opset}\n`);
-    }
+    const built = await buildOnnxRepository(repo, configs);
+    configs = built.map(b => b.config);
+    if (!o.json) for (const { config: c, built: b } of built) out.write(`${c.name}: ${b.files.map(f => `${f.path} (${formatBytes(f.bytes)})`).join(', ')}, opset ${b.opset}\n`);
   }
   if (o.json) {
     out.write(`${JSON.stringify(configs, null, 2)}\n`);
