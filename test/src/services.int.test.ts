@@ -3,16 +3,15 @@
  * health over gRPC, its liveness record in Redis, config errors, and graceful
  * shutdown on SIGTERM (health NOT_SERVING first, exit 0 within the budget).
  */
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { protoPath } from 'grpc-health-check';
-import { Redis } from 'ioredis';
 import { checkHealth } from '@hera/grpc';
 import { LIVENESS_SERVICE } from '@hera/runtime';
 import { Keyspace, listLive, type ServiceRecord } from '@hera/state';
-import { startChild, startRedis, startService, type ServiceName, type TestRedis } from '@hera/testing';
+import { redisPerFile, startChild, startService, type ServiceName } from '@hera/testing';
 import { serviceEntry } from './service-entry';
 
 // The gateway is live but not ready here: it routes no model (readiness waits for routes).
@@ -23,36 +22,26 @@ const SERVICES: { name: ServiceName; grpcService: string; ready?: 'NOT_SERVING' 
   { name: 'profiler', grpcService: 'hera.profiler.v1.ProfilerService' },
 ];
 
-let redisServer: TestRedis;
-let redis: Redis;
-
-before(async () => {
-  redisServer = await startRedis();
-  redis = new Redis(redisServer.url);
-});
-after(async () => {
-  redis?.disconnect();
-  await redisServer?.stop();
-});
+const db = redisPerFile();
 
 describe('services', () => {
   for (const { name, grpcService, ready = 'SERVING' } of SERVICES) {
     it(`${name} serves health, registers in Redis, and deregisters on SIGTERM`, async () => {
       const prefix = `t-${name}`;
-      const svc = await startService(serviceEntry(name), { REDIS_URL: redisServer.url, HERA_REDIS_PREFIX: prefix });
+      const svc = await startService(serviceEntry(name), { REDIS_URL: db.server.url, HERA_REDIS_PREFIX: prefix });
       try {
         assert.equal(await checkHealth(svc.address, LIVENESS_SERVICE), 'SERVING');
         assert.equal(await checkHealth(svc.address, ''), ready);
         assert.equal(await checkHealth(svc.address, grpcService), ready);
         assert.equal(await checkHealth(svc.address, 'no.such.Service'), 'SERVICE_UNKNOWN');
         const keys = new Keyspace(prefix);
-        const { live } = await listLive<ServiceRecord>(redis, keys.services(), m => keys.service(m));
+        const { live } = await listLive<ServiceRecord>(db.redis, keys.services(), m => keys.service(m));
         assert.equal(live.length, 1);
         assert.equal(live[0]!.service, name);
         assert.equal(live[0]!.endpoint, svc.address);
         assert.equal(live[0]!.pid, svc.child.pid);
         assert.equal(await svc.stop(), 0);
-        assert.deepEqual((await listLive(redis, keys.services(), m => keys.service(m))).live, []);
+        assert.deepEqual((await listLive(db.redis, keys.services(), m => keys.service(m))).live, []);
       } finally {
         await svc.stop();
       }
@@ -86,7 +75,7 @@ describe('services', () => {
 
   it('on SIGTERM turns health NOT_SERVING before draining, then exits 0 within the budget', async () => {
     const budgetMs = 3_000;
-    const svc = await startService(serviceEntry('gateway'), { REDIS_URL: redisServer.url, HERA_REDIS_PREFIX: 't-drain', SHUTDOWN_GRACE_MS: String(budgetMs) });
+    const svc = await startService(serviceEntry('gateway'), { REDIS_URL: db.server.url, HERA_REDIS_PREFIX: 't-drain', SHUTDOWN_GRACE_MS: String(budgetMs) });
     try {
       // Liveness: this gateway routes nothing, so its readiness ("") is NOT_SERVING throughout.
       const seen = await watchHealthDuring(svc.address, LIVENESS_SERVICE, async () => {

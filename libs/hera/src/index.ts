@@ -113,19 +113,8 @@ export {
   type UnplacedConfig,
 } from './node-mapping';
 export { allocateTenants, packCpusets, type AllocationOptions, type TenantAllocation } from './allocation';
-export {
-  HOST_IDLE_BYTES,
-  hostOverheadBytes,
-  limitWithHeadroom,
-  MEMORY_HEADROOM,
-  mergeTenants,
-  overcommittedTenant,
-  requestSlotBytes,
-  THREAD_RUNTIME_BYTES,
-  threadMemoryBytes,
-  WEIGHT_PEAK_FACTOR,
-  type HostLoadBounds,
-} from './memory';
+// The memory model, whole: constants and the overcommit/merge policy (memory.ts).
+export * from './memory';
 export {
   DEFAULT_NODE_MANAGER_OPTIONS,
   MIN_IMPROVEMENT,

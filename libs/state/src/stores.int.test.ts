@@ -1,24 +1,14 @@
 /** PlanStore, PlanView and DemandStore against a real redis-server: what they write, read and refuse. */
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
-import { startRedis, type TestRedis } from '@hera/testing';
+import { redisPerFile } from '@hera/testing';
 import type { Plan } from '@hera/proto';
 import { DemandStore } from './demand';
 import { Keyspace } from './keys';
 import { PlanStore, PlanView } from './plans';
 
-let server: TestRedis;
-let redis: Redis;
-before(async () => {
-  server = await startRedis();
-  redis = new Redis(server.url);
-});
-after(async () => {
-  redis?.disconnect();
-  await server?.stop();
-});
+const db = redisPerFile();
 
 const plan = (model: string, createdAtMs = Date.now()): Plan => ({ createdAtMs, nodeClass: '2c', nodes: [{ nodeId: 'n1', config: `${model}:1`, tenants: [{ model, workers: 1 }] }] });
 const explanation = { configs: [], strategies: [] };
@@ -26,7 +16,7 @@ const fresh = () => new Keyspace(randomUUID());
 
 describe('PlanStore', () => {
   it('reads nothing before a plan is applied', async () => {
-    const store = new PlanStore(redis, fresh());
+    const store = new PlanStore(db.redis, fresh());
     assert.equal(await store.get(), undefined);
     assert.equal(await store.version(), 0);
     assert.equal(await store.explanation(), undefined);
@@ -34,8 +24,8 @@ describe('PlanStore', () => {
 
   it('applies under the next version with its explanation, and announces the version', async () => {
     const keys = fresh();
-    const store = new PlanStore(redis, keys);
-    const sub = redis.duplicate();
+    const store = new PlanStore(db.redis, keys);
+    const sub = db.redis.duplicate();
     try {
       await sub.subscribe(keys.planChannel());
       const heard = new Promise<string>(resolve => sub.once('message', (_ch, msg: string) => resolve(msg)));
@@ -64,19 +54,19 @@ describe('PlanStore', () => {
   });
 
   it('writes nothing when decide keeps the stored plan or throws', async () => {
-    const store = new PlanStore(redis, fresh());
+    const store = new PlanStore(db.redis, fresh());
     const applied = await store.update(() => ({ plan: plan('ncf'), explanation }));
     assert.deepEqual(await store.update(() => undefined), { plan: applied.plan, changed: false });
     await assert.rejects(store.update(() => { throw new Error('expected version 7'); }), /expected version 7/);
     assert.equal(await store.version(), 1);
     // Nothing left watched: a plain transaction on this connection still commits.
-    assert.ok(await redis.multi().set(`${randomUUID()}`, '1').exec());
+    assert.ok(await db.redis.multi().set(`${randomUUID()}`, '1').exec());
   });
 
   it('decides again when another writer applied in between, and gives up with CONFLICT', async () => {
     const keys = fresh();
-    const store = new PlanStore(redis, keys);
-    const otherRedis = redis.duplicate();
+    const store = new PlanStore(db.redis, keys);
+    const otherRedis = db.redis.duplicate();
     const other = new PlanStore(otherRedis, keys);
     try {
       const seen: number[] = [];
@@ -107,7 +97,7 @@ describe('PlanStore', () => {
   });
 
   it('puts a plan as given, the version counter following it (stand-ins of placement)', async () => {
-    const store = new PlanStore(redis, fresh());
+    const store = new PlanStore(db.redis, fresh());
     await store.put({ ...plan('ncf'), version: 7 });
     assert.equal(await store.version(), 7);
     assert.equal((await store.get())?.version, 7);
@@ -115,12 +105,12 @@ describe('PlanStore', () => {
 
   it('names the key of a malformed record instead of handing it on', async () => {
     const keys = fresh();
-    const store = new PlanStore(redis, keys);
-    await redis.set(keys.plan(), '{"nodes":[{"nodeId":"n1","tenants":{}}]}');
+    const store = new PlanStore(db.redis, keys);
+    await db.redis.set(keys.plan(), '{"nodes":[{"nodeId":"n1","tenants":{}}]}');
     await assert.rejects(store.get(), new RegExp(`^HeraError: malformed record ${keys.plan()}: nodes\\[0\\]\\.tenants is \\{\\}, not a list$`));
-    await redis.set(keys.planVersion(), 'seven');
+    await db.redis.set(keys.planVersion(), 'seven');
     await assert.rejects(store.version(), new RegExp(`malformed record ${keys.planVersion()}: "seven" is not a version`));
-    await redis.set(keys.planExplanation(), '{"configs":3}');
+    await db.redis.set(keys.planExplanation(), '{"configs":3}');
     await assert.rejects(store.explanation(), new RegExp(`malformed record ${keys.planExplanation()}: configs is not an array`));
   });
 });
@@ -128,17 +118,17 @@ describe('PlanStore', () => {
 describe('PlanView', () => {
   it('follows a later plan and keeps the known one when the key goes missing, holds an earlier or a malformed plan', async () => {
     const keys = fresh();
-    const store = new PlanStore(redis, keys);
+    const store = new PlanStore(db.redis, keys);
     const view = new PlanView(store);
     assert.equal(await view.sync(), 'same');
     await store.put({ ...plan('ncf', 2000), version: 2 });
     assert.equal(await view.sync(), 'newer');
     assert.equal(await view.sync(), 'same');
-    await redis.del(keys.plan());
+    await db.redis.del(keys.plan());
     assert.equal(await view.sync(), 'missing');
     await store.put({ ...plan('rmc1', 1000), version: 1 });
     assert.equal(await view.sync(), 'older');
-    await redis.set(keys.plan(), 'not json');
+    await db.redis.set(keys.plan(), 'not json');
     await assert.rejects(view.sync(), /malformed record .*: not JSON/);
     assert.equal(view.current?.version, 2);
     assert.equal(view.current?.nodes?.[0]?.tenants?.[0]?.model, 'ncf');
@@ -147,7 +137,7 @@ describe('PlanView', () => {
 
 describe('DemandStore', () => {
   it('sets, updates, removes at 0 and replaces, sorted by model', async () => {
-    const store = new DemandStore(redis, fresh());
+    const store = new DemandStore(db.redis, fresh());
     assert.deepEqual(await store.get(), []);
     assert.deepEqual(await store.set([{ model: 'rmc1', qps: 250 }, { model: 'ncf', qps: 150.5 }], false), [{ model: 'ncf', qps: 150.5 }, { model: 'rmc1', qps: 250 }]);
     assert.deepEqual(await store.set([{ model: 'ncf', qps: 0 }, { model: 'din', qps: 5 }], false), [{ model: 'din', qps: 5 }, { model: 'rmc1', qps: 250 }]);
@@ -156,7 +146,7 @@ describe('DemandStore', () => {
   });
 
   it('refuses what the record cannot hold, writing nothing', async () => {
-    const store = new DemandStore(redis, fresh());
+    const store = new DemandStore(db.redis, fresh());
     await store.set([{ model: 'ncf', qps: 1 }], false);
     await assert.rejects(store.set([{ model: 'rmc1', qps: 2 }, { model: 'din', qps: Number.NaN }], true), /refusing to store/);
     await assert.rejects(store.set([{ model: '', qps: 2 }], false), /refusing to store/);
@@ -165,7 +155,7 @@ describe('DemandStore', () => {
 
   it('names the key and the model of a value that is not a QPS', async () => {
     const keys = fresh();
-    await redis.hset(keys.demand(), 'ncf', '10', 'rmc1', 'lots');
-    await assert.rejects(new DemandStore(redis, keys).get(), new RegExp(`malformed record ${keys.demand()}: rmc1 holds "lots", not a QPS ≥ 0`));
+    await db.redis.hset(keys.demand(), 'ncf', '10', 'rmc1', 'lots');
+    await assert.rejects(new DemandStore(db.redis, keys).get(), new RegExp(`malformed record ${keys.demand()}: rmc1 holds "lots", not a QPS ≥ 0`));
   });
 });

@@ -1,6 +1,6 @@
 export { freePort, waitFor, isAlive, startChild, waitForExit, hasRedisServer } from '@hera/procs';
 export type { Child } from '@hera/procs';
-export { startRedis } from './redis';
+export { redisPerFile, startRedis } from './redis';
 export type { TestRedis } from './redis';
 export { startService } from './services';
 export type { ServiceEntry, TestService, ServiceName } from './services';

@@ -1,6 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after, before } from 'node:test';
+import { Redis } from 'ioredis';
 import { startRedisServer } from '@hera/procs';
 
 export interface TestRedis {
@@ -32,4 +34,21 @@ export async function startRedis(): Promise<TestRedis> {
     rmSync(dir, { recursive: true, force: true });
     throw err;
   }
+}
+
+/**
+ * This test file's own redis-server and one ioredis client on it: started in a `before` hook and
+ * both stopped in an `after` hook (which runs when tests fail too). Read the fields inside tests.
+ */
+export function redisPerFile(): { readonly server: TestRedis; readonly redis: Redis } {
+  const ctx = {} as { server: TestRedis; redis: Redis };
+  before(async () => {
+    ctx.server = await startRedis();
+    ctx.redis = new Redis(ctx.server.url);
+  });
+  after(async () => {
+    ctx.redis?.disconnect();
+    await ctx.server?.stop();
+  });
+  return ctx;
 }

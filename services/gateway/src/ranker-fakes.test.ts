@@ -2,10 +2,10 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as grpc from '@grpc/grpc-js';
-import { HeraError } from '@hera/errors';
 import type { CatalogEntry } from './catalog';
 import { Ranker, type ModelLookup, type RankInput, type ReplicaRouter } from './ranker';
 import { Replica, type InferStream } from './replica';
+import { failure, rankQuery } from './ranker-test-fixtures';
 
 const MODEL: CatalogEntry = {
   name: 'm',
@@ -64,23 +64,12 @@ class RoundRobin implements ReplicaRouter {
 
 const OPTS = { maxItems: 1024, deadlineSlaMultiple: 2, admissionControl: true, validateValues: true };
 
+/** `k` items whose first dense feature is the item's index (see echoFirstFeature). */
 function query(k: number, over: Partial<RankInput> = {}): RankInput {
   const dense = new Float32Array(k * MODEL.denseDim);
   for (let i = 0; i < k; i++) dense[i * MODEL.denseDim] = i;
-  return {
-    model: 'm',
-    version: '',
-    itemCount: k,
-    dense: new Uint8Array(dense.buffer),
-    sparse: new Uint8Array(k * MODEL.idsPerItem * 4),
-    clientDeadline: Infinity,
-    timeoutMs: 0,
-    field: { dense: 'items.dense', sparse: 'items.sparse', count: 'items.item_count' },
-    ...over,
-  };
+  return rankQuery(MODEL, k, over, dense);
 }
-
-const failure = (p: Promise<unknown>) => p.then(() => 'OK', (e: unknown) => (e instanceof HeraError ? `${e.code}: ${e.message}` : String(e)));
 const unavailable = (): Promise<never> => Promise.reject(Object.assign(new Error('14 UNAVAILABLE: gone'), { code: grpc.status.UNAVAILABLE, details: 'gone', metadata: new grpc.Metadata() }));
 
 describe('Ranker (fakes)', () => {

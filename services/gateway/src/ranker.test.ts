@@ -1,11 +1,11 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { HeraError } from '@hera/errors';
 import type { InferStreamClient } from '@hera/grpc';
 import type { CatalogEntry, ModelCatalog } from './catalog';
 import { ESTIMATE_STALE_MS, leastMs, probe, Ranker, type RankInput } from './ranker';
 import { Replica } from './replica';
 import type { RoutingTable } from './routing';
+import { failure, rankQuery } from './ranker-test-fixtures';
 
 const MODEL: CatalogEntry = {
   name: 'm',
@@ -37,22 +37,7 @@ function setup(msPerItem = 0) {
   return { ranker, sent };
 }
 
-function query(over: Partial<RankInput> = {}): RankInput {
-  const k = over.itemCount ?? 4;
-  return {
-    model: 'm',
-    version: '',
-    itemCount: k,
-    dense: new Uint8Array(k * MODEL.denseDim * 4),
-    sparse: new Uint8Array(k * MODEL.idsPerItem * 4),
-    clientDeadline: Infinity,
-    timeoutMs: 0,
-    field: { dense: 'items.dense', sparse: 'items.sparse', count: 'items.item_count' },
-    ...over,
-  };
-}
-
-const failure = (p: Promise<unknown>) => p.then(() => 'OK', (e: unknown) => (e instanceof HeraError ? `${e.code}: ${e.message}` : String(e)));
+const query = (over: Partial<RankInput> = {}): RankInput => rankQuery(MODEL, over.itemCount ?? 4, over);
 
 describe('Ranker: shedding on time already waited', () => {
   it('counts the request\'s own timeout from when the call arrived, and refuses at once one whose time ran out while it came in', async () => {

@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { DEFAULT_DATA_DIR, resolveTarget } from '../cluster-file';
 import { serviceAddress } from '../gateway-target';
-import { PAPER, reproduce, type ReproductionReport } from '../reproduce';
+import { PAPER, reproduce, type ReproduceOptions, type ReproductionReport } from '../reproduce';
 import { table } from '../table';
 import { renderPredictorCheck } from './plan';
 
@@ -50,20 +50,11 @@ export function renderReproduction(r: ReproductionReport): string {
   return `${out.join('\n')}\n`;
 }
 
-interface ReproduceCliOptions {
+/** Commander's view of the flags: the numeric and boolean ones are ReproduceOptions' own. */
+type ReproduceCliOptions = Pick<ReproduceOptions, 'slaFactor' | 'quick' | 'reprofile' | 'pairs' | 'controls' | 'splitsPerPair' | 'units' | 'seconds' | 'maxConfigs' | 'pairChecks'> & {
   models?: string;
-  slaFactor: number;
   via: string;
-  quick: boolean;
-  reprofile: boolean;
-  pairs: boolean;
-  controls: number;
-  splitsPerPair: number;
-  units: number;
-  seconds: number;
   warmup: number;
-  maxConfigs: number;
-  pairChecks: number;
   json?: string;
   dataDir: string;
   redisUrl?: string;
@@ -71,7 +62,7 @@ interface ReproduceCliOptions {
   profiler?: string;
   placement?: string;
   gateway?: string;
-}
+};
 
 const num = (flag: string, min: number) => (v: string) => {
   const n = Number(v);
