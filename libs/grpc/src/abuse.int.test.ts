@@ -15,6 +15,7 @@ import { createClient, unaryCall } from './client';
 import { unary } from './handlers';
 import { MAX_STATUS_DETAILS_CHARS, RESET_BUDGET } from './limits';
 import { closeServer, startServer, type RunningServer } from './server';
+import { code } from './test-fixtures';
 
 const lines: string[] = [];
 const log = createLogger({
@@ -65,15 +66,6 @@ after(() => closeServer(running.server, 1_000));
 const placement = (): PlacementServiceClient =>
   createClient(loadProtos().proto.hera.placement.v1.PlacementService, running.address, { maxAttempts: 1 });
 
-async function code(p: Promise<unknown>): Promise<[string, string]> {
-  try {
-    await p;
-    return ['OK', ''];
-  } catch (err) {
-    const e = err as grpc.ServiceError;
-    return [grpc.status[e.code]!, e.details];
-  }
-}
 
 describe('startServer against abusive clients', () => {
   it('closes a connection whose client cancels 1,200 calls gracefully: no call fails INTERNAL, the calls in flight are answered', async () => {

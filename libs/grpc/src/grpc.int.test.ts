@@ -14,6 +14,7 @@ import { checkHealth } from './health';
 import { callBy, callDeadline, DEADLINE_GRACE_MS } from './deadline';
 import { closeServer, CONNECTION_WINDOW_BYTES, startServer, STREAM_WINDOW_BYTES, type RunningServer } from './server';
 import { unary } from './handlers';
+import { code } from './test-fixtures';
 
 const log = silentLogger();
 let running: RunningServer;
@@ -45,15 +46,6 @@ after(() => closeServer(running.server, 1_000));
 const Placement = () => loadProtos().proto.hera.placement.v1.PlacementService;
 function client(opts: Parameters<typeof createClient>[2] = {}): PlacementServiceClient {
   return createClient(Placement(), running.address, opts);
-}
-async function code(p: Promise<unknown>): Promise<[string, string]> {
-  try {
-    await p;
-    return ['OK', ''];
-  } catch (err) {
-    const e = err as grpc.ServiceError;
-    return [grpc.status[e.code]!, e.details];
-  }
 }
 
 describe('grpc helpers', () => {

@@ -8,6 +8,9 @@ export interface CatalogEntry extends ModelRecord {
   idsPerItem: number;
 }
 
+/** A registered model as the gateway keeps it: the record plus its ids per item. */
+export const toCatalogEntry = (m: ModelRecord): CatalogEntry => ({ ...m, idsPerItem: idsPerItem(m.tables) });
+
 /**
  * The models clients may query, kept in memory (the query path never reads Redis)
  * and reloaded when a model record changes (pub/sub) or on the routing refresh.
@@ -33,7 +36,7 @@ export class ModelCatalog {
   async refresh(): Promise<void> {
     try {
       const next = new Map(this.#models);
-      for (const m of await this.#store.list()) next.set(m.name, { ...m, idsPerItem: idsPerItem(m.tables) });
+      for (const m of await this.#store.list()) next.set(m.name, toCatalogEntry(m));
       this.#models = next;
     } catch (err) {
       this.log.warn({ err }, 'cannot refresh the model catalog; keeping the last one');

@@ -1,22 +1,11 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ModelInferRequest__Output } from '@hera/proto';
-import type { CatalogEntry } from './catalog';
+import { toCatalogEntry } from './catalog';
+import { tinyModel } from './test-fixtures';
 import { fromInferRequest } from './oip';
 
-const MODEL: CatalogEntry = {
-  name: 'tiny',
-  version: '1',
-  denseDim: 2,
-  tables: [
-    { name: 't0', rows: 10, lookups: 2, dim: 4 },
-    { name: 't1', rows: 10, lookups: 2, dim: 4 },
-  ],
-  slaMs: 50,
-  subBatchSize: 8,
-  sizeBytes: 1_000,
-  idsPerItem: 4,
-};
+const MODEL = toCatalogEntry(tinyModel());
 
 const FIELDS = ['boolContents', 'intContents', 'int64Contents', 'uintContents', 'uint64Contents', 'fp32Contents', 'fp64Contents', 'bytesContents'] as const;
 type Contents = Partial<Record<(typeof FIELDS)[number], unknown[]>>;

@@ -15,26 +15,16 @@ import { Lifecycle } from '@hera/lifecycle';
 import { silentLogger } from '@hera/logger';
 import { Registry } from '@hera/metrics';
 import { loadProtos, services, type GRPCInferenceServiceClient, type RankingServiceClient } from '@hera/proto';
-import { Keyspace, ModelStore, NodeStore, PlanStore, type ModelRecord } from '@hera/state';
+import { Keyspace, ModelStore, NodeStore, PlanStore } from '@hera/state';
 import { grpcOutcome, startRedis, type TestRedis } from '@hera/testing';
 import { ModelCatalog } from './catalog';
 import { Ranker } from './ranker';
 import { RoutingTable } from './routing';
 import { gatewayMetrics, inferenceService, rankingService } from './server';
+import { tinyModel } from './test-fixtures';
 
 const log = silentLogger();
-const MODEL: ModelRecord = {
-  name: 'tiny',
-  version: '1',
-  denseDim: 2,
-  tables: [
-    { name: 't0', rows: 10, lookups: 2, dim: 4 },
-    { name: 't1', rows: 10, lookups: 2, dim: 4 },
-  ],
-  slaMs: 50,
-  subBatchSize: 8,
-  sizeBytes: 1_000,
-};
+const MODEL = tinyModel();
 const LONG = 80_000;
 
 let redisServer: TestRedis;

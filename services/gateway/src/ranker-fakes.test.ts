@@ -2,21 +2,11 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as grpc from '@grpc/grpc-js';
-import type { CatalogEntry } from './catalog';
 import { Ranker, type ModelLookup, type RankInput, type ReplicaRouter } from './ranker';
 import { Replica, type InferStream } from './replica';
-import { failure, rankQuery } from './ranker-test-fixtures';
+import { failure, rankerModel, rankQuery } from './test-fixtures';
 
-const MODEL: CatalogEntry = {
-  name: 'm',
-  version: '3',
-  denseDim: 2,
-  tables: [{ name: 't', rows: 100, lookups: 1, dim: 4 }],
-  slaMs: 100,
-  subBatchSize: 4,
-  sizeBytes: 0,
-  idsPerItem: 1,
-};
+const MODEL = rankerModel('3', 100);
 
 const catalog: ModelLookup = { get: name => (name === MODEL.name ? MODEL : undefined) };
 

@@ -1,22 +1,13 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { InferStreamClient } from '@hera/grpc';
-import type { CatalogEntry, ModelCatalog } from './catalog';
+import type { ModelCatalog } from './catalog';
 import { ESTIMATE_STALE_MS, leastMs, probe, Ranker, type RankInput } from './ranker';
 import { Replica } from './replica';
 import type { RoutingTable } from './routing';
-import { failure, rankQuery } from './ranker-test-fixtures';
+import { failure, rankerModel, rankQuery } from './test-fixtures';
 
-const MODEL: CatalogEntry = {
-  name: 'm',
-  version: '1',
-  denseDim: 2,
-  tables: [{ name: 't', rows: 10, lookups: 1, dim: 4 }],
-  slaMs: 100,
-  subBatchSize: 4,
-  sizeBytes: 0,
-  idsPerItem: 1,
-};
+const MODEL = rankerModel('1', 10);
 
 /** A Ranker over one replica whose host answers at once; `sent` holds the deadline of each request it got. */
 function setup(msPerItem = 0) {
