@@ -64,6 +64,17 @@ function zoo32(): ProfileSet {
 /** What must not change between two solves of the same input: counts by configuration, servers, solver, phase. */
 const planOf = (p: ClusterPlan) => ({ counts: ids(p.hera), servers: p.hera.servers, solver: p.hera.solver, phase: p.hera.phase });
 
+
+/** Three models, every pair serving 0.75 of each: the LP bound is 2 servers, the optimum 3. */
+const threeWayPairs = () => [
+  config('a', [['a', 100]]),
+  config('b', [['b', 100]]),
+  config('c', [['c', 100]]),
+  config('ab', [['a', 75], ['b', 75]]),
+  config('bc', [['b', 75], ['c', 75]]),
+  config('ac', [['a', 75], ['c', 75]]),
+];
+
 describe('solveRequiredServers', () => {
   it('solves a small case worked by hand', () => {
     // a needs 100, b needs 60. Dedicated: a 40/server, b 30/server → 3 + 2 = 5.
@@ -215,14 +226,7 @@ describe('solveRequiredServers', () => {
   it('proves a one-server gap above the LP bound by exhaustive search', () => {
     // Three models, every pair serves 0.75 of each: the LP covers each model with two-thirds of
     // two pairs (2 servers) but no two servers cover all three; 3 is optimal.
-    const configs = [
-      config('a', [['a', 100]]),
-      config('b', [['b', 100]]),
-      config('c', [['c', 100]]),
-      config('ab', [['a', 75], ['b', 75]]),
-      config('bc', [['b', 75], ['c', 75]]),
-      config('ac', [['a', 75], ['c', 75]]),
-    ];
+    const configs = threeWayPairs();
     const demand = { a: 100, b: 100, c: 100 };
     // Branch-and-bound answers "no" here (a stand-in that never proves), so the proof is the search's.
     const noProof: MilpSolver = {
@@ -239,14 +243,7 @@ describe('solveRequiredServers', () => {
   });
 
   it('discards a branch-and-bound cut by the time limit and says so', () => {
-    const configs = [
-      config('a', [['a', 100]]),
-      config('b', [['b', 100]]),
-      config('c', [['c', 100]]),
-      config('ab', [['a', 75], ['b', 75]]),
-      config('bc', [['b', 75], ['c', 75]]),
-      config('ac', [['a', 75], ['c', 75]]),
-    ];
+    const configs = threeWayPairs();
     // HiGHS solves the LP; the MILP "runs into the time limit" with an (infeasible) incumbent.
     const slowMilp: MilpSolver = {
       name: 'highs',
