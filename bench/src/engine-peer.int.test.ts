@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { ZOO_MODELS, ZOO_SPECS } from '@hera/models';
+import { ZOO_MODELS, ZOO_SPECS } from '@hera/model-schema';
 import { parsePeerPoint, peerSpec } from './engine-peer';
 
 const SCRIPT = join(__dirname, '..', 'pytorch_engine.py');

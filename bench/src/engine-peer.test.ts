@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { modelCost, ZOO_MODELS, ZOO_SPECS } from '@hera/models';
+import { modelCost, ZOO_MODELS, ZOO_SPECS } from '@hera/model-schema';
 import { median, medianPoint, parsePeerPoint, parsePeerReady, peerSpec, spread } from './engine-peer';
 
 // A line as bench/pytorch_engine.py prints it.

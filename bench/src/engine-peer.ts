@@ -2,7 +2,7 @@
  * The pure parts of the engine bench's comparison with its peer (PyTorch, bench/pytorch_engine.py):
  * the model spec the script is given, its JSON lines, and the headline figures over models.
  */
-import { scaledRows, type ZooModelName, type ZooModelSpec } from '@hera/models';
+import { scaledRows, type ZooModelName, type ZooModelSpec } from '@hera/model-schema';
 
 /** One model as bench/pytorch_engine.py reads it: the zoo spec with its tables' rows as scaled. */
 export interface PeerModelSpec {

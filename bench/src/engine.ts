@@ -25,32 +25,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import {
-  bagLayout,
-  buildRepository,
-  embeddingBag,
-  isZooModel,
-  loadModel,
-  loadTables,
-  matMulFlops,
-  matMulShapes,
-  mlpStacks,
-  modelCost,
-  randomBatch,
-  selectBackend,
-  tfjs,
-  versionDir,
-  readModelJson,
-  ZOO_MODELS,
-  ZOO_SPECS,
-  type ValidBatch,
-  type BackendName,
-  type MatMulShape,
-  type ModelConfig,
-  type SharedTables,
-  type ZooModelName,
-  type ZooModelSpec,
-} from '@hera/models';
+import { isZooModel, matMulFlops, matMulShapes, modelCost, randomBatch, ZOO_MODELS, ZOO_SPECS, type ValidBatch, type MatMulShape, type ModelConfig, type ZooModelName, type ZooModelSpec } from '@hera/model-schema';
+import { bagLayout, buildRepository, embeddingBag, loadModel, loadTables, mlpStacks, selectBackend, tfjs, versionDir, readModelJson, type BackendName, type SharedTables } from '@hera/models';
 import { buildOnnx, OnnxModel, onnxRuntimeStatus } from '@hera/engine-onnx';
 import { quantileSorted } from '@hera/stats';
 import { args } from './harness';

@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { buildOnnxRepository } from '@hera/engine-onnx';
-import { buildRepository, type ModelConfig } from '@hera/models';
+import { type ModelConfig } from '@hera/model-schema';
+import { buildRepository } from '@hera/models';
 import { PAYLOAD_NODE_FLAGS, withMallocTuning } from '@hera/procs';
 import { startRedis, startService, type ServiceName, type TestRedis, type TestService } from '@hera/testing';
 
@@ -148,12 +149,14 @@ export class InProcessEngine {
 
   static async start(repo: string, name: string, cores: readonly number[], work: InProcessWork, backend: 'tfjs' | 'onnx' = 'tfjs'): Promise<InProcessEngine> {
     const models = JSON.stringify(require.resolve('@hera/models'));
+    const schema = JSON.stringify(require.resolve('@hera/model-schema'));
     // Required by the threads only for onnx, as a tenant host does.
     const onnx = JSON.stringify(require.resolve('@hera/engine-onnx'));
     const loadgen = JSON.stringify(require.resolve('@hera/loadgen'));
     const body = `
       const { parentPort, workerData: w } = require('node:worker_threads');
       const m = require(${models});
+      const { validateBatch: v } = require(${schema});
       const { PayloadPool, QueryStream } = require(${loadgen});
       (async () => {
         // ONNX Runtime scores through a promise; TF.js synchronously (kept so: no await on its path).
@@ -169,15 +172,15 @@ export class InProcessEngine {
         const fixed = [0, 1, 2, 3].map(v => batch(0, S, v));
         const stream = new QueryStream({ rate: 1, seed: w.seed });
         const one = i => {
-          if (w.work.kind === 'sub-batches') { const b = fixed[i % 4]; model.score(m.validateBatch(model.config, b)); return S; }
+          if (w.work.kind === 'sub-batches') { const b = fixed[i % 4]; model.score(v(model.config, b)); return S; }
           const k = stream.next().items;
-          for (let f = 0; f < k; f += S) { const b = batch(f, Math.min(k, f + S), i % 4); model.score(m.validateBatch(model.config, b)); }
+          for (let f = 0; f < k; f += S) { const b = batch(f, Math.min(k, f + S), i % 4); model.score(v(model.config, b)); }
           return 1;
         };
         const oneAsync = async i => {
-          if (w.work.kind === 'sub-batches') { const b = fixed[i % 4]; await model.score(m.validateBatch(model.config, b)); return S; }
+          if (w.work.kind === 'sub-batches') { const b = fixed[i % 4]; await model.score(v(model.config, b)); return S; }
           const k = stream.next().items;
-          for (let f = 0; f < k; f += S) { const b = batch(f, Math.min(k, f + S), i % 4); await model.score(m.validateBatch(model.config, b)); }
+          for (let f = 0; f < k; f += S) { const b = batch(f, Math.min(k, f + S), i % 4); await model.score(v(model.config, b)); }
           return 1;
         };
         const warm = Date.now() + 3000; for (let i = 0; Date.now() < warm; i++) ort ? await oneAsync(i) : one(i);

@@ -10,21 +10,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
-import {
-  buildRepository,
-  loadModel,
-  loadTables,
-  modelCost,
-  randomBatch,
-  readModelJson,
-  selectBackend,
-  versionDir,
-  ZOO_MODELS,
-  ZOO_SPECS,
-  type ValidBatch,
-  type SharedTables,
-  type ZooModelName,
-} from '@hera/models';
+import { modelCost, randomBatch, ZOO_MODELS, ZOO_SPECS, type ValidBatch, type ZooModelName } from '@hera/model-schema';
+import { buildRepository, loadModel, loadTables, readModelJson, selectBackend, versionDir, type SharedTables } from '@hera/models';
 import { args } from './harness';
 import { buildOnnx, IR_VERSION, modelProto, ONNX_FILES, OPSET, OnnxModel, onnxRuntime, onnxRuntimeStatus, tableLocation, type BagPlacement } from '@hera/engine-onnx';
 

@@ -25,7 +25,8 @@ import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { createClient, InferStreamClient, unaryCall } from '@hera/grpc';
 import { PayloadPool } from '@hera/loadgen';
-import { readModelConfig, type ModelConfig } from '@hera/models';
+import { type ModelConfig } from '@hera/model-schema';
+import { readModelConfig } from '@hera/models';
 import { fastClients, loadProtos, type WorkerServiceClient } from '@hera/proto';
 import { args, BACKEND_NOTE, benchBackend, buildBenchModels, checkTenantBackend, fmt, InProcessEngine, pin, Stack } from './harness';
 

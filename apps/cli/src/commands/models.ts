@@ -1,16 +1,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { Presets, SingleBar } from 'cli-progress';
-import {
-  buildRepository,
-  isZooModel,
-  listRepository,
-  modelCost,
-  resolveModelRepo,
-  ZOO_MODELS,
-  ZOO_SPECS,
-  type ModelConfig,
-  type RepoEntry,
-} from '@hera/models';
+import { isZooModel, modelCost, ZOO_MODELS, ZOO_SPECS, type ModelConfig } from '@hera/model-schema';
+import { buildRepository, listRepository, resolveModelRepo, type RepoEntry } from '@hera/models';
 import { buildOnnxRepository } from '@hera/engine-onnx';
 import { formatBytes, table } from '../table';
 

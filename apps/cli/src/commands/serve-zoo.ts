@@ -1,6 +1,7 @@
 import cliProgress from 'cli-progress';
 import { createClient, unaryCall } from '@hera/grpc';
-import { buildRepository, listRepository, readModelConfig, toModelRecord, ZOO_MODELS } from '@hera/models';
+import { toModelRecord, ZOO_MODELS } from '@hera/model-schema';
+import { buildRepository, listRepository, readModelConfig } from '@hera/models';
 import { loadProtos } from '@hera/proto';
 import { waitFor } from '@hera/procs';
 import { connectRedis, Keyspace, ModelStore } from '@hera/state';
