@@ -351,6 +351,31 @@ function copyOut(w: number): CopyOut {
   return f;
 }
 
+/** Packs n items' L ids into `dst` from `src` (item b's at s0 + b × stride). */
+type GatherIds = (dst: Int32Array, src: Int32Array, s0: number, stride: number, n: number) => void;
+
+const gathers = new Map<number, GatherIds>();
+
+/** The ids' way into the table's memory, unrolled per lookups count as copyOut is per width. */
+function gatherIds(L: number): GatherIds {
+  let f = gathers.get(L);
+  if (f) return f;
+  const body = L <= 256 ? Array.from({ length: L }, (_, j) => `dst[d + ${j}] = src[s + ${j}];`).join(' ') : `for (let j = 0; j < ${L}; j++) dst[d + j] = src[s + j];`;
+  f = new Function(`return function gather${L}(dst, src, s0, stride, n) { for (let b = 0; b < n; b++) { const s = s0 + b * stride; const d = b * ${L}; ${body} } };`)() as GatherIds;
+  gathers.set(L, f);
+  return f;
+}
+
+/** The gather as it was before gatherIds, for PLAIN_VARIANT. */
+function gatherLoop(L: number): GatherIds {
+  return (dst, src, s0, stride, n) => {
+    for (let b = 0; b < n; b++) {
+      const s = s0 + b * stride;
+      for (let l = 0; l < L; l++) dst[b * L + l] = src[s + l]!;
+    }
+  };
+}
+
 /** The copy as it was before copyOut (an element loop), for PLAIN_VARIANT. */
 function copyLoop(w: number): CopyOut {
   return (out, o0, width, src, n) => {
@@ -372,6 +397,7 @@ export class WasmTableKernel {
   private readonly idsPtr: number;
   private readonly outPtr: number;
   private readonly copyOut: CopyOut;
+  private readonly gatherIds: GatherIds;
 
   private constructor(
     private readonly scratch: TableScratch,
@@ -389,6 +415,7 @@ export class WasmTableKernel {
     this.ids = new Int32Array(buf, this.idsPtr, scratch.chunk * lookups);
     this.out = new Float32Array(buf, this.outPtr, scratch.chunk * outPerItem);
     this.copyOut = copy === 'loop' ? copyLoop(outPerItem) : copyOut(outPerItem);
+    this.gatherIds = copy === 'loop' ? gatherLoop(lookups) : gatherIds(lookups);
   }
 
   /** A kernel for the table, or undefined (no SIMD kernel for this dim, or every slot taken). */
@@ -427,10 +454,7 @@ export class WasmTableKernel {
     const sOut = this.out;
     for (let c0 = 0; c0 < count; c0 += chunk) {
       const n = Math.min(chunk, count - c0);
-      for (let b = 0; b < n; b++) {
-        const src = (c0 + b) * idsPerItem + idOffset;
-        for (let l = 0; l < L; l++) sIds[b * L + l] = ids[src + l]!;
-      }
+      this.gatherIds(sIds, ids, c0 * idsPerItem + idOffset, idsPerItem, n);
       const bad = this.fn(this.idsPtr, n, L, this.outPtr, rows);
       if (bad !== 0) {
         const k = (bad - 1 - this.idsPtr) / 4; // index into this chunk's ids
