@@ -9,8 +9,8 @@
 //
 // Variants: `plain` is the kernel without early loads (the one before this bench), `default` the one
 // the engine uses now, `pN` early-loads every 64-byte line of the row N lookups ahead, `pNf` only
-// its first line, `gN` / `gNf` a touch pass over the next N ids every N ids (a final `l`: pooled rows
-// copied out with the old element loop instead of the unrolled copy). Every variant is first checked equal to embeddingBagReference on one batch.
+// its first line, `gN` / `gNf` a touch pass over the next N ids every N ids (a final `l`: ids in and
+// pooled rows out with the old element loops instead of the unrolled ones). Every variant is first checked equal to embeddingBagReference on one batch.
 // A pass runs --batches-worth of fresh random batches (~200 MB of rows), best of 2 passes; each
 // round runs every variant once then PyTorch, so bursts of other work on this shared machine hit
 // all sides; a figure is the median over rounds, a ratio the median of the rounds' ratios.
@@ -47,7 +47,7 @@ function options() {
       'table-gb': 'GB of tables per model, at most (rows scaled as hera models build --scale does)',
       batch: 'items per embeddingBag call',
       rounds: 'each round runs every variant once, then PyTorch',
-      variants: 'plain | default | pN | pNf (early loads N lookups ahead) | gN | gNf (touch pass per N ids) | gNc (the touch pass checks ids); f: first line only; a uK suffix unrolls the touch loop K times; a final l copies pooled rows out with the old element loop',
+      variants: 'plain | default | pN | pNf (early loads N lookups ahead) | gN | gNf (touch pass per N ids); f: first line only; a final l moves ids in and pooled rows out with the old element loops',
       python: '"" = the first of python3, /usr/bin/python3 that imports torch',
       'no-pytorch': 'skip PyTorch',
     },
@@ -71,11 +71,11 @@ function options() {
 function parseVariant(name: string): BagKernelVariant {
   if (name === 'plain') return PLAIN_VARIANT;
   if (name === 'default') return DEFAULT_VARIANT;
-  const m = /^([pg])(\d+)(f?)(c?)(?:u(\d+))?(l?)$/.exec(name);
+  const m = /^([pg])(\d+)(f?)(l?)$/.exec(name);
   if (!m || Number(m[2]) < 1 || Number(m[2]) > (m[1] === 'p' ? 64 : 4096)) throw new Error(`--variants: ${JSON.stringify(name)} is not plain, default, pN, pNf (1 ≤ N ≤ 64), gN or gNf (1 ≤ N ≤ 4096)`);
   const lines = m[3] ? 'first' : 'all';
-  const copy = m[6] ? 'loop' : 'unrolled';
-  return m[1] === 'p' ? { prefetch: Number(m[2]), lines, copy } : { prefetch: 0, lines, group: Number(m[2]), touchChecks: m[4] === 'c', touchUnroll: Number(m[5] ?? 1), copy };
+  const copy = m[4] ? 'loop' : 'unrolled';
+  return m[1] === 'p' ? { prefetch: Number(m[2]), lines, copy } : { prefetch: 0, lines, group: Number(m[2]), copy };
 }
 
 const now = () => Number(process.hrtime.bigint()) / 1e6; // ms

@@ -85,9 +85,9 @@ describe('embeddingBag', () => {
     { prefetch: 8, lines: 'first' },
     { prefetch: MAX_PREFETCH, lines: 'all' },
     { prefetch: 0, lines: 'all', group: 1 },
-    { prefetch: 0, lines: 'first', group: 7, touchUnroll: 4 },
-    { prefetch: 0, lines: 'all', group: 96, touchChecks: true },
-    { prefetch: 4, lines: 'all', group: 13, touchChecks: true, touchUnroll: 3 },
+    { prefetch: 0, lines: 'first', group: 7 },
+    { prefetch: 0, lines: 'all', group: 96, copy: 'loop' },
+    { prefetch: 4, lines: 'all', group: 13 },
   ];
   const zooShapes = [...new Map(Object.values(ZOO_SPECS).flatMap(s => s.tables).map(t => [`${t.dim}:${t.lookups}:${t.pooling}`, t])).values()];
 

@@ -7,7 +7,9 @@
  * per load), so the CPU's reorder window holds only a few rows and its touch pass cannot overlap
  * the arithmetic; 8 f32x4 loads and adds per row leave the window room for ~20 rows, as a
  * vectorised C loop does. Measured on 1 GB tables here: JavaScript 1.3-1.8 GB/s, this kernel
- * 1.9-3.6 GB/s, a C gather-sum (cc -O2) 1.5-2.7 GB/s.
+ * 1.9-3.6 GB/s, a C gather-sum (cc -O2) 1.5-2.7 GB/s. Since then the kernel runs a touch pass
+ * ahead of the sums (DEFAULT_VARIANT, kernelBody) and moves ids and pooled rows with unrolled
+ * copies (gatherIds, copyOut): ×1.45-2.7 GB/s over the plain kernel (`npm run bench -- embedding-bag`).
  *
  * A module instance can address only the memory it imports, so each table's memory carries, past
  * the rows, scratch slots for the ids and the pooled rows of one chunk of items; each thread
@@ -139,7 +141,6 @@ const op = {
   i32Const: (n: number) => [0x41, ...sleb(n)],
   i32Eq: [0x46],
   i32LtU: [0x49],
-  i32GtU: [0x4b],
   i32GeU: [0x4f],
   i32Add: [0x6a],
   i32Mul: [0x6c],
@@ -169,13 +170,6 @@ export interface BagKernelVariant {
    * early loads are spread among the sums). 0 or absent: none.
    */
   readonly group?: number;
-  /**
-   * With a touch pass: it checks each id (and returns at the first out of range, before reading
-   * its row), so the summing loop reads ids unchecked; every id is touched before it is summed.
-   */
-  readonly touchChecks?: boolean;
-  /** Ids per iteration of the touch loop (fewer loop instructions per row). Default 1. */
-  readonly touchUnroll?: number;
   /** How pooled rows leave the table's memory: an element loop, or unrolled per width (copyOut). Default 'unrolled'. */
   readonly copy?: 'loop' | 'unrolled';
 }
@@ -194,7 +188,7 @@ export const DEFAULT_VARIANT: BagKernelVariant = { prefetch: 0, lines: 'all', gr
 /** The largest early-load distance, in lookups. */
 export const MAX_PREFETCH = 64;
 
-const variantKey = (v: BagKernelVariant) => `${v.prefetch}:${v.lines}:${v.group ?? 0}:${v.touchChecks === true}:${v.touchUnroll ?? 1}`;
+const variantKey = (v: BagKernelVariant) => `${v.prefetch}:${v.lines}:${v.group ?? 0}`;
 
 /**
  * (ids, count, lookups, out, rows) → 0, or 1 + the byte offset of the first id out of range.
@@ -206,6 +200,14 @@ const variantKey = (v: BagKernelVariant) => `${v.prefetch}:${v.lines}:${v.group 
  * id is read unchecked and replaced by 0 when out of range, so the early load never leaves the
  * table; near the end of the chunk it reads whatever follows the ids in the slot, ≤ 4·D bytes
  * into the slot's output area, which is always larger), and a prologue does so for the first D.
+ *
+ * With `variant.group` G > 0 (the default), a touch pass: a prologue touches the rows of the first
+ * G ids of the chunk, and whenever the summing loop reaches an id whose index is a multiple of G it
+ * first touches the rows of the next G ids (never past the chunk's last id; out-of-range ids
+ * clamped to row 0). Why a pass and not early loads among the sums: an ordinary load retires only
+ * when its line has arrived, so misses overlap only within the reorder window; at ~30 instructions
+ * per summed row (8 f32x4 loads and adds for dim 32) the window holds ~10 rows, while the touch
+ * loop's ~10 instructions per row let several times as many misses be in flight.
  */
 function kernelBody(dim: number, pooling: 'sum' | 'copy', variant: BagKernelVariant): number[] {
   const V = dim / 4;
@@ -237,26 +239,10 @@ function kernelBody(dim: number, pooling: 'sum' | 'copy', variant: BagKernelVari
     e(op.get(IDS), op.set(IP));
   }
   // touch ids [tp, te)
-  const checked = G > 0 && variant.touchChecks === true;
-  const U = variant.touchUnroll ?? 1;
-  if (!Number.isInteger(U) || U < 1 || U > 16) throw new RangeError(`touch unroll ${U} is not an integer in [1, 16]`);
-  const touchOne = (offset: number) => {
-    if (checked) {
-      // q = ids[tp + offset]; if (q >=u rows) return tp + offset + 1; s ^= row q's lines
-      e(op.get(TP), op.i32Load(offset), op.tee(Q), op.get(ROWS), op.i32GeU, op.if, op.get(TP), op.i32Const(offset + 1), op.i32Add, op.ret, op.end);
-      e(op.get(Q), op.i32Const(dim * 4), op.i32Mul, op.set(Q));
-      for (const o of lineOffsets) e(op.get(S), op.get(Q), op.i32Load(o), op.i32Xor, op.set(S));
-    } else touch(offset, TP);
-  };
-  // touch ids [tp, te): U at a time while U remain, then one at a time
+  // touch ids [tp, te)
   const touchRange = () => {
-    if (U > 1) {
-      e(op.block, op.loop, op.get(TP), op.i32Const(4 * U), op.i32Add, op.get(TE), op.i32GtU, op.brIf(1));
-      for (let u = 0; u < U; u++) touchOne(4 * u);
-      e(op.get(TP), op.i32Const(4 * U), op.i32Add, op.set(TP), op.br(0), op.end, op.end);
-    }
     e(op.block, op.loop, op.get(TP), op.get(TE), op.i32GeU, op.brIf(1));
-    touchOne(0);
+    touch(0, TP);
     e(op.get(TP), op.i32Const(4), op.i32Add, op.set(TP), op.br(0), op.end, op.end);
   };
   // te = min(te, ea)
@@ -280,9 +266,8 @@ function kernelBody(dim: number, pooling: 'sum' | 'copy', variant: BagKernelVari
     touchRange();
     e(op.end);
   }
-  // r = ids[ip]; if (r >=u rows) return ip + 1 (unless the touch pass checked it already)
-  if (checked) e(op.get(IP), op.i32Load(), op.set(R));
-  else e(op.get(IP), op.i32Load(), op.tee(R), op.get(ROWS), op.i32GeU, op.if, op.get(IP), op.i32Const(1), op.i32Add, op.ret, op.end);
+  // r = ids[ip]; if (r >=u rows) return ip + 1
+  e(op.get(IP), op.i32Load(), op.tee(R), op.get(ROWS), op.i32GeU, op.if, op.get(IP), op.i32Const(1), op.i32Add, op.ret, op.end);
   e(op.get(R), op.i32Const(dim * 4), op.i32Mul, op.set(P));
   if (pooling === 'sum') {
     for (let k = 0; k < V; k++) e(op.get(acc(k)), op.get(P), op.v128Load(16 * k), op.f32x4Add, op.set(acc(k)));
