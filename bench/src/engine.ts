@@ -20,7 +20,7 @@
 // Without it the PyTorch column is skipped with the reason.
 //
 // Repositories are built under the OS temp dir, one model at a time, and deleted as it goes.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -30,7 +30,8 @@ import { bagLayout, buildRepository, embeddingBag, loadModel, loadTables, mlpSta
 import { buildOnnx, OnnxModel, onnxRuntimeStatus } from '@hera/engine-onnx';
 import { quantileSorted } from '@hera/stats';
 import { args } from './harness';
-import { median, medianPoint, parsePeerPoint, parsePeerReady, peerSpec, spread, type PeerReady, type Spread } from './engine-peer';
+import { median, medianPoint, parsePeerPoint, peerSpec, spread, type PeerReady, type Spread } from './engine-peer';
+import { findTorch, startPytorchPeer } from './pytorch-peer';
 
 function options() {
   const o = args(
@@ -382,34 +383,6 @@ function onnxEngine(): Engine {
 // The peer: PyTorch in a child process (bench/pytorch_engine.py --serve), one model at a time.
 
 const PEER = 'pytorch';
-const PEER_SCRIPT = join(__dirname, '..', 'pytorch_engine.py');
-const ONE_THREAD_ENV = { OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1', MKL_NUM_THREADS: '1' };
-
-/** The first interpreter that imports torch (its path and torch's version), or why none does. */
-function findTorch(python: string): { python: string; version: string } | { reason: string } {
-  const candidates = python ? [python] : ['python3', '/usr/bin/python3'];
-  const why: string[] = [];
-  for (const py of candidates) {
-    const r = spawnSync(py, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8', env: { ...process.env, ...ONE_THREAD_ENV }, timeout: 60_000 });
-    if (!r.error && r.status === 0) return { python: py, version: r.stdout.trim() };
-    why.push(`${py} cannot import torch: ${r.error?.message ?? r.stderr.trim().split('\n').at(-1)}`);
-  }
-  return { reason: `${why.join('; ')}; apt-get install python3-torch libopenblas0-pthread (or pip install torch)` };
-}
-
-/** The script's replies, line by line. */
-class LineReader {
-  readonly #lines: AsyncIterator<string>;
-  constructor(readonly child: ChildProcess) {
-    this.#lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
-  }
-  async next(): Promise<string> {
-    const r = await this.#lines.next();
-    if (r.done) throw new Error(`pytorch_engine.py exited (code ${this.child.exitCode})`);
-    return r.value;
-  }
-}
-
 interface PeerModel extends OpenModel {
   ready: PeerReady;
   /** The embedding bags alone: best of `reps` passes over `count` batches of `batch`, GB/s of rows read. */
@@ -428,38 +401,23 @@ function pytorchEngine(python: string): Engine & { found?: { python: string; ver
     open: async (ctx): Promise<PeerModel> => {
       const specPath = join(ctx.work, `pytorch-${ctx.model}.json`);
       writeFileSync(specPath, JSON.stringify(peerSpec(ctx.spec, ctx.scale)));
-      const child = spawn(e.found!.python, [PEER_SCRIPT, '--serve', specPath], { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, ...ONE_THREAD_ENV } });
-      const lines = new LineReader(child);
+      const p = await startPytorchPeer(e.found!.python, specPath);
       try {
-        const ready = parsePeerReady(await lines.next());
         // Same shapes: the script's tables hold exactly the bytes TF.js loaded.
-        if (ready.tableBytes !== ctx.tables.bytes) throw new Error(`PyTorch built ${ready.tableBytes} bytes of tables for ${ctx.model}, TF.js loaded ${ctx.tables.bytes}`);
-        const ask = async (cmd: object) => {
-          child.stdin!.write(`${JSON.stringify(cmd)}\n`);
-          return lines.next();
-        };
-        return {
-          ready,
-          measure: async (n, seconds) => {
-            const p = parsePeerPoint(await ask({ op: 'point', batch: n, seconds }), { model: ctx.model, batch: n });
-            return { samplesPerS: p.samplesPerS, meanSamplesPerS: p.meanSamplesPerS, p50Ms: p.p50Ms, p99Ms: p.p99Ms, calls: p.calls };
-          },
-          bag: async (batch, count, reps) => {
-            const o = JSON.parse(await ask({ op: 'bag', batch, batches: count, reps })) as { bag_gbs?: number };
-            if (!(typeof o.bag_gbs === 'number' && o.bag_gbs > 0)) throw new Error(`pytorch_engine.py bag: ${JSON.stringify(o)}`);
-            return o.bag_gbs;
-          },
-          close: async () => {
-            if (child.exitCode !== null) return;
-            const exited = new Promise(r => child.once('exit', r));
-            child.stdin!.end();
-            await exited;
-          },
-        };
+        if (p.ready.tableBytes !== ctx.tables.bytes) throw new Error(`PyTorch built ${p.ready.tableBytes} bytes of tables for ${ctx.model}, TF.js loaded ${ctx.tables.bytes}`);
       } catch (err) {
-        child.kill();
+        await p.close();
         throw err;
       }
+      return {
+        ready: p.ready,
+        measure: async (n, seconds) => {
+          const q = parsePeerPoint(await p.ask({ op: 'point', batch: n, seconds }), { model: ctx.model, batch: n });
+          return { samplesPerS: q.samplesPerS, meanSamplesPerS: q.meanSamplesPerS, p50Ms: q.p50Ms, p99Ms: q.p99Ms, calls: q.calls };
+        },
+        bag: (batch, count, reps) => p.bag(batch, count, reps),
+        close: () => p.close(),
+      };
     },
   };
   return e;

@@ -22,11 +22,14 @@ import { tableLocation, type BagPlacement } from './zoo-graph';
 /**
  * Where each zoo model's embedding bag runs by default: the faster of the two at batch 64 with
  * 0.5 GB of tables, over two runs of `npm run bench -- onnx-bag` (figures in the package README).
- * rmc3 and wnd were within noise in one of the two runs. Other models use `kernel`.
+ * rmc3 and wnd were within noise in one of the two runs. Other models use `kernel`. rmc2 moved
+ * to `kernel` with the touch-pass kernel (wasm-bag.ts): 4,935 against 2,947 samples/s on the
+ * graph (0.25 GB, 2026-12-05 23:56 UTC, `--table-gb 0.25 --rounds 2`); in that run the kernel was
+ * also ahead on ncf, wnd, mtwnd and dien, but by 2-4 %, within noise, so those stay as they were.
  */
 export const DEFAULT_BAG: Readonly<Record<string, BagPlacement>> = {
   rmc1: 'kernel',
-  rmc2: 'graph',
+  rmc2: 'kernel',
   rmc3: 'kernel',
   ncf: 'graph',
   wnd: 'graph',

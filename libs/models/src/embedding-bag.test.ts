@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { isHeraError } from '@hera/errors';
 import { Rng } from '@hera/stats';
 import { bagLayout, embeddingBag, embeddingBagReference, releaseBagLayout, TOUCH_GROUP, type BagTable } from './embedding-bag';
-import { allocateWasmMemory, SCRATCH_CHUNK, SCRATCH_SLOTS, scratchLayout, wasmBagSupported } from './wasm-bag';
-import { idsPerItem, inputStream, type TablePooling } from '@hera/model-schema';
+import { allocateWasmMemory, DEFAULT_VARIANT, MAX_PREFETCH, PLAIN_VARIANT, SCRATCH_CHUNK, SCRATCH_SLOTS, scratchLayout, wasmBagSupported, type BagKernelVariant } from './wasm-bag';
+import { idsPerItem, inputStream, ZOO_SPECS, type TablePooling } from '@hera/model-schema';
 
 function table(rng: Rng, name: string, rows: number, dim: number, lookups: number, pooling: TablePooling): BagTable {
   const data = new Float32Array(new SharedArrayBuffer(rows * dim * 4));
@@ -72,6 +72,77 @@ describe('embeddingBag', () => {
         releaseBagLayout(layout);
       }
     }
+  });
+
+  // Every kernel variant, on every distinct table shape of the zoo (dim, lookups, pooling), with
+  // batch sizes that end a chunk early and span chunks: the early loads read ids past the chunk's
+  // end (into the slot's output area: floats, most of them out of range as ids) and must neither
+  // trap nor change a sum.
+  const variants: BagKernelVariant[] = [
+    DEFAULT_VARIANT,
+    PLAIN_VARIANT,
+    { prefetch: 1, lines: 'all' },
+    { prefetch: 8, lines: 'first' },
+    { prefetch: MAX_PREFETCH, lines: 'all' },
+    { prefetch: 0, lines: 'all', group: 1 },
+    { prefetch: 0, lines: 'first', group: 7 },
+    { prefetch: 0, lines: 'all', group: 96, copy: 'loop' },
+    { prefetch: 4, lines: 'all', group: 13 },
+  ];
+  const zooShapes = [...new Map(Object.values(ZOO_SPECS).flatMap(s => s.tables).map(t => [`${t.dim}:${t.lookups}:${t.pooling}`, t])).values()];
+
+  it('every kernel variant equals the reference on each zoo table shape', () => {
+    assert.ok(zooShapes.length >= 6 && zooShapes.some(t => t.pooling === 'none') && zooShapes.some(t => t.dim === 64), 'the zoo has these shapes');
+    const rng = new Rng(inputStream(44));
+    for (const shape of zooShapes) {
+      // Rows of the last slot's table sit right before its scratch: use the last slot too.
+      const tables = [simdTable(rng, 'z', 50 + rng.int(2000), shape.dim, shape.lookups, shape.pooling)];
+      for (const variant of variants) {
+        const layouts = Array.from({ length: SCRATCH_SLOTS }, () => bagLayout(tables, { variant }));
+        try {
+          for (const l of [layouts[0]!, layouts.at(-1)!]) {
+            assert.ok(l.simd[0], 'SIMD kernel');
+            for (const count of [1, 3, SCRATCH_CHUNK + 5]) {
+              // Stale output in the slot (NaN bits, huge ids) must not matter either.
+              new Float32Array(tables[0]!.scratch!.memory.buffer).fill(Number.NaN, tables[0]!.rows * shape.dim, tables[0]!.scratch!.control / 4);
+              const ids = randomIds(rng, tables, count);
+              const out = new Float32Array(count * l.width).fill(Number.NaN);
+              embeddingBag(l, count, ids, out);
+              assert.deepEqual(out, embeddingBagReference(l, count, ids), `${JSON.stringify(shape)} ${JSON.stringify(variant)} count ${count}`);
+            }
+          }
+        } finally {
+          layouts.forEach(releaseBagLayout);
+        }
+      }
+    }
+  });
+
+  it('every kernel variant rejects an out-of-range id, also right after a chunk starts or before it ends', () => {
+    const rng = new Rng(inputStream(45));
+    for (const variant of variants) {
+      const tables = [simdTable(rng, 'users', 40, 32, 80, 'sum'), simdTable(rng, 'beh', 30, 32, 3, 'none')];
+      const layout = bagLayout(tables, { variant });
+      const per = 83;
+      const count = SCRATCH_CHUNK + 2;
+      for (const [pos, bad, name] of [
+        [0, 40, 'users'],
+        [79, -5, 'users'],
+        [SCRATCH_CHUNK * per + 1, 1 << 30, 'users'],
+        [(SCRATCH_CHUNK - 1) * per + 82, 30, 'beh'],
+        [count * per - 1, -1, 'beh'],
+      ] as const) {
+        const ids = randomIds(rng, tables, count);
+        ids[pos] = bad;
+        assert.throws(
+          () => embeddingBag(layout, count, ids, new Float32Array(count * layout.width)),
+          new RegExp(`^HeraError: items\\.sparse: id ${bad} is out of range for table ${name} .* at item ${Math.floor(pos / per)}$`),
+          `${JSON.stringify(variant)} at ${pos}`,
+        );
+      }
+      releaseBagLayout(layout);
+    }
+    assert.throws(() => bagLayout([simdTable(rng, 't', 10, 32, 2, 'sum')], { variant: { prefetch: MAX_PREFETCH + 1, lines: 'all' } }), /prefetch distance/);
   });
 
   it('gives each thread its own scratch slot, falls back to JavaScript when all are taken, and frees slots', () => {

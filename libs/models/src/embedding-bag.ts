@@ -1,5 +1,5 @@
 import { invalidArgument } from '@hera/errors';
-import { WasmTableKernel, type TableScratch } from './wasm-bag';
+import { WasmTableKernel, type BagKernelVariant, type TableScratch } from './wasm-bag';
 import type { TablePooling } from '@hera/model-schema';
 
 /** One table as the kernel sees it. `data` is row-major [rows, dim], usually on a SharedArrayBuffer. */
@@ -41,7 +41,7 @@ export interface BagLayout {
  * The layout of a model's embedding stage. With `simd` (the default), tables with scratch get the
  * WebAssembly SIMD kernel, claiming a scratch slot each: call `releaseBagLayout` when done.
  */
-export function bagLayout(tables: readonly BagTable[], opts: { simd?: boolean } = {}): BagLayout {
+export function bagLayout(tables: readonly BagTable[], opts: { simd?: boolean; variant?: BagKernelVariant } = {}): BagLayout {
   const idOffsets: number[] = [];
   const outOffsets: number[] = [];
   let ids = 0;
@@ -54,7 +54,7 @@ export function bagLayout(tables: readonly BagTable[], opts: { simd?: boolean } 
     width += t.pooling === 'sum' ? t.dim : t.lookups * t.dim;
   }
   const words = tables.map(t => new Int32Array(t.data.buffer, t.data.byteOffset, t.data.length));
-  const simd = tables.map(t => (opts.simd === false ? undefined : WasmTableKernel.claim(t.scratch, t.dim, t.lookups, t.pooling)));
+  const simd = tables.map(t => (opts.simd === false ? undefined : WasmTableKernel.claim(t.scratch, t.dim, t.lookups, t.pooling, opts.variant)));
   return { tables, idsPerItem: ids, width, idOffsets, outOffsets, words, simd };
 }
 
