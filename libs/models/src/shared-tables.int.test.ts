@@ -19,12 +19,13 @@ import { loadTables, type SharedTables } from './shared-tables';
 const WORKER = `
 const { parentPort, workerData } = require('node:worker_threads');
 const m = require(${JSON.stringify(join(__dirname, 'index.js'))});
+const { randomBatch } = require(${JSON.stringify(require.resolve('@hera/model-schema'))});
 (async () => {
   await m.selectBackend('wasm');
   const model = await m.loadModel(workerData.repo, workerData.name, workerData.tables ? { tables: workerData.tables } : {});
   // Score a few batches over and over: every table is read, and the young generation does not
   // fill with fresh batches between measurements (its up to ~16 MB per isolate is not table memory).
-  const batches = [0, 1, 2, 3].map(i => m.randomBatch(model.config, 64, workerData.seed + i));
+  const batches = [0, 1, 2, 3].map(i => randomBatch(model.config, 64, workerData.seed + i));
   for (let i = 0; i < 200; i++) model.score(batches[i % batches.length]);
   parentPort.postMessage({ shared: model.tables.tables.every(t => t.data.buffer instanceof SharedArrayBuffer) });
   parentPort.on('message', msg => {
