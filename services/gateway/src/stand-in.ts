@@ -9,7 +9,7 @@ import type { Redis } from 'ioredis';
 import { closeServer, startServer } from '@hera/grpc';
 import type { Logger } from '@hera/logger';
 import { services, type InferStreamRequest__Output, type InferStreamResponse } from '@hera/proto';
-import { ModelStore, PlanStore, type Keyspace, type ModelRecord, type NodeRecord } from '@hera/state';
+import { ModelStore, nodeEventMessage, PlanStore, type Keyspace, type ModelRecord, type NodeRecord } from '@hera/state';
 
 /** A one-table model small enough to query with a few bytes. */
 export const TINY_MODEL: ModelRecord = {
@@ -78,7 +78,7 @@ export async function writeNode(redis: Redis, keys: Keyspace, nodeId: string, te
     heartbeatAtMs: Date.now(),
     tenants: Object.fromEntries(Object.entries(tenants).map(([m, t]) => [m, { endpoint: t.endpoint, workers: 1, state: t.state ?? 'serving' }])),
   };
-  await redis.multi().set(keys.node(nodeId), JSON.stringify(record), 'PX', ttlMs).sadd(keys.nodes(), nodeId).publish(keys.nodeChannel(), JSON.stringify({ node: nodeId, event: 'changed' })).exec();
+  await redis.multi().set(keys.node(nodeId), JSON.stringify(record), 'PX', ttlMs).sadd(keys.nodes(), nodeId).publish(keys.nodeChannel(), nodeEventMessage(nodeId, 'changed')).exec();
 }
 
 /** An applied plan placing each node's models, as placement writes it. */

@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import { isHeraError } from '@hera/errors';
 import type { Logger } from '@hera/logger';
 import { DEFAULT_JOB_OPTIONS, QUEUES, queueOptions, replanJobId, type ReplanJobData, type ReplanReason } from '@hera/queues';
-import { createSubscriber, listLive, PlanStore, type Keyspace } from '@hera/state';
+import { createSubscriber, listLive, parseNodeEvent, PlanStore, type Keyspace } from '@hera/state';
 import type { Planner } from './planner';
 
 /**
@@ -36,13 +36,10 @@ export class Replanner {
     this.#sub = createSubscriber(this.redis, err => this.log.warn({ err: err.message }, 'node event subscription error'));
     await this.#sub.subscribe(this.keys.nodeChannel());
     this.#sub.on('message', (_ch, msg) => {
-      try {
-        const e = JSON.parse(msg) as { node: string; event: string };
-        if (e.event === 'joined') void this.request({ kind: 'node-joined', nodeId: e.node });
-        if (e.event === 'left') void this.request({ kind: 'node-left', nodeId: e.node });
-      } catch {
-        this.log.warn({ msg }, 'unreadable node event');
-      }
+      const e = parseNodeEvent(msg);
+      if ('error' in e) this.log.warn({ msg, why: e.error }, 'unreadable node event');
+      else if (e.event === 'joined') void this.request({ kind: 'node-joined', nodeId: e.node });
+      else if (e.event === 'left') void this.request({ kind: 'node-left', nodeId: e.node });
     });
     this.#known = new Set((await listLive(this.redis, this.keys.nodes(), m => this.keys.node(m))).live.map(n => (n as { nodeId: string }).nodeId));
     this.#sweep = setInterval(() => void this.#sweepNodes(), this.opts.sweepMs);

@@ -5,7 +5,7 @@ import { createCgroupManager, detectCgroups, detectResctrl } from '@hera/cgroups
 import { toModelRecord } from '@hera/model-schema';
 import { advertisedAddress, runService } from '@hera/runtime';
 import { openQueue } from '@hera/queues';
-import { connectRedis, Heartbeat, ModelStore, ProfileStore, type NodeRecord } from '@hera/state';
+import { connectRedis, Heartbeat, ModelStore, NodeStore, ProfileStore, type NodeRecord } from '@hera/state';
 import { loadConfig } from './config';
 import { NodeAgent } from './node-agent';
 import { NodeManager, type ProfileHint } from './node-manager';
@@ -37,6 +37,7 @@ void runService({
     const stateDir = new StateDir(resolve(config.NODE_STATE_DIR ?? defaultStateDir(config.HERA_REDIS_PREFIX, config.NODE_ID)));
     stateDir.claim();
     const models = new ModelStore(redis, keys);
+    const nodes = new NodeStore(redis, keys);
     const startedAtMs = Date.now();
     const agent: NodeAgent = new NodeAgent({
       nodeId: config.NODE_ID,
@@ -63,7 +64,7 @@ void runService({
       onChange: () =>
         void heartbeat
           .beat()
-          .then(() => redis.publish(keys.nodeChannel(), JSON.stringify({ node: config.NODE_ID, event: 'changed' })))
+          .then(() => nodes.announce(config.NODE_ID, 'changed'))
           .catch(err => log.warn({ err }, 'node record update failed')),
       onModelReady: c => void models.put(toModelRecord(c)).catch(err => log.warn({ err }, 'cannot register model')),
       onPlanApplied: () => manager.planApplied(),
@@ -131,7 +132,7 @@ void runService({
       services: [workerService({ agent, node, log, applyWaitMs: config.APPLY_WAIT_MS, graceMs, nodeManager: () => manager.status() })],
       start: async () => {
         await heartbeat.start();
-        await redis.publish(keys.nodeChannel(), JSON.stringify({ node: config.NODE_ID, event: 'joined' }));
+        await nodes.announce(config.NODE_ID, 'joined');
         log.info({ node: config.NODE_ID, class: nodeClass, cores: config.NODE_CORES, cgroup: cgroups.mode, nodeManager: manager.status().state, resctrl: resctrl.reason }, 'node registered');
         await plans.start();
         slaWatch.start(config.STATS_WINDOW_MS);
@@ -153,7 +154,7 @@ void runService({
           'deregister',
           async () => {
             await heartbeat.stop();
-            await redis.publish(keys.nodeChannel(), JSON.stringify({ node: config.NODE_ID, event: 'left' }));
+            await nodes.announce(config.NODE_ID, 'left');
           },
         ],
       ],
