@@ -7,12 +7,19 @@
 // 10,000 nodes, and ends with one JSON line. Our numbers are whatever the stated models give;
 // the paper's are printed beside them, not aimed at.
 //
-//   npm run bench -- placement
+// --backend names the engine the models are served on, and so the engine the figures are for:
+// tfjs (default) or onnx. Both default sets describe TF.js (roofline constants measured on
+// tfjs-wasm), so --backend onnx needs sets measured on ONNX Runtime (`hera profile --all --out
+// set.json` on a cluster serving models built with `hera models build --format onnx`), given
+// with --sets; it refuses TF.js figures as placement does (checkProfileEngines).
+//
+//   npm run bench -- placement [--backend tfjs|onnx] [--sets a.json,b.json]
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { isAbsolute, join, resolve } from 'node:path';
 import {
   DEMAND_MIXES,
   NODE_CLASS_32C_WHATIF,
+  checkProfileEngines,
   classifyProfile,
   demandFromMix,
   loadMilpSolver,
@@ -26,11 +33,14 @@ import {
   type ProfileSet,
   type SimulationReport,
 } from '@hera/hera';
+import { args, benchBackend } from './harness';
 
 const PAPER = { emuGain: 1.373, serversSaved: 0.26 };
 
-function loadShipped(name: string): ProfileSet {
-  return parseProfileSet(JSON.parse(readFileSync(join(__dirname, '..', '..', 'libs', 'hera', 'profiles', `${name}.json`), 'utf8')));
+/** A shipped set by name (libs/hera/profiles), or a `hera.profile-set/v1` file by path. */
+function loadSet(entry: string): ProfileSet {
+  const path = /^[A-Za-z0-9_-]+$/.test(entry) ? join(__dirname, '..', '..', 'libs', 'hera', 'profiles', `${entry}.json`) : isAbsolute(entry) ? entry : resolve(entry);
+  return parseProfileSet(JSON.parse(readFileSync(path, 'utf8')));
 }
 
 function pad(rows: (string | number)[][]): string {
@@ -110,9 +120,29 @@ function printMix(set: ProfileSet, r: MixResult): void {
 }
 
 async function main(): Promise<void> {
+  const o = args(
+    { backend: 'tfjs', sets: '' },
+    {
+      backend: 'the engine the models are served on: tfjs or onnx; every set must describe it',
+      sets: 'profile sets, comma-separated shipped names or paths; default: the shipped 16c set and the 32c what-if',
+    },
+  );
+  const backend = benchBackend(o.backend);
+  const sets: ProfileSet[] = o.sets
+    ? o.sets.split(',').map(s => s.trim()).filter(Boolean).map(loadSet)
+    : [loadSet('16c'), rooflineProfileSet(zooRooflineModels(), NODE_CLASS_32C_WHATIF, { generatedBy: 'bench placement: NODE_CLASS_32C_WHATIF' })];
+  for (const set of sets) {
+    try {
+      // As placement does: every model is served on `backend`, and planned only from its figures.
+      checkProfileEngines(set, set.models.map(m => ({ name: m.model, engine: backend })));
+    } catch (err) {
+      console.error(`--backend ${backend}: ${(err as Error).message}`);
+      process.exit(1);
+    }
+  }
+  console.log(`backend: ${backend} — the figures below are for models served on ${backend === 'onnx' ? 'ONNX Runtime' : 'TF.js'} (sets: ${sets.map(s => s.nodeClass.name).join(', ')})`);
   const solver = await loadMilpSolver();
   const nodes = 1000;
-  const sets: ProfileSet[] = [loadShipped('16c'), rooflineProfileSet(zooRooflineModels(), NODE_CLASS_32C_WHATIF, { generatedBy: 'bench placement: NODE_CLASS_32C_WHATIF' })];
   const out: Record<string, unknown> = {};
   const allVerdicts: boolean[] = [];
   for (const set of sets) {
@@ -158,22 +188,24 @@ async function main(): Promise<void> {
     };
   }
 
-  // What-ifs on the shipped 16c set: NOT the result; how the answer moves with the predictor's assumption.
+  // What-ifs on the first set (the shipped 16c one by default): NOT the result; how the answer
+  // moves with the predictor's assumption.
   const set16 = sets[0]!;
   const whatIf = (label: string, penalty: number) => {
     const d = demandFromMix(set16, { mix: 'uniform', dedicatedServers: nodes });
     const r = simulateCluster(set16, d, { clusterSize: nodes, solver, pairSearch: { interference: { colocationPenalty: penalty } } });
     return [label, by(r, 'hera').servers, by(r, 'dedicated').servers, pct(by(r, 'hera').serversSavedVsDedicated), f3(by(r, 'hera').meanEmu)];
   };
-  console.log('\nwhat-if on 16c (sensitivity to the predictor\'s co-location penalty γ; the result above uses γ = 0.05):');
+  console.log(`\nwhat-if on ${set16.nodeClass.name} (sensitivity to the predictor's co-location penalty γ; the result above uses γ = 0.05):`);
   console.log(pad([['variant', 'hera', 'dedicated', 'saved', 'mean EMU'], whatIf('γ = 0', 0), whatIf('γ = 0.10', 0.1)]));
   const allMet = allVerdicts.every(Boolean);
   console.log(`\ntargets: Hera never needs more servers than dedicated, and fewer than random and first-fit wherever a model saturates: ${allMet ? 'met' : 'NOT met'}`);
 
-  const u16 = (out['16c'] as { mixes: Record<string, { emu_gain_vs_dedicated: number; servers_saved_vs_dedicated: number; servers: Record<string, number> }> }).mixes['uniform']!;
+  const u16 = (out[set16.nodeClass.name] as { mixes: Record<string, { emu_gain_vs_dedicated: number; servers_saved_vs_dedicated: number; servers: Record<string, number> }> }).mixes['uniform']!;
   console.log(
     JSON.stringify({
       bench: 'placement',
+      backend,
       nodes,
       emu_gain_vs_dedicated: u16.emu_gain_vs_dedicated,
       servers_saved_vs_dedicated: u16.servers_saved_vs_dedicated,

@@ -5,14 +5,22 @@
 // report and a last JSON line. On 2 cores nothing saturates memory bandwidth: expect a gain near
 // 1.0 from complementarity; what this shows is that the pipeline is measured end to end.
 //
-//   npm run bench -- reproduction [--models rmc1,rmc2,din,wnd] [--sla-factor 4] [--controls 4] [--seconds 60]
+// --backend picks the engine every tenant serves on, and so the engine every figure is for:
+// tfjs (default; the models as `hera up` builds them) or onnx (the models built first with their
+// ONNX graphs and the engine set in their configs, as `hera models build --format onnx` does, and
+// the hosts started with HERA_BACKEND=onnx, so a host where ONNX Runtime cannot load fails
+// instead of measuring TF.js). Profiles record the backend they were measured on; placement
+// plans each model only from profiles of its engine.
+//
+//   npm run bench -- reproduction [--models rmc1,rmc2,din,wnd] [--sla-factor 4] [--controls 4] [--seconds 60] [--backend tfjs|onnx]
 import { spawn } from 'node:child_process';
 import { createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PAPER, readClusterFile, renderReproduction, reproduce } from '@hera/cli';
+import { onnxRuntimeStatus } from '@hera/engine-onnx';
 import { waitFor } from '@hera/procs';
-import { args } from './harness';
+import { args, BACKEND_NOTE, benchBackend, buildBenchModels } from './harness';
 
 async function main(): Promise<void> {
   const a = args({
@@ -29,16 +37,32 @@ async function main(): Promise<void> {
     'pair-checks': '1',
     scale: '0.01',
     keep: 'false',
-  });
+    backend: 'tfjs',
+  }, { backend: BACKEND_NOTE });
+  const backend = benchBackend(a.backend);
+  if (backend === 'onnx') {
+    const ort = onnxRuntimeStatus();
+    if (!ort.available) {
+      console.error(`--backend onnx: ONNX Runtime cannot load here (${ort.reason})`);
+      process.exit(1);
+    }
+  }
+  console.log(`backend: ${backend} — every figure below is for tenants served on ${backend === 'onnx' ? 'ONNX Runtime' : 'TF.js'}`);
   const t0 = Date.now();
   const dir = mkdtempSync(join(tmpdir(), 'hera-reproduction-'));
   const log = join(dir, 'cluster.log');
   const logStream = createWriteStream(log);
+  if (backend === 'onnx') {
+    // Built before `hera up`, which serves what the repository holds (it builds only models missing).
+    const repo = join(dir, 'models');
+    console.log(`building ${a.models} at scale ${a.scale} with their ONNX graphs into ${repo}`);
+    await buildBenchModels(repo, Number(a.scale), a.models!.split(','), backend);
+  }
   const cli = require.resolve('@hera/cli/dist/main.js');
   const up = spawn(process.execPath, [
     cli, 'up', '--no-plan', '--data-dir', dir, '--models', a.models!, '--scale', a.scale!,
     '--gateway-port', '0', '--worker-port', '0', '--placement-port', '0', '--profiler-port', '0', '--json-logs',
-  ], { stdio: ['ignore', 'pipe', 'pipe'] });
+  ], { stdio: ['ignore', 'pipe', 'pipe'], env: backend === 'onnx' ? { ...process.env, HERA_BACKEND: 'onnx' } : process.env });
   up.stdout.pipe(logStream);
   up.stderr.pipe(logStream);
   let exited = false;
@@ -85,6 +109,7 @@ async function main(): Promise<void> {
     console.log(`total ${((Date.now() - t0) / 60_000).toFixed(1)} min`);
     console.log(JSON.stringify({
       bench: 'reproduction',
+      backend,
       node_class: report.nodeClass,
       cores: report.cores,
       models: report.models,

@@ -2,7 +2,8 @@
  * The placement service against real Redis and real node agents (slow-ish: worker
  * processes start tenant hosts for the plan): demand, dry-run and applied plans,
  * idempotent Apply, Explain, and re-planning as a BullMQ job when a node joins —
- * the plan version increases once.
+ * the plan version increases once. Last: a model built for ONNX Runtime is not planned from
+ * the shipped (TF.js) profiles, and is from a profile measured on onnxruntime.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -14,7 +15,7 @@ import { createClient, unaryCall } from '@hera/grpc';
 import { toModelRecord } from '@hera/model-schema';
 import { buildRepository } from '@hera/models';
 import { loadProtos, type PlacementServiceClient, type WorkerServiceClient } from '@hera/proto';
-import { Keyspace, ModelStore } from '@hera/state';
+import { Keyspace, ModelStore, ProfileStore } from '@hera/state';
 import { startRedis, startService, waitFor, type TestRedis, type TestService, grpcOutcome } from '@hera/testing';
 import { serviceEntry } from './service-entry';
 
@@ -131,5 +132,27 @@ describe('placement service', () => {
     assert.deepEqual(plan.nodes.map(n => [n.nodeId, n.overcommitted]).sort(), [['node-a', false], ['node-b', false]]);
     const done = await redis.keys(`${keys.bullPrefix()}:replan:node-joined/node-b/*`);
     assert.ok(done.length >= 1, 'the re-plan ran as a BullMQ job');
+  });
+
+  it('refuses to plan a model built for onnx from TF.js profiles (FAILED_PRECONDITION), and plans it from a profile measured on onnxruntime', async () => {
+    const keys = new Keyspace(prefix);
+    const models = new ModelStore(redis, keys);
+    const ncf = (await models.get('ncf'))!;
+    await models.put({ ...ncf, engine: 'onnx' });
+    try {
+      const refused = await grpcOutcome(unaryCall(client, 'Plan', { demands: [{ model: 'ncf', qps: 10 }] }));
+      assert.match(refused, /^FAILED_PRECONDITION: profiles of another engine: model ncf is built for onnx but its profile on node class 2c describes tfjs \(the roofline describes TF\.js.*re-profile it on onnx \(hera profile ncf\)/);
+      // A profile of ncf measured on ONNX Runtime (as the profiler records it) replaces the shipped one.
+      await new ProfileStore(redis, keys).put({
+        model: 'ncf', nodeClass: '2c', cores: 2, knee: 2, qpsMax: 300, kind: 'compute-bound', bestSubBatch: 64, memoryPerHostBytes: 1 << 20, memoryPerWorkerBytes: 1 << 20,
+        points: [{ workers: 1, qps: 160, p95Ms: 10, subBatch: 64, scalability: 1, recheckP95Ms: 10 }, { workers: 2, qps: 300, p95Ms: 12, subBatch: 64, scalability: 0.94, recheckP95Ms: 12 }],
+        measuredAtMs: Date.now(), method: 'placement.int.test: as measured on onnxruntime', slaMs: ncf.slaMs, backend: 'onnxruntime',
+      });
+      const planned = await unaryCall(client, 'Plan', { demands: [{ model: 'ncf', qps: 10 }] });
+      assert.deepEqual(planned.plan?.nodes.flatMap(n => n.tenants.map(t => t.model)), ['ncf']);
+    } finally {
+      await models.put(ncf);
+      await redis.del(keys.profile('2c', 'ncf'));
+    }
   });
 });

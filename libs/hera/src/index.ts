@@ -8,6 +8,7 @@ export {
   buildModelProfile,
   findProfile,
   firstServing,
+  profileEngine,
   qpsAt,
   tenantMemoryBytes,
   type ModelKind,
@@ -27,6 +28,7 @@ export {
   type MeasuredPoint,
   type MeasuredProfileInput,
 } from './measured-profile';
+export { checkProfileEngines, profileEngineMismatches, type EngineOfModel } from './engine-check';
 export { classifyProfile, DEFAULT_EPSILON, workerScalability, type Classification } from './scalability';
 export { emu, type TenantThroughput } from './emu';
 export {

@@ -1,4 +1,5 @@
 import { invalidArgument } from '@hera/errors';
+import { engineOfBackend } from '@hera/model-schema';
 import { buildModelProfile, type ModelProfile, type NodeClassSpec, type PairProfile, type ProfileSet } from './profile';
 
 /** One measured point, as the profiler records it (hera.profiler.v1.ProfilePoint). */
@@ -28,6 +29,11 @@ export interface MeasuredProfileInput {
   /** How it was obtained, e.g. "measured on node n1 by job 17". */
   method?: string;
   measuredAtMs?: number;
+  /**
+   * The backend the measured tenant ran ("onnxruntime", "wasm", …). Absent in records of
+   * profilers before ONNX Runtime was added: the profile then has no `engine`, read as tfjs.
+   */
+  backend?: string;
 }
 
 /**
@@ -74,6 +80,7 @@ export function profileFromMeasurements(input: MeasuredProfileInput): ModelProfi
     memoryPerWorkerBytes: input.memoryPerWorkerBytes,
     ...p95,
     ...(input.bytesPerQuery ? { bytesPerQuery: input.bytesPerQuery } : {}),
+    ...(input.backend ? { engine: engineOfBackend(input.backend) } : {}),
     provenance: {
       qps: {
         kind: 'measured',
@@ -87,6 +94,7 @@ export function profileFromMeasurements(input: MeasuredProfileInput): ModelProfi
       memoryPerWorkerBytes: { kind: 'measured', detail: how },
       ...(p95.p95Ms ? { p95Ms: { kind: 'measured', detail: how } } : {}),
       ...(input.bytesPerQuery ? { bytesPerQuery: { kind: 'derived', detail: input.bytesPerQueryDetail ?? 'derived from the model configuration' } } : {}),
+      ...(input.backend ? { engine: { kind: 'measured', detail: `the measured tenant ran on ${input.backend}` } } : {}),
     },
   });
 }
@@ -97,6 +105,9 @@ export interface MeasuredPairInput {
   modelB: string;
   splits: readonly { workersA: number; workersB: number; qpsA: number; qpsB: number }[];
   method: string;
+  /** The backend each tenant ran (absent in records of older profilers: TF.js). */
+  backendA?: string;
+  backendB?: string;
 }
 
 /** A profiler pair record as the matcher's {@link PairProfile} (provenance `measured`). */
@@ -106,6 +117,8 @@ export function pairFromMeasurements(p: MeasuredPairInput): PairProfile {
     b: p.modelB,
     splits: p.splits.map(s => ({ workersA: s.workersA, workersB: s.workersB, qpsA: s.qpsA, qpsB: s.qpsB })),
     provenance: { kind: 'measured', detail: p.method },
+    ...(p.backendA ? { engineA: engineOfBackend(p.backendA) } : {}),
+    ...(p.backendB ? { engineB: engineOfBackend(p.backendB) } : {}),
   };
 }
 

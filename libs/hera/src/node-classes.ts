@@ -40,7 +40,15 @@ const HOST_OVERHEAD = 52 * MiB;
  */
 const WORKER_OVERHEAD = 8 * MiB;
 
+/**
+ * The engine those measurements were made on, and so the one the shipped roofline sets
+ * describe: TF.js. A planner with a model built for ONNX Runtime refuses these figures for it
+ * (`checkProfileEngines`) until the model is profiled on its engine.
+ */
+const ENGINE = 'tfjs' as const;
+
 const shared = {
+  engine: ENGINE,
   perCoreFlops: PER_CORE_FLOPS,
   perCoreGatherBytesPerSec: PER_CORE_GATHER,
   hostOverheadBytes: HOST_OVERHEAD,
@@ -48,6 +56,10 @@ const shared = {
 };
 
 const sharedProvenance = {
+  engine: {
+    kind: 'derived',
+    detail: 'the roofline describes TF.js: its dense rate and its host and worker overheads were measured on tfjs-wasm, not on ONNX Runtime',
+  },
   perCoreFlops: { kind: 'measured', detail: 'DESIGN §7: tfjs-wasm (SIMD, one thread) matMul ≈ 17 GFLOP/s on the development machines' },
   perCoreGatherBytesPerSec: {
     kind: 'assumed',
@@ -119,6 +131,7 @@ export const NODE_CLASS_32C_WHATIF: RooflineHardware = {
     cores: { kind: 'configured', detail: 'what-if class definition: 32 cores, one socket' },
     memoryBytes: { kind: 'configured', detail: 'what-if class definition: 192 GiB' },
     perCoreFlops: { kind: 'assumed', detail: '3 × the measured 17 GFLOP/s of tfjs-wasm: onnxruntime ran the zoo 2–4× faster on the dev machines (DESIGN §7)' },
+    engine: { kind: 'assumed', detail: "TF.js's figures with the dense rate scaled 3× (a what-if, not an ONNX Runtime measurement): labelled tfjs, the engine its other constants were measured on" },
   },
 };
 

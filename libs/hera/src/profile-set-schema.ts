@@ -1,4 +1,5 @@
 import { invalidArgument } from '@hera/errors';
+import { MODEL_ENGINES } from '@hera/model-schema';
 import { z } from 'zod';
 import { buildModelProfile, type ModelProfile, type PairProfile, type ProfileSet } from './profile';
 
@@ -31,6 +32,8 @@ const ModelSchema = z.strictObject({
   memoryPerWorkerBytes: z.number().nonnegative(),
   bytesPerQuery: z.number().positive().optional(),
   p95Ms: z.array(z.number().nonnegative()).optional(),
+  // The engine the figures describe; absent: tfjs (sets written before ONNX Runtime describe TF.js).
+  engine: z.enum(MODEL_ENGINES).optional(),
   provenance: z.record(z.string(), ProvenanceSchema),
 });
 
@@ -48,6 +51,8 @@ const PairSchema = z.strictObject({
     )
     .min(1),
   provenance: ProvenanceSchema,
+  engineA: z.enum(MODEL_ENGINES).optional(),
+  engineB: z.enum(MODEL_ENGINES).optional(),
 });
 
 const ProfileSetSchema = z.strictObject({
@@ -62,7 +67,7 @@ const ProfileSetSchema = z.strictObject({
 export type ProfileSetDocument = z.input<typeof ProfileSetSchema>;
 
 /** Model fields that must say where they came from, when present. */
-const MODEL_VALUES = ['qps', 'slaMs', 'bestSubBatch', 'memoryPerHostBytes', 'memoryPerWorkerBytes', 'bytesPerQuery', 'p95Ms'] as const;
+const MODEL_VALUES = ['qps', 'slaMs', 'bestSubBatch', 'memoryPerHostBytes', 'memoryPerWorkerBytes', 'bytesPerQuery', 'p95Ms', 'engine'] as const;
 const NODE_VALUES = ['cores', 'memoryBytes', 'memoryBandwidthBytesPerSec'] as const;
 
 function fieldPath(path: readonly PropertyKey[]): string {
@@ -104,13 +109,14 @@ export function parseProfileSet(input: unknown): ProfileSet {
     for (const k of MODEL_VALUES) {
       if (m[k] !== undefined && !m.provenance[k]) throw invalidArgument(`${field}.provenance.${k}`, 'missing: every value must say where it came from');
     }
-    const { bytesPerQuery, p95Ms, knee, qpsMax, nodeClass: _ignored, ...rest } = m;
+    const { bytesPerQuery, p95Ms, knee, qpsMax, engine, nodeClass: _ignored, ...rest } = m;
     return buildModelProfile(
       {
         ...rest,
         nodeClass: node.name,
         ...(bytesPerQuery === undefined ? {} : { bytesPerQuery }),
         ...(p95Ms === undefined ? {} : { p95Ms }),
+        ...(engine === undefined ? {} : { engine }),
         ...(knee === undefined ? {} : { knee }),
         ...(qpsMax === undefined ? {} : { qpsMax }),
       },

@@ -1,4 +1,5 @@
 import { invalidArgument } from '@hera/errors';
+import type { ModelEngine } from '@hera/model-schema';
 
 /**
  * Where a number came from. Every value in a profile set carries one, so a reader can tell
@@ -55,6 +56,14 @@ export interface ModelProfile {
   bytesPerQuery?: number;
   /** Measured p95 at each QPS(n), when the profile was measured. */
   p95Ms?: readonly number[];
+  /**
+   * The engine the figures describe: the one the tenant ran when measured (a profiler record's
+   * backend: "onnxruntime" → onnx, a TF.js backend → tfjs), or the one a model was made for (the
+   * roofline sets: tfjs). Absent: tfjs — profiles and sets written before ONNX Runtime was added
+   * describe TF.js, then the only engine. Placement plans a model only from profiles of the
+   * engine it is built for (`checkProfileEngines`).
+   */
+  engine?: ModelEngine;
   /** Provenance per field name (`qps`, `memoryPerHostBytes`, …). */
   provenance: Readonly<Record<string, Provenance>>;
 }
@@ -73,6 +82,9 @@ export interface PairProfile {
   b: string;
   splits: readonly PairSplitMeasurement[];
   provenance: Provenance;
+  /** The engine each tenant ran when measured (absent: tfjs, as for ModelProfile.engine). */
+  engineA?: ModelEngine;
+  engineB?: ModelEngine;
 }
 
 /** Everything the matcher needs about one node class. Round-trips through JSON. */
@@ -140,6 +152,11 @@ export function qpsAt(profile: ModelProfile, workers: number): number {
 
 // The memory model lives in memory.ts; importers of this module keep finding it here.
 export { tenantMemoryBytes } from './memory';
+
+/** The engine a profile describes: its `engine`, else tfjs (profiles from before ONNX Runtime). */
+export function profileEngine(profile: Pick<ModelProfile, 'engine'>): ModelEngine {
+  return profile.engine ?? 'tfjs';
+}
 
 /** Looks a model's profile up in a set; undefined when the set has none. */
 export function findProfile(set: ProfileSet, model: string): ModelProfile | undefined {

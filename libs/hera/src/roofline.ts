@@ -1,5 +1,5 @@
 import { invalidArgument } from '@hera/errors';
-import { idsPerItem } from '@hera/model-schema';
+import { idsPerItem, type ModelEngine } from '@hera/model-schema';
 import { buildModelProfile, type ModelProfile, type NodeClassSpec, type ProfileSet, type Provenance } from './profile';
 
 /** The hardware side of the roofline: one node class. Every number carries its provenance. */
@@ -18,10 +18,15 @@ export interface RooflineHardware {
   hostOverheadBytes: number;
   /** Memory each additional worker adds before its weights and activations. */
   workerOverheadBytes: number;
+  /**
+   * The engine the per-core figures and overheads were measured on, which the set's profiles
+   * then describe. Absent: tfjs, the engine every constant of this project was measured on.
+   */
+  engine?: ModelEngine;
   provenance: Readonly<Record<
     'cores' | 'memoryBytes' | 'memoryBandwidthBytesPerSec' | 'perCoreGatherBytesPerSec' | 'perCoreFlops' | 'hostOverheadBytes' | 'workerOverheadBytes',
     Provenance
-  >>;
+  > & { engine?: Provenance }>;
 }
 
 /** The model side of the roofline: what one item costs, from the model's structure. */
@@ -177,6 +182,7 @@ export function rooflineProfileSet(
   const profiles: ModelProfile[] = models.map(m => {
     const b = rooflineBreakdown(m, hw, query);
     const qps = Array.from({ length: hw.cores }, (_, i) => r3(Math.min((i + 1) * b.qps1, b.bandwidthCapQps)));
+    const engine = hw.engine ?? 'tfjs';
     const constants = `perCoreFlops ${hw.perCoreFlops / 1e9} GFLOP/s, perCoreGather ${(hw.perCoreGatherBytesPerSec / 1e9).toFixed(2)} GB/s, node bandwidth ${(hw.memoryBandwidthBytesPerSec / 1e9).toFixed(1)} GB/s`;
     return buildModelProfile({
       model: m.model,
@@ -187,7 +193,9 @@ export function rooflineProfileSet(
       memoryPerHostBytes: Math.round(m.tableBytes + hw.hostOverheadBytes),
       memoryPerWorkerBytes: Math.round(m.weightBytes + m.activationBytes + hw.workerOverheadBytes),
       bytesPerQuery: Math.round(b.bytesPerQuery),
+      engine,
       provenance: {
+        engine: hw.provenance.engine ?? { kind: 'assumed', detail: `the hardware names no engine: ${engine}, the engine this project's per-core figures were measured on` },
         qps: {
           kind: 'derived',
           detail:

@@ -23,7 +23,13 @@ export function rooflineModelFromZoo(spec: ZooModelSpec): RooflineModel {
   };
 }
 
-/** The eight zoo models, in DESIGN §5 order, as roofline inputs. */
+/**
+ * The eight zoo models, in DESIGN §5 order, as roofline inputs. The model facts are the engine's
+ * business only through the hardware side: a set made with `rooflineProfileSet` describes the
+ * engine its hardware's per-core figures were measured on — TF.js for every shipped class
+ * (node-classes.ts), so the shipped sets (libs/hera/profiles) mark each profile `engine: "tfjs"`
+ * and a model built for ONNX Runtime is not planned from them.
+ */
 export function zooRooflineModels(): RooflineModel[] {
   return ZOO_MODELS.map(name => rooflineModelFromZoo(ZOO_SPECS[name]));
 }

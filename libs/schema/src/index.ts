@@ -21,7 +21,7 @@ export { modelCost, matMulShapes, matMulFlops, denseParameterCount } from './zoo
 export type { ModelCost, MatMulShape } from './zoo-cost';
 export { weightLayout } from './weight-layout';
 export type { WeightSpec } from './weight-layout';
-export { configFromSpec, toModelRecord, MODEL_CONFIG_FORMAT, MODEL_ENGINES } from './model-config';
+export { configFromSpec, engineOfBackend, toModelRecord, MODEL_CONFIG_FORMAT, MODEL_ENGINES } from './model-config';
 export type { ModelConfig, ModelTableConfig, ModelRecord, ModelEngine } from './model-config';
 export { idsPerItem, checkLengths, checkShape, checkPayloadValues, scoresToBytes, ITEM_FIELDS, MAX_ITEMS, MAX_BATCH } from './batch';
 export type { RawItems, BatchShape, BatchFields, ValueSchema } from './batch';

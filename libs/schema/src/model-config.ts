@@ -10,6 +10,16 @@ import { scaledRows, type DominantOp, type TablePooling, type ZooArch, type ZooM
 export const MODEL_ENGINES = ['tfjs', 'onnx'] as const;
 export type ModelEngine = (typeof MODEL_ENGINES)[number];
 
+/**
+ * The engine a host's reported backend belongs to (`TenantStatus.backend`): "onnxruntime" is
+ * ONNX Runtime's; every other name is a TF.js backend ("wasm", "tensorflow", "cpu"). An empty or
+ * absent backend is TF.js too: records written before ONNX Runtime was added name none, and
+ * TF.js was then the only engine.
+ */
+export function engineOfBackend(backend: string | undefined): ModelEngine {
+  return backend === 'onnxruntime' || backend === 'onnx' ? 'onnx' : 'tfjs';
+}
+
 /** Format tag of config.json; bump on incompatible changes. */
 export const MODEL_CONFIG_FORMAT = 'hera-model/1';
 
@@ -137,6 +147,11 @@ export interface ModelRecord {
   kind?: 'memory-bound' | 'compute-bound';
   /** Bytes of weights and tables. */
   sizeBytes: number;
+  /**
+   * The engine its config names (`ModelConfig.engine`); absent: tfjs. Placement plans a model
+   * only from profiles measured on this engine.
+   */
+  engine?: ModelEngine;
 }
 
 /**
@@ -155,5 +170,6 @@ export function toModelRecord(config: ModelConfig, kind?: ModelRecord['kind']): 
   };
   const k = kind ?? config.kind;
   if (k) record.kind = k;
+  if (config.engine) record.engine = config.engine;
   return record;
 }

@@ -31,6 +31,13 @@ export interface ProfileRecord {
   /** Bytes per query derived from the model's configuration (absent in records of older profilers). */
   bytesPerQuery?: number;
   bytesPerQueryDetail?: string;
+  /**
+   * The backend the measured tenant ran (its host's `TenantStatus.backend`): "onnxruntime" for
+   * ONNX Runtime, else a TF.js backend ("wasm", "tensorflow", "cpu"). Absent in records of
+   * profilers before ONNX Runtime was added: those measured TF.js, then the only engine
+   * (`engineOfBackend` in @hera/model-schema reads absent as tfjs).
+   */
+  backend?: string;
 }
 
 /** One measured split of a pair (hera.profiler.v1.PairSplit). */
@@ -58,6 +65,9 @@ export interface PairProfileRecord {
   /** The SLAs the two were judged against (absent in records of older profilers). */
   slaMsA?: number;
   slaMsB?: number;
+  /** The backend each tenant ran, as ProfileRecord.backend (absent in older records: TF.js). */
+  backendA?: string;
+  backendB?: string;
 }
 
 /** Profiles in Redis, written by the profiler and read by placement. */
@@ -92,13 +102,16 @@ export class ProfileStore {
 
   /**
    * Stores the splits of a pair measured now beside those measured before (a split measured
-   * again replaces its old figures). Splits measured against other SLAs or along another path
-   * (`via`) are dropped: one pair profile holds one pair of SLAs and one path. Returns what was
-   * stored.
+   * again replaces its old figures). Splits measured against other SLAs, along another path
+   * (`via`) or on other backends are dropped: one pair profile holds one pair of SLAs, one path
+   * and one backend per tenant. Returns what was stored.
    */
   async mergePair(p: PairProfileRecord): Promise<PairProfileRecord> {
     const prior = await this.getPair(p.nodeClass, p.modelA, p.modelB); // one key for either order
-    const same = prior && prior.slaMsA !== undefined && prior.via === p.via && (prior.modelA === p.modelA ? prior.slaMsA === p.slaMsA && prior.slaMsB === p.slaMsB : prior.slaMsA === p.slaMsB && prior.slaMsB === p.slaMsA);
+    const b = (x: string | undefined) => x ?? '';
+    const same = prior && prior.slaMsA !== undefined && prior.via === p.via && (prior.modelA === p.modelA
+      ? prior.slaMsA === p.slaMsA && prior.slaMsB === p.slaMsB && b(prior.backendA) === b(p.backendA) && b(prior.backendB) === b(p.backendB)
+      : prior.slaMsA === p.slaMsB && prior.slaMsB === p.slaMsA && b(prior.backendA) === b(p.backendB) && b(prior.backendB) === b(p.backendA));
     const kept = !prior || !same
       ? []
       : prior.splits

@@ -1,4 +1,4 @@
-/** PlanStore, PlanView and DemandStore against a real redis-server: what they write, read and refuse. */
+/** PlanStore, PlanView, DemandStore and ProfileStore's pair merge against a real redis-server: what they write, read and refuse. */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
@@ -7,6 +7,7 @@ import type { Plan } from '@hera/proto';
 import { DemandStore } from './demand';
 import { Keyspace } from './keys';
 import { PlanStore, PlanView } from './plans';
+import { ProfileStore, type PairProfileRecord } from './profiles';
 
 const db = redisPerFile();
 
@@ -157,5 +158,34 @@ describe('DemandStore', () => {
     const keys = fresh();
     await db.redis.hset(keys.demand(), 'ncf', '10', 'rmc1', 'lots');
     await assert.rejects(new DemandStore(db.redis, keys).get(), new RegExp(`malformed record ${keys.demand()}: rmc1 holds "lots", not a QPS ≥ 0`));
+  });
+});
+
+describe('ProfileStore.mergePair', () => {
+  const pair = (backendA: string | undefined, backendB: string | undefined, workersA: number, qpsA: number): PairProfileRecord => ({
+    nodeClass: '4c', modelA: 'rmc1', modelB: 'ncf', measuredAtMs: 1, method: 'test', slaMsA: 100, slaMsB: 50,
+    splits: [{ workersA, workersB: 1, qpsA, qpsB: 10, p95MsA: 1, p95MsB: 1 }],
+    ...(backendA ? { backendA } : {}), ...(backendB ? { backendB } : {}),
+  });
+  const splits = (p: PairProfileRecord | undefined) => (p?.splits ?? []).map(s => `${s.workersA}:${s.workersB}=${s.qpsA}`);
+
+  it('keeps splits measured on the same backends (either order) and drops those of other backends', async () => {
+    const store = new ProfileStore(db.redis, fresh());
+    await store.mergePair(pair('wasm', 'wasm', 1, 5));
+    assert.deepEqual(splits(await store.mergePair(pair('wasm', 'wasm', 2, 6))), ['1:1=5', '2:1=6']);
+    // The pair measured the other way round on the same backends: merged, in this record's order.
+    const swapped: PairProfileRecord = { ...pair('wasm', 'wasm', 1, 7), modelA: 'ncf', modelB: 'rmc1', slaMsA: 50, slaMsB: 100 };
+    assert.deepEqual(splits(await store.mergePair(swapped)), ['1:1=7', '1:2=10']);
+    // rmc1 now runs on ONNX Runtime: the TF.js figures of the pair are dropped, not mixed in.
+    const merged = await store.mergePair(pair('onnxruntime', 'wasm', 3, 9));
+    assert.deepEqual(splits(merged), ['3:1=9']);
+    assert.deepEqual([merged.backendA, merged.backendB], ['onnxruntime', 'wasm']);
+    assert.deepEqual(splits(await store.getPair('4c', 'ncf', 'rmc1')), ['3:1=9']);
+  });
+
+  it('does not merge a record of an older profiler (no backends) with one that names them', async () => {
+    const store = new ProfileStore(db.redis, fresh());
+    await store.putPair(pair(undefined, undefined, 1, 3));
+    assert.deepEqual(splits(await store.mergePair(pair('wasm', 'wasm', 2, 4))), ['2:1=4']);
   });
 });

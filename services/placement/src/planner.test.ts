@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { HeraError } from '@hera/errors';
 import { loadMilpSolver, NODE_CLASS_2C, rooflineProfileSet, zooRooflineModels, type MilpSolver, type ProfileSet } from '@hera/hera';
 import { silentLogger } from '@hera/logger';
+import type { ModelEngine } from '@hera/model-schema';
 import type { ExplainResponse, Plan } from '@hera/proto';
 import type { Demand, ModelRecord, NodeRecord, PlanUpdate } from '@hera/state';
 import { Planner, type PlannerDeps } from './planner';
@@ -26,8 +27,8 @@ function node(nodeId: string): NodeRecord {
   };
 }
 
-function model(name: string): ModelRecord {
-  return { name, version: '1', denseDim: 1, tables: [], slaMs: 100, subBatchSize: 64, sizeBytes: 0 };
+function model(name: string, engine?: ModelEngine): ModelRecord {
+  return { name, version: '1', denseDim: 1, tables: [], slaMs: 100, subBatchSize: 64, sizeBytes: 0, ...(engine ? { engine } : {}) };
 }
 
 /** The applied plan as PlanStore keeps it: update() writes what `decide` returns under the next version. */
@@ -67,7 +68,8 @@ before(async () => {
   milp = await loadMilpSolver({ warmUp: false });
 });
 
-function setup(opts: { nodes?: string[]; set?: ProfileSet; demand?: Demand[] } = {}) {
+/** `engines`: the engine each model is built for (ModelRecord.engine; absent: none named, tfjs). */
+function setup(opts: { nodes?: string[]; set?: ProfileSet; demand?: Demand[]; engines?: Record<string, ModelEngine> } = {}) {
   const plans = new FakePlans();
   const demand = new FakeDemand();
   demand.stored = opts.demand ?? [];
@@ -78,7 +80,7 @@ function setup(opts: { nodes?: string[]; set?: ProfileSet; demand?: Demand[] } =
     plans,
     profiles: { classes: () => [NODE_CLASS_2C.name], forClass: () => Promise.resolve(set) },
     demand,
-    models: { list: () => Promise.resolve(SET.models.map(m => model(m.model))) },
+    models: { list: () => Promise.resolve(SET.models.map(m => model(m.model, opts.engines?.[m.model]))) },
     solver: {
       run: task => {
         solves.push(task.kind);
@@ -120,6 +122,48 @@ describe('Planner (fakes)', () => {
       const { planner, solves } = setup({ set, demand: [{ model: A, qps: 1 }, { model: B, qps: 1 }] });
       assert.equal(await failure(planner.compute()), `PRECONDITION: no profile on node class 2c for: ${B} (run hera profile)`);
       assert.deepEqual(solves, [], 'nothing solved');
+    });
+
+    it('refuses with PRECONDITION naming the model, both engines and what to do when a model built for onnx has only TF.js (roofline) profiles', async () => {
+      const { planner, solves } = setup({ engines: { [A]: 'onnx' }, demand: [{ model: A, qps: 1 }, { model: B, qps: 1 }] });
+      const why = await failure(planner.compute());
+      assert.match(why, new RegExp(`^PRECONDITION: profiles of another engine: model ${A} is built for onnx but its profile on node class 2c describes tfjs \\(the roofline describes TF\\.js`));
+      assert.match(why, new RegExp(`re-profile it on onnx \\(hera profile ${A}\\)`));
+      assert.doesNotMatch(why, new RegExp(`model ${B}`), 'a TF.js model on TF.js profiles is fine');
+      assert.deepEqual(solves, [], 'nothing solved');
+      // Pinned placements are valued from the same profiles: refused the same way.
+      assert.match(await failure(planner.compute({ pinned: [{ config: `${A}:1+${B}:1`, count: 1 }] })), new RegExp(`^PRECONDITION: profiles of another engine: model ${A} is built for onnx`));
+      assert.deepEqual(solves, []);
+    });
+
+    it('refuses a model built for TF.js whose profile was measured on ONNX Runtime, and plans each from profiles of its own engine', async () => {
+      const measuredOnOnnx: ProfileSet = {
+        ...SET,
+        models: SET.models.map(m => (m.model === A ? { ...m, engine: 'onnx' as const, provenance: { ...m.provenance, engine: { kind: 'measured' as const, detail: 'the measured tenant ran on onnxruntime' } } } : m)),
+      };
+      const demand = [{ model: A, qps: qpsMax(A) / 2 }, { model: B, qps: qpsMax(B) / 2 }];
+      const tfjs = setup({ set: measuredOnOnnx, demand });
+      assert.equal(
+        await failure(tfjs.planner.compute()),
+        `PRECONDITION: profiles of another engine: model ${A} is built for tfjs but its profile on node class 2c describes onnx (the measured tenant ran on onnxruntime): re-profile it on tfjs (hera profile ${A}) so placement plans from that engine's figures`,
+      );
+      const onnx = setup({ set: measuredOnOnnx, demand, engines: { [A]: 'onnx' } });
+      const { plan } = await onnx.planner.compute();
+      assert.deepEqual([...new Set((plan.nodes ?? []).flatMap(n => (n.tenants ?? []).map(t => t.model!)))].sort(), [A, B].sort());
+    });
+
+    it('refuses a measured pair whose tenants ran another engine than their models are built for', async () => {
+      const set: ProfileSet = {
+        ...SET,
+        models: SET.models.map(m => (m.model === A ? { ...m, engine: 'onnx' as const } : m)),
+        pairs: [{ a: A, b: B, splits: [{ workersA: 1, workersB: 1, qpsA: 1, qpsB: 1 }], provenance: { kind: 'measured', detail: 'test' } }],
+      };
+      const { planner, solves } = setup({ set, engines: { [A]: 'onnx' }, demand: [{ model: A, qps: 1 }, { model: B, qps: 1 }] });
+      assert.equal(
+        await failure(planner.compute()),
+        `PRECONDITION: profiles of another engine: the pair ${A}+${B} on node class 2c was measured with ${A} on tfjs and ${B} on tfjs, but they are built for onnx and tfjs: re-profile the pair (hera profile --pairs --models ${A},${B})`,
+      );
+      assert.deepEqual(solves, []);
     });
 
     it('refuses without demand, and names models that are not registered', async () => {

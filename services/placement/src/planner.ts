@@ -1,6 +1,7 @@
 import { HeraError, invalidArgument } from '@hera/errors';
 import {
   allocateTenants,
+  checkProfileEngines,
   describeBasis,
   mapConfigsToNodes,
   mergeTenants,
@@ -193,6 +194,7 @@ export class Planner {
     if (demands.length === 0) throw new HeraError('PRECONDITION', 'no demand: set target QPS per model with SetDemand (hera plan demand)');
     const missing = demands.filter(d => d.qps > 0 && !set.models.some(m => m.model === d.model)).map(d => d.model);
     if (missing.length) throw new HeraError('PRECONDITION', `no profile on node class ${nodeClass} for: ${missing.join(', ')} (run hera profile)`);
+    await this.#checkEngines(set, demands.filter(d => d.qps > 0).map(d => d.model));
     const demandRecord = Object.fromEntries(demands.filter(d => d.qps > 0).map(d => [d.model, d.qps]));
 
     const solved = await this.solver.run({ kind: 'solve', set, demand: demandRecord, timeLimitMs: req.timeLimitMs || this.timeLimitMs }, signal);
@@ -247,6 +249,15 @@ export class Planner {
     const counted = pins.map(p => ({ config: p.config, count: p.count || Math.max(1, classNodes.length) }));
     const total = counted.reduce((s, p) => s + p.count, 0);
     if (total > MAX_PLAN_SERVERS) throw invalidArgument('pinned', `${total} servers in all; a plan counts at most ${MAX_PLAN_SERVERS}`);
+    // Config ids that do not parse are the solver's to refuse (INVALID_ARGUMENT naming them).
+    const pinnedModels = pins.flatMap(p => {
+      try {
+        return parseConfigId(p.config).map(t => t.model);
+      } catch {
+        return [];
+      }
+    });
+    await this.#checkEngines(set, [...new Set(pinnedModels)]);
     const solved: SolveOutcome = await this.solver.run({ kind: 'pinned', set, pins: counted }, signal);
     const previous = await this.current();
     const plan: Plan = {
@@ -260,6 +271,17 @@ export class Planner {
       solver: solved.solver,
     };
     return { plan, explanation: solved.explanation, strategies: solved.strategies, predictor: solved.predictor };
+  }
+
+  /**
+   * Refuses to plan `names` from profiles of another engine than the one each is built for
+   * (ModelRecord.engine; absent: tfjs): PRECONDITION naming the models, both engines and what to
+   * do (`checkProfileEngines` in @hera/hera). The shipped roofline sets describe TF.js, so a
+   * model built for ONNX Runtime is refused until it is profiled on it.
+   */
+  async #checkEngines(set: ProfileSet, names: readonly string[]): Promise<void> {
+    const wanted = new Set(names);
+    checkProfileEngines(set, (await this.models.list()).filter(m => wanted.has(m.name)));
   }
 
   #place(counts: readonly ConfigCount[], set: ProfileSet, nodes: NodeRecord[], previous: Plan | undefined): NodePlan[] {

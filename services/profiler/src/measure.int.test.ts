@@ -15,13 +15,17 @@ const log = silentLogger();
 let agent: RunningServer;
 /** What the scripted agent's hosts run: '' until one has loaded. */
 let hostsBackend = '';
+/** Each applied tenant's own backend (ncf on ONNX Runtime, others on wasm). */
+const tenants = new Map<string, { allocation: { model: string }; state: string; endpoint: string; backend: string }>();
 
 before(async () => {
   const node = () => ({ nodeId: 'n1', endpoint: '', nodeClass: '2c', cores: 2, memoryBytes: 0, cgroupMode: 'none', backend: hostsBackend, labels: {}, resctrl: false });
   const implementation = {
-    GetStatus: unary(log, 'GetStatus', () => ({ node: node(), tenants: [] })),
+    GetStatus: unary(log, 'GetStatus', () => ({ node: node(), tenants: [...tenants.values()] })),
     ApplyAllocation: unary(log, 'ApplyAllocation', (req: { allocation?: { model: string } }) => {
       hostsBackend = 'wasm';
+      const model = req.allocation?.model ?? '';
+      tenants.set(model, { allocation: { model }, state: 'serving', endpoint: '127.0.0.1:1', backend: model === 'ncf' ? 'onnxruntime' : 'wasm' });
       return { tenant: { allocation: req.allocation, state: 'serving', endpoint: '127.0.0.1:1' }, changed: true };
     }),
   };
@@ -58,6 +62,23 @@ describe('NodeDriver.backend', () => {
       assert.equal(await gone.backend('cpu'), 'cpu');
     } finally {
       gone.close();
+    }
+  });
+});
+
+describe('NodeDriver.tenantBackend', () => {
+  it("names each tenant's own backend, not the node's first tenant's, and '' for a tenant not running", async () => {
+    const driver = new NodeDriver('n1', agent.address, 2, 5_000);
+    try {
+      tenants.clear();
+      assert.equal(await driver.tenantBackend('ncf'), '');
+      await driver.apply('wnd', 1, [1], 32);
+      await driver.apply('ncf', 1, [0], 32);
+      assert.equal(await driver.backend(''), 'wasm', "the node names its hosts' (first) backend");
+      assert.equal(await driver.tenantBackend('ncf'), 'onnxruntime');
+      assert.equal(await driver.tenantBackend('wnd'), 'wasm');
+    } finally {
+      driver.close();
     }
   });
 });

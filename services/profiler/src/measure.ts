@@ -53,6 +53,18 @@ export class NodeDriver {
     }
   }
 
+  /**
+   * The backend one tenant's host runs (its own `TenantStatus.backend`: "onnxruntime", or a TF.js
+   * backend), which a profile records: not the node's (`backend`), which names its first
+   * tenant's. Ask while the tenant serves (a host names one only once it has loaded). '' when
+   * the tenant names none: an agent from before tenants reported a backend, which ran TF.js
+   * only (what a record without a backend is read as). A failed call fails the job (it resumes
+   * from its points): a profile must not record the wrong engine.
+   */
+  async tenantBackend(model: string): Promise<string> {
+    return (await this.tenant(model))?.backend ?? '';
+  }
+
   /** Sets a tenant's allocation and waits until it serves. */
   async apply(model: string, workers: number, cpuset: number[], subBatchSize: number): Promise<TenantStatus__Output> {
     const r = await unaryCall(this.client, 'ApplyAllocation', { allocation: { model, workers, cpuset, subBatchSize } }, { deadlineMs: this.applyTimeoutMs });
@@ -72,7 +84,7 @@ export class NodeDriver {
 }
 
 /** What a profiling job does to a node agent (NodeDriver over gRPC in the service). */
-export type NodeControl = Pick<NodeDriver, 'tenant' | 'backend' | 'apply' | 'restore' | 'close'>;
+export type NodeControl = Pick<NodeDriver, 'tenant' | 'backend' | 'tenantBackend' | 'apply' | 'restore' | 'close'>;
 
 /** Opens the load's way to one tenant: straight to its host, or through the gateway. */
 export type OpenTarget = () => Target;

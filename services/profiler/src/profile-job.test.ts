@@ -22,9 +22,13 @@ const NODE: NodeRecord = {
 const BUDGET: Budget = { pointMs: 1_000, maxPointMs: 2_000, warmupMs: 100, minQueries: 10, precision: 0.1, maxSteps: 5 };
 const OPTS: RunnerOptions = { budget: BUDGET, quickBudget: BUDGET, applyTimeoutMs: 1_000, recheckMargin: 0.1, recheckMs: 1_000, rateHeadroom: 0.1 };
 
-/** A node agent: applies record "model×workers sb<n>"; tenant memory is 100 MiB + 10 MiB a worker. */
+/**
+ * A node agent: applies record "model×workers sb<n>"; tenant memory is 100 MiB + 10 MiB a worker;
+ * each tenant's backend from `backends` (else wasm).
+ */
 class FakeNode implements NodeControl {
   readonly applied: string[] = [];
+  backends: Record<string, string> = {};
   readonly restored: string[] = [];
   closed = false;
   failAt: number | undefined;
@@ -33,6 +37,9 @@ class FakeNode implements NodeControl {
   }
   backend(): Promise<string> {
     return Promise.resolve('wasm');
+  }
+  tenantBackend(model: string): Promise<string> {
+    return Promise.resolve(this.backends[model] ?? 'wasm');
   }
   apply(model: string, workers: number, _cpuset: number[], subBatchSize: number): Promise<TenantStatus__Output> {
     if (workers === this.failAt) return Promise.reject(new HeraError('UNAVAILABLE', `tenant ${model} on n1 is failed`));
@@ -84,12 +91,12 @@ function fakeLoad(node: FakeNode, found: Record<number, number>, holds: Record<n
 }
 
 /** Stores holding MODEL and NODE; `put` keeps what the runner stores. */
-function fakeStores(cancelAfter = Infinity) {
+function fakeStores(cancelAfter = Infinity, node: NodeRecord = NODE) {
   const stored: ProfileRecord[] = [];
   const models: ModelRecord[] = [];
   let checks = 0;
   const stores: RunnerStores = {
-    nodes: { live: () => Promise.resolve([NODE]) },
+    nodes: { live: () => Promise.resolve([node]) },
     services: { live: () => Promise.resolve([]) },
     models: {
       get: name => Promise.resolve(name === MODEL.name ? MODEL : undefined),
@@ -150,10 +157,32 @@ describe('ProfileRunner (fakes)', () => {
     assert.deepEqual(stored, [record]);
     assert.deepEqual(models.map(m => [m.name, m.kind]), [['m', record.kind]], 'the model record takes the measured class');
     assert.match(record.method, /^measured on node n1 \(class 2c, 2 cores, backend wasm\) by profiler job j1: open-loop Poisson load straight to the tenant host/);
+    assert.equal(record.backend, 'wasm');
     assert.deepEqual(saved, [[1], [1, 2]], 'each point kept in the job data as it is done');
     assert.ok(progress.length > 0 && progress.every(p => p.fraction >= 0 && p.fraction < 1));
     assert.deepEqual(node.restored, ['m:removed']);
     assert.equal(node.closed, true);
+  });
+
+  it("records the measured tenant's own backend, not the node's (its first tenant's)", async () => {
+    const node = new FakeNode();
+    node.backends = { m: 'onnxruntime', other: 'wasm' };
+    const { load } = fakeLoad(node, { 1: 10, 2: 18 }, { 1: 10, 2: 18 });
+    const { stores, stored } = fakeStores(Infinity, { ...NODE, backend: 'wasm' });
+    const record = (await new ProfileRunner(stores, load, OPTS, silentLogger()).run(fakeJob({ ...JOB }).job)) as ProfileRecord;
+    assert.equal(record.backend, 'onnxruntime');
+    assert.match(record.method, /backend onnxruntime\)/);
+    assert.equal(stored[0]!.backend, 'onnxruntime');
+  });
+
+  it('stores no backend when the agent cannot say (read as TF.js, as records of older profilers)', async () => {
+    const node = new FakeNode();
+    node.backends = { m: '' };
+    const { load } = fakeLoad(node, { 1: 10, 2: 18 }, { 1: 10, 2: 18 });
+    const { stores } = fakeStores();
+    const record = (await new ProfileRunner(stores, load, OPTS, silentLogger()).run(fakeJob({ ...JOB }).job)) as ProfileRecord;
+    assert.equal('backend' in record, false);
+    assert.match(record.method, /backend unknown\)/);
   });
 
   it('steps down from a rate whose re-check misses the SLA, and reports 0 when none holds', async () => {

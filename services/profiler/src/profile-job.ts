@@ -258,7 +258,8 @@ export class ProfileRunner {
       const checkedAt = best!.rate / (1 - this.opts.rateHeadroom);
       await report({ point: `${m.name} n=${n} re-check at ${checkedAt.toFixed(1)} qps, reported ${best!.rate.toFixed(1)}`, rateQps: best!.rate, p95Ms: recheck?.p95Ms ?? 0 });
     }
-    return this.#store(job, { ...node, backend: await driver.backend(node.backend) }, m, done, memory, path);
+    // The measured tenant's own backend, asked while it still serves (the job restores the node after).
+    return this.#store(job, node, await driver.tenantBackend(m.name), m, done, memory, path);
   }
 
   /** A first rate to try: half of what one query's sequential latency allows. */
@@ -276,7 +277,7 @@ export class ProfileRunner {
     }
   }
 
-  async #store(job: ProfileJob<JobData>, node: NodeRecord, m: ModelRecord, points: ProfilePointRecord[], memory: Record<number, number>, path: LoadPath): Promise<ProfileRecord> {
+  async #store(job: ProfileJob<JobData>, node: NodeRecord, backend: string, m: ModelRecord, points: ProfilePointRecord[], memory: Record<number, number>, path: LoadPath): Promise<ProfileRecord> {
     const sorted = [...points].sort((a, b) => a.workers - b.workers);
     if (!sorted.some(p => p.workers === 1)) throw new UnrecoverableError('a profile needs a point with 1 worker');
     if (sorted.every(p => p.qps === 0)) {
@@ -291,7 +292,7 @@ export class ProfileRunner {
     const perWorker = lo !== undefined && hi !== undefined && hi > lo ? Math.max(0, (memory[hi]! - memory[lo]!) / (hi - lo)) : 0;
     const perHost = lo !== undefined ? Math.max(0, memory[lo]! - perWorker * lo) : 0;
     const factor = job.data.slaFactor ?? 1;
-    const method = `measured on node ${node.nodeId} (class ${node.nodeClass}, ${node.cores} cores, backend ${node.backend || 'unknown'}) by profiler job ${job.id}: open-loop Poisson load ${path.via === 'gateway' ? 'through the gateway' : 'straight to the tenant host'}, DESIGN §4.1 query sizes, p95 ≤ ${m.slaMs} ms${factor !== 1 ? ` (${factor} × the model's SLA)` : ''}`;
+    const method = `measured on node ${node.nodeId} (class ${node.nodeClass}, ${node.cores} cores, backend ${backend || 'unknown'}) by profiler job ${job.id}: open-loop Poisson load ${path.via === 'gateway' ? 'through the gateway' : 'straight to the tenant host'}, DESIGN §4.1 query sizes, p95 ≤ ${m.slaMs} ms${factor !== 1 ? ` (${factor} × the model's SLA)` : ''}`;
     const bytes = derivedBytesPerQuery(m);
     const profile = profileFromMeasurements({
       model: m.name, nodeClass: node.nodeClass, cores: node.cores, points: sorted, slaMs: m.slaMs,
@@ -314,6 +315,7 @@ export class ProfileRunner {
       slaMs: m.slaMs,
       bytesPerQuery: bytes.bytesPerQuery,
       bytesPerQueryDetail: bytes.detail,
+      ...(backend ? { backend } : {}),
       ...(path.via === 'gateway' ? { via: 'gateway' as const } : {}),
     };
     await this.#profiles.put(record);
@@ -410,7 +412,11 @@ export class ProfileRunner {
       this.log.info({ pair: `${a.name}+${b.name}`, split: label, soloA, soloB, fraction: r.fraction, qpsA: split.qpsA, qpsB: split.qpsB, p95MsA: r.p95MsA, p95MsB: r.p95MsB, steps: r.steps.length }, 'pair split measured');
     }
     const factor = d.slaFactor && d.slaFactor > 0 ? d.slaFactor : 1;
-    const backend = await driver.backend(node.backend);
+    // Each tenant's own backend, asked while both still serve; where a tenant is not running
+    // (every split skipped without load, or all measured before a restart) the backend its solo
+    // profile, which the splits' rates rest on, was measured with.
+    const [backendA, backendB] = await Promise.all([a, b].map(async (m, i) => (await driver.tenantBackend(m.name)) || solo[i]!.backend || '')) as [string, string];
+    const backend = backendA === backendB ? backendA : `${a.name} ${backendA || 'unknown'}, ${b.name} ${backendB || 'unknown'}`;
     return this.#profiles.mergePair({
       nodeClass: node.nodeClass,
       modelA: a.name,
@@ -420,6 +426,8 @@ export class ProfileRunner {
       method: `measured co-located on node ${node.nodeId} (class ${node.nodeClass}, ${node.cores} cores, backend ${backend || 'unknown'}) by profiler job ${job.id}: both loaded at once ${path.via === 'gateway' ? 'through the gateway' : 'over InferStream straight to the hosts'}, two-dimensional search (common fraction of the solo rates, each raised alone, joint re-check), p95 ≤ ${a.slaMs} / ${b.slaMs} ms${factor !== 1 ? ` (${factor} × the models' SLAs)` : ''}, reported at the re-checked rates less ${(this.opts.rateHeadroom * 100).toFixed(0)}%`,
       slaMsA: a.slaMs,
       slaMsB: b.slaMs,
+      ...(backendA ? { backendA } : {}),
+      ...(backendB ? { backendB } : {}),
       ...(path.via === 'gateway' ? { via: 'gateway' as const } : {}),
     });
   }

@@ -1,5 +1,5 @@
 import cliProgress from 'cli-progress';
-import { createClient, unaryCall } from '@hera/grpc';
+import { createClient, isServiceError, statusName, unaryCall } from '@hera/grpc';
 import { toModelRecord, ZOO_MODELS } from '@hera/model-schema';
 import { buildRepository, listRepository, readModelConfig } from '@hera/models';
 import { loadProtos } from '@hera/proto';
@@ -26,9 +26,12 @@ export interface ServeOptions {
  * Makes a fresh cluster serve the model zoo: builds the models missing from the
  * repository (small scale), registers them, sets a default demand (some fraction
  * of a dedicated server per model) unless one is set, applies a plan and waits
- * until the gateway routes every model.
+ * until the gateway routes every model. Returns whether a plan was applied: not when `plan` is
+ * false, nor when placement refuses to plan the models from profiles of another engine (models
+ * built for ONNX Runtime on a cluster that has only the shipped TF.js sets): that is said, and
+ * the cluster keeps running for them to be profiled.
  */
-export async function serveZoo(o: ServeOptions): Promise<void> {
+export async function serveZoo(o: ServeOptions): Promise<boolean> {
   const have = new Set((await listRepository(o.repo)).map(e => e.name));
   const missing = o.models.filter(m => !have.has(m));
   if (missing.length) {
@@ -43,7 +46,7 @@ export async function serveZoo(o: ServeOptions): Promise<void> {
     redis.disconnect();
   }
   o.say(`registered ${configs.length} models`);
-  if (!o.plan) return;
+  if (!o.plan) return false;
 
   const placement = createClient(loadProtos().proto.hera.placement.v1.PlacementService, o.placement, { defaultDeadlineMs: 60_000 });
   try {
@@ -52,7 +55,17 @@ export async function serveZoo(o: ServeOptions): Promise<void> {
       await unaryCall(placement, 'SetDemand', { demands: o.models.map(model => ({ model, qps: 0, dedicatedUnits: o.demandUnits })), replace: true });
       o.say(`default demand: ${o.demandUnits} of a dedicated server per model (change it with \`hera plan demand\`)`);
     }
-    const { plan, changed } = await unaryCall(placement, 'Apply', {});
+    let applied;
+    try {
+      applied = await unaryCall(placement, 'Apply', {});
+    } catch (err) {
+      if (isServiceError(err) && statusName(err.code) === 'FAILED_PRECONDITION' && err.details.startsWith('profiles of another engine')) {
+        o.say(`no plan yet: ${err.details}`);
+        return false;
+      }
+      throw err;
+    }
+    const { plan, changed } = applied;
     const over = plan!.nodes.filter(n => n.overcommitted).length;
     o.say(`plan v${plan!.version} ${changed ? 'applied' : 'unchanged'}: ${plan!.serversNeeded} servers' worth on ${new Set(plan!.nodes.map(n => n.nodeId)).size} node(s)` +
       (over ? ` — ${over} configuration(s) overcommitted for want of nodes (see \`hera plan explain\`)` : ''));
@@ -69,6 +82,7 @@ export async function serveZoo(o: ServeOptions): Promise<void> {
   } finally {
     oip.close();
   }
+  return true;
 }
 
 async function buildWithProgress(repo: string, scale: number, only: string[], tty: boolean, say: (l: string) => void): Promise<void> {

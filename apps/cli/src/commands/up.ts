@@ -284,7 +284,7 @@ export async function up(opts: UpOptions, out: NodeJS.WritableStream = process.s
     );
     say(`all services healthy — gateway at ${addresses.get('gateway')}`);
     if (opts.models.length) {
-      await serveZoo({
+      const planned = await serveZoo({
         repo, models: opts.models, scale: opts.scale, demandUnits: opts.demandUnits, plan: opts.plan, redisUrl, prefix: opts.prefix,
         placement: addresses.get('placement')!, gateway: addresses.get('gateway')!, timeoutMs: opts.timeout * 1000,
         say, tty: Boolean((out as NodeJS.WriteStream).isTTY),
@@ -292,11 +292,11 @@ export async function up(opts: UpOptions, out: NodeJS.WritableStream = process.s
       // serveZoo saw each of these models routed; readiness also needs any other model the plan
       // places (demand kept in a persisted Redis), so a miss here is worth a line, not a failure.
       const gateway = addresses.get('gateway')!;
-      if (opts.plan) {
+      if (planned) {
         await waitFor(async () => (await checkHealth(gateway, '', 1_000)) === 'SERVING', 10_000, 'gateway readiness')
           .catch(() => say('the gateway is not ready yet: it does not route every model of the plan (npx hera status)'));
       }
-      say(opts.plan
+      say(planned
         ? `serving ${opts.models.join(', ')} — try: npx hera rank --model ${opts.models.includes('ncf') ? 'ncf' : opts.models[0]}   npx hera plan explain   npx hera status`
         : `registered ${opts.models.join(', ')} without a plan — profile them (npx hera profile --all --quick), then npx hera plan apply`);
     }

@@ -13,6 +13,8 @@ export interface PairProfile {
   'slaMsA'?: (number | string);
   'slaMsB'?: (number | string);
   'via'?: (string);
+  'backendA'?: (string);
+  'backendB'?: (string);
 }
 
 export interface PairProfile__Output {
@@ -25,4 +27,6 @@ export interface PairProfile__Output {
   'slaMsA': (number);
   'slaMsB': (number);
   'via': (string);
+  'backendA': (string);
+  'backendB': (string);
 }

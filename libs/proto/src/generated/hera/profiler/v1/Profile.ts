@@ -20,6 +20,7 @@ export interface Profile {
   'bytesPerQuery'?: (number | string);
   'bytesPerQueryDetail'?: (string);
   'via'?: (string);
+  'backend'?: (string);
 }
 
 export interface Profile__Output {
@@ -39,4 +40,5 @@ export interface Profile__Output {
   'bytesPerQuery': (number);
   'bytesPerQueryDetail': (string);
   'via': (string);
+  'backend': (string);
 }
