@@ -8,7 +8,8 @@ import tseslint from 'typescript-eslint';
 // test/src/boundaries.test.ts shows each form failing and checks the package graph for cycles.
 const PACKAGE_FILES = { group: ['@hera/*/src/*', '@hera/*/dist/*'], message: 'import the package, not its files' };
 const UP_TO = dir => `^(\\.\\./){2,}${dir}(/|$)`;
-const LOADERS = ":matches(CallExpression[callee.name='require'], CallExpression[callee.object.name='require'][callee.property.name='resolve'], ImportExpression)";
+const LOADERS =
+  ":matches(CallExpression[callee.name='require'], CallExpression[callee.object.name='require'][callee.property.name='resolve'], ImportExpression)";
 // esquery regexes cannot hold a '/', so the syntax selectors spell it \x2F.
 const esq = re => re.replaceAll('/', '\\x2F');
 
@@ -31,11 +32,23 @@ const LIBS_BOUNDARY = boundary(
   ['^@hera/[^/]+-service(/|$)', '^@hera/cli(/|$)', UP_TO('services'), UP_TO('apps')],
   '-service(/|$)|^@hera/cli|(^|/)(services|apps)/',
 );
-const SERVICES_BOUNDARY = boundary('services/ may not depend on apps/ (README, Layout)', ['^@hera/cli(/|$)', UP_TO('apps')], '^@hera/cli|(^|/)apps/');
+const SERVICES_BOUNDARY = boundary(
+  'services/ may not depend on apps/ (README, Layout)',
+  ['^@hera/cli(/|$)', UP_TO('apps')],
+  '^@hera/cli|(^|/)apps/',
+);
 
 export default tseslint.config(
   {
-    ignores: ['**/dist/**', '**/node_modules/**', 'libs/proto/src/generated/**', '.hera/**', '**/*.mjs', '**/*.cjs', '**/*.js'],
+    ignores: [
+      '**/dist/**',
+      '**/node_modules/**',
+      'libs/proto/src/generated/**',
+      '.hera/**',
+      '**/*.mjs',
+      '**/*.cjs',
+      '**/*.js',
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,
@@ -48,7 +61,11 @@ export default tseslint.config(
       '@typescript-eslint/no-floating-promises': [
         'error',
         // node:test's describe/it return promises the runner itself awaits.
-        { allowForKnownSafeCalls: [{ from: 'package', package: 'node:test', name: ['describe', 'it', 'test', 'suite'] }] },
+        {
+          allowForKnownSafeCalls: [
+            { from: 'package', package: 'node:test', name: ['describe', 'it', 'test', 'suite'] },
+          ],
+        },
       ],
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],

@@ -32,7 +32,9 @@ function walk(dir, acc = []) {
   return acc;
 }
 const dists = [
-  ...['libs', 'services', 'apps'].flatMap(group => readdirSync(join(root, group)).map(p => join(root, group, p, 'dist'))),
+  ...['libs', 'services', 'apps'].flatMap(group =>
+    readdirSync(join(root, group)).map(p => join(root, group, p, 'dist')),
+  ),
   join(root, 'test', 'dist'),
   join(root, 'bench', 'dist'),
 ];
@@ -50,7 +52,15 @@ const reporter = process.env.HERA_TEST_REPORTER ?? 'spec';
 const { PAYLOAD_NODE_FLAGS, withMallocTuning } = await import(join(root, 'libs', 'procs', 'dist', 'index.js'));
 const res = spawnSync(
   process.execPath,
-  ['--enable-source-maps', ...PAYLOAD_NODE_FLAGS, '--test', `--test-reporter=${reporter}`, '--test-concurrency=1', '--test-timeout=600000', ...files.map(f => relative(root, f))],
+  [
+    '--enable-source-maps',
+    ...PAYLOAD_NODE_FLAGS,
+    '--test',
+    `--test-reporter=${reporter}`,
+    '--test-concurrency=1',
+    '--test-timeout=600000',
+    ...files.map(f => relative(root, f)),
+  ],
   { stdio: 'inherit', cwd: root, env: withMallocTuning(process.env) },
 );
 process.exit(res.status ?? 1);

@@ -23,12 +23,21 @@ import { connectRedis, Keyspace, ModelStore } from '@hera/state';
 import { isAlive, startChild, waitFor, type Child } from '@hera/testing';
 import { args, fmt } from './harness';
 
-const o = args({ models: 'ncf', scale: '0.0005', qps: '20', 'deadline-ms': '2000', 'observe-s': '15', faults: 'host,agent,placement,profiler,gateway,redis' });
+const o = args({
+  models: 'ncf',
+  scale: '0.0005',
+  qps: '20',
+  'deadline-ms': '2000',
+  'observe-s': '15',
+  faults: 'host,agent,placement,profiler,gateway,redis',
+});
 const FAULTS = ['host', 'agent', 'placement', 'profiler', 'gateway', 'redis'] as const;
 type Fault = (typeof FAULTS)[number];
 const faults = o['faults']!.split(',').map(s => s.trim()) as Fault[];
 for (const f of faults) if (!FAULTS.includes(f)) throw new Error(`--faults: unknown ${f}; known: ${FAULTS.join(', ')}`);
-const models = o['models']!.split(',').map(s => s.trim()).filter(Boolean);
+const models = o['models']!.split(',')
+  .map(s => s.trim())
+  .filter(Boolean);
 const qps = Number(o['qps']);
 const deadlineMs = Number(o['deadline-ms']);
 const observeMs = Number(o['observe-s']) * 1000;
@@ -62,7 +71,10 @@ function hostPid(model: string): number | undefined {
       const cmd = readFileSync(`/proc/${d}/cmdline`, 'utf8');
       if (!cmd.includes('host/main.js')) continue;
       const env = readFileSync(`/proc/${d}/environ`, 'utf8').split('\0');
-      if (env.includes(`HERA_TENANT=${model}`) && env.some(e => e === `HERA_REDIS_PREFIX=hera` || e.startsWith('REDIS_URL='))) {
+      if (
+        env.includes(`HERA_TENANT=${model}`) &&
+        env.some(e => e === `HERA_REDIS_PREFIX=hera` || e.startsWith('REDIS_URL='))
+      ) {
         const url = env.find(e => e.startsWith('REDIS_URL='))?.slice('REDIS_URL='.length);
         if (!url || url === readCluster().redisUrl) return Number(d);
       }
@@ -76,7 +88,28 @@ function hostPid(model: string): number | undefined {
 async function main(): Promise<void> {
   const env = { ...process.env };
   delete env['REDIS_URL'];
-  const up: Child = startChild(process.execPath, [cli, 'up', '--data-dir', dataDir, '--gateway-port', '0', '--worker-port', '0', '--placement-port', '0', '--profiler-port', '0', '--models', models.join(','), '--scale', o['scale']!], { env });
+  const up: Child = startChild(
+    process.execPath,
+    [
+      cli,
+      'up',
+      '--data-dir',
+      dataDir,
+      '--gateway-port',
+      '0',
+      '--worker-port',
+      '0',
+      '--placement-port',
+      '0',
+      '--profiler-port',
+      '0',
+      '--models',
+      models.join(','),
+      '--scale',
+      o['scale']!,
+    ],
+    { env },
+  );
   const outcomes: Outcome[] = [];
   const abort = new AbortController();
   let load: Promise<unknown> | undefined;
@@ -90,21 +123,35 @@ async function main(): Promise<void> {
     redis.disconnect();
 
     // Steady load on every model for the whole run; each query's outcome is kept with its times.
-    load = Promise.all(models.map((model, i) => {
-      const target = gatewayTarget(gateway, model, new PayloadPool(records.get(model)!, 1024, 7 + i));
-      const send: SendQuery = async (items, deadline) => {
-        const sentAt = Date.now();
-        try {
-          await target.send(items, deadline);
-          outcomes.push({ model, sentAt, doneAt: Date.now(), deadline, code: 'OK' });
-        } catch (err) {
-          const code = (err as { code?: number }).code;
-          outcomes.push({ model, sentAt, doneAt: Date.now(), deadline, code: typeof code === 'number' ? statusName(code) : 'ERROR' });
-          throw err;
-        }
-      };
-      return runLoad(send, { rate: qps, durationMs: 3_600_000, timeoutMs: deadlineMs, seed: 11 + i, signal: abort.signal }).finally(() => target.close());
-    }));
+    load = Promise.all(
+      models.map((model, i) => {
+        const target = gatewayTarget(gateway, model, new PayloadPool(records.get(model)!, 1024, 7 + i));
+        const send: SendQuery = async (items, deadline) => {
+          const sentAt = Date.now();
+          try {
+            await target.send(items, deadline);
+            outcomes.push({ model, sentAt, doneAt: Date.now(), deadline, code: 'OK' });
+          } catch (err) {
+            const code = (err as { code?: number }).code;
+            outcomes.push({
+              model,
+              sentAt,
+              doneAt: Date.now(),
+              deadline,
+              code: typeof code === 'number' ? statusName(code) : 'ERROR',
+            });
+            throw err;
+          }
+        };
+        return runLoad(send, {
+          rate: qps,
+          durationMs: 3_600_000,
+          timeoutMs: deadlineMs,
+          seed: 11 + i,
+          signal: abort.signal,
+        }).finally(() => target.close());
+      }),
+    );
 
     await sleep(5_000); // steady state before the first fault
     const results: Record<string, FaultResult> = {};
@@ -118,12 +165,22 @@ async function main(): Promise<void> {
     const lost = Object.values(results).reduce((s, r) => s + r.lost, 0);
     const targets = {
       lost_zero: lost === 0,
-      no_failures_for_placement_profiler_agent_redis: (['placement', 'profiler', 'agent', 'redis'] as const).every(f => !results[f] || results[f].failed === 0),
-      host_and_gateway_back_within_5s: (['host', 'gateway'] as const).every(f => !results[f] || (results[f].back_ms !== undefined && results[f].back_ms <= 5_000)),
+      no_failures_for_placement_profiler_agent_redis: (['placement', 'profiler', 'agent', 'redis'] as const).every(
+        f => !results[f] || results[f].failed === 0,
+      ),
+      host_and_gateway_back_within_5s: (['host', 'gateway'] as const).every(
+        f => !results[f] || (results[f].back_ms !== undefined && results[f].back_ms <= 5_000),
+      ),
     };
-    console.log(`\ntargets: lost = 0 ${targets.lost_zero ? 'met' : 'NOT met'}; no failed query for placement, profiler, agent, redis ${targets.no_failures_for_placement_profiler_agent_redis ? 'met' : 'NOT met'}; host and gateway back within 5 s ${targets.host_and_gateway_back_within_5s ? 'met' : 'NOT met'}`);
-    console.log(`(load: ${qps} qps per model on ${models.join(', ')}, deadline ${deadlineMs} ms; this 2-core VM runs the load generator, every service and the tenants together)`);
-    console.log(JSON.stringify({ bench: 'chaos', models, qps, deadline_ms: deadlineMs, faults: results, lost, targets }));
+    console.log(
+      `\ntargets: lost = 0 ${targets.lost_zero ? 'met' : 'NOT met'}; no failed query for placement, profiler, agent, redis ${targets.no_failures_for_placement_profiler_agent_redis ? 'met' : 'NOT met'}; host and gateway back within 5 s ${targets.host_and_gateway_back_within_5s ? 'met' : 'NOT met'}`,
+    );
+    console.log(
+      `(load: ${qps} qps per model on ${models.join(', ')}, deadline ${deadlineMs} ms; this 2-core VM runs the load generator, every service and the tenants together)`,
+    );
+    console.log(
+      JSON.stringify({ bench: 'chaos', models, qps, deadline_ms: deadlineMs, faults: results, lost, targets }),
+    );
   } finally {
     abort.abort();
     await load?.catch(() => undefined);
@@ -163,16 +220,29 @@ async function inject(fault: Fault, up: Child, outcomes: Outcome[]): Promise<Fau
   const back = (async () => {
     if (fault === 'host') {
       // The node agent starts a new host on the same port; back = a new host pid and the gateway serving again.
-      await waitFor(() => {
-        const p = hostPid(models[0]!);
-        return p !== undefined && p !== pid;
-      }, 60_000, 'a new tenant host');
-      await waitFor(() => outcomes.slice(from).some(q => q.code === 'OK' && q.sentAt > killedAt && q.model === models[0]), 60_000, 'an answered query');
+      await waitFor(
+        () => {
+          const p = hostPid(models[0]!);
+          return p !== undefined && p !== pid;
+        },
+        60_000,
+        'a new tenant host',
+      );
+      await waitFor(
+        () => outcomes.slice(from).some(q => q.code === 'OK' && q.sentAt > killedAt && q.model === models[0]),
+        60_000,
+        'an answered query',
+      );
     } else {
       const label = fault === 'redis' ? 'redis-server' : name;
       const re = new RegExp(`\\| ${label} is back: pid (\\d+)`);
       await waitFor(() => up.lines.slice(linesBefore).some(l => re.test(l)), 60_000, `${label} back`);
-      if (fault === 'gateway') await waitFor(async () => (await checkHealth(cluster.services['gateway']!, '', 1_000)) === 'SERVING', 30_000, 'gateway ready');
+      if (fault === 'gateway')
+        await waitFor(
+          async () => (await checkHealth(cluster.services['gateway']!, '', 1_000)) === 'SERVING',
+          30_000,
+          'gateway ready',
+        );
     }
     back_ms = Date.now() - killedAt;
   })().catch(err => console.error(`${fault}: ${(err as Error).message}`));
@@ -202,7 +272,10 @@ async function inject(fault: Fault, up: Child, outcomes: Outcome[]): Promise<Fau
 }
 
 function print(fault: Fault, r: FaultResult): void {
-  const codes = Object.entries(r.failed_by_code).map(([c, n]) => `${c} ${n}`).join(', ') || '-';
+  const codes =
+    Object.entries(r.failed_by_code)
+      .map(([c, n]) => `${c} ${n}`)
+      .join(', ') || '-';
   console.log(
     `${fault.padEnd(9)} killed pid ${r.killed_pid}: sent ${r.sent}, OK ${r.ok}, failed ${r.failed} (${codes}), lost ${r.lost}; ` +
       `failure window ${fmt(r.failure_window_ms / 1000, 2)} s; back after ${r.back_ms === undefined ? 'never (within the observation)' : `${fmt(r.back_ms / 1000, 2)} s`}; queries succeed again ${fmt(r.heal_ms / 1000, 2)} s after the kill`,

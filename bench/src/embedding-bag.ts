@@ -19,19 +19,39 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isZooModel, modelCost, randomBatch, ZOO_SPECS, type ZooModelName } from '@hera/model-schema';
-import { bagLayout, buildRepository, DEFAULT_VARIANT, embeddingBag, embeddingBagReference, loadTables, PLAIN_VARIANT, readModelConfig, releaseBagLayout, type BagKernelVariant, type BagLayout } from '@hera/models';
+import {
+  bagLayout,
+  buildRepository,
+  DEFAULT_VARIANT,
+  embeddingBag,
+  embeddingBagReference,
+  loadTables,
+  PLAIN_VARIANT,
+  readModelConfig,
+  releaseBagLayout,
+  type BagKernelVariant,
+  type BagLayout,
+} from '@hera/models';
 import { args } from './harness';
 import { median, peerSpec } from './engine-peer';
 import { findTorch, startPytorchPeer, type PytorchPeer } from './pytorch-peer';
 
 function options() {
   const o = args(
-    { models: 'rmc1,rmc2,rmc3,wnd,din', 'table-gb': '0.5', batch: '256', rounds: '3', variants: 'plain,default', python: '' },
+    {
+      models: 'rmc1,rmc2,rmc3,wnd,din',
+      'table-gb': '0.5',
+      batch: '256',
+      rounds: '3',
+      variants: 'plain,default',
+      python: '',
+    },
     {
       'table-gb': 'GB of tables per model, at most (rows scaled as hera models build --scale does)',
       batch: 'items per embeddingBag call',
       rounds: 'each round runs every variant once, then PyTorch',
-      variants: 'plain | default | pN | pNf (early loads N lookups ahead) | gN | gNf (touch pass per N ids); f: first line only; a final l moves ids in and pooled rows out with the old element loops',
+      variants:
+        'plain | default | pN | pNf (early loads N lookups ahead) | gN | gNf (touch pass per N ids); f: first line only; a final l moves ids in and pooled rows out with the old element loops',
       python: '"" = the first of python3, /usr/bin/python3 that imports torch',
       'no-pytorch': 'skip PyTorch',
     },
@@ -56,7 +76,10 @@ function parseVariant(name: string): BagKernelVariant {
   if (name === 'plain') return PLAIN_VARIANT;
   if (name === 'default') return DEFAULT_VARIANT;
   const m = /^([pg])(\d+)(f?)(l?)$/.exec(name);
-  if (!m || Number(m[2]) < 1 || Number(m[2]) > (m[1] === 'p' ? 64 : 4096)) throw new Error(`--variants: ${JSON.stringify(name)} is not plain, default, pN, pNf (1 ≤ N ≤ 64), gN or gNf (1 ≤ N ≤ 4096)`);
+  if (!m || Number(m[2]) < 1 || Number(m[2]) > (m[1] === 'p' ? 64 : 4096))
+    throw new Error(
+      `--variants: ${JSON.stringify(name)} is not plain, default, pN, pNf (1 ≤ N ≤ 64), gN or gNf (1 ≤ N ≤ 4096)`,
+    );
   const lines = m[3] ? 'first' : 'all';
   const copy = m[4] ? 'loop' : 'unrolled';
   return m[1] === 'p' ? { prefetch: Number(m[2]), lines, copy } : { prefetch: 0, lines, group: Number(m[2]), copy };
@@ -73,7 +96,12 @@ interface ModelFigures {
   pytorch?: number[];
 }
 
-async function runModel(model: ZooModelName, o: ReturnType<typeof options>, python: string | undefined, work: string): Promise<ModelFigures> {
+async function runModel(
+  model: ZooModelName,
+  o: ReturnType<typeof options>,
+  python: string | undefined,
+  work: string,
+): Promise<ModelFigures> {
   const spec = ZOO_SPECS[model];
   const scale = Math.min(1, (o.tableGb * 1e9) / modelCost(spec, 1).tableBytes);
   const repo = join(work, 'repo');
@@ -81,12 +109,25 @@ async function runModel(model: ZooModelName, o: ReturnType<typeof options>, pyth
   await buildRepository({ repo, scale, only: [model], seed: 1 });
   const tables = await loadTables(repo, model);
   const config = await readModelConfig(repo, model);
-  console.log(`\n== ${model}: scale ${f(scale, 4)}, ${config.tables.length} tables, ${f(tables.bytes / 1e9, 3)} GB (built and loaded in ${f((now() - t) / 1000, 1)} s)`);
+  console.log(
+    `\n== ${model}: scale ${f(scale, 4)}, ${config.tables.length} tables, ${f(tables.bytes / 1e9, 3)} GB (built and loaded in ${f((now() - t) / 1000, 1)} s)`,
+  );
   const bagTables = config.tables.map((c, i) => {
     const s = tables.tables[i]!;
-    return { name: c.name, data: s.data, rows: c.rows, dim: c.dim, lookups: c.lookups, pooling: c.pooling, aligned: s.aligned, scratch: s.scratch };
+    return {
+      name: c.name,
+      data: s.data,
+      rows: c.rows,
+      dim: c.dim,
+      lookups: c.lookups,
+      pooling: c.pooling,
+      aligned: s.aligned,
+      scratch: s.scratch,
+    };
   });
-  const layouts = new Map<string, BagLayout>(o.variants.map(v => [v, bagLayout(bagTables, { variant: parseVariant(v) })]));
+  const layouts = new Map<string, BagLayout>(
+    o.variants.map(v => [v, bagLayout(bagTables, { variant: parseVariant(v) })]),
+  );
   const count = o.batch;
   const perItem = modelCost(spec, scale).embeddingBytesPerItem;
   const nb = Math.max(2, Math.min(64, Math.ceil(2e8 / (count * perItem))));
@@ -96,16 +137,21 @@ async function runModel(model: ZooModelName, o: ReturnType<typeof options>, pyth
   const figures: ModelFigures = { model, tableBytes: tables.bytes, gbs: {} };
   try {
     for (const [v, layout] of layouts) {
-      if (!layout.simd.every(k => k !== undefined)) throw new Error(`${model}: variant ${v} did not get the SIMD kernel on every table`);
+      if (!layout.simd.every(k => k !== undefined))
+        throw new Error(`${model}: variant ${v} did not get the SIMD kernel on every table`);
       embeddingBag(layout, count, batches[0]!, out);
       const want = embeddingBagReference(layout, count, batches[0]!);
-      if (!out.every((x, i) => x === want[i])) throw new Error(`${model}: variant ${v} differs from embeddingBagReference`);
+      if (!out.every((x, i) => x === want[i]))
+        throw new Error(`${model}: variant ${v} differs from embeddingBagReference`);
     }
     if (python) {
       const specPath = join(work, `pytorch-${model}.json`);
       writeFileSync(specPath, JSON.stringify(peerSpec(spec, scale)));
       peer = await startPytorchPeer(python, specPath);
-      if (peer.ready.tableBytes !== tables.bytes) throw new Error(`PyTorch built ${peer.ready.tableBytes} bytes of tables for ${model}, we loaded ${tables.bytes}`);
+      if (peer.ready.tableBytes !== tables.bytes)
+        throw new Error(
+          `PyTorch built ${peer.ready.tableBytes} bytes of tables for ${model}, we loaded ${tables.bytes}`,
+        );
       figures.pytorch = [];
     }
     const pass = (layout: BagLayout) => {
@@ -162,7 +208,9 @@ async function main() {
       pytorch = { torch: r.version, python: r.python };
     }
   } else pytorch = { skipped: '--no-pytorch' };
-  console.log(`embedding bag, batches of ${o.batch}, tables ≤ ${o.tableGb} GB per model; variants ${o.variants.join(', ')} (the first is the base of ratios); PyTorch: ${JSON.stringify(pytorch)}`);
+  console.log(
+    `embedding bag, batches of ${o.batch}, tables ≤ ${o.tableGb} GB per model; variants ${o.variants.join(', ')} (the first is the base of ratios); PyTorch: ${JSON.stringify(pytorch)}`,
+  );
   const work = mkdtempSync(join(tmpdir(), 'hera-bag-'));
   const results: ModelFigures[] = [];
   try {
@@ -187,9 +235,15 @@ async function main() {
             table_bytes: r.tableBytes,
             gbs: Object.fromEntries(Object.entries(r.gbs).map(([v, g]) => [v, r3(median(g))])),
             gbs_rounds: Object.fromEntries(Object.entries(r.gbs).map(([v, g]) => [v, g.map(r3)])),
-            vs_first: Object.fromEntries(Object.entries(r.gbs).map(([v, g]) => [v, r3(median(g.map((x, i) => x / r.gbs[o.variants[0]!]![i]!)))])),
+            vs_first: Object.fromEntries(
+              Object.entries(r.gbs).map(([v, g]) => [v, r3(median(g.map((x, i) => x / r.gbs[o.variants[0]!]![i]!)))]),
+            ),
             pytorch_gbs: r.pytorch ? r3(median(r.pytorch)) : undefined,
-            vs_pytorch: r.pytorch ? Object.fromEntries(Object.entries(r.gbs).map(([v, g]) => [v, r3(median(g.map((x, i) => x / r.pytorch![i]!)))])) : undefined,
+            vs_pytorch: r.pytorch
+              ? Object.fromEntries(
+                  Object.entries(r.gbs).map(([v, g]) => [v, r3(median(g.map((x, i) => x / r.pytorch![i]!)))]),
+                )
+              : undefined,
           },
         ]),
       ),

@@ -18,7 +18,13 @@ export function peerSpec(spec: ZooModelSpec, scale: number, seed = 1): PeerModel
   return {
     name: spec.name,
     dense_dim: spec.denseDim,
-    tables: spec.tables.map(t => ({ name: t.name, rows: scaledRows(t.rows, scale), dim: t.dim, lookups: t.lookups, pooling: t.pooling })),
+    tables: spec.tables.map(t => ({
+      name: t.name,
+      rows: scaledRows(t.rows, scale),
+      dim: t.dim,
+      lookups: t.lookups,
+      pooling: t.pooling,
+    })),
     arch: spec.arch,
     seed,
   };
@@ -53,14 +59,16 @@ function parseObject(line: string): Record<string, unknown> {
   } catch {
     throw new Error(`pytorch_engine.py printed ${JSON.stringify(line.slice(0, 200))}, not JSON`);
   }
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Error(`pytorch_engine.py printed ${JSON.stringify(line.slice(0, 200))}, not an object`);
+  if (typeof v !== 'object' || v === null || Array.isArray(v))
+    throw new Error(`pytorch_engine.py printed ${JSON.stringify(line.slice(0, 200))}, not an object`);
   if ('error' in v) throw new Error(`pytorch_engine.py: ${String((v as { error: unknown }).error)}`);
   return v as Record<string, unknown>;
 }
 
 function num(o: Record<string, unknown>, key: string, positive = true): number {
   const v = o[key];
-  if (typeof v !== 'number' || !Number.isFinite(v) || (positive && v <= 0)) throw new Error(`pytorch_engine.py: ${key} is ${JSON.stringify(v)}, not a ${positive ? 'positive ' : ''}number`);
+  if (typeof v !== 'number' || !Number.isFinite(v) || (positive && v <= 0))
+    throw new Error(`pytorch_engine.py: ${key} is ${JSON.stringify(v)}, not a ${positive ? 'positive ' : ''}number`);
   return v;
 }
 
@@ -72,8 +80,15 @@ function str(o: Record<string, unknown>, key: string): string {
 
 export function parsePeerReady(line: string): PeerReady {
   const o = parseObject(line);
-  if (o.ready !== true) throw new Error(`pytorch_engine.py printed ${JSON.stringify(line.slice(0, 200))} before it was ready`);
-  return { tableBytes: num(o, 'table_bytes'), buildS: num(o, 'build_s', false), torch: str(o, 'torch'), threads: num(o, 'threads'), blas: str(o, 'blas') };
+  if (o.ready !== true)
+    throw new Error(`pytorch_engine.py printed ${JSON.stringify(line.slice(0, 200))} before it was ready`);
+  return {
+    tableBytes: num(o, 'table_bytes'),
+    buildS: num(o, 'build_s', false),
+    torch: str(o, 'torch'),
+    threads: num(o, 'threads'),
+    blas: str(o, 'blas'),
+  };
 }
 
 /** A point line; `expect` checks it answers the point asked for (model and batch). */
@@ -91,7 +106,9 @@ export function parsePeerPoint(line: string, expect?: { model: string; batch: nu
     threads: num(o, 'threads'),
   };
   if (expect && (p.model !== expect.model || p.batch !== expect.batch)) {
-    throw new Error(`pytorch_engine.py answered ${p.model} at batch ${p.batch} when asked for ${expect.model} at batch ${expect.batch}`);
+    throw new Error(
+      `pytorch_engine.py answered ${p.model} at batch ${p.batch} when asked for ${expect.model} at batch ${expect.batch}`,
+    );
   }
   return p;
 }
@@ -123,7 +140,9 @@ export function medianPoint<T extends { samplesPerS: number }>(points: readonly 
 
 /** Median and worst over the models that have a finite figure; null when none has. */
 export function spread(perModel: Readonly<Record<string, number | undefined>>): Spread | null {
-  const entries = Object.entries(perModel).filter((e): e is [string, number] => e[1] !== undefined && Number.isFinite(e[1]));
+  const entries = Object.entries(perModel).filter(
+    (e): e is [string, number] => e[1] !== undefined && Number.isFinite(e[1]),
+  );
   if (entries.length === 0) return null;
   const [worstModel, worst] = entries.reduce((w, e) => (e[1] < w[1] ? e : w));
   return { median: median(entries.map(e => e[1])), worst, worstModel, models: entries.length };

@@ -25,8 +25,34 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { isZooModel, matMulFlops, matMulShapes, modelCost, randomBatch, ZOO_MODELS, ZOO_SPECS, type ValidBatch, type MatMulShape, type ModelConfig, type ZooModelName, type ZooModelSpec } from '@hera/model-schema';
-import { bagLayout, buildRepository, embeddingBag, loadModel, loadTables, mlpStacks, selectBackend, tfjs, versionDir, readModelJson, type BackendName, type SharedTables } from '@hera/models';
+import {
+  isZooModel,
+  matMulFlops,
+  matMulShapes,
+  modelCost,
+  randomBatch,
+  ZOO_MODELS,
+  ZOO_SPECS,
+  type ValidBatch,
+  type MatMulShape,
+  type ModelConfig,
+  type ZooModelName,
+  type ZooModelSpec,
+} from '@hera/model-schema';
+import {
+  bagLayout,
+  buildRepository,
+  embeddingBag,
+  loadModel,
+  loadTables,
+  mlpStacks,
+  selectBackend,
+  tfjs,
+  versionDir,
+  readModelJson,
+  type BackendName,
+  type SharedTables,
+} from '@hera/models';
 import { buildOnnx, OnnxModel, onnxRuntimeStatus } from '@hera/engine-onnx';
 import { quantileSorted } from '@hera/stats';
 import { args } from './harness';
@@ -35,9 +61,18 @@ import { findTorch, startPytorchPeer } from './pytorch-peer';
 
 function options() {
   const o = args(
-    { models: ZOO_MODELS.join(','), backends: 'tensorflow,wasm', batches: '64,256', rounds: '3', 'table-gb': '1', 'point-s': '0.5', python: '' },
     {
-      backends: 'TF.js backends, comma-separated: tensorflow (tfjs-node), wasm, cpu; those that cannot start are skipped',
+      models: ZOO_MODELS.join(','),
+      backends: 'tensorflow,wasm',
+      batches: '64,256',
+      rounds: '3',
+      'table-gb': '1',
+      'point-s': '0.5',
+      python: '',
+    },
+    {
+      backends:
+        'TF.js backends, comma-separated: tensorflow (tfjs-node), wasm, cpu; those that cannot start are skipped',
       batches: 'sub-batch sizes measured on every backend',
       rounds: 'each round measures every backend at every batch once; figures are the median round',
       'table-gb': 'GB of tables per model, at most',
@@ -51,7 +86,9 @@ function options() {
   const models = o.models!.split(',').filter(Boolean);
   for (const m of models) if (!isZooModel(m)) throw new Error(`unknown model ${m}`);
   const batches = o.batches!.split(',').filter(Boolean).map(Number);
-  for (const n of batches) if (!Number.isInteger(n) || n < 1) throw new Error(`--batches: ${JSON.stringify(o.batches)} is not a list of positive integers`);
+  for (const n of batches)
+    if (!Number.isInteger(n) || n < 1)
+      throw new Error(`--batches: ${JSON.stringify(o.batches)} is not a list of positive integers`);
   return {
     models: models as ZooModelName[],
     backends: o.backends!.split(',').filter(Boolean) as BackendName[],
@@ -84,7 +121,12 @@ function timeCalls(fn: (i: number) => void, seconds: number, min: number, warm: 
 }
 
 /** timeCalls for a run that may answer a promise (awaited per call; a synchronous one is not). */
-async function timeCallsAsync(fn: (i: number) => unknown, seconds: number, min: number, warm: number): Promise<number[]> {
+async function timeCallsAsync(
+  fn: (i: number) => unknown,
+  seconds: number,
+  min: number,
+  warm: number,
+): Promise<number[]> {
   for (let i = 0; i < warm; i++) {
     const r = fn(i);
     if (r instanceof Promise) await r;
@@ -169,7 +211,9 @@ function compileNative(dir: string): string | undefined {
   writeFileSync(src, C_SOURCE);
   const r = spawnSync('cc', ['-O2', '-o', bin, src], { encoding: 'utf8' });
   if (r.error || r.status !== 0) {
-    console.log(`no C compiler (cc -O2 failed: ${r.error?.message ?? r.stderr.trim().split('\n')[0]}); the naive C loop and memcpy are skipped`);
+    console.log(
+      `no C compiler (cc -O2 failed: ${r.error?.message ?? r.stderr.trim().split('\n')[0]}); the naive C loop and memcpy are skipped`,
+    );
     return undefined;
   }
   return bin;
@@ -182,7 +226,14 @@ interface NativeHarness {
   close(): void;
 }
 
-async function startNative(bin: string, dir: string, repo: string, model: ZooModelName, batches: ValidBatch[], reps: number): Promise<NativeHarness | undefined> {
+async function startNative(
+  bin: string,
+  dir: string,
+  repo: string,
+  model: ZooModelName,
+  batches: ValidBatch[],
+  reps: number,
+): Promise<NativeHarness | undefined> {
   const json = await readModelJson(repo, model, '1');
   const config = ZOO_SPECS[model];
   const vdir = versionDir(repo, model, '1');
@@ -197,7 +248,9 @@ async function startNative(bin: string, dir: string, repo: string, model: ZooMod
   const lines = [`${json.embeddingTables.length} ${batches[0]!.count} ${batches.length} ${reps} ${idsPath}`];
   json.embeddingTables.forEach((t, i) => {
     const spec = config.tables[i]!;
-    lines.push(`${t.rows} ${t.dim} ${spec.lookups} ${spec.pooling === 'sum' ? 1 : 0} ${t.paths.length} ${t.paths.map(p => join(vdir, p)).join(' ')}`);
+    lines.push(
+      `${t.rows} ${t.dim} ${spec.lookups} ${spec.pooling === 'sum' ? 1 : 0} ${t.paths.length} ${t.paths.map(p => join(vdir, p)).join(' ')}`,
+    );
   });
   const specPath = join(dir, 'spec.txt');
   writeFileSync(specPath, `${lines.join('\n')}\n`);
@@ -276,7 +329,13 @@ interface PointResult {
 
 function pointOf(n: number, times: number[]): PointResult {
   const p50Ms = quantileSorted(times, 0.5);
-  return { samplesPerS: n / (p50Ms / 1000), meanSamplesPerS: (n * times.length) / (sum(times) / 1000), p50Ms, p99Ms: quantileSorted(times, 0.99), calls: times.length };
+  return {
+    samplesPerS: n / (p50Ms / 1000),
+    meanSamplesPerS: (n * times.length) / (sum(times) / 1000),
+    p50Ms,
+    p99Ms: quantileSorted(times, 0.99),
+    calls: times.length,
+  };
 }
 
 /** What a backend gets to open one model: the built repository (version 1) and its tables as loaded for TF.js. */
@@ -326,7 +385,10 @@ function inProcess(
         measure: async (n, seconds) => {
           await m.enter?.();
           const batches = Array.from({ length: 8 }, (_, i) => randomBatch(m.config, n, 1000 * n + i));
-          return pointOf(n, await timeCallsAsync(i => m.run(batches[i % batches.length]!), seconds, slow ? 2 : 5, slow ? 1 : 3));
+          return pointOf(
+            n,
+            await timeCallsAsync(i => m.run(batches[i % batches.length]!), seconds, slow ? 2 : 5, slow ? 1 : 3),
+          );
         },
         close: async () => m.close(),
       };
@@ -373,7 +435,9 @@ function onnxEngine(): Engine {
     async ctx => {
       await buildOnnx(versionDir(ctx.repo, ctx.model, '1'));
       const m = await OnnxModel.load(ctx.repo, ctx.model, { version: '1', tables: ctx.tables });
-      console.log(`  ${ONNX}: embedding bag ${m.bag === 'graph' ? 'in the graph' : "in the project's kernel, dense part in the graph"} (DEFAULT_BAG)`);
+      console.log(
+        `  ${ONNX}: embedding bag ${m.bag === 'graph' ? 'in the graph' : "in the project's kernel, dense part in the graph"} (DEFAULT_BAG)`,
+      );
       return { config: m.config, run: b => m.score(b), close: () => m.dispose() };
     },
   );
@@ -404,7 +468,10 @@ function pytorchEngine(python: string): Engine & { found?: { python: string; ver
       const p = await startPytorchPeer(e.found!.python, specPath);
       try {
         // Same shapes: the script's tables hold exactly the bytes TF.js loaded.
-        if (p.ready.tableBytes !== ctx.tables.bytes) throw new Error(`PyTorch built ${p.ready.tableBytes} bytes of tables for ${ctx.model}, TF.js loaded ${ctx.tables.bytes}`);
+        if (p.ready.tableBytes !== ctx.tables.bytes)
+          throw new Error(
+            `PyTorch built ${p.ready.tableBytes} bytes of tables for ${ctx.model}, TF.js loaded ${ctx.tables.bytes}`,
+          );
       } catch (err) {
         await p.close();
         throw err;
@@ -413,7 +480,13 @@ function pytorchEngine(python: string): Engine & { found?: { python: string; ver
         ready: p.ready,
         measure: async (n, seconds) => {
           const q = parsePeerPoint(await p.ask({ op: 'point', batch: n, seconds }), { model: ctx.model, batch: n });
-          return { samplesPerS: q.samplesPerS, meanSamplesPerS: q.meanSamplesPerS, p50Ms: q.p50Ms, p99Ms: q.p99Ms, calls: q.calls };
+          return {
+            samplesPerS: q.samplesPerS,
+            meanSamplesPerS: q.meanSamplesPerS,
+            p50Ms: q.p50Ms,
+            p99Ms: q.p99Ms,
+            calls: q.calls,
+          };
         },
         bag: (batch, count, reps) => p.bag(batch, count, reps),
         close: () => p.close(),
@@ -458,17 +531,28 @@ interface ModelResult {
 }
 
 /** TF.js stages at sub-batch 64 on the backend selected now: embedding bag, dense part, the MLP part vs raw matMul. */
-async function stagesAt64(ctx: ModelContext, backend: BackendName, pointS: number, p64Ms: number | undefined): Promise<StageResult> {
+async function stagesAt64(
+  ctx: ModelContext,
+  backend: BackendName,
+  pointS: number,
+  p64Ms: number | undefined,
+): Promise<StageResult> {
   const m = await loadModel(ctx.repo, ctx.model, { tables: ctx.tables });
   const slow = backend === 'cpu';
   const n = 64;
   const batches = Array.from({ length: 8 }, (_, i) => randomBatch(m.config, n, 7000 + i));
   const pooled = batches.map(b => m.embed(b).slice());
-  const embedMs = quantileSorted(timeCalls(i => m.embed(batches[i % 8]!), pointS / 2, 5, 2), 0.5);
+  const embedMs = quantileSorted(
+    timeCalls(i => m.embed(batches[i % 8]!), pointS / 2, 5, 2),
+    0.5,
+  );
   // On the plain CPU backend a call can take seconds: one timed call is enough there.
   const heavy = slow && (p64Ms ?? Infinity) > 300;
   const [minCalls, warm] = heavy ? [1, 0] : slow ? [2, 1] : [5, 3];
-  const denseMs = quantileSorted(timeCalls(i => m.forwardDense(n, batches[i % 8]!.dense, pooled[i % 8]!), pointS, minCalls, warm), 0.5);
+  const denseMs = quantileSorted(
+    timeCalls(i => m.forwardDense(n, batches[i % 8]!.dense, pooled[i % 8]!), pointS, minCalls, warm),
+    0.5,
+  );
   // The whole dense part (MLPs plus attention/RNN glue, input tensors and read-back) against
   // raw matMul on all its products ...
   const shapes = matMulShapes(ctx.spec, n);
@@ -477,10 +561,19 @@ async function stagesAt64(ctx: ModelContext, backend: BackendName, pointS: numbe
   // raw matMul on the same shapes.
   const tf = tfjs();
   const stacks = mlpStacks(m.config);
-  const inputs = stacks.map(st => tf.randomUniform([n * st.rowsPerItem, st.widths[0]!]) as ReturnType<typeof tf.zeros> as never);
-  const mlpMs = quantileSorted(timeCalls(() => tf.dispose(m.runMlpStacks(inputs)), pointS, minCalls, warm), 0.5);
+  const inputs = stacks.map(
+    st => tf.randomUniform([n * st.rowsPerItem, st.widths[0]!]) as ReturnType<typeof tf.zeros> as never,
+  );
+  const mlpMs = quantileSorted(
+    timeCalls(() => tf.dispose(m.runMlpStacks(inputs)), pointS, minCalls, warm),
+    0.5,
+  );
   tf.dispose(inputs);
-  const mlpShapes: MatMulShape[] = stacks.flatMap(st => st.widths.slice(1).map((w, i) => ({ name: `${st.prefix}${i}`, m: n * st.rowsPerItem, k: st.widths[i]!, n: w, batch: 1, count: 1 })));
+  const mlpShapes: MatMulShape[] = stacks.flatMap(st =>
+    st.widths
+      .slice(1)
+      .map((w, i) => ({ name: `${st.prefix}${i}`, m: n * st.rowsPerItem, k: st.widths[i]!, n: w, batch: 1, count: 1 })),
+  );
   const rawMlpMs = rawMatMulMs(mlpShapes, pointS, minCalls, warm);
   const mlpFlops = matMulFlops(mlpShapes);
   m.dispose();
@@ -499,7 +592,14 @@ async function stagesAt64(ctx: ModelContext, backend: BackendName, pointS: numbe
   return r;
 }
 
-async function benchModel(model: ZooModelName, engines: Engine[], tfjsBackends: BackendName[], o: Options, work: string, nativeBin: string | undefined): Promise<ModelResult> {
+async function benchModel(
+  model: ZooModelName,
+  engines: Engine[],
+  tfjsBackends: BackendName[],
+  o: Options,
+  work: string,
+  nativeBin: string | undefined,
+): Promise<ModelResult> {
   const spec = ZOO_SPECS[model];
   const full = modelCost(spec, 1).tableBytes;
   const scale = Math.min(1, (o.tableGb * 1e9) / full);
@@ -543,7 +643,9 @@ async function benchModel(model: ZooModelName, engines: Engine[], tfjsBackends: 
         if (engine.name === PEER) {
           peer = m as PeerModel;
           result.peer = peer.ready;
-          console.log(`  ${PEER}: torch ${peer.ready.torch}, ${peer.ready.threads} thread, BLAS ${peer.ready.blas}; tables built in ${f(peer.ready.buildS, 1)} s`);
+          console.log(
+            `  ${PEER}: torch ${peer.ready.torch}, ${peer.ready.threads} thread, BLAS ${peer.ready.blas}; tables built in ${f(peer.ready.buildS, 1)} s`,
+          );
         }
       } catch (err) {
         console.log(`  ${engine.name}: cannot open ${model}: ${(err as Error).message}`);
@@ -588,16 +690,21 @@ async function benchModel(model: ZooModelName, engines: Engine[], tfjsBackends: 
       for (const [n, ps] of Object.entries(byBatch)) {
         (result.points[name] ??= {})[Number(n)] = medianPoint(ps);
         const refs = rounds[PEER]?.[Number(n)];
-        if (name !== PEER && refs?.length === ps.length) (result.vsPytorch[name] ??= {})[Number(n)] = median(ps.map((p, i) => p.samplesPerS / refs[i]!.samplesPerS));
+        if (name !== PEER && refs?.length === ps.length)
+          (result.vsPytorch[name] ??= {})[Number(n)] = median(ps.map((p, i) => p.samplesPerS / refs[i]!.samplesPerS));
         const wasm = rounds[TFJS_NAMES.wasm]?.[Number(n)];
-        if (name === ONNX && wasm?.length === ps.length) result.onnxVsTfjs[Number(n)] = median(ps.map((p, i) => p.samplesPerS / wasm[i]!.samplesPerS));
+        if (name === ONNX && wasm?.length === ps.length)
+          result.onnxVsTfjs[Number(n)] = median(ps.map((p, i) => p.samplesPerS / wasm[i]!.samplesPerS));
       }
     }
     if (o.rounds > 1) {
       for (const n of o.batches) {
         const line = Object.entries(result.points)
           .filter(([, ps]) => ps[n])
-          .map(([name, ps]) => `${name} ${f(ps[n]!.samplesPerS, 0)}${result.vsPytorch[name]?.[n] !== undefined ? ` (${f(result.vsPytorch[name][n])} of ${PEER})` : ''}`);
+          .map(
+            ([name, ps]) =>
+              `${name} ${f(ps[n]!.samplesPerS, 0)}${result.vsPytorch[name]?.[n] !== undefined ? ` (${f(result.vsPytorch[name][n])} of ${PEER})` : ''}`,
+          );
         console.log(`  median of ${o.rounds} rounds at ${n}: ${line.join(', ')}`);
       }
     }
@@ -622,7 +729,8 @@ async function benchModel(model: ZooModelName, engines: Engine[], tfjsBackends: 
     const native = nativeBin ? await startNative(nativeBin, work, repo, model, bagBatches, reps) : undefined;
     // Three rounds, alternating engine / plain JavaScript / PyTorch / C, best of each: noise
     // from other work on this machine comes in bursts and should not land on one side only.
-    const pass = (layout: typeof jsLayout) => bytes / timeCalls(() => bagBatches.forEach(b => embeddingBag(layout, count, b.ids, out)), 0, reps, 1)[0]! / 1e6;
+    const pass = (layout: typeof jsLayout) =>
+      bytes / timeCalls(() => bagBatches.forEach(b => embeddingBag(layout, count, b.ids, out)), 0, reps, 1)[0]! / 1e6;
     let nativeGbs = 0;
     let torchGbs = 0;
     for (let round = 0; round < 3; round++) {
@@ -640,7 +748,9 @@ async function benchModel(model: ZooModelName, engines: Engine[], tfjsBackends: 
     console.log(
       `  embedding bag: ${f(result.bagGbs, 3)} GB/s ${result.simd ? 'WebAssembly SIMD' : 'JavaScript'} kernel, ${f(result.jsBagGbs, 3)} GB/s JavaScript kernel ` +
         `(${nb} batches of ${count}, ${f(cost.embeddingBytesPerItem / 1024, 1)} KiB/item)` +
-        (result.pytorchBagGbs ? `; PyTorch EmbeddingBag ${f(result.pytorchBagGbs, 3)} GB/s → ${f(result.bagGbs / result.pytorchBagGbs)}` : '') +
+        (result.pytorchBagGbs
+          ? `; PyTorch EmbeddingBag ${f(result.pytorchBagGbs, 3)} GB/s → ${f(result.bagGbs / result.pytorchBagGbs)}`
+          : '') +
         (result.naiveC ? `; naive C loop ${f(result.naiveC.gatherGbs, 3)} GB/s (a floor)` : '') +
         `; copy: JS ${f(result.jsCopyGbs)} GB/s` +
         (result.naiveC ? `, C memcpy ${f(result.naiveC.copyGbs)} GB/s` : ''),
@@ -679,20 +789,29 @@ async function main(): Promise<void> {
     if (torchWhy === undefined) engines.push(torch);
     else skipped[PEER] = torchWhy;
     for (const [name, why] of Object.entries(skipped)) console.log(`${name}: unavailable (${why})`);
-    if (tfjsBackends.includes('tensorflow')) console.log('note: tfjs-node computes with its own thread pool over every core; the other backends use one');
+    if (tfjsBackends.includes('tensorflow'))
+      console.log('note: tfjs-node computes with its own thread pool over every core; the other backends use one');
     console.log(
       `backends: ${engines.map(e => (e === torch ? `${PEER} (torch ${torch.found!.version} via ${torch.found!.python}, 1 thread)` : e.name)).join(', ')}; ` +
         `batches ${o.batches.join(', ')}; ${o.rounds} rounds; tables up to ${o.tableGb} GB per model; ${o.pointS} s per point`,
     );
     const llc = llcBytes();
-    console.log(`last-level cache: ${llc ? `${f(llc / 2 ** 20, 0)} MiB (getconf); tables smaller than it are mostly read from cache, not DRAM` : 'unknown'}`);
+    console.log(
+      `last-level cache: ${llc ? `${f(llc / 2 ** 20, 0)} MiB (getconf); tables smaller than it are mostly read from cache, not DRAM` : 'unknown'}`,
+    );
     const nativeBin = compileNative(work);
     const results: ModelResult[] = [];
     for (const m of o.models) {
       results.push(await benchModel(m, engines, tfjsBackends, o, work, nativeBin));
       gc();
     }
-    report(results, engines.map(e => e.name), o, skipped, now() - started);
+    report(
+      results,
+      engines.map(e => e.name),
+      o,
+      skipped,
+      now() - started,
+    );
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
@@ -706,10 +825,18 @@ function llcBytes(): number | undefined {
 }
 
 const round3 = (x: number | undefined) => (x === undefined || !Number.isFinite(x) ? null : Number(x.toFixed(3)));
-const spreadJson = (s: Spread | null) => (s ? { median: round3(s.median), worst: round3(s.worst), worst_model: s.worstModel, models: s.models } : null);
-const spreadText = (s: Spread | null) => (s ? `median ${f(s.median)}, worst ${f(s.worst)} (${s.worstModel}) over ${s.models} models` : 'n/a');
+const spreadJson = (s: Spread | null) =>
+  s ? { median: round3(s.median), worst: round3(s.worst), worst_model: s.worstModel, models: s.models } : null;
+const spreadText = (s: Spread | null) =>
+  s ? `median ${f(s.median)}, worst ${f(s.worst)} (${s.worstModel}) over ${s.models} models` : 'n/a';
 
-function report(results: ModelResult[], backends: string[], o: Options, skipped: Record<string, string>, ms: number): void {
+function report(
+  results: ModelResult[],
+  backends: string[],
+  o: Options,
+  skipped: Record<string, string>,
+  ms: number,
+): void {
   const others = backends.filter(b => b !== PEER);
   const hasPeer = backends.includes(PEER);
   const peerInfo = results.find(r => r.peer)?.peer;
@@ -732,7 +859,9 @@ function report(results: ModelResult[], backends: string[], o: Options, skipped:
   }
   const stageBackends = Object.keys(results[0]?.stages ?? {});
   if (stageBackends.length) {
-    console.log('\nmodel   backend     p99@64 ms  MLP/matMul  dense/matMul  bag GB/s  PyTorch bag GB/s  bag/PyTorch  naive C loop GB/s');
+    console.log(
+      '\nmodel   backend     p99@64 ms  MLP/matMul  dense/matMul  bag GB/s  PyTorch bag GB/s  bag/PyTorch  naive C loop GB/s',
+    );
     for (const r of results) {
       for (const b of stageBackends) {
         const st = r.stages[b]!;
@@ -754,28 +883,52 @@ function report(results: ModelResult[], backends: string[], o: Options, skipped:
   }
 
   // Headlines: over models (median and worst), never one model's figure.
-  const perModel = <T>(get: (r: ModelResult) => T | undefined) => Object.fromEntries(results.map(r => [r.model, get(r)]));
+  const perModel = <T>(get: (r: ModelResult) => T | undefined) =>
+    Object.fromEntries(results.map(r => [r.model, get(r)]));
   const vsPytorch: Record<string, Record<string, Spread | null>> = {};
-  if (hasPeer) for (const b of others) vsPytorch[b] = Object.fromEntries(o.batches.map(n => [`b${n}`, spread(perModel(r => r.vsPytorch[b]?.[n]))]));
-  const mlp: Record<string, Spread | null> = Object.fromEntries(stageBackends.map(b => [b, spread(perModel(r => r.stages[b]?.mlpVsMatmul))]));
+  if (hasPeer)
+    for (const b of others)
+      vsPytorch[b] = Object.fromEntries(o.batches.map(n => [`b${n}`, spread(perModel(r => r.vsPytorch[b]?.[n]))]));
+  const mlp: Record<string, Spread | null> = Object.fromEntries(
+    stageBackends.map(b => [b, spread(perModel(r => r.stages[b]?.mlpVsMatmul))]),
+  );
   const bagVsPytorch = spread(perModel(r => (r.pytorchBagGbs ? r.bagGbs / r.pytorchBagGbs : undefined)));
   const onnxVsTfjs = Object.fromEntries(o.batches.map(n => [`b${n}`, spread(perModel(r => r.onnxVsTfjs[n]))]));
   // The target of issue 19: the fastest backend per model at 64, against PyTorch.
-  const fastestVsPytorch = hasPeer ? spread(perModel(r => Math.max(...others.map(b => r.vsPytorch[b]?.[64] ?? -Infinity)))) : null;
+  const fastestVsPytorch = hasPeer
+    ? spread(perModel(r => Math.max(...others.map(b => r.vsPytorch[b]?.[64] ?? -Infinity))))
+    : null;
   console.log('');
-  for (const [n, s] of Object.entries(onnxVsTfjs)) console.log(`onnx_vs_tfjs (${ONNX} over tfjs-wasm, same round) @${n.slice(1)}: ${spreadText(s)}`);
-  if (hasPeer && o.batches.includes(64)) console.log(`fastest backend vs_pytorch @64 (per model, the best of ${others.join(', ')}): ${spreadText(fastestVsPytorch)}`);
-  for (const [b, byBatch] of Object.entries(vsPytorch)) for (const [n, s] of Object.entries(byBatch)) console.log(`vs_pytorch ${b} @${n.slice(1)}: ${spreadText(s)}`);
+  for (const [n, s] of Object.entries(onnxVsTfjs))
+    console.log(`onnx_vs_tfjs (${ONNX} over tfjs-wasm, same round) @${n.slice(1)}: ${spreadText(s)}`);
+  if (hasPeer && o.batches.includes(64))
+    console.log(
+      `fastest backend vs_pytorch @64 (per model, the best of ${others.join(', ')}): ${spreadText(fastestVsPytorch)}`,
+    );
+  for (const [b, byBatch] of Object.entries(vsPytorch))
+    for (const [n, s] of Object.entries(byBatch)) console.log(`vs_pytorch ${b} @${n.slice(1)}: ${spreadText(s)}`);
   if (!hasPeer) console.log(`vs_pytorch: n/a (${skipped[PEER]})`);
   for (const [b, s] of Object.entries(mlp)) console.log(`mlp_vs_matmul ${b} @64: ${spreadText(s)}`);
-  console.log(`embedding_bag_vs_pytorch (the WebAssembly kernel over PyTorch's EmbeddingBag, batches of 256): ${spreadText(bagVsPytorch)}`);
+  console.log(
+    `embedding_bag_vs_pytorch (the WebAssembly kernel over PyTorch's EmbeddingBag, batches of 256): ${spreadText(bagVsPytorch)}`,
+  );
 
   const models: Record<string, unknown> = {};
   for (const r of results) {
     models[r.model] = {
       table_gb: round3(r.tableBytes / 1e9),
-      samples_per_s: Object.fromEntries(Object.entries(r.points).map(([b, ps]) => [b, Object.fromEntries(Object.entries(ps).map(([n, p]) => [`b${n}`, Math.round(p.samplesPerS)]))])),
-      vs_pytorch: Object.fromEntries(Object.entries(r.vsPytorch).map(([b, rs]) => [b, Object.fromEntries(Object.entries(rs).map(([n, x]) => [`b${n}`, round3(x)]))])),
+      samples_per_s: Object.fromEntries(
+        Object.entries(r.points).map(([b, ps]) => [
+          b,
+          Object.fromEntries(Object.entries(ps).map(([n, p]) => [`b${n}`, Math.round(p.samplesPerS)])),
+        ]),
+      ),
+      vs_pytorch: Object.fromEntries(
+        Object.entries(r.vsPytorch).map(([b, rs]) => [
+          b,
+          Object.fromEntries(Object.entries(rs).map(([n, x]) => [`b${n}`, round3(x)])),
+        ]),
+      ),
       onnx_vs_tfjs: Object.fromEntries(Object.entries(r.onnxVsTfjs).map(([n, x]) => [`b${n}`, round3(x)])),
       mlp_vs_matmul: Object.fromEntries(Object.entries(r.stages).map(([b, st]) => [b, round3(st.mlpVsMatmul)])),
       bag_gbs: round3(r.bagGbs),
@@ -791,11 +944,20 @@ function report(results: ModelResult[], backends: string[], o: Options, skipped:
       batches: o.batches,
       table_gb: o.tableGb,
       point_s: o.pointS,
-      pytorch: peerInfo ? { torch: peerInfo.torch, threads: peerInfo.threads, blas: peerInfo.blas } : { skipped: skipped[PEER] ?? 'not measured' },
-      onnxruntime: skipped[ONNX] ? { skipped: skipped[ONNX] } : { version: (onnxRuntimeStatus() as { version?: string }).version },
+      pytorch: peerInfo
+        ? { torch: peerInfo.torch, threads: peerInfo.threads, blas: peerInfo.blas }
+        : { skipped: skipped[PEER] ?? 'not measured' },
+      onnxruntime: skipped[ONNX]
+        ? { skipped: skipped[ONNX] }
+        : { version: (onnxRuntimeStatus() as { version?: string }).version },
       // Headlines over models: { median, worst, worst_model, models } per backend (and batch).
       headline: {
-        vs_pytorch: Object.fromEntries(Object.entries(vsPytorch).map(([b, byBatch]) => [b, Object.fromEntries(Object.entries(byBatch).map(([n, s]) => [n, spreadJson(s)]))])),
+        vs_pytorch: Object.fromEntries(
+          Object.entries(vsPytorch).map(([b, byBatch]) => [
+            b,
+            Object.fromEntries(Object.entries(byBatch).map(([n, s]) => [n, spreadJson(s)])),
+          ]),
+        ),
         mlp_vs_matmul_b64: Object.fromEntries(Object.entries(mlp).map(([b, s]) => [b, spreadJson(s)])),
         embedding_bag_vs_pytorch_b256: spreadJson(bagVsPytorch),
         onnx_vs_tfjs: Object.fromEntries(Object.entries(onnxVsTfjs).map(([n, s]) => [n, spreadJson(s)])),

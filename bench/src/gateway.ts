@@ -46,12 +46,33 @@ import { readModelConfig } from '@hera/models';
 import { loadProtos, services, type RankingServiceClient, type WorkerServiceClient } from '@hera/proto';
 import { quantile } from '@hera/stats';
 import { waitFor } from '@hera/testing';
-import { args, BACKEND_NOTE, benchBackend, buildBenchModels, checkTenantBackend, fmt, InProcessEngine, pin, Stack } from './harness';
+import {
+  args,
+  BACKEND_NOTE,
+  benchBackend,
+  buildBenchModels,
+  checkTenantBackend,
+  fmt,
+  InProcessEngine,
+  pin,
+  Stack,
+} from './harness';
 import { queueingCeiling } from './queue-ceiling';
 
 const CORES = availableParallelism(); // before pinning ourselves
 const o = args(
-  { models: 'wnd,din,rmc1,rmc2', 'hop-model': 'ncf', scale: '0.05', calls: '3000', seconds: '5', cores: String(CORES - 1), 'sla-factor': '4', 'min-queries': '300', 'ref-seconds': '2', backend: 'tfjs' },
+  {
+    models: 'wnd,din,rmc1,rmc2',
+    'hop-model': 'ncf',
+    scale: '0.05',
+    calls: '3000',
+    seconds: '5',
+    cores: String(CORES - 1),
+    'sla-factor': '4',
+    'min-queries': '300',
+    'ref-seconds': '2',
+    backend: 'tfjs',
+  },
   { backend: BACKEND_NOTE },
 );
 const backend = benchBackend(o['backend']);
@@ -85,8 +106,12 @@ async function echoServer(): Promise<{ address: string; stop(): void }> {
 async function hopLatency(gatewayAddr: string, hostAddr: string, c: ModelConfig) {
   const k = c.subBatchSize;
   const pool = new PayloadPool(c, k, 3, 4);
-  const rank: RankingServiceClient = createClient(loadProtos().proto.hera.gateway.v1.RankingService, gatewayAddr, { maxAttempts: 1 });
-  const infer: WorkerServiceClient = createClient(loadProtos().proto.hera.worker.v1.WorkerService, hostAddr, { maxAttempts: 1 });
+  const rank: RankingServiceClient = createClient(loadProtos().proto.hera.gateway.v1.RankingService, gatewayAddr, {
+    maxAttempts: 1,
+  });
+  const infer: WorkerServiceClient = createClient(loadProtos().proto.hera.worker.v1.WorkerService, hostAddr, {
+    maxAttempts: 1,
+  });
   // The gateway itself reaches the host over InferStream: timed too, so the hop can be read against either.
   const stream = InferStreamClient.connect(hostAddr);
   const echo = await echoServer();
@@ -109,7 +134,13 @@ async function hopLatency(gatewayAddr: string, hostAddr: string, c: ModelConfig)
     await time(warm ? undefined : t.rank, () => unaryCall(rank, 'Rank', { model: c.name, items }));
     await time(warm ? undefined : t.infer, () => unaryCall(infer, 'Infer', { model: c.name, items }));
     await time(warm ? undefined : t.stream, () => stream.infer({ model: c.name, items }, Date.now() + 10_000));
-    await time(warm ? undefined : t.echo, () => new Promise((res, rej) => echoClient.makeUnaryRequest('/bench.Echo/Echo', id, id, payload, (e, r) => (e ? rej(e) : res(r)))));
+    await time(
+      warm ? undefined : t.echo,
+      () =>
+        new Promise((res, rej) =>
+          echoClient.makeUnaryRequest('/bench.Echo/Echo', id, id, payload, (e, r) => (e ? rej(e) : res(r))),
+        ),
+    );
   }
   rank.close();
   infer.close();
@@ -138,22 +169,45 @@ async function main(): Promise<void> {
   const details: Record<string, unknown> = {};
   let hop: Awaited<ReturnType<typeof hopLatency>>;
   try {
-    console.log(`building ${[...new Set([hopModel, ...models])].join(', ')} at scale ${o['scale']} for the ${backend} engine ...`);
+    console.log(
+      `building ${[...new Set([hopModel, ...models])].join(', ')} at scale ${o['scale']} for the ${backend} engine ...`,
+    );
     await buildBenchModels(repo, Number(o['scale']), [...new Set([hopModel, ...models])], backend);
     const env = { HERA_MODEL_REPO: repo, TENANT_QUEUE_LIMIT: '100000' };
     const worker = await stack.service('worker', { ...env, NODE_ID: 'bench', NODE_CORES: String(CORES) });
     const gateway = await stack.service('gateway', { ...env, ROUTING_REFRESH_MS: '500' });
     if (pinned) for (const p of [worker.child.pid, gateway.child.pid]) pin(p, otherCores);
-    const agent: WorkerServiceClient = createClient(loadProtos().proto.hera.worker.v1.WorkerService, worker.address, { defaultDeadlineMs: 300_000 });
+    const agent: WorkerServiceClient = createClient(loadProtos().proto.hera.worker.v1.WorkerService, worker.address, {
+      defaultDeadlineMs: 300_000,
+    });
     const rank: RankingServiceClient = createClient(loadProtos().proto.hera.gateway.v1.RankingService, gateway.address);
     const cores = tenantCores;
-    console.log(`tenant and in-process: ${cores.length} worker(s) on core(s) ${cores.join(',')}; client, gateway and agent ${pinned ? `pinned to core(s) ${otherCores.join(',')}` : 'not pinned'}`);
+    console.log(
+      `tenant and in-process: ${cores.length} worker(s) on core(s) ${cores.join(',')}; client, gateway and agent ${pinned ? `pinned to core(s) ${otherCores.join(',')}` : 'not pinned'}`,
+    );
     const place = async (model: string) => {
-      const { tenant } = await unaryCall(agent, 'ApplyAllocation', { allocation: { model, workers: cores.length, cpuset: cores } });
+      const { tenant } = await unaryCall(agent, 'ApplyAllocation', {
+        allocation: { model, workers: cores.length, cpuset: cores },
+      });
       checkTenantBackend(model, tenant!.backend, backend);
-      await waitFor(async () => (await unaryCall(rank, 'ListModels', {})).models.some(m => m.name === model), 10_000, 'model registered');
+      await waitFor(
+        async () => (await unaryCall(rank, 'ListModels', {})).models.some(m => m.name === model),
+        10_000,
+        'model registered',
+      );
       // Wait for the route (pub/sub) before measuring.
-      await waitFor(async () => unaryCall(rank, 'Rank', { model, items: new PayloadPool(await readModelConfig(repo, model), 1, 1, 1).take(0, 1) }).then(() => true, () => false), 10_000, 'route');
+      await waitFor(
+        async () =>
+          unaryCall(rank, 'Rank', {
+            model,
+            items: new PayloadPool(await readModelConfig(repo, model), 1, 1, 1).take(0, 1),
+          }).then(
+            () => true,
+            () => false,
+          ),
+        10_000,
+        'route',
+      );
       return tenant!.endpoint;
     };
 
@@ -163,12 +217,18 @@ async function main(): Promise<void> {
     await unaryCall(agent, 'RemoveTenant', { model: hopModel });
     const hopP50 = hop.rank.p50 - hop.infer.p50;
     const hopP99 = hop.rank.p99 - hop.infer.p99;
-    console.log(`\n(a) gateway hop, ${hopModel}, ${hop.k} items (${hop.payloadBytes} B request), ${o['calls']} sequential calls each:`);
+    console.log(
+      `\n(a) gateway hop, ${hopModel}, ${hop.k} items (${hop.payloadBytes} B request), ${o['calls']} sequential calls each:`,
+    );
     console.log(`    Rank via gateway  p50 ${fmt(hop.rank.p50, 3)} ms  p99 ${fmt(hop.rank.p99, 3)} ms`);
     console.log(`    Infer to host     p50 ${fmt(hop.infer.p50, 3)} ms  p99 ${fmt(hop.infer.p99, 3)} ms`);
     console.log(`    added by the hop  p50 ${fmt(hopP50, 3)} ms  p99 ${fmt(hopP99, 3)} ms`);
-    console.log(`    InferStream to host p50 ${fmt(hop.stream.p50, 3)} ms  p99 ${fmt(hop.stream.p99, 3)} ms (the gateway's own path to the host; Rank minus this: p50 ${fmt(hop.rank.p50 - hop.stream.p50, 3)} ms, ${fmt((hop.rank.p50 - hop.stream.p50) / hop.echo.p50, 2)} × echo)`);
-    console.log(`    bare grpc-js echo p50 ${fmt(hop.echo.p50, 3)} ms  p99 ${fmt(hop.echo.p99, 3)} ms   → hop/echo p50 ${fmt(hopP50 / hop.echo.p50, 2)} (target ≤ 1.3)`);
+    console.log(
+      `    InferStream to host p50 ${fmt(hop.stream.p50, 3)} ms  p99 ${fmt(hop.stream.p99, 3)} ms (the gateway's own path to the host; Rank minus this: p50 ${fmt(hop.rank.p50 - hop.stream.p50, 3)} ms, ${fmt((hop.rank.p50 - hop.stream.p50) / hop.echo.p50, 2)} × echo)`,
+    );
+    console.log(
+      `    bare grpc-js echo p50 ${fmt(hop.echo.p50, 3)} ms  p99 ${fmt(hop.echo.p99, 3)} ms   → hop/echo p50 ${fmt(hopP50 / hop.echo.p50, 2)} (target ≤ 1.3)`,
+    );
 
     // (b) efficiency
     console.log(`\n(b) serving efficiency, DESIGN §4.1 query mix, p95 ≤ ${slaFactor} × the model's SLA:`);
@@ -193,31 +253,46 @@ async function main(): Promise<void> {
         // offers that share of what the engine did just before it: a point in a slow phase of
         // the VM is then as hard as one in a fast phase, and a miss in one does not cap the
         // search for the other (it did: din 0.733 when its only miss fell in a slow minute).
-        search = await findMaxRate(async share => {
-          const sla = c.slaMs * slaFactor;
-          for (let attempt = 1; ; attempt++) {
-            const before = await engine.measure(refSeconds);
-            const rate = share * before;
-            const durationMs = pointMs(rate);
-            const target = gatewayTarget(gateway.address, name, pool);
-            const s = await runLoad(target.send, { rate, seed: 5, durationMs, warmupMs: WARMUP_MS, timeoutMs: 2 * sla, slaMs: sla });
-            target.close();
-            const after = await engine.measure(refSeconds);
-            references.push(before, after);
-            const reference = (before + after) / 2;
-            // The machine changed speed during the point (the engine's rate moved by more than
-            // DRIFT): its verdict says more about the VM than the server; measure it once more.
-            const drifted = Math.abs(before - after) > DRIFT * Math.max(before, after);
-            console.log(
-              `    ${name} at ${fmt(share, 3)} × in-process (${fmt(rate)} qps nominal), offered ${fmt(s.offeredQps)} qps for ${fmt(durationMs / 1000)} s → served ${fmt(s.servedQps)} p95 ${fmt(s.p95Ms, 2)} ms ${s.meetsSla ? 'meets' : 'misses'} the ${sla} ms SLA` +
-                `${Object.keys(s.errors).length ? ` errors ${JSON.stringify(s.errors)}` : ''}; in-process ${fmt(before)} before, ${fmt(after)} after → ${fmt(s.offeredQps / reference, 3)}` +
-                `${drifted && attempt === 1 ? ' (the machine drifted: again)' : ''}`,
-            );
-            if (drifted && attempt === 1) continue;
-            points.set(share, { offered: s.offeredQps, nominal: rate, reference, itemsPerS: s.items / (durationMs / 1000) });
-            return { meetsSla: s.meetsSla ?? false, p95Ms: s.p95Ms, servedQps: s.servedQps };
-          }
-        }, { start: 0.5, precision: 0.03, maxSteps: 12 });
+        search = await findMaxRate(
+          async share => {
+            const sla = c.slaMs * slaFactor;
+            for (let attempt = 1; ; attempt++) {
+              const before = await engine.measure(refSeconds);
+              const rate = share * before;
+              const durationMs = pointMs(rate);
+              const target = gatewayTarget(gateway.address, name, pool);
+              const s = await runLoad(target.send, {
+                rate,
+                seed: 5,
+                durationMs,
+                warmupMs: WARMUP_MS,
+                timeoutMs: 2 * sla,
+                slaMs: sla,
+              });
+              target.close();
+              const after = await engine.measure(refSeconds);
+              references.push(before, after);
+              const reference = (before + after) / 2;
+              // The machine changed speed during the point (the engine's rate moved by more than
+              // DRIFT): its verdict says more about the VM than the server; measure it once more.
+              const drifted = Math.abs(before - after) > DRIFT * Math.max(before, after);
+              console.log(
+                `    ${name} at ${fmt(share, 3)} × in-process (${fmt(rate)} qps nominal), offered ${fmt(s.offeredQps)} qps for ${fmt(durationMs / 1000)} s → served ${fmt(s.servedQps)} p95 ${fmt(s.p95Ms, 2)} ms ${s.meetsSla ? 'meets' : 'misses'} the ${sla} ms SLA` +
+                  `${Object.keys(s.errors).length ? ` errors ${JSON.stringify(s.errors)}` : ''}; in-process ${fmt(before)} before, ${fmt(after)} after → ${fmt(s.offeredQps / reference, 3)}` +
+                  `${drifted && attempt === 1 ? ' (the machine drifted: again)' : ''}`,
+              );
+              if (drifted && attempt === 1) continue;
+              points.set(share, {
+                offered: s.offeredQps,
+                nominal: rate,
+                reference,
+                itemsPerS: s.items / (durationMs / 1000),
+              });
+              return { meetsSla: s.meetsSla ?? false, p95Ms: s.p95Ms, servedQps: s.servedQps };
+            }
+          },
+          { start: 0.5, precision: 0.03, maxSteps: 12 },
+        );
         await unaryCall(agent, 'RemoveTenant', { model: name });
       } finally {
         await engine.close();
@@ -228,14 +303,31 @@ async function main(): Promise<void> {
       perCore[name] = best.itemsPerS / cores.length;
       const inproc = references.reduce((a, b) => a + b, 0) / references.length;
       efficiency[name] = best.offered / best.reference;
-      const sim = { inprocessQps: best.reference, slaMs: c.slaMs * slaFactor, workers: cores.length, subBatch: c.subBatchSize, seed: 5 };
+      const sim = {
+        inprocessQps: best.reference,
+        slaMs: c.slaMs * slaFactor,
+        workers: cores.length,
+        subBatch: c.subBatchSize,
+        seed: 5,
+      };
       ceiling[name] = queueingCeiling(sim);
       // The same, judged like the rate points (their windows, warm-up and last-third rule).
       const windowed = queueingCeiling({ ...sim, window: { warmupMs: WARMUP_MS, durationMs: pointMs } });
       details[name] = {
-        kind: c.expectedKind, inprocess_qps_at_sla: best.reference, inprocess_qps_mean: inproc, inprocess_qps_min: Math.min(...references), inprocess_qps_max: Math.max(...references),
-        gateway_qps_at_sla: best.offered, nominal_qps_at_sla: best.nominal, share_at_sla: search.rate, p95_ms: search.p95Ms, sla_ms: c.slaMs * slaFactor, sla_factor: slaFactor, queueing_ceiling: ceiling[name],
-        queueing_ceiling_in_window: windowed, served_samples_per_s_per_core: best.itemsPerS / cores.length,
+        kind: c.expectedKind,
+        inprocess_qps_at_sla: best.reference,
+        inprocess_qps_mean: inproc,
+        inprocess_qps_min: Math.min(...references),
+        inprocess_qps_max: Math.max(...references),
+        gateway_qps_at_sla: best.offered,
+        nominal_qps_at_sla: best.nominal,
+        share_at_sla: search.rate,
+        p95_ms: search.p95Ms,
+        sla_ms: c.slaMs * slaFactor,
+        sla_factor: slaFactor,
+        queueing_ceiling: ceiling[name],
+        queueing_ceiling_in_window: windowed,
+        served_samples_per_s_per_core: best.itemsPerS / cores.length,
       };
       console.log(
         `    ${name} (${c.expectedKind}): through gateway at SLA ${fmt(best.offered)} qps offered, in-process around that point ${fmt(best.reference)} qps → ` +
@@ -256,7 +348,11 @@ async function main(): Promise<void> {
     const kind = (details[name] as { kind: string }).kind;
     byClass[kind] = (byClass[kind] ?? false) || e >= 0.8;
   }
-  console.log(`\nefficiency ≥ 0.8: ${Object.entries(byClass).map(([k, v]) => `${k} ${v ? 'met' : 'not met'}`).join(', ')}`);
+  console.log(
+    `\nefficiency ≥ 0.8: ${Object.entries(byClass)
+      .map(([k, v]) => `${k} ${v ? 'met' : 'not met'}`)
+      .join(', ')}`,
+  );
   console.log(
     JSON.stringify({
       bench: 'gateway',

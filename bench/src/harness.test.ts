@@ -10,7 +10,11 @@ describe('benchmark options', () => {
   });
 
   it('take --key value and --key=value, the last one winning, empty values included', () => {
-    assert.deepEqual(parseOptions(defaults, ['--seconds', '9', '--models=ncf', '--seconds', '10', '--per-core', '']), { models: 'ncf', seconds: '10', 'per-core': '' });
+    assert.deepEqual(parseOptions(defaults, ['--seconds', '9', '--models=ncf', '--seconds', '10', '--per-core', '']), {
+      models: 'ncf',
+      seconds: '10',
+      'per-core': '',
+    });
   });
 
   it('answer help for --help', () => {
@@ -26,7 +30,13 @@ describe('benchmark options', () => {
   it('list every option with its default in the usage', () => {
     assert.equal(
       usage('worker', defaults, { 'per-core': 'model=QPS,…' }),
-      ['usage: npm run bench -- worker [--option value ...]', 'options (default):', '  --models    wnd,rmc2', '  --seconds   5', '  --per-core  ""  (model=QPS,…)'].join('\n'),
+      [
+        'usage: npm run bench -- worker [--option value ...]',
+        'options (default):',
+        '  --models    wnd,rmc2',
+        '  --seconds   5',
+        '  --per-core  ""  (model=QPS,…)',
+      ].join('\n'),
     );
   });
 
@@ -34,6 +44,9 @@ describe('benchmark options', () => {
     assert.deepEqual(parseOptions(defaults, ['--no-pytorch'], ['no-pytorch']), { ...defaults, 'no-pytorch': 'true' });
     assert.deepEqual(parseOptions(defaults, [], ['no-pytorch']), { ...defaults, 'no-pytorch': 'false' });
     assert.throws(() => parseOptions(defaults, ['--no-pytorch=1'], ['no-pytorch']), /does not take an argument/);
-    assert.equal(usage('engine', { models: 'wnd' }, { 'no-pytorch': 'skip the peer' }, ['no-pytorch']).split('\n').at(-1), '  --no-pytorch  off  (skip the peer)');
+    assert.equal(
+      usage('engine', { models: 'wnd' }, { 'no-pytorch': 'skip the peer' }, ['no-pytorch']).split('\n').at(-1),
+      '  --no-pytorch  off  (skip the peer)',
+    );
   });
 });

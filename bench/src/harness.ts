@@ -16,28 +16,48 @@ import { startRedis, startService, type ServiceName, type TestRedis, type TestSe
  * 'false'), or `'help'` for `--help`. Throws (node:util.parseArgs's TypeError) on an unknown
  * option, a positional argument or a missing value.
  */
-export function parseOptions(defaults: Record<string, string>, argv: readonly string[], flags: readonly string[] = []): Record<string, string> | 'help' {
+export function parseOptions(
+  defaults: Record<string, string>,
+  argv: readonly string[],
+  flags: readonly string[] = [],
+): Record<string, string> | 'help' {
   const options: Record<string, { type: 'string' | 'boolean'; default?: string }> = { help: { type: 'boolean' } };
   for (const [k, v] of Object.entries(defaults)) options[k] = { type: 'string', default: v };
   for (const k of flags) options[k] = { type: 'boolean' };
   const { values } = parseArgs({ args: [...argv], options, strict: true, allowPositionals: false });
   if (values['help']) return 'help';
-  return Object.fromEntries([...Object.keys(defaults).map(k => [k, String(values[k])]), ...flags.map(k => [k, values[k] === true ? 'true' : 'false'])]);
+  return Object.fromEntries([
+    ...Object.keys(defaults).map(k => [k, String(values[k])]),
+    ...flags.map(k => [k, values[k] === true ? 'true' : 'false']),
+  ]);
 }
 
 /** The usage text: one line per option with its default and, where given, what it means; then the flags. */
-export function usage(name: string, defaults: Record<string, string>, notes: Record<string, string> = {}, flags: readonly string[] = []): string {
+export function usage(
+  name: string,
+  defaults: Record<string, string>,
+  notes: Record<string, string> = {},
+  flags: readonly string[] = [],
+): string {
   const width = Math.max(...[...Object.keys(defaults), ...flags].map(k => k.length));
-  const lines = Object.entries(defaults).map(([k, v]) => `  --${k.padEnd(width)}  ${v === '' ? '""' : v}${notes[k] ? `  (${notes[k]})` : ''}`);
+  const lines = Object.entries(defaults).map(
+    ([k, v]) => `  --${k.padEnd(width)}  ${v === '' ? '""' : v}${notes[k] ? `  (${notes[k]})` : ''}`,
+  );
   const flagLines = flags.map(k => `  --${k.padEnd(width)}  off${notes[k] ? `  (${notes[k]})` : ''}`);
-  return [`usage: npm run bench -- ${name} [--option value ...]`, 'options (default):', ...lines, ...flagLines].join('\n');
+  return [`usage: npm run bench -- ${name} [--option value ...]`, 'options (default):', ...lines, ...flagLines].join(
+    '\n',
+  );
 }
 
 /**
  * This benchmark's options from its command line (see parseOptions). `--help` prints the usage
  * and exits 0; a bad command line prints why and the usage and exits 1.
  */
-export function args(defaults: Record<string, string>, notes: Record<string, string> = {}, flags: readonly string[] = []): Record<string, string> {
+export function args(
+  defaults: Record<string, string>,
+  notes: Record<string, string> = {},
+  flags: readonly string[] = [],
+): Record<string, string> {
   const name = basename(process.argv[1] ?? 'bench', '.js');
   let parsed: Record<string, string> | 'help';
   try {
@@ -67,7 +87,11 @@ export class Stack {
   async service(name: ServiceName, env: Record<string, string>): Promise<TestService> {
     // info: startService waits for the "serving" log line.
     // The service package's "main" is its entry point; libs/testing is told it, not left to look up.
-    const s = await startService({ name, main: require.resolve(`@hera/${name}-service`) }, { REDIS_URL: this.redis.url, LOG_LEVEL: 'info', ...env }, 120_000);
+    const s = await startService(
+      { name, main: require.resolve(`@hera/${name}-service`) },
+      { REDIS_URL: this.redis.url, LOG_LEVEL: 'info', ...env },
+      120_000,
+    );
     this.services.push(s);
     return s;
   }
@@ -93,7 +117,8 @@ export function pin(pid: number, cpus: readonly number[]): boolean {
 
 /** The engine a bench serves its models on (--backend). */
 export type BenchBackend = 'tfjs' | 'onnx';
-export const BACKEND_NOTE = 'tfjs, or onnx: the models are built with their ONNX graphs and their hosts run ONNX Runtime';
+export const BACKEND_NOTE =
+  'tfjs, or onnx: the models are built with their ONNX graphs and their hosts run ONNX Runtime';
 
 export function benchBackend(v: string | undefined): BenchBackend {
   if (v === 'tfjs' || v === 'onnx') return v;
@@ -101,7 +126,12 @@ export function benchBackend(v: string | undefined): BenchBackend {
 }
 
 /** Builds the models at `scale`; for onnx with their ONNX graphs, named as their engine (as `hera models build --format onnx`). */
-export async function buildBenchModels(repo: string, scale: number, only: readonly string[], backend: BenchBackend): Promise<ModelConfig[]> {
+export async function buildBenchModels(
+  repo: string,
+  scale: number,
+  only: readonly string[],
+  backend: BenchBackend,
+): Promise<ModelConfig[]> {
   const configs = await buildRepository({ repo, scale, only: [...only] });
   return backend === 'onnx' ? (await buildOnnxRepository(repo, configs)).map(b => b.config) : configs;
 }
@@ -111,7 +141,8 @@ export async function buildBenchModels(repo: string, scale: number, only: readon
  * TF.js would otherwise be measured as ONNX Runtime.
  */
 export function checkTenantBackend(model: string, reported: string, backend: BenchBackend): void {
-  if ((reported === 'onnxruntime') !== (backend === 'onnx')) throw new Error(`${model}: the tenant runs ${reported || 'nothing yet'}, not the ${backend} engine asked for`);
+  if ((reported === 'onnxruntime') !== (backend === 'onnx'))
+    throw new Error(`${model}: the tenant runs ${reported || 'nothing yet'}, not the ${backend} engine asked for`);
 }
 
 export type InProcessWork = { kind: 'sub-batches'; subBatch: number } | { kind: 'queries' };
@@ -147,7 +178,13 @@ export class InProcessEngine {
     child.once('exit', code => this.#waiting?.reject(new Error(`in-process engine exited (code ${code})`)));
   }
 
-  static async start(repo: string, name: string, cores: readonly number[], work: InProcessWork, backend: 'tfjs' | 'onnx' = 'tfjs'): Promise<InProcessEngine> {
+  static async start(
+    repo: string,
+    name: string,
+    cores: readonly number[],
+    work: InProcessWork,
+    backend: 'tfjs' | 'onnx' = 'tfjs',
+  ): Promise<InProcessEngine> {
     const models = JSON.stringify(require.resolve('@hera/models'));
     const schema = JSON.stringify(require.resolve('@hera/model-schema'));
     // Required by the threads only for onnx, as a tenant host does.
@@ -211,8 +248,21 @@ export class InProcessEngine {
         process.exit(0);
       })();`;
     // The same runtime settings the tenant host runs with, so only the RPC path differs.
-    const args = [process.execPath, ...PAYLOAD_NODE_FLAGS, '-e', main, repo, name, String(cores.length), JSON.stringify(work), backend];
-    const child = spawn('taskset', ['-c', cores.join(','), ...args], { stdio: ['pipe', 'pipe', 'inherit'], env: withMallocTuning(process.env) });
+    const args = [
+      process.execPath,
+      ...PAYLOAD_NODE_FLAGS,
+      '-e',
+      main,
+      repo,
+      name,
+      String(cores.length),
+      JSON.stringify(work),
+      backend,
+    ];
+    const child = spawn('taskset', ['-c', cores.join(','), ...args], {
+      stdio: ['pipe', 'pipe', 'inherit'],
+      env: withMallocTuning(process.env),
+    });
     const engine = new InProcessEngine(child);
     const first = await engine.#next();
     if (first !== 'ready') throw new Error(`in-process engine for ${name} printed ${JSON.stringify(first)}`);

@@ -30,7 +30,21 @@ import { connectRedis, Keyspace, ModelStore, type ModelRecord } from '@hera/stat
 import { startChild, waitFor, type Child } from '@hera/testing';
 import { args, fmt } from './harness';
 
-const o = args({ models: 'rmc3,wnd', 'phase-s': '30', load: '0.6', 'sla-factor': '4', 'per-core': '', 'warmup-s': '10', rounds: '2' }, { 'per-core': 'model=QPS,… over profiles/2c-measured.json', rounds: 'static and managed runs alternate, this many rounds' });
+const o = args(
+  {
+    models: 'rmc3,wnd',
+    'phase-s': '30',
+    load: '0.6',
+    'sla-factor': '4',
+    'per-core': '',
+    'warmup-s': '10',
+    rounds: '2',
+  },
+  {
+    'per-core': 'model=QPS,… over profiles/2c-measured.json',
+    rounds: 'static and managed runs alternate, this many rounds',
+  },
+);
 const [modelA, modelB] = o['models']!.split(',').map(s => s.trim()) as [string, string];
 if (!modelA || !modelB || modelA === modelB) throw new Error('--models: two different models, e.g. rmc1,din');
 const phaseMs = Number(o['phase-s']) * 1000;
@@ -47,13 +61,16 @@ const PHASES: { name: string; a: number; b: number }[] = [
 
 function perCore(): Map<string, number> {
   const out = new Map<string, number>();
-  const set = JSON.parse(readFileSync(require.resolve('@hera/hera/profiles/2c-measured.json'), 'utf8')) as { models: { model: string; qps: number[] }[] };
+  const set = JSON.parse(readFileSync(require.resolve('@hera/hera/profiles/2c-measured.json'), 'utf8')) as {
+    models: { model: string; qps: number[] }[];
+  };
   for (const p of set.models) out.set(p.model, p.qps[0] ?? 0);
   for (const kv of o['per-core']!.split(',').filter(Boolean)) {
     const [m, q] = kv.split('=');
     out.set(m!.trim(), Number(q));
   }
-  for (const m of [modelA, modelB]) if (!((out.get(m) ?? 0) > 0)) throw new Error(`no per-core capacity for ${m}: pass --per-core ${m}=QPS`);
+  for (const m of [modelA, modelB])
+    if (!((out.get(m) ?? 0) > 0)) throw new Error(`no per-core capacity for ${m}: pass --per-core ${m}=QPS`);
   return out;
 }
 
@@ -82,26 +99,67 @@ async function runOnce(managed: boolean, cap: Map<string, number>): Promise<Run>
   const dataDir = mkdtempSync(join(tmpdir(), 'hera-node-manager-'));
   const env: NodeJS.ProcessEnv = { ...process.env, NODE_SLA_FACTOR: String(slaFactor) };
   delete env['REDIS_URL'];
-  const up: Child = startChild(process.execPath, [
-    cli, 'up', '--data-dir', dataDir, '--gateway-port', '0', '--worker-port', '0', '--placement-port', '0', '--profiler-port', '0',
-    '--models', `${modelA},${modelB}`, '--no-plan', ...(managed ? [] : ['--no-node-manager']),
-  ], { env });
+  const up: Child = startChild(
+    process.execPath,
+    [
+      cli,
+      'up',
+      '--data-dir',
+      dataDir,
+      '--gateway-port',
+      '0',
+      '--worker-port',
+      '0',
+      '--placement-port',
+      '0',
+      '--profiler-port',
+      '0',
+      '--models',
+      `${modelA},${modelB}`,
+      '--no-plan',
+      ...(managed ? [] : ['--no-node-manager']),
+    ],
+    { env },
+  );
   try {
     await up.waitForLine(/registered .* without a plan/, 240_000);
-    const cluster = JSON.parse(readFileSync(join(dataDir, 'cluster.json'), 'utf8')) as { redisUrl: string; prefix: string; services: Record<string, string>; workers: { address: string }[] };
+    const cluster = JSON.parse(readFileSync(join(dataDir, 'cluster.json'), 'utf8')) as {
+      redisUrl: string;
+      prefix: string;
+      services: Record<string, string>;
+      workers: { address: string }[];
+    };
     const gateway = cluster.services['gateway']!;
     const redis = await connectRedis(cluster.redisUrl, { name: 'bench-node-manager', offlineQueue: true });
-    const registry = new Map<string, ModelRecord>((await new ModelStore(redis, new Keyspace(cluster.prefix)).list()).map(m => [m.name, m]));
+    const registry = new Map<string, ModelRecord>(
+      (await new ModelStore(redis, new Keyspace(cluster.prefix)).list()).map(m => [m.name, m]),
+    );
     redis.disconnect();
     const protos = loadProtos().proto;
-    const placement = createClient(protos.hera.placement.v1.PlacementService, cluster.services['placement']!, { defaultDeadlineMs: 120_000 });
+    const placement = createClient(protos.hera.placement.v1.PlacementService, cluster.services['placement']!, {
+      defaultDeadlineMs: 120_000,
+    });
     const worker = createClient(protos.hera.worker.v1.WorkerService, cluster.workers[0]!.address, { maxAttempts: 1 });
     try {
       // The plan's static split: one worker (one core) each.
       const [x, y] = [modelA, modelB].sort();
       await unaryCall(placement, 'Apply', { pinned: [{ config: `${x}:1+${y}:1`, count: 1 }] });
       const oip = createClient(protos.inference.GRPCInferenceService, gateway, { defaultDeadlineMs: 5_000 });
-      await waitFor(async () => (await Promise.all([modelA, modelB].map(m => unaryCall(oip, 'ModelReady', { name: m }).then(r => r.ready, () => false)))).every(Boolean), 240_000, 'both models routed');
+      await waitFor(
+        async () =>
+          (
+            await Promise.all(
+              [modelA, modelB].map(m =>
+                unaryCall(oip, 'ModelReady', { name: m }).then(
+                  r => r.ready,
+                  () => false,
+                ),
+              ),
+            )
+          ).every(Boolean),
+        240_000,
+        'both models routed',
+      );
       oip.close();
       const status = () => unaryCall(worker, 'GetStatus', {}, { deadlineMs: 3_000 });
       const sla = new Map([modelA, modelB].map(m => [m, registry.get(m)!.slaMs * slaFactor]));
@@ -113,56 +171,91 @@ async function runOnce(managed: boolean, cap: Map<string, number>): Promise<Run>
         // Total offered = load × cores' worth, split a:b in units of each model's per-core capacity.
         const cores = 2;
         const unit = (load * cores) / (ph.a + ph.b);
-        const rates = new Map([[modelA, ph.a * unit * cap.get(modelA)!], [modelB, ph.b * unit * cap.get(modelB)!]]);
+        const rates = new Map([
+          [modelA, ph.a * unit * cap.get(modelA)!],
+          [modelB, ph.b * unit * cap.get(modelB)!],
+        ]);
         const results = new Map<string, LoadSummary>();
-        await Promise.all([modelA, modelB].map(async (m, i) => {
-          const target = gatewayTarget(gateway, m, new PayloadPool(registry.get(m)!, 1024, 90 + i));
-          try {
-            const errs: Record<string, number> = {};
-            // Lost queries are counted over the measured part only (the first phase's warm-up is not).
-            const measureFrom = Date.now() + (pi === 0 ? warmupMs : 0);
-            const s = await runLoad(async (items, deadline) => {
-              const sentAt = Date.now();
-              try {
-                await target.send(items, deadline);
-              } catch (err) {
-                const c = (err as { code?: number }).code;
-                const name = typeof c === 'number' ? statusName(c) : 'ERROR';
-                errs[name] = (errs[name] ?? 0) + 1;
-                // No answer by the deadline: the client's own deadline fired (a server's refusal comes earlier).
-                if (name === 'DEADLINE_EXCEEDED' && Date.now() >= deadline - 5 && sentAt >= measureFrom) lost++;
-                throw err;
-              }
-            }, { rate: rates.get(m)!, seed: 100 + 10 * pi + i, durationMs: phaseMs, warmupMs: pi === 0 ? warmupMs : 0, timeoutMs: 2 * sla.get(m)!, slaMs: sla.get(m)!, maxInFlight: 20_000 });
-            for (const k of ['UNAVAILABLE', 'INTERNAL', 'CANCELLED', 'UNKNOWN']) suspects += errs[k] ?? 0;
-            results.set(m, s);
-          } finally {
-            target.close();
-          }
-        }));
+        await Promise.all(
+          [modelA, modelB].map(async (m, i) => {
+            const target = gatewayTarget(gateway, m, new PayloadPool(registry.get(m)!, 1024, 90 + i));
+            try {
+              const errs: Record<string, number> = {};
+              // Lost queries are counted over the measured part only (the first phase's warm-up is not).
+              const measureFrom = Date.now() + (pi === 0 ? warmupMs : 0);
+              const s = await runLoad(
+                async (items, deadline) => {
+                  const sentAt = Date.now();
+                  try {
+                    await target.send(items, deadline);
+                  } catch (err) {
+                    const c = (err as { code?: number }).code;
+                    const name = typeof c === 'number' ? statusName(c) : 'ERROR';
+                    errs[name] = (errs[name] ?? 0) + 1;
+                    // No answer by the deadline: the client's own deadline fired (a server's refusal comes earlier).
+                    if (name === 'DEADLINE_EXCEEDED' && Date.now() >= deadline - 5 && sentAt >= measureFrom) lost++;
+                    throw err;
+                  }
+                },
+                {
+                  rate: rates.get(m)!,
+                  seed: 100 + 10 * pi + i,
+                  durationMs: phaseMs,
+                  warmupMs: pi === 0 ? warmupMs : 0,
+                  timeoutMs: 2 * sla.get(m)!,
+                  slaMs: sla.get(m)!,
+                  maxInFlight: 20_000,
+                },
+              );
+              for (const k of ['UNAVAILABLE', 'INTERNAL', 'CANCELLED', 'UNKNOWN']) suspects += errs[k] ?? 0;
+              results.set(m, s);
+            } finally {
+              target.close();
+            }
+          }),
+        );
         const st = await status();
         const movesNow = Number(st.nodeManager?.moves ?? 0);
         phases.push({
           name: ph.name,
           moves: movesNow - movesBefore,
-          tenants: Object.fromEntries([modelA, modelB].map(m => {
-            const s = results.get(m)!;
-            return [m, { offered_qps: Number(fmt(s.offeredQps, 1)), p95_ms: Number(fmt(s.p95Ms, 1)), sla_ms: sla.get(m)!, within_sla: Number(fmt(s.attainment ?? 0, 3)), failed: s.errors }];
-          })),
+          tenants: Object.fromEntries(
+            [modelA, modelB].map(m => {
+              const s = results.get(m)!;
+              return [
+                m,
+                {
+                  offered_qps: Number(fmt(s.offeredQps, 1)),
+                  p95_ms: Number(fmt(s.p95Ms, 1)),
+                  sla_ms: sla.get(m)!,
+                  within_sla: Number(fmt(s.attainment ?? 0, 3)),
+                  failed: s.errors,
+                },
+              ];
+            }),
+          ),
         });
         movesBefore = movesNow;
         const t = phases.at(-1)!;
-        console.log(`  ${managed ? 'managed' : 'static '} phase ${ph.name.padEnd(9)}: ` + [modelA, modelB].map(m => {
-          const r = t.tenants[m]!;
-          return `${m} ${fmt(r.offered_qps)} qps p95 ${fmt(r.p95_ms)} / ${r.sla_ms} ms, ${fmt(r.within_sla * 100)}% within SLA`;
-        }).join('; ') + `; moves ${t.moves}; allocations now ${st.tenants.map(x => `${x.allocation!.model} cpus [${x.allocation!.cpuset.join(',')}] ${x.allocation!.cpuMillis || 'no'} quota ×${x.allocation!.workers}`).join(', ')}`);
+        console.log(
+          `  ${managed ? 'managed' : 'static '} phase ${ph.name.padEnd(9)}: ` +
+            [modelA, modelB]
+              .map(m => {
+                const r = t.tenants[m]!;
+                return `${m} ${fmt(r.offered_qps)} qps p95 ${fmt(r.p95_ms)} / ${r.sla_ms} ms, ${fmt(r.within_sla * 100)}% within SLA`;
+              })
+              .join('; ') +
+            `; moves ${t.moves}; allocations now ${st.tenants.map(x => `${x.allocation!.model} cpus [${x.allocation!.cpuset.join(',')}] ${x.allocation!.cpuMillis || 'no'} quota ×${x.allocation!.workers}`).join(', ')}`,
+        );
       }
       const st = await status();
       return {
         phases,
         moves: Number(st.nodeManager?.moves ?? 0),
         undos: Number(st.nodeManager?.undos ?? 0),
-        last_moves: (st.nodeManager?.lastMoves ?? []).slice(-8).map(mv => `${mv.undo ? 'undo ' : ''}${mv.from}→${mv.to} ${mv.millis} m (${mv.kind}): ${mv.reason}`),
+        last_moves: (st.nodeManager?.lastMoves ?? [])
+          .slice(-8)
+          .map(mv => `${mv.undo ? 'undo ' : ''}${mv.from}→${mv.to} ${mv.millis} m (${mv.kind}): ${mv.reason}`),
         failed_by_move_suspects: suspects,
         lost,
       };
@@ -172,13 +265,17 @@ async function runOnce(managed: boolean, cap: Map<string, number>): Promise<Run>
     }
   } finally {
     up.proc.kill('SIGINT');
-    if ((await Promise.race([up.exited, new Promise(r => setTimeout(r, 30_000)).then(() => 'timeout')])) === 'timeout') await up.stop('SIGKILL');
+    if ((await Promise.race([up.exited, new Promise(r => setTimeout(r, 30_000)).then(() => 'timeout')])) === 'timeout')
+      await up.stop('SIGKILL');
     rmSync(dataDir, { recursive: true, force: true });
   }
 }
 
 /** Attainment of each tenant in each phase, averaged over runs, and the worst run's. */
-function attainment(runs: readonly Run[]): { mean: Record<string, Record<string, number>>; min: Record<string, Record<string, number>> } {
+function attainment(runs: readonly Run[]): {
+  mean: Record<string, Record<string, number>>;
+  min: Record<string, Record<string, number>>;
+} {
   const mean: Record<string, Record<string, number>> = {};
   const min: Record<string, Record<string, number>> = {};
   for (const [i, ph] of PHASES.entries()) {
@@ -195,7 +292,9 @@ function attainment(runs: readonly Run[]): { mean: Record<string, Record<string,
 
 async function main(): Promise<void> {
   const cap = perCore();
-  console.log(`node manager bench: ${modelA} + ${modelB} on one 2-core node, plan split 1:1; per-core capacity ${modelA} ${fmt(cap.get(modelA)!)} qps, ${modelB} ${fmt(cap.get(modelB)!)} qps (measured, libs/hera/profiles/2c-measured.json unless --per-core); load ${load} × 2 cores; SLA × ${slaFactor}; phases ${PHASES.map(p => p.name).join(' → ')}, ${phaseMs / 1000} s each; ${rounds} round(s), static and managed alternating`);
+  console.log(
+    `node manager bench: ${modelA} + ${modelB} on one 2-core node, plan split 1:1; per-core capacity ${modelA} ${fmt(cap.get(modelA)!)} qps, ${modelB} ${fmt(cap.get(modelB)!)} qps (measured, libs/hera/profiles/2c-measured.json unless --per-core); load ${load} × 2 cores; SLA × ${slaFactor}; phases ${PHASES.map(p => p.name).join(' → ')}, ${phaseMs / 1000} s each; ${rounds} round(s), static and managed alternating`,
+  );
   // Static and managed alternate, round after round: this VM's speed drifts by up to 2× within
   // minutes, and one static run followed by one managed run compared the drift as often as the
   // manager (the same static phase read 81.6-99.6% within SLA in three runs).
@@ -208,25 +307,48 @@ async function main(): Promise<void> {
   }
   const moves = runs.managed.reduce((s, r) => s + r.moves, 0);
   const undos = runs.managed.reduce((s, r) => s + r.undos, 0);
-  console.log(`\nmanaged: ${moves} moves (${undos} undone) over ${rounds} run(s); last: ${runs.managed.at(-1)!.last_moves.join(' | ') || '-'}`);
+  console.log(
+    `\nmanaged: ${moves} moves (${undos} undone) over ${rounds} run(s); last: ${runs.managed.at(-1)!.last_moves.join(' | ') || '-'}`,
+  );
   const st = attainment(runs.static);
   const mg = attainment(runs.managed);
   for (const ph of PHASES) {
-    console.log(`  phase ${ph.name.padEnd(9)} within SLA, mean (worst) of ${rounds}: ` + [modelA, modelB].map(m =>
-      `${m} static ${fmt(st.mean[ph.name]![m]! * 100)}% (${fmt(st.min[ph.name]![m]! * 100)}), managed ${fmt(mg.mean[ph.name]![m]! * 100)}% (${fmt(mg.min[ph.name]![m]! * 100)})`).join('; '));
+    console.log(
+      `  phase ${ph.name.padEnd(9)} within SLA, mean (worst) of ${rounds}: ` +
+        [modelA, modelB]
+          .map(
+            m =>
+              `${m} static ${fmt(st.mean[ph.name]![m]! * 100)}% (${fmt(st.min[ph.name]![m]! * 100)}), managed ${fmt(mg.mean[ph.name]![m]! * 100)}% (${fmt(mg.min[ph.name]![m]! * 100)})`,
+          )
+          .join('; '),
+    );
   }
-  const beats = PHASES.map(ph => [modelA, modelB].every(m => mg.mean[ph.name]![m]! >= 0.95 || mg.mean[ph.name]![m]! > st.mean[ph.name]![m]!));
-  console.log(`per phase, managed meets 0.95 or beats static (means) for every tenant: ${beats.map((b, i) => `${PHASES[i]!.name} ${b ? 'yes' : 'no'}`).join(', ')}`);
-  console.log('(2 cores: the node manager, the gateway, the agent and this load generator share the two cores the tenants run on)');
-  console.log(JSON.stringify({
-    bench: 'node-manager', models: [modelA, modelB], load, sla_factor: slaFactor, phase_s: phaseMs / 1000, rounds,
-    sla_attainment: { static: st.mean, managed: mg.mean },
-    sla_attainment_worst: { static: st.min, managed: mg.min },
-    moves, undos,
-    queries_lost: runs.managed.reduce((s, r) => s + r.lost, 0),
-    queries_failed_by_moves: runs.managed.reduce((s, r) => s + r.failed_by_move_suspects, 0),
-    runs,
-  }));
+  const beats = PHASES.map(ph =>
+    [modelA, modelB].every(m => mg.mean[ph.name]![m]! >= 0.95 || mg.mean[ph.name]![m]! > st.mean[ph.name]![m]!),
+  );
+  console.log(
+    `per phase, managed meets 0.95 or beats static (means) for every tenant: ${beats.map((b, i) => `${PHASES[i]!.name} ${b ? 'yes' : 'no'}`).join(', ')}`,
+  );
+  console.log(
+    '(2 cores: the node manager, the gateway, the agent and this load generator share the two cores the tenants run on)',
+  );
+  console.log(
+    JSON.stringify({
+      bench: 'node-manager',
+      models: [modelA, modelB],
+      load,
+      sla_factor: slaFactor,
+      phase_s: phaseMs / 1000,
+      rounds,
+      sla_attainment: { static: st.mean, managed: mg.mean },
+      sla_attainment_worst: { static: st.min, managed: mg.min },
+      moves,
+      undos,
+      queries_lost: runs.managed.reduce((s, r) => s + r.lost, 0),
+      queries_failed_by_moves: runs.managed.reduce((s, r) => s + r.failed_by_move_suspects, 0),
+      runs,
+    }),
+  );
 }
 
 void main().catch(err => {

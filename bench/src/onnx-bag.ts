@@ -11,10 +11,28 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { modelCost, randomBatch, ZOO_MODELS, ZOO_SPECS, type ValidBatch, type ZooModelName } from '@hera/model-schema';
-import { buildRepository, loadModel, loadTables, readModelJson, selectBackend, versionDir, type SharedTables } from '@hera/models';
+import {
+  buildRepository,
+  loadModel,
+  loadTables,
+  readModelJson,
+  selectBackend,
+  versionDir,
+  type SharedTables,
+} from '@hera/models';
 import { args } from './harness';
-import { buildOnnx, IR_VERSION, modelProto, ONNX_FILES, OPSET, OnnxModel, onnxRuntime, onnxRuntimeStatus, tableLocation, type BagPlacement } from '@hera/engine-onnx';
-
+import {
+  buildOnnx,
+  IR_VERSION,
+  modelProto,
+  ONNX_FILES,
+  OPSET,
+  OnnxModel,
+  onnxRuntime,
+  onnxRuntimeStatus,
+  tableLocation,
+  type BagPlacement,
+} from '@hera/engine-onnx';
 
 /** Calls `run` back to back for `seconds` over rotating batches; items per second. */
 async function rate(run: (b: ValidBatch) => unknown, batches: ValidBatch[], seconds: number): Promise<number> {
@@ -63,8 +81,15 @@ async function workerMain(): Promise<void> {
     // What OnnxModel does minus session.use_external_initializer_file_buffers_directly.
     const ort = onnxRuntime();
     const json = await readModelJson(repo, name, tables.version);
-    const externalData = tables.tables.map((t, i) => ({ path: tableLocation(json.embeddingTables[i]!), data: new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength) }));
-    const session = await ort.InferenceSession.create(join(versionDir(repo, name, tables.version), ONNX_FILES.graph), { intraOpNumThreads: 1, interOpNumThreads: 1, externalData });
+    const externalData = tables.tables.map((t, i) => ({
+      path: tableLocation(json.embeddingTables[i]!),
+      data: new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength),
+    }));
+    const session = await ort.InferenceSession.create(join(versionDir(repo, name, tables.version), ONNX_FILES.graph), {
+      intraOpNumThreads: 1,
+      interOpNumThreads: 1,
+      externalData,
+    });
     parentPort!.postMessage('ready');
     parentPort!.once('message', () => {
       void session.release().then(() => process.exit(0));
@@ -83,8 +108,15 @@ async function workerMain(): Promise<void> {
 function identityModel(): Uint8Array {
   const M = modelProto();
   const vi = (name: string) => ({ name, type: { tensorType: { elemType: 1, shape: { dim: [{ dimValue: 4 }] } } } });
-  const graph = { name: 'probe', node: [{ opType: 'Identity', input: ['x'], output: ['y'] }], input: [vi('x')], output: [vi('y')] };
-  return M.encode(M.fromObject({ irVersion: IR_VERSION, opsetImport: [{ domain: '', version: OPSET }], graph })).finish();
+  const graph = {
+    name: 'probe',
+    node: [{ opType: 'Identity', input: ['x'], output: ['y'] }],
+    input: [vi('x')],
+    output: [vi('y')],
+  };
+  return M.encode(
+    M.fromObject({ irVersion: IR_VERSION, opsetImport: [{ domain: '', version: OPSET }], graph }),
+  ).finish();
 }
 
 async function main(): Promise<void> {
@@ -92,7 +124,11 @@ async function main(): Promise<void> {
   if (!status.available) throw new Error(status.reason);
   const o = args(
     { 'table-gb': '0.05', batch: '64', 'point-s': '1', rounds: '2', models: ZOO_MODELS.join(',') },
-    { 'table-gb': 'tables per model, GB (a smaller model keeps its own size)', 'point-s': 'seconds per point', rounds: 'rounds; a figure is its best round' },
+    {
+      'table-gb': 'tables per model, GB (a smaller model keeps its own size)',
+      'point-s': 'seconds per point',
+      rounds: 'rounds; a figure is its best round',
+    },
   );
   const tableGb = Number(o['table-gb']);
   const batch = Number(o.batch);
@@ -112,7 +148,9 @@ async function main(): Promise<void> {
     sabInput = `rejected: ${(err as Error).message}`;
   }
   console.log(`run input on a SharedArrayBuffer: ${sabInput}`);
-  console.log(`onnxruntime-node ${status.version}, TF.js wasm, batch ${batch}, ${pointS} s per point, best of ${rounds} rounds, tables ≤ ${tableGb} GB per model`);
+  console.log(
+    `onnxruntime-node ${status.version}, TF.js wasm, batch ${batch}, ${pointS} s per point, best of ${rounds} rounds, tables ≤ ${tableGb} GB per model`,
+  );
   for (const name of models) {
     const full = modelCost(ZOO_SPECS[name], 1).tableBytes;
     const scale = Math.min(1, (tableGb * 1e9) / full);
@@ -145,11 +183,17 @@ async function main(): Promise<void> {
         model: name,
         scale,
         tableMB: mb(tables.bytes),
-        samplesPerS: { tfjs: Math.round(best.tfjs), onnxGraphBag: Math.round(best.graph), onnxKernelBag: Math.round(best.kernel) },
+        samplesPerS: {
+          tfjs: Math.round(best.tfjs),
+          onnxGraphBag: Math.round(best.graph),
+          onnxKernelBag: Math.round(best.kernel),
+        },
         faster,
         onnxVsTfjs: Number((Math.max(best.graph, best.kernel) / best.tfjs).toFixed(2)),
         // RSS added by the first and the second worker thread's session (MB).
-        sessionRssMB: Object.fromEntries(Object.entries(mem).map(([k, s]) => [k, [mb(s[1]! - s[0]!), mb(s[2]! - s[1]!)]])),
+        sessionRssMB: Object.fromEntries(
+          Object.entries(mem).map(([k, s]) => [k, [mb(s[1]! - s[0]!), mb(s[2]! - s[1]!)]]),
+        ),
       };
       results.push(row);
       console.log(
@@ -159,7 +203,19 @@ async function main(): Promise<void> {
       rmSync(repo, { recursive: true, force: true });
     }
   }
-  console.log(JSON.stringify({ bench: 'onnx-bag', date: new Date().toISOString(), ort: status.version, sabInput, batch, pointS, rounds, tableGb, results }));
+  console.log(
+    JSON.stringify({
+      bench: 'onnx-bag',
+      date: new Date().toISOString(),
+      ort: status.version,
+      sabInput,
+      batch,
+      pointS,
+      rounds,
+      tableGb,
+      results,
+    }),
+  );
 }
 
 if (isMainThread) {

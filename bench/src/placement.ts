@@ -39,7 +39,11 @@ const PAPER = { emuGain: 1.373, serversSaved: 0.26 };
 
 /** A shipped set by name (libs/hera/profiles), or a `hera.profile-set/v1` file by path. */
 function loadSet(entry: string): ProfileSet {
-  const path = /^[A-Za-z0-9_-]+$/.test(entry) ? join(__dirname, '..', '..', 'libs', 'hera', 'profiles', `${entry}.json`) : isAbsolute(entry) ? entry : resolve(entry);
+  const path = /^[A-Za-z0-9_-]+$/.test(entry)
+    ? join(__dirname, '..', '..', 'libs', 'hera', 'profiles', `${entry}.json`)
+    : isAbsolute(entry)
+      ? entry
+      : resolve(entry);
   return parseProfileSet(JSON.parse(readFileSync(path, 'utf8')));
 }
 
@@ -50,7 +54,12 @@ function pad(rows: (string | number)[][]): string {
 }
 
 /** Pair search + required servers (what a re-plan costs), median of `runs` after one cold run. */
-function timeSolve(set: ProfileSet, nodes: number, solver: MilpSolver, runs = 5): { medianMs: number; coldMs: number; solvers: string[] } {
+function timeSolve(
+  set: ProfileSet,
+  nodes: number,
+  solver: MilpSolver,
+  runs = 5,
+): { medianMs: number; coldMs: number; solvers: string[] } {
   const demand = demandFromMix(set, { mix: 'uniform', dedicatedServers: nodes });
   const once = () => {
     const t0 = performance.now();
@@ -84,7 +93,13 @@ interface MixResult {
 function runMix(set: ProfileSet, mix: DemandMixName, nodes: number, solver: MilpSolver): MixResult {
   const demand = demandFromMix(set, { mix, dedicatedServers: nodes });
   const report = simulateCluster(set, demand, { clusterSize: nodes, solver, seed: 1 });
-  const strict = simulateCluster(set, demand, { clusterSize: nodes, solver, seed: 1, baselines: false, pairSearch: { heterogeneousOnly: true } });
+  const strict = simulateCluster(set, demand, {
+    clusterSize: nodes,
+    solver,
+    seed: 1,
+    baselines: false,
+    pairSearch: { heterogeneousOnly: true },
+  });
   const hera = by(report, 'hera').servers;
   const anySaturates = set.models.some(m => classifyProfile(m).kind === 'memory-bound');
   return {
@@ -92,24 +107,59 @@ function runMix(set: ProfileSet, mix: DemandMixName, nodes: number, solver: Milp
     report,
     strict,
     anySaturates,
-    verdict: { notWorseThanDedicated: hera <= by(report, 'dedicated').servers, beatsRandom: hera < by(report, 'random').servers, beatsFirstFit: hera < by(report, 'first-fit').servers },
+    verdict: {
+      notWorseThanDedicated: hera <= by(report, 'dedicated').servers,
+      beatsRandom: hera < by(report, 'random').servers,
+      beatsFirstFit: hera < by(report, 'first-fit').servers,
+    },
   };
 }
 
 function printMix(set: ProfileSet, r: MixResult): void {
   const { report } = r;
   const dedicated = by(report, 'dedicated');
-  console.log(`\n${set.nodeClass.name}, ${r.mix} mix worth ${report.clusterSize} dedicated servers (${report.dedicatedUnits.toFixed(1)} before rounding)`);
+  console.log(
+    `\n${set.nodeClass.name}, ${r.mix} mix worth ${report.clusterSize} dedicated servers (${report.dedicatedUnits.toFixed(1)} before rounding)`,
+  );
   const strictHera = by(r.strict, 'hera');
   console.log(
     pad([
-      ['strategy', 'servers', 'saved vs dedicated', 'mean EMU', 'EMU gain vs dedicated', 'solve ms', 'solver', 'predicted'],
-      ...report.strategies.map(s => [s.strategy, s.servers, pct(s.serversSavedVsDedicated), f3(s.meanEmu), f3(s.meanEmu / dedicated.meanEmu), s.solveMs.toFixed(1), s.solver, s.predicted ? 'yes' : 'no']),
-      ['hera --heterogeneous-only', strictHera.servers, pct(1 - strictHera.servers / dedicated.servers), f3(strictHera.meanEmu), f3(strictHera.meanEmu / dedicated.meanEmu), strictHera.solveMs.toFixed(1), strictHera.solver, strictHera.predicted ? 'yes' : 'no'],
+      [
+        'strategy',
+        'servers',
+        'saved vs dedicated',
+        'mean EMU',
+        'EMU gain vs dedicated',
+        'solve ms',
+        'solver',
+        'predicted',
+      ],
+      ...report.strategies.map(s => [
+        s.strategy,
+        s.servers,
+        pct(s.serversSavedVsDedicated),
+        f3(s.meanEmu),
+        f3(s.meanEmu / dedicated.meanEmu),
+        s.solveMs.toFixed(1),
+        s.solver,
+        s.predicted ? 'yes' : 'no',
+      ]),
+      [
+        'hera --heterogeneous-only',
+        strictHera.servers,
+        pct(1 - strictHera.servers / dedicated.servers),
+        f3(strictHera.meanEmu),
+        f3(strictHera.meanEmu / dedicated.meanEmu),
+        strictHera.solveMs.toFixed(1),
+        strictHera.solver,
+        strictHera.predicted ? 'yes' : 'no',
+      ],
       ['paper (Hera)', '', pct(PAPER.serversSaved), '', f3(PAPER.emuGain), '', '', ''],
     ]),
   );
-  console.log(`Hera's configurations: ${report.heraConfigs.map(c => `${c.config} ×${c.count} (EMU ${f3(c.emu)})`).join(', ')}`);
+  console.log(
+    `Hera's configurations: ${report.heraConfigs.map(c => `${c.config} ×${c.count} (EMU ${f3(c.emu)})`).join(', ')}`,
+  );
   const v = r.verdict;
   console.log(
     `verdict: Hera ${v.notWorseThanDedicated ? '≤' : '>'} dedicated; ` +
@@ -129,24 +179,43 @@ async function main(): Promise<void> {
   );
   const backend = benchBackend(o.backend);
   const sets: ProfileSet[] = o.sets
-    ? o.sets.split(',').map(s => s.trim()).filter(Boolean).map(loadSet)
-    : [loadSet('16c'), rooflineProfileSet(zooRooflineModels(), NODE_CLASS_32C_WHATIF, { generatedBy: 'bench placement: NODE_CLASS_32C_WHATIF' })];
+    ? o.sets
+        .split(',')
+        .map(s => s.trim())
+        .filter(Boolean)
+        .map(loadSet)
+    : [
+        loadSet('16c'),
+        rooflineProfileSet(zooRooflineModels(), NODE_CLASS_32C_WHATIF, {
+          generatedBy: 'bench placement: NODE_CLASS_32C_WHATIF',
+        }),
+      ];
   for (const set of sets) {
     try {
       // As placement does: every model is served on `backend`, and planned only from its figures.
-      checkProfileEngines(set, set.models.map(m => ({ name: m.model, engine: backend })));
+      checkProfileEngines(
+        set,
+        set.models.map(m => ({ name: m.model, engine: backend })),
+      );
     } catch (err) {
       console.error(`--backend ${backend}: ${(err as Error).message}`);
       process.exit(1);
     }
   }
-  console.log(`backend: ${backend} — the figures below are for models served on ${backend === 'onnx' ? 'ONNX Runtime' : 'TF.js'} (sets: ${sets.map(s => s.nodeClass.name).join(', ')})`);
+  console.log(
+    `backend: ${backend} — the figures below are for models served on ${backend === 'onnx' ? 'ONNX Runtime' : 'TF.js'} (sets: ${sets.map(s => s.nodeClass.name).join(', ')})`,
+  );
   const solver = await loadMilpSolver();
   const nodes = 1000;
   const out: Record<string, unknown> = {};
   const allVerdicts: boolean[] = [];
   for (const set of sets) {
-    const kinds = set.models.map(m => `${m.model}=${classifyProfile(m).kind === 'memory-bound' ? `memory-bound (knee ${m.knee})` : 'compute-bound'}`).join(', ');
+    const kinds = set.models
+      .map(
+        m =>
+          `${m.model}=${classifyProfile(m).kind === 'memory-bound' ? `memory-bound (knee ${m.knee})` : 'compute-bound'}`,
+      )
+      .join(', ');
     console.log(`\n=== ${set.nodeClass.name}: ${set.nodeClass.description ?? ''}\nclassification (ε = 0.05): ${kinds}`);
     const mixes = DEMAND_MIXES.map(mix => runMix(set, mix, nodes, solver));
     for (const r of mixes) printMix(set, r);
@@ -171,8 +240,19 @@ async function main(): Promise<void> {
           return [
             r.mix,
             {
-              servers: { hera: s('hera').servers, hera_heterogeneous_only: by(r.strict, 'hera').servers, dedicated: s('dedicated').servers, random: s('random').servers, first_fit: s('first-fit').servers },
-              mean_emu: { hera: Number(s('hera').meanEmu.toFixed(4)), dedicated: Number(s('dedicated').meanEmu.toFixed(4)), random: Number(s('random').meanEmu.toFixed(4)), first_fit: Number(s('first-fit').meanEmu.toFixed(4)) },
+              servers: {
+                hera: s('hera').servers,
+                hera_heterogeneous_only: by(r.strict, 'hera').servers,
+                dedicated: s('dedicated').servers,
+                random: s('random').servers,
+                first_fit: s('first-fit').servers,
+              },
+              mean_emu: {
+                hera: Number(s('hera').meanEmu.toFixed(4)),
+                dedicated: Number(s('dedicated').meanEmu.toFixed(4)),
+                random: Number(s('random').meanEmu.toFixed(4)),
+                first_fit: Number(s('first-fit').meanEmu.toFixed(4)),
+              },
               emu_gain_vs_dedicated: Number((s('hera').meanEmu / s('dedicated').meanEmu).toFixed(4)),
               servers_saved_vs_dedicated: Number(s('hera').serversSavedVsDedicated.toFixed(4)),
               solver: s('hera').solver,
@@ -193,15 +273,38 @@ async function main(): Promise<void> {
   const set16 = sets[0]!;
   const whatIf = (label: string, penalty: number) => {
     const d = demandFromMix(set16, { mix: 'uniform', dedicatedServers: nodes });
-    const r = simulateCluster(set16, d, { clusterSize: nodes, solver, pairSearch: { interference: { colocationPenalty: penalty } } });
-    return [label, by(r, 'hera').servers, by(r, 'dedicated').servers, pct(by(r, 'hera').serversSavedVsDedicated), f3(by(r, 'hera').meanEmu)];
+    const r = simulateCluster(set16, d, {
+      clusterSize: nodes,
+      solver,
+      pairSearch: { interference: { colocationPenalty: penalty } },
+    });
+    return [
+      label,
+      by(r, 'hera').servers,
+      by(r, 'dedicated').servers,
+      pct(by(r, 'hera').serversSavedVsDedicated),
+      f3(by(r, 'hera').meanEmu),
+    ];
   };
-  console.log(`\nwhat-if on ${set16.nodeClass.name} (sensitivity to the predictor's co-location penalty γ; the result above uses γ = 0.05):`);
-  console.log(pad([['variant', 'hera', 'dedicated', 'saved', 'mean EMU'], whatIf('γ = 0', 0), whatIf('γ = 0.10', 0.1)]));
+  console.log(
+    `\nwhat-if on ${set16.nodeClass.name} (sensitivity to the predictor's co-location penalty γ; the result above uses γ = 0.05):`,
+  );
+  console.log(
+    pad([['variant', 'hera', 'dedicated', 'saved', 'mean EMU'], whatIf('γ = 0', 0), whatIf('γ = 0.10', 0.1)]),
+  );
   const allMet = allVerdicts.every(Boolean);
-  console.log(`\ntargets: Hera never needs more servers than dedicated, and fewer than random and first-fit wherever a model saturates: ${allMet ? 'met' : 'NOT met'}`);
+  console.log(
+    `\ntargets: Hera never needs more servers than dedicated, and fewer than random and first-fit wherever a model saturates: ${allMet ? 'met' : 'NOT met'}`,
+  );
 
-  const u16 = (out[set16.nodeClass.name] as { mixes: Record<string, { emu_gain_vs_dedicated: number; servers_saved_vs_dedicated: number; servers: Record<string, number> }> }).mixes['uniform']!;
+  const u16 = (
+    out[set16.nodeClass.name] as {
+      mixes: Record<
+        string,
+        { emu_gain_vs_dedicated: number; servers_saved_vs_dedicated: number; servers: Record<string, number> }
+      >;
+    }
+  ).mixes['uniform']!;
   console.log(
     JSON.stringify({
       bench: 'placement',

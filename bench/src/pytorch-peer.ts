@@ -17,7 +17,11 @@ export function findTorch(python: string): { python: string; version: string } |
   const candidates = python ? [python] : ['python3', '/usr/bin/python3'];
   const why: string[] = [];
   for (const py of candidates) {
-    const r = spawnSync(py, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8', env: { ...process.env, ...ONE_THREAD_ENV }, timeout: 60_000 });
+    const r = spawnSync(py, ['-c', 'import torch; print(torch.__version__)'], {
+      encoding: 'utf8',
+      env: { ...process.env, ...ONE_THREAD_ENV },
+      timeout: 60_000,
+    });
     if (!r.error && r.status === 0) return { python: py, version: r.stdout.trim() };
     why.push(`${py} cannot import torch: ${r.error?.message ?? r.stderr.trim().split('\n').at(-1)}`);
   }
@@ -49,7 +53,10 @@ export interface PytorchPeer {
 
 /** Starts the script on the model spec at `specPath` (peerSpec's JSON) and waits until it is ready. */
 export async function startPytorchPeer(python: string, specPath: string): Promise<PytorchPeer> {
-  const child = spawn(python, [PEER_SCRIPT, '--serve', specPath], { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, ...ONE_THREAD_ENV } });
+  const child = spawn(python, [PEER_SCRIPT, '--serve', specPath], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+    env: { ...process.env, ...ONE_THREAD_ENV },
+  });
   const lines = new LineReader(child);
   try {
     const ready = parsePeerReady(await lines.next());
@@ -62,7 +69,8 @@ export async function startPytorchPeer(python: string, specPath: string): Promis
       ask,
       bag: async (batch, count, reps) => {
         const o = JSON.parse(await ask({ op: 'bag', batch, batches: count, reps })) as { bag_gbs?: number };
-        if (!(typeof o.bag_gbs === 'number' && o.bag_gbs > 0)) throw new Error(`pytorch_engine.py bag: ${JSON.stringify(o)}`);
+        if (!(typeof o.bag_gbs === 'number' && o.bag_gbs > 0))
+          throw new Error(`pytorch_engine.py bag: ${JSON.stringify(o)}`);
         return o.bag_gbs;
       },
       close: async () => {

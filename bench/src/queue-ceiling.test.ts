@@ -15,14 +15,14 @@ describe('queueingCeiling', () => {
     assert.ok(mid > 0.4 && mid < 0.9, `mid ${mid}`);
   });
 
-  it('simulates queueing: p95 grows with the offered rate and is at least the largest queries\' own compute', () => {
+  it("simulates queueing: p95 grows with the offered rate and is at least the largest queries' own compute", () => {
     const low = simulatedLatency(5, 0.12, base).p95;
     const high = simulatedLatency(45, 0.12, base).p95;
     assert.ok(low >= 0.12 * 200, `low-load p95 ${low} is about the p95 query size × 0.12 ms`);
     assert.ok(high > 2 * low, `${high} vs ${low}`);
   });
 
-  it('judged over the benchmark\'s windows: long ones near steady state, short ones pass rates near capacity a steady state would not', () => {
+  it("judged over the benchmark's windows: long ones near steady state, short ones pass rates near capacity a steady state would not", () => {
     const window = (ms: number) => ({ warmupMs: 1_000, durationMs: () => ms });
     const steady = queueingCeiling({ ...base, slaMs: 100 });
     const long = queueingCeiling({ ...base, slaMs: 100, window: window(300_000) });

@@ -23,22 +23,25 @@ import { waitFor } from '@hera/procs';
 import { args, BACKEND_NOTE, benchBackend, buildBenchModels } from './harness';
 
 async function main(): Promise<void> {
-  const a = args({
-    models: 'rmc1,rmc2,din,wnd',
-    'sla-factor': '4',
-    via: 'gateway',
-    quick: 'true',
-    controls: '4',
-    'splits-per-pair': '3',
-    units: '100',
-    seconds: '60',
-    warmup: '20',
-    'max-configs': '3',
-    'pair-checks': '1',
-    scale: '0.01',
-    keep: 'false',
-    backend: 'tfjs',
-  }, { backend: BACKEND_NOTE });
+  const a = args(
+    {
+      models: 'rmc1,rmc2,din,wnd',
+      'sla-factor': '4',
+      via: 'gateway',
+      quick: 'true',
+      controls: '4',
+      'splits-per-pair': '3',
+      units: '100',
+      seconds: '60',
+      warmup: '20',
+      'max-configs': '3',
+      'pair-checks': '1',
+      scale: '0.01',
+      keep: 'false',
+      backend: 'tfjs',
+    },
+    { backend: BACKEND_NOTE },
+  );
   const backend = benchBackend(a.backend);
   if (backend === 'onnx') {
     const ort = onnxRuntimeStatus();
@@ -47,7 +50,9 @@ async function main(): Promise<void> {
       process.exit(1);
     }
   }
-  console.log(`backend: ${backend} — every figure below is for tenants served on ${backend === 'onnx' ? 'ONNX Runtime' : 'TF.js'}`);
+  console.log(
+    `backend: ${backend} — every figure below is for tenants served on ${backend === 'onnx' ? 'ONNX Runtime' : 'TF.js'}`,
+  );
   const t0 = Date.now();
   const dir = mkdtempSync(join(tmpdir(), 'hera-reproduction-'));
   const log = join(dir, 'cluster.log');
@@ -59,10 +64,33 @@ async function main(): Promise<void> {
     await buildBenchModels(repo, Number(a.scale), a.models!.split(','), backend);
   }
   const cli = require.resolve('@hera/cli/dist/main.js');
-  const up = spawn(process.execPath, [
-    cli, 'up', '--no-plan', '--data-dir', dir, '--models', a.models!, '--scale', a.scale!,
-    '--gateway-port', '0', '--worker-port', '0', '--placement-port', '0', '--profiler-port', '0', '--json-logs',
-  ], { stdio: ['ignore', 'pipe', 'pipe'], env: backend === 'onnx' ? { ...process.env, HERA_BACKEND: 'onnx' } : process.env });
+  const up = spawn(
+    process.execPath,
+    [
+      cli,
+      'up',
+      '--no-plan',
+      '--data-dir',
+      dir,
+      '--models',
+      a.models!,
+      '--scale',
+      a.scale!,
+      '--gateway-port',
+      '0',
+      '--worker-port',
+      '0',
+      '--placement-port',
+      '0',
+      '--profiler-port',
+      '0',
+      '--json-logs',
+    ],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: backend === 'onnx' ? { ...process.env, HERA_BACKEND: 'onnx' } : process.env,
+    },
+  );
   up.stdout.pipe(logStream);
   up.stderr.pipe(logStream);
   let exited = false;
@@ -75,12 +103,18 @@ async function main(): Promise<void> {
   };
   try {
     console.log(`starting a local cluster in ${dir} (log: ${log})`);
-    await waitFor(async () => {
-      if (exited) throw new Error(`hera up exited; see ${log}`);
-      return /registered .* without a plan/.test(readFileSync(log, 'utf8'));
-    }, 600_000, 'hera up to register the models');
+    await waitFor(
+      async () => {
+        if (exited) throw new Error(`hera up exited; see ${log}`);
+        return /registered .* without a plan/.test(readFileSync(log, 'utf8'));
+      },
+      600_000,
+      'hera up to register the models',
+    );
     const cluster = readClusterFile(dir)!;
-    console.log(`cluster up in ${((Date.now() - t0) / 1000).toFixed(0)} s: gateway ${cluster.services['gateway']}, ${cluster.workers.length} node(s)`);
+    console.log(
+      `cluster up in ${((Date.now() - t0) / 1000).toFixed(0)} s: gateway ${cluster.services['gateway']}, ${cluster.workers.length} node(s)`,
+    );
     const report = await reproduce({
       profiler: cluster.services['profiler']!,
       placement: cluster.services['placement']!,
@@ -103,33 +137,52 @@ async function main(): Promise<void> {
       say: line => console.log(`  ${line}`),
     });
     console.log(`\n${renderReproduction(report)}`);
-    const strategies = Object.fromEntries(report.strategies.map(s => [s.strategy.replace('-', '_'), { servers: s.servers, mean_emu: Number(s.meanEmu.toFixed(4)) }]));
+    const strategies = Object.fromEntries(
+      report.strategies.map(s => [
+        s.strategy.replace('-', '_'),
+        { servers: s.servers, mean_emu: Number(s.meanEmu.toFixed(4)) },
+      ]),
+    );
     const p = report.predictor;
     const r4 = (x: number | undefined) => (x === undefined ? null : Number(x.toFixed(4)));
     console.log(`total ${((Date.now() - t0) / 60_000).toFixed(1)} min`);
-    console.log(JSON.stringify({
-      bench: 'reproduction',
-      backend,
-      node_class: report.nodeClass,
-      cores: report.cores,
-      models: report.models,
-      sla_factor: report.slaFactor,
-      profiles_via: report.via,
-      pairs_measured: report.pairsMeasured,
-      predicted_vs_measured_emu_error: p && p.splits ? { mean: r4(p.emuErrorMean), max: r4(p.emuErrorMax) } : null,
-      predicted_vs_measured_qps_error: p && p.splits ? { mean: r4(p.qpsErrorMean), max: r4(p.qpsErrorMax) } : null,
-      sla_attainment: r4(report.summary.coLocatedAttainment?.min),
-      sla_attainment_mean: r4(report.summary.coLocatedAttainment?.mean),
-      sla_attainment_measured_pairs_not_in_plan: r4(report.summary.measuredPairAttainment?.min),
-      sla_attainment_all_tenants: r4(report.summary.allAttainment?.min),
-      plan_vs_live_emu_error: report.summary.planVsLiveEmuError ? { mean: r4(report.summary.planVsLiveEmuError.mean), max: r4(report.summary.planVsLiveEmuError.max) } : null,
-      emu_gain_vs_dedicated: r4(report.summary.emuGainVsDedicated),
-      servers_saved_vs_dedicated: r4(report.summary.serversSavedVsDedicated),
-      strategies,
-      live: report.live.map(r => ({ config: r.config, why: r.why, nodes: r.nodes.map(n => ({ node: n.nodeId, config: n.config, plan_emu: r4(n.planEmu), live_emu: r4(n.measuredEmu), attainment: Object.fromEntries(n.tenants.map(t => [t.model, r4(t.attainment)])) })) })),
-      minutes: Number(((Date.now() - t0) / 60_000).toFixed(1)),
-      paper: { emu_gain_vs_dedicated: PAPER.emuGain, servers_saved_vs_dedicated: PAPER.serversSaved },
-    }));
+    console.log(
+      JSON.stringify({
+        bench: 'reproduction',
+        backend,
+        node_class: report.nodeClass,
+        cores: report.cores,
+        models: report.models,
+        sla_factor: report.slaFactor,
+        profiles_via: report.via,
+        pairs_measured: report.pairsMeasured,
+        predicted_vs_measured_emu_error: p && p.splits ? { mean: r4(p.emuErrorMean), max: r4(p.emuErrorMax) } : null,
+        predicted_vs_measured_qps_error: p && p.splits ? { mean: r4(p.qpsErrorMean), max: r4(p.qpsErrorMax) } : null,
+        sla_attainment: r4(report.summary.coLocatedAttainment?.min),
+        sla_attainment_mean: r4(report.summary.coLocatedAttainment?.mean),
+        sla_attainment_measured_pairs_not_in_plan: r4(report.summary.measuredPairAttainment?.min),
+        sla_attainment_all_tenants: r4(report.summary.allAttainment?.min),
+        plan_vs_live_emu_error: report.summary.planVsLiveEmuError
+          ? { mean: r4(report.summary.planVsLiveEmuError.mean), max: r4(report.summary.planVsLiveEmuError.max) }
+          : null,
+        emu_gain_vs_dedicated: r4(report.summary.emuGainVsDedicated),
+        servers_saved_vs_dedicated: r4(report.summary.serversSavedVsDedicated),
+        strategies,
+        live: report.live.map(r => ({
+          config: r.config,
+          why: r.why,
+          nodes: r.nodes.map(n => ({
+            node: n.nodeId,
+            config: n.config,
+            plan_emu: r4(n.planEmu),
+            live_emu: r4(n.measuredEmu),
+            attainment: Object.fromEntries(n.tenants.map(t => [t.model, r4(t.attainment)])),
+          })),
+        })),
+        minutes: Number(((Date.now() - t0) / 60_000).toFixed(1)),
+        paper: { emu_gain_vs_dedicated: PAPER.emuGain, servers_saved_vs_dedicated: PAPER.serversSaved },
+      }),
+    );
   } finally {
     await stop();
     logStream.end();

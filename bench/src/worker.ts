@@ -28,12 +28,31 @@ import { PayloadPool } from '@hera/loadgen';
 import { type ModelConfig } from '@hera/model-schema';
 import { readModelConfig } from '@hera/models';
 import { fastClients, loadProtos, type WorkerServiceClient } from '@hera/proto';
-import { args, BACKEND_NOTE, benchBackend, buildBenchModels, checkTenantBackend, fmt, InProcessEngine, pin, Stack } from './harness';
+import {
+  args,
+  BACKEND_NOTE,
+  benchBackend,
+  buildBenchModels,
+  checkTenantBackend,
+  fmt,
+  InProcessEngine,
+  pin,
+  Stack,
+} from './harness';
 
 const CORES = availableParallelism(); // before pinning ourselves
 const last = CORES - 1;
 const o = args(
-  { models: 'wnd,rmc2', scale: '0.05', cores: String(last), seconds: '5', rounds: '3', 'sub-batch': '0', concurrency: '0', backend: 'tfjs' },
+  {
+    models: 'wnd,rmc2',
+    scale: '0.05',
+    cores: String(last),
+    seconds: '5',
+    rounds: '3',
+    'sub-batch': '0',
+    concurrency: '0',
+    backend: 'tfjs',
+  },
   { 'sub-batch': "0 = the model's", concurrency: '0 = 3 per core', backend: BACKEND_NOTE },
 );
 const backend = benchBackend(o['backend']);
@@ -55,19 +74,26 @@ function rpcLoad(endpoint: string, c: ModelConfig, subBatch: number, concurrency
       ? () => stream.infer({ model: c.name, items: pool.take(0, subBatch) }, Date.now() + 30_000).then(() => undefined)
       : () =>
           new Promise<void>((resolve, reject) =>
-            client.infer({ model: c.name, items: pool.take(0, subBatch) }, new grpc.Metadata(), { deadline: Date.now() + 30_000 }, err => (err ? reject(err) : resolve())),
+            client.infer(
+              { model: c.name, items: pool.take(0, subBatch) },
+              new grpc.Metadata(),
+              { deadline: Date.now() + 30_000 },
+              err => (err ? reject(err) : resolve()),
+            ),
           );
   /** Samples/s over `ms` of back-to-back calls. */
   const run = async (ms: number): Promise<number> => {
     let done = 0;
     const end = Date.now() + ms;
     const t0 = performance.now();
-    await Promise.all(Array.from({ length: concurrency }, async () => {
-      while (Date.now() < end) {
-        await one();
-        done++;
-      }
-    }));
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        while (Date.now() < end) {
+          await one();
+          done++;
+        }
+      }),
+    );
     return (done * subBatch) / ((performance.now() - t0) / 1000);
   };
   return {
@@ -85,19 +111,41 @@ async function main(): Promise<void> {
   const repo = join(stack.dir, 'models');
   const models = o['models']!.split(',');
   const backends: Record<string, string> = {};
-  const result: Record<string, { kind: string; sub_batch: number; inprocess: number; rpc_host: number; stream_host: number; rpc_agent: number; ratio: number }> = {};
+  const result: Record<
+    string,
+    {
+      kind: string;
+      sub_batch: number;
+      inprocess: number;
+      rpc_host: number;
+      stream_host: number;
+      rpc_agent: number;
+      ratio: number;
+    }
+  > = {};
   try {
     console.log(`building ${models.join(', ')} at scale ${o['scale']} in ${repo} for the ${backend} engine ...`);
     await buildBenchModels(repo, Number(o['scale']), models, backend);
-    const worker = await stack.service('worker', { HERA_MODEL_REPO: repo, NODE_ID: 'bench', TENANT_QUEUE_LIMIT: '4096', NODE_CORES: String(CORES) });
+    const worker = await stack.service('worker', {
+      HERA_MODEL_REPO: repo,
+      NODE_ID: 'bench',
+      TENANT_QUEUE_LIMIT: '4096',
+      NODE_CORES: String(CORES),
+    });
     if (pinned) pin(worker.child.pid, clientCores);
-    const agent: WorkerServiceClient = createClient(loadProtos().proto.hera.worker.v1.WorkerService, worker.address, { defaultDeadlineMs: 300_000 });
-    console.log(`tenant and in-process: ${cores.length} worker(s) on core(s) ${cores.join(',')}; client ${pinned ? `pinned to core(s) ${clientCores.join(',')}` : 'not pinned (no taskset or no spare core)'}; best of ${rounds} windows of ${seconds} s each\n`);
+    const agent: WorkerServiceClient = createClient(loadProtos().proto.hera.worker.v1.WorkerService, worker.address, {
+      defaultDeadlineMs: 300_000,
+    });
+    console.log(
+      `tenant and in-process: ${cores.length} worker(s) on core(s) ${cores.join(',')}; client ${pinned ? `pinned to core(s) ${clientCores.join(',')}` : 'not pinned (no taskset or no spare core)'}; best of ${rounds} windows of ${seconds} s each\n`,
+    );
     for (const name of models) {
       const c = await readModelConfig(repo, name);
       const subBatch = Number(o['sub-batch']) || c.subBatchSize;
       const concurrency = Number(o['concurrency']) || cores.length * 3;
-      const { tenant } = await unaryCall(agent, 'ApplyAllocation', { allocation: { model: name, workers: cores.length, cpuset: cores } });
+      const { tenant } = await unaryCall(agent, 'ApplyAllocation', {
+        allocation: { model: name, workers: cores.length, cpuset: cores },
+      });
       checkTenantBackend(name, tenant!.backend, backend);
       const hostStream = rpcLoad(tenant!.endpoint, c, subBatch, concurrency, 'stream');
       const host = rpcLoad(tenant!.endpoint, c, subBatch, concurrency, 'unary');
@@ -123,7 +171,15 @@ async function main(): Promise<void> {
       viaAgentLoad.close();
       await unaryCall(agent, 'RemoveTenant', { model: name });
       backends[name] = tenant!.backend;
-      result[name] = { kind: c.expectedKind, sub_batch: subBatch, inprocess: inproc, rpc_host: viaHost, stream_host: viaStream, rpc_agent: viaAgent, ratio: viaHost / inproc };
+      result[name] = {
+        kind: c.expectedKind,
+        sub_batch: subBatch,
+        inprocess: inproc,
+        rpc_host: viaHost,
+        stream_host: viaStream,
+        rpc_agent: viaAgent,
+        ratio: viaHost / inproc,
+      };
       console.log(
         `${name.padEnd(6)} ${c.expectedKind.padEnd(14)} sub-batch ${String(subBatch).padStart(4)}  in-process ${fmt(inproc, 0).padStart(8)} samples/s  ` +
           `Infer to tenant host ${fmt(viaHost, 0).padStart(8)} (${fmt(viaHost / inproc, 3)})  InferStream to tenant host ${fmt(viaStream, 0).padStart(8)} (${fmt(viaStream / inproc, 3)})  ` +
@@ -134,15 +190,23 @@ async function main(): Promise<void> {
   } finally {
     await stack.stop();
   }
-  console.log('\ntarget: ratio_rpc_vs_inprocess ≥ 0.9 (unary Infer to the tenant host endpoint); ratio_stream_vs_inprocess is the InferStream the gateway uses');
+  console.log(
+    '\ntarget: ratio_rpc_vs_inprocess ≥ 0.9 (unary Infer to the tenant host endpoint); ratio_stream_vs_inprocess is the InferStream the gateway uses',
+  );
   console.log(
     JSON.stringify({
       bench: 'worker',
       backend,
       tenant_backends: backends,
-      ratio_rpc_vs_inprocess: Object.fromEntries(Object.entries(result).map(([k, v]) => [k, Number(v.ratio.toFixed(3))])),
-      ratio_stream_vs_inprocess: Object.fromEntries(Object.entries(result).map(([k, v]) => [k, Number((v.stream_host / v.inprocess).toFixed(3))])),
-      ratio_via_agent: Object.fromEntries(Object.entries(result).map(([k, v]) => [k, Number((v.rpc_agent / v.inprocess).toFixed(3))])),
+      ratio_rpc_vs_inprocess: Object.fromEntries(
+        Object.entries(result).map(([k, v]) => [k, Number(v.ratio.toFixed(3))]),
+      ),
+      ratio_stream_vs_inprocess: Object.fromEntries(
+        Object.entries(result).map(([k, v]) => [k, Number((v.stream_host / v.inprocess).toFixed(3))]),
+      ),
+      ratio_via_agent: Object.fromEntries(
+        Object.entries(result).map(([k, v]) => [k, Number((v.rpc_agent / v.inprocess).toFixed(3))]),
+      ),
       samples_per_s: result,
       tenant_cores: cores,
       client_cores: pinned ? clientCores : [],

@@ -7,7 +7,14 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { ESLint } from 'eslint';
-import { findCycle, packageGraph, readWorkspace, upwardEdges, type PackageGraph, type WorkspacePackage } from './package-graph';
+import {
+  findCycle,
+  packageGraph,
+  readWorkspace,
+  upwardEdges,
+  type PackageGraph,
+  type WorkspacePackage,
+} from './package-graph';
 
 const root = join(__dirname, '..', '..');
 
@@ -73,10 +80,10 @@ describe('eslint boundary rules', () => {
   it('fail on a library reaching services/ or apps/, however it is spelled', async () => {
     const code = [
       "import { up } from '@hera/cli';",
-      "export { up };",
+      'export { up };',
       "export * from '@hera/gateway-service/dist/config';",
       "export * from '../../../services/worker/src/config';",
-      "export const main = (name: string) => require.resolve(`@hera/${name}-service/dist/main.js`);",
+      'export const main = (name: string) => require.resolve(`@hera/${name}-service/dist/main.js`);',
       "export const cli = () => require.resolve('@hera/cli/dist/main.js');",
       "export const later = () => import('../../../apps/cli/src/main');",
       "export const fine = () => require.resolve('@hera/procs');",
@@ -90,7 +97,11 @@ describe('eslint boundary rules', () => {
   });
 
   it('fail on a service reaching apps/, and allow it the libraries', async () => {
-    const code = ["import { up } from '@hera/cli';", "import { startRedis } from '@hera/testing';", 'export { up, startRedis };'].join('\n');
+    const code = [
+      "import { up } from '@hera/cli';",
+      "import { startRedis } from '@hera/testing';",
+      'export { up, startRedis };',
+    ].join('\n');
     const errors = await boundaryErrors('services/profiler/src/config.ts', code);
     assert.equal(errors.length, 1, errors.join('\n'));
     assert.match(errors[0]!, /^1: .*services\/ may not depend on apps\//);

@@ -17,7 +17,15 @@ import { Rng } from '@hera/stats';
 import { validateBatch, type ModelConfig } from '@hera/model-schema';
 import { buildRepository, loadModel, selectBackend, type Model } from '@hera/models';
 import { loadProtos, type RankingServiceClient, type WorkerServiceClient } from '@hera/proto';
-import { startRedis, startService, waitFor, waitForExit, type TestRedis, type TestService, grpcOutcome } from '@hera/testing';
+import {
+  startRedis,
+  startService,
+  waitFor,
+  waitForExit,
+  type TestRedis,
+  type TestService,
+  grpcOutcome,
+} from '@hera/testing';
 import { serviceEntry } from './service-entry';
 
 const repo = mkdtempSync(join(tmpdir(), 'hera-gw-repo-'));
@@ -29,7 +37,13 @@ let rank: RankingServiceClient;
 let configs: Record<string, ModelConfig>;
 const engines: Record<string, Model> = {};
 const rng = new Rng(11);
-const env = () => ({ REDIS_URL: redisServer.url, HERA_REDIS_PREFIX: 'gw', HERA_MODEL_REPO: repo, HEARTBEAT_MS: '300', HERA_BACKEND: 'wasm' });
+const env = () => ({
+  REDIS_URL: redisServer.url,
+  HERA_REDIS_PREFIX: 'gw',
+  HERA_MODEL_REPO: repo,
+  HEARTBEAT_MS: '300',
+  HERA_BACKEND: 'wasm',
+});
 
 before(async () => {
   configs = Object.fromEntries((await buildRepository({ repo, scale: 0.0005, only: MODELS })).map(c => [c.name, c]));
@@ -37,7 +51,9 @@ before(async () => {
   for (const id of ['gwA', 'gwB']) {
     const w = await startService(serviceEntry('worker'), { ...env(), NODE_ID: id, TENANT_QUEUE_LIMIT: '64' });
     workers.push(w);
-    const c: WorkerServiceClient = createClient(loadProtos().proto.hera.worker.v1.WorkerService, w.address, { defaultDeadlineMs: 60_000 });
+    const c: WorkerServiceClient = createClient(loadProtos().proto.hera.worker.v1.WorkerService, w.address, {
+      defaultDeadlineMs: 60_000,
+    });
     // Tenants on the last core: the gateway and this test's client keep core 0, as a gateway
     // on its own machine would (otherwise overloaded tenants starve the gateway of CPU).
     const cpuset = availableParallelism() > 1 ? [availableParallelism() - 1] : [];
@@ -45,8 +61,15 @@ before(async () => {
     c.close();
   }
   gateway = await startService(serviceEntry('gateway'), { ...env(), ROUTING_REFRESH_MS: '200', MAX_ITEMS: '1024' });
-  rank = createClient(loadProtos().proto.hera.gateway.v1.RankingService, gateway.address, { maxAttempts: 1, defaultDeadlineMs: 30_000 });
-  await waitFor(async () => (await unaryCall(rank, 'ListModels', {})).models.length === MODELS.length, 10_000, 'models registered');
+  rank = createClient(loadProtos().proto.hera.gateway.v1.RankingService, gateway.address, {
+    maxAttempts: 1,
+    defaultDeadlineMs: 30_000,
+  });
+  await waitFor(
+    async () => (await unaryCall(rank, 'ListModels', {})).models.length === MODELS.length,
+    10_000,
+    'models registered',
+  );
   await selectBackend('wasm');
   for (const m of MODELS) engines[m] = await loadModel(repo, m);
 });
@@ -66,18 +89,20 @@ function f32(b: Uint8Array): Float32Array {
   return out;
 }
 
-
 describe('gateway', () => {
-  it('returns the engine\'s scores, in item order, splitting a large query into sub-batches', async () => {
+  it("returns the engine's scores, in item order, splitting a large query into sub-batches", async () => {
     for (const model of MODELS) {
       const sub = configs[model]!.subBatchSize;
       const k = Math.floor(sub * 2.5);
       const items = randomItems(configs[model]!, k, rng);
       const res = await unaryCall(rank, 'Rank', { model, items: toItemBatch(items), topK: 5 });
       const got = f32(res.scores);
-      const want = engines[model]!.score(validateBatch(configs[model]!, { count: k, dense: items.dense, ids: items.ids }));
+      const want = engines[model]!.score(
+        validateBatch(configs[model]!, { count: k, dense: items.dense, ids: items.ids }),
+      );
       assert.equal(got.length, k);
-      for (let i = 0; i < k; i++) assert.ok(Math.abs(got[i]! - want[i]!) < 1e-5, `${model} item ${i}: ${got[i]} vs ${want[i]}`);
+      for (let i = 0; i < k; i++)
+        assert.ok(Math.abs(got[i]! - want[i]!) < 1e-5, `${model} item ${i}: ${got[i]} vs ${want[i]}`);
       assert.equal(res.timing?.subBatches, 3);
       const best = [...want.keys()].sort((a, b) => want[b]! - want[a]! || a - b).slice(0, 5);
       assert.deepEqual(res.topIndices, best);
@@ -89,12 +114,16 @@ describe('gateway', () => {
     const cpuset = availableParallelism() > 1 ? [availableParallelism() - 1] : [];
     const setSubBatch = async (subBatchSize: number) => {
       for (const w of workers) {
-        const c: WorkerServiceClient = createClient(loadProtos().proto.hera.worker.v1.WorkerService, w.address, { defaultDeadlineMs: 60_000 });
+        const c: WorkerServiceClient = createClient(loadProtos().proto.hera.worker.v1.WorkerService, w.address, {
+          defaultDeadlineMs: 60_000,
+        });
         await unaryCall(c, 'ApplyAllocation', { allocation: { model: 'ncf', workers: 1, cpuset, subBatchSize } });
         c.close();
       }
     };
-    const subBatches = async (k: number) => (await unaryCall(rank, 'Rank', { model: 'ncf', items: toItemBatch(randomItems(configs['ncf']!, k, rng)) })).timing?.subBatches;
+    const subBatches = async (k: number) =>
+      (await unaryCall(rank, 'Rank', { model: 'ncf', items: toItemBatch(randomItems(configs['ncf']!, k, rng)) })).timing
+        ?.subBatches;
     try {
       await setSubBatch(16);
       await waitFor(async () => (await subBatches(40)) === 3, 10_000, 'the gateway to split ncf by 16 (16 + 16 + 8)');
@@ -102,7 +131,11 @@ describe('gateway', () => {
       await setSubBatch(0);
     }
     const sub = configs['ncf']!.subBatchSize;
-    await waitFor(async () => (await subBatches(sub + 1)) === 2, 10_000, 'the gateway to split by the model default again');
+    await waitFor(
+      async () => (await subBatches(sub + 1)) === 2,
+      10_000,
+      'the gateway to split by the model default again',
+    );
   });
 
   it('answers every bad input of the table with its status and a message naming the field', async () => {
@@ -114,12 +147,34 @@ describe('gateway', () => {
     outOfRange.writeInt32LE(c.tables[2]!.rows + 5, 4 * (2 * c.tables[0]!.lookups));
     const big = toItemBatch(randomItems(c, 1025, rng));
     const cases: [string, object, RegExp][] = [
-      ['wrong dense length', { model: 'rmc1', items: { ...good, dense: good.dense.subarray(4) } }, /^INVALID_ARGUMENT: items\.dense: expected \d+ bytes/],
-      ['wrong sparse length', { model: 'rmc1', items: { ...good, sparse: Buffer.concat([good.sparse, Buffer.alloc(4)]) } }, /^INVALID_ARGUMENT: items\.sparse: expected/],
-      ['id out of range', { model: 'rmc1', items: { ...good, sparse: outOfRange } }, new RegExp(`^INVALID_ARGUMENT: items\\.sparse: item 0 table ${c.tables[2]!.name} id ${c.tables[2]!.rows + 5} is out of range`)],
-      ['NaN', { model: 'rmc1', items: { ...good, dense: nan } }, /^INVALID_ARGUMENT: items\.dense: item 0 feature 3 is NaN/],
+      [
+        'wrong dense length',
+        { model: 'rmc1', items: { ...good, dense: good.dense.subarray(4) } },
+        /^INVALID_ARGUMENT: items\.dense: expected \d+ bytes/,
+      ],
+      [
+        'wrong sparse length',
+        { model: 'rmc1', items: { ...good, sparse: Buffer.concat([good.sparse, Buffer.alloc(4)]) } },
+        /^INVALID_ARGUMENT: items\.sparse: expected/,
+      ],
+      [
+        'id out of range',
+        { model: 'rmc1', items: { ...good, sparse: outOfRange } },
+        new RegExp(
+          `^INVALID_ARGUMENT: items\\.sparse: item 0 table ${c.tables[2]!.name} id ${c.tables[2]!.rows + 5} is out of range`,
+        ),
+      ],
+      [
+        'NaN',
+        { model: 'rmc1', items: { ...good, dense: nan } },
+        /^INVALID_ARGUMENT: items\.dense: item 0 feature 3 is NaN/,
+      ],
       ['k = 0', { model: 'rmc1', items: { itemCount: 0 } }, /^INVALID_ARGUMENT: items\.item_count: must be ≥ 1/],
-      ['k over the maximum', { model: 'rmc1', items: big }, /^INVALID_ARGUMENT: items\.item_count: must be ≤ 1024, got 1025/],
+      [
+        'k over the maximum',
+        { model: 'rmc1', items: big },
+        /^INVALID_ARGUMENT: items\.item_count: must be ≤ 1024, got 1025/,
+      ],
       ['unknown model', { model: 'nosuch', items: good }, /^NOT_FOUND: model "nosuch" is not registered/],
       ['missing items', { model: 'rmc1' }, /^INVALID_ARGUMENT: items: is required/],
       ['unknown version', { model: 'rmc1', version: '99', items: good }, /^NOT_FOUND: model rmc1 has no version "99"/],
@@ -152,18 +207,52 @@ describe('gateway', () => {
         const typed = await oip.infer({
           model_name: model,
           inputs: [
-            { name: 'dense', datatype: 'FP32', shape: [k, c.denseDim], contents: { fp32_contents: Array.from(items.dense) } },
-            { name: 'sparse', datatype: 'INT64', shape: sparseShape, contents: { int64_contents: Array.from(items.ids) } },
+            {
+              name: 'dense',
+              datatype: 'FP32',
+              shape: [k, c.denseDim],
+              contents: { fp32_contents: Array.from(items.dense) },
+            },
+            {
+              name: 'sparse',
+              datatype: 'INT64',
+              shape: sparseShape,
+              contents: { int64_contents: Array.from(items.ids) },
+            },
           ],
         });
         assert.deepEqual(typed.outputs[0]!.contents_fp32, Array.from(viaRank));
       }
       // Mismatched datatype and shape are INVALID_ARGUMENT naming the tensor.
       const c = configs['rmc1']!;
-      const bad = await oip.infer({ model_name: 'rmc1', inputs: [{ name: 'dense', datatype: 'FP64', shape: [1, c.denseDim] }, { name: 'sparse', datatype: 'INT32', shape: [1, c.tables.length, c.tables[0]!.lookups] }], raw_input_contents: [Buffer.alloc(c.denseDim * 8), Buffer.alloc(c.idsPerItem * 4)] }).catch(e => e as grpc.ServiceError);
-      assert.match(`${grpc.status[(bad as grpc.ServiceError).code]}: ${(bad as grpc.ServiceError).details}`, /^INVALID_ARGUMENT: inputs\[0\] \(dense\)\.datatype: must be FP32, got "FP64"/);
-      const badShape = await oip.infer({ model_name: 'rmc1', inputs: [{ name: 'dense', datatype: 'FP32', shape: [1, c.denseDim] }, { name: 'sparse', datatype: 'INT32', shape: [1, 3] }], raw_input_contents: [Buffer.alloc(c.denseDim * 4), Buffer.alloc(12)] }).catch(e => e as grpc.ServiceError);
-      assert.match(`${grpc.status[(badShape as grpc.ServiceError).code]}: ${(badShape as grpc.ServiceError).details}`, /^INVALID_ARGUMENT: inputs\[1\] \(sparse\)\.shape: expected/);
+      const bad = await oip
+        .infer({
+          model_name: 'rmc1',
+          inputs: [
+            { name: 'dense', datatype: 'FP64', shape: [1, c.denseDim] },
+            { name: 'sparse', datatype: 'INT32', shape: [1, c.tables.length, c.tables[0]!.lookups] },
+          ],
+          raw_input_contents: [Buffer.alloc(c.denseDim * 8), Buffer.alloc(c.idsPerItem * 4)],
+        })
+        .catch(e => e as grpc.ServiceError);
+      assert.match(
+        `${grpc.status[(bad as grpc.ServiceError).code]}: ${(bad as grpc.ServiceError).details}`,
+        /^INVALID_ARGUMENT: inputs\[0\] \(dense\)\.datatype: must be FP32, got "FP64"/,
+      );
+      const badShape = await oip
+        .infer({
+          model_name: 'rmc1',
+          inputs: [
+            { name: 'dense', datatype: 'FP32', shape: [1, c.denseDim] },
+            { name: 'sparse', datatype: 'INT32', shape: [1, 3] },
+          ],
+          raw_input_contents: [Buffer.alloc(c.denseDim * 4), Buffer.alloc(12)],
+        })
+        .catch(e => e as grpc.ServiceError);
+      assert.match(
+        `${grpc.status[(badShape as grpc.ServiceError).code]}: ${(badShape as grpc.ServiceError).details}`,
+        /^INVALID_ARGUMENT: inputs\[1\] \(sparse\)\.shape: expected/,
+      );
     } finally {
       oip.close();
     }
@@ -191,7 +280,10 @@ describe('gateway', () => {
     // Every query either succeeded or failed before its deadline (none hung past it).
     assert.ok(Math.max(...lateBy) < 250, `a query ended ${Math.max(...lateBy)} ms after its deadline`);
     const failed = s.sent - s.ok;
-    assert.ok(failed <= 2, `failed ${failed}: ${JSON.stringify(s.errors)} (in-flight sub-batches are retried on the other replica)`);
+    assert.ok(
+      failed <= 2,
+      `failed ${failed}: ${JSON.stringify(s.errors)} (in-flight sub-batches are retried on the other replica)`,
+    );
   });
 
   it('sheds overload with RESOURCE_EXHAUSTED at once instead of timing out', async t => {
@@ -200,7 +292,14 @@ describe('gateway', () => {
     const target = gatewayTarget(gateway.address, 'ncf', pool);
     // About five times what one core of tenants can serve: overload, but not so much load that
     // the test's own client (on the gateway's core) becomes the bottleneck.
-    const s = await runLoad(target.send, { rate: 150, seed: 8, durationMs: 3_000, timeoutMs: 400, fixedItems: 1024, maxInFlight: 2_000 });
+    const s = await runLoad(target.send, {
+      rate: 150,
+      seed: 8,
+      durationMs: 3_000,
+      timeoutMs: 400,
+      fixedItems: 1024,
+      maxInFlight: 2_000,
+    });
     target.close();
     const shed = s.errors['RESOURCE_EXHAUSTED'] ?? 0;
     const timedOut = s.errors['DEADLINE_EXCEEDED'] ?? 0;
@@ -211,14 +310,31 @@ describe('gateway', () => {
 });
 
 function tenantHostPid(w: TestService, model: string): number {
-  const pids = readFileSync(`/proc/${w.child.pid}/task/${w.child.pid}/children`, 'utf8').trim().split(/\s+/).map(Number);
-  const pid = pids.find(p => existsSync(`/proc/${p}/environ`) && readFileSync(`/proc/${p}/environ`, 'utf8').split('\0').includes(`HERA_TENANT=${model}`));
+  const pids = readFileSync(`/proc/${w.child.pid}/task/${w.child.pid}/children`, 'utf8')
+    .trim()
+    .split(/\s+/)
+    .map(Number);
+  const pid = pids.find(
+    p =>
+      existsSync(`/proc/${p}/environ`) &&
+      readFileSync(`/proc/${p}/environ`, 'utf8').split('\0').includes(`HERA_TENANT=${model}`),
+  );
   assert.ok(pid, `no host for ${model}`);
   return pid;
 }
 
-interface OipInput { name: string; datatype: string; shape: number[]; contents?: { fp32_contents?: number[]; int64_contents?: number[] } }
-interface OipOutput { name: string; datatype: string; shape: number[]; contents_fp32?: number[] }
+interface OipInput {
+  name: string;
+  datatype: string;
+  shape: number[];
+  contents?: { fp32_contents?: number[]; int64_contents?: number[] };
+}
+interface OipOutput {
+  name: string;
+  datatype: string;
+  shape: number[];
+  contents_fp32?: number[];
+}
 
 /**
  * An OIP client that does not use our .proto files: it writes and reads the
@@ -239,8 +355,16 @@ function publicOipClient(address: string) {
       tw.ldelim();
       if (t.contents) {
         const cw = protobuf.Writer.create();
-        if (t.contents.fp32_contents) { cw.uint32((6 << 3) | 2).fork(); for (const v of t.contents.fp32_contents) cw.float(v); cw.ldelim(); } // fp32_contents = 6
-        if (t.contents.int64_contents) { cw.uint32((3 << 3) | 2).fork(); for (const v of t.contents.int64_contents) cw.int64(v); cw.ldelim(); } // int64_contents = 3
+        if (t.contents.fp32_contents) {
+          cw.uint32((6 << 3) | 2).fork();
+          for (const v of t.contents.fp32_contents) cw.float(v);
+          cw.ldelim();
+        } // fp32_contents = 6
+        if (t.contents.int64_contents) {
+          cw.uint32((3 << 3) | 2).fork();
+          for (const v of t.contents.int64_contents) cw.int64(v);
+          cw.ldelim();
+        } // int64_contents = 3
         tw.uint32((5 << 3) | 2).bytes(cw.finish()); // contents = 5
       }
       w.uint32((5 << 3) | 2).bytes(tw.finish()); // inputs = 5
@@ -259,18 +383,31 @@ function publicOipClient(address: string) {
         while (tr.pos < tr.len) {
           const t = tr.uint32();
           switch (t >>> 3) {
-            case 1: o.name = tr.string(); break;
-            case 2: o.datatype = tr.string(); break;
-            case 3: { const end = tr.uint32() + tr.pos; while (tr.pos < end) o.shape.push(Number(tr.int64())); break; }
+            case 1:
+              o.name = tr.string();
+              break;
+            case 2:
+              o.datatype = tr.string();
+              break;
+            case 3: {
+              const end = tr.uint32() + tr.pos;
+              while (tr.pos < end) o.shape.push(Number(tr.int64()));
+              break;
+            }
             case 5: {
               const cr = protobuf.Reader.create(tr.bytes());
               while (cr.pos < cr.len) {
                 const ct = cr.uint32();
-                if (ct >>> 3 === 6) { const end = cr.uint32() + cr.pos; o.contents_fp32 = []; while (cr.pos < end) o.contents_fp32.push(cr.float()); } else cr.skipType(ct & 7);
+                if (ct >>> 3 === 6) {
+                  const end = cr.uint32() + cr.pos;
+                  o.contents_fp32 = [];
+                  while (cr.pos < end) o.contents_fp32.push(cr.float());
+                } else cr.skipType(ct & 7);
               }
               break;
             }
-            default: tr.skipType(t & 7);
+            default:
+              tr.skipType(t & 7);
           }
         }
         out.outputs.push(o);
@@ -282,7 +419,14 @@ function publicOipClient(address: string) {
   return {
     infer: (req: Parameters<typeof encode>[0]) =>
       new Promise<ReturnType<typeof decode>>((resolve, reject) =>
-        client.makeUnaryRequest('/inference.GRPCInferenceService/ModelInfer', encode, decode, req, { deadline: Date.now() + 10_000 }, (err, res) => (err ? reject(err) : resolve(res!))),
+        client.makeUnaryRequest(
+          '/inference.GRPCInferenceService/ModelInfer',
+          encode,
+          decode,
+          req,
+          { deadline: Date.now() + 10_000 },
+          (err, res) => (err ? reject(err) : resolve(res!)),
+        ),
       ),
     close: () => client.close(),
   };

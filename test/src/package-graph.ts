@@ -37,7 +37,8 @@ export function readWorkspace(root: string): WorkspacePackage[] {
   for (const pattern of manifest(root).workspaces ?? []) {
     const group = pattern.replace(/\/\*$/, '');
     const layer = (LAYERS as readonly string[]).indexOf(group);
-    if (layer < 0 || group === pattern) throw new Error(`workspace "${pattern}" is not one of ${LAYERS.map(l => `${l}/*`).join(', ')}: give it a layer`);
+    if (layer < 0 || group === pattern)
+      throw new Error(`workspace "${pattern}" is not one of ${LAYERS.map(l => `${l}/*`).join(', ')}: give it a layer`);
     if (!existsSync(join(root, group))) continue;
     for (const d of readdirSync(join(root, group)).sort()) {
       const dir = join(root, group, d);
@@ -70,7 +71,9 @@ export function packageGraph(pkgs: readonly WorkspacePackage[]): PackageGraph {
     }
     for (const file of sourceFiles(pkg.dir)) {
       for (const { fileName: spec } of ts.preProcessFile(readFileSync(file, 'utf8'), true, true).importedFiles) {
-        const target = spec.startsWith('.') ? owner(resolve(dirname(file), spec)) : byName.get(spec.split('/').slice(0, 2).join('/'));
+        const target = spec.startsWith('.')
+          ? owner(resolve(dirname(file), spec))
+          : byName.get(spec.split('/').slice(0, 2).join('/'));
         if (target && target !== pkg) uses.add(target.name);
       }
     }

@@ -19,7 +19,12 @@ import { createClient, unaryCall } from '@hera/grpc';
 import { PayloadPool, runLoad, workerTarget, type LoadSummary, type Target } from '@hera/loadgen';
 import { toModelRecord, type ModelConfig } from '@hera/model-schema';
 import { buildRepository } from '@hera/models';
-import { loadProtos, type JobProgress__Output, type ProfilerServiceClient, type WorkerServiceClient } from '@hera/proto';
+import {
+  loadProtos,
+  type JobProgress__Output,
+  type ProfilerServiceClient,
+  type WorkerServiceClient,
+} from '@hera/proto';
 import { Keyspace, ModelStore } from '@hera/state';
 import { startRedis, startService, waitFor, type TestRedis, type TestService } from '@hera/testing';
 import { serviceEntry } from './service-entry';
@@ -35,18 +40,39 @@ let client: ProfilerServiceClient;
 let agent: WorkerServiceClient;
 let wnd: ModelConfig;
 let din: ModelConfig;
-const env = () => ({ REDIS_URL: redisServer.url, HERA_REDIS_PREFIX: prefix, HERA_MODEL_REPO: repo, HEARTBEAT_MS: '300' });
-const profilerEnv = () => ({ ...env(), POINT_SECONDS: '2', WARMUP_SECONDS: '0.5', MIN_QUERIES: '100', PRECISION: '0.1', RECHECK_SECONDS: '6' });
+const env = () => ({
+  REDIS_URL: redisServer.url,
+  HERA_REDIS_PREFIX: prefix,
+  HERA_MODEL_REPO: repo,
+  HEARTBEAT_MS: '300',
+});
+const profilerEnv = () => ({
+  ...env(),
+  POINT_SECONDS: '2',
+  WARMUP_SECONDS: '0.5',
+  MIN_QUERIES: '100',
+  PRECISION: '0.1',
+  RECHECK_SECONDS: '6',
+});
 
 before(async () => {
-  [din, wnd] = (await buildRepository({ repo, scale: 0.0005, only: ['wnd', 'din'] })).sort((a, b) => a.name.localeCompare(b.name)) as [ModelConfig, ModelConfig];
+  [din, wnd] = (await buildRepository({ repo, scale: 0.0005, only: ['wnd', 'din'] })).sort((a, b) =>
+    a.name.localeCompare(b.name),
+  ) as [ModelConfig, ModelConfig];
   redisServer = await startRedis();
   redis = new Redis(redisServer.url);
   await new ModelStore(redis, new Keyspace(prefix)).put(toModelRecord(wnd), toModelRecord(din));
-  worker = await startService(serviceEntry('worker'), { ...env(), NODE_ID: 'prof-node', NODE_CLASS: '2c', NODE_CORES: '2' });
+  worker = await startService(serviceEntry('worker'), {
+    ...env(),
+    NODE_ID: 'prof-node',
+    NODE_CLASS: '2c',
+    NODE_CORES: '2',
+  });
   gateway = await startService(serviceEntry('gateway'), env());
   profiler = await startService(serviceEntry('profiler'), profilerEnv());
-  client = createClient(loadProtos().proto.hera.profiler.v1.ProfilerService, profiler.address, { defaultDeadlineMs: 30_000 });
+  client = createClient(loadProtos().proto.hera.profiler.v1.ProfilerService, profiler.address, {
+    defaultDeadlineMs: 30_000,
+  });
   agent = createClient(loadProtos().proto.hera.worker.v1.WorkerService, worker.address);
 });
 
@@ -61,7 +87,11 @@ after(async () => {
   rmSync(repo, { recursive: true, force: true });
 });
 
-function watch(c: ProfilerServiceClient, jobId: string, onData?: (p: JobProgress__Output) => void): Promise<JobProgress__Output[]> {
+function watch(
+  c: ProfilerServiceClient,
+  jobId: string,
+  onData?: (p: JobProgress__Output) => void,
+): Promise<JobProgress__Output[]> {
   return new Promise((resolve, reject) => {
     const seen: JobProgress__Output[] = [];
     const s = c.watchJob({ jobId }, new grpc.Metadata(), { deadline: Date.now() + 300_000 });
@@ -78,7 +108,12 @@ const QUERY_ITEMS = 256;
 
 /** A one-worker wnd tenant on core 1 (where the profiler measures n = 1) and a client for it. */
 async function openWnd(subBatch: number): Promise<{ target: Target; remove: () => Promise<void> }> {
-  const { tenant } = await unaryCall(agent, 'ApplyAllocation', { allocation: { model: 'wnd', workers: 1, cpuset: [1], subBatchSize: subBatch } }, { deadlineMs: 60_000 });
+  const { tenant } = await unaryCall(
+    agent,
+    'ApplyAllocation',
+    { allocation: { model: 'wnd', workers: 1, cpuset: [1], subBatchSize: subBatch } },
+    { deadlineMs: 60_000 },
+  );
   const target = workerTarget(tenant!.endpoint, 'wnd', new PayloadPool(wnd, 1024, 5), subBatch);
   return {
     target,
@@ -104,10 +139,20 @@ async function serviceMs(target: Target): Promise<number> {
 
 describe('profiler', () => {
   it('rejects bad requests naming the field', async () => {
-    const status = (p: Promise<unknown>) => p.then(() => 'OK', (e: grpc.ServiceError) => `${grpc.status[e.code]}: ${e.details}`);
+    const status = (p: Promise<unknown>) =>
+      p.then(
+        () => 'OK',
+        (e: grpc.ServiceError) => `${grpc.status[e.code]}: ${e.details}`,
+      );
     assert.match(await status(unaryCall(client, 'StartProfile', { model: 'nosuch' })), /^NOT_FOUND: model nosuch/);
-    assert.match(await status(unaryCall(client, 'StartProfile', { model: 'wnd', workerCounts: [3] })), /^INVALID_ARGUMENT: worker_counts\[0\]: must be in 1\.\.2/);
-    assert.match(await status(unaryCall(client, 'StartProfile', { model: 'wnd', pairModel: 'wnd' })), /^INVALID_ARGUMENT: pair_model/);
+    assert.match(
+      await status(unaryCall(client, 'StartProfile', { model: 'wnd', workerCounts: [3] })),
+      /^INVALID_ARGUMENT: worker_counts\[0\]: must be in 1\.\.2/,
+    );
+    assert.match(
+      await status(unaryCall(client, 'StartProfile', { model: 'wnd', pairModel: 'wnd' })),
+      /^INVALID_ARGUMENT: pair_model/,
+    );
     assert.match(await status(unaryCall(client, 'CancelJob', { jobId: 'nope' })), /^NOT_FOUND/);
   });
 
@@ -132,7 +177,12 @@ describe('profiler', () => {
     assert.deepEqual([again.jobId, again.existing], [jobId, true], 'the same request while it runs is the same job');
 
     const progress = await watch(client, jobId);
-    t.diagnostic(progress.filter(p => p.point).map(p => `${p.point}: ${p.rateQps.toFixed(1)} qps p95 ${p.p95Ms.toFixed(1)}`).join('; '));
+    t.diagnostic(
+      progress
+        .filter(p => p.point)
+        .map(p => `${p.point}: ${p.rateQps.toFixed(1)} qps p95 ${p.p95Ms.toFixed(1)}`)
+        .join('; '),
+    );
     assert.equal(progress.at(-1)?.state, 'completed', JSON.stringify(progress.at(-1)));
     const points = progress.filter(p => p.point && p.rateQps > 0);
     assert.ok(points.length >= 4, `progress reported ${points.length} measurement steps`);
@@ -141,10 +191,16 @@ describe('profiler', () => {
     const { profile } = await unaryCall(client, 'GetProfile', { model: 'wnd', nodeClass: '2c' });
     assert.ok(profile);
     assert.equal(profile.slaMs, 8 * wnd.slaMs);
-    assert.deepEqual(profile.points.map(p => p.workers), [1, 2]);
+    assert.deepEqual(
+      profile.points.map(p => p.workers),
+      [1, 2],
+    );
     for (const p of profile.points) {
       assert.ok(p.qps > 0, `n=${p.workers}: qps ${p.qps}`);
-      assert.ok(p.p95Ms <= profile.slaMs && p.recheckP95Ms <= profile.slaMs, `n=${p.workers}: p95 ${p.p95Ms}, re-check ${p.recheckP95Ms}, SLA ${profile.slaMs}`);
+      assert.ok(
+        p.p95Ms <= profile.slaMs && p.recheckP95Ms <= profile.slaMs,
+        `n=${p.workers}: p95 ${p.p95Ms}, re-check ${p.recheckP95Ms}, SLA ${profile.slaMs}`,
+      );
     }
     assert.ok(['memory-bound', 'compute-bound'].includes(profile.kind));
     assert.equal(profile.qpsMax, Math.max(...profile.points.map(p => p.qps)));
@@ -174,7 +230,14 @@ describe('profiler', () => {
     try {
       for (let attempt = 0; attempt < 4 && conclusive < 2 && !s?.meetsSla; attempt++) {
         const rate = p1.qps / Math.max(1, slowdown);
-        s = await runLoad(target.send, { rate, seed: 77 + attempt, durationMs: 15_000, warmupMs: 4_000, timeoutMs: 2 * profile.slaMs, slaMs: profile.slaMs });
+        s = await runLoad(target.send, {
+          rate,
+          seed: 77 + attempt,
+          durationMs: 15_000,
+          warmupMs: 4_000,
+          timeoutMs: 2 * profile.slaMs,
+          slaMs: profile.slaMs,
+        });
         const clientBound = s.sendLagP95Ms > 50;
         if (!clientBound) conclusive++;
         let now = '';
@@ -184,7 +247,9 @@ describe('profiler', () => {
           slowdown = ms / before;
           now = `; a ${QUERY_ITEMS}-item query now takes ${ms.toFixed(1)} ms, ${before.toFixed(1)} before the job (× ${slowdown.toFixed(2)})`;
         }
-        runs.push(`at ${rate.toFixed(1)} qps: p95 ${s.p95Ms.toFixed(1)} ms (last third ${s.lastThirdP95Ms.toFixed(1)}) ${JSON.stringify(s.errors)}, this client sent up to ${s.sendLagMaxMs.toFixed(0)} ms late (p95 ${s.sendLagP95Ms.toFixed(1)})${clientBound ? ' — client-bound, does not count' : ''}${now}`);
+        runs.push(
+          `at ${rate.toFixed(1)} qps: p95 ${s.p95Ms.toFixed(1)} ms (last third ${s.lastThirdP95Ms.toFixed(1)}) ${JSON.stringify(s.errors)}, this client sent up to ${s.sendLagMaxMs.toFixed(0)} ms late (p95 ${s.sendLagP95Ms.toFixed(1)})${clientBound ? ' — client-bound, does not count' : ''}${now}`,
+        );
         t.diagnostic(`re-run ${attempt + 1} ${runs.at(-1)}; profiler's re-check p95 ${p1.recheckP95Ms.toFixed(1)}`);
       }
     } finally {
@@ -194,21 +259,47 @@ describe('profiler', () => {
   });
 
   it('measures a pair co-located, each model within its own SLA, once both have solo profiles', async t => {
-    const status = (p: Promise<unknown>) => p.then(() => 'OK', (e: grpc.ServiceError) => `${grpc.status[e.code]}: ${e.details}`);
+    const status = (p: Promise<unknown>) =>
+      p.then(
+        () => 'OK',
+        (e: grpc.ServiceError) => `${grpc.status[e.code]}: ${e.details}`,
+      );
     // din has no solo profile at 8 × its SLA yet: nothing to pair wnd with.
-    assert.match(await status(unaryCall(client, 'StartPairProfiles', { models: ['wnd', 'din'], slaFactor: 8, quick: true })), /^FAILED_PRECONDITION: 1 model\(s\) have a solo profile on node class 2c at 8 × their SLA/);
-    assert.match(await status(unaryCall(client, 'StartPairProfiles', { models: ['nosuch'] })), /^NOT_FOUND: models\[0\]: model nosuch/);
-    const solo = await unaryCall(client, 'StartProfile', { model: 'din', workerCounts: [1], quick: true, slaFactor: 8 });
+    assert.match(
+      await status(unaryCall(client, 'StartPairProfiles', { models: ['wnd', 'din'], slaFactor: 8, quick: true })),
+      /^FAILED_PRECONDITION: 1 model\(s\) have a solo profile on node class 2c at 8 × their SLA/,
+    );
+    assert.match(
+      await status(unaryCall(client, 'StartPairProfiles', { models: ['nosuch'] })),
+      /^NOT_FOUND: models\[0\]: model nosuch/,
+    );
+    const solo = await unaryCall(client, 'StartProfile', {
+      model: 'din',
+      workerCounts: [1],
+      quick: true,
+      slaFactor: 8,
+    });
     assert.equal((await watch(client, solo.jobId)).at(-1)?.state, 'completed');
 
     const r = await unaryCall(client, 'StartPairProfiles', { models: ['wnd', 'din'], slaFactor: 8, quick: true });
     assert.equal(r.nodeClass, '2c');
-    assert.deepEqual(r.jobs.map(j => [j.modelA, j.modelB, j.splits.map(s => `${s.workersA}:${s.workersB}`).join()]), [['din', 'wnd', '1:1']]);
+    assert.deepEqual(
+      r.jobs.map(j => [j.modelA, j.modelB, j.splits.map(s => `${s.workersA}:${s.workersB}`).join()]),
+      [['din', 'wnd', '1:1']],
+    );
     assert.ok(r.jobs[0]!.splits[0]!.predictedEmu > 0);
     const progress = await watch(client, r.jobs[0]!.jobId);
-    t.diagnostic(progress.filter(p => p.point).map(p => p.point).join('\n'));
+    t.diagnostic(
+      progress
+        .filter(p => p.point)
+        .map(p => p.point)
+        .join('\n'),
+    );
     assert.equal(progress.at(-1)?.state, 'completed', JSON.stringify(progress.at(-1)));
-    assert.ok(progress.some(p => /common/.test(p.point)) && progress.some(p => /recheck/.test(p.point)), 'the search reported its phases');
+    assert.ok(
+      progress.some(p => /common/.test(p.point)) && progress.some(p => /recheck/.test(p.point)),
+      'the search reported its phases',
+    );
 
     const { pairProfiles } = await unaryCall(client, 'ListPairProfiles', { nodeClass: '2c' });
     assert.equal(pairProfiles.length, 1);
@@ -224,7 +315,12 @@ describe('profiler', () => {
   });
 
   it('cancels a running job and leaves the node as it found it', async () => {
-    await unaryCall(agent, 'ApplyAllocation', { allocation: { model: 'wnd', workers: 2, cpuset: [0, 1] } }, { deadlineMs: 60_000 });
+    await unaryCall(
+      agent,
+      'ApplyAllocation',
+      { allocation: { model: 'wnd', workers: 2, cpuset: [0, 1] } },
+      { deadlineMs: 60_000 },
+    );
     const { jobId } = await unaryCall(client, 'StartProfile', { model: 'wnd', workerCounts: [1], subBatchSizes: [32] });
     let cancelled: Promise<unknown> | undefined;
     const seen = await watch(client, jobId, p => {
@@ -233,21 +329,42 @@ describe('profiler', () => {
     assert.deepEqual(await cancelled, { state: 'cancelling' });
     assert.equal(seen.at(-1)?.state, 'cancelled');
     const t = (await unaryCall(agent, 'GetStatus', {})).tenants.find(x => x.allocation?.model === 'wnd');
-    assert.deepEqual([t?.allocation?.workers, t?.allocation?.cpuset], [2, [0, 1]], 'the allocation it had before the job');
+    assert.deepEqual(
+      [t?.allocation?.workers, t?.allocation?.cpuset],
+      [2, [0, 1]],
+      'the allocation it had before the job',
+    );
     await unaryCall(agent, 'RemoveTenant', { model: 'wnd' });
   });
 
   it('resumes a job after the profiler restarts', async () => {
-    const { jobId } = await unaryCall(client, 'StartProfile', { model: 'wnd', workerCounts: [1, 2], quick: true, subBatchSizes: [64], slaFactor: 8 });
-    await waitFor(async () => (await unaryCall(client, 'ListProfiles', {})) && (await redis.hget(`${new Keyspace(prefix).bullPrefix()}:profile:${jobId}`, 'progress'))?.includes('n=2'), 120_000, 'the job to reach n=2');
+    const { jobId } = await unaryCall(client, 'StartProfile', {
+      model: 'wnd',
+      workerCounts: [1, 2],
+      quick: true,
+      subBatchSizes: [64],
+      slaFactor: 8,
+    });
+    await waitFor(
+      async () =>
+        (await unaryCall(client, 'ListProfiles', {})) &&
+        (await redis.hget(`${new Keyspace(prefix).bullPrefix()}:profile:${jobId}`, 'progress'))?.includes('n=2'),
+      120_000,
+      'the job to reach n=2',
+    );
     assert.equal(await profiler.stop(), 0);
     client.close();
     profiler = await startService(serviceEntry('profiler'), profilerEnv());
-    client = createClient(loadProtos().proto.hera.profiler.v1.ProfilerService, profiler.address, { defaultDeadlineMs: 30_000 });
+    client = createClient(loadProtos().proto.hera.profiler.v1.ProfilerService, profiler.address, {
+      defaultDeadlineMs: 30_000,
+    });
     const seen = await watch(client, jobId);
     assert.equal(seen.at(-1)?.state, 'completed', JSON.stringify(seen.at(-1)));
     const { profile } = await unaryCall(client, 'GetProfile', { model: 'wnd', nodeClass: '2c' });
-    assert.deepEqual(profile!.points.map(p => p.workers), [1, 2]);
+    assert.deepEqual(
+      profile!.points.map(p => p.workers),
+      [1, 2],
+    );
     assert.match(profile!.method, new RegExp(`job ${jobId}`));
   });
 });

@@ -75,7 +75,11 @@ describe('services', () => {
 
   it('on SIGTERM turns health NOT_SERVING before draining, then exits 0 within the budget', async () => {
     const budgetMs = 3_000;
-    const svc = await startService(serviceEntry('gateway'), { REDIS_URL: db.server.url, HERA_REDIS_PREFIX: 't-drain', SHUTDOWN_GRACE_MS: String(budgetMs) });
+    const svc = await startService(serviceEntry('gateway'), {
+      REDIS_URL: db.server.url,
+      HERA_REDIS_PREFIX: 't-drain',
+      SHUTDOWN_GRACE_MS: String(budgetMs),
+    });
     try {
       // Liveness: this gateway routes nothing, so its readiness ("") is NOT_SERVING throughout.
       const seen = await watchHealthDuring(svc.address, LIVENESS_SERVICE, async () => {

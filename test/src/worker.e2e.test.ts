@@ -18,9 +18,24 @@ import { buildOnnxRepository } from '@hera/engine-onnx';
 import { validateBatch } from '@hera/model-schema';
 import { type ModelConfig } from '@hera/model-schema';
 import { buildRepository, loadModel, selectBackend } from '@hera/models';
-import { loadProtos, type InferStreamResponse__Output, type TenantStatus__Output, type WorkerServiceClient } from '@hera/proto';
+import {
+  loadProtos,
+  type InferStreamResponse__Output,
+  type TenantStatus__Output,
+  type WorkerServiceClient,
+} from '@hera/proto';
 import { Keyspace } from '@hera/state';
-import { isAlive, startRedis, startService, waitFor, waitForExit, type TestRedis, type TestService, grpcCode, grpcOutcome } from '@hera/testing';
+import {
+  isAlive,
+  startRedis,
+  startService,
+  waitFor,
+  waitForExit,
+  type TestRedis,
+  type TestService,
+  grpcCode,
+  grpcOutcome,
+} from '@hera/testing';
 import { serviceEntry } from './service-entry';
 
 const cg = detectCgroups();
@@ -35,7 +50,9 @@ let configs: Record<string, ModelConfig>;
 const rng = new Rng(7);
 
 before(async () => {
-  configs = Object.fromEntries((await buildRepository({ repo, scale: 0.0005, only: ['ncf', 'rmc1'] })).map(c => [c.name, c]));
+  configs = Object.fromEntries(
+    (await buildRepository({ repo, scale: 0.0005, only: ['ncf', 'rmc1'] })).map(c => [c.name, c]),
+  );
   if (!cgroupSkip) await buildRepository({ repo, scale: 0.05, only: ['rmc2'] }); // for the OOM test
   // wnd is built for ONNX Runtime (as `hera models build --format onnx` does): its host runs ORT.
   const [onnx] = await buildOnnxRepository(repo, await buildRepository({ repo, scale: 0.0005, only: ['wnd'] }));
@@ -56,7 +73,10 @@ before(async () => {
     // Long enough that the node manager's window still holds the shed burst when it is read.
     NODE_MANAGER_WINDOW_MS: '30000',
   });
-  agent = createClient(loadProtos().proto.hera.worker.v1.WorkerService, worker.address, { maxAttempts: 1, defaultDeadlineMs: 60_000 });
+  agent = createClient(loadProtos().proto.hera.worker.v1.WorkerService, worker.address, {
+    maxAttempts: 1,
+    defaultDeadlineMs: 60_000,
+  });
 });
 
 after(async () => {
@@ -70,7 +90,11 @@ after(async () => {
 const hostClients = new Map<string, WorkerServiceClient>();
 function host(endpoint: string): WorkerServiceClient {
   let c = hostClients.get(endpoint);
-  if (!c) hostClients.set(endpoint, (c = createClient(loadProtos().proto.hera.worker.v1.WorkerService, endpoint, { maxAttempts: 1 })));
+  if (!c)
+    hostClients.set(
+      endpoint,
+      (c = createClient(loadProtos().proto.hera.worker.v1.WorkerService, endpoint, { maxAttempts: 1 })),
+    );
   return c;
 }
 after(() => hostClients.forEach(c => c.close()));
@@ -86,11 +110,17 @@ async function statusOf(model: string): Promise<TenantStatus__Output> {
   return t;
 }
 
-
 function hostPid(model: string): number {
   // The agent's child processes are the tenant hosts; find ours by its HERA_TENANT env.
-  const pids = readFileSync(`/proc/${worker.child.pid}/task/${worker.child.pid}/children`, 'utf8').trim().split(/\s+/).map(Number);
-  const pid = pids.find(p => existsSync(`/proc/${p}/environ`) && readFileSync(`/proc/${p}/environ`, 'utf8').split('\0').includes(`HERA_TENANT=${model}`));
+  const pids = readFileSync(`/proc/${worker.child.pid}/task/${worker.child.pid}/children`, 'utf8')
+    .trim()
+    .split(/\s+/)
+    .map(Number);
+  const pid = pids.find(
+    p =>
+      existsSync(`/proc/${p}/environ`) &&
+      readFileSync(`/proc/${p}/environ`, 'utf8').split('\0').includes(`HERA_TENANT=${model}`),
+  );
   assert.ok(pid, `no host process for ${model}`);
   return pid;
 }
@@ -99,14 +129,23 @@ function hostPid(model: string): number {
  * Closed-loop load: `concurrency` callers, each sending the next request as soon as
  * one returns, as unary Infer calls or over one InferStream (the gateway's way).
  */
-function load(endpoint: string, model: string, concurrency: number, opts: { pauseOnError?: () => Promise<void>; stream?: InferStreamClient } = {}) {
+function load(
+  endpoint: string,
+  model: string,
+  concurrency: number,
+  opts: { pauseOnError?: () => Promise<void>; stream?: InferStreamClient } = {},
+) {
   let stop = false;
   const codes: Record<string, number> = {};
   const errorTimes: number[] = [];
   const loops = Array.from({ length: concurrency }, async () => {
     while (!stop) {
       const request = { model, items: items(model, 32) };
-      const c = await grpcCode(opts.stream ? opts.stream.infer(request, Date.now() + 10_000) : unaryCall(host(endpoint), 'Infer', request, { deadlineMs: 10_000 }));
+      const c = await grpcCode(
+        opts.stream
+          ? opts.stream.infer(request, Date.now() + 10_000)
+          : unaryCall(host(endpoint), 'Infer', request, { deadlineMs: 10_000 }),
+      );
       codes[c] = (codes[c] ?? 0) + 1;
       if (c !== 'OK') {
         errorTimes.push(Date.now());
@@ -137,17 +176,30 @@ describe('worker node agent', () => {
   it('rejects bad allocations with the field and the reason', async () => {
     const bad = (allocation: object) => grpcOutcome(unaryCall(agent, 'ApplyAllocation', { allocation }));
     assert.match(await bad({ model: 'ncf', workers: 0 }), /^INVALID_ARGUMENT: allocation.workers: must be between 1/);
-    assert.match(await bad({ model: 'ncf', workers: 1, cpuset: [999] }), /^INVALID_ARGUMENT: allocation.cpuset: cores 999 are not on this node/);
-    assert.match(await bad({ model: 'ncf', workers: 1, memoryLimitBytes: 1000 }), /^INVALID_ARGUMENT: allocation.memory_limit_bytes/);
-    assert.match(await bad({ model: 'ncf', workers: 1, subBatchSize: 4096 }), /^INVALID_ARGUMENT: allocation.sub_batch_size: must be 0 \(the model's default\) or between 1 and 1024, got 4096/);
+    assert.match(
+      await bad({ model: 'ncf', workers: 1, cpuset: [999] }),
+      /^INVALID_ARGUMENT: allocation.cpuset: cores 999 are not on this node/,
+    );
+    assert.match(
+      await bad({ model: 'ncf', workers: 1, memoryLimitBytes: 1000 }),
+      /^INVALID_ARGUMENT: allocation.memory_limit_bytes/,
+    );
+    assert.match(
+      await bad({ model: 'ncf', workers: 1, subBatchSize: 4096 }),
+      /^INVALID_ARGUMENT: allocation.sub_batch_size: must be 0 \(the model's default\) or between 1 and 1024, got 4096/,
+    );
     assert.match(await bad({ model: 'nosuch', workers: 1 }), /^NOT_FOUND: model nosuch is not in the model repository/);
   });
 
   it('runs a tenant host inside its cgroup with the cpuset, quota and memory limit asked for', async () => {
-    const res = await unaryCall(agent, 'ApplyAllocation', { allocation: { model: 'ncf', workers: 1, cpuset: [0], cpuMillis: 800, memoryLimitBytes: 1 << 30 } });
+    const res = await unaryCall(agent, 'ApplyAllocation', {
+      allocation: { model: 'ncf', workers: 1, cpuset: [0], cpuMillis: 800, memoryLimitBytes: 1 << 30 },
+    });
     assert.equal(res.changed, true);
     assert.equal(res.tenant?.state, 'serving');
-    const again = await unaryCall(agent, 'ApplyAllocation', { allocation: { model: 'ncf', workers: 1, cpuset: [0], cpuMillis: 800, memoryLimitBytes: 1 << 30 } });
+    const again = await unaryCall(agent, 'ApplyAllocation', {
+      allocation: { model: 'ncf', workers: 1, cpuset: [0], cpuMillis: 800, memoryLimitBytes: 1 << 30 },
+    });
     assert.equal(again.changed, false, 'idempotent');
     const out = await unaryCall(host(res.tenant!.endpoint), 'Infer', { model: 'ncf', items: items('ncf', 10) });
     assert.equal(out.scores.length, 40);
@@ -169,9 +221,13 @@ describe('worker node agent', () => {
     const t = await statusOf('ncf');
     const l = load(t.endpoint, 'ncf', 4);
     await new Promise(r => setTimeout(r, 500));
-    await unaryCall(agent, 'ApplyAllocation', { allocation: { model: 'ncf', workers: 2, cpuset: [0, 1], cpuMillis: 1500, memoryLimitBytes: 1 << 30 } });
+    await unaryCall(agent, 'ApplyAllocation', {
+      allocation: { model: 'ncf', workers: 2, cpuset: [0, 1], cpuMillis: 1500, memoryLimitBytes: 1 << 30 },
+    });
     await new Promise(r => setTimeout(r, 1_000));
-    await unaryCall(agent, 'ApplyAllocation', { allocation: { model: 'ncf', workers: 1, cpuset: [1], cpuMillis: 0, memoryLimitBytes: 1 << 30 } });
+    await unaryCall(agent, 'ApplyAllocation', {
+      allocation: { model: 'ncf', workers: 1, cpuset: [1], cpuMillis: 0, memoryLimitBytes: 1 << 30 },
+    });
     await new Promise(r => setTimeout(r, 1_000));
     const codes = await l.stop();
     assert.deepEqual(Object.keys(codes), ['OK'], JSON.stringify(codes));
@@ -188,22 +244,42 @@ describe('worker node agent', () => {
     assert.equal(await grpcCode(unaryCall(agent, 'Infer', { model: 'nosuch', items: items('ncf', 1) })), 'NOT_FOUND');
     assert.equal(await grpcCode(unaryCall(h, 'Infer', { model: 'nosuch', items: items('ncf', 1) })), 'NOT_FOUND');
     const good = items('ncf', 4);
-    assert.equal(await grpcCode(unaryCall(h, 'Infer', { model: 'ncf', items: { ...good, sparse: good.sparse.subarray(0, 8) } })), 'INVALID_ARGUMENT');
-    assert.equal(await grpcCode(unaryCall(h, 'Infer', { model: 'ncf', items: { ...good, itemCount: 0 } })), 'INVALID_ARGUMENT');
+    assert.equal(
+      await grpcCode(unaryCall(h, 'Infer', { model: 'ncf', items: { ...good, sparse: good.sparse.subarray(0, 8) } })),
+      'INVALID_ARGUMENT',
+    );
+    assert.equal(
+      await grpcCode(unaryCall(h, 'Infer', { model: 'ncf', items: { ...good, itemCount: 0 } })),
+      'INVALID_ARGUMENT',
+    );
     const outOfRange = Buffer.from(good.sparse);
     outOfRange.writeInt32LE(configs['ncf']!.tables[0]!.rows, 0);
-    assert.equal(await grpcCode(unaryCall(h, 'Infer', { model: 'ncf', items: { ...good, sparse: outOfRange } })), 'INVALID_ARGUMENT');
-    assert.equal(await grpcCode(unaryCall(agent, 'Infer', { model: 'ncf', items: { ...good, sparse: outOfRange } })), 'INVALID_ARGUMENT');
+    assert.equal(
+      await grpcCode(unaryCall(h, 'Infer', { model: 'ncf', items: { ...good, sparse: outOfRange } })),
+      'INVALID_ARGUMENT',
+    );
+    assert.equal(
+      await grpcCode(unaryCall(agent, 'Infer', { model: 'ncf', items: { ...good, sparse: outOfRange } })),
+      'INVALID_ARGUMENT',
+    );
 
     // A flood beyond the queue bound (8) on one worker is shed, not queued.
-    const burst = await Promise.all(Array.from({ length: 60 }, () => grpcCode(unaryCall(h, 'Infer', { model: 'ncf', items: items('ncf', 1024) }, { deadlineMs: 30_000 }))));
+    const burst = await Promise.all(
+      Array.from({ length: 60 }, () =>
+        grpcCode(unaryCall(h, 'Infer', { model: 'ncf', items: items('ncf', 1024) }, { deadlineMs: 30_000 })),
+      ),
+    );
     assert.ok(burst.includes('RESOURCE_EXHAUSTED'), burst.join(','));
     assert.ok(burst.includes('OK'));
     // The node manager's window counts what was shed as SLA misses (60,000 ms), where the
     // served latencies alone would look fine (with cgroups: the manager needs them to act).
     if (!cgroupSkip) {
       assert.ok(burst.filter(c => c === 'RESOURCE_EXHAUSTED').length > 0.05 * burst.length, burst.join(','));
-      await waitFor(async () => (await statusOf('ncf')).recent?.p95Ms === 60_000, 5_000, 'the node manager window to count the shed requests as misses (p95 60,000 ms)');
+      await waitFor(
+        async () => (await statusOf('ncf')).recent?.p95Ms === 60_000,
+        5_000,
+        'the node manager window to count the shed requests as misses (p95 60,000 ms)',
+      );
       assert.ok((await statusOf('ncf')).latency!.p95Ms < 60_000, 'served latencies do not');
     }
 
@@ -218,29 +294,51 @@ describe('worker node agent', () => {
     // within the queue bound of 8.
     const quota = cgroupSkip ? {} : { cpuMillis: 250 };
     const lateMs = cgroupSkip ? 60 : 300;
-    const r = await unaryCall(agent, 'ApplyAllocation', { allocation: { model: 'rmc1', workers: 1, subBatchSize: 1024, ...quota } });
+    const r = await unaryCall(agent, 'ApplyAllocation', {
+      allocation: { model: 'rmc1', workers: 1, subBatchSize: 1024, ...quota },
+    });
     const h1 = host(r.tenant!.endpoint);
     const before = (await statusOf('rmc1')).errors['DEADLINE_EXCEEDED'] ?? 0;
-    const slow = Array.from({ length: 7 }, () => grpcCode(unaryCall(h1, 'Infer', { model: 'rmc1', items: items('rmc1', 1024) }, { deadlineMs: 60_000 })));
+    const slow = Array.from({ length: 7 }, () =>
+      grpcCode(unaryCall(h1, 'Infer', { model: 'rmc1', items: items('rmc1', 1024) }, { deadlineMs: 60_000 })),
+    );
     let deepest = 0;
-    await waitFor(async () => (deepest = Math.max(deepest, (await statusOf('rmc1')).queueDepth)) >= (cgroupSkip ? 3 : 4), 10_000, 'the rmc1 queue to back up').catch((err: Error) => {
+    await waitFor(
+      async () => (deepest = Math.max(deepest, (await statusOf('rmc1')).queueDepth)) >= (cgroupSkip ? 3 : 4),
+      10_000,
+      'the rmc1 queue to back up',
+    ).catch((err: Error) => {
       throw new Error(`${err.message} (deepest queue seen: ${deepest})`);
     });
     // Its own connection, so the short-deadline calls do not wait behind megabytes of payload.
-    const lateClient: WorkerServiceClient = createClient(loadProtos().proto.hera.worker.v1.WorkerService, r.tenant!.endpoint, { maxAttempts: 1, channelOptions: { 'grpc.use_local_subchannel_pool': 1 } });
-    const late = await Promise.all(Array.from({ length: 2 }, () => grpcCode(unaryCall(lateClient, 'Infer', { model: 'rmc1', items: items('rmc1', 1) }, { deadlineMs: lateMs }))));
+    const lateClient: WorkerServiceClient = createClient(
+      loadProtos().proto.hera.worker.v1.WorkerService,
+      r.tenant!.endpoint,
+      { maxAttempts: 1, channelOptions: { 'grpc.use_local_subchannel_pool': 1 } },
+    );
+    const late = await Promise.all(
+      Array.from({ length: 2 }, () =>
+        grpcCode(unaryCall(lateClient, 'Infer', { model: 'rmc1', items: items('rmc1', 1) }, { deadlineMs: lateMs })),
+      ),
+    );
     lateClient.close();
     assert.deepEqual(await Promise.all(slow), Array(7).fill('OK'));
     assert.deepEqual(late, ['DEADLINE_EXCEEDED', 'DEADLINE_EXCEEDED']);
-    await waitFor(async () => ((await statusOf('rmc1')).errors['DEADLINE_EXCEEDED'] ?? 0) >= before + 2, 3_000, 'the host to count the expired work');
+    await waitFor(
+      async () => ((await statusOf('rmc1')).errors['DEADLINE_EXCEEDED'] ?? 0) >= before + 2,
+      3_000,
+      'the host to count the expired work',
+    );
     assert.equal((await unaryCall(agent, 'RemoveTenant', { model: 'rmc1' })).removed, true);
   });
 
-  it('serves InferStream: tagged replies equal Infer\'s, a request\'s failure leaves the stream open, half-close ends it OK', async () => {
+  it("serves InferStream: tagged replies equal Infer's, a request's failure leaves the stream open, half-close ends it OK", async () => {
     const t = await statusOf('ncf');
     const h = host(t.endpoint);
     const batches = [items('ncf', 5), items('ncf', 40), items('ncf', 1)];
-    const unaryScores = await Promise.all(batches.map(b => unaryCall(h, 'Infer', { model: 'ncf', items: b }).then(r => Buffer.from(r.scores))));
+    const unaryScores = await Promise.all(
+      batches.map(b => unaryCall(h, 'Infer', { model: 'ncf', items: b }).then(r => Buffer.from(r.scores))),
+    );
     const stream = h.inferStream({ deadline: Date.now() + 30_000 });
     const replies: InferStreamResponse__Output[] = [];
     stream.on('data', (m: InferStreamResponse__Output) => replies.push(m));
@@ -269,8 +367,10 @@ describe('worker node agent', () => {
     assert.match(failure(10), /^INVALID_ARGUMENT: request: missing/);
   });
 
-  it('serves a model built for ONNX on ONNX Runtime over InferStream, with the TF.js model\'s scores; status names each tenant\'s engine', async () => {
-    const res = await unaryCall(agent, 'ApplyAllocation', { allocation: { model: 'wnd', workers: 1, memoryLimitBytes: 1 << 30 } });
+  it("serves a model built for ONNX on ONNX Runtime over InferStream, with the TF.js model's scores; status names each tenant's engine", async () => {
+    const res = await unaryCall(agent, 'ApplyAllocation', {
+      allocation: { model: 'wnd', workers: 1, memoryLimitBytes: 1 << 30 },
+    });
     assert.equal(res.tenant?.state, 'serving');
     try {
       assert.equal((await statusOf('wnd')).backend, 'onnxruntime');
@@ -294,7 +394,8 @@ describe('worker node agent', () => {
           const r = served[i]!.scores;
           const got = new Float32Array(r.buffer.slice(r.byteOffset, r.byteOffset + r.byteLength));
           assert.equal(got.length, b.itemCount);
-          for (let k = 0; k < got.length; k++) assert.ok(Math.abs(got[k]! - want[k]!) <= 1e-4, `item ${k}: ONNX ${got[k]} vs TF.js ${want[k]}`);
+          for (let k = 0; k < got.length; k++)
+            assert.ok(Math.abs(got[k]! - want[k]!) <= 1e-4, `item ${k}: ONNX ${got[k]} vs TF.js ${want[k]}`);
         });
       } finally {
         tf.dispose();
@@ -309,12 +410,19 @@ describe('worker node agent', () => {
     const pid = hostPid('ncf');
     let restarted: Promise<unknown> | undefined;
     const waitServing = async () => {
-      await (restarted ??= waitFor(async () => (await statusOf('ncf')).state === 'serving' && hostPid('ncf') !== pid, 30_000, 'tenant to serve again'));
+      await (restarted ??= waitFor(
+        async () => (await statusOf('ncf')).state === 'serving' && hostPid('ncf') !== pid,
+        30_000,
+        'tenant to serve again',
+      ));
     };
     const concurrency = 3;
     // Unary calls and an InferStream side by side: each loses only what was in flight.
     const stream = new InferStreamClient(host(t.endpoint));
-    const loads = [load(t.endpoint, 'ncf', concurrency, { pauseOnError: waitServing }), load(t.endpoint, 'ncf', concurrency, { pauseOnError: waitServing, stream })];
+    const loads = [
+      load(t.endpoint, 'ncf', concurrency, { pauseOnError: waitServing }),
+      load(t.endpoint, 'ncf', concurrency, { pauseOnError: waitServing, stream }),
+    ];
     await new Promise(r => setTimeout(r, 500));
     const killedAt = Date.now();
     process.kill(pid, 'SIGKILL');
@@ -324,11 +432,21 @@ describe('worker node agent', () => {
     for (const [i, l] of loads.entries()) {
       const codes = await l.stop();
       const how = i === 0 ? 'unary' : 'stream';
-      const failed = Object.entries(codes).filter(([c]) => c !== 'OK').reduce((s, [, n]) => s + n, 0);
-      assert.ok(failed >= 1 && failed <= concurrency, `${how}: failed ${failed} with ${concurrency} in flight: ${JSON.stringify(codes)}`);
-      assert.deepEqual(Object.keys(codes).filter(c => c !== 'OK'), ['UNAVAILABLE'], how);
+      const failed = Object.entries(codes)
+        .filter(([c]) => c !== 'OK')
+        .reduce((s, [, n]) => s + n, 0);
+      assert.ok(
+        failed >= 1 && failed <= concurrency,
+        `${how}: failed ${failed} with ${concurrency} in flight: ${JSON.stringify(codes)}`,
+      );
+      assert.deepEqual(
+        Object.keys(codes).filter(c => c !== 'OK'),
+        ['UNAVAILABLE'],
+        how,
+      );
       assert.ok((codes['OK'] ?? 0) > failed, `${how}: served again after the restart: ${JSON.stringify(codes)}`);
-      for (const at of l.errorTimes) assert.ok(at - killedAt < 1_000, `${how}: an error came ${at - killedAt} ms after the kill`);
+      for (const at of l.errorTimes)
+        assert.ok(at - killedAt < 1_000, `${how}: an error came ${at - killedAt} ms after the kill`);
     }
     stream.close();
     const s = await statusOf('ncf');
@@ -338,9 +456,21 @@ describe('worker node agent', () => {
 
   it('restarts a host the kernel OOM-killed at its memory limit and says so', { skip: cgroupSkip }, async () => {
     // rmc2 is built larger (≈200 MB of tables): it cannot load under a 128 MB limit.
-    const err = await unaryCall(agent, 'ApplyAllocation', { allocation: { model: 'rmc2', workers: 1, memoryLimitBytes: 128 * 1024 * 1024 } }, { deadlineMs: 3_000 }).then(() => 'OK', (e: grpc.ServiceError) => grpc.status[e.code]);
+    const err = await unaryCall(
+      agent,
+      'ApplyAllocation',
+      { allocation: { model: 'rmc2', workers: 1, memoryLimitBytes: 128 * 1024 * 1024 } },
+      { deadlineMs: 3_000 },
+    ).then(
+      () => 'OK',
+      (e: grpc.ServiceError) => grpc.status[e.code],
+    );
     assert.notEqual(err, 'OK', 'the tenant never serves');
-    await waitFor(async () => /OOM/.test((await statusOf('rmc2')).lastRestartCause), 60_000, 'an OOM restart to be reported');
+    await waitFor(
+      async () => /OOM/.test((await statusOf('rmc2')).lastRestartCause),
+      60_000,
+      'an OOM restart to be reported',
+    );
     const s = await statusOf('rmc2');
     assert.ok(s.restarts >= 1);
     assert.match(s.lastRestartCause, /killed by SIGKILL \(OOM: memory limit 134217728 bytes\)/);
@@ -349,9 +479,10 @@ describe('worker node agent', () => {
   });
 
   it('removes its cgroups on shutdown', { skip: cgroupSkip }, async () => {
-    const dirs = cg.mode === 'v1'
-      ? (['cpu', 'cpuset', 'memory'] as const).map(c => join(cg.mounts[c]!, cg.self[c] ?? '/', `hera-${nodeId}`))
-      : [join(cg.mounts.unified!, cg.self.unified ?? '/', `hera-${nodeId}`)];
+    const dirs =
+      cg.mode === 'v1'
+        ? (['cpu', 'cpuset', 'memory'] as const).map(c => join(cg.mounts[c]!, cg.self[c] ?? '/', `hera-${nodeId}`))
+        : [join(cg.mounts.unified!, cg.self.unified ?? '/', `hera-${nodeId}`)];
     for (const d of dirs) assert.ok(existsSync(d), d);
     const pid = hostPid('ncf');
     assert.equal(await worker.stop(), 0);
@@ -365,11 +496,25 @@ describe('worker killed with SIGKILL', () => {
     const id = `wkill-${process.pid}`;
     // Hosts outlive their agent (a restarted one adopts them: services/worker/src/adoption.e2e.test.ts) for HOST_ORPHAN_MS.
     const stateDir = mkdtempSync(join(tmpdir(), 'hera-wk-state-'));
-    const w = await startService(serviceEntry('worker'), { REDIS_URL: redisServer.url, HERA_REDIS_PREFIX: 'wk', NODE_ID: id, HERA_MODEL_REPO: repo, HEARTBEAT_MS: '300', HOST_ORPHAN_MS: '1000', NODE_STATE_DIR: stateDir });
-    const c = createClient(loadProtos().proto.hera.worker.v1.WorkerService, w.address, { maxAttempts: 1, defaultDeadlineMs: 60_000 });
+    const w = await startService(serviceEntry('worker'), {
+      REDIS_URL: redisServer.url,
+      HERA_REDIS_PREFIX: 'wk',
+      NODE_ID: id,
+      HERA_MODEL_REPO: repo,
+      HEARTBEAT_MS: '300',
+      HOST_ORPHAN_MS: '1000',
+      NODE_STATE_DIR: stateDir,
+    });
+    const c = createClient(loadProtos().proto.hera.worker.v1.WorkerService, w.address, {
+      maxAttempts: 1,
+      defaultDeadlineMs: 60_000,
+    });
     try {
       await unaryCall(c, 'ApplyAllocation', { allocation: { model: 'ncf', workers: 1 } });
-      const hosts = readFileSync(`/proc/${w.child.pid}/task/${w.child.pid}/children`, 'utf8').trim().split(/\s+/).map(Number);
+      const hosts = readFileSync(`/proc/${w.child.pid}/task/${w.child.pid}/children`, 'utf8')
+        .trim()
+        .split(/\s+/)
+        .map(Number);
       const keys = new Keyspace('wk');
       assert.equal(await redis.exists(keys.node(id)), 1);
       const t0 = Date.now();

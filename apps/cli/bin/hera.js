@@ -15,10 +15,14 @@ const LOAD_COMMANDS = new Set(['loadgen', 'reproduce']);
 if (LOAD_COMMANDS.has(process.argv[2]) && !process.env.HERA_PAYLOAD_TUNED) {
   const { PAYLOAD_NODE_FLAGS, withMallocTuning } = require('@hera/procs');
   const { spawnSync } = require('node:child_process');
-  const r = spawnSync(process.execPath, [...process.execArgv, ...PAYLOAD_NODE_FLAGS, __filename, ...process.argv.slice(2)], {
-    stdio: 'inherit',
-    env: { ...withMallocTuning(process.env), HERA_PAYLOAD_TUNED: '1' },
-  });
+  const r = spawnSync(
+    process.execPath,
+    [...process.execArgv, ...PAYLOAD_NODE_FLAGS, __filename, ...process.argv.slice(2)],
+    {
+      stdio: 'inherit',
+      env: { ...withMallocTuning(process.env), HERA_PAYLOAD_TUNED: '1' },
+    },
+  );
   process.exit(r.status ?? (r.signal ? 1 : 0));
 }
 require(main);

@@ -59,5 +59,9 @@ export function resolveTarget(opts: { redisUrl?: string; dataDir?: string; prefi
       `no cluster found: pass --redis-url, set REDIS_URL, or start one with \`hera up\` (looked for ${clusterFilePath(opts.dataDir ?? DEFAULT_DATA_DIR)})`,
     );
   }
-  return { redisUrl, prefix: opts.prefix ?? process.env['HERA_REDIS_PREFIX'] ?? cluster?.prefix ?? 'hera', ...(cluster ? { cluster } : {}) };
+  return {
+    redisUrl,
+    prefix: opts.prefix ?? process.env['HERA_REDIS_PREFIX'] ?? cluster?.prefix ?? 'hera',
+    ...(cluster ? { cluster } : {}),
+  };
 }

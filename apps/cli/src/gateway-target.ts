@@ -11,7 +11,12 @@ const DEFAULT_PORTS = { gateway: 50051, worker: 50052, placement: 50053, profile
 
 /** A service's address: the flag, else HERA_<SERVICE>, else the running `hera up`, else its default port on loopback. */
 export function serviceAddress(service: keyof typeof DEFAULT_PORTS, flag?: string, dataDir?: string): string {
-  return flag ?? process.env[`HERA_${service.toUpperCase()}`] ?? readClusterFile(dataDir ?? DEFAULT_DATA_DIR)?.services[service] ?? `127.0.0.1:${DEFAULT_PORTS[service]}`;
+  return (
+    flag ??
+    process.env[`HERA_${service.toUpperCase()}`] ??
+    readClusterFile(dataDir ?? DEFAULT_DATA_DIR)?.services[service] ??
+    `127.0.0.1:${DEFAULT_PORTS[service]}`
+  );
 }
 
 export function rankingClient(address: string): RankingServiceClient {
@@ -22,6 +27,9 @@ export function rankingClient(address: string): RankingServiceClient {
 export async function modelInfo(client: RankingServiceClient, model: string): Promise<ModelInfo__Output> {
   const { models } = await unaryCall(client, 'ListModels', {}, { deadlineMs: 5_000 });
   const m = models.find(x => x.name === model);
-  if (!m) throw new Error(`model ${JSON.stringify(model)} is not registered; the gateway knows: ${models.map(x => x.name).join(', ') || 'none yet'}`);
+  if (!m)
+    throw new Error(
+      `model ${JSON.stringify(model)} is not registered; the gateway knows: ${models.map(x => x.name).join(', ') || 'none yet'}`,
+    );
   return m;
 }

@@ -1,5 +1,10 @@
 const LEVEL_COLOR: Record<string, string> = {
-  trace: '\x1b[90m', debug: '\x1b[90m', info: '\x1b[32m', warn: '\x1b[33m', error: '\x1b[31m', fatal: '\x1b[35m',
+  trace: '\x1b[90m',
+  debug: '\x1b[90m',
+  info: '\x1b[32m',
+  warn: '\x1b[33m',
+  error: '\x1b[31m',
+  fatal: '\x1b[35m',
 };
 const SKIP = new Set(['level', 'time', 'service', 'pid', 'msg', 'hostname']);
 

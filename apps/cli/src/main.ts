@@ -10,14 +10,18 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
 });
 
 const program = new Command('hera')
-  .description('Hera mesh: a multi-tenant inference server for recommendation models, with heterogeneity-aware placement')
+  .description(
+    'Hera mesh: a multi-tenant inference server for recommendation models, with heterogeneity-aware placement',
+  )
   .version('0.1.0')
   .showHelpAfterError()
   .exitOverride();
 
 // Every module in commands/ exports `register(program)`; adding a command is adding a file.
 const commandsDir = join(__dirname, 'commands');
-for (const file of readdirSync(commandsDir).filter(f => f.endsWith('.js') && !f.includes('.test.')).sort()) {
+for (const file of readdirSync(commandsDir)
+  .filter(f => f.endsWith('.js') && !f.includes('.test.'))
+  .sort()) {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const mod = require(join(commandsDir, file)) as { register?: (p: Command) => void };
   mod.register?.(program);

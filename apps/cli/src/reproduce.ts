@@ -128,7 +128,10 @@ export interface ReproductionReport {
   };
 }
 
-const stats = (xs: readonly number[]) => (xs.length ? { mean: xs.reduce((s, x) => s + x, 0) / xs.length, max: Math.max(...xs), min: Math.min(...xs) } : undefined);
+const stats = (xs: readonly number[]) =>
+  xs.length
+    ? { mean: xs.reduce((s, x) => s + x, 0) / xs.length, max: Math.max(...xs), min: Math.min(...xs) }
+    : undefined;
 
 /**
  * The proof on live nodes (DESIGN §4.4 step 6): profiles the models alone and in the pairs the
@@ -145,25 +148,41 @@ const stats = (xs: readonly number[]) => (xs.length ? { mean: xs.reduce((s, x) =
  */
 export async function reproduce(o: ReproduceOptions): Promise<ReproductionReport> {
   const proto = loadProtos().proto;
-  const profiler: ProfilerServiceClient = createClient(proto.hera.profiler.v1.ProfilerService, o.profiler, { defaultDeadlineMs: 30_000 });
-  const placement: PlacementServiceClient = createClient(proto.hera.placement.v1.PlacementService, o.placement, { defaultDeadlineMs: 120_000 });
+  const profiler: ProfilerServiceClient = createClient(proto.hera.profiler.v1.ProfilerService, o.profiler, {
+    defaultDeadlineMs: 30_000,
+  });
+  const placement: PlacementServiceClient = createClient(proto.hera.placement.v1.PlacementService, o.placement, {
+    defaultDeadlineMs: 120_000,
+  });
   const redis = await connectRedis(o.redisUrl, { name: 'hera-reproduce', offlineQueue: true });
   const keys = new Keyspace(o.prefix);
   let previousDemand: ModelDemand[] | undefined;
   try {
     const registry = new Map((await new ModelStore(redis, keys).list()).map(m => [m.name, m]));
-    const nodes = (await listLive<NodeRecord>(redis, keys.nodes(), m => keys.node(m))).live.sort((a, b) => a.nodeId.localeCompare(b.nodeId));
+    const nodes = (await listLive<NodeRecord>(redis, keys.nodes(), m => keys.node(m))).live.sort((a, b) =>
+      a.nodeId.localeCompare(b.nodeId),
+    );
     if (!nodes.length) throw new Error('no node is registered');
     const nodeClass = majority(nodes.map(n => n.nodeClass));
     const classNodes = nodes.filter(n => n.nodeClass === nodeClass);
     const models = o.models.length ? [...o.models] : [...registry.keys()].sort();
-    for (const m of models) if (!registry.has(m)) throw new Error(`model ${m} is not registered; registered: ${[...registry.keys()].join(', ')}`);
+    for (const m of models)
+      if (!registry.has(m))
+        throw new Error(`model ${m} is not registered; registered: ${[...registry.keys()].join(', ')}`);
     if (models.length < 2) throw new Error('needs at least two models');
-    o.say(`node class ${nodeClass}: ${classNodes.length} node(s) of ${classNodes[0]!.cores} cores; models ${models.join(', ')}; SLA × ${o.slaFactor}; profiles measured ${o.via === 'gateway' ? 'through the gateway' : 'straight to the hosts'}`);
+    o.say(
+      `node class ${nodeClass}: ${classNodes.length} node(s) of ${classNodes[0]!.cores} cores; models ${models.join(', ')}; SLA × ${o.slaFactor}; profiles measured ${o.via === 'gateway' ? 'through the gateway' : 'straight to the hosts'}`,
+    );
     previousDemand = (await unaryCall(placement, 'GetDemand', {})).demands;
     if (o.via === 'gateway') {
-      const applied = await unaryCall(placement, 'GetPlan', {}).then(r => r.plan, () => undefined);
-      if (applied) throw new Error(`this cluster has an applied plan (v${applied.version}): the gateway routes only its tenants, so profiling through it would fail; use --via worker, or a cluster started with \`hera up --no-plan\``);
+      const applied = await unaryCall(placement, 'GetPlan', {}).then(
+        r => r.plan,
+        () => undefined,
+      );
+      if (applied)
+        throw new Error(
+          `this cluster has an applied plan (v${applied.version}): the gateway routes only its tenants, so profiling through it would fail; use --via worker, or a cluster started with \`hera up --no-plan\``,
+        );
     }
 
     // 1. Solo profiles, at the SLA the rest is judged by.
@@ -172,14 +191,22 @@ export async function reproduce(o: ReproduceOptions): Promise<ReproductionReport
     const solo: ReproductionReport['solo'] = [];
     const soloFailures: string[] = [];
     for (const m of models) {
-      const have = stored.find(p => p.model === m && Math.abs(p.slaMs - slaOf(m)) <= 1e-9 * p.slaMs && (p.via || 'worker') === o.via);
+      const have = stored.find(
+        p => p.model === m && Math.abs(p.slaMs - slaOf(m)) <= 1e-9 * p.slaMs && (p.via || 'worker') === o.via,
+      );
       if (have && !o.reprofile) {
         solo.push({ model: m, knee: have.knee, qpsMax: have.qpsMax, kind: have.kind, how: 'stored' });
         continue;
       }
       o.say(`profiling ${m} alone (${o.quick ? 'quick' : 'full'}, p95 ≤ ${slaOf(m)} ms)`);
       try {
-        const { jobId } = await unaryCall(profiler, 'StartProfile', { model: m, quick: o.quick, slaFactor: o.slaFactor, nodeId: classNodes[0]!.nodeId, via: o.via });
+        const { jobId } = await unaryCall(profiler, 'StartProfile', {
+          model: m,
+          quick: o.quick,
+          slaFactor: o.slaFactor,
+          nodeId: classNodes[0]!.nodeId,
+          via: o.via,
+        });
         await watchJob(profiler, jobId, m.padEnd(6));
         const p = (await unaryCall(profiler, 'GetProfile', { model: m, nodeClass })).profile!;
         solo.push({ model: m, knee: p.knee, qpsMax: p.qpsMax, kind: p.kind, how: 'measured now' });
@@ -190,14 +217,27 @@ export async function reproduce(o: ReproduceOptions): Promise<ReproductionReport
       }
     }
     const profiled = solo.map(s => s.model);
-    if (profiled.length < 2) throw new Error(`only ${profiled.length} model(s) could be profiled at SLA × ${o.slaFactor}: ${soloFailures.join('; ')}`);
+    if (profiled.length < 2)
+      throw new Error(
+        `only ${profiled.length} model(s) could be profiled at SLA × ${o.slaFactor}: ${soloFailures.join('; ')}`,
+      );
 
     // 2. Pairs the matcher considers, measured co-located.
     let pairsMeasured = 0;
     const pairFailures: string[] = [];
     if (o.pairs) {
-      const r = await unaryCall(profiler, 'StartPairProfiles', { models: profiled, controls: o.controls, splitsPerPair: o.splitsPerPair, quick: o.quick, slaFactor: o.slaFactor, nodeId: classNodes[0]!.nodeId, via: o.via });
-      o.say(`measuring ${r.jobs.length} pair(s): ${r.jobs.map(j => `${j.modelA}+${j.modelB} (${j.role}; ${j.splits.map(s => `${s.workersA}:${s.workersB}`).join(', ')})`).join(', ')}`);
+      const r = await unaryCall(profiler, 'StartPairProfiles', {
+        models: profiled,
+        controls: o.controls,
+        splitsPerPair: o.splitsPerPair,
+        quick: o.quick,
+        slaFactor: o.slaFactor,
+        nodeId: classNodes[0]!.nodeId,
+        via: o.via,
+      });
+      o.say(
+        `measuring ${r.jobs.length} pair(s): ${r.jobs.map(j => `${j.modelA}+${j.modelB} (${j.role}; ${j.splits.map(s => `${s.workersA}:${s.workersB}`).join(', ')})`).join(', ')}`,
+      );
       for (const j of r.jobs) {
         try {
           await watchJob(profiler, j.jobId, `${j.modelA}+${j.modelB}`);
@@ -208,39 +248,65 @@ export async function reproduce(o: ReproduceOptions): Promise<ReproductionReport
         }
       }
     }
-    const pairsStored = (await unaryCall(profiler, 'ListPairProfiles', { nodeClass })).pairProfiles.filter(p => profiled.includes(p.modelA) && profiled.includes(p.modelB));
+    const pairsStored = (await unaryCall(profiler, 'ListPairProfiles', { nodeClass })).pairProfiles.filter(
+      p => profiled.includes(p.modelA) && profiled.includes(p.modelB),
+    );
     if (!o.pairs) pairsMeasured = pairsStored.length;
 
     // 3. Hera against the baselines on the measured profiles, for a uniform mix.
-    await unaryCall(placement, 'SetDemand', { demands: profiled.map(model => ({ model, qps: 0, dedicatedUnits: o.units / profiled.length })), replace: true });
+    await unaryCall(placement, 'SetDemand', {
+      demands: profiled.map(model => ({ model, qps: 0, dedicatedUnits: o.units / profiled.length })),
+      replace: true,
+    });
     const dry = await unaryCall(placement, 'Plan', { nodeClass });
     const explained = await unaryCall(placement, 'Explain', { dryRun: true });
     const strategies = dry.strategies;
     const by = (s: string) => strategies.find(x => x.strategy === s);
     const hera = by('hera')!;
     const dedicated = by('dedicated')!;
-    o.say(`uniform mix worth ${o.units} dedicated servers: ${strategies.map(s => `${s.strategy} ${s.servers} (mean EMU ${s.meanEmu.toFixed(3)})`).join(', ')}`);
+    o.say(
+      `uniform mix worth ${o.units} dedicated servers: ${strategies.map(s => `${s.strategy} ${s.servers} (mean EMU ${s.meanEmu.toFixed(3)})`).join(', ')}`,
+    );
 
     // 4. Every distinct configuration Hera uses, checked live, pairs first; then measured pairs
     //    the plan does not use.
-    const configs = [...explained.configs].sort((x, y) => y.tenants.length - x.tenants.length || y.count - x.count).slice(0, o.maxConfigs);
+    const configs = [...explained.configs]
+      .sort((x, y) => y.tenants.length - x.tenants.length || y.count - x.count)
+      .slice(0, o.maxConfigs);
     const inPlan = new Set(configs.map(c => c.config));
     const extra = (explained.predictor?.rows ?? [])
-      .map(r => ({ id: configId([{ model: r.modelA, workers: r.workersA }, { model: r.modelB, workers: r.workersB }]), emu: r.measuredEmu, ok: r.measuredQpsA > 0 && r.measuredQpsB > 0 }))
+      .map(r => ({
+        id: configId([
+          { model: r.modelA, workers: r.workersA },
+          { model: r.modelB, workers: r.workersB },
+        ]),
+        emu: r.measuredEmu,
+        ok: r.measuredQpsA > 0 && r.measuredQpsB > 0,
+      }))
       .filter(r => r.ok && !inPlan.has(r.id))
       .sort((x, y) => y.emu - x.emu)
       .slice(0, o.pairChecks);
-    const qpsMax = new Map((await unaryCall(profiler, 'ListProfiles', { nodeClass })).profiles.filter(p => profiled.includes(p.model)).map(p => [p.model, p.qpsMax]));
+    const qpsMax = new Map(
+      (await unaryCall(profiler, 'ListProfiles', { nodeClass })).profiles
+        .filter(p => profiled.includes(p.model))
+        .map(p => [p.model, p.qpsMax]),
+    );
     const live: LiveRound[] = [];
-    for (const c of configs) live.push(await liveRound(o, c.config, 'plan', placement, redis, keys, classNodes, registry, qpsMax));
-    for (const r of extra) live.push(await liveRound(o, r.id, 'measured-pair', placement, redis, keys, classNodes, registry, qpsMax));
+    for (const c of configs)
+      live.push(await liveRound(o, c.config, 'plan', placement, redis, keys, classNodes, registry, qpsMax));
+    for (const r of extra)
+      live.push(await liveRound(o, r.id, 'measured-pair', placement, redis, keys, classNodes, registry, qpsMax));
 
     const perTenant = (why: LiveRound['why'] | undefined, pred: (n: LiveNode) => boolean) =>
-      live.filter(r => !why || r.why === why).flatMap(r => r.nodes.filter(pred).flatMap(n => n.tenants.map(t => t.attainment)));
+      live
+        .filter(r => !why || r.why === why)
+        .flatMap(r => r.nodes.filter(pred).flatMap(n => n.tenants.map(t => t.attainment)));
     const coLocated = stats(perTenant('plan', n => n.tenants.length > 1));
     const measuredPairs = stats(perTenant('measured-pair', n => n.tenants.length > 1));
     const all = stats(perTenant(undefined, () => true));
-    const emuErrors = stats(live.flatMap(r => r.nodes.filter(n => n.planEmu > 0).map(n => Math.abs(n.measuredEmu - n.planEmu) / n.planEmu)));
+    const emuErrors = stats(
+      live.flatMap(r => r.nodes.filter(n => n.planEmu > 0).map(n => Math.abs(n.measuredEmu - n.planEmu) / n.planEmu)),
+    );
     return {
       nodeClass,
       nodes: classNodes.length,
@@ -300,43 +366,61 @@ async function liveRound(
   const rates = new Map<string, number>();
   for (const n of onNodes) for (const [m, q] of Object.entries(n.qps)) rates.set(m, (rates.get(m) ?? 0) + q);
   const demands = [...rates.entries()].map(([model, qps]) => ({ model, qps }));
-  o.say(`live check of ${config} (${why === 'plan' ? "in Hera's plan" : 'a measured pair the plan does not use'}; ${onNodes[0]?.basis ?? ''}) on ${onNodes.length} node(s), plan v${applied.version}: ${demands.map(d => `${d.model} ${d.qps.toFixed(1)} qps`).join(', ')}`);
+  o.say(
+    `live check of ${config} (${why === 'plan' ? "in Hera's plan" : 'a measured pair the plan does not use'}; ${onNodes[0]?.basis ?? ''}) on ${onNodes.length} node(s), plan v${applied.version}: ${demands.map(d => `${d.model} ${d.qps.toFixed(1)} qps`).join(', ')}`,
+  );
   // Every model routed by the gateway (its hosts started and warmed) before the load starts.
   const oip = createClient(loadProtos().proto.inference.GRPCInferenceService, o.gateway, { defaultDeadlineMs: 5_000 });
   try {
-    await waitFor(async () => {
-      const ready = await Promise.all(demands.map(d => unaryCall(oip, 'ModelReady', { name: d.model }).then(x => x.ready, () => false)));
-      return ready.every(Boolean);
-    }, 300_000, `the gateway to route ${demands.map(d => d.model).join(', ')}`);
+    await waitFor(
+      async () => {
+        const ready = await Promise.all(
+          demands.map(d =>
+            unaryCall(oip, 'ModelReady', { name: d.model }).then(
+              x => x.ready,
+              () => false,
+            ),
+          ),
+        );
+        return ready.every(Boolean);
+      },
+      300_000,
+      `the gateway to route ${demands.map(d => d.model).join(', ')}`,
+    );
   } finally {
     oip.close();
   }
   const slaMs = new Map(demands.map(d => [d.model, registry.get(d.model)!.slaMs * o.slaFactor]));
   const results = new Map<string, LoadSummary>();
-  await Promise.all(demands.map(async (d, i) => {
-    const target = gatewayTarget(o.gateway, d.model, new PayloadPool(registry.get(d.model)!, 1024, 40 + i));
-    try {
-      const s = await runLoad(target.send, {
-        rate: d.qps,
-        seed: 70 + i,
-        durationMs: o.seconds * 1000,
-        warmupMs: o.warmupSeconds * 1000,
-        timeoutMs: 2 * slaMs.get(d.model)!,
-        slaMs: slaMs.get(d.model)!,
-        maxInFlight: 20_000,
-      });
-      results.set(d.model, s);
-    } finally {
-      target.close();
-    }
-  }));
+  await Promise.all(
+    demands.map(async (d, i) => {
+      const target = gatewayTarget(o.gateway, d.model, new PayloadPool(registry.get(d.model)!, 1024, 40 + i));
+      try {
+        const s = await runLoad(target.send, {
+          rate: d.qps,
+          seed: 70 + i,
+          durationMs: o.seconds * 1000,
+          warmupMs: o.warmupSeconds * 1000,
+          timeoutMs: 2 * slaMs.get(d.model)!,
+          slaMs: slaMs.get(d.model)!,
+          maxInFlight: 20_000,
+        });
+        results.set(d.model, s);
+      } finally {
+        target.close();
+      }
+    }),
+  );
   // The hosts' own view, per node (queue + compute over their sliding window).
   const host = new Map<string, Map<string, { qps: number; p95Ms: number }>>();
   for (const n of nodes) {
     const cl = createClient(loadProtos().proto.hera.worker.v1.WorkerService, n.endpoint, { maxAttempts: 1 });
     try {
       const s = await unaryCall(cl, 'GetStatus', {}, { deadlineMs: 3_000 });
-      host.set(n.nodeId, new Map(s.tenants.map(t => [t.allocation!.model, { qps: t.servedQps, p95Ms: t.latency?.p95Ms ?? 0 }])));
+      host.set(
+        n.nodeId,
+        new Map(s.tenants.map(t => [t.allocation!.model, { qps: t.servedQps, p95Ms: t.latency?.p95Ms ?? 0 }])),
+      );
     } catch {
       // A node that does not answer reports no host figures.
     } finally {
@@ -364,12 +448,22 @@ async function liveRound(
         hostP95Ms: h?.p95Ms ?? 0,
       };
     });
-    const measuredEmu = tenants.reduce((sum, t) => sum + ((qpsMax.get(t.model) ?? 0) > 0 ? t.withinSlaQps / qpsMax.get(t.model)! : 0), 0);
+    const measuredEmu = tenants.reduce(
+      (sum, t) => sum + ((qpsMax.get(t.model) ?? 0) > 0 ? t.withinSlaQps / qpsMax.get(t.model)! : 0),
+      0,
+    );
     return { nodeId: n.nodeId, config: n.config, basis: n.basis, planEmu: n.emu, measuredEmu, tenants };
   });
   for (const n of liveNodes) {
-    o.say(`  ${n.nodeId} ${n.config}: EMU plan ${n.planEmu.toFixed(3)}, live ${n.measuredEmu.toFixed(3)}; ` +
-      n.tenants.map(t => `${t.model} ${t.withinSlaQps.toFixed(1)} of ${t.plannedQps.toFixed(1)} qps within ${t.slaMs} ms (attainment ${(t.attainment * 100).toFixed(1)}%, p95 ${t.p95Ms.toFixed(1)} ms)`).join('; '));
+    o.say(
+      `  ${n.nodeId} ${n.config}: EMU plan ${n.planEmu.toFixed(3)}, live ${n.measuredEmu.toFixed(3)}; ` +
+        n.tenants
+          .map(
+            t =>
+              `${t.model} ${t.withinSlaQps.toFixed(1)} of ${t.plannedQps.toFixed(1)} qps within ${t.slaMs} ms (attainment ${(t.attainment * 100).toFixed(1)}%, p95 ${t.p95Ms.toFixed(1)} ms)`,
+          )
+          .join('; '),
+    );
   }
   return { config, why, planVersion: Number(applied.version), nodes: liveNodes };
 }

@@ -2,7 +2,11 @@
 export function table(header: readonly string[], rows: readonly (readonly (string | number)[])[]): string {
   const cells = [header, ...rows].map(r => r.map(c => String(c)));
   const widths = header.map((_, i) => Math.max(...cells.map(r => (r[i] ?? '').length)));
-  const line = (r: string[]) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  const line = (r: string[]) =>
+    r
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
   return [line(cells[0]!), line(widths.map(w => '-'.repeat(w))), ...cells.slice(1).map(line)].join('\n');
 }
 

@@ -26,7 +26,14 @@ describe(`cgroups (${detection.mode})`, { skip }, () => {
       g.addProcess(sleeper.pid!);
       const membership = readFileSync(`/proc/${sleeper.pid}/cgroup`, 'utf8');
       assert.match(membership, /tenant-a/);
-      const f = (name: string) => readFileSync(join(g.paths.find(p => existsSync(join(p, name)))!, name), 'utf8').trim();
+      const f = (name: string) =>
+        readFileSync(
+          join(
+            g.paths.find(p => existsSync(join(p, name)))!,
+            name,
+          ),
+          'utf8',
+        ).trim();
       if (m.mode === 'v1') {
         assert.equal(f('cpuset.cpus'), '0');
         assert.equal(f('cpu.cfs_quota_us'), '5000');
@@ -54,7 +61,11 @@ describe(`cgroups (${detection.mode})`, { skip }, () => {
     const g = m.create('hog');
     g.apply({ memoryLimitBytes: 96 * 1024 * 1024 });
     // Waits for "go" on stdin so it is inside the group before it allocates.
-    const hog = spawn(process.execPath, ['-e', `process.stdin.once('data', () => { const a = []; for (;;) a.push(Buffer.alloc(16 << 20, 1)); })`], { stdio: ['pipe', 'ignore', 'ignore'] });
+    const hog = spawn(
+      process.execPath,
+      ['-e', `process.stdin.once('data', () => { const a = []; for (;;) a.push(Buffer.alloc(16 << 20, 1)); })`],
+      { stdio: ['pipe', 'ignore', 'ignore'] },
+    );
     try {
       g.addProcess(hog.pid!);
       hog.stdin!.write('go\n');

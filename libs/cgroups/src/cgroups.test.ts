@@ -19,7 +19,9 @@ describe('cpu lists', () => {
 
 describe('parseProcCgroup', () => {
   it('reads v1 controller paths and the v2 unified path', () => {
-    const self = parseProcCgroup('9:name=systemd:/\n4:memory:/process_api/abc\n3:cpuset:/\n1:cpu,cpuacct:/x\n0::/user.slice\n');
+    const self = parseProcCgroup(
+      '9:name=systemd:/\n4:memory:/process_api/abc\n3:cpuset:/\n1:cpu,cpuacct:/x\n0::/user.slice\n',
+    );
     assert.deepEqual(self, { memory: '/process_api/abc', cpuset: '/', cpu: '/x', unified: '/user.slice' });
   });
 });
@@ -40,7 +42,10 @@ describe('CgroupV2Manager (file layout)', () => {
     try {
       writeFileSync(join(root, 'cgroup.controllers'), 'cpuset cpu io memory pids');
       writeFileSync(join(root, 'cgroup.subtree_control'), '');
-      const m = new CgroupV2Manager({ mode: 'v2', reason: '', mounts: { unified: root }, self: { unified: '/' } }, 'hera-n1');
+      const m = new CgroupV2Manager(
+        { mode: 'v2', reason: '', mounts: { unified: root }, self: { unified: '/' } },
+        'hera-n1',
+      );
       assert.equal(readFileSync(join(root, 'cgroup.subtree_control'), 'utf8'), '+cpu +cpuset +memory');
       const node = join(root, 'hera-n1');
       writeFileSync(join(node, 'cpuset.cpus.effective'), '0-3');
@@ -61,7 +66,8 @@ describe('CgroupV2Manager (file layout)', () => {
       writeFileSync(join(node, 'rmc1', 'memory.events'), 'low 0\nhigh 0\nmax 3\noom 1\noom_kill 2\n');
       assert.equal(g.oomKills(), 2);
       // A real cgroup directory holds only kernel files; emulate rmdir succeeding.
-      for (const f of ['cpuset.cpus', 'cpu.max', 'memory.max', 'memory.swap.max', 'cgroup.procs', 'memory.events']) rmSync(join(node, 'rmc1', f));
+      for (const f of ['cpuset.cpus', 'cpu.max', 'memory.max', 'memory.swap.max', 'cgroup.procs', 'memory.events'])
+        rmSync(join(node, 'rmc1', f));
       rmSync(join(node, 'cpuset.cpus.effective'));
       rmSync(join(node, 'cgroup.subtree_control'));
       await m.removeAll();
@@ -78,7 +84,12 @@ describe('CgroupV2Manager (file layout)', () => {
       // subtree_control as a directory makes the first write fail like EBUSY does.
       mkdirSync(join(root, 'cgroup.subtree_control'));
       assert.throws(
-        () => new CgroupV2Manager({ mode: 'v2', reason: '', mounts: { unified: root }, self: { unified: '/' } }, 'hera-n2', 777),
+        () =>
+          new CgroupV2Manager(
+            { mode: 'v2', reason: '', mounts: { unified: root }, self: { unified: '/' } },
+            'hera-n2',
+            777,
+          ),
         /cannot enable cpu, cpuset, memory/,
       );
       assert.equal(readFileSync(join(root, 'hera-n2-agent', 'cgroup.procs'), 'utf8'), '777');
@@ -111,7 +122,11 @@ describe('detectResctrl', () => {
     try {
       writeFileSync(join(root, 'schemata'), 'L3:0=7ff\nMB:0=100\n');
       for (const r of ['L3', 'MB', 'L3_MON']) mkdirSync(join(root, 'info', r), { recursive: true });
-      assert.deepEqual(detectResctrl(root), { available: true, reason: `available at ${root} (L3, MB)`, resources: ['L3', 'MB'] });
+      assert.deepEqual(detectResctrl(root), {
+        available: true,
+        reason: `available at ${root} (L3, MB)`,
+        resources: ['L3', 'MB'],
+      });
     } finally {
       rmSync(root, { recursive: true, force: true });
     }

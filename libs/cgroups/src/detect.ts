@@ -58,10 +58,20 @@ export function detectCgroups(root = '/sys/fs/cgroup'): CgroupDetection {
     const enabled = readText(join(base, 'cgroup.controllers')).split(/\s+/);
     const missing = ['cpu', 'cpuset', 'memory'].filter(c => !enabled.includes(c));
     if (missing.length) {
-      return { mode: 'none', reason: `cgroup v2 at ${base} lacks controllers: ${missing.join(', ')}`, mounts: { unified: root }, self };
+      return {
+        mode: 'none',
+        reason: `cgroup v2 at ${base} lacks controllers: ${missing.join(', ')}`,
+        mounts: { unified: root },
+        self,
+      };
     }
     if (!canCreateUnder(base)) {
-      return { mode: 'none', reason: `cgroup v2 at ${base} is not writable (run as root or delegate the subtree)`, mounts: { unified: root }, self };
+      return {
+        mode: 'none',
+        reason: `cgroup v2 at ${base} is not writable (run as root or delegate the subtree)`,
+        mounts: { unified: root },
+        self,
+      };
     }
     return { mode: 'v2', reason: `cgroup v2 unified hierarchy at ${root}`, mounts: { unified: root }, self };
   }
@@ -71,7 +81,9 @@ export function detectCgroups(root = '/sys/fs/cgroup'): CgroupDetection {
   if (missing.length) {
     return { mode: 'none', reason: `cgroup v1 controllers not mounted: ${missing.join(', ')}`, mounts, self };
   }
-  const unwritable = (['cpu', 'cpuset', 'memory'] as const).filter(c => !canCreateUnder(join(mounts[c], self[c] ?? '/')));
+  const unwritable = (['cpu', 'cpuset', 'memory'] as const).filter(
+    c => !canCreateUnder(join(mounts[c], self[c] ?? '/')),
+  );
   if (unwritable.length) {
     return { mode: 'none', reason: `cgroup v1 not writable for: ${unwritable.join(', ')} (run as root)`, mounts, self };
   }

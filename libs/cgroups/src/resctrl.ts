@@ -25,11 +25,17 @@ export function detectResctrl(root = '/sys/fs/resctrl', filesystems = '/proc/fil
   // info/ holds one directory per resource; the *_MON ones are monitoring, not allocation.
   let resources: string[] = [];
   try {
-    resources = readdirSync(join(root, 'info')).filter(r => !r.endsWith('_MON')).sort();
+    resources = readdirSync(join(root, 'info'))
+      .filter(r => !r.endsWith('_MON'))
+      .sort();
   } catch {
     /* an empty info/ says nothing more */
   }
-  return { available: true, reason: `available at ${root}${resources.length ? ` (${resources.join(', ')})` : ''}`, resources };
+  return {
+    available: true,
+    reason: `available at ${root}${resources.length ? ` (${resources.join(', ')})` : ''}`,
+    resources,
+  };
 }
 
 function kernelOffers(filesystems: string): boolean {

@@ -50,7 +50,10 @@ export class CgroupV1Manager implements CgroupManager {
           join(dirs.cpu, 'cpu.cfs_quota_us'),
           limits.cpuMillis ? String(Math.max(1_000, Math.round((limits.cpuMillis * CPU_PERIOD_US) / 1000))) : '-1',
         );
-        writeControl(join(dirs.memory, 'memory.limit_in_bytes'), limits.memoryLimitBytes ? String(limits.memoryLimitBytes) : '-1');
+        writeControl(
+          join(dirs.memory, 'memory.limit_in_bytes'),
+          limits.memoryLimitBytes ? String(limits.memoryLimitBytes) : '-1',
+        );
       },
       addProcess(pid: number) {
         for (const c of CONTROLLERS) writeControl(join(dirs[c], 'cgroup.procs'), String(pid));

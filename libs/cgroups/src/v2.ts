@@ -25,14 +25,18 @@ export class CgroupV2Manager implements CgroupManager {
       const leaf = join(root, `${nodeGroup}-agent`);
       mkdirSync(leaf, { recursive: true });
       writeControl(join(leaf, 'cgroup.procs'), String(pid));
-      if (!enable(root)) throw new Error(`cannot enable ${NEEDED.join(', ')} controllers in ${root}/cgroup.subtree_control`);
+      if (!enable(root))
+        throw new Error(`cannot enable ${NEEDED.join(', ')} controllers in ${root}/cgroup.subtree_control`);
     }
     mkdirSync(this.#node, { recursive: true });
-    if (!enable(this.#node)) throw new Error(`cannot enable ${NEEDED.join(', ')} controllers in ${this.#node}/cgroup.subtree_control`);
+    if (!enable(this.#node))
+      throw new Error(`cannot enable ${NEEDED.join(', ')} controllers in ${this.#node}/cgroup.subtree_control`);
   }
 
   leftovers(): string[] {
-    return existsSync(this.#node) ? readdirSync(this.#node).filter(f => statSync(join(this.#node, f)).isDirectory()) : [];
+    return existsSync(this.#node)
+      ? readdirSync(this.#node).filter(f => statSync(join(this.#node, f)).isDirectory())
+      : [];
   }
 
   create(name: string): TenantCgroup {
@@ -47,7 +51,9 @@ export class CgroupV2Manager implements CgroupManager {
       apply(limits: CgroupLimits) {
         const cpus = limits.cpus?.length ? formatCpuList(limits.cpus) : readText(join(node, 'cpuset.cpus.effective'));
         writeControl(join(dir, 'cpuset.cpus'), cpus);
-        const quota = limits.cpuMillis ? String(Math.max(1_000, Math.round((limits.cpuMillis * CPU_PERIOD_US) / 1000))) : 'max';
+        const quota = limits.cpuMillis
+          ? String(Math.max(1_000, Math.round((limits.cpuMillis * CPU_PERIOD_US) / 1000)))
+          : 'max';
         writeControl(join(dir, 'cpu.max'), `${quota} ${CPU_PERIOD_US}`);
         writeControl(join(dir, 'memory.max'), limits.memoryLimitBytes ? String(limits.memoryLimitBytes) : 'max');
         // No swap: a tenant over its limit is OOM-killed, not slowed to a crawl.

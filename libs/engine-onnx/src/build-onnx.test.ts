@@ -14,7 +14,12 @@ interface Decoded {
   graph: {
     input: { name: string }[];
     output: { name: string }[];
-    initializer: { name: string; rawData?: Uint8Array; dataLocation?: number; externalData?: { key: string; value: string }[] }[];
+    initializer: {
+      name: string;
+      rawData?: Uint8Array;
+      dataLocation?: number;
+      externalData?: { key: string; value: string }[];
+    }[];
   };
 }
 
@@ -29,23 +34,38 @@ describe('buildOnnx', () => {
   it('writes ModelProtos that parse back with the ONNX schema, name their opset, hold the stored weight bytes and load in ONNX Runtime', async () => {
     const dir = join(repo, 'wnd', '1');
     const built = await buildOnnx(dir);
-    assert.deepEqual(built.files.map(f => f.bag), ['graph', 'kernel']);
+    assert.deepEqual(
+      built.files.map(f => f.bag),
+      ['graph', 'kernel'],
+    );
     const json = await readModelJson(repo, 'wnd', '1');
     const shard = Buffer.concat(json.weightsManifest[0]!.paths.map(p => readFileSync(join(dir, p))));
     const M = modelProto();
     for (const bag of ['graph', 'kernel'] as const) {
       const m = M.toObject(M.decode(readFileSync(join(dir, ONNX_FILES[bag]))), { longs: Number }) as Decoded;
       assert.equal(m.irVersion, IR_VERSION);
-      assert.deepEqual(m.opsetImport.map(o => [o.domain ?? '', o.version]), [['', OPSET]]);
-      assert.deepEqual(m.graph.output.map(o => o.name), ['score']);
-      assert.deepEqual(m.graph.input.map(i => i.name), bag === 'graph' ? ['dense', 'sparse'] : ['dense', 'pooled']);
+      assert.deepEqual(
+        m.opsetImport.map(o => [o.domain ?? '', o.version]),
+        [['', OPSET]],
+      );
+      assert.deepEqual(
+        m.graph.output.map(o => o.name),
+        ['score'],
+      );
+      assert.deepEqual(
+        m.graph.input.map(i => i.name),
+        bag === 'graph' ? ['dense', 'sparse'] : ['dense', 'pooled'],
+      );
       // Every stored weight, bit for bit: the shard holds them back to back in manifest order.
       let off = 0;
       for (const w of json.weightsManifest[0]!.weights) {
         const n = 4 * w.shape.reduce((a, b) => a * b, 1);
         const init = m.graph.initializer.find(i => i.name === w.name);
         assert.ok(init?.rawData, `${bag}: no initializer ${w.name}`);
-        assert.ok(Buffer.from(init.rawData).equals(shard.subarray(off, off + n)), `${bag}: ${w.name} differs from the shard`);
+        assert.ok(
+          Buffer.from(init.rawData).equals(shard.subarray(off, off + n)),
+          `${bag}: ${w.name} differs from the shard`,
+        );
         off += n;
       }
       assert.equal(off, shard.byteLength);
@@ -53,7 +73,10 @@ describe('buildOnnx', () => {
       if (bag === 'graph') {
         // Tables are external data: their own shard files, not copies inside the graph.
         assert.equal(tables.length, json.embeddingTables.length);
-        assert.deepEqual(tables[0]!.externalData!.find(e => e.key === 'location')?.value, json.embeddingTables[0]!.paths[0]);
+        assert.deepEqual(
+          tables[0]!.externalData!.find(e => e.key === 'location')?.value,
+          json.embeddingTables[0]!.paths[0],
+        );
       } else assert.equal(tables.length, 0);
     }
     // model.onnx loads by itself from the version directory (its tables read from the shards).

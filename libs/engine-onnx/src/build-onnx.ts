@@ -32,16 +32,22 @@ export function splitVersionDir(dir: string): { repo: string; name: string; vers
  * shards, checked name by name and shape by shape against the architecture (as the TF.js loader
  * checks them).
  */
-export async function readRawWeights(dir: string, config: ModelConfig, manifest: { paths: string[]; weights: { name: string; shape: number[]; dtype: string }[] }[]): Promise<Map<string, RawWeight>> {
+export async function readRawWeights(
+  dir: string,
+  config: ModelConfig,
+  manifest: { paths: string[]; weights: { name: string; shape: number[]; dtype: string }[] }[],
+): Promise<Map<string, RawWeight>> {
   const out = new Map<string, RawWeight>();
   for (const group of manifest) {
     const shards = await Promise.all(group.paths.map(p => fsp.readFile(join(dir, p))));
     const all = Buffer.concat(shards);
     let off = 0;
     for (const spec of group.weights) {
-      if (spec.dtype !== 'float32') throw new HeraError('INTERNAL', `model ${config.name}: weight ${spec.name} is ${spec.dtype}, not float32`);
+      if (spec.dtype !== 'float32')
+        throw new HeraError('INTERNAL', `model ${config.name}: weight ${spec.name} is ${spec.dtype}, not float32`);
       const bytes = 4 * spec.shape.reduce((a, b) => a * b, 1);
-      if (off + bytes > all.byteLength) throw new HeraError('INTERNAL', `model ${config.name}: weight shards end inside ${spec.name}`);
+      if (off + bytes > all.byteLength)
+        throw new HeraError('INTERNAL', `model ${config.name}: weight shards end inside ${spec.name}`);
       out.set(spec.name, { shape: spec.shape, bytes: all.subarray(off, off + bytes) });
       off += bytes;
     }
@@ -50,9 +56,14 @@ export async function readRawWeights(dir: string, config: ModelConfig, manifest:
   for (const e of weightLayout(config)) {
     const got = out.get(e.name);
     if (!got) problems.push(`missing ${e.name}`);
-    else if (got.shape.join('x') !== e.shape.join('x')) problems.push(`${e.name} is ${got.shape.join('x')}, expected ${e.shape.join('x')}`);
+    else if (got.shape.join('x') !== e.shape.join('x'))
+      problems.push(`${e.name} is ${got.shape.join('x')}, expected ${e.shape.join('x')}`);
   }
-  if (problems.length) throw new HeraError('INTERNAL', `model ${config.name} version ${config.version}: weights do not match the architecture: ${problems.join('; ')}`);
+  if (problems.length)
+    throw new HeraError(
+      'INTERNAL',
+      `model ${config.name} version ${config.version}: weights do not match the architecture: ${problems.join('; ')}`,
+    );
   return out;
 }
 
@@ -70,7 +81,9 @@ export async function buildOnnx(versionDir: string, opts: BuildOnnxOptions = {})
   const weights = await readRawWeights(dir, config, json.weightsManifest);
   const files: BuiltOnnx['files'] = [];
   for (const bag of opts.bags ?? (['graph', 'kernel'] as const)) {
-    const bytes = zooGraph(config, weights, bag, json.embeddingTables).encode(`${config.name} version ${config.version} (${config.title}), embedding bag ${bag === 'graph' ? 'in the graph' : 'outside (input "pooled")'}; from ${json.generatedBy}, seed ${config.seed}, scale ${config.scale}`);
+    const bytes = zooGraph(config, weights, bag, json.embeddingTables).encode(
+      `${config.name} version ${config.version} (${config.title}), embedding bag ${bag === 'graph' ? 'in the graph' : 'outside (input "pooled")'}; from ${json.generatedBy}, seed ${config.seed}, scale ${config.scale}`,
+    );
     const path = join(dir, ONNX_FILES[bag]);
     // Written beside and renamed, so a loader never reads half a file.
     const tmp = `${path}.tmp-${process.pid}`;
@@ -86,7 +99,10 @@ export async function buildOnnx(versionDir: string, opts: BuildOnnxOptions = {})
  * version, the ONNX graphs beside it, then its config.json names onnx as the engine, so tenant
  * hosts serve it on ONNX Runtime. Returns the updated configs, in order.
  */
-export async function buildOnnxRepository(repo: string, configs: readonly ModelConfig[]): Promise<{ config: ModelConfig; built: BuiltOnnx }[]> {
+export async function buildOnnxRepository(
+  repo: string,
+  configs: readonly ModelConfig[],
+): Promise<{ config: ModelConfig; built: BuiltOnnx }[]> {
   const out: { config: ModelConfig; built: BuiltOnnx }[] = [];
   for (const c of configs) {
     const built = await buildOnnx(versionDir(repo, c.name, c.version));

@@ -59,7 +59,8 @@ export class GraphBuilder {
   /** An fp32 initializer holding exactly these bytes (little-endian, as the weight shards are). */
   floats(name: string, dims: readonly number[], bytes: Uint8Array): string {
     const n = dims.reduce((a, b) => a * b, 1);
-    if (bytes.byteLength !== n * 4) throw new Error(`initializer ${name}: ${bytes.byteLength} bytes for shape ${dims.join('x')}`);
+    if (bytes.byteLength !== n * 4)
+      throw new Error(`initializer ${name}: ${bytes.byteLength} bytes for shape ${dims.join('x')}`);
     this.inits.push({ name, dims: [...dims], dataType: DataType.FLOAT, rawData: bytes });
     return name;
   }
@@ -97,7 +98,13 @@ export class GraphBuilder {
   }
 
   /** Adds a node with `outputs` outputs; returns their names. */
-  nodeN(op: string, inputs: readonly string[], outputs: number, attrs: Record<string, Attr> = {}, names?: string[]): string[] {
+  nodeN(
+    op: string,
+    inputs: readonly string[],
+    outputs: number,
+    attrs: Record<string, Attr> = {},
+    names?: string[],
+  ): string[] {
     const name = this.fresh(op);
     const outs = names ?? Array.from({ length: outputs }, (_, i) => (outputs === 1 ? name : `${name}:${i}`));
     const attribute = Object.entries(attrs).map(([k, v]) =>
@@ -129,6 +136,11 @@ export class GraphBuilder {
 function valueInfo(name: string, elemType: number, dims: readonly Dim[]): ValueInfoObj {
   return {
     name,
-    type: { tensorType: { elemType, shape: { dim: dims.map(d => (typeof d === 'string' ? { dimParam: d } : { dimValue: d })) } } },
+    type: {
+      tensorType: {
+        elemType,
+        shape: { dim: dims.map(d => (typeof d === 'string' ? { dimParam: d } : { dimValue: d })) },
+      },
+    },
   };
 }

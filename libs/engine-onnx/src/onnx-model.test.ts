@@ -38,7 +38,11 @@ describe('OnnxModel', () => {
           try {
             const got = await m.score(batch);
             assert.equal(got.length, 64);
-            for (let i = 0; i < 64; i++) assert.ok(Math.abs(got[i]! - expected[i]!) <= 1e-4, `${name} (${bag}) item ${i}: ${got[i]} vs TF.js ${expected[i]}`);
+            for (let i = 0; i < 64; i++)
+              assert.ok(
+                Math.abs(got[i]! - expected[i]!) <= 1e-4,
+                `${name} (${bag}) item ${i}: ${got[i]} vs TF.js ${expected[i]}`,
+              );
             // The issue's bound is 1e-4; the engines agree to ~3e-7 (fp32 rounding). Some wrong
             // graphs stay within 1e-4 (DIEN's first GRU with its update gate inverted moved the
             // scores by 1.3e-4 at most), so hold them to 1e-5 as well.
@@ -54,7 +58,7 @@ describe('OnnxModel', () => {
     });
   }
 
-  it('scores inputs that live on shared memory (a tenant host\'s request slot) as the same inputs unshared', async () => {
+  it("scores inputs that live on shared memory (a tenant host's request slot) as the same inputs unshared", async () => {
     for (const bag of ['graph', 'kernel'] as const) {
       const m = await OnnxModel.load(repo, 'wnd', { tables: tables.get('wnd')!, bag });
       try {
@@ -78,14 +82,22 @@ describe('OnnxModel', () => {
     const m = await OnnxModel.load(repo, 'rmc1', { tables: tables.get('rmc1')! });
     assert.equal(m.bag, DEFAULT_BAG.rmc1);
     const good = randomBatch(m.config, 2, 1);
-    assert.deepEqual(await m.score(validateBatch(m.config, { count: 0, dense: new Float32Array(0), ids: new Int32Array(0) })), new Float32Array(0));
+    assert.deepEqual(
+      await m.score(validateBatch(m.config, { count: 0, dense: new Float32Array(0), ids: new Int32Array(0) })),
+      new Float32Array(0),
+    );
     await m.dispose();
     await assert.rejects(m.score(good), (err: unknown) => isHeraError(err, 'UNAVAILABLE'));
   });
 
   it('refuses tables of another model, and a version without ONNX graphs', async () => {
-    await assert.rejects(OnnxModel.load(repo, 'rmc1', { tables: tables.get('rmc2')! }), (err: unknown) => isHeraError(err, 'INVALID_ARGUMENT'));
+    await assert.rejects(OnnxModel.load(repo, 'rmc1', { tables: tables.get('rmc2')! }), (err: unknown) =>
+      isHeraError(err, 'INVALID_ARGUMENT'),
+    );
     await buildRepository({ repo, scale: 1e-4, seed: 5, only: ['ncf'], version: '2' });
-    await assert.rejects(OnnxModel.load(repo, 'ncf'), (err: unknown) => isHeraError(err, 'NOT_FOUND') && /--format onnx/.test(err.message));
+    await assert.rejects(
+      OnnxModel.load(repo, 'ncf'),
+      (err: unknown) => isHeraError(err, 'NOT_FOUND') && /--format onnx/.test(err.message),
+    );
   });
 });

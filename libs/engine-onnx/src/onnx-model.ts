@@ -78,7 +78,11 @@ export class OnnxModel {
     const config = await readModelConfig(repo, name, opts.version ?? opts.tables?.version);
     const bag = opts.bag ?? DEFAULT_BAG[name] ?? 'kernel';
     const path = join(versionDir(repo, name, config.version), ONNX_FILES[bag]);
-    if (!existsSync(path)) throw new HeraError('NOT_FOUND', `model ${name} version ${config.version} has no ONNX graph ${ONNX_FILES[bag]} (hera models build --format onnx)`);
+    if (!existsSync(path))
+      throw new HeraError(
+        'NOT_FOUND',
+        `model ${name} version ${config.version} has no ONNX graph ${ONNX_FILES[bag]} (hera models build --format onnx)`,
+      );
     const tables = opts.tables ?? (await loadTables(repo, name, config.version));
     const why = sameTables(config, tables);
     if (why) throw new HeraError('INVALID_ARGUMENT', `model ${name}: ${why}`);
@@ -97,20 +101,35 @@ export class OnnxModel {
       const manifest = (await readModelJson(repo, name, config.version)).embeddingTables;
       options.externalData = config.tables.map((_, i) => {
         const data = tables.tables[i]!.data;
-        return { path: tableLocation(manifest[i]!), data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
+        return {
+          path: tableLocation(manifest[i]!),
+          data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
+        };
       });
       options.extra = { session: { use_external_initializer_file_buffers_directly: '1' } };
     } else {
       layout = bagLayout(
         config.tables.map((t, i) => {
           const s = tables.tables[i]!;
-          return { name: t.name, data: s.data, rows: t.rows, dim: t.dim, lookups: t.lookups, pooling: t.pooling, aligned: s.aligned, scratch: s.scratch };
+          return {
+            name: t.name,
+            data: s.data,
+            rows: t.rows,
+            dim: t.dim,
+            lookups: t.lookups,
+            pooling: t.pooling,
+            aligned: s.aligned,
+            scratch: s.scratch,
+          };
         }),
       );
     }
     const session = await ort.InferenceSession.create(path, options);
     const model = new OnnxModel(config, tables, bag, ort, session, layout);
-    opts.log?.info({ model: name, version: config.version, backend: model.backend, bag, ms: Date.now() - started }, `loaded ${name} version ${config.version} on onnxruntime (bag ${bag})`);
+    opts.log?.info(
+      { model: name, version: config.version, backend: model.backend, bag, ms: Date.now() - started },
+      `loaded ${name} version ${config.version} on onnxruntime (bag ${bag})`,
+    );
     return model;
   }
 
@@ -124,7 +143,8 @@ export class OnnxModel {
     if (count === 0) return new Float32Array(0);
     const { Tensor } = this.ort;
     const feeds: Record<string, Ort.Tensor> = {};
-    if (this.config.denseDim > 0) feeds.dense = new Tensor('float32', this.#own(batch.dense, 'dense'), [count, this.config.denseDim]);
+    if (this.config.denseDim > 0)
+      feeds.dense = new Tensor('float32', this.#own(batch.dense, 'dense'), [count, this.config.denseDim]);
     if (this.layout) {
       const n = count * this.layout.width;
       if (this.pooled.length < n) this.pooled = new Float32Array(Math.max(n, 2 * this.pooled.length));
@@ -173,7 +193,10 @@ function sameTables(config: ModelConfig, tables: SharedTables): string | undefin
   for (let i = 0; i < config.tables.length; i++) {
     const c = config.tables[i]!;
     const s = tables.tables[i];
-    if (!s || s.name !== c.name || s.rows !== c.rows || s.dim !== c.dim) return `table ${i} does not match the config's ${c.name} ${c.rows} × ${c.dim}`;
+    if (!s || s.name !== c.name || s.rows !== c.rows || s.dim !== c.dim)
+      return `table ${i} does not match the config's ${c.name} ${c.rows} × ${c.dim}`;
   }
-  return tables.tables.length === config.tables.length ? undefined : `${tables.tables.length} tables, config has ${config.tables.length}`;
+  return tables.tables.length === config.tables.length
+    ? undefined
+    : `${tables.tables.length} tables, config has ${config.tables.length}`;
 }

@@ -26,8 +26,13 @@ describe('onnxRuntimeStatus', () => {
     const s = onnxRuntimeStatus({ module: missing });
     assert.equal(s.available, false);
     assert.match(s.available ? '' : s.reason, /cannot load .*no-such-onnxruntime on linux-x64.*Cannot find module/);
-    assert.throws(() => onnxRuntime({ module: missing }), (err: unknown) => isHeraError(err, 'UNAVAILABLE'));
-    await assert.rejects(OnnxModel.load(dir, 'rmc1', { runtimeModule: missing }), (err: unknown) => isHeraError(err, 'UNAVAILABLE'));
+    assert.throws(
+      () => onnxRuntime({ module: missing }),
+      (err: unknown) => isHeraError(err, 'UNAVAILABLE'),
+    );
+    await assert.rejects(OnnxModel.load(dir, 'rmc1', { runtimeModule: missing }), (err: unknown) =>
+      isHeraError(err, 'UNAVAILABLE'),
+    );
   });
 
   it('reports why when the native binding cannot load (onnxruntime-node with a broken .node file)', () => {
@@ -41,14 +46,24 @@ describe('onnxRuntimeStatus', () => {
     mkdirSync(bin, { recursive: true });
     writeFileSync(join(bin, 'onnxruntime_binding.node'), 'not a shared object\n');
     const common = require.resolve('onnxruntime-common'); // …/onnxruntime-common/dist/cjs/index.js (no package.json export)
-    symlinkSync(common.slice(0, common.lastIndexOf('/onnxruntime-common/') + '/onnxruntime-common'.length), join(dir, 'node_modules', 'onnxruntime-common'));
+    symlinkSync(
+      common.slice(0, common.lastIndexOf('/onnxruntime-common/') + '/onnxruntime-common'.length),
+      join(dir, 'node_modules', 'onnxruntime-common'),
+    );
     const s = onnxRuntimeStatus({ module: copy });
     assert.equal(s.available, false);
     assert.match(s.available ? '' : s.reason, /onnxruntime_binding\.node.*(invalid ELF header|file too short)/);
   });
 
   it('loads no native code on import', () => {
-    const out = execFileSync(process.execPath, ['-e', "require('@hera/engine-onnx'); console.log(Object.keys(require.cache).filter(k => k.includes('onnxruntime')).length)"], { encoding: 'utf8' });
+    const out = execFileSync(
+      process.execPath,
+      [
+        '-e',
+        "require('@hera/engine-onnx'); console.log(Object.keys(require.cache).filter(k => k.includes('onnxruntime')).length)",
+      ],
+      { encoding: 'utf8' },
+    );
     assert.equal(out.trim(), '0');
   });
 });

@@ -24,7 +24,9 @@ function load(module: string): { ort: typeof Ort } | { reason: string } {
     out = { ort: require(module) as typeof Ort };
   } catch (err) {
     const msg = err instanceof Error ? err.message.split('\n')[0]! : String(err);
-    out = { reason: `cannot load ${module} on ${process.platform}-${process.arch} (node ${process.versions.node}): ${msg}` };
+    out = {
+      reason: `cannot load ${module} on ${process.platform}-${process.arch} (node ${process.versions.node}): ${msg}`,
+    };
   }
   cache.set(module, out);
   return out;

@@ -39,7 +39,12 @@ export function tableLocation(table: Pick<TableManifest, 'name' | 'paths'>): str
  * graph, tables as external initializers) or `pooled` [count, width] (bag outside). Output:
  * `score` [count].
  */
-export function zooGraph(config: ModelConfig, weights: ReadonlyMap<string, RawWeight>, bag: BagPlacement, tables: readonly Pick<TableManifest, 'name' | 'paths'>[]): GraphBuilder {
+export function zooGraph(
+  config: ModelConfig,
+  weights: ReadonlyMap<string, RawWeight>,
+  bag: BagPlacement,
+  tables: readonly Pick<TableManifest, 'name' | 'paths'>[],
+): GraphBuilder {
   const g = new GraphBuilder(`${config.name}-${bag}`);
   const a = config.arch;
   const used = new Set<string>();
@@ -50,7 +55,8 @@ export function zooGraph(config: ModelConfig, weights: ReadonlyMap<string, RawWe
     used.add(name);
     return name;
   };
-  const linear = (x: string, name: string): string => g.node('Add', [g.node('MatMul', [x, w(`${name}/kernel`)]), w(`${name}/bias`)]);
+  const linear = (x: string, name: string): string =>
+    g.node('Add', [g.node('MatMul', [x, w(`${name}/kernel`)]), w(`${name}/bias`)]);
   const stack = (x: string, prefix: string, widths: LayerWidths, last: 'relu' | 'linear'): string => {
     const n = widths.length - 1;
     for (let i = 0; i < n; i++) {
@@ -61,7 +67,8 @@ export function zooGraph(config: ModelConfig, weights: ReadonlyMap<string, RawWe
   };
   const concat = (xs: string[], axis: number): string => (xs.length === 1 ? xs[0]! : g.node('Concat', xs, { axis }));
   const reshape = (x: string, shape: number[]): string => g.node('Reshape', [x, g.ints(shape)]);
-  const sliceCols = (x: string, begin: number, end: number, axis = 1): string => g.node('Slice', [x, g.ints([begin]), g.ints([end]), g.ints([axis])]);
+  const sliceCols = (x: string, begin: number, end: number, axis = 1): string =>
+    g.node('Slice', [x, g.ints([begin]), g.ints([end]), g.ints([axis])]);
   const toScores = (x: string): string => reshape(x, [-1]);
 
   const dense = config.denseDim > 0 ? g.input('dense', DataType.FLOAT, [N, config.denseDim]) : '';
@@ -71,7 +78,9 @@ export function zooGraph(config: ModelConfig, weights: ReadonlyMap<string, RawWe
   switch (a.family) {
     case 'dlrm': {
       const bottom = stack(dense, 'bottom', a.bottom, 'relu');
-      score = toScores(g.node('Sigmoid', [stack(concat([bottom, emb(config.tables.map(t => t.name))], 1), 'top', a.top, 'linear')]));
+      score = toScores(
+        g.node('Sigmoid', [stack(concat([bottom, emb(config.tables.map(t => t.name))], 1), 'top', a.top, 'linear')]),
+      );
       break;
     }
     case 'ncf': {
@@ -105,20 +114,31 @@ export function zooGraph(config: ModelConfig, weights: ReadonlyMap<string, RawWe
       const interest = g.node('ReduceSum', [g.node('Mul', [seq, weightsPerBehaviour]), g.ints([1])], { keepdims: 0 });
       const parts = a.pooledTables.map(t => (t === a.candidateTable ? ad : emb([t])));
       // Top input order as network.ts: profile, interest, then the other pooled tables.
-      const probs = g.node('Softmax', [stack(concat([parts[0]!, interest, ...parts.slice(1)], 1), 'top', a.top, 'linear')], { axis: 1 });
+      const probs = g.node(
+        'Softmax',
+        [stack(concat([parts[0]!, interest, ...parts.slice(1)], 1), 'top', a.top, 'linear')],
+        { axis: 1 },
+      );
       score = toScores(sliceCols(probs, 1, 2));
       break;
     }
     case 'dien': {
       const steps = a.sequenceTables.length;
       const h = a.hidden;
-      const timeMajor = g.node('Transpose', [reshape(emb([...a.sequenceTables]), [-1, steps, a.inputDim])], { perm: [1, 0, 2] });
+      const timeMajor = g.node('Transpose', [reshape(emb([...a.sequenceTables]), [-1, steps, a.inputDim])], {
+        perm: [1, 0, 2],
+      });
       const states = gru(g, w, timeMajor, 'gru1', steps, h);
       const stacked = g.node('Concat', states, { axis: 0 }); // [steps, count, h]
       const query = linear(emb([a.targetTable]), 'attention'); // [count, h]
       const scores = g.node('ReduceSum', [g.node('Mul', [stacked, query]), g.ints([2])], { keepdims: 0 }); // [steps, count]
       const soft = g.node('Softmax', [g.node('Transpose', [scores], { perm: [1, 0] })], { axis: 1 }); // [count, steps]
-      const att = g.nodeN('Split', [reshape(g.node('Transpose', [soft], { perm: [1, 0] }), [steps, -1, 1]), g.ints(Array(steps).fill(1))], steps, { axis: 0 });
+      const att = g.nodeN(
+        'Split',
+        [reshape(g.node('Transpose', [soft], { perm: [1, 0] }), [steps, -1, 1]), g.ints(Array(steps).fill(1))],
+        steps,
+        { axis: 0 },
+      );
       const final = gru(g, w, stacked, 'gru2', steps, h, att).at(-1)!;
       const top = concat([...a.profileTables.map(t => emb([t])), reshape(final, [-1, h])], 1);
       const probs = g.node('Softmax', [stack(top, 'top', a.top, 'linear')], { axis: 1 });
@@ -165,7 +185,8 @@ function embeddings(
       let end = first.begin;
       for (const t of tables) {
         const c = col(t);
-        if (c.begin !== end) throw new Error(`model ${config.name}: tables ${tables.join(', ')} are not adjacent in the pooled layout`);
+        if (c.begin !== end)
+          throw new Error(`model ${config.name}: tables ${tables.join(', ')} are not adjacent in the pooled layout`);
         end += c.size;
       }
       return first.begin === 0 && end === begin ? pooled : sliceCols(pooled, first.begin, end);
@@ -174,7 +195,8 @@ function embeddings(
   const sparse = g.input('sparse', DataType.INT32, [N, config.idsPerItem]);
   const tableInputs = config.tables.map((t, i) => {
     const m = manifest[i];
-    if (m?.name !== t.name) throw new Error(`model ${config.name}: table ${i} is ${m?.name} in the manifest, ${t.name} in the config`);
+    if (m?.name !== t.name)
+      throw new Error(`model ${config.name}: table ${i} is ${m?.name} in the manifest, ${t.name} in the config`);
     return g.externalFloats(`table/${t.name}`, [t.rows, t.dim], tableLocation(m));
   });
   const bags = new Map<string, string>();
@@ -185,7 +207,10 @@ function embeddings(
     const t = config.tables[c.index]!;
     const ids = g.node('Slice', [sparse, g.ints([c.idBegin]), g.ints([c.idBegin + t.lookups]), g.ints([1])]);
     const rows = g.node('Gather', [tableInputs[c.index]!, ids], { axis: 0 }); // [count, lookups, dim]
-    const out = t.pooling === 'sum' && t.lookups > 1 ? g.node('ReduceSum', [rows, g.ints([1])], { keepdims: 0 }) : reshape(rows, [-1, c.size]);
+    const out =
+      t.pooling === 'sum' && t.lookups > 1
+        ? g.node('ReduceSum', [rows, g.ints([1])], { keepdims: 0 })
+        : reshape(rows, [-1, c.size]);
     bags.set(name, out);
     return out;
   };
@@ -199,7 +224,15 @@ function embeddings(
  * step) it is the AUGRU: u scaled by the step's attention score. Unrolled, as network.ts runs it;
  * returns every step's state [1, count, h].
  */
-function gru(g: GraphBuilder, w: (name: string) => string, xs: string, prefix: string, steps: number, h: number, attention?: string[]): string[] {
+function gru(
+  g: GraphBuilder,
+  w: (name: string) => string,
+  xs: string,
+  prefix: string,
+  steps: number,
+  h: number,
+  attention?: string[],
+): string[] {
   const ones = g.ints(Array(steps).fill(1));
   const xproj = g.node('Add', [g.node('MatMul', [xs, w(`${prefix}/kernel`)]), w(`${prefix}/bias`)]); // [steps, count, 3h]
   const [xzr, xn] = g.nodeN('Split', [xproj, g.ints([2 * h, h])], 2, { axis: 2 }) as [string, string];
@@ -210,8 +243,12 @@ function gru(g: GraphBuilder, w: (name: string) => string, xs: string, prefix: s
   let state = g.floats(`${prefix}/h0`, [1, 1, h], new Uint8Array(4 * h));
   const states: string[] = [];
   for (let t = 0; t < steps; t++) {
-    const [hzr, hn] = g.nodeN('Split', [g.node('Add', [g.node('MatMul', [state, R]), rb]), g.ints([2 * h, h])], 2, { axis: 2 }) as [string, string];
-    const [u, r] = g.nodeN('Split', [g.node('Sigmoid', [g.node('Add', [xzrs[t]!, hzr])]), g.ints([h, h])], 2, { axis: 2 }) as [string, string];
+    const [hzr, hn] = g.nodeN('Split', [g.node('Add', [g.node('MatMul', [state, R]), rb]), g.ints([2 * h, h])], 2, {
+      axis: 2,
+    }) as [string, string];
+    const [u, r] = g.nodeN('Split', [g.node('Sigmoid', [g.node('Add', [xzrs[t]!, hzr])]), g.ints([h, h])], 2, {
+      axis: 2,
+    }) as [string, string];
     const cand = g.node('Tanh', [g.node('Add', [xns[t]!, g.node('Mul', [r, hn])])]);
     const gate = attention ? g.node('Mul', [attention[t]!, u]) : u;
     state = g.node('Add', [state, g.node('Mul', [gate, g.node('Sub', [cand, state])])]);

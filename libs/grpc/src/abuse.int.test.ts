@@ -40,7 +40,10 @@ before(async () => {
       {
         name: 'hera.placement.v1.PlacementService',
         definition: services().placement,
-        implementation: { GetDemand: (call: grpc.ServerUnaryCall<unknown, unknown>, cb: grpc.sendUnaryData<unknown>) => behaviour(call, cb) },
+        implementation: {
+          GetDemand: (call: grpc.ServerUnaryCall<unknown, unknown>, cb: grpc.sendUnaryData<unknown>) =>
+            behaviour(call, cb),
+        },
       },
       {
         name: 'hera.profiler.v1.ProfilerService',
@@ -66,28 +69,39 @@ after(() => closeServer(running.server, 1_000));
 const placement = (): PlacementServiceClient =>
   createClient(loadProtos().proto.hera.placement.v1.PlacementService, running.address, { maxAttempts: 1 });
 
-
 describe('startServer against abusive clients', () => {
   it('closes a connection whose client cancels 1,200 calls gracefully: no call fails INTERNAL, the calls in flight are answered', async () => {
     // Node's HTTP/2 server ends a connection after ~1,000 stream resets (its "rapid reset"
     // defence), failing every call on it INTERNAL; a grpc-js deadline resets the stream.
-    behaviour = (call, cb) => setTimeout(() => cb(null, { demands: [] }), Number(call.metadata.get('x-delay')[0] ?? 100));
+    behaviour = (call, cb) =>
+      setTimeout(() => cb(null, { demands: [] }), Number(call.metadata.get('x-delay')[0] ?? 100));
     // A client as a third party builds it: grpc-js defaults (transparent retries on, which is
     // what replays the few calls started just as the GOAWAY arrives, refused unprocessed; our
     // createClient turns retries off when maxAttempts is 1, and those fail UNAVAILABLE).
-    const c: PlacementServiceClient = new (loadProtos().proto.hera.placement.v1.PlacementService)(running.address, grpc.credentials.createInsecure());
+    const c: PlacementServiceClient = new (loadProtos().proto.hera.placement.v1.PlacementService)(
+      running.address,
+      grpc.credentials.createInsecure(),
+    );
     lines.length = 0;
     try {
       // Bystanders: calls that succeed, in flight on the same connection meanwhile.
       const md = new grpc.Metadata();
       md.set('x-delay', '1500');
-      const bystanders = Array.from({ length: 10 }, () => code(unaryCall(c, 'GetDemand', {}, { deadlineMs: 8_000, metadata: md })));
+      const bystanders = Array.from({ length: 10 }, () =>
+        code(unaryCall(c, 'GetDemand', {}, { deadlineMs: 8_000, metadata: md })),
+      );
       // In waves, so that each call's stream is open on the server when its deadline passes.
       const late: string[] = [];
       for (let wave = 0; wave < 12; wave++) {
-        late.push(...(await Promise.all(Array.from({ length: 100 }, async () => (await code(unaryCall(c, 'GetDemand', {}, { deadlineMs: 30 })))[0]))));
+        late.push(
+          ...(await Promise.all(
+            Array.from({ length: 100 }, async () => (await code(unaryCall(c, 'GetDemand', {}, { deadlineMs: 30 })))[0]),
+          )),
+        );
       }
-      const after = await Promise.all(Array.from({ length: 10 }, async () => (await code(unaryCall(c, 'GetDemand', {}, { deadlineMs: 3_000 })))[0]));
+      const after = await Promise.all(
+        Array.from({ length: 10 }, async () => (await code(unaryCall(c, 'GetDemand', {}, { deadlineMs: 3_000 })))[0]),
+      );
       const by = (await Promise.all(bystanders)).map(x => x[0]);
       assert.deepEqual([...new Set(late)], ['DEADLINE_EXCEEDED'], 'the cancelled calls');
       assert.deepEqual(by, Array(10).fill('OK'), 'calls in flight on the connection when it was closed');
@@ -105,15 +119,29 @@ describe('startServer against abusive clients', () => {
     try {
       const huge = 'x'.repeat(100_000);
       for (const [what, b] of [
-        ['a handler calling back a 100 KB status itself', (_call: unknown, cb: grpc.sendUnaryData<unknown>) => cb(Object.assign(new Error('x'), { code: grpc.status.NOT_FOUND, details: huge }), null)],
-        ['a HeraError with a 100 KB message, through unary()', (call: unknown, cb: grpc.sendUnaryData<unknown>) => unary(log, 'GetDemand', () => Promise.reject(new HeraError('NOT_FOUND', huge)))(call as grpc.ServerUnaryCall<unknown, unknown>, cb)],
+        [
+          'a handler calling back a 100 KB status itself',
+          (_call: unknown, cb: grpc.sendUnaryData<unknown>) =>
+            cb(Object.assign(new Error('x'), { code: grpc.status.NOT_FOUND, details: huge }), null),
+        ],
+        [
+          'a HeraError with a 100 KB message, through unary()',
+          (call: unknown, cb: grpc.sendUnaryData<unknown>) =>
+            unary(log, 'GetDemand', () => Promise.reject(new HeraError('NOT_FOUND', huge)))(
+              call as grpc.ServerUnaryCall<unknown, unknown>,
+              cb,
+            ),
+        ],
       ] as const) {
         behaviour = b;
         const t0 = Date.now();
         const [status, details] = await code(unaryCall(c, 'GetDemand', {}, { deadlineMs: 3_000 }));
         assert.equal(status, 'NOT_FOUND', what);
         assert.ok(Date.now() - t0 < 1_000, `${what}: answered after ${Date.now() - t0} ms`);
-        assert.ok(details.length <= MAX_STATUS_DETAILS_CHARS && details.endsWith('… (cut from 100000 chars)'), `${what}: ${details.length} chars`);
+        assert.ok(
+          details.length <= MAX_STATUS_DETAILS_CHARS && details.endsWith('… (cut from 100000 chars)'),
+          `${what}: ${details.length} chars`,
+        );
       }
       behaviour = (_call, cb) => cb(null, { demands: [] });
       assert.deepEqual(await code(unaryCall(c, 'GetDemand', {}, { deadlineMs: 1_000 })), ['OK', '']);
@@ -126,7 +154,10 @@ describe('startServer against abusive clients', () => {
     const raw = new grpc.Client(running.address, grpc.credentials.createInsecure());
     const id = (b: Buffer) => b;
     const garbage = Buffer.from([0x7f, 0x01]);
-    const want = (path: string) => new RegExp(`^request: not a valid protobuf message for ${path.replace(/\./g, '\\.')} \\(invalid wire type 7 at offset 1\\)$`);
+    const want = (path: string) =>
+      new RegExp(
+        `^request: not a valid protobuf message for ${path.replace(/\./g, '\\.')} \\(invalid wire type 7 at offset 1\\)$`,
+      );
     const streamStatus = (s: grpc.ClientReadableStream<Buffer> | grpc.ClientDuplexStream<Buffer, Buffer>) =>
       new Promise<grpc.StatusObject>(resolve => {
         s.on('data', () => undefined);
@@ -136,17 +167,30 @@ describe('startServer against abusive clients', () => {
     try {
       behaviour = () => assert.fail('the handler must not see a malformed request');
       const unaryErr = await new Promise<grpc.ServiceError | null>(resolve =>
-        raw.makeUnaryRequest('/hera.placement.v1.PlacementService/GetDemand', id, id, garbage, { deadline: Date.now() + 3_000 }, err => resolve(err)),
+        raw.makeUnaryRequest(
+          '/hera.placement.v1.PlacementService/GetDemand',
+          id,
+          id,
+          garbage,
+          { deadline: Date.now() + 3_000 },
+          err => resolve(err),
+        ),
       );
       assert.equal(unaryErr?.code, grpc.status.INVALID_ARGUMENT);
       assert.match(unaryErr.details, want('/hera.placement.v1.PlacementService/GetDemand'));
 
-      const watch = streamStatus(raw.makeServerStreamRequest('/hera.profiler.v1.ProfilerService/WatchJob', id, id, garbage, { deadline: Date.now() + 3_000 }));
+      const watch = streamStatus(
+        raw.makeServerStreamRequest('/hera.profiler.v1.ProfilerService/WatchJob', id, id, garbage, {
+          deadline: Date.now() + 3_000,
+        }),
+      );
       const watchStatus = await watch;
       assert.equal(watchStatus.code, grpc.status.INVALID_ARGUMENT);
       assert.match(watchStatus.details, want('/hera.profiler.v1.ProfilerService/WatchJob'));
 
-      const bidi = raw.makeBidiStreamRequest('/hera.worker.v1.WorkerService/InferStream', id, id, { deadline: Date.now() + 3_000 });
+      const bidi = raw.makeBidiStreamRequest('/hera.worker.v1.WorkerService/InferStream', id, id, {
+        deadline: Date.now() + 3_000,
+      });
       const bidiDone = streamStatus(bidi);
       bidi.write(garbage);
       const bidiStatus = await bidiDone;

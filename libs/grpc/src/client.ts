@@ -15,7 +15,11 @@ export interface ClientOptions {
   channelOptions?: grpc.ChannelOptions;
 }
 
-type ClientCtor<C extends grpc.Client> = new (address: string, creds: grpc.ChannelCredentials, options?: grpc.ClientOptions) => C;
+type ClientCtor<C extends grpc.Client> = new (
+  address: string,
+  creds: grpc.ChannelCredentials,
+  options?: grpc.ClientOptions,
+) => C;
 
 /** Creates a client with a default deadline and UNAVAILABLE-only retries. */
 export function createClient<C extends grpc.Client>(Ctor: ClientCtor<C>, address: string, opts: ClientOptions = {}): C {
@@ -40,7 +44,9 @@ export function createClient<C extends grpc.Client>(Ctor: ClientCtor<C>, address
       : undefined;
   const deadlineMs = opts.defaultDeadlineMs ?? 10_000;
   const withDeadline: grpc.Interceptor = (options, nextCall) =>
-    new grpc.InterceptingCall(nextCall(options.deadline === undefined ? { ...options, deadline: Date.now() + deadlineMs } : options));
+    new grpc.InterceptingCall(
+      nextCall(options.deadline === undefined ? { ...options, deadline: Date.now() + deadlineMs } : options),
+    );
   return new Ctor(address, grpc.credentials.createInsecure(), {
     ...(serviceConfig ? { 'grpc.service_config': JSON.stringify(serviceConfig) } : { 'grpc.enable_retries': 0 }),
     ...CHANNEL_OPTIONS,
@@ -54,8 +60,12 @@ export function createClient<C extends grpc.Client>(Ctor: ClientCtor<C>, address
 
 // The generated clients overload each method; TypeScript infers from the last
 // overload, `(argument, callback)`, which is enough to get request and reply types.
-type ReqOf<F> = F extends (argument: infer A, callback: grpc.requestCallback<infer _R>) => grpc.ClientUnaryCall ? A : never;
-type ResOf<F> = F extends (argument: infer _A, callback: grpc.requestCallback<infer R>) => grpc.ClientUnaryCall ? R : never;
+type ReqOf<F> = F extends (argument: infer A, callback: grpc.requestCallback<infer _R>) => grpc.ClientUnaryCall
+  ? A
+  : never;
+type ResOf<F> = F extends (argument: infer _A, callback: grpc.requestCallback<infer R>) => grpc.ClientUnaryCall
+  ? R
+  : never;
 export type UnaryMethod<C> = {
   [K in keyof C]: ReqOf<C[K]> extends never ? never : K;
 }[keyof C];

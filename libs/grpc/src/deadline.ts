@@ -66,7 +66,11 @@ function deadlineExceeded(waitedMs: number): grpc.ServiceError {
  */
 export function callBy<Res>(
   deadline: number,
-  start: (md: grpc.Metadata, options: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res?: Res) => void) => grpc.ClientUnaryCall,
+  start: (
+    md: grpc.Metadata,
+    options: grpc.CallOptions,
+    cb: (err: grpc.ServiceError | null, res?: Res) => void,
+  ) => grpc.ClientUnaryCall,
 ): Promise<Res> {
   return new Promise((resolve, reject) => {
     if (!Number.isFinite(deadline)) {
@@ -74,10 +78,13 @@ export function callBy<Res>(
       return;
     }
     const t0 = Date.now();
-    let timer: NodeJS.Timeout | undefined = setTimeout(() => {
-      timer = undefined;
-      reject(deadlineExceeded(Date.now() - t0));
-    }, Math.max(0, deadline - t0));
+    let timer: NodeJS.Timeout | undefined = setTimeout(
+      () => {
+        timer = undefined;
+        reject(deadlineExceeded(Date.now() - t0));
+      },
+      Math.max(0, deadline - t0),
+    );
     const md = new grpc.Metadata();
     md.set(DEADLINE_METADATA_KEY, String(Math.round(deadline)));
     start(md, { deadline: deadline + DEADLINE_GRACE_MS }, (err, res) => {

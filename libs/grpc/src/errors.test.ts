@@ -26,8 +26,18 @@ describe('STATUS_OF', () => {
   it('maps the codes whose names differ by meaning', () => {
     const names = Object.fromEntries(HERA_ERROR_CODES.map(c => [c, statusName(STATUS_OF[c])]));
     assert.deepEqual(
-      { OVERLOADED: names['OVERLOADED'], DEADLINE: names['DEADLINE'], PRECONDITION: names['PRECONDITION'], CONFLICT: names['CONFLICT'] },
-      { OVERLOADED: 'RESOURCE_EXHAUSTED', DEADLINE: 'DEADLINE_EXCEEDED', PRECONDITION: 'FAILED_PRECONDITION', CONFLICT: 'ABORTED' },
+      {
+        OVERLOADED: names['OVERLOADED'],
+        DEADLINE: names['DEADLINE'],
+        PRECONDITION: names['PRECONDITION'],
+        CONFLICT: names['CONFLICT'],
+      },
+      {
+        OVERLOADED: 'RESOURCE_EXHAUSTED',
+        DEADLINE: 'DEADLINE_EXCEEDED',
+        PRECONDITION: 'FAILED_PRECONDITION',
+        CONFLICT: 'ABORTED',
+      },
     );
   });
 

@@ -17,13 +17,13 @@ export const STATUS_OF: Readonly<Record<HeraErrorCode, grpc.status>> = {
   INTERNAL: grpc.status.INTERNAL,
 };
 
-const CODE_OF = new Map<grpc.status, HeraErrorCode>(
-  Object.entries(STATUS_OF).map(([k, v]) => [v, k as HeraErrorCode]),
-);
+const CODE_OF = new Map<grpc.status, HeraErrorCode>(Object.entries(STATUS_OF).map(([k, v]) => [v, k as HeraErrorCode]));
 
 /** True for an error that carries a gRPC status (from a client call or toStatus). */
 export function isServiceError(err: unknown): err is grpc.ServiceError {
-  return typeof err === 'object' && err !== null && typeof (err as grpc.ServiceError).code === 'number' && 'details' in err;
+  return (
+    typeof err === 'object' && err !== null && typeof (err as grpc.ServiceError).code === 'number' && 'details' in err
+  );
 }
 
 /**

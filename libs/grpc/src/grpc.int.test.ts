@@ -84,7 +84,10 @@ describe('grpc helpers', () => {
       return { demands: [{ model: 'ncf', qps: 5 }] };
     };
     const res = await unaryCall(c, 'GetDemand', {});
-    assert.deepEqual(res.demands.map(d => [d.model, d.qps]), [['ncf', 5]]);
+    assert.deepEqual(
+      res.demands.map(d => [d.model, d.qps]),
+      [['ncf', 5]],
+    );
     assert.equal(calls, 3);
     c.close();
   });
@@ -121,7 +124,9 @@ describe('grpc helpers', () => {
     const session = connect(`http://${running.address}`);
     try {
       // The stream window arrives in the server's SETTINGS; the connection window as a WINDOW_UPDATE.
-      const granted = () => session.remoteSettings.initialWindowSize === STREAM_WINDOW_BYTES && session.state.remoteWindowSize! >= CONNECTION_WINDOW_BYTES;
+      const granted = () =>
+        session.remoteSettings.initialWindowSize === STREAM_WINDOW_BYTES &&
+        session.state.remoteWindowSize! >= CONNECTION_WINDOW_BYTES;
       await new Promise<void>((resolve, reject) => {
         session.once('error', reject);
         const end = Date.now() + 2_000;
@@ -135,7 +140,7 @@ describe('grpc helpers', () => {
     }
   });
 
-  it('callBy: the server sees the caller\'s deadline, the caller gets DEADLINE_EXCEEDED on time, the stream is not reset', async () => {
+  it("callBy: the server sees the caller's deadline, the caller gets DEADLINE_EXCEEDED on time, the stream is not reset", async () => {
     const c = client({ maxAttempts: 1 });
     let seen: { deadline: number; cancelled: boolean } | undefined;
     behaviour = call =>
@@ -147,7 +152,10 @@ describe('grpc helpers', () => {
       );
     const deadline = Date.now() + 100;
     const t0 = Date.now();
-    const err = await callBy(deadline, (md, options, cb) => c.getDemand({}, md, options, cb)).then(() => undefined, (e: grpc.ServiceError) => e);
+    const err = await callBy(deadline, (md, options, cb) => c.getDemand({}, md, options, cb)).then(
+      () => undefined,
+      (e: grpc.ServiceError) => e,
+    );
     assert.equal(err?.code, grpc.status.DEADLINE_EXCEEDED);
     assert.ok(Date.now() - t0 >= 95 && Date.now() - t0 < 250, `reported after ${Date.now() - t0} ms`);
     await new Promise(r => setTimeout(r, 300));
@@ -161,13 +169,16 @@ describe('grpc helpers', () => {
     // A plain grpc-js deadline resets the stream; Node's HTTP/2 server ends a connection after
     // ~1,000 resets, and our servers close one gracefully after RESET_BUDGET (abuse.int.test.ts).
     // callBy leaves the call to end on its own: no reset at all.
-    behaviour = call => new Promise(r => setTimeout(() => r({ demands: [] }), Number(call.metadata.get('x-delay')[0] ?? 100)));
+    behaviour = call =>
+      new Promise(r => setTimeout(() => r({ demands: [] }), Number(call.metadata.get('x-delay')[0] ?? 100)));
     const outcome = async (plain: boolean) => {
       const c = client({ maxAttempts: 1 });
       // Bystanders: calls that would succeed, in flight on the same connection meanwhile.
       const md = new grpc.Metadata();
       md.set('x-delay', '1500');
-      const bystanders = Array.from({ length: 10 }, () => code(unaryCall(c, 'GetDemand', {}, { deadlineMs: 5_000, metadata: md })));
+      const bystanders = Array.from({ length: 10 }, () =>
+        code(unaryCall(c, 'GetDemand', {}, { deadlineMs: 5_000, metadata: md })),
+      );
       // In waves, so that each call's stream is open on the server when its deadline passes.
       const late: string[] = [];
       for (let wave = 0; wave < 12; wave++) {
@@ -183,12 +194,18 @@ describe('grpc helpers', () => {
       }
       const codes = [...late, ...(await Promise.all(bystanders)).map(x => x[0])];
       c.close();
-      return { internal: codes.filter(x => x === 'INTERNAL').length, bystandersOk: codes.slice(1_200).filter(x => x === 'OK').length };
+      return {
+        internal: codes.filter(x => x === 'INTERNAL').length,
+        bystandersOk: codes.slice(1_200).filter(x => x === 'OK').length,
+      };
     };
     const soft = await outcome(false);
     assert.deepEqual(soft, { internal: 0, bystandersOk: 10 });
     const plain = await outcome(true);
-    assert.deepEqual(plain, { internal: 0, bystandersOk: 10 }, 'plain deadlines: the reset budget closes the connection gracefully, failing nothing');
+    assert.deepEqual(
+      plain,
+      { internal: 0, bystandersOk: 10 },
+      'plain deadlines: the reset budget closes the connection gracefully, failing nothing',
+    );
   });
 });
-

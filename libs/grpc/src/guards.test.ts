@@ -10,14 +10,23 @@ describe('tolerantDecoding', () => {
 
   it('decodes a valid request as before', () => {
     const bytes = rank.requestSerialize({ model: 'ncf', topK: 3 });
-    assert.deepEqual(Object.entries(rank.requestDeserialize(bytes) as object).filter(([k]) => k === 'model' || k === 'topK'), [['model', 'ncf'], ['topK', 3]]);
+    assert.deepEqual(
+      Object.entries(rank.requestDeserialize(bytes) as object).filter(([k]) => k === 'model' || k === 'topK'),
+      [
+        ['model', 'ncf'],
+        ['topK', 3],
+      ],
+    );
   });
 
   it('turns bytes that are not the message into a MalformedRequest naming the method, instead of throwing', () => {
     for (const bytes of [Buffer.from([0x7f, 0x01]), Buffer.from([0x1a, 0x7f])]) {
       const got = rank.requestDeserialize(bytes);
       assert.ok(got instanceof MalformedRequest);
-      assert.match(got.details, /^request: not a valid protobuf message for \/hera\.gateway\.v1\.RankingService\/Rank \(.+\)$/);
+      assert.match(
+        got.details,
+        /^request: not a valid protobuf message for \/hera\.gateway\.v1\.RankingService\/Rank \(.+\)$/,
+      );
     }
   });
 

@@ -56,7 +56,11 @@ export const guardCalls: grpc.ServerInterceptor = (_method, call) => {
           if (rejected) return;
           if (message instanceof MalformedRequest) {
             rejected = true;
-            call.sendStatus({ code: grpc.status.INVALID_ARGUMENT, details: boundedDetails(message.details), metadata: null });
+            call.sendStatus({
+              code: grpc.status.INVALID_ARGUMENT,
+              details: boundedDetails(message.details),
+              metadata: null,
+            });
             return;
           }
           pass(message);
@@ -65,7 +69,12 @@ export const guardCalls: grpc.ServerInterceptor = (_method, call) => {
           if (!rejected) pass();
         },
       }),
-    sendStatus: (status, pass) => pass(status.details.length > MAX_STATUS_DETAILS_CHARS ? { ...status, details: boundedDetails(status.details) } : status),
+    sendStatus: (status, pass) =>
+      pass(
+        status.details.length > MAX_STATUS_DETAILS_CHARS
+          ? { ...status, details: boundedDetails(status.details) }
+          : status,
+      ),
   });
 };
 
@@ -80,7 +89,11 @@ const GOAWAY_GRACE_MS = 1_000;
  * connection are answered, and none the client started meanwhile is refused (with one GOAWAY
  * they were, and grpc-js clients without retries failed them UNAVAILABLE). See RESET_BUDGET.
  */
-export function enforceResetBudget(session: ServerHttp2Session, log: Logger, budget: { burst: number; perSecond: number } = RESET_BUDGET): void {
+export function enforceResetBudget(
+  session: ServerHttp2Session,
+  log: Logger,
+  budget: { burst: number; perSecond: number } = RESET_BUDGET,
+): void {
   const bucket = new TokenBucket(budget.burst, budget.perSecond);
   let resets = 0;
   let closing = false;
@@ -124,7 +137,8 @@ export class TokenBucket {
 
   /** Spends a token at `nowMs` (a monotonic clock); false when there was none. */
   take(nowMs: number): boolean {
-    if (this.#at !== undefined) this.#tokens = Math.min(this.burst, this.#tokens + ((nowMs - this.#at) / 1000) * this.perSecond);
+    if (this.#at !== undefined)
+      this.#tokens = Math.min(this.burst, this.#tokens + ((nowMs - this.#at) / 1000) * this.perSecond);
     this.#at = nowMs;
     if (this.#tokens < 1) return false;
     this.#tokens -= 1;

@@ -22,17 +22,28 @@ export async function checkHealth(address: string, service = '', timeoutMs = 1_0
 }
 
 /** checkHealth, with why a probe that got no status failed (the gRPC error, e.g. a timeout or a refused connection). */
-export async function probeHealth(address: string, service = '', timeoutMs = 1_000): Promise<{ status: string; detail?: string }> {
+export async function probeHealth(
+  address: string,
+  service = '',
+  timeoutMs = 1_000,
+): Promise<{ status: string; detail?: string }> {
   if (!HealthCtor) {
     const def = protoLoader.loadSync(protoPath, { keepCase: true, enums: String, defaults: true });
-    const pkg = grpc.loadPackageDefinition(def) as unknown as { grpc: { health: { v1: { Health: typeof HealthCtor } } } };
+    const pkg = grpc.loadPackageDefinition(def) as unknown as {
+      grpc: { health: { v1: { Health: typeof HealthCtor } } };
+    };
     HealthCtor = pkg.grpc.health.v1.Health;
   }
   const client = new HealthCtor!(address, grpc.credentials.createInsecure());
   try {
     return await new Promise(resolve =>
       client.check({ service }, { deadline: Date.now() + timeoutMs }, (err, res) => {
-        if (err) resolve(err.code === grpc.status.NOT_FOUND ? { status: 'SERVICE_UNKNOWN' } : { status: 'UNREACHABLE', detail: `${grpc.status[err.code]}: ${err.details}` });
+        if (err)
+          resolve(
+            err.code === grpc.status.NOT_FOUND
+              ? { status: 'SERVICE_UNKNOWN' }
+              : { status: 'UNREACHABLE', detail: `${grpc.status[err.code]}: ${err.details}` },
+          );
         else resolve({ status: res?.status ?? 'UNKNOWN' });
       }),
     );

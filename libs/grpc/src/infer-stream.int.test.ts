@@ -9,7 +9,13 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as grpc from '@grpc/grpc-js';
 import { silentLogger } from '@hera/logger';
-import { fastClients, services, type InferStreamRequest__Output, type InferStreamResponse, type WorkerServiceClient } from '@hera/proto';
+import {
+  fastClients,
+  services,
+  type InferStreamRequest__Output,
+  type InferStreamResponse,
+  type WorkerServiceClient,
+} from '@hera/proto';
 import { createClient } from './client';
 import { InferStreamClient } from './infer-stream';
 import { closeServer, startServer, type RunningServer } from './server';
@@ -26,8 +32,15 @@ let unaryOnly: RunningServer;
 const clients: WorkerServiceClient[] = [];
 
 const scores = (x: number) => Buffer.from(new Float32Array([x]).buffer);
-const request = (model: string) => ({ model, items: { itemCount: 1, dense: Buffer.alloc(4), sparse: Buffer.alloc(4) } });
-const codeOf = (p: Promise<unknown>) => p.then(() => 'OK', (e: grpc.ServiceError) => grpc.status[e.code]);
+const request = (model: string) => ({
+  model,
+  items: { itemCount: 1, dense: Buffer.alloc(4), sparse: Buffer.alloc(4) },
+});
+const codeOf = (p: Promise<unknown>) =>
+  p.then(
+    () => 'OK',
+    (e: grpc.ServiceError) => grpc.status[e.code],
+  );
 
 function client(server: RunningServer): WorkerServiceClient {
   const c = createClient(fastClients().WorkerService, server.address, { maxAttempts: 1 });
@@ -37,7 +50,12 @@ function client(server: RunningServer): WorkerServiceClient {
 
 /** A WorkerService on port 0 with only the given handlers. */
 const serve = (implementation: Record<string, grpc.UntypedHandleCall>) =>
-  startServer({ host: '127.0.0.1', port: 0, log, services: [{ name: 'hera.worker.v1.WorkerService', definition: services().worker, implementation }] });
+  startServer({
+    host: '127.0.0.1',
+    port: 0,
+    log,
+    services: [{ name: 'hera.worker.v1.WorkerService', definition: services().worker, implementation }],
+  });
 
 before(async () => {
   withStream = await serve({
@@ -48,7 +66,12 @@ before(async () => {
     },
   });
   unaryOnly = await serve({
-    Infer: unary(log, 'Infer', (req: { model: string }) => ({ scores: scores(Number(req.model.slice(1))), version: '1', queueUs: 0, computeUs: 1 })),
+    Infer: unary(log, 'Infer', (req: { model: string }) => ({
+      scores: scores(Number(req.model.slice(1))),
+      version: '1',
+      queueUs: 0,
+      computeUs: 1,
+    })),
   });
 });
 
@@ -64,24 +87,35 @@ describe('InferStreamClient', () => {
       held.push(m);
       if (held.length < 3) return;
       // Answer in reverse order, each with its own model's number as the score.
-      for (const r of held.reverse()) call.write({ tag: r.tag, code: 0, response: { scores: scores(Number(r.request!.model.slice(1))), version: '1' } });
+      for (const r of held.reverse())
+        call.write({
+          tag: r.tag,
+          code: 0,
+          response: { scores: scores(Number(r.request!.model.slice(1))), version: '1' },
+        });
       held.length = 0;
     };
     const s = new InferStreamClient(client(withStream));
     const got = await Promise.all([1, 2, 3].map(i => s.infer(request(`m${i}`), Date.now() + 5_000)));
-    assert.deepEqual(got.map(r => new Float32Array(new Uint8Array(r.scores).buffer)[0]), [1, 2, 3]);
+    assert.deepEqual(
+      got.map(r => new Float32Array(new Uint8Array(r.scores).buffer)[0]),
+      [1, 2, 3],
+    );
     assert.equal(s.inFlight, 0);
     s.close();
   });
 
-  it('passes a failed request\'s status through and keeps the stream for the next', async () => {
+  it("passes a failed request's status through and keeps the stream for the next", async () => {
     const before = streamsOpened;
     onRequest = (call, m) =>
       m.request!.model === 'bad'
         ? call.write({ tag: m.tag, code: grpc.status.INVALID_ARGUMENT, message: 'items.dense: 3 bytes' })
         : call.write({ tag: m.tag, code: 0, response: { scores: scores(1) } });
     const s = new InferStreamClient(client(withStream));
-    await assert.rejects(s.infer(request('bad'), Date.now() + 5_000), (e: grpc.ServiceError) => e.code === grpc.status.INVALID_ARGUMENT && e.details === 'items.dense: 3 bytes');
+    await assert.rejects(
+      s.infer(request('bad'), Date.now() + 5_000),
+      (e: grpc.ServiceError) => e.code === grpc.status.INVALID_ARGUMENT && e.details === 'items.dense: 3 bytes',
+    );
     assert.equal(await codeOf(s.infer(request('good'), Date.now() + 5_000)), 'OK');
     assert.equal(streamsOpened - before, 1, 'one stream for both');
     s.close();
@@ -109,7 +143,10 @@ describe('InferStreamClient', () => {
     const inFlight = [s.infer(request('m1'), Date.now() + 5_000), s.infer(request('m2'), Date.now() + 5_000)];
     await new Promise(r => setTimeout(r, 100));
     // grpc-js ends a server stream with the status of an 'error' it emits.
-    pendingCalls[0]!.emit('error', Object.assign(new Error('host stopping'), { code: grpc.status.CANCELLED, details: 'host stopping' }));
+    pendingCalls[0]!.emit(
+      'error',
+      Object.assign(new Error('host stopping'), { code: grpc.status.CANCELLED, details: 'host stopping' }),
+    );
     assert.deepEqual(await Promise.all(inFlight.map(codeOf)), ['UNAVAILABLE', 'UNAVAILABLE']);
     pendingCalls = [];
     onRequest = (call, m) => call.write({ tag: m.tag, code: 0, response: { scores: scores(1) } });
@@ -127,8 +164,14 @@ describe('InferStreamClient', () => {
 
   it('falls back to unary Infer for a host without InferStream, the waiting requests included', async () => {
     const s = new InferStreamClient(client(unaryOnly));
-    const first = await Promise.all([s.infer(request('m4'), Date.now() + 5_000), s.infer(request('m5'), Date.now() + 5_000)]);
-    assert.deepEqual(first.map(r => new Float32Array(new Uint8Array(r.scores).buffer)[0]), [4, 5]);
+    const first = await Promise.all([
+      s.infer(request('m4'), Date.now() + 5_000),
+      s.infer(request('m5'), Date.now() + 5_000),
+    ]);
+    assert.deepEqual(
+      first.map(r => new Float32Array(new Uint8Array(r.scores).buffer)[0]),
+      [4, 5],
+    );
     const next = await s.infer(request('m6'), Date.now() + 5_000);
     assert.equal(new Float32Array(new Uint8Array(next.scores).buffer)[0], 6);
     s.close();

@@ -1,5 +1,12 @@
 import * as grpc from '@grpc/grpc-js';
-import { fastClients, type InferRequest, type InferResponse__Output, type InferStreamRequest, type InferStreamResponse__Output, type WorkerServiceClient } from '@hera/proto';
+import {
+  fastClients,
+  type InferRequest,
+  type InferResponse__Output,
+  type InferStreamRequest,
+  type InferStreamResponse__Output,
+  type WorkerServiceClient,
+} from '@hera/proto';
 import { createClient } from './client';
 import { callBy } from './deadline';
 
@@ -13,7 +20,11 @@ interface Pending {
 
 /** A grpc-js-shaped error, so callers branch on `code` as for a unary call. */
 function serviceError(code: grpc.status, details: string): grpc.ServiceError {
-  return Object.assign(new Error(`${code} ${grpc.status[code]}: ${details}`), { code, details, metadata: new grpc.Metadata() });
+  return Object.assign(new Error(`${code} ${grpc.status[code]}: ${details}`), {
+    code,
+    details,
+    metadata: new grpc.Metadata(),
+  });
 }
 
 /**
@@ -70,11 +81,19 @@ export class InferStreamClient {
       const p: Pending = { request, deadline, resolve, reject, timer: undefined };
       if (Number.isFinite(deadline)) {
         const t0 = Date.now();
-        p.timer = setTimeout(() => {
-          if (this.#pending.delete(tag)) {
-            reject(serviceError(grpc.status.DEADLINE_EXCEEDED, `Deadline exceeded after ${((Date.now() - t0) / 1000).toFixed(3)}s (reported by the caller)`));
-          }
-        }, Math.max(0, deadline - t0));
+        p.timer = setTimeout(
+          () => {
+            if (this.#pending.delete(tag)) {
+              reject(
+                serviceError(
+                  grpc.status.DEADLINE_EXCEEDED,
+                  `Deadline exceeded after ${((Date.now() - t0) / 1000).toFixed(3)}s (reported by the caller)`,
+                ),
+              );
+            }
+          },
+          Math.max(0, deadline - t0),
+        );
       }
       this.#pending.set(tag, p);
       this.#open().write({ tag, request, deadlineMs: Number.isFinite(deadline) ? Math.round(deadline) : 0 });
@@ -121,7 +140,10 @@ export class InferStreamClient {
       }
       this.#failAll(
         err && err.code !== grpc.status.OK
-          ? serviceError(err.code === grpc.status.CANCELLED ? grpc.status.UNAVAILABLE : err.code, err.details || err.message)
+          ? serviceError(
+              err.code === grpc.status.CANCELLED ? grpc.status.UNAVAILABLE : err.code,
+              err.details || err.message,
+            )
           : serviceError(grpc.status.UNAVAILABLE, 'the host ended the stream with the request in flight'),
       );
     };

@@ -80,7 +80,9 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
 
   const port = await new Promise<number>((resolve, reject) => {
     server.bindAsync(`${opts.host}:${opts.port}`, grpc.ServerCredentials.createInsecure(), (err, p) =>
-      err ? reject(new Error(`cannot listen on ${opts.host}:${opts.port}: ${err.message}`, { cause: err })) : resolve(p),
+      err
+        ? reject(new Error(`cannot listen on ${opts.host}:${opts.port}: ${err.message}`, { cause: err }))
+        : resolve(p),
     );
   });
   const address = `${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${port}`;
@@ -107,7 +109,9 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
 function onEachConnection(server: grpc.Server, log: Logger): void {
   const http2Servers = (server as unknown as { http2Servers?: unknown }).http2Servers;
   if (!(http2Servers instanceof Map)) {
-    log.warn('grpc-js internals changed: serving with the default 64 KiB HTTP/2 windows (slower for large requests) and no stream-reset budget (a client cancelling ~1,000 calls on one connection gets it ended under every call on it)');
+    log.warn(
+      'grpc-js internals changed: serving with the default 64 KiB HTTP/2 windows (slower for large requests) and no stream-reset budget (a client cancelling ~1,000 calls on one connection gets it ended under every call on it)',
+    );
     return;
   }
   for (const h2 of http2Servers.keys() as IterableIterator<Http2Server>) {
@@ -118,7 +122,7 @@ function onEachConnection(server: grpc.Server, log: Logger): void {
         session.settings({ initialWindowSize: STREAM_WINDOW_BYTES });
       } catch (err) {
         // A session that closed before we got to it.
-        log.debug({ err }, 'could not widen a session\'s HTTP/2 windows');
+        log.debug({ err }, "could not widen a session's HTTP/2 windows");
       }
     });
   }

@@ -38,11 +38,16 @@ export interface AllocationOptions {
  * both plans ({@link allocateTenants}) and the profiler use, so tenants run where they were
  * measured. Throws PRECONDITION when the cores do not suffice.
  */
-export function packCpusets(cores: number, workers: readonly number[], reservedCores: readonly number[] = []): number[][] {
+export function packCpusets(
+  cores: number,
+  workers: readonly number[],
+  reservedCores: readonly number[] = [],
+): number[][] {
   const reserved = new Set(reservedCores);
   const free = Array.from({ length: cores }, (_, i) => i).filter(c => !reserved.has(c));
   const need = workers.reduce((s, w) => s + w, 0);
-  if (need > free.length) throw new HeraError('PRECONDITION', `configuration needs ${need} cores, the node has ${free.length} usable`);
+  if (need > free.length)
+    throw new HeraError('PRECONDITION', `configuration needs ${need} cores, the node has ${free.length} usable`);
   let next = free.length - need;
   return workers.map(w => {
     const set = free.slice(next, next + w);
@@ -67,34 +72,43 @@ export function allocateTenants(
   profiles: readonly ModelProfile[] | ReadonlyMap<string, ModelProfile>,
   options: AllocationOptions = {},
 ): TenantAllocation[] {
-  const tenants = typeof config === 'string' ? parseConfigId(config) : config.tenants.map(t => ({ model: t.model, workers: t.workers }));
-  const byModel = profiles instanceof Map ? profiles : new Map((profiles as readonly ModelProfile[]).map(p => [p.model, p]));
+  const tenants =
+    typeof config === 'string'
+      ? parseConfigId(config)
+      : config.tenants.map(t => ({ model: t.model, workers: t.workers }));
+  const byModel =
+    profiles instanceof Map ? profiles : new Map((profiles as readonly ModelProfile[]).map(p => [p.model, p]));
   const headroom = options.memoryHeadroom ?? MEMORY_HEADROOM;
   if (!(headroom >= 1)) throw invalidArgument('memoryHeadroom', `must be ≥ 1, got ${headroom}`);
   const needs = tenants.map(t => {
     const p = byModel.get(t.model);
     if (!p) throw invalidArgument('config', `no profile for ${t.model}`);
-    if (!Number.isInteger(t.workers) || t.workers < 1) throw invalidArgument('config', `${t.model} needs ≥ 1 worker, got ${t.workers}`);
+    if (!Number.isInteger(t.workers) || t.workers < 1)
+      throw invalidArgument('config', `${t.model} needs ≥ 1 worker, got ${t.workers}`);
     return { p, need: Math.ceil(tenantMemoryBytes(p, t.workers)) };
   });
   const usable = node.memoryBytes - (options.reservedMemoryBytes ?? 0);
   const total = needs.reduce((s, n) => s + n.need, 0);
-  if (total > usable) throw new HeraError('PRECONDITION', `configuration needs ${total} bytes of memory, the node has ${usable} usable`);
+  if (total > usable)
+    throw new HeraError('PRECONDITION', `configuration needs ${total} bytes of memory, the node has ${usable} usable`);
   // Headroom, scaled down uniformly when the node cannot give all of it.
   const wanted = needs.reduce((s, n) => s + n.need * (headroom - 1), 0);
   const share = wanted > 0 ? Math.min(1, (usable - total) / wanted) : 0;
   const ordered = tenants.map((t, i) => ({ t, n: needs[i]! })).sort((x, y) => (x.t.model < y.t.model ? -1 : 1));
-  const cpusets = packCpusets(node.cores, ordered.map(o => o.t.workers), options.reservedCores);
-  return ordered
-    .map(({ t, n }, i) => {
-      const cpuset = cpusets[i]!;
-      return {
-        model: t.model,
-        workers: t.workers,
-        cpuset,
-        cpuMillis: t.workers * 1000,
-        memoryLimitBytes: n.need + Math.floor(n.need * (headroom - 1) * share),
-        subBatchSize: n.p.bestSubBatch,
-      };
-    });
+  const cpusets = packCpusets(
+    node.cores,
+    ordered.map(o => o.t.workers),
+    options.reservedCores,
+  );
+  return ordered.map(({ t, n }, i) => {
+    const cpuset = cpusets[i]!;
+    return {
+      model: t.model,
+      workers: t.workers,
+      cpuset,
+      cpuMillis: t.workers * 1000,
+      memoryLimitBytes: n.need + Math.floor(n.need * (headroom - 1) * share),
+      subBatchSize: n.p.bestSubBatch,
+    };
+  });
 }

@@ -50,20 +50,29 @@ export function referenceFirstFit(
   const models = Object.keys(demand)
     .filter(m => demand[m]! > 0)
     .sort();
-  const size = new Map(models.map(m => [m, search.dedicated.find(c => c.tenants[0]!.model === m)!.tenants[0]!.workers]));
+  const size = new Map(
+    models.map(m => [m, search.dedicated.find(c => c.tenants[0]!.model === m)!.tenants[0]!.workers]),
+  );
   const request = new Map(models.map(m => [m, tenantMemoryBytes(search.profiles.get(m)!, size.get(m)!)]));
   const replicas = new Map(models.map(m => [m, Math.ceil((demand[m]! * (1 - 1e-9)) / search.profiles.get(m)!.qpsMax)]));
 
   // Decreasing cores, then memory; equal sizes round-robin in name order.
   const items = (): string[] => {
-    const order = [...models].sort((x, y) => size.get(y)! - size.get(x)! || request.get(y)! - request.get(x)! || (x < y ? -1 : 1));
+    const order = [...models].sort(
+      (x, y) => size.get(y)! - size.get(x)! || request.get(y)! - request.get(x)! || (x < y ? -1 : 1),
+    );
     const out: string[] = [];
-    for (let i = 0; i < order.length; ) {
+    for (let i = 0; i < order.length;) {
       let j = i;
-      while (j < order.length && size.get(order[j]!) === size.get(order[i]!) && request.get(order[j]!) === request.get(order[i]!)) j++;
+      while (
+        j < order.length &&
+        size.get(order[j]!) === size.get(order[i]!) &&
+        request.get(order[j]!) === request.get(order[i]!)
+      )
+        j++;
       const group = order.slice(i, j);
       const left = new Map(group.map(m => [m, replicas.get(m)!]));
-      for (let any = true; any; ) {
+      for (let any = true; any;) {
         any = false;
         for (const m of group) {
           if (left.get(m)! > 0) {
@@ -106,7 +115,9 @@ export function referenceFirstFit(
 
   // Throughput of one node as it runs: solo profile, the pair at its split, or the predictor.
   const evaluate = (node: RefNode): { id: string; qps: Map<string, number> } => {
-    const tenants = [...node.replicas].map(([m, r]) => ({ model: m, workers: r * size.get(m)! })).sort((x, y) => (x.model < y.model ? -1 : 1));
+    const tenants = [...node.replicas]
+      .map(([m, r]) => ({ model: m, workers: r * size.get(m)! }))
+      .sort((x, y) => (x.model < y.model ? -1 : 1));
     const id = configId(tenants);
     if (tenants.length === 1) {
       const t = tenants[0]!;

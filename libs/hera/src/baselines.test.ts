@@ -13,17 +13,25 @@ import { handExample, node, profile, profileSet, roofline } from './test-fixture
 import { zooRooflineModels } from './zoo-roofline';
 
 /** [config id, count] of a result, sorted by id. */
-const idCounts = (r: StrategyResult): [string, number][] => r.counts.map((c): [string, number] => [c.config.id, c.count]).sort(([x], [y]) => (x < y ? -1 : 1));
+const idCounts = (r: StrategyResult): [string, number][] =>
+  r.counts.map((c): [string, number] => [c.config.id, c.count]).sort(([x], [y]) => (x < y ? -1 : 1));
 
 /** QPS a result's servers give `model`. */
-const capacityOf = (r: StrategyResult, model: string) => r.counts.reduce((s, c) => s + c.count * (c.config.tenants.find(t => t.model === model)?.qps ?? 0), 0);
+const capacityOf = (r: StrategyResult, model: string) =>
+  r.counts.reduce((s, c) => s + c.count * (c.config.tenants.find(t => t.model === model)?.qps ?? 0), 0);
 
 describe('dedicatedBaseline', () => {
   it('needs ⌈D_m / QPSmax_m⌉ servers per model, each at EMU 1', () => {
     const search = searchPairs(handExample());
     const r = dedicatedBaseline(search, { mem: 100, cpu: 80, mem2: 0 });
     assert.equal(r.servers, 3 + 1);
-    assert.deepEqual(r.counts.map(c => [c.config.id, c.count]), [['mem:4', 3], ['cpu:8', 1]]);
+    assert.deepEqual(
+      r.counts.map(c => [c.config.id, c.count]),
+      [
+        ['mem:4', 3],
+        ['cpu:8', 1],
+      ],
+    );
     assert.equal(r.meanEmu, 1);
     // Demand in dedicated units: 100/40 + 80/80 = 3.5 over 4 servers.
     assert.equal(r.demandEmu, 3.5 / 4);
@@ -44,7 +52,8 @@ describe('randomBaseline', () => {
     assert.equal(a.note, 'seed 7');
     // Another seed draws other servers.
     assert.notDeepEqual(idCounts(randomBaseline(search, demand, { seed: 8 })), idCounts(a));
-    for (const [m, d] of Object.entries(demand)) assert.ok(capacityOf(a, m) >= d * (1 - 1e-9), `${m}: ${capacityOf(a, m)} < ${d}`);
+    for (const [m, d] of Object.entries(demand))
+      assert.ok(capacityOf(a, m) >= d * (1 - 1e-9), `${m}: ${capacityOf(a, m)} < ${d}`);
     assert.deepEqual(a.unmet, []);
   });
 
@@ -57,9 +66,14 @@ describe('randomBaseline', () => {
     // A random co-location fills the node: nA + nB = 8, nA uniform in 1..7.
     for (const c of pairs) assert.equal(c.config.cores, 8, c.config.id);
     const best = new Map(search.pairs.map(p => [`${p.a}:${p.best!.workersA}+${p.b}:${p.best!.workersB}`, p]));
-    assert.ok(pairs.some(c => !best.has(c.config.id)), 'every pair ran its best split');
+    assert.ok(
+      pairs.some(c => !best.has(c.config.id)),
+      'every pair ran its best split',
+    );
     // With 16,000 dedicated units every split of mem+cpu is drawn.
-    const memCpu = new Set(pairs.filter(c => c.config.id.startsWith('cpu:') && c.config.id.includes('+mem:')).map(c => c.config.id));
+    const memCpu = new Set(
+      pairs.filter(c => c.config.id.startsWith('cpu:') && c.config.id.includes('+mem:')).map(c => c.config.id),
+    );
     assert.equal(memCpu.size, 7, [...memCpu].join(' '));
   });
 
@@ -104,12 +118,18 @@ describe('firstFitBaseline', () => {
   it('mixes models: smaller replicas fill the holes larger ones leave, equal ones take turns', () => {
     // 8 cores. a (knee 5) goes first: a, a on two nodes; b (knee 3) fills the 3-core holes.
     const n = node(8, { bandwidth: 1000 });
-    const set = profileSet(n, [profile('a', roofline(8, 10, 50), { bytesPerQuery: 1 }), profile('b', roofline(8, 10, 30), { bytesPerQuery: 1 })]);
+    const set = profileSet(n, [
+      profile('a', roofline(8, 10, 50), { bytesPerQuery: 1 }),
+      profile('b', roofline(8, 10, 30), { bytesPerQuery: 1 }),
+    ]);
     const holes = firstFitBaseline(searchPairs(set), { a: 100, b: 60 }, { maxRounds: 1 });
     assert.deepEqual(idCounts(holes), [['a:5+b:3', 2]]);
     // Three models of 3 cores: two per node, round-robin a b | c a | b c | a b | c — node
     // contents repeat every three nodes.
-    const three = profileSet(n, ['a', 'b', 'c'].map(m => profile(m, roofline(8, 10, 30), { bytesPerQuery: 1 })));
+    const three = profileSet(
+      n,
+      ['a', 'b', 'c'].map(m => profile(m, roofline(8, 10, 30), { bytesPerQuery: 1 })),
+    );
     const r = firstFitBaseline(searchPairs(three), { a: 90, b: 90, c: 90 }, { maxRounds: 1 });
     assert.deepEqual(idCounts(r), [
       ['a:3+b:3', 2],
@@ -126,7 +146,10 @@ describe('firstFitBaseline', () => {
         const ref = referenceFirstFit(search, demand, { maxRounds, memory: 'merged' });
         assert.equal(ours.servers, ref.servers);
         assert.deepEqual(idCounts(ours), ref.counts);
-        assert.deepEqual(ours.unmet.map(u => u.model), ref.unmet);
+        assert.deepEqual(
+          ours.unmet.map(u => u.model),
+          ref.unmet,
+        );
         assert.doesNotMatch(ours.note ?? '', /memory binds/);
       }),
       { numRuns: 300 },
@@ -136,10 +159,16 @@ describe('firstFitBaseline', () => {
   it('respects memory when packing', () => {
     // Each replica needs 60 of the node's 100 bytes, so no two share a node.
     const n = node(8, { memoryBytes: 100 });
-    const set = profileSet(n, [profile('a', roofline(8, 10, 20), { memoryPerHostBytes: 50, memoryPerWorkerBytes: 5 }), profile('b', roofline(8, 10, 20), { memoryPerHostBytes: 50, memoryPerWorkerBytes: 5 })]);
+    const set = profileSet(n, [
+      profile('a', roofline(8, 10, 20), { memoryPerHostBytes: 50, memoryPerWorkerBytes: 5 }),
+      profile('b', roofline(8, 10, 20), { memoryPerHostBytes: 50, memoryPerWorkerBytes: 5 }),
+    ]);
     const r = firstFitBaseline(searchPairs(set), { a: 40, b: 40 });
     assert.ok(r.counts.length > 0);
-    assert.ok(r.counts.every(c => c.config.memoryBytes <= 100), idCounts(r).join(' '));
+    assert.ok(
+      r.counts.every(c => c.config.memoryBytes <= 100),
+      idCounts(r).join(' '),
+    );
     assert.match(r.note!, /memory binds/);
   });
 
@@ -150,15 +179,22 @@ describe('firstFitBaseline', () => {
         const ref = referenceFirstFit(search, demand, { maxRounds, memory: 'as-baseline' });
         assert.equal(ours.servers, ref.servers);
         assert.deepEqual(idCounts(ours), ref.counts);
-        assert.deepEqual(ours.unmet.map(u => u.model), ref.unmet);
+        assert.deepEqual(
+          ours.unmet.map(u => u.model),
+          ref.unmet,
+        );
         const limit = search.nodeClass.memoryBytes;
         for (const { config } of ours.counts) {
-          const bytes = config.tenants.reduce((s, t) => s + tenantMemoryBytes(search.profiles.get(t.model)!, t.workers), 0);
+          const bytes = config.tenants.reduce(
+            (s, t) => s + tenantMemoryBytes(search.profiles.get(t.model)!, t.workers),
+            0,
+          );
           assert.ok(bytes <= limit, `${config.id}: ${bytes} > ${limit}`);
           assert.ok(config.cores <= search.nodeClass.cores, config.id);
         }
         // When packing on cores alone fitted memory in every round, it is exactly merge-aware first-fit.
-        if (!ref.chargedAnyRound) assert.deepEqual(referenceFirstFit(search, demand, { maxRounds, memory: 'merged' }).counts, ref.counts);
+        if (!ref.chargedAnyRound)
+          assert.deepEqual(referenceFirstFit(search, demand, { maxRounds, memory: 'merged' }).counts, ref.counts);
       }),
       { numRuns: 300 },
     );
@@ -175,10 +211,17 @@ describe('firstFitBaseline', () => {
 describe('baselines at scale', () => {
   // 32 cores, 192 GiB: rmc1 and rmc2 are memory-bound with knees below 32, so first-fit mixes
   // and merges replicas and random co-location has many cells.
-  const set: ProfileSet = rooflineProfileSet(zooRooflineModels(), { ...NODE_CLASS_16C, name: '32c', cores: 32, memoryBytes: 192 * 2 ** 30, perCoreFlops: 3 * 17e9 });
+  const set: ProfileSet = rooflineProfileSet(zooRooflineModels(), {
+    ...NODE_CLASS_16C,
+    name: '32c',
+    cores: 32,
+    memoryBytes: 192 * 2 ** 30,
+    perCoreFlops: 3 * 17e9,
+  });
   const search = searchPairs(set);
   /** Uniform demand worth `perModel` dedicated servers for each of the eight models. */
-  const demandAt = (perModel: number) => demandFromMix(set, { mix: 'uniform', dedicatedServers: perModel * set.models.length });
+  const demandAt = (perModel: number) =>
+    demandFromMix(set, { mix: 'uniform', dedicatedServers: perModel * set.models.length });
   /** Fastest of five runs, in ms (this machine is shared and noisy), and the last result. */
   const time = (f: () => StrategyResult): [number, StrategyResult] => {
     let best = Infinity;
@@ -196,11 +239,17 @@ describe('baselines at scale', () => {
     ['first-fit', (d: Demand) => firstFitBaseline(search, d)],
   ] as const) {
     it(`${name}: a million dedicated servers per model take about as long as a thousand`, () => {
-      for (const m of ['rmc1', 'rmc2']) assert.ok(search.dedicated.some(c => c.tenants[0]!.model === m && c.tenants[0]!.workers < 32), m);
+      for (const m of ['rmc1', 'rmc2'])
+        assert.ok(
+          search.dedicated.some(c => c.tenants[0]!.model === m && c.tenants[0]!.workers < 32),
+          m,
+        );
       run(demandAt(1e3)); // warm up
       const [small, r3] = time(() => run(demandAt(1e3)));
       const [large, r6] = time(() => run(demandAt(1e6)));
-      console.log(`${name}: ${small.toFixed(1)} ms for 1e3 units per model (${r3.servers} servers), ${large.toFixed(1)} ms for 1e6 (${r6.servers} servers)`);
+      console.log(
+        `${name}: ${small.toFixed(1)} ms for 1e3 units per model (${r3.servers} servers), ${large.toFixed(1)} ms for 1e6 (${r6.servers} servers)`,
+      );
       assert.ok(large < 2000, `${large} ms`);
       // Within ~3× (or a quarter second, for noise): per-server work would make it ~1000×.
       assert.ok(large < Math.max(3 * small, small + 250), `${large} ms at 1e6 units per model, ${small} ms at 1e3`);
@@ -213,7 +262,9 @@ describe('baselines at scale', () => {
 });
 
 /** Small random instances: node, profiles (equal sizes are common), demand and rounds. */
-function arbInstance(memoryBinds: boolean): fc.Arbitrary<{ search: PairSearchResult; demand: Demand; maxRounds: number }> {
+function arbInstance(
+  memoryBinds: boolean,
+): fc.Arbitrary<{ search: PairSearchResult; demand: Demand; maxRounds: number }> {
   return fc.integer({ min: 2, max: 12 }).chain(cores =>
     fc
       .record({
@@ -238,16 +289,22 @@ function arbInstance(memoryBinds: boolean): fc.Arbitrary<{ search: PairSearchRes
         const set = profileSet(
           node(cores, { memoryBytes: memory, bandwidth }),
           models.map((m, i) =>
-            profile(`m${i}`, Array.from({ length: cores }, (_, j) => m.q1 * Math.min(j + 1, m.knee) * m.ws ** Math.min(j, m.knee - 1)), {
-              ...(m.bytes === undefined ? {} : { bytesPerQuery: m.bytes }),
-              memoryPerHostBytes: m.host,
-              memoryPerWorkerBytes: m.worker,
-            }),
+            profile(
+              `m${i}`,
+              Array.from({ length: cores }, (_, j) => m.q1 * Math.min(j + 1, m.knee) * m.ws ** Math.min(j, m.knee - 1)),
+              {
+                ...(m.bytes === undefined ? {} : { bytesPerQuery: m.bytes }),
+                memoryPerHostBytes: m.host,
+                memoryPerWorkerBytes: m.worker,
+              },
+            ),
           ),
         );
         const search = searchPairs(set, { interference: { colocationPenalty: penalty } });
         const placeable = new Set(search.dedicated.map(c => c.tenants[0]!.model));
-        const demand = Object.fromEntries(models.map((m, i) => [`m${i}`, placeable.has(`m${i}`) ? m.units * search.profiles.get(`m${i}`)!.qpsMax : 0]));
+        const demand = Object.fromEntries(
+          models.map((m, i) => [`m${i}`, placeable.has(`m${i}`) ? m.units * search.profiles.get(`m${i}`)!.qpsMax : 0]),
+        );
         return { search, demand, maxRounds };
       }),
   );

@@ -3,7 +3,14 @@ import { mulberry32 } from '@hera/stats';
 import { predictColocated } from './interference';
 import { pairConfig, splitAt, type PairSearchResult } from './pair-search';
 import { qpsAt, tenantMemoryBytes } from './profile';
-import { findInfeasibleDemand, InfeasibleDemandError, meanEmu, validateDemand, type ConfigCount, type Demand } from './required-servers';
+import {
+  findInfeasibleDemand,
+  InfeasibleDemandError,
+  meanEmu,
+  validateDemand,
+  type ConfigCount,
+  type Demand,
+} from './required-servers';
 import { configId, serverConfig, type ServerConfig } from './server-config';
 
 /** The strategies compared on the same profiles and demand (DESIGN §4.4.4). */
@@ -44,7 +51,9 @@ function result(
   t0: number,
   extra: Partial<StrategyResult> = {},
 ): StrategyResult {
-  const counts = [...tally.values()].filter(c => c.count > 0).sort((p, q) => q.count - p.count || (p.config.id < q.config.id ? -1 : 1));
+  const counts = [...tally.values()]
+    .filter(c => c.count > 0)
+    .sort((p, q) => q.count - p.count || (p.config.id < q.config.id ? -1 : 1));
   const servers = counts.reduce((s, c) => s + c.count, 0);
   return {
     strategy,
@@ -124,7 +133,11 @@ const RANDOM_MAX_ROUNDS = 100_000;
  * (B/2 of what the nearest-to-closing model needs) can get more than it still needed, where the
  * one-by-one process would have stopped drawing it. Same seed, same answer on any machine.
  */
-export function randomBaseline(search: PairSearchResult, demand: Demand, options: { seed?: number } = {}): StrategyResult {
+export function randomBaseline(
+  search: PairSearchResult,
+  demand: Demand,
+  options: { seed?: number } = {},
+): StrategyResult {
   const t0 = performance.now();
   checkFeasible(search, demand);
   const seed = options.seed ?? 1;
@@ -132,7 +145,9 @@ export function randomBaseline(search: PairSearchResult, demand: Demand, options
   const cores = search.nodeClass.cores;
   const dedicated = new Map(search.dedicated.map(c => [c.tenants[0]!.model, c]));
   const kindOf = (m: string) => search.kinds.get(m)!.kind;
-  const models = Object.keys(demand).filter(m => demand[m]! > 0).sort();
+  const models = Object.keys(demand)
+    .filter(m => demand[m]! > 0)
+    .sort();
   const remaining = models.map(m => demand[m]!);
   const closedBelow = models.map(m => demand[m]! * 1e-9);
   const tally = new Map<string, ConfigCount>();
@@ -149,7 +164,13 @@ export function randomBaseline(search: PairSearchResult, demand: Demand, options
       cells = splits.map(nA => {
         const s = nA >= 1 ? splitAt(search, a, nA, b, cores - nA) : undefined;
         if (!s) return { config: dedicated.get(a)!, a: i, qpsA: dedicated.get(a)!.tenants[0]!.qps, b: j, qpsB: 0 };
-        return { config: pairConfig(search.profiles.get(a)!, search.profiles.get(b)!, s, kindOf(a), kindOf(b)), a: i, qpsA: s.qpsA, b: j, qpsB: s.qpsB };
+        return {
+          config: pairConfig(search.profiles.get(a)!, search.profiles.get(b)!, s, kindOf(a), kindOf(b)),
+          a: i,
+          qpsA: s.qpsA,
+          b: j,
+          qpsB: s.qpsB,
+        };
       });
       cellTable.set(key, cells);
     }
@@ -247,15 +268,23 @@ const MAX_REPLICAS = 2 ** 40;
  * exceeds its memory, though merged replicas would have needed less and merge-aware first-fit
  * might have used fewer nodes. The result's note says when that happened.
  */
-export function firstFitBaseline(search: PairSearchResult, demand: Demand, options: { maxRounds?: number } = {}): StrategyResult {
+export function firstFitBaseline(
+  search: PairSearchResult,
+  demand: Demand,
+  options: { maxRounds?: number } = {},
+): StrategyResult {
   const t0 = performance.now();
   checkFeasible(search, demand);
   const maxRounds = options.maxRounds ?? 50;
   if (!(maxRounds >= 1)) throw invalidArgument('maxRounds', `must be ≥ 1, got ${maxRounds}`);
   const cores = search.nodeClass.cores;
   const memoryLimit = search.nodeClass.memoryBytes - search.options.reservedMemoryBytes;
-  const models = Object.keys(demand).filter(m => demand[m]! > 0).sort();
-  const size = new Map(models.map(m => [m, search.dedicated.find(c => c.tenants[0]!.model === m)!.tenants[0]!.workers]));
+  const models = Object.keys(demand)
+    .filter(m => demand[m]! > 0)
+    .sort();
+  const size = new Map(
+    models.map(m => [m, search.dedicated.find(c => c.tenants[0]!.model === m)!.tenants[0]!.workers]),
+  );
   const classes = sizeClasses(search, models, size);
   const replicas = new Map(models.map(m => [m, Math.ceil((demand[m]! * (1 - 1e-9)) / search.profiles.get(m)!.qpsMax)]));
   let tally = new Map<string, ConfigCount>();
@@ -263,20 +292,26 @@ export function firstFitBaseline(search: PairSearchResult, demand: Demand, optio
   let charged = false;
   for (let round = 0; round < maxRounds; round++) {
     let runs = packRuns(classes, replicas, cores, memoryLimit, false);
-    charged = !runs.every(run => [...nodeTypes(run)].every(([content]) => nodeMemory(search, content, size) <= memoryLimit));
+    charged = !runs.every(run =>
+      [...nodeTypes(run)].every(([content]) => nodeMemory(search, content, size) <= memoryLimit),
+    );
     if (charged) runs = packRuns(classes, replicas, cores, memoryLimit, true);
     tally = new Map();
     const cache = new Map<string, ServerConfig>();
     const capacity = new Map(models.map(m => [m, 0]));
     for (const run of runs) {
       for (const [content, n] of nodeTypes(run)) {
-        const entries = [...content.entries()].map(([m, items]): [string, number] => [m, items * size.get(m)!]).sort(([x], [y]) => (x < y ? -1 : 1));
+        const entries = [...content.entries()]
+          .map(([m, items]): [string, number] => [m, items * size.get(m)!])
+          .sort(([x], [y]) => (x < y ? -1 : 1));
         const config = binConfig(search, entries, cache);
         add(tally, config, n);
         for (const t of config.tenants) capacity.set(t.model, capacity.get(t.model)! + n * t.qps);
       }
     }
-    unmet = models.filter(m => capacity.get(m)! < demand[m]! * (1 - 1e-9)).map(m => ({ model: m, qps: demand[m]! - capacity.get(m)! }));
+    unmet = models
+      .filter(m => capacity.get(m)! < demand[m]! * (1 - 1e-9))
+      .map(m => ({ model: m, qps: demand[m]! - capacity.get(m)! }));
     if (!unmet.length) break;
     for (const u of unmet) {
       const had = replicas.get(u.model)!;
@@ -289,7 +324,10 @@ export function firstFitBaseline(search: PairSearchResult, demand: Demand, optio
     ...(charged ? ['memory binds: each replica is charged its full memory request (tables not shared)'] : []),
     ...(unmet.length ? [`demand unmet after ${maxRounds} repacking rounds`] : []),
   ];
-  return result('first-fit', search, demand, tally, t0, { ...(unmet.length ? { unmet } : {}), ...(notes.length ? { note: notes.join('; ') } : {}) });
+  return result('first-fit', search, demand, tally, t0, {
+    ...(unmet.length ? { unmet } : {}),
+    ...(notes.length ? { note: notes.join('; ') } : {}),
+  });
 }
 
 /** Replicas of equal cores and memory: taken round-robin over `models` (name order). */
@@ -300,7 +338,11 @@ interface SizeClass {
 }
 
 /** The size classes of the replicas, in first-fit-decreasing order: cores, then memory, decreasing. */
-function sizeClasses(search: PairSearchResult, models: readonly string[], size: ReadonlyMap<string, number>): SizeClass[] {
+function sizeClasses(
+  search: PairSearchResult,
+  models: readonly string[],
+  size: ReadonlyMap<string, number>,
+): SizeClass[] {
   const classes = new Map<string, SizeClass>();
   for (const m of models) {
     const w = size.get(m)!;
@@ -314,7 +356,11 @@ function sizeClasses(search: PairSearchResult, models: readonly string[], size: 
 }
 
 /** Memory a node with `content` (replicas per model) needs, each model's tables loaded once. */
-function nodeMemory(search: PairSearchResult, content: ReadonlyMap<string, number>, size: ReadonlyMap<string, number>): number {
+function nodeMemory(
+  search: PairSearchResult,
+  content: ReadonlyMap<string, number>,
+  size: ReadonlyMap<string, number>,
+): number {
   let bytes = 0;
   for (const [m, items] of content) bytes += tenantMemoryBytes(search.profiles.get(m)!, items * size.get(m)!);
   return bytes;
@@ -454,12 +500,21 @@ class RoundRobin {
  * replica also uses its class's full memory request; otherwise memory is not checked here (the
  * caller checks the result).
  */
-function packRuns(classes: readonly SizeClass[], replicas: ReadonlyMap<string, number>, cores: number, memoryLimit: number, chargeMemory: boolean): NodeRun[] {
+function packRuns(
+  classes: readonly SizeClass[],
+  replicas: ReadonlyMap<string, number>,
+  cores: number,
+  memoryLimit: number,
+  chargeMemory: boolean,
+): NodeRun[] {
   let runs: NodeRun[] = [];
   for (const cls of classes) {
     const items = new RoundRobin(cls.models, replicas);
     const perNode = (run: NodeRun) =>
-      Math.min(Math.floor(run.freeCores / cls.cores), chargeMemory && cls.memory > 0 ? Math.floor(run.freeMemory / cls.memory) : Infinity);
+      Math.min(
+        Math.floor(run.freeCores / cls.cores),
+        chargeMemory && cls.memory > 0 ? Math.floor(run.freeMemory / cls.memory) : Infinity,
+      );
     const next: NodeRun[] = [];
     for (const run of runs) {
       const c = items.left > 0 ? perNode(run) : 0;
@@ -467,9 +522,16 @@ function packRuns(classes: readonly SizeClass[], replicas: ReadonlyMap<string, n
       else next.push(run);
     }
     if (items.left > 0) {
-      const empty: NodeRun = { count: Infinity, base: new Map(), windows: [], freeCores: cores, freeMemory: memoryLimit };
+      const empty: NodeRun = {
+        count: Infinity,
+        base: new Map(),
+        windows: [],
+        freeCores: cores,
+        freeMemory: memoryLimit,
+      };
       const c = perNode(empty);
-      if (!(c >= 1)) throw new HeraError('INTERNAL', `first-fit: a ${cls.models.join('/')} replica does not fit an empty node`);
+      if (!(c >= 1))
+        throw new HeraError('INTERNAL', `first-fit: a ${cls.models.join('/')} replica does not fit an empty node`);
       fillRun(empty, c, cls, items, next);
     }
     runs = next;
@@ -495,7 +557,13 @@ function fillRun(run: NodeRun, c: number, cls: SizeClass, items: RoundRobin, out
       const take = Math.min(c, items.left);
       const base = nodeAt(run, offset);
       items.takeItems(take, base);
-      out.push({ count: 1, base, windows: [], freeCores: run.freeCores - take * cls.cores, freeMemory: run.freeMemory - take * cls.memory });
+      out.push({
+        count: 1,
+        base,
+        windows: [],
+        freeCores: run.freeCores - take * cls.cores,
+        freeMemory: run.freeMemory - take * cls.memory,
+      });
       offset += 1;
     }
   }
@@ -517,7 +585,11 @@ function withWindow(run: NodeRun, w: Window, cls: SizeClass): NodeRun {
 }
 
 /** The configuration of one packed node (tenants sorted by model), with throughput as it runs. */
-function binConfig(search: PairSearchResult, entries: readonly [string, number][], cache: Map<string, ServerConfig>): ServerConfig {
+function binConfig(
+  search: PairSearchResult,
+  entries: readonly [string, number][],
+  cache: Map<string, ServerConfig>,
+): ServerConfig {
   const id = configId(entries.map(([model, workers]) => ({ model, workers })));
   let config = cache.get(id);
   if (!config) {
@@ -542,7 +614,10 @@ function evaluateBin(search: PairSearchResult, entries: readonly [string, number
   }
   const tenants = entries.map(([model, workers]) => ({ profile: search.profiles.get(model)!, workers }));
   const pred = predictColocated(tenants, search.nodeClass, search.options.interference);
-  const config = serverConfig(tenants.map((t, i) => ({ ...t, qps: pred.qps[i]!, kind: kindOf(t.profile.model) })), 'predicted');
+  const config = serverConfig(
+    tenants.map((t, i) => ({ ...t, qps: pred.qps[i]!, kind: kindOf(t.profile.model) })),
+    'predicted',
+  );
   if (config.id !== id) throw new HeraError('INTERNAL', `bin ${id} evaluated as ${config.id}`);
   return config;
 }

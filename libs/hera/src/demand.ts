@@ -25,18 +25,25 @@ export interface DemandMixOptions {
  * weight of compute-bound ones; `compute-heavy` the reverse. The kinds come from the profiles,
  * so no per-model numbers are hand-picked.
  */
-export function mixWeights(set: ProfileSet, mix: DemandMixOptions['mix'], epsilon = DEFAULT_EPSILON): Record<string, number> {
+export function mixWeights(
+  set: ProfileSet,
+  mix: DemandMixOptions['mix'],
+  epsilon = DEFAULT_EPSILON,
+): Record<string, number> {
   if (typeof mix !== 'string') {
     const w: Record<string, number> = {};
     for (const [m, v] of Object.entries(mix)) {
-      if (!set.models.some(p => p.model === m)) throw invalidArgument(`mix.${m}`, `no profile for ${m} on node class ${set.nodeClass.name}`);
-      if (!Number.isFinite(v) || v < 0) throw invalidArgument(`mix.${m}`, `weight must be a finite number ≥ 0, got ${v}`);
+      if (!set.models.some(p => p.model === m))
+        throw invalidArgument(`mix.${m}`, `no profile for ${m} on node class ${set.nodeClass.name}`);
+      if (!Number.isFinite(v) || v < 0)
+        throw invalidArgument(`mix.${m}`, `weight must be a finite number ≥ 0, got ${v}`);
       w[m] = v;
     }
     if (!Object.values(w).some(v => v > 0)) throw invalidArgument('mix', 'needs at least one positive weight');
     return w;
   }
-  if (!DEMAND_MIXES.includes(mix)) throw invalidArgument('mix', `unknown mix ${String(mix)}; one of ${DEMAND_MIXES.join(', ')}`);
+  if (!DEMAND_MIXES.includes(mix))
+    throw invalidArgument('mix', `unknown mix ${String(mix)}; one of ${DEMAND_MIXES.join(', ')}`);
   const w: Record<string, number> = {};
   for (const p of set.models) {
     const kind = classifyProfile(p, epsilon).kind;

@@ -25,7 +25,8 @@ export function profileEngineMismatches(set: ProfileSet, models: readonly Engine
     const want = built.get(m.name)!;
     const have = profileEngine(profile);
     if (have === want) continue;
-    const why = profile.provenance['engine']?.detail ?? 'it names no engine: profiles from before ONNX Runtime describe TF.js';
+    const why =
+      profile.provenance['engine']?.detail ?? 'it names no engine: profiles from before ONNX Runtime describe TF.js';
     out.push(
       `model ${m.name} is built for ${want} but its profile on node class ${nodeClass} describes ${have} (${why}): ` +
         `re-profile it on ${want} (hera profile ${m.name}) so placement plans from that engine's figures${want === 'onnx' ? ', or build it for tfjs' : ''}`,

@@ -23,7 +23,10 @@ describe('explainPlan', () => {
     assert.match(pair.countReason, new RegExp(`^×${pair.count}: cpu ${pair.count} × 36\\.5 = `));
     assert.match(pair.countReason, /of its 365\.0 qps/);
     assert.match(pair.reason, /memory-bound with compute-bound/);
-    assert.deepEqual(pair.tenants.map(t => t.profileSource), ['measured', 'measured']);
+    assert.deepEqual(
+      pair.tenants.map(t => t.profileSource),
+      ['measured', 'measured'],
+    );
   });
 
   it('says a dedicated server is there because its partner’s demand is used up, when it is', () => {
@@ -32,13 +35,21 @@ describe('explainPlan', () => {
     const ded = explainPlan(plan).find(e => e.config === 'mem:4')!;
     assert.ok(ded, `plan: ${plan.hera.counts.map(c => `${c.config.id}×${c.count}`).join(', ')}`);
     const pairs = plan.hera.counts.find(c => c.config.id === 'cpu:4+mem:4')!.count;
-    assert.match(ded.reason, new RegExp(`cpu's demand \\(30\\.0 qps\\) is used up: the plan already carries ${(pairs * 36.538).toFixed(1)} qps of it`));
+    assert.match(
+      ded.reason,
+      new RegExp(
+        `cpu's demand \\(30\\.0 qps\\) is used up: the plan already carries ${(pairs * 36.538).toFixed(1)} qps of it`,
+      ),
+    );
     assert.match(ded.reason, new RegExp(`besides ×${pairs} on cpu:4\\+mem:4`));
     assert.equal(ded.basis, 'solo profile (measured)');
   });
 
   it('says no partner beats dedicated when none does', () => {
-    const set = profileSet(node(4, { bandwidth: 1e9 }), [profile('a', roofline(4, 10), { bytesPerQuery: 1 }), profile('b', roofline(4, 7), { bytesPerQuery: 1 })]);
+    const set = profileSet(node(4, { bandwidth: 1e9 }), [
+      profile('a', roofline(4, 10), { bytesPerQuery: 1 }),
+      profile('b', roofline(4, 7), { bytesPerQuery: 1 }),
+    ]);
     const e = explainPlan(planCluster(set, { a: 80, b: 56 }, { solver: highs }));
     assert.deepEqual(e.map(x => x.config).sort(), ['a:4', 'b:4']);
     for (const x of e) assert.match(x.reason, /no partner beats two dedicated servers/);
@@ -58,7 +69,17 @@ describe('explainPlan', () => {
 describe('explainPredictor', () => {
   it('checks the predictor against the measured pairs of the plan’s set', () => {
     const base = handExample();
-    const set = { ...base, pairs: [{ a: 'mem', b: 'cpu', splits: [{ workersA: 3, workersB: 5, qpsA: 30, qpsB: 50 }], provenance: { kind: 'measured', detail: 't' } as const }] };
+    const set = {
+      ...base,
+      pairs: [
+        {
+          a: 'mem',
+          b: 'cpu',
+          splits: [{ workersA: 3, workersB: 5, qpsA: 30, qpsB: 50 }],
+          provenance: { kind: 'measured', detail: 't' } as const,
+        },
+      ],
+    };
     const c = explainPredictor(planCluster(set, { mem: 40 }, { solver: highs }));
     assert.equal(c.splits, 1);
     // Predicted 28.5 and 47.5 (bus at 0.8, γ = 0.05) against 30 and 50: 5% each.

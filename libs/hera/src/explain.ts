@@ -16,7 +16,14 @@ export interface ConfigExplanation {
   /** Why this many servers: the demand they carry. */
   countReason: string;
   alternatives: { config: string; emu: number; whyNot: string }[];
-  tenants: { model: string; workers: number; qps: number; qpsMax: number; kind: ModelKind; profileSource: Provenance['kind'] }[];
+  tenants: {
+    model: string;
+    workers: number;
+    qps: number;
+    qpsMax: number;
+    kind: ModelKind;
+    profileSource: Provenance['kind'];
+  }[];
 }
 
 const f1 = (x: number) => x.toFixed(1);
@@ -41,13 +48,19 @@ export function explainPlan(plan: ClusterPlan, maxAlternatives = 5): ConfigExpla
       .map(p => ({
         config: pairId(p, p.best!.workersA, p.best!.workersB),
         emu: p.best!.emu,
-        whyNot: p.accepted ? (used.has(p.config!.id) ? 'also used' : 'accepted, but the optimal cover did not need it') : p.reason,
+        whyNot: p.accepted
+          ? used.has(p.config!.id)
+            ? 'also used'
+            : 'accepted, but the optimal cover did not need it'
+          : p.reason,
       }));
   const countReason = (config: ServerConfig, count: number) => {
     const parts = config.tenants.map(t => {
       const d = demand[t.model] ?? 0;
       const carried = count * t.qps;
-      return d > 0 ? `${t.model} ${count} × ${f1(t.qps)} = ${f1(carried)} of its ${f1(d)} qps (${pct(carried / d)})` : `${t.model} ${f1(carried)} qps with no demand for it`;
+      return d > 0
+        ? `${t.model} ${count} × ${f1(t.qps)} = ${f1(carried)} of its ${f1(d)} qps (${pct(carried / d)})`
+        : `${t.model} ${f1(carried)} qps with no demand for it`;
     });
     const spare = config.tenants
       .filter(t => (demand[t.model] ?? 0) > 0 && (capacity[t.model] ?? 0) > demand[t.model]! * (1 + 1e-9))
@@ -55,8 +68,23 @@ export function explainPlan(plan: ClusterPlan, maxAlternatives = 5): ConfigExpla
     return `×${count}: ${parts.join('; ')}${spare.length ? `; spare capacity in the whole plan (servers come whole): ${spare.join(', ')}` : ''}`;
   };
   return plan.hera.counts.map(({ config, count }) => {
-    const tenants = config.tenants.map(t => ({ model: t.model, workers: t.workers, qps: t.qps, qpsMax: t.qpsMax, kind: t.kind, profileSource: t.profileSource }));
-    const base = { config: config.id, count, emu: config.emu, predicted: config.predicted, basis: describeBasis(config), countReason: countReason(config, count), tenants };
+    const tenants = config.tenants.map(t => ({
+      model: t.model,
+      workers: t.workers,
+      qps: t.qps,
+      qpsMax: t.qpsMax,
+      kind: t.kind,
+      profileSource: t.profileSource,
+    }));
+    const base = {
+      config: config.id,
+      count,
+      emu: config.emu,
+      predicted: config.predicted,
+      basis: describeBasis(config),
+      countReason: countReason(config, count),
+      tenants,
+    };
     if (config.kind === 'pair') {
       const [x, y] = config.tenants as [ServerConfig['tenants'][0], ServerConfig['tenants'][0]];
       const ev = search.pairs.find(p => p.a === x.model && p.b === y.model)!;
@@ -73,20 +101,25 @@ export function explainPlan(plan: ClusterPlan, maxAlternatives = 5): ConfigExpla
     }
     const t = config.tenants[0]!;
     const profile = search.profiles.get(t.model)!;
-    const alone = t.workers === profile.knee
-      ? `${t.model} (${t.kind}) alone at its knee n* = ${t.workers} serves QPSmax ${f1(t.qps)}`
-      : `${t.model} alone with ${t.workers} workers (memory does not allow its knee n* = ${profile.knee})`;
+    const alone =
+      t.workers === profile.knee
+        ? `${t.model} (${t.kind}) alone at its knee n* = ${t.workers} serves QPSmax ${f1(t.qps)}`
+        : `${t.model} alone with ${t.workers} workers (memory does not allow its knee n* = ${profile.knee})`;
     const accepted = search.pairs.filter(p => p.accepted && (p.a === t.model || p.b === t.model));
     let why: string;
     if (!accepted.length) {
       why = 'no partner beats two dedicated servers (see the alternatives)';
     } else {
-      const onPairs = accepted.filter(p => used.has(p.config!.id)).map(p => `×${used.get(p.config!.id)} on ${p.config!.id}`);
+      const onPairs = accepted
+        .filter(p => used.has(p.config!.id))
+        .map(p => `×${used.get(p.config!.id)} on ${p.config!.id}`);
       const partners = accepted.map(p => {
         const other = p.a === t.model ? p.b : p.a;
         const d = demand[other] ?? 0;
         if (!(d > 0)) return `${other} has no demand`;
-        const otherDedicated = plan.hera.counts.find(c => c.config.kind === 'dedicated' && c.config.tenants[0]!.model === other);
+        const otherDedicated = plan.hera.counts.find(
+          c => c.config.kind === 'dedicated' && c.config.tenants[0]!.model === other,
+        );
         if (otherDedicated) {
           return `${other} also runs on ${otherDedicated.count} dedicated server(s): moving more of both onto ${p.config!.id} would not save a whole server (the optimal cover)`;
         }
@@ -94,7 +127,11 @@ export function explainPlan(plan: ClusterPlan, maxAlternatives = 5): ConfigExpla
       });
       why = `${onPairs.length ? `besides ${onPairs.join(', ')}, ` : ''}the rest of its demand goes on dedicated servers because its partners cannot take more of it: ${partners.join('; ')}`;
     }
-    return { ...base, reason: `${alone}; ${why}`, alternatives: partnerAlternatives(t.model).slice(0, maxAlternatives) };
+    return {
+      ...base,
+      reason: `${alone}; ${why}`,
+      alternatives: partnerAlternatives(t.model).slice(0, maxAlternatives),
+    };
   });
 }
 

@@ -50,7 +50,13 @@ export {
   type ServerConfig,
   type ThroughputBasis,
 } from './server-config';
-export { selectPairsToProfile, type PairSelection, type PairSelectionOptions, type PairToProfile, type SplitToMeasure } from './pair-selection';
+export {
+  selectPairsToProfile,
+  type PairSelection,
+  type PairSelectionOptions,
+  type PairToProfile,
+  type SplitToMeasure,
+} from './pair-selection';
 export { checkPredictor, type PredictorCheck, type PredictorCheckRow } from './predictor-check';
 export {
   calibratePair,
@@ -129,8 +135,20 @@ export {
   type RealizableTenant,
   type RealizedAllocation,
 } from './node-manager';
-export { parseProfileSet, PROFILE_SET_SCHEMA, toProfileSetDocument, type ProfileSetDocument } from './profile-set-schema';
-export { DEMAND_MIXES, demandFromMix, mixWeights, unitsToQps, type DemandMixName, type DemandMixOptions } from './demand';
+export {
+  parseProfileSet,
+  PROFILE_SET_SCHEMA,
+  toProfileSetDocument,
+  type ProfileSetDocument,
+} from './profile-set-schema';
+export {
+  DEMAND_MIXES,
+  demandFromMix,
+  mixWeights,
+  unitsToQps,
+  type DemandMixName,
+  type DemandMixOptions,
+} from './demand';
 export {
   DEFAULT_QUERY_SIZE,
   derivedBytesPerQuery,
@@ -144,7 +162,13 @@ export {
   type RooflineModel,
 } from './roofline';
 export { rooflineModelFromZoo, zooRooflineModels } from './zoo-roofline';
-export { KNOWN_NODE_CLASSES, measuredNodeClass, NODE_CLASS_16C, NODE_CLASS_2C, NODE_CLASS_32C_WHATIF } from './node-classes';
+export {
+  KNOWN_NODE_CLASSES,
+  measuredNodeClass,
+  NODE_CLASS_16C,
+  NODE_CLASS_2C,
+  NODE_CLASS_32C_WHATIF,
+} from './node-classes';
 export {
   MAX_SIMULATED_NODES,
   simulateCluster,

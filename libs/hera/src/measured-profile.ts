@@ -69,7 +69,10 @@ export function profileFromMeasurements(input: MeasuredProfileInput): ModelProfi
   }
   const filled = cores - measured.length;
   const how = `${input.method ?? 'measured by the profiler'}${input.measuredAtMs ? ` at ${new Date(input.measuredAtMs).toISOString()}` : ''}`;
-  const p95 = measured.every(n => byN.get(n)!.p95Ms !== undefined) && filled === 0 ? { p95Ms: measured.map(n => byN.get(n)!.p95Ms!) } : {};
+  const p95 =
+    measured.every(n => byN.get(n)!.p95Ms !== undefined) && filled === 0
+      ? { p95Ms: measured.map(n => byN.get(n)!.p95Ms!) }
+      : {};
   return buildModelProfile({
     model: input.model,
     nodeClass: input.nodeClass,
@@ -93,7 +96,14 @@ export function profileFromMeasurements(input: MeasuredProfileInput): ModelProfi
       memoryPerHostBytes: { kind: 'measured', detail: how },
       memoryPerWorkerBytes: { kind: 'measured', detail: how },
       ...(p95.p95Ms ? { p95Ms: { kind: 'measured', detail: how } } : {}),
-      ...(input.bytesPerQuery ? { bytesPerQuery: { kind: 'derived', detail: input.bytesPerQueryDetail ?? 'derived from the model configuration' } } : {}),
+      ...(input.bytesPerQuery
+        ? {
+            bytesPerQuery: {
+              kind: 'derived',
+              detail: input.bytesPerQueryDetail ?? 'derived from the model configuration',
+            },
+          }
+        : {}),
       ...(input.backend ? { engine: { kind: 'measured', detail: `the measured tenant ran on ${input.backend}` } } : {}),
     },
   });
@@ -136,5 +146,10 @@ export function profileSetFromMeasurements(input: {
   const models = input.profiles.map(profileFromMeasurements);
   const names = new Set(models.map(m => m.model));
   const pairs = (input.pairs ?? []).filter(p => names.has(p.modelA) && names.has(p.modelB)).map(pairFromMeasurements);
-  return { nodeClass: input.nodeClass, models, pairs, ...(input.generatedBy === undefined ? {} : { generatedBy: input.generatedBy }) };
+  return {
+    nodeClass: input.nodeClass,
+    models,
+    pairs,
+    ...(input.generatedBy === undefined ? {} : { generatedBy: input.generatedBy }),
+  };
 }

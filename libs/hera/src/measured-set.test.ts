@@ -8,7 +8,11 @@ import { derivedBytesPerQuery } from './roofline';
 const GiB = 2 ** 30;
 
 /** A profiler record as the profiler stores it (hera.profiler.v1.Profile), QPS per worker count. */
-function record(model: string, qps: number[], layout?: Parameters<typeof derivedBytesPerQuery>[0]): MeasuredProfileInput {
+function record(
+  model: string,
+  qps: number[],
+  layout?: Parameters<typeof derivedBytesPerQuery>[0],
+): MeasuredProfileInput {
   const bytes = layout ? derivedBytesPerQuery(layout) : undefined;
   return {
     model,
@@ -43,7 +47,10 @@ describe('a measured solo set without pair profiles', () => {
     assert.equal(pair.accepted, true, pair.reason);
     assert.ok(pair.best!.emu > 1.05, `EMU ${pair.best!.emu}`);
     assert.equal(pair.config!.basis, 'predicted');
-    assert.deepEqual(pair.config!.tenants.map(t => t.profileSource), ['measured', 'measured']);
+    assert.deepEqual(
+      pair.config!.tenants.map(t => t.profileSource),
+      ['measured', 'measured'],
+    );
   });
 
   it('claims no gain without them (the solo plateau is the pessimistic ceiling)', () => {

@@ -28,7 +28,10 @@ describe('memory model', () => {
 
   it('adds what a host holds under load to its idle figure', () => {
     // d4a81c9: 80 MiB idle + 64 MiB old space + 16 MiB window; d3fc8d9 added the 32 MiB queue.
-    assert.equal(hostOverheadBytes({ oldSpaceBytes: 64 * MiB, connectionWindowBytes: 16 * MiB, queueBytes: 32 * MiB }), 192 * MiB);
+    assert.equal(
+      hostOverheadBytes({ oldSpaceBytes: 64 * MiB, connectionWindowBytes: 16 * MiB, queueBytes: 32 * MiB }),
+      192 * MiB,
+    );
     assert.equal(hostOverheadBytes({ oldSpaceBytes: 0, connectionWindowBytes: 0, queueBytes: 0 }), HOST_IDLE_BYTES);
   });
 
@@ -54,14 +57,20 @@ describe('memory model', () => {
     assert.equal(limitWithHeadroom(101), 127);
   });
 
-  it('gives an overcommitted tenant at most the node\'s cores and its need there with full headroom', () => {
+  it("gives an overcommitted tenant at most the node's cores and its need there with full headroom", () => {
     assert.deepEqual(overcommittedTenant(p, 4, 16), { workers: 4, memoryLimitBytes: 130 });
     assert.deepEqual(overcommittedTenant(p, 12, 2), { workers: 2, memoryLimitBytes: limitWithHeadroom(102) });
   });
 
   it('merges two entries of one model on a node: workers up to its cores, the larger limit', () => {
-    assert.deepEqual(mergeTenants({ workers: 1, memoryLimitBytes: 200 }, { workers: 1, memoryLimitBytes: 150 }, 4), { workers: 2, memoryLimitBytes: 200 });
-    assert.deepEqual(mergeTenants({ workers: 3, memoryLimitBytes: 100 }, { workers: 2, memoryLimitBytes: 300 }, 4), { workers: 4, memoryLimitBytes: 300 });
+    assert.deepEqual(mergeTenants({ workers: 1, memoryLimitBytes: 200 }, { workers: 1, memoryLimitBytes: 150 }, 4), {
+      workers: 2,
+      memoryLimitBytes: 200,
+    });
+    assert.deepEqual(mergeTenants({ workers: 3, memoryLimitBytes: 100 }, { workers: 2, memoryLimitBytes: 300 }, 4), {
+      workers: 4,
+      memoryLimitBytes: 300,
+    });
   });
 
   it('is the headroom allocations use by default', () => {

@@ -87,7 +87,11 @@ export function limitWithHeadroom(needBytes: number): number {
  * the node, and its need at those workers with the full headroom (no scaling to the node: it is
  * overcommitted on purpose).
  */
-export function overcommittedTenant(profile: ModelProfile, workers: number, cores: number): { workers: number; memoryLimitBytes: number } {
+export function overcommittedTenant(
+  profile: ModelProfile,
+  workers: number,
+  cores: number,
+): { workers: number; memoryLimitBytes: number } {
   const w = Math.min(workers, cores);
   return { workers: w, memoryLimitBytes: limitWithHeadroom(tenantMemoryBytes(profile, w)) };
 }
@@ -102,5 +106,8 @@ export function mergeTenants(
   b: { workers: number; memoryLimitBytes: number },
   cores: number,
 ): { workers: number; memoryLimitBytes: number } {
-  return { workers: Math.min(a.workers + b.workers, cores), memoryLimitBytes: Math.max(a.memoryLimitBytes, b.memoryLimitBytes) };
+  return {
+    workers: Math.min(a.workers + b.workers, cores),
+    memoryLimitBytes: Math.max(a.memoryLimitBytes, b.memoryLimitBytes),
+  };
 }

@@ -97,7 +97,9 @@ export function highsSolver(highs: Highs): MilpSolver {
           mip_rel_gap: 0,
           mip_abs_gap: 0.999,
           ...(limits.maxNodes === undefined ? {} : { mip_max_nodes: Math.max(0, Math.floor(limits.maxNodes)) }),
-          ...(limits.maxIterations === undefined ? {} : { simplex_iteration_limit: Math.max(0, Math.floor(limits.maxIterations)) }),
+          ...(limits.maxIterations === undefined
+            ? {}
+            : { simplex_iteration_limit: Math.max(0, Math.floor(limits.maxIterations)) }),
           ...(limits.heuristics === false ? NO_HEURISTICS : {}),
         });
         const { numCols, numRows } = model.getDimensions();
@@ -127,10 +129,16 @@ export function highsSolver(highs: Highs): MilpSolver {
         };
         switch (status) {
           case STATUS.optimal:
-            return complete ? { status: 'optimal', ...extra, message: 'Optimal' } : { status: 'error', message: 'optimal without primal values' };
+            return complete
+              ? { status: 'optimal', ...extra, message: 'Optimal' }
+              : { status: 'error', message: 'optimal without primal values' };
           case STATUS.iterationLimit:
           case STATUS.solutionLimit:
-            return { status: 'work-limit', ...extra, message: status === STATUS.iterationLimit ? 'Iteration limit reached' : 'Node limit reached' };
+            return {
+              status: 'work-limit',
+              ...extra,
+              message: status === STATUS.iterationLimit ? 'Iteration limit reached' : 'Node limit reached',
+            };
           case STATUS.timeLimit:
             return { status: 'time-limit', ...extra, message: 'Time limit reached' };
           case STATUS.infeasible:
@@ -167,7 +175,14 @@ function mipInfo(model: ReturnType<Highs['createModel']>): { nodes?: number; bou
  */
 function warmUp(solver: MilpSolver): void {
   const models = ['m0', 'm1', 'c0', 'c1', 'c2', 'c3', 'c4', 'c5'];
-  const tenant = (model: string, qps: number) => ({ model, workers: 1, qps, qpsMax: 100, kind: 'compute-bound' as const, profileSource: 'measured' as const });
+  const tenant = (model: string, qps: number) => ({
+    model,
+    workers: 1,
+    qps,
+    qpsMax: 100,
+    kind: 'compute-bound' as const,
+    profileSource: 'measured' as const,
+  });
   const config = (tenants: ReturnType<typeof tenant>[]): ServerConfig => ({
     id: tenants.map(t => t.model).join('+'),
     kind: tenants.length === 1 ? 'dedicated' : 'pair',
@@ -180,7 +195,11 @@ function warmUp(solver: MilpSolver): void {
   });
   const configs = [
     ...models.map(m => config([tenant(m, 100)])),
-    ...['m0', 'm1'].flatMap((m, i) => models.slice(2).map((c, j) => config([tenant(m, 86 + 0.7 * j - 9 * i * (j % 2)), tenant(c, 50 + 1.1 * j + 6 * i)]))),
+    ...['m0', 'm1'].flatMap((m, i) =>
+      models
+        .slice(2)
+        .map((c, j) => config([tenant(m, 86 + 0.7 * j - 9 * i * (j % 2)), tenant(c, 50 + 1.1 * j + 6 * i)])),
+    ),
   ];
   for (let i = 0; i < 2; i++) {
     const demand = Object.fromEntries(models.map((m, k) => [m, (k < 2 ? 25_000 : 8_333.3) + 1_700 * i + 37 * k]));

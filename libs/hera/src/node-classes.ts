@@ -58,21 +58,34 @@ const shared = {
 const sharedProvenance = {
   engine: {
     kind: 'derived',
-    detail: 'the roofline describes TF.js: its dense rate and its host and worker overheads were measured on tfjs-wasm, not on ONNX Runtime',
+    detail:
+      'the roofline describes TF.js: its dense rate and its host and worker overheads were measured on tfjs-wasm, not on ONNX Runtime',
   },
-  perCoreFlops: { kind: 'measured', detail: 'DESIGN §7: tfjs-wasm (SIMD, one thread) matMul ≈ 17 GFLOP/s on the development machines' },
+  perCoreFlops: {
+    kind: 'measured',
+    detail: 'DESIGN §7: tfjs-wasm (SIMD, one thread) matMul ≈ 17 GFLOP/s on the development machines',
+  },
   perCoreGatherBytesPerSec: {
     kind: 'assumed',
-    detail: "Little's law: 10 L1D fill buffers × 64 B / 90 ns DRAM latency ≈ 7.1 GB/s per core (Skylake-SP-class core; assumes the gather keeps all fill buffers busy)",
+    detail:
+      "Little's law: 10 L1D fill buffers × 64 B / 90 ns DRAM latency ≈ 7.1 GB/s per core (Skylake-SP-class core; assumes the gather keeps all fill buffers busy)",
   },
-  hostOverheadBytes: { kind: 'measured', detail: 'dev VM, Node 20: RSS after one worker thread loaded tfjs + wasm backend and ran a matMul, +51.5 MiB → 52 MiB' },
-  workerOverheadBytes: { kind: 'measured', detail: 'dev VM, Node 20: RSS increments of the 2nd–4th such worker thread, +6.6/−2.4/+2.1 MiB → 8 MiB upper bound' },
+  hostOverheadBytes: {
+    kind: 'measured',
+    detail:
+      'dev VM, Node 20: RSS after one worker thread loaded tfjs + wasm backend and ran a matMul, +51.5 MiB → 52 MiB',
+  },
+  workerOverheadBytes: {
+    kind: 'measured',
+    detail: 'dev VM, Node 20: RSS increments of the 2nd–4th such worker thread, +6.6/−2.4/+2.1 MiB → 8 MiB upper bound',
+  },
 } as const;
 
 /** The 16-core node class: one Xeon-Scalable-class socket. */
 export const NODE_CLASS_16C: RooflineHardware = {
   name: '16c',
-  description: 'one socket, 16 cores, 6 × DDR4-2666, 96 GiB (Xeon Scalable class, e.g. Gold 6130); modelled, not measured',
+  description:
+    'one socket, 16 cores, 6 × DDR4-2666, 96 GiB (Xeon Scalable class, e.g. Gold 6130); modelled, not measured',
   cores: 16,
   memoryBytes: 96 * GiB,
   memoryBandwidthBytesPerSec: SOCKET_BANDWIDTH,
@@ -82,7 +95,8 @@ export const NODE_CLASS_16C: RooflineHardware = {
     memoryBytes: { kind: 'configured', detail: 'node class definition: 6 channels × 16 GiB DIMMs = 96 GiB' },
     memoryBandwidthBytesPerSec: {
       kind: 'assumed',
-      detail: '6 × DDR4-2666 × 8 B = 128 GB/s peak (vendor spec) × 0.6 sustained for random line-sized gathers (assumption) = 76.8 GB/s',
+      detail:
+        '6 × DDR4-2666 × 8 B = 128 GB/s peak (vendor spec) × 0.6 sustained for random line-sized gathers (assumption) = 76.8 GB/s',
     },
     ...sharedProvenance,
   },
@@ -105,7 +119,8 @@ export const NODE_CLASS_2C: RooflineHardware = {
     memoryBytes: { kind: 'measured', detail: 'DESIGN §7: 24 GiB' },
     memoryBandwidthBytesPerSec: {
       kind: 'assumed',
-      detail: 'a 2-vCPU VM shares an unpartitioned host socket: same 76.8 GB/s as the 16c class (6 × DDR4-2666 peak × 0.6); unmeasured',
+      detail:
+        'a 2-vCPU VM shares an unpartitioned host socket: same 76.8 GB/s as the 16c class (6 × DDR4-2666 peak × 0.6); unmeasured',
     },
     ...sharedProvenance,
   },
@@ -122,7 +137,8 @@ export const NODE_CLASS_2C: RooflineHardware = {
 export const NODE_CLASS_32C_WHATIF: RooflineHardware = {
   ...NODE_CLASS_16C,
   name: '32c-whatif',
-  description: 'what-if: 32 cores on the 16c memory system (76.8 GB/s), 192 GiB, engine 3× tfjs-wasm per core; modelled, for benchmarks and tests only',
+  description:
+    'what-if: 32 cores on the 16c memory system (76.8 GB/s), 192 GiB, engine 3× tfjs-wasm per core; modelled, for benchmarks and tests only',
   cores: 32,
   memoryBytes: 192 * GiB,
   perCoreFlops: 3 * PER_CORE_FLOPS,
@@ -130,8 +146,16 @@ export const NODE_CLASS_32C_WHATIF: RooflineHardware = {
     ...NODE_CLASS_16C.provenance,
     cores: { kind: 'configured', detail: 'what-if class definition: 32 cores, one socket' },
     memoryBytes: { kind: 'configured', detail: 'what-if class definition: 192 GiB' },
-    perCoreFlops: { kind: 'assumed', detail: '3 × the measured 17 GFLOP/s of tfjs-wasm: onnxruntime ran the zoo 2–4× faster on the dev machines (DESIGN §7)' },
-    engine: { kind: 'assumed', detail: "TF.js's figures with the dense rate scaled 3× (a what-if, not an ONNX Runtime measurement): labelled tfjs, the engine its other constants were measured on" },
+    perCoreFlops: {
+      kind: 'assumed',
+      detail:
+        '3 × the measured 17 GFLOP/s of tfjs-wasm: onnxruntime ran the zoo 2–4× faster on the dev machines (DESIGN §7)',
+    },
+    engine: {
+      kind: 'assumed',
+      detail:
+        "TF.js's figures with the dense rate scaled 3× (a what-if, not an ONNX Runtime measurement): labelled tfjs, the engine its other constants were measured on",
+    },
   },
 };
 
@@ -156,7 +180,14 @@ export function measuredNodeClass(node: { name: string; cores: number; memoryByt
     provenance: {
       cores: { kind: 'measured', detail: 'reported by the registered nodes of this class' },
       memoryBytes: { kind: 'measured', detail: 'reported by the registered nodes of this class' },
-      ...(known ? { memoryBandwidthBytesPerSec: { ...known.provenance.memoryBandwidthBytesPerSec, detail: `as the shipped ${known.name} class: ${known.provenance.memoryBandwidthBytesPerSec.detail}` } } : {}),
+      ...(known
+        ? {
+            memoryBandwidthBytesPerSec: {
+              ...known.provenance.memoryBandwidthBytesPerSec,
+              detail: `as the shipped ${known.name} class: ${known.provenance.memoryBandwidthBytesPerSec.detail}`,
+            },
+          }
+        : {}),
     },
   };
 }

@@ -2,10 +2,18 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isHeraError } from '@hera/errors';
 import { mulberry32 } from '@hera/stats';
-import { DEFAULT_NODE_MANAGER_OPTIONS, NodeManagerPolicy, realizeAllocations, type ManagedTenant, type Move, type NodeManagerOptions } from './node-manager';
+import {
+  DEFAULT_NODE_MANAGER_OPTIONS,
+  NodeManagerPolicy,
+  realizeAllocations,
+  type ManagedTenant,
+  type Move,
+  type NodeManagerOptions,
+} from './node-manager';
 
 /** Most tests look at one interval's decision: grow on the first bad window (the default waits for two). */
-const policy = (cores: number, opts: Partial<NodeManagerOptions> = {}) => new NodeManagerPolicy(cores, { growAfterIntervals: 1, releaseAfterIntervals: 1, ...opts });
+const policy = (cores: number, opts: Partial<NodeManagerOptions> = {}) =>
+  new NodeManagerPolicy(cores, { growAfterIntervals: 1, releaseAfterIntervals: 1, ...opts });
 
 const SECOND = DEFAULT_NODE_MANAGER_OPTIONS.intervalMs;
 
@@ -18,7 +26,8 @@ function tenant(model: string, slack: number, millis: number, more: Partial<Mana
 function applied(tenants: readonly ManagedTenant[], moves: readonly Move[]): ManagedTenant[] {
   return tenants.map(t => ({
     ...t,
-    millis: t.millis + moves.reduce((s, m) => s + (m.to === t.model ? m.millis : 0) - (m.from === t.model ? m.millis : 0), 0),
+    millis:
+      t.millis + moves.reduce((s, m) => s + (m.to === t.model ? m.millis : 0) - (m.from === t.model ? m.millis : 0), 0),
   }));
 }
 
@@ -35,7 +44,10 @@ describe('NodeManagerPolicy', () => {
     assert.deepEqual(p.step(SECOND, withSlack(ts, 'a', 0.1)).moves, []);
     assert.deepEqual(p.step(2 * SECOND, ts).moves, []);
     const d = p.step(3 * SECOND, ts);
-    assert.deepEqual(d.moves.map(m => [m.from, m.to, m.millis]), [['free', 'a', 1000]]);
+    assert.deepEqual(
+      d.moves.map(m => [m.from, m.to, m.millis]),
+      [['free', 'a', 1000]],
+    );
   });
 
   it('when every tenant has room, returns capacity to a tenant below its plan before releasing, back to the plan split', () => {
@@ -43,12 +55,24 @@ describe('NodeManagerPolicy', () => {
     // a took 250 m from b during a burst, then b's capacity went back to the pool.
     const ts = [tenant('a', 0.5, 1000, { plannedMillis: 1000 }), tenant('b', 0.5, 750, { plannedMillis: 1000 })];
     const d = p.step(0, ts);
-    assert.deepEqual(d.moves.map(m => [m.from, m.to, m.millis, m.kind]), [['free', 'b', 250, 'quota']]);
+    assert.deepEqual(
+      d.moves.map(m => [m.from, m.to, m.millis, m.kind]),
+      [['free', 'b', 250, 'quota']],
+    );
     assert.match(d.moves[0]!.reason, /b gets 250 m back toward its plan \(750 of 1000 m\)/);
     // At the plan split nothing more moves: the release floor is the plan.
     const back = applied(ts, d.moves);
     assert.deepEqual(p.step(10 * SECOND, back).moves, []);
-    assert.deepEqual(realizeAllocations(2, back.map(t => ({ model: t.model, millis: t.millis, plannedCpuset: t.model === 'a' ? [0] : [1] }))).map(x => [x.cpuset, x.cpuMillis]), [[[0], 1000], [[1], 1000]]);
+    assert.deepEqual(
+      realizeAllocations(
+        2,
+        back.map(t => ({ model: t.model, millis: t.millis, plannedCpuset: t.model === 'a' ? [0] : [1] })),
+      ).map(x => [x.cpuset, x.cpuMillis]),
+      [
+        [[0], 1000],
+        [[1], 1000],
+      ],
+    );
   });
 
   it('grows a tenant under 0.05 slack by one core from the free pool', () => {
@@ -56,14 +80,20 @@ describe('NodeManagerPolicy', () => {
     const d = p.step(0, [tenant('rmc1', 0.01, 1000), tenant('din', 0.1, 1000)]);
     assert.deepEqual(d.needCapacity, []);
     assert.equal(d.moves.length, 1);
-    assert.deepEqual({ ...d.moves[0]!, reason: undefined }, { to: 'rmc1', from: 'free', millis: 1000, kind: 'core', undo: false, reason: undefined });
+    assert.deepEqual(
+      { ...d.moves[0]!, reason: undefined },
+      { to: 'rmc1', from: 'free', millis: 1000, kind: 'core', undo: false, reason: undefined },
+    );
     assert.match(d.moves[0]!.reason, /^rmc1 slack 0\.01 < 0\.05: \+1000 m from the free pool$/);
   });
 
   it('grows the neediest tenant first, one move per interval', () => {
     const p = policy(8);
     const d = p.step(0, [tenant('a', 0.04, 1000), tenant('b', -0.5, 1000), tenant('c', 0.02, 1000)]);
-    assert.deepEqual(d.moves.map(m => m.to), ['b']);
+    assert.deepEqual(
+      d.moves.map(m => m.to),
+      ['b'],
+    );
     assert.deepEqual(d.needCapacity, [], 'the others wait for a later interval, they are not reported');
   });
 
@@ -71,7 +101,10 @@ describe('NodeManagerPolicy', () => {
     const p = policy(6);
     const d = p.step(0, [tenant('a', 0.0, 2000), tenant('b', 0.3, 2000), tenant('c', 0.5, 2000)]);
     assert.equal(d.moves.length, 1);
-    assert.deepEqual({ ...d.moves[0]!, reason: '' }, { to: 'a', from: 'c', millis: 1000, kind: 'core', undo: false, reason: '' });
+    assert.deepEqual(
+      { ...d.moves[0]!, reason: '' },
+      { to: 'a', from: 'c', millis: 1000, kind: 'core', undo: false, reason: '' },
+    );
     assert.match(d.moves[0]!.reason, /from c \(slack 0\.50\)/);
   });
 
@@ -93,8 +126,18 @@ describe('NodeManagerPolicy', () => {
     assert.equal(d.needCapacity[0]!.model, 'din');
     assert.match(d.needCapacity[0]!.reason, /memory-bound at its knee \(2 workers = 2000 m\)/);
     // Below the knee it grows, by whatever step still fits under it.
-    assert.deepEqual(policy(4).step(0, [{ ...atKnee, millis: 1000 }]).moves.map(m => [m.millis, m.kind]), [[1000, 'core']]);
-    assert.deepEqual(policy(4).step(0, [{ ...atKnee, millis: 1750 }]).moves.map(m => [m.millis, m.kind]), [[250, 'quota']]);
+    assert.deepEqual(
+      policy(4)
+        .step(0, [{ ...atKnee, millis: 1000 }])
+        .moves.map(m => [m.millis, m.kind]),
+      [[1000, 'core']],
+    );
+    assert.deepEqual(
+      policy(4)
+        .step(0, [{ ...atKnee, millis: 1750 }])
+        .moves.map(m => [m.millis, m.kind]),
+      [[250, 'quota']],
+    );
     // A compute-bound tenant with the same knee is not capped.
     assert.equal(policy(4).step(0, [{ ...atKnee, kind: 'compute-bound' }]).moves.length, 1);
   });
@@ -122,13 +165,17 @@ describe('NodeManagerPolicy', () => {
     const grow = p.step(0, tenants).moves;
     assert.equal(grow.length, 1);
     tenants = applied(tenants, grow);
-    for (let i = 1; i < 5; i++) assert.deepEqual(p.step(i * SECOND, tenants), { moves: [], needCapacity: [] }, `interval ${i}: under judgement`);
+    for (let i = 1; i < 5; i++)
+      assert.deepEqual(p.step(i * SECOND, tenants), { moves: [], needCapacity: [] }, `interval ${i}: under judgement`);
     const d = p.step(5 * SECOND, withSlack(tenants, 'a', 0.02));
     assert.deepEqual(
       d.moves.map(m => ({ ...m, reason: '' })),
       [{ to: 'free', from: 'a', millis: 1000, kind: 'core', undo: true, reason: '' }],
     );
-    assert.match(d.moves[0]!.reason, /^undo: a p95 did not improve over 5 intervals \(99\.0 ms at the move, 98\.0 ms now/);
+    assert.match(
+      d.moves[0]!.reason,
+      /^undo: a p95 did not improve over 5 intervals \(99\.0 ms at the move, 98\.0 ms now/,
+    );
   });
 
   it('keeps a move after which p95 fell by ≥ 5 % or slack came back to 0.05, and the tenant may grow again', () => {
@@ -137,7 +184,10 @@ describe('NodeManagerPolicy', () => {
       const p = policy(4);
       let tenants = [tenant('a', 1 - atMove / 100, 1000), tenant('b', 0.1, 1000)];
       tenants = applied(tenants, p.step(0, tenants).moves);
-      const moves = p.step(5 * SECOND, tenants.map(t => (t.model === 'a' ? { ...t, p95Ms: after } : t))).moves;
+      const moves = p.step(
+        5 * SECOND,
+        tenants.map(t => (t.model === 'a' ? { ...t, p95Ms: after } : t)),
+      ).moves;
       return moves.some(m => m.undo);
     };
     assert.equal(undone(120, 113), false, '6 % better, still over the SLA: kept');
@@ -149,7 +199,10 @@ describe('NodeManagerPolicy', () => {
     let tenants = [tenant('a', 0.01, 1000), tenant('b', 0.1, 1000)];
     tenants = applied(tenants, p.step(0, tenants).moves);
     assert.deepEqual(p.step(5 * SECOND, withSlack(tenants, 'a', 0.06)).moves, []);
-    assert.deepEqual(p.step(6 * SECOND, withSlack(tenants, 'a', 0.03)).moves.map(m => [m.to, m.from, m.millis, m.undo]), [['a', 'free', 1000, false]]);
+    assert.deepEqual(
+      p.step(6 * SECOND, withSlack(tenants, 'a', 0.03)).moves.map(m => [m.to, m.from, m.millis, m.undo]),
+      [['a', 'free', 1000, false]],
+    );
   });
 
   it('undoes a move when the receiver had no usable window during judgement', () => {
@@ -159,7 +212,10 @@ describe('NodeManagerPolicy', () => {
     const thin = tenants.map(t => ({ ...t, p95Ms: 50, samples: 5 }));
     for (let i = 1; i < 5; i++) p.step(i * SECOND, thin);
     const d = p.step(5 * SECOND, thin);
-    assert.deepEqual(d.moves.map(m => [m.to, m.from, m.undo]), [['free', 'a', true]]);
+    assert.deepEqual(
+      d.moves.map(m => [m.to, m.from, m.undo]),
+      [['free', 'a', true]],
+    );
     assert.match(d.moves[0]!.reason, /no window with 20\+ samples/);
   });
 
@@ -180,16 +236,25 @@ describe('NodeManagerPolicy', () => {
     let t2 = [tenant('a', 0.01, 1000), tenant('b', 0.1, 1000)];
     t2 = applied(t2, other.step(0, t2).moves);
     t2 = applied(t2, other.step(5 * SECOND, t2).moves);
-    assert.deepEqual(other.step(11 * SECOND, withSlack(t2, 'b', 0.0)).moves.map(m => m.to), ['b']);
+    assert.deepEqual(
+      other.step(11 * SECOND, withSlack(t2, 'b', 0.0)).moves.map(m => m.to),
+      ['b'],
+    );
     // Ten intervals after the undo, a grows again.
-    assert.deepEqual(p.step(15 * SECOND, tenants).moves.map(m => [m.to, m.undo]), [['a', false]]);
+    assert.deepEqual(
+      p.step(15 * SECOND, tenants).moves.map(m => [m.to, m.undo]),
+      [['a', false]],
+    );
   });
 
   it('makes no new move for a tenant under judgement, as receiver or as donor', () => {
     const p = policy(4);
     let tenants = [tenant('a', 0.0, 2000), tenant('b', 0.5, 2000)];
     const steal = p.step(0, tenants).moves;
-    assert.deepEqual(steal.map(m => [m.to, m.from, m.millis, m.kind]), [['a', 'b', 1000, 'core']]);
+    assert.deepEqual(
+      steal.map(m => [m.to, m.from, m.millis, m.kind]),
+      [['a', 'b', 1000, 'core']],
+    );
     tenants = applied(tenants, steal);
     // a still short, b still slack: both wait for the judgement.
     assert.deepEqual(p.step(SECOND, tenants).moves, []);
@@ -207,12 +272,18 @@ describe('NodeManagerPolicy', () => {
     const p = policy(2);
     const tenants = [tenant('a', 0.0, 1000), tenant('b', 0.6, 1000)];
     const d = p.step(0, tenants);
-    assert.deepEqual(d.moves.map(m => [m.to, m.from, m.millis, m.kind]), [['a', 'b', 250, 'quota']]);
+    assert.deepEqual(
+      d.moves.map(m => [m.to, m.from, m.millis, m.kind]),
+      [['a', 'b', 250, 'quota']],
+    );
     // Down to the floor: b keeps 250 m and then gives nothing more.
     const atFloor = [tenant('a', 0.0, 1750, { plannedMillis: 1000 }), tenant('b', 0.6, 250, { plannedMillis: 1000 })];
     const d2 = policy(2).step(0, atFloor);
     assert.deepEqual(d2.moves, []);
-    assert.deepEqual(d2.needCapacity.map(n => n.model), ['a']);
+    assert.deepEqual(
+      d2.needCapacity.map(n => n.model),
+      ['a'],
+    );
   });
 
   it('says nothing about a tenant with a thin window', () => {
@@ -222,9 +293,18 @@ describe('NodeManagerPolicy', () => {
     // Nor does a thin window offer capacity or count toward "every tenant is slack".
     const d2 = policy(2).step(0, [tenant('a', 0.0, 1000), tenant('b', 0.9, 1000, { samples: 3 })]);
     assert.deepEqual(d2.moves, []);
-    assert.deepEqual(d2.needCapacity.map(n => n.model), ['a']);
-    const d3 = policy(4).step(0, [tenant('a', 0.5, 2000, { plannedMillis: 1000 }), tenant('b', 0.0, 1000, { samples: 3 })]);
-    assert.deepEqual(d3.moves.map(m => [m.to, m.from]), [['free', 'a']]);
+    assert.deepEqual(
+      d2.needCapacity.map(n => n.model),
+      ['a'],
+    );
+    const d3 = policy(4).step(0, [
+      tenant('a', 0.5, 2000, { plannedMillis: 1000 }),
+      tenant('b', 0.0, 1000, { samples: 3 }),
+    ]);
+    assert.deepEqual(
+      d3.moves.map(m => [m.to, m.from]),
+      [['free', 'a']],
+    );
   });
 
   it('releases toward the plan only after every tenant has had room for releaseAfterIntervals', () => {
@@ -232,7 +312,10 @@ describe('NodeManagerPolicy', () => {
     const roomy = [tenant('a', 0.5, 1250, { plannedMillis: 1000 }), tenant('b', 0.5, 750, { plannedMillis: 1000 })];
     assert.deepEqual(p.step(0, roomy).moves, []);
     assert.deepEqual(p.step(1000, roomy).moves, []);
-    assert.deepEqual(p.step(2000, roomy).moves.map(m => [m.from, m.to]), [['a', 'free']]);
+    assert.deepEqual(
+      p.step(2000, roomy).moves.map(m => [m.from, m.to]),
+      [['a', 'free']],
+    );
     // A tenant without room in between starts the count again.
     const q = policy(2, { releaseAfterIntervals: 3 });
     q.step(0, roomy);
@@ -244,7 +327,10 @@ describe('NodeManagerPolicy', () => {
   it('takes lent capacity back for a tenant below its plan from a lender not itself in need', () => {
     const starving = tenant('a', -1, 250, { plannedMillis: 1000 });
     const d = policy(2).step(0, [starving, tenant('b', 0.1, 1750, { plannedMillis: 1000 })]);
-    assert.deepEqual(d.moves.map(m => [m.from, m.to, m.millis]), [['b', 'a', 250]]);
+    assert.deepEqual(
+      d.moves.map(m => [m.from, m.to, m.millis]),
+      [['b', 'a', 250]],
+    );
     assert.match(d.moves[0]!.reason, /back from 1750 m lent past its plan of 1000 m/);
     // Not from a lender in need itself, nor from a tenant at its plan with little room.
     assert.deepEqual(policy(2).step(0, [starving, tenant('b', 0.01, 1750, { plannedMillis: 1000 })]).moves, []);
@@ -252,29 +338,50 @@ describe('NodeManagerPolicy', () => {
   });
 
   it('judges a quiet tenant (thin short window) on its long window as a donor, never for growth', () => {
-    const quiet = (slack: number, longSlack: number) => tenant('b', slack, 1000, { samples: 3, longSamples: 60, longP95Ms: 100 * (1 - longSlack) });
+    const quiet = (slack: number, longSlack: number) =>
+      tenant('b', slack, 1000, { samples: 3, longSamples: 60, longP95Ms: 100 * (1 - longSlack) });
     const gives = policy(2).step(0, [tenant('a', 0.0, 1000), quiet(0.9, 0.7)]);
-    assert.deepEqual(gives.moves.map(m => [m.to, m.from, m.millis, m.kind]), [['a', 'b', 250, 'quota']]);
+    assert.deepEqual(
+      gives.moves.map(m => [m.to, m.from, m.millis, m.kind]),
+      [['a', 'b', 250, 'quota']],
+    );
     assert.match(gives.moves[0]!.reason, /from b \(slack 0\.70\)/);
     // Its long window has no room: not a donor, whatever the thin short window says.
     const busy = policy(2).step(0, [tenant('a', 0.0, 1000), quiet(0.9, 0.1)]);
     assert.deepEqual(busy.moves, []);
-    assert.deepEqual(busy.needCapacity.map(n => n.model), ['a']);
+    assert.deepEqual(
+      busy.needCapacity.map(n => n.model),
+      ['a'],
+    );
     // A long window over its SLA does not make it grow (nor ask for capacity), and it keeps the node from releasing.
     const p = policy(4);
-    for (const now of [0, 1000, 2000]) assert.deepEqual(p.step(now, [tenant('a', 0.5, 2000, { plannedMillis: 1000 }), quiet(-2, -2)]), { moves: [], needCapacity: [] });
+    for (const now of [0, 1000, 2000])
+      assert.deepEqual(p.step(now, [tenant('a', 0.5, 2000, { plannedMillis: 1000 }), quiet(-2, -2)]), {
+        moves: [],
+        needCapacity: [],
+      });
     // A quiet tenant that just gave is not judged on a long window of its old capacity: it gives
     // again only once the window has turned over (10 intervals by default).
     const q = policy(2, { judgeIntervals: 1 });
-    const step = (now: number, aSlack: number, bMillis: number) => q.step(now, [tenant('a', aSlack, 2000 - bMillis), { ...quiet(0.9, 0.7), millis: bMillis }]);
+    const step = (now: number, aSlack: number, bMillis: number) =>
+      q.step(now, [tenant('a', aSlack, 2000 - bMillis), { ...quiet(0.9, 0.7), millis: bMillis }]);
     const moved = (d: { moves: Move[] }) => d.moves.map(m => `${m.from}→${m.to}`);
     assert.deepEqual(moved(step(0, 0.0, 1000)), ['b→a']);
     assert.deepEqual(moved(step(1000, 0.5, 750)), [], 'judged: it helped');
     const early = step(2000, 0.0, 750);
-    assert.deepEqual([moved(early), early.needCapacity.map(n => n.model)], [[], ['a']], "b's long window still holds its 1000 m");
+    assert.deepEqual(
+      [moved(early), early.needCapacity.map(n => n.model)],
+      [[], ['a']],
+      "b's long window still holds its 1000 m",
+    );
     assert.deepEqual(moved(step(10_000, 0.0, 750)), ['b→a'], 'the window has turned over');
     // With room in both windows' view, the same node releases a's extra core.
-    assert.deepEqual(policy(4).step(0, [tenant('a', 0.5, 2000, { plannedMillis: 1000 }), quiet(0.9, 0.5)]).moves.map(m => [m.to, m.from]), [['free', 'a']]);
+    assert.deepEqual(
+      policy(4)
+        .step(0, [tenant('a', 0.5, 2000, { plannedMillis: 1000 }), quiet(0.9, 0.5)])
+        .moves.map(m => [m.to, m.from]),
+      [['free', 'a']],
+    );
   });
 
   it('forgets judgements and cooldowns on reset()', () => {
@@ -284,7 +391,10 @@ describe('NodeManagerPolicy', () => {
     p.reset();
     // Under judgement a would wait; after reset (the node is back at the plan) it grows at once.
     const plan = [tenant('a', 0.01, 1000), tenant('b', 0.1, 1000)];
-    assert.deepEqual(p.step(SECOND, plan).moves.map(m => m.to), ['a']);
+    assert.deepEqual(
+      p.step(SECOND, plan).moves.map(m => m.to),
+      ['a'],
+    );
     // And a cooldown is forgotten too.
     tenants = applied(plan, []);
     const q = policy(4);
@@ -292,11 +402,17 @@ describe('NodeManagerPolicy', () => {
     t = applied(t, q.step(5 * SECOND, t).moves);
     assert.deepEqual(q.step(6 * SECOND, t).moves, [], 'cooling down');
     q.reset();
-    assert.deepEqual(q.step(7 * SECOND, t).moves.map(m => m.to), ['a']);
+    assert.deepEqual(
+      q.step(7 * SECOND, t).moves.map(m => m.to),
+      ['a'],
+    );
   });
 
   it('rejects bad options and duplicate tenants, naming the field', () => {
-    assert.throws(() => policy(0), (e: unknown) => isHeraError(e, 'INVALID_ARGUMENT') && /cores/.test(e.message));
+    assert.throws(
+      () => policy(0),
+      (e: unknown) => isHeraError(e, 'INVALID_ARGUMENT') && /cores/.test(e.message),
+    );
     assert.throws(() => policy(2, { growBelowSlack: 0.3 }), /growBelowSlack/);
     assert.throws(() => policy(2, { quotaStepMillis: 0 }), /quotaStepMillis/);
     assert.throws(() => policy(2).step(0, [tenant('a', 0, 1000), tenant('a', 0, 1000)]), /tenants\[1\]\.model/);
@@ -338,7 +454,10 @@ describe('NodeManagerPolicy', () => {
         if (step % 17 === 16) p.reset();
         assert.ok(d.moves.filter(m => !m.undo).length <= 1, `seed ${seed}: one new move per interval`);
         for (const m of d.moves) {
-          assert.ok((m.millis === 1000 && m.kind === 'core') || (m.millis === 250 && m.kind === 'quota'), `seed ${seed}: step ${JSON.stringify(m)}`);
+          assert.ok(
+            (m.millis === 1000 && m.kind === 'core') || (m.millis === 250 && m.kind === 'quota'),
+            `seed ${seed}: step ${JSON.stringify(m)}`,
+          );
           assert.notEqual(m.to, m.from);
           seen[m.kind]++;
           if (m.undo) seen.undo++;
@@ -353,7 +472,10 @@ describe('NodeManagerPolicy', () => {
         for (const t of tenants) {
           assert.ok(t.millis >= 250, `seed ${seed} step ${step}: ${t.model} at ${t.millis} m`);
           if (t.kind === 'memory-bound' && t.knee !== undefined) {
-            assert.ok(t.millis <= Math.max(t.knee * 1000, startMillis.get(t.model)!), `seed ${seed}: ${t.model} grown past its knee`);
+            assert.ok(
+              t.millis <= Math.max(t.knee * 1000, startMillis.get(t.model)!),
+              `seed ${seed}: ${t.model} grown past its knee`,
+            );
           }
         }
         // Whatever the moves left, it can be realized without handing out more than the node has.
@@ -365,11 +487,16 @@ describe('NodeManagerPolicy', () => {
         if (tenants.every(t => t.millis % 1000 === 0)) {
           assert.equal(new Set(cpusOf.flat()).size, cpusOf.flat().length, `seed ${seed}: disjoint cpusets`);
         } else {
-          for (const r of realized) assert.ok(r.cpuset.length * 1000 >= r.cpuMillis, `seed ${seed}: ${r.model} has ${r.cpuMillis} m on ${r.cpuset.length} cores`);
+          for (const r of realized)
+            assert.ok(
+              r.cpuset.length * 1000 >= r.cpuMillis,
+              `seed ${seed}: ${r.model} has ${r.cpuMillis} m on ${r.cpuset.length} cores`,
+            );
         }
       }
     }
-    for (const [what, n] of Object.entries(seen)) assert.ok(n >= 50, `random runs made only ${n} of ${what}: ${JSON.stringify(seen)}`);
+    for (const [what, n] of Object.entries(seen))
+      assert.ok(n >= 50, `random runs made only ${n} of ${what}: ${JSON.stringify(seen)}`);
   });
 });
 
@@ -400,7 +527,8 @@ describe('realizeAllocations', () => {
       ],
     );
     assert.deepEqual(
-      realizeAllocations(8, [{ model: 'm', millis: 3000, plannedCpuset: [5, 6, 7], kind: 'memory-bound', knee: 2 }])[0]!.workers,
+      realizeAllocations(8, [{ model: 'm', millis: 3000, plannedCpuset: [5, 6, 7], kind: 'memory-bound', knee: 2 }])[0]!
+        .workers,
       2,
     );
   });
@@ -443,8 +571,25 @@ describe('realizeAllocations', () => {
   });
 
   it('refuses more than the node has, and planned cores that are off the node or planned twice', () => {
-    assert.throws(() => realizeAllocations(2, [{ model: 'a', millis: 1500, plannedCpuset: [0] }, { model: 'b', millis: 750, plannedCpuset: [1] }]), (e: unknown) => isHeraError(e, 'PRECONDITION'));
-    assert.throws(() => realizeAllocations(2, [{ model: 'a', millis: 1000, plannedCpuset: [2] }]), /tenants\[0\]\.plannedCpuset: core 2/);
-    assert.throws(() => realizeAllocations(2, [{ model: 'a', millis: 1000, plannedCpuset: [1] }, { model: 'b', millis: 1000, plannedCpuset: [1] }]), /planned for a too/);
+    assert.throws(
+      () =>
+        realizeAllocations(2, [
+          { model: 'a', millis: 1500, plannedCpuset: [0] },
+          { model: 'b', millis: 750, plannedCpuset: [1] },
+        ]),
+      (e: unknown) => isHeraError(e, 'PRECONDITION'),
+    );
+    assert.throws(
+      () => realizeAllocations(2, [{ model: 'a', millis: 1000, plannedCpuset: [2] }]),
+      /tenants\[0\]\.plannedCpuset: core 2/,
+    );
+    assert.throws(
+      () =>
+        realizeAllocations(2, [
+          { model: 'a', millis: 1000, plannedCpuset: [1] },
+          { model: 'b', millis: 1000, plannedCpuset: [1] },
+        ]),
+      /planned for a too/,
+    );
   });
 });

@@ -170,14 +170,28 @@ export class NodeManagerPolicy {
   constructor(cores: number, opts: Partial<NodeManagerOptions> = {}) {
     if (!Number.isInteger(cores) || cores < 1) throw invalidArgument('cores', `must be an integer ≥ 1, got ${cores}`);
     const o = { ...DEFAULT_NODE_MANAGER_OPTIONS, ...opts };
-    for (const k of ['intervalMs', 'minSamples', 'judgeIntervals', 'cooldownIntervals', 'quotaStepMillis', 'minMillis', 'growAfterIntervals', 'longWindowIntervals', 'releaseAfterIntervals'] as const) {
+    for (const k of [
+      'intervalMs',
+      'minSamples',
+      'judgeIntervals',
+      'cooldownIntervals',
+      'quotaStepMillis',
+      'minMillis',
+      'growAfterIntervals',
+      'longWindowIntervals',
+      'releaseAfterIntervals',
+    ] as const) {
       const min = k === 'minSamples' || k === 'cooldownIntervals' ? 0 : 1;
       if (!Number.isInteger(o[k]) || o[k] < min) throw invalidArgument(k, `must be an integer ≥ ${min}, got ${o[k]}`);
     }
     if (!(o.growBelowSlack < o.donorAboveSlack && o.donorAboveSlack < 1)) {
-      throw invalidArgument('growBelowSlack', `must be < donorAboveSlack < 1, got ${o.growBelowSlack} and ${o.donorAboveSlack}`);
+      throw invalidArgument(
+        'growBelowSlack',
+        `must be < donorAboveSlack < 1, got ${o.growBelowSlack} and ${o.donorAboveSlack}`,
+      );
     }
-    if (o.quotaStepMillis > CORE_MILLIS) throw invalidArgument('quotaStepMillis', `must be ≤ ${CORE_MILLIS}, got ${o.quotaStepMillis}`);
+    if (o.quotaStepMillis > CORE_MILLIS)
+      throw invalidArgument('quotaStepMillis', `must be ≤ ${CORE_MILLIS}, got ${o.quotaStepMillis}`);
     this.#cores = cores;
     this.#opts = Object.freeze(o);
   }
@@ -192,12 +206,14 @@ export class NodeManagerPolicy {
     const o = this.#opts;
     const byModel = new Map<string, ManagedTenant>();
     for (const [i, t] of tenants.entries()) {
-      if (byModel.has(t.model)) throw invalidArgument(`tenants[${i}].model`, `${JSON.stringify(t.model)} appears twice`);
+      if (byModel.has(t.model))
+        throw invalidArgument(`tenants[${i}].model`, `${JSON.stringify(t.model)} appears twice`);
       if (t.model === 'free') throw invalidArgument(`tenants[${i}].model`, '"free" names the free pool');
       for (const k of ['slaMs', 'p95Ms', 'samples', 'millis', 'plannedMillis', 'longP95Ms', 'longSamples'] as const) {
         const v = t[k];
         if (v === undefined && (k === 'longP95Ms' || k === 'longSamples')) continue;
-        if (!Number.isFinite(v) || v! < 0) throw invalidArgument(`tenants[${i}].${k}`, `must be finite and ≥ 0, got ${v}`);
+        if (!Number.isFinite(v) || v! < 0)
+          throw invalidArgument(`tenants[${i}].${k}`, `must be finite and ≥ 0, got ${v}`);
       }
       byModel.set(t.model, t);
     }
@@ -208,7 +224,9 @@ export class NodeManagerPolicy {
     const usable = (t: ManagedTenant): boolean => t.samples >= o.minSamples && t.slaMs > 0;
     /** A thin short window falls back on the long one, for giving and for having room only. */
     const usableLong = (t: ManagedTenant): boolean =>
-      (t.longSamples ?? 0) >= o.minSamples && t.slaMs > 0 && nowMs - (this.#changedAt.get(t.model) ?? -Infinity) >= (o.longWindowIntervals - 0.5) * o.intervalMs;
+      (t.longSamples ?? 0) >= o.minSamples &&
+      t.slaMs > 0 &&
+      nowMs - (this.#changedAt.get(t.model) ?? -Infinity) >= (o.longWindowIntervals - 0.5) * o.intervalMs;
     const slack = (t: ManagedTenant): number => (t.slaMs - (usable(t) ? t.p95Ms : (t.longP95Ms ?? t.p95Ms))) / t.slaMs;
 
     // 1. Moves whose tenants have settled: judge growth, undo what did not help.
@@ -235,7 +253,9 @@ export class NodeManagerPolicy {
 
     // 2. At most one new move: growth for the neediest tenant that can take one, else a release.
     const locked = new Set(this.#settling.flatMap(s => s.tenants));
-    const active = [...byModel.values()].filter(t => usable(t) || usableLong(t)).sort((a, b) => (a.model < b.model ? -1 : 1));
+    const active = [...byModel.values()]
+      .filter(t => usable(t) || usableLong(t))
+      .sort((a, b) => (a.model < b.model ? -1 : 1));
     for (const t of byModel.values()) {
       if (usable(t) && slack(t) < o.growBelowSlack) this.#under.set(t.model, (this.#under.get(t.model) ?? 0) + 1);
       else this.#under.delete(t.model);
@@ -251,7 +271,10 @@ export class NodeManagerPolicy {
       const cap = this.#capOf(t);
       const s = slack(t).toFixed(2);
       if (cap.knee !== undefined && have + o.quotaStepMillis > cap.millis) {
-        needCapacity.push({ model: t.model, reason: `slack ${s} < ${o.growBelowSlack}: memory-bound at its knee (${cap.knee} workers = ${cap.millis} m), more cores would not help` });
+        needCapacity.push({
+          model: t.model,
+          reason: `slack ${s} < ${o.growBelowSlack}: memory-bound at its knee (${cap.knee} workers = ${cap.millis} m), more cores would not help`,
+        });
         continue;
       }
       if (moved) continue;
@@ -260,9 +283,16 @@ export class NodeManagerPolicy {
       // at slack 0.1 kept 1750 m while the tenant it took from starved at 250 m (2 cores, 3.7%
       // within SLA). Lenders first, then the most slack.
       const below = have < t.plannedMillis;
-      const lender = (d: ManagedTenant): boolean => below && millis.get(d.model)! > d.plannedMillis && slack(d) >= o.growBelowSlack;
+      const lender = (d: ManagedTenant): boolean =>
+        below && millis.get(d.model)! > d.plannedMillis && slack(d) >= o.growBelowSlack;
       const donors = active
-        .filter(d => d !== t && !locked.has(d.model) && (slack(d) > o.donorAboveSlack || lender(d)) && millis.get(d.model)! - o.quotaStepMillis >= o.minMillis)
+        .filter(
+          d =>
+            d !== t &&
+            !locked.has(d.model) &&
+            (slack(d) > o.donorAboveSlack || lender(d)) &&
+            millis.get(d.model)! - o.quotaStepMillis >= o.minMillis,
+        )
         .sort((a, b) => Number(lender(b)) - Number(lender(a)) || slack(b) - slack(a));
       const grow = this.#grow(t, have, cap.millis, donors, millis, slack);
       if (typeof grow === 'string') {
@@ -289,7 +319,11 @@ export class NodeManagerPolicy {
       if (release) {
         moves.push(release);
         apply(millis, release);
-        this.#settling.push({ tenants: [release.from, release.to].filter(m => m !== 'free'), dueMs: this.#after(nowMs, o.judgeIntervals), move: release });
+        this.#settling.push({
+          tenants: [release.from, release.to].filter(m => m !== 'free'),
+          dueMs: this.#after(nowMs, o.judgeIntervals),
+          move: release,
+        });
       }
     }
     for (const m of moves) for (const model of [m.to, m.from]) if (model !== 'free') this.#changedAt.set(model, nowMs);
@@ -337,14 +371,22 @@ export class NodeManagerPolicy {
     if (free >= o.quotaStepMillis && fits(o.quotaStepMillis)) {
       const core = whole(have) && free >= CORE_MILLIS && fits(CORE_MILLIS);
       const step = core ? CORE_MILLIS : o.quotaStepMillis;
-      return { to: t.model, from: 'free', millis: step, kind: core ? 'core' : 'quota', reason: `${t.model} slack ${s} < ${o.growBelowSlack}: +${step} m from the free pool`, undo: false };
+      return {
+        to: t.model,
+        from: 'free',
+        millis: step,
+        kind: core ? 'core' : 'quota',
+        reason: `${t.model} slack ${s} < ${o.growBelowSlack}: +${step} m from the free pool`,
+        undo: false,
+      };
     }
     const d = donors[0];
     if (!d || !fits(o.quotaStepMillis)) {
       return `nothing to take: ${Math.max(0, free)} m free, no tenant with slack > ${o.donorAboveSlack} can give ${o.quotaStepMillis} m and keep ${o.minMillis} m`;
     }
     const give = millis.get(d.model)!;
-    const core = whole(have) && whole(give) && give - CORE_MILLIS >= Math.max(CORE_MILLIS, o.minMillis) && fits(CORE_MILLIS);
+    const core =
+      whole(have) && whole(give) && give - CORE_MILLIS >= Math.max(CORE_MILLIS, o.minMillis) && fits(CORE_MILLIS);
     const step = core ? CORE_MILLIS : o.quotaStepMillis;
     return {
       to: t.model,
@@ -357,12 +399,16 @@ export class NodeManagerPolicy {
   }
 
   /** One step from the free pool back to the unlocked tenant furthest below its plan, if the pool holds it. */
-  #restore(active: readonly ManagedTenant[], locked: ReadonlySet<string>, millis: ReadonlyMap<string, number>): Move | undefined {
+  #restore(
+    active: readonly ManagedTenant[],
+    locked: ReadonlySet<string>,
+    millis: ReadonlyMap<string, number>,
+  ): Move | undefined {
     const o = this.#opts;
     const free = this.#cores * CORE_MILLIS - [...millis.values()].reduce((a, b) => a + b, 0);
     const t = active
       .filter(x => !locked.has(x.model) && x.plannedMillis - millis.get(x.model)! >= o.quotaStepMillis)
-      .sort((a, b) => (b.plannedMillis - millis.get(b.model)!) - (a.plannedMillis - millis.get(a.model)!))[0];
+      .sort((a, b) => b.plannedMillis - millis.get(b.model)! - (a.plannedMillis - millis.get(a.model)!))[0];
     if (!t || free < o.quotaStepMillis) return undefined;
     const have = millis.get(t.model)!;
     const core = have % CORE_MILLIS === 0 && t.plannedMillis - have >= CORE_MILLIS && free >= CORE_MILLIS;
@@ -378,7 +424,12 @@ export class NodeManagerPolicy {
   }
 
   /** One step back to the free pool from the most slack unlocked tenant above its plan, if any. */
-  #release(active: readonly ManagedTenant[], locked: ReadonlySet<string>, millis: ReadonlyMap<string, number>, slack: (t: ManagedTenant) => number): Move | undefined {
+  #release(
+    active: readonly ManagedTenant[],
+    locked: ReadonlySet<string>,
+    millis: ReadonlyMap<string, number>,
+    slack: (t: ManagedTenant) => number,
+  ): Move | undefined {
     const o = this.#opts;
     const floor = (t: ManagedTenant): number => Math.max(t.plannedMillis, o.minMillis);
     const d = active
@@ -403,7 +454,14 @@ export class NodeManagerPolicy {
     const have = millis.get(move.to);
     if (have === undefined || have - move.millis < this.#opts.minMillis) return undefined;
     if (move.from !== 'free' && !millis.has(move.from)) return undefined;
-    const undo: Move = { to: move.from, from: move.to, millis: move.millis, kind: move.kind, reason: `undo: ${why}`, undo: true };
+    const undo: Move = {
+      to: move.from,
+      from: move.to,
+      millis: move.millis,
+      kind: move.kind,
+      reason: `undo: ${why}`,
+      undo: true,
+    };
     apply(millis, undo);
     return undo;
   }
@@ -412,7 +470,8 @@ export class NodeManagerPolicy {
 /** Whether a growth move helped its receiver (see {@link NodeManagerPolicy}), and if not, why. */
 function judge(j: NonNullable<Settling['judge']>, o: NodeManagerOptions): { helped: boolean; why: string } {
   const over = `over ${o.judgeIntervals} intervals`;
-  if (j.lastP95 === undefined) return { helped: false, why: `${j.receiver} had no window with ${o.minSamples}+ samples ${over}` };
+  if (j.lastP95 === undefined)
+    return { helped: false, why: `${j.receiver} had no window with ${o.minSamples}+ samples ${over}` };
   const improved = j.lastP95 <= j.p95AtMove * (1 - MIN_IMPROVEMENT);
   const inSla = (j.slaMs - j.lastP95) / j.slaMs >= o.growBelowSlack;
   return {
@@ -465,16 +524,20 @@ export function realizeAllocations(cores: number, tenants: readonly RealizableTe
   if (!Number.isInteger(cores) || cores < 1) throw invalidArgument('cores', `must be an integer ≥ 1, got ${cores}`);
   const owner = new Map<number, string>();
   for (const [i, t] of tenants.entries()) {
-    if (!Number.isInteger(t.millis) || t.millis < 1) throw invalidArgument(`tenants[${i}].millis`, `must be a positive integer, got ${t.millis}`);
+    if (!Number.isInteger(t.millis) || t.millis < 1)
+      throw invalidArgument(`tenants[${i}].millis`, `must be a positive integer, got ${t.millis}`);
     for (const c of t.plannedCpuset) {
-      if (!Number.isInteger(c) || c < 0 || c >= cores) throw invalidArgument(`tenants[${i}].plannedCpuset`, `core ${c} is not on a ${cores}-core node`);
+      if (!Number.isInteger(c) || c < 0 || c >= cores)
+        throw invalidArgument(`tenants[${i}].plannedCpuset`, `core ${c} is not on a ${cores}-core node`);
       const other = owner.get(c);
-      if (other !== undefined && other !== t.model) throw invalidArgument(`tenants[${i}].plannedCpuset`, `core ${c} is planned for ${other} too`);
+      if (other !== undefined && other !== t.model)
+        throw invalidArgument(`tenants[${i}].plannedCpuset`, `core ${c} is planned for ${other} too`);
       owner.set(c, t.model);
     }
   }
   const total = tenants.reduce((s, t) => s + t.millis, 0);
-  if (total > cores * CORE_MILLIS) throw new HeraError('PRECONDITION', `tenants hold ${total} m, the node has ${cores * CORE_MILLIS} m`);
+  if (total > cores * CORE_MILLIS)
+    throw new HeraError('PRECONDITION', `tenants hold ${total} m, the node has ${cores * CORE_MILLIS} m`);
   const workersOf = (t: RealizableTenant): number => {
     const w = Math.max(1, Math.ceil(t.millis / CORE_MILLIS));
     return t.kind === 'memory-bound' && t.knee !== undefined && t.knee >= 1 ? Math.min(w, Math.floor(t.knee)) : w;
@@ -490,7 +553,12 @@ export function realizeAllocations(cores: number, tenants: readonly RealizableTe
     const taken = new Set(kept.flat());
     const free = Array.from({ length: cores }, (_, i) => cores - 1 - i).filter(c => !taken.has(c));
     for (const i of order) kept[i]!.push(...free.splice(0, tenants[i]!.millis / CORE_MILLIS - kept[i]!.length));
-    return tenants.map((t, i) => ({ model: t.model, cpuset: kept[i]!.sort(asc), cpuMillis: t.millis, workers: workersOf(t) }));
+    return tenants.map((t, i) => ({
+      model: t.model,
+      cpuset: kept[i]!.sort(asc),
+      cpuMillis: t.millis,
+      workers: workersOf(t),
+    }));
   }
 
   // A fraction somewhere: every tenant runs under a CFS quota of its millis on the fewest cores
@@ -518,5 +586,10 @@ export function realizeAllocations(cores: number, tenants: readonly RealizableTe
       set.push(core);
     }
   }
-  return tenants.map((t, i) => ({ model: t.model, cpuset: sets[i]!.sort(asc), cpuMillis: t.millis, workers: workersOf(t) }));
+  return tenants.map((t, i) => ({
+    model: t.model,
+    cpuset: sets[i]!.sort(asc),
+    cpuMillis: t.millis,
+    workers: workersOf(t),
+  }));
 }

@@ -88,7 +88,11 @@ export function mapConfigsToNodes(
   }
   const selector = Object.entries(options.labelSelector ?? {});
   const eligible = nodes
-    .filter(n => (options.nodeClass === undefined || n.nodeClass === options.nodeClass) && selector.every(([k, v]) => n.labels?.[k] === v))
+    .filter(
+      n =>
+        (options.nodeClass === undefined || n.nodeClass === options.nodeClass) &&
+        selector.every(([k, v]) => n.labels?.[k] === v),
+    )
     .sort((x, y) => (x.nodeId < y.nodeId ? -1 : x.nodeId > y.nodeId ? 1 : 0));
   const fits = (n: RegisteredNode, c: ServerConfig) => n.cores >= c.cores && n.memoryBytes - reserved >= c.memoryBytes;
   const remaining = new Map<string, ConfigCount>();
@@ -126,7 +130,9 @@ export function mapConfigsToNodes(
     prevTenants.set(n.nodeId, tenants);
     for (const t of tenants) byModel.set(t.model, [...(byModel.get(t.model) ?? []), n]);
   }
-  const order = [...remaining.values()].sort((x, y) => y.config.cores - x.config.cores || (x.config.id < y.config.id ? -1 : 1));
+  const order = [...remaining.values()].sort(
+    (x, y) => y.config.cores - x.config.cores || (x.config.id < y.config.id ? -1 : 1),
+  );
   for (const c of order) {
     while (c.count > 0) {
       let best: RegisteredNode | undefined;
@@ -183,7 +189,10 @@ export function mapConfigsToNodes(
   };
 }
 
-function movementAgainst(assignments: readonly NodeAssignment[], previous: Readonly<Record<string, string>>): MovementSummary {
+function movementAgainst(
+  assignments: readonly NodeAssignment[],
+  previous: Readonly<Record<string, string>>,
+): MovementSummary {
   const m: MovementSummary = { kept: 0, resized: 0, started: 0, stopped: 0 };
   const now = new Map(assignments.map(a => [a.nodeId, a.config.tenants]));
   const parse = (id: string | undefined) => {

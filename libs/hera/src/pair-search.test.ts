@@ -5,11 +5,12 @@ import { bandwidthCeiling, predictColocated } from './interference';
 import { evaluateSplits, searchPairs, splitAt } from './pair-search';
 import { handExample, node, profile, profileSet, roofline } from './test-fixtures';
 
-const close = (actual: number, expected: number, msg?: string) => assert.ok(Math.abs(actual - expected) < 1e-9, msg ?? `${actual} ≉ ${expected}`);
+const close = (actual: number, expected: number, msg?: string) =>
+  assert.ok(Math.abs(actual - expected) < 1e-9, msg ?? `${actual} ≉ ${expected}`);
 
 describe('predictColocated (proportional bandwidth sharing)', () => {
   const set = handExample();
-  const [mem, cpu] = set.models as [typeof set.models[0], typeof set.models[0]];
+  const [mem, cpu] = set.models as [(typeof set.models)[0], (typeof set.models)[0]];
 
   it('sizes bandwidth from bytes per query when known, else from the solo plateau', () => {
     assert.deepEqual(bandwidthCeiling(mem, set.nodeClass), { qps: 40, source: 'bytes-per-query' });
@@ -20,7 +21,14 @@ describe('predictColocated (proportional bandwidth sharing)', () => {
 
   it('keeps solo rates (minus γ) while the bus has room', () => {
     // mem:3 draws 30/40 = 0.75 of the bus, cpu:5 draws 50/1000 = 0.05: no contention.
-    const p = predictColocated([{ profile: mem, workers: 3 }, { profile: cpu, workers: 5 }], set.nodeClass, { colocationPenalty: 0.1 });
+    const p = predictColocated(
+      [
+        { profile: mem, workers: 3 },
+        { profile: cpu, workers: 5 },
+      ],
+      set.nodeClass,
+      { colocationPenalty: 0.1 },
+    );
     close(p.bandwidthDemand, 0.8);
     close(p.scale, 0.9);
     close(p.qps[0]!, 27);
@@ -29,7 +37,14 @@ describe('predictColocated (proportional bandwidth sharing)', () => {
 
   it('slows every tenant by 1 / demand when the bus is oversubscribed', () => {
     // mem:4 draws 1.0, cpu:4 draws 0.04: both slow by 1/1.04.
-    const p = predictColocated([{ profile: mem, workers: 4 }, { profile: cpu, workers: 4 }], set.nodeClass, { colocationPenalty: 0 });
+    const p = predictColocated(
+      [
+        { profile: mem, workers: 4 },
+        { profile: cpu, workers: 4 },
+      ],
+      set.nodeClass,
+      { colocationPenalty: 0 },
+    );
     close(p.qps[0]!, 40 / 1.04);
     close(p.qps[1]!, 40 / 1.04);
   });
@@ -40,7 +55,10 @@ describe('predictColocated (proportional bandwidth sharing)', () => {
   });
 
   it('rejects a penalty outside [0, 1)', () => {
-    assert.throws(() => predictColocated([], set.nodeClass, { colocationPenalty: 1 }), (e: unknown) => isHeraError(e, 'INVALID_ARGUMENT'));
+    assert.throws(
+      () => predictColocated([], set.nodeClass, { colocationPenalty: 1 }),
+      (e: unknown) => isHeraError(e, 'INVALID_ARGUMENT'),
+    );
   });
 });
 
@@ -82,7 +100,10 @@ describe('searchPairs', () => {
 
   it('does not pair two linearly scaling compute-bound models (splitting cores gains nothing)', () => {
     const n = node(4, { bandwidth: 1e6 });
-    const set = profileSet(n, [profile('a', roofline(4, 10), { bytesPerQuery: 1 }), profile('b', roofline(4, 7), { bytesPerQuery: 1 })]);
+    const set = profileSet(n, [
+      profile('a', roofline(4, 10), { bytesPerQuery: 1 }),
+      profile('b', roofline(4, 7), { bytesPerQuery: 1 }),
+    ]);
     const pair = searchPairs(set).pairs[0]!;
     assert.equal(pair.accepted, false);
     assert.ok(pair.best!.emu < 1);
@@ -144,7 +165,17 @@ describe('searchPairs', () => {
     const pred = searchPairs(base).pairs.find(p => p.a === 'cpu' && p.b === 'mem2')!;
     assert.ok(pred.accepted);
     const s44 = splitAt(searchPairs(base), 'cpu', 4, 'mem', 4)!;
-    const set = { ...base, pairs: [{ a: 'cpu', b: 'mem', splits: [{ workersA: 4, workersB: 4, qpsA: s44.qpsA / 2, qpsB: s44.qpsB / 2 }], provenance: { kind: 'measured', detail: 'test' } as const }] };
+    const set = {
+      ...base,
+      pairs: [
+        {
+          a: 'cpu',
+          b: 'mem',
+          splits: [{ workersA: 4, workersB: 4, qpsA: s44.qpsA / 2, qpsB: s44.qpsB / 2 }],
+          provenance: { kind: 'measured', detail: 'test' } as const,
+        },
+      ],
+    };
     const r = searchPairs(set);
     assert.ok(Math.abs(r.classCalibration!.factor - 0.5) < 1e-9 && r.classCalibration!.tenants === 2);
     const other = r.pairs.find(p => p.a === 'cpu' && p.b === 'mem2')!;
@@ -171,11 +202,20 @@ describe('searchPairs', () => {
 
   it('reports a model that cannot fit one worker as unplaceable', () => {
     const n = node(4, { memoryBytes: 10 });
-    const set = profileSet(n, [profile('big', roofline(4, 1), { memoryPerHostBytes: 11 }), profile('ok', roofline(4, 1))]);
+    const set = profileSet(n, [
+      profile('big', roofline(4, 1), { memoryPerHostBytes: 11 }),
+      profile('ok', roofline(4, 1)),
+    ]);
     const r = searchPairs(set);
-    assert.deepEqual(r.unplaceable.map(u => u.model), ['big']);
+    assert.deepEqual(
+      r.unplaceable.map(u => u.model),
+      ['big'],
+    );
     assert.match(r.unplaceable[0]!.reason, /needs 11 bytes/);
-    assert.deepEqual(r.dedicated.map(d => d.id), ['ok:4']);
+    assert.deepEqual(
+      r.dedicated.map(d => d.id),
+      ['ok:4'],
+    );
   });
 
   it('rejects a profile whose curve does not match the node class cores', () => {

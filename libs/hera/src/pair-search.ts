@@ -1,6 +1,13 @@
 import { invalidArgument } from '@hera/errors';
 import { DEFAULT_INTERFERENCE, predictColocated, type InterferenceOptions } from './interference';
-import { qpsAt, tenantMemoryBytes, type ModelProfile, type NodeClassSpec, type PairProfile, type ProfileSet } from './profile';
+import {
+  qpsAt,
+  tenantMemoryBytes,
+  type ModelProfile,
+  type NodeClassSpec,
+  type PairProfile,
+  type ProfileSet,
+} from './profile';
 import { classifyProfile, DEFAULT_EPSILON, type Classification } from './scalability';
 import { serverConfig, type ServerConfig } from './server-config';
 
@@ -118,7 +125,8 @@ export function resolvePairSearchOptions(o: PairSearchOptions = {}): ResolvedPai
   };
   if (!(r.epsilon >= 0 && r.epsilon < 1)) throw invalidArgument('epsilon', `must be in [0, 1), got ${r.epsilon}`);
   if (!(r.minPairGain >= 0)) throw invalidArgument('minPairGain', `must be ≥ 0, got ${r.minPairGain}`);
-  if (!(r.reservedMemoryBytes >= 0)) throw invalidArgument('reservedMemoryBytes', `must be ≥ 0, got ${r.reservedMemoryBytes}`);
+  if (!(r.reservedMemoryBytes >= 0))
+    throw invalidArgument('reservedMemoryBytes', `must be ≥ 0, got ${r.reservedMemoryBytes}`);
   return r;
 }
 
@@ -140,7 +148,9 @@ export function findPairProfile(pairs: readonly PairProfile[], a: string, b: str
 /** The measurement of split (nA, nB) of models (a, b) in a pair profile, oriented as asked. */
 function measuredSplit(pp: PairProfile, a: string, nA: number, nB: number): { qpsA: number; qpsB: number } | undefined {
   const swapped = pp.a !== a;
-  const s = pp.splits.find(x => (swapped ? x.workersA === nB && x.workersB === nA : x.workersA === nA && x.workersB === nB));
+  const s = pp.splits.find(x =>
+    swapped ? x.workersA === nB && x.workersB === nA : x.workersA === nA && x.workersB === nB,
+  );
   if (!s) return undefined;
   return swapped ? { qpsA: s.qpsB, qpsB: s.qpsA } : { qpsA: s.qpsA, qpsB: s.qpsB };
 }
@@ -149,19 +159,39 @@ function measuredSplit(pp: PairProfile, a: string, nA: number, nB: number): { qp
  * The correction a measured pair gives its unmeasured splits (see {@link PairCalibration}).
  * Measured splits at which the predictor expects nothing (0 QPS) say nothing and are skipped.
  */
-export function calibratePair(a: ModelProfile, b: ModelProfile, pp: PairProfile, node: NodeClassSpec, interference: InterferenceOptions): PairCalibration {
+export function calibratePair(
+  a: ModelProfile,
+  b: ModelProfile,
+  pp: PairProfile,
+  node: NodeClassSpec,
+  interference: InterferenceOptions,
+): PairCalibration {
   const ratios = predictionRatios(a, b, pp, node, interference);
   const factor = (r: number[]) => (r.length ? Math.min(1, r.reduce((s, x) => s + x, 0) / r.length) : 1);
   return { a: a.model, b: b.model, factorA: factor(ratios[0]), factorB: factor(ratios[1]) };
 }
 
 /** measured / predicted QPS of each tenant at every measured split of a pair (predicted 0: skipped). */
-function predictionRatios(a: ModelProfile, b: ModelProfile, pp: PairProfile, node: NodeClassSpec, interference: InterferenceOptions): [number[], number[]] {
+function predictionRatios(
+  a: ModelProfile,
+  b: ModelProfile,
+  pp: PairProfile,
+  node: NodeClassSpec,
+  interference: InterferenceOptions,
+): [number[], number[]] {
   const ratios: [number[], number[]] = [[], []];
   for (const s of pp.splits) {
-    const [nA, nB, qA, qB] = pp.a === a.model ? [s.workersA, s.workersB, s.qpsA, s.qpsB] : [s.workersB, s.workersA, s.qpsB, s.qpsA];
+    const [nA, nB, qA, qB] =
+      pp.a === a.model ? [s.workersA, s.workersB, s.qpsA, s.qpsB] : [s.workersB, s.workersA, s.qpsB, s.qpsA];
     if (nA > a.qps.length || nB > b.qps.length) continue;
-    const p = predictColocated([{ profile: a, workers: nA }, { profile: b, workers: nB }], node, interference);
+    const p = predictColocated(
+      [
+        { profile: a, workers: nA },
+        { profile: b, workers: nB },
+      ],
+      node,
+      interference,
+    );
     if (p.qps[0]! > 0) ratios[0].push(qA / p.qps[0]!);
     if (p.qps[1]! > 0) ratios[1].push(qB / p.qps[1]!);
   }
@@ -175,14 +205,21 @@ function predictionRatios(a: ModelProfile, b: ModelProfile, pp: PairProfile, nod
  * tenant of a 1:1 split to keep ~0.95 of its one-worker rate and the measurements gave about
  * half: without this, the matcher preferred exactly the pairs nobody had measured.
  */
-export function classCalibration(profiles: ReadonlyMap<string, ModelProfile>, pairs: readonly PairProfile[], node: NodeClassSpec, interference: InterferenceOptions): { factor: number; tenants: number } | undefined {
+export function classCalibration(
+  profiles: ReadonlyMap<string, ModelProfile>,
+  pairs: readonly PairProfile[],
+  node: NodeClassSpec,
+  interference: InterferenceOptions,
+): { factor: number; tenants: number } | undefined {
   const all: number[] = [];
   for (const pp of pairs) {
     const a = profiles.get(pp.a);
     const b = profiles.get(pp.b);
     if (a && b) all.push(...predictionRatios(a, b, pp, node, interference).flat());
   }
-  return all.length ? { factor: Math.min(1, all.reduce((s, x) => s + x, 0) / all.length), tenants: all.length } : undefined;
+  return all.length
+    ? { factor: Math.min(1, all.reduce((s, x) => s + x, 0) / all.length), tenants: all.length }
+    : undefined;
 }
 
 /**
@@ -212,14 +249,30 @@ export function evaluateSplit(
     ({ qpsA, qpsB } = m);
     basis = 'measured-pair';
   } else {
-    const p = predictColocated([{ profile: a, workers: workersA }, { profile: b, workers: workersB }], node, o.interference);
+    const p = predictColocated(
+      [
+        { profile: a, workers: workersA },
+        { profile: b, workers: workersB },
+      ],
+      node,
+      o.interference,
+    );
     const c = measured?.calibration;
     const [fA, fB] = !c ? [1, 1] : c.a === a.model ? [c.factorA, c.factorB] : [c.factorB, c.factorA];
     qpsA = p.qps[0]! * fA;
     qpsB = p.qps[1]! * fB;
   }
   if (!(qpsA > 0 && qpsB > 0)) return undefined;
-  return { workersA, workersB, qpsA, qpsB, emu: qpsA / a.qpsMax + qpsB / b.qpsMax, basis, predicted: basis === 'predicted', memoryBytes };
+  return {
+    workersA,
+    workersB,
+    qpsA,
+    qpsB,
+    emu: qpsA / a.qpsMax + qpsB / b.qpsMax,
+    basis,
+    predicted: basis === 'predicted',
+    memoryBytes,
+  };
 }
 
 /** Best first: highest EMU; ties to fewer cores, then fewer A workers. */
@@ -259,7 +312,12 @@ export function evaluateSplits(
   return out.sort(bySplitRank);
 }
 
-function dedicatedConfig(p: ModelProfile, kind: Classification, memoryLimit: number, cores: number): ServerConfig | string {
+function dedicatedConfig(
+  p: ModelProfile,
+  kind: Classification,
+  memoryLimit: number,
+  cores: number,
+): ServerConfig | string {
   // At the knee when memory allows; otherwise the best worker count that fits.
   let best: number | undefined;
   let fits = 0;
@@ -268,7 +326,8 @@ function dedicatedConfig(p: ModelProfile, kind: Classification, memoryLimit: num
     fits = n;
     if (qpsAt(p, n) > 0 && (best === undefined || qpsAt(p, n) > qpsAt(p, best))) best = n;
   }
-  if (fits === 0) return `one worker needs ${tenantMemoryBytes(p, 1)} bytes of memory, the node class offers ${memoryLimit}`;
+  if (fits === 0)
+    return `one worker needs ${tenantMemoryBytes(p, 1)} bytes of memory, the node class offers ${memoryLimit}`;
   if (best === undefined) {
     const need = p.qps.findIndex(q => q > 0) + 1;
     return `it meets its SLA only with ${need} or more workers, and the node's memory holds at most ${fits}`;
@@ -295,7 +354,10 @@ export function searchPairs(set: ProfileSet, options: PairSearchOptions = {}): P
   for (const p of [...set.models].sort((x, y) => (x.model < y.model ? -1 : 1))) {
     if (profiles.has(p.model)) throw invalidArgument('models', `${p.model} is profiled twice`);
     if (p.qps.length !== node.cores) {
-      throw invalidArgument(`models.${p.model}.qps`, `has ${p.qps.length} points, node class ${node.name} has ${node.cores} cores`);
+      throw invalidArgument(
+        `models.${p.model}.qps`,
+        `has ${p.qps.length} points, node class ${node.name} has ${node.cores} cores`,
+      );
     }
     profiles.set(p.model, p);
     const kind = classifyProfile(p, o.epsilon);
@@ -319,7 +381,19 @@ export function searchPairs(set: ProfileSet, options: PairSearchOptions = {}): P
     }
   }
   const candidates = [...dedicated, ...pairs.flatMap(p => (p.config ? [p.config] : []))];
-  return { nodeClass: node, profiles, kinds, dedicated, pairs, candidates, unplaceable, pairProfiles: set.pairs, calibration, ...(byClass ? { classCalibration: byClass } : {}), options: o };
+  return {
+    nodeClass: node,
+    profiles,
+    kinds,
+    dedicated,
+    pairs,
+    candidates,
+    unplaceable,
+    pairProfiles: set.pairs,
+    calibration,
+    ...(byClass ? { classCalibration: byClass } : {}),
+    options: o,
+  };
 }
 
 /**
@@ -327,14 +401,25 @@ export function searchPairs(set: ProfileSet, options: PairSearchOptions = {}): P
  * or predicted and calibrated, exactly as the search evaluates splits. For the baselines, which
  * choose splits the search did not rank. Undefined when the split does not fit or serves nothing.
  */
-export function splitAt(search: PairSearchResult, a: string, workersA: number, b: string, workersB: number): SplitEvaluation | undefined {
+export function splitAt(
+  search: PairSearchResult,
+  a: string,
+  workersA: number,
+  b: string,
+  workersB: number,
+): SplitEvaluation | undefined {
   const pa = search.profiles.get(a);
   const pb = search.profiles.get(b);
   if (!pa || !pb) throw invalidArgument('model', `no profile for ${pa ? b : a}`);
   const pp = findPairProfile(search.pairProfiles, a, b);
   const calibration = search.calibration.get(pairKey(a, b));
   const cf = search.classCalibration?.factor;
-  const correction = pp && calibration ? { profile: pp, calibration } : cf !== undefined ? { calibration: { a, b, factorA: cf, factorB: cf } } : undefined;
+  const correction =
+    pp && calibration
+      ? { profile: pp, calibration }
+      : cf !== undefined
+        ? { calibration: { a, b, factorA: cf, factorB: cf } }
+        : undefined;
   return evaluateSplit(pa, pb, workersA, workersB, search.nodeClass, search.options, correction);
 }
 
@@ -347,14 +432,30 @@ function evaluatePair(
   byClass: { factor: number; tenants: number } | undefined,
 ): PairEvaluation {
   const pairProfile = findPairProfile(set.pairs, a.model, b.model);
-  const splits = evaluateSplits(a, b, set.nodeClass, { ...o, ...(pairProfile ? { pairProfile } : byClass ? { classFactor: byClass.factor } : {}) });
+  const splits = evaluateSplits(a, b, set.nodeClass, {
+    ...o,
+    ...(pairProfile ? { pairProfile } : byClass ? { classFactor: byClass.factor } : {}),
+  });
   const kindA = kinds.get(a.model)!.kind;
   const kindB = kinds.get(b.model)!.kind;
   const [best, ...rest] = splits;
   const splitsMeasured = splits.filter(s => s.basis === 'measured-pair').length;
-  const base = { a: a.model, b: b.model, kindA, kindB, best, runnersUp: rest.slice(0, 3), splitsTried: splits.length, splitsMeasured };
+  const base = {
+    a: a.model,
+    b: b.model,
+    kindA,
+    kindB,
+    best,
+    runnersUp: rest.slice(0, 3),
+    splitsTried: splits.length,
+    splitsMeasured,
+  };
   if (!best) {
-    return { ...base, accepted: false, reason: `no split fits: ${a.model} and ${b.model} together exceed the node's memory, or one of them serves nothing on the cores left` };
+    return {
+      ...base,
+      accepted: false,
+      reason: `no split fits: ${a.model} and ${b.model} together exceed the node's memory, or one of them serves nothing on the cores left`,
+    };
   }
   const how =
     best.basis === 'measured-pair'
@@ -367,14 +468,27 @@ function evaluatePair(
   const label = `${a.model}:${best.workersA}+${b.model}:${best.workersB} (${how})`;
   const sameKind = kindA === kindB;
   if (sameKind && o.heterogeneousOnly) {
-    return { ...base, accepted: false, reason: `both ${kindA}: --heterogeneous-only pairs a memory-bound model with a compute-bound one only (best split ${label} has EMU ${fmt(best.emu)})` };
+    return {
+      ...base,
+      accepted: false,
+      reason: `both ${kindA}: --heterogeneous-only pairs a memory-bound model with a compute-bound one only (best split ${label} has EMU ${fmt(best.emu)})`,
+    };
   }
   if (!(best.emu > 1 + o.minPairGain)) {
-    return { ...base, accepted: false, reason: `best split ${label} has EMU ${fmt(best.emu)} ≤ ${fmt(1 + o.minPairGain)}: two dedicated servers do as well` };
+    return {
+      ...base,
+      accepted: false,
+      reason: `best split ${label} has EMU ${fmt(best.emu)} ≤ ${fmt(1 + o.minPairGain)}: two dedicated servers do as well`,
+    };
   }
   const config = pairConfig(a, b, best, kindA, kindB);
   const kindText = sameKind ? `same-class (${kindA}) pair` : 'memory-bound with compute-bound';
-  return { ...base, accepted: true, config, reason: `${kindText}: ${label} has EMU ${fmt(best.emu)} > 1, one server does the work of ${fmt(best.emu)} dedicated servers` };
+  return {
+    ...base,
+    accepted: true,
+    config,
+    reason: `${kindText}: ${label} has EMU ${fmt(best.emu)} > 1, one server does the work of ${fmt(best.emu)} dedicated servers`,
+  };
 }
 
 /** A pair split as a server configuration. */

@@ -14,11 +14,17 @@ describe('selectPairsToProfile', () => {
   it('takes every memory-bound × compute-bound pair and two same-class controls, one of each class', () => {
     const r = selectPairsToProfile(set);
     const keys = r.pairs.map(p => `${p.a}+${p.b}:${p.role}`);
-    assert.deepEqual(keys.slice(0, 4).sort(), ['cpu+mem:heterogeneous', 'cpu+mem2:heterogeneous', 'cpu2+mem:heterogeneous', 'cpu2+mem2:heterogeneous'].sort());
+    assert.deepEqual(
+      keys.slice(0, 4).sort(),
+      ['cpu+mem:heterogeneous', 'cpu+mem2:heterogeneous', 'cpu2+mem:heterogeneous', 'cpu2+mem2:heterogeneous'].sort(),
+    );
     assert.deepEqual(keys.slice(4).sort(), ['cpu+cpu2:control', 'mem+mem2:control']);
     // Heterogeneous pairs come first, best predicted EMU first.
     const emus = r.pairs.slice(0, 4).map(p => p.splits[0]!.predictedEmu);
-    assert.deepEqual(emus, [...emus].sort((x, y) => y - x));
+    assert.deepEqual(
+      emus,
+      [...emus].sort((x, y) => y - x),
+    );
     assert.equal(r.skipped.length, 0);
   });
 
@@ -29,15 +35,26 @@ describe('selectPairsToProfile', () => {
     // Worked by hand in pair-search.test.ts: (4, 4) is best with EMU 1.5 / 1.04.
     assert.deepEqual([p.splits[0]!.workersA, p.splits[0]!.workersB], [4, 4]);
     assert.ok(Math.abs(p.splits[0]!.predictedEmu - 1.5 / 1.04) < 1e-9);
-    assert.ok(p.splits[1]!.predictedEmu <= p.splits[0]!.predictedEmu && p.splits[2]!.predictedEmu <= p.splits[1]!.predictedEmu);
+    assert.ok(
+      p.splits[1]!.predictedEmu <= p.splits[0]!.predictedEmu && p.splits[2]!.predictedEmu <= p.splits[1]!.predictedEmu,
+    );
   });
 
   it('takes more controls when asked, and only the listed models', () => {
     assert.equal(selectPairsToProfile(set, { controls: 0 }).pairs.length, 4);
     const r = selectPairsToProfile(set, { models: ['cpu', 'cpu2', 'mem'], controls: 5 });
-    assert.deepEqual(r.pairs.map(p => `${p.a}+${p.b}`).slice(0, 2).sort(), ['cpu+mem', 'cpu2+mem']);
+    assert.deepEqual(
+      r.pairs
+        .map(p => `${p.a}+${p.b}`)
+        .slice(0, 2)
+        .sort(),
+      ['cpu+mem', 'cpu2+mem'],
+    );
     assert.deepEqual(r.pairs.map(p => `${p.a}+${p.b}`).slice(2), ['cpu+cpu2']);
-    assert.throws(() => selectPairsToProfile(set, { models: ['nope'] }), (e: unknown) => isHeraError(e, 'INVALID_ARGUMENT'));
+    assert.throws(
+      () => selectPairsToProfile(set, { models: ['nope'] }),
+      (e: unknown) => isHeraError(e, 'INVALID_ARGUMENT'),
+    );
   });
 
   it('on a node where every model is compute-bound, every pair is a control', () => {
@@ -57,7 +74,17 @@ describe('selectPairsToProfile', () => {
 describe('checkPredictor', () => {
   it('compares every measured split with the uncalibrated prediction', () => {
     const base = handExample();
-    const set = { ...base, pairs: [{ a: 'mem', b: 'cpu', splits: [{ workersA: 3, workersB: 5, qpsA: 28.5 / 0.95, qpsB: 47.5 / 2 }], provenance: { kind: 'measured', detail: 't' } as const }] };
+    const set = {
+      ...base,
+      pairs: [
+        {
+          a: 'mem',
+          b: 'cpu',
+          splits: [{ workersA: 3, workersB: 5, qpsA: 28.5 / 0.95, qpsB: 47.5 / 2 }],
+          provenance: { kind: 'measured', detail: 't' } as const,
+        },
+      ],
+    };
     const c = checkPredictor(set);
     assert.equal(c.splits, 1);
     const row = c.rows[0]!;
@@ -78,7 +105,13 @@ describe('checkPredictor', () => {
 
 describe('derivedBytesPerQuery', () => {
   it('is E[k] × (lookups × dim × 4 + denseDim × 4)', () => {
-    const r = derivedBytesPerQuery({ denseDim: 13, tables: [{ lookups: 80, dim: 32 }, { lookups: 1, dim: 16 }] });
+    const r = derivedBytesPerQuery({
+      denseDim: 13,
+      tables: [
+        { lookups: 80, dim: 32 },
+        { lookups: 1, dim: 16 },
+      ],
+    });
     assert.equal(r.bytesPerQuery, Math.round(meanQueryItems() * (80 * 32 * 4 + 16 * 4 + 13 * 4)));
     assert.match(r.detail, /81 embedding lookups/);
   });

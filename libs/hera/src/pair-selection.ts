@@ -56,13 +56,17 @@ export interface PairSelection {
 export function selectPairsToProfile(set: ProfileSet, options: PairSelectionOptions = {}): PairSelection {
   const splitsPerPair = options.splitsPerPair ?? 3;
   const controls = options.controls ?? 2;
-  if (!(Number.isInteger(splitsPerPair) && splitsPerPair >= 1)) throw invalidArgument('splitsPerPair', `must be an integer ≥ 1, got ${splitsPerPair}`);
-  if (!(Number.isInteger(controls) && controls >= 0)) throw invalidArgument('controls', `must be an integer ≥ 0, got ${controls}`);
+  if (!(Number.isInteger(splitsPerPair) && splitsPerPair >= 1))
+    throw invalidArgument('splitsPerPair', `must be an integer ≥ 1, got ${splitsPerPair}`);
+  if (!(Number.isInteger(controls) && controls >= 0))
+    throw invalidArgument('controls', `must be an integer ≥ 0, got ${controls}`);
   const epsilon = options.epsilon ?? DEFAULT_EPSILON;
   const interference = { ...DEFAULT_INTERFERENCE, ...options.interference };
   let models = [...set.models].sort((x, y) => (x.model < y.model ? -1 : 1));
   if (options.models) {
-    for (const m of options.models) if (!models.some(p => p.model === m)) throw invalidArgument('models', `no solo profile of ${m} on node class ${set.nodeClass.name}`);
+    for (const m of options.models)
+      if (!models.some(p => p.model === m))
+        throw invalidArgument('models', `no solo profile of ${m} on node class ${set.nodeClass.name}`);
     models = models.filter(p => options.models!.includes(p.model));
   }
   const kinds = new Map(models.map(p => [p.model, classifyProfile(p, epsilon).kind]));
@@ -72,9 +76,17 @@ export function selectPairsToProfile(set: ProfileSet, options: PairSelectionOpti
   for (let i = 0; i < models.length; i++) {
     for (let j = i + 1; j < models.length; j++) {
       const [a, b] = [models[i]!, models[j]!];
-      const splits = evaluateSplits(a, b, set.nodeClass, { epsilon, interference, reservedMemoryBytes: options.reservedMemoryBytes ?? 0 });
+      const splits = evaluateSplits(a, b, set.nodeClass, {
+        epsilon,
+        interference,
+        reservedMemoryBytes: options.reservedMemoryBytes ?? 0,
+      });
       if (!splits.length) {
-        skipped.push({ a: a.model, b: b.model, reason: 'no split fits the node (cores or memory), or one model serves nothing on the cores left' });
+        skipped.push({
+          a: a.model,
+          b: b.model,
+          reason: 'no split fits the node (cores or memory), or one model serves nothing on the cores left',
+        });
         continue;
       }
       const kindA = kinds.get(a.model)!;
@@ -85,12 +97,19 @@ export function selectPairsToProfile(set: ProfileSet, options: PairSelectionOpti
         kindA,
         kindB,
         role: kindA === kindB ? 'control' : 'heterogeneous',
-        splits: splits.slice(0, splitsPerPair).map(s => ({ workersA: s.workersA, workersB: s.workersB, predictedQpsA: s.qpsA, predictedQpsB: s.qpsB, predictedEmu: s.emu })),
+        splits: splits.slice(0, splitsPerPair).map(s => ({
+          workersA: s.workersA,
+          workersB: s.workersB,
+          predictedQpsA: s.qpsA,
+          predictedQpsB: s.qpsB,
+          predictedEmu: s.emu,
+        })),
       };
       (pair.role === 'heterogeneous' ? hetero : same).push(pair);
     }
   }
-  const byEmu = (x: PairToProfile, y: PairToProfile) => y.splits[0]!.predictedEmu - x.splits[0]!.predictedEmu || pairKey(x.a, x.b).localeCompare(pairKey(y.a, y.b));
+  const byEmu = (x: PairToProfile, y: PairToProfile) =>
+    y.splits[0]!.predictedEmu - x.splits[0]!.predictedEmu || pairKey(x.a, x.b).localeCompare(pairKey(y.a, y.b));
   hetero.sort(byEmu);
   // Controls: the best pair of each class in turn, so both classes are checked when both exist.
   const queues = (['memory-bound', 'compute-bound'] as const).map(k => same.filter(p => p.kindA === k).sort(byEmu));
@@ -99,6 +118,7 @@ export function selectPairsToProfile(set: ProfileSet, options: PairSelectionOpti
     const q = queues[turn % 2]!;
     if (q.length) chosen.push(q.shift()!);
   }
-  for (const p of queues.flat()) skipped.push({ a: p.a, b: p.b, reason: `same-class pair not among the ${controls} control pair(s)` });
+  for (const p of queues.flat())
+    skipped.push({ a: p.a, b: p.b, reason: `same-class pair not among the ${controls} control pair(s)` });
   return { pairs: [...hetero, ...chosen], skipped };
 }

@@ -37,7 +37,11 @@ const arbSet: fc.Arbitrary<ProfileSet> = fc.integer({ min: 2, max: 10 }).chain(c
           profile(
             `m${i}`,
             Array.from({ length: cores }, (_, j) => m.q1 * Math.min(j + 1, m.knee) * m.ws ** Math.min(j, m.knee - 1)),
-            { ...(m.bytes === undefined ? {} : { bytesPerQuery: m.bytes }), memoryPerHostBytes: m.host, memoryPerWorkerBytes: m.worker },
+            {
+              ...(m.bytes === undefined ? {} : { bytesPerQuery: m.bytes }),
+              memoryPerHostBytes: m.host,
+              memoryPerWorkerBytes: m.worker,
+            },
           ),
         ),
       ),
@@ -47,7 +51,10 @@ const arbSet: fc.Arbitrary<ProfileSet> = fc.integer({ min: 2, max: 10 }).chain(c
 const arbCase = arbSet.chain(set =>
   fc.record({
     set: fc.constant(set),
-    units: fc.array(fc.double({ min: 0, max: 30, noNaN: true }), { minLength: set.models.length, maxLength: set.models.length }),
+    units: fc.array(fc.double({ min: 0, max: 30, noNaN: true }), {
+      minLength: set.models.length,
+      maxLength: set.models.length,
+    }),
     penalty: fc.constantFrom(0, 0.05, 0.2),
     sameKind: fc.boolean(),
   }),
@@ -70,21 +77,31 @@ describe('planCluster properties', () => {
         for (const s of plan.strategies) {
           for (const { config } of s.counts) {
             assert.ok(config.cores <= set.nodeClass.cores, `${s.strategy} ${config.id}: ${config.cores} cores`);
-            const mem = config.tenants.reduce((sum, t) => sum + tenantMemoryBytes(plan.search.profiles.get(t.model)!, t.workers), 0);
+            const mem = config.tenants.reduce(
+              (sum, t) => sum + tenantMemoryBytes(plan.search.profiles.get(t.model)!, t.workers),
+              0,
+            );
             assert.ok(mem <= set.nodeClass.memoryBytes, `${s.strategy} ${config.id}: ${mem} bytes`);
             for (const t of config.tenants) {
               // Sharing a node never makes a tenant faster than it runs alone.
-              assert.ok(t.qps <= qpsAt(plan.search.profiles.get(t.model)!, t.workers) + 1e-9, `${config.id} ${t.model}`);
+              assert.ok(
+                t.qps <= qpsAt(plan.search.profiles.get(t.model)!, t.workers) + 1e-9,
+                `${config.id} ${t.model}`,
+              );
             }
           }
           if (s.unmet.length) continue; // first-fit may report unmet demand instead
           for (const [m, d] of Object.entries(demand)) {
-            const cap = s.counts.reduce((sum, c) => sum + c.count * (c.config.tenants.find(t => t.model === m)?.qps ?? 0), 0);
+            const cap = s.counts.reduce(
+              (sum, c) => sum + c.count * (c.config.tenants.find(t => t.model === m)?.qps ?? 0),
+              0,
+            );
             assert.ok(cap >= d * (1 - 1e-9), `${s.strategy}: ${m} capacity ${cap} < demand ${d}`);
           }
         }
         // Hera only uses pairs that beat two dedicated servers.
-        for (const { config } of hera.counts) if (config.kind === 'pair') assert.ok(config.emu > 1, `${config.id} EMU ${config.emu}`);
+        for (const { config } of hera.counts)
+          if (config.kind === 'pair') assert.ok(config.emu > 1, `${config.id} EMU ${config.emu}`);
         assert.equal(explainPlan(plan).length, hera.counts.length);
       }),
       { numRuns: 120, seed: 7 },

@@ -1,7 +1,14 @@
 import { dedicatedBaseline, dedicatedUnits, firstFitBaseline, randomBaseline, type StrategyResult } from './baselines';
 import { searchPairs, type PairSearchOptions, type PairSearchResult } from './pair-search';
 import type { ProfileSet } from './profile';
-import { meanEmu, solveRequiredServers, validateDemand, type Demand, type RequiredServers, type RequiredServersOptions } from './required-servers';
+import {
+  meanEmu,
+  solveRequiredServers,
+  validateDemand,
+  type Demand,
+  type RequiredServers,
+  type RequiredServersOptions,
+} from './required-servers';
 
 /**
  * `timeLimitMs` (default 800 ms) bounds the whole Hera solve — pair search and required
@@ -51,7 +58,16 @@ export function planCluster(set: ProfileSet, demand: Demand, options: ClusterPla
   const t0 = now();
   // Only demanded models take part: a pair with an undemanded partner would run it for nothing.
   const demanded = (m: string) => (demand[m] ?? 0) > 0;
-  const search = options.search ?? searchPairs({ ...set, models: set.models.filter(p => demanded(p.model)), pairs: set.pairs.filter(p => demanded(p.a) && demanded(p.b)) }, options.pairSearch);
+  const search =
+    options.search ??
+    searchPairs(
+      {
+        ...set,
+        models: set.models.filter(p => demanded(p.model)),
+        pairs: set.pairs.filter(p => demanded(p.a) && demanded(p.b)),
+      },
+      options.pairSearch,
+    );
   validateDemand(demand, m => search.profiles.get(m)?.qpsMax);
   const searchMs = options.search ? 0 : now() - t0;
   const required = solveRequiredServers(search.candidates, demand, {
@@ -62,7 +78,11 @@ export function planCluster(set: ProfileSet, demand: Demand, options: ClusterPla
     unplaceable: search.unplaceable,
   });
   const units = dedicatedUnits(search, demand);
-  const hera = { ...required, meanEmu: meanEmu(required.counts), demandEmu: required.servers ? units / required.servers : 0 };
+  const hera = {
+    ...required,
+    meanEmu: meanEmu(required.counts),
+    demandEmu: required.servers ? units / required.servers : 0,
+  };
   const strategies: StrategyResult[] = [
     {
       strategy: 'hera',
@@ -81,7 +101,11 @@ export function planCluster(set: ProfileSet, demand: Demand, options: ClusterPla
     strategies.push(
       dedicatedBaseline(search, demand),
       randomBaseline(search, demand, { seed: options.seed ?? 1 }),
-      firstFitBaseline(search, demand, options.firstFitMaxRounds === undefined ? {} : { maxRounds: options.firstFitMaxRounds }),
+      firstFitBaseline(
+        search,
+        demand,
+        options.firstFitMaxRounds === undefined ? {} : { maxRounds: options.firstFitMaxRounds },
+      ),
     );
   }
   return { nodeClass: set.nodeClass.name, demand: { ...demand }, set, search, searchMs, hera, strategies };

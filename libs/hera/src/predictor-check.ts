@@ -32,7 +32,8 @@ export interface PredictorCheck {
   emuError?: { mean: number; max: number };
 }
 
-const stats = (xs: readonly number[]) => (xs.length ? { mean: xs.reduce((s, x) => s + x, 0) / xs.length, max: Math.max(...xs) } : undefined);
+const stats = (xs: readonly number[]) =>
+  xs.length ? { mean: xs.reduce((s, x) => s + x, 0) / xs.length, max: Math.max(...xs) } : undefined;
 
 /**
  * How well the solo-profile predictor ({@link predictColocated}, uncalibrated) foresaw every
@@ -49,7 +50,14 @@ export function checkPredictor(set: ProfileSet, interference: Partial<Interferen
     if (!a || !b) continue;
     for (const s of pp.splits) {
       if (s.workersA > a.qps.length || s.workersB > b.qps.length) continue;
-      const p = predictColocated([{ profile: a, workers: s.workersA }, { profile: b, workers: s.workersB }], set.nodeClass, o);
+      const p = predictColocated(
+        [
+          { profile: a, workers: s.workersA },
+          { profile: b, workers: s.workersB },
+        ],
+        set.nodeClass,
+        o,
+      );
       const [pa, pb] = [p.qps[0]!, p.qps[1]!];
       const predictedEmu = pa / a.qpsMax + pb / b.qpsMax;
       const measuredEmu = s.qpsA / a.qpsMax + s.qpsB / b.qpsMax;

@@ -67,11 +67,23 @@ const ProfileSetSchema = z.strictObject({
 export type ProfileSetDocument = z.input<typeof ProfileSetSchema>;
 
 /** Model fields that must say where they came from, when present. */
-const MODEL_VALUES = ['qps', 'slaMs', 'bestSubBatch', 'memoryPerHostBytes', 'memoryPerWorkerBytes', 'bytesPerQuery', 'p95Ms', 'engine'] as const;
+const MODEL_VALUES = [
+  'qps',
+  'slaMs',
+  'bestSubBatch',
+  'memoryPerHostBytes',
+  'memoryPerWorkerBytes',
+  'bytesPerQuery',
+  'p95Ms',
+  'engine',
+] as const;
 const NODE_VALUES = ['cores', 'memoryBytes', 'memoryBandwidthBytesPerSec'] as const;
 
 function fieldPath(path: readonly PropertyKey[]): string {
-  return path.reduce<string>((s, k) => (typeof k === 'number' ? `${s}[${k}]` : s ? `${s}.${String(k)}` : String(k)), '') || '(root)';
+  return (
+    path.reduce<string>((s, k) => (typeof k === 'number' ? `${s}[${k}]` : s ? `${s}.${String(k)}` : String(k)), '') ||
+    '(root)'
+  );
 }
 
 /**
@@ -87,12 +99,16 @@ export function parseProfileSet(input: unknown): ProfileSet {
     const issues = r.error.issues;
     const first = issues[0]!;
     const all = issues.map(i => `${fieldPath(i.path)}: ${i.message}`).join('; ');
-    throw invalidArgument(fieldPath(first.path), issues.length > 1 ? `${first.message} (all problems: ${all})` : first.message);
+    throw invalidArgument(
+      fieldPath(first.path),
+      issues.length > 1 ? `${first.message} (all problems: ${all})` : first.message,
+    );
   }
   const doc = r.data;
   const node = doc.nodeClass;
   for (const k of NODE_VALUES) {
-    if (node[k] !== undefined && !node.provenance[k]) throw invalidArgument(`nodeClass.provenance.${k}`, 'missing: every value must say where it came from');
+    if (node[k] !== undefined && !node.provenance[k])
+      throw invalidArgument(`nodeClass.provenance.${k}`, 'missing: every value must say where it came from');
   }
   const names = new Set<string>();
   const models: ModelProfile[] = doc.models.map((m, i) => {
@@ -103,11 +119,16 @@ export function parseProfileSet(input: unknown): ProfileSet {
       throw invalidArgument(`${field}.nodeClass`, `is ${m.nodeClass} but the set is for node class ${node.name}`);
     }
     if (m.qps.length !== node.cores) {
-      throw invalidArgument(`${field}.qps`, `has ${m.qps.length} values, node class ${node.name} has ${node.cores} cores (one per worker count)`);
+      throw invalidArgument(
+        `${field}.qps`,
+        `has ${m.qps.length} values, node class ${node.name} has ${node.cores} cores (one per worker count)`,
+      );
     }
-    if (m.p95Ms && m.p95Ms.length !== m.qps.length) throw invalidArgument(`${field}.p95Ms`, `has ${m.p95Ms.length} values, qps has ${m.qps.length}`);
+    if (m.p95Ms && m.p95Ms.length !== m.qps.length)
+      throw invalidArgument(`${field}.p95Ms`, `has ${m.p95Ms.length} values, qps has ${m.qps.length}`);
     for (const k of MODEL_VALUES) {
-      if (m[k] !== undefined && !m.provenance[k]) throw invalidArgument(`${field}.provenance.${k}`, 'missing: every value must say where it came from');
+      if (m[k] !== undefined && !m.provenance[k])
+        throw invalidArgument(`${field}.provenance.${k}`, 'missing: every value must say where it came from');
     }
     const { bytesPerQuery, p95Ms, knee, qpsMax, engine, nodeClass: _ignored, ...rest } = m;
     return buildModelProfile(
@@ -126,14 +147,18 @@ export function parseProfileSet(input: unknown): ProfileSet {
   const seenPairs = new Set<string>();
   const pairs: PairProfile[] = doc.pairs.map((p, i) => {
     const field = `pairs[${i}]`;
-    for (const k of ['a', 'b'] as const) if (!names.has(p[k])) throw invalidArgument(`${field}.${k}`, `${p[k]} has no solo profile in this set`);
+    for (const k of ['a', 'b'] as const)
+      if (!names.has(p[k])) throw invalidArgument(`${field}.${k}`, `${p[k]} has no solo profile in this set`);
     if (p.a === p.b) throw invalidArgument(`${field}.b`, 'a pair needs two different models');
     const key = [p.a, p.b].sort().join('+');
     if (seenPairs.has(key)) throw invalidArgument(field, `${key} is listed twice`);
     seenPairs.add(key);
     for (const [j, s] of p.splits.entries()) {
       if (s.workersA + s.workersB > node.cores) {
-        throw invalidArgument(`${field}.splits[${j}]`, `${s.workersA} + ${s.workersB} workers exceed the node's ${node.cores} cores`);
+        throw invalidArgument(
+          `${field}.splits[${j}]`,
+          `${s.workersA} + ${s.workersB} workers exceed the node's ${node.cores} cores`,
+        );
       }
     }
     return p;

@@ -107,12 +107,14 @@ export function buildModelProfile(input: ModelProfileInput, field = 'profile'): 
   const { qps } = input;
   if (qps.length === 0) throw invalidArgument(`${field}.qps`, 'must list QPS(n) for n = 1..cores');
   for (const [i, q] of qps.entries()) {
-    if (!Number.isFinite(q) || q < 0) throw invalidArgument(`${field}.qps[${i}]`, `must be a finite number ≥ 0, got ${q}`);
+    if (!Number.isFinite(q) || q < 0)
+      throw invalidArgument(`${field}.qps[${i}]`, `must be a finite number ≥ 0, got ${q}`);
   }
   // A latency-bounded profile may have QPS(n) = 0 for small n: one worker cannot meet the SLA,
   // several (splitting each query's sub-batches between them) can. Such a model is placed only
   // at worker counts with QPS(n) > 0. A curve that is 0 everywhere describes nothing placeable.
-  if (!qps.some(q => q > 0)) throw invalidArgument(`${field}.qps`, 'QPS(n) is 0 at every worker count: the model met its SLA at no rate');
+  if (!qps.some(q => q > 0))
+    throw invalidArgument(`${field}.qps`, 'QPS(n) is 0 at every worker count: the model met its SLA at no rate');
   let knee = 1;
   let qpsMax = qps[0]!;
   for (let n = 2; n <= qps.length; n++) {
@@ -145,7 +147,10 @@ export function qpsAt(profile: ModelProfile, workers: number): number {
   if (workers === 0) return 0;
   const q = profile.qps[workers - 1];
   if (!Number.isInteger(workers) || q === undefined) {
-    throw invalidArgument('workers', `${profile.model} has a profile for 1..${profile.qps.length} workers, asked for ${workers}`);
+    throw invalidArgument(
+      'workers',
+      `${profile.model} has a profile for 1..${profile.qps.length} workers, asked for ${workers}`,
+    );
   }
   return q;
 }

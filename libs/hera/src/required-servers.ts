@@ -37,7 +37,10 @@ export interface InfeasibleDemand {
  */
 export class InfeasibleDemandError extends HeraError {
   constructor(readonly infeasible: readonly InfeasibleDemand[]) {
-    super('PRECONDITION', `demand cannot be met: ${infeasible.map(i => `${i.model} (${i.qps} QPS): ${i.reason}`).join('; ')}`);
+    super(
+      'PRECONDITION',
+      `demand cannot be met: ${infeasible.map(i => `${i.model} (${i.qps} QPS): ${i.reason}`).join('; ')}`,
+    );
   }
 }
 
@@ -135,8 +138,10 @@ export const MAX_DEMAND_QPS = 1e12;
  */
 export function validateDemand(demand: Demand, qpsMaxOf?: (model: string) => number | undefined): void {
   for (const [model, qps] of Object.entries(demand)) {
-    if (!Number.isFinite(qps) || qps < 0) throw invalidArgument(`demand.${model}`, `must be a finite QPS ≥ 0, got ${qps}`);
-    if (qps > MAX_DEMAND_QPS) throw invalidArgument(`demand.${model}`, `${qps} QPS is over the limit of ${MAX_DEMAND_QPS} QPS per model`);
+    if (!Number.isFinite(qps) || qps < 0)
+      throw invalidArgument(`demand.${model}`, `must be a finite QPS ≥ 0, got ${qps}`);
+    if (qps > MAX_DEMAND_QPS)
+      throw invalidArgument(`demand.${model}`, `${qps} QPS is over the limit of ${MAX_DEMAND_QPS} QPS per model`);
     const max = qps > 0 ? qpsMaxOf?.(model) : undefined;
     if (max !== undefined && max > 0 && qps / max > MAX_DEMAND_SERVERS) {
       throw invalidArgument(
@@ -208,7 +213,11 @@ export const SOLVE_WORK_LIMITS = {
 /** Relative slack when checking Σ x·q ≥ D in floating point. */
 const COVER_TOLERANCE = 1e-9;
 
-function capacityOf(configs: readonly ServerConfig[], x: readonly number[], models: readonly string[]): Record<string, number> {
+function capacityOf(
+  configs: readonly ServerConfig[],
+  x: readonly number[],
+  models: readonly string[],
+): Record<string, number> {
   const cap: Record<string, number> = {};
   for (const m of models) cap[m] = 0;
   configs.forEach((c, i) => {
@@ -263,7 +272,8 @@ export function greedyCover(configs: readonly ServerConfig[], demand: Demand, st
     }
     copies = Math.max(1, Number.isFinite(copies) ? copies : 1);
     x[bestI]! += copies;
-    for (const t of c.tenants) if (remaining.has(t.model)) remaining.set(t.model, remaining.get(t.model)! - copies * t.qps);
+    for (const t of c.tenants)
+      if (remaining.has(t.model)) remaining.set(t.model, remaining.get(t.model)! - copies * t.qps);
   }
   return pruneRedundant(configs, x, demand, models);
 }
@@ -272,7 +282,12 @@ export function greedyCover(configs: readonly ServerConfig[], demand: Demand, st
  * Removes servers (lowest EMU first) whose removal keeps every demand covered: for each
  * configuration, as many copies at once as every one of its tenants' models can spare.
  */
-function pruneRedundant(configs: readonly ServerConfig[], x: number[], demand: Demand, models: readonly string[]): number[] {
+function pruneRedundant(
+  configs: readonly ServerConfig[],
+  x: number[],
+  demand: Demand,
+  models: readonly string[],
+): number[] {
   const order = configs.map((c, i) => i).sort((i, j) => configs[i]!.emu - configs[j]!.emu || i - j);
   const cap = capacityOf(configs, x, models);
   const spare = (t: ServerConfig['tenants'][number]) => cap[t.model]! - demand[t.model]! * (1 - COVER_TOLERANCE);
@@ -306,7 +321,11 @@ interface CoverRow {
   coef: number[];
 }
 
-function coverRows(configs: readonly ServerConfig[], demand: Demand, scaling: 'servers' | 'demand' = 'servers'): CoverRow[] {
+function coverRows(
+  configs: readonly ServerConfig[],
+  demand: Demand,
+  scaling: 'servers' | 'demand' = 'servers',
+): CoverRow[] {
   return Object.keys(demand)
     .filter(m => demand[m]! > 0)
     .map(model => {
@@ -352,7 +371,11 @@ function safeDuals(rows: readonly CoverRow[], nConfigs: number, out: MilpOutcome
   if (!out.duals) return undefined;
   const y = rows.map((_, r) => Math.max(0, out.duals![`c${r}`] ?? 0));
   let worst = 1;
-  for (let p = 0; p < nConfigs; p++) worst = Math.max(worst, rows.reduce((s, row, r) => s + y[r]! * row.coef[p]!, 0));
+  for (let p = 0; p < nConfigs; p++)
+    worst = Math.max(
+      worst,
+      rows.reduce((s, row, r) => s + y[r]! * row.coef[p]!, 0),
+    );
   return y.map(v => v / worst);
 }
 
@@ -368,7 +391,8 @@ const TRY_STEPS = 5;
 const NODE_STEPS = 3;
 
 /** Outcome of {@link searchCovers}. */
-type CoverSearch = { status: 'found'; x: number[]; steps: number } | { status: 'none' | 'limit' | 'not-applicable'; steps: number };
+type CoverSearch =
+  { status: 'found'; x: number[]; steps: number } | { status: 'none' | 'limit' | 'not-applicable'; steps: number };
 
 /**
  * Exact search for an integer cover with at most `target` servers and x ≥ `lower`, by
@@ -407,7 +431,8 @@ function searchCovers(
   const isSingle = (p: number) => rows.filter(row => row.coef[p]! > 0).length === 1;
   const ded = rows.map(row => {
     let best = -1;
-    for (let p = 0; p < nConfigs; p++) if (row.coef[p]! > 0 && isSingle(p) && (best < 0 || row.coef[p]! > row.coef[best]!)) best = p;
+    for (let p = 0; p < nConfigs; p++)
+      if (row.coef[p]! > 0 && isSingle(p) && (best < 0 || row.coef[p]! > row.coef[best]!)) best = p;
     return best;
   });
   if (ded.some(p => p < 0)) return { status: 'not-applicable', steps: 0 };
@@ -418,7 +443,12 @@ function searchCovers(
     .filter(p => !dedSet.has(p))
     .map(p => {
       const a = rows.map(row => row.coef[p]!);
-      return { p, a, rc: Math.max(0, 1 - a.reduce((s, v, m) => s + v * y[m]!, 0)), rowsOf: a.flatMap((v, m) => (v > 0 ? [m] : [])) };
+      return {
+        p,
+        a,
+        rc: Math.max(0, 1 - a.reduce((s, v, m) => s + v * y[m]!, 0)),
+        rowsOf: a.flatMap((v, m) => (v > 0 ? [m] : [])),
+      };
     });
   // Column order: row by row (see RowOrder); within a row, costly columns first.
   const order: number[] = [];
@@ -504,7 +534,8 @@ function searchCovers(
     const budget = g - waste;
     let ub = T - used;
     if (col.rc > 1e-12) ub = Math.min(ub, Math.floor((budget + tol) / col.rc));
-    for (const m of col.rowsOf) if (y[m]! > 1e-12) ub = Math.min(ub, Math.floor((R[m]! + (budget + tol) / y[m]! - cov[m]!) / col.a[m]! + 1e-9));
+    for (const m of col.rowsOf)
+      if (y[m]! > 1e-12) ub = Math.min(ub, Math.floor((R[m]! + (budget + tol) / y[m]! - cov[m]!) / col.a[m]! + 1e-9));
     if (ub < 0) return;
     const done = completes[k]!;
     if (!done.length) {
@@ -559,11 +590,23 @@ class Cut extends Error {}
  * Rounding of an LP optimum x*: ⌊x*⌋ topped up greedily, and ⌈x*⌉, both pruned; the better one
  * is then improved by {@link improveByExchange}.
  */
-function roundLp(configs: readonly ServerConfig[], demand: Demand, lp: readonly number[], bound: number, checkClock: () => void): number[] {
+function roundLp(
+  configs: readonly ServerConfig[],
+  demand: Demand,
+  lp: readonly number[],
+  bound: number,
+  checkClock: () => void,
+): number[] {
   const models = Object.keys(demand).filter(m => demand[m]! > 0);
-  const floor = greedyCover(configs, demand, lp.map(v => Math.floor(v + 1e-9)));
+  const floor = greedyCover(
+    configs,
+    demand,
+    lp.map(v => Math.floor(v + 1e-9)),
+  );
   const ceilX = lp.map(v => Math.ceil(v - 1e-9));
-  const ceil = covers(capacityOf(configs, ceilX, models), demand) ? pruneRedundant(configs, ceilX, demand, models) : greedyCover(configs, demand, ceilX);
+  const ceil = covers(capacityOf(configs, ceilX, models), demand)
+    ? pruneRedundant(configs, ceilX, demand, models)
+    : greedyCover(configs, demand, ceilX);
   return improveByExchange(configs, demand, sum(ceil) < sum(floor) ? ceil : floor, bound, checkClock);
 }
 
@@ -576,13 +619,24 @@ function roundLp(configs: readonly ServerConfig[], demand: Demand, lp: readonly 
  * {@link SOLVE_WORK_LIMITS}.exchangeSteps search steps. Rounding leaves the ⌈·⌉ of each model's
  * cover loose; this trades those slivers between configurations.
  */
-function improveByExchange(configs: readonly ServerConfig[], demand: Demand, start: number[], bound: number, checkClock: () => void): number[] {
+function improveByExchange(
+  configs: readonly ServerConfig[],
+  demand: Demand,
+  start: number[],
+  bound: number,
+  checkClock: () => void,
+): number[] {
   const models = Object.keys(demand).filter(m => demand[m]! > 0);
   const q = configs.map(c => models.map(m => c.tenants.find(t => t.model === m)?.qps ?? 0));
   const need = models.map(m => demand[m]! * (1 - COVER_TOLERANCE));
   const maxQ = models.map((_, r) => Math.max(...q.map(row => row[r]!)));
   // Configurations serving each model, most QPS for it first (index order on ties).
-  const serving = models.map((_, r) => q.map((row, p) => p).filter(p => q[p]![r]! > 0).sort((i, j) => q[j]![r]! - q[i]![r]! || i - j));
+  const serving = models.map((_, r) =>
+    q
+      .map((row, p) => p)
+      .filter(p => q[p]![r]! > 0)
+      .sort((i, j) => q[j]![r]! - q[i]![r]! || i - j),
+  );
   let steps = 0;
   const limit = SOLVE_WORK_LIMITS.exchangeSteps;
   /** Counts one step (a re-cover node or an exchange tried); false once the limit is reached. */
@@ -606,14 +660,21 @@ function improveByExchange(configs: readonly ServerConfig[], demand: Demand, sta
     if (worstServers > k) return false;
     for (const p of serving[worst]!) {
       added.push(p);
-      if (recover(deficit.map((d, r) => d - q[p]![r]!), k - 1, added)) return true;
+      if (
+        recover(
+          deficit.map((d, r) => d - q[p]![r]!),
+          k - 1,
+          added,
+        )
+      )
+        return true;
       added.pop();
       if (steps > limit) return false;
     }
     return false;
   };
   let x = start;
-  for (let improved = true; improved && sum(x) > bound && steps <= limit; ) {
+  for (let improved = true; improved && sum(x) > bound && steps <= limit;) {
     improved = false;
     const cap = models.map((_, r) => x.reduce((s, v, p) => s + v * q[p]![r]!, 0));
     const used = x.flatMap((v, p) => (v > 0 ? [p] : []));
@@ -702,7 +763,10 @@ export function solveRequiredServers(
   demand: Demand,
   options: RequiredServersOptions = {},
 ): RequiredServers {
-  validateDemand(demand, m => configs.find(c => c.kind === 'dedicated' && c.tenants[0]!.model === m)?.tenants[0]!.qpsMax);
+  validateDemand(
+    demand,
+    m => configs.find(c => c.kind === 'dedicated' && c.tenants[0]!.model === m)?.tenants[0]!.qpsMax,
+  );
   const infeasible = findInfeasibleDemand(configs, demand, options.unplaceable);
   if (infeasible.length) throw new InfeasibleDemandError(infeasible);
   const timeLimitMs = options.timeLimitMs ?? DEFAULT_TIME_LIMIT_MS;
@@ -796,7 +860,10 @@ export function solveRequiredServers(
       return { detail: `lower bound ${lowerBound}` };
     });
     if (!lp && stoppedBy === 'clock') {
-      phases.push({ phase: 'rounding', outcome: 'skipped', ms: 0 }, { phase: 'neighbourhood', outcome: 'skipped', ms: 0 });
+      phases.push(
+        { phase: 'rounding', outcome: 'skipped', ms: 0 },
+        { phase: 'neighbourhood', outcome: 'skipped', ms: 0 },
+      );
     }
     if (lp) {
       const x = lp;
@@ -810,7 +877,8 @@ export function solveRequiredServers(
             if (incumbent <= lowerBound!) break;
             const lower = x.map(v => Math.max(0, Math.floor(v + 1e-9) - radius));
             const r = search(incumbent, lower, SOLVE_WORK_LIMITS.neighbourhoodSteps, order);
-            if (r.status === 'not-applicable') return { outcome: 'not-applicable', detail: 'a demanded model has no single-model configuration' };
+            if (r.status === 'not-applicable')
+              return { outcome: 'not-applicable', detail: 'a demanded model has no single-model configuration' };
             details.push(`radius ${radius} ${order}: ${r.status} (${r.steps} steps)`);
             if (r.status === 'found') {
               const y = verified(r.x);
@@ -829,11 +897,15 @@ export function solveRequiredServers(
           proved = `optimal: ${describe(p)} proved it (${out.nodes ?? '?'} nodes)`;
           return { x: fromValues(useful, demand, out.values), detail: `proved optimal (${out.nodes ?? '?'} nodes)` };
         }
-        if (out.bound !== undefined && Number.isFinite(out.bound)) lowerBound = Math.max(lowerBound ?? 0, ceilBound(out.bound));
+        if (out.bound !== undefined && Number.isFinite(out.bound))
+          lowerBound = Math.max(lowerBound ?? 0, ceilBound(out.bound));
         if (out.status === 'work-limit') {
           stoppedBy = 'nodes';
           limitsHit.push(`${describe(p)} at its node limit (${limits.maxNodes})`);
-          return { ...(out.values ? { x: fromValues(useful, demand, out.values) } : {}), detail: `node limit (${out.nodes ?? limits.maxNodes} nodes)` };
+          return {
+            ...(out.values ? { x: fromValues(useful, demand, out.values) } : {}),
+            detail: `node limit (${out.nodes ?? limits.maxNodes} nodes)`,
+          };
         }
         stoppedBy ??= 'error';
         failure ??= `${name}: ${out.status} (${out.message}) in ${describe(p)}`;
@@ -847,20 +919,27 @@ export function solveRequiredServers(
     if (prices) {
       phase('exhaustive', () => {
         const r = search(sum(best()!.x), undefined, SOLVE_WORK_LIMITS.exhaustiveSteps, 'fewest-free');
-        if (r.status === 'not-applicable') return { outcome: 'not-applicable', detail: 'a demanded model has no single-model configuration' };
+        if (r.status === 'not-applicable')
+          return { outcome: 'not-applicable', detail: 'a demanded model has no single-model configuration' };
         if (r.status === 'none') {
           proved = `optimal: no cover with ${sum(best()!.x) - 1} servers exists (exhaustive search, ${r.steps} steps)`;
           return { detail: `proved optimal (${r.steps} steps)` };
         }
-        if (r.status === 'limit') limitsHit.push(`the exhaustive search at its step limit (${SOLVE_WORK_LIMITS.exhaustiveSteps})`);
-        return { ...(r.status === 'found' ? { x: verified(r.x) } : {}), detail: `${r.status === 'found' ? 'found one server fewer' : 'step limit'} (${r.steps} steps)` };
+        if (r.status === 'limit')
+          limitsHit.push(`the exhaustive search at its step limit (${SOLVE_WORK_LIMITS.exhaustiveSteps})`);
+        return {
+          ...(r.status === 'found' ? { x: verified(r.x) } : {}),
+          detail: `${r.status === 'found' ? 'found one server fewer' : 'step limit'} (${r.steps} steps)`,
+        };
       });
     } else if (stoppedBy === 'clock') {
       phases.push({ phase: 'exhaustive', outcome: 'skipped', ms: 0 });
     }
     // A second, independent search path: the MILP as the solver first posed it (rows scaled by
     // demand, no start, HiGHS's own heuristics on). It proves some inputs the first cannot.
-    branchAndBound('highs-search', coverLp(useful, demand, { scaling: 'demand' }), { maxNodes: SOLVE_WORK_LIMITS.highsSearchNodes });
+    branchAndBound('highs-search', coverLp(useful, demand, { scaling: 'demand' }), {
+      maxNodes: SOLVE_WORK_LIMITS.highsSearchNodes,
+    });
   } else {
     failure = 'no MILP solver given';
   }
@@ -878,17 +957,27 @@ export function solveRequiredServers(
   const chosen = best()!;
   const proven = proved !== undefined || boundMet();
   const fromPhase = chosen.source !== 'greedy' && chosen.source !== 'dedicated' && chosen.source !== 'none';
-  const solver: SolverKind = proven ? 'milp' : stoppedBy === 'clock' || stoppedBy === 'nodes' || fromPhase ? 'milp-timeout' : 'greedy';
+  const solver: SolverKind = proven
+    ? 'milp'
+    : stoppedBy === 'clock' || stoppedBy === 'nodes' || fromPhase
+      ? 'milp-timeout'
+      : 'greedy';
 
   const notes: string[] = [];
   if (proved) notes.push(proved);
-  else if (proven && lowerBound !== undefined) notes.push(`optimal: ${describe(chosen.source)} meets the LP bound ${lowerBound}`);
+  else if (proven && lowerBound !== undefined)
+    notes.push(`optimal: ${describe(chosen.source)} meets the LP bound ${lowerBound}`);
   if (!proven) {
     const lost = phases.filter(p => p.outcome === 'cut' || p.outcome === 'skipped');
-    if (lost.length) notes.push(`time limit of ${timeLimitMs} ms reached: ${lost.map(p => `${p.phase} ${p.outcome === 'cut' ? 'cut' : 'not run'}`).join(', ')}`);
+    if (lost.length)
+      notes.push(
+        `time limit of ${timeLimitMs} ms reached: ${lost.map(p => `${p.phase} ${p.outcome === 'cut' ? 'cut' : 'not run'}`).join(', ')}`,
+      );
     if (failure) notes.push(failure);
     if (limitsHit.length) notes.push(`not proved optimal: stopped by ${limitsHit.join(' and ')}`);
-    notes.push(`${describe(chosen.source)} used${lowerBound !== undefined ? ` (${sum(chosen.x) - lowerBound} above the lower bound ${lowerBound})` : ''}`);
+    notes.push(
+      `${describe(chosen.source)} used${lowerBound !== undefined ? ` (${sum(chosen.x) - lowerBound} above the lower bound ${lowerBound})` : ''}`,
+    );
   }
   if (!fromPhase && phaseAnswer && sum(phaseAnswer.x) > sum(chosen.x)) {
     notes.push(`the ${chosen.source} cover needed fewer servers than ${describe(phaseAnswer.source)} and was used`);

@@ -1,7 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { demandFromMix, mixWeights, unitsToQps } from './demand';
-import { meanQueryItems, rooflineBreakdown, rooflineProfileSet, type RooflineHardware, type RooflineModel } from './roofline';
+import {
+  meanQueryItems,
+  rooflineBreakdown,
+  rooflineProfileSet,
+  type RooflineHardware,
+  type RooflineModel,
+} from './roofline';
 import { classifyProfile } from './scalability';
 import { handExample } from './test-fixtures';
 
@@ -16,7 +22,15 @@ const hw: RooflineHardware = {
   perCoreFlops: 1e9,
   hostOverheadBytes: 100,
   workerOverheadBytes: 10,
-  provenance: { cores: p, memoryBytes: p, memoryBandwidthBytesPerSec: p, perCoreGatherBytesPerSec: p, perCoreFlops: p, hostOverheadBytes: p, workerOverheadBytes: p },
+  provenance: {
+    cores: p,
+    memoryBytes: p,
+    memoryBandwidthBytesPerSec: p,
+    perCoreGatherBytesPerSec: p,
+    perCoreFlops: p,
+    hostOverheadBytes: p,
+    workerOverheadBytes: p,
+  },
 };
 const model: RooflineModel = {
   model: 'toy',

@@ -23,10 +23,18 @@ export interface RooflineHardware {
    * then describe. Absent: tfjs, the engine every constant of this project was measured on.
    */
   engine?: ModelEngine;
-  provenance: Readonly<Record<
-    'cores' | 'memoryBytes' | 'memoryBandwidthBytesPerSec' | 'perCoreGatherBytesPerSec' | 'perCoreFlops' | 'hostOverheadBytes' | 'workerOverheadBytes',
-    Provenance
-  > & { engine?: Provenance }>;
+  provenance: Readonly<
+    Record<
+      | 'cores'
+      | 'memoryBytes'
+      | 'memoryBandwidthBytesPerSec'
+      | 'perCoreGatherBytesPerSec'
+      | 'perCoreFlops'
+      | 'hostOverheadBytes'
+      | 'workerOverheadBytes',
+      Provenance
+    > & { engine?: Provenance }
+  >;
 }
 
 /** The model side of the roofline: what one item costs, from the model's structure. */
@@ -63,7 +71,9 @@ export const DEFAULT_QUERY_SIZE: Readonly<QuerySizeModel> = Object.freeze({ mu: 
 function normalCdf(x: number): number {
   const z = Math.abs(x) / Math.SQRT2;
   const t = 1 / (1 + 0.3275911 * z);
-  const erf = 1 - ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * Math.exp(-z * z);
+  const erf =
+    1 -
+    ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * Math.exp(-z * z);
   return x >= 0 ? (1 + erf) / 2 : (1 - erf) / 2;
 }
 
@@ -100,7 +110,10 @@ export interface QueryLayout {
  * predictor sizes a tenant's share of the memory bus with it. It counts every row a query reads
  * as memory traffic: an upper bound where tables are small enough to stay in cache.
  */
-export function derivedBytesPerQuery(layout: QueryLayout, query: QuerySizeModel = DEFAULT_QUERY_SIZE): { bytesPerQuery: number; detail: string } {
+export function derivedBytesPerQuery(
+  layout: QueryLayout,
+  query: QuerySizeModel = DEFAULT_QUERY_SIZE,
+): { bytesPerQuery: number; detail: string } {
   const k = meanQueryItems(query);
   const embedding = layout.tables.reduce((s, t) => s + t.lookups * t.dim * ELEMENT_BYTES, 0);
   const lookups = idsPerItem(layout.tables);
@@ -137,7 +150,11 @@ const r3 = (x: number) => Math.round(x * 1000) / 1000;
  * Latency is not modelled: QPS(n) is the node's capacity, an upper bound of the latency-bounded
  * throughput a profiler would measure (see profiles/README.md).
  */
-export function rooflineBreakdown(m: RooflineModel, hw: RooflineHardware, query: QuerySizeModel = DEFAULT_QUERY_SIZE): RooflineBreakdown {
+export function rooflineBreakdown(
+  m: RooflineModel,
+  hw: RooflineHardware,
+  query: QuerySizeModel = DEFAULT_QUERY_SIZE,
+): RooflineBreakdown {
   const k = meanQueryItems(query);
   const bytesPerQuery = queryBytes(k, m.embeddingBytesPerItem, m.denseDim);
   const computeS = (k * m.flopsPerItem) / hw.perCoreFlops;
@@ -151,7 +168,16 @@ export function rooflineBreakdown(m: RooflineModel, hw: RooflineHardware, query:
       break;
     }
   }
-  return { model: m.model, itemsPerQuery: k, bytesPerQuery, computeMsPerQuery: computeS * 1e3, gatherMsPerQuery: gatherS * 1e3, qps1, bandwidthCapQps: cap, knee };
+  return {
+    model: m.model,
+    itemsPerQuery: k,
+    bytesPerQuery,
+    computeMsPerQuery: computeS * 1e3,
+    gatherMsPerQuery: gatherS * 1e3,
+    qps1,
+    bandwidthCapQps: cap,
+    knee,
+  };
 }
 
 /**
@@ -195,7 +221,10 @@ export function rooflineProfileSet(
       bytesPerQuery: Math.round(b.bytesPerQuery),
       engine,
       provenance: {
-        engine: hw.provenance.engine ?? { kind: 'assumed', detail: `the hardware names no engine: ${engine}, the engine this project's per-core figures were measured on` },
+        engine: hw.provenance.engine ?? {
+          kind: 'assumed',
+          detail: `the hardware names no engine: ${engine}, the engine this project's per-core figures were measured on`,
+        },
         qps: {
           kind: 'derived',
           detail:
@@ -207,7 +236,10 @@ export function rooflineProfileSet(
           detail: `E[k] × (${m.embeddingBytesPerItem} embedding bytes + ${ELEMENT_BYTES * m.denseDim} dense-input bytes per item); ${queryText}; ${m.source}`,
         },
         slaMs: { kind: 'configured', detail: `DeepRecSys medium target, from ${m.source}` },
-        bestSubBatch: { kind: 'configured', detail: `the model's default sub-batch from ${m.source}; not tuned (no measurement)` },
+        bestSubBatch: {
+          kind: 'configured',
+          detail: `the model's default sub-batch from ${m.source}; not tuned (no measurement)`,
+        },
         memoryPerHostBytes: {
           kind: 'derived',
           detail: `fp32 embedding tables ${m.tableBytes} B (${m.source}) + host overhead ${hw.hostOverheadBytes} B (${hw.provenance.hostOverheadBytes.detail})`,
@@ -221,5 +253,10 @@ export function rooflineProfileSet(
       },
     });
   });
-  return { nodeClass, models: profiles, pairs: [], ...(options.generatedBy === undefined ? {} : { generatedBy: options.generatedBy }) };
+  return {
+    nodeClass,
+    models: profiles,
+    pairs: [],
+    ...(options.generatedBy === undefined ? {} : { generatedBy: options.generatedBy }),
+  };
 }

@@ -14,14 +14,32 @@ describe('profile math', () => {
     assert.equal(p.qpsMax, 24);
     assert.equal(qpsAt(p, 0), 0);
     assert.equal(qpsAt(p, 5), 23);
-    assert.throws(() => qpsAt(p, 6), (e: unknown) => isHeraError(e, 'INVALID_ARGUMENT'));
+    assert.throws(
+      () => qpsAt(p, 6),
+      (e: unknown) => isHeraError(e, 'INVALID_ARGUMENT'),
+    );
   });
 
   it('rejects a curve whose stated knee or QPSmax disagrees, naming the field', () => {
-    const base = { model: 'm', nodeClass: 'c', qps: [10, 20, 15], slaMs: 1, bestSubBatch: 1, memoryPerHostBytes: 0, memoryPerWorkerBytes: 0, provenance: {} };
-    assert.throws(() => buildModelProfile({ ...base, knee: 3 }, 'models[0]'), /models\[0\]\.knee: is 3 but the QPS curve peaks first at n = 2/);
+    const base = {
+      model: 'm',
+      nodeClass: 'c',
+      qps: [10, 20, 15],
+      slaMs: 1,
+      bestSubBatch: 1,
+      memoryPerHostBytes: 0,
+      memoryPerWorkerBytes: 0,
+      provenance: {},
+    };
+    assert.throws(
+      () => buildModelProfile({ ...base, knee: 3 }, 'models[0]'),
+      /models\[0\]\.knee: is 3 but the QPS curve peaks first at n = 2/,
+    );
     assert.throws(() => buildModelProfile({ ...base, qpsMax: 21 }, 'x'), /x\.qpsMax/);
-    assert.throws(() => buildModelProfile({ ...base, qps: [0, 0, 0] }, 'x'), /x\.qps: QPS\(n\) is 0 at every worker count/);
+    assert.throws(
+      () => buildModelProfile({ ...base, qps: [0, 0, 0] }, 'x'),
+      /x\.qps: QPS\(n\) is 0 at every worker count/,
+    );
     assert.throws(() => buildModelProfile({ ...base, qps: [1, Number.NaN] }, 'x'), /x\.qps\[1\]/);
   });
 
@@ -82,7 +100,16 @@ describe('emu', () => {
       ['b', b],
     ]);
     assert.equal(emu([{ model: 'a', qps: 40 }], profiles), 1);
-    assert.equal(emu([{ model: 'a', qps: 20 }, { model: 'b', qps: 7.5 }], profiles), 1.25);
+    assert.equal(
+      emu(
+        [
+          { model: 'a', qps: 20 },
+          { model: 'b', qps: 7.5 },
+        ],
+        profiles,
+      ),
+      1.25,
+    );
     assert.throws(() => emu([{ model: 'z', qps: 1 }], profiles), /no profile for z/);
   });
 });
@@ -106,9 +133,22 @@ describe('profileFromMeasurements', () => {
     });
     assert.deepEqual(p.qps, [10, 18, 26, 34, 34, 34]);
     assert.equal(p.knee, 4);
-    assert.match(p.provenance.qps!.detail, /job 17 on n1; measured at n = 1, 2, 4; the other 3 count\(s\) interpolated/);
+    assert.match(
+      p.provenance.qps!.detail,
+      /job 17 on n1; measured at n = 1, 2, 4; the other 3 count\(s\) interpolated/,
+    );
     assert.throws(
-      () => profileFromMeasurements({ model: 'm', nodeClass: 'c', cores: 2, points: [{ workers: 2, qps: 1 }], slaMs: 1, bestSubBatch: 1, memoryPerHostBytes: 0, memoryPerWorkerBytes: 0 }),
+      () =>
+        profileFromMeasurements({
+          model: 'm',
+          nodeClass: 'c',
+          cores: 2,
+          points: [{ workers: 2, qps: 1 }],
+          slaMs: 1,
+          bestSubBatch: 1,
+          memoryPerHostBytes: 0,
+          memoryPerWorkerBytes: 0,
+        }),
       /points: m needs a measurement with 1 worker/,
     );
   });

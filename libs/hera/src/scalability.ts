@@ -10,7 +10,8 @@ export const DEFAULT_EPSILON = 0.05;
  * for QPS(1): WS(n) = QPS(n) / (n · QPS(n₀) / n₀).
  */
 export function workerScalability(profile: ModelProfile, workers: number): number {
-  if (!Number.isInteger(workers) || workers < 1) throw invalidArgument('workers', `must be an integer ≥ 1, got ${workers}`);
+  if (!Number.isInteger(workers) || workers < 1)
+    throw invalidArgument('workers', `must be an integer ≥ 1, got ${workers}`);
   return qpsAt(profile, workers) / (workers * firstServing(profile).qpsPerWorker);
 }
 

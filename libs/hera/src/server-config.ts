@@ -71,7 +71,14 @@ export function configQps(config: ServerConfig, model: string): number {
 
 /** A tenant of `profile` with `workers` workers serving `qps`. */
 export function configTenant(profile: ModelProfile, workers: number, qps: number, kind: ModelKind): ConfigTenant {
-  return { model: profile.model, workers, qps, qpsMax: profile.qpsMax, kind, profileSource: profile.provenance.qps?.kind ?? 'assumed' };
+  return {
+    model: profile.model,
+    workers,
+    qps,
+    qpsMax: profile.qpsMax,
+    kind,
+    profileSource: profile.provenance.qps?.kind ?? 'assumed',
+  };
 }
 
 /**
@@ -83,7 +90,9 @@ export function serverConfig(
   tenants: readonly { profile: ModelProfile; workers: number; qps: number; kind: ModelKind }[],
   basis: ThroughputBasis,
 ): ServerConfig {
-  const sorted = [...tenants].sort((x, y) => (x.profile.model < y.profile.model ? -1 : x.profile.model > y.profile.model ? 1 : 0));
+  const sorted = [...tenants].sort((x, y) =>
+    x.profile.model < y.profile.model ? -1 : x.profile.model > y.profile.model ? 1 : 0,
+  );
   const ts = sorted.map(t => configTenant(t.profile, t.workers, t.qps, t.kind));
   return {
     id: configId(ts),
@@ -109,6 +118,7 @@ const BASIS_TEXT: Readonly<Record<ThroughputBasis, string>> = {
  * "solo profile (derived)". Never says "measured" of a roofline-derived number.
  */
 export function describeBasis(config: ServerConfig): string {
-  if (config.basis === 'solo-profile' && config.tenants.length === 1) return `solo profile (${config.tenants[0]!.profileSource})`;
+  if (config.basis === 'solo-profile' && config.tenants.length === 1)
+    return `solo profile (${config.tenants[0]!.profileSource})`;
   return `${BASIS_TEXT[config.basis]}; solo profiles: ${config.tenants.map(t => `${t.model} ${t.profileSource}`).join(', ')}`;
 }

@@ -15,7 +15,10 @@ describe('simulateCluster', () => {
     const set = handExample();
     const demand = demandFromMix(set, { mix: 'uniform', dedicatedServers: 300 });
     const r = simulateCluster(set, demand, { clusterSize: 300, solver: highs });
-    assert.deepEqual(r.strategies.map(s => s.strategy), ['hera', 'dedicated', 'random', 'first-fit']);
+    assert.deepEqual(
+      r.strategies.map(s => s.strategy),
+      ['hera', 'dedicated', 'random', 'first-fit'],
+    );
     const [hera, dedicated] = r.strategies;
     assert.equal(dedicated!.servers, 300);
     assert.ok(hera!.servers < 300);
@@ -27,12 +30,18 @@ describe('simulateCluster', () => {
 
   it('reports when a strategy needs more nodes than the cluster has', () => {
     const set = handExample();
-    const r = simulateCluster(set, demandFromMix(set, { mix: 'uniform', dedicatedServers: 30 }), { clusterSize: 10, solver: highs });
+    const r = simulateCluster(set, demandFromMix(set, { mix: 'uniform', dedicatedServers: 30 }), {
+      clusterSize: 10,
+      solver: highs,
+    });
     assert.equal(r.strategies[1]!.fitsCluster, false);
     assert.ok(r.mapping.unplaced > 0);
   });
 
   it('rejects cluster sizes outside 1..10,000', () => {
-    assert.throws(() => simulateCluster(handExample(), {}, { clusterSize: 10_001 }), /clusterSize: must be an integer in 1\.\.10000/);
+    assert.throws(
+      () => simulateCluster(handExample(), {}, { clusterSize: 10_001 }),
+      /clusterSize: must be an integer in 1\.\.10000/,
+    );
   });
 });

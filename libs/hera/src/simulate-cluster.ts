@@ -71,7 +71,13 @@ export function simulateCluster(set: ProfileSet, demand: Demand, options: Simula
     demand: plan.demand,
     dedicatedUnits: dedicatedUnits(plan.search, demand),
     strategies,
-    heraConfigs: plan.hera.counts.map(c => ({ config: c.config.id, count: c.count, emu: c.config.emu, predicted: c.config.predicted, basis: describeBasis(c.config) })),
+    heraConfigs: plan.hera.counts.map(c => ({
+      config: c.config.id,
+      count: c.count,
+      emu: c.config.emu,
+      predicted: c.config.predicted,
+      basis: describeBasis(c.config),
+    })),
     mapping: {
       placed: mapped.assignments.length,
       unplaced: mapped.unplaced.reduce((s, u) => s + u.count, 0),

@@ -3,7 +3,10 @@ import { buildModelProfile, type ModelProfile, type NodeClassSpec, type PairProf
 
 const measured = { kind: 'measured', detail: 'hand-made test profile' } as const;
 
-export function node(cores: number, opts: { memoryBytes?: number; bandwidth?: number; name?: string } = {}): NodeClassSpec {
+export function node(
+  cores: number,
+  opts: { memoryBytes?: number; bandwidth?: number; name?: string } = {},
+): NodeClassSpec {
   return {
     name: opts.name ?? `t${cores}`,
     cores,

@@ -12,7 +12,16 @@ describe('Lifecycle', () => {
     let exitCode = -1;
     const lc = new Lifecycle({ log: silentLogger(), budgetMs: 1_000, exit: c => (exitCode = c) });
     lc.onChange(s => states.push(s));
-    lc.addSteps(['a', () => void order.push('a')], ['b', async () => { await sleep(5); order.push('b'); }]);
+    lc.addSteps(
+      ['a', () => void order.push('a')],
+      [
+        'b',
+        async () => {
+          await sleep(5);
+          order.push('b');
+        },
+      ],
+    );
     lc.serving();
     assert.equal(await lc.shutdown('test'), 0);
     assert.deepEqual(order, ['a', 'b']);
@@ -23,7 +32,15 @@ describe('Lifecycle', () => {
   it('keeps going past a failing step and exits 1', async () => {
     const order: string[] = [];
     const lc = new Lifecycle({ log: silentLogger(), budgetMs: 1_000, exit: () => {} });
-    lc.addSteps(['boom', () => { throw new Error('x'); }], ['after', () => void order.push('after')]);
+    lc.addSteps(
+      [
+        'boom',
+        () => {
+          throw new Error('x');
+        },
+      ],
+      ['after', () => void order.push('after')],
+    );
     assert.equal(await lc.shutdown('test'), 1);
     assert.deepEqual(order, ['after']);
     assert.equal(lc.state, 'failed');

@@ -9,4 +9,11 @@ export type { Target } from './targets';
 export { findMaxRate } from './rate-search';
 export type { MeasureAt, RateSearchOptions, RateSearchResult, RateStep } from './rate-search';
 export { findPairRates } from './pair-rate-search';
-export type { MeasurePair, PairPhase, PairRateResult, PairRateSearchOptions, PairStep, TenantMeasurement } from './pair-rate-search';
+export type {
+  MeasurePair,
+  PairPhase,
+  PairRateResult,
+  PairRateSearchOptions,
+  PairStep,
+  TenantMeasurement,
+} from './pair-rate-search';

@@ -79,11 +79,27 @@ export async function runLoad(send: SendQuery, opts: LoadOptions): Promise<LoadS
   const stream = new QueryStream(opts);
   const warmup = opts.warmupMs ?? 0;
   const end = warmup + opts.durationMs;
-  const hist = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: 3 });
-  const window = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: 3 });
-  const tail = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: 3 });
+  const hist = hdr.build({
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: 3_600_000_000,
+    numberOfSignificantValueDigits: 3,
+  });
+  const window = hdr.build({
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: 3_600_000_000,
+    numberOfSignificantValueDigits: 3,
+  });
+  const tail = hdr.build({
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: 3_600_000_000,
+    numberOfSignificantValueDigits: 3,
+  });
   const tailFrom = warmup + (2 * opts.durationMs) / 3;
-  const lag = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: 2 });
+  const lag = hdr.build({
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: 3_600_000_000,
+    numberOfSignificantValueDigits: 2,
+  });
   const errors: Record<string, number> = {};
   const maxInFlight = opts.maxInFlight ?? 10_000;
   let sent = 0;
@@ -139,13 +155,15 @@ export async function runLoad(send: SendQuery, opts: LoadOptions): Promise<LoadS
         }
         inFlight++;
         const deadline = Date.now() + opts.timeoutMs - (performance.now() - t0 - q.at);
-        const p: Promise<void> = send(q.items, deadline).then(
-          () => record(q, undefined),
-          err => record(q, err),
-        ).finally(() => {
-          inFlight--;
-          pending.delete(p);
-        });
+        const p: Promise<void> = send(q.items, deadline)
+          .then(
+            () => record(q, undefined),
+            err => record(q, err),
+          )
+          .finally(() => {
+            inFlight--;
+            pending.delete(p);
+          });
         pending.add(p);
       }
     }
@@ -193,7 +211,11 @@ export async function runLoad(send: SendQuery, opts: LoadOptions): Promise<LoadS
     const failed = sent - ok;
     // The last third too: a rate just over capacity builds a queue slowly, and a short window's
     // overall p95 can still pass while its latest queries already miss.
-    summary.meetsSla = ok > 0 && summary.p95Ms <= opts.slaMs && summary.lastThirdP95Ms <= opts.slaMs && failed <= (opts.errorBudget ?? 0.01) * sent;
+    summary.meetsSla =
+      ok > 0 &&
+      summary.p95Ms <= opts.slaMs &&
+      summary.lastThirdP95Ms <= opts.slaMs &&
+      failed <= (opts.errorBudget ?? 0.01) * sent;
     summary.withinSla = withinSla;
     summary.attainment = sent > 0 ? withinSla / sent : 0;
   }

@@ -14,7 +14,10 @@ describe('query sizes (DESIGN §4.1)', () => {
     assert.ok(sizes[0]! >= 1 && sizes.at(-1)! <= 1024);
     const a = new Rng(42);
     const b = new Rng(42);
-    assert.deepEqual(Array.from({ length: 50 }, () => querySize(a)), Array.from({ length: 50 }, () => querySize(b)));
+    assert.deepEqual(
+      Array.from({ length: 50 }, () => querySize(a)),
+      Array.from({ length: 50 }, () => querySize(b)),
+    );
   });
 });
 
@@ -48,7 +51,13 @@ describe('arrivals', () => {
 
 describe('randomItems', () => {
   it('draws every id inside its table', () => {
-    const schema = { denseDim: 3, tables: [{ rows: 5, lookups: 2 }, { rows: 1, lookups: 1 }] };
+    const schema = {
+      denseDim: 3,
+      tables: [
+        { rows: 5, lookups: 2 },
+        { rows: 1, lookups: 1 },
+      ],
+    };
     const it = randomItems(schema, 100, new Rng(9));
     assert.equal(it.dense.length, 300);
     assert.equal(it.ids.length, 300);

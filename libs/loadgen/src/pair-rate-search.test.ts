@@ -36,12 +36,18 @@ function p95(rate: number, t: Tenant, slowdown: number, queries: number, seed: n
 
 const utilisation = (rate: number, t: Tenant) => Math.min(1, (rate * t.serviceMs) / (1000 * t.servers));
 
-function scripted(a: Tenant, b: Tenant): { measure: MeasurePair; feasible: (ra: number, rb: number) => boolean; calls: () => number } {
+function scripted(
+  a: Tenant,
+  b: Tenant,
+): { measure: MeasurePair; feasible: (ra: number, rb: number) => boolean; calls: () => number } {
   let calls = 0;
   const judge = (ra: number, rb: number, queries: number) => {
     const pa = p95(ra, a, 1 + a.k * utilisation(rb, b), queries, 11);
     const pb = p95(rb, b, 1 + b.k * utilisation(ra, a), queries, 12);
-    return { a: { meetsSla: pa <= a.slaMs, p95Ms: pa, servedQps: ra }, b: { meetsSla: pb <= b.slaMs, p95Ms: pb, servedQps: rb } };
+    return {
+      a: { meetsSla: pa <= a.slaMs, p95Ms: pa, servedQps: ra },
+      b: { meetsSla: pb <= b.slaMs, p95Ms: pb, servedQps: rb },
+    };
   };
   return {
     // One window length for searches, re-checks and the test's own judgement, so they agree.
@@ -84,7 +90,10 @@ describe('findPairRates (two-dimensional pair search)', () => {
     // The common fraction is the largest f at which both meet, within the precision.
     let truth = 0;
     for (let f = 0.01; f <= 1.5; f += 0.005) if (s.feasible(f * soloA, f * soloB)) truth = f;
-    assert.ok(r.fraction <= truth + 0.01 && r.fraction >= truth * (1 - 2 * precision), `fraction ${r.fraction}, truth ${truth}`);
+    assert.ok(
+      r.fraction <= truth + 0.01 && r.fraction >= truth * (1 - 2 * precision),
+      `fraction ${r.fraction}, truth ${truth}`,
+    );
     // Raising A found more than the common fraction gave it.
     assert.ok(r.rateA > r.fraction * soloA * (1 + precision), `A ${r.rateA} at fraction ${r.fraction} of ${soloA}`);
     assert.deepEqual([...new Set(r.steps.map(x => x.phase))], ['common', 'raise-a', 'raise-b', 'recheck']);
@@ -98,7 +107,10 @@ describe('findPairRates (two-dimensional pair search)', () => {
       async (ra, rb, kind) => {
         if (kind === 'recheck') rechecks++;
         const capA = kind === 'recheck' ? 90 : 100;
-        return { a: { meetsSla: ra <= capA, p95Ms: ra, servedQps: ra }, b: { meetsSla: rb <= 50, p95Ms: rb, servedQps: rb } };
+        return {
+          a: { meetsSla: ra <= capA, p95Ms: ra, servedQps: ra },
+          b: { meetsSla: rb <= 50, p95Ms: rb, servedQps: rb },
+        };
       },
       { soloA: 100, soloB: 50, precision: 0.04 },
     );
@@ -110,10 +122,13 @@ describe('findPairRates (two-dimensional pair search)', () => {
 
   it('reports a split that serves nothing as 0 without looping', async () => {
     let calls = 0;
-    const r = await findPairRates(async (ra, rb) => {
-      calls++;
-      return { a: { meetsSla: false, p95Ms: 1e6, servedQps: 0 }, b: { meetsSla: true, p95Ms: 1, servedQps: rb } };
-    }, { soloA: 100, soloB: 100 });
+    const r = await findPairRates(
+      async (ra, rb) => {
+        calls++;
+        return { a: { meetsSla: false, p95Ms: 1e6, servedQps: 0 }, b: { meetsSla: true, p95Ms: 1, servedQps: rb } };
+      },
+      { soloA: 100, soloB: 100 },
+    );
     assert.deepEqual([r.fraction, r.rateA, r.rateB], [0, 0, 0]);
     assert.ok(calls <= 12, `${calls} calls`);
   });

@@ -11,7 +11,11 @@ export interface TenantMeasurement {
  * Offers `rateA` to tenant A and `rateB` to tenant B at the same time and reports each against
  * its own SLA. `recheck` asks for a longer window (the re-check of the result).
  */
-export type MeasurePair = (rateA: number, rateB: number, kind: 'search' | 'recheck') => Promise<{ a: TenantMeasurement; b: TenantMeasurement }>;
+export type MeasurePair = (
+  rateA: number,
+  rateB: number,
+  kind: 'search' | 'recheck',
+) => Promise<{ a: TenantMeasurement; b: TenantMeasurement }>;
 
 export interface PairRateSearchOptions {
   /** A's and B's solo QPS at their worker counts of this split: the 1.0 of the common fraction. */
@@ -85,7 +89,15 @@ export async function findPairRates(measure: MeasurePair, opts: PairRateSearchOp
   };
   const both = (s: PairStep) => s.a.meetsSla && s.b.meetsSla;
   const worstP95 = (s: PairStep) => Math.max(s.a.p95Ms, s.b.p95Ms);
-  const none = (): PairRateResult => ({ fraction: 0, rateA: 0, rateB: 0, p95MsA: 0, p95MsB: 0, rechecked: false, steps });
+  const none = (): PairRateResult => ({
+    fraction: 0,
+    rateA: 0,
+    rateB: 0,
+    p95MsA: 0,
+    p95MsB: 0,
+    rechecked: false,
+    steps,
+  });
   if (!(opts.soloA > 0 && opts.soloB > 0)) return none();
 
   // 1. Common fraction.

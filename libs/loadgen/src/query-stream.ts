@@ -37,7 +37,9 @@ export class QueryStream {
 
   next(): PlannedQuery {
     const gapMs =
-      this.opts.arrivals === 'poisson-ms' ? this.#rng.poisson(1000 / this.opts.rate) : this.#rng.exponential(this.opts.rate / 1000);
+      this.opts.arrivals === 'poisson-ms'
+        ? this.#rng.poisson(1000 / this.opts.rate)
+        : this.#rng.exponential(this.opts.rate / 1000);
     this.#t += gapMs;
     return { at: this.#t, items: this.opts.fixedItems ?? querySize(this.#rng, this.opts.maxItems ?? QUERY_SIZE.max) };
   }

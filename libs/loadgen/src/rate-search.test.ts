@@ -42,10 +42,13 @@ describe('findMaxRate', () => {
       const truth = bruteForce(servers, service, sla, capacity);
       assert.ok(truth > 0.3 * capacity && truth < capacity, `truth ${truth} of capacity ${capacity}`);
       const precision = 0.02;
-      const r = await findMaxRate(async rate => {
-        const p95Ms = simulate(rate, servers, service);
-        return { meetsSla: p95Ms <= sla, p95Ms, servedQps: rate };
-      }, { start: 10, precision, maxSteps: 30 });
+      const r = await findMaxRate(
+        async rate => {
+          const p95Ms = simulate(rate, servers, service);
+          return { meetsSla: p95Ms <= sla, p95Ms, servedQps: rate };
+        },
+        { start: 10, precision, maxSteps: 30 },
+      );
       assert.equal(r.converged, true);
       // The grid brute force resolves capacity/400; the search may land between grid points.
       assert.ok(r.rate <= truth + capacity / 400, `found ${r.rate} above the truth ${truth}`);
@@ -58,20 +61,26 @@ describe('findMaxRate', () => {
 
   it('gives up early when lower rates do not lower the latency (the work itself is too slow)', async () => {
     const rates: number[] = [];
-    const r = await findMaxRate(async rate => {
-      rates.push(rate);
-      return { meetsSla: false, p95Ms: 150 + 1 / rate, servedQps: rate };
-    }, { start: 64, floor: 0.01, maxSteps: 50 });
+    const r = await findMaxRate(
+      async rate => {
+        rates.push(rate);
+        return { meetsSla: false, p95Ms: 150 + 1 / rate, servedQps: rate };
+      },
+      { start: 64, floor: 0.01, maxSteps: 50 },
+    );
     assert.equal(r.rate, 0);
     assert.deepEqual(rates, [64, 32, 16], 'two halvings showed no improvement');
   });
 
   it('reports 0 when even the floor rate misses the SLA, without looping', async () => {
     let calls = 0;
-    const r = await findMaxRate(async () => {
-      calls++;
-      return { meetsSla: false, p95Ms: 1e9, servedQps: 0 };
-    }, { start: 100, floor: 1, maxSteps: 50 });
+    const r = await findMaxRate(
+      async () => {
+        calls++;
+        return { meetsSla: false, p95Ms: 1e9, servedQps: 0 };
+      },
+      { start: 100, floor: 1, maxSteps: 50 },
+    );
     assert.equal(r.rate, 0);
     assert.equal(r.converged, false);
     assert.ok(calls <= 8, `${calls} calls`);

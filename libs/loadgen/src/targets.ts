@@ -32,7 +32,11 @@ export class PayloadPool {
   }
 
   /** Items [from, to) of the next variant, as ItemBatch fields (views, no copy). */
-  take(from: number, to: number, variant = this.#i++ % this.#dense.length): { itemCount: number; dense: Buffer; sparse: Buffer } {
+  take(
+    from: number,
+    to: number,
+    variant = this.#i++ % this.#dense.length,
+  ): { itemCount: number; dense: Buffer; sparse: Buffer } {
     const d = this.schema.denseDim * 4;
     const s = this.idsPerItem * 4;
     return {
@@ -53,7 +57,9 @@ export function gatewayTarget(address: string, model: string, pool: PayloadPool)
   const client: RankingServiceClient = createClient(fastClients().RankingService, address, { maxAttempts: 1 });
   return {
     send: (items, deadline) =>
-      callBy(deadline, (md, options, cb) => client.rank({ model, items: pool.take(0, items) }, md, options, cb)).then(() => undefined),
+      callBy(deadline, (md, options, cb) => client.rank({ model, items: pool.take(0, items) }, md, options, cb)).then(
+        () => undefined,
+      ),
     close: () => client.close(),
   };
 }
@@ -72,7 +78,9 @@ export function workerTarget(address: string, model: string, pool: PayloadPool, 
       const variant = Math.floor(Math.random() * 8);
       const parts: Promise<unknown>[] = [];
       for (let from = 0; from < items; from += subBatch) {
-        parts.push(stream.infer({ model, items: pool.take(from, Math.min(items, from + subBatch), variant) }, deadline));
+        parts.push(
+          stream.infer({ model, items: pool.take(from, Math.min(items, from + subBatch), variant) }, deadline),
+        );
       }
       await Promise.all(parts);
     },

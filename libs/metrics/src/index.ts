@@ -15,7 +15,11 @@ export function createRegistry(service: string): Registry {
  * Serves GET /metrics on `port` (0 = not at all: returns undefined). Scrapes are
  * cheap and off the query path; the endpoint binds the same host as gRPC.
  */
-export async function serveMetrics(registry: Registry, host: string, port: number): Promise<{ port: number; close(): Promise<void> } | undefined> {
+export async function serveMetrics(
+  registry: Registry,
+  host: string,
+  port: number,
+): Promise<{ port: number; close(): Promise<void> } | undefined> {
   if (port === 0) return undefined;
   const server: Server = createServer((req, res) => {
     if (req.method === 'GET' && req.url?.split('?')[0] === '/metrics') {

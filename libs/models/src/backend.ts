@@ -64,16 +64,24 @@ async function tryBackend(name: BackendName): Promise<string | undefined> {
 export async function selectBackend(preferred?: string, log?: Logger): Promise<BackendName> {
   const tf = tfjs();
   const wanted = preferred ?? (process.env.HERA_BACKEND || undefined);
-  if (selected && (wanted === undefined || wanted === selected.name) && tf.getBackend() === selected.name) return selected.name;
+  if (selected && (wanted === undefined || wanted === selected.name) && tf.getBackend() === selected.name)
+    return selected.name;
   // TF.js logs a hint to install tfjs-node and warns on backend registration; our logs say it.
   tf.env().set('PROD', true);
   const skipped: BackendInfo['skipped'] = [];
   if (wanted !== undefined) {
     if (!isBackendName(wanted)) {
-      throw new HeraError('INVALID_ARGUMENT', `backend ${JSON.stringify(wanted)} is not one of ${BACKEND_PREFERENCE.join(', ')}`);
+      throw new HeraError(
+        'INVALID_ARGUMENT',
+        `backend ${JSON.stringify(wanted)} is not one of ${BACKEND_PREFERENCE.join(', ')}`,
+      );
     }
     const why = await tryBackend(wanted);
-    if (why !== undefined) throw new HeraError('UNAVAILABLE', `backend ${wanted} (requested${preferred ? '' : ' by HERA_BACKEND'}) is unavailable: ${why}`);
+    if (why !== undefined)
+      throw new HeraError(
+        'UNAVAILABLE',
+        `backend ${wanted} (requested${preferred ? '' : ' by HERA_BACKEND'}) is unavailable: ${why}`,
+      );
     return record(wanted, skipped, log);
   }
   for (const name of BACKEND_PREFERENCE) {
@@ -81,7 +89,10 @@ export async function selectBackend(preferred?: string, log?: Logger): Promise<B
     if (why === undefined) return record(name, skipped, log);
     skipped.push({ name, reason: why });
   }
-  throw new HeraError('UNAVAILABLE', `no TF.js backend could start: ${skipped.map(s => `${s.name}: ${s.reason}`).join('; ')}`);
+  throw new HeraError(
+    'UNAVAILABLE',
+    `no TF.js backend could start: ${skipped.map(s => `${s.name}: ${s.reason}`).join('; ')}`,
+  );
 }
 
 async function record(name: BackendName, skipped: BackendInfo['skipped'], log?: Logger): Promise<BackendName> {

@@ -3,8 +3,26 @@ import type { FileHandle } from 'node:fs/promises';
 import { endianness } from 'node:os';
 import { join } from 'node:path';
 import { HeraError, invalidArgument } from '@hera/errors';
-import { configFromSpec, fillUniform, isZooModel, streamSeed, weightLayout, ZOO_MODELS, ZOO_SPECS, type ModelConfig, type ZooModelName, type ZooTableSpec } from '@hera/model-schema';
-import { MODEL_JSON_FORMAT, directoryBytes, modelDir, versionDir, type ModelJson, type TableManifest } from './repository';
+import {
+  configFromSpec,
+  fillUniform,
+  isZooModel,
+  streamSeed,
+  weightLayout,
+  ZOO_MODELS,
+  ZOO_SPECS,
+  type ModelConfig,
+  type ZooModelName,
+  type ZooTableSpec,
+} from '@hera/model-schema';
+import {
+  MODEL_JSON_FORMAT,
+  directoryBytes,
+  modelDir,
+  versionDir,
+  type ModelJson,
+  type TableManifest,
+} from './repository';
 
 export interface BuildProgress {
   model: string;
@@ -45,17 +63,21 @@ export const GENERATED_BY = '@hera/models 0.1.0';
 export async function buildRepository(opts: BuildRepositoryOptions): Promise<ModelConfig[]> {
   if (!(opts.scale > 0 && opts.scale <= 1)) throw invalidArgument('scale', `must be in (0, 1], got ${opts.scale}`);
   const seed = opts.seed ?? 1;
-  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw invalidArgument('seed', `must be an integer in [0, 2^32), got ${seed}`);
+  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff)
+    throw invalidArgument('seed', `must be an integer in [0, 2^32), got ${seed}`);
   const version = opts.version ?? '1';
   for (const m of opts.only ?? []) {
-    if (!isZooModel(m)) throw invalidArgument('only', `unknown model ${JSON.stringify(m)}; the zoo has ${ZOO_MODELS.join(', ')}`);
+    if (!isZooModel(m))
+      throw invalidArgument('only', `unknown model ${JSON.stringify(m)}; the zoo has ${ZOO_MODELS.join(', ')}`);
   }
   // Raw table shards are written in the platform's byte order and read as little-endian.
-  if (endianness() !== 'LE') throw new HeraError('PRECONDITION', 'building the model repository needs a little-endian platform');
+  if (endianness() !== 'LE')
+    throw new HeraError('PRECONDITION', 'building the model repository needs a little-endian platform');
   const names = ZOO_MODELS.filter(m => !opts.only || opts.only.length === 0 || opts.only.includes(m));
   await fsp.mkdir(opts.repo, { recursive: true });
   const out: ModelConfig[] = [];
-  for (const name of names) out.push(await buildModel(opts.repo, name, { scale: opts.scale, seed, version }, opts.onProgress));
+  for (const name of names)
+    out.push(await buildModel(opts.repo, name, { scale: opts.scale, seed, version }, opts.onProgress));
   return out;
 }
 
@@ -108,7 +130,12 @@ async function buildModel(
   }
 }
 
-async function writeDenseWeights(dir: string, model: string, seed: number, progress: (bytes: number) => void): Promise<ModelJson['weightsManifest']> {
+async function writeDenseWeights(
+  dir: string,
+  model: string,
+  seed: number,
+  progress: (bytes: number) => void,
+): Promise<ModelJson['weightsManifest']> {
   const layout = weightLayout(ZOO_SPECS[model as ZooModelName]);
   const floats = layout.reduce((s, w) => s + w.shape.reduce((a, b) => a * b, 1), 0);
   const all = new Float32Array(floats);
@@ -135,7 +162,7 @@ async function writeDenseWeights(dir: string, model: string, seed: number, progr
 }
 
 async function writeAll(fh: FileHandle, bytes: Uint8Array): Promise<void> {
-  for (let off = 0; off < bytes.byteLength; ) {
+  for (let off = 0; off < bytes.byteLength;) {
     const { bytesWritten } = await fh.write(bytes, off, bytes.byteLength - off);
     off += bytesWritten;
   }
@@ -169,7 +196,7 @@ async function writeTable(
     try {
       let pending: Promise<unknown> = Promise.resolve();
       let which = 0;
-      for (let written = 0; written < shardFloats; ) {
+      for (let written = 0; written < shardFloats;) {
         const n = Math.min(CHUNK_FLOATS, shardFloats - written);
         const buf = bufs[which]!.subarray(0, n);
         fillUniform(buf, stream, position, limit);

@@ -2,8 +2,25 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { isHeraError } from '@hera/errors';
 import { Rng } from '@hera/stats';
-import { bagLayout, embeddingBag, embeddingBagReference, releaseBagLayout, TOUCH_GROUP, type BagTable } from './embedding-bag';
-import { allocateWasmMemory, DEFAULT_VARIANT, MAX_PREFETCH, PLAIN_VARIANT, SCRATCH_CHUNK, SCRATCH_SLOTS, scratchLayout, wasmBagSupported, type BagKernelVariant } from './wasm-bag';
+import {
+  bagLayout,
+  embeddingBag,
+  embeddingBagReference,
+  releaseBagLayout,
+  TOUCH_GROUP,
+  type BagTable,
+} from './embedding-bag';
+import {
+  allocateWasmMemory,
+  DEFAULT_VARIANT,
+  MAX_PREFETCH,
+  PLAIN_VARIANT,
+  SCRATCH_CHUNK,
+  SCRATCH_SLOTS,
+  scratchLayout,
+  wasmBagSupported,
+  type BagKernelVariant,
+} from './wasm-bag';
 import { idsPerItem, inputStream, ZOO_SPECS, type TablePooling } from '@hera/model-schema';
 
 function table(rng: Rng, name: string, rows: number, dim: number, lookups: number, pooling: TablePooling): BagTable {
@@ -14,12 +31,27 @@ function table(rng: Rng, name: string, rows: number, dim: number, lookups: numbe
 }
 
 /** A table the way loadTables makes one: in its own shared WebAssembly.Memory with scratch slots. */
-function simdTable(rng: Rng, name: string, rows: number, dim: number, lookups: number, pooling: TablePooling): BagTable {
+function simdTable(
+  rng: Rng,
+  name: string,
+  rows: number,
+  dim: number,
+  lookups: number,
+  pooling: TablePooling,
+): BagTable {
   const g = scratchLayout(rows * dim * 4, lookups, pooling === 'sum' ? dim : lookups * dim);
   const memory = allocateWasmMemory(g.total)!;
   const data = new Float32Array(memory.buffer, 0, rows * dim);
   for (let i = 0; i < data.length; i++) data[i] = rng.next() * 2 - 1;
-  const scratch = { memory, offset: g.offset, slots: SCRATCH_SLOTS, slotBytes: g.slotBytes, control: g.control, chunk: SCRATCH_CHUNK, idsBytes: g.idsBytes };
+  const scratch = {
+    memory,
+    offset: g.offset,
+    slots: SCRATCH_SLOTS,
+    slotBytes: g.slotBytes,
+    control: g.control,
+    chunk: SCRATCH_CHUNK,
+    idsBytes: g.idsBytes,
+  };
   return { name, data, rows, dim, lookups, pooling, aligned: true, scratch };
 }
 
@@ -38,7 +70,14 @@ describe('embeddingBag', () => {
     const rng = new Rng(inputStream(42));
     for (let trial = 0; trial < 25; trial++) {
       const tables = Array.from({ length: 1 + rng.int(5) }, (_, i) =>
-        table(rng, `t${i}`, 1 + rng.int(300), [1, 3, 16, 32, 64][rng.int(5)]!, 1 + rng.int(20), rng.next() < 0.25 ? 'none' : 'sum'),
+        table(
+          rng,
+          `t${i}`,
+          1 + rng.int(300),
+          [1, 3, 16, 32, 64][rng.int(5)]!,
+          1 + rng.int(20),
+          rng.next() < 0.25 ? 'none' : 'sum',
+        ),
       );
       const layout = bagLayout(tables);
       const count = [1, 2, 7, 64][rng.int(4)]!;
@@ -57,12 +96,25 @@ describe('embeddingBag', () => {
     const rng = new Rng(inputStream(43));
     for (let trial = 0; trial < 20; trial++) {
       const tables = Array.from({ length: 1 + rng.int(4) }, (_, i) =>
-        (rng.next() < 0.75 ? simdTable : table)(rng, `t${i}`, 1 + rng.int(500), [16, 32, 64, 3][rng.int(4)]!, 1 + rng.int(30), rng.next() < 0.3 ? 'none' : 'sum'),
+        (rng.next() < 0.75 ? simdTable : table)(
+          rng,
+          `t${i}`,
+          1 + rng.int(500),
+          [16, 32, 64, 3][rng.int(4)]!,
+          1 + rng.int(30),
+          rng.next() < 0.3 ? 'none' : 'sum',
+        ),
       );
       const layout = bagLayout(tables);
       try {
         // Dims with a SIMD kernel and scratch use it; the rest fall back to JavaScript.
-        layout.tables.forEach((t, i) => assert.equal(layout.simd[i] !== undefined, t.scratch !== undefined && t.dim % 16 === 0, `trial ${trial} table ${i}`));
+        layout.tables.forEach((t, i) =>
+          assert.equal(
+            layout.simd[i] !== undefined,
+            t.scratch !== undefined && t.dim % 16 === 0,
+            `trial ${trial} table ${i}`,
+          ),
+        );
         const count = [1, 5, SCRATCH_CHUNK, SCRATCH_CHUNK + 3, 200][rng.int(5)]!;
         const ids = randomIds(rng, tables, count);
         const out = new Float32Array(count * layout.width).fill(Number.NaN);
@@ -89,10 +141,19 @@ describe('embeddingBag', () => {
     { prefetch: 0, lines: 'all', group: 96, copy: 'loop' },
     { prefetch: 4, lines: 'all', group: 13 },
   ];
-  const zooShapes = [...new Map(Object.values(ZOO_SPECS).flatMap(s => s.tables).map(t => [`${t.dim}:${t.lookups}:${t.pooling}`, t])).values()];
+  const zooShapes = [
+    ...new Map(
+      Object.values(ZOO_SPECS)
+        .flatMap(s => s.tables)
+        .map(t => [`${t.dim}:${t.lookups}:${t.pooling}`, t]),
+    ).values(),
+  ];
 
   it('every kernel variant equals the reference on each zoo table shape', () => {
-    assert.ok(zooShapes.length >= 6 && zooShapes.some(t => t.pooling === 'none') && zooShapes.some(t => t.dim === 64), 'the zoo has these shapes');
+    assert.ok(
+      zooShapes.length >= 6 && zooShapes.some(t => t.pooling === 'none') && zooShapes.some(t => t.dim === 64),
+      'the zoo has these shapes',
+    );
     const rng = new Rng(inputStream(44));
     for (const shape of zooShapes) {
       // Rows of the last slot's table sit right before its scratch: use the last slot too.
@@ -104,11 +165,19 @@ describe('embeddingBag', () => {
             assert.ok(l.simd[0], 'SIMD kernel');
             for (const count of [1, 3, SCRATCH_CHUNK + 5]) {
               // Stale output in the slot (NaN bits, huge ids) must not matter either.
-              new Float32Array(tables[0]!.scratch!.memory.buffer).fill(Number.NaN, tables[0]!.rows * shape.dim, tables[0]!.scratch!.control / 4);
+              new Float32Array(tables[0]!.scratch!.memory.buffer).fill(
+                Number.NaN,
+                tables[0]!.rows * shape.dim,
+                tables[0]!.scratch!.control / 4,
+              );
               const ids = randomIds(rng, tables, count);
               const out = new Float32Array(count * l.width).fill(Number.NaN);
               embeddingBag(l, count, ids, out);
-              assert.deepEqual(out, embeddingBagReference(l, count, ids), `${JSON.stringify(shape)} ${JSON.stringify(variant)} count ${count}`);
+              assert.deepEqual(
+                out,
+                embeddingBagReference(l, count, ids),
+                `${JSON.stringify(shape)} ${JSON.stringify(variant)} count ${count}`,
+              );
             }
           }
         } finally {
@@ -136,13 +205,19 @@ describe('embeddingBag', () => {
         ids[pos] = bad;
         assert.throws(
           () => embeddingBag(layout, count, ids, new Float32Array(count * layout.width)),
-          new RegExp(`^HeraError: items\\.sparse: id ${bad} is out of range for table ${name} .* at item ${Math.floor(pos / per)}$`),
+          new RegExp(
+            `^HeraError: items\\.sparse: id ${bad} is out of range for table ${name} .* at item ${Math.floor(pos / per)}$`,
+          ),
           `${JSON.stringify(variant)} at ${pos}`,
         );
       }
       releaseBagLayout(layout);
     }
-    assert.throws(() => bagLayout([simdTable(rng, 't', 10, 32, 2, 'sum')], { variant: { prefetch: MAX_PREFETCH + 1, lines: 'all' } }), /prefetch distance/);
+    assert.throws(
+      () =>
+        bagLayout([simdTable(rng, 't', 10, 32, 2, 'sum')], { variant: { prefetch: MAX_PREFETCH + 1, lines: 'all' } }),
+      /prefetch distance/,
+    );
   });
 
   it('gives each thread its own scratch slot, falls back to JavaScript when all are taken, and frees slots', () => {
@@ -181,33 +256,42 @@ describe('embeddingBag', () => {
   it('rejects an id out of range naming the table, the id and the item, for every position', () => {
     const rng = new Rng(inputStream(7));
     for (const kind of [table, simdTable]) {
-    const tables = [kind(rng, 'users', 10, 32, 3, 'sum'), kind(rng, 'clicks', 5, 16, 2, 'none')];
-    const layout = bagLayout(tables);
-    const count = SCRATCH_CHUNK + 4;
-    for (const [pos, bad, name] of [
-      [0, 10, 'users'],
-      [3, -1, 'clicks'],
-      [count * 5 - 1, 5, 'clicks'],
-      [2 * 5 + 1, 2147483647, 'users'],
-      [(SCRATCH_CHUNK + 1) * 5 + 2, 11, 'users'],
-    ] as const) {
-      const ids = randomIds(rng, tables, count);
-      ids[pos] = bad;
-      const item = Math.floor(pos / 5);
-      for (const run of [() => embeddingBag(layout, count, ids, new Float32Array(count * layout.width)), () => embeddingBagReference(layout, count, ids)]) {
-        assert.throws(run, (err: unknown) => {
-          assert.ok(isHeraError(err, 'INVALID_ARGUMENT'));
-          assert.match(err.message, new RegExp(`^items\\.sparse: id ${bad} is out of range for table ${name} .* at item ${item}$`));
-          return true;
-        });
+      const tables = [kind(rng, 'users', 10, 32, 3, 'sum'), kind(rng, 'clicks', 5, 16, 2, 'none')];
+      const layout = bagLayout(tables);
+      const count = SCRATCH_CHUNK + 4;
+      for (const [pos, bad, name] of [
+        [0, 10, 'users'],
+        [3, -1, 'clicks'],
+        [count * 5 - 1, 5, 'clicks'],
+        [2 * 5 + 1, 2147483647, 'users'],
+        [(SCRATCH_CHUNK + 1) * 5 + 2, 11, 'users'],
+      ] as const) {
+        const ids = randomIds(rng, tables, count);
+        ids[pos] = bad;
+        const item = Math.floor(pos / 5);
+        for (const run of [
+          () => embeddingBag(layout, count, ids, new Float32Array(count * layout.width)),
+          () => embeddingBagReference(layout, count, ids),
+        ]) {
+          assert.throws(run, (err: unknown) => {
+            assert.ok(isHeraError(err, 'INVALID_ARGUMENT'));
+            assert.match(
+              err.message,
+              new RegExp(`^items\\.sparse: id ${bad} is out of range for table ${name} .* at item ${item}$`),
+            );
+            return true;
+          });
+        }
       }
-    }
-    releaseBagLayout(layout);
+      releaseBagLayout(layout);
     }
   });
 
   it('rejects too few ids', () => {
     const layout = bagLayout([table(new Rng(inputStream(1)), 't', 4, 4, 2, 'sum')]);
-    assert.throws(() => embeddingBag(layout, 3, new Int32Array(5), new Float32Array(12)), /items\.sparse: expected 6 ids, got 5/);
+    assert.throws(
+      () => embeddingBag(layout, 3, new Int32Array(5), new Float32Array(12)),
+      /items\.sparse: expected 6 ids, got 5/,
+    );
   });
 });

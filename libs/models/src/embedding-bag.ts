@@ -41,20 +41,26 @@ export interface BagLayout {
  * The layout of a model's embedding stage. With `simd` (the default), tables with scratch get the
  * WebAssembly SIMD kernel, claiming a scratch slot each: call `releaseBagLayout` when done.
  */
-export function bagLayout(tables: readonly BagTable[], opts: { simd?: boolean; variant?: BagKernelVariant } = {}): BagLayout {
+export function bagLayout(
+  tables: readonly BagTable[],
+  opts: { simd?: boolean; variant?: BagKernelVariant } = {},
+): BagLayout {
   const idOffsets: number[] = [];
   const outOffsets: number[] = [];
   let ids = 0;
   let width = 0;
   for (const t of tables) {
-    if (t.data.length < t.rows * t.dim) throw new Error(`table ${t.name}: ${t.data.length} values for ${t.rows} × ${t.dim}`);
+    if (t.data.length < t.rows * t.dim)
+      throw new Error(`table ${t.name}: ${t.data.length} values for ${t.rows} × ${t.dim}`);
     idOffsets.push(ids);
     outOffsets.push(width);
     ids += t.lookups;
     width += t.pooling === 'sum' ? t.dim : t.lookups * t.dim;
   }
   const words = tables.map(t => new Int32Array(t.data.buffer, t.data.byteOffset, t.data.length));
-  const simd = tables.map(t => (opts.simd === false ? undefined : WasmTableKernel.claim(t.scratch, t.dim, t.lookups, t.pooling, opts.variant)));
+  const simd = tables.map(t =>
+    opts.simd === false ? undefined : WasmTableKernel.claim(t.scratch, t.dim, t.lookups, t.pooling, opts.variant),
+  );
   return { tables, idsPerItem: ids, width, idOffsets, outOffsets, words, simd };
 }
 
@@ -175,22 +181,46 @@ function kernel(dim: number, pooling: TablePooling, aligned: boolean): Kernel {
  * Ids out of range are rejected before they are read, with an INVALID_ARGUMENT naming the table,
  * the id and the item; `out` is then partly written and must be discarded.
  */
-export function embeddingBag(layout: BagLayout, count: number, ids: Int32Array, out: Float32Array, group = TOUCH_GROUP): void {
-  if (ids.length < count * layout.idsPerItem) throw invalidArgument('items.sparse', `expected ${count * layout.idsPerItem} ids, got ${ids.length}`);
-  if (out.length < count * layout.width) throw new RangeError(`embeddingBag: output holds ${out.length} values, needs ${count * layout.width}`);
+export function embeddingBag(
+  layout: BagLayout,
+  count: number,
+  ids: Int32Array,
+  out: Float32Array,
+  group = TOUCH_GROUP,
+): void {
+  if (ids.length < count * layout.idsPerItem)
+    throw invalidArgument('items.sparse', `expected ${count * layout.idsPerItem} ids, got ${ids.length}`);
+  if (out.length < count * layout.width)
+    throw new RangeError(`embeddingBag: output holds ${out.length} values, needs ${count * layout.width}`);
   const { tables, idsPerItem, width } = layout;
   for (let t = 0; t < tables.length; t++) {
     const tb = tables[t]!;
     const simd = layout.simd[t];
     const bad = simd
       ? simd.run(ids, idsPerItem, layout.idOffsets[t]!, count, out, width, layout.outOffsets[t]!, tb.rows)
-      : kernel(tb.dim, tb.pooling, tb.aligned === true)(tb.data, layout.words[t]!, tb.rows, ids, idsPerItem, layout.idOffsets[t]!, tb.lookups, count, out, width, layout.outOffsets[t]!, group);
+      : kernel(tb.dim, tb.pooling, tb.aligned === true)(
+          tb.data,
+          layout.words[t]!,
+          tb.rows,
+          ids,
+          idsPerItem,
+          layout.idOffsets[t]!,
+          tb.lookups,
+          count,
+          out,
+          width,
+          layout.outOffsets[t]!,
+          group,
+        );
     if (bad !== 0) throw outOfRange(tb, ids[bad - 1]!, Math.floor((bad - 1) / idsPerItem));
   }
 }
 
 export function outOfRange(table: { name: string; rows: number }, id: number, item: number): Error {
-  return invalidArgument('items.sparse', `id ${id} is out of range for table ${table.name} (rows 0..${table.rows - 1}) at item ${item}`);
+  return invalidArgument(
+    'items.sparse',
+    `id ${id} is out of range for table ${table.name} (rows 0..${table.rows - 1}) at item ${item}`,
+  );
 }
 
 /**

@@ -53,13 +53,19 @@ describe('inference engine', () => {
         assert.equal(await selectBackend(), 'cpu');
         assert.equal(tf.getBackend(), 'cpu');
         process.env.HERA_BACKEND = 'gpu';
-        await assert.rejects(selectBackend(), (e: unknown) => isHeraError(e, 'INVALID_ARGUMENT') && /gpu/.test(e.message));
+        await assert.rejects(
+          selectBackend(),
+          (e: unknown) => isHeraError(e, 'INVALID_ARGUMENT') && /gpu/.test(e.message),
+        );
       } finally {
         if (saved === undefined) delete process.env.HERA_BACKEND;
         else process.env.HERA_BACKEND = saved;
       }
       if (!available().includes('tensorflow')) {
-        await assert.rejects(selectBackend('tensorflow'), (e: unknown) => isHeraError(e, 'UNAVAILABLE') && /tensorflow/.test(e.message));
+        await assert.rejects(
+          selectBackend('tensorflow'),
+          (e: unknown) => isHeraError(e, 'UNAVAILABLE') && /tensorflow/.test(e.message),
+        );
       }
       assert.equal(await selectBackend('wasm'), 'wasm');
     });
@@ -78,9 +84,19 @@ describe('inference engine', () => {
         assert.ok(new Set(s).size > 1, `${name}: scores should depend on the inputs`);
         assert.deepEqual(model.score(batch), s);
         // Items are scored independently of the rest of the batch.
-        const one = model.score(validateBatch(model.config, { count: 1, dense: batch.dense.subarray(0, model.config.denseDim), ids: batch.ids.subarray(0, model.config.idsPerItem) }));
+        const one = model.score(
+          validateBatch(model.config, {
+            count: 1,
+            dense: batch.dense.subarray(0, model.config.denseDim),
+            ids: batch.ids.subarray(0, model.config.idsPerItem),
+          }),
+        );
         assert.ok(Math.abs(one[0]! - s[0]!) < 1e-5, `${name}: ${one[0]} alone vs ${s[0]} in a batch`);
-        assert.equal(model.score(validateBatch(model.config, { count: 0, dense: new Float32Array(0), ids: new Int32Array(0) })).length, 0);
+        assert.equal(
+          model.score(validateBatch(model.config, { count: 0, dense: new Float32Array(0), ids: new Int32Array(0) }))
+            .length,
+          0,
+        );
         // Views into a larger buffer (as decoded from a request) score the same.
         const wire = new ArrayBuffer(64 + batch.dense.byteLength + batch.ids.byteLength);
         const dense = new Float32Array(wire, 64, batch.dense.length);
@@ -127,11 +143,20 @@ describe('inference engine', () => {
       const { denseDim, idsPerItem } = model.config;
       // Validated where a batch enters the process, as the host does; the texts are the wire's (@hera/model-schema).
       const score = (b: Batch) => model.score(validateBatch(model.config, b));
-      assert.throws(() => score({ ...good, dense: good.dense.subarray(1) }), invalid('items.dense', /expected 2048 bytes \(4 items × 128 float32\), got 2044/));
+      assert.throws(
+        () => score({ ...good, dense: good.dense.subarray(1) }),
+        invalid('items.dense', /expected 2048 bytes \(4 items × 128 float32\), got 2044/),
+      );
       assert.throws(() => score({ ...good, count: 5 }), invalid('items.dense', /\(5 items × 128 float32\)/));
-      assert.throws(() => score({ ...good, ids: good.ids.subarray(0, 3 * idsPerItem) }), invalid('items.sparse', /expected 10240 bytes \(4 items × 640 int32 ids\), got 7680/));
+      assert.throws(
+        () => score({ ...good, ids: good.ids.subarray(0, 3 * idsPerItem) }),
+        invalid('items.sparse', /expected 10240 bytes \(4 items × 640 int32 ids\), got 7680/),
+      );
       assert.throws(() => score({ ...good, count: -1 }), invalid('items.item_count', /must be ≥ 0, got -1/));
-      assert.throws(() => score({ ...good, ids: new Float32Array(good.ids) as unknown as Int32Array }), invalid('items.sparse', /Int32Array/));
+      assert.throws(
+        () => score({ ...good, ids: new Float32Array(good.ids) as unknown as Int32Array }),
+        invalid('items.sparse', /Int32Array/),
+      );
       const nan = good.dense.slice();
       nan[2 * denseDim + 5] = Number.NaN;
       assert.throws(() => score({ ...good, dense: nan }), invalid('items.dense', /item 2 feature 5 is NaN/));
@@ -139,9 +164,15 @@ describe('inference engine', () => {
       assert.throws(() => score({ ...good, dense: nan }), invalid('items.dense', /item 2 feature 5 is Infinity/));
       const ids = good.ids.slice();
       ids[3 * idsPerItem + 2 * 80 + 7] = 400; // item 3, table t02 has rows 0..399
-      assert.throws(() => score({ ...good, ids }), invalid('items.sparse', /item 3 table t02 id 400 is out of range \[0, 400\)/));
+      assert.throws(
+        () => score({ ...good, ids }),
+        invalid('items.sparse', /item 3 table t02 id 400 is out of range \[0, 400\)/),
+      );
       // Handed an unchecked batch, the engine still never reads outside a table.
-      assert.throws(() => model.score({ ...good, ids } as ValidBatch), invalid('items.sparse', /id 400 is out of range for table t02 \(rows 0\.\.399\) at item 3/));
+      assert.throws(
+        () => model.score({ ...good, ids } as ValidBatch),
+        invalid('items.sparse', /id 400 is out of range for table t02 \(rows 0\.\.399\) at item 3/),
+      );
       ids[3 * idsPerItem + 2 * 80 + 7] = -3;
       assert.throws(() => score({ ...good, ids }), invalid('items.sparse', /item 3 table t02 id -3 is out of range/));
       // Still serves good batches afterwards.
@@ -151,7 +182,10 @@ describe('inference engine', () => {
     }
     await assert.rejects(loadModel(repo, 'missing'), (e: unknown) => isHeraError(e, 'NOT_FOUND'));
     const other = await loadTables(repo, 'ncf');
-    await assert.rejects(loadModel(repo, 'rmc1', { tables: other }), (e: unknown) => isHeraError(e, 'INVALID_ARGUMENT') && /tables are for ncf/.test(e.message));
+    await assert.rejects(
+      loadModel(repo, 'rmc1', { tables: other }),
+      (e: unknown) => isHeraError(e, 'INVALID_ARGUMENT') && /tables are for ncf/.test(e.message),
+    );
   });
 
   it('leaks no tensors over 1k calls, errors included', async () => {

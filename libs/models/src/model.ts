@@ -55,7 +55,16 @@ export class InferenceModel implements Model {
     this.layout = bagLayout(
       config.tables.map((t, i) => {
         const shared = tables.tables[i]!;
-        return { name: t.name, data: shared.data, rows: t.rows, dim: t.dim, lookups: t.lookups, pooling: t.pooling, aligned: shared.aligned, scratch: shared.scratch };
+        return {
+          name: t.name,
+          data: shared.data,
+          rows: t.rows,
+          dim: t.dim,
+          lookups: t.lookups,
+          pooling: t.pooling,
+          aligned: shared.aligned,
+          scratch: shared.scratch,
+        };
       }),
     );
   }
@@ -118,7 +127,8 @@ function sameTables(config: ModelConfig, tables: SharedTables): string | undefin
   if (tables.model !== config.name || tables.version !== config.version) {
     return `tables are for ${tables.model} version ${tables.version}, not ${config.name} version ${config.version}`;
   }
-  if (tables.tables.length !== config.tables.length) return `${tables.tables.length} tables, config has ${config.tables.length}`;
+  if (tables.tables.length !== config.tables.length)
+    return `${tables.tables.length} tables, config has ${config.tables.length}`;
   for (let i = 0; i < config.tables.length; i++) {
     const c = config.tables[i]!;
     const s = tables.tables[i]!;
@@ -152,7 +162,8 @@ async function loadWeights(repo: string, config: ModelConfig): Promise<Record<st
     generatedBy: json.generatedBy,
   });
   const artifacts = await handler.load!();
-  if (!artifacts.weightData || !artifacts.weightSpecs) throw new HeraError('INTERNAL', `model ${config.name}: no weights in model.json`);
+  if (!artifacts.weightData || !artifacts.weightSpecs)
+    throw new HeraError('INTERNAL', `model ${config.name}: no weights in model.json`);
   const named = tf.io.decodeWeights(artifacts.weightData, artifacts.weightSpecs);
   // The stored weights must be exactly what this engine's architecture expects.
   const expected = weightLayout(config);
@@ -160,11 +171,15 @@ async function loadWeights(repo: string, config: ModelConfig): Promise<Record<st
   for (const w of expected) {
     const t = named[w.name];
     if (!t) problems.push(`missing ${w.name}`);
-    else if (t.shape.join('x') !== w.shape.join('x')) problems.push(`${w.name} is ${t.shape.join('x')}, expected ${w.shape.join('x')}`);
+    else if (t.shape.join('x') !== w.shape.join('x'))
+      problems.push(`${w.name} is ${t.shape.join('x')}, expected ${w.shape.join('x')}`);
   }
   if (problems.length) {
     Object.values(named).forEach(t => t.dispose());
-    throw new HeraError('INTERNAL', `model ${config.name} version ${config.version}: weights do not match the architecture: ${problems.join('; ')}`);
+    throw new HeraError(
+      'INTERNAL',
+      `model ${config.name} version ${config.version}: weights do not match the architecture: ${problems.join('; ')}`,
+    );
   }
   return named;
 }
@@ -186,7 +201,8 @@ export async function loadModel(repo: string, name: string, opts: LoadModelOptio
   } else {
     tables = await loadTables(repo, name, config.version);
     const why = sameTables(config, tables);
-    if (why) throw new HeraError('INTERNAL', `model ${name} version ${config.version}: repository is inconsistent: ${why}`);
+    if (why)
+      throw new HeraError('INTERNAL', `model ${name} version ${config.version}: repository is inconsistent: ${why}`);
   }
   const weights = await loadWeights(repo, config);
   const derived: Record<string, TF.Tensor> = {};
@@ -194,7 +210,13 @@ export async function loadModel(repo: string, name: string, opts: LoadModelOptio
   for (const [k, t] of Object.entries(derived)) weights[`derived:${k}`] = t;
   const model = new InferenceModel(config, tables, weights, forward);
   opts.log?.info(
-    { model: name, version: config.version, backend: model.backend, tableBytes: tables.bytes, ms: Date.now() - started },
+    {
+      model: name,
+      version: config.version,
+      backend: model.backend,
+      tableBytes: tables.bytes,
+      ms: Date.now() - started,
+    },
     `loaded ${name} version ${config.version} on ${model.backend}`,
   );
   return model;

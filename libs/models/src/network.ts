@@ -23,7 +23,12 @@ function weight(w: Weights, name: string): TF.Tensor2D {
  */
 function layer(x: TF.Tensor2D, w: Weights, name: string, activation: 'relu' | 'linear'): TF.Tensor2D {
   const tf = tfjs();
-  return tf.fused.matMul({ a: x, b: weight(w, `${name}/kernel`), bias: weight(w, `${name}/bias`), activation }) as TF.Tensor2D;
+  return tf.fused.matMul({
+    a: x,
+    b: weight(w, `${name}/kernel`),
+    bias: weight(w, `${name}/bias`),
+    activation,
+  }) as TF.Tensor2D;
 }
 
 /** A stack of layers named `${prefix}0…`; ReLU between layers, `last` on the final one. */
@@ -46,7 +51,12 @@ export interface MlpStack {
 /** The MLP stacks of a model, as the forward pass runs them. */
 export function mlpStacks(config: ModelConfig): MlpStack[] {
   const a = config.arch;
-  const s = (prefix: string, widths: LayerWidths, last: 'relu' | 'linear', rowsPerItem = 1): MlpStack => ({ prefix, widths, last, rowsPerItem });
+  const s = (prefix: string, widths: LayerWidths, last: 'relu' | 'linear', rowsPerItem = 1): MlpStack => ({
+    prefix,
+    widths,
+    last,
+    rowsPerItem,
+  });
   switch (a.family) {
     case 'dlrm':
       return [s('bottom', a.bottom, 'relu'), s('top', a.top, 'linear')];
@@ -55,9 +65,16 @@ export function mlpStacks(config: ModelConfig): MlpStack[] {
     case 'wnd':
       return [s('wide', a.wide, 'linear'), s('deep', a.deep, 'linear')];
     case 'mtwnd':
-      return [s('wide', a.wide, 'linear'), s('shared', a.shared, 'relu'), ...Array.from({ length: a.tasks }, (_, t) => s(`task${t}_`, a.tower, 'linear'))];
+      return [
+        s('wide', a.wide, 'linear'),
+        s('shared', a.shared, 'relu'),
+        ...Array.from({ length: a.tasks }, (_, t) => s(`task${t}_`, a.tower, 'linear')),
+      ];
     case 'din':
-      return [s('attention', a.attention, 'linear', config.tables.find(t => t.name === a.behaviourTable)!.lookups), s('top', a.top, 'linear')];
+      return [
+        s('attention', a.attention, 'linear', config.tables.find(t => t.name === a.behaviourTable)!.lookups),
+        s('top', a.top, 'linear'),
+      ];
     case 'dien':
       return [s('top', a.top, 'linear')];
   }
@@ -133,10 +150,21 @@ function gruWeights(w: Weights, name: string, input: number, hidden: number): Gr
  * product of the candidate's input projection. Returns every step's state, or with `lastOnly`
  * just the final one (freeing the others as it goes).
  */
-function gru(g: GruWeights, xs: TF.Tensor2D[], xsAll: TF.Tensor2D, count: number, hidden: number, consts: { one: TF.Scalar; two: TF.Scalar }, attention?: TF.Tensor2D[], lastOnly = false): TF.Tensor2D[] {
+function gru(
+  g: GruWeights,
+  xs: TF.Tensor2D[],
+  xsAll: TF.Tensor2D,
+  count: number,
+  hidden: number,
+  consts: { one: TF.Scalar; two: TF.Scalar },
+  attention?: TF.Tensor2D[],
+  lastOnly = false,
+): TF.Tensor2D[] {
   const tf = tfjs();
   const steps = xs.length;
-  const xn = tf.unstack(tf.reshape(tf.fused.matMul({ a: xsAll, b: g.xn, bias: g.xnBias }), [steps, count, hidden])) as TF.Tensor2D[];
+  const xn = tf.unstack(
+    tf.reshape(tf.fused.matMul({ a: xsAll, b: g.xn, bias: g.xnBias }), [steps, count, hidden]),
+  ) as TF.Tensor2D[];
   let h: TF.Tensor2D = tf.zeros([count, hidden]);
   const states: TF.Tensor2D[] = [];
   for (let t = 0; t < steps; t++) {
@@ -176,7 +204,13 @@ export function buildForward(config: ModelConfig, w: Weights, derived: Record<st
     case 'ncf':
       return (_dense, emb, count) => {
         const mf = tf.mul(slice(emb, a.mfTables[0]), slice(emb, a.mfTables[1])) as TF.Tensor2D;
-        const mlp = stack(tf.concat([slice(emb, a.mlpTables[0]), slice(emb, a.mlpTables[1])], 1) as TF.Tensor2D, w, 'mlp', a.mlp, 'relu');
+        const mlp = stack(
+          tf.concat([slice(emb, a.mlpTables[0]), slice(emb, a.mlpTables[1])], 1) as TF.Tensor2D,
+          w,
+          'mlp',
+          a.mlp,
+          'relu',
+        );
         const logit = stack(tf.concat([mf, mlp], 1), w, 'top', a.top, 'linear');
         return tf.reshape(tf.sigmoid(logit), [count]);
       };
@@ -217,15 +251,32 @@ export function buildForward(config: ModelConfig, w: Weights, derived: Record<st
       const first = cols.get(a.sequenceTables[0]!)!;
       // The sequence tables are adjacent in the layout (checked here once, not per call).
       a.sequenceTables.forEach((t, i) => {
-        if (cols.get(t)?.begin !== first.begin + i * a.inputDim) throw new Error(`dien: sequence table ${t} is out of place`);
+        if (cols.get(t)?.begin !== first.begin + i * a.inputDim)
+          throw new Error(`dien: sequence table ${t} is out of place`);
       });
       // Rearranged GRU weights and constants live as long as the model: `derived` is merged into
       // the model's tensors so dispose() frees them too.
       const g1 = gruWeights(w, 'gru1', a.inputDim, a.hidden);
       const g2 = gruWeights(w, 'gru2', a.hidden, a.hidden);
       const consts = { one: tf.scalar(1), two: tf.scalar(2) };
-      Object.assign(derived, { g1zr: g1.zr, g1zrb: g1.zrBias, g1xn: g1.xn, g1xnb: g1.xnBias, g1hn: g1.hn, g1hnb: g1.hnBias });
-      Object.assign(derived, { g2zr: g2.zr, g2zrb: g2.zrBias, g2xn: g2.xn, g2xnb: g2.xnBias, g2hn: g2.hn, g2hnb: g2.hnBias, one: consts.one, two: consts.two });
+      Object.assign(derived, {
+        g1zr: g1.zr,
+        g1zrb: g1.zrBias,
+        g1xn: g1.xn,
+        g1xnb: g1.xnBias,
+        g1hn: g1.hn,
+        g1hnb: g1.hnBias,
+      });
+      Object.assign(derived, {
+        g2zr: g2.zr,
+        g2zrb: g2.zrBias,
+        g2xn: g2.xn,
+        g2xnb: g2.xnBias,
+        g2hn: g2.hn,
+        g2hnb: g2.hnBias,
+        one: consts.one,
+        two: consts.two,
+      });
       return (_dense, emb, count) => {
         const seq = tf.slice(emb, [0, first.begin], [-1, steps * a.inputDim]);
         // Time-major [steps, count, d], so every step's rows are contiguous.
@@ -237,7 +288,16 @@ export function buildForward(config: ModelConfig, w: Weights, derived: Record<st
         const query = layer(target, w, 'attention', 'linear'); // [count, h]
         const scores = tf.softmax(tf.transpose(tf.sum(tf.mul(stacked, query), 2))); // [count, steps]
         const att = tf.unstack(tf.reshape(tf.transpose(scores), [steps, count, 1])) as TF.Tensor2D[];
-        const [final] = gru(g2, states, tf.reshape(stacked, [steps * count, a.hidden]), count, a.hidden, consts, att, true);
+        const [final] = gru(
+          g2,
+          states,
+          tf.reshape(stacked, [steps * count, a.hidden]),
+          count,
+          a.hidden,
+          consts,
+          att,
+          true,
+        );
         const profile = a.profileTables.map(t => slice(emb, t));
         const top = tf.concat([...profile, final!], 1);
         const probs = tf.softmax(stack(top, w, 'top', a.top, 'linear'));

@@ -39,7 +39,10 @@ describe('model repository', () => {
     const c = join(root, 'c');
     const progress: { model: string; done: number; total: number }[] = [];
     const configs = await buildRepository({ repo: a, scale: SCALE, seed: 7, onProgress: e => progress.push(e) });
-    assert.deepEqual(configs.map(x => x.name), [...ZOO_MODELS]);
+    assert.deepEqual(
+      configs.map(x => x.name),
+      [...ZOO_MODELS],
+    );
     // Built in another order (one model at a time): still identical.
     for (const m of [...ZOO_MODELS].reverse()) await buildRepository({ repo: b, scale: SCALE, seed: 7, only: [m] });
     await buildRepository({ repo: c, scale: SCALE, seed: 8, only: ['ncf'] });
@@ -62,7 +65,10 @@ describe('model repository', () => {
   it('writes a config.json with the input schema, SLA, sub-batch and reading, and lists the models', async () => {
     const repo = join(root, 'a');
     const list = await listRepository(repo);
-    assert.deepEqual(list.map(e => e.name), [...ZOO_MODELS].sort());
+    assert.deepEqual(
+      list.map(e => e.name),
+      [...ZOO_MODELS].sort(),
+    );
     const rmc1 = await readModelConfig(repo, 'rmc1');
     assert.equal(rmc1.version, '1');
     assert.equal(rmc1.denseDim, 128);
@@ -79,13 +85,24 @@ describe('model repository', () => {
     const entry = list.find(e => e.name === 'rmc1')!;
     assert.equal(entry.sizeBytes, rmc1.sizeBytes);
     assert.deepEqual([entry.kind, entry.kindSource, entry.versions], ['memory-bound', 'expected', ['1']]);
-    const onDisk = readdirSync(join(repo, 'rmc1', '1')).reduce((s, f) => s + statSync(join(repo, 'rmc1', '1', f)).size, 0);
+    const onDisk = readdirSync(join(repo, 'rmc1', '1')).reduce(
+      (s, f) => s + statSync(join(repo, 'rmc1', '1', f)).size,
+      0,
+    );
     assert.equal(rmc1.sizeBytes, onDisk);
     const json = await readModelJson(repo, 'rmc1', '1');
     assert.equal(json.embeddingTables.length, 8);
     assert.ok(json.weightsManifest[0]!.weights.some(w => w.name === 'top0/kernel' && w.shape.join() === '288,256'));
     const record = toModelRecord(rmc1);
-    assert.deepEqual(Object.keys(record).sort(), ['denseDim', 'name', 'sizeBytes', 'slaMs', 'subBatchSize', 'tables', 'version']);
+    assert.deepEqual(Object.keys(record).sort(), [
+      'denseDim',
+      'name',
+      'sizeBytes',
+      'slaMs',
+      'subBatchSize',
+      'tables',
+      'version',
+    ]);
     assert.deepEqual(record.tables[0], { name: 't00', rows: 400, lookups: 80, dim: 32 });
     assert.equal(toModelRecord(rmc1, 'memory-bound').kind, 'memory-bound');
   });
@@ -93,12 +110,15 @@ describe('model repository', () => {
   it('loads tables into SharedArrayBuffers with the bytes that were written', async () => {
     const repo = join(root, 'a');
     const tables = await loadTables(repo, 'din');
-    assert.deepEqual(tables.tables.map(t => [t.name, t.rows, t.dim]), [
-      ['profile', 100, 32],
-      ['behaviour', 10, 32],
-      ['ad', 1000, 32],
-      ['context', 1000, 32],
-    ]);
+    assert.deepEqual(
+      tables.tables.map(t => [t.name, t.rows, t.dim]),
+      [
+        ['profile', 100, 32],
+        ['behaviour', 10, 32],
+        ['ad', 1000, 32],
+        ['context', 1000, 32],
+      ],
+    );
     for (const t of tables.tables) {
       assert.ok(t.data.buffer instanceof SharedArrayBuffer);
       assert.equal(t.data.length, t.rows * t.dim);
@@ -106,7 +126,10 @@ describe('model repository', () => {
     }
     const raw = readFileSync(join(repo, 'din', '1', 'emb-ad-shard1of1.bin'));
     const ad = tables.tables[2]!.data;
-    assert.deepEqual(new Uint8Array(ad.buffer, ad.byteOffset, ad.byteLength), new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength));
+    assert.deepEqual(
+      new Uint8Array(ad.buffer, ad.byteOffset, ad.byteLength),
+      new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength),
+    );
     assert.equal(tables.bytes, (100 + 10 + 1000 + 1000) * 32 * 4);
   });
 

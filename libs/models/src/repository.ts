@@ -66,12 +66,14 @@ function validName(s: string): boolean {
 }
 
 export function modelDir(repo: string, name: string): string {
-  if (!validName(name)) throw new HeraError('INVALID_ARGUMENT', `model name ${JSON.stringify(name)} is not a valid name`);
+  if (!validName(name))
+    throw new HeraError('INVALID_ARGUMENT', `model name ${JSON.stringify(name)} is not a valid name`);
   return join(repo, name);
 }
 
 export function versionDir(repo: string, name: string, version: string): string {
-  if (!validName(version)) throw new HeraError('INVALID_ARGUMENT', `model version ${JSON.stringify(version)} is not a valid version`);
+  if (!validName(version))
+    throw new HeraError('INVALID_ARGUMENT', `model version ${JSON.stringify(version)} is not a valid version`);
   return join(modelDir(repo, name), version);
 }
 
@@ -80,7 +82,8 @@ async function readJson<T>(path: string, what: string): Promise<T> {
   try {
     text = await fsp.readFile(path, 'utf8');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new HeraError('NOT_FOUND', `${what} not found (${path})`);
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT')
+      throw new HeraError('NOT_FOUND', `${what} not found (${path})`);
     throw err;
   }
   try {
@@ -92,9 +95,15 @@ async function readJson<T>(path: string, what: string): Promise<T> {
 
 /** Reads a version's model.json. */
 export async function readModelJson(repo: string, name: string, version: string): Promise<ModelJson> {
-  const json = await readJson<ModelJson>(join(versionDir(repo, name, version), 'model.json'), `model ${name} version ${version}`);
+  const json = await readJson<ModelJson>(
+    join(versionDir(repo, name, version), 'model.json'),
+    `model ${name} version ${version}`,
+  );
   if (json.format !== MODEL_JSON_FORMAT) {
-    throw new HeraError('INTERNAL', `model ${name} version ${version}: model.json format ${String(json.format)} is not ${MODEL_JSON_FORMAT}`);
+    throw new HeraError(
+      'INTERNAL',
+      `model ${name} version ${version}: model.json format ${String(json.format)} is not ${MODEL_JSON_FORMAT}`,
+    );
   }
   return json;
 }
@@ -115,7 +124,10 @@ export async function directoryBytes(dir: string): Promise<number> {
 export async function readModelConfig(repo: string, name: string, version?: string): Promise<ModelConfig> {
   const config = await readJson<ModelConfig>(join(modelDir(repo, name), 'config.json'), `model ${name}`);
   if (config.format !== MODEL_CONFIG_FORMAT) {
-    throw new HeraError('INTERNAL', `model ${name}: config.json format ${String(config.format)} is not ${MODEL_CONFIG_FORMAT}`);
+    throw new HeraError(
+      'INTERNAL',
+      `model ${name}: config.json format ${String(config.format)} is not ${MODEL_CONFIG_FORMAT}`,
+    );
   }
   if (version === undefined || version === config.version) return config;
   const json = await readModelJson(repo, name, version);
@@ -128,7 +140,12 @@ export async function readModelConfig(repo: string, name: string, version?: stri
  * graphs are written after the config. `version` must be the current one, so a build that raced
  * another cannot relabel a version it did not write.
  */
-export async function setModelEngine(repo: string, name: string, version: string, engine: ModelEngine): Promise<ModelConfig> {
+export async function setModelEngine(
+  repo: string,
+  name: string,
+  version: string,
+  engine: ModelEngine,
+): Promise<ModelConfig> {
   const config = await readModelConfig(repo, name);
   if (config.version !== version) {
     throw new HeraError('PRECONDITION', `model ${name}: version ${version} is not the current one (${config.version})`);

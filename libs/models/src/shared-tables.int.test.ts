@@ -70,14 +70,19 @@ describe('shared tables across worker threads', () => {
     workers.push(two.worker);
     const rss2 = await rss();
     const added = rss2 - rss1;
-    assert.ok(added < 0.1 * tables.bytes, `second worker added ${(added / 1e6).toFixed(1)} MB for ${(tables.bytes / 1e6).toFixed(0)} MB of tables`);
+    assert.ok(
+      added < 0.1 * tables.bytes,
+      `second worker added ${(added / 1e6).toFixed(1)} MB for ${(tables.bytes / 1e6).toFixed(0)} MB of tables`,
+    );
     // Control: the measurement does see a copy. A worker loading the tables itself holds its own.
     const own = await startWorker(repo, 200);
     workers.push(own.worker);
     const rss3 = await rss();
     assert.ok(rss3 - rss2 > 0.8 * tables.bytes, `a private copy added only ${((rss3 - rss2) / 1e6).toFixed(1)} MB`);
     const mb = (x: number) => `${(x / 1e6).toFixed(1)} MB`;
-    t.diagnostic(`tables ${mb(tables.bytes)}; RSS with 1 worker ${mb(rss1)}, +2nd sharing ${mb(added)}, +3rd with its own copy ${mb(rss3 - rss2)}`);
+    t.diagnostic(
+      `tables ${mb(tables.bytes)}; RSS with 1 worker ${mb(rss1)}, +2nd sharing ${mb(added)}, +3rd with its own copy ${mb(rss3 - rss2)}`,
+    );
 
     // And it is the same memory, not an equal copy: a write in one thread is seen by the others.
     const before = tables.tables[0]!.data[5];

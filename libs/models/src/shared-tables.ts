@@ -2,7 +2,14 @@ import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 import { HeraError } from '@hera/errors';
 import { readModelConfig, readModelJson, versionDir } from './repository';
-import { allocateWasmMemory, scratchLayout, SCRATCH_CHUNK, SCRATCH_SLOTS, wasmBagSupported, type TableScratch } from './wasm-bag';
+import {
+  allocateWasmMemory,
+  scratchLayout,
+  SCRATCH_CHUNK,
+  SCRATCH_SLOTS,
+  wasmBagSupported,
+  type TableScratch,
+} from './wasm-bag';
 import type { TablePooling } from '@hera/model-schema';
 
 /** One embedding table in shared memory: row-major [rows, dim] fp32. */
@@ -42,7 +49,12 @@ export interface SharedTables {
  * kernel on a 1 GB table). Tables that do not fit in 4 GiB with their scratch, or runtimes
  * without shared WebAssembly memories, get a plain SharedArrayBuffer and the JavaScript kernel.
  */
-function allocateTable(bytes: number, lookups: number, pooling: TablePooling, dim: number): Pick<SharedTable, 'data' | 'aligned' | 'scratch'> {
+function allocateTable(
+  bytes: number,
+  lookups: number,
+  pooling: TablePooling,
+  dim: number,
+): Pick<SharedTable, 'data' | 'aligned' | 'scratch'> {
   const geometry = scratchLayout(bytes, lookups, pooling === 'sum' ? dim : lookups * dim);
   const memory = wasmBagSupported() ? allocateWasmMemory(geometry.total) : undefined;
   if (memory) {
@@ -95,12 +107,16 @@ export async function loadTables(repo: string, name: string, version?: string): 
   let bytes = 0;
   json.embeddingTables.forEach((t, i) => {
     const use = json.modelTopology.tables[i];
-    if (!use || use.name !== t.name) throw new HeraError('INTERNAL', `model ${name} version ${v}: table ${t.name} is not in the topology`);
+    if (!use || use.name !== t.name)
+      throw new HeraError('INTERNAL', `model ${name} version ${v}: table ${t.name} is not in the topology`);
   });
   for (const [i, t] of json.embeddingTables.entries()) {
     const use = json.modelTopology.tables[i]!;
     if (t.dtype !== 'float32' || t.byteLength !== t.rows * t.dim * 4) {
-      throw new HeraError('INTERNAL', `model ${name} version ${v}: table ${t.name} manifest is inconsistent (${t.rows} × ${t.dim} ${t.dtype}, ${t.byteLength} bytes)`);
+      throw new HeraError(
+        'INTERNAL',
+        `model ${name} version ${v}: table ${t.name} manifest is inconsistent (${t.rows} × ${t.dim} ${t.dtype}, ${t.byteLength} bytes)`,
+      );
     }
     const { data, aligned, scratch } = allocateTable(t.byteLength, use.lookups, use.pooling, t.dim);
     const dst = new Uint8Array(data.buffer, data.byteOffset, t.byteLength);
@@ -109,8 +125,12 @@ export async function loadTables(repo: string, name: string, version?: string): 
       const fh = await fsp.open(join(dir, path), 'r');
       try {
         const size = (await fh.stat()).size;
-        if (offset + size > t.byteLength) throw new HeraError('INTERNAL', `model ${name} version ${v}: table ${t.name} shards hold more than ${t.byteLength} bytes`);
-        for (let pos = 0; pos < size; ) {
+        if (offset + size > t.byteLength)
+          throw new HeraError(
+            'INTERNAL',
+            `model ${name} version ${v}: table ${t.name} shards hold more than ${t.byteLength} bytes`,
+          );
+        for (let pos = 0; pos < size;) {
           const { bytesRead } = await fh.read(dst, offset + pos, Math.min(READ_CHUNK, size - pos), pos);
           if (bytesRead === 0) throw new HeraError('INTERNAL', `model ${name} version ${v}: ${path} ended early`);
           pos += bytesRead;
@@ -121,10 +141,17 @@ export async function loadTables(repo: string, name: string, version?: string): 
       }
     }
     if (offset !== t.byteLength) {
-      throw new HeraError('INTERNAL', `model ${name} version ${v}: table ${t.name} shards hold ${offset} bytes, expected ${t.byteLength}`);
+      throw new HeraError(
+        'INTERNAL',
+        `model ${name} version ${v}: table ${t.name} shards hold ${offset} bytes, expected ${t.byteLength}`,
+      );
     }
     prefault(data);
-    tables.push(scratch ? { name: t.name, rows: t.rows, dim: t.dim, data, aligned, scratch } : { name: t.name, rows: t.rows, dim: t.dim, data, aligned });
+    tables.push(
+      scratch
+        ? { name: t.name, rows: t.rows, dim: t.dim, data, aligned, scratch }
+        : { name: t.name, rows: t.rows, dim: t.dim, data, aligned },
+    );
     bytes += t.byteLength;
   }
   return { model: name, version: v, tables, bytes };

@@ -63,7 +63,11 @@ const KERNEL_DIMS = [16, 32, 64, 128] as const;
 const align64 = (n: number) => Math.ceil(n / 64) * 64;
 
 /** Scratch geometry for a table: where the slots go after `tableBytes` of rows. */
-export function scratchLayout(tableBytes: number, lookups: number, outPerItem: number): { offset: number; slotBytes: number; idsBytes: number; control: number; total: number } {
+export function scratchLayout(
+  tableBytes: number,
+  lookups: number,
+  outPerItem: number,
+): { offset: number; slotBytes: number; idsBytes: number; control: number; total: number } {
   const idsBytes = align64(SCRATCH_CHUNK * lookups * 4);
   const slotBytes = idsBytes + align64(SCRATCH_CHUNK * outPerItem * 4);
   const offset = align64(tableBytes);
@@ -211,28 +215,54 @@ const variantKey = (v: BagKernelVariant) => `${v.prefetch}:${v.lines}:${v.group 
  */
 function kernelBody(dim: number, pooling: 'sum' | 'copy', variant: BagKernelVariant): number[] {
   const V = dim / 4;
-  const [IDS, COUNT, LOOKUPS, OUT, ROWS, B, L, IP, R, P, Q, S, END, EA, TRIG, TP, TE] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16] as const;
+  const [IDS, COUNT, LOOKUPS, OUT, ROWS, B, L, IP, R, P, Q, S, END, EA, TRIG, TP, TE] = [
+    0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,
+  ] as const;
   const acc = (k: number) => 17 + k;
   const D = variant.prefetch;
   const G = variant.group ?? 0;
-  if (!Number.isInteger(G) || G < 0 || G > 4096) throw new RangeError(`touch group ${G} is not an integer in [0, 4096]`);
+  if (!Number.isInteger(G) || G < 0 || G > 4096)
+    throw new RangeError(`touch group ${G} is not an integer in [0, 4096]`);
   // The early loads of the last chunk read ≤ 4·D bytes past its ids: within the slot's output area
   // (≥ SCRATCH_CHUNK × 16 floats) as long as D stays small.
-  if (!Number.isInteger(D) || D < 0 || D > MAX_PREFETCH) throw new RangeError(`prefetch distance ${D} is not an integer in [0, ${MAX_PREFETCH}]`);
+  if (!Number.isInteger(D) || D < 0 || D > MAX_PREFETCH)
+    throw new RangeError(`prefetch distance ${D} is not an integer in [0, ${MAX_PREFETCH}]`);
   const lineOffsets = Array.from({ length: variant.lines === 'all' ? Math.ceil((dim * 4) / 64) : 1 }, (_, k) => 64 * k);
   const c: number[] = [];
   const e = (...parts: number[][]) => parts.forEach(p => c.push(...p));
   // s ^= word of each line of row select(q, 0, q <u rows), q the id at ip + offset
   const touch = (offset: number, base: number = IP) => {
     e(op.get(base), op.i32Load(offset), op.set(Q));
-    e(op.get(Q), op.i32Const(0), op.get(Q), op.get(ROWS), op.i32LtU, op.select, op.i32Const(dim * 4), op.i32Mul, op.set(Q));
+    e(
+      op.get(Q),
+      op.i32Const(0),
+      op.get(Q),
+      op.get(ROWS),
+      op.i32LtU,
+      op.select,
+      op.i32Const(dim * 4),
+      op.i32Mul,
+      op.set(Q),
+    );
     for (const o of lineOffsets) e(op.get(S), op.get(Q), op.i32Load(o), op.i32Xor, op.set(S));
   };
   e(op.get(IDS), op.set(IP), op.i32Const(0), op.set(B));
   if (D > 0) {
     // end = ids + min(count × lookups, D) × 4; touch each id in [ids, end)
     e(op.get(COUNT), op.get(LOOKUPS), op.i32Mul, op.set(END));
-    e(op.get(END), op.i32Const(D), op.get(END), op.i32Const(D), op.i32LtU, op.select, op.i32Const(4), op.i32Mul, op.get(IDS), op.i32Add, op.set(END));
+    e(
+      op.get(END),
+      op.i32Const(D),
+      op.get(END),
+      op.i32Const(D),
+      op.i32LtU,
+      op.select,
+      op.i32Const(4),
+      op.i32Mul,
+      op.get(IDS),
+      op.i32Add,
+      op.set(END),
+    );
     e(op.block, op.loop, op.get(IP), op.get(END), op.i32GeU, op.brIf(1));
     touch(0);
     e(op.get(IP), op.i32Const(4), op.i32Add, op.set(IP), op.br(0), op.end, op.end);
@@ -261,13 +291,35 @@ function kernelBody(dim: number, pooling: 'sum' | 'copy', variant: BagKernelVari
   if (G > 0) {
     // every G ids: touch the next group's rows
     e(op.get(IP), op.get(TRIG), op.i32Eq, op.if);
-    e(op.get(IP), op.i32Const(4 * G), op.i32Add, op.tee(TRIG), op.set(TP), op.get(IP), op.i32Const(8 * G), op.i32Add, op.set(TE));
+    e(
+      op.get(IP),
+      op.i32Const(4 * G),
+      op.i32Add,
+      op.tee(TRIG),
+      op.set(TP),
+      op.get(IP),
+      op.i32Const(8 * G),
+      op.i32Add,
+      op.set(TE),
+    );
     clampTe();
     touchRange();
     e(op.end);
   }
   // r = ids[ip]; if (r >=u rows) return ip + 1
-  e(op.get(IP), op.i32Load(), op.tee(R), op.get(ROWS), op.i32GeU, op.if, op.get(IP), op.i32Const(1), op.i32Add, op.ret, op.end);
+  e(
+    op.get(IP),
+    op.i32Load(),
+    op.tee(R),
+    op.get(ROWS),
+    op.i32GeU,
+    op.if,
+    op.get(IP),
+    op.i32Const(1),
+    op.i32Add,
+    op.ret,
+    op.end,
+  );
   e(op.get(R), op.i32Const(dim * 4), op.i32Mul, op.set(P));
   if (pooling === 'sum') {
     for (let k = 0; k < V; k++) e(op.get(acc(k)), op.get(P), op.v128Load(16 * k), op.f32x4Add, op.set(acc(k)));
@@ -296,7 +348,9 @@ function moduleBytes(variant: BagKernelVariant = DEFAULT_VARIANT): Uint8Array {
   const key = variantKey(variant);
   const cached = bytesCache.get(key);
   if (cached) return cached;
-  const kernels = KERNEL_DIMS.flatMap(d => (['sum', 'copy'] as const).map(p => ({ name: `${p}${d}`, dim: d, pooling: p })));
+  const kernels = KERNEL_DIMS.flatMap(d =>
+    (['sum', 'copy'] as const).map(p => ({ name: `${p}${d}`, dim: d, pooling: p })),
+  );
   const i32 = 0x7f;
   const type = section(1, vec([[0x60, ...vec([[i32], [i32], [i32], [i32], [i32]]), ...vec([[i32]])]]));
   // (import "env" "memory" (memory 1 65536 shared))
@@ -306,7 +360,22 @@ function moduleBytes(variant: BagKernelVariant = DEFAULT_VARIANT): Uint8Array {
   const globals = section(6, vec([[i32, 0x01, ...op.i32Const(0), ...op.end]]));
   const exports = section(7, vec(kernels.map((k, i) => [...name(k.name), 0x00, ...uleb(i)])));
   const code = section(10, vec(kernels.map(k => kernelBody(k.dim, k.pooling, variant))));
-  const bytes = new Uint8Array([0x00, 0x61, 0x73, 0x6d, 1, 0, 0, 0, ...type, ...imports, ...funcs, ...globals, ...exports, ...code]);
+  const bytes = new Uint8Array([
+    0x00,
+    0x61,
+    0x73,
+    0x6d,
+    1,
+    0,
+    0,
+    0,
+    ...type,
+    ...imports,
+    ...funcs,
+    ...globals,
+    ...exports,
+    ...code,
+  ]);
   bytesCache.set(key, bytes);
   return bytes;
 }
@@ -331,7 +400,9 @@ function copyOut(w: number): CopyOut {
     w <= 256
       ? Array.from({ length: w }, (_, j) => `out[o + ${j}] = src[s + ${j}];`).join(' ')
       : `for (let j = 0; j < ${w}; j++) out[o + j] = src[s + j];`;
-  f = new Function(`return function copy${w}(out, o0, width, src, n) { for (let b = 0; b < n; b++) { const o = o0 + b * width; const s = b * ${w}; ${body} } };`)() as CopyOut;
+  f = new Function(
+    `return function copy${w}(out, o0, width, src, n) { for (let b = 0; b < n; b++) { const o = o0 + b * width; const s = b * ${w}; ${body} } };`,
+  )() as CopyOut;
   copies.set(w, f);
   return f;
 }
@@ -345,8 +416,13 @@ const gathers = new Map<number, GatherIds>();
 function gatherIds(L: number): GatherIds {
   let f = gathers.get(L);
   if (f) return f;
-  const body = L <= 256 ? Array.from({ length: L }, (_, j) => `dst[d + ${j}] = src[s + ${j}];`).join(' ') : `for (let j = 0; j < ${L}; j++) dst[d + j] = src[s + j];`;
-  f = new Function(`return function gather${L}(dst, src, s0, stride, n) { for (let b = 0; b < n; b++) { const s = s0 + b * stride; const d = b * ${L}; ${body} } };`)() as GatherIds;
+  const body =
+    L <= 256
+      ? Array.from({ length: L }, (_, j) => `dst[d + ${j}] = src[s + ${j}];`).join(' ')
+      : `for (let j = 0; j < ${L}; j++) dst[d + j] = src[s + j];`;
+  f = new Function(
+    `return function gather${L}(dst, src, s0, stride, n) { for (let b = 0; b < n; b++) { const s = s0 + b * stride; const d = b * ${L}; ${body} } };`,
+  )() as GatherIds;
   gathers.set(L, f);
   return f;
 }
@@ -404,7 +480,13 @@ export class WasmTableKernel {
   }
 
   /** A kernel for the table, or undefined (no SIMD kernel for this dim, or every slot taken). */
-  static claim(scratch: TableScratch | undefined, dim: number, lookups: number, pooling: 'sum' | 'none', variant: BagKernelVariant = DEFAULT_VARIANT): WasmTableKernel | undefined {
+  static claim(
+    scratch: TableScratch | undefined,
+    dim: number,
+    lookups: number,
+    pooling: 'sum' | 'none',
+    variant: BagKernelVariant = DEFAULT_VARIANT,
+  ): WasmTableKernel | undefined {
     if (!scratch || !api || !(KERNEL_DIMS as readonly number[]).includes(dim)) return undefined;
     const outPerItem = pooling === 'sum' ? dim : lookups * dim;
     const control = new Int32Array(scratch.memory.buffer, scratch.control, Math.ceil(scratch.slots / 32));
@@ -432,7 +514,16 @@ export class WasmTableKernel {
    * item, this table's at `outOffset`). Returns 0, or 1 + the index in `ids` of the first id out
    * of range (as the JavaScript kernel does).
    */
-  run(ids: Int32Array, idsPerItem: number, idOffset: number, count: number, out: Float32Array, width: number, outOffset: number, rows: number): number {
+  run(
+    ids: Int32Array,
+    idsPerItem: number,
+    idOffset: number,
+    count: number,
+    out: Float32Array,
+    width: number,
+    outOffset: number,
+    rows: number,
+  ): number {
     const { chunk } = this.scratch;
     const L = this.lookups;
     const sIds = this.ids;
@@ -454,7 +545,11 @@ export class WasmTableKernel {
   release(): void {
     if (this.released) return;
     this.released = true;
-    const control = new Int32Array(this.scratch.memory.buffer, this.scratch.control, Math.ceil(this.scratch.slots / 32));
+    const control = new Int32Array(
+      this.scratch.memory.buffer,
+      this.scratch.control,
+      Math.ceil(this.scratch.slots / 32),
+    );
     Atomics.and(control, this.slot >> 5, ~(1 << (this.slot & 31)));
   }
 }

@@ -26,7 +26,13 @@ function product(xs: readonly number[], from = 0, to = xs.length): number {
 }
 
 /** Copies the box [begin, begin + size) of x (row-major, shape `shape`) into out. */
-export function copySlice(x: TypedArray, shape: readonly number[], begin: readonly number[], size: readonly number[], out: TypedArray): void {
+export function copySlice(
+  x: TypedArray,
+  shape: readonly number[],
+  begin: readonly number[],
+  size: readonly number[],
+  out: TypedArray,
+): void {
   const rank = shape.length;
   if (rank === 0) {
     out[0] = x[0]!;

@@ -3,6 +3,12 @@ export { startChild, waitForExit } from './processes';
 export type { Child } from './processes';
 export { startRedisServer, hasRedisServer, waitForRedis, REDIS_INSTALL_HINT } from './redis-server';
 export type { RedisServer, RedisServerOptions } from './redis-server';
-export { INITIAL_OLD_SPACE_MIB, MALLOC_TUNING, withMallocTuning, PAYLOAD_NODE_FLAGS, TENANT_QUEUE_BYTES } from './payload-tuning';
+export {
+  INITIAL_OLD_SPACE_MIB,
+  MALLOC_TUNING,
+  withMallocTuning,
+  PAYLOAD_NODE_FLAGS,
+  TENANT_QUEUE_BYTES,
+} from './payload-tuning';
 export { DEFAULT_RESTART_POLICY, RestartPolicy } from './restart-policy';
 export type { RestartDecision, RestartPolicyOptions } from './restart-policy';

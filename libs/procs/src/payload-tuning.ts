@@ -41,4 +41,6 @@ export const INITIAL_OLD_SPACE_MIB = 64;
  * queue than that would not finish within their SLAs anyway.
  */
 export const TENANT_QUEUE_BYTES = 32 * 1024 * 1024;
-export const PAYLOAD_NODE_FLAGS: readonly string[] = Object.freeze([`--initial-old-space-size=${INITIAL_OLD_SPACE_MIB}`]);
+export const PAYLOAD_NODE_FLAGS: readonly string[] = Object.freeze([
+  `--initial-old-space-size=${INITIAL_OLD_SPACE_MIB}`,
+]);

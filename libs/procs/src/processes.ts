@@ -52,16 +52,22 @@ export function startChild(command: string, args: readonly string[], options: Sp
         const w = { re, resolve: (l: string) => (clearTimeout(t), resolve(l)) };
         const t = setTimeout(() => {
           waiters.splice(waiters.indexOf(w), 1);
-          reject(new Error(`no line matching ${re} within ${timeoutMs} ms; last lines:\n${lines.slice(-20).join('\n')}`));
+          reject(
+            new Error(`no line matching ${re} within ${timeoutMs} ms; last lines:\n${lines.slice(-20).join('\n')}`),
+          );
         }, timeoutMs);
         waiters.push(w);
-        void exited.then(() => setTimeout(() => {
-          if (waiters.includes(w)) {
-            clearTimeout(t);
-            waiters.splice(waiters.indexOf(w), 1);
-            reject(new Error(`process exited before a line matching ${re}; last lines:\n${lines.slice(-20).join('\n')}`));
-          }
-        }, 50));
+        void exited.then(() =>
+          setTimeout(() => {
+            if (waiters.includes(w)) {
+              clearTimeout(t);
+              waiters.splice(waiters.indexOf(w), 1);
+              reject(
+                new Error(`process exited before a line matching ${re}; last lines:\n${lines.slice(-20).join('\n')}`),
+              );
+            }
+          }, 50),
+        );
       });
     },
     stop(signal = 'SIGTERM', graceMs = 10_000) {

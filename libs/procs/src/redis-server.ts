@@ -38,18 +38,22 @@ export function hasRedisServer(): boolean {
 
 /** Pings until Redis answers; throws after `timeoutMs`. */
 export async function waitForRedis(url: string, timeoutMs: number, exited?: () => string | undefined): Promise<void> {
-  await waitFor(async () => {
-    const why = exited?.();
-    if (why !== undefined) throw new Error(why);
-    const r = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-    r.on('error', () => {});
-    try {
-      await r.connect();
-      return (await r.ping()) === 'PONG';
-    } finally {
-      r.disconnect();
-    }
-  }, timeoutMs, `redis at ${url}`);
+  await waitFor(
+    async () => {
+      const why = exited?.();
+      if (why !== undefined) throw new Error(why);
+      const r = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+      r.on('error', () => {});
+      try {
+        await r.connect();
+        return (await r.ping()) === 'PONG';
+      } finally {
+        r.disconnect();
+      }
+    },
+    timeoutMs,
+    `redis at ${url}`,
+  );
 }
 
 /**
@@ -62,15 +66,33 @@ export async function startRedisServer(opts: RedisServerOptions): Promise<RedisS
   let lastErr: unknown;
   for (let attempt = 0; attempt < (opts.port ? 1 : 3); attempt++) {
     const port = opts.port || (await freePort());
-    const child = startChild('redis-server', [
-      '--port', String(port), '--bind', '127.0.0.1', '--dir', opts.dir, '--daemonize', 'no', '--loglevel', 'warning',
-      '--save', '', '--appendonly', opts.persist ? 'yes' : 'no',
-    ], { detached: opts.detached ?? false });
+    const child = startChild(
+      'redis-server',
+      [
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--dir',
+        opts.dir,
+        '--daemonize',
+        'no',
+        '--loglevel',
+        'warning',
+        '--save',
+        '',
+        '--appendonly',
+        opts.persist ? 'yes' : 'no',
+      ],
+      { detached: opts.detached ?? false },
+    );
     const url = `redis://127.0.0.1:${port}`;
     const stop = async () => void (await child.stop('SIGTERM', 5_000));
     try {
       await waitForRedis(url, 5_000, () =>
-        child.proc.exitCode !== null ? `redis-server exited (${child.proc.exitCode}): ${child.lines.slice(-5).join(' | ')}` : undefined,
+        child.proc.exitCode !== null
+          ? `redis-server exited (${child.proc.exitCode}): ${child.lines.slice(-5).join(' | ')}`
+          : undefined,
       );
       return { url, port, child, stop };
     } catch (err) {

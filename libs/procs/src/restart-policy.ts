@@ -38,9 +38,11 @@ export class RestartPolicy {
   constructor(opts: Partial<RestartPolicyOptions> = {}) {
     this.opts = { ...DEFAULT_RESTART_POLICY, ...opts };
     for (const [k, v] of Object.entries(this.opts)) {
-      if (!(Number.isFinite(v) && v >= 0)) throw new RangeError(`restart policy ${k} must be a non-negative number, got ${v}`);
+      if (!(Number.isFinite(v) && v >= 0))
+        throw new RangeError(`restart policy ${k} must be a non-negative number, got ${v}`);
     }
-    if (this.opts.minBackoffMs > this.opts.maxBackoffMs) throw new RangeError('restart policy minBackoffMs must not exceed maxBackoffMs');
+    if (this.opts.minBackoffMs > this.opts.maxBackoffMs)
+      throw new RangeError('restart policy minBackoffMs must not exceed maxBackoffMs');
     this.#backoffMs = this.opts.minBackoffMs;
   }
 
@@ -53,7 +55,10 @@ export class RestartPolicy {
   onExit(startedAt: number, now: number): RestartDecision {
     this.#restarts = this.#restarts.filter(t => now - t < this.opts.windowMs);
     if (this.#restarts.length >= this.opts.budget) {
-      return { restart: false, reason: `${this.#restarts.length} restarts within ${Math.round(this.opts.windowMs / 1000)} s (the budget)` };
+      return {
+        restart: false,
+        reason: `${this.#restarts.length} restarts within ${Math.round(this.opts.windowMs / 1000)} s (the budget)`,
+      };
     }
     if (now - startedAt >= this.opts.stableMs) this.#backoffMs = this.opts.minBackoffMs;
     const delayMs = this.#backoffMs;

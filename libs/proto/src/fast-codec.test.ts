@@ -12,7 +12,12 @@ function bytes(n: number, seed: number): Buffer {
 describe('fast encoders', () => {
   const cases = [
     { model: 'rmc1', items: { itemCount: 64, dense: bytes(64 * 128 * 4, 1), sparse: bytes(64 * 640 * 4, 2) } },
-    { model: 'ncf', version: '3', items: { itemCount: 1, dense: Buffer.alloc(0), sparse: bytes(16, 3) }, requestId: 'r-1' },
+    {
+      model: 'ncf',
+      version: '3',
+      items: { itemCount: 1, dense: Buffer.alloc(0), sparse: bytes(16, 3) },
+      requestId: 'r-1',
+    },
     { model: 'x', items: { itemCount: 300, dense: bytes(5, 4), sparse: Buffer.alloc(0) } },
     { model: 'y' },
     { model: 'z', items: { itemCount: 0 } },

@@ -45,7 +45,8 @@ function stringField(field: number, s: string | undefined, parts: Uint8Array[]):
 
 /** The encoded hera.common.v1.ItemBatch as parts, and its length. */
 function itemBatchParts(items: Items): { parts: Uint8Array[]; len: number } | undefined {
-  if ((items.dense !== undefined && !isBytes(items.dense)) || (items.sparse !== undefined && !isBytes(items.sparse))) return undefined;
+  if ((items.dense !== undefined && !isBytes(items.dense)) || (items.sparse !== undefined && !isBytes(items.sparse)))
+    return undefined;
   const parts: Uint8Array[] = [];
   const h: number[] = [];
   if (isSet(items.itemCount)) {
@@ -112,7 +113,11 @@ export function encodeInferRequest(req: InferRequestLike): Buffer | undefined {
 }
 
 /** InferStreamRequest: tag = 1, request = 2 (an InferRequest), deadline_ms = 3. */
-export function encodeInferStreamRequest(req: { tag?: number; request?: InferRequestLike | null; deadlineMs?: number }): Buffer | undefined {
+export function encodeInferStreamRequest(req: {
+  tag?: number;
+  request?: InferRequestLike | null;
+  deadlineMs?: number;
+}): Buffer | undefined {
   const parts: Uint8Array[] = [];
   varintField(1, req.tag, parts);
   if (req.request) {
@@ -125,7 +130,14 @@ export function encodeInferStreamRequest(req: { tag?: number; request?: InferReq
 }
 
 /** RankRequest: model = 1, version = 2, items = 3, top_k = 4, timeout_ms = 5, request_id = 6. */
-export function encodeRankRequest(req: { model?: string; version?: string; items?: Items | null; topK?: number; timeoutMs?: number; requestId?: string }): Buffer | undefined {
+export function encodeRankRequest(req: {
+  model?: string;
+  version?: string;
+  items?: Items | null;
+  topK?: number;
+  timeoutMs?: number;
+  requestId?: string;
+}): Buffer | undefined {
   const parts = modelAndItems(req);
   if (!parts) return undefined;
   varintField(4, req.topK, parts);
@@ -138,7 +150,11 @@ export function encodeRankRequest(req: { model?: string; version?: string; items
  * A copy of a service definition whose payload-carrying method uses the fast
  * encoder (falling back to the generated one for anything it does not handle).
  */
-export function withFastEncoder<D extends grpc.ServiceDefinition>(definition: D, method: string, encode: (req: never) => Buffer | undefined): D {
+export function withFastEncoder<D extends grpc.ServiceDefinition>(
+  definition: D,
+  method: string,
+  encode: (req: never) => Buffer | undefined,
+): D {
   const m = definition[method];
   if (!m) throw new Error(`no method ${method}`);
   const fallback = m.requestSerialize;

@@ -69,7 +69,17 @@ export function services() {
 export function fastClients() {
   const defs = services();
   return {
-    WorkerService: grpc.makeGenericClientConstructor(withFastEncoder(withFastEncoder(defs.worker, 'Infer', encodeInferRequest), 'InferStream', encodeInferStreamRequest), 'WorkerService') as unknown as HeraProto['hera']['worker']['v1']['WorkerService'],
-    RankingService: grpc.makeGenericClientConstructor(withFastEncoder(defs.ranking, 'Rank', encodeRankRequest), 'RankingService') as unknown as HeraProto['hera']['gateway']['v1']['RankingService'],
+    WorkerService: grpc.makeGenericClientConstructor(
+      withFastEncoder(
+        withFastEncoder(defs.worker, 'Infer', encodeInferRequest),
+        'InferStream',
+        encodeInferStreamRequest,
+      ),
+      'WorkerService',
+    ) as unknown as HeraProto['hera']['worker']['v1']['WorkerService'],
+    RankingService: grpc.makeGenericClientConstructor(
+      withFastEncoder(defs.ranking, 'Rank', encodeRankRequest),
+      'RankingService',
+    ) as unknown as HeraProto['hera']['gateway']['v1']['RankingService'],
   };
 }

@@ -15,10 +15,18 @@ describe('protos', () => {
     const root = new protobuf.Root();
     root.resolvePath = (_origin, target) => join(protoRoot(), target);
     root.loadSync(Object.values(PROTO_FILES), { alternateCommentMode: true });
-    for (const name of ['hera.gateway.v1.RankingService', 'hera.worker.v1.WorkerService', 'hera.placement.v1.PlacementService', 'hera.profiler.v1.ProfilerService']) {
+    for (const name of [
+      'hera.gateway.v1.RankingService',
+      'hera.worker.v1.WorkerService',
+      'hera.placement.v1.PlacementService',
+      'hera.profiler.v1.ProfilerService',
+    ]) {
       const svc = root.lookupService(name);
       for (const m of Object.values(svc.methods)) {
-        assert.ok(m.comment && /idempot|Errors|error|safe to retry/i.test(m.comment), `${name}/${m.name} lacks a comment on errors/idempotency`);
+        assert.ok(
+          m.comment && /idempot|Errors|error|safe to retry/i.test(m.comment),
+          `${name}/${m.name} lacks a comment on errors/idempotency`,
+        );
       }
     }
   });
@@ -30,13 +38,37 @@ describe('protos', () => {
     root.resolvePath = (_origin, target) => join(protoRoot(), target);
     root.loadSync(PROTO_FILES.inference, { keepCase: true });
     const expect: Record<string, Record<string, number>> = {
-      'inference.ModelInferRequest': { model_name: 1, model_version: 2, id: 3, parameters: 4, inputs: 5, outputs: 6, raw_input_contents: 7 },
+      'inference.ModelInferRequest': {
+        model_name: 1,
+        model_version: 2,
+        id: 3,
+        parameters: 4,
+        inputs: 5,
+        outputs: 6,
+        raw_input_contents: 7,
+      },
       'inference.ModelInferRequest.InferInputTensor': { name: 1, datatype: 2, shape: 3, parameters: 4, contents: 5 },
       'inference.ModelInferRequest.InferRequestedOutputTensor': { name: 1, parameters: 2 },
-      'inference.ModelInferResponse': { model_name: 1, model_version: 2, id: 3, parameters: 4, outputs: 5, raw_output_contents: 6 },
+      'inference.ModelInferResponse': {
+        model_name: 1,
+        model_version: 2,
+        id: 3,
+        parameters: 4,
+        outputs: 5,
+        raw_output_contents: 6,
+      },
       'inference.ModelInferResponse.InferOutputTensor': { name: 1, datatype: 2, shape: 3, parameters: 4, contents: 5 },
       'inference.InferParameter': { bool_param: 1, int64_param: 2, string_param: 3 },
-      'inference.InferTensorContents': { bool_contents: 1, int_contents: 2, int64_contents: 3, uint_contents: 4, uint64_contents: 5, fp32_contents: 6, fp64_contents: 7, bytes_contents: 8 },
+      'inference.InferTensorContents': {
+        bool_contents: 1,
+        int_contents: 2,
+        int64_contents: 3,
+        uint_contents: 4,
+        uint64_contents: 5,
+        fp32_contents: 6,
+        fp64_contents: 7,
+        bytes_contents: 8,
+      },
       'inference.ModelMetadataResponse': { name: 1, versions: 2, platform: 3, inputs: 4, outputs: 5 },
       'inference.ModelMetadataResponse.TensorMetadata': { name: 1, datatype: 2, shape: 3 },
       'inference.ModelReadyRequest': { name: 1, version: 2 },
@@ -50,6 +82,13 @@ describe('protos', () => {
       const actual = Object.fromEntries(Object.values(t.fields).map(f => [f.name, f.id]));
       assert.deepEqual(actual, fields, type);
     }
-    assert.deepEqual(Object.keys(services().inference).sort(), ['ModelInfer', 'ModelMetadata', 'ModelReady', 'ServerLive', 'ServerMetadata', 'ServerReady']);
+    assert.deepEqual(Object.keys(services().inference).sort(), [
+      'ModelInfer',
+      'ModelMetadata',
+      'ModelReady',
+      'ServerLive',
+      'ServerMetadata',
+      'ServerReady',
+    ]);
   });
 });

@@ -80,6 +80,10 @@ export function queueOptions(keys: Keyspace, connection: ConnectionOptions): Que
 }
 
 /** Opens a typed producer for one of our queues. */
-export function openQueue<N extends QueueName>(name: N, keys: Keyspace, connection: ConnectionOptions): Queue<JobTypes[N]> {
+export function openQueue<N extends QueueName>(
+  name: N,
+  keys: Keyspace,
+  connection: ConnectionOptions,
+): Queue<JobTypes[N]> {
   return new Queue<JobTypes[N]>(name, queueOptions(keys, connection));
 }

@@ -117,11 +117,25 @@ export async function runService<C extends BaseServiceConfig>(opts: RunServiceOp
   let updateHealth = () => {};
   let readiness: Readiness = { ready: false, reason: 'starting' };
   let announced: boolean | undefined;
-  const ctx: ServiceContext<C> = { config, log, redis, keys, lifecycle, metrics, address: () => address, readinessChanged: () => updateHealth() };
+  const ctx: ServiceContext<C> = {
+    config,
+    log,
+    redis,
+    keys,
+    lifecycle,
+    metrics,
+    address: () => address,
+    readinessChanged: () => updateHealth(),
+  };
 
   try {
     const parts = await opts.build(ctx);
-    const running = await startServer({ host: config.GRPC_HOST, port: config.GRPC_PORT, log, services: parts.services });
+    const running = await startServer({
+      host: config.GRPC_HOST,
+      port: config.GRPC_PORT,
+      log,
+      services: parts.services,
+    });
     running.health.setStatus(LIVENESS_SERVICE, 'NOT_SERVING');
     const metricsServer = await serveMetrics(metrics, config.GRPC_HOST, config.METRICS_PORT);
     if (metricsServer) log.info({ port: metricsServer.port }, 'metrics at /metrics');
@@ -149,11 +163,17 @@ export async function runService<C extends BaseServiceConfig>(opts: RunServiceOp
       onError: err => log.warn({ err }, 'heartbeat failed'),
     });
     lifecycle.addSteps(
-      ['health', () => {
-        running.setServing('NOT_SERVING');
-        running.health.setStatus(LIVENESS_SERVICE, 'NOT_SERVING');
-      }],
-      ['grpc', remaining => closeServer(running.server, Math.max(0, Math.min(remaining - 500, config.SHUTDOWN_GRACE_MS / 2)))],
+      [
+        'health',
+        () => {
+          running.setServing('NOT_SERVING');
+          running.health.setStatus(LIVENESS_SERVICE, 'NOT_SERVING');
+        },
+      ],
+      [
+        'grpc',
+        remaining => closeServer(running.server, Math.max(0, Math.min(remaining - 500, config.SHUTDOWN_GRACE_MS / 2))),
+      ],
       ...(parts.shutdownSteps ?? []),
       ['metrics', () => metricsServer?.close()],
       ['liveness', () => heartbeat.stop()],

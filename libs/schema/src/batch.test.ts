@@ -1,6 +1,14 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { checkLengths, checkPayloadValues, checkShape, idsPerItem, ITEM_FIELDS, type BatchShape, type ValueSchema } from './batch';
+import {
+  checkLengths,
+  checkPayloadValues,
+  checkShape,
+  idsPerItem,
+  ITEM_FIELDS,
+  type BatchShape,
+  type ValueSchema,
+} from './batch';
 
 const schema: ValueSchema = {
   denseDim: 3,
@@ -44,7 +52,10 @@ describe('payload value checks', () => {
     it(`accept a valid batch and name the first bad value, payload at offset ${offset}`, () => {
       const n = 9000;
       const b = batch(n, offset);
-      assert.equal(message(() => checkPayloadValues(schema, b)), 'OK');
+      assert.equal(
+        message(() => checkPayloadValues(schema, b)),
+        'OK',
+      );
 
       for (const [at, v, want] of [
         [5 * 3 + 1, NaN, /items\.dense: item 5 feature 1 is NaN/],
@@ -53,7 +64,10 @@ describe('payload value checks', () => {
       ] as const) {
         const c = batch(n, offset);
         poke(c.dense, at, v, 'f32');
-        assert.match(message(() => checkPayloadValues(schema, c)), want);
+        assert.match(
+          message(() => checkPayloadValues(schema, c)),
+          want,
+        );
       }
       for (const [at, v, want] of [
         [7 * 3 + 1, 10, /items\.sparse: item 7 table a id 10 is out of range \[0, 10\)/],
@@ -63,7 +77,16 @@ describe('payload value checks', () => {
       ] as const) {
         const c = batch(n, offset);
         poke(c.sparse, at, v, 'i32');
-        assert.match(message(() => checkPayloadValues(schema, c, { count: 'inputs.item_count', dense: 'inputs.dense', sparse: 'inputs.sparse' })), new RegExp(want.source.replace('items', 'inputs')));
+        assert.match(
+          message(() =>
+            checkPayloadValues(schema, c, {
+              count: 'inputs.item_count',
+              dense: 'inputs.dense',
+              sparse: 'inputs.sparse',
+            }),
+          ),
+          new RegExp(want.source.replace('items', 'inputs')),
+        );
       }
     });
   }
@@ -74,12 +97,15 @@ describe('payload value checks', () => {
     poke(b.sparse, 2, 999, 'i32');
     poke(b.dense, 0, 3.4028234663852886e38, 'f32');
     poke(b.dense, 1, -0, 'f32');
-    assert.equal(message(() => checkPayloadValues(schema, b)), 'OK');
+    assert.equal(
+      message(() => checkPayloadValues(schema, b)),
+      'OK',
+    );
   });
 });
 
 describe('idsPerItem', () => {
-  it('is the sum of the tables\' lookups, 0 for none', () => {
+  it("is the sum of the tables' lookups, 0 for none", () => {
     assert.equal(idsPerItem(schema.tables), 3);
     assert.equal(idsPerItem([{ lookups: 80 }, { lookups: 1 }, { lookups: 0 }, { lookups: 39 }]), 120);
     assert.equal(idsPerItem([]), 0);
@@ -89,7 +115,8 @@ describe('idsPerItem', () => {
 describe('the byte-length rule', () => {
   const shape: BatchShape = { denseDim: 3, idsPerItem: 3, maxItems: 1024 };
   const fields = { count: 'inputs[1].shape[0]', dense: 'inputs[0] (dense)', sparse: 'inputs[1] (sparse)' };
-  const lengths = (count: number, dense: number, sparse: number, s = shape) => message(() => checkLengths(count, dense, sparse, s, fields));
+  const lengths = (count: number, dense: number, sparse: number, s = shape) =>
+    message(() => checkLengths(count, dense, sparse, s, fields));
 
   it('accepts exactly count × width × 4 bytes for each column', () => {
     assert.equal(lengths(1, 12, 12), 'OK');
@@ -97,7 +124,7 @@ describe('the byte-length rule', () => {
     assert.equal(lengths(2, 0, 0, { denseDim: 0, idsPerItem: 0, maxItems: 2 }), 'OK');
   });
 
-  it('names the caller\'s field, the bytes expected and the bytes given', () => {
+  it("names the caller's field, the bytes expected and the bytes given", () => {
     assert.equal(lengths(2, 20, 24), 'inputs[0] (dense): expected 24 bytes (2 items × 3 float32), got 20');
     assert.equal(lengths(2, 24, 28), 'inputs[1] (sparse): expected 24 bytes (2 items × 3 int32 ids), got 28');
     // Counted in bytes, not values: 6 bytes of a 12-byte item are not 1.5 items.
@@ -112,11 +139,20 @@ describe('the byte-length rule', () => {
     assert.equal(lengths(-1, 0, 0, { ...shape, minItems: 0 }), 'inputs[1].shape[0]: must be ≥ 0, got -1');
   });
 
-  it('is what checkShape applies to a request\'s items, with Rank\'s field names by default', () => {
+  it("is what checkShape applies to a request's items, with Rank's field names by default", () => {
     const b = batch(2, 1);
     assert.equal(checkShape(b, shape), 2);
-    assert.equal(message(() => checkShape({ ...b, dense: b.dense.subarray(4) }, shape)), 'items.dense: expected 24 bytes (2 items × 3 float32), got 20');
-    assert.equal(message(() => checkShape({ ...b, itemCount: 3 }, shape, ITEM_FIELDS)), 'items.dense: expected 36 bytes (3 items × 3 float32), got 24');
-    assert.equal(message(() => checkShape(undefined, shape)), 'items: is required');
+    assert.equal(
+      message(() => checkShape({ ...b, dense: b.dense.subarray(4) }, shape)),
+      'items.dense: expected 24 bytes (2 items × 3 float32), got 20',
+    );
+    assert.equal(
+      message(() => checkShape({ ...b, itemCount: 3 }, shape, ITEM_FIELDS)),
+      'items.dense: expected 36 bytes (3 items × 3 float32), got 24',
+    );
+    assert.equal(
+      message(() => checkShape(undefined, shape)),
+      'items: is required',
+    );
   });
 });

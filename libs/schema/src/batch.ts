@@ -55,7 +55,11 @@ export interface BatchFields {
 }
 
 /** The field names of hera.common.v1.ItemBatch under a request's `items`. */
-export const ITEM_FIELDS: Readonly<BatchFields> = Object.freeze({ count: 'items.item_count', dense: 'items.dense', sparse: 'items.sparse' });
+export const ITEM_FIELDS: Readonly<BatchFields> = Object.freeze({
+  count: 'items.item_count',
+  dense: 'items.dense',
+  sparse: 'items.sparse',
+});
 
 // Payloads are little-endian on the wire and typed arrays use the host's order.
 if (endianness() !== 'LE') throw new Error('Hera mesh needs a little-endian host');
@@ -64,17 +68,29 @@ if (endianness() !== 'LE') throw new Error('Hera mesh needs a little-endian host
  * The one rule for a batch's item count and byte lengths (the wire's, and the engine's for typed
  * arrays): INVALID_ARGUMENT naming the caller's field.
  */
-export function checkLengths(count: number, denseBytes: number, sparseBytes: number, shape: BatchShape, fields: BatchFields = ITEM_FIELDS): void {
+export function checkLengths(
+  count: number,
+  denseBytes: number,
+  sparseBytes: number,
+  shape: BatchShape,
+  fields: BatchFields = ITEM_FIELDS,
+): void {
   const min = shape.minItems ?? 1;
   if (!Number.isInteger(count) || count < min) throw invalidArgument(fields.count, `must be ≥ ${min}, got ${count}`);
   if (count > shape.maxItems) throw invalidArgument(fields.count, `must be ≤ ${shape.maxItems}, got ${count}`);
   const wantDense = count * shape.denseDim * 4;
   if (denseBytes !== wantDense) {
-    throw invalidArgument(fields.dense, `expected ${wantDense} bytes (${count} items × ${shape.denseDim} float32), got ${denseBytes}`);
+    throw invalidArgument(
+      fields.dense,
+      `expected ${wantDense} bytes (${count} items × ${shape.denseDim} float32), got ${denseBytes}`,
+    );
   }
   const wantIds = count * shape.idsPerItem * 4;
   if (sparseBytes !== wantIds) {
-    throw invalidArgument(fields.sparse, `expected ${wantIds} bytes (${count} items × ${shape.idsPerItem} int32 ids), got ${sparseBytes}`);
+    throw invalidArgument(
+      fields.sparse,
+      `expected ${wantIds} bytes (${count} items × ${shape.idsPerItem} int32 ids), got ${sparseBytes}`,
+    );
   }
 }
 
@@ -82,7 +98,12 @@ export function checkLengths(count: number, denseBytes: number, sparseBytes: num
  * Checks that there are items, their item_count and byte lengths, without copying; returns the
  * item count. For callers that copy the bytes somewhere of their own.
  */
-export function checkShape(items: RawItems | null | undefined, shape: BatchShape, fields: BatchFields = ITEM_FIELDS, itemsField = 'items'): number {
+export function checkShape(
+  items: RawItems | null | undefined,
+  shape: BatchShape,
+  fields: BatchFields = ITEM_FIELDS,
+  itemsField = 'items',
+): number {
   if (!items) throw invalidArgument(itemsField, 'is required');
   checkLengths(items.itemCount, items.dense.byteLength, items.sparse.byteLength, shape, fields);
   return items.itemCount;
@@ -105,7 +126,10 @@ export function checkPayloadValues(schema: ValueSchema, raw: RawItems, fields: B
       // x - x is NaN exactly for NaN and ±Inf; cheaper than Number.isFinite on a hot loop.
       if (v[i]! - v[i]! !== 0) {
         const at = from / 4 + i;
-        throw invalidArgument(fields.dense, `item ${Math.floor(at / dim)} feature ${at % dim} is ${v[i]} (must be finite)`);
+        throw invalidArgument(
+          fields.dense,
+          `item ${Math.floor(at / dim)} feature ${at % dim} is ${v[i]} (must be finite)`,
+        );
       }
     }
   }
@@ -163,7 +187,8 @@ function rowsByPosition(schema: ValueSchema): Uint32Array {
 function badId(schema: ValueSchema, fields: BatchFields, item: number, position: number, id: number): Error {
   let o = 0;
   for (const t of schema.tables) {
-    if (position < o + t.lookups) return invalidArgument(fields.sparse, `item ${item} table ${t.name} id ${id} is out of range [0, ${t.rows})`);
+    if (position < o + t.lookups)
+      return invalidArgument(fields.sparse, `item ${item} table ${t.name} id ${id} is out of range [0, ${t.rows})`);
     o += t.lookups;
   }
   return invalidArgument(fields.sparse, `item ${item} position ${position} id ${id} is out of range`);

@@ -23,7 +23,16 @@ export { weightLayout } from './weight-layout';
 export type { WeightSpec } from './weight-layout';
 export { configFromSpec, engineOfBackend, toModelRecord, MODEL_CONFIG_FORMAT, MODEL_ENGINES } from './model-config';
 export type { ModelConfig, ModelTableConfig, ModelRecord, ModelEngine } from './model-config';
-export { idsPerItem, checkLengths, checkShape, checkPayloadValues, scoresToBytes, ITEM_FIELDS, MAX_ITEMS, MAX_BATCH } from './batch';
+export {
+  idsPerItem,
+  checkLengths,
+  checkShape,
+  checkPayloadValues,
+  scoresToBytes,
+  ITEM_FIELDS,
+  MAX_ITEMS,
+  MAX_BATCH,
+} from './batch';
 export type { RawItems, BatchShape, BatchFields, ValueSchema } from './batch';
 export { validateBatch } from './validate-batch';
 export type { Batch, ValidBatch } from './validate-batch';

@@ -90,7 +90,10 @@ export interface ModelConfig {
 }
 
 /** The config of a model built from a zoo spec; `sizeBytes` is filled in once files exist. */
-export function configFromSpec(spec: ZooModelSpec, opts: { scale: number; seed: number; version: string }): ModelConfig {
+export function configFromSpec(
+  spec: ZooModelSpec,
+  opts: { scale: number; seed: number; version: string },
+): ModelConfig {
   const tables = spec.tables.map(t => ({
     name: t.name,
     rows: scaledRows(t.rows, opts.scale),

@@ -1,5 +1,13 @@
 import { invalidArgument } from '@hera/errors';
-import { checkLengths, checkPayloadValues, idsPerItem, ITEM_FIELDS, MAX_BATCH, type BatchFields, type ValueSchema } from './batch';
+import {
+  checkLengths,
+  checkPayloadValues,
+  idsPerItem,
+  ITEM_FIELDS,
+  MAX_BATCH,
+  type BatchFields,
+  type ValueSchema,
+} from './batch';
 
 /**
  * One inference call's input in the layout of batch.ts, as typed arrays: `dense` [count,
@@ -30,7 +38,13 @@ export function validateBatch(schema: ValueSchema, batch: Batch, fields: BatchFi
   const { count, dense, ids } = batch;
   if (!(dense instanceof Float32Array)) throw invalidArgument(fields.dense, 'must be a Float32Array (FP32)');
   if (!(ids instanceof Int32Array)) throw invalidArgument(fields.sparse, 'must be an Int32Array (INT32)');
-  checkLengths(count, dense.byteLength, ids.byteLength, { denseDim: schema.denseDim, idsPerItem: idsPerItem(schema.tables), maxItems: MAX_BATCH, minItems: 0 }, fields);
+  checkLengths(
+    count,
+    dense.byteLength,
+    ids.byteLength,
+    { denseDim: schema.denseDim, idsPerItem: idsPerItem(schema.tables), maxItems: MAX_BATCH, minItems: 0 },
+    fields,
+  );
   // Byte views of the same memory: typed arrays are 4-byte aligned, so read in place.
   checkPayloadValues(schema, { itemCount: count, dense: bytesOf(dense), sparse: bytesOf(ids) }, fields);
   return batch as ValidBatch;

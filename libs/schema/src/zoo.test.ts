@@ -15,7 +15,10 @@ describe('zoo', () => {
     it(`${name}: table bytes match DESIGN's fp32 size and the reading is written down`, () => {
       const gb = modelCost(spec).tableBytes / 1e9;
       // DESIGN lists sizes to one or two significant digits; the MLPs add well under 1%.
-      assert.ok(Math.abs(gb - spec.designSizeGB) / spec.designSizeGB < 0.05, `${name}: ${gb} GB vs ${spec.designSizeGB}`);
+      assert.ok(
+        Math.abs(gb - spec.designSizeGB) / spec.designSizeGB < 0.05,
+        `${name}: ${gb} GB vs ${spec.designSizeGB}`,
+      );
       assert.ok(spec.reading.length > 80);
       assert.equal(new Set(spec.tables.map(t => t.name)).size, spec.tables.length, 'table names are unique');
     });
@@ -79,8 +82,11 @@ describe('zoo', () => {
   });
 
   it('rates the embedding-dominated models as memory-bound by arithmetic intensity', () => {
-    const byIntensity = [...ZOO_MODELS].sort((x, y) => modelCost(ZOO_SPECS[x]).flopsPerEmbeddingByte - modelCost(ZOO_SPECS[y]).flopsPerEmbeddingByte);
+    const byIntensity = [...ZOO_MODELS].sort(
+      (x, y) => modelCost(ZOO_SPECS[x]).flopsPerEmbeddingByte - modelCost(ZOO_SPECS[y]).flopsPerEmbeddingByte,
+    );
     assert.deepEqual(byIntensity.slice(0, 2).sort(), ['rmc1', 'rmc2']);
-    for (const m of ZOO_MODELS) assert.equal(ZOO_SPECS[m].expectedKind === 'memory-bound', m === 'rmc1' || m === 'rmc2');
+    for (const m of ZOO_MODELS)
+      assert.equal(ZOO_SPECS[m].expectedKind === 'memory-bound', m === 'rmc1' || m === 'rmc2');
   });
 });

@@ -259,7 +259,10 @@ const mtwnd: ZooModelSpec = {
   name: 'mtwnd',
   title: 'Multi-task Wide & Deep',
   denseDim: 512,
-  tables: [...tables('t', 41, 500 * K, 1, 32), ...tables('t', 2, 5 * M, 1, 32).map((t, i) => ({ ...t, name: `t${41 + i}` }))],
+  tables: [
+    ...tables('t', 41, 500 * K, 1, 32),
+    ...tables('t', 2, 5 * M, 1, 32).map((t, i) => ({ ...t, name: `t${41 + i}` })),
+  ],
   arch: {
     family: 'mtwnd',
     tasks: 2,
@@ -365,7 +368,16 @@ export const ZOO_SPECS: Readonly<Record<ZooModelName, ZooModelSpec>> = Object.fr
 });
 
 /** The zoo's model names in DESIGN §5 order. */
-export const ZOO_MODELS: readonly ZooModelName[] = Object.freeze(['rmc1', 'rmc2', 'rmc3', 'ncf', 'wnd', 'mtwnd', 'din', 'dien']);
+export const ZOO_MODELS: readonly ZooModelName[] = Object.freeze([
+  'rmc1',
+  'rmc2',
+  'rmc3',
+  'ncf',
+  'wnd',
+  'mtwnd',
+  'din',
+  'dien',
+]);
 
 export function isZooModel(name: string): name is ZooModelName {
   return Object.prototype.hasOwnProperty.call(ZOO_SPECS, name);

@@ -51,7 +51,12 @@ export async function connectRedis(url: string, opts: ConnectOptions, timeoutMs 
  */
 export function createSubscriber(redis: Redis, onError?: (err: Error) => void): Redis {
   // No ready check: its INFO would be refused once the connection is in subscriber mode.
-  const sub = redis.duplicate({ lazyConnect: false, enableOfflineQueue: true, maxRetriesPerRequest: null, enableReadyCheck: false });
+  const sub = redis.duplicate({
+    lazyConnect: false,
+    enableOfflineQueue: true,
+    maxRetriesPerRequest: null,
+    enableReadyCheck: false,
+  });
   sub.on('error', err => onError?.(err));
   return sub;
 }

@@ -22,7 +22,8 @@ export class DemandStore {
     return Object.entries(all)
       .map(([model, v]) => {
         const qps = Number(v);
-        if (v.trim() === '' || !Number.isFinite(qps) || qps < 0) throw malformedRecord(key, `${model} holds ${shown(v)}, not a QPS ≥ 0`);
+        if (v.trim() === '' || !Number.isFinite(qps) || qps < 0)
+          throw malformedRecord(key, `${model} holds ${shown(v)}, not a QPS ≥ 0`);
         return { model, qps };
       })
       .sort((a, b) => a.model.localeCompare(b.model));
@@ -37,7 +38,8 @@ export class DemandStore {
   async set(demands: readonly Demand[], replace: boolean): Promise<Demand[]> {
     const key = this.keys.demand();
     for (const d of demands) {
-      if (!d.model || !Number.isFinite(d.qps) || d.qps < 0) throw malformedRecord(key, `refusing to store ${shown(d)}: needs a model and a QPS ≥ 0`);
+      if (!d.model || !Number.isFinite(d.qps) || d.qps < 0)
+        throw malformedRecord(key, `refusing to store ${shown(d)}: needs a model and a QPS ≥ 0`);
     }
     const tx = this.redis.multi();
     if (replace) tx.del(key);

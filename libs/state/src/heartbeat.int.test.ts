@@ -12,7 +12,13 @@ const sleep = (ms: number) => new Promise<void>(r => setTimeout(r, ms));
 describe('Heartbeat', () => {
   it('writes the record with a TTL of three intervals and removes it on stop', async () => {
     const keys = new Keyspace('hb1');
-    const hb = new Heartbeat(db.redis, { key: keys.node('n1'), indexKey: keys.nodes(), member: 'n1', intervalMs: 200, value: () => ({ nodeId: 'n1' }) });
+    const hb = new Heartbeat(db.redis, {
+      key: keys.node('n1'),
+      indexKey: keys.nodes(),
+      member: 'n1',
+      intervalMs: 200,
+      value: () => ({ nodeId: 'n1' }),
+    });
     await hb.start();
     const ttl = await db.redis.pttl(keys.node('n1'));
     assert.ok(ttl > 400 && ttl <= 600, `ttl ${ttl}`);
@@ -24,7 +30,13 @@ describe('Heartbeat', () => {
 
   it('keeps a beating record alive past its TTL, and lets it expire when beats stop', async () => {
     const keys = new Keyspace('hb2');
-    const hb = new Heartbeat(db.redis, { key: keys.node('n2'), indexKey: keys.nodes(), member: 'n2', intervalMs: 100, value: () => ({ nodeId: 'n2' }) });
+    const hb = new Heartbeat(db.redis, {
+      key: keys.node('n2'),
+      indexKey: keys.nodes(),
+      member: 'n2',
+      intervalMs: 100,
+      value: () => ({ nodeId: 'n2' }),
+    });
     await hb.start();
     await sleep(450); // beyond one TTL (300 ms): only refreshes keep it
     assert.equal(await db.redis.exists(keys.node('n2')), 1);

@@ -44,6 +44,7 @@ export function parseNodeEvent(msg: string): NodeEvent | { error: string } {
     return { error: 'not JSON' };
   }
   if (!isObject(v) || typeof v['node'] !== 'string' || !v['node']) return { error: `no node id in ${shown(v)}` };
-  if (typeof v['event'] !== 'string' || !NODE_EVENTS.includes(v['event'])) return { error: `event ${shown(v['event'])} is not one of ${NODE_EVENTS.join(', ')}` };
+  if (typeof v['event'] !== 'string' || !NODE_EVENTS.includes(v['event']))
+    return { error: `event ${shown(v['event'])} is not one of ${NODE_EVENTS.join(', ')}` };
   return { node: v['node'], event: v['event'] as NodeEventKind };
 }

@@ -20,7 +20,10 @@ export interface PlanStamp {
  */
 export function isNewerPlan(candidate: PlanStamp, known: PlanStamp | undefined): boolean {
   if (!known) return true;
-  return Number(candidate.version ?? 0) > Number(known.version ?? 0) || Number(candidate.createdAtMs ?? 0) > Number(known.createdAtMs ?? 0);
+  return (
+    Number(candidate.version ?? 0) > Number(known.version ?? 0) ||
+    Number(candidate.createdAtMs ?? 0) > Number(known.createdAtMs ?? 0)
+  );
 }
 
 /** The applied plan as placement writes it: the plan, its explanation, both under the next version. */
@@ -66,7 +69,8 @@ export class PlanStore {
     if (raw === null) return undefined;
     const e = parseRecord(key, raw);
     if (!isObject(e)) throw malformedRecord(key, 'not a JSON object');
-    for (const f of ['configs', 'strategies']) if (e[f] !== undefined && !Array.isArray(e[f])) throw malformedRecord(key, `${f} is not an array`);
+    for (const f of ['configs', 'strategies'])
+      if (e[f] !== undefined && !Array.isArray(e[f])) throw malformedRecord(key, `${f} is not an array`);
     return e as ExplainResponse;
   }
 
@@ -86,7 +90,10 @@ export class PlanStore {
    * nothing (the stored plan stands) and may throw (nothing is written). Returns the
    * written plan (`changed`) or the stored one.
    */
-  async update(decide: (current: Plan | undefined, version: number) => PlanUpdate | undefined | Promise<PlanUpdate | undefined>, attempts = 3): Promise<{ plan: Plan; changed: true } | { plan: Plan | undefined; changed: false }> {
+  async update(
+    decide: (current: Plan | undefined, version: number) => PlanUpdate | undefined | Promise<PlanUpdate | undefined>,
+    attempts = 3,
+  ): Promise<{ plan: Plan; changed: true } | { plan: Plan | undefined; changed: false }> {
     for (let attempt = 0; attempt < attempts; attempt++) {
       await this.redis.watch(this.keys.planVersion());
       let current: Plan | undefined;
@@ -112,7 +119,10 @@ export class PlanStore {
   }
 
   #write(plan: Plan, explanation?: ExplainResponse) {
-    const m = this.redis.multi().set(this.keys.plan(), JSON.stringify(plan)).set(this.keys.planVersion(), String(plan.version));
+    const m = this.redis
+      .multi()
+      .set(this.keys.plan(), JSON.stringify(plan))
+      .set(this.keys.planVersion(), String(plan.version));
     if (explanation) m.set(this.keys.planExplanation(), JSON.stringify(explanation));
     return m.publish(this.keys.planChannel(), String(plan.version));
   }
@@ -134,16 +144,29 @@ function planProblem(p: unknown): string | undefined {
   if (!isObject(p)) return 'not a JSON object';
   for (const f of ['version', 'createdAtMs']) {
     const v = p[f];
-    if (v !== undefined && !(typeof v === 'number' ? Number.isSafeInteger(v) && v >= 0 : typeof v === 'string' && /^\d+$/.test(v))) return `${f} is ${shown(v)}, not a count`;
+    if (
+      v !== undefined &&
+      !(typeof v === 'number' ? Number.isSafeInteger(v) && v >= 0 : typeof v === 'string' && /^\d+$/.test(v))
+    )
+      return `${f} is ${shown(v)}, not a count`;
   }
   return (
-    listProblem(p, 'nodes', (n, at) => fieldsProblem(n, at, { nodeId: 'string', config: 'string' }) ?? listProblem(n, `${at}.tenants`, (t, tat) => fieldsProblem(t, tat, { model: 'string', workers: 'number' }))) ??
-    listProblem(p, 'demands', (d, at) => fieldsProblem(d, at, { model: 'string' }))
+    listProblem(
+      p,
+      'nodes',
+      (n, at) =>
+        fieldsProblem(n, at, { nodeId: 'string', config: 'string' }) ??
+        listProblem(n, `${at}.tenants`, (t, tat) => fieldsProblem(t, tat, { model: 'string', workers: 'number' })),
+    ) ?? listProblem(p, 'demands', (d, at) => fieldsProblem(d, at, { model: 'string' }))
   );
 }
 
 /** What is wrong with the optional list at `path` (its last part a field of `o`), each item an object checked by `each`. */
-function listProblem(o: Record<string, unknown>, path: string, each: (item: Record<string, unknown>, at: string) => string | undefined): string | undefined {
+function listProblem(
+  o: Record<string, unknown>,
+  path: string,
+  each: (item: Record<string, unknown>, at: string) => string | undefined,
+): string | undefined {
   const list = o[path.slice(path.lastIndexOf('.') + 1)];
   if (list === undefined) return undefined;
   if (!Array.isArray(list)) return `${path} is ${shown(list)}, not a list`;
@@ -155,8 +178,13 @@ function listProblem(o: Record<string, unknown>, path: string, each: (item: Reco
   return undefined;
 }
 
-function fieldsProblem(o: Record<string, unknown>, at: string, types: Record<string, 'string' | 'number'>): string | undefined {
-  for (const [f, type] of Object.entries(types)) if (o[f] !== undefined && typeof o[f] !== type) return `${at}.${f} is ${shown(o[f])}, not a ${type}`;
+function fieldsProblem(
+  o: Record<string, unknown>,
+  at: string,
+  types: Record<string, 'string' | 'number'>,
+): string | undefined {
+  for (const [f, type] of Object.entries(types))
+    if (o[f] !== undefined && typeof o[f] !== type) return `${at}.${f} is ${shown(o[f])}, not a ${type}`;
   return undefined;
 }
 

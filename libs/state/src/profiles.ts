@@ -109,15 +109,41 @@ export class ProfileStore {
   async mergePair(p: PairProfileRecord): Promise<PairProfileRecord> {
     const prior = await this.getPair(p.nodeClass, p.modelA, p.modelB); // one key for either order
     const b = (x: string | undefined) => x ?? '';
-    const same = prior && prior.slaMsA !== undefined && prior.via === p.via && (prior.modelA === p.modelA
-      ? prior.slaMsA === p.slaMsA && prior.slaMsB === p.slaMsB && b(prior.backendA) === b(p.backendA) && b(prior.backendB) === b(p.backendB)
-      : prior.slaMsA === p.slaMsB && prior.slaMsB === p.slaMsA && b(prior.backendA) === b(p.backendB) && b(prior.backendB) === b(p.backendA));
-    const kept = !prior || !same
-      ? []
-      : prior.splits
-          .map(s => (prior.modelA === p.modelA ? s : { ...s, workersA: s.workersB, workersB: s.workersA, qpsA: s.qpsB, qpsB: s.qpsA, p95MsA: s.p95MsB, p95MsB: s.p95MsA }))
-          .filter(s => !p.splits.some(n => n.workersA === s.workersA && n.workersB === s.workersB));
-    const merged = { ...p, splits: [...kept, ...p.splits].sort((x, y) => x.workersA - y.workersA || x.workersB - y.workersB) };
+    const same =
+      prior &&
+      prior.slaMsA !== undefined &&
+      prior.via === p.via &&
+      (prior.modelA === p.modelA
+        ? prior.slaMsA === p.slaMsA &&
+          prior.slaMsB === p.slaMsB &&
+          b(prior.backendA) === b(p.backendA) &&
+          b(prior.backendB) === b(p.backendB)
+        : prior.slaMsA === p.slaMsB &&
+          prior.slaMsB === p.slaMsA &&
+          b(prior.backendA) === b(p.backendB) &&
+          b(prior.backendB) === b(p.backendA));
+    const kept =
+      !prior || !same
+        ? []
+        : prior.splits
+            .map(s =>
+              prior.modelA === p.modelA
+                ? s
+                : {
+                    ...s,
+                    workersA: s.workersB,
+                    workersB: s.workersA,
+                    qpsA: s.qpsB,
+                    qpsB: s.qpsA,
+                    p95MsA: s.p95MsB,
+                    p95MsB: s.p95MsA,
+                  },
+            )
+            .filter(s => !p.splits.some(n => n.workersA === s.workersA && n.workersB === s.workersB));
+    const merged = {
+      ...p,
+      splits: [...kept, ...p.splits].sort((x, y) => x.workersA - y.workersA || x.workersB - y.workersB),
+    };
     await this.putPair(merged);
     return merged;
   }

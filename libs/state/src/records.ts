@@ -14,7 +14,15 @@ export interface NodeRecord {
   /** Updated by every heartbeat. */
   heartbeatAtMs: number;
   /** Tenants running now: model → host:port where the tenant serves Infer (or the agent's endpoint). */
-  tenants: Record<string, { endpoint: string; workers: number; state: string; /** Largest job the host gives one thread (absent from older agents). */ subBatchSize?: number }>;
+  tenants: Record<
+    string,
+    {
+      endpoint: string;
+      workers: number;
+      state: string;
+      /** Largest job the host gives one thread (absent from older agents). */ subBatchSize?: number;
+    }
+  >;
 }
 
 /** A running service process, for `hera status`. */

@@ -11,7 +11,11 @@ import { ProfileStore, type PairProfileRecord } from './profiles';
 
 const db = redisPerFile();
 
-const plan = (model: string, createdAtMs = Date.now()): Plan => ({ createdAtMs, nodeClass: '2c', nodes: [{ nodeId: 'n1', config: `${model}:1`, tenants: [{ model, workers: 1 }] }] });
+const plan = (model: string, createdAtMs = Date.now()): Plan => ({
+  createdAtMs,
+  nodeClass: '2c',
+  nodes: [{ nodeId: 'n1', config: `${model}:1`, tenants: [{ model, workers: 1 }] }],
+});
 const explanation = { configs: [], strategies: [] };
 const fresh = () => new Keyspace(randomUUID());
 
@@ -58,7 +62,12 @@ describe('PlanStore', () => {
     const store = new PlanStore(db.redis, fresh());
     const applied = await store.update(() => ({ plan: plan('ncf'), explanation }));
     assert.deepEqual(await store.update(() => undefined), { plan: applied.plan, changed: false });
-    await assert.rejects(store.update(() => { throw new Error('expected version 7'); }), /expected version 7/);
+    await assert.rejects(
+      store.update(() => {
+        throw new Error('expected version 7');
+      }),
+      /expected version 7/,
+    );
     assert.equal(await store.version(), 1);
     // Nothing left watched: a plain transaction on this connection still commits.
     assert.ok(await db.redis.multi().set(`${randomUUID()}`, '1').exec());
@@ -77,7 +86,7 @@ describe('PlanStore', () => {
         if (seen.length === 1) await other.put({ ...plan('din'), version: version + 1 });
         return { plan: plan('rmc1'), explanation };
       });
-      assert.deepEqual(seen, [0, 1], 'decided again on the other writer\'s plan');
+      assert.deepEqual(seen, [0, 1], "decided again on the other writer's plan");
       assert.equal(won.plan?.version, 2);
       assert.equal((await store.get())?.nodes?.[0]?.tenants?.[0]?.model, 'rmc1');
 
@@ -108,11 +117,20 @@ describe('PlanStore', () => {
     const keys = fresh();
     const store = new PlanStore(db.redis, keys);
     await db.redis.set(keys.plan(), '{"nodes":[{"nodeId":"n1","tenants":{}}]}');
-    await assert.rejects(store.get(), new RegExp(`^HeraError: malformed record ${keys.plan()}: nodes\\[0\\]\\.tenants is \\{\\}, not a list$`));
+    await assert.rejects(
+      store.get(),
+      new RegExp(`^HeraError: malformed record ${keys.plan()}: nodes\\[0\\]\\.tenants is \\{\\}, not a list$`),
+    );
     await db.redis.set(keys.planVersion(), 'seven');
-    await assert.rejects(store.version(), new RegExp(`malformed record ${keys.planVersion()}: "seven" is not a version`));
+    await assert.rejects(
+      store.version(),
+      new RegExp(`malformed record ${keys.planVersion()}: "seven" is not a version`),
+    );
     await db.redis.set(keys.planExplanation(), '{"configs":3}');
-    await assert.rejects(store.explanation(), new RegExp(`malformed record ${keys.planExplanation()}: configs is not an array`));
+    await assert.rejects(
+      store.explanation(),
+      new RegExp(`malformed record ${keys.planExplanation()}: configs is not an array`),
+    );
   });
 });
 
@@ -140,8 +158,32 @@ describe('DemandStore', () => {
   it('sets, updates, removes at 0 and replaces, sorted by model', async () => {
     const store = new DemandStore(db.redis, fresh());
     assert.deepEqual(await store.get(), []);
-    assert.deepEqual(await store.set([{ model: 'rmc1', qps: 250 }, { model: 'ncf', qps: 150.5 }], false), [{ model: 'ncf', qps: 150.5 }, { model: 'rmc1', qps: 250 }]);
-    assert.deepEqual(await store.set([{ model: 'ncf', qps: 0 }, { model: 'din', qps: 5 }], false), [{ model: 'din', qps: 5 }, { model: 'rmc1', qps: 250 }]);
+    assert.deepEqual(
+      await store.set(
+        [
+          { model: 'rmc1', qps: 250 },
+          { model: 'ncf', qps: 150.5 },
+        ],
+        false,
+      ),
+      [
+        { model: 'ncf', qps: 150.5 },
+        { model: 'rmc1', qps: 250 },
+      ],
+    );
+    assert.deepEqual(
+      await store.set(
+        [
+          { model: 'ncf', qps: 0 },
+          { model: 'din', qps: 5 },
+        ],
+        false,
+      ),
+      [
+        { model: 'din', qps: 5 },
+        { model: 'rmc1', qps: 250 },
+      ],
+    );
     assert.deepEqual(await store.set([{ model: 'wnd', qps: 1 }], true), [{ model: 'wnd', qps: 1 }]);
     assert.deepEqual(await store.set([], true), []);
   });
@@ -149,7 +191,16 @@ describe('DemandStore', () => {
   it('refuses what the record cannot hold, writing nothing', async () => {
     const store = new DemandStore(db.redis, fresh());
     await store.set([{ model: 'ncf', qps: 1 }], false);
-    await assert.rejects(store.set([{ model: 'rmc1', qps: 2 }, { model: 'din', qps: Number.NaN }], true), /refusing to store/);
+    await assert.rejects(
+      store.set(
+        [
+          { model: 'rmc1', qps: 2 },
+          { model: 'din', qps: Number.NaN },
+        ],
+        true,
+      ),
+      /refusing to store/,
+    );
     await assert.rejects(store.set([{ model: '', qps: 2 }], false), /refusing to store/);
     assert.deepEqual(await store.get(), [{ model: 'ncf', qps: 1 }]);
   });
@@ -157,24 +208,46 @@ describe('DemandStore', () => {
   it('names the key and the model of a value that is not a QPS', async () => {
     const keys = fresh();
     await db.redis.hset(keys.demand(), 'ncf', '10', 'rmc1', 'lots');
-    await assert.rejects(new DemandStore(db.redis, keys).get(), new RegExp(`malformed record ${keys.demand()}: rmc1 holds "lots", not a QPS ≥ 0`));
+    await assert.rejects(
+      new DemandStore(db.redis, keys).get(),
+      new RegExp(`malformed record ${keys.demand()}: rmc1 holds "lots", not a QPS ≥ 0`),
+    );
   });
 });
 
 describe('ProfileStore.mergePair', () => {
-  const pair = (backendA: string | undefined, backendB: string | undefined, workersA: number, qpsA: number): PairProfileRecord => ({
-    nodeClass: '4c', modelA: 'rmc1', modelB: 'ncf', measuredAtMs: 1, method: 'test', slaMsA: 100, slaMsB: 50,
+  const pair = (
+    backendA: string | undefined,
+    backendB: string | undefined,
+    workersA: number,
+    qpsA: number,
+  ): PairProfileRecord => ({
+    nodeClass: '4c',
+    modelA: 'rmc1',
+    modelB: 'ncf',
+    measuredAtMs: 1,
+    method: 'test',
+    slaMsA: 100,
+    slaMsB: 50,
     splits: [{ workersA, workersB: 1, qpsA, qpsB: 10, p95MsA: 1, p95MsB: 1 }],
-    ...(backendA ? { backendA } : {}), ...(backendB ? { backendB } : {}),
+    ...(backendA ? { backendA } : {}),
+    ...(backendB ? { backendB } : {}),
   });
-  const splits = (p: PairProfileRecord | undefined) => (p?.splits ?? []).map(s => `${s.workersA}:${s.workersB}=${s.qpsA}`);
+  const splits = (p: PairProfileRecord | undefined) =>
+    (p?.splits ?? []).map(s => `${s.workersA}:${s.workersB}=${s.qpsA}`);
 
   it('keeps splits measured on the same backends (either order) and drops those of other backends', async () => {
     const store = new ProfileStore(db.redis, fresh());
     await store.mergePair(pair('wasm', 'wasm', 1, 5));
     assert.deepEqual(splits(await store.mergePair(pair('wasm', 'wasm', 2, 6))), ['1:1=5', '2:1=6']);
     // The pair measured the other way round on the same backends: merged, in this record's order.
-    const swapped: PairProfileRecord = { ...pair('wasm', 'wasm', 1, 7), modelA: 'ncf', modelB: 'rmc1', slaMsA: 50, slaMsB: 100 };
+    const swapped: PairProfileRecord = {
+      ...pair('wasm', 'wasm', 1, 7),
+      modelA: 'ncf',
+      modelB: 'rmc1',
+      slaMsA: 50,
+      slaMsB: 100,
+    };
     assert.deepEqual(splits(await store.mergePair(swapped)), ['1:1=7', '1:2=10']);
     // rmc1 now runs on ONNX Runtime: the TF.js figures of the pair are dropped, not mixed in.
     const merged = await store.mergePair(pair('onnxruntime', 'wasm', 3, 9));

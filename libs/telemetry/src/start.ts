@@ -27,7 +27,8 @@ export function startTelemetry(serviceName: string, env: NodeJS.ProcessEnv = pro
   }
   /* eslint-disable @typescript-eslint/no-require-imports -- load order matters, see above */
   const { GrpcInstrumentation: Grpc } = require('@opentelemetry/instrumentation-grpc') as typeof GrpcInstrumentation;
-  const { IORedisInstrumentation: IORedis } = require('@opentelemetry/instrumentation-ioredis') as typeof IORedisInstrumentation;
+  const { IORedisInstrumentation: IORedis } =
+    require('@opentelemetry/instrumentation-ioredis') as typeof IORedisInstrumentation;
   const instrumentations = [
     new Grpc({
       // Health probes every second would drown the real traces.
@@ -40,7 +41,10 @@ export function startTelemetry(serviceName: string, env: NodeJS.ProcessEnv = pro
   const { resourceFromAttributes } = require('@opentelemetry/resources') as typeof Resources;
   /* eslint-enable @typescript-eslint/no-require-imports */
   const sdk: SdkNode.NodeSDK = new Sdk({
-    resource: resourceFromAttributes({ 'service.name': env['OTEL_SERVICE_NAME'] ?? serviceName, 'service.namespace': 'hera' }),
+    resource: resourceFromAttributes({
+      'service.name': env['OTEL_SERVICE_NAME'] ?? serviceName,
+      'service.namespace': 'hera',
+    }),
     traceExporter: new OTLPTraceExporter(),
     instrumentations,
   });

@@ -27,8 +27,7 @@ export async function startRedis(): Promise<TestRedis> {
       url: server.url,
       port: server.port,
       pid: server.child.pid,
-      stop: () =>
-        (stopped ??= server.stop().finally(() => rmSync(dir, { recursive: true, force: true }))),
+      stop: () => (stopped ??= server.stop().finally(() => rmSync(dir, { recursive: true, force: true }))),
     };
   } catch (err) {
     rmSync(dir, { recursive: true, force: true });

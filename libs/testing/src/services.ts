@@ -25,7 +25,11 @@ export interface ServiceEntry {
  * Starts a real service process on a free port (GRPC_PORT=0) and waits for its
  * "<name> serving" log line. The caller stops it in `after()`.
  */
-export async function startService({ name, main }: ServiceEntry, env: Record<string, string>, timeoutMs = 30_000): Promise<TestService> {
+export async function startService(
+  { name, main }: ServiceEntry,
+  env: Record<string, string>,
+  timeoutMs = 30_000,
+): Promise<TestService> {
   const child = startChild(process.execPath, ['--enable-source-maps', ...PAYLOAD_NODE_FLAGS, main], {
     env: { ...withMallocTuning(process.env), GRPC_PORT: '0', LOG_LEVEL: 'info', HEARTBEAT_MS: '500', ...env },
   });

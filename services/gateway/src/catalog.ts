@@ -21,7 +21,11 @@ export class ModelCatalog {
   #models = new Map<string, CatalogEntry>();
   readonly #store: ModelStore;
 
-  constructor(redis: Redis, keys: Keyspace, private readonly log: Logger) {
+  constructor(
+    redis: Redis,
+    keys: Keyspace,
+    private readonly log: Logger,
+  ) {
     this.#store = new ModelStore(redis, keys);
   }
 

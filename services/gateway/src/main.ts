@@ -15,7 +15,10 @@ void runService({
   telemetry,
   build: async ({ config, log, redis, keys, lifecycle, metrics, readinessChanged }) => {
     const catalog = new ModelCatalog(redis, keys, log.child({ component: 'catalog' }));
-    const routing = new RoutingTable({ plans: new PlanStore(redis, keys), nodes: new NodeStore(redis, keys) }, log.child({ component: 'routing' }));
+    const routing = new RoutingTable(
+      { plans: new PlanStore(redis, keys), nodes: new NodeStore(redis, keys) },
+      log.child({ component: 'routing' }),
+    );
     const ranker = new Ranker(catalog, routing, {
       maxItems: config.MAX_ITEMS,
       deadlineSlaMultiple: config.DEFAULT_DEADLINE_SLA_MULTIPLE,
@@ -40,13 +43,15 @@ void runService({
         again = true;
         return;
       }
-      pending = refresh().catch(err => log.error({ err }, 'routing refresh failed')).finally(() => {
-        pending = undefined;
-        if (again) {
-          again = false;
-          schedule();
-        }
-      });
+      pending = refresh()
+        .catch(err => log.error({ err }, 'routing refresh failed'))
+        .finally(() => {
+          pending = undefined;
+          if (again) {
+            again = false;
+            schedule();
+          }
+        });
     };
     const deps = { catalog, routing, ranker, lifecycle, metrics: gatewayMetrics(metrics), log };
     return {
@@ -63,11 +68,14 @@ void runService({
         log.info({ models: catalog.list().map(x => x.name), routes: routing.models() }, 'routing loaded');
       },
       shutdownSteps: [
-        ['routing', async () => {
-          clearInterval(timer);
-          await sub.quit().catch(() => undefined);
-          routing.close();
-        }],
+        [
+          'routing',
+          async () => {
+            clearInterval(timer);
+            await sub.quit().catch(() => undefined);
+            routing.close();
+          },
+        ],
       ],
     };
   },

@@ -31,7 +31,11 @@ const TYPED_FIELDS = [
 ] as const;
 
 /** The one typed field each datatype we take is read from. */
-const FIELD_OF: Readonly<Record<string, string>> = { FP32: 'fp32_contents', INT32: 'int_contents', INT64: 'int64_contents' };
+const FIELD_OF: Readonly<Record<string, string>> = {
+  FP32: 'fp32_contents',
+  INT32: 'int_contents',
+  INT64: 'int64_contents',
+};
 
 /** Which typed content fields of an input are non-empty. */
 function typedForms(t: InputTensor): string[] {
@@ -47,18 +51,31 @@ function typedForms(t: InputTensor): string[] {
 function checkInputs(m: CatalogEntry, req: ModelInferRequest__Output, raw: boolean): void {
   const seen = new Map<string, number>();
   for (const [i, t] of req.inputs.entries()) {
-    if (t.name !== 'dense' && t.name !== 'sparse') throw invalidArgument(`inputs[${i}].name`, `unknown input ${quoted(t.name)}; model ${m.name} takes dense and sparse`);
+    if (t.name !== 'dense' && t.name !== 'sparse')
+      throw invalidArgument(
+        `inputs[${i}].name`,
+        `unknown input ${quoted(t.name)}; model ${m.name} takes dense and sparse`,
+      );
     const first = seen.get(t.name);
-    if (first !== undefined) throw invalidArgument(`inputs[${i}].name`, `duplicate input "${t.name}" (also inputs[${first}]); give each input once`);
+    if (first !== undefined)
+      throw invalidArgument(
+        `inputs[${i}].name`,
+        `duplicate input "${t.name}" (also inputs[${first}]); give each input once`,
+      );
     seen.set(t.name, i);
     const where = `inputs[${i}] (${t.name})`;
     const typed = typedForms(t);
     if (raw && typed.length > 0) {
-      throw invalidArgument(`${where}.contents`, `has ${typed.join(' and ')} as well as raw_input_contents[${i}]; give each input in exactly one form`);
+      throw invalidArgument(
+        `${where}.contents`,
+        `has ${typed.join(' and ')} as well as raw_input_contents[${i}]; give each input in exactly one form`,
+      );
     }
-    if (typed.length > 1) throw invalidArgument(`${where}.contents`, `has ${typed.join(' and ')}; give exactly one content field`);
+    if (typed.length > 1)
+      throw invalidArgument(`${where}.contents`, `has ${typed.join(' and ')}; give exactly one content field`);
     const want = FIELD_OF[t.datatype];
-    if (typed.length === 1 && want && typed[0] !== want) throw invalidArgument(`${where}.contents`, `has ${typed[0]}; an input of datatype ${t.datatype} takes ${want}`);
+    if (typed.length === 1 && want && typed[0] !== want)
+      throw invalidArgument(`${where}.contents`, `has ${typed[0]}; an input of datatype ${t.datatype} takes ${want}`);
   }
 }
 
@@ -71,7 +88,10 @@ function checkInputs(m: CatalogEntry, req: ModelInferRequest__Output, raw: boole
 export function fromInferRequest(m: CatalogEntry, req: ModelInferRequest__Output): OipItems {
   const raw = req.rawInputContents.length > 0;
   if (raw && req.rawInputContents.length !== req.inputs.length) {
-    throw invalidArgument('raw_input_contents', `has ${req.rawInputContents.length} entries for ${req.inputs.length} inputs (one per input, in order)`);
+    throw invalidArgument(
+      'raw_input_contents',
+      `has ${req.rawInputContents.length} entries for ${req.inputs.length} inputs (one per input, in order)`,
+    );
   }
   checkInputs(m, req, raw);
   const find = (name: string) => {
@@ -102,17 +122,26 @@ export function fromInferRequest(m: CatalogEntry, req: ModelInferRequest__Output
   if (dense) {
     const dw = `inputs[${dense.i}] (dense)`;
     const dShape = dense.t.shape.map(Number);
-    if (dense.t.datatype !== 'FP32') throw invalidArgument(`${dw}.datatype`, `must be FP32, got ${quoted(dense.t.datatype)}`);
+    if (dense.t.datatype !== 'FP32')
+      throw invalidArgument(`${dw}.datatype`, `must be FP32, got ${quoted(dense.t.datatype)}`);
     if (dShape.length !== 2 || dShape[0] !== k || dShape[1] !== m.denseDim) {
       throw invalidArgument(`${dw}.shape`, `expected [${k}, ${m.denseDim}] (k from sparse), got ${shapeText(dShape)}`);
     }
     const n = product(dShape);
     if (raw) {
       denseBytes = req.rawInputContents[dense.i]!;
-      if (denseBytes.byteLength !== n * 4) throw invalidArgument(`raw_input_contents[${dense.i}] (dense)`, `expected ${n * 4} bytes for shape ${shapeText(dShape)} FP32, got ${denseBytes.byteLength}`);
+      if (denseBytes.byteLength !== n * 4)
+        throw invalidArgument(
+          `raw_input_contents[${dense.i}] (dense)`,
+          `expected ${n * 4} bytes for shape ${shapeText(dShape)} FP32, got ${denseBytes.byteLength}`,
+        );
     } else {
       const v = dense.t.contents?.fp32Contents ?? [];
-      if (v.length !== n) throw invalidArgument(`${dw}.contents.fp32_contents`, `expected ${n} values for shape ${shapeText(dShape)}, got ${v.length}`);
+      if (v.length !== n)
+        throw invalidArgument(
+          `${dw}.contents.fp32_contents`,
+          `expected ${n} values for shape ${shapeText(dShape)}, got ${v.length}`,
+        );
       denseBytes = new Uint8Array(Float32Array.from(v).buffer);
     }
   }
@@ -121,11 +150,16 @@ export function fromInferRequest(m: CatalogEntry, req: ModelInferRequest__Output
 
 /** Ids as int32 whatever the input datatype (INT64 ids must fit in int32). */
 function readIds(t: InputTensor, raw: Uint8Array | undefined, n: number, where: string): Int32Array {
-  if (t.datatype !== 'INT32' && t.datatype !== 'INT64') throw invalidArgument(`${where}.datatype`, `must be INT32 or INT64, got ${quoted(t.datatype)}`);
+  if (t.datatype !== 'INT32' && t.datatype !== 'INT64')
+    throw invalidArgument(`${where}.datatype`, `must be INT32 or INT64, got ${quoted(t.datatype)}`);
   const wide = t.datatype === 'INT64';
   if (raw) {
     const bytes = n * (wide ? 8 : 4);
-    if (raw.byteLength !== bytes) throw invalidArgument(`raw_input_contents (sparse)`, `expected ${bytes} bytes for ${n} ${t.datatype} ids, got ${raw.byteLength}`);
+    if (raw.byteLength !== bytes)
+      throw invalidArgument(
+        `raw_input_contents (sparse)`,
+        `expected ${bytes} bytes for ${n} ${t.datatype} ids, got ${raw.byteLength}`,
+      );
     if (!wide) {
       const out = new Int32Array(n);
       new Uint8Array(out.buffer).set(raw);
@@ -136,7 +170,7 @@ function readIds(t: InputTensor, raw: Uint8Array | undefined, n: number, where: 
     for (let i = 0; i < n; i++) out[i] = narrow(dv.getBigInt64(i * 8, true), where, i);
     return out;
   }
-  const v = wide ? t.contents?.int64Contents ?? [] : t.contents?.intContents ?? [];
+  const v = wide ? (t.contents?.int64Contents ?? []) : (t.contents?.intContents ?? []);
   const fieldName = wide ? 'int64_contents' : 'int_contents';
   if (v.length !== n) throw invalidArgument(`${where}.contents.${fieldName}`, `expected ${n} values, got ${v.length}`);
   const out = new Int32Array(n);

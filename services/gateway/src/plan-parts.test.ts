@@ -4,8 +4,10 @@ import { planParts } from './plan-parts';
 
 const replica = (name: string, outstandingItems = 0) => ({ name, outstandingItems });
 /** Least outstanding items first (what power of two choices does with two replicas). */
-const leastLoaded = (rs: ReturnType<typeof replica>[]) => () => rs.reduce((a, b) => (b.outstandingItems < a.outstandingItems ? b : a));
-const spans = (plan: { replica: { name: string }; start: number; end: number }[]) => plan.map(p => `${p.replica.name}:${p.start}-${p.end}`);
+const leastLoaded = (rs: ReturnType<typeof replica>[]) => () =>
+  rs.reduce((a, b) => (b.outstandingItems < a.outstandingItems ? b : a));
+const spans = (plan: { replica: { name: string }; start: number; end: number }[]) =>
+  plan.map(p => `${p.replica.name}:${p.start}-${p.end}`);
 
 describe('planParts', () => {
   it('sends a query for one replica as one request, whatever its sub-batch count', () => {
@@ -41,7 +43,10 @@ describe('planParts', () => {
   it('answers UNAVAILABLE when no replica is up, and restores what it counted', () => {
     const a = replica('a');
     let calls = 0;
-    assert.throws(() => planParts('m', 300, 100, 1024, () => (calls++ < 2 ? a : undefined)), /UNAVAILABLE|no replica of model m is up/);
+    assert.throws(
+      () => planParts('m', 300, 100, 1024, () => (calls++ < 2 ? a : undefined)),
+      /UNAVAILABLE|no replica of model m is up/,
+    );
     assert.equal(a.outstandingItems, 0);
   });
 });

@@ -42,15 +42,31 @@ before(async () => {
   const catalog = new ModelCatalog(redis, keys, log);
   routing = new RoutingTable({ plans: new PlanStore(redis, keys), nodes: new NodeStore(redis, keys) }, log);
   await Promise.all([catalog.refresh(), routing.refresh()]);
-  const ranker = new Ranker(catalog, routing, { maxItems: 1024, deadlineSlaMultiple: 2, admissionControl: true, validateValues: true });
+  const ranker = new Ranker(catalog, routing, {
+    maxItems: 1024,
+    deadlineSlaMultiple: 2,
+    admissionControl: true,
+    validateValues: true,
+  });
   const lifecycle = new Lifecycle({ log, budgetMs: 1_000, exit: () => undefined });
   lifecycle.serving();
   const deps = { catalog, routing, ranker, lifecycle, metrics: gatewayMetrics(new Registry()), log };
-  running = await startServer({ host: '127.0.0.1', port: 0, log, services: [rankingService(deps), inferenceService(deps)] });
+  running = await startServer({
+    host: '127.0.0.1',
+    port: 0,
+    log,
+    services: [rankingService(deps), inferenceService(deps)],
+  });
   running.setServing('SERVING');
   const { proto } = loadProtos();
-  rank = createClient(proto.hera.gateway.v1.RankingService, running.address, { maxAttempts: 1, defaultDeadlineMs: 3_000 });
-  oip = createClient(proto.inference.GRPCInferenceService, running.address, { maxAttempts: 1, defaultDeadlineMs: 3_000 });
+  rank = createClient(proto.hera.gateway.v1.RankingService, running.address, {
+    maxAttempts: 1,
+    defaultDeadlineMs: 3_000,
+  });
+  oip = createClient(proto.inference.GRPCInferenceService, running.address, {
+    maxAttempts: 1,
+    defaultDeadlineMs: 3_000,
+  });
 });
 
 after(async () => {
@@ -80,9 +96,21 @@ describe('gateway public port', () => {
     // clients accept ('m', 6 bits, would stay under it).
     const name = 'x'.repeat(LONG);
     const cases: [string, () => Promise<unknown>, RegExp][] = [
-      ['Rank, unknown model', () => unaryCall(rank, 'Rank', { model: name, items: { itemCount: k, dense: denseBytes(), sparse: idBytes() } }), /^NOT_FOUND: model "x{64}…" \(80000 chars\) is not registered$/],
-      ['Rank, unknown version', () => unaryCall(rank, 'Rank', { model: 'tiny', version: name, items: { itemCount: k } }), /^NOT_FOUND: model tiny has no version "x{64}…" \(80000 chars\)/],
-      ['ModelInfer, unknown model', () => unaryCall(oip, 'ModelInfer', { modelName: name }), /^NOT_FOUND: model "x{64}…" \(80000 chars\) is not registered$/],
+      [
+        'Rank, unknown model',
+        () => unaryCall(rank, 'Rank', { model: name, items: { itemCount: k, dense: denseBytes(), sparse: idBytes() } }),
+        /^NOT_FOUND: model "x{64}…" \(80000 chars\) is not registered$/,
+      ],
+      [
+        'Rank, unknown version',
+        () => unaryCall(rank, 'Rank', { model: 'tiny', version: name, items: { itemCount: k } }),
+        /^NOT_FOUND: model tiny has no version "x{64}…" \(80000 chars\)/,
+      ],
+      [
+        'ModelInfer, unknown model',
+        () => unaryCall(oip, 'ModelInfer', { modelName: name }),
+        /^NOT_FOUND: model "x{64}…" \(80000 chars\) is not registered$/,
+      ],
       ['ModelReady, unknown model', () => unaryCall(oip, 'ModelReady', { name }), /^NOT_FOUND: model "x{64}…"/],
       [
         'ModelInfer, unknown input',
@@ -96,13 +124,14 @@ describe('gateway public port', () => {
       ],
       [
         'ModelInfer, a datatype of 80 KB and a shape of 20,000 dimensions',
-        () => unaryCall(oip, 'ModelInfer', {
-          modelName: 'tiny',
-          inputs: [
-            { name: 'dense', datatype: 'FP32', shape: [k, 2] },
-            { name: 'sparse', datatype: name, shape: Array.from({ length: 20_000 }, () => 1) },
-          ],
-        }),
+        () =>
+          unaryCall(oip, 'ModelInfer', {
+            modelName: 'tiny',
+            inputs: [
+              { name: 'dense', datatype: 'FP32', shape: [k, 2] },
+              { name: 'sparse', datatype: name, shape: Array.from({ length: 20_000 }, () => 1) },
+            ],
+          }),
         /^INVALID_ARGUMENT: inputs\[1\] \(sparse\)\.shape: expected \[k, 2, 2\] or \[k, 4\], got \[1, 1, 1, 1, 1, 1, 1, 1, …\] \(20000 dimensions\)$/,
       ],
     ];
@@ -121,10 +150,20 @@ describe('gateway public port', () => {
     const raw = new grpc.Client(running.address, grpc.credentials.createInsecure());
     const send = (path: string, bytes: Buffer) =>
       new Promise<unknown>((resolve, reject) =>
-        raw.makeUnaryRequest(path, (b: Buffer) => b, (b: Buffer) => b, bytes, { deadline: Date.now() + 3_000 }, (err, res) => (err ? reject(err) : resolve(res))),
+        raw.makeUnaryRequest(
+          path,
+          (b: Buffer) => b,
+          (b: Buffer) => b,
+          bytes,
+          { deadline: Date.now() + 3_000 },
+          (err, res) => (err ? reject(err) : resolve(res)),
+        ),
       );
     try {
-      const rankBytes = services().ranking['Rank']!.requestSerialize({ model: 'tiny', items: { itemCount: k, dense: denseBytes(), sparse: idBytes() } });
+      const rankBytes = services().ranking['Rank']!.requestSerialize({
+        model: 'tiny',
+        items: { itemCount: k, dense: denseBytes(), sparse: idBytes() },
+      });
       const inferBytes = services().inference['ModelInfer']!.requestSerialize({
         modelName: 'tiny',
         inputs: [
@@ -137,12 +176,22 @@ describe('gateway public port', () => {
         ['Rank cut short', '/hera.gateway.v1.RankingService/Rank', rankBytes.subarray(0, rankBytes.length - 5)],
         ['Rank: a length past the end', '/hera.gateway.v1.RankingService/Rank', Buffer.from([0x1a, 0x7f])],
         ['Rank: wire type 7', '/hera.gateway.v1.RankingService/Rank', Buffer.from([0x7f, 0x01])],
-        ['ModelInfer cut short', '/inference.GRPCInferenceService/ModelInfer', inferBytes.subarray(0, inferBytes.length - 3)],
+        [
+          'ModelInfer cut short',
+          '/inference.GRPCInferenceService/ModelInfer',
+          inferBytes.subarray(0, inferBytes.length - 3),
+        ],
         ['health check: wire type 7', '/grpc.health.v1.Health/Check', Buffer.from([0x7f, 0x01])],
       ];
       for (const [what, path, bytes] of cases) {
         const { outcome, ms } = await timed(send(path, bytes));
-        assert.match(outcome, new RegExp(`^INVALID_ARGUMENT: request: not a valid protobuf message for ${path.replace(/\./g, '\\.')} \\(.+\\)$`), what);
+        assert.match(
+          outcome,
+          new RegExp(
+            `^INVALID_ARGUMENT: request: not a valid protobuf message for ${path.replace(/\./g, '\\.')} \\(.+\\)$`,
+          ),
+          what,
+        );
         assert.ok(ms < 1_000, `${what}: answered after ${ms} ms`);
       }
       // A well-formed request on the same connection still gets the handler's own answer.
@@ -158,12 +207,18 @@ describe('gateway public port', () => {
     const cases: [string, object, RegExp][] = [
       [
         'raw_input_contents and fp64_contents',
-        { inputs: [dense(), sparse({ contents: { fp64Contents: [1, 2, 3, 4] } })], rawInputContents: [denseBytes(), idBytes()] },
+        {
+          inputs: [dense(), sparse({ contents: { fp64Contents: [1, 2, 3, 4] } })],
+          rawInputContents: [denseBytes(), idBytes()],
+        },
         /^INVALID_ARGUMENT: inputs\[1\] \(sparse\)\.contents: has fp64_contents as well as raw_input_contents\[1\]; give each input in exactly one form$/,
       ],
       [
         'raw_input_contents and bytes_contents',
-        { inputs: [dense({ contents: { bytesContents: [Buffer.alloc(8)] } }), sparse()], rawInputContents: [denseBytes(), idBytes()] },
+        {
+          inputs: [dense({ contents: { bytesContents: [Buffer.alloc(8)] } }), sparse()],
+          rawInputContents: [denseBytes(), idBytes()],
+        },
         /^INVALID_ARGUMENT: inputs\[0\] \(dense\)\.contents: has bytes_contents as well as raw_input_contents\[0\]/,
       ],
       [
@@ -173,18 +228,38 @@ describe('gateway public port', () => {
       ],
       [
         'two typed content fields',
-        { inputs: [dense({ contents: { fp32Contents: [1, 2], fp64Contents: [1, 2] } }), sparse({ contents: { intContents: [1, 2, 3, 4] } })] },
+        {
+          inputs: [
+            dense({ contents: { fp32Contents: [1, 2], fp64Contents: [1, 2] } }),
+            sparse({ contents: { intContents: [1, 2, 3, 4] } }),
+          ],
+        },
         /^INVALID_ARGUMENT: inputs\[0\] \(dense\)\.contents: has fp32_contents and fp64_contents; give exactly one content field$/,
       ],
       [
         'a content field of another datatype',
-        { inputs: [dense({ contents: { fp32Contents: [1, 2] } }), sparse({ contents: { int64Contents: ['1', '2', '3', '4'] } })] },
+        {
+          inputs: [
+            dense({ contents: { fp32Contents: [1, 2] } }),
+            sparse({ contents: { int64Contents: ['1', '2', '3', '4'] } }),
+          ],
+        },
         /^INVALID_ARGUMENT: inputs\[1\] \(sparse\)\.contents: has int64_contents; an input of datatype INT32 takes int_contents$/,
       ],
     ];
-    for (const [what, req, want] of cases) assert.match(await grpcOutcome(unaryCall(oip, 'ModelInfer', { modelName: 'tiny', ...req })), want, what);
+    for (const [what, req, want] of cases)
+      assert.match(await grpcOutcome(unaryCall(oip, 'ModelInfer', { modelName: 'tiny', ...req })), want, what);
     // The same request in one form is valid: it reaches routing (no replica here).
-    assert.match(await grpcOutcome(unaryCall(oip, 'ModelInfer', { modelName: 'tiny', inputs: [dense(), sparse()], rawInputContents: [denseBytes(), idBytes()] })), /^UNAVAILABLE: /);
+    assert.match(
+      await grpcOutcome(
+        unaryCall(oip, 'ModelInfer', {
+          modelName: 'tiny',
+          inputs: [dense(), sparse()],
+          rawInputContents: [denseBytes(), idBytes()],
+        }),
+      ),
+      /^UNAVAILABLE: /,
+    );
   });
 
   it('closes a connection that resets 1,500 streams gracefully: the call in flight on it is answered, other connections are untouched', async () => {
@@ -192,7 +267,12 @@ describe('gateway public port', () => {
     const goaways: number[] = [];
     session.on('goaway', code => goaways.push(code));
     session.on('error', () => undefined);
-    const headers = { ':method': 'POST', ':path': '/hera.gateway.v1.RankingService/ListModels', 'content-type': 'application/grpc', te: 'trailers' };
+    const headers = {
+      ':method': 'POST',
+      ':path': '/hera.gateway.v1.RankingService/ListModels',
+      'content-type': 'application/grpc',
+      te: 'trailers',
+    };
     const emptyMessage = Buffer.from([0, 0, 0, 0, 0]);
     const open = () => {
       const s = session.request(headers);
@@ -227,7 +307,10 @@ describe('gateway public port', () => {
       await Promise.all(reset.map(s => new Promise(r => (s.closed ? r(undefined) : s.once('close', r)))));
       if (!bystander.closed) bystander.end(emptyMessage);
       assert.equal(await answered, 'grpc-status 0', 'the call in flight on the abusive connection');
-      assert.ok(goaways.length > 0 && goaways.every(c => c === h2.NGHTTP2_NO_ERROR), `GOAWAY codes ${JSON.stringify(goaways)} (0: graceful; 2: Node's own limit ended the connection)`);
+      assert.ok(
+        goaways.length > 0 && goaways.every(c => c === h2.NGHTTP2_NO_ERROR),
+        `GOAWAY codes ${JSON.stringify(goaways)} (0: graceful; 2: Node's own limit ended the connection)`,
+      );
       assert.deepEqual([...new Set(await other)], ['OK'], 'calls on another connection');
     } finally {
       session.destroy();

@@ -10,13 +10,21 @@ const MODEL = rankerModel('3', 100);
 
 const catalog: ModelLookup = { get: name => (name === MODEL.name ? MODEL : undefined) };
 
-type Answer = (items: { itemCount: number; dense: Uint8Array }) => Promise<{ scores: Uint8Array; version: string; queueUs: number; computeUs: number }>;
+type Answer = (items: {
+  itemCount: number;
+  dense: Uint8Array;
+}) => Promise<{ scores: Uint8Array; version: string; queueUs: number; computeUs: number }>;
 
 /** Scores each item with its first dense feature, so the gathered scores show where each item went. */
 const echoFirstFeature: Answer = items => {
   const dense = new Float32Array(items.dense.slice().buffer);
   const scores = new Float32Array(items.itemCount).map((_, i) => dense[i * MODEL.denseDim]!);
-  return Promise.resolve({ scores: new Uint8Array(scores.buffer), version: MODEL.version, queueUs: 5, computeUs: 10 * items.itemCount });
+  return Promise.resolve({
+    scores: new Uint8Array(scores.buffer),
+    version: MODEL.version,
+    queueUs: 5,
+    computeUs: 10 * items.itemCount,
+  });
 };
 
 /** A replica whose host answers with `answer`; `calls` holds the item count of each request it got. */
@@ -60,7 +68,14 @@ function query(k: number, over: Partial<RankInput> = {}): RankInput {
   for (let i = 0; i < k; i++) dense[i * MODEL.denseDim] = i;
   return rankQuery(MODEL, k, over, dense);
 }
-const unavailable = (): Promise<never> => Promise.reject(Object.assign(new Error('14 UNAVAILABLE: gone'), { code: grpc.status.UNAVAILABLE, details: 'gone', metadata: new grpc.Metadata() }));
+const unavailable = (): Promise<never> =>
+  Promise.reject(
+    Object.assign(new Error('14 UNAVAILABLE: gone'), {
+      code: grpc.status.UNAVAILABLE,
+      details: 'gone',
+      metadata: new grpc.Metadata(),
+    }),
+  );
 
 describe('Ranker (fakes)', () => {
   describe('split and merge', () => {
@@ -89,8 +104,14 @@ describe('Ranker (fakes)', () => {
   describe('errors', () => {
     it('answers NOT_FOUND for an unknown model or version', async () => {
       const ranker = new Ranker(catalog, new RoundRobin([replica('a').r]), OPTS);
-      assert.equal(await failure(ranker.rank(query(4, { model: 'nope' }))), 'NOT_FOUND: model "nope" is not registered');
-      assert.equal(await failure(ranker.rank(query(4, { version: '2' }))), 'NOT_FOUND: model m has no version "2" (serving 3)');
+      assert.equal(
+        await failure(ranker.rank(query(4, { model: 'nope' }))),
+        'NOT_FOUND: model "nope" is not registered',
+      );
+      assert.equal(
+        await failure(ranker.rank(query(4, { version: '2' }))),
+        'NOT_FOUND: model m has no version "2" (serving 3)',
+      );
     });
 
     it('answers UNAVAILABLE when no replica is up', async () => {
@@ -101,12 +122,17 @@ describe('Ranker (fakes)', () => {
     it('names the field of a bad item count or byte length', async () => {
       const ranker = new Ranker(catalog, new RoundRobin([replica('a').r]), OPTS);
       assert.equal(await failure(ranker.rank(query(0))), 'INVALID_ARGUMENT: items.item_count: must be ≥ 1, got 0');
-      assert.equal(await failure(ranker.rank(query(4, { sparse: new Uint8Array(3) }))), 'INVALID_ARGUMENT: items.sparse: expected 16 bytes (4 items × 1 int32 ids), got 3');
+      assert.equal(
+        await failure(ranker.rank(query(4, { sparse: new Uint8Array(3) }))),
+        'INVALID_ARGUMENT: items.sparse: expected 16 bytes (4 items × 1 int32 ids), got 3',
+      );
     });
 
     it('answers DEADLINE without sending when the deadline already passed', async () => {
       const a = replica('a');
-      const out = await failure(new Ranker(catalog, new RoundRobin([a.r]), OPTS).rank(query(4, { clientDeadline: Date.now() - 10 })));
+      const out = await failure(
+        new Ranker(catalog, new RoundRobin([a.r]), OPTS).rank(query(4, { clientDeadline: Date.now() - 10 })),
+      );
       assert.match(out, /^DEADLINE: deadline passed \d+ ms before the gateway could start the query/);
       assert.deepEqual(a.calls, []);
     });
@@ -116,7 +142,10 @@ describe('Ranker (fakes)', () => {
       const router = new RoundRobin([a.r]);
       router.estimateMs = () => 500;
       const out = await failure(new Ranker(catalog, router, OPTS).rank(query(4, { timeoutMs: 100 })));
-      assert.match(out, /^OVERLOADED: model m cannot finish 4 items in \d+ ms \(estimated 500\.0 ms with the work queued\); shed$/);
+      assert.match(
+        out,
+        /^OVERLOADED: model m cannot finish 4 items in \d+ ms \(estimated 500\.0 ms with the work queued\); shed$/,
+      );
       assert.deepEqual(a.calls, []);
     });
 
@@ -132,12 +161,20 @@ describe('Ranker (fakes)', () => {
 
     it('fails the query with UNAVAILABLE when the retry has nowhere to go', async () => {
       const down = replica('down', unavailable);
-      assert.equal(await failure(new Ranker(catalog, new RoundRobin([down.r]), OPTS).rank(query(4))), 'UNAVAILABLE: replica on down failed and no other replica of m is up');
+      assert.equal(
+        await failure(new Ranker(catalog, new RoundRobin([down.r]), OPTS).rank(query(4))),
+        'UNAVAILABLE: replica on down failed and no other replica of m is up',
+      );
     });
 
     it('answers INTERNAL when a host returns the wrong number of scores', async () => {
-      const short = replica('a', () => Promise.resolve({ scores: new Uint8Array(4), version: '3', queueUs: 0, computeUs: 1 }));
-      assert.equal(await failure(new Ranker(catalog, new RoundRobin([short.r]), OPTS).rank(query(4))), 'INTERNAL: worker returned 4 score bytes for 4 items');
+      const short = replica('a', () =>
+        Promise.resolve({ scores: new Uint8Array(4), version: '3', queueUs: 0, computeUs: 1 }),
+      );
+      assert.equal(
+        await failure(new Ranker(catalog, new RoundRobin([short.r]), OPTS).rank(query(4))),
+        'INTERNAL: worker returned 4 score bytes for 4 items',
+      );
     });
   });
 });

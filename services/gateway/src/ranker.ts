@@ -75,7 +75,8 @@ export class Ranker {
   model(name: string, version: string): CatalogEntry {
     const m = name ? this.catalog.get(name) : undefined;
     if (!m) throw new HeraError('NOT_FOUND', `model ${quoted(name)} is not registered`);
-    if (version && version !== m.version) throw new HeraError('NOT_FOUND', `model ${name} has no version ${quoted(version)} (serving ${m.version})`);
+    if (version && version !== m.version)
+      throw new HeraError('NOT_FOUND', `model ${name} has no version ${quoted(version)} (serving ${m.version})`);
     return m;
   }
 
@@ -84,7 +85,13 @@ export class Ranker {
     const arrived = Math.min(q.arrivedAt ?? received, received);
     const m = this.model(q.model, q.version);
     const k = q.itemCount;
-    checkLengths(k, q.dense.byteLength, q.sparse.byteLength, { denseDim: m.denseDim, idsPerItem: m.idsPerItem, maxItems: this.opts.maxItems }, q.field);
+    checkLengths(
+      k,
+      q.dense.byteLength,
+      q.sparse.byteLength,
+      { denseDim: m.denseDim, idsPerItem: m.idsPerItem, maxItems: this.opts.maxItems },
+      q.field,
+    );
 
     const deadline = Math.min(
       q.clientDeadline,
@@ -96,7 +103,10 @@ export class Ranker {
     // instead of being validated, sent to a host and timed out there.
     const waited = received - arrived;
     if (received >= deadline) {
-      throw new HeraError('DEADLINE', `deadline passed ${received - deadline} ms before the gateway could start the query (${waited} ms after it arrived); not sent`);
+      throw new HeraError(
+        'DEADLINE',
+        `deadline passed ${received - deadline} ms before the gateway could start the query (${waited} ms after it arrived); not sent`,
+      );
     }
     const replicas = this.routing.replicas(m.name);
     if (replicas.length === 0) throw new HeraError('UNAVAILABLE', `no replica of model ${m.name} is up`);
@@ -149,7 +159,8 @@ export class Ranker {
       const res = results[i]!;
       const { start, end } = plan[i]!;
       const n = end - start;
-      if (res.scores.byteLength !== n * 4) throw new HeraError('INTERNAL', `worker returned ${res.scores.byteLength} score bytes for ${n} items`);
+      if (res.scores.byteLength !== n * 4)
+        throw new HeraError('INTERNAL', `worker returned ${res.scores.byteLength} score bytes for ${n} items`);
       const view = new Float32Array(n);
       new Uint8Array(view.buffer).set(res.scores);
       scores.set(view, start);
@@ -159,7 +170,13 @@ export class Ranker {
     return { model: m, scores, queueUs, inferenceUs, subBatches: Math.ceil(k / subBatch) };
   }
 
-  async #part(m: CatalogEntry, part: Part<Replica>, q: RankInput, deadline: number, query: QueryState): Promise<InferResponse__Output> {
+  async #part(
+    m: CatalogEntry,
+    part: Part<Replica>,
+    q: RankInput,
+    deadline: number,
+    query: QueryState,
+  ): Promise<InferResponse__Output> {
     const { start, end } = part;
     const items = {
       itemCount: end - start,
@@ -169,7 +186,11 @@ export class Ranker {
     let r: Replica | undefined = part.replica;
     for (let attempt = 0; attempt < 2; attempt++) {
       if (query.failed) throw new HeraError('CANCELLED', 'another part of this query failed');
-      if (!r) throw new HeraError('UNAVAILABLE', `replica on ${part.replica.nodeId} failed and no other replica of ${m.name} is up`);
+      if (!r)
+        throw new HeraError(
+          'UNAVAILABLE',
+          `replica on ${part.replica.nodeId} failed and no other replica of ${m.name} is up`,
+        );
       try {
         return await this.#call(r, m, items, deadline);
       } catch (err) {
@@ -182,7 +203,12 @@ export class Ranker {
     throw new HeraError('INTERNAL', 'unreachable');
   }
 
-  async #call(r: Replica, m: CatalogEntry, items: { itemCount: number; dense: Uint8Array; sparse: Uint8Array }, deadline: number): Promise<InferResponse__Output> {
+  async #call(
+    r: Replica,
+    m: CatalogEntry,
+    items: { itemCount: number; dense: Uint8Array; sparse: Uint8Array },
+    deadline: number,
+  ): Promise<InferResponse__Output> {
     r.outstandingItems += items.itemCount;
     try {
       const res = await r.stream.infer({ model: m.name, version: m.version, items }, deadline);

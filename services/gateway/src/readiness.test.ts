@@ -11,9 +11,19 @@ const catalog = (...names: string[]) => ({ get: (n: string) => (names.includes(n
 describe('gatewayReadiness', () => {
   it('is ready with a plan only once every model it places is registered and routed', () => {
     const plan = { version: 4, models: ['din', 'ncf'] };
-    assert.deepEqual(gatewayReadiness(view(plan, []), catalog('din', 'ncf')), { ready: false, reason: 'plan v4: no route yet for din, ncf' });
-    assert.deepEqual(gatewayReadiness(view(plan, ['ncf']), catalog('din', 'ncf')), { ready: false, reason: 'plan v4: no route yet for din' });
-    assert.equal(gatewayReadiness(view(plan, ['din', 'ncf']), catalog('ncf')).ready, false, 'din routed but not registered');
+    assert.deepEqual(gatewayReadiness(view(plan, []), catalog('din', 'ncf')), {
+      ready: false,
+      reason: 'plan v4: no route yet for din, ncf',
+    });
+    assert.deepEqual(gatewayReadiness(view(plan, ['ncf']), catalog('din', 'ncf')), {
+      ready: false,
+      reason: 'plan v4: no route yet for din',
+    });
+    assert.equal(
+      gatewayReadiness(view(plan, ['din', 'ncf']), catalog('ncf')).ready,
+      false,
+      'din routed but not registered',
+    );
     assert.equal(gatewayReadiness(view(plan, ['din', 'ncf']), catalog('din', 'ncf')).ready, true);
   });
 
@@ -24,6 +34,9 @@ describe('gatewayReadiness', () => {
   });
 
   it('is not ready with a plan that places nothing on a node', () => {
-    assert.deepEqual(gatewayReadiness(view({ version: 2, models: [] }, ['ncf']), catalog('ncf')), { ready: false, reason: 'plan v2 places no model on a node' });
+    assert.deepEqual(gatewayReadiness(view({ version: 2, models: [] }, ['ncf']), catalog('ncf')), {
+      ready: false,
+      reason: 'plan v2 places no model on a node',
+    });
   });
 });

@@ -60,4 +60,3 @@ export class Replica {
     this.estimatedAt = Date.now();
   }
 }
-

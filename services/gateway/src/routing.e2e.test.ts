@@ -19,7 +19,15 @@ import { loadProtos, type GRPCInferenceServiceClient, type RankingServiceClient 
 import { LIVENESS_SERVICE } from '@hera/runtime';
 import { Keyspace } from '@hera/state';
 import { grpcCode, startService, waitFor, type TestService } from '@hera/testing';
-import { registerModel, startStandInHost, tinyItems, TINY_MODEL, writeNode, writePlan, type StandInHost } from './stand-in';
+import {
+  registerModel,
+  startStandInHost,
+  tinyItems,
+  TINY_MODEL,
+  writeNode,
+  writePlan,
+  type StandInHost,
+} from './stand-in';
 
 const keys = new Keyspace('gwr');
 const dir = mkdtempSync(join(tmpdir(), 'hera-gw-routing-'));
@@ -36,11 +44,15 @@ let beat: NodeJS.Timeout | undefined;
 
 const sleep = (ms: number) => new Promise<void>(r => setTimeout(r, ms));
 function startBeating(): Promise<void> {
-  const heartbeat = () => (beating ? writeNode(redis, keys, 'n1', { [TINY_MODEL.name]: { endpoint: host.endpoint } }, NODE_TTL_MS).catch(() => {}) : Promise.resolve());
+  const heartbeat = () =>
+    beating
+      ? writeNode(redis, keys, 'n1', { [TINY_MODEL.name]: { endpoint: host.endpoint } }, NODE_TTL_MS).catch(() => {})
+      : Promise.resolve();
   beat ??= setInterval(() => void heartbeat(), 300);
   return heartbeat();
 }
-const query = () => grpcCode(unaryCall(rank, 'Rank', { model: TINY_MODEL.name, items: tinyItems(), topK: 1 }, { deadlineMs: 2_000 }));
+const query = () =>
+  grpcCode(unaryCall(rank, 'Rank', { model: TINY_MODEL.name, items: tinyItems(), topK: 1 }, { deadlineMs: 2_000 }));
 
 before(async () => {
   server = await startRedisServer({ dir, persist: true });
@@ -61,10 +73,13 @@ after(async () => {
 });
 
 describe('gateway routing', () => {
-  it('is live at once but ready only once the plan\'s models are routed', async () => {
+  it("is live at once but ready only once the plan's models are routed", async () => {
     await registerModel(redis, keys);
     await writePlan(redis, keys, 1, Date.now(), { n1: [TINY_MODEL.name] });
-    gateway = await startService({ name: 'gateway', main: require.resolve('./main') }, { REDIS_URL: server.url, HERA_REDIS_PREFIX: keys.prefix, ROUTING_REFRESH_MS: '300' });
+    gateway = await startService(
+      { name: 'gateway', main: require.resolve('./main') },
+      { REDIS_URL: server.url, HERA_REDIS_PREFIX: keys.prefix, ROUTING_REFRESH_MS: '300' },
+    );
     rank = createClient(loadProtos().proto.hera.gateway.v1.RankingService, gateway.address, { maxAttempts: 1 });
     oip = createClient(loadProtos().proto.inference.GRPCInferenceService, gateway.address, { maxAttempts: 1 });
 
@@ -121,9 +136,14 @@ describe('gateway routing', () => {
       sending = false;
       await load;
     }
-    t.diagnostic(`outcomes ${JSON.stringify(Object.fromEntries(outcomes))}; the host answered ${answeredAfter - answeredBefore} from Redis stopping to 2.5 s after its restart`);
+    t.diagnostic(
+      `outcomes ${JSON.stringify(Object.fromEntries(outcomes))}; the host answered ${answeredAfter - answeredBefore} from Redis stopping to 2.5 s after its restart`,
+    );
     assert.deepEqual([...outcomes.keys()], ['OK'], `outcomes: ${JSON.stringify(Object.fromEntries(outcomes))}`);
     assert.deepEqual([...health], ['SERVING']);
-    assert.ok(answeredAfter > answeredBefore + 20, `the host answered ${answeredAfter - answeredBefore} queries while Redis was down and after it came back`);
+    assert.ok(
+      answeredAfter > answeredBefore + 20,
+      `the host answered ${answeredAfter - answeredBefore} queries while Redis was down and after it came back`,
+    );
   });
 });

@@ -21,7 +21,15 @@ import { ModelCatalog } from './catalog';
 import { Ranker } from './ranker';
 import { gatewayReadiness } from './readiness';
 import { RoutingTable } from './routing';
-import { registerModel, startStandInHost, tinyItems, TINY_MODEL, writeNode, writePlan, type StandInHost } from './stand-in';
+import {
+  registerModel,
+  startStandInHost,
+  tinyItems,
+  TINY_MODEL,
+  writeNode,
+  writePlan,
+  type StandInHost,
+} from './stand-in';
 
 const log = silentLogger();
 const keys = new Keyspace('rt');
@@ -45,11 +53,27 @@ const newDir = () => {
 async function restartRedis(dir: string): Promise<void> {
   await server.stop();
   server = await startRedisServer({ dir, port: server.port, persist: true });
-  await waitFor(async () => redis.status === 'ready' && (await redis.ping()) === 'PONG', 10_000, 'the gateway reconnected');
+  await waitFor(
+    async () => redis.status === 'ready' && (await redis.ping()) === 'PONG',
+    10_000,
+    'the gateway reconnected',
+  );
 }
 const refresh = () => Promise.all([catalog.refresh(), routing.refresh()]);
-const query = () => ranker.rank({ model, version: '', ...tinyItems(), clientDeadline: Date.now() + 2_000, timeoutMs: 0, field: { dense: 'items.dense', sparse: 'items.sparse', count: 'items.item_count' } });
-const code = (p: Promise<unknown>) => p.then(() => 'OK', (e: unknown) => (e instanceof HeraError ? e.code : String(e)));
+const query = () =>
+  ranker.rank({
+    model,
+    version: '',
+    ...tinyItems(),
+    clientDeadline: Date.now() + 2_000,
+    timeoutMs: 0,
+    field: { dense: 'items.dense', sparse: 'items.sparse', count: 'items.item_count' },
+  });
+const code = (p: Promise<unknown>) =>
+  p.then(
+    () => 'OK',
+    (e: unknown) => (e instanceof HeraError ? e.code : String(e)),
+  );
 const endpoints = () => routing.replicas(model).map(r => r.endpoint);
 
 before(async () => {
@@ -59,7 +83,12 @@ before(async () => {
   redis.on('error', () => {}); // reconnects on its own
   catalog = new ModelCatalog(redis, keys, log);
   routing = new RoutingTable({ plans: new PlanStore(redis, keys), nodes: new NodeStore(redis, keys) }, log);
-  ranker = new Ranker(catalog, routing, { maxItems: 1024, deadlineSlaMultiple: 2, admissionControl: true, validateValues: true });
+  ranker = new Ranker(catalog, routing, {
+    maxItems: 1024,
+    deadlineSlaMultiple: 2,
+    admissionControl: true,
+    validateValues: true,
+  });
 });
 
 after(async () => {
@@ -79,7 +108,7 @@ async function host(): Promise<StandInHost> {
 describe('RoutingTable through Redis restarts', () => {
   let a: StandInHost;
 
-  it('keeps routing while Redis is down and after it restarts without the node\'s expired record', async () => {
+  it("keeps routing while Redis is down and after it restarts without the node's expired record", async () => {
     a = await host();
     await registerModel(redis, keys);
     await writePlan(redis, keys, 1, 1_000, { n1: [model] });
@@ -96,7 +125,11 @@ describe('RoutingTable through Redis restarts', () => {
     assert.equal(await code(query()), 'OK', 'while Redis is down');
     await sleep(1_200);
     server = await startRedisServer({ dir: dirs[0]!, port: server.port, persist: true });
-    await waitFor(async () => redis.status === 'ready' && (await redis.ping()) === 'PONG', 10_000, 'the gateway reconnected');
+    await waitFor(
+      async () => redis.status === 'ready' && (await redis.ping()) === 'PONG',
+      10_000,
+      'the gateway reconnected',
+    );
     assert.equal(await redis.exists(keys.node('n1')), 0, 'the node record expired');
     assert.ok(await redis.exists(keys.plan()), 'the plan survived');
     await refresh();
@@ -122,7 +155,10 @@ describe('RoutingTable through Redis restarts', () => {
     await refresh();
     assert.deepEqual(endpoints(), [], 'two are');
     assert.equal(await code(query()), 'UNAVAILABLE');
-    assert.deepEqual(gatewayReadiness(routing, catalog), { ready: false, reason: `plan v1: no route yet for ${model}` });
+    assert.deepEqual(gatewayReadiness(routing, catalog), {
+      ready: false,
+      reason: `plan v1: no route yet for ${model}`,
+    });
   });
 
   it('re-syncs from a node record when one appears, and drops a replica at once when its record says so', async () => {

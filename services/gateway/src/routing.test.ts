@@ -11,15 +11,38 @@ type Tenants = NodeRecord['tenants'];
 
 function node(nodeId: string, tenants: Tenants): NodeRecord {
   return {
-    nodeId, endpoint: `${nodeId}:50052`, nodeClass: 'c', cores: 2, memoryBytes: 1 << 30, cgroupMode: 'none', backend: '',
-    labels: {}, resctrl: false, startedAtMs: 0, heartbeatAtMs: 0, tenants,
+    nodeId,
+    endpoint: `${nodeId}:50052`,
+    nodeClass: 'c',
+    cores: 2,
+    memoryBytes: 1 << 30,
+    cgroupMode: 'none',
+    backend: '',
+    labels: {},
+    resctrl: false,
+    startedAtMs: 0,
+    heartbeatAtMs: 0,
+    tenants,
   };
 }
 
-const serving = (endpoint: string, workers = 1, subBatchSize?: number) => ({ endpoint, workers, state: 'serving', ...(subBatchSize ? { subBatchSize } : {}) });
+const serving = (endpoint: string, workers = 1, subBatchSize?: number) => ({
+  endpoint,
+  workers,
+  state: 'serving',
+  ...(subBatchSize ? { subBatchSize } : {}),
+});
 
 function plan(version: number, placed: Record<string, string[]>): Plan {
-  return { version, createdAtMs: version, nodes: Object.entries(placed).map(([nodeId, models]) => ({ nodeId, config: models.join('+'), tenants: models.map(model => ({ model, workers: 1 })) })) };
+  return {
+    version,
+    createdAtMs: version,
+    nodes: Object.entries(placed).map(([nodeId, models]) => ({
+      nodeId,
+      config: models.join('+'),
+      tenants: models.map(model => ({ model, workers: 1 })),
+    })),
+  };
 }
 
 /** What Redis would hold, settable by the test; `down` makes every read fail. */
@@ -51,7 +74,11 @@ function setup() {
   const cluster = new FakeCluster();
   const hosts = new FakeHosts();
   const table = new RoutingTable(cluster, silentLogger(), hosts);
-  const routes = (model: string) => table.replicas(model).map(r => `${r.nodeId}@${r.endpoint}×${r.workers}`).sort();
+  const routes = (model: string) =>
+    table
+      .replicas(model)
+      .map(r => `${r.nodeId}@${r.endpoint}×${r.workers}`)
+      .sort();
   return { cluster, hosts, table, routes };
 }
 
@@ -59,7 +86,10 @@ describe('RoutingTable (fakes)', () => {
   describe('refresh', () => {
     it('without a plan routes every serving tenant, and skips tenants that are not serving', async () => {
       const { cluster, table, routes } = setup();
-      cluster.records = [node('n1', { a: serving('h1:1', 2), b: { endpoint: 'h1:2', workers: 1, state: 'loading' } }), node('n2', { a: serving('h2:1') })];
+      cluster.records = [
+        node('n1', { a: serving('h1:1', 2), b: { endpoint: 'h1:2', workers: 1, state: 'loading' } }),
+        node('n2', { a: serving('h2:1') }),
+      ];
       await table.refresh();
       assert.deepEqual(routes('a'), ['n1@h1:1×2', 'n2@h2:1×1']);
       assert.deepEqual(table.replicas('b'), []);
@@ -131,9 +161,12 @@ describe('RoutingTable (fakes)', () => {
       assert.deepEqual(hosts.closed, ['h1:1']);
     });
 
-    it('takes the smallest sub-batch size the model\'s hosts report', async () => {
+    it("takes the smallest sub-batch size the model's hosts report", async () => {
       const { cluster, table } = setup();
-      cluster.records = [node('n1', { a: serving('h1:1', 1, 128), b: serving('h1:2') }), node('n2', { a: serving('h2:1', 1, 64) })];
+      cluster.records = [
+        node('n1', { a: serving('h1:1', 1, 128), b: serving('h1:2') }),
+        node('n2', { a: serving('h2:1', 1, 64) }),
+      ];
       await table.refresh();
       assert.equal(table.subBatchSize('a'), 64);
       assert.equal(table.subBatchSize('b'), undefined);

@@ -92,7 +92,9 @@ export class RoutingTable {
   plannedModels(): PlannedModels | undefined {
     const plan = this.#plan.current;
     if (!plan) return undefined;
-    const models = new Set((plan.nodes ?? []).filter(n => n.nodeId).flatMap(n => (n.tenants ?? []).flatMap(t => (t.model ? [t.model] : []))));
+    const models = new Set(
+      (plan.nodes ?? []).filter(n => n.nodeId).flatMap(n => (n.tenants ?? []).flatMap(t => (t.model ? [t.model] : []))),
+    );
     return { version: this.planVersion, models: [...models].sort() };
   }
 
@@ -119,7 +121,9 @@ export class RoutingTable {
       this.#noteRedis(false, 'same', err);
     }
     const plan = this.#plan.current;
-    const planned = plan ? new Set((plan.nodes ?? []).flatMap(n => (n.tenants ?? []).map(t => `${n.nodeId}/${t.model}`))) : undefined;
+    const planned = plan
+      ? new Set((plan.nodes ?? []).flatMap(n => (n.tenants ?? []).map(t => `${n.nodeId}/${t.model}`)))
+      : undefined;
     const candidates: { node: NodeRecord; model: string; t: TenantRecord; vouched: boolean }[] = [];
     for (const node of this.#nodes.values()) {
       for (const [model, t] of Object.entries(node.tenants ?? {})) {
@@ -133,7 +137,15 @@ export class RoutingTable {
     const gone = await this.#probe(new Set(unvouched.map(c => c.t.endpoint)));
     for (const c of unvouched) {
       if (!gone.has(c.t.endpoint)) continue;
-      this.log.warn({ node: c.node.nodeId, model: c.model, endpoint: c.t.endpoint, failedChecks: this.#probeFailures.get(c.t.endpoint) }, 'dropping a replica: no node record vouches for it and its host fails health checks');
+      this.log.warn(
+        {
+          node: c.node.nodeId,
+          model: c.model,
+          endpoint: c.t.endpoint,
+          failedChecks: this.#probeFailures.get(c.t.endpoint),
+        },
+        'dropping a replica: no node record vouches for it and its host fails health checks',
+      );
       this.#forget(c.node.nodeId, c.model);
     }
 
@@ -233,7 +245,9 @@ export class RoutingTable {
     for (const ep of this.#probeFailures.keys()) if (!hosts.has(ep)) this.#probeFailures.delete(ep);
     const gone = new Set<string>();
     if (hosts.size === 0) return gone;
-    const results = await Promise.all([...hosts].map(async ep => [ep, await this.hosts.health(ep, PROBE_TIMEOUT_MS)] as const));
+    const results = await Promise.all(
+      [...hosts].map(async ep => [ep, await this.hosts.health(ep, PROBE_TIMEOUT_MS)] as const),
+    );
     const now = Date.now();
     for (const [ep, status] of results) {
       if (status === 'SERVING') {
@@ -266,8 +280,13 @@ export class RoutingTable {
     }
     if (ok && plan !== this.#noted.plan) {
       const version = this.planVersion;
-      if (plan === 'missing') this.log.warn({ planVersion: version }, 'Redis holds no plan: routing by the last-known one');
-      if (plan === 'older') this.log.warn({ planVersion: version }, 'Redis holds an earlier plan (restored from an older snapshot?): routing by the later one');
+      if (plan === 'missing')
+        this.log.warn({ planVersion: version }, 'Redis holds no plan: routing by the last-known one');
+      if (plan === 'older')
+        this.log.warn(
+          { planVersion: version },
+          'Redis holds an earlier plan (restored from an older snapshot?): routing by the later one',
+        );
       this.#noted.plan = plan;
     }
   }
@@ -275,7 +294,11 @@ export class RoutingTable {
   #noteUnvouched(replicas: string[]): void {
     const now = replicas.sort().join(' ');
     if (now === this.#noted.unvouched) return;
-    if (now) this.log.warn({ replicas: now }, 'no node record for these replicas: routing to them while their hosts answer health checks');
+    if (now)
+      this.log.warn(
+        { replicas: now },
+        'no node record for these replicas: routing to them while their hosts answer health checks',
+      );
     else if (this.#noted.unvouched) this.log.info('every routed replica has a node record again');
     this.#noted.unvouched = now;
   }

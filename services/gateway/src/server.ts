@@ -18,7 +18,15 @@ const SERVER_NAME = 'hera-mesh';
 const SERVER_VERSION = '0.1.0';
 
 export function toModelInfo(m: CatalogEntry): ModelInfo {
-  return { name: m.name, version: m.version, denseDim: m.denseDim, tables: m.tables, slaMs: m.slaMs, subBatchSize: m.subBatchSize, kind: m.kind ?? '' };
+  return {
+    name: m.name,
+    version: m.version,
+    denseDim: m.denseDim,
+    tables: m.tables,
+    slaMs: m.slaMs,
+    subBatchSize: m.subBatchSize,
+    kind: m.kind ?? '',
+  };
 }
 
 function scoresBytes(s: Float32Array): Buffer {
@@ -46,18 +54,30 @@ export function gatewayMetrics(registry: Registry) {
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
       registers: [registry],
     }),
-    items: new Counter({ name: 'hera_gateway_items_total', help: 'Candidate items scored', labelNames: ['model'], registers: [registry] }),
+    items: new Counter({
+      name: 'hera_gateway_items_total',
+      help: 'Candidate items scored',
+      labelNames: ['model'],
+      registers: [registry],
+    }),
   };
 }
 
 /** Runs one query through the ranker, recording its latency and outcome. */
-async function observed(deps: GatewayDeps, m: GatewayMetrics, model: string, run: () => Promise<RankResult>): Promise<RankResult> {
+async function observed(
+  deps: GatewayDeps,
+  m: GatewayMetrics,
+  model: string,
+  run: () => Promise<RankResult>,
+): Promise<RankResult> {
   const t0 = performance.now();
   try {
     const r = await run();
     m.latency.observe({ model: r.model.name, code: 'OK' }, (performance.now() - t0) / 1000);
     m.items.inc({ model: r.model.name }, r.scores.length);
-    trace.getActiveSpan()?.setAttributes({ [ATTR.MODEL]: r.model.name, [ATTR.ITEMS]: r.scores.length, [ATTR.SUB_BATCHES]: r.subBatches });
+    trace
+      .getActiveSpan()
+      ?.setAttributes({ [ATTR.MODEL]: r.model.name, [ATTR.ITEMS]: r.scores.length, [ATTR.SUB_BATCHES]: r.subBatches });
     return r;
   } catch (err) {
     const code = err instanceof HeraError ? err.code : 'INTERNAL';
@@ -94,7 +114,12 @@ export function rankingService(deps: GatewayDeps): ServiceBinding {
         scores: scoresBytes(r.scores),
         topIndices: Array.from(top),
         topScores: Array.from(top, i => r.scores[i]!),
-        timing: { queueUs: r.queueUs, inferenceUs: r.inferenceUs, totalUs: Math.round((performance.now() - t0) * 1000), subBatches: r.subBatches },
+        timing: {
+          queueUs: r.queueUs,
+          inferenceUs: r.inferenceUs,
+          totalUs: Math.round((performance.now() - t0) * 1000),
+          subBatches: r.subBatches,
+        },
         requestId: req.requestId,
       };
     }),
@@ -109,9 +134,17 @@ export function inferenceService(deps: GatewayDeps): ServiceBinding {
   const impl: GRPCInferenceServiceHandlers = {
     // Live: the process answers (grpc.health.v1 "liveness"). Ready: it routes the plan's models,
     // as grpc.health.v1 "" says (readiness.ts); a restarted gateway is live long before it is ready.
-    ServerLive: unary(log, 'ServerLive', () => ({ live: lifecycle.state === 'serving' || lifecycle.state === 'starting' })),
-    ServerReady: unary(log, 'ServerReady', () => ({ ready: lifecycle.state === 'serving' && gatewayReadiness(routing, deps.catalog).ready })),
-    ServerMetadata: unary(log, 'ServerMetadata', () => ({ name: SERVER_NAME, version: SERVER_VERSION, extensions: [] })),
+    ServerLive: unary(log, 'ServerLive', () => ({
+      live: lifecycle.state === 'serving' || lifecycle.state === 'starting',
+    })),
+    ServerReady: unary(log, 'ServerReady', () => ({
+      ready: lifecycle.state === 'serving' && gatewayReadiness(routing, deps.catalog).ready,
+    })),
+    ServerMetadata: unary(log, 'ServerMetadata', () => ({
+      name: SERVER_NAME,
+      version: SERVER_VERSION,
+      extensions: [],
+    })),
     ModelReady: unary(log, 'ModelReady', req => {
       const model = ranker.model(req.name, req.version);
       return { ready: routing.replicas(model.name).length > 0 };
@@ -126,7 +159,11 @@ export function inferenceService(deps: GatewayDeps): ServiceBinding {
         platform: 'tensorflowjs',
         inputs: [
           { name: 'dense', datatype: 'FP32', shape: [-1, model.denseDim] },
-          { name: 'sparse', datatype: 'INT32', shape: uniform ? [-1, model.tables.length, lookups] : [-1, model.idsPerItem] },
+          {
+            name: 'sparse',
+            datatype: 'INT32',
+            shape: uniform ? [-1, model.tables.length, lookups] : [-1, model.idsPerItem],
+          },
         ],
         outputs: [{ name: 'score', datatype: 'FP32', shape: [-1, 1] }],
       };
@@ -134,7 +171,11 @@ export function inferenceService(deps: GatewayDeps): ServiceBinding {
     ModelInfer: unary(log, 'ModelInfer', async (req, call) => {
       const model = ranker.model(req.modelName, req.modelVersion);
       for (const [i, o] of req.outputs.entries()) {
-        if (o.name !== 'score') throw invalidArgument(`outputs[${i}].name`, `unknown output ${quoted(o.name)}; model ${model.name} has "score"`);
+        if (o.name !== 'score')
+          throw invalidArgument(
+            `outputs[${i}].name`,
+            `unknown output ${quoted(o.name)}; model ${model.name} has "score"`,
+          );
       }
       const items = fromInferRequest(model, req);
       const sparseIdx = req.inputs.findIndex(t => t.name === 'sparse');
@@ -149,13 +190,28 @@ export function inferenceService(deps: GatewayDeps): ServiceBinding {
           clientDeadline: callDeadline(call),
           arrivedAt: callArrival(call),
           timeoutMs: 0,
-          field: { dense: `inputs[${denseIdx}] (dense)`, sparse: `inputs[${sparseIdx}] (sparse)`, count: `inputs[${sparseIdx}].shape[0]` },
+          field: {
+            dense: `inputs[${denseIdx}] (dense)`,
+            sparse: `inputs[${sparseIdx}] (sparse)`,
+            count: `inputs[${sparseIdx}].shape[0]`,
+          },
         }),
       );
       const output = { name: 'score', datatype: 'FP32', shape: [r.scores.length, 1] };
       return items.raw
-        ? { modelName: model.name, modelVersion: model.version, id: req.id, outputs: [output], rawOutputContents: [scoresBytes(r.scores)] }
-        : { modelName: model.name, modelVersion: model.version, id: req.id, outputs: [{ ...output, contents: { fp32Contents: Array.from(r.scores) } }] };
+        ? {
+            modelName: model.name,
+            modelVersion: model.version,
+            id: req.id,
+            outputs: [output],
+            rawOutputContents: [scoresBytes(r.scores)],
+          }
+        : {
+            modelName: model.name,
+            modelVersion: model.version,
+            id: req.id,
+            outputs: [{ ...output, contents: { fp32Contents: Array.from(r.scores) } }],
+          };
     }),
   };
   return { name: 'inference.GRPCInferenceService', definition: services().inference, implementation: impl };

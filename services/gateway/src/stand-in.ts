@@ -48,7 +48,11 @@ export async function startStandInHost(log: Logger): Promise<StandInHost> {
             call.on('data', (m: InferStreamRequest__Output) => {
               answered++;
               const n = m.request?.items?.itemCount ?? 0;
-              call.write({ tag: m.tag, code: 0, response: { scores: Buffer.alloc(n * 4), version: '1', queueUs: 0, computeUs: 5 } });
+              call.write({
+                tag: m.tag,
+                code: 0,
+                response: { scores: Buffer.alloc(n * 4), version: '1', queueUs: 0, computeUs: 5 },
+              });
             });
             call.on('end', () => call.end());
             call.on('error', () => {});
@@ -59,11 +63,21 @@ export async function startStandInHost(log: Logger): Promise<StandInHost> {
   });
   running.setServing('SERVING');
   let stopped: Promise<void> | undefined;
-  return { endpoint: running.address, answered: () => answered, stop: () => (stopped ??= closeServer(running.server, 0)) };
+  return {
+    endpoint: running.address,
+    answered: () => answered,
+    stop: () => (stopped ??= closeServer(running.server, 0)),
+  };
 }
 
 /** The node record an agent would heartbeat, with `model` serving at `endpoint`, expiring after `ttlMs`. */
-export async function writeNode(redis: Redis, keys: Keyspace, nodeId: string, tenants: Record<string, { endpoint: string; state?: string }>, ttlMs: number): Promise<void> {
+export async function writeNode(
+  redis: Redis,
+  keys: Keyspace,
+  nodeId: string,
+  tenants: Record<string, { endpoint: string; state?: string }>,
+  ttlMs: number,
+): Promise<void> {
   const record: NodeRecord = {
     nodeId,
     endpoint: '127.0.0.1:1',
@@ -76,18 +90,35 @@ export async function writeNode(redis: Redis, keys: Keyspace, nodeId: string, te
     resctrl: false,
     startedAtMs: Date.now(),
     heartbeatAtMs: Date.now(),
-    tenants: Object.fromEntries(Object.entries(tenants).map(([m, t]) => [m, { endpoint: t.endpoint, workers: 1, state: t.state ?? 'serving' }])),
+    tenants: Object.fromEntries(
+      Object.entries(tenants).map(([m, t]) => [m, { endpoint: t.endpoint, workers: 1, state: t.state ?? 'serving' }]),
+    ),
   };
-  await redis.multi().set(keys.node(nodeId), JSON.stringify(record), 'PX', ttlMs).sadd(keys.nodes(), nodeId).publish(keys.nodeChannel(), nodeEventMessage(nodeId, 'changed')).exec();
+  await redis
+    .multi()
+    .set(keys.node(nodeId), JSON.stringify(record), 'PX', ttlMs)
+    .sadd(keys.nodes(), nodeId)
+    .publish(keys.nodeChannel(), nodeEventMessage(nodeId, 'changed'))
+    .exec();
 }
 
 /** An applied plan placing each node's models, as placement writes it. */
-export async function writePlan(redis: Redis, keys: Keyspace, version: number, createdAtMs: number, nodes: Record<string, string[]>): Promise<void> {
+export async function writePlan(
+  redis: Redis,
+  keys: Keyspace,
+  version: number,
+  createdAtMs: number,
+  nodes: Record<string, string[]>,
+): Promise<void> {
   const plan = {
     version,
     createdAtMs,
     nodeClass: '2c',
-    nodes: Object.entries(nodes).map(([nodeId, models]) => ({ nodeId, config: models.map(m => `${m}:1`).join('+'), tenants: models.map(model => ({ model, workers: 1 })) })),
+    nodes: Object.entries(nodes).map(([nodeId, models]) => ({
+      nodeId,
+      config: models.map(m => `${m}:1`).join('+'),
+      tenants: models.map(model => ({ model, workers: 1 })),
+    })),
   };
   await new PlanStore(redis, keys).put(plan);
 }

@@ -6,7 +6,15 @@ import type { RankInput } from './ranker';
 
 /** The Ranker tests' model: one table of `rows` rows, one lookup of dim 4, 2 dense features. */
 export const rankerModel = (version: string, rows: number): CatalogEntry =>
-  toCatalogEntry({ name: 'm', version, denseDim: 2, tables: [{ name: 't', rows, lookups: 1, dim: 4 }], slaMs: 100, subBatchSize: 4, sizeBytes: 0 });
+  toCatalogEntry({
+    name: 'm',
+    version,
+    denseDim: 2,
+    tables: [{ name: 't', rows, lookups: 1, dim: 4 }],
+    slaMs: 100,
+    subBatchSize: 4,
+    sizeBytes: 0,
+  });
 
 /** A small model record: two tables of 10 rows, 2 lookups and dim 4 each, 2 dense features. */
 export function tinyModel(over: Partial<ModelRecord> = {}): ModelRecord {
@@ -26,7 +34,12 @@ export function tinyModel(over: Partial<ModelRecord> = {}): ModelRecord {
 }
 
 /** A query of `k` items for `model` as the gRPC handler hands it to the Ranker (zeros unless `dense` is given). */
-export function rankQuery(model: CatalogEntry, k: number, over: Partial<RankInput> = {}, dense = new Float32Array(k * model.denseDim)): RankInput {
+export function rankQuery(
+  model: CatalogEntry,
+  k: number,
+  over: Partial<RankInput> = {},
+  dense = new Float32Array(k * model.denseDim),
+): RankInput {
   return {
     model: model.name,
     version: '',
@@ -41,4 +54,8 @@ export function rankQuery(model: CatalogEntry, k: number, over: Partial<RankInpu
 }
 
 /** "OK", or the domain error as "CODE: message": what a test asserts about a call's outcome. */
-export const failure = (p: Promise<unknown>): Promise<string> => p.then(() => 'OK', (e: unknown) => (e instanceof HeraError ? `${e.code}: ${e.message}` : String(e)));
+export const failure = (p: Promise<unknown>): Promise<string> =>
+  p.then(
+    () => 'OK',
+    (e: unknown) => (e instanceof HeraError ? `${e.code}: ${e.message}` : String(e)),
+  );

@@ -31,24 +31,46 @@ void runService({
     });
     await solver.start();
     const planner = new Planner(
-      { nodes: new NodeStore(redis, keys), plans: new PlanStore(redis, keys), profiles: source, demand, models, solver },
+      {
+        nodes: new NodeStore(redis, keys),
+        plans: new PlanStore(redis, keys),
+        profiles: source,
+        demand,
+        models,
+        solver,
+      },
       config.PLAN_TIME_LIMIT_MS,
       log.child({ component: 'planner' }),
     );
     // BullMQ needs its own blocking connection (maxRetriesPerRequest: null).
-    const bull = await connectRedis(config.REDIS_URL, { name: 'placement-bull', offlineQueue: true, maxRetriesPerRequest: null, onError: err => log.warn({ err: err.message }, 'bullmq redis error') });
+    const bull = await connectRedis(config.REDIS_URL, {
+      name: 'placement-bull',
+      offlineQueue: true,
+      maxRetriesPerRequest: null,
+      onError: err => log.warn({ err: err.message }, 'bullmq redis error'),
+    });
     const queue = openQueue('replan', keys, bull);
     queue.on('error', err => log.warn({ err: err.message }, 'replan queue error'));
-    const replanner = new Replanner(redis, keys, queue, planner, { connection: bull, sweepMs: config.NODE_SWEEP_MS, delayMs: config.REPLAN_DELAY_MS }, log.child({ component: 'replan' }));
+    const replanner = new Replanner(
+      redis,
+      keys,
+      queue,
+      planner,
+      { connection: bull, sweepMs: config.NODE_SWEEP_MS, delayMs: config.REPLAN_DELAY_MS },
+      log.child({ component: 'replan' }),
+    );
     return {
       services: [placementService({ planner, demand, log })],
       start: () => replanner.start(),
       shutdownSteps: [
         ['replan', () => replanner.stop()],
-        ['queues', async () => {
-          await queue.close();
-          await bull.quit();
-        }],
+        [
+          'queues',
+          async () => {
+            await queue.close();
+            await bull.quit();
+          },
+        ],
         ['solver', () => solver.close()],
       ],
     };

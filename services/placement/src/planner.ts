@@ -14,7 +14,14 @@ import {
   type ProfileSet,
 } from '@hera/hera';
 import type { Logger } from '@hera/logger';
-import type { ExplainResponse, NodePlan, Plan, PredictorCheck as PredictorCheckMessage, StrategyResult, TenantAllocation } from '@hera/proto';
+import type {
+  ExplainResponse,
+  NodePlan,
+  Plan,
+  PredictorCheck as PredictorCheckMessage,
+  StrategyResult,
+  TenantAllocation,
+} from '@hera/proto';
 import type { Demand, DemandStore, ModelStore, NodeRecord, PlanStore } from '@hera/state';
 import { MAX_PLAN_SERVERS } from './limits';
 import type { ProfileSource } from './profile-source';
@@ -110,12 +117,19 @@ export class Planner {
   async profileSet(requested?: string): Promise<{ nodes: NodeRecord[]; nodeClass: string; set: ProfileSet }> {
     const nodes = await this.nodes();
     const nodeClass = requested || majorityClass(nodes) || this.source.classes()[0];
-    if (!nodeClass) throw new HeraError('PRECONDITION', 'no node class: no nodes are registered and no profile set is loaded');
+    if (!nodeClass)
+      throw new HeraError('PRECONDITION', 'no node class: no nodes are registered and no profile set is loaded');
     if (requested && !this.source.classes().includes(requested) && !nodes.some(n => n.nodeClass === requested)) {
-      throw new HeraError('NOT_FOUND', `node_class: unknown node class ${JSON.stringify(requested)}; known: ${[...new Set([...this.source.classes(), ...nodes.map(n => n.nodeClass)])].join(', ')}`);
+      throw new HeraError(
+        'NOT_FOUND',
+        `node_class: unknown node class ${JSON.stringify(requested)}; known: ${[...new Set([...this.source.classes(), ...nodes.map(n => n.nodeClass)])].join(', ')}`,
+      );
     }
     const sample = nodes.find(n => n.nodeClass === nodeClass);
-    const set = await this.source.forClass(nodeClass, sample ? { cores: sample.cores, memoryBytes: sample.memoryBytes } : undefined);
+    const set = await this.source.forClass(
+      nodeClass,
+      sample ? { cores: sample.cores, memoryBytes: sample.memoryBytes } : undefined,
+    );
     return { nodes, nodeClass, set };
   }
 
@@ -129,15 +143,24 @@ export class Planner {
    * at most MAX_PLAN_SERVERS dedicated servers on the class. `target` is the node class's profile
    * set; without one (no class known yet) only the QPS bounds apply.
    */
-  async validateDemands(entries: readonly DemandInput[], target: { nodeClass: string; set: ProfileSet } | undefined, others: readonly Demand[] = []): Promise<Demand[]> {
+  async validateDemands(
+    entries: readonly DemandInput[],
+    target: { nodeClass: string; set: ProfileSet } | undefined,
+    others: readonly Demand[] = [],
+  ): Promise<Demand[]> {
     const seen = new Set<string>();
     for (const [i, d] of entries.entries()) {
       if (!d.model) throw invalidArgument(`demands[${i}].model`, 'must not be empty');
       if (seen.has(d.model)) throw invalidArgument(`demands[${i}].model`, `${d.model} is listed twice`);
       seen.add(d.model);
-      if (!Number.isFinite(d.qps) || d.qps < 0) throw invalidArgument(`demands[${i}].qps`, `must be a finite number ≥ 0 for ${d.model}, got ${d.qps}`);
+      if (!Number.isFinite(d.qps) || d.qps < 0)
+        throw invalidArgument(`demands[${i}].qps`, `must be a finite number ≥ 0 for ${d.model}, got ${d.qps}`);
       const units = d.dedicatedUnits ?? 0;
-      if (!Number.isFinite(units) || units < 0) throw invalidArgument(`demands[${i}].dedicated_units`, `must be a finite number ≥ 0 for ${d.model}, got ${units}`);
+      if (!Number.isFinite(units) || units < 0)
+        throw invalidArgument(
+          `demands[${i}].dedicated_units`,
+          `must be a finite number ≥ 0 for ${d.model}, got ${units}`,
+        );
       if (units && d.qps) throw invalidArgument(`demands[${i}]`, 'set qps or dedicated_units, not both');
     }
     const known = new Set((await this.models.list()).map(m => m.name));
@@ -147,9 +170,17 @@ export class Planner {
     const qpsMax = (m: string) => target?.set.models.find(p => p.model === m)?.qpsMax;
     const demands = entries.map((d, i): Demand => {
       if (!d.dedicatedUnits) return { model: d.model, qps: d.qps };
-      if (!target) throw new HeraError('PRECONDITION', `demands[${i}].dedicated_units: no node class to convert them on (no nodes are registered and no profile set is loaded)`);
+      if (!target)
+        throw new HeraError(
+          'PRECONDITION',
+          `demands[${i}].dedicated_units: no node class to convert them on (no nodes are registered and no profile set is loaded)`,
+        );
       const max = qpsMax(d.model);
-      if (max === undefined) throw new HeraError('PRECONDITION', `no profile of ${d.model} on node class ${target.nodeClass} to convert dedicated_units`);
+      if (max === undefined)
+        throw new HeraError(
+          'PRECONDITION',
+          `no profile of ${d.model} on node class ${target.nodeClass} to convert dedicated_units`,
+        );
       return { model: d.model, qps: d.dedicatedUnits * max };
     });
     for (const [i, d] of demands.entries()) {
@@ -157,18 +188,27 @@ export class Planner {
         validateDemand({ [d.model]: d.qps }, qpsMax);
       } catch (err) {
         // Name the request's field: demands[i].qps, with the model in the reason.
-        throw invalidArgument(`demands[${i}].qps`, `${(err as Error).message.replace(/^demand\.[^:]*: /, '')} (model ${d.model})`);
+        throw invalidArgument(
+          `demands[${i}].qps`,
+          `${(err as Error).message.replace(/^demand\.[^:]*: /, '')} (model ${d.model})`,
+        );
       }
     }
     if (target) {
       // What the plan will list: each model's dedicated servers, which Hera never exceeds.
       const whole = [...demands, ...others.filter(o => !seen.has(o.model))];
-      const servers = whole.map(d => ({ model: d.model, n: d.qps > 0 && qpsMax(d.model) ? Math.ceil(d.qps / qpsMax(d.model)!) : 0 })).filter(s => s.n > 0);
+      const servers = whole
+        .map(d => ({ model: d.model, n: d.qps > 0 && qpsMax(d.model) ? Math.ceil(d.qps / qpsMax(d.model)!) : 0 }))
+        .filter(s => s.n > 0);
       const total = servers.reduce((s, x) => s + x.n, 0);
       if (total > MAX_PLAN_SERVERS) {
         throw invalidArgument(
           'demands',
-          `the demand is ${total} dedicated servers' worth on node class ${target.nodeClass} (${servers.sort((a, b) => b.n - a.n).slice(0, 4).map(s => `${s.model} ${s.n}`).join(', ')}${servers.length > 4 ? ', …' : ''}); a plan counts at most ${MAX_PLAN_SERVERS} servers`,
+          `the demand is ${total} dedicated servers' worth on node class ${target.nodeClass} (${servers
+            .sort((a, b) => b.n - a.n)
+            .slice(0, 4)
+            .map(s => `${s.model} ${s.n}`)
+            .join(', ')}${servers.length > 4 ? ', …' : ''}); a plan counts at most ${MAX_PLAN_SERVERS} servers`,
         );
       }
     }
@@ -190,20 +230,38 @@ export class Planner {
   async compute(req: PlanRequest = {}, signal?: AbortSignal): Promise<ComputedPlan> {
     if (req.pinned?.length) return this.#pinned(req.pinned, req.nodeClass, signal);
     const { nodes, nodeClass, set } = await this.profileSet(req.nodeClass);
-    const demands = req.demands?.length ? await this.validateDemands(req.demands, { nodeClass, set }) : await this.validateDemands(await this.demand.get(), { nodeClass, set });
-    if (demands.length === 0) throw new HeraError('PRECONDITION', 'no demand: set target QPS per model with SetDemand (hera plan demand)');
+    const demands = req.demands?.length
+      ? await this.validateDemands(req.demands, { nodeClass, set })
+      : await this.validateDemands(await this.demand.get(), { nodeClass, set });
+    if (demands.length === 0)
+      throw new HeraError('PRECONDITION', 'no demand: set target QPS per model with SetDemand (hera plan demand)');
     const missing = demands.filter(d => d.qps > 0 && !set.models.some(m => m.model === d.model)).map(d => d.model);
-    if (missing.length) throw new HeraError('PRECONDITION', `no profile on node class ${nodeClass} for: ${missing.join(', ')} (run hera profile)`);
-    await this.#checkEngines(set, demands.filter(d => d.qps > 0).map(d => d.model));
+    if (missing.length)
+      throw new HeraError(
+        'PRECONDITION',
+        `no profile on node class ${nodeClass} for: ${missing.join(', ')} (run hera profile)`,
+      );
+    await this.#checkEngines(
+      set,
+      demands.filter(d => d.qps > 0).map(d => d.model),
+    );
     const demandRecord = Object.fromEntries(demands.filter(d => d.qps > 0).map(d => [d.model, d.qps]));
 
-    const solved = await this.solver.run({ kind: 'solve', set, demand: demandRecord, timeLimitMs: req.timeLimitMs || this.timeLimitMs }, signal);
+    const solved = await this.solver.run(
+      { kind: 'solve', set, demand: demandRecord, timeLimitMs: req.timeLimitMs || this.timeLimitMs },
+      signal,
+    );
     const previous = await this.current();
     const plan: Plan = {
       version: previous?.version ?? 0,
       createdAtMs: Date.now(),
       nodeClass,
-      nodes: this.#place(solved.counts, set, nodes.filter(n => n.nodeClass === nodeClass), previous),
+      nodes: this.#place(
+        solved.counts,
+        set,
+        nodes.filter(n => n.nodeClass === nodeClass),
+        previous,
+      ),
       demands: demands.map(d => ({ model: d.model, qps: d.qps })),
       serversNeeded: solved.servers,
       meanEmu: solved.meanEmu,
@@ -217,19 +275,32 @@ export class Planner {
    * version when the placement is the same as the applied one (idempotent).
    * `expectedVersion` is checked before the (costly) compute and again in the transaction.
    */
-  async apply(req: PlanRequest & { expectedVersion?: number } = {}, signal?: AbortSignal): Promise<{ plan: Plan; changed: boolean; computed: ComputedPlan }> {
+  async apply(
+    req: PlanRequest & { expectedVersion?: number } = {},
+    signal?: AbortSignal,
+  ): Promise<{ plan: Plan; changed: boolean; computed: ComputedPlan }> {
     if (req.expectedVersion) checkExpectedVersion(req.expectedVersion, await this.#plans.version());
     const computed = await this.compute(req, signal);
     const applied = await this.#plans.update((current, version) => {
       if (req.expectedVersion) checkExpectedVersion(req.expectedVersion, version);
       if (current && samePlacement(current, computed.plan)) return undefined;
-      return { plan: computed.plan, explanation: { configs: computed.explanation, strategies: computed.strategies, predictor: computed.predictor } };
+      return {
+        plan: computed.plan,
+        explanation: { configs: computed.explanation, strategies: computed.strategies, predictor: computed.predictor },
+      };
     });
     // Unchanged only when a plan is stored: the same placement as the computed one.
     if (!applied.changed) return { plan: applied.plan!, changed: false, computed };
     const { plan } = applied;
     const entries = plan.nodes ?? [];
-    this.log.info({ version: plan.version, servers: plan.serversNeeded, nodes: entries.length <= 20 ? entries.map(n => `${n.nodeId || '(unplaced)'}=${n.config}`) : entries.length }, 'plan applied');
+    this.log.info(
+      {
+        version: plan.version,
+        servers: plan.serversNeeded,
+        nodes: entries.length <= 20 ? entries.map(n => `${n.nodeId || '(unplaced)'}=${n.config}`) : entries.length,
+      },
+      'plan applied',
+    );
     return { plan, changed: true, computed };
   }
 
@@ -239,16 +310,23 @@ export class Planner {
    * solved plan; the stored demand is kept (and shown), not solved for. Counts are bounded as a
    * solved plan's servers are (MAX_PLAN_SERVERS in all).
    */
-  async #pinned(pins: readonly { config: string; count: number }[], requestedClass: string | undefined, signal: AbortSignal | undefined): Promise<ComputedPlan> {
-    if (pins.length > MAX_PLAN_SERVERS) throw invalidArgument('pinned', `at most ${MAX_PLAN_SERVERS} entries, got ${pins.length}`);
+  async #pinned(
+    pins: readonly { config: string; count: number }[],
+    requestedClass: string | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<ComputedPlan> {
+    if (pins.length > MAX_PLAN_SERVERS)
+      throw invalidArgument('pinned', `at most ${MAX_PLAN_SERVERS} entries, got ${pins.length}`);
     for (const [i, p] of pins.entries()) {
-      if (!Number.isInteger(p.count) || p.count < 0 || p.count > MAX_PLAN_SERVERS) throw invalidArgument(`pinned[${i}].count`, `must be an integer in 0..${MAX_PLAN_SERVERS}, got ${p.count}`);
+      if (!Number.isInteger(p.count) || p.count < 0 || p.count > MAX_PLAN_SERVERS)
+        throw invalidArgument(`pinned[${i}].count`, `must be an integer in 0..${MAX_PLAN_SERVERS}, got ${p.count}`);
     }
     const { nodes, nodeClass, set } = await this.profileSet(requestedClass);
     const classNodes = nodes.filter(n => n.nodeClass === nodeClass);
     const counted = pins.map(p => ({ config: p.config, count: p.count || Math.max(1, classNodes.length) }));
     const total = counted.reduce((s, p) => s + p.count, 0);
-    if (total > MAX_PLAN_SERVERS) throw invalidArgument('pinned', `${total} servers in all; a plan counts at most ${MAX_PLAN_SERVERS}`);
+    if (total > MAX_PLAN_SERVERS)
+      throw invalidArgument('pinned', `${total} servers in all; a plan counts at most ${MAX_PLAN_SERVERS}`);
     // Config ids that do not parse are the solver's to refuse (INVALID_ARGUMENT naming them).
     const pinnedModels = pins.flatMap(p => {
       try {
@@ -281,13 +359,28 @@ export class Planner {
    */
   async #checkEngines(set: ProfileSet, names: readonly string[]): Promise<void> {
     const wanted = new Set(names);
-    checkProfileEngines(set, (await this.models.list()).filter(m => wanted.has(m.name)));
+    checkProfileEngines(
+      set,
+      (await this.models.list()).filter(m => wanted.has(m.name)),
+    );
   }
 
   #place(counts: readonly ConfigCount[], set: ProfileSet, nodes: NodeRecord[], previous: Plan | undefined): NodePlan[] {
     const profiles = new Map<string, ModelProfile>(set.models.map(m => [m.model, m]));
-    const prev = Object.fromEntries((previous?.nodes ?? []).filter(n => n.nodeId && !n.overcommitted).map(n => [n.nodeId, n.config]));
-    const mapping = mapConfigsToNodes(counts, nodes.map(n => ({ nodeId: n.nodeId, nodeClass: n.nodeClass, cores: n.cores, memoryBytes: n.memoryBytes, labels: n.labels })), { nodeClass: set.nodeClass.name, previous: prev });
+    const prev = Object.fromEntries(
+      (previous?.nodes ?? []).filter(n => n.nodeId && !n.overcommitted).map(n => [n.nodeId, n.config]),
+    );
+    const mapping = mapConfigsToNodes(
+      counts,
+      nodes.map(n => ({
+        nodeId: n.nodeId,
+        nodeClass: n.nodeClass,
+        cores: n.cores,
+        memoryBytes: n.memoryBytes,
+        labels: n.labels,
+      })),
+      { nodeClass: set.nodeClass.name, previous: prev },
+    );
     const byNode = new Map<string, NodePlan[]>();
     // push, not a copy per entry: with thousands of servers short, copying made this quadratic.
     const add = (nodeId: string, np: NodePlan) => {
@@ -299,7 +392,16 @@ export class Planner {
     for (const a of mapping.assignments) {
       const node = nodeById.get(a.nodeId)!;
       const tenants = allocateTenants(a.config, node, profiles).map(toProtoAllocation);
-      add(a.nodeId, { nodeId: a.nodeId, config: a.config.id, tenants, emu: a.config.emu, predicted: a.config.predicted, basis: describeBasis(a.config), qps: qpsOf(a.config.tenants), overcommitted: false });
+      add(a.nodeId, {
+        nodeId: a.nodeId,
+        config: a.config.id,
+        tenants,
+        emu: a.config.emu,
+        predicted: a.config.predicted,
+        basis: describeBasis(a.config),
+        qps: qpsOf(a.config.tenants),
+        overcommitted: false,
+      });
     }
     // Not enough nodes: share the least loaded ones rather than leave demand unserved. Each
     // server left over goes to the node with the fewest entries (ties by id), from a heap.
@@ -309,12 +411,29 @@ export class Planner {
       const basis = describeBasis(u.config);
       for (let i = 0; i < u.count; i++) {
         const target = least.take();
-        const np: NodePlan = { nodeId: target?.nodeId ?? '', config: u.config.id, tenants: [], emu: u.config.emu, predicted: u.config.predicted, basis, qps: qpsOf(u.config.tenants), overcommitted: Boolean(target) };
+        const np: NodePlan = {
+          nodeId: target?.nodeId ?? '',
+          config: u.config.id,
+          tenants: [],
+          emu: u.config.emu,
+          predicted: u.config.predicted,
+          basis,
+          qps: qpsOf(u.config.tenants),
+          overcommitted: Boolean(target),
+        };
         if (target) {
           np.tenants = tenants.map(t => {
             const p = profiles.get(t.model)!;
             const { workers, memoryLimitBytes } = overcommittedTenant(p, t.workers, target.cores);
-            return { model: t.model, version: '', workers, cpuset: Array.from({ length: target.cores }, (_, c) => c), cpuMillis: 0, memoryLimitBytes, subBatchSize: p.bestSubBatch };
+            return {
+              model: t.model,
+              version: '',
+              workers,
+              cpuset: Array.from({ length: target.cores }, (_, c) => c),
+              cpuMillis: 0,
+              memoryLimitBytes,
+              subBatchSize: p.bestSubBatch,
+            };
           });
         }
         add(np.nodeId ?? '', np);
@@ -374,7 +493,7 @@ class LeastLoaded {
   #push(it: { node: NodeRecord; load: number }): void {
     const h = this.#heap;
     h.push(it);
-    for (let i = h.length - 1; i > 0; ) {
+    for (let i = h.length - 1; i > 0;) {
       const parent = (i - 1) >> 1;
       if (!this.#less(h[i]!, h[parent]!)) break;
       [h[i], h[parent]] = [h[parent]!, h[i]!];
@@ -397,8 +516,23 @@ class LeastLoaded {
   }
 }
 
-function toProtoAllocation(t: { model: string; workers: number; cpuset: number[]; cpuMillis: number; memoryLimitBytes: number; subBatchSize: number }): TenantAllocation {
-  return { model: t.model, version: '', workers: t.workers, cpuset: t.cpuset, cpuMillis: t.cpuMillis, memoryLimitBytes: t.memoryLimitBytes, subBatchSize: t.subBatchSize };
+function toProtoAllocation(t: {
+  model: string;
+  workers: number;
+  cpuset: number[];
+  cpuMillis: number;
+  memoryLimitBytes: number;
+  subBatchSize: number;
+}): TenantAllocation {
+  return {
+    model: t.model,
+    version: '',
+    workers: t.workers,
+    cpuset: t.cpuset,
+    cpuMillis: t.cpuMillis,
+    memoryLimitBytes: t.memoryLimitBytes,
+    subBatchSize: t.subBatchSize,
+  };
 }
 
 function qpsOf(tenants: readonly { model: string; qps: number }[]): Record<string, number> {
@@ -411,8 +545,13 @@ function qpsOf(tenants: readonly { model: string; qps: number }[]): Record<strin
  * (PRECONDITION → FAILED_PRECONDITION: retrying cannot help).
  */
 function checkExpectedVersion(expected: number, version: number): void {
-  if (expected > version) throw new HeraError('PRECONDITION', `expected_version: the plan is at version ${version}; version ${expected} was never applied`);
-  if (expected < version) throw new HeraError('CONFLICT', `plan is at version ${version}, not ${expected}; re-read and retry`);
+  if (expected > version)
+    throw new HeraError(
+      'PRECONDITION',
+      `expected_version: the plan is at version ${version}; version ${expected} was never applied`,
+    );
+  if (expected < version)
+    throw new HeraError('CONFLICT', `plan is at version ${version}, not ${expected}; re-read and retry`);
 }
 
 function majorityClass(nodes: NodeRecord[]): string | undefined {
@@ -428,7 +567,16 @@ export function samePlacement(a: Plan, b: Plan): boolean {
       c: p.nodeClass,
       d: [...(p.demands ?? [])].map(x => [x.model, x.qps]).sort(),
       n: [...(p.nodes ?? [])]
-        .map(n => JSON.stringify([n.nodeId, n.config, Boolean(n.overcommitted), [...(n.tenants ?? [])].map(t => [t.model, t.workers, t.cpuset, t.cpuMillis, Number(t.memoryLimitBytes), t.subBatchSize]).sort()]))
+        .map(n =>
+          JSON.stringify([
+            n.nodeId,
+            n.config,
+            Boolean(n.overcommitted),
+            [...(n.tenants ?? [])]
+              .map(t => [t.model, t.workers, t.cpuset, t.cpuMillis, Number(t.memoryLimitBytes), t.subBatchSize])
+              .sort(),
+          ]),
+        )
         .sort(),
     });
   return key(a) === key(b);

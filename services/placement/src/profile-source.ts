@@ -51,8 +51,15 @@ export class ProfileSource {
   /** Loads the base sets named in PROFILE_SETS; fails fast on a bad file. */
   loadBase(spec: string): void {
     const shipped = join(dirname(require.resolve('@hera/hera/package.json')), 'profiles');
-    for (const entry of spec.split(',').map(s => s.trim()).filter(Boolean)) {
-      const path = /^[A-Za-z0-9_-]+$/.test(entry) ? join(shipped, `${entry}.json`) : isAbsolute(entry) ? entry : resolve(entry);
+    for (const entry of spec
+      .split(',')
+      .map(s => s.trim())
+      .filter(Boolean)) {
+      const path = /^[A-Za-z0-9_-]+$/.test(entry)
+        ? join(shipped, `${entry}.json`)
+        : isAbsolute(entry)
+          ? entry
+          : resolve(entry);
       let json: unknown;
       try {
         json = JSON.parse(readFileSync(path, 'utf8'));
@@ -72,26 +79,40 @@ export class ProfileSource {
   /** The profile set for a node class, with measured profiles and registered sizes applied. */
   async forClass(nodeClass: string, hardware?: { cores: number; memoryBytes: number }): Promise<ProfileSet> {
     const base = this.#base.get(nodeClass);
-    const [measured, pairs, registry] = await Promise.all([this.profiles.list(nodeClass), this.profiles.listPairs(nodeClass), this.models.list()]);
+    const [measured, pairs, registry] = await Promise.all([
+      this.profiles.list(nodeClass),
+      this.profiles.listPairs(nodeClass),
+      this.models.list(),
+    ]);
     if (!base && measured.length === 0) {
       if (!hardware) {
-        throw new HeraError('PRECONDITION', `no profiles for node class ${JSON.stringify(nodeClass)}; known classes: ${this.classes().join(', ') || 'none'} (profile it, or add a set to PROFILE_SETS)`);
+        throw new HeraError(
+          'PRECONDITION',
+          `no profiles for node class ${JSON.stringify(nodeClass)}; known classes: ${this.classes().join(', ') || 'none'} (profile it, or add a set to PROFILE_SETS)`,
+        );
       }
       // An unprofiled class of registered nodes: derive a set from the roofline model for its
       // cores and memory, as the shipped sets were (every value says so in its provenance).
-      const derived = rooflineProfileSet(zooRooflineModels(), {
-        ...NODE_CLASS_2C,
-        name: nodeClass,
-        description: `registered nodes of class ${nodeClass}: ${hardware.cores} cores, ${hardware.memoryBytes} B; roofline-derived, not measured`,
-        cores: hardware.cores,
-        memoryBytes: hardware.memoryBytes,
-        provenance: {
-          ...NODE_CLASS_2C.provenance,
-          cores: { kind: 'measured', detail: 'reported by the registered nodes of this class' },
-          memoryBytes: { kind: 'measured', detail: 'reported by the registered nodes of this class' },
+      const derived = rooflineProfileSet(
+        zooRooflineModels(),
+        {
+          ...NODE_CLASS_2C,
+          name: nodeClass,
+          description: `registered nodes of class ${nodeClass}: ${hardware.cores} cores, ${hardware.memoryBytes} B; roofline-derived, not measured`,
+          cores: hardware.cores,
+          memoryBytes: hardware.memoryBytes,
+          provenance: {
+            ...NODE_CLASS_2C.provenance,
+            cores: { kind: 'measured', detail: 'reported by the registered nodes of this class' },
+            memoryBytes: { kind: 'measured', detail: 'reported by the registered nodes of this class' },
+          },
         },
-      }, { generatedBy: 'placement service: roofline for an unprofiled node class' });
-      this.log.warn({ nodeClass, cores: hardware.cores }, 'no profiles for this node class: planning with a roofline-derived set until it is profiled');
+        { generatedBy: 'placement service: roofline for an unprofiled node class' },
+      );
+      this.log.warn(
+        { nodeClass, cores: hardware.cores },
+        'no profiles for this node class: planning with a roofline-derived set until it is profiled',
+      );
       this.#base.set(nodeClass, derived);
       return this.forClass(nodeClass, hardware);
     }
@@ -100,7 +121,10 @@ export class ProfileSource {
     for (const rec of measured) {
       const sla = slas.get(rec.model);
       if (sla !== undefined && Math.abs(rec.slaMs - sla) > 1e-9) {
-        this.log.warn({ model: rec.model, nodeClass, profiledAtSlaMs: rec.slaMs, slaMs: sla }, 'measured profile is bounded by a different SLA than the model has; planning with it as measured');
+        this.log.warn(
+          { model: rec.model, nodeClass, profiledAtSlaMs: rec.slaMs, slaMs: sla },
+          'measured profile is bounded by a different SLA than the model has; planning with it as measured',
+        );
       }
       try {
         byModel.set(rec.model, profileFromMeasurements(rec));
@@ -122,15 +146,27 @@ export class ProfileSource {
         memoryPerWorkerBytes: perWorker,
         provenance: {
           ...p.provenance,
-          memoryPerHostBytes: { kind: 'derived', detail: `tables of the registered build (version ${r.version}): ${tableBytes} B + ${HOST_OVERHEAD_BYTES} B measured host overhead` },
-          memoryPerWorkerBytes: { kind: 'derived', detail: `max(profile, ${WEIGHT_PEAK_FACTOR} × ${weightBytes} B dense weights + ${THREAD_RUNTIME_BYTES} B per thread + ${slotBytes} B request slot), measured peaks` },
+          memoryPerHostBytes: {
+            kind: 'derived',
+            detail: `tables of the registered build (version ${r.version}): ${tableBytes} B + ${HOST_OVERHEAD_BYTES} B measured host overhead`,
+          },
+          memoryPerWorkerBytes: {
+            kind: 'derived',
+            detail: `max(profile, ${WEIGHT_PEAK_FACTOR} × ${weightBytes} B dense weights + ${THREAD_RUNTIME_BYTES} B per thread + ${slotBytes} B request slot), measured peaks`,
+          },
         },
       });
     });
     const measuredPairs: PairProfile[] = pairs.map(pairFromMeasurements);
     const keep = new Set(measuredPairs.map(p => [p.a, p.b].sort().join('+')));
     const basePairs = (base?.pairs ?? []).filter(p => !keep.has([p.a, p.b].sort().join('+')));
-    const nodeClassSpec = base?.nodeClass ?? measuredNodeClass({ name: nodeClass, cores: hardware?.cores ?? measured[0]!.cores, memoryBytes: hardware?.memoryBytes ?? 0 });
+    const nodeClassSpec =
+      base?.nodeClass ??
+      measuredNodeClass({
+        name: nodeClass,
+        cores: hardware?.cores ?? measured[0]!.cores,
+        memoryBytes: hardware?.memoryBytes ?? 0,
+      });
     return { nodeClass: nodeClassSpec, models, pairs: [...basePairs, ...measuredPairs] };
   }
 }

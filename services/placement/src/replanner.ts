@@ -2,7 +2,14 @@ import { UnrecoverableError, Worker, type ConnectionOptions, type Job, type Queu
 import type { Redis } from 'ioredis';
 import { isHeraError } from '@hera/errors';
 import type { Logger } from '@hera/logger';
-import { DEFAULT_JOB_OPTIONS, QUEUES, queueOptions, replanJobId, type ReplanJobData, type ReplanReason } from '@hera/queues';
+import {
+  DEFAULT_JOB_OPTIONS,
+  QUEUES,
+  queueOptions,
+  replanJobId,
+  type ReplanJobData,
+  type ReplanReason,
+} from '@hera/queues';
 import { createSubscriber, listLive, parseNodeEvent, PlanStore, type Keyspace } from '@hera/state';
 import type { Planner } from './planner';
 
@@ -30,10 +37,15 @@ export class Replanner {
   ) {}
 
   async start(): Promise<void> {
-    this.#worker = new Worker<ReplanJobData>(QUEUES.replan, job => this.#run(job), { ...queueOptions(this.keys, this.opts.connection), concurrency: 1 });
+    this.#worker = new Worker<ReplanJobData>(QUEUES.replan, job => this.#run(job), {
+      ...queueOptions(this.keys, this.opts.connection),
+      concurrency: 1,
+    });
     this.#worker.on('error', err => this.log.warn({ err }, 'replan worker error'));
     this.#worker.on('failed', (job, err) => this.log.warn({ job: job?.id, err: err.message }, 'replan job failed'));
-    this.#sub = createSubscriber(this.redis, err => this.log.warn({ err: err.message }, 'node event subscription error'));
+    this.#sub = createSubscriber(this.redis, err =>
+      this.log.warn({ err: err.message }, 'node event subscription error'),
+    );
     await this.#sub.subscribe(this.keys.nodeChannel());
     this.#sub.on('message', (_ch, msg) => {
       const e = parseNodeEvent(msg);
@@ -41,7 +53,11 @@ export class Replanner {
       else if (e.event === 'joined') void this.request({ kind: 'node-joined', nodeId: e.node });
       else if (e.event === 'left') void this.request({ kind: 'node-left', nodeId: e.node });
     });
-    this.#known = new Set((await listLive(this.redis, this.keys.nodes(), m => this.keys.node(m))).live.map(n => (n as { nodeId: string }).nodeId));
+    this.#known = new Set(
+      (await listLive(this.redis, this.keys.nodes(), m => this.keys.node(m))).live.map(
+        n => (n as { nodeId: string }).nodeId,
+      ),
+    );
     this.#sweep = setInterval(() => void this.#sweepNodes(), this.opts.sweepMs);
     this.#sweep.unref();
   }
@@ -52,7 +68,11 @@ export class Replanner {
       const version = await new PlanStore(this.redis, this.keys).version();
       if (version === 0 && reason.kind !== 'manual') return;
       // Same event against the same plan version → same job id → one job.
-      await this.queue.add(reason.kind, { reason, seenVersion: version }, { ...DEFAULT_JOB_OPTIONS, jobId: replanJobId(reason, version), delay: this.opts.delayMs });
+      await this.queue.add(
+        reason.kind,
+        { reason, seenVersion: version },
+        { ...DEFAULT_JOB_OPTIONS, jobId: replanJobId(reason, version), delay: this.opts.delayMs },
+      );
       this.log.info({ reason, seenVersion: version }, 're-plan requested');
     } catch (err) {
       this.log.warn({ err, reason }, 'cannot queue a re-plan');
@@ -62,10 +82,13 @@ export class Replanner {
   /** Finds nodes whose records expired (died without saying goodbye) and new ones we missed. */
   async #sweepNodes(): Promise<void> {
     try {
-      const { live, expired } = await listLive<{ nodeId: string }>(this.redis, this.keys.nodes(), m => this.keys.node(m));
+      const { live, expired } = await listLive<{ nodeId: string }>(this.redis, this.keys.nodes(), m =>
+        this.keys.node(m),
+      );
       const now = new Set(live.map(n => n.nodeId));
       for (const id of expired) if (this.#known.has(id)) await this.request({ kind: 'node-left', nodeId: id });
-      for (const id of this.#known) if (!now.has(id) && !expired.includes(id)) await this.request({ kind: 'node-left', nodeId: id });
+      for (const id of this.#known)
+        if (!now.has(id) && !expired.includes(id)) await this.request({ kind: 'node-left', nodeId: id });
       for (const id of now) if (!this.#known.has(id)) await this.request({ kind: 'node-joined', nodeId: id });
       this.#known = now;
     } catch (err) {
@@ -81,7 +104,8 @@ export class Replanner {
     } catch (err) {
       // A demand that cannot be met, missing profiles or models will not fix themselves by
       // retrying; a busy solver (OVERLOADED) or a solve past its budget may, with the backoff.
-      if (isHeraError(err, 'PRECONDITION') || isHeraError(err, 'INVALID_ARGUMENT') || isHeraError(err, 'NOT_FOUND')) throw new UnrecoverableError((err as Error).message);
+      if (isHeraError(err, 'PRECONDITION') || isHeraError(err, 'INVALID_ARGUMENT') || isHeraError(err, 'NOT_FOUND'))
+        throw new UnrecoverableError((err as Error).message);
       throw err;
     }
   }

@@ -18,13 +18,17 @@ function callSignal(call: grpc.ServerUnaryCall<unknown, unknown>): AbortSignal {
 /** PlanRequest.time_limit_ms: 0 (the configured default) or MIN..MAX_PLAN_TIME_LIMIT_MS. */
 function checkTimeLimit(ms: number): void {
   if (ms !== 0 && !(Number.isInteger(ms) && ms >= MIN_PLAN_TIME_LIMIT_MS && ms <= MAX_PLAN_TIME_LIMIT_MS)) {
-    throw invalidArgument('time_limit_ms', `must be 0 (the default) or an integer in ${MIN_PLAN_TIME_LIMIT_MS}..${MAX_PLAN_TIME_LIMIT_MS}, got ${ms}`);
+    throw invalidArgument(
+      'time_limit_ms',
+      `must be 0 (the default) or an integer in ${MIN_PLAN_TIME_LIMIT_MS}..${MAX_PLAN_TIME_LIMIT_MS}, got ${ms}`,
+    );
   }
 }
 
 /** ApplyRequest.expected_version: 0 (unconditional) or a version that fits a double exactly. */
 function checkVersion(v: number): void {
-  if (!(Number.isSafeInteger(v) && v >= 0)) throw invalidArgument('expected_version', `must be an integer in 0..${Number.MAX_SAFE_INTEGER}, got ${v}`);
+  if (!(Number.isSafeInteger(v) && v >= 0))
+    throw invalidArgument('expected_version', `must be an integer in 0..${Number.MAX_SAFE_INTEGER}, got ${v}`);
 }
 
 /** hera.placement.v1.PlacementService. */
@@ -35,13 +39,23 @@ export function placementService(deps: { planner: Planner; demand: DemandStore; 
     GetDemand: unary(log, 'GetDemand', async () => ({ demands: await demand.get() })),
     Plan: unary(log, 'Plan', async (req, call) => {
       checkTimeLimit(req.timeLimitMs);
-      const c = await planner.compute({ nodeClass: req.nodeClass, demands: req.demands, timeLimitMs: req.timeLimitMs }, callSignal(call));
+      const c = await planner.compute(
+        { nodeClass: req.nodeClass, demands: req.demands, timeLimitMs: req.timeLimitMs },
+        callSignal(call),
+      );
       return { plan: c.plan, strategies: c.strategies };
     }),
     Apply: unary(log, 'Apply', async (req, call) => {
       const expectedVersion = Number(req.expectedVersion);
       checkVersion(expectedVersion);
-      const { plan, changed } = await planner.apply({ nodeClass: req.nodeClass, expectedVersion, pinned: req.pinned.map(p => ({ config: p.config, count: p.count })) }, callSignal(call));
+      const { plan, changed } = await planner.apply(
+        {
+          nodeClass: req.nodeClass,
+          expectedVersion,
+          pinned: req.pinned.map(p => ({ config: p.config, count: p.count })),
+        },
+        callSignal(call),
+      );
       return { plan, changed };
     }),
     GetPlan: unary(log, 'GetPlan', async () => {
@@ -55,7 +69,11 @@ export function placementService(deps: { planner: Planner; demand: DemandStore; 
         return { configs: c.explanation, strategies: c.strategies, predictor: c.predictor };
       }
       const e = await planner.currentExplanation();
-      if (!e) throw new HeraError('NOT_FOUND', 'no plan has been applied yet (Explain with dry_run explains a plan for the current demand)');
+      if (!e)
+        throw new HeraError(
+          'NOT_FOUND',
+          'no plan has been applied yet (Explain with dry_run explains a plan for the current demand)',
+        );
       return e;
     }),
   };

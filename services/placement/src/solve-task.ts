@@ -54,9 +54,16 @@ function predictorMessage(c: PredictorCheck): PredictorCheckMessage {
     emuErrorMean: c.emuError?.mean ?? 0,
     emuErrorMax: c.emuError?.max ?? 0,
     rows: c.rows.map(r => ({
-      modelA: r.a, modelB: r.b, workersA: r.workersA, workersB: r.workersB,
-      predictedQpsA: r.predictedQpsA, predictedQpsB: r.predictedQpsB, measuredQpsA: r.measuredQpsA, measuredQpsB: r.measuredQpsB,
-      predictedEmu: r.predictedEmu, measuredEmu: r.measuredEmu,
+      modelA: r.a,
+      modelB: r.b,
+      workersA: r.workersA,
+      workersB: r.workersB,
+      predictedQpsA: r.predictedQpsA,
+      predictedQpsB: r.predictedQpsB,
+      measuredQpsA: r.measuredQpsA,
+      measuredQpsB: r.measuredQpsB,
+      predictedEmu: r.predictedEmu,
+      measuredEmu: r.measuredEmu,
     })),
   };
 }
@@ -72,7 +79,13 @@ export function runSolveTask(task: SolveTask, solver: MilpSolver): SolveOutcome 
     meanEmu: cluster.hera.meanEmu,
     solver: cluster.hera.solver,
     explanation: explainPlan(cluster),
-    strategies: cluster.strategies.map(s => ({ strategy: s.strategy, servers: s.servers, meanEmu: s.meanEmu, solveMs: s.solveMs, solver: s.solver })),
+    strategies: cluster.strategies.map(s => ({
+      strategy: s.strategy,
+      servers: s.servers,
+      meanEmu: s.meanEmu,
+      solveMs: s.solveMs,
+      solver: s.solver,
+    })),
     predictor: predictorMessage(explainPredictor(cluster)),
   };
 }
@@ -83,7 +96,10 @@ export function runSolveTask(task: SolveTask, solver: MilpSolver): SolveOutcome 
  */
 function pinned(set: ProfileSet, pins: readonly { config: string; count: number }[]): SolveOutcome {
   const search = searchPairs(set);
-  const counts = pins.map((p, i) => ({ config: pinnedConfig(search, p.config, `pinned[${i}].config`), count: p.count }));
+  const counts = pins.map((p, i) => ({
+    config: pinnedConfig(search, p.config, `pinned[${i}].config`),
+    count: p.count,
+  }));
   const servers = counts.reduce((s, c) => s + c.count, 0);
   const explanation: ConfigExplanation[] = counts.map(({ config, count }) => ({
     config: config.id,
@@ -94,7 +110,14 @@ function pinned(set: ProfileSet, pins: readonly { config: string; count: number 
     reason: 'pinned by the operator (ApplyRequest.pinned): placed as given, not solved for the demand',
     countReason: `×${count}: as pinned`,
     alternatives: [],
-    tenants: config.tenants.map(t => ({ model: t.model, workers: t.workers, qps: t.qps, qpsMax: t.qpsMax, kind: t.kind, profileSource: t.profileSource })),
+    tenants: config.tenants.map(t => ({
+      model: t.model,
+      workers: t.workers,
+      qps: t.qps,
+      qpsMax: t.qpsMax,
+      kind: t.kind,
+      profileSource: t.profileSource,
+    })),
   }));
   return {
     counts,
@@ -103,6 +126,11 @@ function pinned(set: ProfileSet, pins: readonly { config: string; count: number 
     solver: 'pinned',
     explanation,
     strategies: [],
-    predictor: predictorMessage(checkPredictor({ nodeClass: search.nodeClass, models: [...search.profiles.values()], pairs: search.pairProfiles }, search.options.interference)),
+    predictor: predictorMessage(
+      checkPredictor(
+        { nodeClass: search.nodeClass, models: [...search.profiles.values()], pairs: search.pairProfiles },
+        search.options.interference,
+      ),
+    ),
   };
 }

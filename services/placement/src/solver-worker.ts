@@ -6,7 +6,14 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { isHeraError } from '@hera/errors';
-import { demandFromMix, loadMilpSolver, NODE_CLASS_2C, rooflineProfileSet, zooRooflineModels, type MilpSolver } from '@hera/hera';
+import {
+  demandFromMix,
+  loadMilpSolver,
+  NODE_CLASS_2C,
+  rooflineProfileSet,
+  zooRooflineModels,
+  type MilpSolver,
+} from '@hera/hera';
 import { runSolveTask, type SolveTask } from './solve-task';
 import type { FromSolver, ToSolver } from './solver';
 
@@ -20,8 +27,13 @@ if (!port) throw new Error('solver-worker runs as a worker thread');
  * cold plan should not be the one cut by its time limit or its budget.
  */
 function warmUp(solver: MilpSolver): void {
-  const set = rooflineProfileSet(zooRooflineModels(), NODE_CLASS_2C, { generatedBy: 'placement solver thread warm-up' });
-  runSolveTask({ kind: 'solve', set, demand: demandFromMix(set, { mix: 'uniform', dedicatedServers: 40 }), timeLimitMs: 2_000 }, solver);
+  const set = rooflineProfileSet(zooRooflineModels(), NODE_CLASS_2C, {
+    generatedBy: 'placement solver thread warm-up',
+  });
+  runSolveTask(
+    { kind: 'solve', set, demand: demandFromMix(set, { mix: 'uniform', dedicatedServers: 40 }), timeLimitMs: 2_000 },
+    solver,
+  );
   runSolveTask({ kind: 'pinned', set, pins: [{ config: `${set.models[0]!.model}:1`, count: 1 }] }, solver);
 }
 
@@ -50,6 +62,9 @@ void loadMilpSolver().then(
     port.postMessage({ type: 'ready' } satisfies FromSolver);
   },
   (err: unknown) => {
-    port.postMessage({ type: 'failed', message: err instanceof Error ? err.message : String(err) } satisfies FromSolver);
+    port.postMessage({
+      type: 'failed',
+      message: err instanceof Error ? err.message : String(err),
+    } satisfies FromSolver);
   },
 );

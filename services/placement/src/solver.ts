@@ -80,7 +80,11 @@ export class SolverThread {
         buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60],
         registers: [opts.metrics],
       });
-      this.#queued = new Gauge({ name: 'hera_placement_solves_waiting', help: 'Solves waiting for the solver thread', registers: [opts.metrics] });
+      this.#queued = new Gauge({
+        name: 'hera_placement_solves_waiting',
+        help: 'Solves waiting for the solver thread',
+        registers: [opts.metrics],
+      });
     }
   }
 
@@ -96,10 +100,14 @@ export class SolverThread {
    */
   run(task: SolveTask, signal?: AbortSignal): Promise<SolveOutcome> {
     if (this.#closed) return Promise.reject(new HeraError('UNAVAILABLE', 'placement is shutting down'));
-    if (signal?.aborted) return Promise.reject(new HeraError('CANCELLED', 'the caller went away before the solve started'));
+    if (signal?.aborted)
+      return Promise.reject(new HeraError('CANCELLED', 'the caller went away before the solve started'));
     if ((this.#busy || this.#waiting.length > 0) && this.#waiting.length >= this.#opts.maxWaiting) {
       return Promise.reject(
-        new HeraError('OVERLOADED', `the solver is busy: one solve running and ${this.#waiting.length} waiting, at most ${this.#opts.maxWaiting} may wait (MAX_WAITING_SOLVES); retry shortly`),
+        new HeraError(
+          'OVERLOADED',
+          `the solver is busy: one solve running and ${this.#waiting.length} waiting, at most ${this.#opts.maxWaiting} may wait (MAX_WAITING_SOLVES); retry shortly`,
+        ),
       );
     }
     return new Promise<SolveOutcome>((resolve, reject) => {
@@ -177,7 +185,10 @@ export class SolverThread {
         const oom = (err as { code?: string }).code === 'ERR_WORKER_OUT_OF_MEMORY';
         this.#opts.log.error({ err }, oom ? 'solver thread ran out of heap' : 'solver thread failed');
         const error = oom
-          ? new HeraError('OVERLOADED', `the solve needed more than the solver thread's ${this.#opts.heapMib} MiB heap (SOLVER_HEAP_MIB); placement restarted the thread`)
+          ? new HeraError(
+              'OVERLOADED',
+              `the solve needed more than the solver thread's ${this.#opts.heapMib} MiB heap (SOLVER_HEAP_MIB); placement restarted the thread`,
+            )
           : new HeraError('INTERNAL', 'the solver thread failed; placement restarted it');
         this.#settle?.({ error });
         reject(error);
@@ -210,7 +221,10 @@ export class SolverThread {
   }
 
   /** Posts one task and settles on its answer, its budget running out, or the thread dying. */
-  #dispatch(worker: Worker, task: SolveTask): Promise<{ outcome: SolveOutcome; error?: undefined } | { error: Error; outcome?: undefined }> {
+  #dispatch(
+    worker: Worker,
+    task: SolveTask,
+  ): Promise<{ outcome: SolveOutcome; error?: undefined } | { error: Error; outcome?: undefined }> {
     const id = this.#nextId++;
     const timeLimitMs = task.kind === 'solve' ? task.timeLimitMs : this.#opts.defaultTimeLimitMs;
     const budgetMs = timeLimitMs + this.#opts.graceMs;
@@ -222,7 +236,15 @@ export class SolverThread {
         this.#worker = undefined;
         this.#ready = undefined;
         void worker.terminate();
-        settle({ error: new HeraError('DEADLINE', `the solve ran past its budget of ${budgetMs} ms (time limit ${timeLimitMs} ms + PLAN_SOLVE_GRACE_MS ${this.#opts.graceMs} ms); placement stopped it and restarted its solver thread`) }, 'budget');
+        settle(
+          {
+            error: new HeraError(
+              'DEADLINE',
+              `the solve ran past its budget of ${budgetMs} ms (time limit ${timeLimitMs} ms + PLAN_SOLVE_GRACE_MS ${this.#opts.graceMs} ms); placement stopped it and restarted its solver thread`,
+            ),
+          },
+          'budget',
+        );
         if (!this.#closed) void this.#ensureWorker().catch(() => undefined);
       }, budgetMs);
       const settle = (r: { outcome: SolveOutcome } | { error: Error }, outcome?: string) => {
@@ -230,7 +252,15 @@ export class SolverThread {
         this.#inflightId = 0;
         this.#settle = undefined;
         clearTimeout(timer);
-        const label = outcome ?? ('error' in r ? ((r.error as HeraError).code === 'OVERLOADED' ? 'heap' : (r.error as HeraError).code === 'INTERNAL' ? 'crash' : 'error') : 'ok');
+        const label =
+          outcome ??
+          ('error' in r
+            ? (r.error as HeraError).code === 'OVERLOADED'
+              ? 'heap'
+              : (r.error as HeraError).code === 'INTERNAL'
+                ? 'crash'
+                : 'error'
+            : 'ok');
         this.#duration?.observe({ task: task.kind, outcome: label }, (performance.now() - started) / 1000);
         resolve(r);
       };

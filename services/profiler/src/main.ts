@@ -33,14 +33,40 @@ void runService({
       precision: budget.precision * 3,
       maxSteps: 7,
     };
-    const runner = new ProfileRunner(redisRunnerStores(redis, keys), LIVE_LOAD, { budget, quickBudget, applyTimeoutMs: config.APPLY_TIMEOUT_MS, recheckMargin: config.RECHECK_MARGIN, recheckMs: config.RECHECK_SECONDS * 1000, rateHeadroom: config.RATE_HEADROOM }, log.child({ component: 'runner' }));
+    const runner = new ProfileRunner(
+      redisRunnerStores(redis, keys),
+      LIVE_LOAD,
+      {
+        budget,
+        quickBudget,
+        applyTimeoutMs: config.APPLY_TIMEOUT_MS,
+        recheckMargin: config.RECHECK_MARGIN,
+        recheckMs: config.RECHECK_SECONDS * 1000,
+        rateHeadroom: config.RATE_HEADROOM,
+      },
+      log.child({ component: 'runner' }),
+    );
     // BullMQ blocks on its connection: its own, with no per-command retry limit.
-    const bull = await connectRedis(config.REDIS_URL, { name: 'profiler-bull', offlineQueue: true, maxRetriesPerRequest: null, onError: err => log.warn({ err: err.message }, 'bullmq redis error') });
+    const bull = await connectRedis(config.REDIS_URL, {
+      name: 'profiler-bull',
+      offlineQueue: true,
+      maxRetriesPerRequest: null,
+      onError: err => log.warn({ err: err.message }, 'bullmq redis error'),
+    });
     const queue = openQueue('profile', keys, bull);
     queue.on('error', err => log.warn({ err: err.message }, 'profile queue error'));
     let worker: Worker<ProfileJobData> | undefined;
     return {
-      services: [profilerService({ redis, keys, queue, profiles: new ProfileStore(redis, keys), models: new ModelStore(redis, keys), log })],
+      services: [
+        profilerService({
+          redis,
+          keys,
+          queue,
+          profiles: new ProfileStore(redis, keys),
+          models: new ModelStore(redis, keys),
+          log,
+        }),
+      ],
       start: async () => {
         worker = new Worker<ProfileJobData>(
           QUEUES.profile,
@@ -61,14 +87,20 @@ void runService({
       },
       shutdownSteps: [
         // The running job stops at once, restores its node and is resumed by the next profiler.
-        ['jobs', async () => {
-          runner.stop();
-          await worker?.close();
-        }],
-        ['queues', async () => {
-          await queue.close();
-          await bull.quit();
-        }],
+        [
+          'jobs',
+          async () => {
+            runner.stop();
+            await worker?.close();
+          },
+        ],
+        [
+          'queues',
+          async () => {
+            await queue.close();
+            await bull.quit();
+          },
+        ],
       ],
     };
   },

@@ -19,17 +19,37 @@ let hostsBackend = '';
 const tenants = new Map<string, { allocation: { model: string }; state: string; endpoint: string; backend: string }>();
 
 before(async () => {
-  const node = () => ({ nodeId: 'n1', endpoint: '', nodeClass: '2c', cores: 2, memoryBytes: 0, cgroupMode: 'none', backend: hostsBackend, labels: {}, resctrl: false });
+  const node = () => ({
+    nodeId: 'n1',
+    endpoint: '',
+    nodeClass: '2c',
+    cores: 2,
+    memoryBytes: 0,
+    cgroupMode: 'none',
+    backend: hostsBackend,
+    labels: {},
+    resctrl: false,
+  });
   const implementation = {
     GetStatus: unary(log, 'GetStatus', () => ({ node: node(), tenants: [...tenants.values()] })),
     ApplyAllocation: unary(log, 'ApplyAllocation', (req: { allocation?: { model: string } }) => {
       hostsBackend = 'wasm';
       const model = req.allocation?.model ?? '';
-      tenants.set(model, { allocation: { model }, state: 'serving', endpoint: '127.0.0.1:1', backend: model === 'ncf' ? 'onnxruntime' : 'wasm' });
+      tenants.set(model, {
+        allocation: { model },
+        state: 'serving',
+        endpoint: '127.0.0.1:1',
+        backend: model === 'ncf' ? 'onnxruntime' : 'wasm',
+      });
       return { tenant: { allocation: req.allocation, state: 'serving', endpoint: '127.0.0.1:1' }, changed: true };
     }),
   };
-  agent = await startServer({ host: '127.0.0.1', port: 0, log, services: [{ name: 'hera.worker.v1.WorkerService', definition: services().worker, implementation }] });
+  agent = await startServer({
+    host: '127.0.0.1',
+    port: 0,
+    log,
+    services: [{ name: 'hera.worker.v1.WorkerService', definition: services().worker, implementation }],
+  });
 });
 
 after(async () => {

@@ -1,6 +1,14 @@
 import { createClient, unaryCall } from '@hera/grpc';
 import { HeraError } from '@hera/errors';
-import { findMaxRate, gatewayTarget, runLoad, workerTarget, type LoadSummary, type RateStep, type Target } from '@hera/loadgen';
+import {
+  findMaxRate,
+  gatewayTarget,
+  runLoad,
+  workerTarget,
+  type LoadSummary,
+  type RateStep,
+  type Target,
+} from '@hera/loadgen';
 import { loadProtos, type TenantStatus__Output, type WorkerServiceClient } from '@hera/proto';
 import type { ModelRecord, NodeRecord } from '@hera/state';
 
@@ -31,7 +39,9 @@ export class NodeDriver {
     readonly cores: number,
     private readonly applyTimeoutMs: number,
   ) {
-    this.client = createClient(loadProtos().proto.hera.worker.v1.WorkerService, endpoint, { defaultDeadlineMs: applyTimeoutMs });
+    this.client = createClient(loadProtos().proto.hera.worker.v1.WorkerService, endpoint, {
+      defaultDeadlineMs: applyTimeoutMs,
+    });
   }
 
   async tenant(model: string): Promise<TenantStatus__Output | undefined> {
@@ -67,14 +77,26 @@ export class NodeDriver {
 
   /** Sets a tenant's allocation and waits until it serves. */
   async apply(model: string, workers: number, cpuset: number[], subBatchSize: number): Promise<TenantStatus__Output> {
-    const r = await unaryCall(this.client, 'ApplyAllocation', { allocation: { model, workers, cpuset, subBatchSize } }, { deadlineMs: this.applyTimeoutMs });
-    if (r.tenant?.state !== 'serving') throw new HeraError('UNAVAILABLE', `tenant ${model} on ${this.nodeId} is ${r.tenant?.state}`);
+    const r = await unaryCall(
+      this.client,
+      'ApplyAllocation',
+      { allocation: { model, workers, cpuset, subBatchSize } },
+      { deadlineMs: this.applyTimeoutMs },
+    );
+    if (r.tenant?.state !== 'serving')
+      throw new HeraError('UNAVAILABLE', `tenant ${model} on ${this.nodeId} is ${r.tenant?.state}`);
     return r.tenant;
   }
 
   /** Puts a tenant back as it was before the job (or removes it if there was none). */
   async restore(model: string, before: TenantStatus__Output | undefined): Promise<void> {
-    if (before?.allocation) await unaryCall(this.client, 'ApplyAllocation', { allocation: before.allocation }, { deadlineMs: this.applyTimeoutMs });
+    if (before?.allocation)
+      await unaryCall(
+        this.client,
+        'ApplyAllocation',
+        { allocation: before.allocation },
+        { deadlineMs: this.applyTimeoutMs },
+      );
     else await unaryCall(this.client, 'RemoveTenant', { model });
   }
 
@@ -102,11 +124,27 @@ export interface LoadDriver {
 }
 
 /** Open-loop DeepRecSys load at `rate` along `open`'s path, one measurement. */
-export async function loadAt(open: OpenTarget, m: ModelRecord, rate: number, budget: Budget, seed: number, signal?: AbortSignal): Promise<LoadSummary> {
+export async function loadAt(
+  open: OpenTarget,
+  m: ModelRecord,
+  rate: number,
+  budget: Budget,
+  seed: number,
+  signal?: AbortSignal,
+): Promise<LoadSummary> {
   const target = open();
   try {
     const durationMs = Math.min(budget.maxPointMs, Math.max(budget.pointMs, (budget.minQueries / rate) * 1000));
-    return await runLoad(target.send, { rate, seed, durationMs, warmupMs: budget.warmupMs, timeoutMs: 2 * m.slaMs, slaMs: m.slaMs, maxInFlight: 5_000, ...(signal ? { signal } : {}) });
+    return await runLoad(target.send, {
+      rate,
+      seed,
+      durationMs,
+      warmupMs: budget.warmupMs,
+      timeoutMs: 2 * m.slaMs,
+      slaMs: m.slaMs,
+      maxInFlight: 5_000,
+      ...(signal ? { signal } : {}),
+    });
   } finally {
     target.close();
   }

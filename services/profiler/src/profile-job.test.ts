@@ -11,16 +11,55 @@ import type { TenantStatus__Output } from '@hera/proto';
 import type { ProfileJobData } from '@hera/queues';
 import type { ModelRecord, NodeRecord, ProfilePointRecord, ProfileRecord } from '@hera/state';
 import type { Budget, LoadDriver, NodeControl } from './measure';
-import { CancelledError, ProfileRunner, type JobProgressData, type ProfileJob, type RunnerOptions, type RunnerStores } from './profile-job';
+import {
+  CancelledError,
+  ProfileRunner,
+  type JobProgressData,
+  type ProfileJob,
+  type RunnerOptions,
+  type RunnerStores,
+} from './profile-job';
 
 const MiB = 1024 * 1024;
-const MODEL: ModelRecord = { name: 'm', version: '1', denseDim: 2, tables: [{ name: 't', rows: 100, lookups: 2, dim: 4 }], slaMs: 100, subBatchSize: 16, sizeBytes: 4_000 };
-const NODE: NodeRecord = {
-  nodeId: 'n1', endpoint: 'n1:50052', nodeClass: '2c', cores: 2, memoryBytes: 1 << 30, cgroupMode: 'none', backend: '',
-  labels: {}, resctrl: false, startedAtMs: 0, heartbeatAtMs: 0, tenants: {},
+const MODEL: ModelRecord = {
+  name: 'm',
+  version: '1',
+  denseDim: 2,
+  tables: [{ name: 't', rows: 100, lookups: 2, dim: 4 }],
+  slaMs: 100,
+  subBatchSize: 16,
+  sizeBytes: 4_000,
 };
-const BUDGET: Budget = { pointMs: 1_000, maxPointMs: 2_000, warmupMs: 100, minQueries: 10, precision: 0.1, maxSteps: 5 };
-const OPTS: RunnerOptions = { budget: BUDGET, quickBudget: BUDGET, applyTimeoutMs: 1_000, recheckMargin: 0.1, recheckMs: 1_000, rateHeadroom: 0.1 };
+const NODE: NodeRecord = {
+  nodeId: 'n1',
+  endpoint: 'n1:50052',
+  nodeClass: '2c',
+  cores: 2,
+  memoryBytes: 1 << 30,
+  cgroupMode: 'none',
+  backend: '',
+  labels: {},
+  resctrl: false,
+  startedAtMs: 0,
+  heartbeatAtMs: 0,
+  tenants: {},
+};
+const BUDGET: Budget = {
+  pointMs: 1_000,
+  maxPointMs: 2_000,
+  warmupMs: 100,
+  minQueries: 10,
+  precision: 0.1,
+  maxSteps: 5,
+};
+const OPTS: RunnerOptions = {
+  budget: BUDGET,
+  quickBudget: BUDGET,
+  applyTimeoutMs: 1_000,
+  recheckMargin: 0.1,
+  recheckMs: 1_000,
+  rateHeadroom: 0.1,
+};
 
 /**
  * A node agent: applies record "model×workers sb<n>"; tenant memory is 100 MiB + 10 MiB a worker;
@@ -44,7 +83,11 @@ class FakeNode implements NodeControl {
   apply(model: string, workers: number, _cpuset: number[], subBatchSize: number): Promise<TenantStatus__Output> {
     if (workers === this.failAt) return Promise.reject(new HeraError('UNAVAILABLE', `tenant ${model} on n1 is failed`));
     this.applied.push(`${model}×${workers} sb${subBatchSize}`);
-    return Promise.resolve({ endpoint: `host-${workers}`, state: 'serving', memoryBytes: String(100 * MiB + workers * 10 * MiB) } as unknown as TenantStatus__Output);
+    return Promise.resolve({
+      endpoint: `host-${workers}`,
+      state: 'serving',
+      memoryBytes: String(100 * MiB + workers * 10 * MiB),
+    } as unknown as TenantStatus__Output);
   }
   restore(model: string, before: TenantStatus__Output | undefined): Promise<void> {
     this.restored.push(`${model}:${before ? 'as before' : 'removed'}`);
@@ -56,7 +99,26 @@ class FakeNode implements NodeControl {
 }
 
 function summary(rate: number, meetsSla: boolean, p95Ms: number): LoadSummary {
-  return { offeredQps: rate, servedQps: rate, sent: 1, ok: 1, errors: {}, items: 1, p50Ms: p95Ms / 2, p95Ms, p99Ms: p95Ms, maxMs: p95Ms, meanMs: p95Ms, lastThirdP95Ms: p95Ms, sendLagP95Ms: 0, sendLagMaxMs: 0, durationMs: 1_000, seed: 1, slaMs: MODEL.slaMs, meetsSla };
+  return {
+    offeredQps: rate,
+    servedQps: rate,
+    sent: 1,
+    ok: 1,
+    errors: {},
+    items: 1,
+    p50Ms: p95Ms / 2,
+    p95Ms,
+    p99Ms: p95Ms,
+    maxMs: p95Ms,
+    meanMs: p95Ms,
+    lastThirdP95Ms: p95Ms,
+    sendLagP95Ms: 0,
+    sendLagMaxMs: 0,
+    durationMs: 1_000,
+    seed: 1,
+    slaMs: MODEL.slaMs,
+    meetsSla,
+  };
 }
 
 /**
@@ -149,14 +211,31 @@ describe('ProfileRunner (fakes)', () => {
     const { job, saved, progress } = fakeJob({ ...JOB });
     const record = (await new ProfileRunner(stores, load, OPTS, silentLogger()).run(job)) as ProfileRecord;
 
-    assert.deepEqual(node.applied, ['m×1 sb16', 'm×1 sb16', 'm×2 sb16', 'm×2 sb16'], 'search, then re-check, per count');
+    assert.deepEqual(
+      node.applied,
+      ['m×1 sb16', 'm×1 sb16', 'm×2 sb16', 'm×2 sb16'],
+      'search, then re-check, per count',
+    );
     assert.deepEqual(rechecks, ['n=1 10.00', 'n=2 18.00']);
-    assert.deepEqual(record.points.map(p => [p.workers, p.qps, p.p95Ms, p.recheckP95Ms]), [[1, 9, 40, 30], [2, 16.2, 40, 30]]);
+    assert.deepEqual(
+      record.points.map(p => [p.workers, p.qps, p.p95Ms, p.recheckP95Ms]),
+      [
+        [1, 9, 40, 30],
+        [2, 16.2, 40, 30],
+      ],
+    );
     assert.equal(record.memoryPerWorkerBytes, 10 * MiB);
     assert.equal(record.memoryPerHostBytes, 100 * MiB);
     assert.deepEqual(stored, [record]);
-    assert.deepEqual(models.map(m => [m.name, m.kind]), [['m', record.kind]], 'the model record takes the measured class');
-    assert.match(record.method, /^measured on node n1 \(class 2c, 2 cores, backend wasm\) by profiler job j1: open-loop Poisson load straight to the tenant host/);
+    assert.deepEqual(
+      models.map(m => [m.name, m.kind]),
+      [['m', record.kind]],
+      'the model record takes the measured class',
+    );
+    assert.match(
+      record.method,
+      /^measured on node n1 \(class 2c, 2 cores, backend wasm\) by profiler job j1: open-loop Poisson load straight to the tenant host/,
+    );
     assert.equal(record.backend, 'wasm');
     assert.deepEqual(saved, [[1], [1, 2]], 'each point kept in the job data as it is done');
     assert.ok(progress.length > 0 && progress.every(p => p.fraction >= 0 && p.fraction < 1));
@@ -169,7 +248,9 @@ describe('ProfileRunner (fakes)', () => {
     node.backends = { m: 'onnxruntime', other: 'wasm' };
     const { load } = fakeLoad(node, { 1: 10, 2: 18 }, { 1: 10, 2: 18 });
     const { stores, stored } = fakeStores(Infinity, { ...NODE, backend: 'wasm' });
-    const record = (await new ProfileRunner(stores, load, OPTS, silentLogger()).run(fakeJob({ ...JOB }).job)) as ProfileRecord;
+    const record = (await new ProfileRunner(stores, load, OPTS, silentLogger()).run(
+      fakeJob({ ...JOB }).job,
+    )) as ProfileRecord;
     assert.equal(record.backend, 'onnxruntime');
     assert.match(record.method, /backend onnxruntime\)/);
     assert.equal(stored[0]!.backend, 'onnxruntime');
@@ -180,7 +261,9 @@ describe('ProfileRunner (fakes)', () => {
     node.backends = { m: '' };
     const { load } = fakeLoad(node, { 1: 10, 2: 18 }, { 1: 10, 2: 18 });
     const { stores } = fakeStores();
-    const record = (await new ProfileRunner(stores, load, OPTS, silentLogger()).run(fakeJob({ ...JOB }).job)) as ProfileRecord;
+    const record = (await new ProfileRunner(stores, load, OPTS, silentLogger()).run(
+      fakeJob({ ...JOB }).job,
+    )) as ProfileRecord;
     assert.equal('backend' in record, false);
     assert.match(record.method, /backend unknown\)/);
   });
@@ -189,11 +272,22 @@ describe('ProfileRunner (fakes)', () => {
     const node = new FakeNode();
     const { load, rechecks } = fakeLoad(node, { 1: 10, 2: 18 }, { 1: 9.5, 2: 0 });
     const { stores } = fakeStores();
-    const record = (await new ProfileRunner(stores, load, OPTS, silentLogger()).run(fakeJob({ ...JOB }).job)) as ProfileRecord;
+    const record = (await new ProfileRunner(stores, load, OPTS, silentLogger()).run(
+      fakeJob({ ...JOB }).job,
+    )) as ProfileRecord;
     // n=1: 10 misses, 9 (one precision step down) holds; n=2: six re-checks, all miss.
-    assert.deepEqual(rechecks.filter(r => r.startsWith('n=1')), ['n=1 10.00', 'n=1 9.00']);
+    assert.deepEqual(
+      rechecks.filter(r => r.startsWith('n=1')),
+      ['n=1 10.00', 'n=1 9.00'],
+    );
     assert.equal(rechecks.filter(r => r.startsWith('n=2')).length, 6);
-    assert.deepEqual(record.points.map(p => [p.workers, Number(p.qps.toFixed(2))]), [[1, 8.1], [2, 0]]);
+    assert.deepEqual(
+      record.points.map(p => [p.workers, Number(p.qps.toFixed(2))]),
+      [
+        [1, 8.1],
+        [2, 0],
+      ],
+    );
   });
 
   it('fails the job on a failed measurement, keeps the points done, stores nothing and restores the node', async () => {
@@ -202,7 +296,10 @@ describe('ProfileRunner (fakes)', () => {
     const { load } = fakeLoad(node, { 1: 10, 2: 18 }, { 1: 10, 2: 18 });
     const { stores, stored } = fakeStores();
     const { job, saved } = fakeJob({ ...JOB });
-    await assert.rejects(new ProfileRunner(stores, load, OPTS, silentLogger()).run(job), /UNAVAILABLE|tenant m on n1 is failed/);
+    await assert.rejects(
+      new ProfileRunner(stores, load, OPTS, silentLogger()).run(job),
+      /UNAVAILABLE|tenant m on n1 is failed/,
+    );
     assert.deepEqual(saved, [[1]], 'a retry resumes from n=1');
     assert.deepEqual(stored, []);
     assert.deepEqual(node.restored, ['m:removed']);
@@ -213,17 +310,27 @@ describe('ProfileRunner (fakes)', () => {
     const node = new FakeNode();
     const { load } = fakeLoad(node, { 1: 10, 2: 18 }, { 1: 10, 2: 18 });
     const { stores } = fakeStores();
-    const done: ProfilePointRecord[] = [{ workers: 1, qps: 9, p95Ms: 40, subBatch: 16, scalability: 0, recheckP95Ms: 30 }];
-    const record = (await new ProfileRunner(stores, load, OPTS, silentLogger()).run(fakeJob({ ...JOB, done }).job)) as ProfileRecord;
+    const done: ProfilePointRecord[] = [
+      { workers: 1, qps: 9, p95Ms: 40, subBatch: 16, scalability: 0, recheckP95Ms: 30 },
+    ];
+    const record = (await new ProfileRunner(stores, load, OPTS, silentLogger()).run(
+      fakeJob({ ...JOB, done }).job,
+    )) as ProfileRecord;
     assert.deepEqual(node.applied, ['m×2 sb16', 'm×2 sb16']);
-    assert.deepEqual(record.points.map(p => p.workers), [1, 2]);
+    assert.deepEqual(
+      record.points.map(p => p.workers),
+      [1, 2],
+    );
   });
 
   it('stops at a cancel between measurements, stores nothing and restores the node', async () => {
     const node = new FakeNode();
     const { load } = fakeLoad(node, { 1: 10, 2: 18 }, { 1: 10, 2: 18 });
     const { stores, stored } = fakeStores(2);
-    await assert.rejects(new ProfileRunner(stores, load, OPTS, silentLogger()).run(fakeJob({ ...JOB }).job), CancelledError);
+    await assert.rejects(
+      new ProfileRunner(stores, load, OPTS, silentLogger()).run(fakeJob({ ...JOB }).job),
+      CancelledError,
+    );
     assert.deepEqual(stored, []);
     assert.deepEqual(node.restored, ['m:removed']);
     assert.equal(node.closed, true);
@@ -233,7 +340,10 @@ describe('ProfileRunner (fakes)', () => {
     const node = new FakeNode();
     const { load } = fakeLoad(node, {}, {});
     const { stores } = fakeStores();
-    await assert.rejects(new ProfileRunner(stores, load, OPTS, silentLogger()).run(fakeJob({ model: 'x' }).job), { name: 'UnrecoverableError', message: 'model x is not registered' });
+    await assert.rejects(new ProfileRunner(stores, load, OPTS, silentLogger()).run(fakeJob({ model: 'x' }).job), {
+      name: 'UnrecoverableError',
+      message: 'model x is not registered',
+    });
     assert.deepEqual(node.applied, []);
   });
 });

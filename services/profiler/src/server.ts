@@ -49,28 +49,53 @@ function checkJobId(id: string): void {
 const ACTIVE = new Set(['waiting', 'active', 'delayed', 'prioritized', 'waiting-children']);
 
 /** The public state of a job: BullMQ's, with failures by cancellation called what they are. */
-async function jobState(queue: Queue<ProfileJobData>, id: string): Promise<{ state: string; progress?: JobProgressData; error?: string } | undefined> {
+async function jobState(
+  queue: Queue<ProfileJobData>,
+  id: string,
+): Promise<{ state: string; progress?: JobProgressData; error?: string } | undefined> {
   const job = await queue.getJob(id);
   if (!job) return undefined;
   const raw = await job.getState();
-  const state = raw === 'failed' && job.failedReason === 'cancelled' ? 'cancelled' : ACTIVE.has(raw) ? (raw === 'active' ? 'active' : 'waiting') : raw;
-  const progress = typeof job.progress === 'object' && job.progress !== null ? (job.progress as JobProgressData) : undefined;
+  const state =
+    raw === 'failed' && job.failedReason === 'cancelled'
+      ? 'cancelled'
+      : ACTIVE.has(raw)
+        ? raw === 'active'
+          ? 'active'
+          : 'waiting'
+        : raw;
+  const progress =
+    typeof job.progress === 'object' && job.progress !== null ? (job.progress as JobProgressData) : undefined;
   return { state, ...(progress ? { progress } : {}), ...(state === 'failed' ? { error: job.failedReason } : {}) };
 }
 
 /** hera.profiler.v1.ProfilerService. */
-export function profilerService(deps: { redis: Redis; keys: Keyspace; queue: Queue<ProfileJobData>; profiles: ProfileStore; models: ModelStore; log: Logger }): ServiceBinding {
+export function profilerService(deps: {
+  redis: Redis;
+  keys: Keyspace;
+  queue: Queue<ProfileJobData>;
+  profiles: ProfileStore;
+  models: ModelStore;
+  log: Logger;
+}): ServiceBinding {
   const { redis, keys, queue, profiles, models, log } = deps;
 
   const pickNode = async (nodeId: string): Promise<NodeRecord> => {
     const nodes = (await listLive<NodeRecord>(redis, keys.nodes(), m => keys.node(m))).live;
-    const node = nodeId ? nodes.find(n => n.nodeId === nodeId) : nodes.sort((a, b) => a.nodeId.localeCompare(b.nodeId))[0];
-    if (!node) throw new HeraError('NOT_FOUND', nodeId ? `node ${nodeId} is not registered` : 'no node is registered to profile on');
+    const node = nodeId
+      ? nodes.find(n => n.nodeId === nodeId)
+      : nodes.sort((a, b) => a.nodeId.localeCompare(b.nodeId))[0];
+    if (!node)
+      throw new HeraError(
+        'NOT_FOUND',
+        nodeId ? `node ${nodeId} is not registered` : 'no node is registered to profile on',
+      );
     return node;
   };
   const checkFactor = (f: number) => {
     const { minSlaFactor: min, maxSlaFactor: max } = PROFILER_LIMITS;
-    if (f !== 0 && !(f >= min && f <= max)) throw invalidArgument('sla_factor', `must be 0 (= 1) or in ${min}..${max}, got ${f}`);
+    if (f !== 0 && !(f >= min && f <= max))
+      throw invalidArgument('sla_factor', `must be 0 (= 1) or in ${min}..${max}, got ${f}`);
   };
   const parseVia = (v: string): ProfileJobData['via'] => {
     if (v === '' || v === 'worker') return undefined;
@@ -94,13 +119,19 @@ export function profilerService(deps: { redis: Redis; keys: Keyspace; queue: Que
       // What needs no lookup first: a malformed request costs nothing.
       if (!req.model) throw invalidArgument('model', 'must not be empty');
       if (req.pairModel && req.pairModel === req.model) throw invalidArgument('pair_model', 'must differ from model');
-      if (req.pairModel && req.splits.length === 0) throw invalidArgument('splits', 'a pair profile needs at least one split (e.g. 1:1)');
+      if (req.pairModel && req.splits.length === 0)
+        throw invalidArgument('splits', 'a pair profile needs at least one split (e.g. 1:1)');
       if (!req.pairModel && req.splits.length) throw invalidArgument('splits', 'only for a pair (set pair_model)');
       checkFactor(req.slaFactor);
       const via = parseVia(req.via);
-      if (req.subBatchSizes.length > PROFILER_LIMITS.maxSubBatchSizes) throw invalidArgument('sub_batch_sizes', `at most ${PROFILER_LIMITS.maxSubBatchSizes} sizes, got ${req.subBatchSizes.length}`);
+      if (req.subBatchSizes.length > PROFILER_LIMITS.maxSubBatchSizes)
+        throw invalidArgument(
+          'sub_batch_sizes',
+          `at most ${PROFILER_LIMITS.maxSubBatchSizes} sizes, got ${req.subBatchSizes.length}`,
+        );
       for (const [i, b] of req.subBatchSizes.entries()) {
-        if (!Number.isInteger(b) || b < 1 || b > MAX_ITEMS) throw invalidArgument(`sub_batch_sizes[${i}]`, `must be in 1..${MAX_ITEMS}, got ${b}`);
+        if (!Number.isInteger(b) || b < 1 || b > MAX_ITEMS)
+          throw invalidArgument(`sub_batch_sizes[${i}]`, `must be in 1..${MAX_ITEMS}, got ${b}`);
       }
       checkDistinct('sub_batch_sizes', req.subBatchSizes, String);
       // Listed once each, worker counts and splits are at most as many as the node's cores.
@@ -111,16 +142,23 @@ export function profilerService(deps: { redis: Redis; keys: Keyspace; queue: Que
       }
       const node = await pickNode(req.nodeId);
       for (const [i, n] of req.workerCounts.entries()) {
-        if (!Number.isInteger(n) || n < 1 || n > node.cores) throw invalidArgument(`worker_counts[${i}]`, `must be in 1..${node.cores} (cores of ${node.nodeId}), got ${n}`);
+        if (!Number.isInteger(n) || n < 1 || n > node.cores)
+          throw invalidArgument(
+            `worker_counts[${i}]`,
+            `must be in 1..${node.cores} (cores of ${node.nodeId}), got ${n}`,
+          );
       }
       for (const [i, s] of req.splits.entries()) {
-        if (s.workersA < 1 || s.workersB < 1 || s.workersA + s.workersB > node.cores) throw invalidArgument(`splits[${i}]`, `${s.workersA}:${s.workersB} does not fit ${node.cores} cores`);
+        if (s.workersA < 1 || s.workersB < 1 || s.workersA + s.workersB > node.cores)
+          throw invalidArgument(`splits[${i}]`, `${s.workersA}:${s.workersB} does not fit ${node.cores} cores`);
       }
       const data: ProfileJobData = {
         model: req.model,
         nodeId: node.nodeId,
         quick: req.quick,
-        ...(req.pairModel ? { pairModel: req.pairModel, splits: req.splits.map(s => ({ workersA: s.workersA, workersB: s.workersB })) } : {}),
+        ...(req.pairModel
+          ? { pairModel: req.pairModel, splits: req.splits.map(s => ({ workersA: s.workersA, workersB: s.workersB })) }
+          : {}),
         ...(req.workerCounts.length ? { workerCounts: [...req.workerCounts] } : {}),
         ...(req.subBatchSizes.length ? { subBatchSizes: [...req.subBatchSizes] } : {}),
         ...(req.slaFactor && req.slaFactor !== 1 ? { slaFactor: req.slaFactor } : {}),
@@ -133,32 +171,61 @@ export function profilerService(deps: { redis: Redis; keys: Keyspace; queue: Que
       const via = parseVia(req.via);
       const factor = req.slaFactor > 0 ? req.slaFactor : 1;
       // A pair has at most as many splits as fit the node (one on 2 cores): more asked is all of them.
-      if (req.splitsPerPair > PROFILER_LIMITS.maxSplitsPerPair) throw invalidArgument('splits_per_pair', `must be at most ${PROFILER_LIMITS.maxSplitsPerPair}, got ${req.splitsPerPair}`);
-      if ((req.controls ?? 0) > PROFILER_LIMITS.maxControls) throw invalidArgument('controls', `must be at most ${PROFILER_LIMITS.maxControls}, got ${req.controls}`);
+      if (req.splitsPerPair > PROFILER_LIMITS.maxSplitsPerPair)
+        throw invalidArgument(
+          'splits_per_pair',
+          `must be at most ${PROFILER_LIMITS.maxSplitsPerPair}, got ${req.splitsPerPair}`,
+        );
+      if ((req.controls ?? 0) > PROFILER_LIMITS.maxControls)
+        throw invalidArgument('controls', `must be at most ${PROFILER_LIMITS.maxControls}, got ${req.controls}`);
       for (const [i, m] of req.models.entries()) if (!m) throw invalidArgument(`models[${i}]`, 'must not be empty');
       // Listed once each, the models are at most as many as are registered.
       checkDistinct('models', req.models, String);
       const node = await pickNode(req.nodeId);
       const registry = new Map((await models.list()).map(m => [m.name, m]));
-      for (const [i, m] of req.models.entries()) if (!registry.has(m)) throw new HeraError('NOT_FOUND', `models[${i}]: model ${m} is not registered`);
+      for (const [i, m] of req.models.entries())
+        if (!registry.has(m)) throw new HeraError('NOT_FOUND', `models[${i}]: model ${m} is not registered`);
       // Solo profiles measured against the SLA this job judges by (the model's SLA × factor).
       const wanted = new Set(req.models);
       const solo = (await profiles.list(node.nodeClass)).filter(p => {
         const m = registry.get(p.model);
-        return m && (!wanted.size || wanted.has(p.model)) && Math.abs(p.slaMs - m.slaMs * factor) <= 1e-9 * p.slaMs && p.via === via;
+        return (
+          m &&
+          (!wanted.size || wanted.has(p.model)) &&
+          Math.abs(p.slaMs - m.slaMs * factor) <= 1e-9 * p.slaMs &&
+          p.via === via
+        );
       });
       if (solo.length < 2) {
-        throw new HeraError('PRECONDITION', `${solo.length} model(s) have a solo profile on node class ${node.nodeClass} at ${factor} × their SLA${via ? ' measured through the gateway' : ''}${wanted.size ? ` among ${[...wanted].join(', ')}` : ''}; pairs need two: profile them alone first (hera profile --all${factor !== 1 ? ` --sla-factor ${factor}` : ''}${via ? ' --via gateway' : ''})`);
+        throw new HeraError(
+          'PRECONDITION',
+          `${solo.length} model(s) have a solo profile on node class ${node.nodeClass} at ${factor} × their SLA${via ? ' measured through the gateway' : ''}${wanted.size ? ` among ${[...wanted].join(', ')}` : ''}; pairs need two: profile them alone first (hera profile --all${factor !== 1 ? ` --sla-factor ${factor}` : ''}${via ? ' --via gateway' : ''})`,
+        );
       }
-      const set = profileSetFromMeasurements({ nodeClass: measuredNodeClass({ name: node.nodeClass, cores: node.cores, memoryBytes: node.memoryBytes }), profiles: solo });
-      const selection = selectPairsToProfile(set, { splitsPerPair: req.splitsPerPair || 3, controls: req.controls ?? 2 });
-      if (!selection.pairs.length) throw new HeraError('PRECONDITION', `no pair of ${solo.map(p => p.model).join(', ')} has a split that fits node ${node.nodeId}`);
+      const set = profileSetFromMeasurements({
+        nodeClass: measuredNodeClass({ name: node.nodeClass, cores: node.cores, memoryBytes: node.memoryBytes }),
+        profiles: solo,
+      });
+      const selection = selectPairsToProfile(set, {
+        splitsPerPair: req.splitsPerPair || 3,
+        controls: req.controls ?? 2,
+      });
+      if (!selection.pairs.length)
+        throw new HeraError(
+          'PRECONDITION',
+          `no pair of ${solo.map(p => p.model).join(', ')} has a split that fits node ${node.nodeId}`,
+        );
       const jobs = [];
       for (const p of selection.pairs) {
         const data: ProfileJobData = {
           model: p.a,
           pairModel: p.b,
-          splits: p.splits.map(s => ({ workersA: s.workersA, workersB: s.workersB, predictedQpsA: s.predictedQpsA, predictedQpsB: s.predictedQpsB })),
+          splits: p.splits.map(s => ({
+            workersA: s.workersA,
+            workersB: s.workersB,
+            predictedQpsA: s.predictedQpsA,
+            predictedQpsB: s.predictedQpsB,
+          })),
           nodeId: node.nodeId,
           quick: req.quick,
           ...(factor !== 1 ? { slaFactor: factor } : {}),
@@ -167,11 +234,19 @@ export function profilerService(deps: { redis: Redis; keys: Keyspace; queue: Que
         const { jobId, existing } = await enqueue(data);
         jobs.push({ jobId, modelA: p.a, modelB: p.b, role: p.role, existing, splits: p.splits.map(s => ({ ...s })) });
       }
-      return { jobs, skipped: selection.skipped.map(s => ({ modelA: s.a, modelB: s.b, reason: s.reason })), nodeClass: node.nodeClass };
+      return {
+        jobs,
+        skipped: selection.skipped.map(s => ({ modelA: s.a, modelB: s.b, reason: s.reason })),
+        nodeClass: node.nodeClass,
+      };
     }),
     ListPairProfiles: unary(log, 'ListPairProfiles', async req => {
       const all = await profiles.listPairs(req.nodeClass || '*');
-      return { pairProfiles: all.sort((x, y) => `${x.nodeClass}/${x.modelA}+${x.modelB}`.localeCompare(`${y.nodeClass}/${y.modelA}+${y.modelB}`)) };
+      return {
+        pairProfiles: all.sort((x, y) =>
+          `${x.nodeClass}/${x.modelA}+${x.modelB}`.localeCompare(`${y.nodeClass}/${y.modelA}+${y.modelB}`),
+        ),
+      };
     }),
     GetProfile: unary(log, 'GetProfile', async req => {
       if (!req.model) throw invalidArgument('model', 'must not be empty');
@@ -208,7 +283,7 @@ export function profilerService(deps: { redis: Redis; keys: Keyspace; queue: Que
         const msg: JobProgress = {
           jobId: req.jobId,
           state,
-          fraction: state === 'completed' ? 1 : p?.fraction ?? 0,
+          fraction: state === 'completed' ? 1 : (p?.fraction ?? 0),
           point: p?.point ?? '',
           rateQps: p?.rateQps ?? 0,
           p95Ms: p?.p95Ms ?? 0,

@@ -20,7 +20,16 @@ import { buildRepository } from '@hera/models';
 import { loadProtos, type TenantStatus__Output, type WorkerServiceClient } from '@hera/proto';
 import { Keyspace, type NodeRecord } from '@hera/state';
 import { procStat } from './state-dir';
-import { grpcCode, isAlive, startRedis, startService, waitFor, waitForExit, type TestRedis, type TestService } from '@hera/testing';
+import {
+  grpcCode,
+  isAlive,
+  startRedis,
+  startService,
+  waitFor,
+  waitForExit,
+  type TestRedis,
+  type TestService,
+} from '@hera/testing';
 
 const cg = detectCgroups();
 const cgroupSkip = cg.mode === 'none' ? `cgroups not writable here: ${cg.reason}` : false;
@@ -50,10 +59,15 @@ const env = () => ({
   SHUTDOWN_GRACE_MS: '8000',
 });
 
-async function startAgent(extra: Record<string, string> = {}): Promise<{ svc: TestService; client: WorkerServiceClient }> {
+async function startAgent(
+  extra: Record<string, string> = {},
+): Promise<{ svc: TestService; client: WorkerServiceClient }> {
   const svc = await startService({ name: 'worker', main: require.resolve('./main') }, { ...env(), ...extra });
   agents.push(svc);
-  const client = createClient(loadProtos().proto.hera.worker.v1.WorkerService, svc.address, { maxAttempts: 1, defaultDeadlineMs: 60_000 });
+  const client = createClient(loadProtos().proto.hera.worker.v1.WorkerService, svc.address, {
+    maxAttempts: 1,
+    defaultDeadlineMs: 60_000,
+  });
   clients.push(client);
   return { svc, client };
 }
@@ -73,7 +87,10 @@ after(async () => {
     if (isAlive(pid)) process.kill(pid, 'SIGKILL');
     await waitForExit(pid, 5_000).catch(() => undefined);
   }
-  if (!cgroupSkip) await createCgroupManager(`hera-${nodeId}`).removeAll().catch(() => undefined);
+  if (!cgroupSkip)
+    await createCgroupManager(`hera-${nodeId}`)
+      .removeAll()
+      .catch(() => undefined);
   redis?.disconnect();
   await redisServer?.stop();
   rmSync(repo, { recursive: true, force: true });
@@ -155,16 +172,31 @@ describe('node agent restarts without taking its tenant hosts down', () => {
 
   it('keeps a host serving through a SIGKILL of its agent; a new agent adopts it (same pid and endpoint, no restart)', async t => {
     // The tenant comes from the applied plan, as under `hera up`.
-    const allocation = { model: 'ncf', workers: 1, ...(cgroupSkip ? {} : { cpuset: [0], memoryLimitBytes: 512 * 1024 * 1024 }) };
-    const planned = [{ ...allocation, memoryLimitBytes: String(allocation.memoryLimitBytes ?? 0) }, { model: 'rmc1', workers: 1 }];
-    await redis.set(keys.plan(), JSON.stringify({ version: 1, createdAtMs: Date.now(), nodes: [{ nodeId, tenants: planned }] }));
+    const allocation = {
+      model: 'ncf',
+      workers: 1,
+      ...(cgroupSkip ? {} : { cpuset: [0], memoryLimitBytes: 512 * 1024 * 1024 }),
+    };
+    const planned = [
+      { ...allocation, memoryLimitBytes: String(allocation.memoryLimitBytes ?? 0) },
+      { model: 'rmc1', workers: 1 },
+    ];
+    await redis.set(
+      keys.plan(),
+      JSON.stringify({ version: 1, createdAtMs: Date.now(), nodes: [{ nodeId, tenants: planned }] }),
+    );
     const first = await startAgent();
-    for (const m of ['ncf', 'rmc1']) await waitFor(async () => (await statusOf(first.client, m)).state === 'serving', 30_000, `planned tenant ${m} to serve`);
+    for (const m of ['ncf', 'rmc1'])
+      await waitFor(
+        async () => (await statusOf(first.client, m)).state === 'serving',
+        30_000,
+        `planned tenant ${m} to serve`,
+      );
     endpoint = (await statusOf(first.client, 'ncf')).endpoint;
     const otherEndpoint = (await statusOf(first.client, 'rmc1')).endpoint;
     hostPid = childHostPid(first.svc.child.pid, 'ncf') ?? 0;
     otherPid = childHostPid(first.svc.child.pid, 'rmc1') ?? 0;
-    assert.ok(hostPid > 0 && otherPid > 0, 'the hosts are the agent\'s children');
+    assert.ok(hostPid > 0 && otherPid > 0, "the hosts are the agent's children");
 
     const l = load(endpoint, 2);
     await new Promise(r => setTimeout(r, 300));
@@ -175,12 +207,19 @@ describe('node agent restarts without taking its tenant hosts down', () => {
     assert.ok(isAlive(hostPid), 'the host outlived its agent');
     const probe = createClient(loadProtos().proto.hera.worker.v1.WorkerService, endpoint, { maxAttempts: 1 });
     try {
-      assert.equal(await grpcCode(unaryCall(probe, 'Infer', { model: 'ncf', items: items(4) }, { deadlineMs: 5_000 })), 'OK', 'its port still answers Infer on a new connection');
+      assert.equal(
+        await grpcCode(unaryCall(probe, 'Infer', { model: 'ncf', items: items(4) }, { deadlineMs: 5_000 })),
+        'OK',
+        'its port still answers Infer on a new connection',
+      );
     } finally {
       probe.close();
     }
     const orphanOk = l.codes['OK'] ?? 0;
-    assert.ok(orphanOk > okAtKill, `served while orphaned: ${okAtKill} answered before the kill, ${orphanOk} a second after`);
+    assert.ok(
+      orphanOk > okAtKill,
+      `served while orphaned: ${okAtKill} answered before the kill, ${orphanOk} a second after`,
+    );
 
     const restartAt = Date.now();
     second = await startAgent();
@@ -203,17 +242,29 @@ describe('node agent restarts without taking its tenant hosts down', () => {
     assert.ok(isAlive(hostPid), 'same host process');
     await new Promise(r => setTimeout(r, 500));
     const codes = await l.stop();
-    const at = (re: RegExp) => Date.parse((JSON.parse(second.svc.child.lines.find(x => re.test(x)) ?? '{}') as { time?: string }).time ?? '');
-    t.diagnostic(`queries through the agent's death and the adoption: ${JSON.stringify(codes)}; ${orphanOk - okAtKill} answered in the second after the kill; new agent serving ${startedMs} ms after its start, adoption took ${at(/took over the tenant hosts/) - at(/cgroups detected/)} ms`);
+    const at = (re: RegExp) =>
+      Date.parse((JSON.parse(second.svc.child.lines.find(x => re.test(x)) ?? '{}') as { time?: string }).time ?? '');
+    t.diagnostic(
+      `queries through the agent's death and the adoption: ${JSON.stringify(codes)}; ${orphanOk - okAtKill} answered in the second after the kill; new agent serving ${startedMs} ms after its start, adoption took ${at(/took over the tenant hosts/) - at(/cgroups detected/)} ms`,
+    );
     assert.deepEqual(Object.keys(codes), ['OK'], `no query failed: ${JSON.stringify(codes)}`);
     assert.ok(codes['OK']! > orphanOk, `served after adoption: ${orphanOk} then ${codes['OK']}`);
     // The adopted host reports to the new agent (stats flow over the new control connection).
-    await waitFor(async () => Number((await statusOf(second.client, 'ncf')).latency?.count ?? 0) > 0, 3_000, 'stats from the adopted host');
+    await waitFor(
+      async () => Number((await statusOf(second.client, 'ncf')).latency?.count ?? 0) > 0,
+      3_000,
+      'stats from the adopted host',
+    );
     // The same allocation again is no change: the adopted tenant counts as running.
     const again = await unaryCall(second.client, 'ApplyAllocation', { allocation });
     assert.equal(again.changed, false);
     assert.ok(isAlive(hostPid));
-    assert.equal(second.svc.child.lines.filter(l => /"msg":"(tenant host started|replacing host for a new version)"/.test(l)).length, 0, 'the new agent started no host');
+    assert.equal(
+      second.svc.child.lines.filter(l => /"msg":"(tenant host started|replacing host for a new version)"/.test(l))
+        .length,
+      0,
+      'the new agent started no host',
+    );
     assert.ok(second.svc.child.lines.some(l => /"msg":"adopted a running tenant host"/.test(l)));
     if (!cgroupSkip) {
       assert.match(readFileSync(`/proc/${hostPid}/cgroup`, 'utf8'), new RegExp(`hera-${nodeId}/tenant-ncf`));
@@ -226,12 +277,21 @@ describe('node agent restarts without taking its tenant hosts down', () => {
     const killedAt = Date.now();
     process.kill(hostPid, 'SIGKILL');
     await waitFor(() => !running(hostPid), 5_000, 'the adopted host to die');
-    await waitFor(async () => {
-      const s = await statusOf(second.client, 'ncf');
-      return s.state === 'serving' && s.restarts === 1;
-    }, 30_000, 'the adopted tenant to be restarted');
-    const diedAt = Date.parse((JSON.parse(second.svc.child.lines.find(x => /tenant host died/.test(x)) ?? '{}') as { time?: string }).time ?? '');
-    t.diagnostic(`adopted host's death seen ${diedAt - killedAt} ms after the kill; serving again ${Date.now() - killedAt} ms after it`);
+    await waitFor(
+      async () => {
+        const s = await statusOf(second.client, 'ncf');
+        return s.state === 'serving' && s.restarts === 1;
+      },
+      30_000,
+      'the adopted tenant to be restarted',
+    );
+    const diedAt = Date.parse(
+      (JSON.parse(second.svc.child.lines.find(x => /tenant host died/.test(x)) ?? '{}') as { time?: string }).time ??
+        '',
+    );
+    t.diagnostic(
+      `adopted host's death seen ${diedAt - killedAt} ms after the kill; serving again ${Date.now() - killedAt} ms after it`,
+    );
     const s = await statusOf(second.client, 'ncf');
     assert.equal(s.endpoint, endpoint);
     assert.match(s.lastRestartCause, /exited/);
@@ -249,13 +309,20 @@ describe('node agent restarts without taking its tenant hosts down', () => {
     assert.ok(second && otherPid > 0, 'needs the adoption test');
     const pid = childHostPid(second.svc.child.pid, 'ncf');
     assert.ok(pid);
-    assert.ok(isAlive(otherPid), 'rmc1\'s adopted host still runs');
+    assert.ok(isAlive(otherPid), "rmc1's adopted host still runs");
     assert.equal(await second.svc.stop(), 0);
     assert.equal(running(pid), false, 'host stopped with its agent');
     assert.equal(running(otherPid), false, 'adopted host stopped with its agent');
     // Drained, not killed: its log (still on the first agent's output, which it inherited) says so.
-    assert.ok(agents[0]!.child.lines.some(l => l.includes(`"pid":${otherPid}`) && /"reason":"drain"/.test(l) && /tenant host stopping/.test(l)), 'the adopted host drained');
-    const left = existsSync(stateDir) ? readdirSync(stateDir).filter(f => f.endsWith('.json') || f.endsWith('.sock')) : [];
+    assert.ok(
+      agents[0]!.child.lines.some(
+        l => l.includes(`"pid":${otherPid}`) && /"reason":"drain"/.test(l) && /tenant host stopping/.test(l),
+      ),
+      'the adopted host drained',
+    );
+    const left = existsSync(stateDir)
+      ? readdirSync(stateDir).filter(f => f.endsWith('.json') || f.endsWith('.sock'))
+      : [];
     assert.deepEqual(left, []);
     await redis.del(keys.plan());
   });
@@ -264,10 +331,29 @@ describe('node agent restarts without taking its tenant hosts down', () => {
     // A descriptor whose host is gone (its pid exited) is cleaned up at start.
     const dead = spawnSync('true').pid;
     mkdirSync(stateDir, { recursive: true }); // the last agent removed it, empty, on its way out
-    writeFileSync(join(stateDir, 'host-deadbeef.json'), JSON.stringify({
-      id: 'deadbeef', pid: dead, startTime: '1', socket: join(stateDir, 'host-deadbeef.sock'), port: 1, endpoint: '127.0.0.1:1',
-      allocation: { model: 'ncf', version: '1', workers: 1, cpuset: [], cpuMillis: 0, memoryLimitBytes: 0, subBatchSize: 16 }, origin: 'api', cluster: 'x', startedAtMs: 0,
-    }));
+    writeFileSync(
+      join(stateDir, 'host-deadbeef.json'),
+      JSON.stringify({
+        id: 'deadbeef',
+        pid: dead,
+        startTime: '1',
+        socket: join(stateDir, 'host-deadbeef.sock'),
+        port: 1,
+        endpoint: '127.0.0.1:1',
+        allocation: {
+          model: 'ncf',
+          version: '1',
+          workers: 1,
+          cpuset: [],
+          cpuMillis: 0,
+          memoryLimitBytes: 0,
+          subBatchSize: 16,
+        },
+        origin: 'api',
+        cluster: 'x',
+        startedAtMs: 0,
+      }),
+    );
     const a = await startAgent({ HOST_ORPHAN_MS: '1000', TENANT_WARMUP_MS: '0' });
     assert.equal(existsSync(join(stateDir, 'host-deadbeef.json')), false, 'stale descriptor removed');
     assert.match(a.svc.child.lines.find(l => /took over the tenant hosts/.test(l)) ?? '', /"stale":1/);
@@ -277,15 +363,25 @@ describe('node agent restarts without taking its tenant hosts down', () => {
     assert.equal(readdirSync(stateDir).filter(f => f.startsWith('host-')).length, 2, 'a descriptor and a socket');
     process.kill(a.svc.child.pid, 'SIGKILL');
     await a.svc.child.exited;
-    const c = createClient(loadProtos().proto.hera.worker.v1.WorkerService, applied.tenant!.endpoint, { maxAttempts: 1 });
+    const c = createClient(loadProtos().proto.hera.worker.v1.WorkerService, applied.tenant!.endpoint, {
+      maxAttempts: 1,
+    });
     try {
-      assert.equal(await grpcCode(unaryCall(c, 'Infer', { model: 'ncf', items: items(4) }, { deadlineMs: 900 })), 'OK', 'serves while orphaned');
+      assert.equal(
+        await grpcCode(unaryCall(c, 'Infer', { model: 'ncf', items: items(4) }, { deadlineMs: 900 })),
+        'OK',
+        'serves while orphaned',
+      );
     } finally {
       c.close();
     }
     const t0 = Date.now();
     await waitFor(() => !running(pid), 10_000, 'the orphaned host to exit');
     assert.ok(Date.now() - t0 < 8_000, `exited ${Date.now() - t0} ms later`);
-    assert.deepEqual(readdirSync(stateDir).filter(f => f.startsWith('host-')), [], 'it removed its descriptor and socket');
+    assert.deepEqual(
+      readdirSync(stateDir).filter(f => f.startsWith('host-')),
+      [],
+      'it removed its descriptor and socket',
+    );
   });
 });

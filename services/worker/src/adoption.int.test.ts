@@ -59,17 +59,44 @@ interface Fake {
   d: HostDescriptor;
 }
 
-async function fakeHost(sd: StateDir, model: string, o: { started?: boolean; ready?: boolean; draining?: boolean; silent?: boolean; workers?: number; cluster?: string; startedAtMs?: number } = {}): Promise<Fake> {
+async function fakeHost(
+  sd: StateDir,
+  model: string,
+  o: {
+    started?: boolean;
+    ready?: boolean;
+    draining?: boolean;
+    silent?: boolean;
+    workers?: number;
+    cluster?: string;
+    startedAtMs?: number;
+  } = {},
+): Promise<Fake> {
   const id = sd.newHostId();
   const socket = sd.socketPath(id);
-  const cfg = { id, socket, started: o.started ?? true, ready: o.ready ?? true, draining: o.draining ?? false, silent: o.silent ?? false, workers: o.workers ?? 1 };
+  const cfg = {
+    id,
+    socket,
+    started: o.started ?? true,
+    ready: o.ready ?? true,
+    draining: o.draining ?? false,
+    silent: o.silent ?? false,
+    workers: o.workers ?? 1,
+  };
   const child = startChild(process.execPath, ['-e', FAKE_HOST], { env: { ...process.env, FAKE: JSON.stringify(cfg) } });
   children.push(child);
   await child.waitForLine(/"listening":true/, 10_000);
   const d: HostDescriptor = {
-    id, pid: child.pid, startTime: procStat(child.pid)!.startTime, socket, port: 40_000 + children.length, endpoint: `127.0.0.1:${40_000 + children.length}`,
+    id,
+    pid: child.pid,
+    startTime: procStat(child.pid)!.startTime,
+    socket,
+    port: 40_000 + children.length,
+    endpoint: `127.0.0.1:${40_000 + children.length}`,
     allocation: { model, version: '1', workers: 1, cpuset: [], cpuMillis: 0, memoryLimitBytes: 0, subBatchSize: 16 },
-    origin: 'plan', cluster: o.cluster ?? cluster, startedAtMs: o.startedAtMs ?? Date.now(),
+    origin: 'plan',
+    cluster: o.cluster ?? cluster,
+    startedAtMs: o.startedAtMs ?? Date.now(),
   };
   sd.write(d);
   return { child, d };
@@ -94,9 +121,24 @@ describe('NodeAgent.adopt', () => {
 
     let changes = 0;
     const agent = new NodeAgent({
-      nodeId: 'n1', cores: 2, memoryBytes: 1 << 30, repo: join(dir, 'no-repo'), bindHost: '127.0.0.1', advertise: p => `127.0.0.1:${p}`,
-      cgroups: new UnconfinedManager(), queueLimit: 8, queueBytes: 1 << 20, warmupMs: 0, shedPredictedLate: true, statsWindowMs: 1_000,
-      statsIntervalMs: 100, stateDir: sd, orphanMs: 60_000, cluster, log: silentLogger(), onChange: () => changes++,
+      nodeId: 'n1',
+      cores: 2,
+      memoryBytes: 1 << 30,
+      repo: join(dir, 'no-repo'),
+      bindHost: '127.0.0.1',
+      advertise: p => `127.0.0.1:${p}`,
+      cgroups: new UnconfinedManager(),
+      queueLimit: 8,
+      queueBytes: 1 << 20,
+      warmupMs: 0,
+      shedPredictedLate: true,
+      statsWindowMs: 1_000,
+      statsIntervalMs: 100,
+      stateDir: sd,
+      orphanMs: 60_000,
+      cluster,
+      log: silentLogger(),
+      onChange: () => changes++,
     });
     try {
       const r = await agent.adopt(1_000);
@@ -110,9 +152,18 @@ describe('NodeAgent.adopt', () => {
       assert.equal(t.pid, ncf.child.pid);
       assert.equal(t.endpoint, ncf.d.endpoint);
       assert.equal(t.restarts, 0);
-      assert.deepEqual(agent.record()['ncf'], { endpoint: ncf.d.endpoint, workers: 1, state: 'serving', subBatchSize: 16 });
+      assert.deepEqual(agent.record()['ncf'], {
+        endpoint: ncf.d.endpoint,
+        workers: 1,
+        state: 'serving',
+        subBatchSize: 16,
+      });
       assert.equal(agent.get('wnd')?.state, 'starting');
-      await waitFor(() => got(ncf, /"type":"set-workers","workers":1/), 2_000, 'the adopted host to get the recorded worker count');
+      await waitFor(
+        () => got(ncf, /"type":"set-workers","workers":1/),
+        2_000,
+        'the adopted host to get the recorded worker count',
+      );
       await waitFor(() => got(unstarted, /"type":"start"/), 2_000, 'the never-started host to be started');
       for (const f of [olderNcf, foreign, silent]) {
         await waitFor(() => got(f, /SIGTERM/), 2_000, `host ${f.d.allocation.model} ${f.d.id} to be told to stop`);
@@ -123,27 +174,52 @@ describe('NodeAgent.adopt', () => {
       assert.equal(existsSync(sd.descriptorPath('0badf11e')), false, 'unreadable descriptor removed');
 
       // The plan's same allocation is no change for an adopted tenant.
-      const same = await agent.apply({ model: 'ncf', version: '1', workers: 1, cpuset: [], cpuMillis: 0, memoryLimitBytes: 0, subBatchSize: 16 }, 'plan', 0);
+      const same = await agent.apply(
+        { model: 'ncf', version: '1', workers: 1, cpuset: [], cpuMillis: 0, memoryLimitBytes: 0, subBatchSize: 16 },
+        'plan',
+        0,
+      );
       assert.equal(same.changed, false);
 
       // An adopted host's death (no exit status: not our child) is seen and restarted.
       ncf.child.proc.kill('SIGKILL');
       await waitFor(() => t.restarts === 1, 3_000, 'the death of the adopted host to be seen');
-      assert.match(t.lastRestartCause, new RegExp(`exited \\(adopted host pid ${ncf.child.pid}: not our child, exit status unknown\\)`));
+      assert.match(
+        t.lastRestartCause,
+        new RegExp(`exited \\(adopted host pid ${ncf.child.pid}: not our child, exit status unknown\\)`),
+      );
     } finally {
       await agent.shutdown(2_000);
     }
     assert.ok(got(unstarted, /"type":"drain"/), 'adopted hosts are drained on shutdown');
     const s = procStat(unstarted.child.pid);
-    assert.ok(s === undefined || s.state === 'Z', 'and gone once shutdown returns (a zombie until our runtime reaps it)');
+    assert.ok(
+      s === undefined || s.state === 'Z',
+      'and gone once shutdown returns (a zombie until our runtime reaps it)',
+    );
   });
 
   it('refuses nothing and changes nothing in an empty state directory', async () => {
     const sd = new StateDir(join(dir, 'empty'));
     const agent = new NodeAgent({
-      nodeId: 'n2', cores: 1, memoryBytes: 1 << 30, repo: dir, bindHost: '127.0.0.1', advertise: p => `127.0.0.1:${p}`,
-      cgroups: new UnconfinedManager(), queueLimit: 8, queueBytes: 1 << 20, warmupMs: 0, shedPredictedLate: true, statsWindowMs: 1_000,
-      statsIntervalMs: 100, stateDir: sd, orphanMs: 60_000, cluster, log: silentLogger(), onChange: () => undefined,
+      nodeId: 'n2',
+      cores: 1,
+      memoryBytes: 1 << 30,
+      repo: dir,
+      bindHost: '127.0.0.1',
+      advertise: p => `127.0.0.1:${p}`,
+      cgroups: new UnconfinedManager(),
+      queueLimit: 8,
+      queueBytes: 1 << 20,
+      warmupMs: 0,
+      shedPredictedLate: true,
+      statsWindowMs: 1_000,
+      statsIntervalMs: 100,
+      stateDir: sd,
+      orphanMs: 60_000,
+      cluster,
+      log: silentLogger(),
+      onChange: () => undefined,
     });
     assert.deepEqual(await agent.adopt(), { adopted: [], stale: 0, retired: 0 });
     assert.deepEqual(agent.tenants(), []);

@@ -7,10 +7,16 @@ const labels = z
   .default('')
   .transform((s, ctx) => {
     const out: Record<string, string> = {};
-    for (const pair of s.split(',').map(p => p.trim()).filter(Boolean)) {
+    for (const pair of s
+      .split(',')
+      .map(p => p.trim())
+      .filter(Boolean)) {
       const m = /^([A-Za-z0-9_./-]+)=(.*)$/.exec(pair);
       if (!m) {
-        ctx.addIssue({ code: 'custom', message: `expected key=value pairs separated by commas, got ${JSON.stringify(pair)}` });
+        ctx.addIssue({
+          code: 'custom',
+          message: `expected key=value pairs separated by commas, got ${JSON.stringify(pair)}`,
+        });
         return z.NEVER;
       }
       out[m[1]!] = m[2]!;
@@ -22,12 +28,22 @@ export const WorkerConfigSchema = z.object({
   ...commonEnv,
   GRPC_PORT: port(50052),
   /** Unique id of this node in the cluster. */
-  NODE_ID: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, "_", "-" and "." only').default(hostname()),
+  NODE_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, "_", "-" and "." only')
+    .default(hostname()),
   /** Cores this node offers tenants; defaults to what the process may use. */
   NODE_CORES: z.coerce.number().int().min(1).max(4096).default(availableParallelism()),
-  NODE_MEMORY_BYTES: z.coerce.number().int().min(64 * 1024 * 1024).default(totalmem()),
+  NODE_MEMORY_BYTES: z.coerce
+    .number()
+    .int()
+    .min(64 * 1024 * 1024)
+    .default(totalmem()),
   /** Nodes with the same hardware share a class (profiles are per class); defaults to "<cores>c". */
-  NODE_CLASS: z.string().regex(/^[A-Za-z0-9_.-]+$/).optional(),
+  NODE_CLASS: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]+$/)
+    .optional(),
   /** Free-form labels for placement, e.g. "zone=a,disk=ssd". */
   NODE_LABELS: labels,
   /** Model repository (built by `hera models build`). */
@@ -47,7 +63,12 @@ export const WorkerConfigSchema = z.object({
   /** Sub-batches a tenant queues before answering RESOURCE_EXHAUSTED. */
   TENANT_QUEUE_LIMIT: z.coerce.number().int().min(1).max(1_000_000).default(512),
   /** Request bytes a tenant queues before answering RESOURCE_EXHAUSTED (placement counts them in the host's memory). */
-  TENANT_QUEUE_BYTES: z.coerce.number().int().min(1_048_576).max(2 ** 40).default(TENANT_QUEUE_BYTES),
+  TENANT_QUEUE_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1_048_576)
+    .max(2 ** 40)
+    .default(TENANT_QUEUE_BYTES),
   /** How long each new inference thread scores back to back before taking work (why: infer-thread.ts warmUp). 0 keeps only 3 calls. */
   TENANT_WARMUP_MS: z.coerce.number().int().min(0).max(60_000).default(2_000),
   /** Sliding window for tenant latency percentiles and served QPS. */

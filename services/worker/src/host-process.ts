@@ -65,7 +65,11 @@ export class HostProcess {
    * does not reach it: only the agent's explicit `drain` or SIGTERM stops it.
    */
   static spawn(o: SpawnHostOptions): HostProcess {
-    const child = spawn(process.execPath, [...o.execArgv, o.main], { detached: true, stdio: ['ignore', 'inherit', 'inherit'], env: o.env });
+    const child = spawn(process.execPath, [...o.execArgv, o.main], {
+      detached: true,
+      stdio: ['ignore', 'inherit', 'inherit'],
+      env: o.env,
+    });
     const pid = child.pid ?? -1;
     const h = new HostProcess(pid, procStat(pid)?.startTime ?? '', o.id, o.socketPath, o.log, child);
     child.once('exit', (code, signal) => h.#finish({ code, signal, known: true }));
@@ -90,7 +94,8 @@ export class HostProcess {
     h.#attach(socket);
     try {
       const m = await hello;
-      if (m.pid !== d.pid || m.id !== d.id) throw new Error(`the socket answers as host ${m.id} pid ${m.pid}, not ${d.id} pid ${d.pid}`);
+      if (m.pid !== d.pid || m.id !== d.id)
+        throw new Error(`the socket answers as host ${m.id} pid ${m.pid}, not ${d.id} pid ${d.pid}`);
     } catch (err) {
       h.#socket = undefined;
       socket.destroy();
@@ -138,7 +143,10 @@ export class HostProcess {
   #nextHello(timeoutMs: number): Promise<HelloMessage> {
     return new Promise((resolve, reject) => {
       const t = setTimeout(() => reject(new Error(`no hello from host ${this.id} within ${timeoutMs} ms`)), timeoutMs);
-      this.#helloWaiters.push({ resolve: h => (clearTimeout(t), resolve(h)), reject: e => (clearTimeout(t), reject(e)) });
+      this.#helloWaiters.push({
+        resolve: h => (clearTimeout(t), resolve(h)),
+        reject: e => (clearTimeout(t), reject(e)),
+      });
     });
   }
 
@@ -150,7 +158,10 @@ export class HostProcess {
         return;
       } catch {
         if (Date.now() > deadline) {
-          this.log.error({ pid: this.pid, socket: this.socketPath }, `tenant host did not open its control socket within ${CONNECT_TIMEOUT_MS} ms; killing it`);
+          this.log.error(
+            { pid: this.pid, socket: this.socketPath },
+            `tenant host did not open its control socket within ${CONNECT_TIMEOUT_MS} ms; killing it`,
+          );
           this.kill('SIGKILL');
           return;
         }

@@ -34,7 +34,9 @@ void runService({
     const nodeClass = config.NODE_CLASS ?? `${config.NODE_CORES}c`;
     const managerOn = config.NODE_MANAGER === 'on' && cgroups.mode !== 'none';
     // Tenant hosts outlive this process; their descriptors here let the next agent adopt them.
-    const stateDir = new StateDir(resolve(config.NODE_STATE_DIR ?? defaultStateDir(config.HERA_REDIS_PREFIX, config.NODE_ID)));
+    const stateDir = new StateDir(
+      resolve(config.NODE_STATE_DIR ?? defaultStateDir(config.HERA_REDIS_PREFIX, config.NODE_ID)),
+    );
     stateDir.claim();
     const models = new ModelStore(redis, keys);
     const nodes = new NodeStore(redis, keys);
@@ -54,7 +56,9 @@ void runService({
       shedPredictedLate: config.SHED_PREDICTED_LATE === 'on',
       statsWindowMs: config.STATS_WINDOW_MS,
       statsIntervalMs: config.STATS_INTERVAL_MS,
-      ...(managerOn ? { recentWindowMs: config.NODE_MANAGER_WINDOW_MS, standbyWorkers: config.NODE_MANAGER_STANDBY } : {}),
+      ...(managerOn
+        ? { recentWindowMs: config.NODE_MANAGER_WINDOW_MS, standbyWorkers: config.NODE_MANAGER_STANDBY }
+        : {}),
       ...(config.HERA_BACKEND ? { backend: config.HERA_BACKEND } : {}),
       stateDir,
       orphanMs: config.HOST_ORPHAN_MS,
@@ -99,7 +103,12 @@ void runService({
     }
     const graceMs = Math.floor(config.SHUTDOWN_GRACE_MS / 2);
     // Producer only: a plain connection that queues while reconnecting.
-    const bull = await connectRedis(config.REDIS_URL, { name: 'worker-bull', offlineQueue: true, maxRetriesPerRequest: null, onError: err => log.warn({ err: err.message }, 'bullmq redis error') });
+    const bull = await connectRedis(config.REDIS_URL, {
+      name: 'worker-bull',
+      offlineQueue: true,
+      maxRetriesPerRequest: null,
+      onError: err => log.warn({ err: err.message }, 'bullmq redis error'),
+    });
     const replans = openQueue('replan', keys, bull);
     replans.on('error', err => log.warn({ err: err.message }, 'replan queue error'));
     const slaWatch = new SlaWatch(agent, replans, redis, keys, config.NODE_ID, log.child({ component: 'sla' }));
@@ -109,7 +118,11 @@ void runService({
       cores: config.NODE_CORES,
       memoryBytes: config.NODE_MEMORY_BYTES,
       enabled: managerOn,
-      state: managerOn ? 'on' : config.NODE_MANAGER === 'off' ? 'off: NODE_MANAGER=off' : `off: no cgroups to enforce moves (${detection.reason})`,
+      state: managerOn
+        ? 'on'
+        : config.NODE_MANAGER === 'off'
+          ? 'off: NODE_MANAGER=off'
+          : `off: no cgroups to enforce moves (${detection.reason})`,
       intervalMs: config.NODE_MANAGER_INTERVAL_MS,
       // The long window it falls back on for a quiet tenant is the hosts' status window.
       policy: { longWindowIntervals: Math.max(1, Math.ceil(config.STATS_WINDOW_MS / config.NODE_MANAGER_INTERVAL_MS)) },
@@ -127,13 +140,38 @@ void runService({
       log: log.child({ component: 'node-manager' }),
       metrics,
     });
-    const plans = new PlanWatcher(redis, keys, config.NODE_ID, tenants => agent.reconcile(tenants, graceMs), log.child({ component: 'plan' }));
+    const plans = new PlanWatcher(
+      redis,
+      keys,
+      config.NODE_ID,
+      tenants => agent.reconcile(tenants, graceMs),
+      log.child({ component: 'plan' }),
+    );
     return {
-      services: [workerService({ agent, node, log, applyWaitMs: config.APPLY_WAIT_MS, graceMs, nodeManager: () => manager.status() })],
+      services: [
+        workerService({
+          agent,
+          node,
+          log,
+          applyWaitMs: config.APPLY_WAIT_MS,
+          graceMs,
+          nodeManager: () => manager.status(),
+        }),
+      ],
       start: async () => {
         await heartbeat.start();
         await nodes.announce(config.NODE_ID, 'joined');
-        log.info({ node: config.NODE_ID, class: nodeClass, cores: config.NODE_CORES, cgroup: cgroups.mode, nodeManager: manager.status().state, resctrl: resctrl.reason }, 'node registered');
+        log.info(
+          {
+            node: config.NODE_ID,
+            class: nodeClass,
+            cores: config.NODE_CORES,
+            cgroup: cgroups.mode,
+            nodeManager: manager.status().state,
+            resctrl: resctrl.reason,
+          },
+          'node registered',
+        );
         await plans.start();
         slaWatch.start(config.STATS_WINDOW_MS);
         manager.start();
@@ -141,15 +179,21 @@ void runService({
       shutdownSteps: [
         ['plan-watch', () => plans.stop()],
         ['node-manager', async () => manager.stop()],
-        ['sla-watch', async () => {
-          slaWatch.stop();
-          await replans.close();
-          await bull.quit();
-        }],
-        ['tenants', async () => {
-          await agent.shutdown(graceMs);
-          stateDir.release();
-        }],
+        [
+          'sla-watch',
+          async () => {
+            slaWatch.stop();
+            await replans.close();
+            await bull.quit();
+          },
+        ],
+        [
+          'tenants',
+          async () => {
+            await agent.shutdown(graceMs);
+            stateDir.release();
+          },
+        ],
         [
           'deregister',
           async () => {

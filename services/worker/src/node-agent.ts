@@ -119,7 +119,11 @@ export class NodeAgent {
     try {
       config = await readModelConfig(this.opts.repo, a.model, a.version || undefined);
     } catch (err) {
-      throw new HeraError('NOT_FOUND', `model ${a.model}${a.version ? ` version ${a.version}` : ''} is not in the model repository ${this.opts.repo}`, { cause: err });
+      throw new HeraError(
+        'NOT_FOUND',
+        `model ${a.model}${a.version ? ` version ${a.version}` : ''} is not in the model repository ${this.opts.repo}`,
+        { cause: err },
+      );
     }
     const workers = a.workers ?? 0;
     if (!Number.isInteger(workers) || workers < 1 || workers > MAX_WORKERS) {
@@ -127,18 +131,31 @@ export class NodeAgent {
     }
     const cpuset = [...new Set(a.cpuset ?? [])].sort((x, y) => x - y);
     const bad = cpuset.filter(c => !Number.isInteger(c) || c < 0 || c >= this.opts.cores);
-    if (bad.length) throw invalidArgument(`${field}.cpuset`, `cores ${bad.join(', ')} are not on this node (it has cores 0-${this.opts.cores - 1})`);
+    if (bad.length)
+      throw invalidArgument(
+        `${field}.cpuset`,
+        `cores ${bad.join(', ')} are not on this node (it has cores 0-${this.opts.cores - 1})`,
+      );
     const cpuMillis = a.cpuMillis ?? 0;
     if (cpuMillis !== 0 && (cpuMillis < MIN_CPU_MILLIS || cpuMillis > this.opts.cores * 1000)) {
-      throw invalidArgument(`${field}.cpu_millis`, `must be 0 (no quota) or between ${MIN_CPU_MILLIS} and ${this.opts.cores * 1000}, got ${cpuMillis}`);
+      throw invalidArgument(
+        `${field}.cpu_millis`,
+        `must be 0 (no quota) or between ${MIN_CPU_MILLIS} and ${this.opts.cores * 1000}, got ${cpuMillis}`,
+      );
     }
     const memoryLimitBytes = Number(a.memoryLimitBytes ?? 0);
     if (memoryLimitBytes !== 0 && memoryLimitBytes < MIN_MEMORY_BYTES) {
-      throw invalidArgument(`${field}.memory_limit_bytes`, `must be 0 (no limit) or at least ${MIN_MEMORY_BYTES}, got ${memoryLimitBytes}`);
+      throw invalidArgument(
+        `${field}.memory_limit_bytes`,
+        `must be 0 (no limit) or at least ${MIN_MEMORY_BYTES}, got ${memoryLimitBytes}`,
+      );
     }
     const subBatchSize = a.subBatchSize ?? 0;
     if (!Number.isInteger(subBatchSize) || subBatchSize < 0 || subBatchSize > MAX_ITEMS) {
-      throw invalidArgument(`${field}.sub_batch_size`, `must be 0 (the model's default) or between 1 and ${MAX_ITEMS}, got ${subBatchSize}`);
+      throw invalidArgument(
+        `${field}.sub_batch_size`,
+        `must be 0 (the model's default) or between 1 and ${MAX_ITEMS}, got ${subBatchSize}`,
+      );
     }
     this.#configs.set(config.name, config);
     return {
@@ -156,12 +173,19 @@ export class NodeAgent {
    * Creates or changes a tenant; waits (up to `waitMs`) until it serves.
    * Idempotent: the same allocation again changes nothing.
    */
-  async apply(alloc: Allocation, origin: 'plan' | 'api', waitMs: number): Promise<{ tenant: Tenant; changed: boolean }> {
+  async apply(
+    alloc: Allocation,
+    origin: 'plan' | 'api',
+    waitMs: number,
+  ): Promise<{ tenant: Tenant; changed: boolean }> {
     if (this.#closed) throw new HeraError('UNAVAILABLE', 'node agent is shutting down');
     const others = [...this.#tenants.values()].filter(t => t.allocation.model !== alloc.model);
     const reserved = others.reduce((s, t) => s + t.allocation.memoryLimitBytes, 0) + alloc.memoryLimitBytes;
     if (reserved > this.opts.memoryBytes) {
-      throw new HeraError('PRECONDITION', `memory limits would total ${reserved} bytes, more than the node's ${this.opts.memoryBytes}`);
+      throw new HeraError(
+        'PRECONDITION',
+        `memory limits would total ${reserved} bytes, more than the node's ${this.opts.memoryBytes}`,
+      );
     }
     const prevOrigin = this.#origin.get(alloc.model);
     this.#origin.set(alloc.model, origin);
@@ -199,7 +223,11 @@ export class NodeAgent {
    */
   async reconcile(planned: readonly TenantAllocation[], graceMs: number): Promise<void> {
     const wanted = new Set<string>();
-    this.#planFits = planOvercommit(planned.map(a => ({ model: a.model ?? '', cpuset: a.cpuset ?? [], cpuMillis: Number(a.cpuMillis ?? 0) })), this.opts.cores) === '';
+    this.#planFits =
+      planOvercommit(
+        planned.map(a => ({ model: a.model ?? '', cpuset: a.cpuset ?? [], cpuMillis: Number(a.cpuMillis ?? 0) })),
+        this.opts.cores,
+      ) === '';
     this.#reconciling++;
     try {
       for (const [i, a] of planned.entries()) {
@@ -258,7 +286,12 @@ export class NodeAgent {
         result.stale++;
         continue;
       }
-      const foreign = d.cluster !== this.opts.cluster ? 'it belongs to another cluster (Redis URL or key prefix)' : this.#tenants.has(model) ? `a newer host of ${model} was adopted` : '';
+      const foreign =
+        d.cluster !== this.opts.cluster
+          ? 'it belongs to another cluster (Redis URL or key prefix)'
+          : this.#tenants.has(model)
+            ? `a newer host of ${model} was adopted`
+            : '';
       if (foreign) {
         this.#retire(d, foreign);
         result.retired++;
@@ -289,7 +322,10 @@ export class NodeAgent {
       const tenant = Tenant.adopt(d, host, this.#tenantOptions(model, d.port));
       this.#tenants.set(model, tenant);
       result.adopted.push(model);
-      log.info({ model, pid: d.pid, endpoint: tenant.endpoint, state: tenant.state, origin: d.origin }, 'adopted a running tenant host');
+      log.info(
+        { model, pid: d.pid, endpoint: tenant.endpoint, state: tenant.state, origin: d.origin },
+        'adopted a running tenant host',
+      );
     }
   }
 
@@ -298,7 +334,10 @@ export class NodeAgent {
    * `drain`); SIGKILL if it is still there RETIRE_KILL_MS later (hung).
    */
   #retire(d: HostDescriptor, why: string): void {
-    this.opts.log.warn({ model: d.allocation.model, pid: d.pid, why }, 'stopping a tenant host left by a previous agent');
+    this.opts.log.warn(
+      { model: d.allocation.model, pid: d.pid, why },
+      'stopping a tenant host left by a previous agent',
+    );
     const signal = (sig: NodeJS.Signals) => {
       try {
         if (isSameProcess(d.pid, d.startTime)) process.kill(d.pid, sig);
@@ -317,7 +356,17 @@ export class NodeAgent {
 
   /** The tenants part of this node's Redis record (what gateways route by). */
   record(): NodeRecord['tenants'] {
-    return Object.fromEntries(this.tenants().map(t => [t.allocation.model, { endpoint: t.endpoint, workers: t.allocation.workers, state: t.state, subBatchSize: t.allocation.subBatchSize }]));
+    return Object.fromEntries(
+      this.tenants().map(t => [
+        t.allocation.model,
+        {
+          endpoint: t.endpoint,
+          workers: t.allocation.workers,
+          state: t.state,
+          subBatchSize: t.allocation.subBatchSize,
+        },
+      ]),
+    );
   }
 
   async shutdown(graceMs: number): Promise<void> {
@@ -330,11 +379,25 @@ export class NodeAgent {
   #tenantOptions(model: string, port: number): TenantOptions {
     const o = this.opts;
     return {
-      cgroups: o.cgroups, repo: o.repo, bindHost: o.bindHost, advertise: o.advertise, port, queueLimit: o.queueLimit, queueBytes: o.queueBytes, warmupMs: o.warmupMs, shedPredictedLate: o.shedPredictedLate,
-      statsWindowMs: o.statsWindowMs, statsIntervalMs: o.statsIntervalMs, ...(o.recentWindowMs ? { recentWindowMs: o.recentWindowMs } : {}), ...(o.backend ? { backend: o.backend } : {}),
+      cgroups: o.cgroups,
+      repo: o.repo,
+      bindHost: o.bindHost,
+      advertise: o.advertise,
+      port,
+      queueLimit: o.queueLimit,
+      queueBytes: o.queueBytes,
+      warmupMs: o.warmupMs,
+      shedPredictedLate: o.shedPredictedLate,
+      statsWindowMs: o.statsWindowMs,
+      statsIntervalMs: o.statsIntervalMs,
+      ...(o.recentWindowMs ? { recentWindowMs: o.recentWindowMs } : {}),
+      ...(o.backend ? { backend: o.backend } : {}),
       // None while the plan overcommits the node (`hera up` on one machine): the manager holds then.
       ...(o.standbyWorkers ? { standbyWorkers: () => (this.#planFits ? o.standbyWorkers! : 0) } : {}),
-      stateDir: o.stateDir, orphanMs: o.orphanMs, cluster: o.cluster, origin: () => this.#origin.get(model) ?? 'api',
+      stateDir: o.stateDir,
+      orphanMs: o.orphanMs,
+      cluster: o.cluster,
+      origin: () => this.#origin.get(model) ?? 'api',
       log: o.log.child({ tenant: model }),
       onChange: () => {
         if (!this.#adopting) o.onChange();
@@ -348,7 +411,13 @@ export class NodeAgent {
 }
 
 const toProtoAllocation = (a: Allocation): TenantAllocation => ({
-  model: a.model, version: a.version, workers: a.workers, cpuset: a.cpuset, cpuMillis: a.cpuMillis, memoryLimitBytes: a.memoryLimitBytes, subBatchSize: a.subBatchSize,
+  model: a.model,
+  version: a.version,
+  workers: a.workers,
+  cpuset: a.cpuset,
+  cpuMillis: a.cpuMillis,
+  memoryLimitBytes: a.memoryLimitBytes,
+  subBatchSize: a.subBatchSize,
 });
 
 /** A tenant as GetStatus reports it; `planned`: the plan's allocation, for tenants the plan owns. */

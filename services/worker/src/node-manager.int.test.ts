@@ -25,7 +25,12 @@ import { clusterId, StateDir } from './state-dir';
 
 const cg = detectCgroups();
 const cores = availableParallelism();
-const skip = cg.mode === 'none' ? `cgroups not writable here: ${cg.reason}` : cores < 2 ? `needs 2 cores to move one, this machine has ${cores}` : false;
+const skip =
+  cg.mode === 'none'
+    ? `cgroups not writable here: ${cg.reason}`
+    : cores < 2
+      ? `needs 2 cores to move one, this machine has ${cores}`
+      : false;
 const dir = mkdtempSync(join(tmpdir(), 'hera-nm-int-'));
 const repo = join(dir, 'models');
 let ncf: ModelConfig;
@@ -64,19 +69,38 @@ describe('NodeManager on a live tenant (real cgroups)', { skip }, () => {
     stateDir.claim();
     let planApplied = 0;
     agent = new NodeAgent({
-      nodeId: 'nm', cores: 2, memoryBytes: 4 * 1024 ** 3, repo, bindHost: '127.0.0.1', advertise: p => `127.0.0.1:${p}`, cgroups,
-      queueLimit: 512, queueBytes: 32 << 20, warmupMs: 300, shedPredictedLate: false, statsWindowMs: 2_000, statsIntervalMs: 100,
-      recentWindowMs: 500, stateDir, orphanMs: 60_000, cluster: clusterId('redis://127.0.0.1:1', 'nm-int'), log: silentLogger(),
-      onChange: () => undefined, onPlanApplied: () => planApplied++,
+      nodeId: 'nm',
+      cores: 2,
+      memoryBytes: 4 * 1024 ** 3,
+      repo,
+      bindHost: '127.0.0.1',
+      advertise: p => `127.0.0.1:${p}`,
+      cgroups,
+      queueLimit: 512,
+      queueBytes: 32 << 20,
+      warmupMs: 300,
+      shedPredictedLate: false,
+      statsWindowMs: 2_000,
+      statsIntervalMs: 100,
+      recentWindowMs: 500,
+      stateDir,
+      orphanMs: 60_000,
+      cluster: clusterId('redis://127.0.0.1:1', 'nm-int'),
+      log: silentLogger(),
+      onChange: () => undefined,
+      onPlanApplied: () => planApplied++,
     });
-    const plan: TenantAllocation[] = [{ model: 'ncf', workers: 1, cpuset: [1], cpuMillis: 1000, memoryLimitBytes: 0, subBatchSize: 0 }];
+    const plan: TenantAllocation[] = [
+      { model: 'ncf', workers: 1, cpuset: [1], cpuMillis: 1000, memoryLimitBytes: 0, subBatchSize: 0 },
+    ];
     await agent.reconcile(plan, 5_000);
     assert.equal(planApplied, 1);
     const tenant = agent.get('ncf')!;
     await tenant.whenServing(60_000);
     const paths = tenant.cgroup.paths;
     const cpus = () => control(paths, 'cpuset', 'cpuset.cpus');
-    const quota = () => (cg.mode === 'v1' ? control(paths, 'cpu', 'cpu.cfs_quota_us') : control(paths, 'cpu', 'cpu.max').split(' ')[0]);
+    const quota = () =>
+      cg.mode === 'v1' ? control(paths, 'cpu', 'cpu.cfs_quota_us') : control(paths, 'cpu', 'cpu.max').split(' ')[0];
     assert.equal(cpus(), '1');
     assert.equal(quota(), '10000');
 
@@ -87,7 +111,11 @@ describe('NodeManager on a live tenant (real cgroups)', { skip }, () => {
     const loop = async (seed: number) => {
       for (let i = 0; running; i++) {
         const b = randomBatch(ncf, 16, seed * 1_000_003 + i);
-        const items = { itemCount: b.count, dense: Buffer.from(b.dense.buffer, b.dense.byteOffset, b.dense.byteLength), sparse: Buffer.from(b.ids.buffer, b.ids.byteOffset, b.ids.byteLength) };
+        const items = {
+          itemCount: b.count,
+          dense: Buffer.from(b.dense.buffer, b.dense.byteOffset, b.dense.byteLength),
+          sparse: Buffer.from(b.ids.buffer, b.ids.byteOffset, b.ids.byteLength),
+        };
         try {
           const r = await unaryCall(client!, 'Infer', { model: 'ncf', items }, { deadlineMs: 30_000 });
           assert.equal(r.scores.length, 16 * 4);
@@ -106,25 +134,43 @@ describe('NodeManager on a live tenant (real cgroups)', { skip }, () => {
     // The SLA the manager judges by: first impossible (slack < 0.05: grow), then generous (release).
     let slaMs = 0.001;
     const node: ManagedNode = {
-      tenants: () => agent!.tenants(), planned: m => agent!.planned(m), slaMs: () => slaMs,
+      tenants: () => agent!.tenants(),
+      planned: m => agent!.planned(m),
+      slaMs: () => slaMs,
       get reconciling() {
         return agent!.reconciling;
       },
       apply: (a, origin, waitMs) => agent!.apply(a, origin, waitMs),
     };
     const manager = new NodeManager({
-      node, cores: 2, memoryBytes: 4 * 1024 ** 3, enabled: true, state: 'on', intervalMs: 1_000, policy: { minSamples: 5, growAfterIntervals: 1, releaseAfterIntervals: 1 },
-      profile: async () => undefined, needCapacity: () => undefined, resctrl: 'unavailable', log: silentLogger(),
+      node,
+      cores: 2,
+      memoryBytes: 4 * 1024 ** 3,
+      enabled: true,
+      state: 'on',
+      intervalMs: 1_000,
+      policy: { minSamples: 5, growAfterIntervals: 1, releaseAfterIntervals: 1 },
+      profile: async () => undefined,
+      needCapacity: () => undefined,
+      resctrl: 'unavailable',
+      log: silentLogger(),
     });
     const threads1 = threadsOf(tenant.pid!);
     await waitFor(() => (tenant.stats?.recent?.count ?? 0) >= 5, 10_000, 'a window of answered queries');
     let now = Date.now();
     const grow = await manager.step(now);
-    assert.deepEqual(grow.map(m => `${m.from}→${m.to} ${m.millis} ${m.kind}`), ['free→ncf 1000 core']);
+    assert.deepEqual(
+      grow.map(m => `${m.from}→${m.to} ${m.millis} ${m.kind}`),
+      ['free→ncf 1000 core'],
+    );
     assert.equal(cpus(), '0-1', 'the cpuset took the free core at once');
     assert.equal(quota(), '20000', 'and the quota two cores');
     assert.equal(tenant.allocation.workers, 2);
-    await waitFor(() => tenant.stats?.workersReady === 2, 30_000, 'the second inference thread to be warm and take work');
+    await waitFor(
+      () => tenant.stats?.workersReady === 2,
+      30_000,
+      'the second inference thread to be warm and take work',
+    );
     const threads2 = threadsOf(tenant.pid!);
     assert.ok(threads2 > threads1, `the host runs more threads (${threads1} → ${threads2})`);
 
@@ -137,7 +183,11 @@ describe('NodeManager on a live tenant (real cgroups)', { skip }, () => {
     await waitFor(() => outcome.ok >= okBefore + 20, 10_000, 'queries served on two threads');
     now += 5_000;
     const release = await manager.step(now);
-    assert.deepEqual(release.map(m => `${m.from}→${m.to} ${m.millis} ${m.kind}`), ['ncf→free 1000 core'], release.map(m => m.reason).join('; '));
+    assert.deepEqual(
+      release.map(m => `${m.from}→${m.to} ${m.millis} ${m.kind}`),
+      ['ncf→free 1000 core'],
+      release.map(m => m.reason).join('; '),
+    );
     assert.equal(cpus(), '1');
     assert.equal(quota(), '10000');
     await waitFor(() => tenant.stats?.workersReady === 1, 10_000, 'the surplus thread to leave once idle');
@@ -147,11 +197,14 @@ describe('NodeManager on a live tenant (real cgroups)', { skip }, () => {
     slaMs = 0.001;
     now += 5_000;
     now += 10_000; // past a cooldown, had the core gone back as an undo
-    assert.deepEqual((await manager.step(now)).map(m => `${m.from}→${m.to}`), ['free→ncf']);
+    assert.deepEqual(
+      (await manager.step(now)).map(m => `${m.from}→${m.to}`),
+      ['free→ncf'],
+    );
     assert.equal(cpus(), '0-1');
     await agent.reconcile(plan, 5_000);
     assert.equal(planApplied, 2);
-    assert.equal(cpus(), '1', 'reset to the plan\'s cpuset');
+    assert.equal(cpus(), '1', "reset to the plan's cpuset");
     assert.equal(quota(), '10000');
     assert.equal(tenant.allocation.workers, 1);
 
@@ -162,6 +215,8 @@ describe('NodeManager on a live tenant (real cgroups)', { skip }, () => {
     assert.deepEqual(outcome.failed, [], 'no query failed through the moves');
     assert.ok(outcome.ok > 60, `queries answered: ${outcome.ok}`);
     assert.equal(manager.status().moves, 3);
-    t.diagnostic(`answered ${outcome.ok}, failed 0; host threads ${threads1} → ${threads2} → fewer; back to the free pool by ${release[0]!.undo ? 'an undo' : 'a release'}`);
+    t.diagnostic(
+      `answered ${outcome.ok}, failed 0; host threads ${threads1} → ${threads2} → fewer; back to the free pool by ${release[0]!.undo ? 'an undo' : 'a release'}`,
+    );
   });
 });

@@ -1,4 +1,11 @@
-import { MEMORY_HEADROOM, NodeManagerPolicy, realizeAllocations, type ManagedTenant, type Move, type NodeManagerOptions } from '@hera/hera';
+import {
+  MEMORY_HEADROOM,
+  NodeManagerPolicy,
+  realizeAllocations,
+  type ManagedTenant,
+  type Move,
+  type NodeManagerOptions,
+} from '@hera/hera';
 import type { Logger } from '@hera/logger';
 import { Counter, Gauge, type Registry } from '@hera/metrics';
 import type { NodeManagerStatus } from '@hera/proto';
@@ -57,9 +64,13 @@ export function allocationMillis(a: Pick<Allocation, 'cpuset' | 'cpuMillis'>, co
 }
 
 /** Why the plan's own split does not fit `cores` (its cpusets overlap or its capacity exceeds the node), or ''. */
-export function planOvercommit(planned: readonly Pick<Allocation, 'model' | 'cpuset' | 'cpuMillis'>[], cores: number): string {
+export function planOvercommit(
+  planned: readonly Pick<Allocation, 'model' | 'cpuset' | 'cpuMillis'>[],
+  cores: number,
+): string {
   const total = planned.reduce((s, a) => s + allocationMillis(a, cores), 0);
-  if (total > cores * CORE_MILLIS) return `the plan gives its tenants ${total} m, the node has ${cores * CORE_MILLIS} m`;
+  if (total > cores * CORE_MILLIS)
+    return `the plan gives its tenants ${total} m, the node has ${cores * CORE_MILLIS} m`;
   const seen = new Map<number, string>();
   for (const a of planned) {
     for (const c of a.cpuset) {
@@ -98,18 +109,44 @@ export class NodeManager {
   #moveCount = 0;
   #undoCount = 0;
   readonly #profiles = new Map<string, { hint: ProfileHint | undefined; atMs: number }>();
-  readonly #metrics: { moves: Counter; undos: Counter; needCapacity: Counter; skipped: Counter; millis: Gauge } | undefined;
+  readonly #metrics:
+    { moves: Counter; undos: Counter; needCapacity: Counter; skipped: Counter; millis: Gauge } | undefined;
 
   constructor(o: NodeManagerLoopOptions) {
     this.#o = o;
     this.#policy = new NodeManagerPolicy(o.cores, { ...o.policy, intervalMs: o.intervalMs });
     const registers = o.metrics ? [o.metrics] : undefined;
     this.#metrics = registers && {
-      moves: new Counter({ name: 'hera_node_manager_moves_total', help: 'Capacity moves applied, per tenant: direction grow|shrink, kind core|quota', labelNames: ['model', 'direction', 'kind'], registers }),
-      undos: new Counter({ name: 'hera_node_manager_undos_total', help: 'Moves undone because they did not help (by the tenant that had grown)', labelNames: ['model'], registers }),
-      needCapacity: new Counter({ name: 'hera_node_manager_need_capacity_total', help: 'Intervals in which a tenant needed capacity the node could not give (placement asked once per plan)', labelNames: ['model'], registers }),
-      skipped: new Counter({ name: 'hera_node_manager_skipped_total', help: 'Moves not applied: they would not fit the node, or applying failed', labelNames: ['reason'], registers }),
-      millis: new Gauge({ name: 'hera_node_manager_tenant_millis', help: 'CPU capacity of each plan tenant in millicores, now and as planned', labelNames: ['model', 'allocation'], registers }),
+      moves: new Counter({
+        name: 'hera_node_manager_moves_total',
+        help: 'Capacity moves applied, per tenant: direction grow|shrink, kind core|quota',
+        labelNames: ['model', 'direction', 'kind'],
+        registers,
+      }),
+      undos: new Counter({
+        name: 'hera_node_manager_undos_total',
+        help: 'Moves undone because they did not help (by the tenant that had grown)',
+        labelNames: ['model'],
+        registers,
+      }),
+      needCapacity: new Counter({
+        name: 'hera_node_manager_need_capacity_total',
+        help: 'Intervals in which a tenant needed capacity the node could not give (placement asked once per plan)',
+        labelNames: ['model'],
+        registers,
+      }),
+      skipped: new Counter({
+        name: 'hera_node_manager_skipped_total',
+        help: 'Moves not applied: they would not fit the node, or applying failed',
+        labelNames: ['reason'],
+        registers,
+      }),
+      millis: new Gauge({
+        name: 'hera_node_manager_tenant_millis',
+        help: 'CPU capacity of each plan tenant in millicores, now and as planned',
+        labelNames: ['model', 'allocation'],
+        registers,
+      }),
     };
   }
 
@@ -133,7 +170,7 @@ export class NodeManager {
     this.#policy.reset();
     this.#hold = '';
     this.#profiles.clear(); // a new plan often follows new profiles
-    if (this.#o.enabled) this.#o.log.info('plan applied: the node runs the plan\'s split again');
+    if (this.#o.enabled) this.#o.log.info("plan applied: the node runs the plan's split again");
   }
 
   /** One interval. Exposed for tests; the timer calls it. Never throws. */
@@ -166,7 +203,10 @@ export class NodeManager {
 
     // An overcommitted plan (one node standing in for several, as `hera up` plans on one
     // machine) leaves nothing to split: the manager holds until a plan that fits.
-    const hold = planOvercommit(managed.map(t => node.planned(t.allocation.model)!), cores);
+    const hold = planOvercommit(
+      managed.map(t => node.planned(t.allocation.model)!),
+      cores,
+    );
     if (hold !== this.#hold) {
       this.#hold = hold;
       if (hold) log.warn({ why: hold }, 'node manager holds: the plan does not fit this node');
@@ -182,10 +222,15 @@ export class NodeManager {
       const w = t.stats?.recent ?? { p95Ms: t.stats?.p95Ms ?? 0, count: t.stats?.count ?? 0 };
       const hint = hints.get(a.model);
       inputs.push({
-        model: a.model, slaMs: sla, p95Ms: w.p95Ms, samples: w.count,
+        model: a.model,
+        slaMs: sla,
+        p95Ms: w.p95Ms,
+        samples: w.count,
         ...(t.stats?.recent ? { longP95Ms: t.stats.p95Ms, longSamples: t.stats.count } : {}),
-        millis: allocationMillis(a, cores), plannedMillis: allocationMillis(planned, cores),
-        ...(hint?.kind ? { kind: hint.kind } : {}), ...(hint?.knee ? { knee: hint.knee } : {}),
+        millis: allocationMillis(a, cores),
+        plannedMillis: allocationMillis(planned, cores),
+        ...(hint?.kind ? { kind: hint.kind } : {}),
+        ...(hint?.knee ? { knee: hint.knee } : {}),
       });
       this.#metrics?.millis.set({ model: a.model, allocation: 'current' }, allocationMillis(a, cores));
       this.#metrics?.millis.set({ model: a.model, allocation: 'planned' }, allocationMillis(planned, cores));
@@ -204,23 +249,35 @@ export class NodeManager {
       if (m.to !== 'free') millis.set(m.to, millis.get(m.to)! + m.millis);
       if (m.from !== 'free') millis.set(m.from, millis.get(m.from)! - m.millis);
     }
-    const realized = realizeAllocations(cores, inputs.map(t => ({
-      model: t.model, millis: millis.get(t.model)!, plannedCpuset: node.planned(t.model)!.cpuset,
-      ...(t.kind ? { kind: t.kind } : {}), ...(t.knee ? { knee: t.knee } : {}),
-    })));
+    const realized = realizeAllocations(
+      cores,
+      inputs.map(t => ({
+        model: t.model,
+        millis: millis.get(t.model)!,
+        plannedCpuset: node.planned(t.model)!.cpuset,
+        ...(t.kind ? { kind: t.kind } : {}),
+        ...(t.knee ? { knee: t.knee } : {}),
+      })),
+    );
     const next = new Map<string, Allocation>();
     for (const r of realized) {
       const t = managed.find(x => x.allocation.model === r.model)!;
       const planned = node.planned(r.model)!;
       next.set(r.model, {
-        ...t.allocation, cpuset: r.cpuset, cpuMillis: r.cpuMillis, workers: r.workers,
+        ...t.allocation,
+        cpuset: r.cpuset,
+        cpuMillis: r.cpuMillis,
+        workers: r.workers,
         memoryLimitBytes: this.#memoryFor(t.allocation, planned, r.workers, hints.get(r.model)),
       });
     }
     const unmanaged = all.filter(t => !next.has(t.allocation.model)).map(t => t.allocation);
     const over = this.#overcommit([...next.values(), ...unmanaged]);
     if (over) {
-      log.warn({ moves: decision.moves, why: over }, 'node manager: not applying moves that would hand out more than the node has');
+      log.warn(
+        { moves: decision.moves, why: over },
+        'node manager: not applying moves that would hand out more than the node has',
+      );
       this.#metrics?.skipped.inc({ reason: 'would-overcommit' });
       return [];
     }
@@ -254,7 +311,17 @@ export class NodeManager {
       const a = next.get(model);
       return a && { cpuset: a.cpuset, cpuMillis: a.cpuMillis, workers: a.workers };
     };
-    this.#o.log.info({ to: m.to, from: m.from, millis: m.millis, kind: m.kind, undo: m.undo, now: { [m.to]: show(m.to), [m.from]: show(m.from) } }, `node manager move: ${m.reason}`);
+    this.#o.log.info(
+      {
+        to: m.to,
+        from: m.from,
+        millis: m.millis,
+        kind: m.kind,
+        undo: m.undo,
+        now: { [m.to]: show(m.to), [m.from]: show(m.from) },
+      },
+      `node manager move: ${m.reason}`,
+    );
   }
 
   /**
@@ -267,14 +334,18 @@ export class NodeManager {
   #memoryFor(current: Allocation, planned: Allocation, workers: number, hint: ProfileHint | undefined): number {
     if (!planned.memoryLimitBytes) return current.memoryLimitBytes;
     const extra = Math.max(0, workers - planned.workers);
-    const perWorker = hint?.memoryPerWorkerBytes ? hint.memoryPerWorkerBytes * MEMORY_HEADROOM : planned.memoryLimitBytes / Math.max(1, planned.workers);
+    const perWorker = hint?.memoryPerWorkerBytes
+      ? hint.memoryPerWorkerBytes * MEMORY_HEADROOM
+      : planned.memoryLimitBytes / Math.max(1, planned.workers);
     return Math.max(current.memoryLimitBytes, Math.ceil(planned.memoryLimitBytes + extra * perWorker));
   }
 
   /** Why these allocations would not fit the node (cores out of range, CPU or memory over), or ''. */
   #overcommit(allocs: readonly Allocation[]): string {
     const { cores, memoryBytes } = this.#o;
-    const bad = allocs.flatMap(a => a.cpuset.filter(c => !Number.isInteger(c) || c < 0 || c >= cores).map(c => `${a.model}: core ${c}`));
+    const bad = allocs.flatMap(a =>
+      a.cpuset.filter(c => !Number.isInteger(c) || c < 0 || c >= cores).map(c => `${a.model}: core ${c}`),
+    );
     if (bad.length) return `cores not on this node: ${bad.join(', ')}`;
     const cpu = allocs.reduce((s, a) => s + allocationMillis(a, cores), 0);
     if (cpu > cores * CORE_MILLIS) return `tenants would hold ${cpu} m of CPU, the node has ${cores * CORE_MILLIS} m`;
@@ -303,7 +374,15 @@ export class NodeManager {
       state: this.#o.enabled && this.#hold ? `${this.#o.state}, holding: ${this.#hold}` : this.#o.state,
       intervalMs: this.#o.intervalMs,
       resctrl: this.#o.resctrl,
-      lastMoves: this.#moves.map(m => ({ atMs: m.atMs, to: m.to, from: m.from, millis: m.millis, kind: m.kind, reason: m.reason, undo: m.undo })),
+      lastMoves: this.#moves.map(m => ({
+        atMs: m.atMs,
+        to: m.to,
+        from: m.from,
+        millis: m.millis,
+        kind: m.kind,
+        reason: m.reason,
+        undo: m.undo,
+      })),
       moves: this.#moveCount,
       undos: this.#undoCount,
     };

@@ -56,7 +56,14 @@ before(async () => {
   redis.on('error', () => {});
   writer = new Redis(server.url, { maxRetriesPerRequest: 1 });
   writer.on('error', () => {});
-  watcher = new PlanWatcher(redis, keys, 'n1', async (tenants, version) => void applied.push({ version, models: tenants.map(t => t.model ?? '') }), silentLogger(), RESYNC_MS);
+  watcher = new PlanWatcher(
+    redis,
+    keys,
+    'n1',
+    async (tenants, version) => void applied.push({ version, models: tenants.map(t => t.model ?? '') }),
+    silentLogger(),
+    RESYNC_MS,
+  );
 });
 
 after(async () => {
@@ -68,7 +75,7 @@ after(async () => {
 });
 
 describe('PlanWatcher', () => {
-  it('applies this node\'s tenants of the applied plan', async () => {
+  it("applies this node's tenants of the applied plan", async () => {
     await writePlan(2, 2_000, ['ncf']);
     await watcher.start();
     assert.deepEqual(applied, [{ version: 2, models: ['ncf'] }]);

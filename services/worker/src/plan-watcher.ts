@@ -55,7 +55,8 @@ export class PlanWatcher {
       this.#pending = false;
       try {
         const seen = await this.#view.sync();
-        if (seen === 'missing' || seen === 'older') this.log.debug({ seen, version: Number(this.#view.current?.version ?? 0) }, 'keeping the last-known plan');
+        if (seen === 'missing' || seen === 'older')
+          this.log.debug({ seen, version: Number(this.#view.current?.version ?? 0) }, 'keeping the last-known plan');
       } catch (err) {
         this.log.warn({ err: (err as Error).message }, 'cannot read the plan; keeping the tenants as they are');
         return;

@@ -1,7 +1,13 @@
 import { HeraError } from '@hera/errors';
 import { callDeadline, InferStreamClient, unary, type ServiceBinding } from '@hera/grpc';
 import type { Logger } from '@hera/logger';
-import { services, type InferRequest, type NodeInfo, type NodeManagerStatus, type WorkerServiceHandlers } from '@hera/proto';
+import {
+  services,
+  type InferRequest,
+  type NodeInfo,
+  type NodeManagerStatus,
+  type WorkerServiceHandlers,
+} from '@hera/proto';
 import type { NodeRecord } from '@hera/state';
 import { toTenantStatus, type NodeAgent } from './node-agent';
 
@@ -24,7 +30,14 @@ export function toNodeInfo(n: NodeRecord): NodeInfo {
  * to the tenant's host (clients that route by tenant endpoint, like the gateway,
  * call the host directly and skip this hop).
  */
-export function workerService(deps: { agent: NodeAgent; node: () => NodeRecord; log: Logger; applyWaitMs: number; graceMs: number; nodeManager?: () => NodeManagerStatus }): ServiceBinding {
+export function workerService(deps: {
+  agent: NodeAgent;
+  node: () => NodeRecord;
+  log: Logger;
+  applyWaitMs: number;
+  graceMs: number;
+  nodeManager?: () => NodeManagerStatus;
+}): ServiceBinding {
   const { agent, node, log } = deps;
   // One InferStream per host (a host keeps its port across restarts), as the gateway does.
   const streams = new Map<string, InferStreamClient>();
@@ -40,15 +53,25 @@ export function workerService(deps: { agent: NodeAgent; node: () => NodeRecord; 
   const impl: Partial<WorkerServiceHandlers> = {
     Infer: unary(log, 'Infer', (req, call) => {
       const tenant = agent.get(req.model);
-      if (!tenant) throw new HeraError('NOT_FOUND', `model ${JSON.stringify(req.model)} is not a tenant of node ${node().nodeId}`);
+      if (!tenant)
+        throw new HeraError('NOT_FOUND', `model ${JSON.stringify(req.model)} is not a tenant of node ${node().nodeId}`);
       if (tenant.state !== 'serving') throw new HeraError('UNAVAILABLE', `tenant ${req.model} is ${tenant.state}`);
       return streamTo(tenant.endpoint).infer(req as InferRequest, callDeadline(call));
     }),
-    GetStatus: unary(log, 'GetStatus', () => ({ node: toNodeInfo(node()), tenants: agent.status(), ...(deps.nodeManager ? { nodeManager: deps.nodeManager() } : {}) })),
+    GetStatus: unary(log, 'GetStatus', () => ({
+      node: toNodeInfo(node()),
+      tenants: agent.status(),
+      ...(deps.nodeManager ? { nodeManager: deps.nodeManager() } : {}),
+    })),
     ApplyAllocation: unary(log, 'ApplyAllocation', async (req, call) => {
       const alloc = await agent.resolve(req.allocation);
       const deadline = call.getDeadline();
-      const left = deadline instanceof Date ? deadline.getTime() - Date.now() : Number.isFinite(deadline) ? Number(deadline) - Date.now() : deps.applyWaitMs;
+      const left =
+        deadline instanceof Date
+          ? deadline.getTime() - Date.now()
+          : Number.isFinite(deadline)
+            ? Number(deadline) - Date.now()
+            : deps.applyWaitMs;
       const { tenant, changed } = await agent.apply(alloc, 'api', Math.max(0, Math.min(deps.applyWaitMs, left - 50)));
       return { tenant: toTenantStatus(tenant, agent.planned(alloc.model)), changed };
     }),

@@ -26,14 +26,20 @@ describe('SlaWatch', () => {
     const queue = openQueue('replan', keys, redis);
     const tenant = { allocation: { model: 'ncf' }, state: 'serving', stats: { count: 200, p95Ms: 9 } };
     // The agent's surface SlaWatch reads: its tenants and their models' SLAs.
-    const agent = { tenants: () => [tenant], slaMs: (m: string) => (m === 'ncf' ? 5 : undefined) } as unknown as NodeAgent;
+    const agent = {
+      tenants: () => [tenant],
+      slaMs: (m: string) => (m === 'ncf' ? 5 : undefined),
+    } as unknown as NodeAgent;
     const watch = new SlaWatch(agent, queue, redis, keys, 'n1', silentLogger());
     await watch.check();
     await watch.check();
     assert.equal(await queue.count(), 0, 'two windows are not enough');
     await watch.check();
     const jobs = await queue.getJobs(['waiting', 'delayed']);
-    assert.deepEqual(jobs.map(j => j.id), ['sla-risk/n1/ncf/v0']);
+    assert.deepEqual(
+      jobs.map(j => j.id),
+      ['sla-risk/n1/ncf/v0'],
+    );
     assert.deepEqual(jobs[0]!.data.reason, { kind: 'sla-risk', nodeId: 'n1', model: 'ncf', p95Ms: 9, slaMs: 5 });
     await watch.check();
     await watch.check();

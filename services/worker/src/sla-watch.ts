@@ -43,7 +43,8 @@ export class SlaWatch {
       const model = t.allocation.model;
       const sla = this.agent.slaMs(model);
       const s = t.stats;
-      const over = t.state === 'serving' && sla !== undefined && s !== undefined && s.count >= MIN_SAMPLES && s.p95Ms > sla;
+      const over =
+        t.state === 'serving' && sla !== undefined && s !== undefined && s.count >= MIN_SAMPLES && s.p95Ms > sla;
       const strikes = over ? (this.#strikes.get(model) ?? 0) + 1 : 0;
       this.#strikes.set(model, strikes);
       if (strikes !== STRIKES) continue;
@@ -58,7 +59,10 @@ export class SlaWatch {
   async requestCapacity(model: string, p95Ms: number, slaMs: number, why: string): Promise<boolean> {
     try {
       const version = await new PlanStore(this.redis, this.keys).version();
-      const data: ReplanJobData = { reason: { kind: 'sla-risk', nodeId: this.nodeId, model, p95Ms, slaMs }, seenVersion: version };
+      const data: ReplanJobData = {
+        reason: { kind: 'sla-risk', nodeId: this.nodeId, model, p95Ms, slaMs },
+        seenVersion: version,
+      };
       const jobId = replanJobId(data.reason, version);
       if (this.#asked.has(jobId)) return false;
       await this.queue.add('sla-risk', data, { ...DEFAULT_JOB_OPTIONS, jobId });

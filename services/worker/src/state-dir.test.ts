@@ -4,7 +4,15 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { clusterId, defaultStateDir, descriptorProblem, isSameProcess, procStat, StateDir, type HostDescriptor } from './state-dir';
+import {
+  clusterId,
+  defaultStateDir,
+  descriptorProblem,
+  isSameProcess,
+  procStat,
+  StateDir,
+  type HostDescriptor,
+} from './state-dir';
 
 function withDir(fn: (dir: string) => void): void {
   const dir = mkdtempSync(join(tmpdir(), 'hera-state-'));
@@ -24,9 +32,25 @@ function deadPid(): number {
 
 function descriptor(id: string, over: Partial<HostDescriptor> = {}): HostDescriptor {
   return {
-    id, pid: process.pid, startTime: procStat(process.pid)!.startTime, socket: `/tmp/host-${id}.sock`, port: 40001, endpoint: '127.0.0.1:40001',
-    allocation: { model: 'ncf', version: '1', workers: 2, cpuset: [0, 1], cpuMillis: 1500, memoryLimitBytes: 1 << 30, subBatchSize: 64 },
-    origin: 'plan', cluster: clusterId('redis://127.0.0.1:6379', 'hera'), startedAtMs: Date.now(), ...over,
+    id,
+    pid: process.pid,
+    startTime: procStat(process.pid)!.startTime,
+    socket: `/tmp/host-${id}.sock`,
+    port: 40001,
+    endpoint: '127.0.0.1:40001',
+    allocation: {
+      model: 'ncf',
+      version: '1',
+      workers: 2,
+      cpuset: [0, 1],
+      cpuMillis: 1500,
+      memoryLimitBytes: 1 << 30,
+      subBatchSize: 64,
+    },
+    origin: 'plan',
+    cluster: clusterId('redis://127.0.0.1:6379', 'hera'),
+    startedAtMs: Date.now(),
+    ...over,
   };
 }
 
@@ -79,7 +103,11 @@ describe('StateDir', () => {
       writeFileSync(join(dir, 'notes.txt'), 'ignored');
       const { descriptors, invalid } = s.list();
       assert.deepEqual(descriptors, []);
-      assert.deepEqual(invalid.map(i => i.file).sort(), ['host-0000000a.json', 'host-0000000b.json', 'host-0000000d.json']);
+      assert.deepEqual(invalid.map(i => i.file).sort(), [
+        'host-0000000a.json',
+        'host-0000000b.json',
+        'host-0000000d.json',
+      ]);
       assert.match(invalid.find(i => i.file === 'host-0000000b.json')!.reason, /does not match the file name/);
       assert.match(invalid.find(i => i.file === 'host-0000000d.json')!.reason, /port/);
     });
@@ -104,7 +132,10 @@ describe('StateDir', () => {
       const lock = join(s.path, 'agent.json');
       // A live agent (our parent stands in for it) owns it: refused, naming the owner.
       writeFileSync(lock, JSON.stringify({ pid: process.ppid, startTime: procStat(process.ppid)!.startTime }));
-      assert.throws(() => s.claim(), new RegExp(`another node agent \\(pid ${process.ppid}\\) owns the state directory`));
+      assert.throws(
+        () => s.claim(),
+        new RegExp(`another node agent \\(pid ${process.ppid}\\) owns the state directory`),
+      );
       // Its pid was reused by another process (other start time): stale.
       writeFileSync(lock, JSON.stringify({ pid: process.ppid, startTime: '1' }));
       s.claim();

@@ -1,5 +1,16 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmdirSync,
+  rmSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Allocation } from './tenant';
@@ -74,7 +85,9 @@ export class StateDir {
   constructor(readonly path: string) {
     const longest = this.socketPath('00000000');
     if (Buffer.byteLength(longest) > MAX_SOCKET_PATH) {
-      throw new Error(`NODE_STATE_DIR ${path} is too long for Unix socket paths (${Buffer.byteLength(longest)} > ${MAX_SOCKET_PATH} bytes for ${longest}); choose a shorter directory`);
+      throw new Error(
+        `NODE_STATE_DIR ${path} is too long for Unix socket paths (${Buffer.byteLength(longest)} > ${MAX_SOCKET_PATH} bytes for ${longest}); choose a shorter directory`,
+      );
     }
   }
 
@@ -101,8 +114,15 @@ export class StateDir {
       } catch {
         /* half-written by an agent that died: stale */
       }
-      if (typeof owner.pid === 'number' && owner.pid !== process.pid && typeof owner.startTime === 'string' && isSameProcess(owner.pid, owner.startTime)) {
-        throw new Error(`another node agent (pid ${owner.pid}) owns the state directory ${this.path}: stop it, or give this agent another NODE_ID or NODE_STATE_DIR`);
+      if (
+        typeof owner.pid === 'number' &&
+        owner.pid !== process.pid &&
+        typeof owner.startTime === 'string' &&
+        isSameProcess(owner.pid, owner.startTime)
+      ) {
+        throw new Error(
+          `another node agent (pid ${owner.pid}) owns the state directory ${this.path}: stop it, or give this agent another NODE_ID or NODE_STATE_DIR`,
+        );
       }
       rmSync(lock, { force: true }); // its agent is gone
     }
@@ -176,14 +196,19 @@ export function descriptorProblem(d: unknown, id: string): string {
   const o = d as Record<string, unknown>;
   if (o['id'] !== id) return `id ${JSON.stringify(o['id'])} does not match the file name`;
   if (!Number.isInteger(o['pid']) || (o['pid'] as number) <= 1) return 'pid: not a process id';
-  if (!Number.isInteger(o['port']) || (o['port'] as number) < 1 || (o['port'] as number) > 65535) return 'port: not a port';
-  for (const k of ['startTime', 'socket', 'endpoint', 'cluster']) if (typeof o[k] !== 'string' || !o[k]) return `${k}: missing`;
+  if (!Number.isInteger(o['port']) || (o['port'] as number) < 1 || (o['port'] as number) > 65535)
+    return 'port: not a port';
+  for (const k of ['startTime', 'socket', 'endpoint', 'cluster'])
+    if (typeof o[k] !== 'string' || !o[k]) return `${k}: missing`;
   if (o['origin'] !== 'plan' && o['origin'] !== 'api') return 'origin: not plan or api';
   if (typeof o['startedAtMs'] !== 'number') return 'startedAtMs: missing';
   const a = o['allocation'] as Record<string, unknown> | undefined;
   if (typeof a !== 'object' || a === null) return 'allocation: missing';
-  if (typeof a['model'] !== 'string' || !a['model'] || typeof a['version'] !== 'string') return 'allocation.model/version: missing';
-  for (const k of ['workers', 'cpuMillis', 'memoryLimitBytes', 'subBatchSize']) if (!Number.isInteger(a[k])) return `allocation.${k}: not an integer`;
-  if (!Array.isArray(a['cpuset']) || !a['cpuset'].every(Number.isInteger)) return 'allocation.cpuset: not a list of cores';
+  if (typeof a['model'] !== 'string' || !a['model'] || typeof a['version'] !== 'string')
+    return 'allocation.model/version: missing';
+  for (const k of ['workers', 'cpuMillis', 'memoryLimitBytes', 'subBatchSize'])
+    if (!Number.isInteger(a[k])) return `allocation.${k}: not an integer`;
+  if (!Array.isArray(a['cpuset']) || !a['cpuset'].every(Number.isInteger))
+    return 'allocation.cpuset: not a list of cores';
   return '';
 }

@@ -62,9 +62,14 @@ const REPLACE_DRAIN_MS = 5_000;
 
 export function sameAllocation(a: Allocation, b: Allocation): boolean {
   return (
-    a.model === b.model && a.version === b.version && a.workers === b.workers && a.cpuMillis === b.cpuMillis &&
-    a.memoryLimitBytes === b.memoryLimitBytes && a.subBatchSize === b.subBatchSize &&
-    a.cpuset.length === b.cpuset.length && a.cpuset.every((c, i) => c === b.cpuset[i])
+    a.model === b.model &&
+    a.version === b.version &&
+    a.workers === b.workers &&
+    a.cpuMillis === b.cpuMillis &&
+    a.memoryLimitBytes === b.memoryLimitBytes &&
+    a.subBatchSize === b.subBatchSize &&
+    a.cpuset.length === b.cpuset.length &&
+    a.cpuset.every((c, i) => c === b.cpuset[i])
   );
 }
 
@@ -104,7 +109,11 @@ export class Tenant {
   ) {
     // Creates the group, or re-opens the one an adopted host already runs in.
     this.cgroup = opts.cgroups.create(`tenant-${allocation.model}`);
-    this.cgroup.apply({ cpus: allocation.cpuset, cpuMillis: allocation.cpuMillis, memoryLimitBytes: allocation.memoryLimitBytes });
+    this.cgroup.apply({
+      cpus: allocation.cpuset,
+      cpuMillis: allocation.cpuMillis,
+      memoryLimitBytes: allocation.memoryLimitBytes,
+    });
   }
 
   static create(allocation: Allocation, opts: TenantOptions): Tenant {
@@ -139,8 +148,20 @@ export class Tenant {
   whenServing(timeoutMs: number): Promise<void> {
     if (this.state === 'serving') return Promise.resolve();
     return new Promise((resolve, reject) => {
-      const t = setTimeout(() => reject(new HeraError('UNAVAILABLE', `tenant ${this.allocation.model} not serving after ${timeoutMs} ms (state ${this.state})`)), timeoutMs);
-      this.#readyWaiters.push({ resolve: () => (clearTimeout(t), resolve()), reject: e => (clearTimeout(t), reject(e)) });
+      const t = setTimeout(
+        () =>
+          reject(
+            new HeraError(
+              'UNAVAILABLE',
+              `tenant ${this.allocation.model} not serving after ${timeoutMs} ms (state ${this.state})`,
+            ),
+          ),
+        timeoutMs,
+      );
+      this.#readyWaiters.push({
+        resolve: () => (clearTimeout(t), resolve()),
+        reject: e => (clearTimeout(t), reject(e)),
+      });
     });
   }
 
@@ -156,7 +177,8 @@ export class Tenant {
       this.#replace();
     } else {
       if (prev.workers !== next.workers) this.#send({ type: 'set-workers', workers: next.workers });
-      if (prev.subBatchSize !== next.subBatchSize) this.#send({ type: 'set-sub-batch', subBatchSize: next.subBatchSize });
+      if (prev.subBatchSize !== next.subBatchSize)
+        this.#send({ type: 'set-sub-batch', subBatchSize: next.subBatchSize });
       this.persist();
     }
     this.opts.onChange(this);
@@ -169,7 +191,8 @@ export class Tenant {
     this.#stopped = true;
     this.state = 'stopping';
     clearTimeout(this.#restartTimer);
-    for (const w of this.#readyWaiters.splice(0)) w.reject(new HeraError('UNAVAILABLE', `tenant ${this.allocation.model} stopped`));
+    for (const w of this.#readyWaiters.splice(0))
+      w.reject(new HeraError('UNAVAILABLE', `tenant ${this.allocation.model} stopped`));
     const host = this.#host;
     if (host?.alive) {
       // Without a control connection (it broke), SIGTERM drains the host the same way.
@@ -188,8 +211,16 @@ export class Tenant {
     if (!h?.alive || h.pid <= 0) return;
     try {
       this.opts.stateDir.write({
-        id: h.id, pid: h.pid, startTime: h.startTime, socket: h.socketPath, port: this.opts.port, endpoint: this.endpoint,
-        allocation: this.allocation, origin: this.opts.origin(), cluster: this.opts.cluster, startedAtMs: this.#startedAt,
+        id: h.id,
+        pid: h.pid,
+        startTime: h.startTime,
+        socket: h.socketPath,
+        port: this.opts.port,
+        endpoint: this.endpoint,
+        allocation: this.allocation,
+        origin: this.opts.origin(),
+        cluster: this.opts.cluster,
+        startedAtMs: this.#startedAt,
       });
     } catch (err) {
       // Only adoption after an agent crash needs it: serve on, say so.
@@ -266,9 +297,22 @@ export class Tenant {
     const a = this.allocation;
     const o = this.opts;
     return {
-      type: 'start', model: a.model, version: a.version, repo: o.repo, workers: a.workers, subBatchSize: a.subBatchSize,
-      queueLimit: o.queueLimit, queueBytes: o.queueBytes, warmupMs: o.warmupMs, shedPredictedLate: o.shedPredictedLate, host: o.bindHost, port: o.port, statsWindowMs: o.statsWindowMs,
-      statsIntervalMs: o.statsIntervalMs, ...(o.recentWindowMs ? { recentWindowMs: o.recentWindowMs } : {}), ...(o.backend ? { backend: o.backend } : {}),
+      type: 'start',
+      model: a.model,
+      version: a.version,
+      repo: o.repo,
+      workers: a.workers,
+      subBatchSize: a.subBatchSize,
+      queueLimit: o.queueLimit,
+      queueBytes: o.queueBytes,
+      warmupMs: o.warmupMs,
+      shedPredictedLate: o.shedPredictedLate,
+      host: o.bindHost,
+      port: o.port,
+      statsWindowMs: o.statsWindowMs,
+      statsIntervalMs: o.statsIntervalMs,
+      ...(o.recentWindowMs ? { recentWindowMs: o.recentWindowMs } : {}),
+      ...(o.backend ? { backend: o.backend } : {}),
       // Only the plan's tenants are managed: a profiler's tenant would only pay for a standby.
       ...(o.origin() === 'plan' && o.standbyWorkers?.() ? { standbyWorkers: o.standbyWorkers() } : {}),
     };
@@ -286,8 +330,10 @@ export class Tenant {
           break;
         }
         // A host we reconnected to or adopted: bring it to the allocation we hold.
-        if (m.workers !== this.allocation.workers) this.#send({ type: 'set-workers', workers: this.allocation.workers });
-        if (m.subBatchSize !== this.allocation.subBatchSize) this.#send({ type: 'set-sub-batch', subBatchSize: this.allocation.subBatchSize });
+        if (m.workers !== this.allocation.workers)
+          this.#send({ type: 'set-workers', workers: this.allocation.workers });
+        if (m.subBatchSize !== this.allocation.subBatchSize)
+          this.#send({ type: 'set-sub-batch', subBatchSize: this.allocation.subBatchSize });
         if (m.ready && this.state !== 'serving') this.#onReady(m.ready);
         break;
       case 'ready':
@@ -322,8 +368,16 @@ export class Tenant {
     this.#host = undefined;
     this.opts.stateDir.remove(host.id);
     const oom = this.cgroup.oomKills() > this.#oomBaseline;
-    const why = !e.known ? `exited (adopted host pid ${host.pid}: not our child, exit status unknown)` : e.signal ? `killed by ${e.signal}` : `exited with code ${e.code}`;
-    const cause = oom ? `${why} (OOM: memory limit ${this.allocation.memoryLimitBytes} bytes)` : this.#fatal ? `${why}: ${this.#fatal}` : why;
+    const why = !e.known
+      ? `exited (adopted host pid ${host.pid}: not our child, exit status unknown)`
+      : e.signal
+        ? `killed by ${e.signal}`
+        : `exited with code ${e.code}`;
+    const cause = oom
+      ? `${why} (OOM: memory limit ${this.allocation.memoryLimitBytes} bytes)`
+      : this.#fatal
+        ? `${why}: ${this.#fatal}`
+        : why;
     this.#fatal = '';
     this.lastRestartCause = cause;
     this.restarts++;

@@ -13,7 +13,8 @@ describe('hera models build', () => {
     repo = mkdtempSync(join(tmpdir(), 'hera-cli-models-'));
   });
   after(() => rmSync(repo, { recursive: true, force: true }));
-  const readConfig = (name: string) => JSON.parse(readFileSync(join(repo, name, 'config.json'), 'utf8')) as { engine?: string; sizeBytes: number };
+  const readConfig = (name: string) =>
+    JSON.parse(readFileSync(join(repo, name, 'config.json'), 'utf8')) as { engine?: string; sizeBytes: number };
 
   it('--format onnx writes the ONNX graphs beside each built version; the default writes none', async () => {
     const sink = new Writable({ write: (_c, _e, cb) => cb() });
@@ -23,14 +24,19 @@ describe('hera models build', () => {
     await buildModels({ scale: 1e-4, only: ['ncf', 'din'], repo, seed: 1, json: true, format: 'onnx' }, sink);
     for (const name of ['ncf', 'din']) {
       for (const file of ['model.onnx', 'model-dense.onnx']) {
-        const m = modelProto().decode(readFileSync(join(repo, name, '1', file))) as unknown as { graph: { name: string } };
+        const m = modelProto().decode(readFileSync(join(repo, name, '1', file))) as unknown as {
+          graph: { name: string };
+        };
         assert.match(m.graph.name, new RegExp(`^${name}-`));
       }
       // The config names the engine and counts the graphs' bytes.
       const config = readConfig(name);
       assert.equal(config.engine, 'onnx');
       const dir = join(repo, name, '1');
-      assert.equal(config.sizeBytes, readdirSync(dir).reduce((s, f) => s + statSync(join(dir, f)).size, 0));
+      assert.equal(
+        config.sizeBytes,
+        readdirSync(dir).reduce((s, f) => s + statSync(join(dir, f)).size, 0),
+      );
     }
   });
 });

@@ -23,7 +23,8 @@ function parseScale(v: string): number {
 
 function parseSeed(v: string): number {
   const x = Number(v);
-  if (!Number.isInteger(x) || x < 0 || x > 0xffffffff) throw new InvalidArgumentError('must be an integer in [0, 4294967295]');
+  if (!Number.isInteger(x) || x < 0 || x > 0xffffffff)
+    throw new InvalidArgumentError('must be an integer in [0, 4294967295]');
   return x;
 }
 
@@ -33,20 +34,32 @@ function parseFormat(v: string): 'tfjs' | 'onnx' {
 }
 
 function parseOnly(v: string): string[] {
-  const names = v.split(',').map(s => s.trim()).filter(Boolean);
+  const names = v
+    .split(',')
+    .map(s => s.trim())
+    .filter(Boolean);
   const unknown = names.filter(n => !isZooModel(n));
-  if (unknown.length || names.length === 0) throw new InvalidArgumentError(`unknown model(s) ${unknown.join(', ') || '(none given)'}; the zoo has ${ZOO_MODELS.join(', ')}`);
+  if (unknown.length || names.length === 0)
+    throw new InvalidArgumentError(
+      `unknown model(s) ${unknown.join(', ') || '(none given)'}; the zoo has ${ZOO_MODELS.join(', ')}`,
+    );
   return names;
 }
 
 /** `hera models build`: writes the zoo into the repository with a progress bar on stderr. */
-export async function buildModels(o: BuildModelsOptions, out: NodeJS.WritableStream = process.stdout): Promise<ModelConfig[]> {
+export async function buildModels(
+  o: BuildModelsOptions,
+  out: NodeJS.WritableStream = process.stdout,
+): Promise<ModelConfig[]> {
   const repo = resolveModelRepo(o.repo);
   const names = o.only ?? [...ZOO_MODELS];
   const sizes = new Map(names.map(n => [n, isZooModel(n) ? modelCost(ZOO_SPECS[n], o.scale) : undefined]));
   const total = [...sizes.values()].reduce((s, c) => s + (c ? c.tableBytes + c.weightBytes : 0), 0);
   const interactive = Boolean((process.stderr as NodeJS.WriteStream).isTTY) && !o.json;
-  if (!o.json) out.write(`building ${names.join(', ')} at scale ${o.scale} (seed ${o.seed}) into ${repo}: ${formatBytes(total)}\n`);
+  if (!o.json)
+    out.write(
+      `building ${names.join(', ')} at scale ${o.scale} (seed ${o.seed}) into ${repo}: ${formatBytes(total)}\n`,
+    );
   const bar = new SingleBar(
     {
       format: ' {bar} {percentage}% | {done} of {size} | {model} | ETA {eta_formatted}',
@@ -79,7 +92,11 @@ export async function buildModels(o: BuildModelsOptions, out: NodeJS.WritableStr
   if (o.format === 'onnx') {
     const built = await buildOnnxRepository(repo, configs);
     configs = built.map(b => b.config);
-    if (!o.json) for (const { config: c, built: b } of built) out.write(`${c.name}: ${b.files.map(f => `${f.path} (${formatBytes(f.bytes)})`).join(', ')}, opset ${b.opset}\n`);
+    if (!o.json)
+      for (const { config: c, built: b } of built)
+        out.write(
+          `${c.name}: ${b.files.map(f => `${f.path} (${formatBytes(f.bytes)})`).join(', ')}, opset ${b.opset}\n`,
+        );
   }
   if (o.json) {
     out.write(`${JSON.stringify(configs, null, 2)}\n`);
@@ -87,7 +104,17 @@ export async function buildModels(o: BuildModelsOptions, out: NodeJS.WritableStr
     out.write(
       `${table(
         ['model', 'version', 'scale', 'size', 'tables', 'dense', 'ids/item', 'SLA', 'sub-batch'],
-        configs.map(c => [c.name, c.version, c.scale, formatBytes(c.sizeBytes), c.tables.length, c.denseDim, c.idsPerItem, `${c.slaMs} ms`, c.subBatchSize]),
+        configs.map(c => [
+          c.name,
+          c.version,
+          c.scale,
+          formatBytes(c.sizeBytes),
+          c.tables.length,
+          c.denseDim,
+          c.idsPerItem,
+          `${c.slaMs} ms`,
+          c.subBatchSize,
+        ]),
       )}\n`,
     );
   }
@@ -122,12 +149,22 @@ export function register(program: Command): void {
         '(<repo>/<model>/config.json, <repo>/<model>/1/model.json + weight and table shards); ' +
         'rebuilding replaces version 1',
     )
-    .option('--scale <s>', "factor on every embedding table's rows, in (0, 1]; 1 is full size (the zoo is ~25 GB)", parseScale, 0.01)
+    .option(
+      '--scale <s>',
+      "factor on every embedding table's rows, in (0, 1]; 1 is full size (the zoo is ~25 GB)",
+      parseScale,
+      0.01,
+    )
     .option('--only <models>', `comma-separated models to build (default: all of ${ZOO_MODELS.join(',')})`, parseOnly)
     .option('--repo <dir>', 'model repository directory (default: $HERA_MODEL_REPO, else .hera/models)')
     .option('--seed <n>', 'seed of the random weights; the same seed gives byte-identical files', parseSeed, 1)
     .option('--json', 'print the built configs as JSON instead of a table', false)
-    .option('--format <format>', 'tfjs (default), or onnx: also write model.onnx and model-dense.onnx beside model.json (@hera/engine-onnx)', parseFormat, 'tfjs')
+    .option(
+      '--format <format>',
+      'tfjs (default), or onnx: also write model.onnx and model-dense.onnx beside model.json (@hera/engine-onnx)',
+      parseFormat,
+      'tfjs',
+    )
     .action(async (o: BuildModelsOptions) => {
       await buildModels(o);
     });

@@ -18,27 +18,48 @@ export function register(program: Command): void {
     .option('--gateway <host:port>', 'gateway address (default: $HERA_GATEWAY, else the running `hera up`)')
     .option('--data-dir <dir>', 'data dir of `hera up`', DEFAULT_DATA_DIR)
     .option('--json', 'print the whole reply as JSON', false)
-    .action(async (o: { model: string; items: number; top: number; seed: number; timeout: number; gateway?: string; dataDir: string; json: boolean }) => {
-      const address = gatewayAddress(o);
-      const client = rankingClient(address);
-      try {
-        const m = await modelInfo(client, o.model);
-        const items = randomItems(m, o.items, new Rng(o.seed));
-        const res = await unaryCall(client, 'Rank', { model: o.model, items: toItemBatch(items), topK: o.top, timeoutMs: o.timeout });
-        const scores = new Float32Array(res.scores.byteLength / 4);
-        new Uint8Array(scores.buffer).set(res.scores);
-        if (o.json) {
-          process.stdout.write(`${JSON.stringify({ ...res, scores: Array.from(scores) }, null, 2)}\n`);
-          return;
+    .action(
+      async (o: {
+        model: string;
+        items: number;
+        top: number;
+        seed: number;
+        timeout: number;
+        gateway?: string;
+        dataDir: string;
+        json: boolean;
+      }) => {
+        const address = gatewayAddress(o);
+        const client = rankingClient(address);
+        try {
+          const m = await modelInfo(client, o.model);
+          const items = randomItems(m, o.items, new Rng(o.seed));
+          const res = await unaryCall(client, 'Rank', {
+            model: o.model,
+            items: toItemBatch(items),
+            topK: o.top,
+            timeoutMs: o.timeout,
+          });
+          const scores = new Float32Array(res.scores.byteLength / 4);
+          new Uint8Array(scores.buffer).set(res.scores);
+          if (o.json) {
+            process.stdout.write(`${JSON.stringify({ ...res, scores: Array.from(scores) }, null, 2)}\n`);
+            return;
+          }
+          const t = res.timing!;
+          process.stdout.write(
+            `${res.model} v${res.version}: ${scores.length} items in ${(Number(t.totalUs) / 1000).toFixed(2)} ms ` +
+              `(${t.subBatches} sub-batches, worst queue ${(Number(t.queueUs) / 1000).toFixed(2)} ms, worst inference ${(Number(t.inferenceUs) / 1000).toFixed(2)} ms) via ${address}\n\n`,
+          );
+          process.stdout.write(
+            `${table(
+              ['rank', 'item', 'score'],
+              res.topIndices.map((idx, i) => [i + 1, idx, res.topScores[i]!.toFixed(6)]),
+            )}\n`,
+          );
+        } finally {
+          client.close();
         }
-        const t = res.timing!;
-        process.stdout.write(
-          `${res.model} v${res.version}: ${scores.length} items in ${(Number(t.totalUs) / 1000).toFixed(2)} ms ` +
-            `(${t.subBatches} sub-batches, worst queue ${(Number(t.queueUs) / 1000).toFixed(2)} ms, worst inference ${(Number(t.inferenceUs) / 1000).toFixed(2)} ms) via ${address}\n\n`,
-        );
-        process.stdout.write(`${table(['rank', 'item', 'score'], res.topIndices.map((idx, i) => [i + 1, idx, res.topScores[i]!.toFixed(6)]))}\n`);
-      } finally {
-        client.close();
-      }
-    });
+      },
+    );
 }

@@ -48,18 +48,27 @@ export async function serveZoo(o: ServeOptions): Promise<boolean> {
   o.say(`registered ${configs.length} models`);
   if (!o.plan) return false;
 
-  const placement = createClient(loadProtos().proto.hera.placement.v1.PlacementService, o.placement, { defaultDeadlineMs: 60_000 });
+  const placement = createClient(loadProtos().proto.hera.placement.v1.PlacementService, o.placement, {
+    defaultDeadlineMs: 60_000,
+  });
   try {
     const { demands } = await unaryCall(placement, 'GetDemand', {});
     if (demands.length === 0) {
-      await unaryCall(placement, 'SetDemand', { demands: o.models.map(model => ({ model, qps: 0, dedicatedUnits: o.demandUnits })), replace: true });
+      await unaryCall(placement, 'SetDemand', {
+        demands: o.models.map(model => ({ model, qps: 0, dedicatedUnits: o.demandUnits })),
+        replace: true,
+      });
       o.say(`default demand: ${o.demandUnits} of a dedicated server per model (change it with \`hera plan demand\`)`);
     }
     let applied;
     try {
       applied = await unaryCall(placement, 'Apply', {});
     } catch (err) {
-      if (isServiceError(err) && statusName(err.code) === 'FAILED_PRECONDITION' && err.details.startsWith('profiles of another engine')) {
+      if (
+        isServiceError(err) &&
+        statusName(err.code) === 'FAILED_PRECONDITION' &&
+        err.details.startsWith('profiles of another engine')
+      ) {
         o.say(`no plan yet: ${err.details}`);
         return false;
       }
@@ -67,26 +76,50 @@ export async function serveZoo(o: ServeOptions): Promise<boolean> {
     }
     const { plan, changed } = applied;
     const over = plan!.nodes.filter(n => n.overcommitted).length;
-    o.say(`plan v${plan!.version} ${changed ? 'applied' : 'unchanged'}: ${plan!.serversNeeded} servers' worth on ${new Set(plan!.nodes.map(n => n.nodeId)).size} node(s)` +
-      (over ? ` — ${over} configuration(s) overcommitted for want of nodes (see \`hera plan explain\`)` : ''));
+    o.say(
+      `plan v${plan!.version} ${changed ? 'applied' : 'unchanged'}: ${plan!.serversNeeded} servers' worth on ${new Set(plan!.nodes.map(n => n.nodeId)).size} node(s)` +
+        (over ? ` — ${over} configuration(s) overcommitted for want of nodes (see \`hera plan explain\`)` : ''),
+    );
   } finally {
     placement.close();
   }
 
   const oip = createClient(loadProtos().proto.inference.GRPCInferenceService, o.gateway, { defaultDeadlineMs: 5_000 });
   try {
-    await waitFor(async () => {
-      const ready = await Promise.all(o.models.map(m => unaryCall(oip, 'ModelReady', { name: m }).then(r => r.ready, () => false)));
-      return ready.every(Boolean);
-    }, o.timeoutMs, `the gateway to route ${o.models.join(', ')}`);
+    await waitFor(
+      async () => {
+        const ready = await Promise.all(
+          o.models.map(m =>
+            unaryCall(oip, 'ModelReady', { name: m }).then(
+              r => r.ready,
+              () => false,
+            ),
+          ),
+        );
+        return ready.every(Boolean);
+      },
+      o.timeoutMs,
+      `the gateway to route ${o.models.join(', ')}`,
+    );
   } finally {
     oip.close();
   }
   return true;
 }
 
-async function buildWithProgress(repo: string, scale: number, only: string[], tty: boolean, say: (l: string) => void): Promise<void> {
-  const bar = tty ? new cliProgress.SingleBar({ format: '  {model} [{bar}] {percentage}% {value}/{total} MiB', hideCursor: true }, cliProgress.Presets.shades_classic) : undefined;
+async function buildWithProgress(
+  repo: string,
+  scale: number,
+  only: string[],
+  tty: boolean,
+  say: (l: string) => void,
+): Promise<void> {
+  const bar = tty
+    ? new cliProgress.SingleBar(
+        { format: '  {model} [{bar}] {percentage}% {value}/{total} MiB', hideCursor: true },
+        cliProgress.Presets.shades_classic,
+      )
+    : undefined;
   let current = '';
   const mib = (b: number) => Math.round(b / (1 << 20));
   await buildRepository({

@@ -54,10 +54,14 @@ export function readProfileSet(nameOrPath: string): ProfileSet {
 /** "rmc1=120,ncf=3000" → { rmc1: 120, ncf: 3000 }. */
 export function parseDemandList(list: string): Record<string, number> {
   const out: Record<string, number> = {};
-  for (const part of list.split(',').map(s => s.trim()).filter(Boolean)) {
+  for (const part of list
+    .split(',')
+    .map(s => s.trim())
+    .filter(Boolean)) {
     const m = /^([^=\s]+)=([^=\s]+)$/.exec(part);
     const v = m ? Number(m[2]) : Number.NaN;
-    if (!m || !Number.isFinite(v) || v < 0) throw invalidArgument('--demand', `"${part}" is not model=value with a value ≥ 0`);
+    if (!m || !Number.isFinite(v) || v < 0)
+      throw invalidArgument('--demand', `"${part}" is not model=value with a value ≥ 0`);
     out[m[1]!] = v;
   }
   if (!Object.keys(out).length) throw invalidArgument('--demand', 'lists no model');
@@ -71,7 +75,17 @@ export function renderSimulation(r: SimulationReport): string {
     `node class ${r.nodeClass}, cluster of ${r.clusterSize} nodes; demand worth ${r.dedicatedUnits.toFixed(1)} dedicated servers`,
     '',
     table(
-      ['strategy', 'servers', 'saved vs dedicated', 'mean EMU', 'demand/server', 'fits cluster', 'solver', 'solve ms', 'predicted'],
+      [
+        'strategy',
+        'servers',
+        'saved vs dedicated',
+        'mean EMU',
+        'demand/server',
+        'fits cluster',
+        'solver',
+        'solve ms',
+        'predicted',
+      ],
       r.strategies.map(s => [
         s.strategy,
         s.servers,
@@ -92,10 +106,13 @@ export function renderSimulation(r: SimulationReport): string {
     ),
     '',
     `Hera solve (pair search + required servers): ${r.heraSolveMs.toFixed(1)} ms; mapped onto ${r.mapping.placed} nodes in ${r.mapping.mapMs.toFixed(1)} ms` +
-      (r.mapping.unplaced ? `, ${r.mapping.unplaced} configuration(s) found no node` : `, ${r.mapping.idle} node(s) idle`),
+      (r.mapping.unplaced
+        ? `, ${r.mapping.unplaced} configuration(s) found no node`
+        : `, ${r.mapping.idle} node(s) idle`),
   ];
   for (const s of r.strategies) if (s.note) lines.push(`${s.strategy}: ${s.note}`);
-  for (const s of r.strategies) for (const u of s.unmet) lines.push(`${s.strategy}: ${u.model} short by ${u.qps.toFixed(1)} QPS`);
+  for (const s of r.strategies)
+    for (const u of s.unmet) lines.push(`${s.strategy}: ${u.model} short by ${u.qps.toFixed(1)} QPS`);
   return `${lines.join('\n')}\n`;
 }
 
@@ -132,17 +149,39 @@ export function register(program: Command): void {
       'cluster simulator: servers needed and mean EMU for Hera versus the dedicated, random and first-fit baselines, ' +
         'on a profile set and a demand mix (no cluster needed)',
     )
-    .option('-p, --profiles <set>', `profile set: a shipped name (${SHIPPED_PROFILE_SETS.join(', ')}) or a JSON file`, '16c')
+    .option(
+      '-p, --profiles <set>',
+      `profile set: a shipped name (${SHIPPED_PROFILE_SETS.join(', ')}) or a JSON file`,
+      '16c',
+    )
     .option('-m, --mix <mix>', `demand mix: ${DEMAND_MIXES.join(', ')}`, 'uniform')
     .option('-d, --demand <list>', 'explicit demand instead of a mix, e.g. "rmc1=120,ncf=3000"')
-    .option('-u, --units <unit>', 'unit of --demand values: qps, or servers (dedicated-server units: value × QPSmax)', 'qps')
-    .option('-n, --nodes <n>', `cluster size, 1..${MAX_SIMULATED_NODES} nodes of the set's node class`, intArg('--nodes'), 1000)
-    .option('--load <f>', 'with --mix: total demand as a fraction of what one model per node could serve on --nodes', numArg('--load'), 1)
+    .option(
+      '-u, --units <unit>',
+      'unit of --demand values: qps, or servers (dedicated-server units: value × QPSmax)',
+      'qps',
+    )
+    .option(
+      '-n, --nodes <n>',
+      `cluster size, 1..${MAX_SIMULATED_NODES} nodes of the set's node class`,
+      intArg('--nodes'),
+      1000,
+    )
+    .option(
+      '--load <f>',
+      'with --mix: total demand as a fraction of what one model per node could serve on --nodes',
+      numArg('--load'),
+      1,
+    )
     .option('--seed <n>', 'seed of the random co-location baseline', intArg('--seed'), 1)
     .option('--time-limit <ms>', 'solver time limit', intArg('--time-limit'), DEFAULT_TIME_LIMIT_MS)
     .option('--penalty <γ>', 'co-location penalty of the pair predictor (default 0.05)', numArg('--penalty'))
     .option('--epsilon <ε>', 'memory-bound threshold ε of the classification (default 0.05)', numArg('--epsilon'))
-    .option('--heterogeneous-only', 'pair only a memory-bound with a compute-bound model (by default a same-class pair is used too when it beats two dedicated servers)', false)
+    .option(
+      '--heterogeneous-only',
+      'pair only a memory-bound with a compute-bound model (by default a same-class pair is used too when it beats two dedicated servers)',
+      false,
+    )
     .option('--json', 'print the report as JSON', false)
     .addHelpText(
       'after',
@@ -169,9 +208,14 @@ Examples:
         else if (o.units === 'qps') demand = values;
         else throw invalidArgument('--units', `must be qps or servers, got ${o.units}`);
       } else {
-        if (!(DEMAND_MIXES as readonly string[]).includes(o.mix)) throw invalidArgument('--mix', `must be one of ${DEMAND_MIXES.join(', ')}, got ${o.mix}`);
+        if (!(DEMAND_MIXES as readonly string[]).includes(o.mix))
+          throw invalidArgument('--mix', `must be one of ${DEMAND_MIXES.join(', ')}, got ${o.mix}`);
         if (!(o.load > 0)) throw invalidArgument('--load', `must be > 0, got ${o.load}`);
-        demand = demandFromMix(set, { mix: o.mix as DemandMixName, dedicatedServers: o.nodes * o.load, ...(o.epsilon === undefined ? {} : { epsilon: o.epsilon }) });
+        demand = demandFromMix(set, {
+          mix: o.mix as DemandMixName,
+          dedicatedServers: o.nodes * o.load,
+          ...(o.epsilon === undefined ? {} : { epsilon: o.epsilon }),
+        });
       }
       const solver = await loadMilpSolver();
       const report = simulateCluster(set, demand, {

@@ -1,7 +1,20 @@
 import type { Command } from 'commander';
 import { createClient, probeHealth, unaryCall } from '@hera/grpc';
-import { loadProtos, type NodeManagerStatus__Output, type TenantAllocation__Output, type TenantStatus__Output } from '@hera/proto';
-import { connectRedis, Keyspace, listLive, ModelStore, PlanStore, type NodeRecord, type ServiceRecord } from '@hera/state';
+import {
+  loadProtos,
+  type NodeManagerStatus__Output,
+  type TenantAllocation__Output,
+  type TenantStatus__Output,
+} from '@hera/proto';
+import {
+  connectRedis,
+  Keyspace,
+  listLive,
+  ModelStore,
+  PlanStore,
+  type NodeRecord,
+  type ServiceRecord,
+} from '@hera/state';
 import { DEFAULT_DATA_DIR, resolveTarget } from '../cluster-file';
 import { formatAge, formatBytes, table } from '../table';
 
@@ -22,7 +35,12 @@ export interface ClusterStatus {
   services: ServiceStatus[];
   nodes: NodeRecord[];
   /** Each node agent's GetStatus (tenant details and its node manager), or the error asking it. */
-  tenants: { nodeId: string; tenants: TenantStatus__Output[]; nodeManager?: NodeManagerStatus__Output | null; error?: string }[];
+  tenants: {
+    nodeId: string;
+    tenants: TenantStatus__Output[];
+    nodeManager?: NodeManagerStatus__Output | null;
+    error?: string;
+  }[];
   models: string[];
   planVersion: number;
 }
@@ -33,13 +51,21 @@ export interface ClusterStatus {
  * service at the same endpoint, or of a singleton service started after it went
  * silent. Returns the silent ones to show and the ids to forget.
  */
-export function silentServices(live: readonly ServiceRecord[], last: readonly ServiceRecord[], now: number): { silent: ServiceRecord[]; forget: string[] } {
+export function silentServices(
+  live: readonly ServiceRecord[],
+  last: readonly ServiceRecord[],
+  now: number,
+): { silent: ServiceRecord[]; forget: string[] } {
   const liveIds = new Set(live.map(s => s.instanceId));
   const silent: ServiceRecord[] = [];
   const forget: string[] = [];
   for (const s of last) {
     if (liveIds.has(s.instanceId)) continue;
-    const replaced = live.some(l => l.service === s.service && (l.endpoint === s.endpoint || (s.service !== 'worker' && l.startedAtMs > s.heartbeatAtMs)));
+    const replaced = live.some(
+      l =>
+        l.service === s.service &&
+        (l.endpoint === s.endpoint || (s.service !== 'worker' && l.startedAtMs > s.heartbeatAtMs)),
+    );
     if (replaced || now - s.heartbeatAtMs > FORGET_SILENT_MS) forget.push(s.instanceId);
     else silent.push(s);
   }
@@ -58,22 +84,30 @@ export async function readStatus(redisUrl: string, prefix: string, now = Date.no
       new ModelStore(redis, keys).list(),
       new PlanStore(redis, keys).version(),
     ]);
-    const { silent, forget } = silentServices(services.live, Object.values(lastSeen).map(v => JSON.parse(v) as ServiceRecord), now);
+    const { silent, forget } = silentServices(
+      services.live,
+      Object.values(lastSeen).map(v => JSON.parse(v) as ServiceRecord),
+      now,
+    );
     if (forget.length) await redis.hdel(keys.servicesLastSeen(), ...forget);
-    const shown = [...services.live.map(s => ({ ...s, beating: true })), ...silent.map(s => ({ ...s, beating: false }))]
-      .sort((a, b) => a.service.localeCompare(b.service) || Number(b.beating) - Number(a.beating));
+    const shown = [
+      ...services.live.map(s => ({ ...s, beating: true })),
+      ...silent.map(s => ({ ...s, beating: false })),
+    ].sort((a, b) => a.service.localeCompare(b.service) || Number(b.beating) - Number(a.beating));
     const health = await Promise.all(shown.map(s => probeHealth(s.endpoint, '', 1_500)));
-    const tenants = await Promise.all(nodes.live.map(async n => {
-      const c = createClient(loadProtos().proto.hera.worker.v1.WorkerService, n.endpoint, { maxAttempts: 1 });
-      try {
-        const r = await unaryCall(c, 'GetStatus', {}, { deadlineMs: 1_500 });
-        return { nodeId: n.nodeId, tenants: r.tenants, ...(r.nodeManager ? { nodeManager: r.nodeManager } : {}) };
-      } catch (err) {
-        return { nodeId: n.nodeId, tenants: [], error: (err as Error).message };
-      } finally {
-        c.close();
-      }
-    }));
+    const tenants = await Promise.all(
+      nodes.live.map(async n => {
+        const c = createClient(loadProtos().proto.hera.worker.v1.WorkerService, n.endpoint, { maxAttempts: 1 });
+        try {
+          const r = await unaryCall(c, 'GetStatus', {}, { deadlineMs: 1_500 });
+          return { nodeId: n.nodeId, tenants: r.tenants, ...(r.nodeManager ? { nodeManager: r.nodeManager } : {}) };
+        } catch (err) {
+          return { nodeId: n.nodeId, tenants: [], error: (err as Error).message };
+        } finally {
+          c.close();
+        }
+      }),
+    );
     return {
       redisUrl,
       services: shown.map((s, i) => ({ ...s, health: health[i]!.status, reason: serviceReason(s, health[i]!, now) })),
@@ -87,23 +121,38 @@ export async function readStatus(redisUrl: string, prefix: string, now = Date.no
   }
 }
 
-function serviceReason(s: ServiceRecord & { beating: boolean }, h: { status: string; detail?: string }, now: number): string {
+function serviceReason(
+  s: ServiceRecord & { beating: boolean },
+  h: { status: string; detail?: string },
+  now: number,
+): string {
   const why: string[] = [];
   if (!s.beating) why.push(`no heartbeat for ${formatAge(now - s.heartbeatAtMs)} (dead, or its event loop is stuck)`);
   if (h.status === 'UNREACHABLE') why.push(`health check failed: ${h.detail ?? 'no answer'}`);
-  else if (h.status !== 'SERVING') why.push(s.readiness && !s.readiness.ready ? `not ready: ${s.readiness.reason}` : `health ${h.status}`);
+  else if (h.status !== 'SERVING')
+    why.push(s.readiness && !s.readiness.ready ? `not ready: ${s.readiness.reason}` : `health ${h.status}`);
   return why.join('; ');
 }
 
 export function renderStatus(s: ClusterStatus, now = Date.now()): string {
-  const lines = [`redis: ${s.redisUrl}    plan version: ${s.planVersion || 'none'}    models: ${s.models.join(', ') || 'none registered'}`, ''];
+  const lines = [
+    `redis: ${s.redisUrl}    plan version: ${s.planVersion || 'none'}    models: ${s.models.join(', ') || 'none registered'}`,
+    '',
+  ];
   lines.push(
     s.services.length
       ? table(
           ['service', 'endpoint', 'health', 'state', 'pid', 'host', 'up', 'last beat', 'why not healthy'],
           s.services.map(x => [
-            x.service, x.endpoint, x.health, x.beating ? x.state : 'silent', x.pid, x.hostname, x.beating ? formatAge(now - x.startedAtMs) : '-',
-            `${formatAge(now - x.heartbeatAtMs)} ago`, x.reason || '-',
+            x.service,
+            x.endpoint,
+            x.health,
+            x.beating ? x.state : 'silent',
+            x.pid,
+            x.hostname,
+            x.beating ? formatAge(now - x.startedAtMs) : '-',
+            `${formatAge(now - x.heartbeatAtMs)} ago`,
+            x.reason || '-',
           ]),
         )
       : 'no services registered',
@@ -114,8 +163,16 @@ export function renderStatus(s: ClusterStatus, now = Date.now()): string {
       ? table(
           ['node', 'endpoint', 'class', 'cores', 'memory', 'cgroup', 'backend', 'tenants'],
           s.nodes.map(n => [
-            n.nodeId, n.endpoint, n.nodeClass, n.cores, formatBytes(n.memoryBytes), n.cgroupMode, n.backend || '-',
-            Object.entries(n.tenants).map(([m, t]) => `${m}×${t.workers} (${t.state})`).join(', ') || '-',
+            n.nodeId,
+            n.endpoint,
+            n.nodeClass,
+            n.cores,
+            formatBytes(n.memoryBytes),
+            n.cgroupMode,
+            n.backend || '-',
+            Object.entries(n.tenants)
+              .map(([m, t]) => `${m}×${t.workers} (${t.state})`)
+              .join(', ') || '-',
           ]),
         )
       : 'no nodes registered',
@@ -127,24 +184,58 @@ export function renderStatus(s: ClusterStatus, now = Date.now()): string {
           const a = t.allocation!;
           const limit = Number(a.memoryLimitBytes);
           return [
-            n.nodeId, a.model, t.state, t.backend || '-', a.workers, a.cpuset.join(',') || 'any', a.cpuMillis ? `${a.cpuMillis}m` : '-', plannedText(a, t.plannedAllocation),
+            n.nodeId,
+            a.model,
+            t.state,
+            t.backend || '-',
+            a.workers,
+            a.cpuset.join(',') || 'any',
+            a.cpuMillis ? `${a.cpuMillis}m` : '-',
+            plannedText(a, t.plannedAllocation),
             `${t.latency!.p50Ms.toFixed(1)}/${t.latency!.p95Ms.toFixed(1)}/${t.latency!.p99Ms.toFixed(1)}`,
             t.recent ? `${t.recent.p95Ms.toFixed(1)} (${Number(t.recent.count)})` : '-',
-            t.servedQps.toFixed(1), t.queueDepth,
+            t.servedQps.toFixed(1),
+            t.queueDepth,
             `${formatBytes(Number(t.memoryBytes))}${limit ? ` / ${formatBytes(limit)}` : ''}`,
             t.restarts ? `${t.restarts} (${t.lastRestartCause})` : '0',
           ];
         }),
   );
   if (rows.length) {
-    lines.push('', table(['node', 'tenant', 'state', 'backend', 'workers', 'cpuset', 'quota', 'planned', 'p50/p95/p99 ms', 'manager window p95 ms (n)', 'qps', 'queue', 'memory / limit', 'restarts'], rows));
+    lines.push(
+      '',
+      table(
+        [
+          'node',
+          'tenant',
+          'state',
+          'backend',
+          'workers',
+          'cpuset',
+          'quota',
+          'planned',
+          'p50/p95/p99 ms',
+          'manager window p95 ms (n)',
+          'qps',
+          'queue',
+          'memory / limit',
+          'restarts',
+        ],
+        rows,
+      ),
+    );
   }
   for (const n of s.tenants) {
     const m = n.nodeManager;
     if (!m) continue;
-    lines.push('', `node manager on ${n.nodeId}: ${m.state}; ${Number(m.moves)} moves, ${Number(m.undos)} undone; resctrl ${m.resctrl}`);
+    lines.push(
+      '',
+      `node manager on ${n.nodeId}: ${m.state}; ${Number(m.moves)} moves, ${Number(m.undos)} undone; resctrl ${m.resctrl}`,
+    );
     for (const mv of m.lastMoves.slice(-MOVES_SHOWN)) {
-      lines.push(`  ${formatAge(now - Number(mv.atMs))} ago  ${mv.from} → ${mv.to}  ${mv.millis} m (${mv.kind})  ${mv.reason}`);
+      lines.push(
+        `  ${formatAge(now - Number(mv.atMs))} ago  ${mv.from} → ${mv.to}  ${mv.millis} m (${mv.kind})  ${mv.reason}`,
+      );
     }
   }
   return `${lines.join('\n')}\n`;

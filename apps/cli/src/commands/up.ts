@@ -3,9 +3,28 @@ import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { checkHealth } from '@hera/grpc';
 import { LIVENESS_SERVICE } from '@hera/runtime';
-import { isAlive, PAYLOAD_NODE_FLAGS, portIsFree, DEFAULT_RESTART_POLICY, RestartPolicy, startChild, startRedisServer, waitFor, waitForRedis, withMallocTuning, type Child, type RedisServer } from '@hera/procs';
+import {
+  isAlive,
+  PAYLOAD_NODE_FLAGS,
+  portIsFree,
+  DEFAULT_RESTART_POLICY,
+  RestartPolicy,
+  startChild,
+  startRedisServer,
+  waitFor,
+  waitForRedis,
+  withMallocTuning,
+  type Child,
+  type RedisServer,
+} from '@hera/procs';
 import { formatLogLine } from '../log-format';
-import { DEFAULT_DATA_DIR, readClusterFile, removeClusterFile, writeClusterFile, type ClusterFile } from '../cluster-file';
+import {
+  DEFAULT_DATA_DIR,
+  readClusterFile,
+  removeClusterFile,
+  writeClusterFile,
+  type ClusterFile,
+} from '../cluster-file';
 import { table } from '../table';
 import { ALL_MODELS, serveZoo } from './serve-zoo';
 
@@ -72,7 +91,9 @@ export async function up(opts: UpOptions, out: NodeJS.WritableStream = process.s
   mkdirSync(dataDir, { recursive: true });
   const existing = readClusterFile(dataDir);
   if (existing && existing.pid !== process.pid && isAlive(existing.pid)) {
-    out.write(`a cluster is already running from ${dataDir} (hera up pid ${existing.pid}); stop it first or use --data-dir\n`);
+    out.write(
+      `a cluster is already running from ${dataDir} (hera up pid ${existing.pid}); stop it first or use --data-dir\n`,
+    );
     return 1;
   }
   // Fixed ports taken (most often by another `hera up`): say so before starting anything,
@@ -81,11 +102,17 @@ export async function up(opts: UpOptions, out: NodeJS.WritableStream = process.s
     ['gateway', '--gateway-port', opts.gatewayPort],
     ['placement', '--placement-port', opts.placementPort],
     ['profiler', '--profiler-port', opts.profilerPort],
-    ...Array.from({ length: opts.nodes }, (_, i): [string, string, number] => [`worker node ${i + 1}`, '--worker-port', opts.workerPort === 0 ? 0 : opts.workerPort + i * 10]),
+    ...Array.from({ length: opts.nodes }, (_, i): [string, string, number] => [
+      `worker node ${i + 1}`,
+      '--worker-port',
+      opts.workerPort === 0 ? 0 : opts.workerPort + i * 10,
+    ]),
   ];
   for (const [what, flag, port] of fixed) {
     if (port !== 0 && !(await portIsFree(port, opts.host))) {
-      out.write(`port ${port} on ${opts.host} (${what}) is in use — is another cluster running? Stop it, or choose other ports (${flag}, or 0 for any free port)\n`);
+      out.write(
+        `port ${port} on ${opts.host} (${what}) is in use — is another cluster running? Stop it, or choose other ports (${flag}, or 0 for any free port)\n`,
+      );
       return 1;
     }
   }
@@ -131,7 +158,10 @@ export async function up(opts: UpOptions, out: NodeJS.WritableStream = process.s
   };
   const recordPids = () => {
     if (!clusterFile) return;
-    clusterFile.pids = { ...(redis ? { redis: redis.child.pid } : {}), ...Object.fromEntries(children.map(c => [c.spec.name, c.child.pid])) };
+    clusterFile.pids = {
+      ...(redis ? { redis: redis.child.pid } : {}),
+      ...Object.fromEntries(children.map(c => [c.spec.name, c.child.pid])),
+    };
     writeClusterFile(dataDir, clusterFile);
   };
 
@@ -158,17 +188,21 @@ export async function up(opts: UpOptions, out: NodeJS.WritableStream = process.s
       // query path does not read Redis). Only a restart that fails ends the cluster.
       const restartRedis = (port: number, why: string) => {
         const d = redisPolicy.onExit(redisStartedAt, Date.now());
-        if (!d.restart) return giveUp(`redis-server died (${why}), ${d.reason}: not restarting it; stopping the cluster`);
+        if (!d.restart)
+          return giveUp(`redis-server died (${why}), ${d.reason}: not restarting it; stopping the cluster`);
         say(`redis-server died (${why}); restarting it in ${d.delayMs} ms on port ${port} from ${dir}`);
         later(d.delayMs, () => {
           redisStartedAt = Date.now();
-          startRedisServer({ dir, port, persist: true, detached: true }).then(next => {
-            if (stopping) return void next.stop();
-            redis = next;
-            watchRedis(next);
-            recordPids();
-            say(`redis-server is back: pid ${next.child.pid} at ${next.url}`);
-          }, (err: Error) => restartRedis(port, `and did not start again: ${err.message.split('\n')[0]}`));
+          startRedisServer({ dir, port, persist: true, detached: true }).then(
+            next => {
+              if (stopping) return void next.stop();
+              redis = next;
+              watchRedis(next);
+              recordPids();
+              say(`redis-server is back: pid ${next.child.pid} at ${next.url}`);
+            },
+            (err: Error) => restartRedis(port, `and did not start again: ${err.message.split('\n')[0]}`),
+          );
         });
       };
       const watchRedis = (r: RedisServer) => {
@@ -203,11 +237,15 @@ export async function up(opts: UpOptions, out: NodeJS.WritableStream = process.s
 
     const addresses = new Map<string, string>();
     const spawn = (s: Supervised) => {
-      const child = startChild(process.execPath, ['--enable-source-maps', ...PAYLOAD_NODE_FLAGS, mainOf(s.spec.service)], {
-        env: { ...withMallocTuning(process.env), ...common, ...s.spec.env, GRPC_PORT: String(s.spec.port) },
-        // Own process group: Ctrl-C reaches only us, and we stop the services in order.
-        detached: true,
-      });
+      const child = startChild(
+        process.execPath,
+        ['--enable-source-maps', ...PAYLOAD_NODE_FLAGS, mainOf(s.spec.service)],
+        {
+          env: { ...withMallocTuning(process.env), ...common, ...s.spec.env, GRPC_PORT: String(s.spec.port) },
+          // Own process group: Ctrl-C reaches only us, and we stop the services in order.
+          detached: true,
+        },
+      );
       s.child = child;
       s.startedAt = Date.now();
       pipeLogs(s.spec.name, child, out, opts.jsonLogs, color);
@@ -220,8 +258,13 @@ export async function up(opts: UpOptions, out: NodeJS.WritableStream = process.s
       if (stopping || s.child !== child) return;
       const why = child.proc.signalCode ? `killed by ${child.proc.signalCode}` : `exit ${code}`;
       const d = s.policy.onExit(s.startedAt, Date.now());
-      if (!d.restart) return giveUp(`${s.spec.name} died (${why}), ${d.reason}: not restarting it; stopping the cluster (its log is above)`);
-      say(`${s.spec.name} died (${why}); restarting it in ${d.delayMs} ms on port ${s.spec.port} (restart ${d.inWindow} of at most ${s.policy.opts.budget} within ${s.policy.opts.windowMs / 1000} s)`);
+      if (!d.restart)
+        return giveUp(
+          `${s.spec.name} died (${why}), ${d.reason}: not restarting it; stopping the cluster (its log is above)`,
+        );
+      say(
+        `${s.spec.name} died (${why}); restarting it in ${d.delayMs} ms on port ${s.spec.port} (restart ${d.inWindow} of at most ${s.policy.opts.budget} within ${s.policy.opts.windowMs / 1000} s)`,
+      );
       later(d.delayMs, () => {
         spawn(s);
         const next = s.child;
@@ -243,11 +286,20 @@ export async function up(opts: UpOptions, out: NodeJS.WritableStream = process.s
       // The gateway is live now but ready ("") only once it routes the plan's models, which are
       // registered and planned below: wait for it to be up here, for its readiness after.
       const probe = s.spec.service === 'gateway' ? LIVENESS_SERVICE : '';
-      await waitFor(async () => (await checkHealth(address, probe, 1_000)) === 'SERVING', Math.max(1, deadline - Date.now()), `${s.spec.name} health at ${address}`);
+      await waitFor(
+        async () => (await checkHealth(address, probe, 1_000)) === 'SERVING',
+        Math.max(1, deadline - Date.now()),
+        `${s.spec.name} health at ${address}`,
+      );
       return address;
     };
     for (const spec of specs) {
-      const s: Supervised = { spec, child: undefined as unknown as Child, startedAt: 0, policy: new RestartPolicy({ budget: opts.restartBudget }) };
+      const s: Supervised = {
+        spec,
+        child: undefined as unknown as Child,
+        startedAt: 0,
+        policy: new RestartPolicy({ budget: opts.restartBudget }),
+      };
       children.push(s);
       spawn(s);
     }
@@ -264,8 +316,12 @@ export async function up(opts: UpOptions, out: NodeJS.WritableStream = process.s
       redisUrl,
       prefix: opts.prefix,
       ownRedis: Boolean(redis),
-      services: Object.fromEntries(specs.filter(s => s.service !== 'worker').map(s => [s.name, addresses.get(s.name)!])),
-      workers: specs.filter(s => s.service === 'worker').map(s => ({ nodeId: s.env['NODE_ID']!, address: addresses.get(s.name)! })),
+      services: Object.fromEntries(
+        specs.filter(s => s.service !== 'worker').map(s => [s.name, addresses.get(s.name)!]),
+      ),
+      workers: specs
+        .filter(s => s.service === 'worker')
+        .map(s => ({ nodeId: s.env['NODE_ID']!, address: addresses.get(s.name)! })),
       pids: {
         ...(redis ? { redis: redis.child.pid } : {}),
         ...Object.fromEntries(children.map(({ spec, child }) => [spec.name, child.pid])),
@@ -285,20 +341,34 @@ export async function up(opts: UpOptions, out: NodeJS.WritableStream = process.s
     say(`all services healthy — gateway at ${addresses.get('gateway')}`);
     if (opts.models.length) {
       const planned = await serveZoo({
-        repo, models: opts.models, scale: opts.scale, demandUnits: opts.demandUnits, plan: opts.plan, redisUrl, prefix: opts.prefix,
-        placement: addresses.get('placement')!, gateway: addresses.get('gateway')!, timeoutMs: opts.timeout * 1000,
-        say, tty: Boolean((out as NodeJS.WriteStream).isTTY),
+        repo,
+        models: opts.models,
+        scale: opts.scale,
+        demandUnits: opts.demandUnits,
+        plan: opts.plan,
+        redisUrl,
+        prefix: opts.prefix,
+        placement: addresses.get('placement')!,
+        gateway: addresses.get('gateway')!,
+        timeoutMs: opts.timeout * 1000,
+        say,
+        tty: Boolean((out as NodeJS.WriteStream).isTTY),
       });
       // serveZoo saw each of these models routed; readiness also needs any other model the plan
       // places (demand kept in a persisted Redis), so a miss here is worth a line, not a failure.
       const gateway = addresses.get('gateway')!;
       if (planned) {
-        await waitFor(async () => (await checkHealth(gateway, '', 1_000)) === 'SERVING', 10_000, 'gateway readiness')
-          .catch(() => say('the gateway is not ready yet: it does not route every model of the plan (npx hera status)'));
+        await waitFor(
+          async () => (await checkHealth(gateway, '', 1_000)) === 'SERVING',
+          10_000,
+          'gateway readiness',
+        ).catch(() => say('the gateway is not ready yet: it does not route every model of the plan (npx hera status)'));
       }
-      say(planned
-        ? `serving ${opts.models.join(', ')} — try: npx hera rank --model ${opts.models.includes('ncf') ? 'ncf' : opts.models[0]}   npx hera plan explain   npx hera status`
-        : `registered ${opts.models.join(', ')} without a plan — profile them (npx hera profile --all --quick), then npx hera plan apply`);
+      say(
+        planned
+          ? `serving ${opts.models.join(', ')} — try: npx hera rank --model ${opts.models.includes('ncf') ? 'ncf' : opts.models[0]}   npx hera plan explain   npx hera status`
+          : `registered ${opts.models.join(', ')} without a plan — profile them (npx hera profile --all --quick), then npx hera plan apply`,
+      );
     }
     say('press Ctrl-C to stop the cluster');
     return await new Promise<number>(() => {}); // runs until a signal
@@ -310,7 +380,8 @@ export async function up(opts: UpOptions, out: NodeJS.WritableStream = process.s
 }
 
 function pipeLogs(name: string, child: Child, out: NodeJS.WritableStream, json: boolean, color: boolean): void {
-  const write = (line: string) => out.write(`${json ? `${name.padEnd(10)}| ${line}` : formatLogLine(name, line, color)}\n`);
+  const write = (line: string) =>
+    out.write(`${json ? `${name.padEnd(10)}| ${line}` : formatLogLine(name, line, color)}\n`);
   for (const l of child.lines) write(l);
   const forward = (buf: Buffer, state: { rest: string }) => {
     const parts = (state.rest + buf.toString('utf8')).split('\n');
@@ -334,7 +405,11 @@ export function register(program: Command): void {
     .command('up')
     .description('start a local cluster: redis-server (unless REDIS_URL is set) and all four services; Ctrl-C stops it')
     .option('--data-dir <dir>', 'where Redis data and cluster.json live', DEFAULT_DATA_DIR)
-    .option('--redis-url <url>', 'use this Redis instead of starting one (default: $REDIS_URL)', process.env['REDIS_URL'])
+    .option(
+      '--redis-url <url>',
+      'use this Redis instead of starting one (default: $REDIS_URL)',
+      process.env['REDIS_URL'],
+    )
     .option('--redis-port <port>', 'port for the private redis-server (0 = any free port)', int, 0)
     .option('--prefix <prefix>', 'Redis key prefix', process.env['HERA_REDIS_PREFIX'] ?? 'hera')
     .option('--host <host>', 'interface the services bind', '127.0.0.1')
@@ -345,18 +420,50 @@ export function register(program: Command): void {
     .option('--profiler-port <port>', 'profiler gRPC port', int, 50054)
     .option('--log-level <level>', 'services log level', 'info')
     .option('--json-logs', 'print the services raw JSON log lines', false)
-    .option('--timeout <seconds>', 'how long to wait for every service (and then every model) to become ready', int, 180)
-    .option('--models <list>', `models to build if missing, register, plan and serve ("none" = services only)`, ALL_MODELS.join(','))
+    .option(
+      '--timeout <seconds>',
+      'how long to wait for every service (and then every model) to become ready',
+      int,
+      180,
+    )
+    .option(
+      '--models <list>',
+      `models to build if missing, register, plan and serve ("none" = services only)`,
+      ALL_MODELS.join(','),
+    )
     .option('--scale <s>', 'table-row scale for models built now (0 < s ≤ 1)', Number, 0.01)
-    .option('--demand-units <u>', 'default demand per model, in dedicated servers (used when no demand is set)', Number, 0.5)
-    .option('--no-plan', 'register the models but set no demand and apply no plan (nodes stay empty, e.g. for profiling)')
-    .option('--no-node-manager', 'keep each node at the plan\'s static split: no core moves between its tenants (NODE_MANAGER=off, for comparison)')
-    .option('--restart-budget <n>', 'restarts each service (and the private redis-server) gets within a minute before the cluster stops (0 = stop at the first death)', int, DEFAULT_RESTART_POLICY.budget)
+    .option(
+      '--demand-units <u>',
+      'default demand per model, in dedicated servers (used when no demand is set)',
+      Number,
+      0.5,
+    )
+    .option(
+      '--no-plan',
+      'register the models but set no demand and apply no plan (nodes stay empty, e.g. for profiling)',
+    )
+    .option(
+      '--no-node-manager',
+      "keep each node at the plan's static split: no core moves between its tenants (NODE_MANAGER=off, for comparison)",
+    )
+    .option(
+      '--restart-budget <n>',
+      'restarts each service (and the private redis-server) gets within a minute before the cluster stops (0 = stop at the first death)',
+      int,
+      DEFAULT_RESTART_POLICY.budget,
+    )
     .action(async (o: Omit<UpOptions, 'models'> & { models: string }) => {
       if (o.nodes < 1) throw new Error('--nodes must be at least 1');
-      const models = o.models === 'none' ? [] : o.models.split(',').map(s => s.trim()).filter(Boolean);
+      const models =
+        o.models === 'none'
+          ? []
+          : o.models
+              .split(',')
+              .map(s => s.trim())
+              .filter(Boolean);
       const unknown = models.filter(m => !ALL_MODELS.includes(m));
-      if (unknown.length) throw new Error(`--models: unknown ${unknown.join(', ')}; the zoo has ${ALL_MODELS.join(', ')}`);
+      if (unknown.length)
+        throw new Error(`--models: unknown ${unknown.join(', ')}; the zoo has ${ALL_MODELS.join(', ')}`);
       if (!(o.scale > 0 && o.scale <= 1)) throw new Error('--scale must be in (0, 1]');
       process.exitCode = await up({ ...o, models });
     });

@@ -75,7 +75,10 @@ export class AgentLink {
   #accept(s: Socket): void {
     s.on('error', err => this.o.log.debug({ err: err.message }, 'control connection error'));
     if (this.#agent) {
-      writeMessage(s, { type: 'busy', message: `another agent is connected to host pid ${process.pid}` } satisfies HostToAgent);
+      writeMessage(s, {
+        type: 'busy',
+        message: `another agent is connected to host pid ${process.pid}`,
+      } satisfies HostToAgent);
       s.end();
       return;
     }
@@ -86,7 +89,10 @@ export class AgentLink {
       if (this.#agent !== s) return;
       this.#agent = undefined;
       if (this.#closed) return;
-      this.o.log.warn({ orphanMs: this.o.orphanMs }, 'agent connection lost: serving on, waiting for an agent to adopt this host');
+      this.o.log.warn(
+        { orphanMs: this.o.orphanMs },
+        'agent connection lost: serving on, waiting for an agent to adopt this host',
+      );
       this.#armOrphanTimer();
     });
     writeMessage(s, this.o.hello());

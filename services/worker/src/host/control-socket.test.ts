@@ -10,7 +10,9 @@ const dir = mkdtempSync(join(tmpdir(), 'hera-ctl-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 /** A listening socket whose one connection reads messages; resolves with them once the peer closes. */
-async function receiver(name: string): Promise<{ path: string; received: Promise<{ messages: unknown[]; error?: string }> }> {
+async function receiver(
+  name: string,
+): Promise<{ path: string; received: Promise<{ messages: unknown[]; error?: string }> }> {
   const path = join(dir, name);
   let done!: (r: { messages: unknown[]; error?: string }) => void;
   const received = new Promise<{ messages: unknown[]; error?: string }>(r => (done = r));
@@ -40,7 +42,11 @@ describe('control socket framing', () => {
     s.end();
     const { messages, error } = await r.received;
     assert.equal(error, undefined);
-    assert.deepEqual(messages, [{ type: 'hello', pid: 1 }, { type: 'stats', n: 2 }, { type: 'stats', n: 3 }]);
+    assert.deepEqual(messages, [
+      { type: 'hello', pid: 1 },
+      { type: 'stats', n: 2 },
+      { type: 'stats', n: 3 },
+    ]);
   });
 
   it('closes the connection on a line that is not a typed JSON message', async () => {

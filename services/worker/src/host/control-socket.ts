@@ -30,7 +30,8 @@ export function readMessages(socket: Socket, onMessage: (m: { type: string }) =>
       }
       onMessage(m as { type: string });
     }
-    if (buffered.length > MAX_CONTROL_LINE_BYTES) socket.destroy(new Error(`control line longer than ${MAX_CONTROL_LINE_BYTES} bytes`));
+    if (buffered.length > MAX_CONTROL_LINE_BYTES)
+      socket.destroy(new Error(`control line longer than ${MAX_CONTROL_LINE_BYTES} bytes`));
   });
 }
 

@@ -26,6 +26,9 @@ describe('chooseEngine', () => {
   });
 
   it('an explicit onnx that cannot load is refused, not silently served on TF.js', () => {
-    assert.throws(() => chooseEngine('onnx', undefined, fails), (err: unknown) => isHeraError(err, 'PRECONDITION') && /no binary for this platform/.test(err.message));
+    assert.throws(
+      () => chooseEngine('onnx', undefined, fails),
+      (err: unknown) => isHeraError(err, 'PRECONDITION') && /no binary for this platform/.test(err.message),
+    );
   });
 });

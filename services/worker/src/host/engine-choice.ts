@@ -20,12 +20,23 @@ export interface EngineChoice {
  * explicit "onnx" fails instead: whoever asked (a benchmark, an operator) must not measure
  * TF.js believing it is ONNX Runtime.
  */
-export function chooseEngine(backend: string | undefined, configured: ModelEngine | undefined, onnx: () => RuntimeStatus): EngineChoice {
+export function chooseEngine(
+  backend: string | undefined,
+  configured: ModelEngine | undefined,
+  onnx: () => RuntimeStatus,
+): EngineChoice {
   if (backend && backend !== 'onnx') return { engine: 'tfjs', tfjsBackend: backend };
   const wanted: ModelEngine = backend === 'onnx' ? 'onnx' : (configured ?? 'tfjs');
   if (wanted === 'tfjs') return { engine: 'tfjs' };
   const status = onnx();
   if (status.available) return { engine: 'onnx' };
-  if (backend === 'onnx') throw new HeraError('PRECONDITION', `backend onnx was asked for, but ONNX Runtime cannot load here: ${status.reason}`);
-  return { engine: 'tfjs', fallback: `configured for onnx, but ONNX Runtime cannot load here (${status.reason}): serving on TF.js` };
+  if (backend === 'onnx')
+    throw new HeraError(
+      'PRECONDITION',
+      `backend onnx was asked for, but ONNX Runtime cannot load here: ${status.reason}`,
+    );
+  return {
+    engine: 'tfjs',
+    fallback: `configured for onnx, but ONNX Runtime cannot load here (${status.reason}): serving on TF.js`,
+  };
 }

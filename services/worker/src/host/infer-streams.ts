@@ -4,7 +4,11 @@ import type { Logger } from '@hera/logger';
 import type { InferRequest__Output, InferResponse, InferStreamRequest__Output, InferStreamResponse } from '@hera/proto';
 
 /** Serves one request as the unary Infer would; `deadline` is absolute ms, Infinity for none. */
-export type Serve = (req: InferRequest__Output | null, deadline: number, cancelled: () => boolean) => Promise<InferResponse>;
+export type Serve = (
+  req: InferRequest__Output | null,
+  deadline: number,
+  cancelled: () => boolean,
+) => Promise<InferResponse>;
 
 type Call = grpc.ServerDuplexStream<InferStreamRequest__Output, InferStreamResponse>;
 
@@ -36,7 +40,11 @@ export class InferStreams {
     };
     call.on('data', (m: InferStreamRequest__Output) => {
       if (this.#stopping) {
-        reply({ tag: m.tag, code: grpc.status.UNAVAILABLE, message: 'tenant host is stopping; another replica may serve this request' });
+        reply({
+          tag: m.tag,
+          code: grpc.status.UNAVAILABLE,
+          message: 'tenant host is stopping; another replica may serve this request',
+        });
         return;
       }
       inFlight++;

@@ -12,7 +12,14 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { HeraError } from '@hera/errors';
-import { MAX_ITEMS, randomBatch, validateBatch, type ModelConfig, type ModelEngine, type ValidBatch } from '@hera/model-schema';
+import {
+  MAX_ITEMS,
+  randomBatch,
+  validateBatch,
+  type ModelConfig,
+  type ModelEngine,
+  type ValidBatch,
+} from '@hera/model-schema';
 import { loadModel, selectBackend, type SharedTables } from '@hera/models';
 import { idsOffset } from './slot-layout';
 

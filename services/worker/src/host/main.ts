@@ -64,23 +64,52 @@ async function start(m: StartMessage): Promise<void> {
   const ort = m.backend === 'onnx' || config.engine === 'onnx' ? await import('@hera/engine-onnx') : undefined;
   const choice = chooseEngine(m.backend || undefined, config.engine, () => ort!.onnxRuntimeStatus());
   if (choice.fallback) tlog.warn({ engine: choice.engine }, choice.fallback);
-  const pool = new WorkerPool({ repo: m.repo, model: config.name, version: config.version, tables, maxItems: MAX_ITEMS, subBatch: host.subBatch, warmupMs: m.warmupMs, denseDim: config.denseDim, idsPerItem, engine: choice.engine, ...(choice.tfjsBackend ? { backend: choice.tfjsBackend } : {}) }, m.queueLimit, m.shedPredictedLate, e => {
-    if (e.type === 'ready' && !readySent) {
-      readySent = true;
-      const tableBytes = config.tables.reduce((s, t) => s + t.rows * t.dim * 4, 0);
-      host.readyMessage = { type: 'ready', version: config.version, backend: e.detail, tableBytes, subBatchSize: m.subBatchSize };
-      send(host.readyMessage);
-      tlog.info({ backend: e.detail }, 'tenant ready');
-    }
-    if (e.type === 'thread-died') tlog.error({ detail: e.detail }, 'inference thread died');
-    if (e.type === 'fatal') {
-      // A thread that cannot load the model will not do better on retry here: let the agent
-      // restart the host with backoff, and say why.
-      tlog.fatal({ detail: e.detail }, 'inference thread could not start');
-      send({ type: 'fatal', message: `inference thread could not start: ${e.detail}` });
-      setTimeout(() => process.exit(1), 50);
-    }
-  }, m.queueBytes, new MemoryBudget(cgroupMemory(), { onChange: figures => tlog.info(figures, 'admission: memory limit and use'), collect: forceGc() }), m.standbyWorkers ?? 0);
+  const pool = new WorkerPool(
+    {
+      repo: m.repo,
+      model: config.name,
+      version: config.version,
+      tables,
+      maxItems: MAX_ITEMS,
+      subBatch: host.subBatch,
+      warmupMs: m.warmupMs,
+      denseDim: config.denseDim,
+      idsPerItem,
+      engine: choice.engine,
+      ...(choice.tfjsBackend ? { backend: choice.tfjsBackend } : {}),
+    },
+    m.queueLimit,
+    m.shedPredictedLate,
+    e => {
+      if (e.type === 'ready' && !readySent) {
+        readySent = true;
+        const tableBytes = config.tables.reduce((s, t) => s + t.rows * t.dim * 4, 0);
+        host.readyMessage = {
+          type: 'ready',
+          version: config.version,
+          backend: e.detail,
+          tableBytes,
+          subBatchSize: m.subBatchSize,
+        };
+        send(host.readyMessage);
+        tlog.info({ backend: e.detail }, 'tenant ready');
+      }
+      if (e.type === 'thread-died') tlog.error({ detail: e.detail }, 'inference thread died');
+      if (e.type === 'fatal') {
+        // A thread that cannot load the model will not do better on retry here: let the agent
+        // restart the host with backoff, and say why.
+        tlog.fatal({ detail: e.detail }, 'inference thread could not start');
+        send({ type: 'fatal', message: `inference thread could not start: ${e.detail}` });
+        setTimeout(() => process.exit(1), 50);
+      }
+    },
+    m.queueBytes,
+    new MemoryBudget(cgroupMemory(), {
+      onChange: figures => tlog.info(figures, 'admission: memory limit and use'),
+      collect: forceGc(),
+    }),
+    m.standbyWorkers ?? 0,
+  );
   host.pool = pool;
   pool.resize(host.workersWanted); // a set-workers may have come while the tables loaded
 
@@ -88,10 +117,15 @@ async function start(m: StartMessage): Promise<void> {
     errors[code] = (errors[code] ?? 0) + 1;
   };
   /** One request, from Infer or InferStream. `deadline`: absolute ms, Infinity for none. */
-  const serve = async (req: InferRequest__Output | null, deadline: number, cancelled: () => boolean): Promise<InferResponse> => {
+  const serve = async (
+    req: InferRequest__Output | null,
+    deadline: number,
+    cancelled: () => boolean,
+  ): Promise<InferResponse> => {
     try {
       if (!req) throw new HeraError('INVALID_ARGUMENT', 'request: missing');
-      if (req.model !== config.name) throw new HeraError('NOT_FOUND', `this host serves ${config.name}, not ${JSON.stringify(req.model)}`);
+      if (req.model !== config.name)
+        throw new HeraError('NOT_FOUND', `this host serves ${config.name}, not ${JSON.stringify(req.model)}`);
       if (req.version && req.version !== config.version) {
         throw new HeraError('NOT_FOUND', `model ${config.name} runs version ${config.version}, not ${req.version}`);
       }
@@ -99,7 +133,15 @@ async function start(m: StartMessage): Promise<void> {
       const count = checkShape(req.items, shape);
       const batch = { count, dense: req.items!.dense, ids: req.items!.sparse };
       const t0 = performance.now();
-      const res = await runSplit(pool, batch, host.subBatch, { denseDim: config.denseDim, idsPerItem }, deadline, t0, cancelled);
+      const res = await runSplit(
+        pool,
+        batch,
+        host.subBatch,
+        { denseDim: config.denseDim, idsPerItem },
+        deadline,
+        t0,
+        cancelled,
+      );
       const now = Date.now();
       const ms = performance.now() - t0;
       window.add(now, ms, batch.count);
@@ -119,8 +161,16 @@ async function start(m: StartMessage): Promise<void> {
     const s = window.summary(now);
     const r = recent?.summary(now);
     return {
-      p50Ms: s.p50, p95Ms: s.p95, p99Ms: s.p99, count: s.count, servedQps: s.perSecond, itemsPerS: s.itemsPerSecond,
-      queueDepth: pool.queueDepth, workersReady: pool.readyWorkers, errors: { ...errors }, rssBytes: process.memoryUsage.rss(),
+      p50Ms: s.p50,
+      p95Ms: s.p95,
+      p99Ms: s.p99,
+      count: s.count,
+      servedQps: s.perSecond,
+      itemsPerS: s.itemsPerSecond,
+      queueDepth: pool.queueDepth,
+      workersReady: pool.readyWorkers,
+      errors: { ...errors },
+      rssBytes: process.memoryUsage.rss(),
       ...(pool.standby ? { workersStandby: pool.parkedWorkers } : {}),
       ...(r ? { recent: { windowMs: m.recentWindowMs!, p95Ms: r.p95, count: r.count } } : {}),
     };

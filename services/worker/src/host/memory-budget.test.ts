@@ -32,7 +32,10 @@ describe('requestBudget and garbageBudget', () => {
   });
 
   it('charges each thread: a second thread leaves less for requests, a third none', () => {
-    assert.equal(requestBudget({ ...rmc1, threads: 1 }) - requestBudget(rmc1), Math.floor((42 * MiB * IN_FLIGHT_SHARE) / BYTES_PER_REQUEST_BYTE));
+    assert.equal(
+      requestBudget({ ...rmc1, threads: 1 }) - requestBudget(rmc1),
+      Math.floor((42 * MiB * IN_FLIGHT_SHARE) / BYTES_PER_REQUEST_BYTE),
+    );
     assert.equal(requestBudget({ ...rmc1, threads: 3 }), 0);
   });
 
@@ -68,8 +71,14 @@ describe('MemoryBudget', () => {
     b.measureThreads(2, 2 * MiB);
     assert.equal(b.perThreadBytes, ((151 - 110 - 2 * BYTES_PER_REQUEST_BYTE) / 2) * MiB);
     assert.deepEqual(seen, [0, 30 * MiB, 18.5 * MiB]);
-    assert.equal(b.bytesFor(2, 0), requestBudget({ limitBytes: 200 * MiB, baseBytes: 110 * MiB, perThreadBytes: 18.5 * MiB, threads: 2 }));
-    assert.match(b.describe(2), /^what the tenant's 200\.0 MiB memory limit leaves after 110\.0 MiB for the model and 37\.0 MiB for 2 inference threads$/);
+    assert.equal(
+      b.bytesFor(2, 0),
+      requestBudget({ limitBytes: 200 * MiB, baseBytes: 110 * MiB, perThreadBytes: 18.5 * MiB, threads: 2 }),
+    );
+    assert.match(
+      b.describe(2),
+      /^what the tenant's 200\.0 MiB memory limit leaves after 110\.0 MiB for the model and 37\.0 MiB for 2 inference threads$/,
+    );
   });
 
   it('re-reads the limit at most once a refresh period: the agent changes it in place', () => {
@@ -89,7 +98,10 @@ describe('MemoryBudget', () => {
     // Buffers as V8 would hold them: 50 MiB idle (tables, slots), then whatever arrives until collected.
     const held = { bytes: 50 * MiB };
     let collected = 0;
-    const b = new MemoryBudget(cg.source, { buffers: () => held.bytes, collect: () => ((held.bytes = 50 * MiB), collected++) });
+    const b = new MemoryBudget(cg.source, {
+      buffers: () => held.bytes,
+      collect: () => ((held.bytes = 50 * MiB), collected++),
+    });
     b.measureBase();
     const budget = garbageBudget({ limitBytes: 200 * MiB, baseBytes: 110 * MiB, perThreadBytes: 0, threads: 1 });
     const request = 48 * 1024; // rmc1, k = 16
@@ -131,7 +143,11 @@ describe('cgroupMemory', () => {
       mkdirSync(join(root, path, '..'), { recursive: true });
       writeFileSync(join(root, path), text);
     }
-    return { root: join(root, 'sys'), proc: join(root, 'proc-self-cgroup'), done: () => rmSync(root, { recursive: true, force: true }) };
+    return {
+      root: join(root, 'sys'),
+      proc: join(root, 'proc-self-cgroup'),
+      done: () => rmSync(root, { recursive: true, force: true }),
+    };
   }
 
   it('reads v1: the hierarchical limit, and usage without inactive page cache', () => {

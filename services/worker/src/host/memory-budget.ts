@@ -65,7 +65,10 @@ export interface BudgetInputs {
  */
 export function requestMemory(i: BudgetInputs): number {
   if (!Number.isFinite(i.limitBytes)) return Infinity;
-  return Math.max(0, i.limitBytes * (1 - LIMIT_HEADROOM) - RECEIVE_RESERVE_BYTES - i.baseBytes - i.threads * i.perThreadBytes);
+  return Math.max(
+    0,
+    i.limitBytes * (1 - LIMIT_HEADROOM) - RECEIVE_RESERVE_BYTES - i.baseBytes - i.threads * i.perThreadBytes,
+  );
 }
 
 /**
@@ -165,7 +168,12 @@ export class MemoryBudget {
   /** Request bytes the host may hold in flight with `threads` threads (requestBudget). */
   bytesFor(threads: number, now = Date.now()): number {
     this.#refresh(now);
-    return requestBudget({ limitBytes: this.#limit, baseBytes: this.#base ?? 0, perThreadBytes: this.#perThread, threads });
+    return requestBudget({
+      limitBytes: this.#limit,
+      baseBytes: this.#base ?? 0,
+      perThreadBytes: this.#perThread,
+      threads,
+    });
   }
 
   #refresh(now: number): void {
@@ -192,7 +200,12 @@ export class MemoryBudget {
     if (this.#sinceCheck < GARBAGE_CHECK_BYTES) return;
     this.#sinceCheck = 0;
     this.#refresh(now);
-    const budget = garbageBudget({ limitBytes: this.#limit, baseBytes: this.#base ?? 0, perThreadBytes: this.#perThread, threads });
+    const budget = garbageBudget({
+      limitBytes: this.#limit,
+      baseBytes: this.#base ?? 0,
+      perThreadBytes: this.#perThread,
+      threads,
+    });
     if (!Number.isFinite(budget) || this.#buffers() - this.#buffersBase - inFlightBytes < budget) return;
     this.#collections++;
     this.#collect();
@@ -252,8 +265,12 @@ export function cgroupMemory(root = '/sys/fs/cgroup', procSelf = '/proc/self/cgr
       if (current === undefined) return undefined;
       // memory.max holds only the group's own limit: an ancestor's may be lower.
       let limit = Infinity;
-      for (let d = dir; d.startsWith(root) && d.length > root.length; d = dirname(d)) limit = Math.min(limit, readNumber(join(d, 'memory.max')) ?? Infinity);
-      return { limitBytes: limit, usedBytes: Math.max(0, current - statValue(join(dir, 'memory.stat'), 'inactive_file')) };
+      for (let d = dir; d.startsWith(root) && d.length > root.length; d = dirname(d))
+        limit = Math.min(limit, readNumber(join(d, 'memory.max')) ?? Infinity);
+      return {
+        limitBytes: limit,
+        usedBytes: Math.max(0, current - statValue(join(dir, 'memory.stat'), 'inactive_file')),
+      };
     }
     if (self.memory === undefined) return undefined;
     const dir = join(root, 'memory', self.memory);

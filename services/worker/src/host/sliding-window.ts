@@ -57,7 +57,14 @@ export class SlidingWindow {
   }
 
   /** Percentiles (nearest rank), count and rates over the window ending at `now`. */
-  summary(now: number): { p50: number; p95: number; p99: number; count: number; perSecond: number; itemsPerSecond: number } {
+  summary(now: number): {
+    p50: number;
+    p95: number;
+    p99: number;
+    count: number;
+    perSecond: number;
+    itemsPerSecond: number;
+  } {
     this.#evict(now);
     const n = this.#size;
     if (n === 0) return { p50: 0, p95: 0, p99: 0, count: 0, perSecond: 0, itemsPerSecond: 0 };
@@ -73,6 +80,13 @@ export class SlidingWindow {
     const rank = (q: number) => quantileSorted(sorted, q);
     // Rate over the part of the window we have seen (a fresh tenant has less than a window).
     const span = Math.max(1, Math.min(this.windowMs, now - this.#times[this.#head]!));
-    return { p50: rank(0.5), p95: rank(0.95), p99: rank(0.99), count: n, perSecond: (n * 1000) / span, itemsPerSecond: (items * 1000) / span };
+    return {
+      p50: rank(0.5),
+      p95: rank(0.95),
+      p99: rank(0.99),
+      count: n,
+      perSecond: (n * 1000) / span,
+      itemsPerSecond: (items * 1000) / span,
+    };
   }
 }

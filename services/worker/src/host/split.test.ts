@@ -29,11 +29,22 @@ describe('runSplit', () => {
   it('runs a request in sub-batches and puts the scores back in item order', async () => {
     const jobs: Job[] = [];
     const done = runSplit({ submit: (...js) => void jobs.push(...js) }, batch(10), 4, dims, Infinity, 0, () => false);
-    assert.deepEqual(jobs.map(j => j.count), [4, 4, 2]);
+    assert.deepEqual(
+      jobs.map(j => j.count),
+      [4, 4, 2],
+    );
     // Parts finish out of order.
-    for (const [k, us] of [[2, 30], [0, 10], [1, 20]] as const) jobs[k]!.resolve({ scores: scoreOf(jobs[k]!), queueUs: us, computeUs: us });
+    for (const [k, us] of [
+      [2, 30],
+      [0, 10],
+      [1, 20],
+    ] as const)
+      jobs[k]!.resolve({ scores: scoreOf(jobs[k]!), queueUs: us, computeUs: us });
     const r = await done;
-    assert.deepEqual([...new Float32Array(r.scores.buffer, r.scores.byteOffset, 10)], [0, 10, 20, 30, 40, 50, 60, 70, 80, 90]);
+    assert.deepEqual(
+      [...new Float32Array(r.scores.buffer, r.scores.byteOffset, 10)],
+      [0, 10, 20, 30, 40, 50, 60, 70, 80, 90],
+    );
     assert.equal(r.queueUs, 30);
     assert.equal(r.computeUs, 60);
   });
@@ -68,14 +79,19 @@ describe('runSplit', () => {
         throw new HeraError('OVERLOADED', 'queue full (8 sub-batches waiting)');
       },
     };
-    await assert.rejects(runSplit(sink, batch(8), 3, dims, Infinity, 0, () => false), /queue full/);
+    await assert.rejects(
+      runSplit(sink, batch(8), 3, dims, Infinity, 0, () => false),
+      /queue full/,
+    );
     assert.deepEqual(calls, [3]);
   });
 
-  it('passes the caller\'s cancellation to every part', async () => {
+  it("passes the caller's cancellation to every part", async () => {
     let callerGone = false;
     const jobs: Job[] = [];
-    void runSplit({ submit: (...js) => void jobs.push(...js) }, batch(8), 4, dims, Infinity, 0, () => callerGone).catch(() => {});
+    void runSplit({ submit: (...js) => void jobs.push(...js) }, batch(8), 4, dims, Infinity, 0, () => callerGone).catch(
+      () => {},
+    );
     assert.equal(jobs[1]!.cancelled(), false);
     callerGone = true;
     assert.ok(jobs.every(j => j.cancelled()));

@@ -34,7 +34,9 @@ export function runSplit(
 ): Promise<SplitResult> {
   const size = Math.max(1, Math.floor(subBatch));
   if (batch.count <= size) {
-    return new Promise((resolve, reject) => sink.submit({ ...batch, deadline, enqueuedAt, cancelled: callerCancelled, resolve, reject }));
+    return new Promise((resolve, reject) =>
+      sink.submit({ ...batch, deadline, enqueuedAt, cancelled: callerCancelled, resolve, reject }),
+    );
   }
   return new Promise((resolve, reject) => {
     const scores = Buffer.allocUnsafe(batch.count * 4);

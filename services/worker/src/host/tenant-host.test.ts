@@ -34,7 +34,10 @@ function setup(name: string, orphanMs = 60_000) {
       events.push(`start ${m.model}`);
       host.pool = {
         resize: (n: number) => void events.push(`resize ${n}`),
-        drain: (ms: number) => (events.push(`drain ${ms} (files ${existsSync(descriptor) ? 'kept' : 'gone'})`), Promise.resolve()),
+        drain: (ms: number) => (
+          events.push(`drain ${ms} (files ${existsSync(descriptor) ? 'kept' : 'gone'})`),
+          Promise.resolve()
+        ),
       } as unknown as WorkerPool;
       return Promise.resolve();
     },
@@ -61,12 +64,20 @@ const until = async (cond: () => boolean) => {
 };
 
 describe('TenantHost', () => {
-  it('follows the agent\'s messages, then drains in order and exits', async () => {
+  it("follows the agent's messages, then drains in order and exits", async () => {
     const { host, events, exit, descriptor } = setup('a');
     await host.listen();
     const a = await agent(join(dir, 'a.sock'));
     await until(() => a.messages.length > 0);
-    assert.deepEqual(a.messages[0], { type: 'hello', pid: process.pid, id: 'id-a', started: false, draining: false, workers: 0, subBatchSize: 1 });
+    assert.deepEqual(a.messages[0], {
+      type: 'hello',
+      pid: process.pid,
+      id: 'id-a',
+      started: false,
+      draining: false,
+      workers: 0,
+      subBatchSize: 1,
+    });
 
     const start = { type: 'start', model: 'm', workers: 2 } as unknown as AgentToHost;
     a.send(start);

@@ -58,21 +58,34 @@ export class TenantHost {
       orphanMs: o.orphanMs,
       log: o.log,
       hello: () => ({
-        type: 'hello', pid: process.pid, id: o.id, started: this.started, draining: this.draining,
-        ...(this.readyMessage ? { ready: this.readyMessage } : {}), workers: this.workersWanted, subBatchSize: this.subBatch,
+        type: 'hello',
+        pid: process.pid,
+        id: o.id,
+        started: this.started,
+        draining: this.draining,
+        ...(this.readyMessage ? { ready: this.readyMessage } : {}),
+        workers: this.workersWanted,
+        subBatchSize: this.subBatch,
       }),
       onMessage: m => this.#onAgentMessage(m),
       // Nobody supervises us any more (no restart, no limits changes): leave rather than run on unwatched.
       onOrphaned: () => void this.shutdown(0, `no agent for ${o.orphanMs} ms`),
     });
-    this.#lifecycle = new Lifecycle({ log: o.log, budgetMs: UNBOUNDED_MS, ...(o.exit ? { exit: o.exit } : {}) }).addSteps(
+    this.#lifecycle = new Lifecycle({
+      log: o.log,
+      budgetMs: UNBOUNDED_MS,
+      ...(o.exit ? { exit: o.exit } : {}),
+    }).addSteps(
       ['control-socket', () => this.#link.stopListening()],
-      ['serving', async () => {
-        const closing = this.server ? closeServer(this.server, this.#graceMs) : Promise.resolve();
-        this.streams.closeAll();
-        await this.pool?.drain(this.#graceMs);
-        await closing;
-      }],
+      [
+        'serving',
+        async () => {
+          const closing = this.server ? closeServer(this.server, this.#graceMs) : Promise.resolve();
+          this.streams.closeAll();
+          await this.pool?.drain(this.#graceMs);
+          await closing;
+        },
+      ],
       ['telemetry', () => o.telemetry.shutdown()],
       ['files', () => this.#link.removeFiles()],
     );

@@ -29,7 +29,17 @@ describe('WorkerPool (one real inference thread, tiny ncf)', () => {
     const isReady = new Promise<void>(r => (ready = r));
     // No timed warm-up: these tests check behaviour, not speed.
     pool = new WorkerPool(
-      { repo, model: 'ncf', version: config.version, tables, maxItems: MAX_ITEMS, subBatch: 8, warmupMs: 0, denseDim: config.denseDim, idsPerItem },
+      {
+        repo,
+        model: 'ncf',
+        version: config.version,
+        tables,
+        maxItems: MAX_ITEMS,
+        subBatch: 8,
+        warmupMs: 0,
+        denseDim: config.denseDim,
+        idsPerItem,
+      },
       64,
       false,
       e => e.type === 'ready' && ready(),
@@ -46,7 +56,12 @@ describe('WorkerPool (one real inference thread, tiny ncf)', () => {
    * One job of `count` random items whose bytes live in one buffer at `at` bytes in,
    * as a gRPC message's fields do (any alignment); resolves with the scores.
    */
-  function run(count: number, seed: number, at = 0, collected?: FinalizationRegistry<string>): Promise<{ scores: Buffer; expected: Float32Array }> {
+  function run(
+    count: number,
+    seed: number,
+    at = 0,
+    collected?: FinalizationRegistry<string>,
+  ): Promise<{ scores: Buffer; expected: Float32Array }> {
     const b = randomBatch(config, count, seed);
     const bytes = new Uint8Array(at + b.dense.byteLength + b.ids.byteLength);
     bytes.set(new Uint8Array(b.dense.buffer, b.dense.byteOffset, b.dense.byteLength), at);
@@ -96,10 +111,13 @@ describe('WorkerPool (one real inference thread, tiny ncf)', () => {
     assert.equal(await submit(b.dense.slice(), b.ids.slice()), 'OK');
     const ids = b.ids.slice();
     ids[config.idsPerItem + config.tables[0]!.lookups] = config.tables[1]!.rows; // item 1, first id of table 1
-    assert.equal(await submit(b.dense.slice(), ids), `INVALID_ARGUMENT: items.sparse: item 1 table ${config.tables[1]!.name} id ${config.tables[1]!.rows} is out of range [0, ${config.tables[1]!.rows})`);
+    assert.equal(
+      await submit(b.dense.slice(), ids),
+      `INVALID_ARGUMENT: items.sparse: item 1 table ${config.tables[1]!.name} id ${config.tables[1]!.rows} is out of range [0, ${config.tables[1]!.rows})`,
+    );
   });
 
-  it('counts a request\'s bytes in flight while a thread runs it, and not after', async () => {
+  it("counts a request's bytes in flight while a thread runs it, and not after", async () => {
     const done = run(512, 77);
     const idsPerItem = config.idsPerItem;
     assert.equal(pool.inFlightBytes, 512 * (config.denseDim + idsPerItem) * 4, 'running, not queued: still held');
@@ -135,7 +153,17 @@ describe('WorkerPool queue bounds (no threads: jobs stay queued)', () => {
   });
 
   it('refuses a request that would queue more bytes than its bound, and always admits into an empty queue', async () => {
-    const init = { repo: '', model: 'm', version: '1', tables: [], maxItems: 1, subBatch: 1, warmupMs: 0, denseDim: 1, idsPerItem: 1 } as unknown as ConstructorParameters<typeof WorkerPool>[0];
+    const init = {
+      repo: '',
+      model: 'm',
+      version: '1',
+      tables: [],
+      maxItems: 1,
+      subBatch: 1,
+      warmupMs: 0,
+      denseDim: 1,
+      idsPerItem: 1,
+    } as unknown as ConstructorParameters<typeof WorkerPool>[0];
     const pool = new WorkerPool(init, 100, false, () => undefined, 1000);
     const rejected: string[] = [];
     pool.submit(job(1500, rejected)); // over the bound alone, but the queue was empty
@@ -152,7 +180,17 @@ describe('WorkerPool queue bounds (no threads: jobs stay queued)', () => {
   });
 
   it('refuses what would pass the memory bound, names it, and collects the garbage refused requests leave', async () => {
-    const init = { repo: '', model: 'm', version: '1', tables: [], maxItems: 1, subBatch: 1, warmupMs: 0, denseDim: 1, idsPerItem: 1 } as unknown as ConstructorParameters<typeof WorkerPool>[0];
+    const init = {
+      repo: '',
+      model: 'm',
+      version: '1',
+      tables: [],
+      maxItems: 1,
+      subBatch: 1,
+      warmupMs: 0,
+      denseDim: 1,
+      idsPerItem: 1,
+    } as unknown as ConstructorParameters<typeof WorkerPool>[0];
     // A 100 MiB limit and a base that leave 4,000 bytes for requests: 1,000 of them in
     // flight (half the room, two bytes held per request byte).
     const MiB = 1024 * 1024;
@@ -177,7 +215,10 @@ describe('WorkerPool queue bounds (no threads: jobs stay queued)', () => {
     assert.throws(
       () => submit(200),
       (e: Error & { code?: string }) =>
-        e.code === 'OVERLOADED' && /^memory bound: 1 KiB of requests in flight \(queued and running\) \+ 1 KiB would pass 1 KiB, what the tenant's 100\.0 MiB memory limit leaves after 79\.0 MiB for the model and 0 KiB for 0 inference threads$/.test(e.message),
+        e.code === 'OVERLOADED' &&
+        /^memory bound: 1 KiB of requests in flight \(queued and running\) \+ 1 KiB would pass 1 KiB, what the tenant's 100\.0 MiB memory limit leaves after 79\.0 MiB for the model and 0 KiB for 0 inference threads$/.test(
+          e.message,
+        ),
     );
     assert.equal(pool.queueDepth, 2);
     // Refused requests were received all the same: their bytes are garbage to collect.
@@ -202,16 +243,30 @@ describe('WorkerPool standby threads (real inference threads, tiny ncf)', () => 
     const idsPerItem = config.idsPerItem;
     let readyEvents = 0;
     const waiters: (() => void)[] = [];
-    const readyCount = (n: number) => new Promise<void>(r => (readyEvents >= n ? r() : waiters.push(() => readyEvents >= n && r())));
+    const readyCount = (n: number) =>
+      new Promise<void>(r => (readyEvents >= n ? r() : waiters.push(() => readyEvents >= n && r())));
     pool = new WorkerPool(
-      { repo, model: 'ncf', version: config.version, tables, maxItems: MAX_ITEMS, subBatch: 8, warmupMs: 0, denseDim: config.denseDim, idsPerItem },
-      64, false,
+      {
+        repo,
+        model: 'ncf',
+        version: config.version,
+        tables,
+        maxItems: MAX_ITEMS,
+        subBatch: 8,
+        warmupMs: 0,
+        denseDim: config.denseDim,
+        idsPerItem,
+      },
+      64,
+      false,
       e => {
         if (e.type !== 'ready') return;
         readyEvents++;
         for (const w of waiters) w();
       },
-      Infinity, undefined, 1,
+      Infinity,
+      undefined,
+      1,
     );
     pool.resize(1);
     // The first thread, then the standby started once it was ready.
@@ -221,12 +276,23 @@ describe('WorkerPool standby threads (real inference threads, tiny ncf)', () => 
     pool.resize(2);
     assert.deepEqual([pool.readyWorkers, pool.parkedWorkers], [2, 0], 'the standby takes work at once, no warm-up');
     const b = randomBatch(config, 64, 5);
-    const scores = await Promise.all([1, 2, 3, 4].map(
-      () =>
-        new Promise<Buffer>((resolve, reject) =>
-          pool!.submit({ count: 64, dense: new Uint8Array(b.dense.buffer, b.dense.byteOffset, b.dense.byteLength), ids: new Uint8Array(b.ids.buffer, b.ids.byteOffset, b.ids.byteLength), deadline: Infinity, enqueuedAt: performance.now(), cancelled: () => false, resolve: r => resolve(r.scores), reject }),
-        ),
-    ));
+    const scores = await Promise.all(
+      [1, 2, 3, 4].map(
+        () =>
+          new Promise<Buffer>((resolve, reject) =>
+            pool!.submit({
+              count: 64,
+              dense: new Uint8Array(b.dense.buffer, b.dense.byteOffset, b.dense.byteLength),
+              ids: new Uint8Array(b.ids.buffer, b.ids.byteOffset, b.ids.byteLength),
+              deadline: Infinity,
+              enqueuedAt: performance.now(),
+              cancelled: () => false,
+              resolve: r => resolve(r.scores),
+              reject,
+            }),
+          ),
+      ),
+    );
     for (const s of scores) assert.deepEqual(s, scores[0]);
 
     pool.resize(1);

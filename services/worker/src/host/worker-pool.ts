@@ -143,7 +143,9 @@ export class WorkerPool {
     // threads not yet loaded, then idle ones.
     const surplus = active.length - n;
     if (surplus > 0) {
-      const order = [...active].sort((a, b) => Number(a.ready) - Number(b.ready) || Number(Boolean(a.busy)) - Number(Boolean(b.busy)));
+      const order = [...active].sort(
+        (a, b) => Number(a.ready) - Number(b.ready) || Number(Boolean(a.busy)) - Number(Boolean(b.busy)),
+      );
       let room = this.standby - this.parkedWorkers;
       for (const s of order.slice(0, surplus)) {
         if (s.ready && room-- > 0) {
@@ -194,7 +196,10 @@ export class WorkerPool {
       throw new HeraError('OVERLOADED', `queue full (${this.queueLimit} sub-batches waiting)`);
     }
     if (this.queueDepth > 0 && this.#queuedBytes + bytes > this.queueBytes) {
-      throw new HeraError('OVERLOADED', `queue full (${(this.#queuedBytes / 1048576).toFixed(1)} MiB of requests waiting, limit ${(this.queueBytes / 1048576).toFixed(0)} MiB)`);
+      throw new HeraError(
+        'OVERLOADED',
+        `queue full (${(this.#queuedBytes / 1048576).toFixed(1)} MiB of requests waiting, limit ${(this.queueBytes / 1048576).toFixed(0)} MiB)`,
+      );
     }
     // As with the queue bytes, a request into an idle tenant always enters: however small
     // the bound, the tenant serves one request at a time.
@@ -207,11 +212,17 @@ export class WorkerPool {
       );
     }
     const left = jobs[0]!.deadline - Date.now();
-    const expected = this.expectedMs(jobs.reduce((s, j) => s + j.count, 0), jobs.length);
+    const expected = this.expectedMs(
+      jobs.reduce((s, j) => s + j.count, 0),
+      jobs.length,
+    );
     // An idle tenant always tries: otherwise a stale estimate could shed forever.
     const idle = this.#queuedItems === 0 && this.#slots.some(s => s.ready && !s.busy && !s.retiring);
     if (this.shedPredictedLate && !idle && left < expected) {
-      throw new HeraError('OVERLOADED', `would finish in ~${expected.toFixed(1)} ms with the work queued, after its deadline (${Math.max(0, left)} ms left)`);
+      throw new HeraError(
+        'OVERLOADED',
+        `would finish in ~${expected.toFixed(1)} ms with the work queued, after its deadline (${Math.max(0, left)} ms left)`,
+      );
     }
     for (const job of jobs) {
       this.#queue.push(job);
@@ -228,7 +239,8 @@ export class WorkerPool {
     while ((this.queueDepth > 0 || this.#slots.some(s => s.busy)) && Date.now() < deadline) {
       await new Promise(r => setTimeout(r, 10));
     }
-    for (let j = this.#next(); j; j = this.#next()) j.reject(new HeraError('UNAVAILABLE', 'tenant stopped before this request ran'));
+    for (let j = this.#next(); j; j = this.#next())
+      j.reject(new HeraError('UNAVAILABLE', 'tenant stopped before this request ran'));
     // A copy: #remove splices #slots, and mapping the live array skipped every other thread.
     await Promise.all([...this.#slots].map(s => this.#remove(s)));
   }
@@ -240,8 +252,20 @@ export class WorkerPool {
     // Touch every page now, once, instead of on the first requests.
     new Uint8Array(input).fill(0);
     new Uint8Array(output).fill(0);
-    const worker = new Worker(join(__dirname, 'infer-thread.js'), { workerData: { ...this.init, input, output } satisfies ThreadInit });
-    const slot: Slot = { worker, input, output, ready: false, busy: undefined, jobId: 0, startedAt: 0, retiring: false, parked };
+    const worker = new Worker(join(__dirname, 'infer-thread.js'), {
+      workerData: { ...this.init, input, output } satisfies ThreadInit,
+    });
+    const slot: Slot = {
+      worker,
+      input,
+      output,
+      ready: false,
+      busy: undefined,
+      jobId: 0,
+      startedAt: 0,
+      retiring: false,
+      parked,
+    };
     this.#slots.push(slot);
     worker.on('message', (m: ThreadReply) => this.#onReply(slot, m));
     worker.on('error', err => this.onEvent({ type: 'thread-died', detail: err.message }));
@@ -250,7 +274,9 @@ export class WorkerPool {
       if (i < 0) return; // removed on purpose
       this.#slots.splice(i, 1);
       if (slot.busy) this.#runningBytes -= jobBytes(slot.busy);
-      slot.busy?.reject(new HeraError('UNAVAILABLE', `inference thread exited (code ${code}) with the request in flight`));
+      slot.busy?.reject(
+        new HeraError('UNAVAILABLE', `inference thread exited (code ${code}) with the request in flight`),
+      );
       this.onEvent({ type: 'thread-died', detail: `exit code ${code}` });
       // Replace a thread that died while working; one that never loaded would only die again
       // (that is reported as fatal and the host restarts with backoff).
@@ -297,7 +323,11 @@ export class WorkerPool {
           this.#msPerItem = this.#msPerItem === 0 ? sample : this.#msPerItem + 0.2 * (sample - this.#msPerItem);
           // Copy the scores out of the slot before it takes the next job.
           const scores = Buffer.from(new Uint8Array(slot.output, 0, job.count * 4));
-          job.resolve({ scores, queueUs: Math.round((slot.startedAt - job.enqueuedAt) * 1000), computeUs: m.computeUs });
+          job.resolve({
+            scores,
+            queueUs: Math.round((slot.startedAt - job.enqueuedAt) * 1000),
+            computeUs: m.computeUs,
+          });
         } else {
           job.reject(new HeraError(m.code as HeraErrorCode, m.message));
         }
