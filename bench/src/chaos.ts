@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import { checkHealth, statusName } from '@hera/grpc';
 import { gatewayTarget, PayloadPool, runLoad, type SendQuery } from '@hera/loadgen';
 import { connectRedis, Keyspace, ModelStore } from '@hera/state';
-import { isAlive, startChild, waitFor, type Child } from '@hera/testing';
+import { type Child, HERA_UP_FREE_PORTS, isAlive, startChild, waitFor } from '@hera/testing';
 import { args, fmt } from './harness';
 
 const o = args({
@@ -90,24 +90,7 @@ async function main(): Promise<void> {
   delete env['REDIS_URL'];
   const up: Child = startChild(
     process.execPath,
-    [
-      cli,
-      'up',
-      '--data-dir',
-      dataDir,
-      '--gateway-port',
-      '0',
-      '--worker-port',
-      '0',
-      '--placement-port',
-      '0',
-      '--profiler-port',
-      '0',
-      '--models',
-      models.join(','),
-      '--scale',
-      o['scale']!,
-    ],
+    [cli, 'up', '--data-dir', dataDir, ...HERA_UP_FREE_PORTS, '--models', models.join(','), '--scale', o['scale']!],
     { env },
   );
   const outcomes: Outcome[] = [];

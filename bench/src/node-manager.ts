@@ -27,7 +27,7 @@ import { createClient, statusName, unaryCall } from '@hera/grpc';
 import { gatewayTarget, PayloadPool, runLoad, type LoadSummary } from '@hera/loadgen';
 import { loadProtos } from '@hera/proto';
 import { connectRedis, Keyspace, ModelStore, type ModelRecord } from '@hera/state';
-import { startChild, waitFor, type Child } from '@hera/testing';
+import { type Child, HERA_UP_FREE_PORTS, startChild, waitFor } from '@hera/testing';
 import { args, fmt } from './harness';
 
 const o = args(
@@ -106,14 +106,7 @@ async function runOnce(managed: boolean, cap: Map<string, number>): Promise<Run>
       'up',
       '--data-dir',
       dataDir,
-      '--gateway-port',
-      '0',
-      '--worker-port',
-      '0',
-      '--placement-port',
-      '0',
-      '--profiler-port',
-      '0',
+      ...HERA_UP_FREE_PORTS,
       '--models',
       `${modelA},${modelB}`,
       '--no-plan',

@@ -20,6 +20,7 @@ import { join } from 'node:path';
 import { PAPER, readClusterFile, renderReproduction, reproduce } from '@hera/cli';
 import { onnxRuntimeStatus } from '@hera/engine-onnx';
 import { waitFor } from '@hera/procs';
+import { HERA_UP_FREE_PORTS } from '@hera/testing';
 import { args, BACKEND_NOTE, benchBackend, buildBenchModels } from './harness';
 
 async function main(): Promise<void> {
@@ -76,14 +77,7 @@ async function main(): Promise<void> {
       a.models!,
       '--scale',
       a.scale!,
-      '--gateway-port',
-      '0',
-      '--worker-port',
-      '0',
-      '--placement-port',
-      '0',
-      '--profiler-port',
-      '0',
+      ...HERA_UP_FREE_PORTS,
       '--json-logs',
     ],
     {

@@ -11,7 +11,7 @@ import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkHealth } from '@hera/grpc';
-import { isAlive, startChild, waitFor, waitForExit, type Child } from '@hera/testing';
+import { type Child, HERA_UP_FREE_PORTS, isAlive, startChild, waitFor, waitForExit } from '@hera/testing';
 
 const cli = require.resolve('@hera/cli/dist/main.js');
 const dataDir = mkdtempSync(join(tmpdir(), 'hera-up-'));
@@ -30,24 +30,7 @@ describe('hera up', () => {
     delete env['REDIS_URL']; // it must start its own redis-server
     up = startChild(
       process.execPath,
-      [
-        cli,
-        'up',
-        '--data-dir',
-        dataDir,
-        '--gateway-port',
-        '0',
-        '--worker-port',
-        '0',
-        '--placement-port',
-        '0',
-        '--profiler-port',
-        '0',
-        '--models',
-        'ncf',
-        '--scale',
-        '0.0005',
-      ],
+      [cli, 'up', '--data-dir', dataDir, ...HERA_UP_FREE_PORTS, '--models', 'ncf', '--scale', '0.0005'],
       { env },
     );
     const ready = await up.waitForLine(/all services healthy — gateway at (\S+)/, 90_000);
@@ -127,24 +110,7 @@ describe('hera up', () => {
     delete env['REDIS_URL'];
     const u = startChild(
       process.execPath,
-      [
-        cli,
-        'up',
-        '--data-dir',
-        dir,
-        '--gateway-port',
-        '0',
-        '--worker-port',
-        '0',
-        '--placement-port',
-        '0',
-        '--profiler-port',
-        '0',
-        '--models',
-        'none',
-        '--restart-budget',
-        '0',
-      ],
+      [cli, 'up', '--data-dir', dir, ...HERA_UP_FREE_PORTS, '--models', 'none', '--restart-budget', '0'],
       { env },
     );
     let started: Record<string, number> = {};

@@ -1,8 +1,7 @@
 import type { PairEvaluation } from './pair-search';
 import type { ClusterPlan } from './plan';
-import type { ModelKind, Provenance } from './profile';
 import { checkPredictor, type PredictorCheck } from './predictor-check';
-import { describeBasis, type ServerConfig } from './server-config';
+import { describeBasis, type ConfigTenant, type ServerConfig } from './server-config';
 
 /** Why a configuration is in the plan (the shape of hera.placement.v1.ConfigExplanation). */
 export interface ConfigExplanation {
@@ -16,14 +15,7 @@ export interface ConfigExplanation {
   /** Why this many servers: the demand they carry. */
   countReason: string;
   alternatives: { config: string; emu: number; whyNot: string }[];
-  tenants: {
-    model: string;
-    workers: number;
-    qps: number;
-    qpsMax: number;
-    kind: ModelKind;
-    profileSource: Provenance['kind'];
-  }[];
+  tenants: ConfigTenant[];
 }
 
 const f1 = (x: number) => x.toFixed(1);
@@ -68,14 +60,7 @@ export function explainPlan(plan: ClusterPlan, maxAlternatives = 5): ConfigExpla
     return `×${count}: ${parts.join('; ')}${spare.length ? `; spare capacity in the whole plan (servers come whole): ${spare.join(', ')}` : ''}`;
   };
   return plan.hera.counts.map(({ config, count }) => {
-    const tenants = config.tenants.map(t => ({
-      model: t.model,
-      workers: t.workers,
-      qps: t.qps,
-      qpsMax: t.qpsMax,
-      kind: t.kind,
-      profileSource: t.profileSource,
-    }));
+    const tenants = config.tenants.map(t => ({ ...t }));
     const base = {
       config: config.id,
       count,

@@ -2,6 +2,6 @@ export { freePort, waitFor, isAlive, startChild, waitForExit, hasRedisServer } f
 export type { Child } from '@hera/procs';
 export { redisPerFile, startRedis } from './redis';
 export type { TestRedis } from './redis';
-export { startService } from './services';
+export { HERA_UP_FREE_PORTS, startService } from './services';
 export type { ServiceEntry, TestService, ServiceName } from './services';
 export { grpcCode, grpcOutcome } from './grpc-outcome';

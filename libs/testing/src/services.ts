@@ -42,3 +42,8 @@ export async function startService(
     throw err;
   }
 }
+
+/** `hera up` flags that put every service of a private local cluster on a free port. */
+export const HERA_UP_FREE_PORTS: readonly string[] = (['gateway', 'worker', 'placement', 'profiler'] as const).flatMap(
+  s => [`--${s}-port`, '0'],
+);

@@ -12,6 +12,7 @@ import {
   type ConfigExplanation,
   type ModelProfile,
   type ProfileSet,
+  type TenantAllocation as HeraAllocation,
 } from '@hera/hera';
 import type { Logger } from '@hera/logger';
 import type {
@@ -516,14 +517,7 @@ class LeastLoaded {
   }
 }
 
-function toProtoAllocation(t: {
-  model: string;
-  workers: number;
-  cpuset: number[];
-  cpuMillis: number;
-  memoryLimitBytes: number;
-  subBatchSize: number;
-}): TenantAllocation {
+function toProtoAllocation(t: HeraAllocation): TenantAllocation {
   return {
     model: t.model,
     version: '',

@@ -110,14 +110,7 @@ function pinned(set: ProfileSet, pins: readonly { config: string; count: number 
     reason: 'pinned by the operator (ApplyRequest.pinned): placed as given, not solved for the demand',
     countReason: `×${count}: as pinned`,
     alternatives: [],
-    tenants: config.tenants.map(t => ({
-      model: t.model,
-      workers: t.workers,
-      qps: t.qps,
-      qpsMax: t.qpsMax,
-      kind: t.kind,
-      profileSource: t.profileSource,
-    })),
+    tenants: config.tenants.map(t => ({ ...t })),
   }));
   return {
     counts,
