@@ -20,6 +20,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isZooModel, modelCost, randomBatch, ZOO_SPECS, type ZooModelName } from '@hera/model-schema';
 import {
+  bagTables,
   bagLayout,
   buildRepository,
   DEFAULT_VARIANT,
@@ -112,21 +113,9 @@ async function runModel(
   console.log(
     `\n== ${model}: scale ${f(scale, 4)}, ${config.tables.length} tables, ${f(tables.bytes / 1e9, 3)} GB (built and loaded in ${f((now() - t) / 1000, 1)} s)`,
   );
-  const bagTables = config.tables.map((c, i) => {
-    const s = tables.tables[i]!;
-    return {
-      name: c.name,
-      data: s.data,
-      rows: c.rows,
-      dim: c.dim,
-      lookups: c.lookups,
-      pooling: c.pooling,
-      aligned: s.aligned,
-      scratch: s.scratch,
-    };
-  });
+  const tablesForBag = bagTables(config, tables);
   const layouts = new Map<string, BagLayout>(
-    o.variants.map(v => [v, bagLayout(bagTables, { variant: parseVariant(v) })]),
+    o.variants.map(v => [v, bagLayout(tablesForBag, { variant: parseVariant(v) })]),
   );
   const count = o.batch;
   const perItem = modelCost(spec, scale).embeddingBytesPerItem;

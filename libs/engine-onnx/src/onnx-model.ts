@@ -5,6 +5,7 @@ import { HeraError } from '@hera/errors';
 import type { Logger } from '@hera/logger';
 import type { ModelConfig, ValidBatch } from '@hera/model-schema';
 import {
+  bagTables,
   bagLayout,
   embeddingBag,
   loadTables,
@@ -108,21 +109,7 @@ export class OnnxModel {
       });
       options.extra = { session: { use_external_initializer_file_buffers_directly: '1' } };
     } else {
-      layout = bagLayout(
-        config.tables.map((t, i) => {
-          const s = tables.tables[i]!;
-          return {
-            name: t.name,
-            data: s.data,
-            rows: t.rows,
-            dim: t.dim,
-            lookups: t.lookups,
-            pooling: t.pooling,
-            aligned: s.aligned,
-            scratch: s.scratch,
-          };
-        }),
-      );
+      layout = bagLayout(bagTables(config, tables));
     }
     const session = await ort.InferenceSession.create(path, options);
     const model = new OnnxModel(config, tables, bag, ort, session, layout);

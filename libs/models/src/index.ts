@@ -16,7 +16,7 @@ export {
 export type { RepoEntry, ModelJson, TableManifest } from './repository';
 export { selectBackend, backendInfo, BACKEND_PREFERENCE } from './backend';
 export type { BackendName, BackendInfo } from './backend';
-export { loadTables } from './shared-tables';
+export { bagTables, loadTables } from './shared-tables';
 export type { SharedTables, SharedTable } from './shared-tables';
 export type { BagKernelVariant, TableScratch, WasmMemory } from './wasm-bag';
 export { DEFAULT_VARIANT, PLAIN_VARIANT } from './wasm-bag';

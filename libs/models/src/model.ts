@@ -9,7 +9,7 @@ import { tfjs } from './tfjs';
 import { bagLayout, embeddingBag, releaseBagLayout, type BagLayout } from './embedding-bag';
 import { buildForward, mlpStacks, runStack, type Forward } from './network';
 import { readModelConfig, readModelJson, versionDir } from './repository';
-import { loadTables, type SharedTables } from './shared-tables';
+import { bagTables, loadTables, type SharedTables } from './shared-tables';
 
 /** A loaded model, ready to score. One per worker thread; `score` is synchronous. */
 export interface Model {
@@ -52,21 +52,7 @@ export class InferenceModel implements Model {
     private readonly forward: Forward,
   ) {
     this.backend = tfjs().getBackend();
-    this.layout = bagLayout(
-      config.tables.map((t, i) => {
-        const shared = tables.tables[i]!;
-        return {
-          name: t.name,
-          data: shared.data,
-          rows: t.rows,
-          dim: t.dim,
-          lookups: t.lookups,
-          pooling: t.pooling,
-          aligned: shared.aligned,
-          scratch: shared.scratch,
-        };
-      }),
-    );
+    this.layout = bagLayout(bagTables(config, tables));
   }
 
   score(batch: ValidBatch): Float32Array {

@@ -10,7 +10,8 @@ import {
   wasmBagSupported,
   type TableScratch,
 } from './wasm-bag';
-import type { TablePooling } from '@hera/model-schema';
+import type { ModelConfig, TablePooling } from '@hera/model-schema';
+import type { BagTable } from './embedding-bag';
 
 /** One embedding table in shared memory: row-major [rows, dim] fp32. */
 export interface SharedTable {
@@ -155,4 +156,21 @@ export async function loadTables(repo: string, name: string, version?: string): 
     bytes += t.byteLength;
   }
   return { model: name, version: v, tables, bytes };
+}
+
+/** The embedding bag's view of a model's loaded tables: each table of its config on its shared memory. */
+export function bagTables(config: Pick<ModelConfig, 'tables'>, tables: SharedTables): BagTable[] {
+  return config.tables.map((t, i) => {
+    const s = tables.tables[i]!;
+    return {
+      name: t.name,
+      data: s.data,
+      rows: t.rows,
+      dim: t.dim,
+      lookups: t.lookups,
+      pooling: t.pooling,
+      aligned: s.aligned,
+      scratch: s.scratch,
+    };
+  });
 }
