@@ -302,12 +302,7 @@ export class NodeManagerPolicy {
       moved = true;
       moves.push(grow);
       apply(millis, grow);
-      this.#settling.push({
-        tenants: [grow.to, grow.from].filter(m => m !== 'free'),
-        dueMs: this.#after(nowMs, o.judgeIntervals),
-        move: grow,
-        judge: { receiver: t.model, slaMs: t.slaMs, p95AtMove: t.p95Ms },
-      });
+      this.#settle(grow, nowMs, { receiver: t.model, slaMs: t.slaMs, p95AtMove: t.p95Ms });
     }
     const room = active.length > 0 && active.every(t => slack(t) > o.donorAboveSlack);
     this.#roomFor = room ? this.#roomFor + 1 : 0;
@@ -319,11 +314,7 @@ export class NodeManagerPolicy {
       if (release) {
         moves.push(release);
         apply(millis, release);
-        this.#settling.push({
-          tenants: [release.from, release.to].filter(m => m !== 'free'),
-          dueMs: this.#after(nowMs, o.judgeIntervals),
-          move: release,
-        });
+        this.#settle(release, nowMs);
       }
     }
     for (const m of moves) for (const model of [m.to, m.from]) if (model !== 'free') this.#changedAt.set(model, nowMs);
@@ -340,6 +331,16 @@ export class NodeManagerPolicy {
   }
 
   /** Clock time `intervals` intervals after `nowMs`, less half an interval for timer jitter. */
+  /** A move applied now: its tenants hold still until it is judged (or waited out) `judgeIntervals` later. */
+  #settle(move: Move, nowMs: number, judge?: Settling['judge']): void {
+    this.#settling.push({
+      tenants: [move.to, move.from].filter(m => m !== 'free'),
+      dueMs: this.#after(nowMs, this.#opts.judgeIntervals),
+      move,
+      ...(judge ? { judge } : {}),
+    });
+  }
+
   #after(nowMs: number, intervals: number): number {
     return nowMs + (intervals - 0.5) * this.#opts.intervalMs;
   }
