@@ -290,6 +290,21 @@ describe('ProfileRunner (fakes)', () => {
     );
   });
 
+  it('steps down faster the more re-checks miss, so a search that overrated the node by half still finds a rate', async () => {
+    const node = new FakeNode();
+    // n=1's search says 10 qps, but only 4.5 holds: precision steps alone (10, 9, 8.1, … 5.9) never get there.
+    const { load, rechecks } = fakeLoad(node, { 1: 10, 2: 18 }, { 1: 4.5, 2: 18 });
+    const { stores } = fakeStores();
+    const record = (await new ProfileRunner(stores, load, OPTS, silentLogger()).run(
+      fakeJob({ ...JOB }).job,
+    )) as ProfileRecord;
+    assert.deepEqual(
+      rechecks.filter(r => r.startsWith('n=1')),
+      ['n=1 10.00', 'n=1 9.00', 'n=1 7.20', 'n=1 4.32'],
+    );
+    assert.equal(Number(record.points.find(p => p.workers === 1)!.qps.toFixed(3)), 3.888);
+  });
+
   it('fails the job on a failed measurement, keeps the points done, stores nothing and restores the node', async () => {
     const node = new FakeNode();
     node.failAt = 2;
