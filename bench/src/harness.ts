@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { buildOnnxRepository } from '@hera/engine-onnx';
-import { type ModelConfig } from '@hera/model-schema';
+import { engineOfBackend, type ModelConfig } from '@hera/model-schema';
 import { buildRepository } from '@hera/models';
 import { PAYLOAD_NODE_FLAGS, withMallocTuning } from '@hera/procs';
 import { startRedis, startService, type ServiceName, type TestRedis, type TestService } from '@hera/testing';
@@ -141,7 +141,7 @@ export async function buildBenchModels(
  * TF.js would otherwise be measured as ONNX Runtime.
  */
 export function checkTenantBackend(model: string, reported: string, backend: BenchBackend): void {
-  if ((reported === 'onnxruntime') !== (backend === 'onnx'))
+  if (engineOfBackend(reported) !== backend)
     throw new Error(`${model}: the tenant runs ${reported || 'nothing yet'}, not the ${backend} engine asked for`);
 }
 
