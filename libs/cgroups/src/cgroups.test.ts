@@ -32,6 +32,22 @@ describe('detectCgroups', () => {
     assert.equal(d.mode, 'none');
     assert.match(d.reason, /no cgroup filesystem/);
   });
+
+  it("takes a v1 mount's root as our group when our /proc/self/cgroup path is not under it (a container)", () => {
+    const root = mkdtempSync(join(tmpdir(), 'v1-'));
+    try {
+      for (const c of ['cpu', 'cpuset', 'memory']) {
+        mkdirSync(join(root, c));
+        writeFileSync(join(root, c, 'cgroup.procs'), '');
+      }
+      const d = detectCgroups(root);
+      // Writable temp dirs: v1, and whatever path this process has, the mount's root.
+      assert.equal(d.mode, 'v1', d.reason);
+      for (const c of ['cpu', 'cpuset', 'memory'] as const) assert.ok(!d.self[c] || d.self[c] === '/', d.self[c]);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
 });
 
 // The v2 kernel interface is files; on this cgroup-v1 machine we check what the
@@ -93,6 +109,45 @@ describe('CgroupV2Manager (file layout)', () => {
         /cannot enable cpu, cpuset, memory/,
       );
       assert.equal(readFileSync(join(root, 'hera-n2-agent', 'cgroup.procs'), 'utf8'), '777');
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it("at a cgroup namespace's root (a container), moves the container's other processes (tini) into the leaf too", () => {
+    const root = mkdtempSync(join(tmpdir(), 'v2-'));
+    try {
+      writeFileSync(join(root, 'cgroup.controllers'), 'cpuset cpu memory');
+      writeFileSync(join(root, 'cgroup.procs'), '1\n777\n');
+      mkdirSync(join(root, 'cgroup.subtree_control'));
+      const leafProcs = join(root, 'hera-n3-agent', 'cgroup.procs');
+      assert.throws(
+        () =>
+          new CgroupV2Manager(
+            { mode: 'v2', reason: '', mounts: { unified: root }, self: { unified: '/' } },
+            'hera-n3',
+            777,
+          ),
+        /cannot enable/,
+      );
+      // The agent first, then PID 1 (each write to cgroup.procs moves one process).
+      assert.equal(readFileSync(leafProcs, 'utf8'), '1');
+      // Not at a namespace root: only the agent moves.
+      writeFileSync(join(root, 'cgroup.procs'), '1\n888\n');
+      mkdirSync(join(root, 'scope'));
+      writeFileSync(join(root, 'scope', 'cgroup.controllers'), 'cpuset cpu memory');
+      writeFileSync(join(root, 'scope', 'cgroup.procs'), '5\n888\n');
+      mkdirSync(join(root, 'scope', 'cgroup.subtree_control'));
+      assert.throws(
+        () =>
+          new CgroupV2Manager(
+            { mode: 'v2', reason: '', mounts: { unified: root }, self: { unified: '/scope' } },
+            'hera-n4',
+            888,
+          ),
+        /cannot enable/,
+      );
+      assert.equal(readFileSync(join(root, 'scope', 'hera-n4-agent', 'cgroup.procs'), 'utf8'), '888');
     } finally {
       rmSync(root, { recursive: true, force: true });
     }

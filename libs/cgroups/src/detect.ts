@@ -81,13 +81,28 @@ export function detectCgroups(root = '/sys/fs/cgroup'): CgroupDetection {
   if (missing.length) {
     return { mode: 'none', reason: `cgroup v1 controllers not mounted: ${missing.join(', ')}`, mounts, self };
   }
+  // A container without its own cgroup namespace (v1's default): /proc/self/cgroup names the
+  // host's path (/docker/<id>) while each mounted hierarchy shows the container's group as its
+  // root. Our group is then the mount's root.
+  let containerView = false;
+  for (const c of ['cpu', 'cpuset', 'memory'] as const) {
+    if (self[c] && self[c] !== '/' && !existsSync(join(mounts[c], self[c]))) {
+      self[c] = '/';
+      containerView = true;
+    }
+  }
   const unwritable = (['cpu', 'cpuset', 'memory'] as const).filter(
     c => !canCreateUnder(join(mounts[c], self[c] ?? '/')),
   );
   if (unwritable.length) {
     return { mode: 'none', reason: `cgroup v1 not writable for: ${unwritable.join(', ')} (run as root)`, mounts, self };
   }
-  return { mode: 'v1', reason: `cgroup v1 hierarchies cpu, cpuset, memory under ${root}`, mounts, self };
+  return {
+    mode: 'v1',
+    reason: `cgroup v1 hierarchies cpu, cpuset, memory under ${root}${containerView ? " (a container's view: our group is each mount's root)" : ''}`,
+    mounts,
+    self,
+  };
 }
 
 function readText(path: string): string {

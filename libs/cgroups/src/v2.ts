@@ -11,7 +11,8 @@ const NEEDED = ['cpu', 'cpuset', 'memory'];
  * `<our group>/<nodeGroup>/<tenant>`. v2 forbids processes in a group whose
  * controllers are delegated to children ("no internal processes"), so when our
  * own group holds processes (us) we first move ourselves into a leaf
- * `<our group>/<nodeGroup>-agent`, then enable the controllers.
+ * `<our group>/<nodeGroup>-agent` (at a cgroup namespace's root, the container's
+ * other processes too), then enable the controllers.
  */
 export class CgroupV2Manager implements CgroupManager {
   readonly mode = 'v2' as const;
@@ -25,6 +26,20 @@ export class CgroupV2Manager implements CgroupManager {
       const leaf = join(root, `${nodeGroup}-agent`);
       mkdirSync(leaf, { recursive: true });
       writeControl(join(leaf, 'cgroup.procs'), String(pid));
+      // At the root of a cgroup namespace (a container: `docker run --privileged` on a v2 host)
+      // every process of the group is the container's, e.g. tini as PID 1: they move into the
+      // leaf too, as Docker-in-Docker's entrypoint does. Elsewhere (a systemd session scope)
+      // the other processes are not ours to move.
+      if (!enable(root) && (detection.self.unified ?? '/') === '/') {
+        for (const other of readText(join(root, 'cgroup.procs')).split(/\s+/).filter(Boolean)) {
+          if (other === String(pid)) continue;
+          try {
+            writeControl(join(leaf, 'cgroup.procs'), other);
+          } catch {
+            // Exited meanwhile, or a kernel thread: enable() below says whether it mattered.
+          }
+        }
+      }
       if (!enable(root))
         throw new Error(`cannot enable ${NEEDED.join(', ')} controllers in ${root}/cgroup.subtree_control`);
     }

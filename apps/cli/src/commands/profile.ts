@@ -16,7 +16,7 @@ import { connectRedis, Keyspace, listLive, type NodeRecord } from '@hera/state';
 import { serviceAddress } from '../gateway-target';
 import { scalabilitySvg, svgToPng } from '../plot';
 import { formatBytes, table } from '../table';
-import { ALL_MODELS } from './serve-zoo';
+import { ALL_MODELS } from '../cluster-init';
 
 interface ProfileOptions {
   all: boolean;

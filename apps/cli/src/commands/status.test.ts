@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { TenantAllocation__Output, TenantStatus__Output } from '@hera/proto';
-import { renderStatus, type ClusterStatus } from './status';
+import { renderStatus, unconfinedNotes, type ClusterStatus } from './status';
 
 const alloc = (model: string, cpuset: number[], cpuMillis: number): TenantAllocation__Output => ({
   model,
@@ -122,5 +122,56 @@ describe('renderStatus: node manager', () => {
     );
     assert.match(out, /node manager on n1: on; 1 moves, 0 undone; resctrl unavailable: \/sys\/fs\/resctrl not mounted/);
     assert.match(out, /3s ago +din → rmc1 +250 m \(quota\) +rmc1 slack 0\.01 < 0\.05: \+250 m from din/);
+  });
+});
+
+describe('renderStatus: cgroups', () => {
+  const node = (nodeId: string, cgroupMode: 'v1' | 'v2' | 'none') => ({
+    nodeId,
+    endpoint: `${nodeId}:50052`,
+    nodeClass: '2c',
+    cores: 2,
+    memoryBytes: 1 << 30,
+    cgroupMode,
+    backend: 'wasm',
+    labels: {},
+    resctrl: false,
+    startedAtMs: 0,
+    heartbeatAtMs: 0,
+    tenants: {},
+  });
+
+  it('says which nodes run tenants unconfined, why, and what a container needs', () => {
+    const s: ClusterStatus = {
+      redisUrl: 'redis://x',
+      services: [],
+      nodes: [node('worker-1', 'none'), node('worker-2', 'v2')],
+      models: [],
+      planVersion: 1,
+      tenants: [
+        {
+          nodeId: 'worker-1',
+          tenants: [],
+          nodeManager: {
+            enabled: false,
+            state:
+              'off: no cgroups to enforce moves (cgroup v2 at /sys/fs/cgroup is not writable (run as root or delegate the subtree))',
+            intervalMs: 1000,
+            resctrl: 'unavailable',
+            lastMoves: [],
+            moves: 0,
+            undos: 0,
+          },
+        },
+      ],
+    };
+    const out = renderStatus(s);
+    assert.match(
+      out,
+      /^node worker-1: NO CGROUPS — tenants run without CPU or memory limits \(cgroup v2 at \/sys\/fs\/cgroup is not writable/m,
+    );
+    assert.match(out, /privileged, or cap_add SYS_ADMIN with \/sys\/fs\/cgroup mounted rw/);
+    assert.doesNotMatch(out, /node worker-2: NO CGROUPS/);
+    assert.deepEqual(unconfinedNotes({ nodes: [node('a', 'v1')], tenants: [] }), []);
   });
 });

@@ -177,6 +177,7 @@ export function renderStatus(s: ClusterStatus, now = Date.now()): string {
         )
       : 'no nodes registered',
   );
+  lines.push(...unconfinedNotes(s));
   const rows = s.tenants.flatMap(n =>
     n.error
       ? [[n.nodeId, `(status unavailable: ${n.error})`, '', '', '', '', '', '', '', '', '', '', '', '']]
@@ -239,6 +240,27 @@ export function renderStatus(s: ClusterStatus, now = Date.now()): string {
     }
   }
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * A line per node that runs its tenants without cgroups (`cgroup: none`): no CPU or memory
+ * limits, so tenants interfere and the plan's splits are not enforced. The reason comes from
+ * the node manager's state ("off: no cgroups to enforce moves (<detection>)") when the agent
+ * reports it; the fix in a container is the README's (Compose: cgroups for the node agents).
+ */
+export function unconfinedNotes(s: Pick<ClusterStatus, 'nodes' | 'tenants'>): string[] {
+  const none = s.nodes.filter(n => n.cgroupMode === 'none');
+  if (none.length === 0) return [];
+  const out = [''];
+  for (const n of none) {
+    const state = s.tenants.find(t => t.nodeId === n.nodeId)?.nodeManager?.state ?? '';
+    const why = /^off: no cgroups to enforce moves \((.*)\)$/.exec(state)?.[1];
+    out.push(
+      `node ${n.nodeId}: NO CGROUPS — tenants run without CPU or memory limits${why ? ` (${why})` : ''}; ` +
+        'the agent needs a writable cgroup filesystem: root, and in a container privileged, or cap_add SYS_ADMIN with /sys/fs/cgroup mounted rw (README, Compose)',
+    );
+  }
+  return out;
 }
 
 /** Moves of each node manager `hera status` lists (GetStatus has up to 20; --json shows them all). */

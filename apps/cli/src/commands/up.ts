@@ -26,7 +26,9 @@ import {
   type ClusterFile,
 } from '../cluster-file';
 import { table } from '../table';
-import { ALL_MODELS, serveZoo } from './serve-zoo';
+import { ALL_MODELS, initCluster } from '../cluster-init';
+import { observabilityEnv } from '../observability';
+import { parseModels } from './cluster';
 
 export interface UpOptions {
   dataDir: string;
@@ -52,6 +54,10 @@ export interface UpOptions {
   restartBudget: number;
   /** The node-level resource manager on every node (default on); false keeps the plan's static split (NODE_MANAGER=off). */
   nodeManager?: boolean;
+  /** OTLP endpoint every service exports traces to (OTEL_EXPORTER_OTLP_ENDPOINT). */
+  otlp?: string;
+  /** Look for a collector at 127.0.0.1:4317 and use it when one answers. */
+  observability?: boolean;
 }
 
 /** A service under supervision: its spec, its current process and its restart policy. */
@@ -215,7 +221,12 @@ export async function up(opts: UpOptions, out: NodeJS.WritableStream = process.s
     }
 
     const repo = join(dataDir, 'models');
+    const otel = await observabilityEnv(
+      { ...(opts.otlp ? { otlp: opts.otlp } : {}), probe: Boolean(opts.observability) },
+      say,
+    );
     const common = {
+      ...otel,
       REDIS_URL: redisUrl,
       HERA_MODEL_REPO: repo,
       HERA_REDIS_PREFIX: opts.prefix,
@@ -340,7 +351,8 @@ export async function up(opts: UpOptions, out: NodeJS.WritableStream = process.s
     );
     say(`all services healthy — gateway at ${addresses.get('gateway')}`);
     if (opts.models.length) {
-      const planned = await serveZoo({
+      // The same steps `hera cluster init` runs against a cluster started by compose or Kubernetes.
+      const r = await initCluster({
         repo,
         models: opts.models,
         scale: opts.scale,
@@ -350,22 +362,13 @@ export async function up(opts: UpOptions, out: NodeJS.WritableStream = process.s
         prefix: opts.prefix,
         placement: addresses.get('placement')!,
         gateway: addresses.get('gateway')!,
+        nodes: opts.nodes,
         timeoutMs: opts.timeout * 1000,
         say,
         tty: Boolean((out as NodeJS.WriteStream).isTTY),
       });
-      // serveZoo saw each of these models routed; readiness also needs any other model the plan
-      // places (demand kept in a persisted Redis), so a miss here is worth a line, not a failure.
-      const gateway = addresses.get('gateway')!;
-      if (planned) {
-        await waitFor(
-          async () => (await checkHealth(gateway, '', 1_000)) === 'SERVING',
-          10_000,
-          'gateway readiness',
-        ).catch(() => say('the gateway is not ready yet: it does not route every model of the plan (npx hera status)'));
-      }
       say(
-        planned
+        r.served
           ? `serving ${opts.models.join(', ')} — try: npx hera rank --model ${opts.models.includes('ncf') ? 'ncf' : opts.models[0]}   npx hera plan explain   npx hera status`
           : `registered ${opts.models.join(', ')} without a plan — profile them (npx hera profile --all --quick), then npx hera plan apply`,
       );
@@ -446,6 +449,12 @@ export function register(program: Command): void {
       '--no-node-manager',
       "keep each node at the plan's static split: no core moves between its tenants (NODE_MANAGER=off, for comparison)",
     )
+    .option('--otlp <url>', "send every service's traces to this OTLP/gRPC endpoint (sets OTEL_EXPORTER_OTLP_ENDPOINT)")
+    .option(
+      '--observability',
+      "look for an OTLP collector (e.g. the compose file's Jaeger) at 127.0.0.1:4317, say whether one answers, and send traces there if so",
+      false,
+    )
     .option(
       '--restart-budget <n>',
       'restarts each service (and the private redis-server) gets within a minute before the cluster stops (0 = stop at the first death)',
@@ -454,16 +463,7 @@ export function register(program: Command): void {
     )
     .action(async (o: Omit<UpOptions, 'models'> & { models: string }) => {
       if (o.nodes < 1) throw new Error('--nodes must be at least 1');
-      const models =
-        o.models === 'none'
-          ? []
-          : o.models
-              .split(',')
-              .map(s => s.trim())
-              .filter(Boolean);
-      const unknown = models.filter(m => !ALL_MODELS.includes(m));
-      if (unknown.length)
-        throw new Error(`--models: unknown ${unknown.join(', ')}; the zoo has ${ALL_MODELS.join(', ')}`);
+      const models = parseModels(o.models);
       if (!(o.scale > 0 && o.scale <= 1)) throw new Error('--scale must be in (0, 1]');
       process.exitCode = await up({ ...o, models });
     });
