@@ -123,6 +123,10 @@ export async function writePlan(
   await new PlanStore(redis, keys).put(plan);
 }
 
-export async function registerModel(redis: RedisClient, keys: Keyspace, model: ModelRecord = TINY_MODEL): Promise<void> {
+export async function registerModel(
+  redis: RedisClient,
+  keys: Keyspace,
+  model: ModelRecord = TINY_MODEL,
+): Promise<void> {
   await new ModelStore(redis, keys).put(model);
 }
