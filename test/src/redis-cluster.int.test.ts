@@ -17,7 +17,7 @@ import { createClient, unaryCall } from '@hera/grpc';
 import { randomItems, toItemBatch } from '@hera/loadgen';
 import { toModelRecord, type ModelConfig } from '@hera/model-schema';
 import { buildRepository } from '@hera/models';
-import { portIsFree } from '@hera/procs';
+import { portIsFree, waitForRedis } from '@hera/procs';
 import { loadProtos, type PlacementServiceClient, type RankingServiceClient } from '@hera/proto';
 import { Rng } from '@hera/stats';
 import { connectRedis, Keyspace, ModelStore, ProfileStore, type RedisClient } from '@hera/state';
@@ -134,9 +134,10 @@ after(async () => {
 });
 
 describe('Hera on a Redis Cluster', { skip }, () => {
-  it('connects as a Cluster client', () => {
+  it('connects as a Cluster client', async () => {
     assert.ok(redis instanceof Cluster);
     assert.equal((redis as Cluster).nodes('master').length, 3);
+    await waitForRedis(url, 5_000); // what `hera up` checks a given REDIS_URL with
   });
 
   it('plans, applies and serves a ranking query through the gateway', async () => {

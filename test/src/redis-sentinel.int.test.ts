@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { checkHealth } from '@hera/grpc';
+import { waitForRedis } from '@hera/procs';
 import { connectRedis, Keyspace, listLive, type RedisClient, type ServiceRecord } from '@hera/state';
 import { freePort, startChild, startService, waitFor, type Child, type TestService } from '@hera/testing';
 import { serviceEntry } from './service-entry';
@@ -100,6 +101,7 @@ after(async () => {
 describe('Hera behind Redis Sentinel', { skip }, () => {
   it('serves, with its liveness record in the master the sentinel names', async () => {
     assert.ok(redis instanceof Redis);
+    await waitForRedis(url, 5_000); // what `hera up` checks a given REDIS_URL with
     assert.equal(await checkHealth(placement!.address, ''), 'SERVING');
     const { live } = await listLive<ServiceRecord>(redis, keys.services(), m => keys.service(m));
     assert.deepEqual(
