@@ -87,10 +87,17 @@ function schemaProblems(objects: readonly K8sObject[]): string[] {
   return out;
 }
 
+const rendered = new Map<string, string>();
+/** `kubectl kustomize dir`, parsed (rendered once per directory; each call gets fresh objects). */
 function render(dir: string): K8sObject[] {
-  const res = spawnSync('kubectl', ['kustomize', dir], { encoding: 'utf8', timeout: 60_000 });
-  assert.equal(res.status, 0, res.stderr);
-  return parseAllDocuments(res.stdout).map(d => {
+  let text = rendered.get(dir);
+  if (text === undefined) {
+    const res = spawnSync('kubectl', ['kustomize', dir], { encoding: 'utf8', timeout: 60_000 });
+    assert.equal(res.status, 0, res.stderr);
+    text = res.stdout;
+    rendered.set(dir, text);
+  }
+  return parseAllDocuments(text).map(d => {
     if (d.errors.length) throw new Error(d.errors.map(e => e.message).join('\n'));
     return d.toJS() as K8sObject;
   });
