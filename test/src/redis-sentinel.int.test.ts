@@ -43,6 +43,9 @@ async function server(port: number, ...args: string[]): Promise<Child> {
     '',
     '--appendonly',
     'no',
+    // A replica writes the master's snapshot to its directory: keep it out of the worktree.
+    '--dir',
+    mkdtempSync(join(dir, `redis-${port}-`)),
     ...args,
   ]);
   children.push(child);
