@@ -1,4 +1,8 @@
 import { z } from 'zod';
+import { parseRedisUrl, RedisUrlError } from './redis-url';
+
+export { parseRedisUrl, redactRedisUrl, RedisUrlError } from './redis-url';
+export type { RedisHostPort, RedisTarget } from './redis-url';
 
 /** Thrown when the environment does not satisfy a service's schema; lists every problem. */
 export class ConfigError extends Error {
@@ -19,17 +23,55 @@ export class ConfigError extends Error {
 export function defineConfig<S extends z.ZodObject>(service: string, schema: S) {
   return function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<z.infer<S>> {
     const result = schema.safeParse(env);
-    if (!result.success) {
-      const issues = result.error.issues.map(issue => {
-        const key = issue.path.join('.') || '(root)';
-        const value = typeof issue.path[0] === 'string' ? env[issue.path[0]] : undefined;
-        return `${key}: ${issue.message}${value === undefined ? ' (not set)' : ` (got ${JSON.stringify(value)})`}`;
-      });
-      throw new ConfigError(issues, service);
+    const issues = result.success
+      ? crossCheck(result.data)
+      : result.error.issues.map(issue => ({ path: issue.path, message: issue.message }));
+    if (!result.success || issues.length) {
+      throw new ConfigError(
+        issues.map(issue => {
+          const key = issue.path.join('.') || '(root)';
+          const value = typeof issue.path[0] === 'string' ? env[issue.path[0]] : undefined;
+          return `${key}: ${issue.message}${value === undefined ? ' (not set)' : ` (got ${JSON.stringify(value)})`}`;
+        }),
+        service,
+      );
     }
     return Object.freeze(result.data);
   };
 }
+
+/** A Redis Cluster hash tag: the first "{…}" with something inside decides a key's slot. */
+const HASH_TAG = /^[^{]*\{[^}]+\}/;
+
+/**
+ * Checks between variables that one field's schema cannot make: on a Redis Cluster every
+ * key Hera uses must hash to one slot (its transactions and BullMQ's scripts touch several
+ * keys at once), so the prefix must carry a hash tag.
+ */
+function crossCheck(data: Record<string, unknown>): { path: PropertyKey[]; message: string }[] {
+  const url = data['REDIS_URL'];
+  const prefix = data['HERA_REDIS_PREFIX'];
+  if (typeof url !== 'string' || typeof prefix !== 'string') return [];
+  if (parseRedisUrl(url).mode === 'cluster' && !HASH_TAG.test(prefix)) {
+    return [
+      {
+        path: ['HERA_REDIS_PREFIX'],
+        message: `a Redis Cluster (REDIS_URL=redis+cluster://…) needs a hash tag in the prefix, e.g. {${prefix.replace(/:$/, '') || 'hera'}}`,
+      },
+    ];
+  }
+  return [];
+}
+
+/** REDIS_URL: a server, a Sentinel group or a Redis Cluster (see parseRedisUrl). */
+const redisUrl = z.string().superRefine((url, ctx) => {
+  try {
+    parseRedisUrl(url);
+  } catch (err) {
+    if (!(err instanceof RedisUrlError)) throw err;
+    ctx.addIssue({ code: 'custom', message: err.message });
+  }
+});
 
 const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
 const bool = (fallback: boolean) =>
@@ -40,12 +82,22 @@ const bool = (fallback: boolean) =>
 
 /** Variables every service reads. Documented in each service README. */
 export const commonEnv = {
-  /** Redis holding cluster state and job queues. */
-  REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'expected a redis:// or rediss:// URL' }),
-  /** Prefix of every Redis key and BullMQ queue, so clusters can share a Redis. */
+  /**
+   * Redis holding cluster state and job queues: redis://host:port (one server),
+   * redis+sentinel://h1:26379,h2:26379/mymaster (a Sentinel group) or
+   * redis+cluster://h1:6379,h2:6379 (a Redis Cluster; see parseRedisUrl).
+   */
+  REDIS_URL: redisUrl,
+  /**
+   * Prefix of every Redis key and BullMQ queue, so clusters can share a Redis. On a Redis
+   * Cluster it must hold a hash tag, e.g. "{hera}", so that all of Hera's keys share a slot.
+   */
   HERA_REDIS_PREFIX: z
     .string()
-    .regex(/^[A-Za-z0-9_.-]*:?$/, 'letters, digits, "_", "-" and "." only, optionally ending in ":"')
+    .regex(
+      /^(?:[A-Za-z0-9_.-]*\{[A-Za-z0-9_.-]+\})?[A-Za-z0-9_.-]*:?$/,
+      'letters, digits, "_", "-" and "." only, with at most one {hash tag}, optionally ending in ":"',
+    )
     .default('hera'),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
   /** Interface the gRPC server binds. */

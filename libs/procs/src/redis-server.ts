@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
+import { parseRedisUrl } from '@hera/config';
 import { freePort, waitFor } from './ports';
 import { startChild, type Child } from './processes';
 
@@ -42,7 +43,7 @@ export async function waitForRedis(url: string, timeoutMs: number, exited?: () =
     async () => {
       const why = exited?.();
       if (why !== undefined) throw new Error(why);
-      const r = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+      const r = probeClient(url);
       r.on('error', () => {});
       try {
         await r.connect();
@@ -101,4 +102,32 @@ export async function startRedisServer(opts: RedisServerOptions): Promise<RedisS
     }
   }
   throw lastErr;
+}
+
+/** A client for one connection attempt, to whatever REDIS_URL names: a server, a Sentinel group or a Cluster. */
+function probeClient(url: string): Redis | Cluster {
+  const once = { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null };
+  const target = parseRedisUrl(url);
+  const auth = target.mode === 'server' ? {} : { username: target.username, password: target.password };
+  const tls = target.mode !== 'server' && target.tls ? { tls: {} } : {};
+  switch (target.mode) {
+    case 'server':
+      return new Redis(url, once);
+    case 'sentinel':
+      return new Redis({
+        ...once,
+        ...auth,
+        ...tls,
+        sentinels: target.sentinels,
+        name: target.name,
+        sentinelPassword: target.sentinelPassword,
+        sentinelRetryStrategy: () => null,
+      });
+    case 'cluster':
+      return new Cluster(target.nodes, {
+        lazyConnect: true,
+        clusterRetryStrategy: () => null,
+        redisOptions: { ...auth, ...tls, maxRetriesPerRequest: 0 },
+      });
+  }
 }

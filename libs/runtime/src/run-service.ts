@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@hera/state';
 import { ConfigError } from '@hera/config';
 import { closeServer, startServer, type ServiceBinding } from '@hera/grpc';
 import { Lifecycle, type ShutdownStep } from '@hera/lifecycle';
@@ -28,7 +28,7 @@ export interface BaseServiceConfig {
 export interface ServiceContext<C extends BaseServiceConfig> {
   config: C;
   log: Logger;
-  redis: Redis;
+  redis: RedisClient;
   keys: Keyspace;
   lifecycle: Lifecycle;
   /** Prometheus registry served on METRICS_PORT; services add their own metrics. */
@@ -100,7 +100,7 @@ export async function runService<C extends BaseServiceConfig>(opts: RunServiceOp
     process.exit(1);
   };
 
-  let redis: Redis;
+  let redis: RedisClient;
   try {
     redis = await connectRedis(config.REDIS_URL, {
       name: opts.name,

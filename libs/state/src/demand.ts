@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './connect';
 import type { Keyspace } from './keys';
 import { malformedRecord, shown } from './malformed';
 
@@ -11,7 +11,7 @@ export interface Demand {
 /** Target QPS per model ({p}:demand hash: model name → QPS), set through placement's SetDemand. */
 export class DemandStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: Keyspace,
   ) {}
 

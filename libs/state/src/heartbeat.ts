@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './connect';
 
 export interface HeartbeatOptions<T> {
   /** Key holding the record (with a TTL). */
@@ -29,7 +29,7 @@ export class Heartbeat<T> {
   #stopped = false;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly opts: HeartbeatOptions<T>,
   ) {}
 
@@ -70,7 +70,7 @@ export class Heartbeat<T> {
  * returned as `expired` and removed from the index.
  */
 export async function listLive<T>(
-  redis: Redis,
+  redis: RedisClient,
   indexKey: string,
   keyOf: (member: string) => string,
 ): Promise<{ live: T[]; expired: string[] }> {

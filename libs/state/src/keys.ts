@@ -26,6 +26,13 @@
  * | {p}:events:plan        | the new plan version, after {p}:plan was written |
  * | {p}:events:nodes       | JSON { node, event }: joined, left, changed      |
  * | {p}:events:models      | model name whose record changed                  |
+ *
+ * On a Redis Cluster the prefix carries a hash tag (HERA_REDIS_PREFIX={hera}, which the
+ * services' config requires there): every key above, and every BullMQ key under
+ * {p}:bull, then hashes to one slot, so the transactions (heartbeat, plan, demand), MGETs
+ * and BullMQ's scripts that touch several keys stay legal. Hera's state is small (records
+ * of nodes, models, plans and profiles), so one slot holds it easily; SCANs run on every
+ * master (scanKeys). With a plain prefix on one server the key names are unchanged.
  */
 export class Keyspace {
   readonly prefix: string;

@@ -1,11 +1,11 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './connect';
 import type { Keyspace } from './keys';
 import type { ModelRecord } from './records';
 
 /** The cluster's model registry in Redis ({p}:models), written when models are registered. */
 export class ModelStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: Keyspace,
   ) {}
 

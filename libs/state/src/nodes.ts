@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './connect';
 import { listLive } from './heartbeat';
 import { isObject, shown } from './malformed';
 import type { Keyspace } from './keys';
@@ -7,7 +7,7 @@ import type { NodeRecord } from './records';
 /** The registered nodes: heartbeat records {p}:node:<id>, indexed by {p}:nodes. */
 export class NodeStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: Keyspace,
   ) {}
 

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './connect';
 import { HeraError } from '@hera/errors';
 import type { ExplainResponse, Plan } from '@hera/proto';
 import type { Keyspace } from './keys';
@@ -41,7 +41,7 @@ export interface PlanUpdate {
  */
 export class PlanStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: Keyspace,
   ) {}
 

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import { scanKeys, type RedisClient } from './connect';
 import type { Keyspace } from './keys';
 
 /** One measured point of a profile (hera.profiler.v1.ProfilePoint, camelCase JSON). */
@@ -73,7 +73,7 @@ export interface PairProfileRecord {
 /** Profiles in Redis, written by the profiler and read by placement. */
 export class ProfileStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: Keyspace,
   ) {}
 
@@ -154,12 +154,10 @@ export class ProfileStore {
 
   async #scan<T>(pattern: string): Promise<T[]> {
     const out: T[] = [];
-    let cursor = '0';
-    do {
-      const [next, batch] = await this.redis.scan(cursor, 'MATCH', pattern, 'COUNT', 500);
-      cursor = next;
-      if (batch.length) for (const v of await this.redis.mget(batch)) if (v !== null) out.push(JSON.parse(v) as T);
-    } while (cursor !== '0');
+    const keys = await scanKeys(this.redis, pattern);
+    for (let i = 0; i < keys.length; i += 500) {
+      for (const v of await this.redis.mget(keys.slice(i, i + 500))) if (v !== null) out.push(JSON.parse(v) as T);
+    }
     return out;
   }
 }

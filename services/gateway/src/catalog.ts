@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@hera/state';
 import type { Logger } from '@hera/logger';
 import { idsPerItem } from '@hera/model-schema';
 import { ModelStore, type Keyspace, type ModelRecord } from '@hera/state';
@@ -22,7 +22,7 @@ export class ModelCatalog {
   readonly #store: ModelStore;
 
   constructor(
-    redis: Redis,
+    redis: RedisClient,
     keys: Keyspace,
     private readonly log: Logger,
   ) {

@@ -5,7 +5,7 @@
  * node agent and model registration write them.
  */
 import type * as grpc from '@grpc/grpc-js';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@hera/state';
 import { closeServer, startServer } from '@hera/grpc';
 import type { Logger } from '@hera/logger';
 import { services, type InferStreamRequest__Output, type InferStreamResponse } from '@hera/proto';
@@ -72,7 +72,7 @@ export async function startStandInHost(log: Logger): Promise<StandInHost> {
 
 /** The node record an agent would heartbeat, with `model` serving at `endpoint`, expiring after `ttlMs`. */
 export async function writeNode(
-  redis: Redis,
+  redis: RedisClient,
   keys: Keyspace,
   nodeId: string,
   tenants: Record<string, { endpoint: string; state?: string }>,
@@ -104,7 +104,7 @@ export async function writeNode(
 
 /** An applied plan placing each node's models, as placement writes it. */
 export async function writePlan(
-  redis: Redis,
+  redis: RedisClient,
   keys: Keyspace,
   version: number,
   createdAtMs: number,
@@ -123,6 +123,10 @@ export async function writePlan(
   await new PlanStore(redis, keys).put(plan);
 }
 
-export async function registerModel(redis: Redis, keys: Keyspace, model: ModelRecord = TINY_MODEL): Promise<void> {
+export async function registerModel(
+  redis: RedisClient,
+  keys: Keyspace,
+  model: ModelRecord = TINY_MODEL,
+): Promise<void> {
   await new ModelStore(redis, keys).put(model);
 }

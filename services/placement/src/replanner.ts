@@ -1,5 +1,5 @@
 import { UnrecoverableError, Worker, type ConnectionOptions, type Job, type Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@hera/state';
 import { isHeraError } from '@hera/errors';
 import type { Logger } from '@hera/logger';
 import {
@@ -23,12 +23,12 @@ import type { Planner } from './planner';
  */
 export class Replanner {
   #worker: Worker<ReplanJobData> | undefined;
-  #sub: Redis | undefined;
+  #sub: RedisClient | undefined;
   #sweep: NodeJS.Timeout | undefined;
   #known = new Set<string>();
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: Keyspace,
     private readonly queue: Queue<ReplanJobData>,
     private readonly planner: Planner,

@@ -1,9 +1,9 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@hera/state';
 import { listLive, ModelStore, NodeStore, ProfileStore, type Keyspace, type ServiceRecord } from '@hera/state';
 import type { RunnerStores } from './profile-job';
 
 /** The ProfileRunner's stores on Redis: the typed stores of @hera/state, and the cancel flags CancelProfile sets. */
-export function redisRunnerStores(redis: Redis, keys: Keyspace): RunnerStores {
+export function redisRunnerStores(redis: RedisClient, keys: Keyspace): RunnerStores {
   return {
     nodes: new NodeStore(redis, keys),
     services: { live: async () => (await listLive<ServiceRecord>(redis, keys.services(), m => keys.service(m))).live },

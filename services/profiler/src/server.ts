@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@hera/state';
 import { MAX_ITEMS } from '@hera/model-schema';
 import { HeraError, invalidArgument } from '@hera/errors';
 import { serverStream, unary, type ServiceBinding } from '@hera/grpc';
@@ -71,7 +71,7 @@ async function jobState(
 
 /** hera.profiler.v1.ProfilerService. */
 export function profilerService(deps: {
-  redis: Redis;
+  redis: RedisClient;
   keys: Keyspace;
   queue: Queue<ProfileJobData>;
   profiles: ProfileStore;

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { silentLogger } from '@hera/logger';
 import { startRedisServer, type RedisServer } from '@hera/procs';
-import { connectRedis, Keyspace } from '@hera/state';
+import { connectRedis, Keyspace, type RedisClient } from '@hera/state';
 import { waitFor } from '@hera/testing';
 import { PlanWatcher } from './plan-watcher';
 
@@ -23,7 +23,7 @@ const keys = new Keyspace('pw');
 const dirs: string[] = [];
 let server: RedisServer;
 /** The agent's connection, opened as runService opens it (fails fast while Redis is down). */
-let redis: Redis;
+let redis: RedisClient;
 /** The test's, standing in for placement. */
 let writer: Redis;
 let watcher: PlanWatcher;

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@hera/state';
 import type { Logger } from '@hera/logger';
 import type { TenantAllocation } from '@hera/proto';
 import { createSubscriber, isNewerPlan, PlanStore, PlanView, type Keyspace, type PlanStamp } from '@hera/state';
@@ -16,7 +16,7 @@ const RESYNC_MS = 5_000;
  * with the newest plan. A failed apply is tried again on the next read.
  */
 export class PlanWatcher {
-  #sub: Redis | undefined;
+  #sub: RedisClient | undefined;
   #running: Promise<void> = Promise.resolve();
   #pending = false;
   #timer: NodeJS.Timeout | undefined;
@@ -25,7 +25,7 @@ export class PlanWatcher {
   #applied: PlanStamp | undefined;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: Keyspace,
     private readonly nodeId: string,
     private readonly apply: (tenants: TenantAllocation[], version: number) => Promise<void>,

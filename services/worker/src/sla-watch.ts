@@ -1,5 +1,5 @@
 import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@hera/state';
 import type { Logger } from '@hera/logger';
 import { DEFAULT_JOB_OPTIONS, replanJobId, type ReplanJobData } from '@hera/queues';
 import { PlanStore, type Keyspace } from '@hera/state';
@@ -27,7 +27,7 @@ export class SlaWatch {
   constructor(
     private readonly agent: NodeAgent,
     private readonly queue: Queue<ReplanJobData>,
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: Keyspace,
     private readonly nodeId: string,
     private readonly log: Logger,

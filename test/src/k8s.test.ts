@@ -1,0 +1,419 @@
+/**
+ * deploy/k8s: every overlay (and the base) renders with `kubectl kustomize`, every object
+ * validates against the Kubernetes OpenAPI schemas offline (kubernetes-models: validators
+ * generated from the API's OpenAPI document, per kind), and the checks the schemas cannot
+ * make hold (k8s-manifests.ts): Services select pods and name their ports, probes probe
+ * declared ports, referenced ConfigMaps/Secrets/claims exist or are user-supplied, and each
+ * container's environment is what its service's zod schema accepts. The checkers are shown
+ * failing on small broken lists first.
+ */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parseAllDocuments } from 'yaml';
+import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
+import { Namespace } from 'kubernetes-models/v1/Namespace';
+import { PersistentVolumeClaim } from 'kubernetes-models/v1/PersistentVolumeClaim';
+import { Secret } from 'kubernetes-models/v1/Secret';
+import { Service } from 'kubernetes-models/v1/Service';
+import { DaemonSet } from 'kubernetes-models/apps/v1/DaemonSet';
+import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
+import { StatefulSet } from 'kubernetes-models/apps/v1/StatefulSet';
+import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler';
+import { Job } from 'kubernetes-models/batch/v1/Job';
+import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
+import { commonEnv, ConfigError } from '@hera/config';
+import { MALLOC_TUNING, PAYLOAD_NODE_FLAGS } from '@hera/procs';
+import { LIVENESS_SERVICE } from '@hera/runtime';
+import {
+  checkManifests,
+  containerEnv,
+  containersOf,
+  podTemplates,
+  quantity,
+  ref,
+  type Container,
+  type K8sObject,
+  type PodTemplate,
+} from './k8s-manifests';
+
+const root = join(__dirname, '..', '..');
+const k8s = join(root, 'deploy', 'k8s');
+/** Why the rendering tests cannot run here, or false. The manifests need kustomize ≥ 5 (kubectl ≥ 1.27). */
+function kubectlMissing(): string | false {
+  const res = spawnSync('kubectl', ['version', '--client', '-o', 'json'], { encoding: 'utf8' });
+  if (res.status !== 0)
+    return 'kubectl is not installed (Debian has only kubernetes-client 1.20, too old: https://kubernetes.io/docs/tasks/tools/)';
+  const kustomize = (JSON.parse(res.stdout) as { kustomizeVersion?: string }).kustomizeVersion ?? 'none';
+  const major = Number(/^v(\d+)\./.exec(kustomize)?.[1] ?? 0);
+  return major >= 5 ? false : `kubectl bundles kustomize ${kustomize}; the manifests need v5 (kubectl ≥ 1.27)`;
+}
+const noKubectl = kubectlMissing();
+
+/** The kinds the manifests use, each with its schema validator (an unknown kind fails). */
+type Model = new (data: never) => { validate(): void };
+const MODELS: Record<string, Model> = {
+  'v1/ConfigMap': ConfigMap,
+  'v1/Namespace': Namespace,
+  'v1/PersistentVolumeClaim': PersistentVolumeClaim,
+  'v1/Secret': Secret,
+  'v1/Service': Service,
+  'apps/v1/DaemonSet': DaemonSet,
+  'apps/v1/Deployment': Deployment,
+  'apps/v1/StatefulSet': StatefulSet,
+  'autoscaling/v2/HorizontalPodAutoscaler': HorizontalPodAutoscaler,
+  'batch/v1/Job': Job,
+  'policy/v1/PodDisruptionBudget': PodDisruptionBudget,
+};
+
+/** Schema problems of each object (empty: all valid). */
+function schemaProblems(objects: readonly K8sObject[]): string[] {
+  const out: string[] = [];
+  for (const o of objects) {
+    const Ctor = MODELS[`${o.apiVersion}/${o.kind}`];
+    if (!Ctor) {
+      out.push(`${ref(o)}: no schema for ${o.apiVersion} ${o.kind} (add it to MODELS)`);
+      continue;
+    }
+    try {
+      new Ctor(o as never).validate();
+    } catch (err) {
+      out.push(`${ref(o)}: ${(err as Error).message}`);
+    }
+  }
+  return out;
+}
+
+const rendered = new Map<string, string>();
+/** `kubectl kustomize dir`, parsed (rendered once per directory; each call gets fresh objects). */
+function render(dir: string): K8sObject[] {
+  let text = rendered.get(dir);
+  if (text === undefined) {
+    const res = spawnSync('kubectl', ['kustomize', dir], { encoding: 'utf8', timeout: 60_000 });
+    assert.equal(res.status, 0, res.stderr);
+    text = res.stdout;
+    rendered.set(dir, text);
+  }
+  return parseAllDocuments(text).map(d => {
+    if (d.errors.length) throw new Error(d.errors.map(e => e.message).join('\n'));
+    return d.toJS() as K8sObject;
+  });
+}
+
+/** What a service's config module exports: its schema's loader. */
+interface ServiceConfig {
+  names: Set<string>;
+  load: (env: NodeJS.ProcessEnv) => unknown;
+}
+
+const configs = new Map<string, ServiceConfig>();
+/** services/<name>/dist/config.js, loaded by path (a service package's entry point starts the service). */
+async function serviceConfig(name: string): Promise<ServiceConfig> {
+  let c = configs.get(name);
+  if (!c) {
+    const mod = (await import(pathToFileURL(join(root, 'services', name, 'dist', 'config.js')).href)) as Record<
+      string,
+      unknown
+    >;
+    const schema = Object.entries(mod).find(([k]) => k.endsWith('ConfigSchema'))?.[1] as
+      { shape: Record<string, unknown> } | undefined;
+    assert.ok(schema && typeof mod['loadConfig'] === 'function', `services/${name}/dist/config.js exports no schema`);
+    c = { names: new Set(Object.keys(schema.shape)), load: mod['loadConfig'] as ServiceConfig['load'] };
+    configs.set(name, c);
+  }
+  return c;
+}
+
+/** Read by Node, glibc or the OpenTelemetry SDK, not by our schemas. */
+const FOREIGN = (name: string) =>
+  name.startsWith('OTEL_') || name in MALLOC_TUNING || name === 'NODE_PATH' || name === 'NODE_OPTIONS';
+
+/** Stand-ins for values only a running cluster has (the downward API, user-supplied Secrets). */
+const PLACEHOLDERS = { REDIS_URL: 'redis://redis.example:6379', NODE_ID: 'node-a', ADVERTISE_HOST: '10.0.0.7' };
+
+/** Text of what the init Job runs: a variable it gets must be read there, or by the CLI. */
+function initSources(): string {
+  const files = [
+    join(k8s, 'base', 'init', 'cluster-init.sh'),
+    join(k8s, 'base', 'init', 'register-models.js'),
+    ...['', 'commands'].flatMap(d =>
+      readdirSync(join(root, 'apps', 'cli', 'dist', d))
+        .filter(f => f.endsWith('.js'))
+        .map(f => join(root, 'apps', 'cli', 'dist', d, f)),
+    ),
+  ];
+  return files.map(f => readFileSync(f, 'utf8')).join('\n');
+}
+
+/**
+ * Environment problems of the Hera containers: each service container's variables are names
+ * its zod schema knows (or Node's, glibc's, OpenTelemetry's), and the environment the
+ * manifests give it loads (its loadConfig accepts it); the init Job's are read by its script
+ * or the CLI. Also: probes are gRPC health on the service's GRPC_PORT (liveness under
+ * LIVENESS_SERVICE, readiness ""), the port named grpc is that port, the payload-moving
+ * services run with the payload flags, and entry points exist in the build.
+ */
+async function envProblems(objects: readonly K8sObject[]): Promise<string[]> {
+  const out: string[] = [];
+  let init: string | undefined;
+  for (const t of podTemplates(objects)) {
+    for (const c of containersOf(t)) {
+      const where = `${ref(t.owner)} container ${c.name}`;
+      const argv = [...(c.command ?? []), ...(c.args ?? [])];
+      const main = argv.find(a => /^(services\/\w+|apps\/cli)\/dist\/main\.js$/.test(a));
+      if (main && !existsSync(join(root, main))) out.push(`${where}: ${main} is not in the build`);
+      const service = /^services\/(\w+)\//.exec(main ?? '')?.[1];
+      const names = [
+        ...(c.env ?? []).map(e => e.name),
+        ...Object.keys(containerEnv(objects, t, c)).filter(n => !(c.env ?? []).some(e => e.name === n)),
+      ];
+      if (service) {
+        const config = await serviceConfig(service);
+        for (const n of names)
+          if (!config.names.has(n) && !FOREIGN(n)) out.push(`${where}: ${n} is not a ${service} variable`);
+        const env = containerEnv(objects, t, c, PLACEHOLDERS);
+        let loaded: Record<string, unknown> | undefined;
+        try {
+          loaded = config.load(env) as Record<string, unknown>;
+        } catch (err) {
+          if (!(err instanceof ConfigError)) throw err;
+          out.push(`${where}: ${err.message}`);
+        }
+        out.push(...probeProblems(where, c, Number(loaded?.['GRPC_PORT'] ?? env['GRPC_PORT'])));
+        if (service === 'gateway' || service === 'worker')
+          for (const f of PAYLOAD_NODE_FLAGS) if (!argv.includes(f)) out.push(`${where}: runs without ${f}`);
+      } else if (t.owner.kind === 'Job' && argv.some(a => a.startsWith('/init/'))) {
+        init ??= initSources();
+        for (const n of names)
+          if (!(n in commonEnv) && !FOREIGN(n) && !init.includes(n))
+            out.push(`${where}: ${n} is read neither by the init scripts nor by the CLI`);
+      }
+    }
+  }
+  return out;
+}
+
+function probeProblems(where: string, c: Container, grpcPort: number): string[] {
+  const out: string[] = [];
+  if (c.ports?.find(p => p.name === 'grpc')?.containerPort !== grpcPort)
+    out.push(`${where}: the port named grpc is not GRPC_PORT ${grpcPort}`);
+  for (const [kind, probe, service] of [
+    ['liveness', c.livenessProbe, LIVENESS_SERVICE],
+    ['startup', c.startupProbe, LIVENESS_SERVICE],
+    ['readiness', c.readinessProbe, ''],
+  ] as const) {
+    if (!probe) {
+      if (kind !== 'startup') out.push(`${where}: no ${kind} probe`);
+      continue;
+    }
+    if (probe.grpc?.port !== grpcPort) out.push(`${where}: the ${kind} probe is not gRPC health on ${grpcPort}`);
+    else if ((probe.grpc.service ?? '') !== service)
+      out.push(`${where}: the ${kind} probe asks for "${probe.grpc.service ?? ''}", not "${service}"`);
+  }
+  return out;
+}
+
+// A small cluster the checkers accept; the tests below break one thing at a time.
+const good = (): K8sObject[] => [
+  { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cfg' }, data: { LOG_LEVEL: 'info' } },
+  { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'redis' }, data: { url: btoa('redis://r:6379') } },
+  {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'gw' },
+    spec: {
+      selector: { matchLabels: { app: 'gw' } },
+      template: {
+        metadata: { labels: { app: 'gw' } },
+        spec: {
+          containers: [
+            {
+              name: 'gateway',
+              image: 'hera-mesh',
+              command: ['node', ...PAYLOAD_NODE_FLAGS, 'services/gateway/dist/main.js'],
+              ports: [{ name: 'grpc', containerPort: 50051 }],
+              envFrom: [{ configMapRef: { name: 'cfg' } }],
+              env: [
+                { name: 'REDIS_URL', valueFrom: { secretKeyRef: { name: 'redis', key: 'url' } } },
+                { name: 'GRPC_PORT', value: '50051' },
+                { name: 'MAX_ITEMS', valueFrom: { resourceFieldRef: { resource: 'limits.cpu', divisor: '1m' } } },
+              ],
+              livenessProbe: { grpc: { port: 50051, service: 'liveness' } },
+              readinessProbe: { grpc: { port: 50051 } },
+              resources: { limits: { cpu: '2' } },
+            },
+          ],
+        },
+      },
+    },
+  },
+  {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name: 'gw' },
+    spec: { selector: { app: 'gw' }, ports: [{ name: 'grpc', port: 50051, targetPort: 'grpc' }] },
+  },
+];
+
+type Mutable = Record<string, any>;
+const gwContainer = (objs: K8sObject[]): Mutable =>
+  (objs[2] as Mutable)['spec']['template']['spec']['containers'][0] as Mutable;
+
+describe('manifest checks (on small lists)', () => {
+  it('accept a consistent list', async () => {
+    assert.deepEqual(checkManifests(good()), []);
+    assert.deepEqual(schemaProblems(good()), []);
+    assert.deepEqual(await envProblems(good()), []);
+  });
+
+  const broken: [string, (o: K8sObject[]) => void, RegExp][] = [
+    [
+      'a Service selecting nothing',
+      o => ((o[3] as Mutable)['spec']['selector'] = { app: 'gateway' }),
+      /Service\/gw: selects no pod template/,
+    ],
+    [
+      'a Service targetPort the container lacks',
+      o => ((o[3] as Mutable)['spec']['ports'][0]['targetPort'] = 'grcp'),
+      /targetPort grcp is not a port of Deployment\/gw/,
+    ],
+    [
+      'a probe on an undeclared port',
+      o => (gwContainer(o)['readinessProbe'] = { grpc: { port: 50052 } }),
+      /readiness probe port 50052 is not a port/,
+    ],
+    [
+      'a missing ConfigMap',
+      o => (gwContainer(o)['envFrom'] = [{ configMapRef: { name: 'cfg-x' } }]),
+      /refers to ConfigMap\/cfg-x, which is neither rendered nor user-supplied/,
+    ],
+    [
+      'a missing Secret key',
+      o => (gwContainer(o)['env'][0]['valueFrom']['secretKeyRef']['key'] = 'uri'),
+      /Secret\/redis has no key uri/,
+    ],
+    [
+      'a missing claim',
+      o =>
+        ((o[2] as Mutable)['spec']['template']['spec']['volumes'] = [
+          { name: 'm', persistentVolumeClaim: { claimName: 'models' } },
+        ]),
+      /refers to PersistentVolumeClaim\/models/,
+    ],
+    [
+      'a selector that misses its own template',
+      o => ((o[2] as Mutable)['spec']['selector']['matchLabels'] = { app: 'gw2' }),
+      /Deployment\/gw: spec.selector does not select/,
+    ],
+    [
+      'a resourceFieldRef to an unset limit',
+      o => (gwContainer(o)['resources'] = {}),
+      /env MAX_ITEMS: container gateway sets no limits.cpu/,
+    ],
+    [
+      'a PDB and an HPA without targets',
+      o =>
+        o.push(
+          {
+            apiVersion: 'policy/v1',
+            kind: 'PodDisruptionBudget',
+            metadata: { name: 'p' },
+            spec: { selector: { matchLabels: { app: 'x' } } },
+          },
+          {
+            apiVersion: 'autoscaling/v2',
+            kind: 'HorizontalPodAutoscaler',
+            metadata: { name: 'h' },
+            spec: { scaleTargetRef: { kind: 'Deployment', name: 'x' } },
+          },
+        ),
+      /PodDisruptionBudget\/p: selects no pod template[^]*scales Deployment\/x/,
+    ],
+  ];
+  for (const [what, breakIt, want] of broken) {
+    it(`find ${what}`, () => {
+      const objs = good();
+      breakIt(objs);
+      assert.match(checkManifests(objs).join('\n'), want);
+    });
+  }
+
+  it('accept a reference to a user-supplied object', () => {
+    const objs = good().filter(o => o.kind !== 'Secret');
+    assert.match(checkManifests(objs).join('\n'), /Secret\/redis/);
+    assert.deepEqual(checkManifests(objs, { userSupplied: ['Secret/redis'] }), []);
+  });
+
+  it('find schema violations: a wrong type, a missing required field, an unknown kind', () => {
+    const objs = good();
+    gwContainer(objs)['ports'][0]['containerPort'] = 'grpc';
+    delete (objs[3] as Mutable)['spec']['ports'][0]['port'];
+    objs.push({ apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w' } });
+    const problems = schemaProblems(objs).join('\n');
+    assert.match(problems, /Deployment\/gw: .*containerPort must be integer/);
+    assert.match(problems, /Service\/gw: .*must have required property port/);
+    assert.match(problems, /Widget\/w: no schema/);
+  });
+
+  it('find variables a service does not read, values it refuses, and probes off its port', async () => {
+    const objs = good();
+    gwContainer(objs)['env'].push({ name: 'GRPC_PROT', value: '1' }, { name: 'ADMISSION_CONTROL', value: 'maybe' });
+    gwContainer(objs)['livenessProbe'] = { grpc: { port: 50051 } };
+    const problems = (await envProblems(objs)).join('\n');
+    assert.match(problems, /GRPC_PROT is not a gateway variable/);
+    assert.match(problems, /ADMISSION_CONTROL: .*\(got "maybe"\)/);
+    assert.match(problems, /the liveness probe asks for "", not "liveness"/);
+  });
+
+  it('reads resource quantities', () => {
+    assert.equal(quantity('500m'), 0.5);
+    assert.equal(quantity('64Gi'), 64 * 2 ** 30);
+    assert.throws(() => quantity('2 cores'));
+  });
+});
+
+/** Objects each overlay leaves to the user, all named in deploy/k8s/README.md. */
+const OVERLAYS: { dir: string; userSupplied: string[] }[] = [
+  { dir: 'base', userSupplied: ['Secret/hera-redis'] },
+  { dir: 'overlays/local', userSupplied: [] },
+  { dir: 'overlays/production', userSupplied: ['Secret/hera-redis'] },
+];
+
+describe('deploy/k8s', () => {
+  for (const { dir, userSupplied } of OVERLAYS) {
+    describe(dir, () => {
+      it('renders, and every object matches its Kubernetes schema', { skip: noKubectl }, () => {
+        const objects = render(join(k8s, dir));
+        assert.ok(objects.length >= 10, `${objects.length} objects`);
+        assert.deepEqual(schemaProblems(objects), []);
+      });
+
+      it('holds together: selectors, ports, probes and references', { skip: noKubectl }, () => {
+        assert.deepEqual(checkManifests(render(join(k8s, dir)), { userSupplied }), []);
+        const readme = readFileSync(join(k8s, 'README.md'), 'utf8');
+        for (const s of userSupplied) assert.ok(readme.includes(s.split('/')[1]!), `README does not name ${s}`);
+      });
+
+      it('gives each container an environment its service accepts', { skip: noKubectl }, async () => {
+        const objects = render(join(k8s, dir));
+        assert.deepEqual(await envProblems(objects), []);
+        const hera = podTemplates(objects).flatMap(t => t.spec.containers.filter(c => c.image?.includes('hera-mesh')));
+        assert.equal(hera.length, 5, 'gateway, placement, profiler, worker and the init Job run the hera-mesh image');
+      });
+    });
+  }
+
+  it('runs the node agent as a DaemonSet that advertises its pod IP and offers its limits', { skip: noKubectl }, () => {
+    const objects = render(join(k8s, 'overlays', 'production'));
+    const ds = objects.find(o => ref(o) === 'DaemonSet/hera-worker');
+    assert.ok(ds);
+    const t = podTemplates([ds]).at(0) as PodTemplate;
+    const env = Object.fromEntries((t.spec.containers[0]!.env ?? []).map(e => [e.name, e]));
+    assert.equal(env['NODE_ID']?.valueFrom?.fieldRef?.fieldPath, 'spec.nodeName');
+    assert.equal(env['ADVERTISE_HOST']?.valueFrom?.fieldRef?.fieldPath, 'status.podIP');
+    assert.equal(containerEnv(objects, t, t.spec.containers[0]!)['NODE_CORES'], '16');
+  });
+});
