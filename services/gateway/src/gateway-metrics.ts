@@ -131,7 +131,7 @@ export class GatewayMetrics {
 
   #make(method: QueryMethod, model: string, version: string): ModelChildren {
     const l = { method, model, version };
-    return {
+    const c: ModelChildren = {
       code: memo(code => this.requests.labels({ ...l, code })),
       latency: this.latency.labels(l),
       items: this.items.labels(l),
@@ -142,6 +142,9 @@ export class GatewayMetrics {
       deadlineAdmission: this.deadlines.labels({ model, version, stage: 'admission' }),
       deadlineInFlight: this.deadlines.labels({ model, version, stage: 'in_flight' }),
     };
+    // Present from the first query on, at 0: rate() and alerts need the series before the first event.
+    for (const x of [c.shedAdmission, c.shedWorker, c.deadlineAdmission, c.deadlineInFlight, c.code('OK')]) x.inc(0);
+    return c;
   }
 }
 
