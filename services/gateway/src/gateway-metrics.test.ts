@@ -54,7 +54,11 @@ describe('GatewayMetrics', () => {
     assert.equal(value(s, 'hera_gateway_in_flight_requests', l), 0);
     assert.equal(value(s, 'hera_gateway_in_flight_requests', { ...l, method: 'ModelInfer' }), 1);
     open.ok(1, 1);
+    // Latency counts from the call's arrival (its headers), not from when the handler ran.
+    m.start('Rank', model, Date.now() - 300).ok(1, 1);
     const after = parseExposition(await registry.metrics());
     assert.equal(value(after, 'hera_gateway_in_flight_requests', { ...l, method: 'ModelInfer' }), 0);
+    assert.equal(value(after, 'hera_gateway_request_duration_seconds_bucket', { ...l, le: '0.2' }), 2);
+    assert.equal(value(after, 'hera_gateway_request_duration_seconds_bucket', { ...l, le: '0.4' }), 3);
   });
 });

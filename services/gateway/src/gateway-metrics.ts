@@ -89,10 +89,16 @@ export class GatewayMetrics {
     });
   }
 
-  /** Starts observing one query; `entry` is the model it names (undefined: unknown to the catalog). */
-  start(method: QueryMethod, entry: CatalogEntry | undefined): QueryObservation {
+  /**
+   * Starts observing one query; `entry` is the model it names (undefined: unknown to the
+   * catalog), `arrivedAt` when its headers came in (Date.now clock; @hera/grpc callArrival):
+   * latency counts from there, as the deadline does, not from when the handler ran (a large
+   * request among many arrives long after its headers).
+   */
+  start(method: QueryMethod, entry: CatalogEntry | undefined, arrivedAt?: number): QueryObservation {
     const c = this.#children(method, entry);
-    const t0 = performance.now();
+    // performance.now() for sub-millisecond resolution, moved back by the (ms) wait since arrival.
+    const t0 = performance.now() - (arrivedAt === undefined ? 0 : Math.max(0, Date.now() - arrivedAt));
     c.inFlight.inc();
     return {
       ok: (items, subBatches) => {

@@ -1,3 +1,4 @@
+import type { Metadata } from '@grpc/grpc-js';
 import { trace } from '@opentelemetry/api';
 import { invalidArgument, quoted } from '@hera/errors';
 import { callArrival, callDeadline, unary, type ServiceBinding } from '@hera/grpc';
@@ -49,9 +50,10 @@ async function observed(
   deps: GatewayDeps,
   method: QueryMethod,
   model: CatalogEntry | undefined,
+  call: { metadata: Metadata },
   run: () => Promise<RankResult>,
 ): Promise<RankResult> {
-  const o = deps.metrics.start(method, model);
+  const o = deps.metrics.start(method, model, callArrival(call));
   try {
     const r = await run();
     o.ok(r.scores.length, r.subBatches);
@@ -81,7 +83,7 @@ export function rankingService(deps: GatewayDeps): ServiceBinding {
     Rank: unary(log, 'Rank', async (req, call) => {
       const t0 = performance.now();
       const items = req.items;
-      const r = await observed(deps, 'Rank', known(ranker, req.model, req.version), () => {
+      const r = await observed(deps, 'Rank', known(ranker, req.model, req.version), call, () => {
         if (!items) throw invalidArgument('items', 'is required');
         return ranker.rank({
           model: req.model,
@@ -158,7 +160,7 @@ export function inferenceService(deps: GatewayDeps): ServiceBinding {
     }),
     ModelInfer: unary(log, 'ModelInfer', async (req, call) => {
       let raw = false;
-      const r = await observed(deps, 'ModelInfer', known(ranker, req.modelName, req.modelVersion), async () => {
+      const r = await observed(deps, 'ModelInfer', known(ranker, req.modelName, req.modelVersion), call, async () => {
         const model = ranker.model(req.modelName, req.modelVersion);
         for (const [i, o] of req.outputs.entries()) {
           if (o.name !== 'score')
