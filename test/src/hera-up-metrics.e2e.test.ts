@@ -38,7 +38,12 @@ async function freeRun(n: number): Promise<number> {
 describe('hera up --metrics', () => {
   it('gives every service its own /metrics port, lists them, and records them for hera status', async () => {
     const base = await freeRun(4);
-    const env: NodeJS.ProcessEnv = { ...process.env, METRICS_PORT: String(base) }; // the base, as --metrics would be
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      METRICS_PORT: String(base), // the base, as --metrics would be
+      // Its own node state directory: the default one in /tmp is shared with any other `hera up` here.
+      NODE_STATE_DIR: join(dataDir, 'node'),
+    };
     delete env['REDIS_URL'];
     up = startChild(process.execPath, [cli, 'up', '--data-dir', dataDir, ...HERA_UP_FREE_PORTS, '--models', 'none'], {
       env,
