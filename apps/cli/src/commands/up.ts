@@ -114,10 +114,7 @@ export async function up(opts: UpOptions, out: NodeJS.WritableStream = process.s
     ]),
   ];
   const metricsPort = metricsPorts(opts.metrics ?? 0, opts.nodes);
-  if (opts.metrics) {
-    for (const [name, port] of metricsPorts(opts.metrics, opts.nodes))
-      fixed.push([`${name} /metrics`, '--metrics', port]);
-  }
+  for (const [name, port] of metricsPort) fixed.push([`${name} /metrics`, '--metrics', port]);
   for (const [what, flag, port] of fixed) {
     if (port !== 0 && !(await portIsFree(port, opts.host))) {
       out.write(
