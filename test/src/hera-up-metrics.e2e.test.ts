@@ -9,6 +9,7 @@ import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { parseExposition } from '@hera/metrics';
 import { portIsFree } from '@hera/procs';
@@ -36,6 +37,31 @@ async function freeRun(n: number): Promise<number> {
 }
 
 describe('hera up --metrics', () => {
+  it('refuses, before starting anything, a base whose run of ports is taken', async () => {
+    const base = await freeRun(4);
+    const taken = createServer();
+    await new Promise<void>(resolve => taken.listen(base + 3, '127.0.0.1', resolve));
+    try {
+      const dir = join(dataDir, 'taken');
+      const u = startChild(process.execPath, [
+        cli,
+        'up',
+        '--data-dir',
+        dir,
+        ...HERA_UP_FREE_PORTS,
+        '--metrics',
+        String(base),
+      ]);
+      assert.equal(await u.exited, 1);
+      assert.ok(
+        u.lines.some(l => l.includes(`port ${base + 3}`) && l.includes('worker /metrics') && l.includes('--metrics')),
+        u.lines.join('\n'),
+      );
+    } finally {
+      await new Promise(resolve => taken.close(resolve));
+    }
+  });
+
   it('gives every service its own /metrics port, lists them, and records them for hera status', async () => {
     const base = await freeRun(4);
     const env: NodeJS.ProcessEnv = {
