@@ -10,6 +10,8 @@ export interface ClusterFile {
   ownRedis: boolean;
   services: Record<string, string>;
   workers: { nodeId: string; address: string }[];
+  /** Each service's Prometheus /metrics URL by name (gateway, worker, …); absent when metrics are off. */
+  metrics?: Record<string, string>;
   /** Every process `hera up` started, by name (redis included when it owns it). */
   pids: Record<string, number>;
   startedAt: string;

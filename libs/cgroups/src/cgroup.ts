@@ -8,6 +8,16 @@ export interface CgroupLimits {
   memoryLimitBytes?: number;
 }
 
+/** CFS bandwidth control counters of a group (cpu.stat). */
+export interface CpuStat {
+  /** Enforcement periods that elapsed while the group had runnable tasks (nr_periods). */
+  periods: number;
+  /** Of those, periods in which the group used up its quota and was stopped (nr_throttled). */
+  throttledPeriods: number;
+  /** Total time its tasks were stopped for it, seconds (v1 throttled_time ns; v2 throttled_usec). */
+  throttledSeconds: number;
+}
+
 /** One tenant's cgroup (or, in mode "none", the record of limits that are not enforced). */
 export interface TenantCgroup {
   readonly name: string;
@@ -21,6 +31,8 @@ export interface TenantCgroup {
   memoryUsage(): number;
   /** How many times the kernel OOM-killed a process of this group. */
   oomKills(): number;
+  /** CFS bandwidth statistics since the group was created (cpu.stat); undefined when unconfined. */
+  cpuStat(): CpuStat | undefined;
   /** Removes the group's directories; its processes must have exited. Idempotent. */
   remove(): Promise<void>;
 }

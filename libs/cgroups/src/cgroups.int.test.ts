@@ -56,6 +56,30 @@ describe(`cgroups (${detection.mode})`, { skip }, () => {
     for (const p of g.paths) assert.equal(existsSync(p), false, `${p} removed`);
   });
 
+  it('counts the periods and time a busy process was throttled at its CPU quota (cpu.stat)', async () => {
+    const m = createCgroupManager(`hera-test-cpu-${process.pid}`);
+    const g = m.create('spinner');
+    g.apply({ cpus: [0], cpuMillis: 100 });
+    const spinner = spawn(process.execPath, ['-e', `process.stdin.once('data', () => { for (;;); })`], {
+      stdio: ['pipe', 'ignore', 'ignore'],
+    });
+    try {
+      g.addProcess(spinner.pid!);
+      const before = g.cpuStat()!;
+      spinner.stdin!.write('go\n');
+      await new Promise(r => setTimeout(r, 500));
+      const after = g.cpuStat()!;
+      // 0.1 core for 0.5 s: stopped in most 10 ms periods, ~0.4 s in all.
+      assert.ok(after.periods - before.periods >= 10, `periods: ${JSON.stringify({ before, after })}`);
+      assert.ok(after.throttledPeriods - before.throttledPeriods >= 10, `throttled: ${JSON.stringify(after)}`);
+      assert.ok(after.throttledSeconds - before.throttledSeconds > 0.1, `seconds: ${JSON.stringify(after)}`);
+    } finally {
+      spinner.kill('SIGKILL');
+      await exited(spinner);
+      await m.removeAll();
+    }
+  });
+
   it('OOM-kills a process that outgrows its memory limit and counts it', async () => {
     const m = createCgroupManager(`hera-test-oom-${process.pid}`);
     const g = m.create('hog');

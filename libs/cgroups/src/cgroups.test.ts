@@ -81,8 +81,21 @@ describe('CgroupV2Manager (file layout)', () => {
       assert.equal(read('cgroup.procs'), '4242');
       writeFileSync(join(node, 'rmc1', 'memory.events'), 'low 0\nhigh 0\nmax 3\noom 1\noom_kill 2\n');
       assert.equal(g.oomKills(), 2);
+      writeFileSync(
+        join(node, 'rmc1', 'cpu.stat'),
+        'usage_usec 900\nuser_usec 800\nsystem_usec 100\nnr_periods 40\nnr_throttled 12\nthrottled_usec 2500000\n',
+      );
+      assert.deepEqual(g.cpuStat(), { periods: 40, throttledPeriods: 12, throttledSeconds: 2.5 });
       // A real cgroup directory holds only kernel files; emulate rmdir succeeding.
-      for (const f of ['cpuset.cpus', 'cpu.max', 'memory.max', 'memory.swap.max', 'cgroup.procs', 'memory.events'])
+      for (const f of [
+        'cpuset.cpus',
+        'cpu.max',
+        'memory.max',
+        'memory.swap.max',
+        'cgroup.procs',
+        'memory.events',
+        'cpu.stat',
+      ])
         rmSync(join(node, 'rmc1', f));
       rmSync(join(node, 'cpuset.cpus.effective'));
       rmSync(join(node, 'cgroup.subtree_control'));

@@ -9,7 +9,7 @@ export { detectResctrl } from './resctrl';
 export type { ResctrlDetection } from './resctrl';
 export type { CgroupDetection, CgroupMode } from './detect';
 export { formatCpuList, parseCpuList, CPU_PERIOD_US } from './cgroup';
-export type { CgroupLimits, CgroupManager, TenantCgroup } from './cgroup';
+export type { CgroupLimits, CgroupManager, CpuStat, TenantCgroup } from './cgroup';
 export { CgroupV1Manager } from './v1';
 export { CgroupV2Manager } from './v2';
 export { UnconfinedManager } from './none';

@@ -16,6 +16,7 @@ export class UnconfinedManager implements CgroupManager {
       addProcess: () => {},
       memoryUsage: () => 0,
       oomKills: () => 0,
+      cpuStat: () => undefined,
       remove: async () => {},
     };
   }

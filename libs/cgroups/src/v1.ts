@@ -60,6 +60,14 @@ export class CgroupV1Manager implements CgroupManager {
       },
       memoryUsage: () => Number(readText(join(dirs.memory, 'memory.usage_in_bytes'))) || 0,
       oomKills: () => readKeyed(join(dirs.memory, 'memory.oom_control'), 'oom_kill'),
+      cpuStat: () => {
+        const stat = join(dirs.cpu, 'cpu.stat');
+        return {
+          periods: readKeyed(stat, 'nr_periods'),
+          throttledPeriods: readKeyed(stat, 'nr_throttled'),
+          throttledSeconds: readKeyed(stat, 'throttled_time') / 1e9,
+        };
+      },
       remove: async () => {
         for (const c of CONTROLLERS) await removeDir(dirs[c]);
         this.#created.delete(name);

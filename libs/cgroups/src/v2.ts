@@ -77,6 +77,14 @@ export class CgroupV2Manager implements CgroupManager {
       addProcess: (pid: number) => writeControl(join(dir, 'cgroup.procs'), String(pid)),
       memoryUsage: () => Number(readText(join(dir, 'memory.current'))) || 0,
       oomKills: () => readKeyed(join(dir, 'memory.events'), 'oom_kill'),
+      cpuStat: () => {
+        const stat = join(dir, 'cpu.stat');
+        return {
+          periods: readKeyed(stat, 'nr_periods'),
+          throttledPeriods: readKeyed(stat, 'nr_throttled'),
+          throttledSeconds: readKeyed(stat, 'throttled_usec') / 1e6,
+        };
+      },
       remove: async () => {
         await removeDir(dir);
         this.#created.delete(name);

@@ -1,7 +1,9 @@
 import type { Http2Server, ServerHttp2Session } from 'node:http2';
+import { dirname, join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
 import { ReflectionService } from '@grpc/reflection';
-import { HealthImplementation, type ServingStatus } from 'grpc-health-check';
+import { HealthImplementation, protoPath as healthProtoPath, type ServingStatus } from 'grpc-health-check';
 import type { Logger } from '@hera/logger';
 import { loadProtos } from '@hera/proto';
 import { enforceResetBudget, guardCalls, tolerantDecoding } from './guards';
@@ -76,7 +78,9 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
   const health = new HealthImplementation(Object.fromEntries(names.map(n => [n, 'NOT_SERVING' as const])));
   health.addToServer(server);
   for (const s of opts.services) server.addService(s.definition, s.implementation as grpc.UntypedServiceImplementation);
-  new ReflectionService(loadProtos().definition, { services: opts.services.map(s => s.name) }).addToServer(server);
+  new ReflectionService(reflectionDefinition(), {
+    services: [...opts.services.map(s => s.name), ...INFRA_SERVICES],
+  }).addToServer(server);
 
   const port = await new Promise<number>((resolve, reject) => {
     server.bindAsync(`${opts.host}:${opts.port}`, grpc.ServerCredentials.createInsecure(), (err, p) =>
@@ -97,6 +101,33 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
       for (const n of names) health.setStatus(n, status);
     },
   };
+}
+
+/** The services every server of ours serves besides its own (health and reflection itself). */
+export const INFRA_SERVICES = [
+  'grpc.health.v1.Health',
+  'grpc.reflection.v1.ServerReflection',
+  'grpc.reflection.v1alpha.ServerReflection',
+] as const;
+
+let reflected: protoLoader.PackageDefinition | undefined;
+
+/**
+ * What reflection describes: our protos plus health's and reflection's own, so a
+ * reflection client (grpcurl, Postman) can describe every service the server
+ * answers, not only ours. The protos are the ones the packages serve from.
+ */
+function reflectionDefinition(): protoLoader.PackageDefinition {
+  if (!reflected) {
+    const reflectionProtos = join(dirname(require.resolve('@grpc/reflection/package.json')), 'build', 'proto');
+    const healthProtos = join(dirname(healthProtoPath), '..', '..');
+    const infra = protoLoader.loadSync(
+      ['health/v1/health.proto', 'grpc/reflection/v1/reflection.proto', 'grpc/reflection/v1alpha/reflection.proto'],
+      { includeDirs: [healthProtos, reflectionProtos] },
+    );
+    reflected = { ...loadProtos().definition, ...infra };
+  }
+  return reflected;
 }
 
 /**

@@ -4,7 +4,7 @@ import type { RedisClient } from '@hera/state';
 import { ConfigError } from '@hera/config';
 import { closeServer, startServer, type ServiceBinding } from '@hera/grpc';
 import { Lifecycle, type ShutdownStep } from '@hera/lifecycle';
-import { createRegistry, serveMetrics, type Registry } from '@hera/metrics';
+import { createRegistry, serveMetrics, type MetricsSource, type Registry } from '@hera/metrics';
 import { createLogger, type LogLevel, type Logger } from '@hera/logger';
 import { connectRedis, Heartbeat, Keyspace, type ServiceRecord } from '@hera/state';
 import type { Telemetry } from '@hera/telemetry';
@@ -54,6 +54,11 @@ export interface ServiceParts {
    * started service is ready.
    */
   readiness?: () => Readiness;
+  /**
+   * What /metrics serves; default: the service's registry (ctx.metrics). The node agent
+   * serves its registry merged with its tenant hosts'.
+   */
+  metricsSource?: MetricsSource;
 }
 
 export interface RunServiceOptions<C extends BaseServiceConfig> {
@@ -137,7 +142,7 @@ export async function runService<C extends BaseServiceConfig>(opts: RunServiceOp
       services: parts.services,
     });
     running.health.setStatus(LIVENESS_SERVICE, 'NOT_SERVING');
-    const metricsServer = await serveMetrics(metrics, config.GRPC_HOST, config.METRICS_PORT);
+    const metricsServer = await serveMetrics(parts.metricsSource ?? metrics, config.GRPC_HOST, config.METRICS_PORT);
     if (metricsServer) log.info({ port: metricsServer.port }, 'metrics at /metrics');
     address = advertisedAddress(config.GRPC_HOST, running.port, config.ADVERTISE_HOST);
     const instanceId = `${opts.name}/${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;

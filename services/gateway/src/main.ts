@@ -7,7 +7,8 @@ import { loadConfig } from './config';
 import { Ranker } from './ranker';
 import { gatewayReadiness } from './readiness';
 import { RoutingTable } from './routing';
-import { gatewayMetrics, inferenceService, rankingService } from './server';
+import { GatewayMetrics } from './gateway-metrics';
+import { inferenceService, rankingService } from './server';
 
 void runService({
   name: 'gateway',
@@ -53,7 +54,7 @@ void runService({
           }
         });
     };
-    const deps = { catalog, routing, ranker, lifecycle, metrics: gatewayMetrics(metrics), log };
+    const deps = { catalog, routing, ranker, lifecycle, metrics: new GatewayMetrics(metrics), log };
     return {
       services: [rankingService(deps), inferenceService(deps)],
       readiness: () => gatewayReadiness(routing, catalog),

@@ -20,7 +20,8 @@ import { grpcOutcome, startRedis, type TestRedis } from '@hera/testing';
 import { ModelCatalog } from './catalog';
 import { Ranker } from './ranker';
 import { RoutingTable } from './routing';
-import { gatewayMetrics, inferenceService, rankingService } from './server';
+import { GatewayMetrics } from './gateway-metrics';
+import { inferenceService, rankingService } from './server';
 import { tinyModel } from './test-fixtures';
 
 const log = silentLogger();
@@ -50,7 +51,7 @@ before(async () => {
   });
   const lifecycle = new Lifecycle({ log, budgetMs: 1_000, exit: () => undefined });
   lifecycle.serving();
-  const deps = { catalog, routing, ranker, lifecycle, metrics: gatewayMetrics(new Registry()), log };
+  const deps = { catalog, routing, ranker, lifecycle, metrics: new GatewayMetrics(new Registry()), log };
   running = await startServer({
     host: '127.0.0.1',
     port: 0,

@@ -1,13 +1,13 @@
+import type { Metadata } from '@grpc/grpc-js';
 import { trace } from '@opentelemetry/api';
-import { HeraError, invalidArgument, quoted } from '@hera/errors';
+import { invalidArgument, quoted } from '@hera/errors';
 import { callArrival, callDeadline, unary, type ServiceBinding } from '@hera/grpc';
 import type { Lifecycle } from '@hera/lifecycle';
 import type { Logger } from '@hera/logger';
-import type { Registry } from '@hera/metrics';
-import { Counter, Histogram } from '@hera/metrics';
 import { services, type GRPCInferenceServiceHandlers, type ModelInfo, type RankingServiceHandlers } from '@hera/proto';
 import { ATTR } from '@hera/telemetry';
 import type { CatalogEntry, ModelCatalog } from './catalog';
+import type { GatewayMetrics, QueryMethod } from './gateway-metrics';
 import { fromInferRequest } from './oip';
 import type { Ranker, RankResult } from './ranker';
 import { gatewayReadiness } from './readiness';
@@ -42,60 +42,50 @@ export interface GatewayDeps {
   log: Logger;
 }
 
-export type GatewayMetrics = ReturnType<typeof gatewayMetrics>;
-
-/** The gateway's Prometheus instruments (created once per registry). */
-export function gatewayMetrics(registry: Registry) {
-  return {
-    latency: new Histogram({
-      name: 'hera_gateway_query_seconds',
-      help: 'Query latency at the gateway (receive to reply), by model and outcome',
-      labelNames: ['model', 'code'],
-      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
-      registers: [registry],
-    }),
-    items: new Counter({
-      name: 'hera_gateway_items_total',
-      help: 'Candidate items scored',
-      labelNames: ['model'],
-      registers: [registry],
-    }),
-  };
-}
-
-/** Runs one query through the ranker, recording its latency and outcome. */
+/**
+ * Runs one query, observing it in the metrics (by model and version; an unknown one
+ * as model "") and tagging the active span.
+ */
 async function observed(
   deps: GatewayDeps,
-  m: GatewayMetrics,
-  model: string,
+  method: QueryMethod,
+  model: CatalogEntry | undefined,
+  call: { metadata: Metadata },
   run: () => Promise<RankResult>,
 ): Promise<RankResult> {
-  const t0 = performance.now();
+  const o = deps.metrics.start(method, model, callArrival(call));
   try {
     const r = await run();
-    m.latency.observe({ model: r.model.name, code: 'OK' }, (performance.now() - t0) / 1000);
-    m.items.inc({ model: r.model.name }, r.scores.length);
+    o.ok(r.scores.length, r.subBatches);
     trace
       .getActiveSpan()
       ?.setAttributes({ [ATTR.MODEL]: r.model.name, [ATTR.ITEMS]: r.scores.length, [ATTR.SUB_BATCHES]: r.subBatches });
     return r;
   } catch (err) {
-    const code = err instanceof HeraError ? err.code : 'INTERNAL';
-    if (deps.catalog.get(model)) m.latency.observe({ model, code }, (performance.now() - t0) / 1000);
+    o.failed(err);
     throw err;
+  }
+}
+
+/** The model a query names, or undefined when the catalog has no such model and version. */
+function known(ranker: Ranker, name: string, version: string): CatalogEntry | undefined {
+  try {
+    return ranker.model(name, version);
+  } catch {
+    return undefined;
   }
 }
 
 /** hera.gateway.v1.RankingService. */
 export function rankingService(deps: GatewayDeps): ServiceBinding {
-  const { log, ranker, catalog, metrics: m } = deps;
+  const { log, ranker, catalog } = deps;
   const impl: RankingServiceHandlers = {
     Rank: unary(log, 'Rank', async (req, call) => {
       const t0 = performance.now();
       const items = req.items;
-      if (!items) throw invalidArgument('items', 'is required');
-      const r = await observed(deps, m, req.model, () =>
-        ranker.rank({
+      const r = await observed(deps, 'Rank', known(ranker, req.model, req.version), call, () => {
+        if (!items) throw invalidArgument('items', 'is required');
+        return ranker.rank({
           model: req.model,
           version: req.version,
           itemCount: items.itemCount,
@@ -105,8 +95,8 @@ export function rankingService(deps: GatewayDeps): ServiceBinding {
           arrivedAt: callArrival(call),
           timeoutMs: req.timeoutMs,
           field: { dense: 'items.dense', sparse: 'items.sparse', count: 'items.item_count' },
-        }),
-      );
+        });
+      });
       const top = req.topK > 0 ? topK(r.scores, req.topK) : new Uint32Array(0);
       return {
         model: r.model.name,
@@ -130,7 +120,7 @@ export function rankingService(deps: GatewayDeps): ServiceBinding {
 
 /** The Open Inference Protocol v2 service, on the same port and the same query path. */
 export function inferenceService(deps: GatewayDeps): ServiceBinding {
-  const { log, ranker, routing, lifecycle, metrics: m } = deps;
+  const { log, ranker, routing, lifecycle } = deps;
   const impl: GRPCInferenceServiceHandlers = {
     // Live: the process answers (grpc.health.v1 "liveness"). Ready: it routes the plan's models,
     // as grpc.health.v1 "" says (readiness.ts); a restarted gateway is live long before it is ready.
@@ -169,19 +159,21 @@ export function inferenceService(deps: GatewayDeps): ServiceBinding {
       };
     }),
     ModelInfer: unary(log, 'ModelInfer', async (req, call) => {
-      const model = ranker.model(req.modelName, req.modelVersion);
-      for (const [i, o] of req.outputs.entries()) {
-        if (o.name !== 'score')
-          throw invalidArgument(
-            `outputs[${i}].name`,
-            `unknown output ${quoted(o.name)}; model ${model.name} has "score"`,
-          );
-      }
-      const items = fromInferRequest(model, req);
-      const sparseIdx = req.inputs.findIndex(t => t.name === 'sparse');
-      const denseIdx = req.inputs.findIndex(t => t.name === 'dense');
-      const r = await observed(deps, m, model.name, () =>
-        ranker.rank({
+      let raw = false;
+      const r = await observed(deps, 'ModelInfer', known(ranker, req.modelName, req.modelVersion), call, async () => {
+        const model = ranker.model(req.modelName, req.modelVersion);
+        for (const [i, o] of req.outputs.entries()) {
+          if (o.name !== 'score')
+            throw invalidArgument(
+              `outputs[${i}].name`,
+              `unknown output ${quoted(o.name)}; model ${model.name} has "score"`,
+            );
+        }
+        const items = fromInferRequest(model, req);
+        raw = items.raw;
+        const sparseIdx = req.inputs.findIndex(t => t.name === 'sparse');
+        const denseIdx = req.inputs.findIndex(t => t.name === 'dense');
+        return ranker.rank({
           model: model.name,
           version: req.modelVersion,
           itemCount: items.itemCount,
@@ -195,10 +187,11 @@ export function inferenceService(deps: GatewayDeps): ServiceBinding {
             sparse: `inputs[${sparseIdx}] (sparse)`,
             count: `inputs[${sparseIdx}].shape[0]`,
           },
-        }),
-      );
+        });
+      });
+      const model = r.model;
       const output = { name: 'score', datatype: 'FP32', shape: [r.scores.length, 1] };
-      return items.raw
+      return raw
         ? {
             modelName: model.name,
             modelVersion: model.version,

@@ -6,6 +6,7 @@ import { connectRedis, DemandStore, ModelStore, NodeStore, PlanStore, ProfileSto
 import { loadConfig } from './config';
 import { MAX_WAITING_SOLVES, SOLVER_HEAP_MIB } from './limits';
 import { Planner } from './planner';
+import { registerPlanMetrics } from './plan-metrics';
 import { ProfileSource } from './profile-source';
 import { Replanner } from './replanner';
 import { placementService } from './server';
@@ -17,6 +18,8 @@ void runService({
   telemetry,
   build: async ({ config, log, redis, keys, metrics }) => {
     const models = new ModelStore(redis, keys);
+    const plans = new PlanStore(redis, keys);
+    registerPlanMetrics(metrics, plans);
     const demand = new DemandStore(redis, keys);
     const source = new ProfileSource(new ProfileStore(redis, keys), models, log.child({ component: 'profiles' }));
     source.loadBase(config.PROFILE_SETS);
@@ -33,7 +36,7 @@ void runService({
     const planner = new Planner(
       {
         nodes: new NodeStore(redis, keys),
-        plans: new PlanStore(redis, keys),
+        plans,
         profiles: source,
         demand,
         models,

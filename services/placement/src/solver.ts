@@ -77,7 +77,7 @@ export class SolverThread {
         name: 'hera_placement_solve_seconds',
         help: 'Time a plan spent on the solver thread, by task (solve, pinned) and outcome (ok, error, budget, heap, crash)',
         labelNames: ['task', 'outcome'],
-        buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60],
+        buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60],
         registers: [opts.metrics],
       });
       this.#queued = new Gauge({

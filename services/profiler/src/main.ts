@@ -8,13 +8,14 @@ import { loadConfig } from './config';
 import { LIVE_LOAD } from './measure';
 import { CancelledError, ProfileRunner } from './profile-job';
 import { redisRunnerStores } from './redis-stores';
+import { registerQueueMetrics } from './queue-metrics';
 import { profilerService } from './server';
 
 void runService({
   name: 'profiler',
   loadConfig,
   telemetry,
-  build: async ({ config, log, redis, keys }) => {
+  build: async ({ config, log, redis, keys, metrics }) => {
     const budget = {
       pointMs: config.POINT_SECONDS * 1000,
       maxPointMs: config.POINT_SECONDS * 4000,
@@ -55,6 +56,7 @@ void runService({
     });
     const queue = openQueue('profile', keys, bull);
     queue.on('error', err => log.warn({ err: err.message }, 'profile queue error'));
+    registerQueueMetrics(metrics, QUEUES.profile, queue);
     let worker: Worker<ProfileJobData> | undefined;
     return {
       services: [

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Socket } from 'node:net';
 import type { Logger } from '@hera/logger';
+import type { MetricsJson } from '@hera/metrics';
 import { connectOnce, readMessages, writeMessage } from './host/control-socket';
 import type { AgentToHost, HelloMessage, HostToAgent } from './host/protocol';
 import { isSameProcess, procStat, type HostDescriptor } from './state-dir';
@@ -47,6 +48,8 @@ export class HostProcess {
   #onMessage: (m: HostToAgent) => void = () => {};
   #watch: NodeJS.Timeout | undefined;
   #helloWaiters: { resolve: (h: HelloMessage) => void; reject: (e: Error) => void }[] = [];
+  readonly #metricsWaiters = new Map<number, (m: MetricsJson | undefined) => void>();
+  #metricsId = 0;
 
   private constructor(
     readonly pid: number,
@@ -122,6 +125,26 @@ export class HostProcess {
     return writeMessage(this.#socket, m);
   }
 
+  /**
+   * The host's metrics registry as JSON (for the node's /metrics); undefined when the
+   * control connection is down or the host does not answer within `timeoutMs`.
+   */
+  metrics(timeoutMs: number): Promise<MetricsJson | undefined> {
+    const id = ++this.#metricsId;
+    if (!this.send({ type: 'metrics', id })) return Promise.resolve(undefined);
+    return new Promise(resolve => {
+      const t = setTimeout(() => {
+        this.#metricsWaiters.delete(id);
+        resolve(undefined);
+      }, timeoutMs);
+      this.#metricsWaiters.set(id, m => {
+        clearTimeout(t);
+        this.#metricsWaiters.delete(id);
+        resolve(m);
+      });
+    });
+  }
+
   kill(signal: NodeJS.Signals): void {
     if (this.#done) return;
     if (this.child) {
@@ -186,12 +209,16 @@ export class HostProcess {
         for (const w of this.#helloWaiters.splice(0)) w.resolve(m);
       } else if (m.type === 'busy') {
         for (const w of this.#helloWaiters.splice(0)) w.reject(new Error(`host ${this.id} is busy: ${m.message}`));
+      } else if (m.type === 'metrics') {
+        this.#metricsWaiters.get(m.id)?.(Array.isArray(m.metrics) ? m.metrics : undefined);
+        return;
       }
       this.#onMessage(m);
     });
     socket.on('close', () => {
       if (this.#socket !== socket) return;
       this.#socket = undefined;
+      for (const w of [...this.#metricsWaiters.values()]) w(undefined);
       this.#watchWhileDisconnected();
     });
   }
@@ -234,6 +261,7 @@ export class HostProcess {
     this.#socket = undefined;
     s?.destroy();
     for (const w of this.#helloWaiters.splice(0)) w.reject(new Error(`host ${this.id} is gone`));
+    for (const w of [...this.#metricsWaiters.values()]) w(undefined);
     if (resolve) this.#resolveExit(e);
   }
 }

@@ -9,6 +9,7 @@ import { connectRedis, Heartbeat, ModelStore, NodeStore, ProfileStore, type Node
 import { loadConfig } from './config';
 import { NodeAgent } from './node-agent';
 import { NodeManager, type ProfileHint } from './node-manager';
+import { nodeMetricsSource, registerNodeMetrics } from './node-metrics';
 import { PlanWatcher } from './plan-watcher';
 import { workerService } from './server';
 import { SlaWatch } from './sla-watch';
@@ -147,7 +148,9 @@ void runService({
       tenants => agent.reconcile(tenants, graceMs),
       log.child({ component: 'plan' }),
     );
+    registerNodeMetrics(metrics, cgroups, () => agent.tenants());
     return {
+      metricsSource: nodeMetricsSource(metrics, () => agent.tenants()),
       services: [
         workerService({
           agent,

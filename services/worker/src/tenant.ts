@@ -3,6 +3,7 @@ import type { CgroupManager, TenantCgroup } from '@hera/cgroups';
 import { HeraError } from '@hera/errors';
 import { PAYLOAD_NODE_FLAGS, withMallocTuning } from '@hera/procs';
 import type { Logger } from '@hera/logger';
+import type { MetricsJson } from '@hera/metrics';
 import { HostProcess, type HostExit } from './host-process';
 import type { AgentToHost, HostToAgent, ReadyMessage, StartMessage, TenantStats } from './host/protocol';
 import type { HostDescriptor, StateDir } from './state-dir';
@@ -142,6 +143,11 @@ export class Tenant {
 
   get pid(): number | undefined {
     return this.#host?.pid;
+  }
+
+  /** The current host's metrics registry as JSON; undefined without a host or an answer in time. */
+  metrics(timeoutMs: number): Promise<MetricsJson | undefined> {
+    return this.#host?.alive ? this.#host.metrics(timeoutMs) : Promise.resolve(undefined);
   }
 
   /** Resolves once the host serves (or rejects if the tenant stops first / after timeoutMs). */

@@ -43,6 +43,8 @@ export interface ClusterStatus {
   }[];
   models: string[];
   planVersion: number;
+  /** Each service's /metrics URL, from the cluster file of the `hera up` that started them (absent otherwise). */
+  metrics?: Record<string, string>;
 }
 
 /**
@@ -226,6 +228,9 @@ export function renderStatus(s: ClusterStatus, now = Date.now()): string {
       ),
     );
   }
+  if (s.metrics && Object.keys(s.metrics).length) {
+    lines.push('', table(['service', 'metrics'], Object.entries(s.metrics)));
+  }
   for (const n of s.tenants) {
     const m = n.nodeManager;
     if (!m) continue;
@@ -284,6 +289,10 @@ export function register(program: Command): void {
     .action(async (o: { redisUrl?: string; dataDir: string; prefix?: string; json: boolean }) => {
       const target = resolveTarget(o);
       const status = await readStatus(target.redisUrl, target.prefix);
+      // The ports `hera up --metrics` gave, when this is the cluster it started.
+      const cluster = target.cluster;
+      if (cluster?.metrics && cluster.redisUrl === target.redisUrl && cluster.prefix === target.prefix)
+        status.metrics = cluster.metrics;
       process.stdout.write(o.json ? `${JSON.stringify(status, null, 2)}\n` : renderStatus(status));
       const unhealthy = status.services.filter(x => x.health !== 'SERVING');
       if (unhealthy.length) process.exitCode = 1;

@@ -41,6 +41,11 @@ export interface UpOptions {
   workerPort: number;
   placementPort: number;
   profilerPort: number;
+  /**
+   * First Prometheus /metrics port: each service gets its own, in the order of
+   * metricsPorts (gateway, placement, profiler, then each node agent); 0 or absent = off.
+   */
+  metrics?: number;
   logLevel: string;
   jsonLogs: boolean;
   timeout: number;
@@ -114,6 +119,8 @@ export async function up(opts: UpOptions, out: NodeJS.WritableStream = process.s
       opts.workerPort === 0 ? 0 : opts.workerPort + i * 10,
     ]),
   ];
+  const metricsPort = metricsPorts(opts.metrics ?? 0, opts.nodes);
+  for (const [name, port] of metricsPort) fixed.push([`${name} /metrics`, '--metrics', port]);
   for (const [what, flag, port] of fixed) {
     if (port !== 0 && !(await portIsFree(port, opts.host))) {
       out.write(
@@ -238,7 +245,7 @@ export async function up(opts: UpOptions, out: NodeJS.WritableStream = process.s
       { name: 'placement', service: 'placement', port: opts.placementPort, env: {} },
       { name: 'profiler', service: 'profiler', port: opts.profilerPort, env: {} },
       ...Array.from({ length: opts.nodes }, (_, i) => ({
-        name: opts.nodes === 1 ? 'worker' : `worker-${i + 1}`,
+        name: workerName(i, opts.nodes),
         service: 'worker' as const,
         port: opts.workerPort === 0 ? 0 : opts.workerPort + i * 10,
         env: { NODE_ID: `local-${i + 1}`, ...(opts.nodeManager === false ? { NODE_MANAGER: 'off' } : {}) },
@@ -252,7 +259,14 @@ export async function up(opts: UpOptions, out: NodeJS.WritableStream = process.s
         process.execPath,
         ['--enable-source-maps', ...PAYLOAD_NODE_FLAGS, mainOf(s.spec.service)],
         {
-          env: { ...withMallocTuning(process.env), ...common, ...s.spec.env, GRPC_PORT: String(s.spec.port) },
+          env: {
+            ...withMallocTuning(process.env),
+            ...common,
+            ...s.spec.env,
+            GRPC_PORT: String(s.spec.port),
+            // Always set: a METRICS_PORT inherited from our environment would give every service the same port.
+            METRICS_PORT: String(metricsPort.get(s.spec.name) ?? 0),
+          },
           // Own process group: Ctrl-C reaches only us, and we stop the services in order.
           detached: true,
         },
@@ -333,6 +347,9 @@ export async function up(opts: UpOptions, out: NodeJS.WritableStream = process.s
       workers: specs
         .filter(s => s.service === 'worker')
         .map(s => ({ nodeId: s.env['NODE_ID']!, address: addresses.get(s.name)! })),
+      ...(metricsPort.size
+        ? { metrics: Object.fromEntries([...metricsPort].map(([name, port]) => [name, metricsUrl(opts.host, port)])) }
+        : {}),
       pids: {
         ...(redis ? { redis: redis.child.pid } : {}),
         ...Object.fromEntries(children.map(({ spec, child }) => [spec.name, child.pid])),
@@ -342,10 +359,15 @@ export async function up(opts: UpOptions, out: NodeJS.WritableStream = process.s
     writeClusterFile(dataDir, clusterFile);
     out.write(
       `\n${table(
-        ['service', 'address', 'pid'],
+        ['service', 'address', 'pid', ...(metricsPort.size ? ['metrics'] : [])],
         [
-          ['redis', redisUrl, redis ? redis.child.pid : '(external)'],
-          ...children.map(({ spec, child }) => [spec.name, addresses.get(spec.name)!, child.pid]),
+          ['redis', redisUrl, redis ? redis.child.pid : '(external)', ...(metricsPort.size ? ['-'] : [])],
+          ...children.map(({ spec, child }) => [
+            spec.name,
+            addresses.get(spec.name)!,
+            child.pid,
+            ...(metricsPort.size ? [clusterFile!.metrics![spec.name] ?? '-'] : []),
+          ]),
         ],
       )}\n\n`,
     );
@@ -380,6 +402,26 @@ export async function up(opts: UpOptions, out: NodeJS.WritableStream = process.s
     await stopAll('start failed');
     return 1;
   }
+}
+
+/** The name `hera up` gives node agent i (0-based) of `nodes`. */
+const workerName = (i: number, nodes: number) => (nodes === 1 ? 'worker' : `worker-${i + 1}`);
+
+/**
+ * Each service's /metrics port from the base: gateway, placement, profiler, then the
+ * node agents (base + 3 + i). Empty when `base` is 0 (metrics off).
+ */
+export function metricsPorts(base: number, nodes: number): Map<string, number> {
+  if (!base) return new Map();
+  const names = ['gateway', 'placement', 'profiler', ...Array.from({ length: nodes }, (_, i) => workerName(i, nodes))];
+  if (base + names.length - 1 > 65535) throw new Error(`--metrics ${base}: needs ${names.length} ports from it`);
+  return new Map(names.map((n, i) => [n, base + i]));
+}
+
+/** Where a service's /metrics answers: on the interface it binds (loopback for "any"). */
+export function metricsUrl(host: string, port: number): string {
+  const h = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+  return `http://${h.includes(':') ? `[${h}]` : h}:${port}/metrics`;
 }
 
 function pipeLogs(name: string, child: Child, out: NodeJS.WritableStream, json: boolean, color: boolean): void {
@@ -421,6 +463,12 @@ export function register(program: Command): void {
     .option('--worker-port <port>', 'first node agent port; node i uses port + 10·i (0 = any)', int, 50052)
     .option('--placement-port <port>', 'placement gRPC port', int, 50053)
     .option('--profiler-port <port>', 'profiler gRPC port', int, 50054)
+    .option(
+      '--metrics <basePort>',
+      'serve Prometheus /metrics, each service on its own port from this one: gateway, placement, profiler, then each node agent (default: $METRICS_PORT; 0 = off)',
+      int,
+      process.env['METRICS_PORT'] ? int(process.env['METRICS_PORT']) : 0,
+    )
     .option('--log-level <level>', 'services log level', 'info')
     .option('--json-logs', 'print the services raw JSON log lines', false)
     .option(

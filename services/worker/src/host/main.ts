@@ -24,6 +24,7 @@ import { cgroupMemory, forceGc, MemoryBudget } from './memory-budget';
 import { runSplit } from './split';
 import { chooseEngine } from './engine-choice';
 import { TenantHost } from './tenant-host';
+import { HostMetrics } from './host-metrics';
 
 const log = createLogger({ service: 'worker-host', level: (process.env['LOG_LEVEL'] as 'info') ?? 'info' });
 
@@ -59,6 +60,11 @@ async function start(m: StartMessage): Promise<void> {
   const errors: Record<string, number> = {};
   let readySent = false;
 
+  const metrics = new HostMetrics(
+    { tenant: process.env['HERA_TENANT'] || config.name, model: config.name, version: config.version },
+    () => host.pool,
+  );
+  host.metrics = () => metrics.json();
   host.subBatch = Math.max(1, m.subBatchSize || config.subBatchSize);
   // ONNX Runtime's package (and its native binding) is loaded only by a host that may run it.
   const ort = m.backend === 'onnx' || config.engine === 'onnx' ? await import('@hera/engine-onnx') : undefined;
@@ -92,6 +98,7 @@ async function start(m: StartMessage): Promise<void> {
           subBatchSize: m.subBatchSize,
         };
         send(host.readyMessage);
+        metrics.engine(choice.engine, e.detail);
         tlog.info({ backend: e.detail }, 'tenant ready');
       }
       if (e.type === 'thread-died') tlog.error({ detail: e.detail }, 'inference thread died');
@@ -111,6 +118,7 @@ async function start(m: StartMessage): Promise<void> {
     m.standbyWorkers ?? 0,
   );
   host.pool = pool;
+  pool.onJobDone = (items, queueUs, computeUs) => metrics.subBatch(items, queueUs, computeUs);
   pool.resize(host.workersWanted); // a set-workers may have come while the tables loaded
 
   const fail = (code: string) => {
@@ -122,6 +130,7 @@ async function start(m: StartMessage): Promise<void> {
     deadline: number,
     cancelled: () => boolean,
   ): Promise<InferResponse> => {
+    metrics.requestStarted();
     try {
       if (!req) throw new HeraError('INVALID_ARGUMENT', 'request: missing');
       if (req.model !== config.name)
@@ -146,6 +155,7 @@ async function start(m: StartMessage): Promise<void> {
       const ms = performance.now() - t0;
       window.add(now, ms, batch.count);
       recent?.add(now, ms, batch.count);
+      metrics.requestOk();
       return { scores: res.scores, version: config.version, queueUs: res.queueUs, computeUs: res.computeUs };
     } catch (err) {
       const code = err instanceof HeraError ? err.code : 'INTERNAL';
@@ -153,6 +163,7 @@ async function start(m: StartMessage): Promise<void> {
       // window counts it so (served latencies alone look fine while the host sheds).
       if (code === 'OVERLOADED' || code === 'DEADLINE') recent?.add(Date.now(), FAILED_REQUEST_MS);
       fail(statusName(STATUS_OF[code])); // counted under the status the client sees
+      metrics.requestFailed(err);
       throw err;
     }
   };

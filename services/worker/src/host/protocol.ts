@@ -1,3 +1,5 @@
+import type { MetricsJson } from '@hera/metrics';
+
 /**
  * Messages between the node agent and a tenant's host process, one JSON object per
  * line over the host's control socket (a Unix domain socket in the node's state
@@ -51,7 +53,9 @@ export type AgentToHost =
   /** Split requests into jobs of at most this many items from now on. */
   | { type: 'set-sub-batch'; subBatchSize: number }
   /** Stop taking requests, finish the queue, exit 0. */
-  | { type: 'drain'; graceMs: number };
+  | { type: 'drain'; graceMs: number }
+  /** The host's Prometheus registry as JSON, for the agent's /metrics; answered by `metrics` with the same id. */
+  | { type: 'metrics'; id: number };
 
 export interface TenantStats {
   /** Sliding-window latency (queue + compute) of answered requests, ms. */
@@ -106,6 +110,8 @@ export type HostToAgent =
   | { type: 'listening'; port: number }
   | ReadyMessage
   | { type: 'stats'; stats: TenantStats }
+  /** registry.getMetricsAsJSON() (empty before `start`); prom-client's MetricObjectWithValues[]. */
+  | { type: 'metrics'; id: number; metrics: MetricsJson }
   | { type: 'fatal'; message: string };
 
 /** The latency a refused or late request counts as in the short window: past any SLA. */

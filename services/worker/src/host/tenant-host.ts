@@ -2,6 +2,7 @@ import type * as grpc from '@grpc/grpc-js';
 import { closeServer } from '@hera/grpc';
 import { Lifecycle } from '@hera/lifecycle';
 import type { Logger } from '@hera/logger';
+import type { MetricsJson } from '@hera/metrics';
 import { AgentLink } from './agent-link';
 import { InferStreams } from './infer-streams';
 import type { AgentToHost, HostToAgent, ReadyMessage, StartMessage } from './protocol';
@@ -47,6 +48,8 @@ export class TenantHost {
   started = false;
   workersWanted = 0;
   readyMessage: ReadyMessage | undefined;
+  /** The host's metrics registry as JSON; set once `start` knows the model. */
+  metrics: (() => Promise<MetricsJson>) | undefined;
   readonly #link: AgentLink;
   readonly #lifecycle: Lifecycle;
   #graceMs = 5_000;
@@ -136,6 +139,17 @@ export class TenantHost {
       case 'drain':
         void this.shutdown(0, 'drain', m.graceMs);
         break;
+      case 'metrics': {
+        const id = m.id;
+        (this.metrics?.() ?? Promise.resolve([])).then(
+          metrics => this.send({ type: 'metrics', id, metrics }),
+          err => {
+            this.o.log.warn({ err }, 'cannot collect metrics');
+            this.send({ type: 'metrics', id, metrics: [] });
+          },
+        );
+        break;
+      }
     }
   }
 }

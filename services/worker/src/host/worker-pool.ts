@@ -70,6 +70,8 @@ export class WorkerPool {
   /** Smoothed compute ms per item, from the threads' replies; 0 until measured. */
   #msPerItem = 0;
   backend = '';
+  /** Called for each sub-batch a thread computed (the host's metrics). */
+  onJobDone: ((items: number, queueUs: number, computeUs: number) => void) | undefined;
 
   constructor(
     private readonly init: Omit<ThreadInit, 'input' | 'output'>,
@@ -323,11 +325,9 @@ export class WorkerPool {
           this.#msPerItem = this.#msPerItem === 0 ? sample : this.#msPerItem + 0.2 * (sample - this.#msPerItem);
           // Copy the scores out of the slot before it takes the next job.
           const scores = Buffer.from(new Uint8Array(slot.output, 0, job.count * 4));
-          job.resolve({
-            scores,
-            queueUs: Math.round((slot.startedAt - job.enqueuedAt) * 1000),
-            computeUs: m.computeUs,
-          });
+          const queueUs = Math.round((slot.startedAt - job.enqueuedAt) * 1000);
+          this.onJobDone?.(job.count, queueUs, m.computeUs);
+          job.resolve({ scores, queueUs, computeUs: m.computeUs });
         } else {
           job.reject(new HeraError(m.code as HeraErrorCode, m.message));
         }
