@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { checkHealth } from '@hera/grpc';
@@ -26,6 +26,8 @@ import {
   type ClusterFile,
 } from '../cluster-file';
 import { table } from '../table';
+import { localClientTls, secureLocalCluster, type LocalSecurity } from '../local-security';
+import { configureSecurity } from '@hera/grpc';
 import { ALL_MODELS, serveZoo } from './serve-zoo';
 
 export interface UpOptions {
@@ -52,6 +54,10 @@ export interface UpOptions {
   restartBudget: number;
   /** The node-level resource manager on every node (default on); false keeps the plan's static split (NODE_MANAGER=off). */
   nodeManager?: boolean;
+  /** mTLS on every gRPC hop, with a throwaway CA and certificates under <data-dir>/tls (openssl). */
+  tls?: boolean;
+  /** Bearer tokens on the control plane (admin and operator, generated under <data-dir>/auth). */
+  auth?: boolean;
 }
 
 /** A service under supervision: its spec, its current process and its restart policy. */
@@ -214,6 +220,23 @@ export async function up(opts: UpOptions, out: NodeJS.WritableStream = process.s
       watchRedis(redis);
     }
 
+    let secured: LocalSecurity | undefined;
+    if (opts.tls || opts.auth) {
+      secured = secureLocalCluster(dataDir, { tls: Boolean(opts.tls), auth: Boolean(opts.auth), host: opts.host });
+      // This command's own calls (readiness, registration, planning) go the same way.
+      configureSecurity({
+        ...(secured.client.tls ? { tls: localClientTls(secured.client.tls) } : {}),
+        ...(secured.client.tokenFile ? { token: readFileSync(secured.client.tokenFile, 'utf8').trim() } : {}),
+      });
+      say(
+        [
+          opts.tls ? `mTLS on every hop (CA and certificates in ${join(dataDir, 'tls')})` : '',
+          opts.auth ? `control-plane tokens in ${join(dataDir, 'auth')} (admin.token, operator.token)` : '',
+        ]
+          .filter(Boolean)
+          .join('; '),
+      );
+    }
     const repo = join(dataDir, 'models');
     const common = {
       REDIS_URL: redisUrl,
@@ -241,7 +264,13 @@ export async function up(opts: UpOptions, out: NodeJS.WritableStream = process.s
         process.execPath,
         ['--enable-source-maps', ...PAYLOAD_NODE_FLAGS, mainOf(s.spec.service)],
         {
-          env: { ...withMallocTuning(process.env), ...common, ...s.spec.env, GRPC_PORT: String(s.spec.port) },
+          env: {
+            ...withMallocTuning(process.env),
+            ...common,
+            ...secured?.serviceEnv(s.spec.service),
+            ...s.spec.env,
+            GRPC_PORT: String(s.spec.port),
+          },
           // Own process group: Ctrl-C reaches only us, and we stop the services in order.
           detached: true,
         },
@@ -327,6 +356,7 @@ export async function up(opts: UpOptions, out: NodeJS.WritableStream = process.s
         ...Object.fromEntries(children.map(({ spec, child }) => [spec.name, child.pid])),
       },
       startedAt: new Date().toISOString(),
+      ...(secured ? { security: secured.client } : {}),
     };
     writeClusterFile(dataDir, clusterFile);
     out.write(
@@ -445,6 +475,12 @@ export function register(program: Command): void {
     .option(
       '--no-node-manager',
       "keep each node at the plan's static split: no core moves between its tenants (NODE_MANAGER=off, for comparison)",
+    )
+    .option('--tls', 'mTLS on every gRPC hop, with a throwaway CA made by openssl under <data-dir>/tls', false)
+    .option(
+      '--auth',
+      'require tokens for control-plane RPCs; admin and operator tokens are generated under <data-dir>/auth',
+      false,
     )
     .option(
       '--restart-budget <n>',
