@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import type { ClusterSecurity } from './local-security';
 
 /** What `hera up` writes to <data-dir>/cluster.json so other commands find the cluster. */
 export interface ClusterFile {
@@ -15,6 +16,8 @@ export interface ClusterFile {
   /** Every process `hera up` started, by name (redis included when it owns it). */
   pids: Record<string, number>;
   startedAt: string;
+  /** TLS files and token file clients of this cluster use (`hera up --tls`, `--auth`). */
+  security?: ClusterSecurity;
 }
 
 export const DEFAULT_DATA_DIR = '.hera';

@@ -2,6 +2,8 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, CommanderError } from 'commander';
+import { DEFAULT_DATA_DIR } from './cluster-file';
+import { configureCliSecurity } from './local-security';
 
 // `hera … | head` closes our stdout early: that is not an error worth a stack trace.
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {
@@ -15,7 +17,12 @@ const program = new Command('hera')
   )
   .version('0.1.0')
   .showHelpAfterError()
-  .exitOverride();
+  .exitOverride()
+  // Every command's clients use the same TLS and token (see local-security.ts).
+  .hook('preAction', (_program, command) => {
+    const o = command.opts<{ dataDir?: string }>();
+    configureCliSecurity(o.dataDir ?? DEFAULT_DATA_DIR);
+  });
 
 // Every module in commands/ exports `register(program)`; adding a command is adding a file.
 const commandsDir = join(__dirname, 'commands');

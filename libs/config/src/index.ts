@@ -110,6 +110,44 @@ export const commonEnv = {
   METRICS_PORT: port(0),
   /** Milliseconds between a service's liveness records in Redis (its record expires after 3 intervals). */
   HEARTBEAT_MS: z.coerce.number().int().min(100).max(60_000).default(2_000),
+  ...securityEnv(),
 } as const;
 
+/**
+ * TLS and credentials (README "Running it safely"). Read by every service, the tenant hosts and
+ * the CLI; @hera/runtime's securityOf turns them into the process's gRPC security.
+ */
+export function securityEnv() {
+  return {
+    /** This process's certificate chain, PEM file (with GRPC_TLS_KEY and GRPC_TLS_CA: TLS on every gRPC hop). */
+    GRPC_TLS_CERT: z.string().min(1).optional(),
+    /** Its private key, PEM file. */
+    GRPC_TLS_KEY: z.string().min(1).optional(),
+    /** CA bundle peers' certificates must chain to, PEM file. */
+    GRPC_TLS_CA: z.string().min(1).optional(),
+    /** What this process's servers ask of clients: require (mTLS), optional (verified when shown), none. */
+    GRPC_TLS_CLIENT_CERTS: z.enum(['require', 'optional', 'none']).default('require'),
+    /** Name clients check in servers' certificates when it is not the host they dial. */
+    GRPC_TLS_SERVER_NAME: z.string().min(1).optional(),
+    /** Seconds between servers' re-reads of the certificate files (0: never; none-mode servers never). */
+    GRPC_TLS_RELOAD_S: z.coerce.number().int().min(0).max(86_400).default(60),
+    /** Accepted bearer tokens, one "<role> <token>" per line (admin, operator, reader); with it, RPCs need a credential. */
+    HERA_AUTH_TOKENS_FILE: z.string().min(1).optional(),
+    /** mTLS client identities allowed in, "name=role,..." (certificate CN or DNS SAN). */
+    HERA_AUTH_IDENTITIES: z.string().optional(),
+    /** RPC classes anyone may call when auth is on: read, infer, both (default) or "" (none). */
+    HERA_AUTH_OPEN: z
+      .string()
+      .regex(/^((read|infer)(,(read|infer))*)?$/, 'a comma-separated subset of read,infer')
+      .default('read,infer'),
+    /** Bearer token this process's clients present (services calling others' control RPCs, the CLI). */
+    HERA_TOKEN: z.string().min(16).optional(),
+    /** File holding that token (read at start), instead of HERA_TOKEN. */
+    HERA_TOKEN_FILE: z.string().min(1).optional(),
+  };
+}
+
 export { port, bool, z };
+
+/** The security variables alone (for processes that are not services: tenant hosts, the CLI). */
+export const loadSecurityConfig = defineConfig('security', z.object(securityEnv()));

@@ -1,5 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import { CHANNEL_OPTIONS } from './limits';
+import { channelCredentials, channelSecurityOptions, tokenInterceptor } from './security';
 
 export interface ClientOptions {
   /** Deadline applied to calls that do not set one. */
@@ -47,14 +48,16 @@ export function createClient<C extends grpc.Client>(Ctor: ClientCtor<C>, address
     new grpc.InterceptingCall(
       nextCall(options.deadline === undefined ? { ...options, deadline: Date.now() + deadlineMs } : options),
     );
-  return new Ctor(address, grpc.credentials.createInsecure(), {
+  const token = tokenInterceptor();
+  return new Ctor(address, channelCredentials(), {
     ...(serviceConfig ? { 'grpc.service_config': JSON.stringify(serviceConfig) } : { 'grpc.enable_retries': 0 }),
     ...CHANNEL_OPTIONS,
     // Reconnect quickly to a restarted peer (grpc-js defaults start at 1 s and grow to 120 s).
     'grpc.initial_reconnect_backoff_ms': 100,
     'grpc.max_reconnect_backoff_ms': 2_000,
+    ...channelSecurityOptions(),
     ...opts.channelOptions,
-    interceptors: [withDeadline],
+    interceptors: token ? [withDeadline, token] : [withDeadline],
   });
 }
 

@@ -1,6 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { protoPath } from 'grpc-health-check';
+import { channelCredentials, channelSecurityOptions } from './security';
 
 interface HealthClient extends grpc.Client {
   check(
@@ -10,7 +11,8 @@ interface HealthClient extends grpc.Client {
   ): grpc.ClientUnaryCall;
 }
 
-let HealthCtor: (new (address: string, creds: grpc.ChannelCredentials) => HealthClient) | undefined;
+let HealthCtor:
+  (new (address: string, creds: grpc.ChannelCredentials, options?: grpc.ChannelOptions) => HealthClient) | undefined;
 
 /**
  * Asks a server's grpc.health.v1.Health/Check for `service` ("" = the whole
@@ -34,7 +36,7 @@ export async function probeHealth(
     };
     HealthCtor = pkg.grpc.health.v1.Health;
   }
-  const client = new HealthCtor!(address, grpc.credentials.createInsecure());
+  const client = new HealthCtor!(address, channelCredentials(), channelSecurityOptions());
   try {
     return await new Promise(resolve =>
       client.check({ service }, { deadline: Date.now() + timeoutMs }, (err, res) => {

@@ -8,3 +8,15 @@ export type { ClientOptions, CallOptions, UnaryMethod } from './client';
 export { checkHealth, probeHealth } from './health';
 export { callArrival, callBy, callDeadline, DEADLINE_METADATA_KEY } from './deadline';
 export { InferStreamClient } from './infer-stream';
+export {
+  AUTHORIZATION,
+  channelCredentials,
+  channelSecurityOptions,
+  configureSecurity,
+  currentSecurity,
+  serverCredentials,
+  tokenInterceptor,
+} from './security';
+export type { Security, TlsSettings } from './security';
+export { authorize, decide, loadAuthPolicy, parseIdentities, parseTokens, ROLES, RPC_ACCESS } from './auth';
+export type { Access, AuthPolicy, AuthSettings, Decision, Role } from './auth';

@@ -6,8 +6,10 @@ import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation, protoPath as healthProtoPath, type ServingStatus } from 'grpc-health-check';
 import type { Logger } from '@hera/logger';
 import { loadProtos } from '@hera/proto';
+import { authorize, type AuthPolicy } from './auth';
 import { enforceResetBudget, guardCalls, tolerantDecoding } from './guards';
 import { CHANNEL_OPTIONS, MAX_MESSAGE_BYTES } from './limits';
+import { serverCredentials } from './security';
 
 export interface ServiceBinding {
   /** Fully qualified name used for health, e.g. "hera.gateway.v1.RankingService". */
@@ -28,6 +30,12 @@ export interface StartServerOptions {
   services: readonly ServiceBinding[];
   /** Extra grpc-js server options. */
   options?: grpc.ServerOptions;
+  /** Who may call what (RPC_ACCESS); absent: every RPC is open (auth off). */
+  auth?: AuthPolicy | undefined;
+  /** Told of each call the auth policy refused (a counter). */
+  onDenied?: (path: string, code: 'UNAUTHENTICATED' | 'PERMISSION_DENIED') => void;
+  /** TLS of this server; absent: the process's (configureSecurity), insecure when it has none. */
+  credentials?: grpc.ServerCredentials;
 }
 
 export interface RunningServer {
@@ -72,7 +80,11 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
     ...CHANNEL_OPTIONS,
     'grpc.max_send_message_length': MAX_MESSAGE_BYTES,
     ...opts.options,
-    interceptors: [guardCalls, ...(opts.options?.interceptors ?? [])],
+    interceptors: [
+      guardCalls,
+      ...(opts.auth ? [authorize(opts.auth, opts.log, opts.onDenied)] : []),
+      ...(opts.options?.interceptors ?? []),
+    ],
   });
   const names = ['', ...opts.services.map(s => s.name)];
   const health = new HealthImplementation(Object.fromEntries(names.map(n => [n, 'NOT_SERVING' as const])));
@@ -82,8 +94,9 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
     services: [...opts.services.map(s => s.name), ...INFRA_SERVICES],
   }).addToServer(server);
 
+  const credentials = opts.credentials ?? serverCredentials();
   const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(`${opts.host}:${opts.port}`, grpc.ServerCredentials.createInsecure(), (err, p) =>
+    server.bindAsync(`${opts.host}:${opts.port}`, credentials, (err, p) =>
       err
         ? reject(new Error(`cannot listen on ${opts.host}:${opts.port}: ${err.message}`, { cause: err }))
         : resolve(p),
@@ -91,7 +104,10 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
   });
   const address = `${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${port}`;
   onEachConnection(server, opts.log);
-  opts.log.info({ address, services: opts.services.map(s => s.name) }, 'gRPC server listening');
+  opts.log.info(
+    { address, services: opts.services.map(s => s.name), tls: credentials._isSecure(), auth: !!opts.auth },
+    'gRPC server listening',
+  );
   return {
     server,
     port,

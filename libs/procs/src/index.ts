@@ -12,3 +12,5 @@ export {
 } from './payload-tuning';
 export { DEFAULT_RESTART_POLICY, RestartPolicy } from './restart-policy';
 export type { RestartDecision, RestartPolicyOptions } from './restart-policy';
+export { createLocalPki, hasOpenssl, OPENSSL_HINT } from './local-pki';
+export type { LocalPki, PkiFiles } from './local-pki';

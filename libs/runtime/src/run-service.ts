@@ -2,17 +2,18 @@ import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import type { RedisClient } from '@hera/state';
 import { ConfigError } from '@hera/config';
-import { closeServer, startServer, type ServiceBinding } from '@hera/grpc';
+import { closeServer, configureSecurity, startServer, type AuthPolicy, type ServiceBinding } from '@hera/grpc';
 import { Lifecycle, type ShutdownStep } from '@hera/lifecycle';
-import { createRegistry, serveMetrics, type MetricsSource, type Registry } from '@hera/metrics';
+import { Counter, createRegistry, serveMetrics, type MetricsSource, type Registry } from '@hera/metrics';
 import { createLogger, type LogLevel, type Logger } from '@hera/logger';
 import { connectRedis, Heartbeat, Keyspace, type ServiceRecord } from '@hera/state';
 import type { Telemetry } from '@hera/telemetry';
 import { advertisedAddress } from './address';
 import { LIVENESS_SERVICE, type Readiness } from './readiness';
+import { securityOf, type SecurityConfig } from './security';
 
 /** The variables every service has (see commonEnv in @hera/config). */
-export interface BaseServiceConfig {
+export interface BaseServiceConfig extends SecurityConfig {
   REDIS_URL: string;
   HERA_REDIS_PREFIX: string;
   LOG_LEVEL: LogLevel;
@@ -83,8 +84,12 @@ const VERSION = '0.1.0';
 export async function runService<C extends BaseServiceConfig>(opts: RunServiceOptions<C>): Promise<Lifecycle> {
   const env = opts.env ?? process.env;
   let config: C;
+  let auth: AuthPolicy | undefined;
   try {
     config = opts.loadConfig(env);
+    const sec = securityOf(config, opts.name);
+    configureSecurity(sec.security);
+    auth = sec.auth;
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`hera-${opts.name}: ${err.message}\n`);
@@ -118,6 +123,12 @@ export async function runService<C extends BaseServiceConfig>(opts: RunServiceOp
   const keys = new Keyspace(config.HERA_REDIS_PREFIX);
   let address = '';
   const metrics = createRegistry(opts.name);
+  const denied = new Counter({
+    name: 'hera_grpc_denied_total',
+    help: 'Calls refused by the auth policy, by method and status (UNAUTHENTICATED, PERMISSION_DENIED)',
+    labelNames: ['method', 'code'],
+    registers: [metrics],
+  });
   // Replaced once the server is serving; before that health stays NOT_SERVING.
   let updateHealth = () => {};
   let readiness: Readiness = { ready: false, reason: 'starting' };
@@ -140,6 +151,8 @@ export async function runService<C extends BaseServiceConfig>(opts: RunServiceOp
       port: config.GRPC_PORT,
       log,
       services: parts.services,
+      auth,
+      onDenied: (path, code) => denied.inc({ method: path, code }),
     });
     running.health.setStatus(LIVENESS_SERVICE, 'NOT_SERVING');
     const metricsServer = await serveMetrics(parts.metricsSource ?? metrics, config.GRPC_HOST, config.METRICS_PORT);

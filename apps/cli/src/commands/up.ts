@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { checkHealth } from '@hera/grpc';
@@ -28,6 +28,8 @@ import {
 import { table } from '../table';
 import { ALL_MODELS, initCluster } from '../cluster-init';
 import { observabilityEnv } from '../observability';
+import { localClientTls, secureLocalCluster, type LocalSecurity } from '../local-security';
+import { configureSecurity } from '@hera/grpc';
 import { parseModels } from './cluster';
 
 export interface UpOptions {
@@ -63,6 +65,10 @@ export interface UpOptions {
   otlp?: string;
   /** Look for a collector at 127.0.0.1:4317 and use it when one answers. */
   observability?: boolean;
+  /** mTLS on every gRPC hop, with a throwaway CA and certificates under <data-dir>/tls (openssl). */
+  tls?: boolean;
+  /** Bearer tokens on the control plane (admin and operator, generated under <data-dir>/auth). */
+  auth?: boolean;
 }
 
 /** A service under supervision: its spec, its current process and its restart policy. */
@@ -227,6 +233,23 @@ export async function up(opts: UpOptions, out: NodeJS.WritableStream = process.s
       watchRedis(redis);
     }
 
+    let secured: LocalSecurity | undefined;
+    if (opts.tls || opts.auth) {
+      secured = secureLocalCluster(dataDir, { tls: Boolean(opts.tls), auth: Boolean(opts.auth), host: opts.host });
+      // This command's own calls (readiness, registration, planning) go the same way.
+      configureSecurity({
+        ...(secured.client.tls ? { tls: localClientTls(secured.client.tls) } : {}),
+        ...(secured.client.tokenFile ? { token: readFileSync(secured.client.tokenFile, 'utf8').trim() } : {}),
+      });
+      say(
+        [
+          opts.tls ? `mTLS on every hop (CA and certificates in ${join(dataDir, 'tls')})` : '',
+          opts.auth ? `control-plane tokens in ${join(dataDir, 'auth')} (admin.token, operator.token)` : '',
+        ]
+          .filter(Boolean)
+          .join('; '),
+      );
+    }
     const repo = join(dataDir, 'models');
     const otel = await observabilityEnv(
       { ...(opts.otlp ? { otlp: opts.otlp } : {}), probe: Boolean(opts.observability) },
@@ -262,6 +285,7 @@ export async function up(opts: UpOptions, out: NodeJS.WritableStream = process.s
           env: {
             ...withMallocTuning(process.env),
             ...common,
+            ...secured?.serviceEnv(s.spec.service),
             ...s.spec.env,
             GRPC_PORT: String(s.spec.port),
             // Always set: a METRICS_PORT inherited from our environment would give every service the same port.
@@ -355,6 +379,7 @@ export async function up(opts: UpOptions, out: NodeJS.WritableStream = process.s
         ...Object.fromEntries(children.map(({ spec, child }) => [spec.name, child.pid])),
       },
       startedAt: new Date().toISOString(),
+      ...(secured ? { security: secured.client } : {}),
     };
     writeClusterFile(dataDir, clusterFile);
     out.write(
@@ -501,6 +526,12 @@ export function register(program: Command): void {
     .option(
       '--observability',
       "look for an OTLP collector (e.g. the compose file's Jaeger) at 127.0.0.1:4317, say whether one answers, and send traces there if so",
+      false,
+    )
+    .option('--tls', 'mTLS on every gRPC hop, with a throwaway CA made by openssl under <data-dir>/tls', false)
+    .option(
+      '--auth',
+      'require tokens for control-plane RPCs; admin and operator tokens are generated under <data-dir>/auth',
       false,
     )
     .option(

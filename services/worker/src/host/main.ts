@@ -11,7 +11,9 @@ import { startTelemetry } from '@hera/telemetry';
 const telemetry = startTelemetry('hera-worker-host');
 
 import { HeraError } from '@hera/errors';
-import { callDeadline, startServer, STATUS_OF, statusName, unary } from '@hera/grpc';
+import { callDeadline, configureSecurity, startServer, STATUS_OF, statusName, unary } from '@hera/grpc';
+import { loadSecurityConfig } from '@hera/config';
+import { securityOf } from '@hera/runtime';
 import { createLogger } from '@hera/logger';
 import { checkShape, MAX_ITEMS } from '@hera/model-schema';
 import { type ModelConfig } from '@hera/model-schema';
@@ -190,10 +192,15 @@ async function start(m: StartMessage): Promise<void> {
     Infer: unary(tlog, 'Infer', (req, call) => serve(req, callDeadline(call), () => call.cancelled)),
     InferStream: call => host.streams.open(call, tlog, serve),
   };
+  // The agent's own TLS and auth settings (inherited environment): the gateway and the profiler
+  // reach this server as they reach the agent's.
+  const { security, auth } = securityOf(loadSecurityConfig(process.env), 'worker-host');
+  configureSecurity(security);
   const running = await startServer({
     host: m.host,
     port: m.port,
     log: tlog,
+    auth,
     services: [{ name: 'hera.worker.v1.WorkerService', definition: services().worker, implementation: impl }],
   });
   running.setServing('SERVING');

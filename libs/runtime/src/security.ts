@@ -1,0 +1,67 @@
+import { readFileSync } from 'node:fs';
+import { ConfigError } from '@hera/config';
+import { loadAuthPolicy, type AuthPolicy, type Security } from '@hera/grpc';
+
+/** The security variables (securityEnv in @hera/config), as parsed. */
+export interface SecurityConfig {
+  GRPC_TLS_CERT?: string | undefined;
+  GRPC_TLS_KEY?: string | undefined;
+  GRPC_TLS_CA?: string | undefined;
+  GRPC_TLS_CLIENT_CERTS: 'require' | 'optional' | 'none';
+  GRPC_TLS_SERVER_NAME?: string | undefined;
+  GRPC_TLS_RELOAD_S: number;
+  HERA_AUTH_TOKENS_FILE?: string | undefined;
+  HERA_AUTH_IDENTITIES?: string | undefined;
+  HERA_AUTH_OPEN: string;
+  HERA_TOKEN?: string | undefined;
+  HERA_TOKEN_FILE?: string | undefined;
+}
+
+/**
+ * The process's gRPC security (for configureSecurity) and its servers' auth policy, from the
+ * variables; files are read now, so a missing one stops the start with a ConfigError naming
+ * the variable (never a token's value).
+ */
+export function securityOf(c: SecurityConfig, service = 'hera'): { security: Security; auth: AuthPolicy | undefined } {
+  const issues: string[] = [];
+  const tlsVars = [c.GRPC_TLS_CERT, c.GRPC_TLS_KEY, c.GRPC_TLS_CA];
+  if (tlsVars.some(Boolean) && !tlsVars.every(Boolean))
+    issues.push('GRPC_TLS_CERT, GRPC_TLS_KEY and GRPC_TLS_CA: set all three for TLS, or none');
+  if (c.HERA_TOKEN && c.HERA_TOKEN_FILE) issues.push('HERA_TOKEN and HERA_TOKEN_FILE: set one, not both');
+  let token = c.HERA_TOKEN;
+  if (c.HERA_TOKEN_FILE) {
+    try {
+      token = readFileSync(c.HERA_TOKEN_FILE, 'utf8').trim();
+      if (token.length < 16) issues.push(`HERA_TOKEN_FILE: ${c.HERA_TOKEN_FILE} holds under 16 characters`);
+    } catch (err) {
+      issues.push(`HERA_TOKEN_FILE: cannot read ${c.HERA_TOKEN_FILE} (${(err as NodeJS.ErrnoException).code})`);
+    }
+  }
+  let auth: AuthPolicy | undefined;
+  try {
+    auth = loadAuthPolicy({
+      tokensFile: c.HERA_AUTH_TOKENS_FILE,
+      identities: c.HERA_AUTH_IDENTITIES,
+      open: c.HERA_AUTH_OPEN,
+    });
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    issues.push(
+      `HERA_AUTH_TOKENS_FILE / HERA_AUTH_IDENTITIES: ${e.code ? `cannot read ${c.HERA_AUTH_TOKENS_FILE} (${e.code})` : e.message}`,
+    );
+  }
+  if (c.HERA_AUTH_IDENTITIES && !c.GRPC_TLS_CERT)
+    issues.push('HERA_AUTH_IDENTITIES: client certificates need TLS (GRPC_TLS_CERT, GRPC_TLS_KEY, GRPC_TLS_CA)');
+  if (issues.length) throw new ConfigError(issues, service);
+  const tls = c.GRPC_TLS_CERT
+    ? {
+        certFile: c.GRPC_TLS_CERT,
+        keyFile: c.GRPC_TLS_KEY!,
+        caFile: c.GRPC_TLS_CA!,
+        clientCerts: c.GRPC_TLS_CLIENT_CERTS,
+        serverName: c.GRPC_TLS_SERVER_NAME,
+        reloadS: c.GRPC_TLS_RELOAD_S,
+      }
+    : undefined;
+  return { security: { tls, token }, auth };
+}
