@@ -198,6 +198,7 @@ describe('hera models import', () => {
     assert.deepEqual(await readModelConfig(repo, 'mine', '1'), config);
     assert.equal((await listRepository(repo))[0]!.name, 'mine');
     assert.deepEqual(toModelRecord(config).tables, [{ name: 'item_ids', rows: 50, lookups: 2, dim: 3 }]);
+    assert.equal(toModelRecord(config).sharedTables, false, 'each thread holds the embeddings');
     assert.equal((await loadTables(repo, 'mine')).tables.length, 0, 'the embeddings are weights of the model');
 
     const served = await loadTfjsModel(repo, 'mine');

@@ -203,6 +203,12 @@ export interface ModelRecord {
    * only from profiles measured on this engine.
    */
   engine?: ModelEngine;
+  /**
+   * Absent: the tables are loaded once per host and shared by its inference threads (the zoo).
+   * false: every thread holds them, as weights of its own TF.js model (imported models), so the
+   * memory model counts them per worker, not per host.
+   */
+  sharedTables?: false;
 }
 
 /**
@@ -222,5 +228,6 @@ export function toModelRecord(config: ModelConfig, kind?: ModelRecord['kind']): 
   const k = kind ?? config.kind;
   if (k) record.kind = k;
   if (config.engine) record.engine = config.engine;
+  if (isImported(config)) record.sharedTables = false;
   return record;
 }
