@@ -20,7 +20,9 @@ import { toModelRecord, validateBatch, type ModelConfig } from '@hera/model-sche
 import { selectBackend } from './backend';
 import { importModel } from './import';
 import { ImportedModel, loadTfjsModel } from './imported-model';
-import { listRepository, readModelConfig } from './repository';
+import { loadModel } from './model';
+import { mlpStacks } from './network';
+import { listRepository, readModelConfig, readModelJson } from './repository';
 import { loadTables } from './shared-tables';
 import { tfjs } from './tfjs';
 
@@ -223,6 +225,18 @@ describe('hera models import', () => {
       served.dispose();
     }
 
+    // The consumers built on the zoo's layout refuse it by name instead of failing inside.
+    const zooOnly = /model mine is an imported TF\.js layers-model: .* covers the zoo's models only/;
+    await assert.rejects(
+      loadModel(repo, 'mine'),
+      (e: unknown) => isHeraError(e, 'PRECONDITION') && zooOnly.test(String(e)),
+    );
+    assert.throws(() => mlpStacks(config), zooOnly);
+    await assert.rejects(
+      readModelJson(repo, 'mine', '1'),
+      /is an imported TF\.js layers-model: it has no zoo model\.json/,
+    );
+
     // The next import is version 2 and becomes current; version 1 stays readable.
     const v2 = await importModel({ repo, source, name: 'mine' });
     assert.equal(v2.version, '2');
@@ -354,20 +368,24 @@ describe('hera models import', () => {
       });
     }
 
-    it('an existing version, and a zoo model of that name', async () => {
+    it("an existing version, a zoo model's name, and a zoo model's directory", async () => {
       const repo = join(root, 'repo-exists');
       await importModel({ repo, source, name: 'mine' });
-      mkdirSync(join(repo, 'ncf'));
+      mkdirSync(join(repo, 'other'));
       writeFileSync(
-        join(repo, 'ncf', 'config.json'),
-        JSON.stringify({ format: 'hera-model/1', name: 'ncf', version: '1', family: 'ncf' } as Partial<ModelConfig>),
+        join(repo, 'other', 'config.json'),
+        JSON.stringify({ format: 'hera-model/1', name: 'other', version: '1', family: 'ncf' } as Partial<ModelConfig>),
       );
       const before = digest(repo);
       await assert.rejects(
         importModel({ repo, source, name: 'mine', version: '1' }),
         /mine[/\\]1: version 1 of mine already exists/,
       );
-      await assert.rejects(importModel({ repo, source, name: 'ncf' }), /ncf[/\\]config\.json: ncf is a zoo model/);
+      await assert.rejects(importModel({ repo, source, name: 'ncf' }), /--name: ncf is a zoo model's name/);
+      await assert.rejects(
+        importModel({ repo, source, name: 'other' }),
+        /other[/\\]config\.json: other is a zoo model/,
+      );
       assert.deepEqual(digest(repo), before);
     });
   });

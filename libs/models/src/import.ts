@@ -3,6 +3,7 @@ import { dirname, isAbsolute, join, resolve, sep } from 'node:path';
 import { HeraError } from '@hera/errors';
 import {
   idsPerItem,
+  isZooModel,
   MAX_ITEMS,
   MODEL_CONFIG_FORMAT,
   randomBatch,
@@ -101,6 +102,8 @@ interface ModelIo {
 export async function checkImport(o: ImportModelOptions): Promise<CheckedImport> {
   const repo = resolve(o.repo);
   modelDir(repo, o.name); // the name must be valid before anything else
+  // `hera up` builds a zoo model missing from the repository: a user's model must not stand in.
+  if (isZooModel(o.name)) throw bad('--name', `${o.name} is a zoo model's name: import under another name`);
   const sourceDir = resolve(o.source);
   const st = await fsp.stat(sourceDir).catch(() => undefined);
   if (!st?.isDirectory()) throw bad(sourceDir, 'is not a directory');
