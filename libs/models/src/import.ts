@@ -74,6 +74,9 @@ const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'obj
 const DTYPE_BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1, complex64: 8 };
 const QUANT_BYTES: Record<string, number> = { uint8: 1, uint16: 2, float16: 2 };
 
+/** A last-level cache's size, for the memory-bound guess (see configFor). */
+const CACHE_BYTES = 32 * 1024 * 1024;
+
 /** ids are exact in float32 up to here: a float32 id input is refused for larger vocabularies. */
 const FLOAT_EXACT = 2 ** 24;
 
@@ -525,9 +528,10 @@ function configFor(
     arch,
     slaMs: sig.slaMs ?? IMPORT_DEFAULTS.slaMs,
     subBatchSize: sig.subBatchSize ?? IMPORT_DEFAULTS.subBatchSize,
-    // A guess from sizes until profiled: embedding bytes dominating suggests memory-bound.
+    // A guess from sizes until profiled: tables that dominate and outgrow a last-level cache
+    // make lookups memory-bound.
     dominant: tableBytes > dense ? 'embedding' : 'mlp',
-    expectedKind: tableBytes > dense ? 'memory-bound' : 'compute-bound',
+    expectedKind: tableBytes > dense && tableBytes > CACHE_BYTES ? 'memory-bound' : 'compute-bound',
     tableBytes,
     weightBytes: dense,
     sizeBytes: 0,

@@ -162,6 +162,8 @@ export async function importModels(
   out: NodeJS.WritableStream = process.stdout,
 ): Promise<ModelConfig> {
   const repo = resolveModelRepo(o.repo);
+  // The cluster is found before anything is written: an import that cannot register fails whole.
+  const target = o.register ? resolveTarget({ redisUrl: o.redisUrl, dataDir: o.dataDir, prefix: o.prefix }) : undefined;
   const config = await importModel({
     repo,
     source,
@@ -170,8 +172,7 @@ export async function importModels(
     ...(o.signature ? { signature: o.signature } : {}),
   });
   let registered = 'not registered (--no-register)';
-  if (o.register) {
-    const target = resolveTarget({ redisUrl: o.redisUrl, dataDir: o.dataDir, prefix: o.prefix });
+  if (target) {
     const redis = await connectRedis(target.redisUrl, { name: 'hera-cli', offlineQueue: true });
     try {
       await new ModelStore(redis, new Keyspace(target.prefix)).put(toModelRecord(config));
