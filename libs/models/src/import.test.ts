@@ -2,6 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import {
+  existsSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
@@ -266,6 +267,60 @@ describe('hera models import', () => {
     } finally {
       served.dispose();
     }
+  });
+
+  it("imports a Keras topology (the Python converter's model_config, no format) and a Sequential model", async () => {
+    const keras = variant('keras', dir =>
+      editJson(join(dir, 'model.json'), j => {
+        j['modelTopology'] = { keras_version: '2.15.0', backend: 'tensorflow', model_config: j['modelTopology'] };
+        delete j['format'];
+      }),
+    );
+    const repo = join(root, 'repo-keras');
+    assert.equal((await importModel({ repo, source: keras, name: 'k' })).arch.family, 'imported');
+    const l = tfl();
+    const seq = l.sequential({
+      layers: [
+        l.layers.embedding({ inputDim: 20, outputDim: 2, inputShape: [3], name: 'emb' }),
+        l.layers.flatten(),
+        l.layers.dense({ units: 1, activation: 'sigmoid', name: 'out' }),
+      ],
+    });
+    const dir = join(root, 'seq');
+    await saveModel(seq, dir);
+    // tfjs-layers names a Sequential model's input after its first layer.
+    writeFileSync(join(dir, 'hera-signature.json'), JSON.stringify({ sparse: [{ input: 'emb_input' }], score: 'out' }));
+    const config = await importModel({ repo, source: dir, name: 's' });
+    assert.deepEqual(config.tables, [{ name: 'emb_input', rows: 20, lookups: 3, dim: 2, pooling: 'none' }]);
+    assert.equal(config.denseDim, 0);
+    const served = await loadTfjsModel(repo, 's');
+    try {
+      const ids = Int32Array.from([1, 2, 3, 19, 0, 5]);
+      const got = served.score(validateBatch(config, { count: 2, dense: new Float32Array(0), ids }));
+      const tf = tfjs();
+      const want = tf.tidy(() => (seq.predict(tf.tensor2d(ids, [2, 3], 'int32')) as TF.Tensor).dataSync());
+      for (let i = 0; i < 2; i++) assert.ok(Math.abs(got[i]! - want[i]!) < 1e-6, `item ${i}: ${got[i]} vs ${want[i]}`);
+    } finally {
+      served.dispose();
+      seq.dispose();
+    }
+  });
+
+  it('requires the vocabulary where no Embedding layer gives it (a graph model)', async () => {
+    const dir = join(root, 'graph-novocab');
+    writeGraphModel(dir);
+    writeFileSync(
+      join(dir, 'hera-signature.json'),
+      JSON.stringify({ dense: 'x', sparse: [{ input: 'ids' }], score: 'score' }),
+    );
+    const repo = join(root, 'repo-novocab');
+    await assert.rejects(
+      importModel({ repo, source: dir, name: 'g' }),
+      (e: unknown) =>
+        isHeraError(e, 'INVALID_ARGUMENT') &&
+        /hera-signature\.json: sparse\[0\]\.vocab: required: no Embedding layer reads input ids/.test(String(e)),
+    );
+    assert.equal(existsSync(repo), false, 'nothing written');
   });
 
   describe('refuses bad artifacts with INVALID_ARGUMENT naming the file or field, leaving the repository unchanged', () => {

@@ -41,7 +41,7 @@ export function directoryHandler(dir: string): TF.io.IOHandler {
 
 type Loaded =
   | { kind: 'graph-model'; model: TFC.GraphModel; dtypes: Map<string, TF.DataType> }
-  | { kind: 'layers-model'; model: TFL.LayersModel; dtypes: Map<string, TF.DataType> };
+  | { kind: 'layers-model'; model: TFL.LayersModel; dtypes: Map<string, TF.DataType>; order: string[] };
 
 /**
  * A user's TF.js model (`hera models import`), loaded by TF.js's own loaders — tfjs-converter's
@@ -103,8 +103,12 @@ export class ImportedModel implements Model {
       return new ImportedModel(config, { kind: 'graph-model', model, dtypes });
     }
     const model = await layers().loadLayersModel(handler);
-    const dtypes = new Map<string, TF.DataType>(model.inputNames.map((n, i) => [n, model.inputs[i]!.dtype]));
-    return new ImportedModel(config, { kind: 'layers-model', model, dtypes });
+    // A Sequential model lists no input names (its one input is named after its first layer, made
+    // unique on load): its one input is the one the signature maps.
+    const mapped = [...(config.arch.dense ? [config.arch.dense] : []), ...config.arch.sparse.map(s => s.input)];
+    const order = model.inputNames.length ? model.inputNames : mapped.slice(0, 1);
+    const dtypes = new Map<string, TF.DataType>(order.map((n, i) => [n, model.inputs[i]!.dtype]));
+    return new ImportedModel(config, { kind: 'layers-model', model, dtypes, order });
   }
 
   /** One score per item, in item order: the model's score output, as it computes it. */
@@ -154,9 +158,10 @@ export class ImportedModel implements Model {
     const score = this.#arch.score;
     if (this.loaded.kind === 'graph-model') return this.loaded.model.execute(feeds, score) as TF.Tensor;
     const m = this.loaded.model;
-    const outs = m.predictOnBatch(m.inputNames.map(name => feeds[name]!));
+    const outs = m.predictOnBatch(this.loaded.order.map(name => feeds[name]!));
     const list = Array.isArray(outs) ? outs : [outs];
-    return list[m.outputNames.indexOf(score)]!;
+    // A Sequential model lists no output names either: its one output is the score.
+    return list[m.outputNames.length ? m.outputNames.indexOf(score) : 0]!;
   }
 
   dispose(): void {
