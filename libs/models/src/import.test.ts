@@ -348,6 +348,11 @@ describe('hera models import', () => {
         /model\.json: weightsManifest\[0\]\.paths\[0\]: \.\.\/src\/group1-shard1of1\.bin leaves the model directory/,
       ],
       [
+        "a shard named like the version's own files",
+        dir => editJson(join(dir, 'model.json'), j => (manifest(j).paths = ['./hera-signature.json'])),
+        /model\.json: weightsManifest\[0\]\.paths\[0\]: \.\/hera-signature\.json is a name the version directory keeps/,
+      ],
+      [
         'an absolute path',
         dir => editJson(join(dir, 'model.json'), j => (manifest(j).paths = [join(source, 'group1-shard1of1.bin')])),
         /model\.json: weightsManifest\[0\]\.paths\[0\]: .* is absolute/,

@@ -74,6 +74,9 @@ const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'obj
 const DTYPE_BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1, complex64: 8 };
 const QUANT_BYTES: Record<string, number> = { uint8: 1, uint16: 2, float16: 2 };
 
+/** Files of a version directory besides the shards: a shard may not take their names. */
+const RESERVED = new Set(['model.json', SIGNATURE_FILE, VERSION_CONFIG_FILE]);
+
 /** A last-level cache's size, for the memory-bound guess (see configFor). */
 const CACHE_BYTES = 32 * 1024 * 1024;
 
@@ -242,6 +245,8 @@ async function checkWeights(file: string, realSource: string, manifest: unknown[
       const pat = `${at}.paths[${p}]`;
       if (typeof path !== 'string' || path === '') throw bad(file, `${pat}: must be a non-empty string`);
       if (isAbsolute(path) || /^[A-Za-z]:|^[\\/]/.test(path)) throw bad(file, `${pat}: ${path} is absolute`);
+      if (RESERVED.has(path.replace(/^(\.[\\/])+/, '')))
+        throw bad(file, `${pat}: ${path} is a name the version directory keeps for its own file`);
       if (path.split(/[\\/]/).some(s => s === '..')) throw bad(file, `${pat}: ${path} leaves the model directory (..)`);
       const full = join(realSource, path);
       const real = await fsp.realpath(full).catch(() => undefined);
