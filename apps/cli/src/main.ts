@@ -16,6 +16,8 @@ const program = new Command('hera')
     'Hera mesh: a multi-tenant inference server for recommendation models, with heterogeneity-aware placement',
   )
   .version('0.1.0')
+  // Options after a subcommand are the subcommand's (`hera models import … --version 2`).
+  .enablePositionalOptions()
   .showHelpAfterError()
   .exitOverride()
   // Every command's clients use the same TLS and token (see local-security.ts).

@@ -3,8 +3,10 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { isHeraError } from '@hera/errors';
+import { configFromSpec, ZOO_SPECS, type ModelConfig } from '@hera/model-schema';
 import { buildRepository, readModelJson } from '@hera/models';
-import { buildOnnx, ONNX_FILES } from './build-onnx';
+import { buildOnnx, buildOnnxRepository, ONNX_FILES } from './build-onnx';
 import { IR_VERSION, modelProto, OPSET } from './onnx-schema';
 import { onnxRuntime } from './runtime';
 
@@ -86,5 +88,22 @@ describe('buildOnnx', () => {
       assert.deepEqual(s.outputNames, ['score']);
       await s.release();
     }
+  });
+});
+
+describe('buildOnnxRepository', () => {
+  it('refuses an imported TF.js model by name (ONNX builds cover the zoo), before touching the repository', async () => {
+    const imported: ModelConfig = {
+      ...configFromSpec(ZOO_SPECS.ncf, { scale: 1e-4, seed: 1, version: '1' }),
+      name: 'mine',
+      family: 'imported',
+      arch: { family: 'imported', kind: 'layers-model', sparse: [], score: 'score' },
+    };
+    await assert.rejects(
+      buildOnnxRepository(join(tmpdir(), 'hera-no-such-repo'), [imported]),
+      (e: unknown) =>
+        isHeraError(e, 'PRECONDITION') &&
+        /model mine is an imported TF\.js layers-model: the ONNX build covers the zoo's models only/.test(String(e)),
+    );
   });
 });

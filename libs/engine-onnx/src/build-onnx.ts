@@ -1,7 +1,7 @@
 import { promises as fsp } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { HeraError } from '@hera/errors';
-import { weightLayout, type ModelConfig } from '@hera/model-schema';
+import { requireZoo, weightLayout, type ModelConfig } from '@hera/model-schema';
 import { readModelJson, setModelEngine, versionDir } from '@hera/models';
 import { OPSET } from './onnx-schema';
 import { zooGraph, type BagPlacement, type RawWeight } from './zoo-graph';
@@ -53,7 +53,7 @@ export async function readRawWeights(
     }
   }
   const problems: string[] = [];
-  for (const e of weightLayout(config)) {
+  for (const e of weightLayout(requireZoo(config, 'the ONNX build'))) {
     const got = out.get(e.name);
     if (!got) problems.push(`missing ${e.name}`);
     else if (got.shape.join('x') !== e.shape.join('x'))
@@ -105,6 +105,7 @@ export async function buildOnnxRepository(
 ): Promise<{ config: ModelConfig; built: BuiltOnnx }[]> {
   const out: { config: ModelConfig; built: BuiltOnnx }[] = [];
   for (const c of configs) {
+    requireZoo(c, 'the ONNX build');
     const built = await buildOnnx(versionDir(repo, c.name, c.version));
     out.push({ config: await setModelEngine(repo, c.name, c.version, 'onnx'), built });
   }

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type * as Ort from 'onnxruntime-node';
 import { HeraError } from '@hera/errors';
 import type { Logger } from '@hera/logger';
-import type { ModelConfig, ValidBatch } from '@hera/model-schema';
+import { requireZoo, type ModelConfig, type ValidBatch } from '@hera/model-schema';
 import {
   bagTables,
   bagLayout,
@@ -76,7 +76,10 @@ export class OnnxModel {
   static async load(repo: string, name: string, opts: LoadOnnxModelOptions = {}): Promise<OnnxModel> {
     const started = Date.now();
     const ort = onnxRuntime({ module: opts.runtimeModule });
-    const config = await readModelConfig(repo, name, opts.version ?? opts.tables?.version);
+    const config = requireZoo(
+      await readModelConfig(repo, name, opts.version ?? opts.tables?.version),
+      'ONNX Runtime serving',
+    );
     const bag = opts.bag ?? DEFAULT_BAG[name] ?? 'kernel';
     const path = join(versionDir(repo, name, config.version), ONNX_FILES[bag]);
     if (!existsSync(path))

@@ -1,4 +1,4 @@
-import type { LayerWidths, ModelConfig } from '@hera/model-schema';
+import { requireZoo, type LayerWidths, type ModelConfig } from '@hera/model-schema';
 import type { TableManifest } from '@hera/models';
 import { DataType } from './onnx-schema';
 import { GraphBuilder } from './graph';
@@ -46,7 +46,7 @@ export function zooGraph(
   tables: readonly Pick<TableManifest, 'name' | 'paths'>[],
 ): GraphBuilder {
   const g = new GraphBuilder(`${config.name}-${bag}`);
-  const a = config.arch;
+  const a = requireZoo(config, 'the ONNX build').arch;
   const used = new Set<string>();
   const w = (name: string): string => {
     const t = weights.get(name);

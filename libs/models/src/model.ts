@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type * as TF from '@tensorflow/tfjs-core';
 import { HeraError } from '@hera/errors';
 import type { Logger } from '@hera/logger';
-import { weightLayout, type Batch, type ModelConfig, type ValidBatch } from '@hera/model-schema';
+import { requireZoo, weightLayout, type Batch, type ModelConfig, type ValidBatch } from '@hera/model-schema';
 import { selectBackend } from './backend';
 import { tfjs } from './tfjs';
 import { bagLayout, embeddingBag, releaseBagLayout, type BagLayout } from './embedding-bag';
@@ -152,7 +152,7 @@ async function loadWeights(repo: string, config: ModelConfig): Promise<Record<st
     throw new HeraError('INTERNAL', `model ${config.name}: no weights in model.json`);
   const named = tf.io.decodeWeights(artifacts.weightData, artifacts.weightSpecs);
   // The stored weights must be exactly what this engine's architecture expects.
-  const expected = weightLayout(config);
+  const expected = weightLayout(requireZoo(config, 'the zoo engine'));
   const problems: string[] = [];
   for (const w of expected) {
     const t = named[w.name];
@@ -179,7 +179,8 @@ export async function loadModel(repo: string, name: string, opts: LoadModelOptio
   const started = Date.now();
   // engine().backendName, unlike getBackend(), does not pick and start a backend by itself.
   if (!tfjs().engine().backendName) await selectBackend(undefined, opts.log);
-  const config = await readModelConfig(repo, name, opts.version ?? opts.tables?.version);
+  // Imported models run on TF.js's own loaders (loadTfjsModel picks the right one).
+  const config = requireZoo(await readModelConfig(repo, name, opts.version ?? opts.tables?.version), 'loadModel');
   let tables = opts.tables;
   if (tables) {
     const why = sameTables(config, tables);

@@ -1,6 +1,6 @@
 import type * as TF from '@tensorflow/tfjs-core';
 import { tfjs } from './tfjs';
-import type { LayerWidths, ModelConfig } from '@hera/model-schema';
+import { requireZoo, type LayerWidths, type ModelConfig } from '@hera/model-schema';
 
 /**
  * The dense part of a model (everything after the embedding bag) as TF.js ops: given the dense
@@ -50,7 +50,7 @@ export interface MlpStack {
 
 /** The MLP stacks of a model, as the forward pass runs them. */
 export function mlpStacks(config: ModelConfig): MlpStack[] {
-  const a = config.arch;
+  const a = requireZoo(config, 'the MLP-stack view').arch;
   const s = (prefix: string, widths: LayerWidths, last: 'relu' | 'linear', rowsPerItem = 1): MlpStack => ({
     prefix,
     widths,
@@ -192,7 +192,7 @@ function gru(
  */
 export function buildForward(config: ModelConfig, w: Weights, derived: Record<string, TF.Tensor> = {}): Forward {
   const tf = tfjs();
-  const a = config.arch;
+  const a = requireZoo(config, "the zoo engine's forward pass").arch;
   const slice = slicer(config);
   switch (a.family) {
     case 'dlrm':

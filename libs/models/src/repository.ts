@@ -14,10 +14,19 @@ import { MODEL_CONFIG_FORMAT, type ModelConfig, type ModelEngine } from '@hera/m
  *
  * Table shards are row-major [rows, dim] and hold whole rows; a table's shards concatenated are
  * the table.
+ *
+ * An imported model's version (`hera models import`, import.ts) holds the user's TF.js artifacts
+ * instead: model.json (format graph-model or layers-model) and its weight shards as converted,
+ * the signature (hera-signature.json), and that version's own config.json (a zoo version keeps
+ * its config in model.json's modelTopology).
  */
 
 export const DEFAULT_MODEL_REPO = '.hera/models';
 export const MODEL_JSON_FORMAT = 'hera-recsys';
+/** An imported version's own config (see above). */
+export const VERSION_CONFIG_FILE = 'config.json';
+/** TF.js converter formats `hera models import` takes. */
+export const IMPORTED_FORMATS = ['graph-model', 'layers-model'] as const;
 
 /** The repository directory: an explicit one, else $HERA_MODEL_REPO, else .hera/models; absolute. */
 export function resolveModelRepo(dir?: string, env: NodeJS.ProcessEnv = process.env): string {
@@ -99,6 +108,12 @@ export async function readModelJson(repo: string, name: string, version: string)
     join(versionDir(repo, name, version), 'model.json'),
     `model ${name} version ${version}`,
   );
+  if ((IMPORTED_FORMATS as readonly unknown[]).includes(json.format)) {
+    throw new HeraError(
+      'PRECONDITION',
+      `model ${name} version ${version} is an imported TF.js ${String(json.format)}: it has no zoo model.json`,
+    );
+  }
   if (json.format !== MODEL_JSON_FORMAT) {
     throw new HeraError(
       'INTERNAL',
@@ -130,6 +145,8 @@ export async function readModelConfig(repo: string, name: string, version?: stri
     );
   }
   if (version === undefined || version === config.version) return config;
+  const own = join(versionDir(repo, name, version), VERSION_CONFIG_FILE);
+  if (existsSync(own)) return readJson<ModelConfig>(own, `model ${name} version ${version}`);
   const json = await readModelJson(repo, name, version);
   return { ...json.modelTopology, sizeBytes: await directoryBytes(versionDir(repo, name, version)) };
 }

@@ -10,7 +10,7 @@ import {
   wasmBagSupported,
   type TableScratch,
 } from './wasm-bag';
-import type { ModelConfig, TablePooling } from '@hera/model-schema';
+import { isImported, type ModelConfig, type TablePooling } from '@hera/model-schema';
 import type { BagTable } from './embedding-bag';
 
 /** One embedding table in shared memory: row-major [rows, dim] fp32. */
@@ -101,7 +101,10 @@ const READ_CHUNK = 64 * 1024 * 1024;
  * them from JavaScript and only the pooled rows enter TF.js.
  */
 export async function loadTables(repo: string, name: string, version?: string): Promise<SharedTables> {
-  const v = version ?? (await readModelConfig(repo, name)).version;
+  const config = await readModelConfig(repo, name, version);
+  // An imported model's embeddings are weights of its own TF.js model, loaded with it.
+  if (isImported(config)) return { model: name, version: config.version, tables: [], bytes: 0 };
+  const v = config.version;
   const json = await readModelJson(repo, name, v);
   const dir = versionDir(repo, name, v);
   const tables: SharedTable[] = [];

@@ -21,8 +21,16 @@ export { modelCost, matMulShapes, matMulFlops, denseParameterCount } from './zoo
 export type { ModelCost, MatMulShape } from './zoo-cost';
 export { weightLayout } from './weight-layout';
 export type { WeightSpec } from './weight-layout';
-export { configFromSpec, engineOfBackend, toModelRecord, MODEL_CONFIG_FORMAT, MODEL_ENGINES } from './model-config';
-export type { ModelConfig, ModelTableConfig, ModelRecord, ModelEngine } from './model-config';
+export {
+  configFromSpec,
+  engineOfBackend,
+  isImported,
+  requireZoo,
+  toModelRecord,
+  MODEL_CONFIG_FORMAT,
+  MODEL_ENGINES,
+} from './model-config';
+export type { ImportedArch, ModelArch, ModelConfig, ModelTableConfig, ModelRecord, ModelEngine } from './model-config';
 export {
   idsPerItem,
   checkLengths,

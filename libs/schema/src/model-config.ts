@@ -1,6 +1,50 @@
+import { HeraError } from '@hera/errors';
 import { idsPerItem } from './batch';
 import { modelCost } from './zoo-cost';
 import { scaledRows, type DominantOp, type TablePooling, type ZooArch, type ZooModelSpec } from './zoo';
+
+/**
+ * A model a user brought (`hera models import`): TF.js converter output, run by TF.js's own
+ * loaders, with the signature that maps its inputs and output to the ranking layout. The item's
+ * ids are `config.tables` in order: sparse input i takes the next `sparse[i].tables` tables'
+ * lookups (a table per vocabulary, so the one batch validator checks every id's range).
+ */
+export interface ImportedArch {
+  readonly family: 'imported';
+  /** Which TF.js loader reads it: tfjs-converter's loadGraphModel or tfjs-layers' loadLayersModel. */
+  readonly kind: 'graph-model' | 'layers-model';
+  /** The input taking the dense features, FP32 [-1, denseDim]; absent when the model takes none. */
+  readonly dense?: string;
+  /** The inputs taking the ids, INT32 [-1, Σ lookups of its tables], in id-layout order. */
+  readonly sparse: readonly { readonly input: string; readonly tables: number }[];
+  /** The output holding one score per item ([-1] or [-1, 1]). */
+  readonly score: string;
+}
+
+/** A model's architecture: one of the zoo's, or an imported TF.js model's signature. */
+export type ModelArch = ZooArch | ImportedArch;
+
+/**
+ * The config itself, typed as a zoo model's; PRECONDITION naming `what` for an imported model:
+ * the consumers built on the zoo's layer layout (the embedding-bag engine, ONNX builds, the
+ * roofline) refuse it here instead of failing somewhere inside.
+ */
+export function requireZoo<C extends { name: string; arch: ModelArch }>(
+  config: C,
+  what: string,
+): C & { arch: ZooArch } {
+  if (config.arch.family === 'imported')
+    throw new HeraError(
+      'PRECONDITION',
+      `model ${config.name} is an imported TF.js ${config.arch.kind}: ${what} covers the zoo's models only`,
+    );
+  return config as C & { arch: ZooArch };
+}
+
+/** Whether a config describes an imported TF.js model (served by TF.js's loaders, not the zoo engine). */
+export function isImported(config: { arch: ModelArch }): config is { arch: ImportedArch } {
+  return config.arch.family === 'imported';
+}
 
 /**
  * The engines a model can be served on: TF.js (the tables' own kernel, then TF.js's dense
@@ -43,10 +87,10 @@ export interface ModelConfig {
   name: string;
   version: string;
   title: string;
-  family: ZooArch['family'];
-  /** Factor applied to every table's rows; dims, lookups and layers are never scaled. */
+  family: ModelArch['family'];
+  /** Factor applied to every table's rows; dims, lookups and layers are never scaled (imported: 1). */
   scale: number;
-  /** Seed of the deterministic random weights. */
+  /** Seed of the deterministic random weights (imported: 0, the weights are the user's). */
   seed: number;
   /** Dense features per item (0: the model takes none, send an empty dense input). */
   denseDim: number;
@@ -60,17 +104,21 @@ export interface ModelConfig {
     name: 'score';
     datatype: 'FP32';
     shape: number[];
-    activation: 'sigmoid' | 'softmax';
+    /** `model`: the imported model's own output, taken as it is. */
+    activation: 'sigmoid' | 'softmax' | 'model';
     logits: number;
     combine: 'single' | 'positive-class' | 'mean-of-tasks';
   };
-  arch: ZooArch;
+  arch: ModelArch;
   /** Default p95 latency SLA, milliseconds. */
   slaMs: number;
   /** Default items per inference call. */
   subBatchSize: number;
   dominant: DominantOp;
-  /** The prior class from the zoo (profiling measures the real one). */
+  /**
+   * The prior class from the zoo (profiling measures the real one); for an imported model, a
+   * guess from its sizes (embedding bytes over dense weight bytes).
+   */
   expectedKind: 'memory-bound' | 'compute-bound';
   /** Measured class, when a profiler has recorded one in this file. */
   kind?: 'memory-bound' | 'compute-bound';
@@ -155,6 +203,12 @@ export interface ModelRecord {
    * only from profiles measured on this engine.
    */
   engine?: ModelEngine;
+  /**
+   * Absent: the tables are loaded once per host and shared by its inference threads (the zoo).
+   * false: every thread holds them, as weights of its own TF.js model (imported models), so the
+   * memory model counts them per worker, not per host.
+   */
+  sharedTables?: false;
 }
 
 /**
@@ -174,5 +228,6 @@ export function toModelRecord(config: ModelConfig, kind?: ModelRecord['kind']): 
   const k = kind ?? config.kind;
   if (k) record.kind = k;
   if (config.engine) record.engine = config.engine;
+  if (isImported(config)) record.sharedTables = false;
   return record;
 }

@@ -136,7 +136,8 @@ export class ProfileSource {
     const models = [...byModel.values()].map(p => {
       const r = sizes.get(p.model);
       if (!r) return p;
-      const tableBytes = r.tables.reduce((s, t) => s + t.rows * t.dim * 4, 0);
+      // Tables held per thread (imported models) are part of each worker's weights.
+      const tableBytes = r.sharedTables === false ? 0 : r.tables.reduce((s, t) => s + t.rows * t.dim * 4, 0);
       const weightBytes = Math.max(0, r.sizeBytes - tableBytes);
       const slotBytes = requestSlotBytes(MAX_ITEMS, r.denseDim, idsPerItem(r.tables));
       const perWorker = Math.max(p.memoryPerWorkerBytes, threadMemoryBytes(weightBytes, slotBytes));

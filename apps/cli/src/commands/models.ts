@@ -1,8 +1,26 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { Presets, SingleBar } from 'cli-progress';
-import { isZooModel, modelCost, ZOO_MODELS, ZOO_SPECS, type ModelConfig } from '@hera/model-schema';
-import { buildRepository, listRepository, resolveModelRepo, type RepoEntry } from '@hera/models';
+import {
+  isImported,
+  isZooModel,
+  modelCost,
+  toModelRecord,
+  ZOO_MODELS,
+  ZOO_SPECS,
+  type ModelConfig,
+} from '@hera/model-schema';
+import {
+  buildRepository,
+  importModel,
+  IMPORT_DEFAULTS,
+  listRepository,
+  resolveModelRepo,
+  SIGNATURE_FILE,
+  type RepoEntry,
+} from '@hera/models';
 import { buildOnnxRepository } from '@hera/engine-onnx';
+import { connectRedis, Keyspace, ModelStore } from '@hera/state';
+import { DEFAULT_DATA_DIR, resolveTarget } from '../cluster-file';
 import { formatBytes, table } from '../table';
 
 export interface BuildModelsOptions {
@@ -121,6 +139,68 @@ export async function buildModels(
   return configs;
 }
 
+export interface ImportModelsOptions {
+  name: string;
+  version?: string;
+  signature?: string;
+  repo?: string;
+  register: boolean;
+  redisUrl?: string;
+  prefix?: string;
+  dataDir: string;
+  json: boolean;
+}
+
+/**
+ * `hera models import`: checks and copies a TF.js model into the repository (libs/models
+ * import.ts), then registers it in the cluster's Redis as `hera up` registers the zoo
+ * (ModelStore.put(toModelRecord(config))), so `hera plan demand` can place it once profiled.
+ */
+export async function importModels(
+  source: string,
+  o: ImportModelsOptions,
+  out: NodeJS.WritableStream = process.stdout,
+): Promise<ModelConfig> {
+  const repo = resolveModelRepo(o.repo);
+  // The cluster is found before anything is written: an import that cannot register fails whole.
+  const target = o.register ? resolveTarget({ redisUrl: o.redisUrl, dataDir: o.dataDir, prefix: o.prefix }) : undefined;
+  const config = await importModel({
+    repo,
+    source,
+    name: o.name,
+    ...(o.version ? { version: o.version } : {}),
+    ...(o.signature ? { signature: o.signature } : {}),
+  });
+  let registered = 'not registered (--no-register)';
+  if (target) {
+    const redis = await connectRedis(target.redisUrl, { name: 'hera-cli', offlineQueue: true });
+    try {
+      await new ModelStore(redis, new Keyspace(target.prefix)).put(toModelRecord(config));
+    } finally {
+      redis.disconnect();
+    }
+    registered = `registered in ${target.redisUrl} (prefix ${target.prefix})`;
+  }
+  if (o.json) {
+    out.write(`${JSON.stringify(config, null, 2)}\n`);
+    return config;
+  }
+  const arch = isImported(config) ? config.arch : undefined;
+  out.write(
+    `imported ${config.name} version ${config.version} (TF.js ${arch?.kind}) into ${repo}; ${registered}\n` +
+      `${table(
+        ['input', 'takes', 'shape', 'vocabulary'],
+        [
+          ...(arch?.dense ? [[arch.dense, 'dense', `[-1, ${config.denseDim}]`, '-']] : []),
+          ...config.tables.map(t => [t.name, 'ids', `[-1, ${t.lookups}]`, t.rows]),
+        ],
+      )}\n` +
+      `score: output ${arch?.score}; SLA ${config.slaMs} ms, sub-batch ${config.subBatchSize}, ${formatBytes(config.sizeBytes)}\n` +
+      `next: npx hera profile ${config.name} --quick, then npx hera plan demand ${config.name}=<qps> and npx hera plan apply\n`,
+  );
+  return config;
+}
+
 export function renderModelList(repo: string, entries: readonly RepoEntry[]): string {
   if (entries.length === 0) return `no models in ${repo} (build some with \`hera models build\`)\n`;
   return `${table(
@@ -140,7 +220,9 @@ export function renderModelList(repo: string, entries: readonly RepoEntry[]): st
 export function register(program: Command): void {
   const models = program
     .command('models')
-    .description('build and list the model repository: the eight DeepRecSys models (DESIGN §5) as TF.js artifacts');
+    .description(
+      'build, import and list the model repository: the eight DeepRecSys models (DESIGN §5) as TF.js artifacts, and your own TF.js models',
+    );
 
   models
     .command('build')
@@ -167,6 +249,32 @@ export function register(program: Command): void {
     )
     .action(async (o: BuildModelsOptions) => {
       await buildModels(o);
+    });
+
+  models
+    .command('import')
+    .description(
+      'import your own TF.js model (converter output: model.json of a graph-model or layers-model, and its weight ' +
+        `shards) as a new version, with a signature file (${SIGNATURE_FILE}) mapping its inputs and output to the ` +
+        'ranking layout; checks the artifacts and the signature, copies them into the repository and registers ' +
+        'the model with the running cluster. A refusal changes nothing. See "Bring your own model" in the README.',
+    )
+    .argument('<dir>', 'directory holding model.json and its weight shards')
+    .requiredOption('--name <model>', 'model name in the repository and the cluster')
+    .option('--version <n>', 'version to create (default: one past the highest present, else 1)')
+    .option(
+      '--signature <file>',
+      `signature JSON: {"dense": input, "sparse": [{"input": input, "vocab": n}], "score": output, ` +
+        `"slaMs": ${IMPORT_DEFAULTS.slaMs}, "subBatchSize": ${IMPORT_DEFAULTS.subBatchSize}} (default: <dir>/${SIGNATURE_FILE})`,
+    )
+    .option('--repo <dir>', 'model repository directory (default: $HERA_MODEL_REPO, else .hera/models)')
+    .option('--no-register', 'only write the repository; do not register the model in Redis')
+    .option('--redis-url <url>', 'Redis to register in (default: $REDIS_URL, else the running `hera up`)')
+    .option('--prefix <prefix>', 'Redis key prefix (default: $HERA_REDIS_PREFIX, else that of `hera up`)')
+    .option('--data-dir <dir>', 'data dir of `hera up`', DEFAULT_DATA_DIR)
+    .option('--json', 'print the imported config as JSON', false)
+    .action(async (dir: string, o: ImportModelsOptions) => {
+      await importModels(dir, o);
     });
 
   models

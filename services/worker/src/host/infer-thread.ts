@@ -20,7 +20,7 @@ import {
   type ModelEngine,
   type ValidBatch,
 } from '@hera/model-schema';
-import { loadModel, selectBackend, type SharedTables } from '@hera/models';
+import { loadTfjsModel, selectBackend, type SharedTables } from '@hera/models';
 import { idsOffset } from './slot-layout';
 
 export interface ThreadInit {
@@ -92,7 +92,8 @@ async function load(init: ThreadInit): Promise<Scorer> {
     return OnnxModel.load(init.repo, init.model, { version: init.version, tables: init.tables });
   }
   await selectBackend(init.backend);
-  return loadModel(init.repo, init.model, { version: init.version, tables: init.tables });
+  // A zoo model on the embedding bag over the shared tables; an imported one on TF.js's loaders.
+  return loadTfjsModel(init.repo, init.model, { version: init.version, tables: init.tables });
 }
 
 async function main(): Promise<void> {

@@ -91,12 +91,12 @@ async function start(m: StartMessage): Promise<void> {
     e => {
       if (e.type === 'ready' && !readySent) {
         readySent = true;
-        const tableBytes = config.tables.reduce((s, t) => s + t.rows * t.dim * 4, 0);
         host.readyMessage = {
           type: 'ready',
           version: config.version,
           backend: e.detail,
-          tableBytes,
+          // The shared tables loaded (none for an imported model: its embeddings are thread weights).
+          tableBytes: tables.bytes,
           subBatchSize: m.subBatchSize,
         };
         send(host.readyMessage);
