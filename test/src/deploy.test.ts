@@ -9,7 +9,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { MALLOC_TUNING, PAYLOAD_NODE_FLAGS } from '@hera/procs';
@@ -175,18 +175,27 @@ describe('docker-compose.yml', () => {
  * service's metrics) and Node's default process metrics. A histogram is listed by its base
  * name; its _bucket, _sum and _count series are allowed with it.
  */
-const KNOWN_METRICS = [
-  'hera_gateway_requests_total',
-  'hera_gateway_request_duration_seconds',
-  'hera_gateway_sheds_total',
-  'hera_host_queue_wait_seconds',
-  'hera_host_inference_seconds',
-  'hera_tenant_cpu_throttled_seconds_total',
-  'hera_placement_emu',
-  'hera_placement_plan_version',
-  'hera_model_sla_seconds',
-  'process_cpu_seconds_total',
-];
+/**
+ * Every metric the mesh defines, read from the sources that define them (the `'hera_…'` names in
+ * services and libraries), so a renamed series fails here, not on a blank dashboard; and
+ * prom-client's default Node.js metrics.
+ */
+function definedMetrics(): Set<string> {
+  const names = new Set<string>();
+  const walk = (dir: string): void => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      const p = join(dir, e.name);
+      if (e.isDirectory()) {
+        if (e.name !== 'node_modules' && e.name !== 'dist') walk(p);
+      } else if (e.name.endsWith('.ts') && !e.name.includes('.test.')) {
+        for (const m of readFileSync(p, 'utf8').matchAll(/'(hera_[a-z0-9_]+)'/g)) names.add(m[1]!);
+      }
+    }
+  };
+  for (const top of ['services', 'libs']) walk(join(root, top));
+  return names;
+}
+const KNOWN_METRICS = [...definedMetrics(), 'process_cpu_seconds_total'];
 
 describe('Grafana (deploy/grafana)', () => {
   interface Panel {
@@ -222,9 +231,9 @@ describe('Grafana (deploy/grafana)', () => {
       'hera_gateway_requests_total',
       'hera_gateway_request_duration_seconds_bucket',
       'hera_model_sla_seconds',
-      'hera_gateway_sheds_total',
-      'hera_placement_emu',
-      'hera_tenant_cpu_throttled_seconds_total',
+      'hera_gateway_shed_total',
+      'hera_placement_plan_node_emu',
+      'hera_node_tenant_cpu_throttled_seconds_total',
     ])
       assert.ok(exprs.includes(m), `no panel queries ${m}`);
   });

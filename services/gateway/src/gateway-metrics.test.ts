@@ -53,6 +53,7 @@ describe('GatewayMetrics', () => {
     assert.equal(value(s, 'hera_gateway_query_sub_batches_sum', l), 3);
     assert.equal(value(s, 'hera_gateway_in_flight_requests', l), 0);
     assert.equal(value(s, 'hera_gateway_in_flight_requests', { ...l, method: 'ModelInfer' }), 1);
+    assert.equal(value(s, 'hera_model_sla_seconds', { model: model.name, version: '3' }), model.slaMs / 1000);
     open.ok(1, 1);
     // Latency counts from the call's arrival (its headers), not from when the handler ran.
     m.start('Rank', model, Date.now() - 300).ok(1, 1);

@@ -37,6 +37,7 @@ export class GatewayMetrics {
   readonly shed: Counter<'model' | 'version' | 'stage'>;
   readonly deadlines: Counter<'model' | 'version' | 'stage'>;
   readonly inFlight: Gauge<'method' | 'model' | 'version'>;
+  readonly sla: Gauge<'model' | 'version'>;
   readonly #byEntry = new WeakMap<CatalogEntry, Map<QueryMethod, ModelChildren>>();
   readonly #unknown = new Map<QueryMethod, ModelChildren>();
 
@@ -87,6 +88,12 @@ export class GatewayMetrics {
       labelNames: ['method', 'model', 'version'],
       registers,
     });
+    this.sla = new Gauge({
+      name: 'hera_model_sla_seconds',
+      help: "A model's p95 latency SLA (its registered record), for dashboards to draw beside the measured quantiles",
+      labelNames: ['model', 'version'],
+      registers,
+    });
   }
 
   /**
@@ -126,6 +133,7 @@ export class GatewayMetrics {
     if (!byMethod) {
       byMethod = new Map();
       this.#byEntry.set(entry!, byMethod);
+      this.sla.labels({ model: entry!.name, version: entry!.version }).set(entry!.slaMs / 1000);
     }
     let c = byMethod.get(method);
     if (!c) {
