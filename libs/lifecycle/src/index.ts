@@ -77,9 +77,12 @@ export class Lifecycle {
     this.#set('draining');
     const deadline = Date.now() + budgetMs;
     let failed = exitCode !== 0;
+    // Set when a step ran into the deadline: its timer, not Date.now() (whose milliseconds can
+    // trail the timer's clock by one), says the budget is spent.
+    let spent = false;
     for (const [name, run] of this.#steps) {
       const remaining = deadline - Date.now();
-      if (remaining <= 0) {
+      if (spent || remaining <= 0) {
         log.error({ step: name }, 'shutdown budget spent; step skipped');
         failed = true;
         continue;
@@ -90,7 +93,10 @@ export class Lifecycle {
         await Promise.race([
           Promise.resolve().then(() => run(remaining)),
           new Promise((_, reject) => {
-            timer = setTimeout(() => reject(new Error(`did not finish within ${remaining} ms`)), remaining);
+            timer = setTimeout(() => {
+              spent = true;
+              reject(new Error(`did not finish within ${remaining} ms`));
+            }, remaining);
           }),
         ]);
         log.debug({ step: name, ms: Date.now() - started }, 'shutdown step done');

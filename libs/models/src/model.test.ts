@@ -14,10 +14,13 @@ import { randomBatch, validateBatch, ZOO_MODELS, type Batch, type ValidBatch } f
 function available(): BackendName[] {
   const out: BackendName[] = ['wasm', 'cpu'];
   try {
-    require.resolve('@tensorflow/tfjs-node');
+    // Loads, not just resolves: installed with its install script skipped, the package is
+    // there without its native binding.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    require('@tensorflow/tfjs-node');
     out.unshift('tensorflow');
   } catch {
-    // Not installed here (its install downloads libtensorflow): wasm and cpu only.
+    // Not installed here, or without libtensorflow (its install downloads it): wasm and cpu only.
   }
   return out;
 }
