@@ -3,7 +3,8 @@
  * mTLS (a query goes gateway → tenant host; a client without the cluster's certificate gets no
  * connection to any service or host), control-plane RPCs without a token answer
  * UNAUTHENTICATED and with too low a role PERMISSION_DENIED, with nothing changed in Redis, and
- * no token reaches the cluster's logs. Skipped, with the reason, where openssl is missing.
+ * its private Redis asks for a generated password; no token or password reaches the cluster's
+ * logs or `hera status`. Skipped, with the reason, where openssl is missing.
  */
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -24,7 +25,9 @@ let pids: Record<string, number> = {};
 
 after(async () => {
   configureSecurity({});
-  await up?.stop('SIGKILL');
+  // SIGINT first: `hera up` stops what it started (its processes run in their own process
+  // groups, so a SIGKILL to it alone would leave them), then SIGKILL whatever is left.
+  await up?.stop('SIGINT', 30_000);
   for (const pid of Object.values(pids)) if (isAlive(pid)) process.kill(pid, 'SIGKILL');
   rmSync(dataDir, { recursive: true, force: true });
 });
@@ -129,10 +132,36 @@ describe('hera up --tls --auth', { skip: hasOpenssl() ? false : `openssl is miss
       redis.disconnect();
     }
 
-    // The denials were logged, by method, and no token was.
+    // `hera up`'s own Redis asks for the password it generated; `hera status` does not show it.
+    const password = decodeURIComponent(/^redis:\/\/:([^@]+)@/.exec(cluster.redisUrl)?.[1] ?? '');
+    assert.ok(password.length >= 24, 'the private redis-server has a password');
+    // No ready check: its INFO would already be refused, and the point is the refusal of a command.
+    const bare = new Redis(cluster.redisUrl.replace(/\/\/:[^@]+@/, '//'), {
+      lazyConnect: true,
+      enableReadyCheck: false,
+      maxRetriesPerRequest: 0,
+    });
+    bare.on('error', () => {});
+    try {
+      await bare.connect();
+      await assert.rejects(bare.get(keys.plan()), /NOAUTH/);
+    } finally {
+      bare.disconnect();
+    }
+    const status = startChild(process.execPath, [cli, 'status', '--data-dir', dataDir, '--json']);
+    assert.equal(await status.exited, 0, status.lines.join('\n'));
+
+    // The denials were logged, by method; no token or password was, nor printed by status.
     const log = up.lines.join('\n');
     assert.match(log, /call denied/);
-    for (const t of [admin, operator]) assert.ok(!log.includes(t), 'a token reached the cluster log');
+    for (const [what, secret] of [
+      ['admin token', admin],
+      ['operator token', operator],
+      ['Redis password', password],
+    ] as const) {
+      assert.ok(!log.includes(secret), `the ${what} reached the cluster log`);
+      assert.ok(!status.lines.join('\n').includes(secret), `hera status printed the ${what}`);
+    }
 
     up.proc.kill('SIGINT');
     assert.equal(await up.exited, 0);

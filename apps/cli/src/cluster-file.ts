@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { ClusterSecurity } from './local-security';
 
@@ -39,7 +39,9 @@ export function readClusterFile(dataDir: string): ClusterFile | undefined {
 export function writeClusterFile(dataDir: string, f: ClusterFile): void {
   const p = clusterFilePath(dataDir);
   mkdirSync(dirname(p), { recursive: true });
-  writeFileSync(p, `${JSON.stringify(f, null, 2)}\n`);
+  // 0600: it holds the Redis URL with the cluster's password.
+  writeFileSync(p, `${JSON.stringify(f, null, 2)}\n`, { mode: 0o600 });
+  chmodSync(p, 0o600);
 }
 
 export function removeClusterFile(dataDir: string): void {

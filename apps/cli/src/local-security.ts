@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, loadSecurityConfig } from '@hera/config';
+import { ConfigError, configureRedisTls, loadSecurityConfig } from '@hera/config';
 import { configureSecurity, type TlsSettings } from '@hera/grpc';
 import { createLocalPki, type PkiFiles } from '@hera/procs';
 import { securityOf } from '@hera/runtime';
@@ -80,7 +80,9 @@ export function secureLocalCluster(dataDir: string, o: { tls: boolean; auth: boo
 export function configureCliSecurity(dataDir: string, env: NodeJS.ProcessEnv = process.env): void {
   let fromEnv;
   try {
-    fromEnv = securityOf(loadSecurityConfig(env), 'hera').security;
+    const c = loadSecurityConfig(env);
+    fromEnv = securityOf(c, 'hera').security;
+    configureRedisTls({ caFile: c.REDIS_TLS_CA, certFile: c.REDIS_TLS_CERT, keyFile: c.REDIS_TLS_KEY });
   } catch (err) {
     if (err instanceof ConfigError) throw new Error(err.message);
     throw err;

@@ -1,18 +1,18 @@
 import { z } from 'zod';
-import { parseRedisUrl, RedisUrlError } from './redis-url';
+import { parseRedisUrl, redactRedisUrl, RedisUrlError } from './redis-url';
 
 export { parseRedisUrl, redactRedisUrl, RedisUrlError } from './redis-url';
+export { configureRedisTls, redisTlsOptions } from './redis-tls';
+export type { RedisTlsFiles } from './redis-tls';
+export { ConfigError } from './config-error';
+import { ConfigError } from './config-error';
 export type { RedisHostPort, RedisTarget } from './redis-url';
 
-/** Thrown when the environment does not satisfy a service's schema; lists every problem. */
-export class ConfigError extends Error {
-  constructor(
-    readonly issues: readonly string[],
-    service?: string,
-  ) {
-    super(`invalid configuration${service ? ` for ${service}` : ''}:\n${issues.map(i => `  - ${i}`).join('\n')}`);
-    this.name = 'ConfigError';
-  }
+/** Variables whose values are never echoed in errors (secrets), and URLs that may carry a password. */
+const SECRET = /TOKEN|PASSWORD|SECRET/;
+function shown(name: string, value: string): string {
+  if (SECRET.test(name)) return '(hidden)';
+  return name.endsWith('_URL') ? redactRedisUrl(value) : value;
 }
 
 /**
@@ -30,8 +30,9 @@ export function defineConfig<S extends z.ZodObject>(service: string, schema: S) 
       throw new ConfigError(
         issues.map(issue => {
           const key = issue.path.join('.') || '(root)';
-          const value = typeof issue.path[0] === 'string' ? env[issue.path[0]] : undefined;
-          return `${key}: ${issue.message}${value === undefined ? ' (not set)' : ` (got ${JSON.stringify(value)})`}`;
+          const name = typeof issue.path[0] === 'string' ? issue.path[0] : undefined;
+          const value = name ? env[name] : undefined;
+          return `${key}: ${issue.message}${value === undefined ? ' (not set)' : ` (got ${JSON.stringify(shown(name!, value))})`}`;
         }),
         service,
       );
@@ -144,6 +145,12 @@ export function securityEnv() {
     HERA_TOKEN: z.string().min(16).optional(),
     /** File holding that token (read at start), instead of HERA_TOKEN. */
     HERA_TOKEN_FILE: z.string().min(1).optional(),
+    /** CA bundle (PEM file) that signed Redis's certificate, for rediss:// URLs with a private CA. */
+    REDIS_TLS_CA: z.string().min(1).optional(),
+    /** Client certificate (PEM file) for a Redis that asks for one (tls-auth-clients), with REDIS_TLS_KEY. */
+    REDIS_TLS_CERT: z.string().min(1).optional(),
+    /** Its private key (PEM file). */
+    REDIS_TLS_KEY: z.string().min(1).optional(),
   };
 }
 

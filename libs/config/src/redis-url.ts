@@ -87,9 +87,11 @@ export function parseRedisUrl(url: string): RedisTarget {
 
 /** The same URL with any password replaced, for messages and logs. */
 export function redactRedisUrl(url: string): string {
-  return url.replace(/\/\/([^@/]*)@/, (_, userinfo: string) =>
-    userinfo.includes(':') ? `//${userinfo.slice(0, userinfo.indexOf(':'))}:***@` : '//***@',
-  );
+  return url
+    .replace(/\/\/([^@/]*)@/, (_, userinfo: string) =>
+      userinfo.includes(':') ? `//${userinfo.slice(0, userinfo.indexOf(':'))}:***@` : '//***@',
+    )
+    .replace(/([?&]sentinelPassword=)[^&]*/i, '$1***');
 }
 
 function credentialsOf(userinfo: string): { username?: string; password?: string } {

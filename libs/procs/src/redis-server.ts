@@ -1,6 +1,8 @@
 import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Cluster, Redis } from 'ioredis';
-import { parseRedisUrl } from '@hera/config';
+import { parseRedisUrl, redactRedisUrl, redisTlsOptions } from '@hera/config';
 import { freePort, waitFor } from './ports';
 import { startChild, type Child } from './processes';
 
@@ -24,6 +26,8 @@ export interface RedisServerOptions {
    * then stops Redis last, after the services that use it.
    */
   detached?: boolean;
+  /** Clients must AUTH with this (requirepass); the URL carries it. Given in a 0600 config file, never in argv (ps shows argv). */
+  password?: string;
 }
 
 export const REDIS_INSTALL_HINT =
@@ -53,7 +57,7 @@ export async function waitForRedis(url: string, timeoutMs: number, exited?: () =
       }
     },
     timeoutMs,
-    `redis at ${url}`,
+    `redis at ${redactRedisUrl(url)}`,
   );
 }
 
@@ -70,6 +74,7 @@ export async function startRedisServer(opts: RedisServerOptions): Promise<RedisS
     const child = startChild(
       'redis-server',
       [
+        ...(opts.password ? [passwordFile(opts.dir, opts.password)] : []),
         '--port',
         String(port),
         '--bind',
@@ -87,7 +92,7 @@ export async function startRedisServer(opts: RedisServerOptions): Promise<RedisS
       ],
       { detached: opts.detached ?? false },
     );
-    const url = `redis://127.0.0.1:${port}`;
+    const url = `redis://${opts.password ? `:${encodeURIComponent(opts.password)}@` : ''}127.0.0.1:${port}`;
     const stop = async () => void (await child.stop('SIGTERM', 5_000));
     try {
       await waitForRedis(url, 5_000, () =>
@@ -104,15 +109,28 @@ export async function startRedisServer(opts: RedisServerOptions): Promise<RedisS
   throw lastErr;
 }
 
+/** A redis.conf holding only the password, readable by its owner alone. */
+function passwordFile(dir: string, password: string): string {
+  if (!/^[\x21-\x7e]+$/.test(password)) throw new Error('the Redis password must be printable ASCII without spaces');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, 'hera-auth.conf');
+  writeFileSync(file, `requirepass ${password}\n`, { mode: 0o600 });
+  chmodSync(file, 0o600);
+  return file;
+}
+
 /** A client for one connection attempt, to whatever REDIS_URL names: a server, a Sentinel group or a Cluster. */
 function probeClient(url: string): Redis | Cluster {
   const once = { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null };
   const target = parseRedisUrl(url);
   const auth = target.mode === 'server' ? {} : { username: target.username, password: target.password };
-  const tls = target.mode !== 'server' && target.tls ? { tls: {} } : {};
+  const tls = target.mode !== 'server' && target.tls ? { tls: redisTlsOptions() } : {};
   switch (target.mode) {
     case 'server':
-      return new Redis(url, once);
+      return new Redis(url, {
+        ...once,
+        ...(url.toLowerCase().startsWith('rediss:') ? { tls: redisTlsOptions() } : {}),
+      });
     case 'sentinel':
       return new Redis({
         ...once,

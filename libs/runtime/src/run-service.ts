@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import type { RedisClient } from '@hera/state';
 import { ConfigError } from '@hera/config';
-import { closeServer, configureSecurity, startServer, type AuthPolicy, type ServiceBinding } from '@hera/grpc';
+import { closeServer, startServer, type AuthPolicy, type ServiceBinding } from '@hera/grpc';
 import { Lifecycle, type ShutdownStep } from '@hera/lifecycle';
 import { Counter, createRegistry, serveMetrics, type MetricsSource, type Registry } from '@hera/metrics';
 import { createLogger, type LogLevel, type Logger } from '@hera/logger';
@@ -10,7 +10,7 @@ import { connectRedis, Heartbeat, Keyspace, type ServiceRecord } from '@hera/sta
 import type { Telemetry } from '@hera/telemetry';
 import { advertisedAddress } from './address';
 import { LIVENESS_SERVICE, type Readiness } from './readiness';
-import { securityOf, type SecurityConfig } from './security';
+import { applySecurity, type SecurityConfig } from './security';
 
 /** The variables every service has (see commonEnv in @hera/config). */
 export interface BaseServiceConfig extends SecurityConfig {
@@ -87,9 +87,7 @@ export async function runService<C extends BaseServiceConfig>(opts: RunServiceOp
   let auth: AuthPolicy | undefined;
   try {
     config = opts.loadConfig(env);
-    const sec = securityOf(config, opts.name);
-    configureSecurity(sec.security);
-    auth = sec.auth;
+    auth = applySecurity(config, opts.name);
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`hera-${opts.name}: ${err.message}\n`);

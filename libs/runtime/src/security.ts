@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { ConfigError } from '@hera/config';
-import { loadAuthPolicy, type AuthPolicy, type Security } from '@hera/grpc';
+import { ConfigError, configureRedisTls } from '@hera/config';
+import { configureSecurity, loadAuthPolicy, type AuthPolicy, type Security } from '@hera/grpc';
 
 /** The security variables (securityEnv in @hera/config), as parsed. */
 export interface SecurityConfig {
@@ -15,6 +15,9 @@ export interface SecurityConfig {
   HERA_AUTH_OPEN: string;
   HERA_TOKEN?: string | undefined;
   HERA_TOKEN_FILE?: string | undefined;
+  REDIS_TLS_CA?: string | undefined;
+  REDIS_TLS_CERT?: string | undefined;
+  REDIS_TLS_KEY?: string | undefined;
 }
 
 /**
@@ -64,4 +67,16 @@ export function securityOf(c: SecurityConfig, service = 'hera'): { security: Sec
       }
     : undefined;
   return { security: { tls, token }, auth };
+}
+
+/**
+ * Makes `c` this process's security: its gRPC servers' and clients' TLS and token
+ * (configureSecurity) and its Redis connections' TLS files (configureRedisTls). Returns the
+ * auth policy its servers enforce. Throws ConfigError naming the variable.
+ */
+export function applySecurity(c: SecurityConfig, service = 'hera'): AuthPolicy | undefined {
+  const { security, auth } = securityOf(c, service);
+  configureRedisTls({ caFile: c.REDIS_TLS_CA, certFile: c.REDIS_TLS_CERT, keyFile: c.REDIS_TLS_KEY });
+  configureSecurity(security);
+  return auth;
 }

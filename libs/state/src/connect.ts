@@ -1,5 +1,5 @@
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
-import { parseRedisUrl, redactRedisUrl } from '@hera/config';
+import { parseRedisUrl, redactRedisUrl, redisTlsOptions } from '@hera/config';
 
 /**
  * A connection to Hera's Redis: one server or a Sentinel group's master (a Redis), or a
@@ -60,7 +60,12 @@ function createRedis(url: string, opts: ConnectOptions): RedisClient {
   const target = parseRedisUrl(url);
   switch (target.mode) {
     case 'server':
-      return new Redis(url, { ...common, retryStrategy });
+      // rediss://: ioredis turns TLS on from the URL; the CA and client certificate are ours.
+      return new Redis(url, {
+        ...common,
+        retryStrategy,
+        ...(url.toLowerCase().startsWith('rediss:') ? { tls: redisTlsOptions() } : {}),
+      });
     case 'sentinel':
       return new Redis({
         ...common,
@@ -71,7 +76,7 @@ function createRedis(url: string, opts: ConnectOptions): RedisClient {
         ...(target.username ? { username: target.username } : {}),
         ...(target.password ? { password: target.password } : {}),
         ...(target.sentinelPassword ? { sentinelPassword: target.sentinelPassword } : {}),
-        ...(target.tls ? { tls: {} } : {}),
+        ...(target.tls ? { tls: redisTlsOptions() } : {}),
         sentinelRetryStrategy: retryStrategy,
       });
     case 'cluster':
@@ -86,7 +91,7 @@ function createRedis(url: string, opts: ConnectOptions): RedisClient {
           maxRetriesPerRequest: common.maxRetriesPerRequest,
           ...(target.username ? { username: target.username } : {}),
           ...(target.password ? { password: target.password } : {}),
-          ...(target.tls ? { tls: {} } : {}),
+          ...(target.tls ? { tls: redisTlsOptions() } : {}),
         },
       });
   }

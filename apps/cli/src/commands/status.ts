@@ -1,3 +1,4 @@
+import { redactRedisUrl } from '@hera/config';
 import type { Command } from 'commander';
 import { createClient, probeHealth, unaryCall } from '@hera/grpc';
 import {
@@ -111,7 +112,7 @@ export async function readStatus(redisUrl: string, prefix: string, now = Date.no
       }),
     );
     return {
-      redisUrl,
+      redisUrl: redactRedisUrl(redisUrl),
       services: shown.map((s, i) => ({ ...s, health: health[i]!.status, reason: serviceReason(s, health[i]!, now) })),
       nodes: nodes.live,
       tenants,

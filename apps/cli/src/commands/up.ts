@@ -1,4 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
+import { redactRedisUrl } from '@hera/config';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { checkHealth } from '@hera/grpc';
@@ -194,14 +196,17 @@ export async function up(opts: UpOptions, out: NodeJS.WritableStream = process.s
     let redisUrl = opts.redisUrl;
     if (redisUrl) {
       await waitForRedis(redisUrl, 5_000);
-      say(`using Redis at ${redisUrl}`);
+      say(`using Redis at ${redactRedisUrl(redisUrl)}`);
     } else {
       const dir = join(dataDir, 'redis');
       mkdirSync(dir, { recursive: true });
-      redis = await startRedisServer({ dir, port: opts.redisPort, persist: true, detached: true });
+      // Only this cluster's processes may use it: a password, generated now, in the URL the
+      // services get and in cluster.json (written 0600), never printed.
+      const password = randomBytes(24).toString('base64url');
+      redis = await startRedisServer({ dir, port: opts.redisPort, persist: true, detached: true, password });
       redisUrl = redis.url;
       redisStartedAt = Date.now();
-      say(`started redis-server pid ${redis.child.pid} at ${redisUrl} (data in ${dir})`);
+      say(`started redis-server pid ${redis.child.pid} at ${redactRedisUrl(redisUrl)} (data in ${dir})`);
       // Our Redis dying is restarted like a service, on the same port (the URL every service
       // holds) from its append-only file; the services ride out the gap (they reconnect, and the
       // query path does not read Redis). Only a restart that fails ends the cluster.
@@ -212,13 +217,13 @@ export async function up(opts: UpOptions, out: NodeJS.WritableStream = process.s
         say(`redis-server died (${why}); restarting it in ${d.delayMs} ms on port ${port} from ${dir}`);
         later(d.delayMs, () => {
           redisStartedAt = Date.now();
-          startRedisServer({ dir, port, persist: true, detached: true }).then(
+          startRedisServer({ dir, port, persist: true, detached: true, password }).then(
             next => {
               if (stopping) return void next.stop();
               redis = next;
               watchRedis(next);
               recordPids();
-              say(`redis-server is back: pid ${next.child.pid} at ${next.url}`);
+              say(`redis-server is back: pid ${next.child.pid} at ${redactRedisUrl(next.url)}`);
             },
             (err: Error) => restartRedis(port, `and did not start again: ${err.message.split('\n')[0]}`),
           );
@@ -386,7 +391,12 @@ export async function up(opts: UpOptions, out: NodeJS.WritableStream = process.s
       `\n${table(
         ['service', 'address', 'pid', ...(metricsPort.size ? ['metrics'] : [])],
         [
-          ['redis', redisUrl, redis ? redis.child.pid : '(external)', ...(metricsPort.size ? ['-'] : [])],
+          [
+            'redis',
+            redactRedisUrl(redisUrl),
+            redis ? redis.child.pid : '(external)',
+            ...(metricsPort.size ? ['-'] : []),
+          ],
           ...children.map(({ spec, child }) => [
             spec.name,
             addresses.get(spec.name)!,

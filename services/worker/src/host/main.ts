@@ -11,9 +11,9 @@ import { startTelemetry } from '@hera/telemetry';
 const telemetry = startTelemetry('hera-worker-host');
 
 import { HeraError } from '@hera/errors';
-import { callDeadline, configureSecurity, startServer, STATUS_OF, statusName, unary } from '@hera/grpc';
+import { callDeadline, startServer, STATUS_OF, statusName, unary } from '@hera/grpc';
 import { loadSecurityConfig } from '@hera/config';
-import { securityOf } from '@hera/runtime';
+import { applySecurity } from '@hera/runtime';
 import { createLogger } from '@hera/logger';
 import { checkShape, MAX_ITEMS } from '@hera/model-schema';
 import { type ModelConfig } from '@hera/model-schema';
@@ -194,8 +194,7 @@ async function start(m: StartMessage): Promise<void> {
   };
   // The agent's own TLS and auth settings (inherited environment): the gateway and the profiler
   // reach this server as they reach the agent's.
-  const { security, auth } = securityOf(loadSecurityConfig(process.env), 'worker-host');
-  configureSecurity(security);
+  const auth = applySecurity(loadSecurityConfig(process.env), 'worker-host');
   const running = await startServer({
     host: m.host,
     port: m.port,
