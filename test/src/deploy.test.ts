@@ -4,7 +4,8 @@
  * that serves needs: healthchecks that start no Node process, a one-shot init between the
  * nodes and the gateway, Prometheus scraping every service, node agents that can manage
  * cgroups. The Grafana dashboard parses and queries only metrics the services define, and the
- * Dockerfile keeps its dependency layer, init process and pinned, verified probe.
+ * Dockerfile keeps its dependency layer, init process and pinned, verified probe, on the Node
+ * line the project is tested on.
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -274,6 +275,20 @@ describe('deploy/Dockerfile', () => {
     assert.match(text, /^ARG GRPC_HEALTH_PROBE_SHA256_ARM64=[0-9a-f]{64}$/m);
     assert.match(text, /sha256sum -c -/);
     for (const m of text.matchAll(/^FROM (\S+)/gm)) assert.match(m[1]!, /:[\w.-]+$/, `${m[1]} is not pinned`);
+  });
+
+  it('builds and runs on the Node line the project is developed and tested on (.nvmrc, engines)', () => {
+    const tags = [...text.matchAll(/^FROM node:(\S+)/gm)].map(m => m[1]!);
+    assert.equal(tags.length, 3, 'the manifests, build and runtime stages start from node');
+    assert.equal(new Set(tags).size, 1, `one Node image for every stage (native addons): ${tags.join(', ')}`);
+    const version = /^(\d+)\.(\d+)\.(\d+)-bookworm-slim$/.exec(tags[0]!);
+    assert.ok(version, `node:${tags[0]} is not pinned to a patch release`);
+    const [major, minor, patch] = version.slice(1).map(Number) as [number, number, number];
+    assert.equal(String(major), read('.nvmrc').trim(), `node:${tags[0]} is not the line of .nvmrc (what CI runs)`);
+    const engines = (JSON.parse(read('package.json')) as { engines: { node: string } }).engines.node;
+    const min = /^>=(\d+)\.(\d+)\.(\d+)$/.exec(engines)!.slice(1).map(Number) as [number, number, number];
+    const atLeast = major !== min[0] ? major > min[0] : minor !== min[1] ? minor > min[1] : patch >= min[2];
+    assert.ok(atLeast, `node:${tags[0]} is older than engines ${engines}`);
   });
 
   it('leaves what the image does not build out of its context (.dockerignore)', () => {

@@ -67,8 +67,6 @@ describe('hera up --metrics', () => {
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       METRICS_PORT: String(base), // the base, as --metrics would be
-      // Its own node state directory: the default one in /tmp is shared with any other `hera up` here.
-      NODE_STATE_DIR: join(dataDir, 'node'),
     };
     delete env['REDIS_URL'];
     up = startChild(process.execPath, [cli, 'up', '--data-dir', dataDir, ...HERA_UP_FREE_PORTS, '--models', 'none'], {

@@ -28,6 +28,7 @@ import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBu
 import { commonEnv, ConfigError } from '@hera/config';
 import { MALLOC_TUNING, PAYLOAD_NODE_FLAGS } from '@hera/procs';
 import { LIVENESS_SERVICE } from '@hera/runtime';
+import { parseInitArgs } from '@hera/cli';
 import {
   checkManifests,
   containerEnv,
@@ -134,31 +135,39 @@ const FOREIGN = (name: string) =>
 /** Stand-ins for values only a running cluster has (the downward API, user-supplied Secrets). */
 const PLACEHOLDERS = { REDIS_URL: 'redis://redis.example:6379', NODE_ID: 'node-a', ADVERTISE_HOST: '10.0.0.7' };
 
-/** Text of what the init Job runs: a variable it gets must be read there, or by the CLI. */
-function initSources(): string {
-  const files = [
-    join(k8s, 'base', 'init', 'cluster-init.sh'),
-    join(k8s, 'base', 'init', 'register-models.js'),
-    ...['', 'commands'].flatMap(d =>
+/** Text of the CLI's build: a variable the CLI reads is named there (`process.env['REDIS_URL']`, its help). */
+let cliText: string | undefined;
+function cliReads(name: string): boolean {
+  cliText ??= ['', 'commands']
+    .flatMap(d =>
       readdirSync(join(root, 'apps', 'cli', 'dist', d))
         .filter(f => f.endsWith('.js'))
-        .map(f => join(root, 'apps', 'cli', 'dist', d, f)),
-    ),
-  ];
-  return files.map(f => readFileSync(f, 'utf8')).join('\n');
+        .map(f => readFileSync(join(root, 'apps', 'cli', 'dist', d, f), 'utf8')),
+    )
+    .join('\n');
+  return new RegExp(`(?<![A-Z0-9_])${name}(?![A-Z0-9_])`).test(cliText);
 }
+
+/** The variables `$(NAME)` in a command line names (Kubernetes substitutes them; `$$(NAME)` is a literal). */
+const argRefs = (argv: readonly string[]): string[] =>
+  argv.flatMap(a => [...a.matchAll(/(?<!\$)\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g)].map(m => m[1]!));
+
+/** `argv` with each `$(NAME)` replaced by its value in `env`, as the kubelet does (unknown names stay). */
+const expand = (argv: readonly string[], env: Readonly<Record<string, string>>): string[] =>
+  argv.map(a => a.replace(/(?<!\$)\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g, (m, n: string) => env[n] ?? m));
 
 /**
  * Environment problems of the Hera containers: each service container's variables are names
  * its zod schema knows (or Node's, glibc's, OpenTelemetry's), and the environment the
- * manifests give it loads (its loadConfig accepts it); the init Job's are read by its script
- * or the CLI. Also: probes are gRPC health on the service's GRPC_PORT (liveness under
+ * manifests give it loads (its loadConfig accepts it). A `hera` CLI container's (the init
+ * Job's) are each used by its arguments as `$(NAME)` or read by the CLI, every `$(NAME)` names
+ * one of them (else Kubernetes passes the text on), and the arguments, substituted, are flags
+ * and values `hera cluster init` accepts. Also: probes are gRPC health on the service's GRPC_PORT (liveness under
  * LIVENESS_SERVICE, readiness ""), the port named grpc is that port, the payload-moving
  * services run with the payload flags, and entry points exist in the build.
  */
 async function envProblems(objects: readonly K8sObject[]): Promise<string[]> {
   const out: string[] = [];
-  let init: string | undefined;
   for (const t of podTemplates(objects)) {
     for (const c of containersOf(t)) {
       const where = `${ref(t.owner)} container ${c.name}`;
@@ -185,11 +194,21 @@ async function envProblems(objects: readonly K8sObject[]): Promise<string[]> {
         out.push(...probeProblems(where, c, Number(loaded?.['GRPC_PORT'] ?? env['GRPC_PORT'])));
         if (service === 'gateway' || service === 'worker')
           for (const f of PAYLOAD_NODE_FLAGS) if (!argv.includes(f)) out.push(`${where}: runs without ${f}`);
-      } else if (t.owner.kind === 'Job' && argv.some(a => a.startsWith('/init/'))) {
-        init ??= initSources();
+      } else if (main === 'apps/cli/dist/main.js') {
+        const used = new Set(argRefs(argv));
+        for (const n of used) if (!names.includes(n)) out.push(`${where}: $(${n}) names no variable of the container`);
         for (const n of names)
-          if (!(n in commonEnv) && !FOREIGN(n) && !init.includes(n))
-            out.push(`${where}: ${n} is read neither by the init scripts nor by the CLI`);
+          if (!(n in commonEnv) && !FOREIGN(n) && !used.has(n) && !cliReads(n))
+            out.push(`${where}: ${n} is used neither by its arguments nor by the CLI`);
+        const args = expand(argv.slice(argv.indexOf(main) + 1), containerEnv(objects, t, c, PLACEHOLDERS));
+        if (args[0] !== 'cluster' || args[1] !== 'init')
+          out.push(`${where}: runs hera ${args.slice(0, 2).join(' ')}, not hera cluster init`);
+        else
+          try {
+            parseInitArgs(args.slice(2));
+          } catch (err) {
+            out.push(`${where}: hera ${args.join(' ')}: ${(err as Error).message}`);
+          }
       }
     }
   }
@@ -366,6 +385,55 @@ describe('manifest checks (on small lists)', () => {
     assert.match(problems, /GRPC_PROT is not a gateway variable/);
     assert.match(problems, /ADMISSION_CONTROL: .*\(got "maybe"\)/);
     assert.match(problems, /the liveness probe asks for "", not "liveness"/);
+  });
+
+  it('find init Job variables nothing uses, $(NAME)s that name nothing, and flags hera cluster init refuses', async () => {
+    const job = (env: { name: string; value: string }[], args: string[]): K8sObject => ({
+      apiVersion: 'batch/v1',
+      kind: 'Job',
+      metadata: { name: 'init' },
+      spec: {
+        template: {
+          spec: {
+            containers: [
+              {
+                name: 'init',
+                image: 'hera-mesh',
+                command: ['node', 'apps/cli/dist/main.js', 'cluster', 'init'],
+                args,
+                env,
+              },
+            ],
+          },
+        },
+      },
+    });
+    const env = [
+      { name: 'REDIS_URL', value: 'redis://r:6379' }, // read by the CLI
+      { name: 'HERA_PLACEMENT', value: 'placement:50053' }, // read by the CLI
+      { name: 'HERA_INIT_MODELS', value: 'ncf,rmc1' },
+      { name: 'HERA_INIT_SCALE', value: '0.01' },
+    ];
+    const args = ['--models', '$(HERA_INIT_MODELS)', '--scale', '$(HERA_INIT_SCALE)'];
+    assert.deepEqual(await envProblems([job(env, args)]), []);
+    const problems = async (e: typeof env, a: string[]) => (await envProblems([job(e, a)])).join('\n');
+    assert.match(
+      await problems([...env, { name: 'HERA_INIT_DEMAND', value: 'ncf=0.5' }], args),
+      /container init: HERA_INIT_DEMAND is used neither by its arguments nor by the CLI/,
+    );
+    assert.match(
+      await problems(env, [...args, '--nodes', '$(HERA_INIT_NODES)']),
+      /\$\(HERA_INIT_NODES\) names no variable/,
+    );
+    assert.match(
+      await problems(
+        env.map(v => (v.name === 'HERA_INIT_SCALE' ? { ...v, value: '2' } : v)),
+        args,
+      ),
+      /--scale must be in \(0, 1\]/,
+    );
+    assert.match(await problems(env, [...args, '--demand', '1']), /not a flag of hera cluster init: --demand/);
+    assert.match(await problems(env, [...args, '--models', 'ncf,bert']), /--models: unknown bert/);
   });
 
   it('reads resource quantities', () => {

@@ -4,6 +4,7 @@ export { readStatus, renderStatus } from './commands/status';
 export type { ClusterStatus } from './commands/status';
 export { formatLogLine } from './log-format';
 export { resolveTarget, readClusterFile } from './cluster-file';
+export { parseInitArgs } from './commands/cluster';
 export { PAPER, reproduce } from './reproduce';
 export type { LiveNode, LiveRound, LiveTenant, ReproduceOptions, ReproductionReport } from './reproduce';
 export { renderReproduction } from './commands/reproduce';

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { Command } from 'commander';
+import { Command } from 'commander';
 import { ALL_MODELS, initCluster } from '../cluster-init';
 import { DEFAULT_DATA_DIR, resolveTarget } from '../cluster-file';
 import { serviceAddress } from '../gateway-target';
@@ -40,6 +40,39 @@ export function parseModels(list: string): string[] {
   return models;
 }
 
+/**
+ * The checks `hera cluster init` makes of its flags before it connects to anything; returns
+ * the models. Throws naming the flag.
+ */
+export function checkInitFlags(o: Pick<InitFlags, 'models' | 'scale' | 'demandUnits'>): string[] {
+  const models = parseModels(o.models);
+  if (models.length === 0) throw new Error('--models: nothing to initialise');
+  if (!(o.scale > 0 && o.scale <= 1)) throw new Error('--scale must be in (0, 1]');
+  // Zero would plan nothing, and "served" would never come.
+  if (!(o.demandUnits > 0 && Number.isFinite(o.demandUnits)))
+    throw new Error(`--demand-units must be a positive number, got ${o.demandUnits}`);
+  return models;
+}
+
+/**
+ * `hera cluster init`'s flags as the command reads them from `args` (its arguments after
+ * `cluster init`), checked as it checks them, without running it: for manifests that spell
+ * its command line (the Kubernetes init Job). Throws on an unknown flag, a stray argument or
+ * a bad value.
+ */
+export function parseInitArgs(args: readonly string[]): InitFlags {
+  const program = new Command('hera').exitOverride();
+  register(program);
+  const init = program.commands.find(c => c.name() === 'cluster')!.commands.find(c => c.name() === 'init')!;
+  init.exitOverride().configureOutput({ writeErr: () => {} });
+  const { operands, unknown } = init.parseOptions([...args]);
+  if (unknown.length || operands.length)
+    throw new Error(`not a flag of hera cluster init: ${[...unknown, ...operands].join(' ')}`);
+  const flags = init.opts<InitFlags>();
+  checkInitFlags(flags);
+  return flags;
+}
+
 export function register(program: Command): void {
   const cluster = program
     .command('cluster')
@@ -73,9 +106,7 @@ export function register(program: Command): void {
     .option('--timeout <seconds>', 'how long to wait for each of: services, nodes, models served', int, 300)
     .option('--json', 'print what the run did as JSON (built, registered, demandSet, plan, served)', false)
     .action(async (o: InitFlags) => {
-      const models = parseModels(o.models);
-      if (models.length === 0) throw new Error('--models: nothing to initialise');
-      if (!(o.scale > 0 && o.scale <= 1)) throw new Error('--scale must be in (0, 1]');
+      const models = checkInitFlags(o);
       const target = resolveTarget(o);
       const gateway = o.gateway === 'none' ? undefined : serviceAddress('gateway', o.gateway, o.dataDir);
       const say = (line: string) => process.stdout.write(`${o.json ? '# ' : ''}${line}\n`);

@@ -1,6 +1,10 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { metricsPorts, metricsUrl } from './up';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { PassThrough } from 'node:stream';
+import { join } from 'node:path';
+import { metricsPorts, metricsUrl, nodeStateDir, up } from './up';
 
 describe('hera up --metrics', () => {
   it('gives each service its own port from the base, node agents last', () => {
@@ -26,5 +30,63 @@ describe('hera up --metrics', () => {
     assert.equal(metricsUrl('0.0.0.0', 9464), 'http://127.0.0.1:9464/metrics');
     assert.equal(metricsUrl('::1', 9464), 'http://[::1]:9464/metrics');
     assert.equal(metricsUrl('10.0.0.5', 9470), 'http://10.0.0.5:9470/metrics');
+  });
+});
+
+describe('hera up node state', () => {
+  it("keeps each node agent's state under the data dir, so clusters with other data dirs never share it", () => {
+    assert.equal(nodeStateDir('/tmp/a', 'local-1'), '/tmp/a/node-state/local-1');
+    assert.notEqual(nodeStateDir('/tmp/a', 'local-1'), nodeStateDir('/tmp/b', 'local-1'));
+    assert.notEqual(nodeStateDir('/tmp/a', 'local-1'), nodeStateDir('/tmp/a', 'local-2'));
+    assert.equal(nodeStateDir('.hera', 'local-1'), join(process.cwd(), '.hera', 'node-state', 'local-1'));
+  });
+
+  it('falls back to a directory per data dir under the temp dir when socket paths would be too long', () => {
+    const deep = `/${'d'.repeat(100)}`;
+    const dir = nodeStateDir(deep, 'local-1');
+    assert.ok(dir.startsWith(join(tmpdir(), 'hera-up-')), dir);
+    assert.ok(Buffer.byteLength(join(dir, 'host-00000000.sock')) <= 107);
+    assert.equal(nodeStateDir(deep, 'local-1'), dir, 'the same every time (a restarted cluster adopts its hosts)');
+    assert.notEqual(nodeStateDir(`${deep}x`, 'local-1'), dir);
+  });
+
+  it('refuses, before starting anything, one NODE_STATE_DIR for several node agents', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'hera-up-state-'));
+    const out = new PassThrough();
+    let text = '';
+    out.on('data', (b: Buffer) => (text += b.toString('utf8')));
+    const saved = process.env['NODE_STATE_DIR'];
+    process.env['NODE_STATE_DIR'] = join(dataDir, 'one');
+    try {
+      const code = await up(
+        {
+          dataDir,
+          redisPort: 0,
+          prefix: 'hera',
+          host: '127.0.0.1',
+          nodes: 2,
+          gatewayPort: 0,
+          workerPort: 0,
+          placementPort: 0,
+          profilerPort: 0,
+          logLevel: 'info',
+          jsonLogs: false,
+          timeout: 1,
+          models: [],
+          scale: 0.01,
+          demandUnits: 0.5,
+          plan: false,
+          restartBudget: 0,
+        },
+        out,
+      );
+      assert.equal(code, 1);
+      assert.match(text, /NODE_STATE_DIR .* is one node agent's state directory, and --nodes 2 starts 2/);
+      assert.deepEqual(readdirSync(dataDir), [], 'nothing started');
+    } finally {
+      if (saved === undefined) delete process.env['NODE_STATE_DIR'];
+      else process.env['NODE_STATE_DIR'] = saved;
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });

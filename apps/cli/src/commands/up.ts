@@ -1,5 +1,6 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { redactRedisUrl } from '@hera/config';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
@@ -112,6 +113,14 @@ export async function up(opts: UpOptions, out: NodeJS.WritableStream = process.s
   if (existing && existing.pid !== process.pid && isAlive(existing.pid)) {
     out.write(
       `a cluster is already running from ${dataDir} (hera up pid ${existing.pid}); stop it first or use --data-dir\n`,
+    );
+    return 1;
+  }
+  // NODE_STATE_DIR names one agent's directory, and two agents cannot share one.
+  const stateDirOverride = process.env['NODE_STATE_DIR'];
+  if (stateDirOverride && opts.nodes > 1) {
+    out.write(
+      `NODE_STATE_DIR (${stateDirOverride}) is one node agent's state directory, and --nodes ${opts.nodes} starts ${opts.nodes}: unset it (each agent then gets ${join(dataDir, 'node-state', '<node id>')}) or start one node\n`,
     );
     return 1;
   }
@@ -276,7 +285,11 @@ export async function up(opts: UpOptions, out: NodeJS.WritableStream = process.s
         name: workerName(i, opts.nodes),
         service: 'worker' as const,
         port: opts.workerPort === 0 ? 0 : opts.workerPort + i * 10,
-        env: { NODE_ID: `local-${i + 1}`, ...(opts.nodeManager === false ? { NODE_MANAGER: 'off' } : {}) },
+        env: {
+          NODE_ID: `local-${i + 1}`,
+          NODE_STATE_DIR: stateDirOverride ?? nodeStateDir(dataDir, `local-${i + 1}`),
+          ...(opts.nodeManager === false ? { NODE_MANAGER: 'off' } : {}),
+        },
       })),
       { name: 'gateway', service: 'gateway', port: opts.gatewayPort, env: {} },
     ];
@@ -439,6 +452,24 @@ export async function up(opts: UpOptions, out: NodeJS.WritableStream = process.s
   }
 }
 
+/** Longest path the kernel takes for a Unix socket (sun_path is 108 bytes with the NUL). */
+const MAX_SOCKET_PATH = 107;
+
+/**
+ * Where `hera up` keeps node agent `nodeId`'s state (NODE_STATE_DIR: its tenant hosts'
+ * descriptors and control sockets, one agent at a time): `<dataDir>/node-state/<nodeId>`, so
+ * clusters started from different data dirs never share one (the agent's own default,
+ * `<tmpdir>/hera-<prefix>-node-<id>`, is the same for every `hera up` on the machine), and a
+ * cluster restarted from the same data dir adopts its hosts. A data dir too deep for the
+ * hosts' socket paths gets a directory under the OS temp dir named by its path instead.
+ */
+export function nodeStateDir(dataDir: string, nodeId: string): string {
+  const dir = join(resolve(dataDir), 'node-state', nodeId);
+  if (Buffer.byteLength(join(dir, 'host-00000000.sock')) <= MAX_SOCKET_PATH) return dir;
+  const id = createHash('sha256').update(resolve(dataDir)).digest('hex').slice(0, 12);
+  return join(tmpdir(), `hera-up-${id}`, nodeId);
+}
+
 /** The name `hera up` gives node agent i (0-based) of `nodes`. */
 const workerName = (i: number, nodes: number) => (nodes === 1 ? 'worker' : `worker-${i + 1}`);
 
@@ -484,7 +515,11 @@ export function register(program: Command): void {
   program
     .command('up')
     .description('start a local cluster: redis-server (unless REDIS_URL is set) and all four services; Ctrl-C stops it')
-    .option('--data-dir <dir>', 'where Redis data and cluster.json live', DEFAULT_DATA_DIR)
+    .option(
+      '--data-dir <dir>',
+      "where Redis data, cluster.json and the node agents' state (node-state/<node id>, unless NODE_STATE_DIR is set: one node only) live",
+      DEFAULT_DATA_DIR,
+    )
     .option(
       '--redis-url <url>',
       'use this Redis instead of starting one (default: $REDIS_URL)',
