@@ -81,6 +81,14 @@ export const WorkerConfigSchema = z.object({
    * <tmpdir>/hera-<HERA_REDIS_PREFIX>-node-<NODE_ID>.
    */
   NODE_STATE_DIR: z.string().min(1).optional(),
+  /**
+   * Name of the node's cgroup, under which each tenant gets its own (tenant-<model>). Unset:
+   * hera-<NODE_ID>. Two agents on one machine (e.g. two local clusters) need different names.
+   */
+  NODE_CGROUP: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, "_", "-" and "." only')
+    .optional(),
   /** A tenant host with no agent connected for this long drains and exits (an agent back sooner adopts it). */
   HOST_ORPHAN_MS: z.coerce.number().int().min(100).max(86_400_000).default(120_000),
   /** How long ApplyAllocation waits for a new tenant to serve (the call's deadline may cut it short). */

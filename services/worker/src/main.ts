@@ -29,7 +29,7 @@ void runService({
     } else {
       log.info({ mode: detection.mode, reason: detection.reason }, 'cgroups detected');
     }
-    const cgroups = createCgroupManager(`hera-${config.NODE_ID}`, detection);
+    const cgroups = createCgroupManager(config.NODE_CGROUP ?? `hera-${config.NODE_ID}`, detection);
     // Cache ways and memory bandwidth: detected and reported; not split (see README "Node manager").
     const resctrl = detectResctrl();
     const nodeClass = config.NODE_CLASS ?? `${config.NODE_CORES}c`;

@@ -4,7 +4,7 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { PassThrough } from 'node:stream';
 import { join } from 'node:path';
-import { metricsPorts, metricsUrl, nodeStateDir, up } from './up';
+import { metricsPorts, metricsUrl, nodeCgroup, nodeStateDir, up } from './up';
 
 describe('hera up --metrics', () => {
   it('gives each service its own port from the base, node agents last', () => {
@@ -39,6 +39,12 @@ describe('hera up node state', () => {
     assert.notEqual(nodeStateDir('/tmp/a', 'local-1'), nodeStateDir('/tmp/b', 'local-1'));
     assert.notEqual(nodeStateDir('/tmp/a', 'local-1'), nodeStateDir('/tmp/a', 'local-2'));
     assert.equal(nodeStateDir('.hera', 'local-1'), join(process.cwd(), '.hera', 'node-state', 'local-1'));
+  });
+
+  it("names each node agent's cgroup by the data dir too, the same on every restart", () => {
+    assert.match(nodeCgroup('/tmp/a', 'local-1'), /^hera-[0-9a-f]{8}-local-1$/);
+    assert.equal(nodeCgroup('/tmp/a', 'local-1'), nodeCgroup('/tmp/a/', 'local-1'));
+    assert.notEqual(nodeCgroup('/tmp/a', 'local-1'), nodeCgroup('/tmp/b', 'local-1'));
   });
 
   it('falls back to a directory per data dir under the temp dir when socket paths would be too long', () => {

@@ -288,6 +288,7 @@ export async function up(opts: UpOptions, out: NodeJS.WritableStream = process.s
         env: {
           NODE_ID: `local-${i + 1}`,
           NODE_STATE_DIR: stateDirOverride ?? nodeStateDir(dataDir, `local-${i + 1}`),
+          NODE_CGROUP: nodeCgroup(dataDir, `local-${i + 1}`),
           ...(opts.nodeManager === false ? { NODE_MANAGER: 'off' } : {}),
         },
       })),
@@ -468,6 +469,16 @@ export function nodeStateDir(dataDir: string, nodeId: string): string {
   if (Buffer.byteLength(join(dir, 'host-00000000.sock')) <= MAX_SOCKET_PATH) return dir;
   const id = createHash('sha256').update(resolve(dataDir)).digest('hex').slice(0, 12);
   return join(tmpdir(), `hera-up-${id}`, nodeId);
+}
+
+/**
+ * The cgroup `hera up` gives node agent `nodeId` (NODE_CGROUP): named by the data dir too, so
+ * two local clusters on one machine never manage the same tenants' groups (the agent's default,
+ * hera-<NODE_ID>, is local-1 for every `hera up`), and a restart from the same data dir finds
+ * its own again.
+ */
+export function nodeCgroup(dataDir: string, nodeId: string): string {
+  return `hera-${createHash('sha256').update(resolve(dataDir)).digest('hex').slice(0, 8)}-${nodeId}`;
 }
 
 /** The name `hera up` gives node agent i (0-based) of `nodes`. */
