@@ -71,10 +71,28 @@ describe('hera certs create', { skip: hasOpenssl() ? false : 'openssl is not ins
 
   it('runs as a command, and refuses bad names and days', () => {
     const pki = join(dir, 'cmd');
-    const res = hera('certs', 'create', '--dir', pki, '--names', 'gateway', '--hosts', 'gateway,localhost');
+    const auth = join(dir, 'cmd-auth');
+    const args = [
+      'certs',
+      'create',
+      '--dir',
+      pki,
+      '--names',
+      'gateway',
+      '--hosts',
+      'gateway,localhost',
+      '--tokens',
+      auth,
+    ];
+    const res = hera(...args);
     assert.equal(res.status, 0, res.stderr);
     assert.match(res.stdout, /created .*gateway\.pem/);
-    assert.ok(existsSync(join(pki, 'gateway.key')));
+    assert.match(res.stdout, /created .*admin\.token/);
+    assert.ok(existsSync(join(pki, 'gateway.key')) && existsSync(join(auth, 'tokens')));
+    const admin = readFileSync(join(auth, 'admin.token'), 'utf8');
+    const again = hera(...args);
+    assert.match(again.stdout, /kept +.*gateway\.pem[^]*kept +.*admin\.token/);
+    assert.equal(readFileSync(join(auth, 'admin.token'), 'utf8'), admin, 'a second run keeps the tokens');
     const bad = hera('certs', 'create', '--dir', pki, '--names', 'Gate_way');
     assert.notEqual(bad.status, 0);
     assert.match(bad.stderr, /a-z, 0-9 and - only/);

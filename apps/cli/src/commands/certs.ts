@@ -2,7 +2,7 @@ import { copyFileSync, chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { Command } from 'commander';
 import { createLocalPki } from '@hera/procs';
-import { createTokens } from '../local-security';
+import { createTokens, type TokenFiles } from '../local-security';
 
 /** The identities a cluster needs: one per service (node agents and their tenant hosts share `worker`) and the CLI's. */
 export const DEFAULT_CERT_NAMES = ['gateway', 'placement', 'profiler', 'worker', 'cli'] as const;
@@ -50,6 +50,12 @@ export function certsCreate(o: CertsCreateOptions): string[] {
   return lines;
 }
 
+/** What createTokens wrote or kept, one file a line (never a token). */
+function tokenLines(t: TokenFiles): string[] {
+  const verb = t.created ? 'created' : 'kept   ';
+  return [t.tokensFile, t.adminFile, t.operatorFile].map(f => `${verb} ${f}`);
+}
+
 /** `hera certs create`, `hera certs tokens`: credentials for a cluster you deploy (compose, Kubernetes). */
 export function register(program: Command): void {
   const certs = program
@@ -77,6 +83,10 @@ export function register(program: Command): void {
       '--out <dir>',
       'also copy ca.pem and each <name>.pem and <name>.key, never ca.key, here: what to put in a Secret or a volume',
     )
+    .option(
+      '--tokens <dir>',
+      'also write role tokens there, as `hera certs tokens --dir <dir>` does (kept when there): one step for a one-shot',
+    )
     .addHelpText(
       'after',
       [
@@ -87,9 +97,11 @@ export function register(program: Command): void {
         '  kubectl -n hera create secret generic hera-tls --from-file=hera-tls/',
       ].join('\n'),
     )
-    .action((o: { dir: string; names: string[]; hosts: string[]; days: number; out?: string }) => {
+    .action((o: { dir: string; names: string[]; hosts: string[]; days: number; out?: string; tokens?: string }) => {
       if (!Number.isInteger(o.days) || o.days < 1) throw new Error('--days: a whole number of days ≥ 1');
-      process.stdout.write(`${certsCreate(o).join('\n')}\n`);
+      const lines = certsCreate(o);
+      if (o.tokens) lines.push(...tokenLines(createTokens(o.tokens, { keepExisting: true, by: 'hera certs create' })));
+      process.stdout.write(`${lines.join('\n')}\n`);
     });
 
   certs
