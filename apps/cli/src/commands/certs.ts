@@ -93,7 +93,7 @@ export function register(program: Command): void {
         '',
         'Kubernetes (deploy/k8s/README.md, "TLS and tokens"):',
         '  hera certs create --dir pki --out hera-tls --days 365 \\',
-        '    --hosts hera-mesh,hera-gateway,hera-placement,hera-profiler,gateway.example.com',
+        '    --hosts hera-mesh,gateway.example.com',
         '  kubectl -n hera create secret generic hera-tls --from-file=hera-tls/',
       ].join('\n'),
     )
