@@ -1,6 +1,6 @@
 import { copyFileSync, chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { createLocalPki } from '@hera/procs';
 import { createTokens, type TokenFiles } from '../local-security';
 
@@ -70,13 +70,19 @@ export function register(program: Command): void {
         'safe to run again; to renew a certificate, delete its .pem and .key and run again',
     )
     .requiredOption('--dir <dir>', 'where the CA (ca.pem, ca.key) and the certificates (<name>.pem, <name>.key) live')
-    .option('--names <list>', 'comma-separated identities', list, [...DEFAULT_CERT_NAMES])
-    .option(
-      '--hosts <list>',
-      'comma-separated DNS names and IPs every certificate is valid for: what clients dial ' +
-        '(Service names, a public name for the gateway) or the name they check (GRPC_TLS_SERVER_NAME)',
-      list,
-      [...DEFAULT_CERT_HOSTS],
+    .addOption(
+      new Option('--names <list>', 'comma-separated identities')
+        .argParser(list)
+        .default([...DEFAULT_CERT_NAMES], DEFAULT_CERT_NAMES.join(',')),
+    )
+    .addOption(
+      new Option(
+        '--hosts <list>',
+        'comma-separated DNS names and IPs every certificate is valid for: what clients dial ' +
+          '(Service names, a public name for the gateway) or the name they check (GRPC_TLS_SERVER_NAME)',
+      )
+        .argParser(list)
+        .default([...DEFAULT_CERT_HOSTS], DEFAULT_CERT_HOSTS.join(',')),
     )
     .option('--days <n>', 'validity of new certificates and a new CA, in days', v => Number(v), 30)
     .option(
