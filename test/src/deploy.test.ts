@@ -30,6 +30,7 @@ interface Service {
   restart?: string;
   ports?: string[];
   environment?: Record<string, string>;
+  volumes?: string[];
   healthcheck?: { test?: string[]; disable?: boolean };
   depends_on?: Record<string, { condition: string }>;
 }
@@ -40,6 +41,7 @@ const WORKERS = SERVICES.filter(s => s.startsWith('worker-'));
 /** One-shot or third-party services without a healthcheck, and why (the compose file says so too). */
 const NO_HEALTHCHECK: Record<string, string> = {
   init: 'one-shot: its exit status is its health',
+  certs: 'one-shot: its exit status is its health',
   jaeger: 'nothing waits for it; spans are best-effort',
 };
 
@@ -55,6 +57,7 @@ describe('docker-compose.yml', () => {
         encoding: 'utf8',
       });
       assert.deepEqual(names.stdout.trim().split('\n').sort(), [
+        'certs',
         'gateway',
         'grafana',
         'init',
@@ -118,17 +121,115 @@ describe('docker-compose.yml', () => {
     }
   });
 
-  it('publishes the gateway, Jaeger, Prometheus and Grafana, and Redis at most on loopback', () => {
-    const published = (name: string) => (services[name]!.ports ?? []).map(String);
-    assert.ok(published('gateway').includes('50051:50051'));
-    assert.ok(published('jaeger').includes('16686:16686'));
-    assert.ok(published('prometheus').includes('9090:9090'));
-    assert.ok(published('grafana').includes('3000:3000'));
-    for (const p of published('redis')) assert.match(p, /^127\.0\.0\.1:/);
+  it('publishes the gateway alone beyond loopback, the UIs on loopback, and nothing else', () => {
+    const published = Object.fromEntries(
+      Object.entries(services)
+        .filter(([, s]) => s.ports?.length)
+        .map(([name, s]) => [name, s.ports!.map(String).sort()]),
+    );
+    // README "Running it safely": node agents, tenant hosts, placement, the profiler, Redis and
+    // metrics are never published.
+    assert.deepEqual(published, {
+      gateway: ['50051:50051'],
+      jaeger: ['127.0.0.1:16686:16686', '127.0.0.1:4317:4317'],
+      prometheus: ['127.0.0.1:9090:9090'],
+      grafana: ['127.0.0.1:3000:3000'],
+    });
     for (const name of ['redis', 'jaeger', 'prometheus', 'grafana']) {
       const image = services[name]!.image!;
       assert.match(image, /:v?\d[\w.-]*$/, `${name}'s image is pinned by version tag: ${image}`);
     }
+  });
+
+  describe('security (README "Running it safely")', () => {
+    const SERVER_CERT: Record<string, string> = {
+      gateway: 'gateway',
+      placement: 'placement',
+      profiler: 'profiler',
+      'worker-1': 'worker',
+      'worker-2': 'worker',
+    };
+    /** Callers of control-plane RPCs: placement and the profiler call the agents' ApplyAllocation, init applies a plan. */
+    const CONTROL_CALLERS = ['placement', 'profiler', 'init'];
+    const certs = services['certs']!;
+    const flag = (name: string) => certs.command![certs.command!.indexOf(name) + 1]!;
+
+    it('makes the credentials once, in a one-shot everything else waits for', () => {
+      assert.deepEqual(certs.command!.slice(1, 4), ['apps/cli/dist/main.js', 'certs', 'create']);
+      assert.equal(certs.restart, 'no');
+      assert.deepEqual(flag('--names').split(',').sort(), [...new Set(Object.values(SERVER_CERT)), 'cli'].sort());
+      // Every name a container dials another by, and loopback for healthchecks and the host's CLI.
+      for (const h of [...SERVICES, 'localhost', '127.0.0.1'])
+        assert.ok(flag('--hosts').split(',').includes(h), `certificates are not valid for ${h}`);
+      for (const name of [...SERVICES, 'init'])
+        assert.equal(services[name]!.depends_on?.['certs']?.condition, 'service_completed_successfully', name);
+      // The CA's key stays in a volume only `certs` mounts.
+      const ca = flag('--dir');
+      const pki = certs.volumes!.find(v => v.endsWith(`:${ca}`))!.split(':')[0]!;
+      for (const [name, s] of Object.entries(services))
+        if (name !== 'certs') assert.ok(!(s.volumes ?? []).some(v => v.startsWith(`${pki}:`)), `${name} mounts ${pki}`);
+    });
+
+    it('gives every gRPC server its own certificate, the CA and the tokens file, read-only', () => {
+      const tls = flag('--out');
+      const auth = flag('--tokens');
+      for (const [name, cert] of Object.entries(SERVER_CERT)) {
+        const s = services[name]!;
+        const env = s.environment!;
+        assert.equal(env['GRPC_TLS_CERT'], `${tls}/${cert}.pem`, name);
+        assert.equal(env['GRPC_TLS_KEY'], `${tls}/${cert}.key`, name);
+        assert.equal(env['GRPC_TLS_CA'], `${tls}/ca.pem`, name);
+        assert.equal(env['HERA_AUTH_TOKENS_FILE'], `${auth}/tokens`, name);
+        for (const dir of [tls, auth])
+          assert.ok(
+            s.volumes!.some(v => v.endsWith(`:${dir}:ro`)),
+            `${name} mounts ${dir} read-only`,
+          );
+        // Internal services take mTLS clients only; the gateway verifies a certificate when shown.
+        assert.equal(env['GRPC_TLS_CLIENT_CERTS'], name === 'gateway' ? 'optional' : 'require', name);
+        assert.equal(
+          env['HERA_AUTH_OPEN'],
+          undefined,
+          `${name} keeps the default: read and infer open, control closed`,
+        );
+      }
+    });
+
+    it('gives every caller of control-plane RPCs the admin token, and no one else', () => {
+      const auth = flag('--tokens');
+      for (const [name, s] of Object.entries(services)) {
+        const file = s.environment?.['HERA_TOKEN_FILE'];
+        if (CONTROL_CALLERS.includes(name)) assert.equal(file, `${auth}/admin.token`, name);
+        else assert.equal(file, undefined, `${name} holds a token it does not need`);
+      }
+      const init = services['init']!.environment!;
+      assert.deepEqual(
+        [init['GRPC_TLS_CERT'], init['GRPC_TLS_KEY']],
+        [`${flag('--out')}/cli.pem`, `${flag('--out')}/cli.key`],
+      );
+    });
+
+    it("healthchecks over mTLS with the container's own certificate, checking its name", () => {
+      for (const [name, cert] of Object.entries(SERVER_CERT)) {
+        const test = services[name]!.healthcheck!.test!;
+        const env = services[name]!.environment!;
+        for (const f of [
+          '-tls',
+          `-tls-ca-cert=${env['GRPC_TLS_CA']}`,
+          `-tls-client-cert=${env['GRPC_TLS_CERT']}`,
+          `-tls-client-key=${env['GRPC_TLS_KEY']}`,
+          `-tls-server-name=hera-${cert}`,
+        ])
+          assert.ok(test.includes(f), `${name}'s healthcheck lacks ${f}: ${test.join(' ')}`);
+      }
+    });
+
+    it('keeps Redis and the metrics ports off the host', () => {
+      assert.equal(services['redis']!.ports, undefined);
+      assert.match(services['gateway']!.environment!['REDIS_URL']!, /^redis:\/\/redis:6379$/);
+      for (const name of SERVICES)
+        assert.ok(!(services[name]!.ports ?? []).some(p => String(p).includes('9464')), `${name} publishes metrics`);
+    });
   });
 
   it('has Prometheus scrape every service container on its METRICS_PORT', () => {
@@ -148,7 +249,7 @@ describe('docker-compose.yml', () => {
 
   it('starts every container of the image from an entry point that the build produces', () => {
     const ours = Object.entries(services).filter(([, s]) => s.image === 'hera-mesh:dev');
-    assert.deepEqual(ours.map(([n]) => n).sort(), [...SERVICES, 'init'].sort());
+    assert.deepEqual(ours.map(([n]) => n).sort(), [...SERVICES, 'certs', 'init'].sort());
     for (const [name, s] of ours) {
       const main = s.command!.find(a => a.endsWith('.js'));
       assert.match(main ?? '', /^(services|apps)\/[\w-]+\/dist\/main\.js$/, `${name}: ${s.command!.join(' ')}`);

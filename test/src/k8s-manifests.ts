@@ -19,8 +19,9 @@ interface ContainerPort {
   containerPort: number;
 }
 
-interface Probe {
+export interface Probe {
   grpc?: { port: number; service?: string };
+  exec?: { command: string[] };
   httpGet?: { port: number | string };
   tcpSocket?: { port: number | string };
 }
@@ -48,16 +49,17 @@ export interface Container {
   readinessProbe?: Probe;
   startupProbe?: Probe;
   resources?: { requests?: Record<string, string>; limits?: Record<string, string> };
+  volumeMounts?: { name: string; mountPath: string; readOnly?: boolean; subPath?: string }[];
 }
 
 interface Volume {
   name: string;
   configMap?: { name: string; optional?: boolean };
-  secret?: { secretName: string; optional?: boolean };
+  secret?: { secretName: string; optional?: boolean; items?: { key: string; path: string }[] };
   persistentVolumeClaim?: { claimName: string };
 }
 
-interface PodSpec {
+export interface PodSpec {
   containers: Container[];
   initContainers?: Container[];
   volumes?: Volume[];
@@ -277,4 +279,25 @@ export function quantity(q: string): number {
   const factor = m?.[2] === '' ? 1 : SUFFIX[m?.[2] ?? ''];
   if (!m || factor === undefined) throw new Error(`not a quantity: ${q}`);
   return Number(m[1]) * factor;
+}
+
+/**
+ * Where a file path inside a container comes from: the Secret and key mounted there (a secret
+ * volume's item, or its key when it projects all of them), whether the mount is read-only;
+ * undefined when no secret volume provides it.
+ */
+export function secretFileAt(
+  t: PodTemplate,
+  c: Container,
+  path: string,
+): { secret: string; key: string; readOnly: boolean } | undefined {
+  for (const m of c.volumeMounts ?? []) {
+    if (m.subPath || !path.startsWith(`${m.mountPath.replace(/\/$/, '')}/`)) continue;
+    const rel = path.slice(m.mountPath.replace(/\/$/, '').length + 1);
+    const v = (t.spec.volumes ?? []).find(x => x.name === m.name)?.secret;
+    if (!v) continue;
+    const key = v.items ? v.items.find(i => i.path === rel)?.key : rel;
+    if (key !== undefined) return { secret: v.secretName, key, readOnly: m.readOnly === true };
+  }
+  return undefined;
 }

@@ -36,9 +36,11 @@ import {
   podTemplates,
   quantity,
   ref,
+  secretFileAt,
   type Container,
   type K8sObject,
   type PodTemplate,
+  type Probe,
 } from './k8s-manifests';
 
 const root = join(__dirname, '..', '..');
@@ -191,7 +193,7 @@ async function envProblems(objects: readonly K8sObject[]): Promise<string[]> {
           if (!(err instanceof ConfigError)) throw err;
           out.push(`${where}: ${err.message}`);
         }
-        out.push(...probeProblems(where, c, Number(loaded?.['GRPC_PORT'] ?? env['GRPC_PORT'])));
+        out.push(...probeProblems(where, c, Number(loaded?.['GRPC_PORT'] ?? env['GRPC_PORT']), env));
         if (service === 'gateway' || service === 'worker')
           for (const f of PAYLOAD_NODE_FLAGS) if (!argv.includes(f)) out.push(`${where}: runs without ${f}`);
       } else if (main === 'apps/cli/dist/main.js') {
@@ -215,10 +217,29 @@ async function envProblems(objects: readonly K8sObject[]): Promise<string[]> {
   return out;
 }
 
-function probeProblems(where: string, c: Container, grpcPort: number): string[] {
+/** A grpc_health_probe exec probe's flags (`-name=value`, or `-name` alone: true). */
+function probeFlags(probe: Probe): Map<string, string | true> | undefined {
+  const argv = probe.exec?.command;
+  if (!argv || !/(^|\/)grpc_health_probe$/.test(argv[0] ?? '')) return undefined;
+  return new Map(
+    argv.slice(1).map(a => {
+      const m = /^--?([\w-]+)(?:=(.*))?$/.exec(a);
+      return [m?.[1] ?? a, m?.[2] ?? true] as const;
+    }),
+  );
+}
+
+/**
+ * Probes ask the service's own grpc.health.v1 (liveness under LIVENESS_SERVICE, readiness "")
+ * on GRPC_PORT: natively (`grpc:`), or, where the server speaks TLS (`env` has GRPC_TLS_CERT),
+ * by grpc_health_probe over mTLS with the container's own files and checking the name peers
+ * check (GRPC_TLS_SERVER_NAME): the kubelet's native gRPC probes speak plaintext only.
+ */
+function probeProblems(where: string, c: Container, grpcPort: number, env: Record<string, string> = {}): string[] {
   const out: string[] = [];
   if (c.ports?.find(p => p.name === 'grpc')?.containerPort !== grpcPort)
     out.push(`${where}: the port named grpc is not GRPC_PORT ${grpcPort}`);
+  const tls = env['GRPC_TLS_CERT'] !== undefined;
   for (const [kind, probe, service] of [
     ['liveness', c.livenessProbe, LIVENESS_SERVICE],
     ['startup', c.startupProbe, LIVENESS_SERVICE],
@@ -228,9 +249,86 @@ function probeProblems(where: string, c: Container, grpcPort: number): string[] 
       if (kind !== 'startup') out.push(`${where}: no ${kind} probe`);
       continue;
     }
-    if (probe.grpc?.port !== grpcPort) out.push(`${where}: the ${kind} probe is not gRPC health on ${grpcPort}`);
-    else if ((probe.grpc.service ?? '') !== service)
-      out.push(`${where}: the ${kind} probe asks for "${probe.grpc.service ?? ''}", not "${service}"`);
+    const flags = probeFlags(probe);
+    if (tls) {
+      if (!flags) {
+        out.push(`${where}: the ${kind} probe cannot speak TLS (the kubelet's gRPC probes are plaintext)`);
+        continue;
+      }
+      for (const [flag, want] of [
+        ['tls', true],
+        ['tls-ca-cert', env['GRPC_TLS_CA']],
+        ['tls-client-cert', env['GRPC_TLS_CERT']],
+        ['tls-client-key', env['GRPC_TLS_KEY']],
+        ['tls-server-name', env['GRPC_TLS_SERVER_NAME']],
+      ] as const)
+        if (want !== undefined && flags.get(flag) !== want)
+          out.push(`${where}: the ${kind} probe's -${flag} is not ${String(want)}`);
+    }
+    const port = flags
+      ? Number(/^(?:127\.0\.0\.1|localhost):(\d+)$/.exec(String(flags.get('addr')))?.[1])
+      : probe.grpc?.port;
+    const asked = flags ? String(flags.get('service') ?? '') : (probe.grpc?.service ?? '');
+    if (port !== grpcPort) out.push(`${where}: the ${kind} probe is not gRPC health on ${grpcPort}`);
+    else if (asked !== service) out.push(`${where}: the ${kind} probe asks for "${asked}", not "${service}"`);
+  }
+  return out;
+}
+
+/** Callers of control-plane RPCs, which hold the admin token: placement and the profiler call the agents' ApplyAllocation; init applies a plan. */
+const CONTROL_CALLERS = ['placement', 'profiler', 'init'];
+
+/**
+ * mTLS and tokens (components/secure): every Hera container has GRPC_TLS_CERT, _KEY, _CA and
+ * GRPC_TLS_SERVER_NAME; each file a variable names is mounted read-only from the Secret the
+ * README describes (hera-tls: ca.pem and its own <identity>.pem/.key, nobody else's; hera-auth:
+ * tokens, admin.token); servers read the tokens file and require client certificates, the
+ * gateway only verifies those shown; exactly the control-plane callers hold the admin token.
+ */
+async function securityProblems(objects: readonly K8sObject[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const t of podTemplates(objects)) {
+    for (const c of t.spec.containers) {
+      const argv = [...(c.command ?? []), ...(c.args ?? [])];
+      const main = argv.find(a => /^(services\/\w+|apps\/cli)\/dist\/main\.js$/.test(a));
+      if (!main) continue;
+      const service = /^services\/(\w+)\//.exec(main)?.[1];
+      const role = service ?? 'init';
+      const identity = service ?? 'cli';
+      const where = `${ref(t.owner)} container ${c.name}`;
+      const env = containerEnv(objects, t, c, PLACEHOLDERS);
+      const loaded = service ? ((await serviceConfig(service)).load(env) as Record<string, unknown>) : env;
+      const files: Record<string, [string, string]> = {
+        GRPC_TLS_CERT: ['hera-tls', `${identity}.pem`],
+        GRPC_TLS_KEY: ['hera-tls', `${identity}.key`],
+        GRPC_TLS_CA: ['hera-tls', 'ca.pem'],
+        HERA_AUTH_TOKENS_FILE: ['hera-auth', 'tokens'],
+        HERA_TOKEN_FILE: ['hera-auth', 'admin.token'],
+      };
+      for (const n of ['GRPC_TLS_CERT', 'GRPC_TLS_KEY', 'GRPC_TLS_CA', 'GRPC_TLS_SERVER_NAME'])
+        if (!env[n]) out.push(`${where}: ${n} is not set`);
+      if (service && !env['HERA_AUTH_TOKENS_FILE']) out.push(`${where}: a server without HERA_AUTH_TOKENS_FILE`);
+      if (CONTROL_CALLERS.includes(role) !== Boolean(env['HERA_TOKEN_FILE']))
+        out.push(`${where}: HERA_TOKEN_FILE is ${env['HERA_TOKEN_FILE'] ? 'set' : 'not set'}`);
+      for (const [n, [secret, key]] of Object.entries(files)) {
+        if (!env[n]) continue;
+        const from = secretFileAt(t, c, env[n]);
+        if (!from) out.push(`${where}: ${n}=${env[n]} is no file of a mounted Secret`);
+        else if (from.secret !== secret || from.key !== key)
+          out.push(`${where}: ${n} is ${from.secret}/${from.key}, not ${secret}/${key}`);
+        else if (!from.readOnly) out.push(`${where}: ${n}'s Secret is mounted writable`);
+      }
+      for (const v of t.spec.volumes ?? [])
+        if (v.secret?.secretName === 'hera-tls')
+          for (const k of v.secret.items?.map(i => i.key) ?? ['(every key)'])
+            if (![`${identity}.pem`, `${identity}.key`, 'ca.pem'].includes(k))
+              out.push(`${where}: mounts hera-tls ${k}, not its own`);
+      if (service) {
+        const want = service === 'gateway' ? 'optional' : 'require';
+        if (loaded['GRPC_TLS_CLIENT_CERTS'] !== want)
+          out.push(`${where}: GRPC_TLS_CLIENT_CERTS is ${String(loaded['GRPC_TLS_CLIENT_CERTS'])}, not ${want}`);
+      }
+    }
   }
   return out;
 }
@@ -387,6 +485,38 @@ describe('manifest checks (on small lists)', () => {
     assert.match(problems, /the liveness probe asks for "", not "liveness"/);
   });
 
+  it('find native gRPC probes on a TLS server, and exec probes without its files', async () => {
+    const objs = good();
+    const gw = gwContainer(objs);
+    gw['env'].push(
+      { name: 'GRPC_TLS_CERT', value: '/tls/cert.pem' },
+      { name: 'GRPC_TLS_KEY', value: '/tls/key.pem' },
+      { name: 'GRPC_TLS_CA', value: '/tls/ca.pem' },
+    );
+    assert.match((await envProblems(objs)).join('\n'), /the liveness probe cannot speak TLS/);
+    const probe = (service?: string, key = '/tls/key.pem') => ({
+      exec: {
+        command: [
+          'grpc_health_probe',
+          '-addr=127.0.0.1:50051',
+          ...(service ? [`-service=${service}`] : []),
+          '-tls',
+          '-tls-ca-cert=/tls/ca.pem',
+          '-tls-client-cert=/tls/cert.pem',
+          `-tls-client-key=${key}`,
+        ],
+      },
+    });
+    gw['livenessProbe'] = probe('liveness');
+    gw['readinessProbe'] = probe();
+    assert.deepEqual(await envProblems(objs), []);
+    gw['readinessProbe'] = probe(undefined, '/tls/other.key');
+    gw['livenessProbe'] = probe();
+    const problems = (await envProblems(objs)).join('\n');
+    assert.match(problems, /the readiness probe's -tls-client-key is not \/tls\/key\.pem/);
+    assert.match(problems, /the liveness probe asks for "", not "liveness"/);
+  });
+
   it('find init Job variables nothing uses, $(NAME)s that name nothing, and flags hera cluster init refuses', async () => {
     const job = (env: { name: string; value: string }[], args: string[]): K8sObject => ({
       apiVersion: 'batch/v1',
@@ -447,7 +577,7 @@ describe('manifest checks (on small lists)', () => {
 const OVERLAYS: { dir: string; userSupplied: string[] }[] = [
   { dir: 'base', userSupplied: ['Secret/hera-redis'] },
   { dir: 'overlays/local', userSupplied: [] },
-  { dir: 'overlays/production', userSupplied: ['Secret/hera-redis'] },
+  { dir: 'overlays/production', userSupplied: ['Secret/hera-redis', 'Secret/hera-tls', 'Secret/hera-auth'] },
 ];
 
 describe('deploy/k8s', () => {
@@ -473,6 +603,31 @@ describe('deploy/k8s', () => {
       });
     });
   }
+
+  it(
+    'production: mTLS on every hop from the Secrets hera-tls and hera-auth, tokens where needed',
+    { skip: noKubectl },
+    async () => {
+      const objects = render(join(k8s, 'overlays', 'production'));
+      assert.deepEqual(await securityProblems(objects), []);
+      // The checks bite: a workload without its token, another's key.
+      const broken = render(join(k8s, 'overlays', 'production'));
+      const placement = podTemplates(broken).find(t => ref(t.owner) === 'Deployment/hera-placement')!;
+      placement.spec.containers[0]!.env = placement.spec.containers[0]!.env!.filter(e => e.name !== 'HERA_TOKEN_FILE');
+      const tls = placement.spec.volumes!.find(v => v.secret?.secretName === 'hera-tls')!.secret!;
+      tls.items![1]!.key = 'gateway.pem';
+      const problems = (await securityProblems(broken)).join('\n');
+      assert.match(problems, /hera-placement container placement: HERA_TOKEN_FILE is not set/);
+      assert.match(problems, /GRPC_TLS_CERT is hera-tls\/gateway\.pem, not hera-tls\/placement\.pem/);
+    },
+  );
+
+  it('local stays plaintext (one machine; README says so)', { skip: noKubectl }, async () => {
+    const objects = render(join(k8s, 'overlays', 'local'));
+    for (const t of podTemplates(objects))
+      for (const c of t.spec.containers)
+        assert.equal(containerEnv(objects, t, c)['GRPC_TLS_CERT'], undefined, ref(t.owner));
+  });
 
   it('runs the node agent as a DaemonSet that advertises its pod IP and offers its limits', { skip: noKubectl }, () => {
     const objects = render(join(k8s, 'overlays', 'production'));

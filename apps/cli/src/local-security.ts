@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, configureRedisTls, loadSecurityConfig } from '@hera/config';
@@ -54,22 +54,51 @@ export function secureLocalCluster(dataDir: string, o: { tls: boolean; auth: boo
     client.tls = pki.files('cli');
   }
   if (o.auth) {
-    const dir = join(dataDir, 'auth');
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const admin = randomBytes(24).toString('base64url');
-    const operator = randomBytes(24).toString('base64url');
-    const tokens = join(dir, 'tokens');
-    writeFileSync(tokens, `# hera up: generated ${new Date().toISOString()}\nadmin ${admin}\noperator ${operator}\n`, {
-      mode: 0o600,
-    });
-    const adminFile = join(dir, 'admin.token');
-    writeFileSync(adminFile, `${admin}\n`, { mode: 0o600 });
-    writeFileSync(join(dir, 'operator.token'), `${operator}\n`, { mode: 0o600 });
-    env['HERA_AUTH_TOKENS_FILE'] = tokens;
-    env['HERA_TOKEN_FILE'] = adminFile;
-    client.tokenFile = adminFile;
+    const t = createTokens(join(dataDir, 'auth'), { keepExisting: false, by: 'hera up' });
+    env['HERA_AUTH_TOKENS_FILE'] = t.tokensFile;
+    env['HERA_TOKEN_FILE'] = t.adminFile;
+    client.tokenFile = t.adminFile;
   }
   return { serviceEnv: service => ({ ...env, ...certEnv(service) }), client };
+}
+
+/** The files createTokens writes: the tokens file servers read, and each role's token for clients. */
+export interface TokenFiles {
+  /** `<role> <token>` per line: HERA_AUTH_TOKENS_FILE of every server. */
+  tokensFile: string;
+  /** The admin token alone: HERA_TOKEN_FILE of placement, the profiler, `hera cluster init`, operators. */
+  adminFile: string;
+  /** The operator token alone: HERA_TOKEN_FILE of whoever sets demand, plans and profiles. */
+  operatorFile: string;
+  /** Whether the files were written now (false: kept as they were). */
+  created: boolean;
+}
+
+/**
+ * An admin and an operator token (24 random bytes each, base64url) in `dir`: `tokens` (the
+ * `<role> <token>` file servers read), `admin.token` and `operator.token`, all mode 0600 in a
+ * 0700 directory. With `keepExisting`, files already there are kept (a one-shot that runs on
+ * every `docker compose up` must not change the tokens running services hold); else they are
+ * replaced. Used by `hera up --auth` and `hera certs tokens`.
+ */
+export function createTokens(dir: string, o: { keepExisting: boolean; by: string }): TokenFiles {
+  const files = {
+    tokensFile: join(dir, 'tokens'),
+    adminFile: join(dir, 'admin.token'),
+    operatorFile: join(dir, 'operator.token'),
+  };
+  if (o.keepExisting && Object.values(files).every(f => existsSync(f))) return { ...files, created: false };
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const admin = randomBytes(24).toString('base64url');
+  const operator = randomBytes(24).toString('base64url');
+  const write = (file: string, text: string) => {
+    writeFileSync(file, text, { mode: 0o600 });
+    chmodSync(file, 0o600); // a file that was there keeps its mode otherwise
+  };
+  write(files.tokensFile, `# ${o.by}: generated ${new Date().toISOString()}\nadmin ${admin}\noperator ${operator}\n`);
+  write(files.adminFile, `${admin}\n`);
+  write(files.operatorFile, `${operator}\n`);
+  return { ...files, created: true };
 }
 
 /**

@@ -26,13 +26,20 @@ export function hasOpenssl(): boolean {
 
 /**
  * A throwaway certificate authority and one certificate per name, for a local cluster or a
- * test: P-256 keys, 30 days, each certificate good for both ends of a connection (serverAuth
+ * test: P-256 keys, valid `days` days (30 unless said), each certificate good for both ends of a connection (serverAuth
  * and clientAuth), subject CN `hera-<name>`, valid for `hosts` (DNS names and IPs). Made with
  * the `openssl` command (present on nearly every Linux; no npm dependency holding key code):
  * throws with an install hint where it is missing. Keys are written mode 0600. Existing files
  * are kept, so a restarted `hera up --tls` reuses its CA.
  */
-export function createLocalPki(dir: string, names: readonly string[], hosts: readonly string[]): LocalPki {
+export function createLocalPki(
+  dir: string,
+  names: readonly string[],
+  hosts: readonly string[],
+  opts: { days?: number } = {},
+): LocalPki {
+  const days = String(opts.days ?? 30);
+  if (!/^[1-9]\d{0,4}$/.test(days)) throw new Error(`certificate validity: a whole number of days, got ${days}`);
   if (!hasOpenssl()) throw new Error(`TLS certificates need the openssl command: ${OPENSSL_HINT}`);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const caKey = join(dir, 'ca.key');
@@ -40,7 +47,7 @@ export function createLocalPki(dir: string, names: readonly string[], hosts: rea
   const run = (args: string[]) => execFileSync('openssl', args, { stdio: ['ignore', 'ignore', 'pipe'] });
   const ecKey = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
   if (!existsSync(caFile) || !existsSync(caKey)) {
-    run(['req', '-x509', ...ecKey, '-keyout', caKey, '-out', caFile, '-days', '30', '-subj', '/CN=hera local CA']);
+    run(['req', '-x509', ...ecKey, '-keyout', caKey, '-out', caFile, '-days', days, '-subj', '/CN=hera local CA']);
     chmodSync(caKey, 0o600);
   }
   const san = [...new Set(hosts)].map(h => (isIP(h) ? `IP:${h}` : `DNS:${h}`));
@@ -78,7 +85,7 @@ export function createLocalPki(dir: string, names: readonly string[], hosts: rea
       '-set_serial',
       `0x${Date.now().toString(16)}${Math.floor(Math.random() * 1e6).toString(16)}`,
       '-days',
-      '30',
+      days,
       '-extfile',
       ext,
       '-out',
