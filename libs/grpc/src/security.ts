@@ -62,27 +62,35 @@ function readPem(path: string, what: string): Buffer {
   }
 }
 
+/** How long a provider-backed server goes between re-reads when reload is off (`optional` needs a provider: see below). */
+const NO_RELOAD_MS = 24 * 3600 * 1000;
+
 /**
  * Server credentials: insecure without TLS settings; else TLS with this process's certificate,
  * verifying clients per `clientCerts`. With `reloadS` > 0 the files are re-read on that
- * period (grpc-js's experimental certificate provider); the first read happens here, so a
- * missing or unreadable file fails the start, not the first handshake.
+ * period (grpc-js's experimental certificate provider). The files are read before this
+ * resolves, so a missing or unreadable file fails the start, and a server bound with these
+ * credentials has its certificate from its first handshake on (a provider that has not read
+ * its files yet drops handshakes).
  */
-export function serverCredentials(tls: TlsSettings | undefined = current.tls): grpc.ServerCredentials {
+export async function serverCredentials(tls: TlsSettings | undefined = current.tls): Promise<grpc.ServerCredentials> {
   if (!tls) return grpc.ServerCredentials.createInsecure();
   const ca = readPem(tls.caFile, 'CA');
   const cert = readPem(tls.certFile, 'certificate');
   const key = readPem(tls.keyFile, 'key');
-  // grpc-js's createCertificateProviderServerCredentials passes its two providers to the
-  // credentials in swapped order (1.14.7); one provider in both places is immune to that, and
-  // asks clients for certificates, so `none` keeps static files instead.
-  if (tls.reloadS && tls.clientCerts !== 'none') {
+  // A provider for reload, and for `optional` in any case: grpc-js's static TLS credentials
+  // either require a client certificate or never ask for one, so identities (HERA_AUTH_IDENTITIES)
+  // would go unseen. grpc-js's createCertificateProviderServerCredentials passes its two providers
+  // in swapped order (1.14.7); one provider in both places is immune to that, and asks clients for
+  // certificates, so `none` keeps static files instead.
+  if ((tls.reloadS || tls.clientCerts === 'optional') && tls.clientCerts !== 'none') {
     const provider = new experimental.FileWatcherCertificateProvider({
       certificateFile: tls.certFile,
       privateKeyFile: tls.keyFile,
       caCertificateFile: tls.caFile,
-      refreshIntervalMs: tls.reloadS * 1000,
+      refreshIntervalMs: tls.reloadS ? tls.reloadS * 1000 : NO_RELOAD_MS,
     });
+    await firstRead(provider);
     // `require` refuses connections without a certificate; `optional` verifies those presented.
     return experimental.createCertificateProviderServerCredentials(provider, provider, tls.clientCerts === 'require');
   }
@@ -91,6 +99,22 @@ export function serverCredentials(tls: TlsSettings | undefined = current.tls): g
     [{ cert_chain: cert, private_key: key }],
     tls.clientCerts === 'require',
   );
+}
+
+/**
+ * Waits until `provider` has read its files once. The read stays cached in it, so the server's
+ * own listeners get it at once when it binds; ours are removed again (a listener keeps the
+ * provider's refresh timer, which would hold the process open, running).
+ */
+function firstRead(provider: experimental.FileWatcherCertificateProvider): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const listener = (update: experimental.IdentityCertificateUpdate | null) => {
+      provider.removeIdentityCertificateListener(listener);
+      if (update) resolve();
+      else reject(new Error('TLS certificate or key could not be read'));
+    };
+    provider.addIdentityCertificateListener(listener);
+  });
 }
 
 /** Channel credentials: insecure without TLS settings; else TLS verifying the server, presenting ours. */

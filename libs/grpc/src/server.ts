@@ -94,7 +94,7 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
     services: [...opts.services.map(s => s.name), ...INFRA_SERVICES],
   }).addToServer(server);
 
-  const credentials = opts.credentials ?? serverCredentials();
+  const credentials = opts.credentials ?? (await serverCredentials());
   const port = await new Promise<number>((resolve, reject) => {
     server.bindAsync(`${opts.host}:${opts.port}`, credentials, (err, p) =>
       err
