@@ -7,4 +7,6 @@ export { createClient, unaryCall, waitForReady } from './client';
 export type { ClientOptions, CallOptions, UnaryMethod } from './client';
 export { checkHealth, probeHealth } from './health';
 export { callArrival, callBy, callDeadline, DEADLINE_METADATA_KEY } from './deadline';
-export { InferStreamClient } from './infer-stream';
+export { InferStreamClient } from './infer-stream/client';
+export { InferStreams } from './infer-stream/server';
+export type { Serve as InferStreamServe } from './infer-stream/server';

@@ -1,3 +1,11 @@
 export { ATTR } from './attributes';
-export { startTelemetry } from './start';
-export type { Telemetry } from './start';
+export { startTelemetry, tracesProtocol } from './start';
+export type { Telemetry, TracesProtocol } from './start';
+export {
+  contextFromCarrier,
+  isSampledTraceparent,
+  traceCarrier,
+  unsampledContext,
+  unsampledTraceparent,
+} from './trace-context';
+export type { TraceCarrier } from './trace-context';
