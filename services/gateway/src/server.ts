@@ -63,6 +63,11 @@ export function gatewayMetrics(registry: Registry) {
   };
 }
 
+/** Sets the caller's request id on the call's span (the gRPC instrumentation's), when both exist. */
+function tagRequest(id: string): void {
+  if (id) trace.getActiveSpan()?.setAttribute(ATTR.REQUEST_ID, id);
+}
+
 /** Runs one query through the ranker, recording its latency and outcome. */
 async function observed(
   deps: GatewayDeps,
@@ -77,7 +82,12 @@ async function observed(
     m.items.inc({ model: r.model.name }, r.scores.length);
     trace
       .getActiveSpan()
-      ?.setAttributes({ [ATTR.MODEL]: r.model.name, [ATTR.ITEMS]: r.scores.length, [ATTR.SUB_BATCHES]: r.subBatches });
+      ?.setAttributes({
+        [ATTR.MODEL]: r.model.name,
+        [ATTR.MODEL_VERSION]: r.model.version,
+        [ATTR.ITEMS]: r.scores.length,
+        [ATTR.SUB_BATCHES]: r.subBatches,
+      });
     return r;
   } catch (err) {
     const code = err instanceof HeraError ? err.code : 'INTERNAL';
@@ -92,6 +102,7 @@ export function rankingService(deps: GatewayDeps): ServiceBinding {
   const impl: RankingServiceHandlers = {
     Rank: unary(log, 'Rank', async (req, call) => {
       const t0 = performance.now();
+      tagRequest(req.requestId);
       const items = req.items;
       if (!items) throw invalidArgument('items', 'is required');
       const r = await observed(deps, m, req.model, () =>
@@ -104,6 +115,7 @@ export function rankingService(deps: GatewayDeps): ServiceBinding {
           clientDeadline: callDeadline(call),
           arrivedAt: callArrival(call),
           timeoutMs: req.timeoutMs,
+          requestId: req.requestId,
           field: { dense: 'items.dense', sparse: 'items.sparse', count: 'items.item_count' },
         }),
       );
@@ -169,6 +181,7 @@ export function inferenceService(deps: GatewayDeps): ServiceBinding {
       };
     }),
     ModelInfer: unary(log, 'ModelInfer', async (req, call) => {
+      tagRequest(req.id);
       const model = ranker.model(req.modelName, req.modelVersion);
       for (const [i, o] of req.outputs.entries()) {
         if (o.name !== 'score')
@@ -190,6 +203,7 @@ export function inferenceService(deps: GatewayDeps): ServiceBinding {
           clientDeadline: callDeadline(call),
           arrivedAt: callArrival(call),
           timeoutMs: 0,
+          requestId: req.id,
           field: {
             dense: `inputs[${denseIdx}] (dense)`,
             sparse: `inputs[${sparseIdx}] (sparse)`,
