@@ -9,3 +9,5 @@ export {
   unsampledTraceparent,
 } from './trace-context';
 export type { TraceCarrier } from './trace-context';
+export { inMemoryTracing } from './in-memory';
+export type { FinishedSpan, InMemoryTracing } from './in-memory';

@@ -1,3 +1,4 @@
+import { context } from '@opentelemetry/api';
 import { createClient, unaryCall } from '@hera/grpc';
 import { HeraError } from '@hera/errors';
 import {
@@ -9,6 +10,7 @@ import {
   type RateStep,
   type Target,
 } from '@hera/loadgen';
+import { unsampledContext } from '@hera/telemetry';
 import { loadProtos, type TenantStatus__Output, type WorkerServiceClient } from '@hera/proto';
 import type { ModelRecord, NodeRecord } from '@hera/state';
 
@@ -135,16 +137,20 @@ export async function loadAt(
   const target = open();
   try {
     const durationMs = Math.min(budget.maxPointMs, Math.max(budget.pointMs, (budget.minQueries / rate) * 1000));
-    return await runLoad(target.send, {
-      rate,
-      seed,
-      durationMs,
-      warmupMs: budget.warmupMs,
-      timeoutMs: 2 * m.slaMs,
-      slaMs: m.slaMs,
-      maxInFlight: 5_000,
-      ...(signal ? { signal } : {}),
-    });
+    // The generated queries are not traced: under the job's span they would be thousands of
+    // spans in its trace. An unsampled context also keeps the gateway and hosts from tracing them.
+    return await context.with(unsampledContext(), () =>
+      runLoad(target.send, {
+        rate,
+        seed,
+        durationMs,
+        warmupMs: budget.warmupMs,
+        timeoutMs: 2 * m.slaMs,
+        slaMs: m.slaMs,
+        maxInFlight: 5_000,
+        ...(signal ? { signal } : {}),
+      }),
+    );
   } finally {
     target.close();
   }

@@ -29,7 +29,8 @@ export interface RequestInfo {
  * Both are made here, in the host's main thread, after the fact, from the times the
  * pool and the thread report: the inference runs in a worker_thread with no tracing
  * SDK of its own (one per thread would cost each thread an exporter and a batch
- * processor), and the thread's times are on the same epoch clock.
+ * processor); the thread reports epoch times (its performance.timeOrigin differs from
+ * ours), turned back into our performance clock here.
  */
 export function requestSpans(info: RequestInfo): ((r: JobResult, items: number) => void) | undefined {
   const span = trace.getActiveSpan();
@@ -42,6 +43,11 @@ export function requestSpans(info: RequestInfo): ((r: JobResult, items: number) 
     [ATTR.SUB_BATCHES]: Math.ceil(info.items / Math.max(1, info.subBatch)),
   });
   const parent = context.active();
+  // One mapping from the performance clock to the wall clock (the one the SDK's own spans use)
+  // for all of this request's spans, so that they keep their exact order and gaps: the SDK's
+  // own mapping, per span, is only as fine as Date.now()'s milliseconds.
+  const toWall = Date.now() - performance.now();
+  const origin = performance.timeOrigin;
   return (r, items) => {
     if (r.dequeuedAt === undefined || r.computeStartMs === undefined || r.computeEndMs === undefined) return;
     const attributes = {
@@ -54,17 +60,20 @@ export function requestSpans(info: RequestInfo): ((r: JobResult, items: number) 
     tracer
       .startSpan(
         QUEUE_SPAN,
-        { startTime: info.enqueuedAt, attributes: { ...attributes, [ATTR.QUEUE_US]: r.queueUs } },
+        { startTime: info.enqueuedAt + toWall, attributes: { ...attributes, [ATTR.QUEUE_US]: r.queueUs } },
         parent,
       )
-      .end(r.dequeuedAt);
+      .end(r.dequeuedAt + toWall);
     tracer
       .startSpan(
         INFERENCE_SPAN,
-        { startTime: r.computeStartMs, attributes: { ...attributes, [ATTR.COMPUTE_US]: r.computeUs } },
+        {
+          startTime: r.computeStartMs - origin + toWall,
+          attributes: { ...attributes, [ATTR.COMPUTE_US]: r.computeUs },
+        },
         parent,
       )
-      .end(r.computeEndMs);
+      .end(r.computeEndMs - origin + toWall);
   };
 }
 
