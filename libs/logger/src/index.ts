@@ -11,18 +11,17 @@ export interface LoggerOptions {
   destination?: pino.DestinationStream;
 }
 
-const NO_FIELDS: Readonly<Record<string, never>> = Object.freeze({});
-
 /**
  * `trace_id` and `span_id` of the active span, for a line logged inside one (pino's
  * mixin, called per line). With tracing off the API's context manager is a no-op:
- * one lookup that finds no span, and the shared empty object.
+ * one lookup that finds no span. (A fresh object each time: pino merges the line's
+ * own fields into it.)
  */
-export function traceFields(): Readonly<Record<string, string>> {
+export function traceFields(): Record<string, string> {
   const span = trace.getSpan(context.active());
-  if (!span) return NO_FIELDS;
+  if (!span) return {};
   const sc = span.spanContext();
-  return trace.isSpanContextValid(sc) ? { trace_id: sc.traceId, span_id: sc.spanId } : NO_FIELDS;
+  return trace.isSpanContextValid(sc) ? { trace_id: sc.traceId, span_id: sc.spanId } : {};
 }
 
 /**
