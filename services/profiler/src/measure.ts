@@ -137,20 +137,16 @@ export async function loadAt(
   const target = open();
   try {
     const durationMs = Math.min(budget.maxPointMs, Math.max(budget.pointMs, (budget.minQueries / rate) * 1000));
-    // The generated queries are not traced: under the job's span they would be thousands of
-    // spans in its trace. An unsampled context also keeps the gateway and hosts from tracing them.
-    return await context.with(unsampledContext(), () =>
-      runLoad(target.send, {
-        rate,
-        seed,
-        durationMs,
-        warmupMs: budget.warmupMs,
-        timeoutMs: 2 * m.slaMs,
-        slaMs: m.slaMs,
-        maxInFlight: 5_000,
-        ...(signal ? { signal } : {}),
-      }),
-    );
+    return await runLoad(target.send, {
+      rate,
+      seed,
+      durationMs,
+      warmupMs: budget.warmupMs,
+      timeoutMs: 2 * m.slaMs,
+      slaMs: m.slaMs,
+      maxInFlight: 5_000,
+      ...(signal ? { signal } : {}),
+    });
   } finally {
     target.close();
   }
@@ -182,11 +178,24 @@ export async function searchRate(
   return { rate: r.rate, p95Ms: r.p95Ms, steps: r.steps };
 }
 
-/** The real thing: node agents over gRPC, open-loop load over gRPC. */
+/**
+ * A target whose queries are sent in an unsampled context, so that nobody traces them: under
+ * the job's span its load would be thousands of spans in the job's trace, and the gateway and
+ * hosts follow the unsampled parent and record nothing either.
+ */
+export function untraced(target: Target): Target {
+  const ctx = unsampledContext();
+  return {
+    send: (items, deadline) => context.with(ctx, () => target.send(items, deadline)),
+    close: () => target.close(),
+  };
+}
+
+/** The real thing: node agents over gRPC, open-loop load over gRPC (untraced). */
 export const LIVE_LOAD: LoadDriver = {
   node: (node, applyTimeoutMs) => new NodeDriver(node.nodeId, node.endpoint, node.cores, applyTimeoutMs),
-  workerTarget,
-  gatewayTarget,
+  workerTarget: (...args) => untraced(workerTarget(...args)),
+  gatewayTarget: (...args) => untraced(gatewayTarget(...args)),
   loadAt,
   searchRate,
 };

@@ -18,7 +18,8 @@ import { ATTR, contextFromCarrier, isSampledTraceparent, traceCarrier } from '@h
  * request on it gets a CLIENT span on the caller's side and a SERVER span on the
  * host's, the two joined by the W3C context the request message carries
  * (InferStreamRequest.traceparent/tracestate). Both spans are named like the
- * instrumentation's, `hera.worker.v1.WorkerService/InferStream`.
+ * method, `hera.worker.v1.WorkerService/InferStream` (the instrumentation's own spans have a
+ * `grpc.` prefix, and none is made for this method).
  *
  * Cost: with tracing off there is no active span and each helper returns after one
  * context lookup, allocating nothing. An unsampled caller's request creates no span
