@@ -105,9 +105,12 @@ export interface OtlpReceiver {
   tracesEndpoint: string;
   /** The environment that makes a service export its traces here. */
   env(): Record<string, string>;
+  /** The spans received (none kept when started with `keep: false`). */
   spans(): ReceivedSpan[];
   /** Export requests received. */
   readonly requests: number;
+  /** Spans received, kept or not. */
+  readonly spanCount: number;
   /** Resolves with the spans once `done(spans)` holds (checked as spans arrive), or rejects after `timeoutMs`. */
   waitFor(done: (spans: ReceivedSpan[]) => boolean, timeoutMs: number, what: string): Promise<ReceivedSpan[]>;
   clear(): void;
@@ -189,14 +192,35 @@ export function decodeTraces(body: Uint8Array): ReceivedSpan[] {
   return out;
 }
 
+/** The number of spans in an ExportTraceServiceRequest body, decoded no further. */
+function countSpans(body: Uint8Array): number {
+  const req = ExportRequest.decode(body) as unknown as DecodedRequest;
+  let n = 0;
+  for (const rs of req.resourceSpans ?? []) for (const ss of rs.scopeSpans ?? []) n += ss.spans?.length ?? 0;
+  return n;
+}
+
+export interface OtlpReceiverOptions {
+  /** Keep the decoded spans (default); false only counts them, for long benchmarks. */
+  keep?: boolean;
+}
+
 /** Starts a receiver for `protocol` on 127.0.0.1 and a free port. Stop it in `after()`. */
-export async function startOtlpReceiver(protocol: OtlpProtocol): Promise<OtlpReceiver> {
+export async function startOtlpReceiver(protocol: OtlpProtocol, opts: OtlpReceiverOptions = {}): Promise<OtlpReceiver> {
+  const keep = opts.keep ?? true;
   const spans: ReceivedSpan[] = [];
   const waiters = new Set<() => void>();
   let requests = 0;
+  let spanCount = 0;
   const ingest = (body: Uint8Array) => {
     requests++;
-    spans.push(...decodeTraces(body));
+    if (!keep) {
+      spanCount += countSpans(body);
+      return;
+    }
+    const got = decodeTraces(body);
+    spanCount += got.length;
+    spans.push(...got);
     for (const w of [...waiters]) w();
   };
   let tracesEndpoint: string;
@@ -269,6 +293,9 @@ export async function startOtlpReceiver(protocol: OtlpProtocol): Promise<OtlpRec
     spans: () => [...spans],
     get requests() {
       return requests;
+    },
+    get spanCount() {
+      return spanCount;
     },
     waitFor: (done, timeoutMs, what) =>
       new Promise((resolve, reject) => {
