@@ -80,14 +80,12 @@ async function observed(
     const r = await run();
     m.latency.observe({ model: r.model.name, code: 'OK' }, (performance.now() - t0) / 1000);
     m.items.inc({ model: r.model.name }, r.scores.length);
-    trace
-      .getActiveSpan()
-      ?.setAttributes({
-        [ATTR.MODEL]: r.model.name,
-        [ATTR.MODEL_VERSION]: r.model.version,
-        [ATTR.ITEMS]: r.scores.length,
-        [ATTR.SUB_BATCHES]: r.subBatches,
-      });
+    trace.getActiveSpan()?.setAttributes({
+      [ATTR.MODEL]: r.model.name,
+      [ATTR.MODEL_VERSION]: r.model.version,
+      [ATTR.ITEMS]: r.scores.length,
+      [ATTR.SUB_BATCHES]: r.subBatches,
+    });
     return r;
   } catch (err) {
     const code = err instanceof HeraError ? err.code : 'INTERNAL';
