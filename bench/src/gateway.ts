@@ -302,7 +302,7 @@ async function main(): Promise<void> {
         const off = results['off']![name]!.efficiency;
         const on = results['on']![name]!.efficiency;
         console.log(
-          `    ${name}: efficiency tracing off ${fmt(off, 3)}, on ${fmt(on, 3)} → on/off ${fmt(on / off, 3)} (target ≥ 0.95); ${receiver!.spanCount} spans received so far`,
+          `    ${name}: efficiency tracing off ${fmt(off, 3)}, on ${fmt(on, 3)} → on/off ${fmt(on / off, 3)} (target ≥ 0.95); ${receiver!.requests} exports (${fmt(receiver!.bytes / 1048576)} MiB) so far`,
         );
       }
     }
@@ -337,7 +337,7 @@ async function main(): Promise<void> {
         .map(([m, r]) => `${m} ${r}`)
         .join(
           ', ',
-        )} → target ≥ 0.95 ${met ? 'met' : 'not met'} (${receiver!.spanCount} spans exported to the receiver)`,
+        )} → target ≥ 0.95 ${met ? 'met' : 'not met'} (${receiver!.requests} OTLP exports, ${fmt(receiver!.bytes / 1048576)} MiB)`,
     );
     tracingFigures = {
       efficiency_off: pick(results['off']!, r => r.efficiency),
@@ -347,7 +347,8 @@ async function main(): Promise<void> {
       target_met: met,
       sampler: 'always_on',
       exporter: 'otlp grpc, in-process receiver',
-      spans_received: receiver!.spanCount,
+      otlp_exports: receiver!.requests,
+      otlp_bytes: receiver!.bytes,
       details_on: Object.fromEntries(Object.entries(results['on']!).map(([k, r]) => [k, r.details])),
     };
   }
