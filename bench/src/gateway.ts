@@ -33,19 +33,25 @@
  * --backend onnx serves (and measures in-process) on ONNX Runtime; each model's line and the JSON
  * give the samples/s served per tenant core at the SLA, to set beside the TF.js run's.
  *
- *   npm run bench -- gateway [--models wnd,din,rmc1,rmc2] [--scale 0.05] [--calls 3000] [--seconds 5] [--min-queries 300] [--sla-factor 4] [--ref-seconds 2] [--backend tfjs|onnx]
+ * --tracing measures what tracing costs: (b) only, each model once against a gateway and node
+ * agent without tracing and once against a second pair (another Redis prefix, the same tenant
+ * cores, one tenant placed at a time) that traces every query (OTEL_TRACES_SAMPLER=always_on)
+ * and exports over OTLP/gRPC to a receiver in this process; prints both efficiencies and their
+ * ratio (target ≥ 0.95) and puts them in the JSON line.
+ *
+ *   npm run bench -- gateway [--models wnd,din,rmc1,rmc2] [--scale 0.05] [--calls 3000] [--seconds 5] [--min-queries 300] [--sla-factor 4] [--ref-seconds 2] [--backend tfjs|onnx] [--tracing]
  */
 import { fork } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import { createClient, InferStreamClient, unaryCall } from '@hera/grpc';
+import { createClient, InferStreamClient, unaryCall, untracedMetadata } from '@hera/grpc';
 import { findMaxRate, gatewayTarget, PayloadPool, runLoad } from '@hera/loadgen';
 import { type ModelConfig } from '@hera/model-schema';
 import { readModelConfig } from '@hera/models';
 import { loadProtos, services, type RankingServiceClient, type WorkerServiceClient } from '@hera/proto';
 import { quantile } from '@hera/stats';
-import { waitFor } from '@hera/testing';
+import { startOtlpReceiver, waitFor, type OtlpReceiver, type TestService } from '@hera/testing';
 import {
   args,
   BACKEND_NOTE,
@@ -73,8 +79,13 @@ const o = args(
     'ref-seconds': '2',
     backend: 'tfjs',
   },
-  { backend: BACKEND_NOTE },
+  {
+    backend: BACKEND_NOTE,
+    tracing: 'efficiency with tracing off and on (always_on, exported over OTLP/gRPC), side by side; skips (a)',
+  },
+  ['tracing'],
 );
+const tracing = o['tracing'] === 'true';
 const backend = benchBackend(o['backend']);
 // On 2 vCPUs several zoo SLAs are shorter than one query's own compute; the efficiency is
 // measured against SLA × this factor (printed with the result).
@@ -157,51 +168,98 @@ async function hopLatency(gatewayAddr: string, hostAddr: string, c: ModelConfig)
   };
 }
 
+/** One gateway + node agent pair serving the bench's tenants, under its own Redis prefix. */
+interface Serving {
+  label: string;
+  gateway: TestService;
+  agent: WorkerServiceClient;
+  rank: RankingServiceClient;
+  close(): void;
+}
+
+/** What (b) found for one model on one serving pair. */
+interface ModelResult {
+  efficiency: number;
+  perCore: number;
+  ceiling: number;
+  details: Record<string, unknown>;
+}
+
 async function main(): Promise<void> {
   const pinned = otherCores.length > 0 && pin(process.pid, otherCores);
   const stack = await new Stack().start();
   const repo = join(stack.dir, 'models');
   const models = o['models']!.split(',');
   const hopModel = o['hop-model']!;
-  const efficiency: Record<string, number> = {};
-  const perCore: Record<string, number> = {};
-  const ceiling: Record<string, number> = {};
-  const details: Record<string, unknown> = {};
-  let hop: Awaited<ReturnType<typeof hopLatency>>;
+  const cores = tenantCores;
+  let hop: Awaited<ReturnType<typeof hopLatency>> | undefined;
+  let receiver: OtlpReceiver | undefined;
+  const results: Record<string, Record<string, ModelResult>> = {};
+  const servings: Serving[] = [];
   try {
-    console.log(
-      `building ${[...new Set([hopModel, ...models])].join(', ')} at scale ${o['scale']} for the ${backend} engine ...`,
-    );
-    await buildBenchModels(repo, Number(o['scale']), [...new Set([hopModel, ...models])], backend);
+    const built = tracing ? models : [...new Set([hopModel, ...models])];
+    console.log(`building ${built.join(', ')} at scale ${o['scale']} for the ${backend} engine ...`);
+    await buildBenchModels(repo, Number(o['scale']), built, backend);
     const env = { HERA_MODEL_REPO: repo, TENANT_QUEUE_LIMIT: '100000' };
-    const worker = await stack.service('worker', { ...env, NODE_ID: 'bench', NODE_CORES: String(CORES) });
-    const gateway = await stack.service('gateway', { ...env, ROUTING_REFRESH_MS: '500' });
-    if (pinned) for (const p of [worker.child.pid, gateway.child.pid]) pin(p, otherCores);
-    const agent: WorkerServiceClient = createClient(loadProtos().proto.hera.worker.v1.WorkerService, worker.address, {
-      defaultDeadlineMs: 300_000,
-    });
-    const rank: RankingServiceClient = createClient(loadProtos().proto.hera.gateway.v1.RankingService, gateway.address);
-    const cores = tenantCores;
+    const serve = async (label: string, prefix: string, extra: Record<string, string>): Promise<Serving> => {
+      const e = { ...env, HERA_REDIS_PREFIX: prefix, ...extra };
+      const worker = await stack.service('worker', { ...e, NODE_ID: `bench-${label}`, NODE_CORES: String(CORES) });
+      const gateway = await stack.service('gateway', { ...e, ROUTING_REFRESH_MS: '500' });
+      if (pinned) for (const p of [worker.child.pid, gateway.child.pid]) pin(p, otherCores);
+      const agent: WorkerServiceClient = createClient(loadProtos().proto.hera.worker.v1.WorkerService, worker.address, {
+        defaultDeadlineMs: 300_000,
+      });
+      const rank: RankingServiceClient = createClient(
+        loadProtos().proto.hera.gateway.v1.RankingService,
+        gateway.address,
+      );
+      return {
+        label,
+        gateway,
+        agent,
+        rank,
+        close: () => {
+          agent.close();
+          rank.close();
+        },
+      };
+    };
+    if (tracing) {
+      receiver = await startOtlpReceiver('grpc', { keep: false });
+      servings.push(await serve('off', 'bench-off', {}));
+      servings.push(
+        await serve('on', 'bench-on', {
+          OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: receiver.tracesEndpoint,
+          OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'grpc',
+          OTEL_TRACES_SAMPLER: 'always_on',
+        }),
+      );
+    } else servings.push(await serve('', 'hera', {}));
     console.log(
       `tenant and in-process: ${cores.length} worker(s) on core(s) ${cores.join(',')}; client, gateway and agent ${pinned ? `pinned to core(s) ${otherCores.join(',')}` : 'not pinned'}`,
     );
-    const place = async (model: string) => {
-      const { tenant } = await unaryCall(agent, 'ApplyAllocation', {
+    const place = async (s: Serving, model: string) => {
+      const { tenant } = await unaryCall(s.agent, 'ApplyAllocation', {
         allocation: { model, workers: cores.length, cpuset: cores },
       });
       checkTenantBackend(model, tenant!.backend, backend);
       await waitFor(
-        async () => (await unaryCall(rank, 'ListModels', {})).models.some(m => m.name === model),
+        async () =>
+          (await unaryCall(s.rank, 'ListModels', {}, { metadata: untracedMetadata() })).models.some(
+            m => m.name === model,
+          ),
         10_000,
         'model registered',
       );
       // Wait for the route (pub/sub) before measuring.
       await waitFor(
         async () =>
-          unaryCall(rank, 'Rank', {
-            model,
-            items: new PayloadPool(await readModelConfig(repo, model), 1, 1, 1).take(0, 1),
-          }).then(
+          unaryCall(
+            s.rank,
+            'Rank',
+            { model, items: new PayloadPool(await readModelConfig(repo, model), 1, 1, 1).take(0, 1) },
+            { metadata: untracedMetadata() },
+          ).then(
             () => true,
             () => false,
           ),
@@ -211,164 +269,228 @@ async function main(): Promise<void> {
       return tenant!.endpoint;
     };
 
-    // (a) the hop
-    const hostAddr = await place(hopModel);
-    hop = await hopLatency(gateway.address, hostAddr, await readModelConfig(repo, hopModel));
-    await unaryCall(agent, 'RemoveTenant', { model: hopModel });
-    const hopP50 = hop.rank.p50 - hop.infer.p50;
-    const hopP99 = hop.rank.p99 - hop.infer.p99;
-    console.log(
-      `\n(a) gateway hop, ${hopModel}, ${hop.k} items (${hop.payloadBytes} B request), ${o['calls']} sequential calls each:`,
-    );
-    console.log(`    Rank via gateway  p50 ${fmt(hop.rank.p50, 3)} ms  p99 ${fmt(hop.rank.p99, 3)} ms`);
-    console.log(`    Infer to host     p50 ${fmt(hop.infer.p50, 3)} ms  p99 ${fmt(hop.infer.p99, 3)} ms`);
-    console.log(`    added by the hop  p50 ${fmt(hopP50, 3)} ms  p99 ${fmt(hopP99, 3)} ms`);
-    console.log(
-      `    InferStream to host p50 ${fmt(hop.stream.p50, 3)} ms  p99 ${fmt(hop.stream.p99, 3)} ms (the gateway's own path to the host; Rank minus this: p50 ${fmt(hop.rank.p50 - hop.stream.p50, 3)} ms, ${fmt((hop.rank.p50 - hop.stream.p50) / hop.echo.p50, 2)} × echo)`,
-    );
-    console.log(
-      `    bare grpc-js echo p50 ${fmt(hop.echo.p50, 3)} ms  p99 ${fmt(hop.echo.p99, 3)} ms   → hop/echo p50 ${fmt(hopP50 / hop.echo.p50, 2)} (target ≤ 1.3)`,
-    );
+    if (!tracing) {
+      // (a) the hop
+      const s = servings[0]!;
+      const hostAddr = await place(s, hopModel);
+      hop = await hopLatency(s.gateway.address, hostAddr, await readModelConfig(repo, hopModel));
+      await unaryCall(s.agent, 'RemoveTenant', { model: hopModel });
+      const hopP50 = hop.rank.p50 - hop.infer.p50;
+      const hopP99 = hop.rank.p99 - hop.infer.p99;
+      console.log(
+        `\n(a) gateway hop, ${hopModel}, ${hop.k} items (${hop.payloadBytes} B request), ${o['calls']} sequential calls each:`,
+      );
+      console.log(`    Rank via gateway  p50 ${fmt(hop.rank.p50, 3)} ms  p99 ${fmt(hop.rank.p99, 3)} ms`);
+      console.log(`    Infer to host     p50 ${fmt(hop.infer.p50, 3)} ms  p99 ${fmt(hop.infer.p99, 3)} ms`);
+      console.log(`    added by the hop  p50 ${fmt(hopP50, 3)} ms  p99 ${fmt(hopP99, 3)} ms`);
+      console.log(
+        `    InferStream to host p50 ${fmt(hop.stream.p50, 3)} ms  p99 ${fmt(hop.stream.p99, 3)} ms (the gateway's own path to the host; Rank minus this: p50 ${fmt(hop.rank.p50 - hop.stream.p50, 3)} ms, ${fmt((hop.rank.p50 - hop.stream.p50) / hop.echo.p50, 2)} × echo)`,
+      );
+      console.log(
+        `    bare grpc-js echo p50 ${fmt(hop.echo.p50, 3)} ms  p99 ${fmt(hop.echo.p99, 3)} ms   → hop/echo p50 ${fmt(hopP50 / hop.echo.p50, 2)} (target ≤ 1.3)`,
+      );
+    } else console.log('\n(a) skipped with --tracing');
 
-    // (b) efficiency
+    // (b) efficiency; with --tracing each model on the untraced pair, then on the traced one.
     console.log(`\n(b) serving efficiency, DESIGN §4.1 query mix, p95 ≤ ${slaFactor} × the model's SLA:`);
     for (const name of models) {
-      const c = await readModelConfig(repo, name);
-      // The in-process engine stays up (warm, idle between measurements) on the tenant's cores
-      // and measures for `--ref-seconds` just before and just after every rate point: the
-      // point's offered rate is divided by what the engine did around it, not minutes away.
-      const engine = await InProcessEngine.start(repo, name, cores, { kind: 'queries' }, backend);
-      const refSeconds = Number(o['ref-seconds']);
-      const references: number[] = [];
-      let search: Awaited<ReturnType<typeof findMaxRate>>;
-      // What each point really offered: a seeded Poisson stream's count in a short window is off
-      // its nominal rate (seed 5's first 25 s run ~15% dense), and the efficiency is of the load
-      // actually offered; next to the engine's rate around that point.
-      const points = new Map<number, { offered: number; nominal: number; reference: number; itemsPerS: number }>();
-      try {
-        references.push(await engine.measure(refSeconds));
-        await place(name);
-        const pool = new PayloadPool(c, 1024, 21);
-        // The search runs over the offered rate as a share of the engine's rate, and each point
-        // offers that share of what the engine did just before it: a point in a slow phase of
-        // the VM is then as hard as one in a fast phase, and a miss in one does not cap the
-        // search for the other (it did: din 0.733 when its only miss fell in a slow minute).
-        search = await findMaxRate(
-          async share => {
-            const sla = c.slaMs * slaFactor;
-            for (let attempt = 1; ; attempt++) {
-              const before = await engine.measure(refSeconds);
-              const rate = share * before;
-              const durationMs = pointMs(rate);
-              const target = gatewayTarget(gateway.address, name, pool);
-              const s = await runLoad(target.send, {
-                rate,
-                seed: 5,
-                durationMs,
-                warmupMs: WARMUP_MS,
-                timeoutMs: 2 * sla,
-                slaMs: sla,
-              });
-              target.close();
-              const after = await engine.measure(refSeconds);
-              references.push(before, after);
-              const reference = (before + after) / 2;
-              // The machine changed speed during the point (the engine's rate moved by more than
-              // DRIFT): its verdict says more about the VM than the server; measure it once more.
-              const drifted = Math.abs(before - after) > DRIFT * Math.max(before, after);
-              console.log(
-                `    ${name} at ${fmt(share, 3)} × in-process (${fmt(rate)} qps nominal), offered ${fmt(s.offeredQps)} qps for ${fmt(durationMs / 1000)} s → served ${fmt(s.servedQps)} p95 ${fmt(s.p95Ms, 2)} ms ${s.meetsSla ? 'meets' : 'misses'} the ${sla} ms SLA` +
-                  `${Object.keys(s.errors).length ? ` errors ${JSON.stringify(s.errors)}` : ''}; in-process ${fmt(before)} before, ${fmt(after)} after → ${fmt(s.offeredQps / reference, 3)}` +
-                  `${drifted && attempt === 1 ? ' (the machine drifted: again)' : ''}`,
-              );
-              if (drifted && attempt === 1) continue;
-              points.set(share, {
-                offered: s.offeredQps,
-                nominal: rate,
-                reference,
-                itemsPerS: s.items / (durationMs / 1000),
-              });
-              return { meetsSla: s.meetsSla ?? false, p95Ms: s.p95Ms, servedQps: s.servedQps };
-            }
-          },
-          { start: 0.5, precision: 0.03, maxSteps: 12 },
-        );
-        await unaryCall(agent, 'RemoveTenant', { model: name });
-      } finally {
-        await engine.close();
+      for (const s of servings) {
+        if (tracing) console.log(`    -- ${name}, tracing ${s.label}`);
+        (results[s.label] ??= {})[name] = await efficiencyOf(repo, name, s, place);
       }
-      const best = points.get(search.rate) ?? { offered: 0, nominal: 0, reference: references[0]!, itemsPerS: 0 };
-      // Samples (items) served within the run at the best point, per tenant core: what one core
-      // of this engine serves through the mesh at the SLA.
-      perCore[name] = best.itemsPerS / cores.length;
-      const inproc = references.reduce((a, b) => a + b, 0) / references.length;
-      efficiency[name] = best.offered / best.reference;
-      const sim = {
-        inprocessQps: best.reference,
-        slaMs: c.slaMs * slaFactor,
-        workers: cores.length,
-        subBatch: c.subBatchSize,
-        seed: 5,
-      };
-      ceiling[name] = queueingCeiling(sim);
-      // The same, judged like the rate points (their windows, warm-up and last-third rule).
-      const windowed = queueingCeiling({ ...sim, window: { warmupMs: WARMUP_MS, durationMs: pointMs } });
-      details[name] = {
-        kind: c.expectedKind,
-        inprocess_qps_at_sla: best.reference,
-        inprocess_qps_mean: inproc,
-        inprocess_qps_min: Math.min(...references),
-        inprocess_qps_max: Math.max(...references),
-        gateway_qps_at_sla: best.offered,
-        nominal_qps_at_sla: best.nominal,
-        share_at_sla: search.rate,
-        p95_ms: search.p95Ms,
-        sla_ms: c.slaMs * slaFactor,
-        sla_factor: slaFactor,
-        queueing_ceiling: ceiling[name],
-        queueing_ceiling_in_window: windowed,
-        served_samples_per_s_per_core: best.itemsPerS / cores.length,
-      };
-      console.log(
-        `    ${name} (${c.expectedKind}): through gateway at SLA ${fmt(best.offered)} qps offered, in-process around that point ${fmt(best.reference)} qps → ` +
-          `efficiency ${fmt(efficiency[name]!, 3)} (target ≥ 0.8; a zero-overhead server would reach ${fmt(ceiling[name]!, 3)} under the same arrivals and SLA in steady state, ` +
-          `${fmt(windowed, 3)} judged over these windows; ` +
-          `in-process ranged ${fmt(Math.min(...references))}–${fmt(Math.max(...references))} qps over the search); ` +
-          `served ${fmt(perCore[name]!, 0)} samples/s per tenant core (measured, ${backend})`,
-      );
+      if (tracing) {
+        const off = results['off']![name]!.efficiency;
+        const on = results['on']![name]!.efficiency;
+        console.log(
+          `    ${name}: efficiency tracing off ${fmt(off, 3)}, on ${fmt(on, 3)} → on/off ${fmt(on / off, 3)} (target ≥ 0.95); ${receiver!.requests} exports (${fmt(receiver!.bytes / 1048576)} MiB) so far`,
+        );
+      }
     }
-    agent.close();
-    rank.close();
+    for (const s of servings) s.close();
   } finally {
     await stack.stop();
+    await receiver?.stop();
   }
+  const untraced = results[tracing ? 'off' : '']!;
   // The target: efficiency ≥ 0.8 for a compute-bound and for a memory-bound model.
   const byClass: Record<string, boolean> = {};
-  for (const [name, e] of Object.entries(efficiency)) {
-    const kind = (details[name] as { kind: string }).kind;
-    byClass[kind] = (byClass[kind] ?? false) || e >= 0.8;
+  for (const r of Object.values(untraced)) {
+    const kind = (r.details as { kind: string }).kind;
+    byClass[kind] = (byClass[kind] ?? false) || r.efficiency >= 0.8;
   }
   console.log(
     `\nefficiency ≥ 0.8: ${Object.entries(byClass)
       .map(([k, v]) => `${k} ${v ? 'met' : 'not met'}`)
       .join(', ')}`,
   );
+  const round = (v: number, d = 3) => Number(v.toFixed(d));
+  const pick = (rs: Record<string, ModelResult>, f: (r: ModelResult) => number, d = 3) =>
+    Object.fromEntries(Object.entries(rs).map(([k, r]) => [k, round(f(r), d)]));
+  let tracingFigures: Record<string, unknown> | undefined;
+  if (tracing) {
+    const ratio = Object.fromEntries(
+      models.map(m => [m, round(results['on']![m]!.efficiency / results['off']![m]!.efficiency)]),
+    );
+    const met = Object.values(ratio).every(r => r >= 0.95);
+    console.log(
+      `tracing cost: on/off efficiency ${Object.entries(ratio)
+        .map(([m, r]) => `${m} ${r}`)
+        .join(
+          ', ',
+        )} → target ≥ 0.95 ${met ? 'met' : 'not met'} (${receiver!.requests} OTLP exports, ${fmt(receiver!.bytes / 1048576)} MiB)`,
+    );
+    tracingFigures = {
+      efficiency_off: pick(results['off']!, r => r.efficiency),
+      efficiency_on: pick(results['on']!, r => r.efficiency),
+      on_off_ratio: ratio,
+      target: 0.95,
+      target_met: met,
+      sampler: 'always_on',
+      exporter: 'otlp grpc, in-process receiver',
+      otlp_exports: receiver!.requests,
+      otlp_bytes: receiver!.bytes,
+      details_on: Object.fromEntries(Object.entries(results['on']!).map(([k, r]) => [k, r.details])),
+    };
+  }
   console.log(
     JSON.stringify({
       bench: 'gateway',
       backend,
-      hop_p50_ms: Number((hop.rank.p50 - hop.infer.p50).toFixed(4)),
-      hop_p99_ms: Number((hop.rank.p99 - hop.infer.p99).toFixed(4)),
-      echo_p50_ms: Number(hop.echo.p50.toFixed(4)),
-      hop_vs_echo_p50: Number(((hop.rank.p50 - hop.infer.p50) / hop.echo.p50).toFixed(3)),
-      hop_vs_stream_p50_ms: Number((hop.rank.p50 - hop.stream.p50).toFixed(4)),
-      efficiency: Object.fromEntries(Object.entries(efficiency).map(([k, v]) => [k, Number(v.toFixed(3))])),
-      served_samples_per_s_per_core: Object.fromEntries(Object.entries(perCore).map(([k, v]) => [k, Math.round(v)])),
-      queueing_ceiling: Object.fromEntries(Object.entries(ceiling).map(([k, v]) => [k, Number(v.toFixed(3))])),
+      ...(hop
+        ? {
+            hop_p50_ms: round(hop.rank.p50 - hop.infer.p50, 4),
+            hop_p99_ms: round(hop.rank.p99 - hop.infer.p99, 4),
+            echo_p50_ms: round(hop.echo.p50, 4),
+            hop_vs_echo_p50: round((hop.rank.p50 - hop.infer.p50) / hop.echo.p50),
+            hop_vs_stream_p50_ms: round(hop.rank.p50 - hop.stream.p50, 4),
+          }
+        : {}),
+      efficiency: pick(untraced, r => r.efficiency),
+      served_samples_per_s_per_core: pick(untraced, r => r.perCore, 0),
+      queueing_ceiling: pick(untraced, r => r.ceiling),
       efficiency_target_met: byClass,
-      details,
+      details: Object.fromEntries(Object.entries(untraced).map(([k, r]) => [k, r.details])),
+      ...(tracingFigures ? { tracing: tracingFigures } : {}),
     }),
   );
+}
+
+/** (b) for one model on one serving pair: the rate search against the in-process engine. */
+async function efficiencyOf(
+  repo: string,
+  name: string,
+  serving: Serving,
+  place: (s: Serving, model: string) => Promise<string>,
+): Promise<ModelResult> {
+  const cores = tenantCores;
+  const c = await readModelConfig(repo, name);
+  // The in-process engine stays up (warm, idle between measurements) on the tenant's cores
+  // and measures for `--ref-seconds` just before and just after every rate point: the
+  // point's offered rate is divided by what the engine did around it, not minutes away.
+  const engine = await InProcessEngine.start(repo, name, cores, { kind: 'queries' }, backend);
+  const refSeconds = Number(o['ref-seconds']);
+  const references: number[] = [];
+  let search: Awaited<ReturnType<typeof findMaxRate>>;
+  // What each point really offered: a seeded Poisson stream's count in a short window is off
+  // its nominal rate (seed 5's first 25 s run ~15% dense), and the efficiency is of the load
+  // actually offered; next to the engine's rate around that point.
+  const points = new Map<number, { offered: number; nominal: number; reference: number; itemsPerS: number }>();
+  try {
+    references.push(await engine.measure(refSeconds));
+    await place(serving, name);
+    const pool = new PayloadPool(c, 1024, 21);
+    // The search runs over the offered rate as a share of the engine's rate, and each point
+    // offers that share of what the engine did just before it: a point in a slow phase of
+    // the VM is then as hard as one in a fast phase, and a miss in one does not cap the
+    // search for the other (it did: din 0.733 when its only miss fell in a slow minute).
+    search = await findMaxRate(
+      async share => {
+        const sla = c.slaMs * slaFactor;
+        for (let attempt = 1; ; attempt++) {
+          const before = await engine.measure(refSeconds);
+          const rate = share * before;
+          const durationMs = pointMs(rate);
+          const target = gatewayTarget(serving.gateway.address, name, pool);
+          const s = await runLoad(target.send, {
+            rate,
+            seed: 5,
+            durationMs,
+            warmupMs: WARMUP_MS,
+            timeoutMs: 2 * sla,
+            slaMs: sla,
+          });
+          target.close();
+          const after = await engine.measure(refSeconds);
+          references.push(before, after);
+          const reference = (before + after) / 2;
+          // The machine changed speed during the point (the engine's rate moved by more than
+          // DRIFT): its verdict says more about the VM than the server; measure it once more.
+          const drifted = Math.abs(before - after) > DRIFT * Math.max(before, after);
+          console.log(
+            `    ${name} at ${fmt(share, 3)} × in-process (${fmt(rate)} qps nominal), offered ${fmt(s.offeredQps)} qps for ${fmt(durationMs / 1000)} s → served ${fmt(s.servedQps)} p95 ${fmt(s.p95Ms, 2)} ms ${s.meetsSla ? 'meets' : 'misses'} the ${sla} ms SLA` +
+              `${Object.keys(s.errors).length ? ` errors ${JSON.stringify(s.errors)}` : ''}; in-process ${fmt(before)} before, ${fmt(after)} after → ${fmt(s.offeredQps / reference, 3)}` +
+              `${drifted && attempt === 1 ? ' (the machine drifted: again)' : ''}`,
+          );
+          if (drifted && attempt === 1) continue;
+          points.set(share, {
+            offered: s.offeredQps,
+            nominal: rate,
+            reference,
+            itemsPerS: s.items / (durationMs / 1000),
+          });
+          return { meetsSla: s.meetsSla ?? false, p95Ms: s.p95Ms, servedQps: s.servedQps };
+        }
+      },
+      { start: 0.5, precision: 0.03, maxSteps: 12 },
+    );
+    await unaryCall(serving.agent, 'RemoveTenant', { model: name });
+  } finally {
+    await engine.close();
+  }
+  const best = points.get(search.rate) ?? { offered: 0, nominal: 0, reference: references[0]!, itemsPerS: 0 };
+  const inproc = references.reduce((a, b) => a + b, 0) / references.length;
+  const efficiency = best.offered / best.reference;
+  const sim = {
+    inprocessQps: best.reference,
+    slaMs: c.slaMs * slaFactor,
+    workers: cores.length,
+    subBatch: c.subBatchSize,
+    seed: 5,
+  };
+  const ceiling = queueingCeiling(sim);
+  // The same, judged like the rate points (their windows, warm-up and last-third rule).
+  const windowed = queueingCeiling({ ...sim, window: { warmupMs: WARMUP_MS, durationMs: pointMs } });
+  // Samples (items) served within the run at the best point, per tenant core: what one core
+  // of this engine serves through the mesh at the SLA.
+  const perCore = best.itemsPerS / cores.length;
+  console.log(
+    `    ${name} (${c.expectedKind}): through gateway at SLA ${fmt(best.offered)} qps offered, in-process around that point ${fmt(best.reference)} qps → ` +
+      `efficiency ${fmt(efficiency, 3)} (target ≥ 0.8; a zero-overhead server would reach ${fmt(ceiling, 3)} under the same arrivals and SLA in steady state, ` +
+      `${fmt(windowed, 3)} judged over these windows; ` +
+      `in-process ranged ${fmt(Math.min(...references))}–${fmt(Math.max(...references))} qps over the search); ` +
+      `served ${fmt(perCore, 0)} samples/s per tenant core (measured, ${backend})`,
+  );
+  return {
+    efficiency,
+    perCore,
+    ceiling,
+    details: {
+      kind: c.expectedKind,
+      inprocess_qps_at_sla: best.reference,
+      inprocess_qps_mean: inproc,
+      inprocess_qps_min: Math.min(...references),
+      inprocess_qps_max: Math.max(...references),
+      gateway_qps_at_sla: best.offered,
+      nominal_qps_at_sla: best.nominal,
+      share_at_sla: search.rate,
+      p95_ms: search.p95Ms,
+      sla_ms: c.slaMs * slaFactor,
+      sla_factor: slaFactor,
+      queueing_ceiling: ceiling,
+      queueing_ceiling_in_window: windowed,
+      served_samples_per_s_per_core: perCore,
+    },
+  };
 }
 
 main().catch(err => {

@@ -1,5 +1,5 @@
 import cliProgress from 'cli-progress';
-import { checkHealth, createClient, isServiceError, statusName, unaryCall } from '@hera/grpc';
+import { checkHealth, createClient, isServiceError, statusName, unaryCall, untracedMetadata } from '@hera/grpc';
 import { toModelRecord, ZOO_MODELS } from '@hera/model-schema';
 import { buildRepository, listRepository, readModelConfig } from '@hera/models';
 import { loadProtos } from '@hera/proto';
@@ -169,7 +169,8 @@ async function waitRouted(gateway: string, models: string[], timeoutMs: number, 
       async () => {
         const ready = await Promise.all(
           models.map(m =>
-            unaryCall(oip, 'ModelReady', { name: m }).then(
+            // Polls: kept out of the traces (a Triton client's ModelReady is still traced).
+            unaryCall(oip, 'ModelReady', { name: m }, { metadata: untracedMetadata() }).then(
               r => r.ready,
               () => false,
             ),

@@ -1,4 +1,4 @@
-import { createClient, unaryCall } from '@hera/grpc';
+import { createClient, unaryCall, untracedMetadata } from '@hera/grpc';
 import { configId } from '@hera/hera';
 import { gatewayTarget, PayloadPool, runLoad, type LoadSummary } from '@hera/loadgen';
 import {
@@ -376,7 +376,7 @@ async function liveRound(
       async () => {
         const ready = await Promise.all(
           demands.map(d =>
-            unaryCall(oip, 'ModelReady', { name: d.model }).then(
+            unaryCall(oip, 'ModelReady', { name: d.model }, { metadata: untracedMetadata() }).then(
               x => x.ready,
               () => false,
             ),

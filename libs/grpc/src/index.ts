@@ -4,10 +4,13 @@ export { startServer, closeServer, CONNECTION_WINDOW_BYTES } from './server';
 export { MAX_MESSAGE_BYTES, MAX_STATUS_DETAILS_CHARS, RESET_BUDGET } from './limits';
 export type { ServiceBinding, StartServerOptions, RunningServer } from './server';
 export { createClient, unaryCall, waitForReady } from './client';
+export { untracedMetadata } from './untraced';
 export type { ClientOptions, CallOptions, UnaryMethod } from './client';
 export { checkHealth, probeHealth } from './health';
 export { callArrival, callBy, callDeadline, DEADLINE_METADATA_KEY } from './deadline';
-export { InferStreamClient } from './infer-stream';
+export { InferStreamClient } from './infer-stream/client';
+export { InferStreams } from './infer-stream/server';
+export type { Serve as InferStreamServe } from './infer-stream/server';
 export {
   AUTHORIZATION,
   channelCredentials,

@@ -1,3 +1,4 @@
+import { context, trace } from '@opentelemetry/api';
 import pino from 'pino';
 
 export type Logger = pino.Logger;
@@ -11,7 +12,21 @@ export interface LoggerOptions {
 }
 
 /**
- * The root logger of a process: JSON lines to stdout with `service` on every line.
+ * `trace_id` and `span_id` of the active span, for a line logged inside one (pino's
+ * mixin, called per line). With tracing off the API's context manager is a no-op:
+ * one lookup that finds no span. (A fresh object each time: pino merges the line's
+ * own fields into it.)
+ */
+export function traceFields(): Record<string, string> {
+  const span = trace.getSpan(context.active());
+  if (!span) return {};
+  const sc = span.spanContext();
+  return trace.isSpanContextValid(sc) ? { trace_id: sc.traceId, span_id: sc.spanId } : {};
+}
+
+/**
+ * The root logger of a process: JSON lines to stdout with `service` on every line,
+ * and `trace_id`/`span_id` on lines logged inside a span.
  * Subsystems take `log.child({ component })`; libraries accept a Logger rather than
  * creating one.
  */
@@ -22,6 +37,7 @@ export function createLogger(opts: LoggerOptions): Logger {
       base: { service: opts.service, pid: process.pid },
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: label => ({ level: label }) },
+      mixin: traceFields,
     },
     // Synchronous stdout: no lost lines at exit, and nothing logs on the per-query path.
     opts.destination ?? pino.destination({ dest: 1, sync: true }),

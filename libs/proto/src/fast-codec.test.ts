@@ -43,6 +43,14 @@ describe('fast encoders', () => {
       assert.deepEqual(encodeInferStreamRequest(r), generated(r));
     }
     assert.deepEqual(encodeInferStreamRequest({ tag: 0 }), generated({ tag: 0 }));
+    const traced = {
+      tag: 7,
+      request: cases[0],
+      deadlineMs: 1,
+      traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
+      tracestate: 'congo=t61rcWkgMzE',
+    };
+    assert.deepEqual(encodeInferStreamRequest(traced), generated(traced));
   });
 
   it('decline payloads that are not bytes, so the generated encoder handles them', () => {

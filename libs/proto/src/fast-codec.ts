@@ -112,11 +112,16 @@ export function encodeInferRequest(req: InferRequestLike): Buffer | undefined {
   return parts && Buffer.concat(parts);
 }
 
-/** InferStreamRequest: tag = 1, request = 2 (an InferRequest), deadline_ms = 3. */
+/**
+ * InferStreamRequest: tag = 1, request = 2 (an InferRequest), deadline_ms = 3, traceparent = 4,
+ * tracestate = 5.
+ */
 export function encodeInferStreamRequest(req: {
   tag?: number;
   request?: InferRequestLike | null;
   deadlineMs?: number;
+  traceparent?: string;
+  tracestate?: string;
 }): Buffer | undefined {
   const parts: Uint8Array[] = [];
   varintField(1, req.tag, parts);
@@ -126,6 +131,8 @@ export function encodeInferStreamRequest(req: {
     messageField(2, { parts: inner, len: inner.reduce((n, p) => n + p.length, 0) }, parts);
   }
   varintField(3, req.deadlineMs, parts);
+  stringField(4, req.traceparent, parts);
+  stringField(5, req.tracestate, parts);
   return Buffer.concat(parts);
 }
 

@@ -1,5 +1,9 @@
 import { Queue, type ConnectionOptions, type JobsOptions, type QueueOptions } from 'bullmq';
 import type { Keyspace } from '@hera/state';
+import type { TracedJobData } from './trace';
+
+export { tracedProcessor, withTraceContext } from './trace';
+export type { TracedJobData } from './trace';
 
 /**
  * BullMQ queues: control-plane work only. A BullMQ round trip is ~1.4 ms, so
@@ -14,7 +18,7 @@ export const QUEUES = {
 
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 
-export interface ProfileJobData {
+export interface ProfileJobData extends TracedJobData {
   model: string;
   pairModel?: string;
   /**
@@ -43,7 +47,7 @@ export type ReplanReason =
   | { kind: 'demand-changed' }
   | { kind: 'manual' };
 
-export interface ReplanJobData {
+export interface ReplanJobData extends TracedJobData {
   reason: ReplanReason;
   /** Plan version the requester saw; the job is a no-op if the plan moved past it. */
   seenVersion: number;

@@ -26,6 +26,8 @@ export interface RankInput {
    * a 3 s timeout was answered up to 8.5 s after the query was sent. Absent: now.
    */
   arrivedAt?: number | undefined;
+  /** The caller's request id, passed on to the hosts (their spans and logs); empty or absent for none. */
+  requestId?: string;
   /** How the client's protocol names the batch's parts in error messages (Rank's items, OIP's inputs). */
   field: BatchFields;
 }
@@ -192,7 +194,7 @@ export class Ranker {
           `replica on ${part.replica.nodeId} failed and no other replica of ${m.name} is up`,
         );
       try {
-        return await this.#call(r, m, items, deadline);
+        return await this.#call(r, m, items, deadline, q.requestId);
       } catch (err) {
         const retryable = isServiceError(err) && err.code === grpc.status.UNAVAILABLE;
         if (!retryable || attempt === 1 || Date.now() >= deadline) throw err;
@@ -208,10 +210,16 @@ export class Ranker {
     m: CatalogEntry,
     items: { itemCount: number; dense: Uint8Array; sparse: Uint8Array },
     deadline: number,
+    requestId: string | undefined,
   ): Promise<InferResponse__Output> {
     r.outstandingItems += items.itemCount;
     try {
-      const res = await r.stream.infer({ model: m.name, version: m.version, items }, deadline);
+      const res = await r.stream.infer(
+        requestId
+          ? { model: m.name, version: m.version, items, requestId }
+          : { model: m.name, version: m.version, items },
+        deadline,
+      );
       r.observe(items.itemCount, Number(res.computeUs));
       return res;
     } finally {

@@ -42,6 +42,11 @@ export interface GatewayDeps {
   log: Logger;
 }
 
+/** Sets the caller's request id on the call's span (the gRPC instrumentation's), when both exist. */
+function tagRequest(id: string): void {
+  if (id) trace.getActiveSpan()?.setAttribute(ATTR.REQUEST_ID, id);
+}
+
 /**
  * Runs one query, observing it in the metrics (by model and version; an unknown one
  * as model "") and tagging the active span.
@@ -57,9 +62,12 @@ async function observed(
   try {
     const r = await run();
     o.ok(r.scores.length, r.subBatches);
-    trace
-      .getActiveSpan()
-      ?.setAttributes({ [ATTR.MODEL]: r.model.name, [ATTR.ITEMS]: r.scores.length, [ATTR.SUB_BATCHES]: r.subBatches });
+    trace.getActiveSpan()?.setAttributes({
+      [ATTR.MODEL]: r.model.name,
+      [ATTR.MODEL_VERSION]: r.model.version,
+      [ATTR.ITEMS]: r.scores.length,
+      [ATTR.SUB_BATCHES]: r.subBatches,
+    });
     return r;
   } catch (err) {
     o.failed(err);
@@ -82,6 +90,7 @@ export function rankingService(deps: GatewayDeps): ServiceBinding {
   const impl: RankingServiceHandlers = {
     Rank: unary(log, 'Rank', async (req, call) => {
       const t0 = performance.now();
+      tagRequest(req.requestId);
       const items = req.items;
       const r = await observed(deps, 'Rank', known(ranker, req.model, req.version), call, () => {
         if (!items) throw invalidArgument('items', 'is required');
@@ -94,6 +103,7 @@ export function rankingService(deps: GatewayDeps): ServiceBinding {
           clientDeadline: callDeadline(call),
           arrivedAt: callArrival(call),
           timeoutMs: req.timeoutMs,
+          requestId: req.requestId,
           field: { dense: 'items.dense', sparse: 'items.sparse', count: 'items.item_count' },
         });
       });
@@ -159,6 +169,7 @@ export function inferenceService(deps: GatewayDeps): ServiceBinding {
       };
     }),
     ModelInfer: unary(log, 'ModelInfer', async (req, call) => {
+      tagRequest(req.id);
       let raw = false;
       const r = await observed(deps, 'ModelInfer', known(ranker, req.modelName, req.modelVersion), call, async () => {
         const model = ranker.model(req.modelName, req.modelVersion);
@@ -182,6 +193,7 @@ export function inferenceService(deps: GatewayDeps): ServiceBinding {
           clientDeadline: callDeadline(call),
           arrivedAt: callArrival(call),
           timeoutMs: 0,
+          requestId: req.id,
           field: {
             dense: `inputs[${denseIdx}] (dense)`,
             sparse: `inputs[${sparseIdx}] (sparse)`,

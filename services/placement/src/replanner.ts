@@ -7,6 +7,8 @@ import {
   QUEUES,
   queueOptions,
   replanJobId,
+  tracedProcessor,
+  withTraceContext,
   type ReplanJobData,
   type ReplanReason,
 } from '@hera/queues';
@@ -37,10 +39,14 @@ export class Replanner {
   ) {}
 
   async start(): Promise<void> {
-    this.#worker = new Worker<ReplanJobData>(QUEUES.replan, job => this.#run(job), {
-      ...queueOptions(this.keys, this.opts.connection),
-      concurrency: 1,
-    });
+    this.#worker = new Worker<ReplanJobData>(
+      QUEUES.replan,
+      tracedProcessor(QUEUES.replan, job => this.#run(job)),
+      {
+        ...queueOptions(this.keys, this.opts.connection),
+        concurrency: 1,
+      },
+    );
     this.#worker.on('error', err => this.log.warn({ err }, 'replan worker error'));
     this.#worker.on('failed', (job, err) => this.log.warn({ job: job?.id, err: err.message }, 'replan job failed'));
     this.#sub = createSubscriber(this.redis, err =>
@@ -68,11 +74,11 @@ export class Replanner {
       const version = await new PlanStore(this.redis, this.keys).version();
       if (version === 0 && reason.kind !== 'manual') return;
       // Same event against the same plan version → same job id → one job.
-      await this.queue.add(
-        reason.kind,
-        { reason, seenVersion: version },
-        { ...DEFAULT_JOB_OPTIONS, jobId: replanJobId(reason, version), delay: this.opts.delayMs },
-      );
+      await this.queue.add(reason.kind, withTraceContext<ReplanJobData>({ reason, seenVersion: version }), {
+        ...DEFAULT_JOB_OPTIONS,
+        jobId: replanJobId(reason, version),
+        delay: this.opts.delayMs,
+      });
       this.log.info({ reason, seenVersion: version }, 're-plan requested');
     } catch (err) {
       this.log.warn({ err, reason }, 'cannot queue a re-plan');

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { telemetry } from './instrument';
-import { UnrecoverableError, Worker } from 'bullmq';
-import { openQueue, QUEUES, queueOptions, type ProfileJobData } from '@hera/queues';
+import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import { openQueue, QUEUES, queueOptions, tracedProcessor, type ProfileJobData } from '@hera/queues';
 import { runService } from '@hera/runtime';
 import { connectRedis, ModelStore, ProfileStore } from '@hera/state';
 import { loadConfig } from './config';
@@ -72,14 +72,15 @@ void runService({
       start: async () => {
         worker = new Worker<ProfileJobData>(
           QUEUES.profile,
-          async job => {
+          // A span per job, child of the RPC that queued it (its context is in the job's data).
+          tracedProcessor(QUEUES.profile, async (job: Job<ProfileJobData>) => {
             try {
               return await runner.run(job);
             } catch (err) {
               if (err instanceof CancelledError) throw new UnrecoverableError('cancelled');
               throw err;
             }
-          },
+          }),
           // One job at a time: two would measure each other's interference.
           { ...queueOptions(keys, bull), concurrency: 1, lockDuration: 60_000 },
         );

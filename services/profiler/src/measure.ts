@@ -1,3 +1,4 @@
+import { context } from '@opentelemetry/api';
 import { createClient, unaryCall } from '@hera/grpc';
 import { HeraError } from '@hera/errors';
 import {
@@ -9,6 +10,7 @@ import {
   type RateStep,
   type Target,
 } from '@hera/loadgen';
+import { unsampledContext } from '@hera/telemetry';
 import { loadProtos, type TenantStatus__Output, type WorkerServiceClient } from '@hera/proto';
 import type { ModelRecord, NodeRecord } from '@hera/state';
 
@@ -176,11 +178,24 @@ export async function searchRate(
   return { rate: r.rate, p95Ms: r.p95Ms, steps: r.steps };
 }
 
-/** The real thing: node agents over gRPC, open-loop load over gRPC. */
+/**
+ * A target whose queries are sent in an unsampled context, so that nobody traces them: under
+ * the job's span its load would be thousands of spans in the job's trace, and the gateway and
+ * hosts follow the unsampled parent and record nothing either.
+ */
+export function untraced(target: Target): Target {
+  const ctx = unsampledContext();
+  return {
+    send: (items, deadline) => context.with(ctx, () => target.send(items, deadline)),
+    close: () => target.close(),
+  };
+}
+
+/** The real thing: node agents over gRPC, open-loop load over gRPC (untraced). */
 export const LIVE_LOAD: LoadDriver = {
   node: (node, applyTimeoutMs) => new NodeDriver(node.nodeId, node.endpoint, node.cores, applyTimeoutMs),
-  workerTarget,
-  gatewayTarget,
+  workerTarget: (...args) => untraced(workerTarget(...args)),
+  gatewayTarget: (...args) => untraced(gatewayTarget(...args)),
   loadAt,
   searchRate,
 };

@@ -7,7 +7,7 @@ import { serverStream, unary, type ServiceBinding } from '@hera/grpc';
 import type { Logger } from '@hera/logger';
 import { measuredNodeClass, profileSetFromMeasurements, selectPairsToProfile } from '@hera/hera';
 import { services, type JobProgress, type ProfilerServiceHandlers } from '@hera/proto';
-import { DEFAULT_JOB_OPTIONS, type ProfileJobData } from '@hera/queues';
+import { DEFAULT_JOB_OPTIONS, withTraceContext, type ProfileJobData } from '@hera/queues';
 import { listLive, type Keyspace, type ModelStore, type NodeRecord, type ProfileStore } from '@hera/state';
 import type { JobProgressData } from './profile-job';
 
@@ -109,7 +109,8 @@ export function profilerService(deps: {
     if (prior && (prior.state === 'waiting' || prior.state === 'active')) return { jobId, existing: true };
     if (prior) await (await queue.getJob(jobId))?.remove();
     await redis.del(keys.profileCancel(jobId));
-    await queue.add('profile', data, { ...DEFAULT_JOB_OPTIONS, jobId });
+    // The id hashes the request alone; the trace context (this call's span) joins after.
+    await queue.add('profile', withTraceContext(data), { ...DEFAULT_JOB_OPTIONS, jobId });
     log.info({ jobId, data }, 'profile job queued');
     return { jobId, existing: false };
   };

@@ -1,7 +1,7 @@
 import type { Queue } from 'bullmq';
 import type { RedisClient } from '@hera/state';
 import type { Logger } from '@hera/logger';
-import { DEFAULT_JOB_OPTIONS, replanJobId, type ReplanJobData } from '@hera/queues';
+import { DEFAULT_JOB_OPTIONS, replanJobId, withTraceContext, type ReplanJobData } from '@hera/queues';
 import { PlanStore, type Keyspace } from '@hera/state';
 import type { NodeAgent } from './node-agent';
 
@@ -65,7 +65,7 @@ export class SlaWatch {
       };
       const jobId = replanJobId(data.reason, version);
       if (this.#asked.has(jobId)) return false;
-      await this.queue.add('sla-risk', data, { ...DEFAULT_JOB_OPTIONS, jobId });
+      await this.queue.add('sla-risk', withTraceContext(data), { ...DEFAULT_JOB_OPTIONS, jobId });
       this.#asked.add(jobId);
       this.log.warn({ model, p95Ms, slaMs, why }, `${why}; asked placement to re-plan`);
       return true;

@@ -54,7 +54,12 @@ export interface ThreadJob {
 
 export type ThreadReply =
   | { type: 'ready'; backend: string }
-  | { type: 'scores'; id: number; computeUs: number }
+  /**
+   * startMs/endMs: when the inference call began and ended, ms since the epoch (this thread's
+   * performance clock, which the host's main thread shares through timeOrigin): the host builds
+   * the request's inference span from them, so no tracing SDK runs in the thread.
+   */
+  | { type: 'scores'; id: number; computeUs: number; startMs: number; endMs: number }
   | { type: 'error'; id: number; code: string; message: string }
   | { type: 'fatal'; message: string };
 
@@ -121,13 +126,21 @@ async function main(): Promise<void> {
       // The host's one value check (its main thread checked the lengths before copying); the
       // engine trusts what this returns.
       const valid = validateBatch(model.config, batch);
-      const t0 = process.hrtime.bigint();
+      const t0 = performance.now();
       const result = model.score(valid);
       // TF.js's path stays synchronous: no await, no extra turn of the event loop.
       const scores = result instanceof Float32Array ? result : await result;
-      const computeUs = Number((process.hrtime.bigint() - t0) / 1000n);
+      const t1 = performance.now();
+      const computeUs = Math.round((t1 - t0) * 1000);
       out.set(scores);
-      port.postMessage({ type: 'scores', id: job.id, computeUs } satisfies ThreadReply);
+      const origin = performance.timeOrigin;
+      port.postMessage({
+        type: 'scores',
+        id: job.id,
+        computeUs,
+        startMs: origin + t0,
+        endMs: origin + t1,
+      } satisfies ThreadReply);
     } catch (err) {
       const code = err instanceof HeraError ? err.code : 'INTERNAL';
       port.postMessage({ type: 'error', id: job.id, code, message: (err as Error).message } satisfies ThreadReply);

@@ -27,6 +27,7 @@ import { runSplit } from './split';
 import { chooseEngine } from './engine-choice';
 import { TenantHost } from './tenant-host';
 import { HostMetrics } from './host-metrics';
+import { endRequest, requestSpans } from './request-spans';
 
 const log = createLogger({ service: 'worker-host', level: (process.env['LOG_LEVEL'] as 'info') ?? 'info' });
 
@@ -144,6 +145,13 @@ async function start(m: StartMessage): Promise<void> {
       const count = checkShape(req.items, shape);
       const batch = { count, dense: req.items!.dense, ids: req.items!.sparse };
       const t0 = performance.now();
+      const onPart = requestSpans({
+        model: config.name,
+        version: config.version,
+        items: count,
+        subBatch: host.subBatch,
+        enqueuedAt: t0,
+      });
       const res = await runSplit(
         pool,
         batch,
@@ -152,7 +160,9 @@ async function start(m: StartMessage): Promise<void> {
         deadline,
         t0,
         cancelled,
+        onPart,
       );
+      if (onPart) endRequest(res);
       const now = Date.now();
       const ms = performance.now() - t0;
       window.add(now, ms, batch.count);

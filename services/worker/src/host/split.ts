@@ -1,5 +1,5 @@
 import { HeraError } from '@hera/errors';
-import type { Job } from './worker-pool';
+import type { Job, JobResult } from './worker-pool';
 
 export interface SplitResult {
   /** Little-endian float32 scores, one per item, in item order. */
@@ -31,11 +31,25 @@ export function runSplit(
   deadline: number,
   enqueuedAt: number,
   callerCancelled: () => boolean,
+  /** Told each part's result and item count as it comes (the host's spans for a traced request). */
+  onPart?: (r: JobResult, items: number) => void,
 ): Promise<SplitResult> {
   const size = Math.max(1, Math.floor(subBatch));
   if (batch.count <= size) {
     return new Promise((resolve, reject) =>
-      sink.submit({ ...batch, deadline, enqueuedAt, cancelled: callerCancelled, resolve, reject }),
+      sink.submit({
+        ...batch,
+        deadline,
+        enqueuedAt,
+        cancelled: callerCancelled,
+        resolve: onPart
+          ? r => {
+              onPart(r, batch.count);
+              resolve(r);
+            }
+          : resolve,
+        reject,
+      }),
     );
   }
   return new Promise((resolve, reject) => {
@@ -62,6 +76,7 @@ export function runSplit(
         cancelled,
         resolve: r => {
           if (failed) return;
+          onPart?.(r, end - start);
           r.scores.copy(scores, start * 4);
           queueUs = Math.max(queueUs, r.queueUs);
           computeUs += r.computeUs;

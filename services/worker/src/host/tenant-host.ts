@@ -1,10 +1,9 @@
 import type * as grpc from '@grpc/grpc-js';
-import { closeServer } from '@hera/grpc';
+import { closeServer, InferStreams } from '@hera/grpc';
 import { Lifecycle } from '@hera/lifecycle';
 import type { Logger } from '@hera/logger';
 import type { MetricsJson } from '@hera/metrics';
 import { AgentLink } from './agent-link';
-import { InferStreams } from './infer-streams';
 import type { AgentToHost, HostToAgent, ReadyMessage, StartMessage } from './protocol';
 import type { WorkerPool } from './worker-pool';
 

@@ -5,6 +5,21 @@ import type { ThreadInit, ThreadJob, ThreadReply } from './infer-thread';
 import { idsOffset, inputBytes, outputBytes } from './slot-layout';
 import { sizeText, type MemoryBudget } from './memory-budget';
 
+/** A job's answer. The timing fields are the pool's (absent from fakes): for the request's spans. */
+export interface JobResult {
+  /** Little-endian float32 bytes, one per item. */
+  scores: Buffer;
+  queueUs: number;
+  computeUs: number;
+  /** The thread that ran it: a number per thread, from 1, never reused. */
+  thread?: number;
+  /** When a thread took it off the queue (performance.now()). */
+  dequeuedAt?: number;
+  /** Its inference call on the thread, ms since the epoch. */
+  computeStartMs?: number;
+  computeEndMs?: number;
+}
+
 /** One sub-batch waiting in the tenant's FIFO queue. */
 export interface Job {
   count: number;
@@ -17,8 +32,7 @@ export interface Job {
   enqueuedAt: number;
   /** True once the caller gave up (cancelled call): skip without computing. */
   cancelled(): boolean;
-  /** scores: little-endian float32 bytes, one per item. */
-  resolve(r: { scores: Buffer; queueUs: number; computeUs: number }): void;
+  resolve(r: JobResult): void;
   reject(err: HeraError): void;
 }
 
@@ -26,6 +40,8 @@ export interface Job {
 const jobBytes = (j: Job) => j.dense.byteLength + j.ids.byteLength;
 
 interface Slot {
+  /** JobResult.thread. */
+  thread: number;
   worker: Worker;
   input: SharedArrayBuffer;
   output: SharedArrayBuffer;
@@ -59,6 +75,7 @@ export class WorkerPool {
   readonly #slots: Slot[] = [];
   #target = 0;
   #nextId = 1;
+  #nextThread = 1;
   #closed = false;
   /** Items waiting in the queue (not yet on a thread), and their request bytes. */
   #queuedItems = 0;
@@ -258,6 +275,7 @@ export class WorkerPool {
       workerData: { ...this.init, input, output } satisfies ThreadInit,
     });
     const slot: Slot = {
+      thread: this.#nextThread++,
       worker,
       input,
       output,
@@ -327,7 +345,15 @@ export class WorkerPool {
           const scores = Buffer.from(new Uint8Array(slot.output, 0, job.count * 4));
           const queueUs = Math.round((slot.startedAt - job.enqueuedAt) * 1000);
           this.onJobDone?.(job.count, queueUs, m.computeUs);
-          job.resolve({ scores, queueUs, computeUs: m.computeUs });
+          job.resolve({
+            scores,
+            queueUs,
+            computeUs: m.computeUs,
+            thread: slot.thread,
+            dequeuedAt: slot.startedAt,
+            computeStartMs: m.startMs,
+            computeEndMs: m.endMs,
+          });
         } else {
           job.reject(new HeraError(m.code as HeraErrorCode, m.message));
         }

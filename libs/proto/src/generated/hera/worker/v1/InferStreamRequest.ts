@@ -7,10 +7,14 @@ export interface InferStreamRequest {
   'tag'?: (number);
   'request'?: (_hera_worker_v1_InferRequest | null);
   'deadlineMs'?: (number | string | Long);
+  'traceparent'?: (string);
+  'tracestate'?: (string);
 }
 
 export interface InferStreamRequest__Output {
   'tag': (number);
   'request': (_hera_worker_v1_InferRequest__Output | null);
   'deadlineMs': (number);
+  'traceparent': (string);
+  'tracestate': (string);
 }

@@ -16,10 +16,10 @@ import {
   type InferStreamResponse,
   type WorkerServiceClient,
 } from '@hera/proto';
-import { createClient } from './client';
-import { InferStreamClient } from './infer-stream';
-import { closeServer, startServer, type RunningServer } from './server';
-import { unary } from './handlers';
+import { createClient } from '../client';
+import { InferStreamClient } from './client';
+import { closeServer, startServer, type RunningServer } from '../server';
+import { unary } from '../handlers';
 
 type Call = grpc.ServerDuplexStream<InferStreamRequest__Output, InferStreamResponse>;
 

@@ -1,9 +1,16 @@
 import * as grpc from '@grpc/grpc-js';
-import { callDeadline, toStatus } from '@hera/grpc';
+import { context } from '@opentelemetry/api';
 import type { Logger } from '@hera/logger';
 import type { InferRequest__Output, InferResponse, InferStreamRequest__Output, InferStreamResponse } from '@hera/proto';
+import { callDeadline } from '../deadline';
+import { toStatus } from '../errors';
+import { endServerTrace, startServerTrace } from './trace';
 
-/** Serves one request as the unary Infer would; `deadline` is absolute ms, Infinity for none. */
+/**
+ * Serves one request as the unary Infer would; `deadline` is absolute ms, Infinity for none.
+ * Called in the request's trace context: the active span is the host's SERVER span for it
+ * (when traced), so what the host records about the request hangs under it.
+ */
 export type Serve = (
   req: InferRequest__Output | null,
   deadline: number,
@@ -19,6 +26,9 @@ type Call = grpc.ServerDuplexStream<InferStreamRequest__Output, InferStreamRespo
  * caller has half-closed, or the host is stopping, and every request it carried
  * is answered; while stopping, new requests are answered UNAVAILABLE at once so
  * the caller tries another replica.
+ *
+ * Each request is served in the trace context its message carries, under a SERVER
+ * span of its own (trace.ts); the stream is no span.
  */
 export class InferStreams {
   readonly #open = new Set<{ endWhenIdle(): void }>();
@@ -49,12 +59,21 @@ export class InferStreams {
       }
       inFlight++;
       const deadline = Math.min(m.deadlineMs > 0 ? m.deadlineMs : Infinity, streamDeadline);
-      serve(m.request, deadline, () => call.cancelled)
+      const t = startServerTrace(m);
+      const served = t
+        ? context.with(t.ctx, () => serve(m.request, deadline, () => call.cancelled))
+        : serve(m.request, deadline, () => call.cancelled);
+      served
         .then(
-          response => reply({ tag: m.tag, response, code: grpc.status.OK }),
+          response => {
+            endServerTrace(t?.span, grpc.status.OK, '');
+            reply({ tag: m.tag, response, code: grpc.status.OK });
+          },
           err => {
             const s = toStatus(err, log, { method: 'InferStream' });
-            reply({ tag: m.tag, code: s.code ?? grpc.status.INTERNAL, message: s.details ?? '' });
+            const code = s.code ?? grpc.status.INTERNAL;
+            endServerTrace(t?.span, code, s.details ?? '');
+            reply({ tag: m.tag, code, message: s.details ?? '' });
           },
         )
         .finally(() => {

@@ -1,4 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
+import { context, ROOT_CONTEXT } from '@opentelemetry/api';
 import {
   fastClients,
   type InferRequest,
@@ -7,8 +8,10 @@ import {
   type InferStreamResponse__Output,
   type WorkerServiceClient,
 } from '@hera/proto';
-import { createClient } from './client';
-import { callBy } from './deadline';
+import { createClient } from '../client';
+import { callBy } from '../deadline';
+import { replyError, serviceError, streamEndedError } from './errors';
+import { endClientTrace, requestContext, startClientTrace, type RequestTrace } from './trace';
 
 interface Pending {
   request: InferRequest;
@@ -16,15 +19,8 @@ interface Pending {
   resolve(res: InferResponse__Output): void;
   reject(err: grpc.ServiceError): void;
   timer: NodeJS.Timeout | undefined;
-}
-
-/** A grpc-js-shaped error, so callers branch on `code` as for a unary call. */
-function serviceError(code: grpc.status, details: string): grpc.ServiceError {
-  return Object.assign(new Error(`${code} ${grpc.status[code]}: ${details}`), {
-    code,
-    details,
-    metadata: new grpc.Metadata(),
-  });
+  /** Its CLIENT span and trace context; undefined when not traced. */
+  trace: RequestTrace | undefined;
 }
 
 /**
@@ -45,6 +41,9 @@ function serviceError(code: grpc.status, details: string): grpc.ServiceError {
  * A host that does not serve InferStream (an older version, during a rolling
  * upgrade) answers UNIMPLEMENTED: from then on this client sends unary Infer
  * calls, the requests that were waiting on the stream included.
+ *
+ * Tracing: each request called inside a span gets a CLIENT span of its own, whose
+ * W3C context the message carries to the host (trace.ts); the stream is no span.
  */
 export class InferStreamClient {
   #stream: grpc.ClientDuplexStream<InferStreamRequest, InferStreamResponse__Output> | undefined;
@@ -57,6 +56,8 @@ export class InferStreamClient {
   constructor(
     private readonly client: WorkerServiceClient,
     private readonly ownsClient = false,
+    /** The host's address, for spans (server.address). */
+    private readonly peer?: string,
   ) {}
 
   /**
@@ -64,7 +65,11 @@ export class InferStreamClient {
    * does not retry: a caller retries elsewhere (another replica).
    */
   static connect(endpoint: string): InferStreamClient {
-    return new InferStreamClient(createClient(fastClients().WorkerService, endpoint, { maxAttempts: 1 }), true);
+    return new InferStreamClient(
+      createClient(fastClients().WorkerService, endpoint, { maxAttempts: 1 }),
+      true,
+      endpoint,
+    );
   }
 
   /** Requests sent and not yet answered (or given up on). */
@@ -78,13 +83,15 @@ export class InferStreamClient {
     if (this.#unaryOnly) return this.#unary(request, deadline);
     return new Promise((resolve, reject) => {
       const tag = this.#tag();
-      const p: Pending = { request, deadline, resolve, reject, timer: undefined };
+      const trace = startClientTrace(request, this.peer);
+      const p: Pending = { request, deadline, resolve, reject, timer: undefined, trace };
       if (Number.isFinite(deadline)) {
         const t0 = Date.now();
         p.timer = setTimeout(
           () => {
             if (this.#pending.delete(tag)) {
-              reject(
+              this.#settle(
+                p,
                 serviceError(
                   grpc.status.DEADLINE_EXCEEDED,
                   `Deadline exceeded after ${((Date.now() - t0) / 1000).toFixed(3)}s (reported by the caller)`,
@@ -96,7 +103,13 @@ export class InferStreamClient {
         );
       }
       this.#pending.set(tag, p);
-      this.#open().write({ tag, request, deadlineMs: Number.isFinite(deadline) ? Math.round(deadline) : 0 });
+      const deadlineMs = Number.isFinite(deadline) ? Math.round(deadline) : 0;
+      // Untraced, the message is what it always was: no trace fields to encode.
+      this.#open().write(
+        trace
+          ? { tag, request, deadlineMs, traceparent: trace.traceparent, tracestate: trace.tracestate }
+          : { tag, request, deadlineMs },
+      );
     });
   }
 
@@ -120,15 +133,19 @@ export class InferStreamClient {
     if (this.#stream) return this.#stream;
     // No deadline for the stream itself (each request carries its own): a client's
     // default deadline would otherwise end it, and bound every request on it.
-    const s = this.client.inferStream({ deadline: Infinity });
+    // Opened outside any query's context: the stream outlives the query that happened to open
+    // it, and its events belong to no trace.
+    const s = context.with(ROOT_CONTEXT, () => this.client.inferStream({ deadline: Infinity }));
     this.#stream = s;
     s.on('data', (m: InferStreamResponse__Output) => {
       const p = this.#pending.get(m.tag);
       if (!p) return; // given up on (deadline) before the reply came
       this.#pending.delete(m.tag);
       clearTimeout(p.timer);
-      if (m.code === grpc.status.OK && m.response) p.resolve(m.response);
-      else p.reject(serviceError(m.code || grpc.status.INTERNAL, m.message || 'reply without a response'));
+      if (m.code === grpc.status.OK && m.response) {
+        endClientTrace(p.trace, grpc.status.OK, '', m.response);
+        p.resolve(m.response);
+      } else this.#settle(p, replyError(m.code, m.message));
     });
     const ended = (err?: grpc.ServiceError) => {
       if (this.#stream !== s) return;
@@ -138,14 +155,7 @@ export class InferStreamClient {
         this.#resendUnary();
         return;
       }
-      this.#failAll(
-        err && err.code !== grpc.status.OK
-          ? serviceError(
-              err.code === grpc.status.CANCELLED ? grpc.status.UNAVAILABLE : err.code,
-              err.details || err.message,
-            )
-          : serviceError(grpc.status.UNAVAILABLE, 'the host ended the stream with the request in flight'),
-      );
+      this.#failAll(streamEndedError(err));
     };
     s.on('error', (err: grpc.ServiceError) => ended(err));
     s.on('end', () => ended());
@@ -156,13 +166,32 @@ export class InferStreamClient {
     return callBy<InferResponse__Output>(deadline, (md, options, cb) => this.client.infer(request, md, options, cb));
   }
 
-  /** The host never took these (it has no InferStream): send each as a unary Infer. */
+  /**
+   * The host never took these (it has no InferStream): send each as a unary Infer, under
+   * its request's span (the gRPC instrumentation traces the unary call itself).
+   */
   #resendUnary(): void {
-    for (const p of this.#takeAll()) this.#unary(p.request, p.deadline).then(p.resolve, p.reject);
+    for (const p of this.#takeAll()) {
+      context
+        .with(requestContext(p.trace), () => this.#unary(p.request, p.deadline))
+        .then(
+          res => {
+            endClientTrace(p.trace, grpc.status.OK, '', res);
+            p.resolve(res);
+          },
+          (err: grpc.ServiceError) => this.#settle(p, err),
+        );
+    }
   }
 
   #failAll(err: grpc.ServiceError): void {
-    for (const p of this.#takeAll()) p.reject(err);
+    for (const p of this.#takeAll()) this.#settle(p, err);
+  }
+
+  /** Fails one request (no longer pending) and ends its span. */
+  #settle(p: Pending, err: grpc.ServiceError): void {
+    endClientTrace(p.trace, err.code, err.details);
+    p.reject(err);
   }
 
   /** Every pending request, no longer pending, its timer stopped. */
