@@ -39,18 +39,31 @@
  * and exports over OTLP/gRPC to a receiver in this process; prints both efficiencies and their
  * ratio (target ≥ 0.95) and puts them in the JSON line.
  *
- *   npm run bench -- gateway [--models wnd,din,rmc1,rmc2] [--scale 0.05] [--calls 3000] [--seconds 5] [--min-queries 300] [--sla-factor 4] [--ref-seconds 2] [--backend tfjs|onnx] [--tracing]
+ * --tls measures what mTLS on every hop costs, the same way: a plaintext pair, then a pair whose
+ * gateway, node agent and tenant hosts serve TLS and require client certificates (a throwaway CA
+ * from openssl, as `hera up --tls`), this process's clients presenting theirs; prints both
+ * efficiencies and their ratio, and puts them in the JSON line.
+ *
+ *   npm run bench -- gateway [--models wnd,din,rmc1,rmc2] [--scale 0.05] [--calls 3000] [--seconds 5] [--min-queries 300] [--sla-factor 4] [--ref-seconds 2] [--backend tfjs|onnx] [--tracing | --tls]
  */
 import { fork } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import { createClient, InferStreamClient, unaryCall, untracedMetadata } from '@hera/grpc';
+import {
+  configureSecurity,
+  createClient,
+  InferStreamClient,
+  unaryCall,
+  untracedMetadata,
+  type Security,
+} from '@hera/grpc';
 import { findMaxRate, gatewayTarget, PayloadPool, runLoad } from '@hera/loadgen';
 import { type ModelConfig } from '@hera/model-schema';
 import { readModelConfig } from '@hera/models';
 import { loadProtos, services, type RankingServiceClient, type WorkerServiceClient } from '@hera/proto';
 import { quantile } from '@hera/stats';
+import { createLocalPki } from '@hera/procs';
 import { startOtlpReceiver, waitFor, type OtlpReceiver, type TestService } from '@hera/testing';
 import {
   args,
@@ -82,10 +95,19 @@ const o = args(
   {
     backend: BACKEND_NOTE,
     tracing: 'efficiency with tracing off and on (always_on, exported over OTLP/gRPC), side by side; skips (a)',
+    tls: 'efficiency in plaintext and with mTLS on every hop (client → gateway → tenant host), side by side; skips (a)',
   },
-  ['tracing'],
+  ['tracing', 'tls'],
 );
 const tracing = o['tracing'] === 'true';
+const tls = o['tls'] === 'true';
+if (tracing && tls) throw new Error('--tracing and --tls each compare two pairs: pass one of them');
+/** Two serving pairs side by side, `off` (the plain one) and `on`; or one. */
+const compared: { what: string; off: string; on: string } | undefined = tracing
+  ? { what: 'tracing', off: 'tracing off', on: 'tracing on' }
+  : tls
+    ? { what: 'tls', off: 'plaintext', on: 'mTLS on every hop' }
+    : undefined;
 const backend = benchBackend(o['backend']);
 // On 2 vCPUs several zoo SLAs are shorter than one query's own compute; the efficiency is
 // measured against SLA × this factor (printed with the result).
@@ -171,6 +193,8 @@ async function hopLatency(gatewayAddr: string, hostAddr: string, c: ModelConfig)
 /** One gateway + node agent pair serving the bench's tenants, under its own Redis prefix. */
 interface Serving {
   label: string;
+  /** What this process's clients of the pair use (configureSecurity before opening one). */
+  security: Security;
   gateway: TestService;
   agent: WorkerServiceClient;
   rank: RankingServiceClient;
@@ -197,14 +221,26 @@ async function main(): Promise<void> {
   const results: Record<string, Record<string, ModelResult>> = {};
   const servings: Serving[] = [];
   try {
-    const built = tracing ? models : [...new Set([hopModel, ...models])];
+    const built = compared ? models : [...new Set([hopModel, ...models])];
     console.log(`building ${built.join(', ')} at scale ${o['scale']} for the ${backend} engine ...`);
     await buildBenchModels(repo, Number(o['scale']), built, backend);
     const env = { HERA_MODEL_REPO: repo, TENANT_QUEUE_LIMIT: '100000' };
-    const serve = async (label: string, prefix: string, extra: Record<string, string>): Promise<Serving> => {
+    const serve = async (
+      label: string,
+      prefix: string,
+      extra: Record<string, string>,
+      security: Security = {},
+      perService: (name: 'worker' | 'gateway') => Record<string, string> = () => ({}),
+    ): Promise<Serving> => {
       const e = { ...env, HERA_REDIS_PREFIX: prefix, ...extra };
-      const worker = await stack.service('worker', { ...e, NODE_ID: `bench-${label}`, NODE_CORES: String(CORES) });
-      const gateway = await stack.service('gateway', { ...e, ROUTING_REFRESH_MS: '500' });
+      const worker = await stack.service('worker', {
+        ...e,
+        ...perService('worker'),
+        NODE_ID: `bench-${label}`,
+        NODE_CORES: String(CORES),
+      });
+      const gateway = await stack.service('gateway', { ...e, ...perService('gateway'), ROUTING_REFRESH_MS: '500' });
+      configureSecurity(security);
       if (pinned) for (const p of [worker.child.pid, gateway.child.pid]) pin(p, otherCores);
       const agent: WorkerServiceClient = createClient(loadProtos().proto.hera.worker.v1.WorkerService, worker.address, {
         defaultDeadlineMs: 300_000,
@@ -215,6 +251,7 @@ async function main(): Promise<void> {
       );
       return {
         label,
+        security,
         gateway,
         agent,
         rank,
@@ -233,6 +270,26 @@ async function main(): Promise<void> {
           OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'grpc',
           OTEL_TRACES_SAMPLER: 'always_on',
         }),
+      );
+    } else if (tls) {
+      servings.push(await serve('off', 'bench-off', {}));
+      const pki = createLocalPki(join(stack.dir, 'tls'), ['gateway', 'worker', 'client'], ['localhost', '127.0.0.1']);
+      const files = (name: string) => pki.files(name);
+      const tlsEnv = (name: string) => ({
+        GRPC_TLS_CERT: files(name).certFile,
+        GRPC_TLS_KEY: files(name).keyFile,
+        GRPC_TLS_CA: files(name).caFile,
+        GRPC_TLS_CLIENT_CERTS: 'require',
+        GRPC_TLS_SERVER_NAME: 'localhost',
+      });
+      servings.push(
+        await serve(
+          'on',
+          'bench-on',
+          {},
+          { tls: { ...files('client'), clientCerts: 'require', serverName: 'localhost', reloadS: 0 } },
+          tlsEnv,
+        ),
       );
     } else servings.push(await serve('', 'hera', {}));
     console.log(
@@ -269,7 +326,7 @@ async function main(): Promise<void> {
       return tenant!.endpoint;
     };
 
-    if (!tracing) {
+    if (!compared) {
       // (a) the hop
       const s = servings[0]!;
       const hostAddr = await place(s, hopModel);
@@ -289,20 +346,21 @@ async function main(): Promise<void> {
       console.log(
         `    bare grpc-js echo p50 ${fmt(hop.echo.p50, 3)} ms  p99 ${fmt(hop.echo.p99, 3)} ms   → hop/echo p50 ${fmt(hopP50 / hop.echo.p50, 2)} (target ≤ 1.3)`,
       );
-    } else console.log('\n(a) skipped with --tracing');
+    } else console.log(`\n(a) skipped with --${compared.what}`);
 
-    // (b) efficiency; with --tracing each model on the untraced pair, then on the traced one.
+    // (b) efficiency; with --tracing / --tls each model on the plain pair, then on the other.
     console.log(`\n(b) serving efficiency, DESIGN §4.1 query mix, p95 ≤ ${slaFactor} × the model's SLA:`);
     for (const name of models) {
       for (const s of servings) {
-        if (tracing) console.log(`    -- ${name}, tracing ${s.label}`);
+        if (compared) console.log(`    -- ${name}, ${s.label === 'on' ? compared.on : compared.off}`);
+        configureSecurity(s.security);
         (results[s.label] ??= {})[name] = await efficiencyOf(repo, name, s, place);
       }
-      if (tracing) {
+      if (compared) {
         const off = results['off']![name]!.efficiency;
         const on = results['on']![name]!.efficiency;
         console.log(
-          `    ${name}: efficiency tracing off ${fmt(off, 3)}, on ${fmt(on, 3)} → on/off ${fmt(on / off, 3)} (target ≥ 0.95); ${receiver!.requests} exports (${fmt(receiver!.bytes / 1048576)} MiB) so far`,
+          `    ${name}: efficiency ${compared.off} ${fmt(off, 3)}, ${compared.on} ${fmt(on, 3)} → on/off ${fmt(on / off, 3)}${tracing ? ` (target ≥ 0.95); ${receiver!.requests} exports (${fmt(receiver!.bytes / 1048576)} MiB) so far` : ''}`,
         );
       }
     }
@@ -311,7 +369,7 @@ async function main(): Promise<void> {
     await stack.stop();
     await receiver?.stop();
   }
-  const untraced = results[tracing ? 'off' : '']!;
+  const untraced = results[compared ? 'off' : '']!;
   // The target: efficiency ≥ 0.8 for a compute-bound and for a memory-bound model.
   const byClass: Record<string, boolean> = {};
   for (const r of Object.values(untraced)) {
@@ -327,6 +385,25 @@ async function main(): Promise<void> {
   const pick = (rs: Record<string, ModelResult>, f: (r: ModelResult) => number, d = 3) =>
     Object.fromEntries(Object.entries(rs).map(([k, r]) => [k, round(f(r), d)]));
   let tracingFigures: Record<string, unknown> | undefined;
+  let tlsFigures: Record<string, unknown> | undefined;
+  if (tls) {
+    const ratio = Object.fromEntries(
+      models.map(m => [m, round(results['on']![m]!.efficiency / results['off']![m]!.efficiency)]),
+    );
+    console.log(
+      `mTLS cost: mTLS/plaintext efficiency ${Object.entries(ratio)
+        .map(([m, r]) => `${m} ${r}`)
+        .join(', ')}`,
+    );
+    tlsFigures = {
+      efficiency_plaintext: pick(results['off']!, r => r.efficiency),
+      efficiency_mtls: pick(results['on']!, r => r.efficiency),
+      mtls_plaintext_ratio: ratio,
+      served_samples_per_s_per_core_mtls: pick(results['on']!, r => r.perCore, 0),
+      hops: 'client → gateway and gateway → tenant host, mTLS (P-256 certificates, client certificates required)',
+      details_mtls: Object.fromEntries(Object.entries(results['on']!).map(([k, r]) => [k, r.details])),
+    };
+  }
   if (tracing) {
     const ratio = Object.fromEntries(
       models.map(m => [m, round(results['on']![m]!.efficiency / results['off']![m]!.efficiency)]),
@@ -371,6 +448,7 @@ async function main(): Promise<void> {
       efficiency_target_met: byClass,
       details: Object.fromEntries(Object.entries(untraced).map(([k, r]) => [k, r.details])),
       ...(tracingFigures ? { tracing: tracingFigures } : {}),
+      ...(tlsFigures ? { tls: tlsFigures } : {}),
     }),
   );
 }
