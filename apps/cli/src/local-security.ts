@@ -2,10 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, configureRedisTls, loadSecurityConfig } from '@hera/config';
-import { configureSecurity, type TlsSettings } from '@hera/grpc';
+import { ConfigError, loadSecurityConfig } from '@hera/config';
+import { configureSecurity, currentSecurity, type TlsSettings } from '@hera/grpc';
 import { createLocalPki, type PkiFiles } from '@hera/procs';
-import { securityOf } from '@hera/runtime';
+import { applySecurity, readTokenFile } from '@hera/runtime';
 import { readClusterFile } from './cluster-file';
 
 /**
@@ -107,23 +107,19 @@ export function createTokens(dir: string, o: { keepExisting: boolean; by: string
  * the variable named.
  */
 export function configureCliSecurity(dataDir: string, env: NodeJS.ProcessEnv = process.env): void {
-  let fromEnv;
   try {
-    const c = loadSecurityConfig(env);
-    fromEnv = securityOf(c, 'hera').security;
-    configureRedisTls({ caFile: c.REDIS_TLS_CA, certFile: c.REDIS_TLS_CERT, keyFile: c.REDIS_TLS_KEY });
+    applySecurity(loadSecurityConfig(env), 'hera');
+    const fromEnv = currentSecurity();
+    const recorded = readClusterFile(dataDir)?.security;
+    if (!recorded) return;
+    configureSecurity({
+      tls: fromEnv.tls ?? (recorded.tls ? localClientTls(recorded.tls) : undefined),
+      token: fromEnv.token ?? (recorded.tokenFile ? readTokenFile(recorded.tokenFile) : undefined),
+    });
   } catch (err) {
     if (err instanceof ConfigError) throw new Error(err.message);
     throw err;
   }
-  const recorded = readClusterFile(dataDir)?.security;
-  const token =
-    fromEnv.token ??
-    (recorded?.tokenFile
-      ? securityOf(loadSecurityConfig({ HERA_TOKEN_FILE: recorded.tokenFile })).security.token
-      : undefined);
-  const tls = fromEnv.tls ?? (recorded?.tls ? localClientTls(recorded.tls) : undefined);
-  configureSecurity({ tls, token });
 }
 
 /** The TLS settings of a client of a `hera up --tls` cluster. */

@@ -3,5 +3,5 @@ export type { ServiceContext, ServiceParts, BaseServiceConfig, RunServiceOptions
 export { LIVENESS_SERVICE } from './readiness';
 export type { Readiness } from './readiness';
 export { advertisedAddress } from './address';
-export { applySecurity, securityOf } from './security';
+export { applySecurity, readTokenFile, securityOf } from './security';
 export type { SecurityConfig } from './security';

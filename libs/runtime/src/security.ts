@@ -20,6 +20,18 @@ export interface SecurityConfig {
   REDIS_TLS_KEY?: string | undefined;
 }
 
+/** The bearer token in a file (HERA_TOKEN_FILE's form); a ConfigError naming it (never its content) when unreadable or short. */
+export function readTokenFile(path: string): string {
+  let token: string;
+  try {
+    token = readFileSync(path, 'utf8').trim();
+  } catch (err) {
+    throw new ConfigError([`HERA_TOKEN_FILE: cannot read ${path} (${(err as NodeJS.ErrnoException).code})`]);
+  }
+  if (token.length < 16) throw new ConfigError([`HERA_TOKEN_FILE: ${path} holds under 16 characters`]);
+  return token;
+}
+
 /**
  * The process's gRPC security (for configureSecurity) and its servers' auth policy, from the
  * variables; files are read now, so a missing one stops the start with a ConfigError naming
@@ -34,10 +46,10 @@ export function securityOf(c: SecurityConfig, service = 'hera'): { security: Sec
   let token = c.HERA_TOKEN;
   if (c.HERA_TOKEN_FILE) {
     try {
-      token = readFileSync(c.HERA_TOKEN_FILE, 'utf8').trim();
-      if (token.length < 16) issues.push(`HERA_TOKEN_FILE: ${c.HERA_TOKEN_FILE} holds under 16 characters`);
+      token = readTokenFile(c.HERA_TOKEN_FILE);
     } catch (err) {
-      issues.push(`HERA_TOKEN_FILE: cannot read ${c.HERA_TOKEN_FILE} (${(err as NodeJS.ErrnoException).code})`);
+      if (!(err instanceof ConfigError)) throw err;
+      issues.push(...err.issues);
     }
   }
   let auth: AuthPolicy | undefined;

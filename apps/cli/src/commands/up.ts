@@ -1,11 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { redactRedisUrl } from '@hera/config';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { checkHealth } from '@hera/grpc';
-import { LIVENESS_SERVICE } from '@hera/runtime';
+import { LIVENESS_SERVICE, readTokenFile } from '@hera/runtime';
 import {
   isAlive,
   PAYLOAD_NODE_FLAGS,
@@ -253,7 +253,7 @@ export async function up(opts: UpOptions, out: NodeJS.WritableStream = process.s
       // This command's own calls (readiness, registration, planning) go the same way.
       configureSecurity({
         ...(secured.client.tls ? { tls: localClientTls(secured.client.tls) } : {}),
-        ...(secured.client.tokenFile ? { token: readFileSync(secured.client.tokenFile, 'utf8').trim() } : {}),
+        ...(secured.client.tokenFile ? { token: readTokenFile(secured.client.tokenFile) } : {}),
       });
       say(
         [
