@@ -11,6 +11,8 @@ export { callArrival, callBy, callDeadline, DEADLINE_METADATA_KEY } from './dead
 export { InferStreamClient } from './infer-stream/client';
 export { InferStreams } from './infer-stream/server';
 export type { Serve as InferStreamServe } from './infer-stream/server';
+export { endServerTrace, INFER_SPAN, INFER_STREAM_SPAN, startServerTrace, wallNow } from './infer-stream/trace';
+export type { ServerTrace } from './infer-stream/trace';
 export {
   AUTHORIZATION,
   channelCredentials,

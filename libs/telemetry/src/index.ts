@@ -1,6 +1,8 @@
 export { ATTR } from './attributes';
-export { startTelemetry, tracesProtocol } from './start';
-export type { Telemetry, TracesProtocol } from './start';
+export { startSpanRelay, startTelemetry, tracesProtocol, tracingEnabled } from './start';
+export type { SpanRelay, Telemetry, TracesProtocol } from './start';
+export { recordable, replaySpans } from './span-record';
+export type { RemoteSpan, SpanRecord } from './span-record';
 export {
   contextFromCarrier,
   isSampledTraceparent,

@@ -4,6 +4,8 @@ import type * as GrpcInstrumentation from '@opentelemetry/instrumentation-grpc';
 import type * as IORedisInstrumentation from '@opentelemetry/instrumentation-ioredis';
 import type * as Resources from '@opentelemetry/resources';
 import type * as SdkNode from '@opentelemetry/sdk-node';
+import type * as SdkTraceBase from '@opentelemetry/sdk-trace-base';
+import { replaySpans, type RemoteSpan } from './span-record';
 
 export interface Telemetry {
   /** True when spans are exported. */
@@ -60,11 +62,7 @@ const IGNORED_METHODS = [
  * after the instrumentations are enabled (constructing one enables it).
  */
 export function startTelemetry(serviceName: string, env: NodeJS.ProcessEnv = process.env): Telemetry {
-  const endpoint = env['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT'] || env['OTEL_EXPORTER_OTLP_ENDPOINT'];
-  const exporterName = (env['OTEL_TRACES_EXPORTER'] ?? '').trim();
-  if (env['OTEL_SDK_DISABLED'] === 'true' || exporterName === 'none' || (!endpoint && !exporterName)) {
-    return { enabled: false, shutdown: async () => {} };
-  }
+  if (!tracingEnabled(env)) return { enabled: false, shutdown: async () => {} };
   const protocol = tracesProtocol(env);
   /* eslint-disable @typescript-eslint/no-require-imports -- load order matters, see above */
   const { GrpcInstrumentation: Grpc } = require('@opentelemetry/instrumentation-grpc') as typeof GrpcInstrumentation;
@@ -72,18 +70,12 @@ export function startTelemetry(serviceName: string, env: NodeJS.ProcessEnv = pro
     require('@opentelemetry/instrumentation-ioredis') as typeof IORedisInstrumentation;
   const instrumentations = [new Grpc({ ignoreGrpcMethods: IGNORED_METHODS }), new IORedis()];
   // OTLP unless OTEL_TRACES_EXPORTER names others (console, zipkin…): then the SDK builds those from env.
-  const traceExporter =
-    exporterName === '' || exporterName === 'otlp'
-      ? protocol === 'grpc'
-        ? new (require('@opentelemetry/exporter-trace-otlp-grpc') as typeof OtlpGrpcExporter).OTLPTraceExporter()
-        : new (require('@opentelemetry/exporter-trace-otlp-proto') as typeof OtlpProtoExporter).OTLPTraceExporter()
-      : undefined;
+  const traceExporter = otlpExporter(env, protocol);
   const { NodeSDK: Sdk } = require('@opentelemetry/sdk-node') as typeof SdkNode;
-  const { resourceFromAttributes } = require('@opentelemetry/resources') as typeof Resources;
   /* eslint-enable @typescript-eslint/no-require-imports */
   const sdk: SdkNode.NodeSDK = new Sdk({
     // The SDK's env detector merges OTEL_SERVICE_NAME / OTEL_RESOURCE_ATTRIBUTES over these.
-    resource: resourceFromAttributes({ 'service.name': serviceName, 'service.namespace': 'hera' }),
+    resource: resourceOf(serviceName),
     ...(traceExporter ? { traceExporter } : {}),
     // The SDK would otherwise start OTLP metric and log exporters by default, aimed at the
     // traces endpoint with another protocol's paths.
@@ -96,5 +88,67 @@ export function startTelemetry(serviceName: string, env: NodeJS.ProcessEnv = pro
   return {
     enabled: true,
     shutdown: () => (done ??= sdk.shutdown().catch(() => undefined)),
+  };
+}
+
+/**
+ * Whether the environment asks for traces: an OTLP endpoint (OTEL_EXPORTER_OTLP_TRACES_ENDPOINT
+ * or OTEL_EXPORTER_OTLP_ENDPOINT) or an exporter named in OTEL_TRACES_EXPORTER, and neither
+ * OTEL_SDK_DISABLED=true nor OTEL_TRACES_EXPORTER=none.
+ */
+export function tracingEnabled(env: NodeJS.ProcessEnv = process.env): boolean {
+  const endpoint = env['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT'] || env['OTEL_EXPORTER_OTLP_ENDPOINT'];
+  const exporterName = (env['OTEL_TRACES_EXPORTER'] ?? '').trim();
+  return env['OTEL_SDK_DISABLED'] !== 'true' && exporterName !== 'none' && !!(endpoint || exporterName);
+}
+
+/** The OTLP span exporter the environment configures; undefined when OTEL_TRACES_EXPORTER names another. */
+function otlpExporter(env: NodeJS.ProcessEnv, protocol: TracesProtocol): SdkTraceBase.SpanExporter | undefined {
+  const exporterName = (env['OTEL_TRACES_EXPORTER'] ?? '').trim();
+  if (exporterName !== '' && exporterName !== 'otlp') return undefined;
+  /* eslint-disable @typescript-eslint/no-require-imports -- loaded only when tracing is on */
+  return protocol === 'grpc'
+    ? new (require('@opentelemetry/exporter-trace-otlp-grpc') as typeof OtlpGrpcExporter).OTLPTraceExporter()
+    : new (require('@opentelemetry/exporter-trace-otlp-proto') as typeof OtlpProtoExporter).OTLPTraceExporter();
+  /* eslint-enable @typescript-eslint/no-require-imports */
+}
+
+function resourceOf(serviceName: string) {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { resourceFromAttributes } = require('@opentelemetry/resources') as typeof Resources;
+  return resourceFromAttributes({ 'service.name': serviceName, 'service.namespace': 'hera' });
+}
+
+/** Exports spans other processes recorded as data (SpanRecord), under their own service name. */
+export interface SpanRelay {
+  replay(records: readonly RemoteSpan[]): void;
+  /** Flushes what is pending and stops; safe to call twice. */
+  shutdown(): Promise<void>;
+}
+
+/**
+ * A relay for the spans of processes that run no tracing SDK themselves — tenant hosts, whose
+ * cores are the tenant's: their node agent replays what they record (SpanRecord) into spans of
+ * `serviceName`, batched and exported as this environment says (OTLP only; undefined when
+ * tracing is off or OTEL_TRACES_EXPORTER names another exporter). Call after startTelemetry:
+ * the OTLP/gRPC exporter loads grpc-js.
+ */
+export function startSpanRelay(serviceName: string, env: NodeJS.ProcessEnv = process.env): SpanRelay | undefined {
+  if (!tracingEnabled(env)) return undefined;
+  const exporter = otlpExporter(env, tracesProtocol(env));
+  if (!exporter) return undefined;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const base = require('@opentelemetry/sdk-trace-base') as typeof SdkTraceBase;
+  const provider = new base.BasicTracerProvider({
+    resource: resourceOf(serviceName),
+    // Records exist only for requests their caller sampled.
+    sampler: new base.AlwaysOnSampler(),
+    spanProcessors: [new base.BatchSpanProcessor(exporter)],
+  });
+  const tracer = provider.getTracer('@hera/span-relay');
+  let done: Promise<void> | undefined;
+  return {
+    replay: records => replaySpans(records, tracer),
+    shutdown: () => (done ??= provider.shutdown().catch(() => undefined)),
   };
 }

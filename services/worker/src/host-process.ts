@@ -5,6 +5,7 @@ import type { MetricsJson } from '@hera/metrics';
 import { connectOnce, readMessages, writeMessage } from './host/control-socket';
 import type { AgentToHost, HelloMessage, HostToAgent } from './host/protocol';
 import { isSameProcess, procStat, type HostDescriptor } from './state-dir';
+import { hostSpans } from './instrument';
 
 export interface HostExit {
   code: number | null;
@@ -211,6 +212,9 @@ export class HostProcess {
         for (const w of this.#helloWaiters.splice(0)) w.reject(new Error(`host ${this.id} is busy: ${m.message}`));
       } else if (m.type === 'metrics') {
         this.#metricsWaiters.get(m.id)?.(Array.isArray(m.metrics) ? m.metrics : undefined);
+        return;
+      } else if (m.type === 'spans') {
+        if (Array.isArray(m.spans)) hostSpans?.replay(m.spans);
         return;
       }
       this.#onMessage(m);

@@ -1,20 +1,21 @@
 import * as grpc from '@grpc/grpc-js';
-import { context } from '@opentelemetry/api';
 import type { Logger } from '@hera/logger';
 import type { InferRequest__Output, InferResponse, InferStreamRequest__Output, InferStreamResponse } from '@hera/proto';
 import { callDeadline } from '../deadline';
 import { toStatus } from '../errors';
-import { endServerTrace, startServerTrace } from './trace';
+import type { RemoteSpan } from '@hera/telemetry';
+import { endServerTrace, startServerTrace, type ServerTrace } from './trace';
 
 /**
  * Serves one request as the unary Infer would; `deadline` is absolute ms, Infinity for none.
- * Called in the request's trace context: the active span is the host's SERVER span for it
- * (when traced), so what the host records about the request hangs under it.
+ * `trace`: the record of the host's SERVER span for it, when the request is traced; what the
+ * host records about the request (its attributes, its parts' spans) goes into it.
  */
 export type Serve = (
   req: InferRequest__Output | null,
   deadline: number,
   cancelled: () => boolean,
+  trace: ServerTrace | undefined,
 ) => Promise<InferResponse>;
 
 type Call = grpc.ServerDuplexStream<InferStreamRequest__Output, InferStreamResponse>;
@@ -27,12 +28,15 @@ type Call = grpc.ServerDuplexStream<InferStreamRequest__Output, InferStreamRespo
  * is answered; while stopping, new requests are answered UNAVAILABLE at once so
  * the caller tries another replica.
  *
- * Each request is served in the trace context its message carries, under a SERVER
- * span of its own (trace.ts); the stream is no span.
+ * Each request the caller traces is recorded as a SERVER span, a child of the context its
+ * message carries (trace.ts), and handed to `spans` when answered; the stream is no span.
+ * Without `spans` nothing is recorded.
  */
 export class InferStreams {
   readonly #open = new Set<{ endWhenIdle(): void }>();
   #stopping = false;
+
+  constructor(private readonly spans?: (s: RemoteSpan) => void) {}
 
   open(call: Call, log: Logger, serve: Serve): void {
     const streamDeadline = callDeadline(call);
@@ -59,21 +63,18 @@ export class InferStreams {
       }
       inFlight++;
       const deadline = Math.min(m.deadlineMs > 0 ? m.deadlineMs : Infinity, streamDeadline);
-      const t = startServerTrace(m);
-      const served = t
-        ? context.with(t.ctx, () => serve(m.request, deadline, () => call.cancelled))
-        : serve(m.request, deadline, () => call.cancelled);
-      served
+      const t = this.spans ? startServerTrace(m) : undefined;
+      serve(m.request, deadline, () => call.cancelled, t)
         .then(
           response => {
-            endServerTrace(t?.span, grpc.status.OK, '');
             reply({ tag: m.tag, response, code: grpc.status.OK });
+            if (t) this.spans!(endServerTrace(t, grpc.status.OK, ''));
           },
           err => {
             const s = toStatus(err, log, { method: 'InferStream' });
             const code = s.code ?? grpc.status.INTERNAL;
-            endServerTrace(t?.span, code, s.details ?? '');
             reply({ tag: m.tag, code, message: s.details ?? '' });
+            if (t) this.spans!(endServerTrace(t, code, s.details ?? ''));
           },
         )
         .finally(() => {

@@ -1,18 +1,18 @@
 /**
  * Trace propagation over a real InferStream (grpc-js client and server on port 0, in one
  * process, spans into memory): each request's CLIENT span is the parent of the host's
- * SERVER span, through the context the message carries; the server serves in that
- * context; an unsampled caller makes no spans on either side; an untraced one sends
- * no trace context at all.
+ * SERVER span, through the context the message carries; the server records its span as data
+ * (as a tenant host does), replayed here into spans as its node agent would; an unsampled
+ * caller makes no spans on either side; an untraced one sends no trace context at all.
  */
 import { after, before, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as grpc from '@grpc/grpc-js';
-import { context, SpanKind, SpanStatusCode, trace, TraceFlags } from '@opentelemetry/api';
+import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { HeraError } from '@hera/errors';
 import { silentLogger } from '@hera/logger';
 import { fastClients, services, type InferStreamRequest__Output } from '@hera/proto';
-import { ATTR, inMemoryTracing, unsampledContext, type InMemoryTracing } from '@hera/telemetry';
+import { ATTR, inMemoryTracing, replaySpans, unsampledContext, type InMemoryTracing } from '@hera/telemetry';
 import { createClient } from '../client';
 import { closeServer, startServer, type RunningServer } from '../server';
 import { InferStreamClient } from './client';
@@ -23,8 +23,8 @@ const log = silentLogger();
 let tracing: InMemoryTracing;
 let server: RunningServer;
 let stream: InferStreamClient;
-/** What each served request saw: its message's trace fields and the active span context. */
-let seen: { traceparent: string; active: ReturnType<typeof trace.getSpanContext> }[] = [];
+/** What each served request saw: its message's trace fields and the record it was served with. */
+let seen: { traceparent: string; recorded: string | undefined }[] = [];
 const tracer = trace.getTracer('test');
 
 const request = (model: string) => ({
@@ -36,7 +36,7 @@ const request = (model: string) => ({
 
 before(async () => {
   tracing = inMemoryTracing();
-  const streams = new InferStreams();
+  const streams = new InferStreams(r => replaySpans([r], trace.getTracer('host')));
   server = await startServer({
     host: '127.0.0.1',
     port: 0,
@@ -49,10 +49,10 @@ before(async () => {
           InferStream: (call: grpc.ServerDuplexStream<InferStreamRequest__Output, never>) => {
             // Record the raw message's trace fields before InferStreams serves it.
             call.on('data', (m: InferStreamRequest__Output) =>
-              seen.push({ traceparent: m.traceparent, active: undefined }),
+              seen.push({ traceparent: m.traceparent, recorded: undefined }),
             );
-            streams.open(call as never, log, async req => {
-              seen[seen.length - 1]!.active = trace.getSpanContext(context.active());
+            streams.open(call as never, log, async (req, _deadline, _cancelled, t) => {
+              seen[seen.length - 1]!.recorded = t?.traceparent;
               if (req?.model === 'bad') throw new HeraError('INTERNAL', 'boom');
               return { scores: Buffer.alloc(12), version: '1', queueUs: 5, computeUs: 9 };
             });
@@ -108,9 +108,14 @@ describe('InferStream tracing', () => {
       assert.ok(clientIds.has(s.parentSpanContext!.spanId), 'the host span is a child of a client span');
       assert.equal(s.parentSpanContext?.isRemote, true);
     }
-    // Served inside the host span.
-    const serverIds = new Set(servers.map(s => s.spanContext().spanId));
-    for (const x of seen) assert.ok(serverIds.has(x.active!.spanId));
+    // Served with the record of its span, whose parent is what the message carried.
+    for (const x of seen) assert.equal(x.recorded, x.traceparent);
+    for (const s of servers) {
+      assert.equal(s.attributes[ATTR.MODEL], 'm');
+      assert.equal(s.attributes[ATTR.REQUEST_ID], 'req-7');
+      assert.equal(s.attributes['rpc.grpc.status_code'], 0);
+      assert.ok(s.startTime[0] > 0 && s.duration[0] >= 0 && s.duration[1] >= 0, 'recorded times');
+    }
     assert.equal(spans.length, 5, 'the query, two client and two host spans: none for the stream');
   });
 
@@ -132,13 +137,13 @@ describe('InferStream tracing', () => {
     await context.with(unsampledContext(), () => stream.infer(request('m'), Infinity));
     assert.deepEqual(tracing.spans(), []);
     assert.match(seen[0]!.traceparent, /-00$/);
-    assert.equal(seen[0]!.active!.traceFlags & TraceFlags.SAMPLED, 0, 'served in the unsampled context');
+    assert.equal(seen[0]!.recorded, undefined, 'served unrecorded');
   });
 
   it('sends no trace context for a caller outside any span', async () => {
     await stream.infer(request('m'), Infinity);
     assert.deepEqual(tracing.spans(), []);
     assert.equal(seen[0]!.traceparent, '');
-    assert.equal(seen[0]!.active, undefined);
+    assert.equal(seen[0]!.recorded, undefined);
   });
 });

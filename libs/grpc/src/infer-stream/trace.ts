@@ -1,16 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
-import {
-  context,
-  ROOT_CONTEXT,
-  SpanKind,
-  SpanStatusCode,
-  trace,
-  TraceFlags,
-  type Context,
-  type Span,
-} from '@opentelemetry/api';
-import type { InferRequest, InferRequest__Output, InferStreamRequest__Output } from '@hera/proto';
-import { ATTR, contextFromCarrier, isSampledTraceparent, traceCarrier } from '@hera/telemetry';
+import { context, SpanKind, SpanStatusCode, trace, TraceFlags, type Context, type Span } from '@opentelemetry/api';
+import type { InferRequest, InferRequest__Output } from '@hera/proto';
+import { ATTR, recordable, traceCarrier, type RemoteSpan, type SpanRecord } from '@hera/telemetry';
 
 /**
  * Trace propagation for WorkerService/InferStream. The stream is transport and no
@@ -19,16 +10,19 @@ import { ATTR, contextFromCarrier, isSampledTraceparent, traceCarrier } from '@h
  * host's, the two joined by the W3C context the request message carries
  * (InferStreamRequest.traceparent/tracestate). Both spans are named like the
  * method, `hera.worker.v1.WorkerService/InferStream` (the instrumentation's own spans have a
- * `grpc.` prefix, and none is made for this method).
+ * `grpc.` prefix, and none is made for this method). The caller's span is an SDK span; the
+ * host's is a record (ServerTrace) that its node agent turns into a span.
  *
  * Cost: with tracing off there is no active span and each helper returns after one
  * context lookup, allocating nothing. An unsampled caller's request creates no span
- * and carries the caller's own traceparent (sampled flag 0), so the host starts no
- * span for it either.
+ * and carries the caller's own traceparent (sampled flag 0), so the host records
+ * nothing for it either.
  */
 const tracer = trace.getTracer('@hera/grpc');
 
 export const INFER_STREAM_SPAN = 'hera.worker.v1.WorkerService/InferStream';
+/** The host's span for a unary Infer (recorded like InferStream's: the host runs no SDK). */
+export const INFER_SPAN = 'hera.worker.v1.WorkerService/Infer';
 const RPC_ATTRIBUTES = {
   'rpc.system': 'grpc',
   'rpc.service': 'hera.worker.v1.WorkerService',
@@ -42,7 +36,7 @@ export interface RequestTrace {
   tracestate: string;
 }
 
-function requestAttributes(req: InferRequest | InferRequest__Output) {
+function requestAttributes(req: InferRequest | InferRequest__Output): Record<string, string | number> {
   return {
     ...RPC_ATTRIBUTES,
     [ATTR.MODEL]: req.model ?? '',
@@ -98,20 +92,49 @@ export function requestContext(t: RequestTrace | undefined): Context {
 }
 
 /**
- * The host's side of one request: the context to serve it in and its SERVER span,
- * a child of the context the message carries. No span when the message carries none
- * or an unsampled one (then the context still says unsampled).
+ * The host's side of one request: its SERVER span, recorded as data (SpanRecord) for the
+ * node agent to export (a tenant host runs no tracing SDK: its cores are the tenant's, and
+ * the SDK's span and export work cost them ~0.4 ms a query). The record's parent is the
+ * context the message carries; none is made when it carries none or an unsampled one.
  */
-export function startServerTrace(m: InferStreamRequest__Output): { ctx: Context; span: Span | undefined } | undefined {
-  if (!m.traceparent) return undefined;
-  const parent = contextFromCarrier(m, ROOT_CONTEXT);
-  if (!isSampledTraceparent(m.traceparent)) return { ctx: parent, span: undefined };
-  const span = tracer.startSpan(
-    INFER_STREAM_SPAN,
-    { kind: SpanKind.SERVER, attributes: m.request ? requestAttributes(m.request) : RPC_ATTRIBUTES },
-    parent,
-  );
-  return { ctx: trace.setSpan(parent, span), span };
+export interface ServerTrace extends RemoteSpan {
+  span: SpanRecord & { children: SpanRecord[] };
+}
+
+/** Now as fractional ms since the Unix epoch, on the clock the tracing SDK uses. */
+export function wallNow(): number {
+  return performance.timeOrigin + performance.now();
+}
+
+/**
+ * Starts recording one request served on a host: `m` is the InferStream message (or a unary
+ * Infer's trace context and request), `name` the span's name.
+ */
+export function startServerTrace(
+  m: { traceparent?: string; tracestate?: string; request?: InferRequest__Output | null },
+  name = INFER_STREAM_SPAN,
+): ServerTrace | undefined {
+  if (!recordable(m.traceparent)) return undefined;
+  return {
+    traceparent: m.traceparent,
+    ...(m.tracestate ? { tracestate: m.tracestate } : {}),
+    span: {
+      name,
+      kind: 'server',
+      start: wallNow(),
+      end: 0,
+      attributes:
+        name === INFER_STREAM_SPAN
+          ? m.request
+            ? requestAttributes(m.request)
+            : { ...RPC_ATTRIBUTES }
+          : {
+              ...(m.request ? requestAttributes(m.request) : RPC_ATTRIBUTES),
+              'rpc.method': name.slice(name.lastIndexOf('/') + 1),
+            },
+      children: [],
+    },
+  };
 }
 
 /**
@@ -127,10 +150,10 @@ const SERVER_ERRORS = new Set<grpc.status>([
   grpc.status.DATA_LOSS,
 ]);
 
-/** Ends a SERVER span with the reply's code. */
-export function endServerTrace(span: Span | undefined, code: grpc.status, message: string): void {
-  if (!span) return;
-  span.setAttribute('rpc.grpc.status_code', code);
-  if (SERVER_ERRORS.has(code)) span.setStatus({ code: SpanStatusCode.ERROR, message });
-  span.end();
+/** Ends a SERVER span record with the reply's code. */
+export function endServerTrace(t: ServerTrace, code: grpc.status, message: string): ServerTrace {
+  t.span.end = wallNow();
+  t.span.attributes['rpc.grpc.status_code'] = code;
+  if (SERVER_ERRORS.has(code)) t.span.error = message;
+  return t;
 }

@@ -56,8 +56,9 @@ export class AgentLink {
   }
 
   /** Sends to the connected agent; dropped when there is none (statistics resume on the next connection). */
-  send(m: HostToAgent): void {
-    writeMessage(this.#agent, m);
+  /** False when no agent is connected (the message is dropped). */
+  send(m: HostToAgent): boolean {
+    return writeMessage(this.#agent, m);
   }
 
   /** Draining: no new agent connections, no orphan timeout; a connected agent stays until exit (it sees us go). */

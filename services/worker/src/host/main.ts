@@ -7,11 +7,20 @@
  * supervises). Started and controlled by the node agent over a control socket
  * (agent-link.ts): it outlives the agent, and a restarted agent adopts it.
  */
-import { startTelemetry } from '@hera/telemetry';
-const telemetry = startTelemetry('hera-worker-host');
-
+import { status as grpcStatus } from '@grpc/grpc-js';
 import { HeraError } from '@hera/errors';
-import { callDeadline, startServer, STATUS_OF, statusName, unary } from '@hera/grpc';
+import {
+  callDeadline,
+  endServerTrace,
+  INFER_SPAN,
+  startServer,
+  startServerTrace,
+  STATUS_OF,
+  statusName,
+  unary,
+  type ServerTrace,
+} from '@hera/grpc';
+import { tracingEnabled } from '@hera/telemetry';
 import { loadSecurityConfig } from '@hera/config';
 import { applySecurity } from '@hera/runtime';
 import { createLogger } from '@hera/logger';
@@ -43,7 +52,9 @@ const host = new TenantHost({
   orphanMs,
   id: process.env['HERA_HOST_ID'] ?? '',
   log,
-  telemetry,
+  // Traced requests are recorded here and exported by the agent (request-spans.ts): no SDK in
+  // a host, whose cores are the tenant's. Same environment as the agent's, so the same answer.
+  tracing: tracingEnabled(process.env),
   start,
 });
 const send = (m: HostToAgent) => host.send(m);
@@ -132,6 +143,7 @@ async function start(m: StartMessage): Promise<void> {
     req: InferRequest__Output | null,
     deadline: number,
     cancelled: () => boolean,
+    trace: ServerTrace | undefined,
   ): Promise<InferResponse> => {
     metrics.requestStarted();
     try {
@@ -145,7 +157,7 @@ async function start(m: StartMessage): Promise<void> {
       const count = checkShape(req.items, shape);
       const batch = { count, dense: req.items!.dense, ids: req.items!.sparse };
       const t0 = performance.now();
-      const onPart = requestSpans({
+      const onPart = requestSpans(trace, {
         model: config.name,
         version: config.version,
         items: count,
@@ -162,7 +174,7 @@ async function start(m: StartMessage): Promise<void> {
         cancelled,
         onPart,
       );
-      if (onPart) endRequest(res);
+      endRequest(trace, res);
       const now = Date.now();
       const ms = performance.now() - t0;
       window.add(now, ms, batch.count);
@@ -199,7 +211,27 @@ async function start(m: StartMessage): Promise<void> {
     };
   };
   const impl: Partial<WorkerServiceHandlers> = {
-    Infer: unary(tlog, 'Infer', (req, call) => serve(req, callDeadline(call), () => call.cancelled)),
+    Infer: unary(tlog, 'Infer', async (req, call) => {
+      const spans = host.spans;
+      const meta = (k: string) => String(call.metadata.get(k)[0] ?? '');
+      const t = spans
+        ? startServerTrace(
+            { traceparent: meta('traceparent'), tracestate: meta('tracestate'), request: req },
+            INFER_SPAN,
+          )
+        : undefined;
+      try {
+        const res = await serve(req, callDeadline(call), () => call.cancelled, t);
+        if (t) spans!.add(endServerTrace(t, grpcStatus.OK, ''));
+        return res;
+      } catch (err) {
+        if (t) {
+          const code = err instanceof HeraError ? STATUS_OF[err.code] : grpcStatus.INTERNAL;
+          spans!.add(endServerTrace(t, code, (err as Error).message));
+        }
+        throw err;
+      }
+    }),
     InferStream: call => host.streams.open(call, tlog, serve),
   };
   // The agent's own TLS and auth settings (inherited environment): the gateway and the profiler

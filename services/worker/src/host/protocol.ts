@@ -1,4 +1,5 @@
 import type { MetricsJson } from '@hera/metrics';
+import type { RemoteSpan } from '@hera/telemetry';
 
 /**
  * Messages between the node agent and a tenant's host process, one JSON object per
@@ -112,6 +113,8 @@ export type HostToAgent =
   | { type: 'stats'; stats: TenantStats }
   /** registry.getMetricsAsJSON() (empty before `start`); prom-client's MetricObjectWithValues[]. */
   | { type: 'metrics'; id: number; metrics: MetricsJson }
+  /** Spans of traced requests, recorded as data, for the agent to export (SpanBatch). */
+  | { type: 'spans'; spans: RemoteSpan[] }
   | { type: 'fatal'; message: string };
 
 /** The latency a refused or late request counts as in the short window: past any SLA. */

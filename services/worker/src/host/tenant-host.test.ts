@@ -1,6 +1,6 @@
 /**
  * TenantHost over its control socket (a Unix socket in a temporary directory, as the agent
- * uses it), with a fake pool, telemetry, start and exit: no model, no gRPC server, no process exit.
+ * uses it), with a fake pool, start and exit: no model, no gRPC server, no process exit.
  */
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -29,7 +29,7 @@ function setup(name: string, orphanMs = 60_000) {
     orphanMs,
     id: `id-${name}`,
     log: silentLogger(),
-    telemetry: { shutdown: () => (events.push('telemetry'), Promise.resolve()) },
+    tracing: true,
     start: (m: StartMessage) => {
       events.push(`start ${m.model}`);
       host.pool = {
@@ -90,10 +90,19 @@ describe('TenantHost', () => {
     assert.equal(host.subBatch, 1, 'at least 1');
     assert.equal(host.draining, false);
 
+    // A span recorded just before the drain still reaches the agent before the host exits.
+    const span = { traceparent: `00-${'1'.repeat(32)}-${'2'.repeat(16)}-01` } as const;
+    const record = { name: 'x', kind: 'server', start: 1, end: 2, attributes: {} } as const;
+    host.spans!.add({ ...span, span: record });
     a.send({ type: 'drain', graceMs: 123 });
     assert.equal(await exit, 0);
     assert.equal(host.draining, true);
-    assert.deepEqual(events, ['start m', 'resize 3', 'drain 123 (files kept)', 'telemetry', 'exit 0 (files gone)']);
+    assert.deepEqual(events, ['start m', 'resize 3', 'drain 123 (files kept)', 'exit 0 (files gone)']);
+    await until(() => a.messages.some(m => m.type === 'spans'));
+    assert.deepEqual(
+      a.messages.find(m => m.type === 'spans'),
+      { type: 'spans', spans: [{ ...span, span: record }] },
+    );
     assert.equal(existsSync(descriptor), false);
     await host.shutdown(1, 'again'); // once
     assert.equal(events.filter(e => e.startsWith('exit')).length, 1);
@@ -104,6 +113,6 @@ describe('TenantHost', () => {
     const { host, events, exit } = setup('b', 30);
     await host.listen();
     assert.equal(await exit, 0);
-    assert.deepEqual(events, ['telemetry', 'exit 0 (files gone)']);
+    assert.deepEqual(events, ['exit 0 (files gone)']);
   });
 });

@@ -4,6 +4,7 @@ import { Lifecycle } from '@hera/lifecycle';
 import type { Logger } from '@hera/logger';
 import type { MetricsJson } from '@hera/metrics';
 import { AgentLink } from './agent-link';
+import { SpanBatch } from './span-batch';
 import type { AgentToHost, HostToAgent, ReadyMessage, StartMessage } from './protocol';
 import type { WorkerPool } from './worker-pool';
 
@@ -22,7 +23,8 @@ export interface TenantHostOptions {
   /** HERA_HOST_ID, told to every agent that connects. */
   id: string;
   log: Logger;
-  telemetry: { shutdown(): Promise<void> };
+  /** Record the spans of traced requests and send them to the agent (SpanBatch), which exports them. */
+  tracing: boolean;
   /** Loads the model and serves it (once, on the agent's `start`); sets pool and server. */
   start: (m: StartMessage) => Promise<void>;
   /** Defaults to process.exit. */
@@ -35,14 +37,16 @@ export interface TenantHostOptions {
  * from the agent, SIGTERM, or no agent for `orphanMs`) runs once, in this order: stop
  * listening for agents; stop taking calls while queued and running ones finish (up to
  * the grace) and open InferStreams end once what is in flight on them is answered;
- * flush telemetry; remove the socket and descriptor files; exit.
+ * send the last recorded spans; remove the socket and descriptor files; exit.
  */
 export class TenantHost {
   pool: WorkerPool | undefined;
   /** Largest job an inference thread gets: bigger requests are split (bounds the threads' memory). */
   subBatch = 1;
   server: grpc.Server | undefined;
-  readonly streams = new InferStreams();
+  /** Spans of traced requests, on their way to the agent; undefined when not tracing. */
+  readonly spans: SpanBatch | undefined;
+  readonly streams: InferStreams;
   /** What `hello` tells an agent that connects (one adopting us needs it). */
   started = false;
   workersWanted = 0;
@@ -54,6 +58,9 @@ export class TenantHost {
   #graceMs = 5_000;
 
   constructor(private readonly o: TenantHostOptions) {
+    const spans = o.tracing ? new SpanBatch(s => this.#link.send({ type: 'spans', spans: s })) : undefined;
+    this.spans = spans;
+    this.streams = new InferStreams(spans ? s => spans.add(s) : undefined);
     this.#link = new AgentLink({
       socketPath: o.socketPath,
       files: o.files,
@@ -88,7 +95,7 @@ export class TenantHost {
           await closing;
         },
       ],
-      ['telemetry', () => o.telemetry.shutdown()],
+      ['spans', () => this.spans?.flush()],
       ['files', () => this.#link.removeFiles()],
     );
   }
@@ -104,8 +111,8 @@ export class TenantHost {
     await this.#link.listen();
   }
 
-  send(m: HostToAgent): void {
-    this.#link.send(m);
+  send(m: HostToAgent): boolean {
+    return this.#link.send(m);
   }
 
   /** Drains and exits with `code`; once (later calls do nothing). */
