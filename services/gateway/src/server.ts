@@ -91,12 +91,14 @@ async function observed(
   try {
     const r = await run();
     o.ok(r.scores.length, r.subBatches, r);
-    trace.getActiveSpan()?.setAttributes({
-      [ATTR.MODEL]: r.model.name,
-      [ATTR.MODEL_VERSION]: r.model.version,
-      [ATTR.ITEMS]: r.scores.length,
-      [ATTR.SUB_BATCHES]: r.subBatches,
-    });
+    // A stream's span (if any) spans many queries: one query's attributes would mislabel it.
+    if (method !== 'ModelStreamInfer')
+      trace.getActiveSpan()?.setAttributes({
+        [ATTR.MODEL]: r.model.name,
+        [ATTR.MODEL_VERSION]: r.model.version,
+        [ATTR.ITEMS]: r.scores.length,
+        [ATTR.SUB_BATCHES]: r.subBatches,
+      });
     return r;
   } catch (err) {
     o.failed(err);
@@ -233,7 +235,7 @@ async function inferOne(
   ctx: InferContext,
 ): Promise<ModelInferResponse> {
   const { ranker } = deps;
-  tagRequest(req.id);
+  if (ctx.method !== 'ModelStreamInfer') tagRequest(req.id);
   let raw = false;
   const arrived = ctx.arrivedAt ?? Date.now();
   const r = await observed(deps, ctx.method, known(ranker, req.modelName, req.modelVersion), arrived, async () => {
