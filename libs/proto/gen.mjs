@@ -88,9 +88,12 @@ function writeTypeIndex(dir) {
     .sort();
   for (const f of files) {
     const src = readFileSync(join(dir, f), 'utf8');
-    const names = [...src.matchAll(/^export (?:interface|type|const) (\w+)/gm)]
-      .map(m => m[1])
-      .filter(n => !n.startsWith('_'));
+    // An enum is both a const and a type of one name in one file: count each name once per file.
+    const names = [
+      ...new Set(
+        [...src.matchAll(/^export (?:interface|type|const) (\w+)/gm)].map(m => m[1]).filter(n => !n.startsWith('_')),
+      ),
+    ];
     for (const n of names) {
       if (seen.has(n)) throw new Error(`type ${n} is defined in ${seen.get(n)} and ${f}; rename one`);
       seen.set(n, f);

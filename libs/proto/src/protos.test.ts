@@ -20,6 +20,7 @@ describe('protos', () => {
       'hera.worker.v1.WorkerService',
       'hera.placement.v1.PlacementService',
       'hera.profiler.v1.ProfilerService',
+      'inference.GRPCInferenceService',
     ]) {
       const svc = root.lookupService(name);
       for (const m of Object.values(svc.methods)) {
@@ -58,7 +59,7 @@ describe('protos', () => {
         raw_output_contents: 6,
       },
       'inference.ModelInferResponse.InferOutputTensor': { name: 1, datatype: 2, shape: 3, parameters: 4, contents: 5 },
-      'inference.InferParameter': { bool_param: 1, int64_param: 2, string_param: 3 },
+      'inference.InferParameter': { bool_param: 1, int64_param: 2, string_param: 3, double_param: 4, uint64_param: 5 },
       'inference.InferTensorContents': {
         bool_contents: 1,
         int_contents: 2,
@@ -83,12 +84,64 @@ describe('protos', () => {
       assert.deepEqual(actual, fields, type);
     }
     assert.deepEqual(Object.keys(services().inference).sort(), [
+      'ModelConfig',
       'ModelInfer',
       'ModelMetadata',
       'ModelReady',
+      'ModelStatistics',
+      'ModelStreamInfer',
+      'RepositoryIndex',
+      'RepositoryModelLoad',
+      'RepositoryModelUnload',
       'ServerLive',
       'ServerMetadata',
       'ServerReady',
     ]);
+  });
+
+  // Triton's own grpc_service.proto and model_config.proto (test/fixtures/triton, verbatim):
+  // every RPC and message we define in package inference is Triton's, with its names, numbers,
+  // types and streaming; a message may leave fields out (ModelConfig is a subset), never differ.
+  it("inference.* matches Triton's public protos wherever we define it", () => {
+    const triton = new protobuf.Root();
+    const fixtures = join(__dirname, '..', '..', '..', 'test', 'fixtures', 'triton');
+    triton.resolvePath = (_origin, target) => join(fixtures, target);
+    triton.loadSync('grpc_service.proto', { keepCase: true });
+    const ours = new protobuf.Root();
+    ours.resolvePath = (_origin, target) => join(protoRoot(), target);
+    ours.loadSync(PROTO_FILES.inference, { keepCase: true });
+    const tSvc = triton.lookupService('inference.GRPCInferenceService');
+    for (const m of Object.values(ours.lookupService('inference.GRPCInferenceService').methods)) {
+      const t = tSvc.methods[m.name];
+      assert.ok(t, `rpc ${m.name} is not Triton's`);
+      assert.deepEqual(
+        [m.requestType, m.responseType, !!m.requestStream, !!m.responseStream],
+        [t.requestType, t.responseType, !!t.requestStream, !!t.responseStream],
+        `rpc ${m.name}`,
+      );
+    }
+    let compared = 0;
+    const visit = (ns: protobuf.NamespaceBase) => {
+      for (const obj of ns.nestedArray) {
+        if (obj instanceof protobuf.Type) {
+          const t = triton.lookupType(obj.fullName);
+          for (const f of obj.fieldsArray) {
+            const tf = t.fields[f.name];
+            assert.ok(tf, `${obj.fullName}.${f.name} is not Triton's`);
+            assert.deepEqual(
+              [f.id, f.type, f.repeated, f.map, f.partOf?.name],
+              [tf.id, tf.type, tf.repeated, tf.map, tf.partOf?.name],
+              `${obj.fullName}.${f.name}`,
+            );
+            compared++;
+          }
+        } else if (obj instanceof protobuf.Enum) {
+          assert.deepEqual({ ...obj.values }, { ...triton.lookupEnum(obj.fullName).values }, obj.fullName);
+        }
+        if (obj instanceof protobuf.Namespace || obj instanceof protobuf.Type) visit(obj);
+      }
+    };
+    visit(ours.lookup('inference') as protobuf.Namespace);
+    assert.ok(compared > 100, `compared ${compared} fields`);
   });
 });

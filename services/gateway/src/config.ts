@@ -13,6 +13,8 @@ export const GatewayConfigSchema = z.object({
   ROUTING_REFRESH_MS: z.coerce.number().int().min(100).default(2_000),
   /** Validate dense values and id ranges at the gateway (workers check again). */
   VALIDATE_VALUES: z.enum(['on', 'off']).default('on'),
+  /** Queries of one ModelStreamInfer call running at once; past it the stream is not read. */
+  STREAM_MAX_IN_FLIGHT: z.coerce.number().int().min(1).max(10_000).default(64),
 });
 
 export type GatewayConfig = z.infer<typeof GatewayConfigSchema>;

@@ -11,15 +11,22 @@ import {
   type Registry,
 } from '@hera/metrics';
 import type { CatalogEntry } from './catalog';
+import { ModelStats } from './model-stats';
 
 /** The query RPCs, as the `method` label names them. */
-export type QueryMethod = 'Rank' | 'ModelInfer';
+export type QueryMethod = 'Rank' | 'ModelInfer' | 'ModelStreamInfer';
+
+/** What the hosts reported of an OK query's time (RankResult's queueUs and inferenceUs). */
+export interface QueryTiming {
+  queueUs: number;
+  inferenceUs: number;
+}
 
 type Child<M extends { labels(...v: string[]): unknown }> = ReturnType<M['labels']>;
 
 /** One query in flight: call `ok` or `failed` once. */
 export interface QueryObservation {
-  ok(items: number, subBatches: number): void;
+  ok(items: number, subBatches: number, timing?: QueryTiming): void;
   failed(err: unknown): void;
 }
 
@@ -40,6 +47,8 @@ export class GatewayMetrics {
   readonly sla: Gauge<'model' | 'version'>;
   readonly #byEntry = new WeakMap<CatalogEntry, Map<QueryMethod, ModelChildren>>();
   readonly #unknown = new Map<QueryMethod, ModelChildren>();
+  /** Triton's ModelStatistics, counted by the same observation as the series above. */
+  readonly stats = new ModelStats();
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -108,14 +117,31 @@ export class GatewayMetrics {
     const t0 = performance.now() - (arrivedAt === undefined ? 0 : Math.max(0, Date.now() - arrivedAt));
     c.inFlight.inc();
     return {
-      ok: (items, subBatches) => {
+      ok: (items, subBatches, timing) => {
+        const ms = performance.now() - t0;
         c.inFlight.dec();
         c.code('OK').inc();
-        c.latency.observe((performance.now() - t0) / 1000);
+        c.latency.observe(ms / 1000);
         c.items.observe(items);
         c.subBatches.observe(subBatches);
+        if (entry)
+          this.stats.record(entry.name, entry.version, {
+            ok: true,
+            durationNs: ms * 1e6,
+            items,
+            subBatches,
+            queueUs: timing?.queueUs ?? 0,
+            inferenceUs: timing?.inferenceUs ?? 0,
+            at: Date.now(),
+          });
       },
       failed: err => {
+        if (entry)
+          this.stats.record(entry.name, entry.version, {
+            ok: false,
+            durationNs: (performance.now() - t0) * 1e6,
+            at: Date.now(),
+          });
         c.inFlight.dec();
         const code = err instanceof HeraError ? err.code : 'INTERNAL';
         c.code(statusName(STATUS_OF[code] ?? STATUS_OF.INTERNAL)).inc();

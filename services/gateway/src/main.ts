@@ -54,7 +54,16 @@ void runService({
           }
         });
     };
-    const deps = { catalog, routing, ranker, lifecycle, metrics: new GatewayMetrics(metrics), log };
+    const deps = {
+      catalog,
+      routing,
+      ranker,
+      lifecycle,
+      metrics: new GatewayMetrics(metrics),
+      log,
+      maxItems: config.MAX_ITEMS,
+      streamMaxInFlight: config.STREAM_MAX_IN_FLIGHT,
+    };
     return {
       services: [rankingService(deps), inferenceService(deps)],
       readiness: () => gatewayReadiness(routing, catalog),

@@ -112,7 +112,8 @@ describe('gateway public port', () => {
         () => unaryCall(oip, 'ModelInfer', { modelName: name }),
         /^NOT_FOUND: model "x{64}…" \(80000 chars\) is not registered$/,
       ],
-      ['ModelReady, unknown model', () => unaryCall(oip, 'ModelReady', { name }), /^NOT_FOUND: model "x{64}…"/],
+      // ModelReady of an unknown model answers ready=false (as Triton's), so ModelConfig echoes here.
+      ['ModelConfig, unknown model', () => unaryCall(oip, 'ModelConfig', { name }), /^NOT_FOUND: model "x{64}…"/],
       [
         'ModelInfer, unknown input',
         () => unaryCall(oip, 'ModelInfer', { modelName: 'tiny', inputs: [{ name, datatype: 'FP32', shape: [k, 2] }] }),

@@ -1,18 +1,28 @@
-import type { Metadata } from '@grpc/grpc-js';
+import * as grpc from '@grpc/grpc-js';
 import { trace } from '@opentelemetry/api';
 import { invalidArgument, quoted } from '@hera/errors';
 import { callArrival, callDeadline, unary, type ServiceBinding } from '@hera/grpc';
 import type { Lifecycle } from '@hera/lifecycle';
 import type { Logger } from '@hera/logger';
-import { services, type GRPCInferenceServiceHandlers, type ModelInfo, type RankingServiceHandlers } from '@hera/proto';
+import {
+  services,
+  type GRPCInferenceServiceHandlers,
+  type ModelInferRequest__Output,
+  type ModelInferResponse,
+  type ModelInfo,
+  type RankingServiceHandlers,
+} from '@hera/proto';
 import { ATTR } from '@hera/telemetry';
+import { MAX_ITEMS } from '@hera/model-schema';
 import type { CatalogEntry, ModelCatalog } from './catalog';
 import type { GatewayMetrics, QueryMethod } from './gateway-metrics';
 import { fromInferRequest } from './oip';
 import type { Ranker, RankResult } from './ranker';
 import { gatewayReadiness } from './readiness';
 import type { RoutingTable } from './routing';
+import { modelStreamInfer } from './stream-infer';
 import { topK } from './topk';
+import { modelStatistics, platformOf, repositoryIndex, timeoutFailure, timeoutParamMs, tritonConfig } from './triton';
 
 const SERVER_NAME = 'hera-mesh';
 const SERVER_VERSION = '0.1.0';
@@ -40,7 +50,26 @@ export interface GatewayDeps {
   lifecycle: Lifecycle;
   metrics: GatewayMetrics;
   log: Logger;
+  /** Most items in one query (MAX_ITEMS): ModelConfig's max_batch_size. */
+  maxItems?: number;
+  /** Queries of one ModelStreamInfer call running at once (STREAM_MAX_IN_FLIGHT). */
+  streamMaxInFlight?: number;
 }
+
+/** Where and when one ModelInfer request came: its call's deadline and arrival. */
+export interface InferContext {
+  method: QueryMethod;
+  /** Absolute deadline (Date.now clock), Infinity for none. */
+  clientDeadline: number;
+  /** When it arrived (Date.now clock); undefined: now. */
+  arrivedAt: number | undefined;
+}
+
+/** UNIMPLEMENTED for an RPC of the service the gateway does not serve yet. */
+const notServed = (rpc: string): Partial<grpc.StatusObject> => ({
+  code: grpc.status.UNIMPLEMENTED,
+  details: `${rpc} is not served yet`,
+});
 
 /** Sets the caller's request id on the call's span (the gRPC instrumentation's), when both exist. */
 function tagRequest(id: string): void {
@@ -55,19 +84,21 @@ async function observed(
   deps: GatewayDeps,
   method: QueryMethod,
   model: CatalogEntry | undefined,
-  call: { metadata: Metadata },
+  arrivedAt: number | undefined,
   run: () => Promise<RankResult>,
 ): Promise<RankResult> {
-  const o = deps.metrics.start(method, model, callArrival(call));
+  const o = deps.metrics.start(method, model, arrivedAt);
   try {
     const r = await run();
-    o.ok(r.scores.length, r.subBatches);
-    trace.getActiveSpan()?.setAttributes({
-      [ATTR.MODEL]: r.model.name,
-      [ATTR.MODEL_VERSION]: r.model.version,
-      [ATTR.ITEMS]: r.scores.length,
-      [ATTR.SUB_BATCHES]: r.subBatches,
-    });
+    o.ok(r.scores.length, r.subBatches, r);
+    // A stream's span (if any) spans many queries: one query's attributes would mislabel it.
+    if (method !== 'ModelStreamInfer')
+      trace.getActiveSpan()?.setAttributes({
+        [ATTR.MODEL]: r.model.name,
+        [ATTR.MODEL_VERSION]: r.model.version,
+        [ATTR.ITEMS]: r.scores.length,
+        [ATTR.SUB_BATCHES]: r.subBatches,
+      });
     return r;
   } catch (err) {
     o.failed(err);
@@ -92,7 +123,7 @@ export function rankingService(deps: GatewayDeps): ServiceBinding {
       const t0 = performance.now();
       tagRequest(req.requestId);
       const items = req.items;
-      const r = await observed(deps, 'Rank', known(ranker, req.model, req.version), call, () => {
+      const r = await observed(deps, 'Rank', known(ranker, req.model, req.version), callArrival(call), () => {
         if (!items) throw invalidArgument('items', 'is required');
         return ranker.rank({
           model: req.model,
@@ -145,9 +176,11 @@ export function inferenceService(deps: GatewayDeps): ServiceBinding {
       version: SERVER_VERSION,
       extensions: [],
     })),
+    // Triton answers ready=false for a model it does not know (a client polling for one it is
+    // loading expects that, not an error), so an unknown model or version is not ready here too.
     ModelReady: unary(log, 'ModelReady', req => {
-      const model = ranker.model(req.name, req.version);
-      return { ready: routing.replicas(model.name).length > 0 };
+      const model = known(ranker, req.name, req.version);
+      return { ready: model !== undefined && routing.replicas(model.name).length > 0 };
     }),
     ModelMetadata: unary(log, 'ModelMetadata', req => {
       const model = ranker.model(req.name, req.version);
@@ -156,7 +189,7 @@ export function inferenceService(deps: GatewayDeps): ServiceBinding {
       return {
         name: model.name,
         versions: [model.version],
-        platform: 'tensorflowjs',
+        platform: platformOf(model),
         inputs: [
           { name: 'dense', datatype: 'FP32', shape: [-1, model.denseDim] },
           {
@@ -168,56 +201,92 @@ export function inferenceService(deps: GatewayDeps): ServiceBinding {
         outputs: [{ name: 'score', datatype: 'FP32', shape: [-1, 1] }],
       };
     }),
-    ModelInfer: unary(log, 'ModelInfer', async (req, call) => {
-      tagRequest(req.id);
-      let raw = false;
-      const r = await observed(deps, 'ModelInfer', known(ranker, req.modelName, req.modelVersion), call, async () => {
-        const model = ranker.model(req.modelName, req.modelVersion);
-        for (const [i, o] of req.outputs.entries()) {
-          if (o.name !== 'score')
-            throw invalidArgument(
-              `outputs[${i}].name`,
-              `unknown output ${quoted(o.name)}; model ${model.name} has "score"`,
-            );
-        }
-        const items = fromInferRequest(model, req);
-        raw = items.raw;
-        const sparseIdx = req.inputs.findIndex(t => t.name === 'sparse');
-        const denseIdx = req.inputs.findIndex(t => t.name === 'dense');
-        return ranker.rank({
-          model: model.name,
-          version: req.modelVersion,
-          itemCount: items.itemCount,
-          dense: items.dense,
-          sparse: items.sparse,
-          clientDeadline: callDeadline(call),
-          arrivedAt: callArrival(call),
-          timeoutMs: 0,
-          requestId: req.id,
-          field: {
-            dense: `inputs[${denseIdx}] (dense)`,
-            sparse: `inputs[${sparseIdx}] (sparse)`,
-            count: `inputs[${sparseIdx}].shape[0]`,
-          },
-        });
-      });
-      const model = r.model;
-      const output = { name: 'score', datatype: 'FP32', shape: [r.scores.length, 1] };
-      return raw
-        ? {
-            modelName: model.name,
-            modelVersion: model.version,
-            id: req.id,
-            outputs: [output],
-            rawOutputContents: [scoresBytes(r.scores)],
-          }
-        : {
-            modelName: model.name,
-            modelVersion: model.version,
-            id: req.id,
-            outputs: [{ ...output, contents: { fp32Contents: Array.from(r.scores) } }],
-          };
-    }),
+    ModelInfer: unary(log, 'ModelInfer', (req, call) =>
+      inferOne(deps, req, {
+        method: 'ModelInfer',
+        clientDeadline: callDeadline(call),
+        arrivedAt: callArrival(call),
+      }),
+    ),
+    ModelStreamInfer: modelStreamInfer(deps, inferOne),
+    ModelConfig: unary(log, 'ModelConfig', req => ({
+      config: tritonConfig(ranker.model(req.name, req.version), deps.maxItems ?? MAX_ITEMS),
+    })),
+    ModelStatistics: unary(log, 'ModelStatistics', req => ({
+      modelStats: modelStatistics(deps.metrics.stats, deps.catalog, req),
+    })),
+    RepositoryIndex: unary(log, 'RepositoryIndex', req =>
+      repositoryIndex(deps.catalog.list(), m => routing.replicas(m).length, req),
+    ),
+    // The registry these call (placement's) is wired in separately; until then they say so.
+    RepositoryModelLoad: (_call, cb) => cb(notServed('RepositoryModelLoad')),
+    RepositoryModelUnload: (_call, cb) => cb(notServed('RepositoryModelUnload')),
   };
   return { name: 'inference.GRPCInferenceService', definition: services().inference, implementation: impl };
+}
+
+/**
+ * One ModelInfer request, from the unary RPC or one message of ModelStreamInfer: validated,
+ * routed and observed as Rank is; the `timeout` parameter (µs) bounds it with the call's deadline.
+ */
+async function inferOne(
+  deps: GatewayDeps,
+  req: ModelInferRequest__Output,
+  ctx: InferContext,
+): Promise<ModelInferResponse> {
+  const { ranker } = deps;
+  if (ctx.method !== 'ModelStreamInfer') tagRequest(req.id);
+  let raw = false;
+  const arrived = ctx.arrivedAt ?? Date.now();
+  const r = await observed(deps, ctx.method, known(ranker, req.modelName, req.modelVersion), arrived, async () => {
+    const model = ranker.model(req.modelName, req.modelVersion);
+    const timeoutMs = timeoutParamMs(req.parameters);
+    for (const [i, o] of req.outputs.entries()) {
+      if (o.name !== 'score')
+        throw invalidArgument(
+          `outputs[${i}].name`,
+          `unknown output ${quoted(o.name)}; model ${model.name} has "score"`,
+        );
+    }
+    const items = fromInferRequest(model, req);
+    raw = items.raw;
+    const sparseIdx = req.inputs.findIndex(t => t.name === 'sparse');
+    const denseIdx = req.inputs.findIndex(t => t.name === 'dense');
+    try {
+      return await ranker.rank({
+        model: model.name,
+        version: req.modelVersion,
+        itemCount: items.itemCount,
+        dense: items.dense,
+        sparse: items.sparse,
+        clientDeadline: ctx.clientDeadline,
+        arrivedAt: arrived,
+        timeoutMs,
+        requestId: req.id,
+        field: {
+          dense: `inputs[${denseIdx}] (dense)`,
+          sparse: `inputs[${sparseIdx}] (sparse)`,
+          count: `inputs[${sparseIdx}].shape[0]`,
+        },
+      });
+    } catch (err) {
+      throw timeoutFailure(err, timeoutMs, arrived + timeoutMs <= ctx.clientDeadline);
+    }
+  });
+  const model = r.model;
+  const output = { name: 'score', datatype: 'FP32', shape: [r.scores.length, 1] };
+  return raw
+    ? {
+        modelName: model.name,
+        modelVersion: model.version,
+        id: req.id,
+        outputs: [output],
+        rawOutputContents: [scoresBytes(r.scores)],
+      }
+    : {
+        modelName: model.name,
+        modelVersion: model.version,
+        id: req.id,
+        outputs: [{ ...output, contents: { fp32Contents: Array.from(r.scores) } }],
+      };
 }

@@ -6,12 +6,16 @@ export interface InferParameter {
   'boolParam'?: (boolean);
   'int64Param'?: (number | string | Long);
   'stringParam'?: (string);
-  'parameterChoice'?: "boolParam"|"int64Param"|"stringParam";
+  'doubleParam'?: (number | string);
+  'uint64Param'?: (number | string | Long);
+  'parameterChoice'?: "boolParam"|"int64Param"|"stringParam"|"doubleParam"|"uint64Param";
 }
 
 export interface InferParameter__Output {
   'boolParam'?: (boolean);
   'int64Param'?: (number);
   'stringParam'?: (string);
-  'parameterChoice'?: "boolParam"|"int64Param"|"stringParam";
+  'doubleParam'?: (number);
+  'uint64Param'?: (number);
+  'parameterChoice'?: "boolParam"|"int64Param"|"stringParam"|"doubleParam"|"uint64Param";
 }
