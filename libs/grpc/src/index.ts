@@ -1,5 +1,5 @@
 export { STATUS_OF, toStatus, fromServiceError, isServiceError, statusName, boundedDetails } from './errors';
-export { unary, serverStream } from './handlers';
+export { unary, serverStream, tracedUnary } from './handlers';
 export { startServer, closeServer, CONNECTION_WINDOW_BYTES } from './server';
 export { MAX_MESSAGE_BYTES, MAX_STATUS_DETAILS_CHARS, RESET_BUDGET } from './limits';
 export type { ServiceBinding, StartServerOptions, RunningServer } from './server';

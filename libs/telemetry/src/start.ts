@@ -61,14 +61,28 @@ const IGNORED_METHODS = [
  * they load. The OTLP/gRPC exporter itself loads grpc-js, so it is required only
  * after the instrumentations are enabled (constructing one enables it).
  */
-export function startTelemetry(serviceName: string, env: NodeJS.ProcessEnv = process.env): Telemetry {
+export function startTelemetry(
+  serviceName: string,
+  env: NodeJS.ProcessEnv = process.env,
+  opts: {
+    /**
+     * Methods whose server spans the service makes itself (@hera/grpc tracedUnary: the query
+     * path's RPCs, where the instrumentation's per-call wrapping costs): the instrumentation
+     * leaves them alone, as a server and as a client, so name none this process also calls.
+     */
+    ownServerSpans?: readonly string[];
+  } = {},
+): Telemetry {
   if (!tracingEnabled(env)) return { enabled: false, shutdown: async () => {} };
   const protocol = tracesProtocol(env);
   /* eslint-disable @typescript-eslint/no-require-imports -- load order matters, see above */
   const { GrpcInstrumentation: Grpc } = require('@opentelemetry/instrumentation-grpc') as typeof GrpcInstrumentation;
   const { IORedisInstrumentation: IORedis } =
     require('@opentelemetry/instrumentation-ioredis') as typeof IORedisInstrumentation;
-  const instrumentations = [new Grpc({ ignoreGrpcMethods: IGNORED_METHODS }), new IORedis()];
+  const instrumentations = [
+    new Grpc({ ignoreGrpcMethods: [...IGNORED_METHODS, ...(opts.ownServerSpans ?? [])] }),
+    new IORedis(),
+  ];
   // OTLP unless OTEL_TRACES_EXPORTER names others (console, zipkin…): then the SDK builds those from env.
   const traceExporter = otlpExporter(env, protocol);
   const { NodeSDK: Sdk } = require('@opentelemetry/sdk-node') as typeof SdkNode;

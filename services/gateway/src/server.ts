@@ -1,7 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { trace } from '@opentelemetry/api';
 import { invalidArgument, quoted } from '@hera/errors';
-import { callArrival, callDeadline, unary, type ServiceBinding } from '@hera/grpc';
+import { callArrival, callDeadline, tracedUnary, unary, type ServiceBinding } from '@hera/grpc';
 import type { Lifecycle } from '@hera/lifecycle';
 import type { Logger } from '@hera/logger';
 import {
@@ -71,7 +71,7 @@ const notServed = (rpc: string): Partial<grpc.StatusObject> => ({
   details: `${rpc} is not served yet`,
 });
 
-/** Sets the caller's request id on the call's span (the gRPC instrumentation's), when both exist. */
+/** Sets the caller's request id on the call's span (tracedUnary's), when both exist. */
 function tagRequest(id: string): void {
   if (id) trace.getActiveSpan()?.setAttribute(ATTR.REQUEST_ID, id);
 }
@@ -119,7 +119,8 @@ function known(ranker: Ranker, name: string, version: string): CatalogEntry | un
 export function rankingService(deps: GatewayDeps): ServiceBinding {
   const { log, ranker, catalog } = deps;
   const impl: RankingServiceHandlers = {
-    Rank: unary(log, 'Rank', async (req, call) => {
+    // Its server span is tracedUnary's, not the instrumentation's (instrument.ts OWN_SERVER_SPANS).
+    Rank: tracedUnary(log, 'hera.gateway.v1.RankingService', 'Rank', async (req, call) => {
       const t0 = performance.now();
       tagRequest(req.requestId);
       const items = req.items;
@@ -201,7 +202,7 @@ export function inferenceService(deps: GatewayDeps): ServiceBinding {
         outputs: [{ name: 'score', datatype: 'FP32', shape: [-1, 1] }],
       };
     }),
-    ModelInfer: unary(log, 'ModelInfer', (req, call) =>
+    ModelInfer: tracedUnary(log, 'inference.GRPCInferenceService', 'ModelInfer', (req, call) =>
       inferOne(deps, req, {
         method: 'ModelInfer',
         clientDeadline: callDeadline(call),

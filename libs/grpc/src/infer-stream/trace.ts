@@ -1,5 +1,14 @@
 import * as grpc from '@grpc/grpc-js';
-import { context, SpanKind, SpanStatusCode, trace, TraceFlags, type Context, type Span } from '@opentelemetry/api';
+import {
+  context,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  TraceFlags,
+  type Context,
+  type Span,
+  type SpanContext,
+} from '@opentelemetry/api';
 import type { InferRequest, InferRequest__Output } from '@hera/proto';
 import { ATTR, recordable, traceCarrier, type RemoteSpan, type SpanRecord } from '@hera/telemetry';
 
@@ -36,14 +45,24 @@ export interface RequestTrace {
   tracestate: string;
 }
 
-function requestAttributes(req: InferRequest | InferRequest__Output): Record<string, string | number> {
-  return {
-    ...RPC_ATTRIBUTES,
+/** The request's span attributes (one literal: this runs per request on the query path). */
+function requestAttributes(req: InferRequest | InferRequest__Output, peer?: string): Record<string, string | number> {
+  const a: Record<string, string | number> = {
+    'rpc.system': 'grpc',
+    'rpc.service': 'hera.worker.v1.WorkerService',
+    'rpc.method': 'InferStream',
     [ATTR.MODEL]: req.model ?? '',
     [ATTR.MODEL_VERSION]: req.version ?? '',
     [ATTR.ITEMS]: req.items?.itemCount ?? 0,
-    ...(req.requestId ? { [ATTR.REQUEST_ID]: req.requestId } : {}),
   };
+  if (req.requestId) a[ATTR.REQUEST_ID] = req.requestId;
+  if (peer) a['server.address'] = peer;
+  return a;
+}
+
+/** W3C traceparent of a span context (the InferStream fields are W3C's by definition). */
+function traceparentOf(c: SpanContext): string {
+  return `00-${c.traceId}-${c.spanId}-0${c.traceFlags & TraceFlags.SAMPLED}`;
 }
 
 /**
@@ -61,14 +80,11 @@ export function startClientTrace(req: InferRequest, peer: string | undefined): R
   }
   const span = tracer.startSpan(
     INFER_STREAM_SPAN,
-    {
-      kind: SpanKind.CLIENT,
-      attributes: { ...requestAttributes(req), ...(peer ? { 'server.address': peer } : {}) },
-    },
+    { kind: SpanKind.CLIENT, attributes: requestAttributes(req, peer) },
     parent,
   );
-  const c = traceCarrier(trace.setSpan(parent, span));
-  return { span, traceparent: c?.traceparent ?? '', tracestate: c?.tracestate ?? '' };
+  const c = span.spanContext();
+  return { span, traceparent: traceparentOf(c), tracestate: c.traceState?.serialize() ?? '' };
 }
 
 /** Ends a CLIENT span with the request's outcome (every status but OK is an error for a client). */
@@ -141,7 +157,7 @@ export function startServerTrace(
  * Codes a server reports as its own error (OTel's gRPC conventions): the rest are the
  * caller's doing (a bad request, an unknown model, shedding) and leave the span unset.
  */
-const SERVER_ERRORS = new Set<grpc.status>([
+export const SERVER_ERRORS = new Set<grpc.status>([
   grpc.status.UNKNOWN,
   grpc.status.DEADLINE_EXCEEDED,
   grpc.status.UNIMPLEMENTED,
