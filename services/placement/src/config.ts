@@ -23,9 +23,17 @@ export const PlacementConfigSchema = z.object({
   /** The model repository the registry writes (ImportModel) and checks (LoadModel); the node agents' too. */
   HERA_MODEL_REPO: z.string().min(1).default('.hera/models'),
   /** Largest file one ImportModel may upload (a TF.js shard is 4 MiB by default). */
-  REGISTRY_MAX_FILE_BYTES: z.coerce.number().int().min(1).default(256 * 1024 * 1024),
+  REGISTRY_MAX_FILE_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(256 * 1024 * 1024),
   /** Largest upload of one ImportModel, every file together. */
-  REGISTRY_MAX_IMPORT_BYTES: z.coerce.number().int().min(1).default(1024 * 1024 * 1024),
+  REGISTRY_MAX_IMPORT_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(1024 * 1024 * 1024),
   /** Most files one ImportModel may upload. */
   REGISTRY_MAX_FILES: z.coerce.number().int().min(1).default(1_000),
   /** An upload that sends nothing for this long is dropped and its staging removed. */

@@ -9,7 +9,16 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
@@ -258,7 +267,11 @@ describe('model registry: ImportModel', () => {
   const cases: { what: string; run: () => Promise<unknown>; code: string; names: RegExp }[] = [
     {
       what: 'a missing shard',
-      run: () => upload(header('bad'), modelFiles().filter(f => f.path === 'model.json')),
+      run: () =>
+        upload(
+          header('bad'),
+          modelFiles().filter(f => f.path === 'model.json'),
+        ),
       code: 'INVALID_ARGUMENT',
       names: /group1-shard1of1\.bin: not found \(weightsManifest\[0\]\.paths\[0\] of model\.json\)/,
     },
@@ -278,7 +291,9 @@ describe('model registry: ImportModel', () => {
       run: () =>
         upload(
           header('bad', {
-            signature: Buffer.from(JSON.stringify({ ...SIGNATURE, sparse: [{ input: 'item_ids', vocab: [50, 50, 50] }] })),
+            signature: Buffer.from(
+              JSON.stringify({ ...SIGNATURE, sparse: [{ input: 'item_ids', vocab: [50, 50, 50] }] }),
+            ),
           }),
           modelFiles(),
         ),
@@ -317,7 +332,10 @@ describe('model registry: ImportModel', () => {
     {
       what: 'an unknown input name in the signature',
       run: () =>
-        upload(header('bad', { signature: Buffer.from(JSON.stringify({ ...SIGNATURE, dense: 'nope' })) }), modelFiles()),
+        upload(
+          header('bad', { signature: Buffer.from(JSON.stringify({ ...SIGNATURE, dense: 'nope' })) }),
+          modelFiles(),
+        ),
       code: 'INVALID_ARGUMENT',
       names: /hera-signature\.json: dense: the model has no input "nope" \(its inputs: features, item_ids\)/,
     },
@@ -455,7 +473,10 @@ describe('model registry: version policy, ListModels', () => {
 
 describe('model registry: LoadModel, UnloadModel', () => {
   it('refuses what it cannot load, naming the field', async () => {
-    assert.equal(await grpcOutcome(unaryCall(registry, 'LoadModel', { name: '' })), 'INVALID_ARGUMENT: name: must not be empty');
+    assert.equal(
+      await grpcOutcome(unaryCall(registry, 'LoadModel', { name: '' })),
+      'INVALID_ARGUMENT: name: must not be empty',
+    );
     assert.match(await grpcOutcome(unaryCall(registry, 'LoadModel', { name: '../x' })), /^INVALID_ARGUMENT: name: /);
     assert.match(
       await grpcOutcome(unaryCall(registry, 'LoadModel', { name: 'nosuch' })),
@@ -469,7 +490,10 @@ describe('model registry: LoadModel, UnloadModel', () => {
       await grpcOutcome(unaryCall(registry, 'UnloadModel', { name: 'nosuch' })),
       'NOT_FOUND: model "nosuch" is not registered',
     );
-    assert.equal(await grpcOutcome(unaryCall(registry, 'UnloadModel', { name: '' })), 'INVALID_ARGUMENT: name: must not be empty');
+    assert.equal(
+      await grpcOutcome(unaryCall(registry, 'UnloadModel', { name: '' })),
+      'INVALID_ARGUMENT: name: must not be empty',
+    );
   });
 
   it('LoadModel refuses stored artifacts that fail the import checks, naming the file', async () => {
@@ -511,7 +535,10 @@ describe('model registry: LoadModel, UnloadModel', () => {
     );
     const listed = (await unaryCall(registry, 'ListModels', {})).models.find(m => m.name === 'ncf')!;
     assert.equal(listed.state, 'unloaded');
-    assert.deepEqual(listed.versions.map(v => [v.available, v.reason]), [[false, 'unloaded']]);
+    assert.deepEqual(
+      listed.versions.map(v => [v.available, v.reason]),
+      [[false, 'unloaded']],
+    );
     const again = await unaryCall(registry, 'UnloadModel', { name: 'ncf' }, { deadlineMs: 3_000 });
     assert.equal(again.changed, false, 'unloading twice changes nothing');
     assert.equal(again.planVersion, un.planVersion);

@@ -71,7 +71,10 @@ const ANSWER_MARGIN_MS = 500;
 const POLL_MS = 250;
 
 /** proto VersionPolicy → the record's, undefined when unset; INVALID_ARGUMENT when not servable. */
-export function policyFromMessage(m: VersionPolicy__Output | null | undefined, field: string): VersionPolicy | undefined {
+export function policyFromMessage(
+  m: VersionPolicy__Output | null | undefined,
+  field: string,
+): VersionPolicy | undefined {
   if (!m?.policyChoice) return undefined;
   const p: VersionPolicy =
     m.policyChoice === 'all'
@@ -190,7 +193,7 @@ export class ModelRegistry {
       let header: ImportModelRequest__Output['header'];
       const sizes = new Map<string, number>();
       let total = 0;
-      for (let i = -1; ; ) {
+      for (let i = -1; ;) {
         const quiet = silent();
         quiet.catch(() => undefined);
         const r = await Promise.race([it.next(), ended, quiet]);
@@ -207,7 +210,10 @@ export class ModelRegistry {
         if (!chunk) throw invalidArgument(`chunks[${i}]`, 'neither header nor chunk');
         const path = checkChunkPath(chunk.path, i);
         if (!sizes.has(path) && sizes.size >= limits.maxFiles)
-          throw new HeraError('OVERLOADED', `chunks[${i}].path: more than ${limits.maxFiles} files (REGISTRY_MAX_FILES)`);
+          throw new HeraError(
+            'OVERLOADED',
+            `chunks[${i}].path: more than ${limits.maxFiles} files (REGISTRY_MAX_FILES)`,
+          );
         const size = (sizes.get(path) ?? 0) + chunk.data.length;
         total += chunk.data.length;
         if (size > limits.maxFileBytes)
@@ -262,7 +268,9 @@ export class ModelRegistry {
             current: served === version,
           });
           const record = await this.#register(name, served, effective, prev);
-          const profile = prev?.unloaded ? { note: `${name} is unloaded: no profile queued (load it first)` } : await this.#profile(name);
+          const profile = prev?.unloaded
+            ? { note: `${name} is unloaded: no profile queued (load it first)` }
+            : await this.#profile(name);
           return {
             name,
             version: config.version,
@@ -511,4 +519,3 @@ export function registryService(registry: ModelRegistry, log: Logger): ServiceBi
     implementation: impl,
   };
 }
-
