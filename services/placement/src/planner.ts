@@ -239,7 +239,7 @@ export class Planner {
     // An unloaded model (the registry's UnloadModel) keeps its demand but is not planned.
     const unloaded = new Set((await this.models.list()).filter(m => m.unloaded).map(m => m.name));
     const demands = asked.filter(d => !unloaded.has(d.model));
-    if (unloaded.size && !demands.some(d => d.qps > 0)) return this.#empty(asked, nodeClass);
+    if (unloaded.size && !demands.some(d => d.qps > 0)) return this.#empty(demands, nodeClass);
     const missing = demands.filter(d => d.qps > 0 && !set.models.some(m => m.model === d.model)).map(d => d.model);
     if (missing.length)
       throw new HeraError(
@@ -275,7 +275,7 @@ export class Planner {
     return { plan, explanation: solved.explanation, strategies: solved.strategies, predictor: solved.predictor };
   }
 
-  /** A plan placing nothing: every demanded model is unloaded (or demanded at 0 QPS). */
+  /** A plan placing nothing: every demanded model is unloaded (its demand kept in the store, not in the plan). */
   async #empty(demands: readonly Demand[], nodeClass: string): Promise<ComputedPlan> {
     const previous = await this.current();
     return {
