@@ -55,6 +55,7 @@ const keys = new Keyspace(prefix);
 const MAX_FILE = 64 * 1024;
 const MAX_IMPORT = 256 * 1024;
 const IDLE_MS = 1_500;
+const MAX_FILES = 8;
 const dir = mkdtempSync(join(tmpdir(), 'hera-registry-'));
 const repo = join(dir, 'repo');
 const modelSrc = join(dir, 'src');
@@ -205,6 +206,7 @@ before(async () => {
       REGISTRY_MAX_FILE_BYTES: String(MAX_FILE),
       REGISTRY_MAX_IMPORT_BYTES: String(MAX_IMPORT),
       REGISTRY_IDLE_MS: String(IDLE_MS),
+      REGISTRY_MAX_FILES: String(MAX_FILES),
       ...otlp.env(),
     },
   );
@@ -344,6 +346,64 @@ describe('model registry: ImportModel', () => {
       run: () => upload(null, modelFiles()),
       code: 'INVALID_ARGUMENT',
       names: /header: missing/,
+    },
+    {
+      what: 'a second header',
+      run: () =>
+        new Promise((resolve, reject) => {
+          const call = registry.importModel((err, res) => (err ? reject(err) : resolve(res)));
+          call.write({ header: header('bad') });
+          call.write({ header: header('bad') });
+          call.end();
+        }),
+      code: 'INVALID_ARGUMENT',
+      names: /^INVALID_ARGUMENT: header: sent twice/,
+    },
+    {
+      what: 'an empty name',
+      run: () => upload(header(''), modelFiles()),
+      code: 'INVALID_ARGUMENT',
+      names: /header\.name: must not be empty/,
+    },
+    {
+      what: 'a name that is not a name',
+      run: () => upload(header('a/b'), modelFiles()),
+      code: 'INVALID_ARGUMENT',
+      names: /header\.name: "a\/b" is not a valid model name/,
+    },
+    {
+      what: 'an empty signature',
+      run: () => upload(header('bad', { signature: Buffer.alloc(0) }), modelFiles()),
+      code: 'INVALID_ARGUMENT',
+      names: /header\.signature: must hold the signature JSON/,
+    },
+    {
+      what: 'a signature over 64 KiB',
+      run: () => upload(header('bad', { signature: Buffer.alloc(64 * 1024 + 1, 32) }), modelFiles()),
+      code: 'INVALID_ARGUMENT',
+      names: /header\.signature: more than 65536 bytes/,
+    },
+    {
+      what: 'a signature that is not JSON',
+      run: () => upload(header('bad', { signature: Buffer.from('{dense') }), modelFiles()),
+      code: 'INVALID_ARGUMENT',
+      names: /hera-signature\.json: is not valid JSON/,
+    },
+    {
+      what: "a chunk named as the version's own file",
+      run: () => upload(header('bad'), [...modelFiles(), { path: 'config.json', data: Buffer.from('{}') }]),
+      code: 'INVALID_ARGUMENT',
+      names: /chunks\[\d+\]\.path: "config\.json": the version directory keeps that name/,
+    },
+    {
+      what: `more than REGISTRY_MAX_FILES (${MAX_FILES}) files`,
+      run: () =>
+        upload(header('bad'), [
+          ...modelFiles(),
+          ...Array.from({ length: MAX_FILES }, (_, i) => ({ path: `extra/${i}.bin`, data: Buffer.from('x') })),
+        ]),
+      code: 'RESOURCE_EXHAUSTED',
+      names: /chunks\[\d+\]\.path: more than 8 files \(REGISTRY_MAX_FILES\)/,
     },
     {
       what: 'a zoo model name',
