@@ -454,7 +454,7 @@ export function register(program: Command): void {
   const models = program
     .command('models')
     .description(
-      'build, import and list the model repository: the eight DeepRecSys models (DESIGN §5) as TF.js artifacts, and your own TF.js models',
+      'build, import and list the model repository: the eight DeepRecSys models (DESIGN §5) as TF.js artifacts, and your own TF.js models; load and unload models in the cluster (its model registry on placement)',
     );
 
   models
