@@ -258,6 +258,8 @@ export class ModelRegistry {
               'header.version_policy',
               `${describePolicy(effective)} allows none of the versions ${[...present, version].join(', ')}`,
             );
+          // A caller gone while the upload waited for the lock gets nothing written.
+          if (call.cancelled) throw new HeraError('CANCELLED', 'the import was cancelled; nothing was kept');
           config = await importModel({
             repo: this.#d.repo,
             source,
@@ -268,9 +270,12 @@ export class ModelRegistry {
             current: served === version,
           });
           const record = await this.#register(name, served, effective, prev);
+          // A quick profile of the version served when it is new to the registry (the policy may keep an older one).
           const profile = prev?.unloaded
             ? { note: `${name} is unloaded: no profile queued (load it first)` }
-            : await this.#profile(name);
+            : prev?.version === record.version
+              ? { note: `the version policy keeps serving version ${record.version}: no profile queued` }
+              : await this.#profile(name);
           return {
             name,
             version: config.version,
