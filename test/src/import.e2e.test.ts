@@ -1,13 +1,15 @@
 /**
  * Bring your own model, end to end (slow: trains a small model, starts `hera up`, profiles):
  * a model built and trained here with TF.js (an MLP over dense features and an Embedding over one
- * id slot, sigmoid output), saved in TF.js's format, imported with `hera models import`, profiled
- * (`hera profile --quick`), placed (`hera plan demand` + `apply`), then served: Rank and the Open
- * Inference Protocol's ModelInfer answer the scores `model.predict` gives in this process.
+ * id slot, sigmoid output), saved in TF.js's format, imported with `hera models import` (uploaded
+ * to placement's model registry, which queues a quick profile of it: no `hera profile`), placed
+ * (`hera plan demand` + `apply`), then served: Rank and the Open Inference Protocol's ModelInfer
+ * answer the scores `model.predict` gives in this process. Then `hera models unload` takes it out
+ * of service (the gateway answers UNAVAILABLE "unloaded") and `hera models load` brings it back.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type * as TF from '@tensorflow/tfjs-core';
@@ -124,25 +126,19 @@ describe('bring your own model', () => {
     const gateway = /gateway at (\S+)/.exec(ready)![1]!;
     pids = (JSON.parse(readFileSync(join(dataDir, 'cluster.json'), 'utf8')) as { pids: Record<string, number> }).pids;
 
-    const imported = await hera(
-      'models',
-      'import',
-      source,
-      '--name',
-      MODEL,
-      '--repo',
-      join(dataDir, 'models'),
-      '--data-dir',
-      dataDir,
-    );
+    // Through the registry (the running cluster's placement); --wait follows the quick profile it queued.
+    const imported = await hera('models', 'import', source, '--name', MODEL, '--data-dir', dataDir, '--wait');
     assert.match(
       imported,
-      new RegExp(`^imported ${MODEL} version 1 \\(TF\\.js layers-model\\) .*; registered in`, 'm'),
+      new RegExp(`^imported ${MODEL} version 1 \\(.*\\) through placement at \\S+; serving version 1$`, 'm'),
     );
-    assert.match(imported, new RegExp(`^item_id\\s+ids\\s+\\[-1, 1\\]\\s+${VOCAB}`, 'm'));
-
-    const profiled = await hera('profile', MODEL, '--quick', '--workers', '1', '--data-dir', dataDir);
-    assert.match(profiled, new RegExp(`^${MODEL} on \\S+ \\(\\d+ cores\\): `, 'm'));
+    assert.match(imported, /^quick profile on local-1: job p-[0-9a-f]{16} completed$/m);
+    const repoVersion = join(dataDir, 'models', MODEL, '1');
+    assert.deepEqual(
+      ['hera-signature.json', 'model.json', 'weights.bin'].map(f => existsSync(join(repoVersion, f))),
+      [true, true, true],
+      "written into placement's repository",
+    );
     await hera('plan', 'demand', '--units', `${MODEL}=0.5`, '--replace', '--data-dir', dataDir);
     await hera('plan', 'apply', '--data-dir', dataDir);
 
@@ -206,6 +202,45 @@ describe('bring your own model', () => {
     await assert.rejects(
       unaryCall(rank, 'Rank', { model: MODEL, items: { itemCount: k, dense: bytes(dense), sparse: bytes(bad) } }),
       new RegExp(`item 2 table item_id id ${VOCAB} is out of range`),
+    );
+
+    // Unload: out of service, kept in the repository; load: served again.
+    const unloaded = await hera('models', 'unload', MODEL, '--data-dir', dataDir);
+    assert.match(unloaded, new RegExp(`^${MODEL}: unloaded; no tenant of it runs`, 'm'));
+    assert.ok(existsSync(join(repoVersion, 'model.json')), 'the repository keeps it');
+    await waitFor(
+      async () =>
+        /UNAVAILABLE.*unloaded/.test(
+          await unaryCall(rank, 'Rank', {
+            model: MODEL,
+            items: { itemCount: k, dense: bytes(dense), sparse: bytes(ids) },
+          }).then(
+            () => 'OK',
+            (err: Error) => `${(err as { code?: number }).code === 14 ? 'UNAVAILABLE' : 'other'}: ${err.message}`,
+          ),
+        ),
+      10_000,
+      'Rank to answer UNAVAILABLE unloaded',
+    );
+    const loaded = await hera('models', 'load', MODEL, '--data-dir', dataDir, '--timeout', '120');
+    assert.match(loaded, new RegExp(`^${MODEL} version 1: served \\(plan v\\d+\\)$`, 'm'));
+    await waitFor(
+      async () => (await unaryCall(oip, 'ModelReady', { name: MODEL }).catch(() => ({ ready: false }))).ready,
+      30_000,
+      `the gateway to route ${MODEL} again`,
+    );
+    hostPids.push(...childrenOf(pids['worker']!));
+    close(
+      f32(
+        (
+          await unaryCall(rank, 'Rank', {
+            model: MODEL,
+            items: { itemCount: k, dense: bytes(dense), sparse: bytes(ids) },
+            topK: 3,
+          })
+        ).scores,
+      ),
+      'Rank after load',
     );
 
     up.proc.kill('SIGINT');

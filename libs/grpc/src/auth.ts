@@ -23,6 +23,11 @@ export const RPC_ACCESS: Readonly<Record<string, Access>> = {
   '/hera.worker.v1.WorkerService/ApplyAllocation': 'admin',
   '/hera.worker.v1.WorkerService/RemoveTenant': 'admin',
   '/hera.placement.v1.PlacementService/SetDemand': 'operator',
+  // Importing, loading and unloading change what the cluster serves as demand and plans do, not
+  // where tenants run (placement re-plans with its own admin identity): operator, like SetDemand.
+  '/hera.placement.v1.ModelRegistryService/ImportModel': 'operator',
+  '/hera.placement.v1.ModelRegistryService/LoadModel': 'operator',
+  '/hera.placement.v1.ModelRegistryService/UnloadModel': 'operator',
   '/hera.placement.v1.PlacementService/Plan': 'operator',
   '/hera.profiler.v1.ProfilerService/StartProfile': 'operator',
   '/hera.profiler.v1.ProfilerService/StartPairProfiles': 'operator',
@@ -34,6 +39,7 @@ export const RPC_ACCESS: Readonly<Record<string, Access>> = {
   '/hera.placement.v1.PlacementService/GetDemand': 'read',
   '/hera.placement.v1.PlacementService/GetPlan': 'read',
   '/hera.placement.v1.PlacementService/Explain': 'read',
+  '/hera.placement.v1.ModelRegistryService/ListModels': 'read',
   '/hera.worker.v1.WorkerService/GetStatus': 'read',
   '/hera.profiler.v1.ProfilerService/ListPairProfiles': 'read',
   '/hera.profiler.v1.ProfilerService/GetProfile': 'read',

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { existsSync, promises as fsp } from 'node:fs';
 import { dirname, isAbsolute, join, resolve, sep } from 'node:path';
 import { HeraError } from '@hera/errors';
@@ -56,6 +57,21 @@ export interface ImportModelOptions {
   version?: string;
   /** The signature file (default: hera-signature.json in `source`). */
   signature?: string;
+  /**
+   * `source` is `version` already in the repository (the registry's LoadModel re-checks it):
+   * the same checks, without refusing the version for existing.
+   */
+  existing?: boolean;
+  /**
+   * Move the files out of `source` instead of copying them (the registry's staging directory,
+   * on the repository's file system): the version then appears by one rename either way.
+   */
+  move?: boolean;
+  /**
+   * Make the new version the current one (<model>/config.json; default true). The registry
+   * passes false when the model's version policy keeps serving another version.
+   */
+  current?: boolean;
 }
 
 /** What an import checked: the config it will write and the files it will copy. */
@@ -127,9 +143,10 @@ export async function checkImport(o: ImportModelOptions): Promise<CheckedImport>
   const signaturePath = resolve(o.signature ?? join(sourceDir, SIGNATURE_FILE));
   const signature = parseSignature(signaturePath, await readJsonFile(signaturePath));
   const io = kind === 'graph-model' ? graphIo(modelJsonPath, json, topology) : layersIo(modelJsonPath, topology);
+  if (o.existing && o.version === undefined) throw bad('version', 'required to check a version in the repository');
   const version = o.version ?? (await nextVersion(repo, o.name));
   const final = versionDir(repo, o.name, version);
-  if (existsSync(final)) throw bad(final, `version ${version} of ${o.name} already exists`);
+  if (!o.existing && existsSync(final)) throw bad(final, `version ${version} of ${o.name} already exists`);
   const configPath = join(modelDir(repo, o.name), 'config.json');
   if (existsSync(configPath) && (await readModelConfig(repo, o.name)).family !== 'imported')
     throw bad(configPath, `${o.name} is a zoo model: import under another name`);
@@ -163,13 +180,15 @@ export async function importModel(o: ImportModelOptions): Promise<ModelConfig> {
   const dir = modelDir(repo, config.name);
   const final = versionDir(repo, config.name, config.version);
   const createdDir = !existsSync(dir);
-  const tmp = join(dir, `.${config.version}.importing-${process.pid}`);
+  // pid and a random part: imports in one process (the registry serves several) never share it.
+  const tmp = join(dir, `.${config.version}.importing-${process.pid}-${randomBytes(4).toString('hex')}`);
   try {
     await fsp.mkdir(tmp, { recursive: true });
     let bytes = 0;
     for (const f of checked.files) {
       await fsp.mkdir(dirname(join(tmp, f)), { recursive: true });
-      await fsp.copyFile(join(checked.sourceDir, f), join(tmp, f));
+      if (o.move) await fsp.rename(join(checked.sourceDir, f), join(tmp, f));
+      else await fsp.copyFile(join(checked.sourceDir, f), join(tmp, f));
       bytes += (await fsp.stat(join(tmp, f))).size;
     }
     await fsp.copyFile(checked.signaturePath, join(tmp, SIGNATURE_FILE));
@@ -182,7 +201,8 @@ export async function importModel(o: ImportModelOptions): Promise<ModelConfig> {
     if (createdDir) await fsp.rm(dir, { recursive: true, force: true });
     throw err;
   }
-  const configTmp = join(dir, `.config.json.${process.pid}`);
+  if (o.current === false && !createdDir) return config;
+  const configTmp = join(dir, `.config.json.${process.pid}-${randomBytes(4).toString('hex')}`);
   await fsp.writeFile(configTmp, `${JSON.stringify(config, null, 2)}\n`);
   await fsp.rename(configTmp, join(dir, 'config.json'));
   return config;
@@ -545,7 +565,7 @@ function configFor(
 }
 
 /** One past the highest numeric version of the model present, else "1". */
-async function nextVersion(repo: string, name: string): Promise<string> {
+export async function nextVersion(repo: string, name: string): Promise<string> {
   const dir = modelDir(repo, name);
   if (!existsSync(dir)) return '1';
   const numeric = (await fsp.readdir(dir, { withFileTypes: true }))

@@ -7,6 +7,8 @@ export {
   listRepository,
   readModelConfig,
   setModelEngine,
+  listVersions,
+  setCurrentVersion,
   readModelJson,
   resolveModelRepo,
   modelDir,
@@ -23,7 +25,7 @@ export { DEFAULT_VARIANT, PLAIN_VARIANT } from './wasm-bag';
 export { loadModel, InferenceModel } from './model';
 export type { Model, LoadModelOptions } from './model';
 export { ImportedModel, directoryHandler, loadTfjsModel } from './imported-model';
-export { checkImport, importModel, IMPORT_DEFAULTS, SIGNATURE_FILE } from './import';
+export { checkImport, importModel, nextVersion, IMPORT_DEFAULTS, SIGNATURE_FILE } from './import';
 export type { CheckedImport, ImportModelOptions, ImportSignature } from './import';
 export { mlpStacks } from './network';
 export type { MlpStack } from './network';

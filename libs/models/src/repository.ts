@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { existsSync, promises as fsp } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { HeraError } from '@hera/errors';
@@ -199,4 +200,29 @@ export async function listRepository(repo: string): Promise<RepoEntry[]> {
     });
   }
   return out.sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** The version directories of a model holding a model.json (none for an unknown model). */
+export async function listVersions(repo: string, name: string): Promise<string[]> {
+  const dir = modelDir(repo, name);
+  if (!existsSync(dir)) return [];
+  return (await fsp.readdir(dir, { withFileTypes: true }))
+    .filter(d => d.isDirectory() && validName(d.name) && existsSync(join(dir, d.name, 'model.json')))
+    .map(d => d.name);
+}
+
+/**
+ * Makes `version` the model's current one: its config becomes <model>/config.json (written
+ * beside and renamed), which hosts read for an allocation naming no version. The registry
+ * calls it when a version policy selects a version other than the newest.
+ */
+export async function setCurrentVersion(repo: string, name: string, version: string): Promise<ModelConfig> {
+  const config = await readModelConfig(repo, name, version);
+  const current = await readModelConfig(repo, name);
+  if (current.version === version) return current;
+  const dir = modelDir(repo, name);
+  const tmp = join(dir, `.config.json.${process.pid}-${randomBytes(4).toString('hex')}`);
+  await fsp.writeFile(tmp, `${JSON.stringify(config, null, 2)}\n`);
+  await fsp.rename(tmp, join(dir, 'config.json'));
+  return config;
 }

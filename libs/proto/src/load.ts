@@ -6,6 +6,7 @@ import type { ProtoGrpcType as CommonProto } from './generated/common';
 import type { ProtoGrpcType as GatewayProto } from './generated/ranking_service';
 import type { ProtoGrpcType as InferenceProto } from './generated/grpc_service';
 import type { ProtoGrpcType as PlacementProto } from './generated/placement_service';
+import type { ProtoGrpcType as RegistryProto } from './generated/model_registry';
 import type { ProtoGrpcType as ProfilerProto } from './generated/profiler_service';
 import type { ProtoGrpcType as WorkerProto } from './generated/worker_service';
 import { encodeInferRequest, encodeInferStreamRequest, encodeRankRequest, withFastEncoder } from './fast-codec';
@@ -17,6 +18,7 @@ export const PROTO_FILES = {
   gateway: 'hera/gateway/v1/ranking_service.proto',
   worker: 'hera/worker/v1/worker_service.proto',
   placement: 'hera/placement/v1/placement_service.proto',
+  registry: 'hera/placement/v1/model_registry.proto',
   profiler: 'hera/profiler/v1/profiler_service.proto',
   inference: 'inference/grpc_service.proto',
 } as const;
@@ -35,7 +37,13 @@ export function protoRoot(): string {
   return dir;
 }
 
-export type HeraProto = CommonProto & GatewayProto & InferenceProto & PlacementProto & ProfilerProto & WorkerProto;
+export type HeraProto = CommonProto &
+  GatewayProto &
+  InferenceProto &
+  PlacementProto &
+  RegistryProto &
+  ProfilerProto &
+  WorkerProto;
 
 let cached: { definition: protoLoader.PackageDefinition; proto: HeraProto } | undefined;
 
@@ -58,6 +66,7 @@ export function services() {
     inference: proto.inference.GRPCInferenceService.service,
     worker: proto.hera.worker.v1.WorkerService.service,
     placement: proto.hera.placement.v1.PlacementService.service,
+    registry: proto.hera.placement.v1.ModelRegistryService.service,
     profiler: proto.hera.profiler.v1.ProfilerService.service,
   };
 }

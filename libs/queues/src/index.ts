@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Queue, type ConnectionOptions, type JobsOptions, type QueueOptions } from 'bullmq';
 import type { Keyspace } from '@hera/state';
 import type { TracedJobData } from './trace';
@@ -38,6 +39,15 @@ export interface ProfileJobData extends TracedJobData {
    * that also runs the gateway, as a one-machine cluster does).
    */
   via?: 'gateway';
+}
+
+/**
+ * The job id of a profile job: a hash of what it measures, so the same request while one is
+ * queued or running is that job (the profiler's StartProfile and the registry's automatic quick
+ * profile share it). The trace context joins the data after the id is taken.
+ */
+export function profileJobId(data: ProfileJobData): string {
+  return `p-${createHash('sha256').update(JSON.stringify(data)).digest('hex').slice(0, 16)}`;
 }
 
 export type ReplanReason =

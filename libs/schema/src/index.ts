@@ -27,10 +27,22 @@ export {
   isImported,
   requireZoo,
   toModelRecord,
+  allowedVersions,
+  describePolicy,
+  sortVersions,
+  unservablePolicy,
   MODEL_CONFIG_FORMAT,
   MODEL_ENGINES,
 } from './model-config';
-export type { ImportedArch, ModelArch, ModelConfig, ModelTableConfig, ModelRecord, ModelEngine } from './model-config';
+export type {
+  ImportedArch,
+  ModelArch,
+  ModelConfig,
+  ModelTableConfig,
+  ModelRecord,
+  ModelEngine,
+  VersionPolicy,
+} from './model-config';
 export {
   idsPerItem,
   checkLengths,

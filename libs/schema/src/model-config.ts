@@ -209,6 +209,55 @@ export interface ModelRecord {
    * memory model counts them per worker, not per host.
    */
   sharedTables?: false;
+  /** Which versions may be served, as Triton's version_policy; absent: latest 1. */
+  versionPolicy?: VersionPolicy;
+  /**
+   * Set by the registry's UnloadModel (Triton's unload): out of service (not planned, the
+   * gateway answers UNAVAILABLE "unloaded") but still in the repository; LoadModel clears it.
+   */
+  unloaded?: true;
+}
+
+/** Triton's ModelVersionPolicy over our string versions. */
+export type VersionPolicy = { latest: number } | { all: true } | { specific: string[] };
+
+/**
+ * Why a policy cannot be served (undefined when it can): the cluster serves one version of a
+ * model at a time, so a policy must select exactly one version.
+ */
+export function unservablePolicy(p: VersionPolicy): string | undefined {
+  const one = 'the cluster serves one version of a model at a time';
+  if ('all' in p) return `all versions: ${one}; use latest 1 or one specific version`;
+  if ('latest' in p) {
+    if (!Number.isInteger(p.latest) || p.latest < 1) return `latest ${p.latest}: must be at least 1`;
+    if (p.latest > 1) return `latest ${p.latest}: ${one}; use latest 1`;
+    return undefined;
+  }
+  if (p.specific.length !== 1) return `${p.specific.length} specific versions: ${one}; name exactly one`;
+  return undefined;
+}
+
+/** Numeric versions by number, others after them by name; newest last. */
+export function sortVersions(versions: readonly string[]): string[] {
+  const num = (v: string) => (/^\d+$/.test(v) ? Number(v) : Number.POSITIVE_INFINITY);
+  return [...versions].sort((a, b) => num(a) - num(b) || a.localeCompare(b));
+}
+
+/** The versions a policy allows out of those present, newest last. */
+export function allowedVersions(p: VersionPolicy | undefined, present: readonly string[]): string[] {
+  const sorted = sortVersions(present);
+  if (!p) return sorted.slice(-1);
+  if ('all' in p) return sorted;
+  if ('latest' in p) return sorted.slice(-Math.max(1, p.latest));
+  return sorted.filter(v => p.specific.includes(v));
+}
+
+/** A policy in words, for listings and errors. */
+export function describePolicy(p: VersionPolicy | undefined): string {
+  if (!p) return 'latest 1';
+  if ('all' in p) return 'all';
+  if ('latest' in p) return `latest ${p.latest}`;
+  return `specific ${p.specific.join(',')}`;
 }
 
 /**

@@ -77,6 +77,9 @@ export class Ranker {
   model(name: string, version: string): CatalogEntry {
     const m = name ? this.catalog.get(name) : undefined;
     if (!m) throw new HeraError('NOT_FOUND', `model ${quoted(name)} is not registered`);
+    // The registry's UnloadModel: out of service until loaded again (Triton's unload).
+    if (m.unloaded)
+      throw new HeraError('UNAVAILABLE', `model ${name} is unloaded (load it again: hera models load ${name})`);
     if (version && version !== m.version)
       throw new HeraError('NOT_FOUND', `model ${name} has no version ${quoted(version)} (serving ${m.version})`);
     return m;

@@ -20,6 +20,26 @@ export const PlacementConfigSchema = z.object({
   NODE_SWEEP_MS: z.coerce.number().int().min(100).default(1_000),
   /** Re-plan jobs wait this long, so a burst of joins/leaves becomes one re-plan. */
   REPLAN_DELAY_MS: z.coerce.number().int().min(0).default(500),
+  /** The model repository the registry writes (ImportModel) and checks (LoadModel); the node agents' too. */
+  HERA_MODEL_REPO: z.string().min(1).default('.hera/models'),
+  /** Largest file one ImportModel may upload (a TF.js shard is 4 MiB by default). */
+  REGISTRY_MAX_FILE_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(256 * 1024 * 1024),
+  /** Largest upload of one ImportModel, every file together. */
+  REGISTRY_MAX_IMPORT_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(1024 * 1024 * 1024),
+  /** Most files one ImportModel may upload. */
+  REGISTRY_MAX_FILES: z.coerce.number().int().min(1).default(1_000),
+  /** An upload that sends nothing for this long is dropped and its staging removed. */
+  REGISTRY_IDLE_MS: z.coerce.number().int().min(100).default(60_000),
+  /** LoadModel/UnloadModel wait at most this long for tenants (less when the call's deadline is nearer). */
+  REGISTRY_WAIT_MS: z.coerce.number().int().min(0).default(120_000),
 });
 
 export type PlacementConfig = z.infer<typeof PlacementConfigSchema>;

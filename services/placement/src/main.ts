@@ -9,6 +9,7 @@ import { Planner } from './planner';
 import { registerPlanMetrics } from './plan-metrics';
 import { ProfileSource } from './profile-source';
 import { Replanner } from './replanner';
+import { ModelRegistry, registryService } from './registry';
 import { placementService } from './server';
 import { SolverThread } from './solver';
 
@@ -62,8 +63,30 @@ void runService({
       { connection: bull, sweepMs: config.NODE_SWEEP_MS, delayMs: config.REPLAN_DELAY_MS },
       log.child({ component: 'replan' }),
     );
+    // Registering a model queues its quick profile (the profiler consumes the queue).
+    const profileQueue = openQueue('profile', keys, bull);
+    profileQueue.on('error', err => log.warn({ err: err.message }, 'profile queue error'));
+    const registry = new ModelRegistry({
+      repo: config.HERA_MODEL_REPO,
+      models,
+      demand,
+      planner,
+      redis,
+      keys,
+      profileQueue,
+      limits: {
+        maxFileBytes: config.REGISTRY_MAX_FILE_BYTES,
+        maxImportBytes: config.REGISTRY_MAX_IMPORT_BYTES,
+        maxFiles: config.REGISTRY_MAX_FILES,
+        idleMs: config.REGISTRY_IDLE_MS,
+        waitMs: config.REGISTRY_WAIT_MS,
+      },
+      log: log.child({ component: 'registry' }),
+    });
+    // What a process that died mid-upload staged is garbage now.
+    await registry.sweepStaging();
     return {
-      services: [placementService({ planner, demand, log })],
+      services: [placementService({ planner, demand, log }), registryService(registry, log)],
       start: () => replanner.start(),
       shutdownSteps: [
         ['replan', () => replanner.stop()],
@@ -71,6 +94,7 @@ void runService({
           'queues',
           async () => {
             await queue.close();
+            await profileQueue.close();
             await bull.quit();
           },
         ],

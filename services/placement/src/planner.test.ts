@@ -98,7 +98,14 @@ before(async () => {
 
 /** `engines`: the engine each model is built for (ModelRecord.engine; absent: none named, tfjs). */
 function setup(
-  opts: { nodes?: string[]; set?: ProfileSet; demand?: Demand[]; engines?: Record<string, ModelEngine> } = {},
+  opts: {
+    nodes?: string[];
+    set?: ProfileSet;
+    demand?: Demand[];
+    engines?: Record<string, ModelEngine>;
+    /** Models the registry unloaded (ModelRecord.unloaded). */
+    unloaded?: string[];
+  } = {},
 ) {
   const plans = new FakePlans();
   const demand = new FakeDemand();
@@ -110,7 +117,15 @@ function setup(
     plans,
     profiles: { classes: () => [NODE_CLASS_2C.name], forClass: () => Promise.resolve(set) },
     demand,
-    models: { list: () => Promise.resolve(SET.models.map(m => model(m.model, opts.engines?.[m.model]))) },
+    models: {
+      list: () =>
+        Promise.resolve(
+          SET.models.map(m => ({
+            ...model(m.model, opts.engines?.[m.model]),
+            ...(opts.unloaded?.includes(m.model) ? { unloaded: true as const } : {}),
+          })),
+        ),
+    },
     solver: {
       run: task => {
         solves.push(task.kind);
@@ -133,6 +148,32 @@ const placement = (plan: Plan) =>
   );
 
 describe('Planner (fakes)', () => {
+  describe("unloaded models (the registry's UnloadModel)", () => {
+    it('keeps their demand but plans without them; with only unloaded demand the plan places nothing', async () => {
+      const demand = [
+        { model: A, qps: qpsMax(A) / 2 },
+        { model: B, qps: qpsMax(B) / 2 },
+      ];
+      const one = setup({ demand, unloaded: [B] });
+      const { plan } = await one.planner.compute();
+      assert.ok(
+        placement(plan).every(n => !n.includes(`${B}×`)),
+        placement(plan).join('; '),
+      );
+      assert.ok(placement(plan).some(n => n.includes(`${A}×`)));
+      assert.deepEqual(
+        (plan.demands ?? []).map(d => d.model),
+        [A],
+        'the plan lists the demand it serves',
+      );
+      const all = setup({ demand, unloaded: [A, B] });
+      const empty = await all.planner.compute();
+      assert.deepEqual(all.solves, [], 'nothing to solve');
+      assert.deepEqual(empty.plan.nodes, []);
+      assert.equal(empty.plan.serversNeeded, 0);
+    });
+  });
+
   describe('compute', () => {
     it('produces a plan that serves the stored demand on the registered nodes', async () => {
       const { planner, solves } = setup({

@@ -231,11 +231,15 @@ export class Planner {
   async compute(req: PlanRequest = {}, signal?: AbortSignal): Promise<ComputedPlan> {
     if (req.pinned?.length) return this.#pinned(req.pinned, req.nodeClass, signal);
     const { nodes, nodeClass, set } = await this.profileSet(req.nodeClass);
-    const demands = req.demands?.length
+    const asked = req.demands?.length
       ? await this.validateDemands(req.demands, { nodeClass, set })
       : await this.validateDemands(await this.demand.get(), { nodeClass, set });
-    if (demands.length === 0)
+    if (asked.length === 0)
       throw new HeraError('PRECONDITION', 'no demand: set target QPS per model with SetDemand (hera plan demand)');
+    // An unloaded model (the registry's UnloadModel) keeps its demand but is not planned.
+    const unloaded = new Set((await this.models.list()).filter(m => m.unloaded).map(m => m.name));
+    const demands = asked.filter(d => !unloaded.has(d.model));
+    if (unloaded.size && !demands.some(d => d.qps > 0)) return this.#empty(demands, nodeClass);
     const missing = demands.filter(d => d.qps > 0 && !set.models.some(m => m.model === d.model)).map(d => d.model);
     if (missing.length)
       throw new HeraError(
@@ -269,6 +273,26 @@ export class Planner {
       solver: solved.solver,
     };
     return { plan, explanation: solved.explanation, strategies: solved.strategies, predictor: solved.predictor };
+  }
+
+  /** A plan placing nothing: every demanded model is unloaded (its demand kept in the store, not in the plan). */
+  async #empty(demands: readonly Demand[], nodeClass: string): Promise<ComputedPlan> {
+    const previous = await this.current();
+    return {
+      plan: {
+        version: previous?.version ?? 0,
+        createdAtMs: Date.now(),
+        nodeClass,
+        nodes: [],
+        demands: demands.map(d => ({ model: d.model, qps: d.qps })),
+        serversNeeded: 0,
+        meanEmu: 0,
+        solver: 'none',
+      },
+      explanation: [],
+      strategies: [],
+      predictor: { splits: 0, qpsErrorMean: 0, qpsErrorMax: 0, emuErrorMean: 0, emuErrorMax: 0, rows: [] },
+    };
   }
 
   /**

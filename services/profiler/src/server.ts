@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { Queue } from 'bullmq';
 import type { RedisClient } from '@hera/state';
 import { MAX_ITEMS } from '@hera/model-schema';
@@ -7,7 +6,7 @@ import { serverStream, unary, type ServiceBinding } from '@hera/grpc';
 import type { Logger } from '@hera/logger';
 import { measuredNodeClass, profileSetFromMeasurements, selectPairsToProfile } from '@hera/hera';
 import { services, type JobProgress, type ProfilerServiceHandlers } from '@hera/proto';
-import { DEFAULT_JOB_OPTIONS, withTraceContext, type ProfileJobData } from '@hera/queues';
+import { DEFAULT_JOB_OPTIONS, profileJobId, withTraceContext, type ProfileJobData } from '@hera/queues';
 import { listLive, type Keyspace, type ModelStore, type NodeRecord, type ProfileStore } from '@hera/state';
 import type { JobProgressData } from './profile-job';
 
@@ -104,7 +103,7 @@ export function profilerService(deps: {
   };
   /** Queues a job; the same request while one is queued or running gets that job (idempotent). */
   const enqueue = async (data: ProfileJobData): Promise<{ jobId: string; existing: boolean }> => {
-    const jobId = `p-${createHash('sha256').update(JSON.stringify(data)).digest('hex').slice(0, 16)}`;
+    const jobId = profileJobId(data);
     const prior = await jobState(queue, jobId);
     if (prior && (prior.state === 'waiting' || prior.state === 'active')) return { jobId, existing: true };
     if (prior) await (await queue.getJob(jobId))?.remove();

@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { modelProto } from '@hera/engine-onnx';
-import { buildModels } from './models';
+import { InvalidArgumentError } from 'commander';
+import { buildModels, importPlacement, parseVersionPolicy } from './models';
 
 describe('hera models build', () => {
   let repo: string;
@@ -37,6 +38,44 @@ describe('hera models build', () => {
         config.sizeBytes,
         readdirSync(dir).reduce((s, f) => s + statSync(join(dir, f)).size, 0),
       );
+    }
+  });
+});
+
+describe('hera models --version-policy', () => {
+  it("parses Triton's policies the cluster can serve", () => {
+    assert.deepEqual(parseVersionPolicy('latest'), { latest: 1 });
+    assert.deepEqual(parseVersionPolicy('latest:1'), { latest: 1 });
+    assert.deepEqual(parseVersionPolicy('specific:3'), { specific: ['3'] });
+  });
+  it('refuses one that needs several versions served, saying why', () => {
+    for (const p of ['all', 'latest:2', 'specific:1,2'])
+      assert.throws(
+        () => parseVersionPolicy(p),
+        (e: Error) => e instanceof InvalidArgumentError && /one version of a model at a time/.test(e.message),
+        p,
+      );
+    for (const p of ['newest', 'latest:0', 'specific:', 'all:1'])
+      assert.throws(() => parseVersionPolicy(p), InvalidArgumentError, p);
+  });
+});
+
+describe('hera models import: cluster or disk', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'hera-cli-import-target-'));
+  after(() => rmSync(dataDir, { recursive: true, force: true }));
+  it('uploads to --placement; writes the disk with --repo or --redis-url, or when no cluster is found', () => {
+    const saved = process.env['HERA_PLACEMENT'];
+    delete process.env['HERA_PLACEMENT'];
+    try {
+      assert.equal(importPlacement({ placement: 'h:1', dataDir }), 'h:1');
+      assert.equal(importPlacement({ dataDir }), undefined, 'no cluster.json, no $HERA_PLACEMENT');
+      process.env['HERA_PLACEMENT'] = 'p:2';
+      assert.equal(importPlacement({ dataDir }), 'p:2');
+      assert.equal(importPlacement({ dataDir, repo: 'r' }), undefined);
+      assert.equal(importPlacement({ dataDir, redisUrl: 'redis://x' }), undefined);
+    } finally {
+      if (saved === undefined) delete process.env['HERA_PLACEMENT'];
+      else process.env['HERA_PLACEMENT'] = saved;
     }
   });
 });

@@ -1,26 +1,43 @@
+import { promises as fsp } from 'node:fs';
+import { join, relative, resolve, sep } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
+import { createClient, unaryCall } from '@hera/grpc';
+import {
+  loadProtos,
+  type ImportModelResponse__Output,
+  type ModelRegistryServiceClient,
+  type VersionPolicy as VersionPolicyMessage,
+} from '@hera/proto';
 import { Presets, SingleBar } from 'cli-progress';
 import {
+  allowedVersions,
   isImported,
   isZooModel,
   modelCost,
   toModelRecord,
+  unservablePolicy,
   ZOO_MODELS,
   ZOO_SPECS,
   type ModelConfig,
+  type VersionPolicy,
 } from '@hera/model-schema';
 import {
   buildRepository,
   importModel,
   IMPORT_DEFAULTS,
   listRepository,
+  listVersions,
+  nextVersion,
   resolveModelRepo,
+  setCurrentVersion,
   SIGNATURE_FILE,
   type RepoEntry,
 } from '@hera/models';
 import { buildOnnxRepository } from '@hera/engine-onnx';
 import { connectRedis, Keyspace, ModelStore } from '@hera/state';
-import { DEFAULT_DATA_DIR, resolveTarget } from '../cluster-file';
+import { DEFAULT_DATA_DIR, readClusterFile, resolveTarget } from '../cluster-file';
+import { serviceAddress } from '../gateway-target';
+import { watchJob } from './profile';
 import { formatBytes, table } from '../table';
 
 export interface BuildModelsOptions {
@@ -149,33 +166,191 @@ export interface ImportModelsOptions {
   prefix?: string;
   dataDir: string;
   json: boolean;
+  /** Placement (its ModelRegistryService) to upload to. */
+  placement?: string;
+  versionPolicy?: VersionPolicy;
+  /** Seconds the upload and its checks may take. */
+  timeout?: number;
+  /** Follow the queued quick profile to its end (profiler's WatchJob). */
+  wait?: boolean;
+  profiler?: string;
+}
+
+/**
+ * `--version-policy`: `latest` (= latest:1), `latest:N`, `all`, `specific:V[,V…]` (Triton's
+ * version_policy). A policy the cluster cannot serve (it serves one version at a time) is refused
+ * here as the registry refuses it.
+ */
+export function parseVersionPolicy(v: string): VersionPolicy {
+  const [kind, arg] = v.split(':', 2) as [string, string | undefined];
+  let p: VersionPolicy;
+  if (kind === 'all' && arg === undefined) p = { all: true };
+  else if (kind === 'latest') p = { latest: arg === undefined ? 1 : Number(arg) };
+  else if (kind === 'specific' && arg) p = { specific: arg.split(',').map(x => x.trim()) };
+  else throw new InvalidArgumentError('expected latest, latest:N, all or specific:V[,V...]');
+  const why = unservablePolicy(p);
+  if (why) throw new InvalidArgumentError(why);
+  return p;
+}
+
+export function policyMessage(p: VersionPolicy): VersionPolicyMessage {
+  if ('all' in p) return { all: {} };
+  if ('latest' in p) return { latest: { numVersions: p.latest } };
+  return { specific: { versions: p.specific } };
+}
+
+/**
+ * Whether `hera models import` uploads to a cluster's registry (ImportModel on placement) or
+ * writes a repository on disk: a cluster when --placement names one, or, with neither --repo nor
+ * --redis-url given, when $HERA_PLACEMENT is set or a running `hera up` lists its placement.
+ */
+export function importPlacement(o: Pick<ImportModelsOptions, 'placement' | 'repo' | 'redisUrl' | 'dataDir'>) {
+  if (o.placement) return o.placement;
+  if (o.repo || o.redisUrl) return undefined;
+  if (process.env['HERA_PLACEMENT'] || readClusterFile(o.dataDir)?.services['placement'])
+    return serviceAddress('placement', undefined, o.dataDir);
+  return undefined;
+}
+
+/** Upload chunk: well under the gRPC message cap, large enough that a shard is a few messages. */
+const UPLOAD_CHUNK_BYTES = 1024 * 1024;
+
+/** Regular files under dir, relative, skipping the signature (the header carries it). */
+async function uploadFiles(dir: string, signature: string): Promise<string[]> {
+  const out: string[] = [];
+  const walk = async (d: string) => {
+    for (const e of await fsp.readdir(d, { withFileTypes: true })) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) await walk(p);
+      else if (e.isFile() && resolve(p) !== signature) out.push(relative(dir, p).split(sep).join('/'));
+    }
+  };
+  await walk(dir);
+  return out.sort();
+}
+
+/** ImportModel: the header, then every file of `source` in chunks, honouring the stream's back-pressure. */
+export async function uploadModel(
+  client: ModelRegistryServiceClient,
+  source: string,
+  o: { name: string; version?: string; signature?: string; versionPolicy?: VersionPolicy; timeoutMs: number },
+): Promise<ImportModelResponse__Output> {
+  const dir = resolve(source);
+  const st = await fsp.stat(dir).catch(() => undefined);
+  if (!st?.isDirectory()) throw new Error(`${dir} is not a directory`);
+  const sigPath = resolve(o.signature ?? join(dir, SIGNATURE_FILE));
+  const signature = await fsp.readFile(sigPath).catch(() => {
+    throw new Error(`${sigPath}: not found (the signature file; --signature names another)`);
+  });
+  const files = await uploadFiles(dir, sigPath);
+  return new Promise((resolvePromise, reject) => {
+    const call = client.importModel({ deadline: Date.now() + o.timeoutMs }, (err, res) =>
+      err ? reject(err) : resolvePromise(res!),
+    );
+    const write = (msg: Parameters<typeof call.write>[0]) =>
+      call.write(msg) ? Promise.resolve() : new Promise<void>(r => call.once('drain', () => r()));
+    void (async () => {
+      await write({
+        header: {
+          name: o.name,
+          version: o.version ?? '',
+          signature,
+          ...(o.versionPolicy ? { versionPolicy: policyMessage(o.versionPolicy) } : {}),
+        },
+      });
+      for (const path of files) {
+        const data = await fsp.readFile(join(dir, path));
+        for (let off = 0; off === 0 || off < data.length; off += UPLOAD_CHUNK_BYTES)
+          await write({ chunk: { path, data: data.subarray(off, off + UPLOAD_CHUNK_BYTES) } });
+      }
+      call.end();
+    })().catch(err => {
+      call.cancel();
+      reject(err as Error);
+    });
+  });
+}
+
+function registryClient(address: string, timeoutMs: number): ModelRegistryServiceClient {
+  return createClient(loadProtos().proto.hera.placement.v1.ModelRegistryService, address, {
+    defaultDeadlineMs: timeoutMs,
+  });
 }
 
 /**
  * `hera models import`: checks and copies a TF.js model into the repository (libs/models
- * import.ts), then registers it in the cluster's Redis as `hera up` registers the zoo
- * (ModelStore.put(toModelRecord(config))), so `hera plan demand` can place it once profiled.
+ * import.ts). With a cluster (importPlacement) it uploads to placement's registry, which runs
+ * the same checks, writes its repository, registers the model and queues a quick profile;
+ * without one it writes the repository on disk and registers the model in the cluster's Redis
+ * as `hera up` registers the zoo (ModelStore.put(toModelRecord(config))).
  */
 export async function importModels(
   source: string,
   o: ImportModelsOptions,
   out: NodeJS.WritableStream = process.stdout,
-): Promise<ModelConfig> {
+): Promise<ModelConfig | ImportModelResponse__Output> {
+  const placement = o.register ? importPlacement(o) : undefined;
+  if (placement) {
+    const timeoutMs = (o.timeout ?? 600) * 1000;
+    const client = registryClient(placement, timeoutMs);
+    let res: ImportModelResponse__Output;
+    try {
+      res = await uploadModel(client, source, {
+        name: o.name,
+        ...(o.version ? { version: o.version } : {}),
+        ...(o.signature ? { signature: o.signature } : {}),
+        ...(o.versionPolicy ? { versionPolicy: o.versionPolicy } : {}),
+        timeoutMs,
+      });
+    } finally {
+      client.close();
+    }
+    if (o.wait && res.profileJobId) {
+      const profiler = createClient(
+        loadProtos().proto.hera.profiler.v1.ProfilerService,
+        serviceAddress('profiler', o.profiler, o.dataDir),
+      );
+      try {
+        await watchJob(profiler, res.profileJobId, res.name);
+      } finally {
+        profiler.close();
+      }
+    }
+    if (o.json) out.write(`${JSON.stringify(res, null, 2)}\n`);
+    else
+      out.write(
+        `imported ${res.name} version ${res.version} (${formatBytes(Number(res.sizeBytes))}) through placement at ${placement}; ` +
+          `serving version ${res.servedVersion}\n` +
+          (res.profileJobId
+            ? `quick profile on ${res.profileNodeId}: job ${res.profileJobId} ${o.wait ? 'completed' : 'queued (--wait follows it)'}\n`
+            : `${res.profileNote}\n`) +
+          `next: npx hera plan demand ${res.name}=<qps> and npx hera plan apply\n`,
+      );
+    return res;
+  }
   const repo = resolveModelRepo(o.repo);
   // The cluster is found before anything is written: an import that cannot register fails whole.
   const target = o.register ? resolveTarget({ redisUrl: o.redisUrl, dataDir: o.dataDir, prefix: o.prefix }) : undefined;
-  const config = await importModel({
+  // Which version the policy serves, known before anything is written (as the registry does).
+  const version = o.version ?? (await nextVersion(repo, o.name));
+  const served = allowedVersions(o.versionPolicy, [...(await listVersions(repo, o.name)), version]).at(-1);
+  if (served === undefined) throw new Error(`--version-policy allows none of ${o.name}'s versions`);
+  let config = await importModel({
     repo,
     source,
     name: o.name,
-    ...(o.version ? { version: o.version } : {}),
+    version,
+    current: served === version,
     ...(o.signature ? { signature: o.signature } : {}),
   });
+  if (served !== version) config = await setCurrentVersion(repo, o.name, served);
   let registered = 'not registered (--no-register)';
   if (target) {
     const redis = await connectRedis(target.redisUrl, { name: 'hera-cli', offlineQueue: true });
     try {
-      await new ModelStore(redis, new Keyspace(target.prefix)).put(toModelRecord(config));
+      const record = toModelRecord(config);
+      if (o.versionPolicy) record.versionPolicy = o.versionPolicy;
+      await new ModelStore(redis, new Keyspace(target.prefix)).put(record);
     } finally {
       redis.disconnect();
     }
@@ -187,7 +362,7 @@ export async function importModels(
   }
   const arch = isImported(config) ? config.arch : undefined;
   out.write(
-    `imported ${config.name} version ${config.version} (TF.js ${arch?.kind}) into ${repo}; ${registered}\n` +
+    `imported ${config.name} version ${version} (TF.js ${arch?.kind}) into ${repo}${served !== version ? `; the version policy keeps serving ${served}` : ''}; ${registered}\n` +
       `${table(
         ['input', 'takes', 'shape', 'vocabulary'],
         [
@@ -200,6 +375,64 @@ export async function importModels(
   );
   return config;
 }
+
+interface LifecycleOptions {
+  placement?: string;
+  dataDir: string;
+  json: boolean;
+  timeout: number;
+  versionPolicy?: VersionPolicy;
+}
+
+/** `hera models load`: LoadModel on placement's registry; exit code 1 when not served. */
+export async function loadModels(model: string, o: LifecycleOptions, out: NodeJS.WritableStream = process.stdout) {
+  const timeoutMs = o.timeout * 1000;
+  const client = registryClient(serviceAddress('placement', o.placement, o.dataDir), timeoutMs);
+  try {
+    const res = await unaryCall(
+      client,
+      'LoadModel',
+      { name: model, ...(o.versionPolicy ? { versionPolicy: policyMessage(o.versionPolicy) } : {}) },
+      { deadlineMs: timeoutMs },
+    );
+    out.write(
+      o.json
+        ? `${JSON.stringify(res, null, 2)}\n`
+        : `${res.name} version ${res.version}: ${res.served ? `served (plan v${res.planVersion})` : `not served yet: ${res.reason}`}\n` +
+            (res.profileJobId ? `quick profile job ${res.profileJobId} queued\n` : ''),
+    );
+    if (!res.served) process.exitCode = 1;
+    return res;
+  } finally {
+    client.close();
+  }
+}
+
+/** `hera models unload`: UnloadModel on placement's registry. */
+export async function unloadModels(model: string, o: LifecycleOptions, out: NodeJS.WritableStream = process.stdout) {
+  const timeoutMs = o.timeout * 1000;
+  const client = registryClient(serviceAddress('placement', o.placement, o.dataDir), timeoutMs);
+  try {
+    const res = await unaryCall(client, 'UnloadModel', { name: model }, { deadlineMs: timeoutMs });
+    out.write(
+      o.json
+        ? `${JSON.stringify(res, null, 2)}\n`
+        : `${res.name}: ${res.changed ? 'unloaded' : 'already unloaded'}; ${res.stopped ? 'no tenant of it runs' : 'its tenants are still stopping'} (plan v${res.planVersion}); it stays in the repository (hera models load ${res.name} brings it back)\n`,
+    );
+    return res;
+  } finally {
+    client.close();
+  }
+}
+
+function parseSeconds(v: string): number {
+  const x = Number(v);
+  if (!(x > 0 && x <= 86_400)) throw new InvalidArgumentError('must be a number of seconds in (0, 86400]');
+  return x;
+}
+
+const POLICY_HELP =
+  "Triton's version policy: latest (= latest:1), specific:V, or latest:N / all / specific:V,W (refused: the cluster serves one version of a model at a time)";
 
 export function renderModelList(repo: string, entries: readonly RepoEntry[]): string {
   if (entries.length === 0) return `no models in ${repo} (build some with \`hera models build\`)\n`;
@@ -221,7 +454,7 @@ export function register(program: Command): void {
   const models = program
     .command('models')
     .description(
-      'build, import and list the model repository: the eight DeepRecSys models (DESIGN §5) as TF.js artifacts, and your own TF.js models',
+      'build, import and list the model repository: the eight DeepRecSys models (DESIGN §5) as TF.js artifacts, and your own TF.js models; load and unload models in the cluster (its model registry on placement)',
     );
 
   models
@@ -256,8 +489,10 @@ export function register(program: Command): void {
     .description(
       'import your own TF.js model (converter output: model.json of a graph-model or layers-model, and its weight ' +
         `shards) as a new version, with a signature file (${SIGNATURE_FILE}) mapping its inputs and output to the ` +
-        'ranking layout; checks the artifacts and the signature, copies them into the repository and registers ' +
-        'the model with the running cluster. A refusal changes nothing. See "Bring your own model" in the README.',
+        "ranking layout. With a running cluster it is uploaded to placement's model registry, which checks the " +
+        'artifacts and the signature, writes the version into its repository, registers the model and queues a quick ' +
+        'profile of it; without one (or with --repo / --redis-url) the same checks run here and the repository on disk ' +
+        'is written. A refusal changes nothing. See "Bring your own model" in the README.',
     )
     .argument('<dir>', 'directory holding model.json and its weight shards')
     .requiredOption('--name <model>', 'model name in the repository and the cluster')
@@ -267,15 +502,64 @@ export function register(program: Command): void {
       `signature JSON: {"dense": input, "sparse": [{"input": input, "vocab": n}], "score": output, ` +
         `"slaMs": ${IMPORT_DEFAULTS.slaMs}, "subBatchSize": ${IMPORT_DEFAULTS.subBatchSize}} (default: <dir>/${SIGNATURE_FILE})`,
     )
-    .option('--repo <dir>', 'model repository directory (default: $HERA_MODEL_REPO, else .hera/models)')
-    .option('--no-register', 'only write the repository; do not register the model in Redis')
-    .option('--redis-url <url>', 'Redis to register in (default: $REDIS_URL, else the running `hera up`)')
+    .option(
+      '--placement <host:port>',
+      "upload to this cluster's model registry (placement); default: $HERA_PLACEMENT, else the running `hera up`, " +
+        'unless --repo or --redis-url asks for a repository on disk',
+    )
+    .option('--version-policy <policy>', POLICY_HELP, parseVersionPolicy)
+    .option('--timeout <seconds>', 'how long the upload and its checks may take', parseSeconds, 600)
+    .option('--wait', 'with a cluster: follow the quick profile the registry queued until it completes', false)
+    .option(
+      '--profiler <host:port>',
+      'profiler address for --wait (default: $HERA_PROFILER, else the running `hera up`)',
+    )
+    .option(
+      '--repo <dir>',
+      'write this repository on disk instead of uploading (default without a cluster: $HERA_MODEL_REPO, else .hera/models)',
+    )
+    .option('--no-register', 'only write the repository on disk; do not register the model in Redis')
+    .option('--redis-url <url>', 'write the repository on disk and register in this Redis (default: $REDIS_URL)')
     .option('--prefix <prefix>', 'Redis key prefix (default: $HERA_REDIS_PREFIX, else that of `hera up`)')
     .option('--data-dir <dir>', 'data dir of `hera up`', DEFAULT_DATA_DIR)
-    .option('--json', 'print the imported config as JSON', false)
+    .option('--json', 'print the imported config (or the registry answer) as JSON', false)
     .action(async (dir: string, o: ImportModelsOptions) => {
       await importModels(dir, o);
     });
+
+  const lifecycle = (c: Command) =>
+    c
+      .argument('<model>', 'model name')
+      .option('--placement <host:port>', 'placement address (default: $HERA_PLACEMENT, else the running `hera up`)')
+      .option('--data-dir <dir>', 'data dir of `hera up`', DEFAULT_DATA_DIR)
+      .option('--timeout <seconds>', 'how long to wait for its tenants', parseSeconds, 120)
+      .option('--json', 'print the answer as JSON', false);
+
+  lifecycle(
+    models
+      .command('load')
+      .description(
+        "put a model of the repository into service (Triton's load): checks the version its policy selects, " +
+          'registers it (queuing a quick profile of a new version) and, when it has demand and a plan is applied, ' +
+          'plans it and waits until a tenant serves it; says why not otherwise (exit 1). Idempotent.',
+      ),
+  )
+    .option('--version-policy <policy>', `${POLICY_HELP}; stored with the model`, parseVersionPolicy)
+    .action(async (model: string, o: LifecycleOptions) => {
+      await loadModels(model, o);
+    });
+
+  lifecycle(
+    models
+      .command('unload')
+      .description(
+        "take a model out of service (Triton's unload): its tenants stop (placement re-plans without it, keeping " +
+          'its demand), the gateway answers its queries UNAVAILABLE "unloaded", the repository keeps it; ' +
+          '`hera models load` brings it back. Idempotent.',
+      ),
+  ).action(async (model: string, o: LifecycleOptions) => {
+    await unloadModels(model, o);
+  });
 
   models
     .command('list')
