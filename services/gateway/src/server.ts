@@ -26,6 +26,9 @@ export function toModelInfo(m: CatalogEntry): ModelInfo {
     slaMs: m.slaMs,
     subBatchSize: m.subBatchSize,
     kind: m.kind ?? '',
+    denseDatatype: m.denseDatatype ?? 'FP32',
+    denseScale: m.denseQuant?.scale ?? [],
+    denseZeroPoint: m.denseQuant?.zeroPoint ?? [],
   };
 }
 
@@ -158,7 +161,7 @@ export function inferenceService(deps: GatewayDeps): ServiceBinding {
         versions: [model.version],
         platform: 'tensorflowjs',
         inputs: [
-          { name: 'dense', datatype: 'FP32', shape: [-1, model.denseDim] },
+          { name: 'dense', datatype: model.denseDatatype ?? 'FP32', shape: [-1, model.denseDim] },
           {
             name: 'sparse',
             datatype: 'INT32',
