@@ -248,3 +248,34 @@ export function widenDense(bytes: Uint8Array, enc: DenseEncoding, denseDim: numb
   out.set(new Float32Array(work.buffer, 0, count * denseDim));
   return out;
 }
+
+/**
+ * A model's dense encoding from what a client sees of it: a ModelConfig or ModelRecord
+ * (denseDatatype, denseQuant) or the gateway's ModelInfo (dense_datatype, dense_scale,
+ * dense_zero_point; "" or absent is FP32).
+ */
+export function denseEncodingFrom(m: {
+  denseDatatype?: string | undefined;
+  denseQuant?: DenseQuantization | undefined;
+  denseScale?: readonly number[] | undefined;
+  denseZeroPoint?: readonly number[] | undefined;
+}): DenseEncoding {
+  const dt = m.denseDatatype || 'FP32';
+  if (dt === 'FP32') return {};
+  if (dt === 'FP16') return { denseDatatype: 'FP16' };
+  if (dt !== 'INT8') throw invalidArgument('denseDatatype', `unknown datatype ${JSON.stringify(dt)}`);
+  const quant = m.denseQuant ?? { scale: [...(m.denseScale ?? [])], zeroPoint: [...(m.denseZeroPoint ?? [])] };
+  return { denseDatatype: 'INT8', denseQuant: quant };
+}
+
+/**
+ * FP32 values as a model takes them on the wire (FP32: the same bytes, no copy; FP16 rounded to
+ * nearest even; INT8 quantised with its scale and zero point): what load generators and
+ * clients send.
+ */
+export function encodeDense(values: Float32Array, denseDim: number, enc: DenseEncoding): Uint8Array {
+  const dt = denseDatatypeOf(enc);
+  if (dt === 'FP16') return encodeFp16(values);
+  if (dt === 'INT8') return encodeInt8(values, denseDim, enc.denseQuant!);
+  return new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
+}

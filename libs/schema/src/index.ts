@@ -48,6 +48,8 @@ export {
   denseBytesPer,
   denseDatatypeOf,
   dequantize,
+  denseEncodingFrom,
+  encodeDense,
   encodeFp16,
   encodeInt8,
   floatToHalf,
