@@ -201,7 +201,8 @@ export class InProcessEngine {
         if (!ort) await m.selectBackend();
         const model = ort ? await require(${onnx}).OnnxModel.load(w.repo, w.name, { tables: w.tables }) : await m.loadModel(w.repo, w.name, { tables: w.tables });
         const S = w.work.kind === 'sub-batches' ? w.work.subBatch : model.config.subBatchSize;
-        const pool = new PayloadPool(model.config, 1024, w.seed, 4);
+        // FP32 whatever the model takes on the wire: the engine in-process takes FP32.
+        const pool = new PayloadPool({ denseDim: model.config.denseDim, tables: model.config.tables }, 1024, w.seed, 4);
         const batch = (from, to, v) => { const b = pool.take(from, to, v);
           const dense = new Float32Array(b.dense.byteLength / 4); new Uint8Array(dense.buffer).set(b.dense);
           const ids = new Int32Array(b.sparse.byteLength / 4); new Uint8Array(ids.buffer).set(b.sparse);

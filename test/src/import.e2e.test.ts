@@ -19,6 +19,7 @@ import { selectBackend, tfjs } from '@hera/models';
 import { loadProtos, type GRPCInferenceServiceClient, type RankingServiceClient } from '@hera/proto';
 import { Rng } from '@hera/stats';
 import { type Child, HERA_UP_FREE_PORTS, isAlive, startChild, waitFor, waitForExit } from '@hera/testing';
+import { tritonCall, tritonClient } from './triton-client';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const tfl = require('@tensorflow/tfjs-layers') as typeof TFL;
@@ -242,6 +243,29 @@ describe('bring your own model', () => {
       ),
       'Rank after load',
     );
+
+    // The same through Triton's repository RPCs on the gateway (placement's registry behind them),
+    // with a client generated from Triton's own proto.
+    const triton = tritonClient(gateway);
+    clients.push(triton);
+    assert.deepEqual(await tritonCall(triton, 'RepositoryModelUnload', { model_name: MODEL }, 120_000), {});
+    await waitFor(
+      async () => (await tritonCall(triton, 'ModelReady', { name: MODEL })).ready === false,
+      10_000,
+      `ModelReady ${MODEL} false after Triton's unload`,
+    );
+    const index = await tritonCall(triton, 'RepositoryIndex', {});
+    assert.equal(index.models.find((m: { name: string }) => m.name === MODEL)?.state, 'UNAVAILABLE');
+    assert.deepEqual(await tritonCall(triton, 'RepositoryModelLoad', { model_name: MODEL }, 180_000), {});
+    await waitFor(
+      async () => (await tritonCall(triton, 'ModelReady', { name: MODEL })).ready === true,
+      30_000,
+      `ModelReady ${MODEL} after Triton's load`,
+    );
+    hostPids.push(...childrenOf(pids['worker']!));
+    await assert.rejects(tritonCall(triton, 'RepositoryModelLoad', { model_name: 'nope' }), {
+      code: 5, // NOT_FOUND: not in the repository, as the registry says
+    });
 
     up.proc.kill('SIGINT');
     assert.equal(await up.exited, 0);

@@ -12,7 +12,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import * as protoLoader from '@grpc/proto-loader';
 import { Redis } from 'ioredis';
 import { createClient, unaryCall } from '@hera/grpc';
 import { randomItems, toItemBatch, type GeneratedItems } from '@hera/loadgen';
@@ -23,8 +22,8 @@ import { Keyspace, ModelStore } from '@hera/state';
 import { Rng } from '@hera/stats';
 import { startRedis, startService, waitFor, type TestRedis, type TestService } from '@hera/testing';
 import { serviceEntry } from './service-entry';
+import { tritonCall, tritonClient, type Msg } from './triton-client';
 
-const FIXTURES = join(__dirname, '..', 'fixtures', 'triton');
 const repo = mkdtempSync(join(tmpdir(), 'hera-triton-repo-'));
 const SERVED = 'ncf';
 /** Registered, but no node runs it: the index says UNAVAILABLE. */
@@ -39,33 +38,9 @@ let triton: grpc.Client;
 let configs: Record<string, ModelConfig>;
 const rng = new Rng(22);
 
-/** Triton's service, as its own proto describes it (snake_case fields, as its Python client sends). */
-function tritonClient(address: string): grpc.Client {
-  const def = protoLoader.loadSync('grpc_service.proto', {
-    includeDirs: [FIXTURES],
-    keepCase: true,
-    longs: Number,
-    enums: String,
-    defaults: true,
-    oneofs: true,
-  });
-  const pkg = grpc.loadPackageDefinition(def) as unknown as {
-    inference: { GRPCInferenceService: grpc.ServiceClientConstructor };
-  };
-  return new pkg.inference.GRPCInferenceService(address, grpc.credentials.createInsecure());
-}
-
-// The Triton client is untyped (generated at run time); its messages are plain objects.
-type Msg = Record<string, any>;
-
-type UnaryFn = (req: Msg, opts: grpc.CallOptions, cb: grpc.requestCallback<Msg>) => grpc.ClientUnaryCall;
-
 /** One unary call of the Triton client; rejects with the gRPC error. */
 function call(method: string, req: Msg, deadlineMs = 30_000): Promise<Msg> {
-  return new Promise((resolve, reject) => {
-    const fn = (triton as unknown as Record<string, UnaryFn>)[method]!;
-    fn.call(triton, req, { deadline: Date.now() + deadlineMs }, (err, res) => (err ? reject(err) : resolve(res!)));
-  });
+  return tritonCall(triton, method, req, deadlineMs);
 }
 
 /** Resolves with the gRPC status code and details a call failed with. */
@@ -329,11 +304,5 @@ describe("Triton's client against the gateway", () => {
     );
     assert.equal(answers.find(a => a.error_message)?.infer_response.id, 'late');
     assert.equal(answers.find(a => !a.error_message)?.infer_response.id, 'fine');
-  });
-
-  it('RepositoryModelLoad / Unload answer UNIMPLEMENTED until the registry behind them is wired in', async () => {
-    // Replace with load/unload through the registry once placement's side is merged.
-    for (const m of ['RepositoryModelLoad', 'RepositoryModelUnload'])
-      assert.equal((await failure(call(m, { model_name: SERVED }))).code, grpc.status.UNIMPLEMENTED);
   });
 });

@@ -1,10 +1,18 @@
-import { idsPerItem } from '@hera/model-schema';
+import { denseEncodingFrom, encodeDense, idsPerItem, type DenseQuantization } from '@hera/model-schema';
 import type { Rng } from '@hera/stats';
 
 /** The input schema a generator needs (a subset of a model's config). */
 export interface ItemSchema {
   denseDim: number;
   tables: readonly { rows: number; lookups: number }[];
+  /**
+   * The datatype the model takes dense features in (a ModelConfig's, ModelRecord's or
+   * ModelInfo's; absent or "": FP32), and INT8's quantisation in either form.
+   */
+  denseDatatype?: string | undefined;
+  denseQuant?: DenseQuantization | undefined;
+  denseScale?: readonly number[] | undefined;
+  denseZeroPoint?: readonly number[] | undefined;
 }
 
 export interface GeneratedItems {
@@ -28,11 +36,25 @@ export function randomItems(schema: ItemSchema, count: number, rng: Rng): Genera
   return { count, dense, ids };
 }
 
-/** The proto's ItemBatch (little-endian bytes) for generated items. */
-export function toItemBatch(items: GeneratedItems): { itemCount: number; dense: Buffer; sparse: Buffer } {
+/** The dense values as the model takes them on the wire (FP32 as they are; FP16, INT8 encoded). */
+export function denseBytes(items: GeneratedItems, schema?: ItemSchema): Buffer {
+  const b = schema
+    ? encodeDense(items.dense, schema.denseDim, denseEncodingFrom(schema))
+    : new Uint8Array(items.dense.buffer, items.dense.byteOffset, items.dense.byteLength);
+  return Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+}
+
+/**
+ * The proto's ItemBatch (little-endian bytes) for generated items; with the model's schema, the
+ * dense values in its datatype (default FP32).
+ */
+export function toItemBatch(
+  items: GeneratedItems,
+  schema?: ItemSchema,
+): { itemCount: number; dense: Buffer; sparse: Buffer } {
   return {
     itemCount: items.count,
-    dense: Buffer.from(items.dense.buffer, items.dense.byteOffset, items.dense.byteLength),
+    dense: denseBytes(items, schema),
     sparse: Buffer.from(items.ids.buffer, items.ids.byteOffset, items.ids.byteLength),
   };
 }

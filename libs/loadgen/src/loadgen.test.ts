@@ -1,7 +1,9 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '@hera/stats';
-import { randomItems } from './items';
+import { halfToFloat } from '@hera/model-schema';
+import { randomItems, toItemBatch } from './items';
+import { PayloadPool } from './targets';
 import { runLoad } from './load-runner';
 import { QueryStream, querySize } from './query-stream';
 
@@ -129,5 +131,26 @@ describe('runLoad', () => {
     assert.ok(s.errors['RESOURCE_EXHAUSTED']! > 0);
     assert.equal(s.ok + s.errors['RESOURCE_EXHAUSTED']!, s.sent);
     assert.equal(s.meetsSla, false);
+  });
+});
+
+describe('payloads in the model dense datatype', () => {
+  const tables = [{ rows: 10, lookups: 1 }];
+  it('FP16: 2 bytes a value, the nearest half of each FP32 value', () => {
+    const items = randomItems({ denseDim: 3, tables }, 4, new Rng(1));
+    const b = toItemBatch(items, { denseDim: 3, tables, denseDatatype: 'FP16' });
+    assert.equal(b.dense.byteLength, 4 * 3 * 2);
+    for (let i = 0; i < 12; i++)
+      assert.ok(Math.abs(halfToFloat(b.dense.readUInt16LE(i * 2)) - items.dense[i]!) < 2 ** -11);
+  });
+
+  it("INT8 from a ModelInfo's scale and zero point; the pool's take cuts 1 byte a value", () => {
+    const info = { denseDim: 2, tables, denseDatatype: 'INT8', denseScale: [2 ** -7], denseZeroPoint: [0] };
+    const pool = new PayloadPool(info, 8, 1, 1);
+    const all = pool.take(0, 8, 0);
+    assert.equal(all.dense.byteLength, 16);
+    assert.deepEqual(pool.take(2, 5, 0).dense, all.dense.subarray(4, 10));
+    const fp32 = new PayloadPool({ denseDim: 2, tables, denseDatatype: '' }, 8, 1, 1);
+    assert.equal(fp32.take(0, 8, 0).dense.byteLength, 64, 'an empty datatype (an old ModelInfo) is FP32');
   });
 });

@@ -1,8 +1,8 @@
 import { callBy, createClient, InferStreamClient } from '@hera/grpc';
-import { idsPerItem } from '@hera/model-schema';
+import { denseBytesPer, denseEncodingFrom, idsPerItem } from '@hera/model-schema';
 import { fastClients, type RankingServiceClient } from '@hera/proto';
 import { Rng } from '@hera/stats';
-import { randomItems, type ItemSchema } from './items';
+import { denseBytes, randomItems, type ItemSchema } from './items';
 import type { SendQuery } from './load-runner';
 
 /**
@@ -14,6 +14,8 @@ export class PayloadPool {
   readonly #dense: Buffer[] = [];
   readonly #sparse: Buffer[] = [];
   readonly idsPerItem: number;
+  /** Bytes of one item's dense features in the model's datatype. */
+  readonly #denseRow: number;
   #i = 0;
 
   constructor(
@@ -24,9 +26,11 @@ export class PayloadPool {
   ) {
     const rng = new Rng(seed);
     this.idsPerItem = idsPerItem(schema.tables);
+    this.#denseRow = schema.denseDim * denseBytesPer(denseEncodingFrom(schema).denseDatatype);
     for (let v = 0; v < variants; v++) {
       const it = randomItems(schema, maxItems, rng);
-      this.#dense.push(Buffer.from(it.dense.buffer));
+      // In the model's dense datatype (FP16, INT8 encoded once here, not per query).
+      this.#dense.push(denseBytes(it, schema));
       this.#sparse.push(Buffer.from(it.ids.buffer));
     }
   }
@@ -37,7 +41,7 @@ export class PayloadPool {
     to: number,
     variant = this.#i++ % this.#dense.length,
   ): { itemCount: number; dense: Buffer; sparse: Buffer } {
-    const d = this.schema.denseDim * 4;
+    const d = this.#denseRow;
     const s = this.idsPerItem * 4;
     return {
       itemCount: to - from,

@@ -11,6 +11,8 @@ import {
   weightLayout,
   ZOO_MODELS,
   ZOO_SPECS,
+  checkDenseEncoding,
+  type DenseEncoding,
   type ModelConfig,
   type ZooModelName,
   type ZooTableSpec,
@@ -42,6 +44,11 @@ export interface BuildRepositoryOptions {
   seed?: number;
   /** Version directory to write (default "1"); an existing one is replaced. */
   version?: string;
+  /**
+   * The dense input's datatype on the wire (default FP32; INT8 with its scale and zero point),
+   * for every model built: the weights are the same, clients send FP16 or INT8 dense features.
+   */
+  dense?: DenseEncoding;
   onProgress?: (e: BuildProgress) => void;
 }
 
@@ -74,17 +81,26 @@ export async function buildRepository(opts: BuildRepositoryOptions): Promise<Mod
   if (endianness() !== 'LE')
     throw new HeraError('PRECONDITION', 'building the model repository needs a little-endian platform');
   const names = ZOO_MODELS.filter(m => !opts.only || opts.only.length === 0 || opts.only.includes(m));
+  // Before anything is written: a per-feature scale must fit every model built.
+  for (const n of names) if (opts.dense) checkDenseEncoding(opts.dense, ZOO_SPECS[n].denseDim, `dense (${n})`);
   await fsp.mkdir(opts.repo, { recursive: true });
   const out: ModelConfig[] = [];
   for (const name of names)
-    out.push(await buildModel(opts.repo, name, { scale: opts.scale, seed, version }, opts.onProgress));
+    out.push(
+      await buildModel(
+        opts.repo,
+        name,
+        { scale: opts.scale, seed, version, ...(opts.dense ? { dense: opts.dense } : {}) },
+        opts.onProgress,
+      ),
+    );
   return out;
 }
 
 async function buildModel(
   repo: string,
   name: ZooModelName,
-  o: { scale: number; seed: number; version: string },
+  o: { scale: number; seed: number; version: string; dense?: DenseEncoding },
   onProgress?: (e: BuildProgress) => void,
 ): Promise<ModelConfig> {
   const spec = ZOO_SPECS[name];

@@ -245,6 +245,34 @@ describe('hera models import', () => {
     assert.equal((await readModelConfig(repo, 'mine', '1')).version, '1');
   });
 
+  it('takes the dense datatype from the signature: FP16, INT8 per feature (config, record, OIP input)', async () => {
+    const repo = join(root, 'repo-dtype');
+    const fp16 = variant('fp16', dir =>
+      writeFileSync(join(dir, 'hera-signature.json'), JSON.stringify({ ...SIGNATURE, denseDatatype: 'FP16' })),
+    );
+    const a = await importModel({ repo, source: fp16, name: 'half' });
+    assert.equal(a.denseDatatype, 'FP16');
+    assert.equal(a.denseQuant, undefined);
+    assert.deepEqual(a.inputs[0], { name: 'dense', datatype: 'FP16', shape: [-1, 4] });
+    assert.equal(toModelRecord(a).denseDatatype, 'FP16');
+    const quant = { scale: [0.5, 0.25, 0.125, 1], zeroPoint: [0, 1, -1, 2] };
+    const int8 = variant('int8', dir =>
+      writeFileSync(join(dir, 'hera-signature.json'), JSON.stringify({ ...SIGNATURE, denseDatatype: { INT8: quant } })),
+    );
+    const b = await importModel({ repo, source: int8, name: 'quant' });
+    assert.equal(b.denseDatatype, 'INT8');
+    assert.deepEqual(b.denseQuant, quant);
+    assert.deepEqual(toModelRecord(b).denseQuant, quant);
+    assert.deepEqual(await readModelConfig(repo, 'quant'), b);
+    // FP32 declared is the default: nothing recorded.
+    const fp32 = variant('fp32', dir =>
+      writeFileSync(join(dir, 'hera-signature.json'), JSON.stringify({ ...SIGNATURE, denseDatatype: 'FP32' })),
+    );
+    const c = await importModel({ repo, source: fp32, name: 'full' });
+    assert.equal(c.denseDatatype, undefined);
+    assert.equal(c.inputs[0]!.datatype, 'FP32');
+  });
+
   it('imports a graph model and scores it with tfjs-converter', async () => {
     const dir = join(root, 'graph');
     const { w, emb } = writeGraphModel(dir);
@@ -409,6 +437,29 @@ describe('hera models import', () => {
         /hera-signature\.json: dense: input item_ids is int32, expected float32/,
       ],
       ['a missing signature', dir => rmSync(join(dir, 'hera-signature.json')), /hera-signature\.json: not found/],
+      [
+        'an unknown dense datatype',
+        dir => writeFileSync(join(dir, 'hera-signature.json'), JSON.stringify({ ...SIGNATURE, denseDatatype: 'BF16' })),
+        /hera-signature\.json: denseDatatype: must be "FP32", "FP16" or \{ "INT8": \{ "scale": …, "zeroPoint": … \} \}, got "BF16"/,
+      ],
+      [
+        'an INT8 zero point out of range',
+        dir =>
+          writeFileSync(
+            join(dir, 'hera-signature.json'),
+            JSON.stringify({ ...SIGNATURE, denseDatatype: { INT8: { scale: 0.1, zeroPoint: 200 } } }),
+          ),
+        /hera-signature\.json: denseDatatype\.INT8\.zeroPoint\[0\]: must be an integer in \[-128, 127\], got 200/,
+      ],
+      [
+        'INT8 scales that are neither one nor one per feature',
+        dir =>
+          writeFileSync(
+            join(dir, 'hera-signature.json'),
+            JSON.stringify({ ...SIGNATURE, denseDatatype: { INT8: { scale: [0.1, 0.2], zeroPoint: 0 } } }),
+          ),
+        /hera-signature\.json: denseDatatype\.INT8\.scale: must be one number \(per tensor\) or 4 \(one per dense feature\)/,
+      ],
     ];
     for (const [name, change, want] of cases) {
       it(name, async () => {

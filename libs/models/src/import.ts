@@ -8,6 +8,8 @@ import {
   MAX_ITEMS,
   MODEL_CONFIG_FORMAT,
   randomBatch,
+  checkDenseEncoding,
+  type DenseEncoding,
   type ImportedArch,
   type ModelConfig,
   type ModelTableConfig,
@@ -26,7 +28,13 @@ import { IMPORTED_FORMATS, modelDir, readModelConfig, VERSION_CONFIG_FILE, versi
  *     "sparse": [{ "input": "item_id", "vocab": 1000 }],   inputs taking ids, INT32 [-1, k]
  *     "score": "score",                            output with one score per item ([-1] or [-1, 1])
  *     "slaMs": 50,  "subBatchSize": 64,  "title": "..."    optional
+ *     "denseDatatype": "FP16"                      optional: what clients send dense features in
  *   }
+ *
+ * `denseDatatype` is "FP32" (the default), "FP16", or INT8 with its quantisation,
+ * `{ "INT8": { "scale": 0.01, "zeroPoint": 0 } }` (value = scale × (q − zeroPoint)); scale and
+ * zeroPoint are each one number (per tensor) or a list of one per dense feature. The model itself
+ * still takes FP32: the tenant host widens what arrives.
  *
  * `vocab` is the number of ids a slot takes (ids are 0 … vocab-1): one number when the input's
  * k slots share one vocabulary, or k numbers, one per slot. A layers model's input read by an
@@ -45,6 +53,8 @@ export interface ImportSignature {
   slaMs?: number;
   subBatchSize?: number;
   title?: string;
+  /** The dense input's wire datatype, as declared (checked against the dense width later). */
+  denseEncoding?: DenseEncoding;
 }
 
 export interface ImportModelOptions {
@@ -300,7 +310,7 @@ function manifestBytes(manifest: unknown[]): number {
 
 function parseSignature(file: string, raw: unknown): ImportSignature {
   if (!isObject(raw)) throw bad(file, 'is not a JSON object');
-  const known = new Set(['dense', 'sparse', 'score', 'slaMs', 'subBatchSize', 'title']);
+  const known = new Set(['dense', 'sparse', 'score', 'slaMs', 'subBatchSize', 'title', 'denseDatatype']);
   for (const k of Object.keys(raw))
     if (!known.has(k)) throw bad(file, `${k}: unknown field (known: ${[...known].join(', ')})`);
   const str = (k: string, v: unknown) => {
@@ -339,7 +349,30 @@ function parseSignature(file: string, raw: unknown): ImportSignature {
     sig.subBatchSize = v as number;
   }
   if (!sig.dense && !sig.sparse?.length) throw bad(file, 'dense, sparse: the signature maps no input');
+  if (raw['denseDatatype'] !== undefined) {
+    if (!sig.dense) throw bad(file, 'denseDatatype: the signature maps no dense input');
+    sig.denseEncoding = parseDenseDatatype(file, raw['denseDatatype']);
+  }
   return sig;
+}
+
+/** "FP32", "FP16", or { "INT8": { scale, zeroPoint } }; the values are checked in configFor. */
+function parseDenseDatatype(file: string, v: unknown): DenseEncoding {
+  if (v === 'FP32' || v === 'FP16') return { denseDatatype: v };
+  if (isObject(v) && Object.keys(v).length === 1 && isObject(v['INT8'])) {
+    const q = v['INT8'];
+    for (const k of Object.keys(q))
+      if (k !== 'scale' && k !== 'zeroPoint')
+        throw bad(file, `denseDatatype.INT8.${k}: unknown field (known: scale, zeroPoint)`);
+    if (q['scale'] === undefined || q['zeroPoint'] === undefined)
+      throw bad(file, 'denseDatatype.INT8: needs scale and zeroPoint');
+    const list = (x: unknown) => (Array.isArray(x) ? (x as number[]) : [x as number]);
+    return { denseDatatype: 'INT8', denseQuant: { scale: list(q['scale']), zeroPoint: list(q['zeroPoint']) } };
+  }
+  throw bad(
+    file,
+    `denseDatatype: must be "FP32", "FP16" or { "INT8": { "scale": …, "zeroPoint": … } }, got ${JSON.stringify(v)?.slice(0, 80)}`,
+  );
 }
 
 const GRAPH_DTYPES: Record<string, string> = {
@@ -486,6 +519,12 @@ function configFor(
     if (i.dtype !== 'float32') throw bad(file, `dense: input ${i.name} is ${i.dtype}, expected float32 (FP32)`);
     denseDim = width('dense', i);
   }
+  let encoding: DenseEncoding = {};
+  try {
+    encoding = checkDenseEncoding(sig.denseEncoding ?? {}, denseDim, 'denseDatatype.INT8');
+  } catch (err) {
+    throw bad(file, (err as Error).message);
+  }
   const tables: ModelTableConfig[] = [];
   const sparse: ImportedArch['sparse'][number][] = [];
   for (const [j, s] of (sig.sparse ?? []).entries()) {
@@ -543,10 +582,11 @@ function configFor(
     scale: 1,
     seed: 0,
     denseDim,
+    ...encoding,
     tables,
     idsPerItem: ids,
     inputs: [
-      { name: 'dense', datatype: 'FP32', shape: [-1, denseDim] },
+      { name: 'dense', datatype: encoding.denseDatatype ?? 'FP32', shape: [-1, denseDim] },
       { name: 'sparse', datatype: 'INT32', shape: [-1, ids] },
     ],
     output: { name: 'score', datatype: 'FP32', shape: [-1], activation: 'model', logits: 1, combine: 'single' },

@@ -1,12 +1,14 @@
 import { endianness } from 'node:os';
 import { invalidArgument } from '@hera/errors';
+import { denseBytesPer, DENSE_ELEMENT, type DenseDatatype } from './dense-datatype';
 
 /**
  * The batch layout (hera.common.v1.ItemBatch, the Open Inference Protocol's raw tensors, the
  * engine's input) and its one set of checks, shared by the gateway, the tenant hosts and the
- * engine. Column-packed: dense float32 row-major [count, denseDim], ids int32 row-major
- * [count, idsPerItem], an item's ids table by table in config order (the lookups of table 0,
- * then table 1, …).
+ * engine. Column-packed: dense row-major [count, denseDim] in the model's dense datatype (FP32
+ * unless it declares FP16 or INT8: dense-datatype.ts; the engine's input is always FP32), ids
+ * int32 row-major [count, idsPerItem], an item's ids table by table in config order (the
+ * lookups of table 0, then table 1, …).
  */
 
 /** Largest item_count one inference call over the wire accepts (a whole query of DESIGN §4.1 at most). */
@@ -31,6 +33,8 @@ export interface RawItems {
 
 export interface BatchShape {
   denseDim: number;
+  /** The dense values' datatype on the wire; absent: FP32. */
+  denseDatatype?: DenseDatatype | undefined;
   idsPerItem: number;
   /** Largest item count accepted. */
   maxItems: number;
@@ -41,6 +45,8 @@ export interface BatchShape {
 /** Row counts of the tables, in input order, for id range checks. */
 export interface ValueSchema {
   denseDim: number;
+  /** The dense values' datatype on the wire; absent: FP32. */
+  denseDatatype?: DenseDatatype | undefined;
   tables: readonly { name: string; rows: number; lookups: number }[];
 }
 
@@ -78,11 +84,12 @@ export function checkLengths(
   const min = shape.minItems ?? 1;
   if (!Number.isInteger(count) || count < min) throw invalidArgument(fields.count, `must be ≥ ${min}, got ${count}`);
   if (count > shape.maxItems) throw invalidArgument(fields.count, `must be ≤ ${shape.maxItems}, got ${count}`);
-  const wantDense = count * shape.denseDim * 4;
+  const wantDense = count * shape.denseDim * denseBytesPer(shape.denseDatatype);
   if (denseBytes !== wantDense) {
+    const element = DENSE_ELEMENT[shape.denseDatatype ?? 'FP32'];
     throw invalidArgument(
       fields.dense,
-      `expected ${wantDense} bytes (${count} items × ${shape.denseDim} float32), got ${denseBytes}`,
+      `expected ${wantDense} bytes (${count} items × ${shape.denseDim} ${element}), got ${denseBytes}`,
     );
   }
   const wantIds = count * shape.idsPerItem * 4;
@@ -120,7 +127,11 @@ export function checkShape(
 export function checkPayloadValues(schema: ValueSchema, raw: RawItems, fields: BatchFields = ITEM_FIELDS): void {
   const dim = schema.denseDim;
   const dense = raw.dense;
-  for (let from = 0; from < dense.byteLength; from += CHUNK_BYTES) {
+  // FP16: NaN and ±Inf are the values whose exponent bits are all ones. INT8: every value is
+  // one (its dequantised value is finite: the scale was checked when the model was declared).
+  const dt = schema.denseDatatype ?? 'FP32';
+  if (dt === 'FP16') checkHalves(dense, dim, fields);
+  for (let from = 0; dt === 'FP32' && from < dense.byteLength; from += CHUNK_BYTES) {
     const v = floats(dense, from, Math.min(dense.byteLength, from + CHUNK_BYTES));
     for (let i = 0; i < v.length; i++) {
       // x - x is NaN exactly for NaN and ±Inf; cheaper than Number.isFinite on a hot loop.
@@ -145,6 +156,25 @@ export function checkPayloadValues(schema: ValueSchema, raw: RawItems, fields: B
       for (let p = 0; p < per; p++) {
         // Unsigned: a negative int32 id reads as ≥ 2^31, above any table's rows.
         if (ids[o + p]! >= rowsAt[p]!) throw badId(schema, fields, item + o / per, p, ids[o + p]! | 0);
+      }
+    }
+  }
+}
+
+/** Rejects binary16 NaN and ±Inf, naming the item and feature, like the FP32 check. */
+function checkHalves(dense: Uint8Array, dim: number, fields: BatchFields): void {
+  for (let from = 0; from < dense.byteLength; from += CHUNK_BYTES) {
+    const to = Math.min(dense.byteLength, from + CHUNK_BYTES);
+    const [buf, off] = aligned(dense, from, to);
+    const v = new Uint16Array(buf, off, (to - from) / 2);
+    for (let i = 0; i < v.length; i++) {
+      if ((v[i]! & 0x7c00) === 0x7c00) {
+        const at = from / 2 + i;
+        const what = v[i]! & 0x3ff ? 'NaN' : v[i]! & 0x8000 ? '-Infinity' : 'Infinity';
+        throw invalidArgument(
+          fields.dense,
+          `item ${Math.floor(at / dim)} feature ${at % dim} is ${what} (FP16 0x${v[i]!.toString(16)}; must be finite)`,
+        );
       }
     }
   }

@@ -55,6 +55,24 @@ export {
 } from './batch';
 export type { RawItems, BatchShape, BatchFields, ValueSchema } from './batch';
 export { validateBatch } from './validate-batch';
+export {
+  checkDenseEncoding,
+  denseBytesPer,
+  denseDatatypeOf,
+  dequantize,
+  denseEncodingFrom,
+  encodeDense,
+  encodeFp16,
+  encodeInt8,
+  floatToHalf,
+  halfIsNotFinite,
+  halfToFloat,
+  widenDense,
+  DenseWidener,
+  DENSE_DATATYPES,
+  DENSE_ELEMENT,
+} from './dense-datatype';
+export type { DenseDatatype, DenseEncoding, DenseQuantization } from './dense-datatype';
 export type { Batch, ValidBatch } from './validate-batch';
 export { randomBatch } from './random-batch';
 export { streamSeed, fillUniform, inputStream } from './prng';

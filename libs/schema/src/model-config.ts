@@ -1,5 +1,6 @@
 import { HeraError } from '@hera/errors';
 import { idsPerItem } from './batch';
+import { checkDenseEncoding, denseDatatypeOf, type DenseEncoding } from './dense-datatype';
 import { modelCost } from './zoo-cost';
 import { scaledRows, type DominantOp, type TablePooling, type ZooArch, type ZooModelSpec } from './zoo';
 
@@ -13,7 +14,10 @@ export interface ImportedArch {
   readonly family: 'imported';
   /** Which TF.js loader reads it: tfjs-converter's loadGraphModel or tfjs-layers' loadLayersModel. */
   readonly kind: 'graph-model' | 'layers-model';
-  /** The input taking the dense features, FP32 [-1, denseDim]; absent when the model takes none. */
+  /**
+   * The input taking the dense features, FP32 [-1, denseDim] (the config's denseDatatype is
+   * what the wire carries; the host widens it to FP32); absent when the model takes none.
+   */
   readonly dense?: string;
   /** The inputs taking the ids, INT32 [-1, Σ lookups of its tables], in id-layout order. */
   readonly sparse: readonly { readonly input: string; readonly tables: number }[];
@@ -82,7 +86,7 @@ export interface ModelTableConfig {
  * defaults, and how it was built. `ModelRecord` (the cluster registry's view) is a subset; use
  * `toModelRecord`.
  */
-export interface ModelConfig {
+export interface ModelConfig extends DenseEncoding {
   format: typeof MODEL_CONFIG_FORMAT;
   name: string;
   version: string;
@@ -98,8 +102,11 @@ export interface ModelConfig {
   tables: ModelTableConfig[];
   /** Σ lookups over tables: ids per item, laid out table by table in `tables` order. */
   idsPerItem: number;
-  /** Input schema in Open Inference Protocol terms; -1 is the item count. */
-  inputs: { name: 'dense' | 'sparse'; datatype: 'FP32' | 'INT32'; shape: number[] }[];
+  /**
+   * Input schema in Open Inference Protocol terms; -1 is the item count. The dense input's
+   * datatype is `denseDatatype` (FP32, FP16 or INT8: what clients send; the model computes in FP32).
+   */
+  inputs: { name: 'dense' | 'sparse'; datatype: 'FP32' | 'FP16' | 'INT8' | 'INT32'; shape: number[] }[];
   output: {
     name: 'score';
     datatype: 'FP32';
@@ -140,8 +147,9 @@ export interface ModelConfig {
 /** The config of a model built from a zoo spec; `sizeBytes` is filled in once files exist. */
 export function configFromSpec(
   spec: ZooModelSpec,
-  opts: { scale: number; seed: number; version: string },
+  opts: { scale: number; seed: number; version: string; dense?: DenseEncoding },
 ): ModelConfig {
+  const dense = checkDenseEncoding(opts.dense ?? {}, spec.denseDim, 'dense datatype');
   const tables = spec.tables.map(t => ({
     name: t.name,
     rows: scaledRows(t.rows, opts.scale),
@@ -160,10 +168,11 @@ export function configFromSpec(
     scale: opts.scale,
     seed: opts.seed,
     denseDim: spec.denseDim,
+    ...dense,
     tables,
     idsPerItem: ids,
     inputs: [
-      { name: 'dense', datatype: 'FP32', shape: [-1, spec.denseDim] },
+      { name: 'dense', datatype: denseDatatypeOf(dense), shape: [-1, spec.denseDim] },
       { name: 'sparse', datatype: 'INT32', shape: [-1, ids] },
     ],
     output: { name: 'score', datatype: 'FP32', shape: [-1], ...spec.output },
@@ -183,7 +192,7 @@ export function configFromSpec(
  * A model known to the cluster (from the model repository), as served to clients: the registry's
  * record (`{p}:models` in Redis, @hera/state's ModelStore), a subset of `ModelConfig`.
  */
-export interface ModelRecord {
+export interface ModelRecord extends DenseEncoding {
   name: string;
   version: string;
   /** Dense features per item. */
@@ -277,6 +286,9 @@ export function toModelRecord(config: ModelConfig, kind?: ModelRecord['kind']): 
   const k = kind ?? config.kind;
   if (k) record.kind = k;
   if (config.engine) record.engine = config.engine;
+  // Absent: FP32 (records written before the datatype could be chosen read so too).
+  if (config.denseDatatype && config.denseDatatype !== 'FP32') record.denseDatatype = config.denseDatatype;
+  if (config.denseQuant) record.denseQuant = config.denseQuant;
   if (isImported(config)) record.sharedTables = false;
   return record;
 }

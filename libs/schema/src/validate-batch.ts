@@ -46,8 +46,18 @@ export function validateBatch(schema: ValueSchema, batch: Batch, fields: BatchFi
     fields,
   );
   // Byte views of the same memory: typed arrays are 4-byte aligned, so read in place.
-  checkPayloadValues(schema, { itemCount: count, dense: bytesOf(dense), sparse: bytesOf(ids) }, fields);
+  // The engine's dense input is FP32 whatever the wire carried (a host widens FP16 and INT8 first).
+  const fp32 = schema.denseDatatype && schema.denseDatatype !== 'FP32' ? asFp32(schema) : schema;
+  checkPayloadValues(fp32, { itemCount: count, dense: bytesOf(dense), sparse: bytesOf(ids) }, fields);
   return batch as ValidBatch;
+}
+
+/** The same schema read as FP32, one per schema (the id-range check caches by schema object). */
+const fp32Of = new WeakMap<ValueSchema, ValueSchema>();
+function asFp32(schema: ValueSchema): ValueSchema {
+  let s = fp32Of.get(schema);
+  if (!s) fp32Of.set(schema, (s = { denseDim: schema.denseDim, tables: schema.tables }));
+  return s;
 }
 
 const bytesOf = (a: Float32Array | Int32Array) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);

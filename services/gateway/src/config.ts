@@ -15,6 +15,11 @@ export const GatewayConfigSchema = z.object({
   VALIDATE_VALUES: z.enum(['on', 'off']).default('on'),
   /** Queries of one ModelStreamInfer call running at once; past it the stream is not read. */
   STREAM_MAX_IN_FLIGHT: z.coerce.number().int().min(1).max(10_000).default(64),
+  /**
+   * host:port of placement's ModelRegistryService, for Triton's RepositoryModelLoad/Unload; unset:
+   * the serving placement instance the cluster's service records in Redis name.
+   */
+  PLACEMENT_ADDR: z.string().min(1).optional(),
 });
 
 export type GatewayConfig = z.infer<typeof GatewayConfigSchema>;

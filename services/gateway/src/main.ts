@@ -8,6 +8,7 @@ import { Ranker } from './ranker';
 import { gatewayReadiness } from './readiness';
 import { RoutingTable } from './routing';
 import { GatewayMetrics } from './gateway-metrics';
+import { RegistryLink } from './registry-link';
 import { inferenceService, rankingService } from './server';
 
 void runService({
@@ -54,6 +55,7 @@ void runService({
           }
         });
     };
+    const registry = new RegistryLink(redis, keys, config.PLACEMENT_ADDR);
     const deps = {
       catalog,
       routing,
@@ -63,6 +65,7 @@ void runService({
       log,
       maxItems: config.MAX_ITEMS,
       streamMaxInFlight: config.STREAM_MAX_IN_FLIGHT,
+      registry,
     };
     return {
       services: [rankingService(deps), inferenceService(deps)],
@@ -84,6 +87,7 @@ void runService({
             clearInterval(timer);
             await sub.quit().catch(() => undefined);
             routing.close();
+            registry.close();
           },
         ],
       ],

@@ -124,3 +124,79 @@ describe('fromInferRequest', () => {
     });
   }
 });
+
+describe('fromInferRequest: the model dense datatype', () => {
+  const HALF = toCatalogEntry(tinyModel({ denseDatatype: 'FP16' }));
+  const QUANT = toCatalogEntry(tinyModel({ denseDatatype: 'INT8', denseQuant: { scale: [0.5], zeroPoint: [0] } }));
+  const ids = Buffer.alloc(16);
+  const message = (f: () => unknown) => {
+    try {
+      f();
+    } catch (err) {
+      return (err as Error).message;
+    }
+    return 'no error';
+  };
+
+  it('FP16: raw bytes pass through unconverted, 2 a value', () => {
+    const half = Buffer.from([0x00, 0x3c, 0x00, 0xc0]); // 1, -2
+    const got = fromInferRequest(HALF, request([input('dense', 'FP16', [1, 2]), sparse()], [half, ids]));
+    assert.deepEqual(Buffer.from(got.dense), half);
+    assert.equal(
+      message(() =>
+        fromInferRequest(HALF, request([input('dense', 'FP16', [1, 2]), sparse()], [Buffer.alloc(8), ids])),
+      ),
+      'raw_input_contents[0] (dense): expected 4 bytes for shape [1, 2] FP16 (float16), got 8',
+    );
+    assert.match(
+      message(() =>
+        fromInferRequest(HALF, request([input('dense', 'FP16', [1, 2], {}), sparse({ intContents: [1, 2, 3, 4] })])),
+      ),
+      /^inputs\[0\] \(dense\)\.contents: FP16 has no typed contents field in the protocol; send it as raw_input_contents/,
+    );
+  });
+
+  it('a datatype other than the model declares is refused, naming the input', () => {
+    assert.equal(
+      message(() => fromInferRequest(HALF, request([dense(), sparse()], raw()))),
+      'inputs[0] (dense).datatype: must be FP16, got "FP32" (model tiny declares its dense input FP16)',
+    );
+    assert.match(
+      message(() =>
+        fromInferRequest(MODEL, request([input('dense', 'FP16', [1, 2]), sparse()], [Buffer.alloc(4), ids])),
+      ),
+      /^inputs\[0\] \(dense\)\.datatype: must be FP32, got "FP16"/,
+    );
+  });
+
+  it('INT8: raw (1 byte a value) or int_contents, each in [-128, 127]', () => {
+    const q = Buffer.from([0x81, 0x7f]);
+    assert.deepEqual(
+      Buffer.from(fromInferRequest(QUANT, request([input('dense', 'INT8', [1, 2]), sparse()], [q, ids])).dense),
+      q,
+    );
+    const typed = fromInferRequest(
+      QUANT,
+      request([input('dense', 'INT8', [1, 2], { intContents: [-127, 127] }), sparse({ intContents: [1, 2, 3, 4] })]),
+    );
+    assert.deepEqual(Buffer.from(typed.dense), q);
+    assert.equal(
+      message(() =>
+        fromInferRequest(
+          QUANT,
+          request([input('dense', 'INT8', [1, 2], { intContents: [0, 200] }), sparse({ intContents: [1, 2, 3, 4] })]),
+        ),
+      ),
+      'inputs[0] (dense).contents.int_contents: value 200 at position 1 is not an INT8 (-128 … 127)',
+    );
+    assert.match(
+      message(() =>
+        fromInferRequest(
+          QUANT,
+          request([input('dense', 'INT8', [1, 2], { fp32Contents: [0, 1] }), sparse({ intContents: [1, 2, 3, 4] })]),
+        ),
+      ),
+      /^inputs\[0\] \(dense\)\.contents: has fp32_contents; an input of datatype INT8 takes int_contents/,
+    );
+  });
+});

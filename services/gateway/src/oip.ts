@@ -1,4 +1,5 @@
 import { HeraError, invalidArgument, quoted } from '@hera/errors';
+import { DENSE_ELEMENT, denseBytesPer } from '@hera/model-schema';
 import type { ModelInferRequest__Output } from '@hera/proto';
 import type { CatalogEntry } from './catalog';
 
@@ -33,6 +34,7 @@ const TYPED_FIELDS = [
 /** The one typed field each datatype we take is read from. */
 const FIELD_OF: Readonly<Record<string, string>> = {
   FP32: 'fp32_contents',
+  INT8: 'int_contents',
   INT32: 'int_contents',
   INT64: 'int64_contents',
 };
@@ -81,7 +83,8 @@ function checkInputs(m: CatalogEntry, req: ModelInferRequest__Output, raw: boole
 
 /**
  * Turns an Open Inference Protocol request into our column-packed items:
- * `dense` FP32 [k, dense_dim] and `sparse` INT32 or INT64 [k, tables, lookups]
+ * `dense` [k, dense_dim] in the model's dense datatype (FP32, FP16 or INT8; raw bytes pass
+ * through as they came) and `sparse` INT32 or INT64 [k, tables, lookups]
  * (or the flat [k, ids_per_item]), given either as typed `contents` or as
  * `raw_input_contents`. Errors name the tensor and what did not match.
  */
@@ -101,7 +104,8 @@ export function fromInferRequest(m: CatalogEntry, req: ModelInferRequest__Output
   const sparse = find('sparse');
   if (!sparse) throw invalidArgument('inputs', 'missing input "sparse"');
   const dense = find('dense');
-  if (!dense && m.denseDim > 0) throw invalidArgument('inputs', `missing input "dense" (FP32 [k, ${m.denseDim}])`);
+  const dt = m.denseDatatype ?? 'FP32';
+  if (!dense && m.denseDim > 0) throw invalidArgument('inputs', `missing input "dense" (${dt} [k, ${m.denseDim}])`);
 
   const sShape = sparse.t.shape.map(Number);
   const where = `inputs[${sparse.i}] (sparse)`;
@@ -122,19 +126,46 @@ export function fromInferRequest(m: CatalogEntry, req: ModelInferRequest__Output
   if (dense) {
     const dw = `inputs[${dense.i}] (dense)`;
     const dShape = dense.t.shape.map(Number);
-    if (dense.t.datatype !== 'FP32')
-      throw invalidArgument(`${dw}.datatype`, `must be FP32, got ${quoted(dense.t.datatype)}`);
+    if (dense.t.datatype !== dt)
+      throw invalidArgument(
+        `${dw}.datatype`,
+        `must be ${dt}, got ${quoted(dense.t.datatype)} (model ${m.name} declares its dense input ${dt})`,
+      );
     if (dShape.length !== 2 || dShape[0] !== k || dShape[1] !== m.denseDim) {
       throw invalidArgument(`${dw}.shape`, `expected [${k}, ${m.denseDim}] (k from sparse), got ${shapeText(dShape)}`);
     }
     const n = product(dShape);
     if (raw) {
       denseBytes = req.rawInputContents[dense.i]!;
-      if (denseBytes.byteLength !== n * 4)
+      const want = n * denseBytesPer(dt);
+      if (denseBytes.byteLength !== want)
         throw invalidArgument(
           `raw_input_contents[${dense.i}] (dense)`,
-          `expected ${n * 4} bytes for shape ${shapeText(dShape)} FP32, got ${denseBytes.byteLength}`,
+          `expected ${want} bytes for shape ${shapeText(dShape)} ${dt} (${DENSE_ELEMENT[dt]}), got ${denseBytes.byteLength}`,
         );
+    } else if (dt === 'FP16') {
+      throw invalidArgument(
+        `${dw}.contents`,
+        'FP16 has no typed contents field in the protocol; send it as raw_input_contents (binary16, little-endian)',
+      );
+    } else if (dt === 'INT8') {
+      const v = dense.t.contents?.intContents ?? [];
+      if (v.length !== n)
+        throw invalidArgument(
+          `${dw}.contents.int_contents`,
+          `expected ${n} values for shape ${shapeText(dShape)}, got ${v.length}`,
+        );
+      const q = new Int8Array(n);
+      for (let i = 0; i < n; i++) {
+        const x = v[i]!;
+        if (!(x >= -128 && x <= 127))
+          throw invalidArgument(
+            `${dw}.contents.int_contents`,
+            `value ${x} at position ${i} is not an INT8 (-128 … 127)`,
+          );
+        q[i] = x;
+      }
+      denseBytes = new Uint8Array(q.buffer);
     } else {
       const v = dense.t.contents?.fp32Contents ?? [];
       if (v.length !== n)

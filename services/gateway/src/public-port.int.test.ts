@@ -21,6 +21,7 @@ import { ModelCatalog } from './catalog';
 import { Ranker } from './ranker';
 import { RoutingTable } from './routing';
 import { GatewayMetrics } from './gateway-metrics';
+import { RegistryLink } from './registry-link';
 import { inferenceService, rankingService } from './server';
 import { tinyModel } from './test-fixtures';
 
@@ -51,7 +52,9 @@ before(async () => {
   });
   const lifecycle = new Lifecycle({ log, budgetMs: 1_000, exit: () => undefined });
   lifecycle.serving();
-  const deps = { catalog, routing, ranker, lifecycle, metrics: new GatewayMetrics(new Registry()), log };
+  // No placement runs: the registry's RPCs say so at once.
+  const registry = new RegistryLink(redis, keys);
+  const deps = { catalog, routing, ranker, lifecycle, metrics: new GatewayMetrics(new Registry()), log, registry };
   running = await startServer({
     host: '127.0.0.1',
     port: 0,
@@ -118,6 +121,11 @@ describe('gateway public port', () => {
         'ModelInfer, unknown input',
         () => unaryCall(oip, 'ModelInfer', { modelName: 'tiny', inputs: [{ name, datatype: 'FP32', shape: [k, 2] }] }),
         /^INVALID_ARGUMENT: inputs\[0\]\.name: unknown input "x{64}…" \(80000 chars\); model tiny takes dense and sparse$/,
+      ],
+      [
+        'RepositoryModelLoad, a repository name (the cluster has one)',
+        () => unaryCall(oip, 'RepositoryModelLoad', { repositoryName: name, modelName: 'tiny' }),
+        /^INVALID_ARGUMENT: repository_name: unknown repository "x{64}…" \(80000 chars\)/,
       ],
       [
         'ModelInfer, unknown output',
@@ -316,6 +324,15 @@ describe('gateway public port', () => {
       assert.deepEqual([...new Set(await other)], ['OK'], 'calls on another connection');
     } finally {
       session.destroy();
+    }
+  });
+
+  it('answers Triton load and unload at once when no model registry (placement) serves', async () => {
+    for (const rpc of ['RepositoryModelLoad', 'RepositoryModelUnload'] as const) {
+      const { outcome, ms } = await timed(unaryCall(oip, rpc, { modelName: 'tiny' }));
+      assert.match(outcome, /^UNAVAILABLE: no placement service is serving: the model registry is down$/, rpc);
+      assert.ok(ms < 1_000, `${rpc} took ${ms} ms`);
+      assert.match(await grpcOutcome(unaryCall(oip, rpc, {})), /^INVALID_ARGUMENT: model_name: is required$/);
     }
   });
 });

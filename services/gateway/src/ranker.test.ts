@@ -112,3 +112,74 @@ describe('probe', () => {
     assert.equal(probe(replicas, t + ESTIMATE_STALE_MS), true);
   });
 });
+
+describe('Ranker: a model with FP16 or INT8 dense features', () => {
+  /** Two replicas taking turns; `sent` holds each request's dense bytes as the host got them. */
+  function twoReplicas(model: ReturnType<typeof rankerModel>) {
+    const sent: { count: number; dense: Buffer }[] = [];
+    const stream = {
+      infer: (req: { items: { itemCount: number; dense: Uint8Array } }) => {
+        sent.push({ count: req.items.itemCount, dense: Buffer.from(req.items.dense) });
+        return Promise.resolve({
+          scores: Buffer.alloc(req.items.itemCount * 4),
+          version: '1',
+          queueUs: 0,
+          computeUs: 1,
+        });
+      },
+    };
+    const replicas = ['n1', 'n2'].map(
+      n => new Replica(n, 'm', '127.0.0.1:1', 1, stream as unknown as InferStreamClient),
+    );
+    let turn = 0;
+    const catalog = { get: () => model } as unknown as ModelCatalog;
+    const routing = {
+      replicas: () => replicas,
+      subBatchSize: () => 2,
+      estimateMs: () => undefined,
+      pick: () => replicas[turn++ % 2],
+    } as unknown as RoutingTable;
+    const ranker = new Ranker(catalog, routing, {
+      maxItems: 1024,
+      deadlineSlaMultiple: 2,
+      admissionControl: false,
+      validateValues: true,
+    });
+    return { ranker, sent };
+  }
+
+  it('splits the bytes as sent (2 a value for FP16), unconverted, and checks their length', async () => {
+    const model = { ...rankerModel('1', 10), denseDatatype: 'FP16' as const };
+    const { ranker, sent } = twoReplicas(model);
+    const half = Buffer.from(Uint16Array.from({ length: 8 }, (_, i) => 0x3c00 + i).buffer); // 4 items × 2
+    const r = await ranker.rank(rankQuery(model, 4, { dense: new Uint8Array(half) }));
+    assert.equal(r.scores.length, 4);
+    assert.deepEqual(
+      sent.map(s => s.count),
+      [2, 2],
+    );
+    assert.deepEqual(Buffer.concat(sent.map(s => s.dense)), half, 'each part the FP16 bytes of its items');
+    assert.equal(
+      await failure(ranker.rank(rankQuery(model, 4))), // 4 × 2 float32 zeros: twice the bytes
+      'INVALID_ARGUMENT: items.dense: expected 16 bytes (4 items × 2 float16), got 32',
+    );
+    const nan = Buffer.from(half);
+    nan.writeUInt16LE(0x7e00, 10);
+    assert.equal(
+      await failure(ranker.rank(rankQuery(model, 4, { dense: new Uint8Array(nan) }))),
+      'INVALID_ARGUMENT: items.dense: item 2 feature 1 is NaN (FP16 0x7e00; must be finite)',
+    );
+  });
+
+  it('INT8: one byte a value', async () => {
+    const model = {
+      ...rankerModel('1', 10),
+      denseDatatype: 'INT8' as const,
+      denseQuant: { scale: [0.5], zeroPoint: [0] },
+    };
+    const { ranker, sent } = twoReplicas(model);
+    const q = Buffer.from([0x80, 0xff, 0, 1, 2, 3, 0x7f, 0x10]);
+    await ranker.rank(rankQuery(model, 4, { dense: new Uint8Array(q) }));
+    assert.deepEqual(Buffer.concat(sent.map(s => s.dense)), q);
+  });
+});

@@ -1,7 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { HeraError, quoted } from '@hera/errors';
 import { fromServiceError, isServiceError } from '@hera/grpc';
-import { checkLengths, checkPayloadValues, MAX_ITEMS, type BatchFields } from '@hera/model-schema';
+import { checkLengths, checkPayloadValues, denseBytesPer, MAX_ITEMS, type BatchFields } from '@hera/model-schema';
 import type { InferResponse__Output } from '@hera/proto';
 import type { CatalogEntry } from './catalog';
 import { planParts, type Part } from './plan-parts';
@@ -11,7 +11,10 @@ export interface RankInput {
   model: string;
   version: string;
   itemCount: number;
-  /** Little-endian float32 [k, dense_dim] and int32 [k, ids_per_item], as received. */
+  /**
+   * Little-endian [k, dense_dim] in the model's dense datatype (FP32, FP16 or INT8) and int32
+   * [k, ids_per_item], as received: sent on to the hosts unconverted.
+   */
   dense: Uint8Array;
   sparse: Uint8Array;
   /** Absolute deadline (Date.now clock) the client asked for; Infinity for none. */
@@ -94,7 +97,7 @@ export class Ranker {
       k,
       q.dense.byteLength,
       q.sparse.byteLength,
-      { denseDim: m.denseDim, idsPerItem: m.idsPerItem, maxItems: this.opts.maxItems },
+      { denseDim: m.denseDim, denseDatatype: m.denseDatatype, idsPerItem: m.idsPerItem, maxItems: this.opts.maxItems },
       q.field,
     );
 
@@ -183,9 +186,10 @@ export class Ranker {
     query: QueryState,
   ): Promise<InferResponse__Output> {
     const { start, end } = part;
+    const row = m.denseDim * denseBytesPer(m.denseDatatype);
     const items = {
       itemCount: end - start,
-      dense: q.dense.subarray(start * m.denseDim * 4, end * m.denseDim * 4),
+      dense: q.dense.subarray(start * row, end * row),
       sparse: q.sparse.subarray(start * m.idsPerItem * 4, end * m.idsPerItem * 4),
     };
     let r: Replica | undefined = part.replica;

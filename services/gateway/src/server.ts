@@ -1,4 +1,3 @@
-import * as grpc from '@grpc/grpc-js';
 import { trace } from '@opentelemetry/api';
 import { invalidArgument, quoted } from '@hera/errors';
 import { callArrival, callDeadline, tracedUnary, unary, type ServiceBinding } from '@hera/grpc';
@@ -19,6 +18,7 @@ import type { GatewayMetrics, QueryMethod } from './gateway-metrics';
 import { fromInferRequest } from './oip';
 import type { Ranker, RankResult } from './ranker';
 import { gatewayReadiness } from './readiness';
+import type { RegistryLink } from './registry-link';
 import type { RoutingTable } from './routing';
 import { modelStreamInfer } from './stream-infer';
 import { topK } from './topk';
@@ -36,6 +36,9 @@ export function toModelInfo(m: CatalogEntry): ModelInfo {
     slaMs: m.slaMs,
     subBatchSize: m.subBatchSize,
     kind: m.kind ?? '',
+    denseDatatype: m.denseDatatype ?? 'FP32',
+    denseScale: m.denseQuant?.scale ?? [],
+    denseZeroPoint: m.denseQuant?.zeroPoint ?? [],
   };
 }
 
@@ -54,6 +57,8 @@ export interface GatewayDeps {
   maxItems?: number;
   /** Queries of one ModelStreamInfer call running at once (STREAM_MAX_IN_FLIGHT). */
   streamMaxInFlight?: number;
+  /** Triton's repository load/unload, passed on to placement's model registry. */
+  registry: Pick<RegistryLink, 'load' | 'unload'>;
 }
 
 /** Where and when one ModelInfer request came: its call's deadline and arrival. */
@@ -64,12 +69,6 @@ export interface InferContext {
   /** When it arrived (Date.now clock); undefined: now. */
   arrivedAt: number | undefined;
 }
-
-/** UNIMPLEMENTED for an RPC of the service the gateway does not serve yet. */
-const notServed = (rpc: string): Partial<grpc.StatusObject> => ({
-  code: grpc.status.UNIMPLEMENTED,
-  details: `${rpc} is not served yet`,
-});
 
 /** Sets the caller's request id on the call's span (tracedUnary's), when both exist. */
 function tagRequest(id: string): void {
@@ -192,7 +191,7 @@ export function inferenceService(deps: GatewayDeps): ServiceBinding {
         versions: [model.version],
         platform: platformOf(model),
         inputs: [
-          { name: 'dense', datatype: 'FP32', shape: [-1, model.denseDim] },
+          { name: 'dense', datatype: model.denseDatatype ?? 'FP32', shape: [-1, model.denseDim] },
           {
             name: 'sparse',
             datatype: 'INT32',
@@ -219,9 +218,9 @@ export function inferenceService(deps: GatewayDeps): ServiceBinding {
     RepositoryIndex: unary(log, 'RepositoryIndex', req =>
       repositoryIndex(deps.catalog.list(), m => routing.replicas(m).length, req),
     ),
-    // The registry these call (placement's) is wired in separately; until then they say so.
-    RepositoryModelLoad: (_call, cb) => cb(notServed('RepositoryModelLoad')),
-    RepositoryModelUnload: (_call, cb) => cb(notServed('RepositoryModelUnload')),
+    // Placement's model registry does the work (registry-link.ts).
+    RepositoryModelLoad: unary(log, 'RepositoryModelLoad', (req, call) => deps.registry.load(req, call)),
+    RepositoryModelUnload: unary(log, 'RepositoryModelUnload', (req, call) => deps.registry.unload(req, call)),
   };
   return { name: 'inference.GRPCInferenceService', definition: services().inference, implementation: impl };
 }

@@ -12,6 +12,7 @@ import type {
   RepositoryIndexResponse,
   StatisticDuration,
 } from '@hera/proto';
+import type { VersionPolicy } from '@hera/model-schema';
 import type { CatalogEntry } from './catalog';
 import type { ModelStats, VersionStats, Duration } from './model-stats';
 
@@ -41,14 +42,29 @@ export function tritonConfig(m: CatalogEntry, maxItems: number): ModelConfig {
     name: m.name,
     platform: platformOf(m),
     backend: m.engine === 'onnx' ? 'onnxruntime' : 'tfjs',
-    versionPolicy: { latest: { numVersions: 1 } },
+    versionPolicy: tritonVersionPolicy(m.versionPolicy),
     maxBatchSize: maxItems,
     input: [
-      { name: 'dense', dataType: 'TYPE_FP32', dims: [m.denseDim], optional: m.denseDim === 0 },
+      {
+        name: 'dense',
+        dataType: `TYPE_${m.denseDatatype ?? 'FP32'}`,
+        dims: [m.denseDim],
+        optional: m.denseDim === 0,
+      },
       { name: 'sparse', dataType: 'TYPE_INT32', dims: sparseDims(m) },
     ],
     output: [{ name: 'score', dataType: 'TYPE_FP32', dims: [1] }],
   };
+}
+
+/**
+ * The registry's version policy (ModelRecord) as Triton's; Triton's versions are integers, so a
+ * specific version that is not one is left out of the list.
+ */
+export function tritonVersionPolicy(p: VersionPolicy | undefined): ModelConfig['versionPolicy'] {
+  if (!p || 'latest' in p) return { latest: { numVersions: p?.latest ?? 1 } };
+  if ('all' in p) return { all: {} };
+  return { specific: { versions: p.specific.filter(v => /^\d+$/.test(v)) } };
 }
 
 /** Whether a model is served now (a replica routed), as the repository index reports it. */
@@ -78,7 +94,9 @@ export function repositoryIndex(
             name: m.name,
             version: m.version,
             state: 'UNAVAILABLE',
-            reason: `no replica of ${m.name} is up: the applied plan places none, or its tenants are still starting`,
+            reason: m.unloaded
+              ? `${m.name} is unloaded (RepositoryModelLoad brings it back)`
+              : `no replica of ${m.name} is up: the applied plan places none, or its tenants are still starting`,
           };
     });
   return { models: req.ready ? out.filter(m => m.state === 'READY') : out };

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { modelProto } from '@hera/engine-onnx';
 import { InvalidArgumentError } from 'commander';
-import { buildModels, importPlacement, parseVersionPolicy } from './models';
+import { buildModels, denseEncodingOf, importPlacement, parseVersionPolicy } from './models';
 
 describe('hera models build', () => {
   let repo: string;
@@ -39,6 +39,37 @@ describe('hera models build', () => {
         readdirSync(dir).reduce((s, f) => s + statSync(join(dir, f)).size, 0),
       );
     }
+  });
+
+  it('--dense-dtype writes the datatype (and INT8 scale and zero point) into the config; FP32 writes none', async () => {
+    const sink = new Writable({ write: (_c, _e, cb) => cb() });
+    const read = (name: string) =>
+      JSON.parse(readFileSync(join(repo, name, 'config.json'), 'utf8')) as {
+        denseDatatype?: string;
+        denseQuant?: unknown;
+        inputs: { datatype: string }[];
+      };
+    await buildModels({ scale: 1e-4, only: ['rmc1'], repo, seed: 1, json: true, denseDtype: 'FP16' }, sink);
+    assert.equal(read('rmc1').denseDatatype, 'FP16');
+    assert.equal(read('rmc1').inputs[0]!.datatype, 'FP16');
+    await buildModels(
+      { scale: 1e-4, only: ['rmc1'], repo, seed: 1, json: true, denseDtype: 'INT8', denseZeroPoint: -4 },
+      sink,
+    );
+    assert.deepEqual(read('rmc1').denseQuant, { scale: [2 ** -7], zeroPoint: [-4] });
+    await buildModels({ scale: 1e-4, only: ['rmc1'], repo, seed: 1, json: true }, sink);
+    assert.equal(read('rmc1').denseDatatype, undefined);
+    assert.throws(
+      () => denseEncodingOf({ scale: 1, seed: 1, json: true, denseDtype: 'FP16', denseScale: 0.1 }),
+      /--dense-scale and --dense-zero-point go with --dense-dtype INT8/,
+    );
+    await assert.rejects(
+      buildModels(
+        { scale: 1e-4, only: ['rmc1'], repo, seed: 1, json: true, denseDtype: 'INT8', denseZeroPoint: 300 },
+        sink,
+      ),
+      /dense \(rmc1\)\.zeroPoint\[0\]: must be an integer in \[-128, 127\], got 300/,
+    );
   });
 });
 

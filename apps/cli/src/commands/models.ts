@@ -18,6 +18,9 @@ import {
   unservablePolicy,
   ZOO_MODELS,
   ZOO_SPECS,
+  DENSE_DATATYPES,
+  type DenseDatatype,
+  type DenseEncoding,
   type ModelConfig,
   type VersionPolicy,
 } from '@hera/model-schema';
@@ -48,6 +51,40 @@ export interface BuildModelsOptions {
   json: boolean;
   /** `onnx`: also write the ONNX graphs (@hera/engine-onnx) beside each built version. */
   format?: 'tfjs' | 'onnx';
+  /** The dense input's datatype on the wire (default FP32). */
+  denseDtype?: DenseDatatype;
+  /** INT8's scale and zero point, one for every feature (per tensor). */
+  denseScale?: number;
+  denseZeroPoint?: number;
+}
+
+/** INT8 by default: the zoo's dense features are uniform in [-1, 1), so steps of 2^-7 span them. */
+const DEFAULT_INT8_SCALE = 2 ** -7;
+
+function parseDenseDtype(v: string): DenseDatatype {
+  const d = v.toUpperCase();
+  if (!(DENSE_DATATYPES as readonly string[]).includes(d))
+    throw new InvalidArgumentError(`must be one of ${DENSE_DATATYPES.join(', ')}`);
+  return d as DenseDatatype;
+}
+
+function parseNumber(v: string): number {
+  const x = Number(v);
+  if (v.trim() === '' || !Number.isFinite(x)) throw new InvalidArgumentError('must be a number');
+  return x;
+}
+
+/** The build's dense encoding from its flags (undefined: FP32, as before the flag existed). */
+export function denseEncodingOf(o: BuildModelsOptions): DenseEncoding | undefined {
+  const dt = o.denseDtype ?? 'FP32';
+  if (dt !== 'INT8' && (o.denseScale !== undefined || o.denseZeroPoint !== undefined))
+    throw new InvalidArgumentError('--dense-scale and --dense-zero-point go with --dense-dtype INT8');
+  if (dt === 'FP32') return undefined;
+  if (dt === 'FP16') return { denseDatatype: 'FP16' };
+  return {
+    denseDatatype: 'INT8',
+    denseQuant: { scale: [o.denseScale ?? DEFAULT_INT8_SCALE], zeroPoint: [o.denseZeroPoint ?? 0] },
+  };
 }
 
 function parseScale(v: string): number {
@@ -87,6 +124,7 @@ export async function buildModels(
   out: NodeJS.WritableStream = process.stdout,
 ): Promise<ModelConfig[]> {
   const repo = resolveModelRepo(o.repo);
+  const dense = denseEncodingOf(o);
   const names = o.only ?? [...ZOO_MODELS];
   const sizes = new Map(names.map(n => [n, isZooModel(n) ? modelCost(ZOO_SPECS[n], o.scale) : undefined]));
   const total = [...sizes.values()].reduce((s, c) => s + (c ? c.tableBytes + c.weightBytes : 0), 0);
@@ -112,6 +150,7 @@ export async function buildModels(
       scale: o.scale,
       seed: o.seed,
       only: o.only,
+      ...(dense ? { dense } : {}),
       onProgress: e => {
         finished.set(e.model, e.done);
         const done = [...finished.values()].reduce((s, x) => s + x, 0);
@@ -145,7 +184,7 @@ export async function buildModels(
           c.scale,
           formatBytes(c.sizeBytes),
           c.tables.length,
-          c.denseDim,
+          denseText(c),
           c.idsPerItem,
           `${c.slaMs} ms`,
           c.subBatchSize,
@@ -366,7 +405,18 @@ export async function importModels(
       `${table(
         ['input', 'takes', 'shape', 'vocabulary'],
         [
-          ...(arch?.dense ? [[arch.dense, 'dense', `[-1, ${config.denseDim}]`, '-']] : []),
+          ...(arch?.dense
+            ? [
+                [
+                  arch.dense,
+                  config.denseDatatype && config.denseDatatype !== 'FP32'
+                    ? `dense (${config.denseDatatype} on the wire)`
+                    : 'dense',
+                  `[-1, ${config.denseDim}]`,
+                  '-',
+                ],
+              ]
+            : []),
           ...config.tables.map(t => [t.name, 'ids', `[-1, ${t.lookups}]`, t.rows]),
         ],
       )}\n` +
@@ -434,6 +484,15 @@ function parseSeconds(v: string): number {
 const POLICY_HELP =
   "Triton's version policy: latest (= latest:1), specific:V, or latest:N / all / specific:V,W (refused: the cluster serves one version of a model at a time)";
 
+/** "13" for FP32 dense features (the default), "13 FP16", "13 INT8 (scale 0.0078125, zero point 0)". */
+function denseText(c: ModelConfig): string {
+  const dt = c.denseDatatype ?? 'FP32';
+  if (dt === 'FP32') return String(c.denseDim);
+  const q = c.denseQuant;
+  const list = (v: number[]) => (v.length === 1 ? String(v[0]) : `per feature`);
+  return q ? `${c.denseDim} ${dt} (scale ${list(q.scale)}, zero point ${list(q.zeroPoint)})` : `${c.denseDim} ${dt}`;
+}
+
 export function renderModelList(repo: string, entries: readonly RepoEntry[]): string {
   if (entries.length === 0) return `no models in ${repo} (build some with \`hera models build\`)\n`;
   return `${table(
@@ -480,6 +539,14 @@ export function register(program: Command): void {
       parseFormat,
       'tfjs',
     )
+    .option(
+      '--dense-dtype <type>',
+      'datatype clients send dense features in: FP32 (default), FP16, or INT8 (value = scale × (q − zero point)); ' +
+        'hosts widen it to FP32, so requests carry 2 or 1 bytes a feature instead of 4',
+      parseDenseDtype,
+    )
+    .option('--dense-scale <s>', `INT8's scale, one for every feature (default ${DEFAULT_INT8_SCALE})`, parseNumber)
+    .option('--dense-zero-point <z>', "INT8's zero point, an integer in [-128, 127] (default 0)", parseNumber)
     .action(async (o: BuildModelsOptions) => {
       await buildModels(o);
     });

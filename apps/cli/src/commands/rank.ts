@@ -36,7 +36,7 @@ export function register(program: Command): void {
           const items = randomItems(m, o.items, new Rng(o.seed));
           const res = await unaryCall(client, 'Rank', {
             model: o.model,
-            items: toItemBatch(items),
+            items: toItemBatch(items, m),
             topK: o.top,
             timeoutMs: o.timeout,
           });

@@ -13,6 +13,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { HeraError } from '@hera/errors';
 import {
+  DenseWidener,
   MAX_ITEMS,
   randomBatch,
   validateBatch,
@@ -40,7 +41,10 @@ export interface ThreadInit {
   warmupMs: number;
   denseDim: number;
   idsPerItem: number;
-  /** [dense float32 × maxItems·denseDim][ids int32 × maxItems·idsPerItem] */
+  /**
+   * [dense float32 × maxItems·denseDim][ids int32 × maxItems·idsPerItem]; the dense region
+   * receives the model's wire datatype (FP16, INT8) from its start, widened here in place.
+   */
   input: SharedArrayBuffer;
   /** scores float32 × maxItems */
   output: SharedArrayBuffer;
@@ -114,9 +118,13 @@ async function main(): Promise<void> {
   }
   const out = new Float32Array(init.output);
   const offset = idsOffset(init.maxItems, init.denseDim);
+  // The model's dense datatype on the wire (its config): FP16 and INT8 arrive narrow and are
+  // widened to FP32 here, on this thread, not on the host's main thread or the gateway.
+  const widener = new DenseWidener(model.config, init.denseDim);
   // The pool gives a thread one job at a time, so an awaited score never overlaps the next.
   port.on('message', (job: ThreadJob) => void run(job));
   async function run(job: ThreadJob): Promise<void> {
+    widener.widen(init.input, 0, job.count);
     const batch = {
       count: job.count,
       dense: new Float32Array(init.input, 0, job.count * init.denseDim),

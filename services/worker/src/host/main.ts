@@ -24,7 +24,7 @@ import { tracingEnabled } from '@hera/telemetry';
 import { loadSecurityConfig } from '@hera/config';
 import { applySecurity } from '@hera/runtime';
 import { createLogger } from '@hera/logger';
-import { checkShape, MAX_ITEMS } from '@hera/model-schema';
+import { checkShape, denseBytesPer, MAX_ITEMS } from '@hera/model-schema';
 import { type ModelConfig } from '@hera/model-schema';
 import { loadTables, readModelConfig } from '@hera/models';
 import { services, type InferRequest__Output, type InferResponse, type WorkerServiceHandlers } from '@hera/proto';
@@ -68,7 +68,10 @@ async function start(m: StartMessage): Promise<void> {
   const tlog = log.child({ model: config.name, version: config.version });
   const tables = await loadTables(m.repo, config.name, config.version);
   const idsPerItem = config.idsPerItem;
-  const shape = { denseDim: config.denseDim, idsPerItem, maxItems: MAX_ITEMS };
+  // Dense bytes come in the model's declared datatype (FP16, INT8 or FP32) and stay so until an
+  // inference thread widens them in its slot.
+  const shape = { denseDim: config.denseDim, denseDatatype: config.denseDatatype, idsPerItem, maxItems: MAX_ITEMS };
+  const denseBytes = denseBytesPer(config.denseDatatype);
   const window = new SlidingWindow(m.statsWindowMs);
   const recent = m.recentWindowMs ? new SlidingWindow(m.recentWindowMs) : undefined;
   const errors: Record<string, number> = {};
@@ -168,7 +171,7 @@ async function start(m: StartMessage): Promise<void> {
         pool,
         batch,
         host.subBatch,
-        { denseDim: config.denseDim, idsPerItem },
+        { denseDim: config.denseDim, idsPerItem, denseBytes },
         deadline,
         t0,
         cancelled,

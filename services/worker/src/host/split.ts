@@ -27,7 +27,8 @@ export function runSplit(
   sink: JobSink,
   batch: { count: number; dense: Uint8Array; ids: Uint8Array },
   subBatch: number,
-  dims: { denseDim: number; idsPerItem: number },
+  /** denseBytes: bytes of one dense value as the request carries it (4, or 2 for FP16, 1 for INT8). */
+  dims: { denseDim: number; idsPerItem: number; denseBytes?: number },
   deadline: number,
   enqueuedAt: number,
   callerCancelled: () => boolean,
@@ -35,6 +36,7 @@ export function runSplit(
   onPart?: (r: JobResult, items: number) => void,
 ): Promise<SplitResult> {
   const size = Math.max(1, Math.floor(subBatch));
+  const dense = dims.denseBytes ?? 4;
   if (batch.count <= size) {
     return new Promise((resolve, reject) =>
       sink.submit({
@@ -69,7 +71,7 @@ export function runSplit(
       const end = Math.min(batch.count, start + size);
       parts.push({
         count: end - start,
-        dense: batch.dense.subarray(start * dims.denseDim * 4, end * dims.denseDim * 4),
+        dense: batch.dense.subarray(start * dims.denseDim * dense, end * dims.denseDim * dense),
         ids: batch.ids.subarray(start * dims.idsPerItem * 4, end * dims.idsPerItem * 4),
         deadline,
         enqueuedAt,

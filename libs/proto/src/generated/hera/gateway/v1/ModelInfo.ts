@@ -10,6 +10,9 @@ export interface ModelInfo {
   'slaMs'?: (number | string);
   'subBatchSize'?: (number);
   'kind'?: (string);
+  'denseDatatype'?: (string);
+  'denseScale'?: (number | string)[];
+  'denseZeroPoint'?: (number)[];
 }
 
 export interface ModelInfo__Output {
@@ -20,4 +23,7 @@ export interface ModelInfo__Output {
   'slaMs': (number);
   'subBatchSize': (number);
   'kind': (string);
+  'denseDatatype': (string);
+  'denseScale': (number)[];
+  'denseZeroPoint': (number)[];
 }
