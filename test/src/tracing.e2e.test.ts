@@ -128,9 +128,7 @@ async function checkQueryTrace(
   let itemsScored = 0;
   for (const s of [...queue, ...inference]) {
     assert.equal(s.service, 'hera-worker-host');
-    assert.equal(s.attributes[ATTR.MODEL], MODEL);
-    assert.equal(s.attributes[ATTR.MODEL_VERSION], config.version);
-    assert.equal(s.attributes[ATTR.SUB_BATCH_SIZE], subBatch);
+    // Model, version and sub-batch size are on the host span above (not repeated per part).
     assert.ok(Number(s.attributes[ATTR.THREAD]) >= 1, 'the thread that ran it');
     assert.ok(s.startNs <= s.endNs);
     // Inside the host's span (within a millisecond: the wall clock's grain).

@@ -1,5 +1,17 @@
-import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Context, type Tracer } from '@opentelemetry/api';
-import { contextFromCarrier, isSampledTraceparent, type TraceCarrier } from './trace-context';
+import {
+  defaultTextMapGetter,
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  type Context,
+  type Tracer,
+} from '@opentelemetry/api';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import { isSampledTraceparent, type TraceCarrier } from './trace-context';
+
+/** Records carry W3C fields whatever OTEL_PROPAGATORS says (and with no global propagator set). */
+const w3c = new W3CTraceContextPropagator();
 
 /**
  * A span described as plain data: made where no tracing SDK runs (a tenant host, on the
@@ -39,7 +51,7 @@ export function recordable(traceparent: string | undefined): traceparent is stri
  */
 export function replaySpans(records: readonly RemoteSpan[], tracer: Tracer): void {
   for (const r of records) {
-    const parent = contextFromCarrier(r, ROOT_CONTEXT);
+    const parent = w3c.extract(ROOT_CONTEXT, r, defaultTextMapGetter);
     if (!trace.getSpanContext(parent)) continue;
     replay(r.span, parent, tracer);
   }

@@ -39,11 +39,9 @@ describe('requestSpans', () => {
     assert.equal(inference!.name, INFERENCE_SPAN);
     for (const s of [queue!, inference!]) {
       assert.equal(s.kind, 'internal');
-      assert.equal(s.attributes[ATTR.MODEL], 'ncf');
-      assert.equal(s.attributes[ATTR.MODEL_VERSION], '3');
       assert.equal(s.attributes[ATTR.ITEMS], 4);
-      assert.equal(s.attributes[ATTR.SUB_BATCH_SIZE], 4);
       assert.equal(s.attributes[ATTR.THREAD], 2);
+      assert.equal(s.attributes[ATTR.MODEL], undefined, 'the request span has the model, version and sub-batch');
     }
     assert.equal(queue!.attributes[ATTR.QUEUE_US], 2000);
     assert.equal(inference!.attributes[ATTR.COMPUTE_US], 3000);
@@ -56,5 +54,8 @@ describe('requestSpans', () => {
     assert.equal(t.span.attributes[ATTR.SUB_BATCHES], 2);
     assert.equal(t.span.attributes[ATTR.COMPUTE_US], 3000);
     assert.equal(t.span.attributes[ATTR.ITEMS], 5);
+    assert.equal(t.span.attributes[ATTR.MODEL], 'ncf');
+    assert.equal(t.span.attributes[ATTR.MODEL_VERSION], '3');
+    assert.equal(t.span.attributes[ATTR.SUB_BATCH_SIZE], 4);
   });
 });

@@ -41,13 +41,10 @@ export function requestSpans(
   const children: SpanRecord[] = t.span.children;
   return (r, items) => {
     if (r.dequeuedAt === undefined || r.computeStartMs === undefined || r.computeEndMs === undefined) return;
-    const attributes = {
-      [ATTR.MODEL]: info.model,
-      [ATTR.MODEL_VERSION]: info.version,
-      [ATTR.ITEMS]: items,
-      [ATTR.SUB_BATCH_SIZE]: info.subBatch,
-      ...(r.thread !== undefined ? { [ATTR.THREAD]: r.thread } : {}),
-    };
+    // Model, version and sub-batch size are the request span's: each attribute is encoded and
+    // exported per span (the export's cost is mostly that), so the parts carry only their own.
+    const attributes: Record<string, number> = { [ATTR.ITEMS]: items };
+    if (r.thread !== undefined) attributes[ATTR.THREAD] = r.thread;
     children.push(
       {
         name: QUEUE_SPAN,
