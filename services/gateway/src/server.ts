@@ -110,7 +110,7 @@ export function rankingService(deps: GatewayDeps): ServiceBinding {
       const top = req.topK > 0 ? topK(r.scores, req.topK) : new Uint32Array(0);
       return {
         model: r.model.name,
-        version: r.model.version,
+        version: r.version,
         scores: scoresBytes(r.scores),
         topIndices: Array.from(top),
         topScores: Array.from(top, i => r.scores[i]!),
@@ -206,14 +206,14 @@ export function inferenceService(deps: GatewayDeps): ServiceBinding {
       return raw
         ? {
             modelName: model.name,
-            modelVersion: model.version,
+            modelVersion: r.version,
             id: req.id,
             outputs: [output],
             rawOutputContents: [scoresBytes(r.scores)],
           }
         : {
             modelName: model.name,
-            modelVersion: model.version,
+            modelVersion: r.version,
             id: req.id,
             outputs: [{ ...output, contents: { fp32Contents: Array.from(r.scores) } }],
           };
