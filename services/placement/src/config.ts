@@ -20,6 +20,10 @@ export const PlacementConfigSchema = z.object({
   NODE_SWEEP_MS: z.coerce.number().int().min(100).default(1_000),
   /** Re-plan jobs wait this long, so a burst of joins/leaves becomes one re-plan. */
   REPLAN_DELAY_MS: z.coerce.number().int().min(0).default(500),
+  /** The model repository as the node agents see it (a rollout checks the version is there). */
+  HERA_MODEL_REPO: z.string().min(1).default('.hera/models'),
+  /** A rollout whose tenants do not all serve the new version this long after it started rolls back. */
+  ROLLOUT_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(300_000),
 });
 
 export type PlacementConfig = z.infer<typeof PlacementConfigSchema>;

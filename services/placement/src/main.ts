@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { resolve } from 'node:path';
 import { telemetry } from './instrument';
 import { openQueue } from '@hera/queues';
 import { runService } from '@hera/runtime';
@@ -9,6 +10,7 @@ import { Planner } from './planner';
 import { registerPlanMetrics } from './plan-metrics';
 import { ProfileSource } from './profile-source';
 import { Replanner } from './replanner';
+import { Rollouts } from './rollout';
 import { placementService } from './server';
 import { SolverThread } from './solver';
 
@@ -62,15 +64,34 @@ void runService({
       { connection: bull, sweepMs: config.NODE_SWEEP_MS, delayMs: config.REPLAN_DELAY_MS },
       log.child({ component: 'replan' }),
     );
+    const rolloutQueue = openQueue('rollout', keys, bull);
+    rolloutQueue.on('error', err => log.warn({ err: err.message }, 'rollout queue error'));
+    const rollouts = new Rollouts(
+      {
+        models,
+        plans,
+        nodes: new NodeStore(redis, keys),
+        repo: resolve(config.HERA_MODEL_REPO),
+        timeoutMs: config.ROLLOUT_TIMEOUT_MS,
+        log: log.child({ component: 'rollout' }),
+      },
+      rolloutQueue,
+      { keys, connection: bull },
+    );
     return {
-      services: [placementService({ planner, demand, log })],
-      start: () => replanner.start(),
+      services: [placementService({ planner, demand, rollouts, log })],
+      start: async () => {
+        await replanner.start();
+        rollouts.start();
+      },
       shutdownSteps: [
         ['replan', () => replanner.stop()],
+        ['rollout', () => rollouts.stop()],
         [
           'queues',
           async () => {
             await queue.close();
+            await rolloutQueue.close();
             await bull.quit();
           },
         ],

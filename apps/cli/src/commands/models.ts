@@ -22,6 +22,7 @@ import { buildOnnxRepository } from '@hera/engine-onnx';
 import { connectRedis, Keyspace, ModelStore } from '@hera/state';
 import { DEFAULT_DATA_DIR, resolveTarget } from '../cluster-file';
 import { formatBytes, table } from '../table';
+import { registerRollout } from './rollout';
 
 export interface BuildModelsOptions {
   scale: number;
@@ -287,4 +288,6 @@ export function register(program: Command): void {
       const entries = await listRepository(repo);
       process.stdout.write(o.json ? `${JSON.stringify(entries, null, 2)}\n` : renderModelList(repo, entries));
     });
+
+  registerRollout(models);
 }

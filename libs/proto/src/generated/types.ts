@@ -20,6 +20,8 @@ export type { GetDemandRequest, GetDemandRequest__Output } from './hera/placemen
 export type { GetDemandResponse, GetDemandResponse__Output } from './hera/placement/v1/GetDemandResponse';
 export type { GetPlanRequest, GetPlanRequest__Output } from './hera/placement/v1/GetPlanRequest';
 export type { GetPlanResponse, GetPlanResponse__Output } from './hera/placement/v1/GetPlanResponse';
+export type { GetRolloutRequest, GetRolloutRequest__Output } from './hera/placement/v1/GetRolloutRequest';
+export type { GetRolloutResponse, GetRolloutResponse__Output } from './hera/placement/v1/GetRolloutResponse';
 export type { ModelDemand, ModelDemand__Output } from './hera/placement/v1/ModelDemand';
 export type { NodePlan, NodePlan__Output } from './hera/placement/v1/NodePlan';
 export type { PinnedConfig, PinnedConfig__Output } from './hera/placement/v1/PinnedConfig';
@@ -29,8 +31,11 @@ export type { PlanRequest, PlanRequest__Output } from './hera/placement/v1/PlanR
 export type { PlanResponse, PlanResponse__Output } from './hera/placement/v1/PlanResponse';
 export type { PredictorCheck, PredictorCheck__Output } from './hera/placement/v1/PredictorCheck';
 export type { PredictorCheckRow, PredictorCheckRow__Output } from './hera/placement/v1/PredictorCheckRow';
+export type { Rollout, Rollout__Output } from './hera/placement/v1/Rollout';
 export type { SetDemandRequest, SetDemandRequest__Output } from './hera/placement/v1/SetDemandRequest';
 export type { SetDemandResponse, SetDemandResponse__Output } from './hera/placement/v1/SetDemandResponse';
+export type { StartRolloutRequest, StartRolloutRequest__Output } from './hera/placement/v1/StartRolloutRequest';
+export type { StartRolloutResponse, StartRolloutResponse__Output } from './hera/placement/v1/StartRolloutResponse';
 export type { StrategyResult, StrategyResult__Output } from './hera/placement/v1/StrategyResult';
 export type { TenantShare, TenantShare__Output } from './hera/placement/v1/TenantShare';
 export type { CancelJobRequest, CancelJobRequest__Output } from './hera/profiler/v1/CancelJobRequest';
