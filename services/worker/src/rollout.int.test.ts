@@ -62,7 +62,8 @@ const allocation = (version: string): TenantAllocation => ({
   workers: 1,
   cpuset: [],
   cpuMillis: 0,
-  memoryLimitBytes: 0,
+  // A limit, so a host whose group also held the other host's memory would refuse every query.
+  memoryLimitBytes: 400 * 1024 * 1024,
   subBatchSize: 0,
 });
 
@@ -170,6 +171,11 @@ describe('a version change on a serving tenant (real hosts)', () => {
       { version: '2', endpoint: tenant.endpoint },
     );
     await waitFor(() => tenant.retiring === 0 && !isAlive(oldPid), 15_000, 'the old host to drain and exit');
+    if (cgroups.mode !== 'none') {
+      // Its own group: a host sizes its memory budget from its group's usage, which must be its own.
+      assert.match(readFileSync(`/proc/${tenant.pid}/cgroup`, 'utf8'), /tenant-ncf-b\n/);
+      assert.equal(tenant.cgroup.name, 'tenant-ncf-b');
+    }
     assert.deepEqual(tenant.pids(), [tenant.pid]);
     const descriptors = stateDir.list().descriptors;
     assert.deepEqual(

@@ -73,6 +73,8 @@ export const DEFAULT_HANDOFF_MS = 5_000;
 /** A new version's host starting beside the serving one, on a port of its own. */
 interface NextHost {
   host: HostProcess;
+  /** A cgroup of its own: a host sizes its memory budget from its group's usage, which must be its own. */
+  cgroup: TenantCgroup;
   port: number;
   version: string;
   startedAt: number;
@@ -123,7 +125,8 @@ export class Tenant {
   /** The last version that failed to start beside the serving one, and why (cleared by the next version change). */
   failedVersion = '';
   rolloutError = '';
-  readonly cgroup: TenantCgroup;
+  /** The serving host's cgroup (`tenant-<model>`, or `tenant-<model>-b` after an odd number of rollouts). */
+  #cgroup: TenantCgroup;
   #host: HostProcess | undefined;
   #port: number;
   #next: NextHost | undefined;
@@ -131,8 +134,8 @@ export class Tenant {
   #starting = '';
   /** Bumped by every version change: a starting NextHost that is not the latest is abandoned. */
   #generation = 0;
-  /** Replaced hosts serving out the handoff, then draining. */
-  readonly #retiring = new Set<HostProcess>();
+  /** Replaced hosts serving out the handoff, then draining, and their cgroups. */
+  readonly #retiring = new Map<HostProcess, TenantCgroup>();
   #startedAt = 0;
   #backoffMs = BACKOFF_MIN_MS;
   #restartTimer: NodeJS.Timeout | undefined;
@@ -145,15 +148,20 @@ export class Tenant {
   private constructor(
     public allocation: Allocation,
     private readonly opts: TenantOptions,
+    cgroupName = `tenant-${allocation.model}`,
   ) {
     this.#port = opts.port;
     // Creates the group, or re-opens the one an adopted host already runs in.
-    this.cgroup = opts.cgroups.create(`tenant-${allocation.model}`);
-    this.cgroup.apply({
+    this.#cgroup = opts.cgroups.create(cgroupName);
+    this.#cgroup.apply({
       cpus: allocation.cpuset,
       cpuMillis: allocation.cpuMillis,
       memoryLimitBytes: allocation.memoryLimitBytes,
     });
+  }
+
+  get cgroup(): TenantCgroup {
+    return this.#cgroup;
   }
 
   static create(allocation: Allocation, opts: TenantOptions): Tenant {
@@ -169,7 +177,7 @@ export class Tenant {
    * 'serving' at once; one that was never told to start is started now.
    */
   static adopt(d: HostDescriptor, host: HostProcess, opts: TenantOptions): Tenant {
-    const t = new Tenant(d.allocation, opts);
+    const t = new Tenant(d.allocation, opts, d.cgroup);
     t.#startedAt = d.startedAtMs;
     t.#attach(host);
     if (host.hello) t.#onMessage(host, host.hello);
@@ -201,7 +209,9 @@ export class Tenant {
 
   /** Every host process of this tenant alive now: serving, starting beside it, retiring. */
   pids(): number[] {
-    return [this.#host, this.#next?.host, ...this.#retiring].flatMap(h => (h?.alive && h.pid > 0 ? [h.pid] : []));
+    return [this.#host, this.#next?.host, ...this.#retiring.keys()].flatMap(h =>
+      h?.alive && h.pid > 0 ? [h.pid] : [],
+    );
   }
 
   /** The current host's metrics registry as JSON; undefined without a host or an answer in time. */
@@ -257,7 +267,8 @@ export class Tenant {
     for (const w of this.#readyWaiters.splice(0))
       w.reject(new HeraError('UNAVAILABLE', `tenant ${this.allocation.model} stopped`));
     this.#generation++;
-    const hosts = [this.#host, this.#next?.host, ...this.#retiring].filter((h): h is HostProcess => Boolean(h));
+    const hosts = [this.#host, this.#next?.host, ...this.#retiring.keys()].filter((h): h is HostProcess => Boolean(h));
+    const groups = [this.#next?.cgroup, ...this.#retiring.values()].filter((g): g is TenantCgroup => Boolean(g));
     this.#next = undefined;
     await Promise.all(
       hosts.map(async host => {
@@ -272,7 +283,8 @@ export class Tenant {
       }),
     );
     this.#retiring.clear();
-    await this.cgroup.remove();
+    for (const g of groups) await g.remove().catch(() => undefined);
+    await this.#cgroup.remove();
   }
 
   /** Records the current host in the state directory (after a start, an allocation or an origin change). */
@@ -291,6 +303,7 @@ export class Tenant {
         origin: this.opts.origin(),
         cluster: this.opts.cluster,
         startedAtMs: this.#startedAt,
+        cgroup: this.#cgroup.name,
       });
     } catch (err) {
       // Only adoption after an agent crash needs it: serve on, say so.
@@ -302,15 +315,26 @@ export class Tenant {
     this.#host?.send(m);
   }
 
-  /** The cgroup's limits; its memory limit doubles while a second host of the tenant is alive. */
+  /**
+   * The allocation's limits on the serving host's cgroup and on a starting one's. A retiring
+   * host keeps its group's limits: it only finishes its work.
+   */
   #applyCgroup(): void {
     const a = this.allocation;
-    const hosts = 1 + (this.#next ? 1 : 0) + this.#retiring.size;
-    this.cgroup.apply({
-      cpus: a.cpuset,
-      cpuMillis: a.cpuMillis,
-      memoryLimitBytes: a.memoryLimitBytes * Math.min(hosts, 2),
-    });
+    const limits = { cpus: a.cpuset, cpuMillis: a.cpuMillis, memoryLimitBytes: a.memoryLimitBytes };
+    this.#cgroup.apply(limits);
+    this.#next?.cgroup.apply(limits);
+  }
+
+  /** The group a new version's host starts in: the one of the two names the serving host does not use. */
+  #otherCgroup(): TenantCgroup {
+    const base = `tenant-${this.allocation.model}`;
+    return this.opts.cgroups.create(this.#cgroup.name === base ? `${base}-b` : base);
+  }
+
+  #dropCgroup(g: TenantCgroup): void {
+    if (g === this.#cgroup || g === this.#next?.cgroup) return;
+    g.remove().catch(err => this.opts.log.warn({ err, cgroup: g.name }, 'cannot remove a replaced host cgroup'));
   }
 
   #changeVersion(from: string): void {
@@ -326,7 +350,7 @@ export class Tenant {
       this.opts.log.info({ version: pending.version, to }, 'abandoning a new version that is not ready yet');
       if (!pending.host.send({ type: 'drain', graceMs: 100 })) pending.host.kill('SIGTERM');
       setTimeout(() => pending.host.kill('SIGKILL'), 2_000).unref();
-      this.#applyCgroup();
+      void pending.host.exited.then(() => this.#dropCgroup(pending.cgroup));
     }
     const host = this.#host;
     if (host?.alive && this.state === 'serving' && this.opts.newPort) {
@@ -357,9 +381,11 @@ export class Tenant {
     }
     if (generation !== this.#generation || this.#stopped) return;
     this.#starting = '';
-    const host = this.#spawnHost();
-    this.#next = { host, port, version, startedAt: Date.now(), fatal: '' };
-    this.#applyCgroup();
+    const cgroup = this.#otherCgroup();
+    const a = this.allocation;
+    cgroup.apply({ cpus: a.cpuset, cpuMillis: a.cpuMillis, memoryLimitBytes: a.memoryLimitBytes });
+    const host = this.#spawnHost(cgroup);
+    this.#next = { host, cgroup, port, version, startedAt: Date.now(), fatal: '' };
     host.onMessage(m => this.#onMessage(host, m));
     void host.exited.then(e => this.#onExit(host, e));
     this.opts.log.info({ pid: host.pid, port, version }, 'new version host started');
@@ -392,14 +418,17 @@ export class Tenant {
   /** The new version is ready: it becomes the tenant's host; the old one serves out the handoff. */
   #switchTo(next: NextHost, m: ReadyMessage): void {
     const old = this.#host;
+    const oldGroup = this.#cgroup;
     this.#next = undefined;
     this.#host = next.host;
+    this.#cgroup = next.cgroup;
     this.#port = next.port;
     this.#startedAt = next.startedAt;
-    this.#oomBaseline = this.cgroup.oomKills();
+    this.#oomBaseline = this.#cgroup.oomKills();
     this.#fatal = '';
     clearTimeout(this.#restartTimer);
-    if (old?.alive) this.#retire(old);
+    if (old?.alive) this.#retire(old, oldGroup);
+    else this.#dropCgroup(oldGroup);
     this.persist();
     this.opts.log.info(
       { version: m.version, port: next.port, oldPid: old?.pid },
@@ -409,9 +438,8 @@ export class Tenant {
   }
 
   /** Keeps a replaced host serving for the handoff, then drains it (queued work finishes). */
-  #retire(old: HostProcess): void {
-    this.#retiring.add(old);
-    this.#applyCgroup();
+  #retire(old: HostProcess, group: TenantCgroup): void {
+    this.#retiring.set(old, group);
     const handoffMs = this.opts.handoffMs ?? DEFAULT_HANDOFF_MS;
     const drain = setTimeout(() => {
       if (!old.send({ type: 'drain', graceMs: REPLACE_DRAIN_MS })) old.kill('SIGTERM');
@@ -425,7 +453,6 @@ export class Tenant {
     const cause = why;
     this.failedVersion = version;
     this.rolloutError = cause;
-    this.#applyCgroup();
     if (this.allocation.version === version && this.version)
       this.allocation = { ...this.allocation, version: this.version };
     this.opts.log.error(
@@ -459,7 +486,7 @@ export class Tenant {
   }
 
   #spawn(): void {
-    const host = this.#spawnHost();
+    const host = this.#spawnHost(this.#cgroup);
     this.#startedAt = Date.now();
     this.state = this.restarts > 0 ? 'restarting' : 'starting';
     this.#attach(host);
@@ -472,7 +499,7 @@ export class Tenant {
   }
 
   /** A new host process in the tenant's cgroup; it loads nothing before it is sent `start`. */
-  #spawnHost(): HostProcess {
+  #spawnHost(cgroup: TenantCgroup): HostProcess {
     const { log, stateDir } = this.opts;
     const id = stateDir.newHostId();
     const host = HostProcess.spawn({
@@ -492,13 +519,13 @@ export class Tenant {
     });
     // Into the cgroup before the host allocates its tables (memory is charged where first touched):
     // the host loads only on `start`, which we send once it said hello.
-    if (host.pid > 0) this.#intoCgroup(host.pid);
+    if (host.pid > 0) this.#intoCgroup(host.pid, cgroup);
     return host;
   }
 
-  #intoCgroup(pid: number): void {
+  #intoCgroup(pid: number, cgroup = this.#cgroup): void {
     try {
-      this.cgroup.addProcess(pid);
+      cgroup.addProcess(pid);
     } catch (err) {
       this.opts.log.error({ err }, 'cannot move the host into its cgroup');
     }
@@ -506,7 +533,7 @@ export class Tenant {
 
   #attach(host: HostProcess): void {
     this.#host = host;
-    this.#oomBaseline = this.cgroup.oomKills();
+    this.#oomBaseline = this.#cgroup.oomKills();
     host.onMessage(m => this.#onMessage(host, m));
     void host.exited.then(e => this.#onExit(host, e));
   }
@@ -585,9 +612,11 @@ export class Tenant {
 
   #onExit(host: HostProcess, e: HostExit): void {
     if (this.#stopped) return;
-    if (this.#retiring.delete(host)) {
+    const retired = this.#retiring.get(host);
+    if (retired) {
+      this.#retiring.delete(host);
       this.opts.stateDir.remove(host.id);
-      this.#applyCgroup();
+      this.#dropCgroup(retired);
       this.opts.log.info({ pid: host.pid }, 'replaced host stopped');
       this.opts.onChange(this);
       return;
@@ -596,6 +625,7 @@ export class Tenant {
     if (next && host === next.host) {
       this.#next = undefined;
       this.opts.stateDir.remove(host.id);
+      this.#dropCgroup(next.cgroup);
       const why = exitWhy(host, e);
       this.#nextFailed(next.version, next.fatal ? `${why}: ${next.fatal}` : why);
       return;
@@ -603,7 +633,7 @@ export class Tenant {
     if (host !== this.#host) return;
     this.#host = undefined;
     this.opts.stateDir.remove(host.id);
-    const oom = this.cgroup.oomKills() > this.#oomBaseline;
+    const oom = this.#cgroup.oomKills() > this.#oomBaseline;
     const why = !e.known
       ? `exited (adopted host pid ${host.pid}: not our child, exit status unknown)`
       : e.signal
