@@ -59,7 +59,8 @@ after(async () => {
 const allocation = (version: string): TenantAllocation => ({
   model: 'ncf',
   version,
-  workers: 1,
+  // Two: the switch waits for every thread of the new host to be warm.
+  workers: 2,
   cpuset: [],
   cpuMillis: 0,
   // A limit, so a host whose group also held the other host's memory would refuse every query.

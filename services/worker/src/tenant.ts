@@ -79,7 +79,13 @@ interface NextHost {
   version: string;
   startedAt: number;
   fatal: string;
+  /** Its 'ready' (the first thread warm), held until every thread is (see #onNextMessage). */
+  ready?: ReadyMessage;
+  readyAt?: number;
 }
+
+/** A new version whose threads are not all warm this long after its 'ready' takes over anyway. */
+const ALL_THREADS_WAIT_MS = 30_000;
 
 export function sameAllocation(a: Allocation, b: Allocation): boolean {
   return (
@@ -103,8 +109,8 @@ export function sameAllocation(a: Allocation, b: Allocation): boolean {
  * dropped.
  *
  * A version change while a host serves is make-before-break: the new version's host
- * starts beside it on a port of its own and warms (a host says 'ready' only after its
- * warm-up); once it is ready the tenant's endpoint and version switch to it (the node
+ * starts beside it on a port and in a cgroup of its own and warms; once every one of its
+ * inference threads is warm the tenant's endpoint and version switch to it (the node
  * record, which gateways route by, changes at once), the old host serves on for the
  * handoff period (gateways still on it move meanwhile), then drains and stops. A new
  * host that dies before it is ready leaves the old one serving, the allocation back
@@ -404,7 +410,18 @@ export class Tenant {
           if (!next.host.send({ type: 'drain', graceMs: 100 })) next.host.kill('SIGTERM');
           break;
         }
-        this.#switchTo(next, m);
+        next.ready = m;
+        next.readyAt = Date.now();
+        break;
+      case 'stats':
+        // A host is 'ready' with its first warm thread. The whole traffic moves at once, so the
+        // switch waits for every thread: until the last one is measured the host's memory
+        // budget counts the loading ones against too few, and it refused work as out of memory.
+        if (
+          next.ready &&
+          (m.stats.workersReady >= this.allocation.workers || Date.now() - next.readyAt! > ALL_THREADS_WAIT_MS)
+        )
+          this.#switchTo(next, next.ready);
         break;
       case 'fatal':
         next.fatal = m.message;
@@ -417,6 +434,7 @@ export class Tenant {
 
   /** The new version is ready: it becomes the tenant's host; the old one serves out the handoff. */
   #switchTo(next: NextHost, m: ReadyMessage): void {
+    if (this.#next !== next) return;
     const old = this.#host;
     const oldGroup = this.#cgroup;
     this.#next = undefined;
