@@ -111,29 +111,43 @@ describe('version rollout under load', () => {
     const [oldPid] = before.keys();
 
     client = createClient(loadProtos().proto.hera.gateway.v1.RankingService, gateway, { maxAttempts: 1 });
+    const rank = (seed: number) => {
+      const b = randomBatch(v1, 32, seed);
+      const items = {
+        itemCount: b.count,
+        dense: Buffer.from(b.dense.buffer, b.dense.byteOffset, b.dense.byteLength),
+        sparse: Buffer.from(b.ids.buffer, b.ids.byteOffset, b.ids.byteLength),
+      };
+      // A generous timeout: the new version loads on the same two cores as the load.
+      return unaryCall(client!, 'Rank', { model: 'ncf', items, timeoutMs: 20_000 }, { deadlineMs: 30_000 });
+    };
+    // The cluster is steady first: `hera up` says "serving" at its host's first warm thread, and
+    // for the second or so until its last thread is warm and measured, a host's memory budget
+    // counts the loading threads against too few and refuses work (RESOURCE_EXHAUSTED). That is
+    // a host's start, not a rollout's: the new version takes traffic only once every thread is
+    // warm (worker README, "Version rollouts").
+    let inARow = 0;
+    for (let i = 0; inARow < 20; i++) {
+      assert.ok(i < 2_000, 'the cluster answers 20 queries in a row');
+      inARow = await rank(-1 - i).then(
+        () => inARow + 1,
+        () => 0,
+      );
+      await new Promise(res => setTimeout(res, 10));
+    }
+
+    let phase = 'before the rollout';
     const outcome = { ok: 0, failed: [] as string[], versions: [] as string[] };
     let running = true;
     const loop = async (seed: number) => {
       for (let i = 0; running; i++) {
-        const b = randomBatch(v1, 32, seed * 1_000_003 + i);
-        const items = {
-          itemCount: b.count,
-          dense: Buffer.from(b.dense.buffer, b.dense.byteOffset, b.dense.byteLength),
-          sparse: Buffer.from(b.ids.buffer, b.ids.byteOffset, b.ids.byteLength),
-        };
         try {
-          // A generous timeout: the new version loads on the same two cores as the load.
-          const r = await unaryCall(
-            client!,
-            'Rank',
-            { model: 'ncf', items, timeoutMs: 20_000 },
-            { deadlineMs: 30_000 },
-          );
+          const r = await rank(seed * 1_000_003 + i);
           assert.equal(r.scores.length, 32 * 4);
           outcome.ok++;
           outcome.versions.push(r.version);
         } catch (err) {
-          outcome.failed.push((err as Error).message);
+          outcome.failed.push(`${phase}: ${(err as Error).message}`);
         }
         await new Promise(res => setTimeout(res, 5));
       }
@@ -146,7 +160,9 @@ describe('version rollout under load', () => {
     await waitFor(() => outcome.ok >= 50, 30_000, 'steady load on version 1');
     assert.ok(outcome.versions.every(v => v === '1'));
 
+    phase = 'rolling out version 2';
     const rolled = await hera('models', 'rollout', 'ncf', '2', '--data-dir', dataDir);
+    phase = 'after rolling out version 2';
     assert.equal(rolled.code, 0, rolled.out);
     assert.match(rolled.out, /rollout ncf\/2\/\S+: ncf 1 → 2: (waiting|active)/);
     assert.match(rolled.out, /^ncf serves version 2$/m);
@@ -160,7 +176,9 @@ describe('version rollout under load', () => {
     assert.deepEqual(new Set(outcome.versions.slice(-40)), new Set(['2']), 'the last queries answered by version 2');
     assert.deepEqual(outcome.failed, [], 'no query failed during the rollout');
 
+    phase = 'rolling out the broken version 3';
     const broken = await hera('models', 'rollout', 'ncf', '3', '--data-dir', dataDir);
+    phase = 'after the failed rollout';
     assert.equal(broken.code, 1, broken.out);
     assert.match(broken.out, /^failed: rollout of ncf to version 3 failed: node \S+: .*emb-.*; 2 serves$/m);
     assert.deepEqual([...hosts().entries()], [[pid2, '2']], 'version 2 serves on from the same host');
