@@ -79,6 +79,8 @@ interface NextHost {
   version: string;
   startedAt: number;
   fatal: string;
+  /** Workers and sub-batch size its `start` asked for (the allocation may change while it loads). */
+  started?: { workers: number; subBatchSize: number };
   /** Its 'ready' (the first thread warm), held until every thread is (see #onNextMessage). */
   ready?: ReadyMessage;
   readyAt?: number;
@@ -401,7 +403,11 @@ export class Tenant {
   #onNextMessage(next: NextHost, m: HostToAgent): void {
     switch (m.type) {
       case 'hello':
-        if (!m.draining && !m.started) next.host.send(this.#startMessage(next.port));
+        if (!m.draining && !m.started) {
+          const start = this.#startMessage(next.port);
+          next.started = { workers: start.workers, subBatchSize: start.subBatchSize };
+          next.host.send(start);
+        }
         break;
       case 'ready':
         if (m.version !== next.version) {
@@ -447,6 +453,11 @@ export class Tenant {
     clearTimeout(this.#restartTimer);
     if (old?.alive) this.#retire(old, oldGroup);
     else this.#dropCgroup(oldGroup);
+    // An allocation change while it loaded went to the old host only.
+    const a = this.allocation;
+    if (next.started && next.started.workers !== a.workers) this.#send({ type: 'set-workers', workers: a.workers });
+    if (next.started && next.started.subBatchSize !== a.subBatchSize)
+      this.#send({ type: 'set-sub-batch', subBatchSize: a.subBatchSize });
     this.persist();
     this.opts.log.info(
       { version: m.version, port: next.port, oldPid: old?.pid },
