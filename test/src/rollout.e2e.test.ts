@@ -176,6 +176,11 @@ describe('version rollout under load', () => {
     assert.deepEqual(new Set(outcome.versions.slice(-40)), new Set(['2']), 'the last queries answered by version 2');
     assert.deepEqual(outcome.failed, [], 'no query failed during the rollout');
 
+    // A version the repository does not hold is refused at once, naming it; nothing changes.
+    const missing = await hera('models', 'rollout', 'ncf', '9', '--data-dir', dataDir);
+    assert.notEqual(missing.code, 0, missing.out);
+    assert.match(missing.out, /NOT_FOUND: model ncf has no version "9"/);
+
     phase = 'rolling out the broken version 3';
     const broken = await hera('models', 'rollout', 'ncf', '3', '--data-dir', dataDir);
     phase = 'after the failed rollout';
