@@ -15,6 +15,8 @@ export const QUEUES = {
   profile: 'profile',
   /** Recompute and apply the plan. Consumer: placement. */
   replan: 'replan',
+  /** Roll a model out to another version, make-before-break. Consumer: placement. */
+  rollout: 'rollout',
 } as const;
 
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
@@ -76,9 +78,35 @@ export function replanJobId(reason: ReplanReason, seenVersion: number): string {
   return parts.join('/');
 }
 
+/** A version rollout (PlacementService.StartRollout). */
+export interface RolloutJobData extends TracedJobData {
+  model: string;
+  /** The version to serve. */
+  version: string;
+  /** The version served when the rollout was asked for: what a failed rollout restores. */
+  fromVersion: string;
+}
+
+/** Progress a rollout job reports (job.updateProgress), read by GetRollout. */
+export interface RolloutProgress {
+  phase: 'checking' | 'planning' | 'switching' | 'done' | 'rolling-back' | 'rolled-back';
+  tenants: number;
+  tenantsDone: number;
+}
+
+/**
+ * A rollout's job id: model and version plus a stamp, so rolling back and forth between
+ * two versions makes new jobs (BullMQ keeps finished ids); StartRollout finds a running
+ * rollout of the model before it adds one.
+ */
+export function rolloutJobId(model: string, version: string, now = Date.now()): string {
+  return `${model}/${version}/${now.toString(36)}`;
+}
+
 export interface JobTypes {
   profile: ProfileJobData;
   replan: ReplanJobData;
+  rollout: RolloutJobData;
 }
 
 /** Retries with backoff for transient failures; permanent ones throw UnrecoverableError. */

@@ -21,6 +21,15 @@ export interface NodeRecord {
       workers: number;
       state: string;
       /** Largest job the host gives one thread (absent from older agents). */ subBatchSize?: number;
+      /** The model version the host at `endpoint` serves (absent from older agents). */
+      version?: string;
+      /** A new version starting beside the serving one (make-before-break), until it takes over. */
+      pendingVersion?: string;
+      /** Replaced hosts still alive (serving out the handoff, then draining). */
+      retiring?: number;
+      /** The last version that could not start beside the serving one, and why. */
+      failedVersion?: string;
+      rolloutError?: string;
     }
   >;
 }

@@ -37,6 +37,12 @@ export interface RankInput {
 
 export interface RankResult {
   model: CatalogEntry;
+  /**
+   * The version the hosts that scored the query report (the first part's, should a
+   * rollout's handoff have split a query between versions); the catalog's when they
+   * report none.
+   */
+  version: string;
   scores: Float32Array;
   queueUs: number;
   inferenceUs: number;
@@ -175,7 +181,14 @@ export class Ranker {
       queueUs = Math.max(queueUs, Number(res.queueUs));
       inferenceUs = Math.max(inferenceUs, Number(res.computeUs));
     }
-    return { model: m, scores, queueUs, inferenceUs, subBatches: Math.ceil(k / subBatch) };
+    return {
+      model: m,
+      version: results[0]?.version || m.version,
+      scores,
+      queueUs,
+      inferenceUs,
+      subBatches: Math.ceil(k / subBatch),
+    };
   }
 
   async #part(
@@ -223,8 +236,8 @@ export class Ranker {
     try {
       const res = await r.stream.infer(
         requestId
-          ? { model: m.name, version: m.version, items, requestId }
-          : { model: m.name, version: m.version, items },
+          ? { model: m.name, version: r.version, items, requestId }
+          : { model: m.name, version: r.version, items },
         deadline,
       );
       r.observe(items.itemCount, Number(res.computeUs));

@@ -15,6 +15,12 @@ export class Replica {
   /** The host's sub-batch size, when its node reports one. */
   subBatchSize: number | undefined;
   /**
+   * The model version the host serves, as its node reports it ('' from older agents).
+   * Queries ask the host for exactly this: during a rollout the catalog already names
+   * the new version while hosts of the old one still serve out their handoff.
+   */
+  version = '';
+  /**
    * Smoothed compute time per item in ms as the worker reports it (its inference
    * call, nothing else), 0 until measured. Round trips are no measure of a
    * worker's speed: the sub-batches of a query overlap, so each round trip also

@@ -159,14 +159,16 @@ export class RoutingTable {
       if (r) r.workers = t.workers;
       else r = Replica.connect(node.nodeId, model, t.endpoint, t.workers, this.#stream(t.endpoint));
       r.subBatchSize = t.subBatchSize;
+      r.version = t.version ?? '';
       endpoints.add(t.endpoint);
       const list = next.get(model) ?? [];
       list.push(r);
       next.set(model, list);
     }
+    const dropped: (InferStream & { close(): void })[] = [];
     for (const [ep, stream] of this.#streams) {
       if (!endpoints.has(ep)) {
-        stream.close();
+        dropped.push(stream);
         this.#streams.delete(ep);
       }
     }
@@ -178,6 +180,9 @@ export class RoutingTable {
     const before = this.#summary();
     this.#byModel = next;
     this.#subBatch = subBatch;
+    // Closed once the new table is in place: a query whose call fails with the close
+    // (UNAVAILABLE) retries on the replicas routed now — a rollout's new endpoint.
+    for (const stream of dropped) stream.close();
     const after = this.#summary();
     if (before !== after) this.log.info({ routes: after, planVersion: this.planVersion }, 'routing table changed');
   }

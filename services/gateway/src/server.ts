@@ -94,7 +94,7 @@ async function observed(
     if (method !== 'ModelStreamInfer')
       trace.getActiveSpan()?.setAttributes({
         [ATTR.MODEL]: r.model.name,
-        [ATTR.MODEL_VERSION]: r.model.version,
+        [ATTR.MODEL_VERSION]: r.version,
         [ATTR.ITEMS]: r.scores.length,
         [ATTR.SUB_BATCHES]: r.subBatches,
       });
@@ -141,7 +141,7 @@ export function rankingService(deps: GatewayDeps): ServiceBinding {
       const top = req.topK > 0 ? topK(r.scores, req.topK) : new Uint32Array(0);
       return {
         model: r.model.name,
-        version: r.model.version,
+        version: r.version,
         scores: scoresBytes(r.scores),
         topIndices: Array.from(top),
         topScores: Array.from(top, i => r.scores[i]!),
@@ -278,14 +278,14 @@ async function inferOne(
   return raw
     ? {
         modelName: model.name,
-        modelVersion: model.version,
+        modelVersion: r.version,
         id: req.id,
         outputs: [output],
         rawOutputContents: [scoresBytes(r.scores)],
       }
     : {
         modelName: model.name,
-        modelVersion: model.version,
+        modelVersion: r.version,
         id: req.id,
         outputs: [{ ...output, contents: { fp32Contents: Array.from(r.scores) } }],
       };

@@ -40,6 +40,8 @@ export const PlacementConfigSchema = z.object({
   REGISTRY_IDLE_MS: z.coerce.number().int().min(100).default(60_000),
   /** LoadModel/UnloadModel wait at most this long for tenants (less when the call's deadline is nearer). */
   REGISTRY_WAIT_MS: z.coerce.number().int().min(0).default(120_000),
+  /** A rollout whose tenants do not all serve the new version this long after it started rolls back. */
+  ROLLOUT_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(300_000),
 });
 
 export type PlacementConfig = z.infer<typeof PlacementConfigSchema>;

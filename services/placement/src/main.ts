@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { resolve } from 'node:path';
 import { telemetry } from './instrument';
 import { openQueue } from '@hera/queues';
 import { runService } from '@hera/runtime';
@@ -10,6 +11,7 @@ import { registerPlanMetrics } from './plan-metrics';
 import { ProfileSource } from './profile-source';
 import { Replanner } from './replanner';
 import { ModelRegistry, registryService } from './registry';
+import { Rollouts } from './rollout';
 import { placementService } from './server';
 import { SolverThread } from './solver';
 
@@ -85,16 +87,35 @@ void runService({
     });
     // What a process that died mid-upload staged is garbage now.
     await registry.sweepStaging();
+    const rolloutQueue = openQueue('rollout', keys, bull);
+    rolloutQueue.on('error', err => log.warn({ err: err.message }, 'rollout queue error'));
+    const rollouts = new Rollouts(
+      {
+        models,
+        plans,
+        nodes: new NodeStore(redis, keys),
+        repo: resolve(config.HERA_MODEL_REPO),
+        timeoutMs: config.ROLLOUT_TIMEOUT_MS,
+        log: log.child({ component: 'rollout' }),
+      },
+      rolloutQueue,
+      { keys, connection: bull },
+    );
     return {
-      services: [placementService({ planner, demand, log }), registryService(registry, log)],
-      start: () => replanner.start(),
+      services: [placementService({ planner, demand, rollouts, log }), registryService(registry, log)],
+      start: async () => {
+        await replanner.start();
+        rollouts.start();
+      },
       shutdownSteps: [
         ['replan', () => replanner.stop()],
+        ['rollout', () => rollouts.stop()],
         [
           'queues',
           async () => {
             await queue.close();
             await profileQueue.close();
+            await rolloutQueue.close();
             await bull.quit();
           },
         ],

@@ -306,6 +306,11 @@ export class Planner {
   ): Promise<{ plan: Plan; changed: boolean; computed: ComputedPlan }> {
     if (req.expectedVersion) checkExpectedVersion(req.expectedVersion, await this.#plans.version());
     const computed = await this.compute(req, signal);
+    // Each tenant names the version its ModelRecord does (a rollout set it): a node left to
+    // pick ('') would take the repository's newest, rolling versions by accident.
+    const versions = new Map((await this.models.list()).map(m => [m.name, m.version]));
+    for (const n of computed.plan.nodes ?? [])
+      for (const t of n.tenants ?? []) if (!t.version && t.model) t.version = versions.get(t.model) ?? '';
     const applied = await this.#plans.update((current, version) => {
       if (req.expectedVersion) checkExpectedVersion(req.expectedVersion, version);
       if (current && samePlacement(current, computed.plan)) return undefined;

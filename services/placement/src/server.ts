@@ -6,6 +6,7 @@ import { services, type PlacementServiceHandlers } from '@hera/proto';
 import type { DemandStore } from '@hera/state';
 import { MAX_PLAN_TIME_LIMIT_MS, MIN_PLAN_TIME_LIMIT_MS } from './limits';
 import type { Planner } from './planner';
+import type { Rollouts } from './rollout';
 
 /** Aborts when the call is cancelled or its deadline passes, so a queued solve is dropped. */
 function callSignal(call: grpc.ServerUnaryCall<unknown, unknown>): AbortSignal {
@@ -32,8 +33,13 @@ function checkVersion(v: number): void {
 }
 
 /** hera.placement.v1.PlacementService. */
-export function placementService(deps: { planner: Planner; demand: DemandStore; log: Logger }): ServiceBinding {
-  const { planner, demand, log } = deps;
+export function placementService(deps: {
+  planner: Planner;
+  demand: DemandStore;
+  rollouts: Pick<Rollouts, 'request' | 'get'>;
+  log: Logger;
+}): ServiceBinding {
+  const { planner, demand, rollouts, log } = deps;
   const impl: PlacementServiceHandlers = {
     SetDemand: unary(log, 'SetDemand', async req => ({ demands: await planner.setDemand(req.demands, req.replace) })),
     GetDemand: unary(log, 'GetDemand', async () => ({ demands: await demand.get() })),
@@ -76,6 +82,10 @@ export function placementService(deps: { planner: Planner; demand: DemandStore; 
         );
       return e;
     }),
+    StartRollout: unary(log, 'StartRollout', async req => ({
+      rollout: await rollouts.request(req.model, req.version),
+    })),
+    GetRollout: unary(log, 'GetRollout', async req => ({ rollout: await rollouts.get(req.id) })),
   };
   return { name: 'hera.placement.v1.PlacementService', definition: services().placement, implementation: impl };
 }

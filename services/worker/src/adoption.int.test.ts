@@ -157,6 +157,8 @@ describe('NodeAgent.adopt', () => {
         workers: 1,
         state: 'serving',
         subBatchSize: 16,
+        // The version the adopted host says it serves (its hello's ready).
+        version: '1',
       });
       assert.equal(agent.get('wnd')?.state, 'starting');
       await waitFor(

@@ -91,6 +91,11 @@ export const WorkerConfigSchema = z.object({
     .optional(),
   /** A tenant host with no agent connected for this long drains and exits (an agent back sooner adopts it). */
   HOST_ORPHAN_MS: z.coerce.number().int().min(100).max(86_400_000).default(120_000),
+  /**
+   * A host replaced by a new version serves this long after the node record names its successor
+   * (gateways move on the record's event, or within their ROUTING_REFRESH_MS), then drains.
+   */
+  TENANT_HANDOFF_MS: z.coerce.number().int().min(0).max(600_000).default(5_000),
   /** How long ApplyAllocation waits for a new tenant to serve (the call's deadline may cut it short). */
   APPLY_WAIT_MS: z.coerce.number().int().min(0).default(120_000),
   /**

@@ -63,6 +63,7 @@ void runService({
       ...(config.HERA_BACKEND ? { backend: config.HERA_BACKEND } : {}),
       stateDir,
       orphanMs: config.HOST_ORPHAN_MS,
+      handoffMs: config.TENANT_HANDOFF_MS,
       cluster: clusterId(config.REDIS_URL, config.HERA_REDIS_PREFIX),
       log: log.child({ component: 'agent' }),
       // Tenant changes go to Redis at once and are announced: gateways route by them.

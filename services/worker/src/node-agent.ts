@@ -41,6 +41,8 @@ export interface NodeAgentOptions {
   orphanMs: number;
   /** clusterId() of this agent: only hosts of the same cluster are adopted. */
   cluster: string;
+  /** How long a host replaced by a new version serves on after the switch (TENANT_HANDOFF_MS). */
+  handoffMs?: number;
   log: Logger;
   onChange: () => void;
   onModelReady?: (config: ModelConfig) => void;
@@ -238,6 +240,17 @@ export class NodeAgent {
           await this.apply(alloc, 'plan', 0);
         } catch (err) {
           this.opts.log.error({ err, model: a.model }, 'cannot run planned tenant');
+          const t = a.model ? this.#tenants.get(a.model) : undefined;
+          if (t) {
+            // What serves keeps serving (a version the repository cannot describe is no reason
+            // to stop the one it can); the failure is reported for the rollout that asked.
+            wanted.add(a.model!);
+            if (a.version && a.version !== t.allocation.version) {
+              t.failedVersion = a.version;
+              t.rolloutError = (err as Error).message;
+              this.opts.onChange();
+            }
+          }
         }
       }
       for (const [model, origin] of [...this.#origin]) {
@@ -364,6 +377,11 @@ export class NodeAgent {
           workers: t.allocation.workers,
           state: t.state,
           subBatchSize: t.allocation.subBatchSize,
+          // Which version answers at `endpoint`, and how a rollout stands (read by placement's rollout jobs).
+          version: t.version || t.allocation.version,
+          ...(t.pendingVersion ? { pendingVersion: t.pendingVersion } : {}),
+          ...(t.retiring ? { retiring: t.retiring } : {}),
+          ...(t.failedVersion ? { failedVersion: t.failedVersion, rolloutError: t.rolloutError } : {}),
         },
       ]),
     );
@@ -397,9 +415,12 @@ export class NodeAgent {
       stateDir: o.stateDir,
       orphanMs: o.orphanMs,
       cluster: o.cluster,
+      newPort: () => freePort(),
+      ...(o.handoffMs !== undefined ? { handoffMs: o.handoffMs } : {}),
       origin: () => this.#origin.get(model) ?? 'api',
       log: o.log.child({ tenant: model }),
-      onChange: () => {
+      onChange: t => {
+        this.#ports.set(model, t.port); // a new version's host moved the tenant's endpoint
         if (!this.#adopting) o.onChange();
       },
       onReady: t => {

@@ -35,6 +35,8 @@ export interface HostDescriptor {
   /** clusterId() of the agent that started it: hosts of another cluster's agent are never adopted. */
   cluster: string;
   startedAtMs: number;
+  /** The host's cgroup under the node's group; absent: `tenant-<model>` (a rollout alternates two names). */
+  cgroup?: string;
 }
 
 /** Longest path the kernel takes for a Unix socket (sun_path is 108 bytes with the NUL). */
@@ -202,6 +204,8 @@ export function descriptorProblem(d: unknown, id: string): string {
     if (typeof o[k] !== 'string' || !o[k]) return `${k}: missing`;
   if (o['origin'] !== 'plan' && o['origin'] !== 'api') return 'origin: not plan or api';
   if (typeof o['startedAtMs'] !== 'number') return 'startedAtMs: missing';
+  if (o['cgroup'] !== undefined && (typeof o['cgroup'] !== 'string' || !/^tenant-[A-Za-z0-9_.-]+$/.test(o['cgroup'])))
+    return 'cgroup: not a tenant group name';
   const a = o['allocation'] as Record<string, unknown> | undefined;
   if (typeof a !== 'object' || a === null) return 'allocation: missing';
   if (typeof a['model'] !== 'string' || !a['model'] || typeof a['version'] !== 'string')

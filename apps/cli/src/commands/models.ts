@@ -42,6 +42,7 @@ import { DEFAULT_DATA_DIR, readClusterFile, resolveTarget } from '../cluster-fil
 import { serviceAddress } from '../gateway-target';
 import { watchJob } from './profile';
 import { formatBytes, table } from '../table';
+import { registerRollout } from './rollout';
 
 export interface BuildModelsOptions {
   scale: number;
@@ -638,4 +639,6 @@ export function register(program: Command): void {
       const entries = await listRepository(repo);
       process.stdout.write(o.json ? `${JSON.stringify(entries, null, 2)}\n` : renderModelList(repo, entries));
     });
+
+  registerRollout(models);
 }

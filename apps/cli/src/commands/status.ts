@@ -137,6 +137,16 @@ function serviceReason(
   return why.join('; ');
 }
 
+/** Which version a tenant serves and how a rollout of it stands (node record fields of newer agents). */
+function rolloutText(t: NodeRecord['tenants'][string]): string {
+  return [
+    t.version ? ` v${t.version}` : '',
+    t.pendingVersion ? ` (starting v${t.pendingVersion})` : '',
+    t.retiring ? ` (${t.retiring} old host draining)` : '',
+    t.failedVersion ? ` (v${t.failedVersion} failed to start)` : '',
+  ].join('');
+}
+
 export function renderStatus(s: ClusterStatus, now = Date.now()): string {
   const lines = [
     `redis: ${s.redisUrl}    plan version: ${s.planVersion || 'none'}    models: ${s.models.join(', ') || 'none registered'}`,
@@ -174,7 +184,7 @@ export function renderStatus(s: ClusterStatus, now = Date.now()): string {
             n.cgroupMode,
             n.backend || '-',
             Object.entries(n.tenants)
-              .map(([m, t]) => `${m}×${t.workers} (${t.state})`)
+              .map(([m, t]) => `${m}×${t.workers} (${t.state})${rolloutText(t)}`)
               .join(', ') || '-',
           ]),
         )

@@ -20,6 +20,8 @@ export type { GetDemandRequest, GetDemandRequest__Output } from './hera/placemen
 export type { GetDemandResponse, GetDemandResponse__Output } from './hera/placement/v1/GetDemandResponse';
 export type { GetPlanRequest, GetPlanRequest__Output } from './hera/placement/v1/GetPlanRequest';
 export type { GetPlanResponse, GetPlanResponse__Output } from './hera/placement/v1/GetPlanResponse';
+export type { GetRolloutRequest, GetRolloutRequest__Output } from './hera/placement/v1/GetRolloutRequest';
+export type { GetRolloutResponse, GetRolloutResponse__Output } from './hera/placement/v1/GetRolloutResponse';
 export type { ImportModelChunk, ImportModelChunk__Output } from './hera/placement/v1/ImportModelChunk';
 export type { ImportModelHeader, ImportModelHeader__Output } from './hera/placement/v1/ImportModelHeader';
 export type { ImportModelRequest, ImportModelRequest__Output } from './hera/placement/v1/ImportModelRequest';
@@ -40,8 +42,11 @@ export type { RegistryListRequest, RegistryListRequest__Output } from './hera/pl
 export type { RegistryListResponse, RegistryListResponse__Output } from './hera/placement/v1/RegistryListResponse';
 export type { RegistryModel, RegistryModel__Output } from './hera/placement/v1/RegistryModel';
 export type { RegistryVersion, RegistryVersion__Output } from './hera/placement/v1/RegistryVersion';
+export type { Rollout, Rollout__Output } from './hera/placement/v1/Rollout';
 export type { SetDemandRequest, SetDemandRequest__Output } from './hera/placement/v1/SetDemandRequest';
 export type { SetDemandResponse, SetDemandResponse__Output } from './hera/placement/v1/SetDemandResponse';
+export type { StartRolloutRequest, StartRolloutRequest__Output } from './hera/placement/v1/StartRolloutRequest';
+export type { StartRolloutResponse, StartRolloutResponse__Output } from './hera/placement/v1/StartRolloutResponse';
 export type { StrategyResult, StrategyResult__Output } from './hera/placement/v1/StrategyResult';
 export type { TenantShare, TenantShare__Output } from './hera/placement/v1/TenantShare';
 export type { UnloadModelRequest, UnloadModelRequest__Output } from './hera/placement/v1/UnloadModelRequest';

@@ -10,10 +10,14 @@ import type { GetDemandRequest as _hera_placement_v1_GetDemandRequest, GetDemand
 import type { GetDemandResponse as _hera_placement_v1_GetDemandResponse, GetDemandResponse__Output as _hera_placement_v1_GetDemandResponse__Output } from '../../../hera/placement/v1/GetDemandResponse';
 import type { GetPlanRequest as _hera_placement_v1_GetPlanRequest, GetPlanRequest__Output as _hera_placement_v1_GetPlanRequest__Output } from '../../../hera/placement/v1/GetPlanRequest';
 import type { GetPlanResponse as _hera_placement_v1_GetPlanResponse, GetPlanResponse__Output as _hera_placement_v1_GetPlanResponse__Output } from '../../../hera/placement/v1/GetPlanResponse';
+import type { GetRolloutRequest as _hera_placement_v1_GetRolloutRequest, GetRolloutRequest__Output as _hera_placement_v1_GetRolloutRequest__Output } from '../../../hera/placement/v1/GetRolloutRequest';
+import type { GetRolloutResponse as _hera_placement_v1_GetRolloutResponse, GetRolloutResponse__Output as _hera_placement_v1_GetRolloutResponse__Output } from '../../../hera/placement/v1/GetRolloutResponse';
 import type { PlanRequest as _hera_placement_v1_PlanRequest, PlanRequest__Output as _hera_placement_v1_PlanRequest__Output } from '../../../hera/placement/v1/PlanRequest';
 import type { PlanResponse as _hera_placement_v1_PlanResponse, PlanResponse__Output as _hera_placement_v1_PlanResponse__Output } from '../../../hera/placement/v1/PlanResponse';
 import type { SetDemandRequest as _hera_placement_v1_SetDemandRequest, SetDemandRequest__Output as _hera_placement_v1_SetDemandRequest__Output } from '../../../hera/placement/v1/SetDemandRequest';
 import type { SetDemandResponse as _hera_placement_v1_SetDemandResponse, SetDemandResponse__Output as _hera_placement_v1_SetDemandResponse__Output } from '../../../hera/placement/v1/SetDemandResponse';
+import type { StartRolloutRequest as _hera_placement_v1_StartRolloutRequest, StartRolloutRequest__Output as _hera_placement_v1_StartRolloutRequest__Output } from '../../../hera/placement/v1/StartRolloutRequest';
+import type { StartRolloutResponse as _hera_placement_v1_StartRolloutResponse, StartRolloutResponse__Output as _hera_placement_v1_StartRolloutResponse__Output } from '../../../hera/placement/v1/StartRolloutResponse';
 
 export interface PlacementServiceClient extends grpc.Client {
   Apply(argument: _hera_placement_v1_ApplyRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_hera_placement_v1_ApplyResponse__Output>): grpc.ClientUnaryCall;
@@ -52,6 +56,15 @@ export interface PlacementServiceClient extends grpc.Client {
   getPlan(argument: _hera_placement_v1_GetPlanRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_hera_placement_v1_GetPlanResponse__Output>): grpc.ClientUnaryCall;
   getPlan(argument: _hera_placement_v1_GetPlanRequest, callback: grpc.requestCallback<_hera_placement_v1_GetPlanResponse__Output>): grpc.ClientUnaryCall;
   
+  GetRollout(argument: _hera_placement_v1_GetRolloutRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_hera_placement_v1_GetRolloutResponse__Output>): grpc.ClientUnaryCall;
+  GetRollout(argument: _hera_placement_v1_GetRolloutRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_hera_placement_v1_GetRolloutResponse__Output>): grpc.ClientUnaryCall;
+  GetRollout(argument: _hera_placement_v1_GetRolloutRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_hera_placement_v1_GetRolloutResponse__Output>): grpc.ClientUnaryCall;
+  GetRollout(argument: _hera_placement_v1_GetRolloutRequest, callback: grpc.requestCallback<_hera_placement_v1_GetRolloutResponse__Output>): grpc.ClientUnaryCall;
+  getRollout(argument: _hera_placement_v1_GetRolloutRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_hera_placement_v1_GetRolloutResponse__Output>): grpc.ClientUnaryCall;
+  getRollout(argument: _hera_placement_v1_GetRolloutRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_hera_placement_v1_GetRolloutResponse__Output>): grpc.ClientUnaryCall;
+  getRollout(argument: _hera_placement_v1_GetRolloutRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_hera_placement_v1_GetRolloutResponse__Output>): grpc.ClientUnaryCall;
+  getRollout(argument: _hera_placement_v1_GetRolloutRequest, callback: grpc.requestCallback<_hera_placement_v1_GetRolloutResponse__Output>): grpc.ClientUnaryCall;
+  
   Plan(argument: _hera_placement_v1_PlanRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_hera_placement_v1_PlanResponse__Output>): grpc.ClientUnaryCall;
   Plan(argument: _hera_placement_v1_PlanRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_hera_placement_v1_PlanResponse__Output>): grpc.ClientUnaryCall;
   Plan(argument: _hera_placement_v1_PlanRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_hera_placement_v1_PlanResponse__Output>): grpc.ClientUnaryCall;
@@ -70,6 +83,15 @@ export interface PlacementServiceClient extends grpc.Client {
   setDemand(argument: _hera_placement_v1_SetDemandRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_hera_placement_v1_SetDemandResponse__Output>): grpc.ClientUnaryCall;
   setDemand(argument: _hera_placement_v1_SetDemandRequest, callback: grpc.requestCallback<_hera_placement_v1_SetDemandResponse__Output>): grpc.ClientUnaryCall;
   
+  StartRollout(argument: _hera_placement_v1_StartRolloutRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_hera_placement_v1_StartRolloutResponse__Output>): grpc.ClientUnaryCall;
+  StartRollout(argument: _hera_placement_v1_StartRolloutRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_hera_placement_v1_StartRolloutResponse__Output>): grpc.ClientUnaryCall;
+  StartRollout(argument: _hera_placement_v1_StartRolloutRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_hera_placement_v1_StartRolloutResponse__Output>): grpc.ClientUnaryCall;
+  StartRollout(argument: _hera_placement_v1_StartRolloutRequest, callback: grpc.requestCallback<_hera_placement_v1_StartRolloutResponse__Output>): grpc.ClientUnaryCall;
+  startRollout(argument: _hera_placement_v1_StartRolloutRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_hera_placement_v1_StartRolloutResponse__Output>): grpc.ClientUnaryCall;
+  startRollout(argument: _hera_placement_v1_StartRolloutRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_hera_placement_v1_StartRolloutResponse__Output>): grpc.ClientUnaryCall;
+  startRollout(argument: _hera_placement_v1_StartRolloutRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_hera_placement_v1_StartRolloutResponse__Output>): grpc.ClientUnaryCall;
+  startRollout(argument: _hera_placement_v1_StartRolloutRequest, callback: grpc.requestCallback<_hera_placement_v1_StartRolloutResponse__Output>): grpc.ClientUnaryCall;
+  
 }
 
 export interface PlacementServiceHandlers extends grpc.UntypedServiceImplementation {
@@ -81,9 +103,13 @@ export interface PlacementServiceHandlers extends grpc.UntypedServiceImplementat
   
   GetPlan: grpc.handleUnaryCall<_hera_placement_v1_GetPlanRequest__Output, _hera_placement_v1_GetPlanResponse>;
   
+  GetRollout: grpc.handleUnaryCall<_hera_placement_v1_GetRolloutRequest__Output, _hera_placement_v1_GetRolloutResponse>;
+  
   Plan: grpc.handleUnaryCall<_hera_placement_v1_PlanRequest__Output, _hera_placement_v1_PlanResponse>;
   
   SetDemand: grpc.handleUnaryCall<_hera_placement_v1_SetDemandRequest__Output, _hera_placement_v1_SetDemandResponse>;
+  
+  StartRollout: grpc.handleUnaryCall<_hera_placement_v1_StartRolloutRequest__Output, _hera_placement_v1_StartRolloutResponse>;
   
 }
 
@@ -92,6 +118,8 @@ export interface PlacementServiceDefinition extends grpc.ServiceDefinition {
   Explain: MethodDefinition<_hera_placement_v1_ExplainRequest, _hera_placement_v1_ExplainResponse, _hera_placement_v1_ExplainRequest__Output, _hera_placement_v1_ExplainResponse__Output>
   GetDemand: MethodDefinition<_hera_placement_v1_GetDemandRequest, _hera_placement_v1_GetDemandResponse, _hera_placement_v1_GetDemandRequest__Output, _hera_placement_v1_GetDemandResponse__Output>
   GetPlan: MethodDefinition<_hera_placement_v1_GetPlanRequest, _hera_placement_v1_GetPlanResponse, _hera_placement_v1_GetPlanRequest__Output, _hera_placement_v1_GetPlanResponse__Output>
+  GetRollout: MethodDefinition<_hera_placement_v1_GetRolloutRequest, _hera_placement_v1_GetRolloutResponse, _hera_placement_v1_GetRolloutRequest__Output, _hera_placement_v1_GetRolloutResponse__Output>
   Plan: MethodDefinition<_hera_placement_v1_PlanRequest, _hera_placement_v1_PlanResponse, _hera_placement_v1_PlanRequest__Output, _hera_placement_v1_PlanResponse__Output>
   SetDemand: MethodDefinition<_hera_placement_v1_SetDemandRequest, _hera_placement_v1_SetDemandResponse, _hera_placement_v1_SetDemandRequest__Output, _hera_placement_v1_SetDemandResponse__Output>
+  StartRollout: MethodDefinition<_hera_placement_v1_StartRolloutRequest, _hera_placement_v1_StartRolloutResponse, _hera_placement_v1_StartRolloutRequest__Output, _hera_placement_v1_StartRolloutResponse__Output>
 }
