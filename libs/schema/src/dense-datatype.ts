@@ -59,7 +59,7 @@ export function checkDenseEncoding(enc: DenseEncoding, denseDim: number, field: 
   if (!q) throw invalidArgument(field, 'INT8 needs its scale and zeroPoint');
   const count = (name: string, v: unknown): number[] => {
     const list = typeof v === 'number' ? [v] : v;
-    if (!Array.isArray(list) || (list.length !== 1 && list.length !== denseDim))
+    if (!Array.isArray(list) || list.length === 0 || (list.length !== 1 && list.length !== denseDim))
       throw invalidArgument(
         `${field}.${name}`,
         `must be one number (per tensor) or ${denseDim} (one per dense feature), got ${JSON.stringify(v)}`,
