@@ -323,7 +323,7 @@ export function register(program: Command): void {
     .description(
       'import your own TF.js model (converter output: model.json of a graph-model or layers-model, and its weight ' +
         `shards) as a new version, with a signature file (${SIGNATURE_FILE}) mapping its inputs and output to the ` +
-        'ranking layout; checks the artifacts and the signature, copies them into the repository and registers ' +
+        'ranking layout (and optionally denseDatatype: FP16 or INT8 dense features on the wire); checks the artifacts and the signature, copies them into the repository and registers ' +
         'the model with the running cluster. A refusal changes nothing. See "Bring your own model" in the README.',
     )
     .argument('<dir>', 'directory holding model.json and its weight shards')
