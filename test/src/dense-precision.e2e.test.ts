@@ -4,13 +4,17 @@
  * tensor) take their dense features in that datatype over Rank and ModelInfer; the gateway
  * forwards the bytes as they came and the hosts widen them to FP32. The scores equal the
  * in-process engine's on the same values as FP32 (values FP16 represents exactly; INT8's
- * dequantised values); what the model does not declare is refused naming the field.
+ * dequantised values); what the model does not declare is refused naming the field. And a
+ * model made here with TF.js, imported with a signature declaring INT8 with a scale and zero
+ * point per feature, scores as `model.predict` on the dequantised values.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type * as TF from '@tensorflow/tfjs-core';
+import type * as TFL from '@tensorflow/tfjs-layers';
 import { createClient, unaryCall } from '@hera/grpc';
 import { randomItems } from '@hera/loadgen';
 import { Rng } from '@hera/stats';
@@ -24,7 +28,7 @@ import {
   type DenseQuantization,
   type ModelConfig,
 } from '@hera/model-schema';
-import { buildRepository, loadModel, selectBackend, type Model } from '@hera/models';
+import { buildRepository, importModel, loadModel, selectBackend, tfjs, type Model } from '@hera/models';
 import {
   loadProtos,
   type GRPCInferenceServiceClient,
@@ -34,10 +38,17 @@ import {
 import { startRedis, startService, waitFor, type TestRedis, type TestService } from '@hera/testing';
 import { serviceEntry } from './service-entry';
 
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const tfl = require('@tensorflow/tfjs-layers') as typeof TFL;
+
 const repo = mkdtempSync(join(tmpdir(), 'hera-precision-repo-'));
 const HALF = 'rmc1';
 const QUANT = 'rmc2';
 const QUANT_PARAMS: DenseQuantization = { scale: [2 ** -7], zeroPoint: [3] };
+/** The imported model: 4 dense features, INT8 with a scale and zero point per feature. */
+const MINE = 'mine8';
+const MINE_QUANT: DenseQuantization = { scale: [0.5, 0.01, 2 ** -6, 3], zeroPoint: [0, -20, 7, 127] };
+let mine: TFL.LayersModel | undefined;
 let redisServer: TestRedis;
 let worker: TestService | undefined;
 let gateway: TestService | undefined;
@@ -58,6 +69,47 @@ before(async () => {
     dense: { denseDatatype: 'INT8', denseQuant: QUANT_PARAMS },
   }))
     configs[c.name] = c;
+  // A small TF.js model (untrained: its random weights are what both sides score with), saved as
+  // the converter lays a layers model out, imported with an INT8 per-feature signature.
+  await selectBackend('wasm');
+  const features = tfl.input({ shape: [4], name: 'features' });
+  const ids = tfl.input({ shape: [2], dtype: 'int32', name: 'item_ids' });
+  const emb = tfl.layers.embedding({ inputDim: 30, outputDim: 3 }).apply(ids) as TFL.SymbolicTensor;
+  const x = tfl.layers.concatenate().apply([features, tfl.layers.flatten().apply(emb) as TFL.SymbolicTensor]);
+  const h = tfl.layers.dense({ units: 8, activation: 'relu' }).apply(x);
+  const out = tfl.layers.dense({ units: 1, activation: 'sigmoid', name: 'score' }).apply(h) as TFL.SymbolicTensor;
+  mine = tfl.model({ inputs: [features, ids], outputs: out });
+  const source = join(repo, '..', `${MINE}-src-${process.pid}`);
+  mkdirSync(source, { recursive: true });
+  await mine.save(
+    tfjs().io.withSaveHandler(async (a: TF.io.ModelArtifacts) => {
+      writeFileSync(join(source, 'weights.bin'), new Uint8Array(a.weightData as ArrayBuffer));
+      const json = {
+        format: a.format,
+        modelTopology: a.modelTopology,
+        weightsManifest: [{ paths: ['weights.bin'], weights: a.weightSpecs }],
+      };
+      writeFileSync(join(source, 'model.json'), JSON.stringify(json));
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+    }),
+  );
+  writeFileSync(
+    join(source, 'hera-signature.json'),
+    JSON.stringify({
+      dense: 'features',
+      sparse: [{ input: 'item_ids' }],
+      score: 'score',
+      slaMs: 200,
+      subBatchSize: 16,
+      denseDatatype: { INT8: MINE_QUANT },
+    }),
+  );
+  try {
+    configs[MINE] = await importModel({ repo, source, name: MINE });
+  } finally {
+    rmSync(source, { recursive: true, force: true });
+  }
+
   redisServer = await startRedis();
   const env = { REDIS_URL: redisServer.url, HERA_REDIS_PREFIX: 'dp', HERA_MODEL_REPO: repo, HERA_BACKEND: 'wasm' };
   worker = await startService(serviceEntry('worker'), { ...env, NODE_ID: 'dp1', HEARTBEAT_MS: '300' });
@@ -66,7 +118,7 @@ before(async () => {
   });
   const cpuset = availableParallelism() > 1 ? [availableParallelism() - 1] : [];
   try {
-    for (const model of [HALF, QUANT])
+    for (const model of [HALF, QUANT, MINE])
       await unaryCall(w, 'ApplyAllocation', { allocation: { model, workers: 1, cpuset } });
   } finally {
     w.close();
@@ -83,11 +135,11 @@ before(async () => {
   await waitFor(
     async () =>
       (await unaryCall(oip, 'ModelReady', { name: HALF })).ready &&
-      (await unaryCall(oip, 'ModelReady', { name: QUANT })).ready,
+      (await unaryCall(oip, 'ModelReady', { name: QUANT })).ready &&
+      (await unaryCall(oip, 'ModelReady', { name: MINE })).ready,
     60_000,
-    'both models routed',
+    'the three models routed',
   );
-  await selectBackend('wasm');
   for (const m of [HALF, QUANT]) engines[m] = await loadModel(repo, m);
 });
 
@@ -98,6 +150,7 @@ after(async () => {
   await worker?.stop();
   await redisServer?.stop();
   for (const m of Object.values(engines)) m.dispose();
+  mine?.dispose();
   rmSync(repo, { recursive: true, force: true });
 });
 
@@ -199,6 +252,29 @@ describe('dense feature precision', () => {
       ],
     });
     same(Float32Array.from(typed.outputs[0]!.contents!.fp32Contents), q.want, 'ModelInfer INT8 int_contents');
+  });
+
+  it('an imported model with INT8 per feature scores as model.predict on the dequantised values', async () => {
+    const c = configs[MINE]!;
+    // Scales are kept as the float32s the host multiplies by.
+    assert.deepEqual(c.denseQuant, { scale: MINE_QUANT.scale.map(Math.fround), zeroPoint: MINE_QUANT.zeroPoint });
+    const k = 37; // over two sub-batches of 16 and a part
+    const values = Float32Array.from({ length: k * 4 }, () => (rng.next() * 2 - 1) * 40);
+    const wire = Buffer.from(encodeInt8(values, 4, MINE_QUANT));
+    const q = new Int8Array(wire.buffer, wire.byteOffset, wire.byteLength);
+    const dense = Float32Array.from(q, (v, i) => dequantize(v, i % 4, MINE_QUANT));
+    const ids = Int32Array.from({ length: k * 2 }, () => Math.floor(rng.next() * 30));
+    const tf = tfjs();
+    const want = tf.tidy(() =>
+      (mine!.predict([tf.tensor2d(dense, [k, 4]), tf.tensor2d(ids, [k, 2], 'int32')]) as TF.Tensor).dataSync(),
+    ) as Float32Array;
+    const r = await unaryCall(rank, 'Rank', { model: MINE, items: { itemCount: k, dense: wire, sparse: bytes(ids) } });
+    const got = f32(r.scores);
+    for (let i = 0; i < k; i++) assert.ok(Math.abs(got[i]! - want[i]!) < 1e-5, `item ${i}: ${got[i]} vs ${want[i]}`);
+    const listed = (await unaryCall(rank, 'ListModels', {})).models.find(m => m.name === MINE)!;
+    assert.equal(listed.denseDatatype, 'INT8');
+    assert.deepEqual(listed.denseZeroPoint, MINE_QUANT.zeroPoint);
+    assert.deepEqual(listed.denseScale.map(Math.fround), MINE_QUANT.scale.map(Math.fround));
   });
 
   it('refuses what the model does not declare, naming the field and the reason', async () => {

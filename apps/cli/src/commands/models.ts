@@ -557,7 +557,7 @@ export function register(program: Command): void {
     .description(
       'import your own TF.js model (converter output: model.json of a graph-model or layers-model, and its weight ' +
         `shards) as a new version, with a signature file (${SIGNATURE_FILE}) mapping its inputs and output to the ` +
-        "ranking layout. With a running cluster it is uploaded to placement's model registry, which checks the " +
+        "ranking layout (and optionally denseDatatype: FP16 or INT8 dense features on the wire). With a running cluster it is uploaded to placement's model registry, which checks the " +
         'artifacts and the signature, writes the version into its repository, registers the model and queues a quick ' +
         'profile of it; without one (or with --repo / --redis-url) the same checks run here and the repository on disk ' +
         'is written. A refusal changes nothing. See "Bring your own model" in the README.',

@@ -109,8 +109,13 @@ async function main(): Promise<void> {
   const init = workerData as ThreadInit;
   const port = parentPort!;
   let model: Scorer;
+  let widener: DenseWidener;
   try {
     model = await load(init);
+    // The model's dense datatype on the wire (its config): FP16 and INT8 arrive narrow and are
+    // widened to FP32 here, on this thread, not on the host's main thread or the gateway. A
+    // config it cannot widen (INT8 without its scale) fails the thread's start, saying why.
+    widener = new DenseWidener(model.config, init.denseDim);
     await warmUp(model, init);
   } catch (err) {
     port.postMessage({ type: 'fatal', message: (err as Error).message } satisfies ThreadReply);
@@ -118,9 +123,6 @@ async function main(): Promise<void> {
   }
   const out = new Float32Array(init.output);
   const offset = idsOffset(init.maxItems, init.denseDim);
-  // The model's dense datatype on the wire (its config): FP16 and INT8 arrive narrow and are
-  // widened to FP32 here, on this thread, not on the host's main thread or the gateway.
-  const widener = new DenseWidener(model.config, init.denseDim);
   // The pool gives a thread one job at a time, so an awaited score never overlaps the next.
   port.on('message', (job: ThreadJob) => void run(job));
   async function run(job: ThreadJob): Promise<void> {

@@ -5,7 +5,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { MAX_ITEMS, randomBatch, type ModelConfig } from '@hera/model-schema';
+import {
+  dequantize,
+  encodeFp16,
+  encodeInt8,
+  floatToHalf,
+  halfToFloat,
+  MAX_ITEMS,
+  randomBatch,
+  type DenseEncoding,
+  type ModelConfig,
+} from '@hera/model-schema';
 import { buildRepository, loadModel, loadTables, selectBackend, type Model } from '@hera/models';
 import { MemoryBudget } from './memory-budget';
 import { WorkerPool, type Job } from './worker-pool';
@@ -304,5 +314,98 @@ describe('WorkerPool standby threads (real inference threads, tiny ncf)', () => 
     pool.resize(3);
     await readyCount(3);
     assert.deepEqual([pool.readyWorkers, pool.parkedWorkers], [3, 0]);
+  });
+});
+
+describe('WorkerPool: dense features in FP16 and INT8 (real inference threads, tiny wnd)', () => {
+  const repo = mkdtempSync(join(tmpdir(), 'hera-pool-dense-'));
+  const pools: WorkerPool[] = [];
+  let engine: Model;
+  let config: ModelConfig;
+  // Per feature: every feature its own scale and zero point, so a widening that mixed features up shows.
+  const quant = {
+    scale: Array.from({ length: 512 }, (_, f) => 2 ** -7 * (1 + (f % 5))),
+    zeroPoint: Array.from({ length: 512 }, (_, f) => (f % 9) - 4),
+  };
+
+  async function startPool(dense: DenseEncoding): Promise<WorkerPool> {
+    [config] = (await buildRepository({ repo, scale: 0.001, only: ['wnd'], dense })) as [ModelConfig];
+    const tables = await loadTables(repo, 'wnd', config.version);
+    let ready!: () => void;
+    const isReady = new Promise<void>(r => (ready = r));
+    const pool = new WorkerPool(
+      {
+        repo,
+        model: 'wnd',
+        version: config.version,
+        tables,
+        maxItems: MAX_ITEMS,
+        subBatch: 64,
+        warmupMs: 0,
+        denseDim: config.denseDim,
+        idsPerItem: config.idsPerItem,
+      },
+      64,
+      false,
+      e => e.type === 'ready' && ready(),
+    );
+    pools.push(pool);
+    pool.resize(1);
+    await isReady;
+    return pool;
+  }
+
+  /** Scores `wire` dense bytes (placed `at` bytes into a buffer, as a gRPC message may) with ids. */
+  function submit(pool: WorkerPool, count: number, wire: Uint8Array, ids: Int32Array, at: number): Promise<Buffer> {
+    const bytes = new Uint8Array(at + wire.byteLength + ids.byteLength);
+    bytes.set(wire, at);
+    bytes.set(new Uint8Array(ids.buffer, ids.byteOffset, ids.byteLength), at + wire.byteLength);
+    return new Promise((resolve, reject) =>
+      pool.submit({
+        count,
+        dense: bytes.subarray(at, at + wire.byteLength),
+        ids: bytes.subarray(at + wire.byteLength),
+        deadline: Infinity,
+        enqueuedAt: performance.now(),
+        cancelled: () => false,
+        resolve: r => resolve(r.scores),
+        reject,
+      }),
+    );
+  }
+
+  before(async () => {
+    await selectBackend();
+    [config] = (await buildRepository({ repo, scale: 0.001, only: ['wnd'] })) as [ModelConfig];
+    engine = await loadModel(repo, 'wnd', { version: config.version, tables: await loadTables(repo, 'wnd') });
+  });
+  after(async () => {
+    for (const p of pools) await p.drain(1_000);
+    engine?.dispose();
+    rmSync(repo, { recursive: true, force: true });
+  });
+
+  it('FP16: the same scores as the same values in FP32, at any alignment', async () => {
+    const pool = await startPool({ denseDatatype: 'FP16' });
+    for (const at of [0, 1, 2, 3]) {
+      const b = randomBatch(config, 100, 30 + at);
+      for (let i = 0; i < b.dense.length; i++) b.dense[i] = halfToFloat(floatToHalf(b.dense[i]!));
+      b.dense[7] = -0;
+      b.dense[8] = 2 ** -20; // a subnormal half
+      const scores = await submit(pool, 100, encodeFp16(b.dense), b.ids, at);
+      assert.deepEqual(new Float32Array(scores.buffer, scores.byteOffset, 100), engine.score(b), `at ${at}`);
+    }
+  });
+
+  it('INT8 per feature: the same scores as the dequantised values in FP32', async () => {
+    const pool = await startPool({ denseDatatype: 'INT8', denseQuant: quant });
+    for (const at of [0, 3]) {
+      const b = randomBatch(config, 100, 40 + at);
+      const wire = encodeInt8(b.dense, 512, quant);
+      const q = new Int8Array(wire.buffer, wire.byteOffset, wire.byteLength);
+      for (let i = 0; i < q.length; i++) b.dense[i] = dequantize(q[i]!, i % 512, quant);
+      const scores = await submit(pool, 100, wire, b.ids, at);
+      assert.deepEqual(new Float32Array(scores.buffer, scores.byteOffset, 100), engine.score(b), `at ${at}`);
+    }
   });
 });
