@@ -11,8 +11,19 @@ export { callArrival, callBy, callDeadline, DEADLINE_METADATA_KEY } from './dead
 export { InferStreamClient } from './infer-stream/client';
 export { InferStreams } from './infer-stream/server';
 export type { Serve as InferStreamServe } from './infer-stream/server';
-export { endServerTrace, INFER_SPAN, INFER_STREAM_SPAN, startServerTrace, wallNow } from './infer-stream/trace';
-export type { ServerTrace } from './infer-stream/trace';
+export {
+  endServerTrace,
+  INFER_SPAN,
+  INFER_STREAM_SPAN,
+  INFERENCE_SPAN,
+  PART_FIELDS,
+  QUEUE_SPAN,
+  ServerTrace,
+  serverSpan,
+  startServerTrace,
+  wallNow,
+} from './infer-stream/trace';
+export type { ServerTraceWire } from './infer-stream/trace';
 export {
   AUTHORIZATION,
   channelCredentials,

@@ -120,4 +120,15 @@ describe('trace context helpers, tracing on', () => {
     assert.equal(contextFromCarrier({ traceparent: '' }, base), base);
     assert.equal(contextFromCarrier(undefined, base), base);
   });
+
+  it('reads the sampled flag of any flags byte, and nothing from a malformed traceparent', () => {
+    const tp = (flags: string) => `00-${'4'.repeat(32)}-${'5'.repeat(16)}-${flags}`;
+    for (let v = 0; v < 256; v++) {
+      const hex = v.toString(16).padStart(2, '0');
+      assert.equal(isSampledTraceparent(tp(hex)), (v & 1) === 1, hex);
+      assert.equal(isSampledTraceparent(tp(hex.toUpperCase())), (v & 1) === 1, hex.toUpperCase());
+    }
+    for (const bad of ['', '00-1-2-01', tp('0g'), tp('0z'), `${tp('01').slice(0, 52)}x01`])
+      assert.equal(isSampledTraceparent(bad), false, bad);
+  });
 });

@@ -46,8 +46,12 @@ export function contextFromCarrier(
 /** Whether a W3C traceparent says sampled (flags bit 0); false for anything malformed. */
 export function isSampledTraceparent(traceparent: string): boolean {
   // version(2)-trace-id(32)-parent-id(16)-flags(2): the flags are the last two hex digits.
-  if (traceparent.length < 55) return false;
-  return (parseInt(traceparent.slice(53, 55), 16) & TraceFlags.SAMPLED) !== 0;
+  // Called per request on a tenant host: the sampled bit is the low bit of the last hex digit,
+  // read without slicing or parsing.
+  if (traceparent.length < 55 || traceparent.charCodeAt(52) !== 45 /* - */) return false;
+  const c = traceparent.charCodeAt(54);
+  if (c >= 48 && c <= 57) return (c & TraceFlags.SAMPLED) !== 0; // '0'–'9': odd digits
+  return ((c >= 97 && c <= 102) || (c >= 65 && c <= 70)) && ((c + 1) & TraceFlags.SAMPLED) !== 0; // 'b', 'd', 'f'
 }
 
 /**

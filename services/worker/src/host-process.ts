@@ -1,7 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Socket } from 'node:net';
+import { serverSpan } from '@hera/grpc';
 import type { Logger } from '@hera/logger';
 import type { MetricsJson } from '@hera/metrics';
+import type { RemoteSpan } from '@hera/telemetry';
 import { connectOnce, readMessages, writeMessage } from './host/control-socket';
 import type { AgentToHost, HelloMessage, HostToAgent } from './host/protocol';
 import { isSameProcess, procStat, type HostDescriptor } from './state-dir';
@@ -214,7 +216,8 @@ export class HostProcess {
         this.#metricsWaiters.get(m.id)?.(Array.isArray(m.metrics) ? m.metrics : undefined);
         return;
       } else if (m.type === 'spans') {
-        if (Array.isArray(m.spans)) hostSpans?.replay(m.spans);
+        if (hostSpans && Array.isArray(m.spans))
+          hostSpans.replay(m.spans.map(serverSpan).filter((s): s is RemoteSpan => s !== undefined));
         return;
       }
       this.#onMessage(m);

@@ -3,7 +3,6 @@ import type { Logger } from '@hera/logger';
 import type { InferRequest__Output, InferResponse, InferStreamRequest__Output, InferStreamResponse } from '@hera/proto';
 import { callDeadline } from '../deadline';
 import { toStatus } from '../errors';
-import type { RemoteSpan } from '@hera/telemetry';
 import { endServerTrace, startServerTrace, type ServerTrace } from './trace';
 
 /**
@@ -36,7 +35,7 @@ export class InferStreams {
   readonly #open = new Set<{ endWhenIdle(): void }>();
   #stopping = false;
 
-  constructor(private readonly spans?: (s: RemoteSpan) => void) {}
+  constructor(private readonly spans?: (t: ServerTrace) => void) {}
 
   open(call: Call, log: Logger, serve: Serve): void {
     const streamDeadline = callDeadline(call);

@@ -17,7 +17,7 @@ import { createClient } from '../client';
 import { closeServer, startServer, type RunningServer } from '../server';
 import { InferStreamClient } from './client';
 import { InferStreams } from './server';
-import { INFER_STREAM_SPAN } from './trace';
+import { INFER_STREAM_SPAN, serverSpan, type ServerTraceWire } from './trace';
 
 const log = silentLogger();
 let tracing: InMemoryTracing;
@@ -36,7 +36,10 @@ const request = (model: string) => ({
 
 before(async () => {
   tracing = inMemoryTracing();
-  const streams = new InferStreams(r => replaySpans([r], trace.getTracer('host')));
+  // As a host sends its records and its agent replays them: JSON on the control socket.
+  const streams = new InferStreams(r =>
+    replaySpans([serverSpan(JSON.parse(JSON.stringify(r)) as ServerTraceWire)!], trace.getTracer('host')),
+  );
   server = await startServer({
     host: '127.0.0.1',
     port: 0,

@@ -32,11 +32,6 @@ const tracer = trace.getTracer('@hera/grpc');
 export const INFER_STREAM_SPAN = 'hera.worker.v1.WorkerService/InferStream';
 /** The host's span for a unary Infer (recorded like InferStream's: the host runs no SDK). */
 export const INFER_SPAN = 'hera.worker.v1.WorkerService/Infer';
-const RPC_ATTRIBUTES = {
-  'rpc.system': 'grpc',
-  'rpc.service': 'hera.worker.v1.WorkerService',
-  'rpc.method': 'InferStream',
-} as const;
 
 /** The caller's side of one request: its span (when sampled) and the context the message carries. */
 export interface RequestTrace {
@@ -108,13 +103,155 @@ export function requestContext(t: RequestTrace | undefined): Context {
 }
 
 /**
- * The host's side of one request: its SERVER span, recorded as data (SpanRecord) for the
- * node agent to export (a tenant host runs no tracing SDK: its cores are the tenant's, and
- * the SDK's span and export work cost them ~0.4 ms a query). The record's parent is the
- * context the message carries; none is made when it carries none or an unsampled one.
+ * The host's side of one request: its SERVER span, recorded as data for the node agent to
+ * export (a tenant host runs no tracing SDK: its cores are the tenant's, and the SDK's span and
+ * export work cost them ~0.4 ms a query). Compact, because the host's core pays for building and
+ * encoding it: plain fields, and on the control socket one JSON array (toJSON, ServerTraceWire)
+ * without attribute names; the agent turns it back into spans (serverSpan). The parent is the
+ * context the message carries; none is recorded when it carries none or an unsampled one.
  */
-export interface ServerTrace extends RemoteSpan {
-  span: SpanRecord & { children: SpanRecord[] };
+export class ServerTrace {
+  end = 0;
+  code = 0;
+  error = '';
+  model: string;
+  version: string;
+  items: number;
+  subBatch = 0;
+  queueUs = 0;
+  computeUs = 0;
+  /**
+   * Per part of the request (the host's sub-batches), PART_FIELDS numbers each: items, thread
+   * (0: unknown), queued, taken by a thread, inference start, inference end (epoch ms), queue µs,
+   * compute µs.
+   */
+  readonly parts: number[] = [];
+
+  constructor(
+    readonly traceparent: string,
+    readonly tracestate: string,
+    readonly method: 'InferStream' | 'Infer',
+    readonly start: number,
+    request: InferRequest__Output | null | undefined,
+  ) {
+    this.model = request?.model ?? '';
+    this.version = request?.version ?? '';
+    this.items = request?.items?.itemCount ?? 0;
+    this.requestId = request?.requestId ?? '';
+  }
+
+  readonly requestId: string;
+
+  toJSON(): ServerTraceWire {
+    return [
+      this.traceparent,
+      this.tracestate,
+      this.method,
+      this.start,
+      this.end,
+      this.code,
+      this.error,
+      this.model,
+      this.version,
+      this.items,
+      this.subBatch,
+      this.requestId,
+      this.queueUs,
+      this.computeUs,
+      this.parts,
+    ];
+  }
+}
+
+/** Numbers per part in ServerTrace.parts. */
+export const PART_FIELDS = 8;
+
+/** ServerTrace as it crosses the control socket (its fields in declaration order). */
+export type ServerTraceWire = [
+  traceparent: string,
+  tracestate: string,
+  method: 'InferStream' | 'Infer',
+  start: number,
+  end: number,
+  code: number,
+  error: string,
+  model: string,
+  version: string,
+  items: number,
+  subBatch: number,
+  requestId: string,
+  queueUs: number,
+  computeUs: number,
+  parts: number[],
+];
+
+/** Span names of a request's parts inside the host. */
+export const QUEUE_SPAN = 'hera.queue';
+export const INFERENCE_SPAN = 'hera.inference';
+
+/**
+ * The spans a ServerTrace stands for (on the agent's side): the request's SERVER span and, per
+ * part, `hera.queue` (queued → taken by a thread) and `hera.inference` (its inference call).
+ * Undefined for a malformed record.
+ */
+export function serverSpan(w: ServerTraceWire): RemoteSpan | undefined {
+  if (!Array.isArray(w) || w.length !== 15 || typeof w[0] !== 'string' || !Array.isArray(w[14])) return undefined;
+  const [traceparent, tracestate, method, start, end, code, error, model, version, items, subBatch, requestId] = w;
+  const [queueUs, computeUs, parts] = [w[12], w[13], w[14]];
+  const attributes: Record<string, string | number> = {
+    'rpc.system': 'grpc',
+    'rpc.service': 'hera.worker.v1.WorkerService',
+    'rpc.method': method,
+    [ATTR.MODEL]: model,
+    [ATTR.MODEL_VERSION]: version,
+    [ATTR.ITEMS]: items,
+    'rpc.grpc.status_code': code,
+  };
+  if (requestId) attributes[ATTR.REQUEST_ID] = requestId;
+  if (subBatch > 0) {
+    attributes[ATTR.SUB_BATCH_SIZE] = subBatch;
+    attributes[ATTR.SUB_BATCHES] = Math.ceil(items / subBatch);
+  }
+  if (end > 0 && code === grpc.status.OK) {
+    attributes[ATTR.QUEUE_US] = queueUs;
+    attributes[ATTR.COMPUTE_US] = computeUs;
+  }
+  const children: SpanRecord[] = [];
+  // Model, version and sub-batch size are the request span's: each attribute is encoded and
+  // exported per span (most of the export's cost), so the parts carry only their own.
+  for (let i = 0; i + PART_FIELDS <= parts.length; i += PART_FIELDS) {
+    const a: Record<string, number> = { [ATTR.ITEMS]: parts[i]! };
+    if (parts[i + 1]! > 0) a[ATTR.THREAD] = parts[i + 1]!;
+    children.push(
+      {
+        name: QUEUE_SPAN,
+        kind: 'internal',
+        start: parts[i + 2]!,
+        end: parts[i + 3]!,
+        attributes: { ...a, [ATTR.QUEUE_US]: parts[i + 6]! },
+      },
+      {
+        name: INFERENCE_SPAN,
+        kind: 'internal',
+        start: parts[i + 4]!,
+        end: parts[i + 5]!,
+        attributes: { ...a, [ATTR.COMPUTE_US]: parts[i + 7]! },
+      },
+    );
+  }
+  return {
+    traceparent,
+    ...(tracestate ? { tracestate } : {}),
+    span: {
+      name: method === 'Infer' ? INFER_SPAN : INFER_STREAM_SPAN,
+      kind: 'server',
+      start,
+      end,
+      attributes,
+      ...(error ? { error } : {}),
+      children,
+    },
+  };
 }
 
 /** Now as fractional ms since the Unix epoch, on the clock the tracing SDK uses. */
@@ -124,33 +261,14 @@ export function wallNow(): number {
 
 /**
  * Starts recording one request served on a host: `m` is the InferStream message (or a unary
- * Infer's trace context and request), `name` the span's name.
+ * Infer's trace context and request).
  */
 export function startServerTrace(
   m: { traceparent?: string; tracestate?: string; request?: InferRequest__Output | null },
-  name = INFER_STREAM_SPAN,
+  method: 'InferStream' | 'Infer' = 'InferStream',
 ): ServerTrace | undefined {
   if (!recordable(m.traceparent)) return undefined;
-  return {
-    traceparent: m.traceparent,
-    ...(m.tracestate ? { tracestate: m.tracestate } : {}),
-    span: {
-      name,
-      kind: 'server',
-      start: wallNow(),
-      end: 0,
-      attributes:
-        name === INFER_STREAM_SPAN
-          ? m.request
-            ? requestAttributes(m.request)
-            : { ...RPC_ATTRIBUTES }
-          : {
-              ...(m.request ? requestAttributes(m.request) : RPC_ATTRIBUTES),
-              'rpc.method': name.slice(name.lastIndexOf('/') + 1),
-            },
-      children: [],
-    },
-  };
+  return new ServerTrace(m.traceparent, m.tracestate ?? '', method, wallNow(), m.request);
 }
 
 /**
@@ -168,8 +286,8 @@ export const SERVER_ERRORS = new Set<grpc.status>([
 
 /** Ends a SERVER span record with the reply's code. */
 export function endServerTrace(t: ServerTrace, code: grpc.status, message: string): ServerTrace {
-  t.span.end = wallNow();
-  t.span.attributes['rpc.grpc.status_code'] = code;
-  if (SERVER_ERRORS.has(code)) t.span.error = message;
+  t.end = wallNow();
+  t.code = code;
+  if (SERVER_ERRORS.has(code)) t.error = message;
   return t;
 }

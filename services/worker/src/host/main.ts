@@ -12,7 +12,6 @@ import { HeraError } from '@hera/errors';
 import {
   callDeadline,
   endServerTrace,
-  INFER_SPAN,
   startServer,
   startServerTrace,
   STATUS_OF,
@@ -218,10 +217,7 @@ async function start(m: StartMessage): Promise<void> {
       const spans = host.spans;
       const meta = (k: string) => String(call.metadata.get(k)[0] ?? '');
       const t = spans
-        ? startServerTrace(
-            { traceparent: meta('traceparent'), tracestate: meta('tracestate'), request: req },
-            INFER_SPAN,
-          )
+        ? startServerTrace({ traceparent: meta('traceparent'), tracestate: meta('tracestate'), request: req })
         : undefined;
       try {
         const res = await serve(req, callDeadline(call), () => call.cancelled, t);

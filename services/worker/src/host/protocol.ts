@@ -1,5 +1,5 @@
 import type { MetricsJson } from '@hera/metrics';
-import type { RemoteSpan } from '@hera/telemetry';
+import type { ServerTraceWire } from '@hera/grpc';
 
 /**
  * Messages between the node agent and a tenant's host process, one JSON object per
@@ -114,7 +114,7 @@ export type HostToAgent =
   /** registry.getMetricsAsJSON() (empty before `start`); prom-client's MetricObjectWithValues[]. */
   | { type: 'metrics'; id: number; metrics: MetricsJson }
   /** Spans of traced requests, recorded as data, for the agent to export (SpanBatch). */
-  | { type: 'spans'; spans: RemoteSpan[] }
+  | { type: 'spans'; spans: ServerTraceWire[] }
   | { type: 'fatal'; message: string };
 
 /** The latency a refused or late request counts as in the short window: past any SLA. */

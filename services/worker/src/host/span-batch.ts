@@ -1,4 +1,4 @@
-import type { RemoteSpan } from '@hera/telemetry';
+import type { ServerTrace, ServerTraceWire } from '@hera/grpc';
 
 /** How often recorded spans go to the agent, and how many at most wait. */
 const FLUSH_MS = 250;
@@ -7,18 +7,18 @@ const MAX_PENDING = 4_096;
 
 /**
  * The spans a tenant host records (as data: it runs no tracing SDK, see @hera/grpc
- * infer-stream/trace.ts), sent to its node agent in batches over the control socket; the
- * agent exports them. Best effort, like any span export: with no agent connected, or more
+ * infer-stream/trace.ts), sent to its node agent in batches over the control socket, compact
+ * (ServerTraceWire); the agent turns them into spans and exports them. Best effort, like any span export: with no agent connected, or more
  * than MAX_PENDING waiting, records are dropped and counted.
  */
 export class SpanBatch {
-  #pending: RemoteSpan[] = [];
+  #pending: ServerTrace[] = [];
   #timer: NodeJS.Timeout | undefined;
   dropped = 0;
 
-  constructor(private readonly send: (spans: RemoteSpan[]) => boolean) {}
+  constructor(private readonly send: (spans: ServerTraceWire[]) => boolean) {}
 
-  add(s: RemoteSpan): void {
+  add(s: ServerTrace): void {
     if (this.#pending.length >= MAX_PENDING) {
       this.dropped++;
       return;
@@ -34,6 +34,6 @@ export class SpanBatch {
     if (this.#pending.length === 0) return;
     const spans = this.#pending;
     this.#pending = [];
-    if (!this.send(spans)) this.dropped += spans.length;
+    if (!this.send(spans.map(t => t.toJSON()))) this.dropped += spans.length;
   }
 }

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { endServerTrace, startServerTrace } from '@hera/grpc';
 import { silentLogger } from '@hera/logger';
 import { connectOnce, readMessages, writeMessage } from './control-socket';
 import type { AgentToHost, StartMessage } from './protocol';
@@ -91,9 +92,8 @@ describe('TenantHost', () => {
     assert.equal(host.draining, false);
 
     // A span recorded just before the drain still reaches the agent before the host exits.
-    const span = { traceparent: `00-${'1'.repeat(32)}-${'2'.repeat(16)}-01` } as const;
-    const record = { name: 'x', kind: 'server', start: 1, end: 2, attributes: {} } as const;
-    host.spans!.add({ ...span, span: record });
+    const t = endServerTrace(startServerTrace({ traceparent: `00-${'1'.repeat(32)}-${'2'.repeat(16)}-01` })!, 0, '');
+    host.spans!.add(t);
     a.send({ type: 'drain', graceMs: 123 });
     assert.equal(await exit, 0);
     assert.equal(host.draining, true);
@@ -101,7 +101,7 @@ describe('TenantHost', () => {
     await until(() => a.messages.some(m => m.type === 'spans'));
     assert.deepEqual(
       a.messages.find(m => m.type === 'spans'),
-      { type: 'spans', spans: [{ ...span, span: record }] },
+      { type: 'spans', spans: [t.toJSON()] },
     );
     assert.equal(existsSync(descriptor), false);
     await host.shutdown(1, 'again'); // once
