@@ -37,7 +37,8 @@
  * agent without tracing and once against a second pair (another Redis prefix, the same tenant
  * cores, one tenant placed at a time) that traces every query (OTEL_TRACES_SAMPLER=always_on)
  * and exports over OTLP/gRPC to a receiver in this process; prints both efficiencies and their
- * ratio (target ≥ 0.95) and puts them in the JSON line.
+ * ratio (target ≥ 0.95) and puts them in the JSON line, with where the cost lands: each pair's
+ * CPU per query (gateway, node agent, tenant host) over the model's rate points, from /proc.
  *
  * --tls measures what mTLS on every hop costs, the same way: a plaintext pair, then a pair whose
  * gateway, node agent and tenant hosts serve TLS and require client certificates (a throwaway CA
@@ -47,6 +48,7 @@
  *   npm run bench -- gateway [--models wnd,din,rmc1,rmc2] [--scale 0.05] [--calls 3000] [--seconds 5] [--min-queries 300] [--sla-factor 4] [--ref-seconds 2] [--backend tfjs|onnx] [--tracing | --tls]
  */
 import { fork } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
@@ -197,6 +199,8 @@ interface Serving {
   security: Security;
   gateway: TestService;
   agent: WorkerServiceClient;
+  /** The node agent's process (its tenant hosts are its children). */
+  agentPid: number;
   rank: RankingServiceClient;
   close(): void;
 }
@@ -254,6 +258,7 @@ async function main(): Promise<void> {
         security,
         gateway,
         agent,
+        agentPid: worker.child.pid!,
         rank,
         close: () => {
           agent.close();
@@ -362,6 +367,12 @@ async function main(): Promise<void> {
         console.log(
           `    ${name}: efficiency ${compared.off} ${fmt(off, 3)}, ${compared.on} ${fmt(on, 3)} → on/off ${fmt(on / off, 3)}${tracing ? ` (target ≥ 0.95); ${receiver!.requests} exports (${fmt(receiver!.bytes / 1048576)} MiB) so far` : ''}`,
         );
+        const cpuOf = (label: string) =>
+          (results[label]![name]!.details as { cpu_us_per_query: Record<string, number> }).cpu_us_per_query;
+        const [a, b] = [cpuOf('off'), cpuOf('on')];
+        console.log(
+          `    ${name}: CPU µs per query (measured, /proc), ${compared.off} → ${compared.on}: gateway ${a['gateway']} → ${b['gateway']}, node agent ${a['agent']} → ${b['agent']}, tenant host ${a['host']} → ${b['host']} (inference threads included)`,
+        );
       }
     }
     for (const s of servings) s.close();
@@ -417,6 +428,12 @@ async function main(): Promise<void> {
         )} → target ≥ 0.95 ${met ? 'met' : 'not met'} (${receiver!.requests} OTLP exports, ${fmt(receiver!.bytes / 1048576)} MiB)`,
     );
     tracingFigures = {
+      cpu_us_per_query_off: Object.fromEntries(
+        Object.entries(results['off']!).map(([k, r]) => [k, r.details['cpu_us_per_query']]),
+      ),
+      cpu_us_per_query_on: Object.fromEntries(
+        Object.entries(results['on']!).map(([k, r]) => [k, r.details['cpu_us_per_query']]),
+      ),
       efficiency_off: pick(results['off']!, r => r.efficiency),
       efficiency_on: pick(results['on']!, r => r.efficiency),
       on_off_ratio: ratio,
@@ -473,9 +490,11 @@ async function efficiencyOf(
   // its nominal rate (seed 5's first 25 s run ~15% dense), and the efficiency is of the load
   // actually offered; next to the engine's rate around that point.
   const points = new Map<number, { offered: number; nominal: number; reference: number; itemsPerS: number }>();
+  let cpu!: CpuPerQuery;
   try {
     references.push(await engine.measure(refSeconds));
     await place(serving, name);
+    cpu = new CpuPerQuery(serving.gateway.child.pid!, serving.agentPid);
     const pool = new PayloadPool(c, 1024, 21);
     // The search runs over the offered rate as a share of the engine's rate, and each point
     // offers that share of what the engine did just before it: a point in a slow phase of
@@ -489,6 +508,7 @@ async function efficiencyOf(
           const rate = share * before;
           const durationMs = pointMs(rate);
           const target = gatewayTarget(serving.gateway.address, name, pool);
+          const ticks0 = cpu.read();
           const s = await runLoad(target.send, {
             rate,
             seed: 5,
@@ -498,6 +518,8 @@ async function efficiencyOf(
             slaMs: sla,
           });
           target.close();
+          // Every query of the run, warm-up included (sent counts the measured window only).
+          cpu.add(ticks0, (s.sent * (WARMUP_MS + durationMs)) / durationMs);
           const after = await engine.measure(refSeconds);
           references.push(before, after);
           const reference = (before + after) / 2;
@@ -571,8 +593,64 @@ async function efficiencyOf(
       queueing_ceiling: ceiling,
       queueing_ceiling_in_window: windowed,
       served_samples_per_s_per_core: perCore,
+      cpu_us_per_query: cpu.perQuery(),
     },
   };
+}
+
+/** Clock ticks of a process (user + system, every thread), from /proc; 0 once it is gone. */
+function procTicks(pid: number): number {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return Number(f[11]) + Number(f[12]);
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * CPU per query of the serving pair's processes over a model's rate points (measured, from
+ * /proc/<pid>/stat at 100 ticks/s): the gateway, the node agent, and the tenant host (its main
+ * thread and its inference threads). Where a cost such as tracing's lands, beside the
+ * efficiency it changes.
+ */
+class CpuPerQuery {
+  readonly #host: number;
+  #ticks = [0, 0, 0];
+  #queries = 0;
+
+  constructor(
+    readonly gateway: number,
+    readonly agent: number,
+  ) {
+    let children: number[] = [];
+    try {
+      children = readFileSync(`/proc/${agent}/task/${agent}/children`, 'utf8').trim().split(/\s+/).map(Number);
+    } catch {
+      // no /proc children list: the host column stays 0
+    }
+    this.#host = children.at(-1) ?? 0;
+  }
+
+  read(): number[] {
+    return [this.gateway, this.agent, this.#host].map(p => (p > 0 ? procTicks(p) : 0));
+  }
+
+  add(before: number[], queries: number): void {
+    const now = this.read();
+    this.#ticks = this.#ticks.map((t, i) => t + now[i]! - before[i]!);
+    this.#queries += queries;
+  }
+
+  perQuery(): { gateway: number; agent: number; host: number; queries: number } {
+    const us = (t: number) => (this.#queries > 0 ? Math.round((t * 10_000) / this.#queries) : 0);
+    return {
+      gateway: us(this.#ticks[0]!),
+      agent: us(this.#ticks[1]!),
+      host: us(this.#ticks[2]!),
+      queries: Math.round(this.#queries),
+    };
+  }
 }
 
 main().catch(err => {
