@@ -10,7 +10,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type * as TF from '@tensorflow/tfjs-core';
@@ -28,7 +28,15 @@ import {
   type DenseQuantization,
   type ModelConfig,
 } from '@hera/model-schema';
-import { buildRepository, importModel, loadModel, selectBackend, tfjs, type Model } from '@hera/models';
+import {
+  buildRepository,
+  importModel,
+  loadModel,
+  saveToDirectory,
+  selectBackend,
+  tfjs,
+  type Model,
+} from '@hera/models';
 import {
   loadProtos,
   type GRPCInferenceServiceClient,
@@ -80,19 +88,7 @@ before(async () => {
   const out = tfl.layers.dense({ units: 1, activation: 'sigmoid', name: 'score' }).apply(h) as TFL.SymbolicTensor;
   mine = tfl.model({ inputs: [features, ids], outputs: out });
   const source = join(repo, '..', `${MINE}-src-${process.pid}`);
-  mkdirSync(source, { recursive: true });
-  await mine.save(
-    tfjs().io.withSaveHandler(async (a: TF.io.ModelArtifacts) => {
-      writeFileSync(join(source, 'weights.bin'), new Uint8Array(a.weightData as ArrayBuffer));
-      const json = {
-        format: a.format,
-        modelTopology: a.modelTopology,
-        weightsManifest: [{ paths: ['weights.bin'], weights: a.weightSpecs }],
-      };
-      writeFileSync(join(source, 'model.json'), JSON.stringify(json));
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-    }),
-  );
+  await saveToDirectory(mine, source, 'weights.bin');
   writeFileSync(
     join(source, 'hera-signature.json'),
     JSON.stringify({

@@ -9,13 +9,13 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type * as TF from '@tensorflow/tfjs-core';
 import type * as TFL from '@tensorflow/tfjs-layers';
 import { createClient, unaryCall } from '@hera/grpc';
-import { selectBackend, tfjs } from '@hera/models';
+import { saveToDirectory, selectBackend, tfjs } from '@hera/models';
 import { loadProtos, type GRPCInferenceServiceClient, type RankingServiceClient } from '@hera/proto';
 import { Rng } from '@hera/stats';
 import { type Child, HERA_UP_FREE_PORTS, isAlive, startChild, waitFor, waitForExit } from '@hera/testing';
@@ -81,21 +81,7 @@ before(async () => {
   await selectBackend('wasm');
 
   // Saved as the TF.js converter lays a layers model out: model.json and one weight shard.
-  mkdirSync(source, { recursive: true });
-  await model.save(
-    tf.io.withSaveHandler(async (a: TF.io.ModelArtifacts) => {
-      writeFileSync(join(source, 'weights.bin'), new Uint8Array(a.weightData as ArrayBuffer));
-      const json = {
-        format: a.format,
-        generatedBy: a.generatedBy,
-        convertedBy: a.convertedBy,
-        modelTopology: a.modelTopology,
-        weightsManifest: [{ paths: ['weights.bin'], weights: a.weightSpecs }],
-      };
-      writeFileSync(join(source, 'model.json'), JSON.stringify(json));
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-    }),
-  );
+  await saveToDirectory(model, source, 'weights.bin');
   // The vocabulary comes from the Embedding layer; the SLA is loose for a shared 2-core machine.
   writeFileSync(
     join(source, 'hera-signature.json'),

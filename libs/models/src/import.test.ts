@@ -25,6 +25,7 @@ import { loadModel } from './model';
 import { mlpStacks } from './network';
 import { listRepository, readModelConfig, readModelJson } from './repository';
 import { loadTables } from './shared-tables';
+import { saveToDirectory } from './save-model';
 import { tfjs } from './tfjs';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -44,26 +45,6 @@ function digest(dir: string): Map<string, string> {
   };
   walk(dir);
   return out;
-}
-
-/** model.json plus one weight shard, as the TF.js converter lays them out. */
-async function saveModel(model: TFL.LayersModel, dir: string): Promise<void> {
-  mkdirSync(dir, { recursive: true });
-  await model.save(
-    tfjs().io.withSaveHandler(async (a: TF.io.ModelArtifacts) => {
-      const data = new Uint8Array(a.weightData as ArrayBuffer);
-      writeFileSync(join(dir, 'group1-shard1of1.bin'), data);
-      const json = {
-        format: a.format,
-        generatedBy: a.generatedBy,
-        convertedBy: a.convertedBy,
-        modelTopology: a.modelTopology,
-        weightsManifest: [{ paths: ['group1-shard1of1.bin'], weights: a.weightSpecs }],
-      };
-      writeFileSync(join(dir, 'model.json'), JSON.stringify(json));
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-    }),
-  );
 }
 
 /** A small ranking model: dense [4] and two ids per item into one Embedding (vocab 50, dim 3). */
@@ -149,7 +130,7 @@ describe('hera models import', () => {
     root = mkdtempSync(join(tmpdir(), 'hera-import-test-'));
     source = join(root, 'src');
     model = rankingModel();
-    await saveModel(model, source);
+    await saveToDirectory(model, source);
     writeFileSync(join(source, 'hera-signature.json'), JSON.stringify(SIGNATURE));
   });
   after(() => {
@@ -315,7 +296,7 @@ describe('hera models import', () => {
       ],
     });
     const dir = join(root, 'seq');
-    await saveModel(seq, dir);
+    await saveToDirectory(seq, dir);
     // tfjs-layers names a Sequential model's input after its first layer.
     writeFileSync(join(dir, 'hera-signature.json'), JSON.stringify({ sparse: [{ input: 'emb_input' }], score: 'out' }));
     const config = await importModel({ repo, source: dir, name: 's' });

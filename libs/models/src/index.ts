@@ -32,3 +32,4 @@ export type { MlpStack } from './network';
 export { embeddingBag, embeddingBagReference, bagLayout, releaseBagLayout, TOUCH_GROUP } from './embedding-bag';
 export type { BagLayout, BagTable } from './embedding-bag';
 export { tfjs } from './tfjs';
+export { saveToDirectory } from './save-model';

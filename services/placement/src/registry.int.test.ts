@@ -9,25 +9,15 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import type * as TF from '@tensorflow/tfjs-core';
 import type * as TFL from '@tensorflow/tfjs-layers';
 import { createClient, unaryCall } from '@hera/grpc';
-import { buildRepository, selectBackend, tfjs } from '@hera/models';
+import { buildRepository, saveToDirectory, selectBackend } from '@hera/models';
 import {
   loadProtos,
   type ImportModelHeader,
@@ -99,21 +89,7 @@ async function saveRankingModel(to: string): Promise<void> {
   const h = l.layers.dense({ units: 8, activation: 'relu' }).apply(x);
   const out = l.layers.dense({ units: 1, activation: 'sigmoid', name: 'score' }).apply(h) as TFL.SymbolicTensor;
   const model = l.model({ inputs: [dense, ids], outputs: out });
-  mkdirSync(to, { recursive: true });
-  await model.save(
-    tfjs().io.withSaveHandler(async (a: TF.io.ModelArtifacts) => {
-      writeFileSync(join(to, 'group1-shard1of1.bin'), new Uint8Array(a.weightData as ArrayBuffer));
-      const json = {
-        format: a.format,
-        generatedBy: a.generatedBy,
-        convertedBy: a.convertedBy,
-        modelTopology: a.modelTopology,
-        weightsManifest: [{ paths: ['group1-shard1of1.bin'], weights: a.weightSpecs }],
-      };
-      writeFileSync(join(to, 'model.json'), JSON.stringify(json));
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-    }),
-  );
+  await saveToDirectory(model, to);
   model.dispose();
 }
 
