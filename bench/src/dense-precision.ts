@@ -18,7 +18,6 @@
  *
  * Ends with one JSON line.
  */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createClient, unaryCall } from '@hera/grpc';
 import { randomItems, toItemBatch } from '@hera/loadgen';
@@ -35,7 +34,7 @@ import { buildRepository } from '@hera/models';
 import { loadProtos, type RankingServiceClient, type WorkerServiceClient } from '@hera/proto';
 import { Rng } from '@hera/stats';
 import { waitFor, type TestService } from '@hera/testing';
-import { args, fmt, Stack } from './harness';
+import { args, childPids, cpuSeconds, fmt, Stack } from './harness';
 
 const DATATYPES = ['FP32', 'FP16', 'INT8'] as const;
 type Dt = (typeof DATATYPES)[number];
@@ -70,21 +69,6 @@ function options() {
   };
 }
 
-/** user + system CPU seconds of a process (/proc/<pid>/stat fields 14 and 15, in clock ticks of 100 Hz). */
-function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
-
-function childrenOf(pid: number): number[] {
-  try {
-    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
-  } catch {
-    return [];
-  }
-}
-
 /** Bytes of a protobuf varint. */
 const varint = (n: number) => (n < 2 ** 7 ? 1 : n < 2 ** 14 ? 2 : n < 2 ** 21 ? 3 : n < 2 ** 28 ? 4 : 5);
 /** Bytes of a length-delimited field (tag, length, body). */
@@ -109,7 +93,7 @@ interface Side {
 }
 
 async function measureSide(s: Side, queries: number, concurrency: number): Promise<void> {
-  const hosts = childrenOf(s.worker.child.proc.pid!);
+  const hosts = childPids(s.worker.child.proc.pid!);
   const g0 = cpuSeconds(s.gateway.child.proc.pid!);
   const h0 = hosts.reduce((a, p) => a + cpuSeconds(p), 0);
   const t0 = performance.now();

@@ -52,7 +52,6 @@
  *   npm run bench -- gateway [--models wnd,din,rmc1,rmc2] [--scale 0.05] [--calls 3000] [--seconds 5] [--min-queries 300] [--sla-factor 4] [--ref-seconds 2] [--backend tfjs|onnx] [--tracing | --tls [--rounds N]]
  */
 import { fork } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
@@ -77,6 +76,8 @@ import {
   benchBackend,
   buildBenchModels,
   checkTenantBackend,
+  childPids,
+  cpuSeconds,
   fmt,
   InProcessEngine,
   pin,
@@ -623,16 +624,6 @@ async function efficiencyOf(
 
 const round3 = (v: number) => Number(v.toFixed(3));
 
-/** Clock ticks of a process (user + system, every thread), from /proc; 0 once it is gone. */
-function procTicks(pid: number): number {
-  try {
-    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return Number(f[11]) + Number(f[12]);
-  } catch {
-    return 0;
-  }
-}
-
 /**
  * CPU per query of the serving pair's processes over a model's rate points (measured, from
  * /proc/<pid>/stat at 100 ticks/s): the gateway, the node agent, and the tenant host (its main
@@ -641,38 +632,33 @@ function procTicks(pid: number): number {
  */
 class CpuPerQuery {
   readonly #host: number;
-  #ticks = [0, 0, 0];
+  #seconds = [0, 0, 0];
   #queries = 0;
 
   constructor(
     readonly gateway: number,
     readonly agent: number,
   ) {
-    let children: number[] = [];
-    try {
-      children = readFileSync(`/proc/${agent}/task/${agent}/children`, 'utf8').trim().split(/\s+/).map(Number);
-    } catch {
-      // no /proc children list: the host column stays 0
-    }
-    this.#host = children.at(-1) ?? 0;
+    // No /proc children list: the host column stays 0.
+    this.#host = childPids(agent).at(-1) ?? 0;
   }
 
   read(): number[] {
-    return [this.gateway, this.agent, this.#host].map(p => (p > 0 ? procTicks(p) : 0));
+    return [this.gateway, this.agent, this.#host].map(p => (p > 0 ? cpuSeconds(p) : 0));
   }
 
   add(before: number[], queries: number): void {
     const now = this.read();
-    this.#ticks = this.#ticks.map((t, i) => t + now[i]! - before[i]!);
+    this.#seconds = this.#seconds.map((t, i) => t + now[i]! - before[i]!);
     this.#queries += queries;
   }
 
   perQuery(): { gateway: number; agent: number; host: number; queries: number } {
-    const us = (t: number) => (this.#queries > 0 ? Math.round((t * 10_000) / this.#queries) : 0);
+    const us = (t: number) => (this.#queries > 0 ? Math.round((t * 1e6) / this.#queries) : 0);
     return {
-      gateway: us(this.#ticks[0]!),
-      agent: us(this.#ticks[1]!),
-      host: us(this.#ticks[2]!),
+      gateway: us(this.#seconds[0]!),
+      agent: us(this.#seconds[1]!),
+      host: us(this.#seconds[2]!),
       queries: Math.round(this.#queries),
     };
   }

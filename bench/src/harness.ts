@@ -1,6 +1,6 @@
 /** Small shared pieces of the benchmarks: options (node:util.parseArgs), a per-run Redis + service stack, output. */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -104,6 +104,26 @@ export class Stack {
 }
 
 export const fmt = (n: number, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : String(n));
+
+/** User + system CPU seconds of a process, every thread (/proc/<pid>/stat fields 14 and 15, 100 ticks/s); 0 once it is gone. */
+export function cpuSeconds(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+/** A process's children (a node agent's tenant hosts), from /proc; none where that cannot be read. */
+export function childPids(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
 
 /** Pins a process (all its threads) to CPUs with taskset; false where that is not possible. */
 export function pin(pid: number, cpus: readonly number[]): boolean {
