@@ -13,7 +13,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { MALLOC_TUNING, PAYLOAD_NODE_FLAGS } from '@hera/procs';
+import { MALLOC_TUNING, payloadNodeFlags } from '@hera/procs';
 
 const root = join(__dirname, '..', '..');
 const read = (p: string) => readFileSync(join(root, p), 'utf8');
@@ -265,7 +265,7 @@ describe('docker-compose.yml', () => {
       );
       assert.ok(commands.length > 0, `no ${svc} command`);
       for (const c of commands)
-        for (const f of PAYLOAD_NODE_FLAGS) assert.ok(c.includes(`"${f}"`), `${svc} command lacks ${f}: ${c}`);
+        for (const f of payloadNodeFlags(svc)) assert.ok(c.includes(`"${f}"`), `${svc} command lacks ${f}: ${c}`);
     }
     for (const [k, v] of Object.entries(MALLOC_TUNING))
       assert.ok(text.includes(`${k}: "${v}"`), `compose environment lacks ${k}: "${v}"`);

@@ -26,7 +26,7 @@ import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2/Horizo
 import { Job } from 'kubernetes-models/batch/v1/Job';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
 import { commonEnv, ConfigError } from '@hera/config';
-import { MALLOC_TUNING, PAYLOAD_NODE_FLAGS } from '@hera/procs';
+import { MALLOC_TUNING, payloadNodeFlags } from '@hera/procs';
 import { LIVENESS_SERVICE } from '@hera/runtime';
 import { parseInitArgs } from '@hera/cli';
 import {
@@ -195,7 +195,7 @@ async function envProblems(objects: readonly K8sObject[]): Promise<string[]> {
         }
         out.push(...probeProblems(where, c, Number(loaded?.['GRPC_PORT'] ?? env['GRPC_PORT']), env));
         if (service === 'gateway' || service === 'worker')
-          for (const f of PAYLOAD_NODE_FLAGS) if (!argv.includes(f)) out.push(`${where}: runs without ${f}`);
+          for (const f of payloadNodeFlags(service)) if (!argv.includes(f)) out.push(`${where}: runs without ${f}`);
       } else if (main === 'apps/cli/dist/main.js') {
         const used = new Set(argRefs(argv));
         for (const n of used) if (!names.includes(n)) out.push(`${where}: $(${n}) names no variable of the container`);
@@ -350,7 +350,7 @@ const good = (): K8sObject[] => [
             {
               name: 'gateway',
               image: 'hera-mesh',
-              command: ['node', ...PAYLOAD_NODE_FLAGS, 'services/gateway/dist/main.js'],
+              command: ['node', ...payloadNodeFlags('gateway'), 'services/gateway/dist/main.js'],
               ports: [{ name: 'grpc', containerPort: 50051 }],
               envFrom: [{ configMapRef: { name: 'cfg' } }],
               env: [

@@ -8,6 +8,8 @@ export {
   MALLOC_TUNING,
   withMallocTuning,
   PAYLOAD_NODE_FLAGS,
+  GATEWAY_INITIAL_OLD_SPACE_MIB,
+  payloadNodeFlags,
   TENANT_QUEUE_BYTES,
 } from './payload-tuning';
 export { DEFAULT_RESTART_POLICY, RestartPolicy } from './restart-policy';

@@ -1,4 +1,4 @@
-import { PAYLOAD_NODE_FLAGS, startChild, withMallocTuning, type Child } from '@hera/procs';
+import { payloadNodeFlags, startChild, withMallocTuning, type Child } from '@hera/procs';
 
 export type ServiceName = 'gateway' | 'worker' | 'placement' | 'profiler';
 
@@ -30,7 +30,7 @@ export async function startService(
   env: Record<string, string>,
   timeoutMs = 30_000,
 ): Promise<TestService> {
-  const child = startChild(process.execPath, ['--enable-source-maps', ...PAYLOAD_NODE_FLAGS, main], {
+  const child = startChild(process.execPath, ['--enable-source-maps', ...payloadNodeFlags(name), main], {
     env: { ...withMallocTuning(process.env), GRPC_PORT: '0', LOG_LEVEL: 'info', HEARTBEAT_MS: '500', ...env },
   });
   try {

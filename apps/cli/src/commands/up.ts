@@ -8,7 +8,7 @@ import { checkHealth } from '@hera/grpc';
 import { LIVENESS_SERVICE, readTokenFile } from '@hera/runtime';
 import {
   isAlive,
-  PAYLOAD_NODE_FLAGS,
+  payloadNodeFlags,
   portIsFree,
   DEFAULT_RESTART_POLICY,
   RestartPolicy,
@@ -299,7 +299,7 @@ export async function up(opts: UpOptions, out: NodeJS.WritableStream = process.s
     const spawn = (s: Supervised) => {
       const child = startChild(
         process.execPath,
-        ['--enable-source-maps', ...PAYLOAD_NODE_FLAGS, mainOf(s.spec.service)],
+        ['--enable-source-maps', ...payloadNodeFlags(s.spec.service), mainOf(s.spec.service)],
         {
           env: {
             ...withMallocTuning(process.env),
