@@ -22,6 +22,7 @@ import {
   type DenseDatatype,
   type DenseEncoding,
   type ModelConfig,
+  type TensorSpec,
   type VersionPolicy,
 } from '@hera/model-schema';
 import {
@@ -401,8 +402,27 @@ export async function importModels(
     return config;
   }
   const arch = isImported(config) ? config.arch : undefined;
+  const head = `imported ${config.name} version ${version} (TF.js ${arch?.kind}) into ${repo}${served !== version ? `; the version policy keeps serving ${served}` : ''}; ${registered}\n`;
+  const tail = `next: npx hera profile ${config.name} --quick, then npx hera plan demand ${config.name}=<qps> and npx hera plan apply\n`;
+  if (arch?.layout === 'tensors') {
+    // Named tensors (no ranking layout): served by ModelInfer only.
+    const row = (dir: string, t: TensorSpec) => [
+      t.name,
+      dir,
+      t.datatype,
+      `[${t.shape.join(', ')}]`,
+      t.range ? `[${t.range.join(', ')})` : '-',
+    ];
+    out.write(
+      head +
+        `${table(['tensor', 'is', 'datatype', 'shape', 'range'], [...arch.inputs.map(t => row('input', t)), ...arch.outputs.map(t => row('output', t))])}\n` +
+        `named tensors: ModelInfer only (no ranking layout); SLA ${config.slaMs} ms, ${formatBytes(config.sizeBytes)}\n` +
+        tail,
+    );
+    return config;
+  }
   out.write(
-    `imported ${config.name} version ${version} (TF.js ${arch?.kind}) into ${repo}${served !== version ? `; the version policy keeps serving ${served}` : ''}; ${registered}\n` +
+    head +
       `${table(
         ['input', 'takes', 'shape', 'vocabulary'],
         [
@@ -422,7 +442,7 @@ export async function importModels(
         ],
       )}\n` +
       `score: output ${arch?.score}; SLA ${config.slaMs} ms, sub-batch ${config.subBatchSize}, ${formatBytes(config.sizeBytes)}\n` +
-      `next: npx hera profile ${config.name} --quick, then npx hera plan demand ${config.name}=<qps> and npx hera plan apply\n`,
+      tail,
   );
   return config;
 }
