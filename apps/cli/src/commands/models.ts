@@ -577,7 +577,9 @@ export function register(program: Command): void {
     .description(
       'import your own TF.js model (converter output: model.json of a graph-model or layers-model, and its weight ' +
         `shards) as a new version, with a signature file (${SIGNATURE_FILE}) mapping its inputs and output to the ` +
-        "ranking layout (and optionally denseDatatype: FP16 or INT8 dense features on the wire). With a running cluster it is uploaded to placement's model registry, which checks the " +
+        'ranking layout (and optionally denseDatatype: FP16 or INT8 dense features on the wire), or, for any other ' +
+        'model, declaring its tensors by name (served by ModelInfer only; Rank refuses it). ' +
+        "With a running cluster it is uploaded to placement's model registry, which checks the " +
         'artifacts and the signature, writes the version into its repository, registers the model and queues a quick ' +
         'profile of it; without one (or with --repo / --redis-url) the same checks run here and the repository on disk ' +
         'is written. A refusal changes nothing. See "Bring your own model" in the README.',
@@ -587,8 +589,11 @@ export function register(program: Command): void {
     .option('--version <n>', 'version to create (default: one past the highest present, else 1)')
     .option(
       '--signature <file>',
-      `signature JSON: {"dense": input, "sparse": [{"input": input, "vocab": n}], "score": output, ` +
-        `"slaMs": ${IMPORT_DEFAULTS.slaMs}, "subBatchSize": ${IMPORT_DEFAULTS.subBatchSize}} (default: <dir>/${SIGNATURE_FILE})`,
+      `signature JSON (default: <dir>/${SIGNATURE_FILE}), one of two forms. Ranking: {"dense": input, ` +
+        `"sparse": [{"input": input, "vocab": n}], "score": output, "slaMs": ${IMPORT_DEFAULTS.slaMs}, ` +
+        `"subBatchSize": ${IMPORT_DEFAULTS.subBatchSize}}. Tensors (any model): {"inputs": [{"name": input, ` +
+        `"datatype": "FP32"|"INT32", "shape": [-1, d…], "range": [lo, hi] (INT32 only, required: values lo ≤ v < hi)}, …], ` +
+        `"outputs": [{"name": output, "datatype": …, "shape": [-1, d…]}, …], "slaMs": …}; -1 is the batch (rows)`,
     )
     .option(
       '--placement <host:port>',
