@@ -7,7 +7,13 @@ import {
   rowSize,
   type NamedTensor,
 } from '@hera/model-schema';
-import { fastClients, type RankingServiceClient } from '@hera/proto';
+import {
+  fastClients,
+  loadProtos,
+  type GRPCInferenceServiceClient,
+  type ModelInferResponse__Output,
+  type RankingServiceClient,
+} from '@hera/proto';
 import { Rng } from '@hera/stats';
 import { denseBytes, randomItems, type ItemSchema } from './items';
 import type { SendQuery } from './load-runner';
@@ -89,14 +95,43 @@ export interface Target {
   close(): void;
 }
 
-/** Queries through the gateway's Rank RPC (the gateway splits them). */
+/**
+ * Queries through the gateway's Rank RPC (the gateway splits them); for a named-tensors model
+ * (ItemSchema.tensors), which Rank refuses, its ModelInfer with the tensors raw.
+ */
 export function gatewayTarget(address: string, model: string, pool: PayloadPool): Target {
+  if (pool.schema.tensors) return modelInferTarget(address, model, pool);
   const client: RankingServiceClient = createClient(fastClients().RankingService, address, { maxAttempts: 1 });
   return {
     send: (items, deadline) =>
       callBy(deadline, (md, options, cb) => client.rank({ model, items: pool.take(0, items) }, md, options, cb)).then(
         () => undefined,
       ),
+    close: () => client.close(),
+  };
+}
+
+/** A named-tensors model through the gateway: one ModelInfer a query, its rows raw. */
+function modelInferTarget(address: string, model: string, pool: PayloadPool): Target {
+  const client: GRPCInferenceServiceClient = createClient(loadProtos().proto.inference.GRPCInferenceService, address, {
+    maxAttempts: 1,
+  });
+  return {
+    send: (items, deadline) => {
+      const { tensors } = pool.request(0, items) as { tensors: NamedTensor[] };
+      return callBy<ModelInferResponse__Output>(deadline, (md, options, cb) =>
+        client.modelInfer(
+          {
+            modelName: model,
+            inputs: tensors.map(t => ({ name: t.name, datatype: t.datatype, shape: t.shape })),
+            rawInputContents: tensors.map(t => t.data),
+          },
+          md,
+          options,
+          cb,
+        ),
+      ).then(() => undefined);
+    },
     close: () => client.close(),
   };
 }
