@@ -191,15 +191,8 @@ export class ImportedModel implements Model {
     let results: TF.Tensor[];
     try {
       results = tf.tidy(() => {
-        const feeds: Record<string, TF.Tensor> = {};
-        for (const t of inputs) {
-          const x = tf.tensor(tensorValues(t), t.shape, t.datatype === 'FP32' ? 'float32' : 'int32');
-          // A Keras Input for ids is often float32: ids are exact in float32 up to 2^24 (checked at import).
-          const want = this.loaded.dtypes.get(t.name) ?? x.dtype;
-          feeds[t.name] = want === x.dtype ? x : tf.cast(x, want);
-        }
         const outs = this.#run(
-          feeds,
+          this.#feeds(inputs),
           specs.map(s => s.name),
         );
         return outs.map((o, i) => {
@@ -239,15 +232,20 @@ export class ImportedModel implements Model {
   /** The shapes and dtypes TF.js gives for outputs `names` on these inputs (the import's check). */
   rawOutputs(inputs: readonly NamedTensor[], names: readonly string[]): { shape: number[]; dtype: string }[] {
     const tf = tfjs();
-    return tf.tidy(() => {
-      const feeds: Record<string, TF.Tensor> = {};
-      for (const t of inputs) {
-        const x = tf.tensor(tensorValues(t), t.shape, t.datatype === 'FP32' ? 'float32' : 'int32');
-        const want = this.loaded.dtypes.get(t.name) ?? x.dtype;
-        feeds[t.name] = want === x.dtype ? x : tf.cast(x, want);
-      }
-      return this.#run(feeds, names).map(o => ({ shape: [...o.shape], dtype: o.dtype }));
-    });
+    return tf.tidy(() => this.#run(this.#feeds(inputs), names).map(o => ({ shape: [...o.shape], dtype: o.dtype })));
+  }
+
+  /** Named tensors as the model's feeds (inside a tidy): each cast to its model input's dtype. */
+  #feeds(inputs: readonly NamedTensor[]): Record<string, TF.Tensor> {
+    const tf = tfjs();
+    const feeds: Record<string, TF.Tensor> = {};
+    for (const t of inputs) {
+      const x = tf.tensor(tensorValues(t), t.shape, t.datatype === 'FP32' ? 'float32' : 'int32');
+      // A Keras Input for ids is often float32: ids are exact in float32 up to 2^24 (checked at import).
+      const want = this.loaded.dtypes.get(t.name) ?? x.dtype;
+      feeds[t.name] = want === x.dtype ? x : tf.cast(x, want);
+    }
+    return feeds;
   }
 
   /** The model's outputs named `names`, in that order. */
