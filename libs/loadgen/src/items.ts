@@ -1,4 +1,10 @@
-import { denseEncodingFrom, encodeDense, idsPerItem, type DenseQuantization } from '@hera/model-schema';
+import {
+  denseEncodingFrom,
+  encodeDense,
+  idsPerItem,
+  type DenseQuantization,
+  type TensorSignature,
+} from '@hera/model-schema';
 import type { Rng } from '@hera/stats';
 
 /** The input schema a generator needs (a subset of a model's config). */
@@ -13,6 +19,8 @@ export interface ItemSchema {
   denseQuant?: DenseQuantization | undefined;
   denseScale?: readonly number[] | undefined;
   denseZeroPoint?: readonly number[] | undefined;
+  /** A model without the ranking layout (ModelRecord.tensors): queries are its named tensors, rows its items. */
+  tensors?: TensorSignature | undefined;
 }
 
 export interface GeneratedItems {

@@ -9,8 +9,13 @@ import {
   MODEL_CONFIG_FORMAT,
   randomBatch,
   checkDenseEncoding,
+  randomTensors,
+  TENSOR_DATATYPES,
   type DenseEncoding,
   type ImportedArch,
+  type ImportedRankingArch,
+  type ImportedTensorsArch,
+  type TensorSpec,
   type ModelConfig,
   type ModelTableConfig,
 } from '@hera/model-schema';
@@ -40,6 +45,25 @@ import { IMPORTED_FORMATS, modelDir, readModelConfig, VERSION_CONFIG_FILE, versi
  * k slots share one vocabulary, or k numbers, one per slot. A layers model's input read by an
  * Embedding layer may leave it out: the layer's inputDim is the vocabulary. `dense` or `sparse`
  * may be absent, not both; every model input must be mapped.
+ *
+ * A model without the ranking layout declares its tensors instead (the tensors form), and is
+ * served by Open Inference Protocol tensors by name (ModelInfer) only:
+ *
+ *   {
+ *     "inputs": [
+ *       { "name": "user", "datatype": "FP32", "shape": [-1, 4] },
+ *       { "name": "history", "datatype": "INT32", "shape": [-1, 5], "range": [0, 1000] }
+ *     ],
+ *     "outputs": [{ "name": "probs", "datatype": "FP32", "shape": [-1, 3] }],
+ *     "slaMs": 50,  "subBatchSize": 64,  "title": "..."    optional
+ *   }
+ *
+ * Every model input is declared once, under the model's own input name; outputs name the
+ * model's outputs (a layers model's output layers; a graph model's output nodes or signature
+ * keys). The first dimension is the batch (-1, rows), the others fixed and equal to the
+ * model's. Datatypes are FP32 or INT32 (what TF.js computes in). Every INT32 input declares
+ * `range` [lo, hi): values lo ≤ v < hi, checked at the gateway (an Embedding layer reading it
+ * bounds hi by its inputDim). Output shapes and datatypes are checked by running the model.
  */
 
 /** Default p95 SLA and sub-batch of an imported model when its signature names none. */
@@ -47,6 +71,8 @@ export const IMPORT_DEFAULTS = { slaMs: 50, subBatchSize: 64 } as const;
 export const SIGNATURE_FILE = 'hera-signature.json';
 
 export interface ImportSignature {
+  /** The tensors form: set, and dense/sparse/score unused. */
+  tensors?: { inputs: TensorSpec[]; outputs: TensorSpec[] };
   dense?: string;
   sparse?: { input: string; vocab?: number | number[] }[];
   score: string;
@@ -167,10 +193,14 @@ export async function checkImport(o: ImportModelOptions): Promise<CheckedImport>
   try {
     model = await ImportedModel.fromDirectory(sourceDir, config);
     const n = 2;
-    const scores = model.score(randomBatch(config, n, 1));
-    if (scores.length !== n) throw new Error(`${scores.length} scores for ${n} items`);
+    if (signature.tensors) await checkOutputs(model, signaturePath, signature.tensors, n);
+    else {
+      const scores = model.score(randomBatch(config, n, 1));
+      if (scores.length !== n) throw new Error(`${scores.length} scores for ${n} items`);
+    }
   } catch (err) {
-    throw bad(modelJsonPath, `TF.js cannot score it with this signature: ${(err as Error).message}`);
+    if (err instanceof HeraError && err.message.startsWith(`${signaturePath}:`)) throw err;
+    throw bad(modelJsonPath, `TF.js cannot run it with this signature: ${(err as Error).message}`);
   } finally {
     model?.dispose();
   }
@@ -310,6 +340,7 @@ function manifestBytes(manifest: unknown[]): number {
 
 function parseSignature(file: string, raw: unknown): ImportSignature {
   if (!isObject(raw)) throw bad(file, 'is not a JSON object');
+  if ('inputs' in raw || 'outputs' in raw) return parseTensorsSignature(file, raw);
   const known = new Set(['dense', 'sparse', 'score', 'slaMs', 'subBatchSize', 'title', 'denseDatatype']);
   for (const k of Object.keys(raw))
     if (!known.has(k)) throw bad(file, `${k}: unknown field (known: ${[...known].join(', ')})`);
@@ -354,6 +385,122 @@ function parseSignature(file: string, raw: unknown): ImportSignature {
     sig.denseEncoding = parseDenseDatatype(file, raw['denseDatatype']);
   }
   return sig;
+}
+
+/** Optional fields both forms share. */
+function parseCommon(file: string, raw: Record<string, unknown>, sig: ImportSignature): void {
+  if (raw['title'] !== undefined) {
+    if (typeof raw['title'] !== 'string' || raw['title'] === '') throw bad(file, 'title: must be a non-empty string');
+    sig.title = raw['title'];
+  }
+  if (raw['slaMs'] !== undefined) {
+    const v = raw['slaMs'];
+    if (typeof v !== 'number' || !(v > 0) || !Number.isFinite(v)) throw bad(file, 'slaMs: must be a number > 0');
+    sig.slaMs = v;
+  }
+  if (raw['subBatchSize'] !== undefined) {
+    const v = raw['subBatchSize'];
+    if (!Number.isInteger(v) || (v as number) < 1 || (v as number) > MAX_ITEMS)
+      throw bad(file, `subBatchSize: must be an integer in [1, ${MAX_ITEMS}]`);
+    sig.subBatchSize = v as number;
+  }
+}
+
+/** The tensors form (see the module comment): its fields' form; the model is checked in tensorsConfig. */
+function parseTensorsSignature(file: string, raw: Record<string, unknown>): ImportSignature {
+  const known = new Set(['inputs', 'outputs', 'slaMs', 'subBatchSize', 'title']);
+  for (const k of Object.keys(raw)) {
+    if (k === 'dense' || k === 'sparse' || k === 'score' || k === 'denseDatatype')
+      throw bad(file, `${k}: the ranking form's field; a signature with inputs/outputs (the tensors form) takes none`);
+    if (!known.has(k)) throw bad(file, `${k}: unknown field (known: ${[...known].join(', ')})`);
+  }
+  const list = (field: 'inputs' | 'outputs'): TensorSpec[] => {
+    const v = raw[field];
+    if (!Array.isArray(v) || v.length === 0)
+      throw bad(
+        file,
+        `${field}: must be a non-empty list of { name, datatype, shape${field === 'inputs' ? ', range' : ''} }`,
+      );
+    const names = new Map<string, number>();
+    return v.map((e, i) => {
+      const at = `${field}[${i}]`;
+      if (!isObject(e)) throw bad(file, `${at}: must be { name, datatype, shape }`);
+      const keys = field === 'inputs' ? ['name', 'datatype', 'shape', 'range'] : ['name', 'datatype', 'shape'];
+      for (const k of Object.keys(e))
+        if (!keys.includes(k)) throw bad(file, `${at}.${k}: unknown field (known: ${keys.join(', ')})`);
+      const name = e['name'];
+      if (typeof name !== 'string' || name === '') throw bad(file, `${at}.name: must be a non-empty string`);
+      const first = names.get(name);
+      if (first !== undefined) throw bad(file, `${at}.name: ${name} is declared twice (also ${field}[${first}])`);
+      names.set(name, i);
+      const dt = e['datatype'];
+      if (!(TENSOR_DATATYPES as readonly unknown[]).includes(dt))
+        throw bad(
+          file,
+          `${at}.datatype: ${JSON.stringify(dt)?.slice(0, 40)} is not supported: named tensors are ${TENSOR_DATATYPES.join(' or ')} (what TF.js computes in)`,
+        );
+      const shape = e['shape'];
+      if (
+        !Array.isArray(shape) ||
+        shape.length < 1 ||
+        shape[0] !== -1 ||
+        !shape.slice(1).every(d => Number.isInteger(d) && (d as number) >= 1)
+      )
+        throw bad(
+          file,
+          `${at}.shape: must be [-1, d1, …]: -1 (the batch) first, then fixed dimensions ≥ 1; got ${JSON.stringify(shape)?.slice(0, 60)}`,
+        );
+      const spec: TensorSpec = { name, datatype: dt as TensorSpec['datatype'], shape: shape as number[] };
+      const range = e['range'];
+      if (field === 'inputs' && dt === 'INT32') {
+        const ok = (x: unknown) => Number.isInteger(x) && Math.abs(x as number) <= 2 ** 31;
+        if (
+          !Array.isArray(range) ||
+          range.length !== 2 ||
+          !ok(range[0]) ||
+          !ok(range[1]) ||
+          (range[0] as number) >= (range[1] as number)
+        )
+          throw bad(
+            file,
+            `${at}.range: an INT32 input needs its value range [lo, hi) (lo < hi; e.g. [0, vocabulary] for ids), so bad values are refused at the gateway`,
+          );
+        spec.range = [range[0] as number, range[1] as number];
+      } else if (range !== undefined) throw bad(file, `${at}.range: only INT32 inputs take a range`);
+      return spec;
+    });
+  };
+  const sig: ImportSignature = { tensors: { inputs: list('inputs'), outputs: list('outputs') }, score: '' };
+  parseCommon(file, raw, sig);
+  return sig;
+}
+
+/**
+ * Runs the model on `n` synthetic rows (randomTensors) and checks each declared output's
+ * shape and datatype against what TF.js gives: refusals name the signature's field.
+ */
+async function checkOutputs(
+  model: ImportedModel,
+  file: string,
+  sig: { inputs: TensorSpec[]; outputs: TensorSpec[] },
+  n: number,
+): Promise<void> {
+  const got = model.rawOutputs(
+    randomTensors(sig.inputs, n, 1),
+    sig.outputs.map(o => o.name),
+  );
+  for (const [i, o] of sig.outputs.entries()) {
+    const g = got[i]!;
+    const want = [n, ...o.shape.slice(1)];
+    if (g.shape.length !== want.length || g.shape.some((d, j) => d !== want[j]))
+      throw bad(
+        file,
+        `outputs[${i}].shape: declared [${o.shape.join(', ')}], the model gives [${['-1', ...g.shape.slice(1)].join(', ')}] (${n} rows: [${g.shape.join(', ')}])`,
+      );
+    const dt = g.dtype === 'float32' ? 'FP32' : g.dtype === 'int32' ? 'INT32' : g.dtype;
+    if (dt !== o.datatype)
+      throw bad(file, `outputs[${i}].datatype: declared ${o.datatype}, the model gives ${dt} (${g.dtype})`);
+  }
 }
 
 /** "FP32", "FP16", or { "INT8": { scale, zeroPoint } }; the values are checked in configFor. */
@@ -491,6 +638,7 @@ function configFor(
   io: ModelIo,
   weightBytes: number,
 ): ModelConfig {
+  if (sig.tensors) return tensorsConfig(name, version, file, sig, sig.tensors, io, weightBytes);
   const known = io.inputs.map(i => i.name).join(', ');
   const input = (field: string, n: string): IoInfo => {
     const i = io.inputs.find(x => x.name === n);
@@ -526,7 +674,7 @@ function configFor(
     throw bad(file, (err as Error).message);
   }
   const tables: ModelTableConfig[] = [];
-  const sparse: ImportedArch['sparse'][number][] = [];
+  const sparse: ImportedRankingArch['sparse'][number][] = [];
   for (const [j, s] of (sig.sparse ?? []).entries()) {
     const field = `sparse[${j}]`;
     const i = input(`${field}.input`, s.input);
@@ -566,7 +714,7 @@ function configFor(
   const ids = idsPerItem(tables);
   const tableBytes = tables.reduce((s, t) => s + t.rows * t.dim * 4, 0);
   const dense = Math.max(0, weightBytes - tableBytes);
-  const arch: ImportedArch = {
+  const arch: ImportedRankingArch = {
     family: 'imported',
     kind: io.kind,
     sparse,
@@ -601,6 +749,92 @@ function configFor(
     weightBytes: dense,
     sizeBytes: 0,
     reading: `imported from a TF.js ${io.kind} by hera models import; signature ${SIGNATURE_FILE}`,
+  };
+}
+
+/**
+ * The tensors form against the model: every declared input is a model input with the same
+ * datatype (an INT32 input may feed a float32 model input, as ids often do in Keras, when its
+ * range is exact in float32) and the same fixed dimensions; every model input is declared;
+ * an Embedding layer reading an input bounds its range; every output is one the model has.
+ */
+function tensorsConfig(
+  name: string,
+  version: string,
+  file: string,
+  sig: ImportSignature,
+  t: { inputs: TensorSpec[]; outputs: TensorSpec[] },
+  io: ModelIo,
+  weightBytes: number,
+): ModelConfig {
+  const known = io.inputs.map(i => i.name).join(', ');
+  for (const [j, spec] of t.inputs.entries()) {
+    const at = `inputs[${j}]`;
+    const i = io.inputs.find(x => x.name === spec.name);
+    if (!i) throw bad(file, `${at}.name: the model has no input ${JSON.stringify(spec.name)} (its inputs: ${known})`);
+    const dtype = spec.datatype === 'FP32' ? 'float32' : 'int32';
+    const idsAsFloat = spec.datatype === 'INT32' && i.dtype === 'float32';
+    if (i.dtype !== dtype && !idsAsFloat)
+      throw bad(file, `${at}.datatype: ${spec.datatype}, but the model's input ${i.name} is ${i.dtype}`);
+    if (idsAsFloat && Math.max(Math.abs(spec.range![0]), Math.abs(spec.range![1])) > FLOAT_EXACT)
+      throw bad(
+        file,
+        `${at}.range: values beyond 2^24 are not exact in the model's float32 input ${i.name}; make it int32`,
+      );
+    if (i.shape) {
+      const model = i.shape.map(d => d ?? -1);
+      const fixed = (x: number[]) => x.slice(1).join(', ');
+      if (model.length !== spec.shape.length || fixed(model) !== fixed(spec.shape))
+        throw bad(
+          file,
+          `${at}.shape: [${spec.shape.join(', ')}], but the model's input ${i.name} has shape [${model.join(', ')}]`,
+        );
+    }
+    const emb = io.embeddings.get(i.name);
+    if (emb && spec.range && (spec.range[0] < 0 || spec.range[1] > emb.inputDim))
+      throw bad(
+        file,
+        `${at}.range: [${spec.range.join(', ')}) passes Embedding layer ${emb.layer}'s ids 0 … ${emb.inputDim - 1}`,
+      );
+  }
+  const undeclared = io.inputs.filter(i => !t.inputs.some(s => s.name === i.name)).map(i => i.name);
+  if (undeclared.length) throw bad(file, `inputs: model input(s) ${undeclared.join(', ')} are not declared`);
+  for (const [j, o] of t.outputs.entries())
+    if (!io.outputs.has(o.name)) {
+      const list = io.kind === 'layers-model' ? ` (its outputs: ${[...io.outputs].join(', ')})` : '';
+      throw bad(file, `outputs[${j}].name: the model has no output ${JSON.stringify(o.name)}${list}`);
+    }
+  const tableBytes = [...io.embeddings.values()].reduce((s, e) => s + e.inputDim * e.outputDim * 4, 0);
+  const dense = Math.max(0, weightBytes - tableBytes);
+  const arch: ImportedTensorsArch = {
+    family: 'imported',
+    layout: 'tensors',
+    kind: io.kind,
+    inputs: t.inputs,
+    outputs: t.outputs,
+  };
+  return {
+    format: MODEL_CONFIG_FORMAT,
+    name,
+    version,
+    title: sig.title ?? `${name} (imported TF.js ${io.kind}, named tensors)`,
+    family: 'imported',
+    scale: 1,
+    seed: 0,
+    // No ranking layout: no dense features, no id tables (its embeddings are its own weights).
+    denseDim: 0,
+    tables: [],
+    idsPerItem: 0,
+    inputs: t.inputs,
+    arch,
+    slaMs: sig.slaMs ?? IMPORT_DEFAULTS.slaMs,
+    subBatchSize: sig.subBatchSize ?? IMPORT_DEFAULTS.subBatchSize,
+    dominant: tableBytes > dense ? 'embedding' : 'mlp',
+    expectedKind: tableBytes > dense && tableBytes > CACHE_BYTES ? 'memory-bound' : 'compute-bound',
+    tableBytes,
+    weightBytes: dense,
+    sizeBytes: 0,
+    reading: `imported from a TF.js ${io.kind} by hera models import; named tensors, signature ${SIGNATURE_FILE}`,
   };
 }
 

@@ -5,7 +5,17 @@ import type * as TFC from '@tensorflow/tfjs-converter';
 import type * as TFL from '@tensorflow/tfjs-layers';
 import { HeraError } from '@hera/errors';
 import type { Logger } from '@hera/logger';
-import { isImported, type ImportedArch, type ModelConfig, type ValidBatch } from '@hera/model-schema';
+import {
+  isImported,
+  rowSize,
+  tensorValues,
+  type ImportedArch,
+  type ImportedRankingArch,
+  type ImportedTensorsArch,
+  type ModelConfig,
+  type NamedTensor,
+  type ValidBatch,
+} from '@hera/model-schema';
 import { selectBackend } from './backend';
 import { loadModel, type LoadModelOptions, type Model } from './model';
 import { readModelConfig, versionDir } from './repository';
@@ -53,6 +63,8 @@ type Loaded =
 export class ImportedModel implements Model {
   readonly backend: string;
   readonly #arch: ImportedArch;
+  /** The tensors layout's signature (infer); undefined for the ranking layout (score). */
+  readonly tensors: ImportedTensorsArch | undefined;
   /** Each sparse input's columns in an item's ids. */
   readonly #columns: { offset: number; width: number }[];
   #disposed = false;
@@ -63,10 +75,11 @@ export class ImportedModel implements Model {
   ) {
     if (!isImported(config)) throw new HeraError('INTERNAL', `model ${config.name} is not an imported model`);
     this.#arch = config.arch;
+    this.tensors = config.arch.layout === 'tensors' ? config.arch : undefined;
     this.backend = tfjs().getBackend();
     let t = 0;
     let off = 0;
-    this.#columns = config.arch.sparse.map(s => {
+    this.#columns = (config.arch.layout === 'tensors' ? [] : config.arch.sparse).map(s => {
       const offset = off;
       for (let i = 0; i < s.tables; i++) off += config.tables[t++]!.lookups;
       return { offset, width: off - offset };
@@ -105,7 +118,11 @@ export class ImportedModel implements Model {
     const model = await layers().loadLayersModel(handler);
     // A Sequential model lists no input names (its one input is named after its first layer, made
     // unique on load): its one input is the one the signature maps.
-    const mapped = [...(config.arch.dense ? [config.arch.dense] : []), ...config.arch.sparse.map(s => s.input)];
+    const a = config.arch;
+    const mapped =
+      a.layout === 'tensors'
+        ? a.inputs.map(i => i.name)
+        : [...(a.dense ? [a.dense] : []), ...a.sparse.map(s => s.input)];
     const order = model.inputNames.length ? model.inputNames : mapped.slice(0, 1);
     const dtypes = new Map<string, TF.DataType>(order.map((n, i) => [n, model.inputs[i]!.dtype]));
     return new ImportedModel(config, { kind: 'layers-model', model, dtypes, order });
@@ -114,10 +131,15 @@ export class ImportedModel implements Model {
   /** One score per item, in item order: the model's score output, as it computes it. */
   score(batch: ValidBatch): Float32Array {
     if (this.#disposed) throw new HeraError('UNAVAILABLE', `model ${this.config.name} was unloaded`);
+    if (this.#arch.layout === 'tensors')
+      throw new HeraError(
+        'PRECONDITION',
+        `model ${this.config.name} takes named tensors, not the ranking layout: use ModelInfer`,
+      );
+    const a: ImportedRankingArch = this.#arch;
     const n = batch.count;
     if (n === 0) return new Float32Array(0);
     const tf = tfjs();
-    const a = this.#arch;
     const ids = this.config.idsPerItem;
     let result: TF.Tensor;
     try {
@@ -133,7 +155,7 @@ export class ImportedModel implements Model {
           const dtype = this.loaded.dtypes.get(s.input) ?? 'int32';
           feeds[s.input] = dtype === 'int32' ? cols : tf.cast(cols, dtype);
         });
-        const out = this.#run(feeds);
+        const out = this.#run(feeds, [a.score])[0]!;
         if (out.size !== n)
           throw new HeraError(
             'INTERNAL',
@@ -154,14 +176,89 @@ export class ImportedModel implements Model {
     }
   }
 
-  #run(feeds: Record<string, TF.Tensor>): TF.Tensor {
-    const score = this.#arch.score;
-    if (this.loaded.kind === 'graph-model') return this.loaded.model.execute(feeds, score) as TF.Tensor;
+  /**
+   * The tensors layout: runs the model on named input tensors (checked by checkTensors) and
+   * returns the outputs asked for (default: every declared one), in the declared datatypes,
+   * as little-endian bytes [rows, …declared dims].
+   */
+  infer(inputs: readonly NamedTensor[], outputs?: readonly string[]): NamedTensor[] {
+    if (this.#disposed) throw new HeraError('UNAVAILABLE', `model ${this.config.name} was unloaded`);
+    const sig = this.tensors;
+    if (!sig) throw new HeraError('PRECONDITION', `model ${this.config.name} has the ranking layout: score it (Rank)`);
+    const specs = outputs?.length ? outputs.map(n => sig.outputs.find(o => o.name === n)!) : sig.outputs;
+    const tf = tfjs();
+    const rows = inputs[0]?.shape[0] ?? 0;
+    let results: TF.Tensor[];
+    try {
+      results = tf.tidy(() => {
+        const outs = this.#run(
+          this.#feeds(inputs),
+          specs.map(s => s.name),
+        );
+        return outs.map((o, i) => {
+          const spec = specs[i]!;
+          const want = [rows, ...spec.shape.slice(1)];
+          if (o.size !== rows * rowSize(spec))
+            throw new HeraError(
+              'INTERNAL',
+              `model ${this.config.name}: output ${spec.name} has shape [${o.shape.join(', ')}], its signature says [${want.join(', ')}]`,
+            );
+          return tf.cast(o, spec.datatype === 'FP32' ? 'float32' : 'int32');
+        });
+      });
+    } catch (err) {
+      if (err instanceof HeraError) throw err;
+      throw new HeraError('INTERNAL', `model ${this.config.name}: TF.js failed: ${(err as Error).message}`, {
+        cause: err,
+      });
+    }
+    try {
+      return results.map((r, i) => {
+        const v = r.dataSync() as Float32Array | Int32Array;
+        const spec = specs[i]!;
+        return {
+          name: spec.name,
+          datatype: spec.datatype,
+          shape: [rows, ...spec.shape.slice(1)],
+          // A copy of its own: the caller may transfer it to another thread.
+          data: new Uint8Array(v.buffer.slice(v.byteOffset, v.byteOffset + v.byteLength)),
+        };
+      });
+    } finally {
+      for (const r of results) r.dispose();
+    }
+  }
+
+  /** The shapes and dtypes TF.js gives for outputs `names` on these inputs (the import's check). */
+  rawOutputs(inputs: readonly NamedTensor[], names: readonly string[]): { shape: number[]; dtype: string }[] {
+    const tf = tfjs();
+    return tf.tidy(() => this.#run(this.#feeds(inputs), names).map(o => ({ shape: [...o.shape], dtype: o.dtype })));
+  }
+
+  /** Named tensors as the model's feeds (inside a tidy): each cast to its model input's dtype. */
+  #feeds(inputs: readonly NamedTensor[]): Record<string, TF.Tensor> {
+    const tf = tfjs();
+    const feeds: Record<string, TF.Tensor> = {};
+    for (const t of inputs) {
+      const x = tf.tensor(tensorValues(t), t.shape, t.datatype === 'FP32' ? 'float32' : 'int32');
+      // A Keras Input for ids is often float32: ids are exact in float32 up to 2^24 (checked at import).
+      const want = this.loaded.dtypes.get(t.name) ?? x.dtype;
+      feeds[t.name] = want === x.dtype ? x : tf.cast(x, want);
+    }
+    return feeds;
+  }
+
+  /** The model's outputs named `names`, in that order. */
+  #run(feeds: Record<string, TF.Tensor>, names: readonly string[]): TF.Tensor[] {
+    if (this.loaded.kind === 'graph-model') {
+      const out = this.loaded.model.execute(feeds, [...names]);
+      return Array.isArray(out) ? out : [out];
+    }
     const m = this.loaded.model;
     const outs = m.predictOnBatch(this.loaded.order.map(name => feeds[name]!));
     const list = Array.isArray(outs) ? outs : [outs];
-    // A Sequential model lists no output names either: its one output is the score.
-    return list[m.outputNames.length ? m.outputNames.indexOf(score) : 0]!;
+    // A Sequential model lists no output names either: its one output is the one asked for.
+    return names.map(n => list[m.outputNames.length ? m.outputNames.indexOf(n) : 0]!);
   }
 
   dispose(): void {

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { encodeInferRequest, encodeInferStreamRequest, encodeRankRequest } from './fast-codec';
-import { services } from './load';
+import { fastClients, services } from './load';
 
 function bytes(n: number, seed: number): Buffer {
   const b = Buffer.alloc(n);
@@ -55,5 +55,25 @@ describe('fast encoders', () => {
 
   it('decline payloads that are not bytes, so the generated encoder handles them', () => {
     assert.equal(encodeInferRequest({ model: 'm', items: { itemCount: 1, dense: 'AAAA' } }), undefined);
+  });
+
+  it('decline named tensors (fields they do not write), so the generated encoder keeps them', () => {
+    const tensors = [{ name: 'x', datatype: 'FP32', shape: [1, 2], data: bytes(8, 5) }];
+    assert.equal(encodeInferRequest({ model: 'm', tensors }), undefined);
+    assert.equal(encodeInferRequest({ model: 'm', outputs: ['y'] }), undefined);
+    assert.equal(encodeInferStreamRequest({ tag: 1, request: { model: 'm', tensors } }), undefined);
+    // Through the client's definition (withFastEncoder): the tensors arrive.
+    const worker = services().worker['Infer']!;
+    const wire = fastClients().WorkerService.service['Infer']!.requestSerialize({
+      model: 'm',
+      tensors,
+      outputs: ['y'],
+    });
+    const back = worker.requestDeserialize(wire) as { tensors: { name: string; shape: number[] }[]; outputs: string[] };
+    assert.deepEqual(
+      back.tensors.map(t => [t.name, t.shape]),
+      [['x', [1, 2]]],
+    );
+    assert.deepEqual(back.outputs, ['y']);
   });
 });

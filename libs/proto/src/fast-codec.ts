@@ -96,10 +96,21 @@ function modelAndItems(req: { model?: string; version?: string; items?: Items | 
   return parts;
 }
 
-type InferRequestLike = { model?: string; version?: string; items?: Items | null; requestId?: string };
+type InferRequestLike = {
+  model?: string;
+  version?: string;
+  items?: Items | null;
+  requestId?: string;
+  tensors?: readonly unknown[];
+  outputs?: readonly string[];
+};
 
-/** InferRequest's parts: model = 1, version = 2, items = 3, request_id = 4. */
+/**
+ * InferRequest's parts: model = 1, version = 2, items = 3, request_id = 4. Named tensors
+ * (fields 5, 6) are left to the generated serializer: undefined, so it is used.
+ */
 function inferRequestParts(req: InferRequestLike): Uint8Array[] | undefined {
+  if (req.tensors?.length || req.outputs?.length) return undefined;
   const parts = modelAndItems(req);
   if (!parts) return undefined;
   stringField(4, req.requestId, parts);

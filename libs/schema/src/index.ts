@@ -25,6 +25,7 @@ export {
   configFromSpec,
   engineOfBackend,
   isImported,
+  isTensorsModel,
   requireZoo,
   toModelRecord,
   allowedVersions,
@@ -36,6 +37,8 @@ export {
 } from './model-config';
 export type {
   ImportedArch,
+  ImportedRankingArch,
+  ImportedTensorsArch,
   ModelArch,
   ModelConfig,
   ModelTableConfig,
@@ -76,3 +79,13 @@ export type { DenseDatatype, DenseEncoding, DenseQuantization } from './dense-da
 export type { Batch, ValidBatch } from './validate-batch';
 export { randomBatch } from './random-batch';
 export { streamSeed, fillUniform, inputStream } from './prng';
+export {
+  checkTensors,
+  randomTensors,
+  rowSize,
+  tensorValues,
+  MAX_TENSOR_BYTES,
+  MAX_TENSOR_ROWS,
+  TENSOR_DATATYPES,
+} from './tensors';
+export type { NamedTensor, TensorDatatype, TensorSignature, TensorSpec } from './tensors';

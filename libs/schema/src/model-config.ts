@@ -2,6 +2,7 @@ import { HeraError } from '@hera/errors';
 import { idsPerItem } from './batch';
 import { checkDenseEncoding, denseDatatypeOf, type DenseEncoding } from './dense-datatype';
 import { modelCost } from './zoo-cost';
+import type { TensorSignature, TensorSpec } from './tensors';
 import { scaledRows, type DominantOp, type TablePooling, type ZooArch, type ZooModelSpec } from './zoo';
 
 /**
@@ -10,8 +11,12 @@ import { scaledRows, type DominantOp, type TablePooling, type ZooArch, type ZooM
  * ids are `config.tables` in order: sparse input i takes the next `sparse[i].tables` tables'
  * lookups (a table per vocabulary, so the one batch validator checks every id's range).
  */
-export interface ImportedArch {
+export type ImportedArch = ImportedRankingArch | ImportedTensorsArch;
+
+/** The ranking layout (absent `layout`: records written before the tensors layout existed). */
+export interface ImportedRankingArch {
   readonly family: 'imported';
+  readonly layout?: 'ranking';
   /** Which TF.js loader reads it: tfjs-converter's loadGraphModel or tfjs-layers' loadLayersModel. */
   readonly kind: 'graph-model' | 'layers-model';
   /**
@@ -23,6 +28,21 @@ export interface ImportedArch {
   readonly sparse: readonly { readonly input: string; readonly tables: number }[];
   /** The output holding one score per item ([-1] or [-1, 1]). */
   readonly score: string;
+}
+
+/**
+ * An imported model without the ranking layout: served by named tensors only (ModelInfer), its
+ * inputs and outputs as its signature declares them; rows are its items. Rank refuses it.
+ */
+export interface ImportedTensorsArch extends TensorSignature {
+  readonly family: 'imported';
+  readonly layout: 'tensors';
+  readonly kind: 'graph-model' | 'layers-model';
+}
+
+/** Whether a config is an imported model served by named tensors (no ranking layout). */
+export function isTensorsModel(config: { arch: ModelArch }): config is { arch: ImportedTensorsArch } {
+  return config.arch.family === 'imported' && config.arch.layout === 'tensors';
 }
 
 /** A model's architecture: one of the zoo's, or an imported TF.js model's signature. */
@@ -106,8 +126,9 @@ export interface ModelConfig extends DenseEncoding {
    * Input schema in Open Inference Protocol terms; -1 is the item count. The dense input's
    * datatype is `denseDatatype` (FP32, FP16 or INT8: what clients send; the model computes in FP32).
    */
-  inputs: { name: 'dense' | 'sparse'; datatype: 'FP32' | 'FP16' | 'INT8' | 'INT32'; shape: number[] }[];
-  output: {
+  inputs: { name: 'dense' | 'sparse'; datatype: 'FP32' | 'FP16' | 'INT8' | 'INT32'; shape: number[] }[] | TensorSpec[];
+  /** The ranking layout's one output; absent for a tensors-layout model (its `arch.outputs`). */
+  output?: {
     name: 'score';
     datatype: 'FP32';
     shape: number[];
@@ -225,6 +246,11 @@ export interface ModelRecord extends DenseEncoding {
    * gateway answers UNAVAILABLE "unloaded") but still in the repository; LoadModel clears it.
    */
   unloaded?: true;
+  /**
+   * An imported model without the ranking layout (ImportedTensorsArch): the named tensors it
+   * takes and gives. Rank refuses such a model; ModelInfer takes these tensors.
+   */
+  tensors?: TensorSignature;
 }
 
 /** Triton's ModelVersionPolicy over our string versions. */
@@ -290,5 +316,6 @@ export function toModelRecord(config: ModelConfig, kind?: ModelRecord['kind']): 
   if (config.denseDatatype && config.denseDatatype !== 'FP32') record.denseDatatype = config.denseDatatype;
   if (config.denseQuant) record.denseQuant = config.denseQuant;
   if (isImported(config)) record.sharedTables = false;
+  if (isTensorsModel(config)) record.tensors = { inputs: config.arch.inputs, outputs: config.arch.outputs };
   return record;
 }

@@ -1,5 +1,12 @@
 import { HeraError, invalidArgument, quoted } from '@hera/errors';
-import { DENSE_ELEMENT, denseBytesPer } from '@hera/model-schema';
+import {
+  checkTensors,
+  DENSE_ELEMENT,
+  denseBytesPer,
+  rowSize,
+  type NamedTensor,
+  type TensorSignature,
+} from '@hera/model-schema';
 import type { ModelInferRequest__Output } from '@hera/proto';
 import type { CatalogEntry } from './catalog';
 
@@ -215,4 +222,76 @@ function narrow(v: number | bigint | string, where: string, i: number): number {
     throw new HeraError('INVALID_ARGUMENT', `${where}: id ${String(v)} at position ${i} does not fit in int32`);
   }
   return x;
+}
+
+export interface OipTensors {
+  rows: number;
+  tensors: NamedTensor[];
+  /** Outputs asked for by name (empty: every declared one). */
+  outputs: string[];
+  /** Whether the request used raw_input_contents (the reply then uses raw output too). */
+  raw: boolean;
+}
+
+/**
+ * A ModelInfer request to a model without the ranking layout (its signature's named tensors):
+ * each input given once, in one form (raw_input_contents, or the typed field of its datatype:
+ * fp32_contents for FP32, int_contents for INT32), then checked by the one validator
+ * (checkTensors: names, datatypes, shapes, the same rows in all, size caps, finite FP32,
+ * INT32 ranges). Errors name the tensor (`inputs[i] (name)`) and the reason.
+ */
+export function fromTensorRequest(
+  m: CatalogEntry & { tensors: TensorSignature },
+  req: ModelInferRequest__Output,
+): OipTensors {
+  const raw = req.rawInputContents.length > 0;
+  if (raw && req.rawInputContents.length !== req.inputs.length) {
+    throw invalidArgument(
+      'raw_input_contents',
+      `has ${req.rawInputContents.length} entries for ${req.inputs.length} inputs (one per input, in order)`,
+    );
+  }
+  const declared = m.tensors.outputs.map(o => o.name);
+  const outputs: string[] = [];
+  for (const [i, o] of req.outputs.entries()) {
+    if (!declared.includes(o.name))
+      throw invalidArgument(
+        `outputs[${i}].name`,
+        `unknown output ${quoted(o.name)}; model ${m.name} has ${declared.map(n => `"${n}"`).join(', ')}`,
+      );
+    if (outputs.includes(o.name)) throw invalidArgument(`outputs[${i}].name`, `output "${o.name}" asked for twice`);
+    outputs.push(o.name);
+  }
+  const where = (i: number) => `inputs[${i}] (${req.inputs[i]!.name.slice(0, 64)})`;
+  const tensors = req.inputs.map((t, i): NamedTensor => {
+    const at = where(i);
+    const spec = m.tensors.inputs.find(s => s.name === t.name);
+    const shape = t.shape.map(Number);
+    const typed = typedForms(t);
+    if (raw && typed.length > 0)
+      throw invalidArgument(
+        `${at}.contents`,
+        `has ${typed.join(' and ')} as well as raw_input_contents[${i}]; give each input in exactly one form`,
+      );
+    if (typed.length > 1)
+      throw invalidArgument(`${at}.contents`, `has ${typed.join(' and ')}; give exactly one content field`);
+    // Names, datatypes and shapes are checkTensors'; the typed contents need the datatype first.
+    if (!spec || (t.datatype !== 'FP32' && t.datatype !== 'INT32'))
+      return { name: t.name, datatype: t.datatype as NamedTensor['datatype'], shape, data: new Uint8Array(0) };
+    if (raw) return { name: t.name, datatype: t.datatype, shape, data: req.rawInputContents[i]! };
+    const want = t.datatype === 'FP32' ? 'fp32_contents' : 'int_contents';
+    if (typed.length === 1 && typed[0] !== want)
+      throw invalidArgument(`${at}.contents`, `has ${typed[0]}; an input of datatype ${t.datatype} takes ${want}`);
+    const v = (t.datatype === 'FP32' ? t.contents?.fp32Contents : t.contents?.intContents) ?? [];
+    const n = shape.length === spec.shape.length ? shape.reduce((a, b) => a * b, 1) : -1;
+    if (n >= 0 && shape[0]! >= 0 && v.length !== n && rowSize(spec) > 0)
+      throw invalidArgument(
+        `${at}.contents.${want}`,
+        `expected ${n} values for shape ${shapeText(shape)}, got ${v.length}`,
+      );
+    const a = t.datatype === 'FP32' ? Float32Array.from(v) : Int32Array.from(v);
+    return { name: t.name, datatype: t.datatype, shape, data: new Uint8Array(a.buffer) };
+  });
+  const rows = checkTensors(m.name, m.tensors.inputs, tensors, where);
+  return { rows, tensors, outputs, raw };
 }

@@ -1,7 +1,14 @@
 import * as grpc from '@grpc/grpc-js';
 import { HeraError, quoted } from '@hera/errors';
 import { fromServiceError, isServiceError } from '@hera/grpc';
-import { checkLengths, checkPayloadValues, denseBytesPer, MAX_ITEMS, type BatchFields } from '@hera/model-schema';
+import {
+  checkLengths,
+  checkPayloadValues,
+  denseBytesPer,
+  MAX_ITEMS,
+  type BatchFields,
+  type NamedTensor,
+} from '@hera/model-schema';
 import type { InferResponse__Output } from '@hera/proto';
 import type { CatalogEntry } from './catalog';
 import { planParts, type Part } from './plan-parts';
@@ -47,6 +54,29 @@ export interface RankResult {
   queueUs: number;
   inferenceUs: number;
   subBatches: number;
+}
+
+/** A named-tensors query (a model without the ranking layout), checked by the caller (oip.ts). */
+export interface TensorInput {
+  model: string;
+  version: string;
+  rows: number;
+  tensors: NamedTensor[];
+  /** Outputs wanted by name; empty: every declared one. */
+  outputs: string[];
+  clientDeadline: number;
+  timeoutMs: number;
+  arrivedAt?: number | undefined;
+  requestId?: string;
+}
+
+export interface TensorQueryResult {
+  model: CatalogEntry;
+  version: string;
+  rows: number;
+  outputs: NamedTensor[];
+  queueUs: number;
+  inferenceUs: number;
 }
 
 /** The models the Ranker may serve (ModelCatalog; in memory, never Redis per query). */
@@ -98,6 +128,11 @@ export class Ranker {
     const received = Date.now();
     const arrived = Math.min(q.arrivedAt ?? received, received);
     const m = this.model(q.model, q.version);
+    if (m.tensors)
+      throw new HeraError(
+        'PRECONDITION',
+        `model ${m.name} takes named tensors (${m.tensors.inputs.map(i => i.name).join(', ')}), not the ranking layout: use ModelInfer`,
+      );
     const k = q.itemCount;
     checkLengths(
       k,
@@ -107,21 +142,8 @@ export class Ranker {
       q.field,
     );
 
-    const deadline = Math.min(
-      q.clientDeadline,
-      q.timeoutMs > 0 ? arrived + q.timeoutMs : Infinity,
-      q.clientDeadline === Infinity && q.timeoutMs <= 0 ? arrived + m.slaMs * this.opts.deadlineSlaMultiple : Infinity,
-    );
-    // Shed on time already waited, before the costlier checks below: under a flood, requests
-    // come in long after they were sent, and one that cannot make it is answered at once
-    // instead of being validated, sent to a host and timed out there.
+    const deadline = this.#deadline(m, q, arrived, received);
     const waited = received - arrived;
-    if (received >= deadline) {
-      throw new HeraError(
-        'DEADLINE',
-        `deadline passed ${received - deadline} ms before the gateway could start the query (${waited} ms after it arrived); not sent`,
-      );
-    }
     const replicas = this.routing.replicas(m.name);
     if (replicas.length === 0) throw new HeraError('UNAVAILABLE', `no replica of model ${m.name} is up`);
     const subBatch = Math.max(1, this.routing.subBatchSize(m.name) ?? m.subBatchSize);
@@ -189,6 +211,96 @@ export class Ranker {
       inferenceUs,
       subBatches: Math.ceil(k / subBatch),
     };
+  }
+
+  /**
+   * A named-tensors query (ModelInfer on a model without the ranking layout): the same
+   * deadline and admission as rank, then the whole query to one replica (no split: at most
+   * MAX_TENSOR_ROWS rows, checked by the caller), retried once on another after UNAVAILABLE.
+   * Rows count as items for the estimates.
+   */
+  async inferTensors(q: TensorInput): Promise<TensorQueryResult> {
+    const received = Date.now();
+    const arrived = Math.min(q.arrivedAt ?? received, received);
+    const m = this.model(q.model, q.version);
+    if (!m.tensors)
+      throw new HeraError('PRECONDITION', `model ${m.name} has the ranking layout: send dense and sparse`);
+    const deadline = this.#deadline(m, q, arrived, received);
+    const replicas = this.routing.replicas(m.name);
+    if (replicas.length === 0) throw new HeraError('UNAVAILABLE', `no replica of model ${m.name} is up`);
+    if (this.opts.admissionControl) {
+      const left = deadline - received;
+      const est = this.routing.estimateMs(m.name, q.rows, q.rows);
+      if (est !== undefined && est > left && !probe(replicas, received))
+        throw new HeraError(
+          'OVERLOADED',
+          `model ${m.name} cannot finish ${q.rows} rows in ${left} ms (estimated ${est.toFixed(1)} ms with the work queued); shed`,
+        );
+    }
+    let r = this.routing.pick(m.name);
+    const request = {
+      model: m.name,
+      tensors: q.tensors,
+      outputs: q.outputs,
+      ...(q.requestId ? { requestId: q.requestId } : {}),
+    };
+    for (let attempt = 0; attempt < 2; attempt++) {
+      if (!r) throw new HeraError('UNAVAILABLE', `no replica of model ${m.name} is up`);
+      const on: Replica = r;
+      on.outstandingItems += q.rows;
+      try {
+        const res = await on.stream.infer({ ...request, version: on.version }, deadline);
+        on.observe(q.rows, Number(res.computeUs));
+        return {
+          model: m,
+          version: res.version || m.version,
+          rows: q.rows,
+          outputs: res.outputs.map(o => ({
+            name: o.name,
+            datatype: o.datatype as NamedTensor['datatype'],
+            shape: o.shape.map(Number),
+            data: o.data,
+          })),
+          queueUs: Number(res.queueUs),
+          inferenceUs: Number(res.computeUs),
+        };
+      } catch (err) {
+        const retryable = isServiceError(err) && err.code === grpc.status.UNAVAILABLE;
+        if (!retryable || attempt === 1 || Date.now() >= deadline) throw toHera(err);
+        on.markSuspect(Date.now());
+        r = this.routing.pick(m.name, on);
+      } finally {
+        // Counted until the worker answers or the deadline passes.
+        on.outstandingItems -= q.rows;
+      }
+    }
+    throw new HeraError('INTERNAL', 'unreachable');
+  }
+
+  /**
+   * A query's deadline: the client's, its timeout, or (neither given) the SLA times
+   * deadlineSlaMultiple. Shed on time already waited, before any costlier check: under a
+   * flood, requests come in long after they were sent, and one that cannot make it is
+   * answered at once instead of being validated, sent to a host and timed out there.
+   */
+  #deadline(
+    m: CatalogEntry,
+    q: { clientDeadline: number; timeoutMs: number },
+    arrived: number,
+    received: number,
+  ): number {
+    const deadline = Math.min(
+      q.clientDeadline,
+      q.timeoutMs > 0 ? arrived + q.timeoutMs : Infinity,
+      q.clientDeadline === Infinity && q.timeoutMs <= 0 ? arrived + m.slaMs * this.opts.deadlineSlaMultiple : Infinity,
+    );
+    if (received >= deadline) {
+      throw new HeraError(
+        'DEADLINE',
+        `deadline passed ${received - deadline} ms before the gateway could start the query (${received - arrived} ms after it arrived); not sent`,
+      );
+    }
+    return deadline;
   }
 
   async #part(

@@ -15,7 +15,7 @@ import { ATTR } from '@hera/telemetry';
 import { MAX_ITEMS } from '@hera/model-schema';
 import type { CatalogEntry, ModelCatalog } from './catalog';
 import type { GatewayMetrics, QueryMethod } from './gateway-metrics';
-import { fromInferRequest } from './oip';
+import { fromInferRequest, fromTensorRequest } from './oip';
 import type { Ranker, RankResult } from './ranker';
 import { gatewayReadiness } from './readiness';
 import type { RegistryLink } from './registry-link';
@@ -184,6 +184,15 @@ export function inferenceService(deps: GatewayDeps): ServiceBinding {
     }),
     ModelMetadata: unary(log, 'ModelMetadata', req => {
       const model = ranker.model(req.name, req.version);
+      // Named tensors (no ranking layout): the signature's inputs and outputs, as declared.
+      if (model.tensors)
+        return {
+          name: model.name,
+          versions: [model.version],
+          platform: platformOf(model),
+          inputs: model.tensors.inputs.map(t => ({ name: t.name, datatype: t.datatype, shape: t.shape })),
+          outputs: model.tensors.outputs.map(t => ({ name: t.name, datatype: t.datatype, shape: t.shape })),
+        };
       const lookups = model.tables[0]?.lookups ?? 0;
       const uniform = model.tables.every(t => t.lookups === lookups);
       return {
@@ -236,6 +245,9 @@ async function inferOne(
 ): Promise<ModelInferResponse> {
   const { ranker } = deps;
   if (ctx.method !== 'ModelStreamInfer') tagRequest(req.id);
+  const entry = known(ranker, req.modelName, req.modelVersion);
+  if (entry?.tensors && !entry.unloaded)
+    return inferTensors(deps, req, ctx, entry as CatalogEntry & { tensors: NonNullable<CatalogEntry['tensors']> });
   let raw = false;
   const arrived = ctx.arrivedAt ?? Date.now();
   const r = await observed(deps, ctx.method, known(ranker, req.modelName, req.modelVersion), arrived, async () => {
@@ -289,4 +301,74 @@ async function inferOne(
         id: req.id,
         outputs: [{ ...output, contents: { fp32Contents: Array.from(r.scores) } }],
       };
+}
+
+/**
+ * ModelInfer on a model without the ranking layout: its declared tensors by name, checked
+ * here (oip.ts fromTensorRequest), the whole request to one tenant (Ranker.inferTensors), the
+ * outputs asked for back by name (raw when the request was raw). Observed as other queries,
+ * rows counting as items.
+ */
+async function inferTensors(
+  deps: GatewayDeps,
+  req: ModelInferRequest__Output,
+  ctx: InferContext,
+  entry: CatalogEntry & { tensors: NonNullable<CatalogEntry['tensors']> },
+): Promise<ModelInferResponse> {
+  const arrived = ctx.arrivedAt ?? Date.now();
+  const o = deps.metrics.start(ctx.method, entry, arrived);
+  try {
+    const timeoutMs = timeoutParamMs(req.parameters);
+    const q = fromTensorRequest(entry, req);
+    let r;
+    try {
+      r = await deps.ranker.inferTensors({
+        model: entry.name,
+        version: req.modelVersion,
+        rows: q.rows,
+        tensors: q.tensors,
+        outputs: q.outputs,
+        clientDeadline: ctx.clientDeadline,
+        arrivedAt: arrived,
+        timeoutMs,
+        requestId: req.id,
+      });
+    } catch (err) {
+      throw timeoutFailure(err, timeoutMs, arrived + timeoutMs <= ctx.clientDeadline);
+    }
+    o.ok(r.rows, 1, r);
+    if (ctx.method !== 'ModelStreamInfer')
+      trace.getActiveSpan()?.setAttributes({
+        [ATTR.MODEL]: entry.name,
+        [ATTR.MODEL_VERSION]: r.version,
+        [ATTR.ITEMS]: r.rows,
+        [ATTR.SUB_BATCHES]: 1,
+      });
+    const head = (t: (typeof r.outputs)[number]) => ({ name: t.name, datatype: t.datatype, shape: t.shape });
+    const typed = (t: (typeof r.outputs)[number]) => {
+      const b = t.data;
+      const aligned = new Uint8Array(b.byteLength);
+      aligned.set(b);
+      return t.datatype === 'FP32'
+        ? { fp32Contents: Array.from(new Float32Array(aligned.buffer)) }
+        : { intContents: Array.from(new Int32Array(aligned.buffer)) };
+    };
+    return q.raw
+      ? {
+          modelName: entry.name,
+          modelVersion: r.version,
+          id: req.id,
+          outputs: r.outputs.map(head),
+          rawOutputContents: r.outputs.map(t => Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength)),
+        }
+      : {
+          modelName: entry.name,
+          modelVersion: r.version,
+          id: req.id,
+          outputs: r.outputs.map(t => ({ ...head(t), contents: typed(t) })),
+        };
+  } catch (err) {
+    o.failed(err);
+    throw err;
+  }
 }

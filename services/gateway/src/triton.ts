@@ -44,6 +44,23 @@ export function tritonConfig(m: CatalogEntry, maxItems: number): ModelConfig {
     backend: m.engine === 'onnx' ? 'onnxruntime' : 'tfjs',
     versionPolicy: tritonVersionPolicy(m.versionPolicy),
     maxBatchSize: maxItems,
+    // Named tensors (no ranking layout): the declared ones, batch dimension left out.
+    ...(m.tensors
+      ? {
+          input: m.tensors.inputs.map(t => ({ name: t.name, dataType: `TYPE_${t.datatype}`, dims: t.shape.slice(1) })),
+          output: m.tensors.outputs.map(t => ({
+            name: t.name,
+            dataType: `TYPE_${t.datatype}`,
+            dims: t.shape.slice(1),
+          })),
+        }
+      : tritonRankingIo(m)),
+  };
+}
+
+/** The ranking layout's inputs (dense, sparse) and output (score), as Triton's config lists them. */
+function tritonRankingIo(m: CatalogEntry): Pick<ModelConfig, 'input' | 'output'> {
+  return {
     input: [
       {
         name: 'dense',

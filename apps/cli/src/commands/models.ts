@@ -22,6 +22,7 @@ import {
   type DenseDatatype,
   type DenseEncoding,
   type ModelConfig,
+  type TensorSpec,
   type VersionPolicy,
 } from '@hera/model-schema';
 import {
@@ -401,8 +402,27 @@ export async function importModels(
     return config;
   }
   const arch = isImported(config) ? config.arch : undefined;
+  const head = `imported ${config.name} version ${version} (TF.js ${arch?.kind}) into ${repo}${served !== version ? `; the version policy keeps serving ${served}` : ''}; ${registered}\n`;
+  const tail = `next: npx hera profile ${config.name} --quick, then npx hera plan demand ${config.name}=<qps> and npx hera plan apply\n`;
+  if (arch?.layout === 'tensors') {
+    // Named tensors (no ranking layout): served by ModelInfer only.
+    const row = (dir: string, t: TensorSpec) => [
+      t.name,
+      dir,
+      t.datatype,
+      `[${t.shape.join(', ')}]`,
+      t.range ? `[${t.range.join(', ')})` : '-',
+    ];
+    out.write(
+      head +
+        `${table(['tensor', 'is', 'datatype', 'shape', 'range'], [...arch.inputs.map(t => row('input', t)), ...arch.outputs.map(t => row('output', t))])}\n` +
+        `named tensors: ModelInfer only (no ranking layout); SLA ${config.slaMs} ms, ${formatBytes(config.sizeBytes)}\n` +
+        tail,
+    );
+    return config;
+  }
   out.write(
-    `imported ${config.name} version ${version} (TF.js ${arch?.kind}) into ${repo}${served !== version ? `; the version policy keeps serving ${served}` : ''}; ${registered}\n` +
+    head +
       `${table(
         ['input', 'takes', 'shape', 'vocabulary'],
         [
@@ -422,7 +442,7 @@ export async function importModels(
         ],
       )}\n` +
       `score: output ${arch?.score}; SLA ${config.slaMs} ms, sub-batch ${config.subBatchSize}, ${formatBytes(config.sizeBytes)}\n` +
-      `next: npx hera profile ${config.name} --quick, then npx hera plan demand ${config.name}=<qps> and npx hera plan apply\n`,
+      tail,
   );
   return config;
 }
@@ -557,7 +577,9 @@ export function register(program: Command): void {
     .description(
       'import your own TF.js model (converter output: model.json of a graph-model or layers-model, and its weight ' +
         `shards) as a new version, with a signature file (${SIGNATURE_FILE}) mapping its inputs and output to the ` +
-        "ranking layout (and optionally denseDatatype: FP16 or INT8 dense features on the wire). With a running cluster it is uploaded to placement's model registry, which checks the " +
+        'ranking layout (and optionally denseDatatype: FP16 or INT8 dense features on the wire), or, for any other ' +
+        'model, declaring its tensors by name (served by ModelInfer only; Rank refuses it). ' +
+        "With a running cluster it is uploaded to placement's model registry, which checks the " +
         'artifacts and the signature, writes the version into its repository, registers the model and queues a quick ' +
         'profile of it; without one (or with --repo / --redis-url) the same checks run here and the repository on disk ' +
         'is written. A refusal changes nothing. See "Bring your own model" in the README.',
@@ -567,8 +589,11 @@ export function register(program: Command): void {
     .option('--version <n>', 'version to create (default: one past the highest present, else 1)')
     .option(
       '--signature <file>',
-      `signature JSON: {"dense": input, "sparse": [{"input": input, "vocab": n}], "score": output, ` +
-        `"slaMs": ${IMPORT_DEFAULTS.slaMs}, "subBatchSize": ${IMPORT_DEFAULTS.subBatchSize}} (default: <dir>/${SIGNATURE_FILE})`,
+      `signature JSON (default: <dir>/${SIGNATURE_FILE}), one of two forms. Ranking: {"dense": input, ` +
+        `"sparse": [{"input": input, "vocab": n}], "score": output, "slaMs": ${IMPORT_DEFAULTS.slaMs}, ` +
+        `"subBatchSize": ${IMPORT_DEFAULTS.subBatchSize}}. Tensors (any model): {"inputs": [{"name": input, ` +
+        `"datatype": "FP32"|"INT32", "shape": [-1, d…], "range": [lo, hi] (INT32 only, required: values lo ≤ v < hi)}, …], ` +
+        `"outputs": [{"name": output, "datatype": …, "shape": [-1, d…]}, …], "slaMs": …}; -1 is the batch (rows)`,
     )
     .option(
       '--placement <host:port>',

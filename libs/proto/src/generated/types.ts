@@ -83,6 +83,7 @@ export type { InferRequest, InferRequest__Output } from './hera/worker/v1/InferR
 export type { InferResponse, InferResponse__Output } from './hera/worker/v1/InferResponse';
 export type { InferStreamRequest, InferStreamRequest__Output } from './hera/worker/v1/InferStreamRequest';
 export type { InferStreamResponse, InferStreamResponse__Output } from './hera/worker/v1/InferStreamResponse';
+export type { NamedTensor, NamedTensor__Output } from './hera/worker/v1/NamedTensor';
 export type { NodeInfo, NodeInfo__Output } from './hera/worker/v1/NodeInfo';
 export type { NodeManagerMove, NodeManagerMove__Output } from './hera/worker/v1/NodeManagerMove';
 export type { NodeManagerStatus, NodeManagerStatus__Output } from './hera/worker/v1/NodeManagerStatus';

@@ -12,6 +12,7 @@ import type { InferRequest as _hera_worker_v1_InferRequest, InferRequest__Output
 import type { InferResponse as _hera_worker_v1_InferResponse, InferResponse__Output as _hera_worker_v1_InferResponse__Output } from './hera/worker/v1/InferResponse';
 import type { InferStreamRequest as _hera_worker_v1_InferStreamRequest, InferStreamRequest__Output as _hera_worker_v1_InferStreamRequest__Output } from './hera/worker/v1/InferStreamRequest';
 import type { InferStreamResponse as _hera_worker_v1_InferStreamResponse, InferStreamResponse__Output as _hera_worker_v1_InferStreamResponse__Output } from './hera/worker/v1/InferStreamResponse';
+import type { NamedTensor as _hera_worker_v1_NamedTensor, NamedTensor__Output as _hera_worker_v1_NamedTensor__Output } from './hera/worker/v1/NamedTensor';
 import type { NodeInfo as _hera_worker_v1_NodeInfo, NodeInfo__Output as _hera_worker_v1_NodeInfo__Output } from './hera/worker/v1/NodeInfo';
 import type { NodeManagerMove as _hera_worker_v1_NodeManagerMove, NodeManagerMove__Output as _hera_worker_v1_NodeManagerMove__Output } from './hera/worker/v1/NodeManagerMove';
 import type { NodeManagerStatus as _hera_worker_v1_NodeManagerStatus, NodeManagerStatus__Output as _hera_worker_v1_NodeManagerStatus__Output } from './hera/worker/v1/NodeManagerStatus';
@@ -43,6 +44,7 @@ export interface ProtoGrpcType {
         InferResponse: MessageTypeDefinition<_hera_worker_v1_InferResponse, _hera_worker_v1_InferResponse__Output>
         InferStreamRequest: MessageTypeDefinition<_hera_worker_v1_InferStreamRequest, _hera_worker_v1_InferStreamRequest__Output>
         InferStreamResponse: MessageTypeDefinition<_hera_worker_v1_InferStreamResponse, _hera_worker_v1_InferStreamResponse__Output>
+        NamedTensor: MessageTypeDefinition<_hera_worker_v1_NamedTensor, _hera_worker_v1_NamedTensor__Output>
         NodeInfo: MessageTypeDefinition<_hera_worker_v1_NodeInfo, _hera_worker_v1_NodeInfo__Output>
         NodeManagerMove: MessageTypeDefinition<_hera_worker_v1_NodeManagerMove, _hera_worker_v1_NodeManagerMove__Output>
         NodeManagerStatus: MessageTypeDefinition<_hera_worker_v1_NodeManagerStatus, _hera_worker_v1_NodeManagerStatus__Output>

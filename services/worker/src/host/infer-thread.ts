@@ -16,8 +16,11 @@ import {
   DenseWidener,
   MAX_ITEMS,
   randomBatch,
+  randomTensors,
   validateBatch,
   type ModelConfig,
+  type NamedTensor,
+  type TensorSpec,
   type ModelEngine,
   type ValidBatch,
 } from '@hera/model-schema';
@@ -50,10 +53,16 @@ export interface ThreadInit {
   output: SharedArrayBuffer;
 }
 
-/** Work for the thread: the request is already in the input slot. */
+/**
+ * Work for the thread: the request is already in the input slot, or, for a named-tensors job,
+ * in `tensors` (transferred with the message; see WorkerPool).
+ */
 export interface ThreadJob {
   id: number;
   count: number;
+  tensors?: NamedTensor[];
+  /** Outputs wanted by name (empty: every declared one). */
+  outputs?: string[];
 }
 
 export type ThreadReply =
@@ -63,7 +72,15 @@ export type ThreadReply =
    * performance clock, which the host's main thread shares through timeOrigin): the host builds
    * the request's inference span from them, so no tracing SDK runs in the thread.
    */
-  | { type: 'scores'; id: number; computeUs: number; startMs: number; endMs: number }
+  | {
+      type: 'scores';
+      id: number;
+      computeUs: number;
+      startMs: number;
+      endMs: number;
+      /** A named-tensors job's outputs (transferred); the scores slot is then unused. */
+      outputs?: NamedTensor[];
+    }
   | { type: 'error'; id: number; code: string; message: string }
   | { type: 'fatal'; message: string };
 
@@ -78,9 +95,15 @@ export type ThreadReply =
  * down; the cost is `warmupMs` of one core per new thread.
  */
 async function warmUp(model: Scorer, init: ThreadInit): Promise<void> {
+  const until = performance.now() + init.warmupMs;
+  if (model.tensors && model.infer) {
+    // Named tensors: synthetic rows from the signature (FP32 uniform, INT32 in range).
+    const inputs = randomTensors(model.tensors.inputs, Math.min(MAX_ITEMS, init.subBatch), 2);
+    for (let i = 0; i < 3 || performance.now() < until; i++) model.infer(inputs);
+    return;
+  }
   // Full sub-batches only: alternating with partial ones measured ~3% slower afterwards.
   const batch = randomBatch(model.config, Math.min(MAX_ITEMS, init.subBatch), 2);
-  const until = performance.now() + init.warmupMs;
   for (let i = 0; i < 3 || performance.now() < until; i++) await model.score(batch);
 }
 
@@ -92,6 +115,9 @@ interface Scorer {
   readonly config: ModelConfig;
   readonly backend: string;
   score(batch: ValidBatch): Float32Array | Promise<Float32Array>;
+  /** An imported model without the ranking layout (ImportedModel): its signature and run. */
+  readonly tensors?: { inputs: TensorSpec[] } | undefined;
+  infer?(inputs: readonly NamedTensor[], outputs?: readonly string[]): NamedTensor[];
 }
 
 async function load(init: ThreadInit): Promise<Scorer> {
@@ -126,6 +152,7 @@ async function main(): Promise<void> {
   // The pool gives a thread one job at a time, so an awaited score never overlaps the next.
   port.on('message', (job: ThreadJob) => void run(job));
   async function run(job: ThreadJob): Promise<void> {
+    if (job.tensors) return runTensors(job, job.tensors);
     widener.widen(init.input, 0, job.count);
     const batch = {
       count: job.count,
@@ -151,6 +178,30 @@ async function main(): Promise<void> {
         startMs: origin + t0,
         endMs: origin + t1,
       } satisfies ThreadReply);
+    } catch (err) {
+      const code = err instanceof HeraError ? err.code : 'INTERNAL';
+      port.postMessage({ type: 'error', id: job.id, code, message: (err as Error).message } satisfies ThreadReply);
+    }
+  }
+  /** A named-tensors job: checked by the host's main thread (checkTensors) before it was queued. */
+  function runTensors(job: ThreadJob, tensors: NamedTensor[]): void {
+    try {
+      if (!model.infer) throw new HeraError('PRECONDITION', `model ${model.config.name} takes no named tensors`);
+      const t0 = performance.now();
+      const outputs = model.infer(tensors, job.outputs);
+      const t1 = performance.now();
+      const origin = performance.timeOrigin;
+      port.postMessage(
+        {
+          type: 'scores',
+          id: job.id,
+          computeUs: Math.round((t1 - t0) * 1000),
+          startMs: origin + t0,
+          endMs: origin + t1,
+          outputs,
+        } satisfies ThreadReply,
+        outputs.map(o => o.data.buffer as ArrayBuffer),
+      );
     } catch (err) {
       const code = err instanceof HeraError ? err.code : 'INTERNAL';
       port.postMessage({ type: 'error', id: job.id, code, message: (err as Error).message } satisfies ThreadReply);

@@ -24,7 +24,7 @@ import { loadSecurityConfig } from '@hera/config';
 import { applySecurity } from '@hera/runtime';
 import { createLogger } from '@hera/logger';
 import { checkShape, denseBytesPer, MAX_ITEMS } from '@hera/model-schema';
-import { type ModelConfig } from '@hera/model-schema';
+import { isTensorsModel, type ModelConfig, type TensorSignature } from '@hera/model-schema';
 import { loadTables, readModelConfig } from '@hera/models';
 import { services, type InferRequest__Output, type InferResponse, type WorkerServiceHandlers } from '@hera/proto';
 import { FAILED_REQUEST_MS, type HostToAgent, type StartMessage, type TenantStats } from './protocol';
@@ -36,6 +36,7 @@ import { chooseEngine } from './engine-choice';
 import { TenantHost } from './tenant-host';
 import { HostMetrics } from './host-metrics';
 import { endRequest, requestSpans } from './request-spans';
+import { isTensorRequest, runTensors } from './tensor-request';
 
 const log = createLogger({ service: 'worker-host', level: (process.env['LOG_LEVEL'] as 'info') ?? 'info' });
 
@@ -71,6 +72,8 @@ async function start(m: StartMessage): Promise<void> {
   // inference thread widens them in its slot.
   const shape = { denseDim: config.denseDim, denseDatatype: config.denseDatatype, idsPerItem, maxItems: MAX_ITEMS };
   const denseBytes = denseBytesPer(config.denseDatatype);
+  // An imported model without the ranking layout: served by named tensors (tensor-request.ts).
+  const tensorSig: TensorSignature | undefined = isTensorsModel(config) ? config.arch : undefined;
   const window = new SlidingWindow(m.statsWindowMs);
   const recent = m.recentWindowMs ? new SlidingWindow(m.recentWindowMs) : undefined;
   const errors: Record<string, number> = {};
@@ -154,6 +157,31 @@ async function start(m: StartMessage): Promise<void> {
         throw new HeraError('NOT_FOUND', `this host serves ${config.name}, not ${JSON.stringify(req.model)}`);
       if (req.version && req.version !== config.version) {
         throw new HeraError('NOT_FOUND', `model ${config.name} runs version ${config.version}, not ${req.version}`);
+      }
+      if (isTensorRequest(config.name, tensorSig, req)) {
+        const t0 = performance.now();
+        const onPart = requestSpans(trace, {
+          model: config.name,
+          version: config.version,
+          items: req.tensors[0]?.shape[0] ?? 0,
+          subBatch: host.subBatch,
+          enqueuedAt: t0,
+        });
+        const res = await runTensors(pool, config.name, tensorSig!, req, deadline, t0, cancelled, onPart);
+        endRequest(trace, res);
+        const now = Date.now();
+        const ms = performance.now() - t0;
+        // Rows are the items (metrics, the profile, placement).
+        window.add(now, ms, res.rows);
+        recent?.add(now, ms, res.rows);
+        metrics.requestOk();
+        return {
+          scores: Buffer.alloc(0),
+          outputs: res.outputs,
+          version: config.version,
+          queueUs: res.queueUs,
+          computeUs: res.computeUs,
+        };
       }
       // Lengths here, before the bytes are copied into a thread's slot; values once, in that thread.
       const count = checkShape(req.items, shape);

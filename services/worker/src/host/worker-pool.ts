@@ -1,14 +1,17 @@
 import { Worker } from 'node:worker_threads';
 import { join } from 'node:path';
 import { HeraError, type HeraErrorCode } from '@hera/errors';
+import type { NamedTensor } from '@hera/model-schema';
 import type { ThreadInit, ThreadJob, ThreadReply } from './infer-thread';
 import { idsOffset, inputBytes, outputBytes } from './slot-layout';
 import { sizeText, type MemoryBudget } from './memory-budget';
 
 /** A job's answer. The timing fields are the pool's (absent from fakes): for the request's spans. */
 export interface JobResult {
-  /** Little-endian float32 bytes, one per item. */
+  /** Little-endian float32 bytes, one per item (empty for a named-tensors job). */
   scores: Buffer;
+  /** A named-tensors job's outputs. */
+  outputs?: NamedTensor[];
   queueUs: number;
   computeUs: number;
   /** The thread that ran it: a number per thread, from 1, never reused. */
@@ -26,6 +29,12 @@ export interface Job {
   /** The request's bytes as gRPC delivered them (checked for length, any alignment). */
   dense: Uint8Array;
   ids: Uint8Array;
+  /**
+   * A named-tensors job (an imported model without the ranking layout): its checked inputs,
+   * `count` their rows, dense and ids empty; `outputs` the names wanted (empty: all).
+   */
+  tensors?: readonly NamedTensor[];
+  outputs?: readonly string[];
   /** Absolute ms (Date.now clock); Infinity when the caller set none. */
   deadline: number;
   /** performance.now() when queued. */
@@ -37,7 +46,8 @@ export interface Job {
 }
 
 /** Request bytes a job holds (views into its message; see BYTES_PER_REQUEST_BYTE). */
-const jobBytes = (j: Job) => j.dense.byteLength + j.ids.byteLength;
+const jobBytes = (j: Job) =>
+  j.dense.byteLength + j.ids.byteLength + (j.tensors?.reduce((s, t) => s + t.data.byteLength, 0) ?? 0);
 
 interface Slot {
   /** JobResult.thread. */
@@ -341,12 +351,13 @@ export class WorkerPool {
           const raw = m.computeUs / 1000 / job.count;
           const sample = this.#msPerItem === 0 ? raw : Math.min(raw, 4 * this.#msPerItem);
           this.#msPerItem = this.#msPerItem === 0 ? sample : this.#msPerItem + 0.2 * (sample - this.#msPerItem);
-          // Copy the scores out of the slot before it takes the next job.
-          const scores = Buffer.from(new Uint8Array(slot.output, 0, job.count * 4));
+          // Copy the scores out of the slot before it takes the next job (named tensors came in the message).
+          const scores = m.outputs ? Buffer.alloc(0) : Buffer.from(new Uint8Array(slot.output, 0, job.count * 4));
           const queueUs = Math.round((slot.startedAt - job.enqueuedAt) * 1000);
           this.onJobDone?.(job.count, queueUs, m.computeUs);
           job.resolve({
             scores,
+            ...(m.outputs ? { outputs: m.outputs } : {}),
             queueUs,
             computeUs: m.computeUs,
             thread: slot.thread,
@@ -429,6 +440,19 @@ export class WorkerPool {
       this.#runningBytes += jobBytes(job);
       slot.jobId = this.#nextId++;
       slot.startedAt = performance.now();
+      if (job.tensors) {
+        // Named tensors skip the shared-memory slot (sized for the ranking layout): each is
+        // copied once into an ArrayBuffer of its own and transferred with the message. A
+        // tensors job is one request of at most MAX_TENSOR_ROWS rows, so the copy is small
+        // next to the inference; a gRPC buffer is never posted (cloning a view clones its
+        // whole underlying buffer).
+        const tensors = job.tensors.map(t => ({ ...t, data: new Uint8Array(t.data) }));
+        slot.worker.postMessage(
+          { id: slot.jobId, count: job.count, tensors, outputs: [...(job.outputs ?? [])] } satisfies ThreadJob,
+          tensors.map(t => t.data.buffer as ArrayBuffer),
+        );
+        continue;
+      }
       this.#copyIn(slot.input, 0, job.dense);
       this.#copyIn(slot.input, idsOffset(this.init.maxItems, this.init.denseDim), job.ids);
       slot.worker.postMessage({ id: slot.jobId, count: job.count } satisfies ThreadJob);

@@ -1,5 +1,6 @@
 // Original file: hera/worker/v1/worker_service.proto
 
+import type { NamedTensor as _hera_worker_v1_NamedTensor, NamedTensor__Output as _hera_worker_v1_NamedTensor__Output } from '../../../hera/worker/v1/NamedTensor';
 import type { Long } from '@grpc/proto-loader';
 
 export interface InferResponse {
@@ -7,6 +8,7 @@ export interface InferResponse {
   'version'?: (string);
   'queueUs'?: (number | string | Long);
   'computeUs'?: (number | string | Long);
+  'outputs'?: (_hera_worker_v1_NamedTensor)[];
 }
 
 export interface InferResponse__Output {
@@ -14,4 +16,5 @@ export interface InferResponse__Output {
   'version': (string);
   'queueUs': (number);
   'computeUs': (number);
+  'outputs': (_hera_worker_v1_NamedTensor__Output)[];
 }
