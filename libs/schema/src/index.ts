@@ -31,6 +31,11 @@ export {
   describePolicy,
   sortVersions,
   unservablePolicy,
+  servedVersions,
+  joinVersions,
+  splitVersions,
+  recordVersions,
+  MAX_SERVED_VERSIONS,
   MODEL_CONFIG_FORMAT,
   MODEL_ENGINES,
 } from './model-config';

@@ -221,6 +221,13 @@ export interface ModelRecord extends DenseEncoding {
   /** Which versions may be served, as Triton's version_policy; absent: latest 1. */
   versionPolicy?: VersionPolicy;
   /**
+   * Every version served, newest last, when the policy serves more than one (absent: just
+   * `version`). `version` is the newest: the one unversioned queries get, whose profile and
+   * schema stand for the others (every served version takes the same inputs). `sizeBytes` is
+   * then the sum over them, since every host loads them all.
+   */
+  versions?: string[];
+  /**
    * Set by the registry's UnloadModel (Triton's unload): out of service (not planned, the
    * gateway answers UNAVAILABLE "unloaded") but still in the repository; LoadModel clears it.
    */
@@ -231,19 +238,80 @@ export interface ModelRecord extends DenseEncoding {
 export type VersionPolicy = { latest: number } | { all: true } | { specific: string[] };
 
 /**
- * Why a policy cannot be served (undefined when it can): the cluster serves one version of a
- * model at a time, so a policy must select exactly one version.
+ * Most versions of one model served at once: every tenant host loads every served version
+ * (memory × versions, warm-up × versions), so a policy may not grow that without bound.
+ */
+export const MAX_SERVED_VERSIONS = 4;
+
+/**
+ * Why a policy cannot be served whatever the repository holds (undefined when it can):
+ * latest below 1, an empty or oversized specific list. `servedVersions` checks the rest
+ * against the versions present.
  */
 export function unservablePolicy(p: VersionPolicy): string | undefined {
-  const one = 'the cluster serves one version of a model at a time';
-  if ('all' in p) return `all versions: ${one}; use latest 1 or one specific version`;
+  if ('all' in p) return undefined;
   if ('latest' in p) {
     if (!Number.isInteger(p.latest) || p.latest < 1) return `latest ${p.latest}: must be at least 1`;
-    if (p.latest > 1) return `latest ${p.latest}: ${one}; use latest 1`;
+    if (p.latest > MAX_SERVED_VERSIONS)
+      return `latest ${p.latest}: at most ${MAX_SERVED_VERSIONS} versions of a model are served at once`;
     return undefined;
   }
-  if (p.specific.length !== 1) return `${p.specific.length} specific versions: ${one}; name exactly one`;
+  if (p.specific.length === 0) return 'specific: names no version';
+  const bad = p.specific.find(v => !/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(v));
+  if (bad !== undefined) return `specific: ${JSON.stringify(bad)} is not a valid version`;
+  const distinct = new Set(p.specific).size;
+  if (distinct > MAX_SERVED_VERSIONS)
+    return `specific: ${distinct} versions; at most ${MAX_SERVED_VERSIONS} versions of a model are served at once`;
   return undefined;
+}
+
+/**
+ * The versions a policy serves out of those present, newest last, or why none can be:
+ * a specific version the repository does not hold or nothing allowed (`absent`), or more
+ * than MAX_SERVED_VERSIONS (`all` over a large repository).
+ */
+export function servedVersions(
+  p: VersionPolicy | undefined,
+  present: readonly string[],
+): { versions: string[] } | { why: string; absent?: true } {
+  const policyWhy = p && unservablePolicy(p);
+  if (policyWhy) return { why: policyWhy };
+  if (p && 'specific' in p) {
+    const missing = p.specific.filter(v => !present.includes(v));
+    if (missing.length)
+      return {
+        why: `specific: version${missing.length > 1 ? 's' : ''} ${missing.join(', ')} not in the repository (it holds ${sortVersions(present).join(', ') || 'none'})`,
+        absent: true,
+      };
+  }
+  const versions = allowedVersions(p, present);
+  if (versions.length === 0)
+    return { why: `${describePolicy(p)} allows none of the versions (${present.join(', ') || 'none'})`, absent: true };
+  if (versions.length > MAX_SERVED_VERSIONS)
+    return {
+      why: `${describePolicy(p)} would serve ${versions.length} versions (${versions.join(', ')}); at most ${MAX_SERVED_VERSIONS} are served at once: use latest N or specific`,
+    };
+  return { versions };
+}
+
+/**
+ * A tenant's version field names the set of versions its host serves, comma-joined, newest
+ * last ("1,2"): the plan, the node agent and the host's ready message carry it as one string,
+ * so a change of the set is a version change, rolled make-before-break like any other. A
+ * version name never holds a comma (see unservablePolicy's pattern and the import's).
+ */
+export function joinVersions(versions: readonly string[]): string {
+  return versions.join(',');
+}
+
+/** The versions a tenant's version field names, newest last (empty for ''). */
+export function splitVersions(field: string): string[] {
+  return field ? field.split(',').filter(v => v !== '') : [];
+}
+
+/** The versions a model record serves, newest last (`versions`, else its one `version`). */
+export function recordVersions(r: { version: string; versions?: readonly string[] }): string[] {
+  return r.versions?.length ? [...r.versions] : [r.version];
 }
 
 /** Numeric versions by number, others after them by name; newest last. */

@@ -20,6 +20,8 @@ export type QueryMethod = 'Rank' | 'ModelInfer' | 'ModelStreamInfer';
 export interface QueryTiming {
   queueUs: number;
   inferenceUs: number;
+  /** The version that answered, when known. */
+  version?: string;
 }
 
 type Child<M extends { labels(...v: string[]): unknown }> = ReturnType<M['labels']>;
@@ -111,7 +113,7 @@ export class GatewayMetrics {
    * latency counts from there, as the deadline does, not from when the handler ran (a large
    * request among many arrives long after its headers).
    */
-  start(method: QueryMethod, entry: CatalogEntry | undefined, arrivedAt?: number): QueryObservation {
+  start(method: QueryMethod, entry: CatalogEntry | undefined, arrivedAt?: number, version?: string): QueryObservation {
     const c = this.#children(method, entry);
     // performance.now() for sub-millisecond resolution, moved back by the (ms) wait since arrival.
     const t0 = performance.now() - (arrivedAt === undefined ? 0 : Math.max(0, Date.now() - arrivedAt));
@@ -124,8 +126,9 @@ export class GatewayMetrics {
         c.latency.observe(ms / 1000);
         c.items.observe(items);
         c.subBatches.observe(subBatches);
+        // ModelStatistics per version: the one that answered (a model may serve several).
         if (entry)
-          this.stats.record(entry.name, entry.version, {
+          this.stats.record(entry.name, timing?.version || version || entry.version, {
             ok: true,
             durationNs: ms * 1e6,
             items,
@@ -137,7 +140,7 @@ export class GatewayMetrics {
       },
       failed: err => {
         if (entry)
-          this.stats.record(entry.name, entry.version, {
+          this.stats.record(entry.name, version || entry.version, {
             ok: false,
             durationNs: (performance.now() - t0) * 1e6,
             at: Date.now(),

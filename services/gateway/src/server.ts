@@ -19,6 +19,7 @@ import { fromInferRequest } from './oip';
 import type { Ranker, RankResult } from './ranker';
 import { gatewayReadiness } from './readiness';
 import type { RegistryLink } from './registry-link';
+import { servesVersion } from './replica';
 import type { RoutingTable } from './routing';
 import { modelStreamInfer } from './stream-infer';
 import { topK } from './topk';
@@ -85,8 +86,10 @@ async function observed(
   model: CatalogEntry | undefined,
   arrivedAt: number | undefined,
   run: () => Promise<RankResult>,
+  /** The version the query names ('' for none): its failures count under it in ModelStatistics. */
+  version = '',
 ): Promise<RankResult> {
-  const o = deps.metrics.start(method, model, arrivedAt);
+  const o = deps.metrics.start(method, model, arrivedAt, version);
   try {
     const r = await run();
     o.ok(r.scores.length, r.subBatches, r);
@@ -123,21 +126,28 @@ export function rankingService(deps: GatewayDeps): ServiceBinding {
       const t0 = performance.now();
       tagRequest(req.requestId);
       const items = req.items;
-      const r = await observed(deps, 'Rank', known(ranker, req.model, req.version), callArrival(call), () => {
-        if (!items) throw invalidArgument('items', 'is required');
-        return ranker.rank({
-          model: req.model,
-          version: req.version,
-          itemCount: items.itemCount,
-          dense: items.dense,
-          sparse: items.sparse,
-          clientDeadline: callDeadline(call),
-          arrivedAt: callArrival(call),
-          timeoutMs: req.timeoutMs,
-          requestId: req.requestId,
-          field: { dense: 'items.dense', sparse: 'items.sparse', count: 'items.item_count' },
-        });
-      });
+      const r = await observed(
+        deps,
+        'Rank',
+        known(ranker, req.model, req.version),
+        callArrival(call),
+        () => {
+          if (!items) throw invalidArgument('items', 'is required');
+          return ranker.rank({
+            model: req.model,
+            version: req.version,
+            itemCount: items.itemCount,
+            dense: items.dense,
+            sparse: items.sparse,
+            clientDeadline: callDeadline(call),
+            arrivedAt: callArrival(call),
+            timeoutMs: req.timeoutMs,
+            requestId: req.requestId,
+            field: { dense: 'items.dense', sparse: 'items.sparse', count: 'items.item_count' },
+          });
+        },
+        req.version,
+      );
       const top = req.topK > 0 ? topK(r.scores, req.topK) : new Uint32Array(0);
       return {
         model: r.model.name,
@@ -179,8 +189,12 @@ export function inferenceService(deps: GatewayDeps): ServiceBinding {
     // Triton answers ready=false for a model it does not know (a client polling for one it is
     // loading expects that, not an error), so an unknown model or version is not ready here too.
     ModelReady: unary(log, 'ModelReady', req => {
+      // Per version: a replica must serve the one asked for (any of them when none is named).
       const model = known(ranker, req.name, req.version);
-      return { ready: model !== undefined && routing.replicas(model.name).length > 0 };
+      return {
+        ready:
+          model !== undefined && routing.replicas(model.name).some(r => !req.version || servesVersion(r, req.version)),
+      };
     }),
     ModelMetadata: unary(log, 'ModelMetadata', req => {
       const model = ranker.model(req.name, req.version);
@@ -188,7 +202,7 @@ export function inferenceService(deps: GatewayDeps): ServiceBinding {
       const uniform = model.tables.every(t => t.lookups === lookups);
       return {
         name: model.name,
-        versions: [model.version],
+        versions: model.served,
         platform: platformOf(model),
         inputs: [
           { name: 'dense', datatype: model.denseDatatype ?? 'FP32', shape: [-1, model.denseDim] },
@@ -216,7 +230,11 @@ export function inferenceService(deps: GatewayDeps): ServiceBinding {
       modelStats: modelStatistics(deps.metrics.stats, deps.catalog, req),
     })),
     RepositoryIndex: unary(log, 'RepositoryIndex', req =>
-      repositoryIndex(deps.catalog.list(), m => routing.replicas(m).length, req),
+      repositoryIndex(
+        deps.catalog.list(),
+        (m, v) => routing.replicas(m).filter(r => !v || servesVersion(r, v)).length,
+        req,
+      ),
     ),
     // Placement's model registry does the work (registry-link.ts).
     RepositoryModelLoad: unary(log, 'RepositoryModelLoad', (req, call) => deps.registry.load(req, call)),
@@ -238,41 +256,48 @@ async function inferOne(
   if (ctx.method !== 'ModelStreamInfer') tagRequest(req.id);
   let raw = false;
   const arrived = ctx.arrivedAt ?? Date.now();
-  const r = await observed(deps, ctx.method, known(ranker, req.modelName, req.modelVersion), arrived, async () => {
-    const model = ranker.model(req.modelName, req.modelVersion);
-    const timeoutMs = timeoutParamMs(req.parameters);
-    for (const [i, o] of req.outputs.entries()) {
-      if (o.name !== 'score')
-        throw invalidArgument(
-          `outputs[${i}].name`,
-          `unknown output ${quoted(o.name)}; model ${model.name} has "score"`,
-        );
-    }
-    const items = fromInferRequest(model, req);
-    raw = items.raw;
-    const sparseIdx = req.inputs.findIndex(t => t.name === 'sparse');
-    const denseIdx = req.inputs.findIndex(t => t.name === 'dense');
-    try {
-      return await ranker.rank({
-        model: model.name,
-        version: req.modelVersion,
-        itemCount: items.itemCount,
-        dense: items.dense,
-        sparse: items.sparse,
-        clientDeadline: ctx.clientDeadline,
-        arrivedAt: arrived,
-        timeoutMs,
-        requestId: req.id,
-        field: {
-          dense: `inputs[${denseIdx}] (dense)`,
-          sparse: `inputs[${sparseIdx}] (sparse)`,
-          count: `inputs[${sparseIdx}].shape[0]`,
-        },
-      });
-    } catch (err) {
-      throw timeoutFailure(err, timeoutMs, arrived + timeoutMs <= ctx.clientDeadline);
-    }
-  });
+  const r = await observed(
+    deps,
+    ctx.method,
+    known(ranker, req.modelName, req.modelVersion),
+    arrived,
+    async () => {
+      const model = ranker.model(req.modelName, req.modelVersion);
+      const timeoutMs = timeoutParamMs(req.parameters);
+      for (const [i, o] of req.outputs.entries()) {
+        if (o.name !== 'score')
+          throw invalidArgument(
+            `outputs[${i}].name`,
+            `unknown output ${quoted(o.name)}; model ${model.name} has "score"`,
+          );
+      }
+      const items = fromInferRequest(model, req);
+      raw = items.raw;
+      const sparseIdx = req.inputs.findIndex(t => t.name === 'sparse');
+      const denseIdx = req.inputs.findIndex(t => t.name === 'dense');
+      try {
+        return await ranker.rank({
+          model: model.name,
+          version: req.modelVersion,
+          itemCount: items.itemCount,
+          dense: items.dense,
+          sparse: items.sparse,
+          clientDeadline: ctx.clientDeadline,
+          arrivedAt: arrived,
+          timeoutMs,
+          requestId: req.id,
+          field: {
+            dense: `inputs[${denseIdx}] (dense)`,
+            sparse: `inputs[${sparseIdx}] (sparse)`,
+            count: `inputs[${sparseIdx}].shape[0]`,
+          },
+        });
+      } catch (err) {
+        throw timeoutFailure(err, timeoutMs, arrived + timeoutMs <= ctx.clientDeadline);
+      }
+    },
+    req.modelVersion,
+  );
   const model = r.model;
   const output = { name: 'score', datatype: 'FP32', shape: [r.scores.length, 1] };
   return raw

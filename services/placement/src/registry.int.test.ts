@@ -394,16 +394,23 @@ describe('model registry: ImportModel', () => {
       names: /version 1 of mine already exists/,
     },
     {
-      what: 'a version policy serving several versions',
-      run: () => upload(header('bad', { versionPolicy: { all: {} } }), modelFiles()),
+      what: 'a version policy serving more than MAX_SERVED_VERSIONS',
+      run: () => upload(header('bad', { versionPolicy: { latest: { numVersions: 5 } } }), modelFiles()),
       code: 'INVALID_ARGUMENT',
-      names: /header\.version_policy: all versions: the cluster serves one version of a model at a time/,
+      names: /header\.version_policy: latest 5: at most 4 versions of a model are served at once/,
     },
     {
-      what: 'latest 2',
-      run: () => upload(header('bad', { versionPolicy: { latest: { numVersions: 2 } } }), modelFiles()),
+      what: 'an empty specific list',
+      run: () => upload(header('bad', { versionPolicy: { specific: { versions: [] } } }), modelFiles()),
       code: 'INVALID_ARGUMENT',
-      names: /header\.version_policy: latest 2: the cluster serves one version/,
+      names: /header\.version_policy: specific: names no version/,
+    },
+    {
+      what: 'a specific version the repository does not hold',
+      run: () =>
+        upload(header('bad', { version: '1', versionPolicy: { specific: { versions: ['1', '7'] } } }), modelFiles()),
+      code: 'INVALID_ARGUMENT',
+      names: /header\.version_policy: specific: version 7 not in the repository/,
     },
     {
       what: 'a file over REGISTRY_MAX_FILE_BYTES',
@@ -501,9 +508,34 @@ describe('model registry: version policy, ListModels', () => {
       await grpcOutcome(
         unaryCall(registry, 'LoadModel', { name: 'mine', versionPolicy: { specific: { versions: ['9'] } } }),
       ),
-      "NOT_FOUND: version_policy: specific 9 allows none of mine's versions (1, 2, 3)",
+      'NOT_FOUND: version_policy: specific: version 9 not in the repository (it holds 1, 2, 3) (model mine)',
     );
     assert.equal((await new ModelStore(redis, keys).get('mine'))?.version, '3');
+  });
+
+  it('LoadModel with latest 2 serves versions 2 and 3 at once (sizes summed, both listed available); latest 1 again', async () => {
+    const store = new ModelStore(redis, keys);
+    const one = await store.get('mine');
+    const res = await unaryCall(registry, 'LoadModel', { name: 'mine', versionPolicy: { latest: { numVersions: 2 } } });
+    assert.equal(res.version, '3', 'the newest stands for the set');
+    const two = await store.get('mine');
+    assert.deepEqual(two?.versions, ['2', '3']);
+    assert.equal(two?.version, '3');
+    const size2 = JSON.parse(readFileSync(join(repo, 'mine', '2', 'config.json'), 'utf8')).sizeBytes as number;
+    assert.equal(two?.sizeBytes, one!.sizeBytes + size2, 'every loaded version is charged');
+    const { models } = await unaryCall(registry, 'ListModels', {});
+    assert.deepEqual(
+      models.find(m => m.name === 'mine')!.versions.map(v => [v.version, v.available, v.reason]),
+      [
+        ['1', false, 'outside the version policy (latest 2)'],
+        ['2', true, ''],
+        ['3', true, ''],
+      ],
+    );
+    await unaryCall(registry, 'LoadModel', { name: 'mine', versionPolicy: { latest: { numVersions: 1 } } });
+    const back = await store.get('mine');
+    assert.equal(back?.versions, undefined);
+    assert.equal(back?.sizeBytes, one!.sizeBytes);
   });
 });
 
@@ -519,8 +551,10 @@ describe('model registry: LoadModel, UnloadModel', () => {
       /^NOT_FOUND: model nosuch is not in the model repository/,
     );
     assert.match(
-      await grpcOutcome(unaryCall(registry, 'LoadModel', { name: 'mine', versionPolicy: { all: {} } })),
-      /^INVALID_ARGUMENT: version_policy: all versions: the cluster serves one version/,
+      await grpcOutcome(
+        unaryCall(registry, 'LoadModel', { name: 'mine', versionPolicy: { latest: { numVersions: 9 } } }),
+      ),
+      /^INVALID_ARGUMENT: version_policy: latest 9: at most 4 versions of a model are served at once/,
     );
     assert.equal(
       await grpcOutcome(unaryCall(registry, 'UnloadModel', { name: 'nosuch' })),

@@ -6,9 +6,9 @@ import { HeraError, invalidArgument, quoted } from '@hera/errors';
 import { toStatus, unary, type ServiceBinding } from '@hera/grpc';
 import type { Logger } from '@hera/logger';
 import {
-  allowedVersions,
   describePolicy,
   isImported,
+  servedVersions,
   toModelRecord,
   unservablePolicy,
   type ModelConfig,
@@ -250,14 +250,11 @@ export class ModelRegistry {
         let config: ModelConfig;
         try {
           const present = await listVersions(this.#d.repo, name);
-          // Whether the new version will be the one served: checked before anything is written.
+          // Which versions will be served, the new one among them or not: checked before anything is written.
           const version = header.version || (await nextVersion(this.#d.repo, name));
-          const served = allowedVersions(effective, [...present, version]).at(-1);
-          if (served === undefined)
-            throw invalidArgument(
-              'header.version_policy',
-              `${describePolicy(effective)} allows none of the versions ${[...present, version].join(', ')}`,
-            );
+          const set = servedVersions(effective, [...present, version]);
+          if ('why' in set) throw invalidArgument('header.version_policy', set.why);
+          const served = set.versions;
           // A caller gone while the upload waited for the lock gets nothing written.
           if (call.cancelled) throw new HeraError('CANCELLED', 'the import was cancelled; nothing was kept');
           config = await importModel({
@@ -267,9 +264,9 @@ export class ModelRegistry {
             version,
             signature: signaturePath,
             move: true,
-            current: served === version,
+            current: served.at(-1) === version,
           });
-          const record = await this.#register(name, served, effective, prev);
+          const record = await this.#register(name, served, effective, prev, 'header.version_policy');
           // A quick profile of the version served when it is new to the registry (the policy may keep an older one).
           const profile = prev?.unloaded
             ? { note: `${name} is unloaded: no profile queued (load it first)` }
@@ -295,21 +292,41 @@ export class ModelRegistry {
     }
   }
 
-  /** Writes the registry record of the version the policy serves (clears an unload only when asked). */
+  /**
+   * Writes the registry record of the versions the policy serves, newest last (clears an
+   * unload only when asked). The newest is the record's version; when several are served they
+   * must take the same inputs (the gateway checks one schema per model), and the record's
+   * size is their sum (every host loads each one). INVALID_ARGUMENT naming `field` otherwise.
+   */
   async #register(
     name: string,
-    served: string,
+    served: readonly string[],
     policy: VersionPolicy | undefined,
     prev: ModelRecord | undefined,
+    field: string,
     load = false,
   ): Promise<ModelRecord> {
-    const config = await setCurrentVersion(this.#d.repo, name, served);
+    const newest = served.at(-1)!;
+    const others = await Promise.all(served.slice(0, -1).map(v => readModelConfig(this.#d.repo, name, v)));
+    const config = await setCurrentVersion(this.#d.repo, name, newest);
+    for (const o of others) {
+      const differs = inputsDiffer(o, config);
+      if (differs)
+        throw invalidArgument(
+          field,
+          `${describePolicy(policy)} would serve versions ${o.version} and ${newest} of ${name}, which take different inputs (${differs}); served versions must share them`,
+        );
+    }
     // A profile measured the version it ran: a new version's class is unknown until profiled.
-    const record = toModelRecord(config, prev?.version === served ? prev.kind : undefined);
+    const record = toModelRecord(config, prev?.version === newest ? prev.kind : undefined);
+    if (others.length) {
+      record.versions = [...served];
+      record.sizeBytes = others.reduce((sum, o) => sum + o.sizeBytes, config.sizeBytes);
+    }
     if (policy) record.versionPolicy = policy;
     if (prev?.unloaded && !load) record.unloaded = true;
     await this.#d.models.put(record);
-    this.#d.log.info({ model: name, version: served, policy: describePolicy(policy) }, 'model registered');
+    this.#d.log.info({ model: name, versions: served, policy: describePolicy(policy) }, 'model registered');
     return record;
   }
 
@@ -363,15 +380,14 @@ export class ModelRegistry {
         throw new HeraError('NOT_FOUND', `model ${name} is not in the model repository (${this.#d.repo})`);
       const prev = await this.#d.models.get(name);
       const policy = asked ?? prev?.versionPolicy;
-      const served = allowedVersions(policy, present).at(-1);
-      if (served === undefined)
-        throw new HeraError(
-          'NOT_FOUND',
-          `version_policy: ${describePolicy(policy)} allows none of ${name}'s versions (${present.join(', ')})`,
-        );
-      await this.#checkStored(name, served);
-      const record = await this.#register(name, served, policy, prev, true);
-      const fresh = !prev || prev.version !== served;
+      const set = servedVersions(policy, present);
+      if ('why' in set)
+        throw set.absent
+          ? new HeraError('NOT_FOUND', `version_policy: ${set.why} (model ${name})`)
+          : invalidArgument('version_policy', set.why);
+      for (const v of set.versions) await this.#checkStored(name, v);
+      const record = await this.#register(name, set.versions, policy, prev, 'version_policy', true);
+      const fresh = !prev || prev.version !== record.version;
       const profile = fresh ? await this.#profile(name) : {};
       return { version: record.version, profileJobId: profile.jobId ?? '' };
     });
@@ -436,7 +452,7 @@ export class ModelRegistry {
     const out = [];
     for (const r of await this.#d.models.list()) {
       const present = await listVersions(this.#d.repo, r.name).catch(() => [] as string[]);
-      const allowed = new Set(allowedVersions(r.versionPolicy, present).slice(-1));
+      const allowed = new Set(r.versions ?? [r.version]);
       out.push({
         name: r.name,
         version: r.version,
@@ -465,6 +481,16 @@ export class ModelRegistry {
     const cap = Date.now() + this.#d.limits.waitMs;
     return Number.isFinite(deadline) ? Math.min(deadline - ANSWER_MARGIN_MS, cap) : cap;
   }
+}
+
+/** How two versions' inputs differ, in words ('' when they take the same). */
+function inputsDiffer(a: ModelConfig, b: ModelConfig): string {
+  if (a.denseDim !== b.denseDim) return `dense features ${a.denseDim} vs ${b.denseDim}`;
+  if ((a.denseDatatype ?? 'FP32') !== (b.denseDatatype ?? 'FP32'))
+    return `dense datatype ${a.denseDatatype ?? 'FP32'} vs ${b.denseDatatype ?? 'FP32'}`;
+  const t = (c: ModelConfig) => c.tables.map(x => `${x.rows}×${x.lookups}`).join(' ');
+  if (t(a) !== t(b)) return `tables (rows×lookups) ${t(a)} vs ${t(b)}`;
+  return '';
 }
 
 /** modelDir's check with the request's field named. */

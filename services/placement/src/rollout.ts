@@ -248,6 +248,13 @@ export class Rollouts {
     if (!validName(version)) throw invalidArgument('version', `${quoted(version)} is not a valid version`);
     const record = await this.deps.models.get(model);
     if (!record) throw new HeraError('NOT_FOUND', `model ${quoted(model)} is not registered`);
+    // A rollout moves one served version to another; a set of them is changed by its policy
+    // (LoadModel), which rolls the tenants make-before-break the same way.
+    if ((record.versions?.length ?? 0) > 1)
+      throw new HeraError(
+        'PRECONDITION',
+        `${model} serves versions ${record.versions!.join(', ')} under its version policy: change the policy instead (hera models load ${model} --version-policy …)`,
+      );
     const running = (await this.queue.getJobs(['active', 'waiting', 'delayed', 'prioritized'])).filter(
       j => j?.data?.model === model,
     );

@@ -32,6 +32,8 @@ export interface Job {
   enqueuedAt: number;
   /** True once the caller gave up (cancelled call): skip without computing. */
   cancelled(): boolean;
+  /** Which of the host's versions scores it (ThreadInit.others); absent: ThreadInit.version. */
+  version?: string;
   resolve(r: JobResult): void;
   reject(err: HeraError): void;
 }
@@ -431,7 +433,11 @@ export class WorkerPool {
       slot.startedAt = performance.now();
       this.#copyIn(slot.input, 0, job.dense);
       this.#copyIn(slot.input, idsOffset(this.init.maxItems, this.init.denseDim), job.ids);
-      slot.worker.postMessage({ id: slot.jobId, count: job.count } satisfies ThreadJob);
+      slot.worker.postMessage(
+        (job.version
+          ? { id: slot.jobId, count: job.count, version: job.version }
+          : { id: slot.jobId, count: job.count }) satisfies ThreadJob,
+      );
     }
   }
 }
