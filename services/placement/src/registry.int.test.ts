@@ -618,7 +618,7 @@ describe('model registry: LoadModel, UnloadModel', () => {
     const back = await unaryCall(registry, 'LoadModel', { name: 'ncf' }, { deadlineMs: 2_500 });
     assert.ok(Date.now() - t0 < 2_500, 'answered before the deadline');
     assert.equal(back.served, false);
-    assert.match(back.reason, /^planned \(plan v\d+\), its tenants are not serving yet$/);
+    assert.match(back.reason, /^planned \(plan v\d+\), its tenants are not serving version 1 yet$/);
     assert.equal((await store.get('ncf'))?.unloaded, undefined);
     assert.ok(await inPlan(), 'planned again');
     const twice = await unaryCall(registry, 'LoadModel', { name: 'ncf' }, { deadlineMs: 2_500 });

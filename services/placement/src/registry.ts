@@ -8,6 +8,8 @@ import type { Logger } from '@hera/logger';
 import {
   describePolicy,
   isImported,
+  joinVersions,
+  recordVersions,
   servedVersions,
   toModelRecord,
   unservablePolicy,
@@ -110,15 +112,19 @@ function checkChunkPath(path: string, i: number): string {
   return clean;
 }
 
-/** Whether a live node runs a tenant of `model` (serving: in that state). */
-function tenantsOf(nodes: readonly NodeRecord[], model: string): { any: boolean; serving: boolean } {
+/**
+ * Whether a live node runs a tenant of `model` (serving: in that state, and serving the version
+ * field `version` names when given — a changed version set counts once a host serves it all).
+ */
+function tenantsOf(nodes: readonly NodeRecord[], model: string, version?: string): { any: boolean; serving: boolean } {
   let any = false;
   let serving = false;
   for (const n of nodes) {
     const t = n.tenants[model];
     if (!t) continue;
     any = true;
-    if (t.state === 'serving') serving = true;
+    // An agent that reports no version (older) is taken at its word.
+    if (t.state === 'serving' && (!version || !t.version || t.version === version)) serving = true;
   }
   return { any, serving };
 }
@@ -267,6 +273,7 @@ export class ModelRegistry {
             current: served.at(-1) === version,
           });
           const record = await this.#register(name, served, effective, prev, 'header.version_policy');
+          await this.#rollIfPlanned(prev, record);
           // A quick profile of the version served when it is new to the registry (the policy may keep an older one).
           const profile = prev?.unloaded
             ? { note: `${name} is unloaded: no profile queued (load it first)` }
@@ -330,6 +337,29 @@ export class ModelRegistry {
     return record;
   }
 
+  /**
+   * A new version that changed the served set (latest N) of a model the applied plan places:
+   * the plan is applied again, naming the new set, so its tenants roll to it make-before-break
+   * (as LoadModel does). Best effort: the import stands when the plan cannot be applied now.
+   */
+  async #rollIfPlanned(prev: ModelRecord | undefined, record: ModelRecord): Promise<void> {
+    if (!prev || prev.unloaded) return;
+    const before = joinVersions(recordVersions(prev));
+    const after = joinVersions(recordVersions(record));
+    if (before === after) return;
+    try {
+      const plan = await this.#d.planner.current();
+      if (!(plan?.nodes ?? []).some(n => (n.tenants ?? []).some(t => t.model === record.name))) return;
+      const applied = await this.#d.planner.apply({});
+      this.#d.log.info(
+        { model: record.name, from: before, to: after, planVersion: Number(applied.plan.version) },
+        'served versions changed: plan applied',
+      );
+    } catch (err) {
+      this.#d.log.warn({ err, model: record.name }, 'served versions changed but the plan could not be applied now');
+    }
+  }
+
   /** Queues a quick profile of the model on the first live node (as `hera profile M --quick`). */
   async #profile(model: string): Promise<{ jobId?: string; nodeId?: string; note?: string }> {
     const nodes = (await this.#d.planner.nodes()).sort((a, b) => a.nodeId.localeCompare(b.nodeId));
@@ -374,7 +404,11 @@ export class ModelRegistry {
     modelDirOrField(this.#d.repo, req.name, 'name');
     const asked = policyFromMessage(req.versionPolicy, 'version_policy');
     const name = req.name;
-    const { version, profileJobId: jobId } = await this.#locked(name, async () => {
+    const {
+      version,
+      set,
+      profileJobId: jobId,
+    } = await this.#locked(name, async () => {
       const present = await listVersions(this.#d.repo, name);
       if (present.length === 0)
         throw new HeraError('NOT_FOUND', `model ${name} is not in the model repository (${this.#d.repo})`);
@@ -389,7 +423,7 @@ export class ModelRegistry {
       const record = await this.#register(name, set.versions, policy, prev, 'version_policy', true);
       const fresh = !prev || prev.version !== record.version;
       const profile = fresh ? await this.#profile(name) : {};
-      return { version: record.version, profileJobId: profile.jobId ?? '' };
+      return { version: record.version, set: joinVersions(recordVersions(record)), profileJobId: profile.jobId ?? '' };
     });
     const answer = (served: boolean, reason: string, planVersion = 0) => ({
       name,
@@ -418,9 +452,13 @@ export class ModelRegistry {
     const { plan } = await this.#d.planner.apply({}, signal);
     const planVersion = Number(plan.version);
     for (;;) {
-      if (tenantsOf(await this.#d.planner.nodes(), name).serving) return answer(true, '', planVersion);
+      if (tenantsOf(await this.#d.planner.nodes(), name, set).serving) return answer(true, '', planVersion);
       if (Date.now() + POLL_MS > by || signal.aborted)
-        return answer(false, `planned (plan v${planVersion}), its tenants are not serving yet`, planVersion);
+        return answer(
+          false,
+          `planned (plan v${planVersion}), its tenants are not serving ${set.includes(',') ? `versions ${set}` : `version ${set}`} yet`,
+          planVersion,
+        );
       await sleep(POLL_MS);
     }
   }
