@@ -616,9 +616,10 @@ export function register(program: Command): void {
     models
       .command('load')
       .description(
-        "put a model of the repository into service (Triton's load): checks the version its policy selects, " +
-          'registers it (queuing a quick profile of a new version) and, when it has demand and a plan is applied, ' +
-          'plans it and waits until a tenant serves it; says why not otherwise (exit 1). Idempotent.',
+        "put a model of the repository into service (Triton's load): checks every version its policy selects " +
+          '(all are served at once, up to 4), registers them (queuing a quick profile of a new newest version) and, ' +
+          'when it has demand and a plan is applied, plans it and waits until a tenant serves every selected version; ' +
+          'a changed set of versions rolls the tenants make-before-break. Says why not served otherwise (exit 1). Idempotent.',
       ),
   )
     .option('--version-policy <policy>', `${POLICY_HELP}; stored with the model`, parseVersionPolicy)
