@@ -49,6 +49,8 @@ const MAX_FILES = 8;
 const dir = mkdtempSync(join(tmpdir(), 'hera-registry-'));
 const repo = join(dir, 'repo');
 const modelSrc = join(dir, 'src');
+/** The same model with a vocabulary of 60: other inputs (the id range). */
+const wideSrc = join(dir, 'src-wide');
 let redisServer: TestRedis;
 let redis: Redis;
 let otlp: OtlpReceiver;
@@ -80,11 +82,11 @@ function digest(d: string): Map<string, string> {
 }
 
 /** A small ranking model: dense [4] and two ids per item into one Embedding (vocab 50, dim 3). */
-async function saveRankingModel(to: string): Promise<void> {
+async function saveRankingModel(to: string, vocab = 50): Promise<void> {
   const l = tfl();
   const dense = l.input({ shape: [4], name: 'features' });
   const ids = l.input({ shape: [2], dtype: 'int32', name: 'item_ids' });
-  const emb = l.layers.embedding({ inputDim: 50, outputDim: 3, name: 'item_emb' }).apply(ids) as TFL.SymbolicTensor;
+  const emb = l.layers.embedding({ inputDim: vocab, outputDim: 3, name: 'item_emb' }).apply(ids) as TFL.SymbolicTensor;
   const x = l.layers.concatenate().apply([dense, l.layers.flatten().apply(emb) as TFL.SymbolicTensor]);
   const h = l.layers.dense({ units: 8, activation: 'relu' }).apply(x);
   const out = l.layers.dense({ units: 1, activation: 'sigmoid', name: 'score' }).apply(h) as TFL.SymbolicTensor;
@@ -96,8 +98,8 @@ async function saveRankingModel(to: string): Promise<void> {
 const SIGNATURE = { dense: 'features', sparse: [{ input: 'item_ids' }], score: 'score', slaMs: 20, subBatchSize: 32 };
 
 /** The saved model's files, as an upload sends them. */
-function modelFiles(): FileData[] {
-  return ['model.json', 'group1-shard1of1.bin'].map(path => ({ path, data: readFileSync(join(modelSrc, path)) }));
+function modelFiles(src = modelSrc): FileData[] {
+  return ['model.json', 'group1-shard1of1.bin'].map(path => ({ path, data: readFileSync(join(src, path)) }));
 }
 
 function header(name: string, extra: Partial<ImportModelHeader> = {}): ImportModelHeader {
@@ -148,6 +150,7 @@ async function state(): Promise<{ files: Map<string, string>; models: Record<str
 before(async () => {
   await selectBackend('wasm');
   await saveRankingModel(modelSrc);
+  await saveRankingModel(wideSrc, 60);
   // One zoo model at a tiny scale: placement has its roofline profile on 2c, so it can plan it.
   await buildRepository({ repo, scale: 0.001, only: ['ncf'] });
   redisServer = await startRedis();
@@ -511,6 +514,22 @@ describe('model registry: version policy, ListModels', () => {
       'NOT_FOUND: version_policy: specific: version 9 not in the repository (it holds 1, 2, 3) (model mine)',
     );
     assert.equal((await new ModelStore(redis, keys).get('mine'))?.version, '3');
+  });
+
+  it('an import under latest 2 serves both versions; one taking other inputs is refused, nothing kept', async () => {
+    const first = await upload(header('pair', { versionPolicy: { latest: { numVersions: 2 } } }), modelFiles());
+    assert.equal(first.servedVersion, '1');
+    const second = await upload(header('pair'), modelFiles());
+    assert.equal(second.servedVersion, '2');
+    const record = await new ModelStore(redis, keys).get('pair');
+    assert.deepEqual(record?.versions, ['1', '2']);
+    assert.deepEqual(record?.versionPolicy, { latest: 2 });
+    const before = await state();
+    assert.equal(
+      await grpcOutcome(upload(header('pair'), modelFiles(wideSrc))),
+      'INVALID_ARGUMENT: header.version_policy: latest 2 would serve versions 2 and 3 of pair, which take different inputs (tables (rows×lookups) 50×2 vs 60×2); served versions must share them',
+    );
+    assert.deepEqual(await state(), before, 'version 3 removed, version 2 current, the record unchanged');
   });
 
   it('LoadModel with latest 2 serves versions 2 and 3 at once (sizes summed, both listed available); latest 1 again', async () => {

@@ -272,7 +272,16 @@ export class ModelRegistry {
             move: true,
             current: served.at(-1) === version,
           });
-          const record = await this.#register(name, served, effective, prev, 'header.version_policy');
+          let record: ModelRecord;
+          try {
+            record = await this.#register(name, served, effective, prev, 'header.version_policy');
+          } catch (err) {
+            // Refused after the files moved in (the served set's inputs differ): take the new
+            // version out again, and the current version back, so nothing changed.
+            await fsp.rm(versionDir(this.#d.repo, name, version), { recursive: true, force: true });
+            if (prev) await setCurrentVersion(this.#d.repo, name, prev.version).catch(() => undefined);
+            throw err;
+          }
           await this.#rollIfPlanned(prev, record);
           // A quick profile of the version served when it is new to the registry (the policy may keep an older one).
           const profile = prev?.unloaded
@@ -315,15 +324,17 @@ export class ModelRegistry {
   ): Promise<ModelRecord> {
     const newest = served.at(-1)!;
     const others = await Promise.all(served.slice(0, -1).map(v => readModelConfig(this.#d.repo, name, v)));
-    const config = await setCurrentVersion(this.#d.repo, name, newest);
+    // Checked before anything changes: a refused set leaves the current version as it was.
+    const wanted = await readModelConfig(this.#d.repo, name, newest);
     for (const o of others) {
-      const differs = inputsDiffer(o, config);
+      const differs = inputsDiffer(o, wanted);
       if (differs)
         throw invalidArgument(
           field,
           `${describePolicy(policy)} would serve versions ${o.version} and ${newest} of ${name}, which take different inputs (${differs}); served versions must share them`,
         );
     }
+    const config = await setCurrentVersion(this.#d.repo, name, newest);
     // A profile measured the version it ran: a new version's class is unknown until profiled.
     const record = toModelRecord(config, prev?.version === newest ? prev.kind : undefined);
     if (others.length) {

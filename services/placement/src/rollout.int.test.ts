@@ -116,6 +116,13 @@ describe('rollout jobs (real Redis and BullMQ)', () => {
       explanation: {},
     }));
     assert.match(await code(rollouts.request('m', '2')), /^PRECONDITION: the applied plan places no tenant of m/);
+    // A model whose policy serves several versions changes them by its policy, not a rollout.
+    await new ModelStore(ctx.redis, keys).put({ ...record('2'), versions: ['1', '2'], versionPolicy: { latest: 2 } });
+    assert.match(
+      await code(rollouts.request('m', '3')),
+      /^PRECONDITION: m serves versions 1, 2 under its version policy: change the policy instead/,
+    );
+    await new ModelStore(ctx.redis, keys).put(record('1'));
   });
 
   it('rolls out: record and plan name the version, done once the node serves it alone', async () => {
