@@ -113,7 +113,7 @@ export class GatewayMetrics {
    * latency counts from there, as the deadline does, not from when the handler ran (a large
    * request among many arrives long after its headers).
    */
-  start(method: QueryMethod, entry: CatalogEntry | undefined, arrivedAt?: number, version?: string): QueryObservation {
+  start(method: QueryMethod, entry: CatalogEntry | undefined, arrivedAt?: number): QueryObservation {
     const c = this.#children(method, entry);
     // performance.now() for sub-millisecond resolution, moved back by the (ms) wait since arrival.
     const t0 = performance.now() - (arrivedAt === undefined ? 0 : Math.max(0, Date.now() - arrivedAt));
@@ -128,7 +128,7 @@ export class GatewayMetrics {
         c.subBatches.observe(subBatches);
         // ModelStatistics per version: the one that answered (a model may serve several).
         if (entry)
-          this.stats.record(entry.name, timing?.version || version || entry.version, {
+          this.stats.record(entry.name, timing?.version || entry.version, {
             ok: true,
             durationNs: ms * 1e6,
             items,
@@ -140,7 +140,7 @@ export class GatewayMetrics {
       },
       failed: err => {
         if (entry)
-          this.stats.record(entry.name, version || entry.version, {
+          this.stats.record(entry.name, entry.version, {
             ok: false,
             durationNs: (performance.now() - t0) * 1e6,
             at: Date.now(),

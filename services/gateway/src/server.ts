@@ -86,10 +86,8 @@ async function observed(
   model: CatalogEntry | undefined,
   arrivedAt: number | undefined,
   run: () => Promise<RankResult>,
-  /** The version the query names ('' for none): its failures count under it in ModelStatistics. */
-  version = '',
 ): Promise<RankResult> {
-  const o = deps.metrics.start(method, model, arrivedAt, version);
+  const o = deps.metrics.start(method, model, arrivedAt);
   try {
     const r = await run();
     o.ok(r.scores.length, r.subBatches, r);
@@ -126,28 +124,21 @@ export function rankingService(deps: GatewayDeps): ServiceBinding {
       const t0 = performance.now();
       tagRequest(req.requestId);
       const items = req.items;
-      const r = await observed(
-        deps,
-        'Rank',
-        known(ranker, req.model, req.version),
-        callArrival(call),
-        () => {
-          if (!items) throw invalidArgument('items', 'is required');
-          return ranker.rank({
-            model: req.model,
-            version: req.version,
-            itemCount: items.itemCount,
-            dense: items.dense,
-            sparse: items.sparse,
-            clientDeadline: callDeadline(call),
-            arrivedAt: callArrival(call),
-            timeoutMs: req.timeoutMs,
-            requestId: req.requestId,
-            field: { dense: 'items.dense', sparse: 'items.sparse', count: 'items.item_count' },
-          });
-        },
-        req.version,
-      );
+      const r = await observed(deps, 'Rank', known(ranker, req.model, req.version), callArrival(call), () => {
+        if (!items) throw invalidArgument('items', 'is required');
+        return ranker.rank({
+          model: req.model,
+          version: req.version,
+          itemCount: items.itemCount,
+          dense: items.dense,
+          sparse: items.sparse,
+          clientDeadline: callDeadline(call),
+          arrivedAt: callArrival(call),
+          timeoutMs: req.timeoutMs,
+          requestId: req.requestId,
+          field: { dense: 'items.dense', sparse: 'items.sparse', count: 'items.item_count' },
+        });
+      });
       const top = req.topK > 0 ? topK(r.scores, req.topK) : new Uint32Array(0);
       return {
         model: r.model.name,
@@ -191,10 +182,8 @@ export function inferenceService(deps: GatewayDeps): ServiceBinding {
     ModelReady: unary(log, 'ModelReady', req => {
       // Per version: a replica must serve the one asked for (any of them when none is named).
       const model = known(ranker, req.name, req.version);
-      return {
-        ready:
-          model !== undefined && routing.replicas(model.name).some(r => !req.version || servesVersion(r, req.version)),
-      };
+      const serving = model && routing.replicas(model.name).some(r => !req.version || servesVersion(r, req.version));
+      return { ready: Boolean(serving) };
     }),
     ModelMetadata: unary(log, 'ModelMetadata', req => {
       const model = ranker.model(req.name, req.version);
@@ -256,48 +245,41 @@ async function inferOne(
   if (ctx.method !== 'ModelStreamInfer') tagRequest(req.id);
   let raw = false;
   const arrived = ctx.arrivedAt ?? Date.now();
-  const r = await observed(
-    deps,
-    ctx.method,
-    known(ranker, req.modelName, req.modelVersion),
-    arrived,
-    async () => {
-      const model = ranker.model(req.modelName, req.modelVersion);
-      const timeoutMs = timeoutParamMs(req.parameters);
-      for (const [i, o] of req.outputs.entries()) {
-        if (o.name !== 'score')
-          throw invalidArgument(
-            `outputs[${i}].name`,
-            `unknown output ${quoted(o.name)}; model ${model.name} has "score"`,
-          );
-      }
-      const items = fromInferRequest(model, req);
-      raw = items.raw;
-      const sparseIdx = req.inputs.findIndex(t => t.name === 'sparse');
-      const denseIdx = req.inputs.findIndex(t => t.name === 'dense');
-      try {
-        return await ranker.rank({
-          model: model.name,
-          version: req.modelVersion,
-          itemCount: items.itemCount,
-          dense: items.dense,
-          sparse: items.sparse,
-          clientDeadline: ctx.clientDeadline,
-          arrivedAt: arrived,
-          timeoutMs,
-          requestId: req.id,
-          field: {
-            dense: `inputs[${denseIdx}] (dense)`,
-            sparse: `inputs[${sparseIdx}] (sparse)`,
-            count: `inputs[${sparseIdx}].shape[0]`,
-          },
-        });
-      } catch (err) {
-        throw timeoutFailure(err, timeoutMs, arrived + timeoutMs <= ctx.clientDeadline);
-      }
-    },
-    req.modelVersion,
-  );
+  const r = await observed(deps, ctx.method, known(ranker, req.modelName, req.modelVersion), arrived, async () => {
+    const model = ranker.model(req.modelName, req.modelVersion);
+    const timeoutMs = timeoutParamMs(req.parameters);
+    for (const [i, o] of req.outputs.entries()) {
+      if (o.name !== 'score')
+        throw invalidArgument(
+          `outputs[${i}].name`,
+          `unknown output ${quoted(o.name)}; model ${model.name} has "score"`,
+        );
+    }
+    const items = fromInferRequest(model, req);
+    raw = items.raw;
+    const sparseIdx = req.inputs.findIndex(t => t.name === 'sparse');
+    const denseIdx = req.inputs.findIndex(t => t.name === 'dense');
+    try {
+      return await ranker.rank({
+        model: model.name,
+        version: req.modelVersion,
+        itemCount: items.itemCount,
+        dense: items.dense,
+        sparse: items.sparse,
+        clientDeadline: ctx.clientDeadline,
+        arrivedAt: arrived,
+        timeoutMs,
+        requestId: req.id,
+        field: {
+          dense: `inputs[${denseIdx}] (dense)`,
+          sparse: `inputs[${sparseIdx}] (sparse)`,
+          count: `inputs[${sparseIdx}].shape[0]`,
+        },
+      });
+    } catch (err) {
+      throw timeoutFailure(err, timeoutMs, arrived + timeoutMs <= ctx.clientDeadline);
+    }
+  });
   const model = r.model;
   const output = { name: 'score', datatype: 'FP32', shape: [r.scores.length, 1] };
   return raw
