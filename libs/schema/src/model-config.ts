@@ -1,6 +1,6 @@
 import { HeraError } from '@hera/errors';
 import { idsPerItem } from './batch';
-import { checkDenseEncoding, denseDatatypeOf, type DenseEncoding } from './dense-datatype';
+import { checkDenseEncoding, denseDatatypeOf, type DenseDatatype, type DenseEncoding } from './dense-datatype';
 import { modelCost } from './zoo-cost';
 import type { TensorSignature, TensorSpec } from './tensors';
 import { scaledRows, type DominantOp, type TablePooling, type ZooArch, type ZooModelSpec } from './zoo';
@@ -242,6 +242,13 @@ export interface ModelRecord extends DenseEncoding {
   /** Which versions may be served, as Triton's version_policy; absent: latest 1. */
   versionPolicy?: VersionPolicy;
   /**
+   * Every version served, newest last, when the policy serves more than one (absent: just
+   * `version`). `version` is the newest: the one unversioned queries get, whose profile and
+   * schema stand for the others (every served version takes the same inputs). `sizeBytes` is
+   * then the sum over them, since every host loads them all.
+   */
+  versions?: string[];
+  /**
    * Set by the registry's UnloadModel (Triton's unload): out of service (not planned, the
    * gateway answers UNAVAILABLE "unloaded") but still in the repository; LoadModel clears it.
    */
@@ -257,19 +264,80 @@ export interface ModelRecord extends DenseEncoding {
 export type VersionPolicy = { latest: number } | { all: true } | { specific: string[] };
 
 /**
- * Why a policy cannot be served (undefined when it can): the cluster serves one version of a
- * model at a time, so a policy must select exactly one version.
+ * Most versions of one model served at once: every tenant host loads every served version
+ * (memory × versions, warm-up × versions), so a policy may not grow that without bound.
+ */
+export const MAX_SERVED_VERSIONS = 4;
+
+/**
+ * Why a policy cannot be served whatever the repository holds (undefined when it can):
+ * latest below 1, an empty or oversized specific list. `servedVersions` checks the rest
+ * against the versions present.
  */
 export function unservablePolicy(p: VersionPolicy): string | undefined {
-  const one = 'the cluster serves one version of a model at a time';
-  if ('all' in p) return `all versions: ${one}; use latest 1 or one specific version`;
+  if ('all' in p) return undefined;
   if ('latest' in p) {
     if (!Number.isInteger(p.latest) || p.latest < 1) return `latest ${p.latest}: must be at least 1`;
-    if (p.latest > 1) return `latest ${p.latest}: ${one}; use latest 1`;
+    if (p.latest > MAX_SERVED_VERSIONS)
+      return `latest ${p.latest}: at most ${MAX_SERVED_VERSIONS} versions of a model are served at once`;
     return undefined;
   }
-  if (p.specific.length !== 1) return `${p.specific.length} specific versions: ${one}; name exactly one`;
+  if (p.specific.length === 0) return 'specific: names no version';
+  const bad = p.specific.find(v => !/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(v));
+  if (bad !== undefined) return `specific: ${JSON.stringify(bad)} is not a valid version`;
+  const distinct = new Set(p.specific).size;
+  if (distinct > MAX_SERVED_VERSIONS)
+    return `specific: ${distinct} versions; at most ${MAX_SERVED_VERSIONS} versions of a model are served at once`;
   return undefined;
+}
+
+/**
+ * The versions a policy serves out of those present, newest last, or why none can be:
+ * a specific version the repository does not hold or nothing allowed (`absent`), or more
+ * than MAX_SERVED_VERSIONS (`all` over a large repository).
+ */
+export function servedVersions(
+  p: VersionPolicy | undefined,
+  present: readonly string[],
+): { versions: string[] } | { why: string; absent?: true } {
+  const policyWhy = p && unservablePolicy(p);
+  if (policyWhy) return { why: policyWhy };
+  if (p && 'specific' in p) {
+    const missing = p.specific.filter(v => !present.includes(v));
+    if (missing.length)
+      return {
+        why: `specific: version${missing.length > 1 ? 's' : ''} ${missing.join(', ')} not in the repository (it holds ${sortVersions(present).join(', ') || 'none'})`,
+        absent: true,
+      };
+  }
+  const versions = allowedVersions(p, present);
+  if (versions.length === 0)
+    return { why: `${describePolicy(p)} allows none of the versions (${present.join(', ') || 'none'})`, absent: true };
+  if (versions.length > MAX_SERVED_VERSIONS)
+    return {
+      why: `${describePolicy(p)} would serve ${versions.length} versions (${versions.join(', ')}); at most ${MAX_SERVED_VERSIONS} are served at once: use latest N or specific`,
+    };
+  return { versions };
+}
+
+/**
+ * A tenant's version field names the set of versions its host serves, comma-joined, newest
+ * last ("1,2"): the plan, the node agent and the host's ready message carry it as one string,
+ * so a change of the set is a version change, rolled make-before-break like any other. A
+ * version name never holds a comma (see unservablePolicy's pattern and the import's).
+ */
+export function joinVersions(versions: readonly string[]): string {
+  return versions.join(',');
+}
+
+/** The versions a tenant's version field names, newest last (empty for ''). */
+export function splitVersions(field: string): string[] {
+  return field ? field.split(',').filter(v => v !== '') : [];
+}
+
+/** The versions a model record serves, newest last (`versions`, else its one `version`). */
+export function recordVersions(r: { version: string; versions?: readonly string[] }): string[] {
+  return r.versions?.length ? [...r.versions] : [r.version];
 }
 
 /** Numeric versions by number, others after them by name; newest last. */
@@ -318,4 +386,45 @@ export function toModelRecord(config: ModelConfig, kind?: ModelRecord['kind']): 
   if (isImported(config)) record.sharedTables = false;
   if (isTensorsModel(config)) record.tensors = { inputs: config.arch.inputs, outputs: config.arch.outputs };
   return record;
+}
+
+/**
+ * What versions of a model must share to answer the same queries, served side by side (a
+ * policy selecting several) or one rolling out over the other: the gateway checks one schema
+ * per model. A ModelRecord has these fields; `inputsOf` takes them from a config.
+ */
+export interface ModelInputs {
+  denseDim: number;
+  denseDatatype?: DenseDatatype | undefined;
+  tables: readonly { name: string; rows: number; lookups: number }[];
+  tensors?: TensorSignature | undefined;
+}
+
+/** A config's inputs (ModelInputs), its tensors signature included. */
+export function inputsOf(c: ModelConfig): ModelInputs {
+  return {
+    denseDim: c.denseDim,
+    denseDatatype: c.denseDatatype,
+    tables: c.tables,
+    tensors: isTensorsModel(c) ? { inputs: c.arch.inputs, outputs: c.arch.outputs } : undefined,
+  };
+}
+
+/** Why `next` cannot take the queries `from` takes, as "what: from → next" ('' when it can). */
+export function inputsDiffer(from: ModelInputs, next: ModelInputs): string {
+  if (from.denseDim !== next.denseDim) return `dense width ${from.denseDim} → ${next.denseDim}`;
+  const dt = (m: ModelInputs) => m.denseDatatype ?? 'FP32';
+  if (dt(from) !== dt(next)) return `dense datatype ${dt(from)} → ${dt(next)}`;
+  const tables = (m: ModelInputs) => m.tables.map(t => `${t.name}:${t.rows}×${t.lookups}`).join(', ');
+  if (tables(from) !== tables(next)) return `embedding tables (rows×lookups) [${tables(from)}] → [${tables(next)}]`;
+  const specs = (l: readonly TensorSpec[] | undefined) =>
+    (l ?? [])
+      .map(t => `${t.name} ${t.datatype} [${t.shape.join(', ')}]${t.range ? ` in [${t.range.join(', ')})` : ''}`)
+      .join('; ');
+  for (const side of ['inputs', 'outputs'] as const) {
+    const [a, b] = [specs(from.tensors?.[side]), specs(next.tensors?.[side])];
+    if (a !== b)
+      return `named tensor ${side} (${a || 'none: the ranking layout'}) → (${b || 'none: the ranking layout'})`;
+  }
+  return '';
 }

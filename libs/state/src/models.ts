@@ -21,6 +21,17 @@ export class ModelStore {
     return v === null ? undefined : (JSON.parse(v) as ModelRecord);
   }
 
+  /**
+   * Adds a model unless one of its name is registered, and tells subscribers when it did:
+   * a node agent registering what it serves must not overwrite the registry's record (its
+   * version policy, served versions, unload, measured class).
+   */
+  async add(model: ModelRecord): Promise<boolean> {
+    const added = await this.redis.hsetnx(this.keys.models(), model.name, JSON.stringify(model));
+    if (added === 1) await this.redis.publish(this.keys.modelChannel(), model.name);
+    return added === 1;
+  }
+
   /** Adds or replaces models and tells subscribers (gateways) which changed. */
   async put(...models: ModelRecord[]): Promise<void> {
     if (models.length === 0) return;

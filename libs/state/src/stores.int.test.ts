@@ -1,4 +1,4 @@
-/** PlanStore, PlanView, DemandStore and ProfileStore's pair merge against a real redis-server: what they write, read and refuse. */
+/** PlanStore, PlanView, DemandStore, ModelStore.add and ProfileStore's pair merge against a real redis-server: what they write, read and refuse. */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
@@ -6,6 +6,7 @@ import { redisPerFile } from '@hera/testing';
 import type { Plan } from '@hera/proto';
 import { DemandStore } from './demand';
 import { Keyspace } from './keys';
+import { ModelStore } from './models';
 import { PlanStore, PlanView } from './plans';
 import { ProfileStore, type PairProfileRecord } from './profiles';
 
@@ -151,6 +152,30 @@ describe('PlanView', () => {
     await assert.rejects(view.sync(), /malformed record .*: not JSON/);
     assert.equal(view.current?.version, 2);
     assert.equal(view.current?.nodes?.[0]?.tenants?.[0]?.model, 'ncf');
+  });
+});
+
+describe('ModelStore.add', () => {
+  it('adds a model only when none of its name is registered, announcing only what it added', async () => {
+    const keys = fresh();
+    const store = new ModelStore(db.redis, keys);
+    const sub = db.redis.duplicate();
+    const heard: string[] = [];
+    await sub.subscribe(keys.modelChannel());
+    sub.on('message', (_c: string, m: string) => heard.push(m));
+    try {
+      const record = { name: 'm', version: '2', denseDim: 1, tables: [], slaMs: 10, subBatchSize: 4, sizeBytes: 1 };
+      // The registry's record: two versions served under latest 2.
+      await store.put({ ...record, versions: ['1', '2'], versionPolicy: { latest: 2 } });
+      assert.equal(await store.add({ ...record, version: '1' }), false, "a node agent's registration");
+      assert.deepEqual((await store.get('m'))?.versions, ['1', '2'], 'the registry record stands');
+      assert.equal(await store.add({ ...record, name: 'n' }), true);
+      assert.equal((await store.get('n'))?.version, '2');
+      await new Promise(r => setTimeout(r, 100));
+      assert.deepEqual(heard, ['m', 'n']);
+    } finally {
+      sub.disconnect();
+    }
   });
 });
 

@@ -1,15 +1,21 @@
 import type { RedisClient } from '@hera/state';
 import type { Logger } from '@hera/logger';
-import { idsPerItem } from '@hera/model-schema';
+import { idsPerItem, recordVersions } from '@hera/model-schema';
 import { ModelStore, type Keyspace, type ModelRecord } from '@hera/state';
 
 /** A model record plus what the query path derives from it once. */
 export interface CatalogEntry extends ModelRecord {
   idsPerItem: number;
+  /** Every version served, newest last (`version` is the newest: what a query naming none gets). */
+  served: string[];
 }
 
-/** A registered model as the gateway keeps it: the record plus its ids per item. */
-export const toCatalogEntry = (m: ModelRecord): CatalogEntry => ({ ...m, idsPerItem: idsPerItem(m.tables) });
+/** A registered model as the gateway keeps it: the record plus its ids per item and served versions. */
+export const toCatalogEntry = (m: ModelRecord): CatalogEntry => ({
+  ...m,
+  idsPerItem: idsPerItem(m.tables),
+  served: recordVersions(m),
+});
 
 /**
  * The models clients may query, kept in memory (the query path never reads Redis)

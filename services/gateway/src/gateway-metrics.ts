@@ -20,6 +20,8 @@ export type QueryMethod = 'Rank' | 'ModelInfer' | 'ModelStreamInfer';
 export interface QueryTiming {
   queueUs: number;
   inferenceUs: number;
+  /** The version that answered, when known. */
+  version?: string;
 }
 
 type Child<M extends { labels(...v: string[]): unknown }> = ReturnType<M['labels']>;
@@ -124,8 +126,9 @@ export class GatewayMetrics {
         c.latency.observe(ms / 1000);
         c.items.observe(items);
         c.subBatches.observe(subBatches);
+        // ModelStatistics per version: the one that answered (a model may serve several).
         if (entry)
-          this.stats.record(entry.name, entry.version, {
+          this.stats.record(entry.name, timing?.version || entry.version, {
             ok: true,
             durationNs: ms * 1e6,
             items,

@@ -45,6 +45,73 @@ function setup(msPerItem = 0) {
 
 const query = (over: Partial<RankInput> = {}): RankInput => rankQuery(MODEL, over.itemCount ?? 4, over);
 
+describe('Ranker: a model serving several versions', () => {
+  const TWIN = { ...rankerModel('2', 10), versions: ['1', '2'], served: ['1', '2'] };
+  /** Two replicas: `a` serves `aVersions`, `b` serves `bVersions`; each records the version it was asked for. */
+  function twin(aVersions: string, bVersions: string) {
+    const asked: string[] = [];
+    const replica = (name: string, version: string) => {
+      const stream = {
+        infer: (req: { version: string; items: { itemCount: number } }) => {
+          asked.push(`${name}:${req.version}`);
+          return Promise.resolve({
+            scores: Buffer.alloc(req.items.itemCount * 4),
+            version: req.version,
+            queueUs: 0,
+            computeUs: 100,
+          });
+        },
+      };
+      const r = new Replica(name, 'm', `127.0.0.1:${name}`, 1, stream as unknown as InferStreamClient);
+      r.version = version;
+      return r;
+    };
+    const a = replica('a', aVersions);
+    const b = replica('b', bVersions);
+    const catalog = { get: (name: string) => (name === 'm' ? TWIN : undefined) } as unknown as ModelCatalog;
+    const routing = {
+      replicas: () => [a, b],
+      subBatchSize: () => undefined,
+      estimateMs: () => undefined,
+      // Prefers a, as a least-loaded pick might, unless `accept` refuses it.
+      pick: (_m: string, exclude?: Replica, accept?: (r: Replica) => boolean) =>
+        [a, b].find(r => r !== exclude && (!accept || accept(r))),
+    } as unknown as RoutingTable;
+    const ranker = new Ranker(catalog, routing, {
+      maxItems: 1024,
+      deadlineSlaMultiple: 2,
+      admissionControl: false,
+      validateValues: true,
+    });
+    return { ranker, asked };
+  }
+  const q = (version: string) => rankQuery(TWIN, 4, { version });
+
+  it('asks a host for the version named, the newest it serves when none is', async () => {
+    const { ranker, asked } = twin('1,2', '1,2');
+    assert.equal((await ranker.rank(q('1'))).version, '1');
+    assert.equal((await ranker.rank(q(''))).version, '2');
+    assert.deepEqual(asked, ['a:1', 'a:2']);
+  });
+
+  it('sends a named version only to hosts serving it while a new version set rolls out', async () => {
+    const { ranker, asked } = twin('1', '1,2');
+    assert.equal((await ranker.rank(q('2'))).version, '2');
+    assert.deepEqual(asked, ['b:2']);
+    const none = twin('1', '1');
+    assert.match(
+      await failure(none.ranker.rank(q('2'))),
+      /^UNAVAILABLE: no replica of model m serves version 2 yet \(its hosts serve 1\)/,
+    );
+    assert.deepEqual(none.asked, []);
+  });
+
+  it('NOT_FOUND for a version the catalog does not serve, naming those it does', async () => {
+    const { ranker } = twin('1,2', '1,2');
+    assert.equal(await failure(ranker.rank(q('3'))), 'NOT_FOUND: model m has no version "3" (serving 1, 2)');
+  });
+});
+
 describe('Ranker: shedding on time already waited', () => {
   it("counts the request's own timeout from when the call arrived, and refuses at once one whose time ran out while it came in", async () => {
     const { ranker, sent } = setup();

@@ -12,7 +12,7 @@ import {
 import type { InferResponse__Output } from '@hera/proto';
 import type { CatalogEntry } from './catalog';
 import { planParts, type Part } from './plan-parts';
-import type { Replica } from './replica';
+import { newestVersion, servesVersion, type Replica } from './replica';
 
 export interface RankInput {
   model: string;
@@ -89,7 +89,8 @@ export interface ReplicaRouter {
   replicas(model: string): readonly Replica[];
   subBatchSize(model: string): number | undefined;
   estimateMs(model: string, items: number, subBatch: number): number | undefined;
-  pick(model: string, exclude?: Replica): Replica | undefined;
+  /** `accept`: only replicas it accepts (a query naming a version: those serving it). */
+  pick(model: string, exclude?: Replica, accept?: (r: Replica) => boolean): Replica | undefined;
 }
 
 export interface RankerOptions {
@@ -119,8 +120,11 @@ export class Ranker {
     // The registry's UnloadModel: out of service until loaded again (Triton's unload).
     if (m.unloaded)
       throw new HeraError('UNAVAILABLE', `model ${name} is unloaded (load it again: hera models load ${name})`);
-    if (version && version !== m.version)
-      throw new HeraError('NOT_FOUND', `model ${name} has no version ${quoted(version)} (serving ${m.version})`);
+    if (version && !m.served.includes(version))
+      throw new HeraError(
+        'NOT_FOUND',
+        `model ${name} has no version ${quoted(version)} (serving ${m.served.join(', ')})`,
+      );
     return m;
   }
 
@@ -146,6 +150,15 @@ export class Ranker {
     const waited = received - arrived;
     const replicas = this.routing.replicas(m.name);
     if (replicas.length === 0) throw new HeraError('UNAVAILABLE', `no replica of model ${m.name} is up`);
+    // A query naming a version goes to hosts serving it: while a changed version set rolls out,
+    // hosts of the old set and of the new one serve side by side.
+    const version = q.version;
+    const accept = version ? (r: Replica) => servesVersion(r, version) : undefined;
+    if (accept && !replicas.some(accept))
+      throw new HeraError(
+        'UNAVAILABLE',
+        `no replica of model ${m.name} serves version ${version} yet (its hosts serve ${[...new Set(replicas.map(r => r.version))].join('; ')}): a new version set is rolling out`,
+      );
     const subBatch = Math.max(1, this.routing.subBatchSize(m.name) ?? m.subBatchSize);
     if (this.opts.admissionControl) {
       const left = deadline - received;
@@ -173,7 +186,7 @@ export class Ranker {
     // ~0.1–0.2 ms of HTTP/2 and dispatch on the core its inference threads run on (din:
     // 0.33 → 0.23 ms a query measured, sending whole queries instead of 128-item parts).
     // At most MAX_ITEMS per request: what a host accepts at once.
-    const plan = planParts(m.name, k, subBatch, MAX_ITEMS, () => this.routing.pick(m.name));
+    const plan = planParts(m.name, k, subBatch, MAX_ITEMS, () => this.routing.pick(m.name, undefined, accept));
     const scores = new Float32Array(k);
     // The first part to fail dooms the query, and we answer with that failure at once.
     // Its siblings are not cancelled: a cancel is an HTTP/2 stream reset, and a tenant host
@@ -181,7 +194,7 @@ export class Ranker {
     // @hera/grpc deadline.ts). They finish on their own; the host skips any whose deadline
     // passed while queued, and their replies are dropped.
     const query: QueryState = { failed: false };
-    const parts = plan.map(p => this.#part(m, p, q, deadline, query));
+    const parts = plan.map(p => this.#part(m, p, q, deadline, query, accept));
     let results: InferResponse__Output[];
     try {
       results = await Promise.all(parts);
@@ -228,6 +241,14 @@ export class Ranker {
     const deadline = this.#deadline(m, q, arrived, received);
     const replicas = this.routing.replicas(m.name);
     if (replicas.length === 0) throw new HeraError('UNAVAILABLE', `no replica of model ${m.name} is up`);
+    // As rank: a named version goes to hosts serving it; none, each host's newest.
+    const asked = q.version;
+    const accept = asked ? (r: Replica) => servesVersion(r, asked) : undefined;
+    if (accept && !replicas.some(accept))
+      throw new HeraError(
+        'UNAVAILABLE',
+        `no replica of model ${m.name} serves version ${asked} yet (its hosts serve ${[...new Set(replicas.map(r => r.version))].join('; ')}): a new version set is rolling out`,
+      );
     if (this.opts.admissionControl) {
       const left = deadline - received;
       const est = this.routing.estimateMs(m.name, q.rows, q.rows);
@@ -237,7 +258,7 @@ export class Ranker {
           `model ${m.name} cannot finish ${q.rows} rows in ${left} ms (estimated ${est.toFixed(1)} ms with the work queued); shed`,
         );
     }
-    let r = this.routing.pick(m.name);
+    let r = this.routing.pick(m.name, undefined, accept);
     const request = {
       model: m.name,
       tensors: q.tensors,
@@ -249,7 +270,7 @@ export class Ranker {
       const on: Replica = r;
       on.outstandingItems += q.rows;
       try {
-        const res = await on.stream.infer({ ...request, version: on.version }, deadline);
+        const res = await on.stream.infer({ ...request, version: asked || newestVersion(on) }, deadline);
         on.observe(q.rows, Number(res.computeUs));
         return {
           model: m,
@@ -268,7 +289,7 @@ export class Ranker {
         const retryable = isServiceError(err) && err.code === grpc.status.UNAVAILABLE;
         if (!retryable || attempt === 1 || Date.now() >= deadline) throw toHera(err);
         on.markSuspect(Date.now());
-        r = this.routing.pick(m.name, on);
+        r = this.routing.pick(m.name, on, accept);
       } finally {
         // Counted until the worker answers or the deadline passes.
         on.outstandingItems -= q.rows;
@@ -309,6 +330,7 @@ export class Ranker {
     q: RankInput,
     deadline: number,
     query: QueryState,
+    accept: ((r: Replica) => boolean) | undefined,
   ): Promise<InferResponse__Output> {
     const { start, end } = part;
     const row = m.denseDim * denseBytesPer(m.denseDatatype);
@@ -326,12 +348,12 @@ export class Ranker {
           `replica on ${part.replica.nodeId} failed and no other replica of ${m.name} is up`,
         );
       try {
-        return await this.#call(r, m, items, deadline, q.requestId);
+        return await this.#call(r, m, q.version, items, deadline, q.requestId);
       } catch (err) {
         const retryable = isServiceError(err) && err.code === grpc.status.UNAVAILABLE;
         if (!retryable || attempt === 1 || Date.now() >= deadline) throw err;
         r.markSuspect(Date.now());
-        r = this.routing.pick(m.name, r);
+        r = this.routing.pick(m.name, r, accept);
       }
     }
     throw new HeraError('INTERNAL', 'unreachable');
@@ -340,16 +362,16 @@ export class Ranker {
   async #call(
     r: Replica,
     m: CatalogEntry,
+    asked: string,
     items: { itemCount: number; dense: Uint8Array; sparse: Uint8Array },
     deadline: number,
     requestId: string | undefined,
   ): Promise<InferResponse__Output> {
     r.outstandingItems += items.itemCount;
+    const version = asked || newestVersion(r);
     try {
       const res = await r.stream.infer(
-        requestId
-          ? { model: m.name, version: r.version, items, requestId }
-          : { model: m.name, version: r.version, items },
+        requestId ? { model: m.name, version, items, requestId } : { model: m.name, version, items },
         deadline,
       );
       r.observe(items.itemCount, Number(res.computeUs));

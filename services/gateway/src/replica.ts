@@ -1,4 +1,18 @@
 import { InferStreamClient } from '@hera/grpc';
+import { splitVersions } from '@hera/model-schema';
+
+/**
+ * Whether a replica's host serves `version`: its version field names the set it serves
+ * ("1,2", newest last); '' (an older agent's) is taken to serve whatever the catalog does.
+ */
+export function servesVersion(r: { version: string }, version: string): boolean {
+  return !r.version || splitVersions(r.version).includes(version);
+}
+
+/** The version a query naming none gets from a replica: the newest its host serves ('' when unknown). */
+export function newestVersion(r: { version: string }): string {
+  return splitVersions(r.version).at(-1) ?? '';
+}
 
 /** Weight of a new per-item service time sample in the running average. */
 const EWMA_ALPHA = 0.2;
@@ -15,9 +29,11 @@ export class Replica {
   /** The host's sub-batch size, when its node reports one. */
   subBatchSize: number | undefined;
   /**
-   * The model version the host serves, as its node reports it ('' from older agents).
-   * Queries ask the host for exactly this: during a rollout the catalog already names
-   * the new version while hosts of the old one still serve out their handoff.
+   * The model versions the host serves, as its node reports them: one, or several
+   * comma-joined, newest last, under a policy selecting several ('' from older agents).
+   * A query naming no version asks the host for the newest of these: during a rollout the
+   * catalog already names the new version while hosts of the old one still serve out their
+   * handoff.
    */
   version = '';
   /**

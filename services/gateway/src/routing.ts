@@ -201,8 +201,8 @@ export class RoutingTable {
    * failed are used only when nothing else is left. `exclude` skips the replica a
    * retry is moving away from.
    */
-  pick(model: string, exclude?: Replica): Replica | undefined {
-    const all = this.replicas(model).filter(r => r !== exclude);
+  pick(model: string, exclude?: Replica, accept?: (r: Replica) => boolean): Replica | undefined {
+    const all = this.replicas(model).filter(r => r !== exclude && (!accept || accept(r)));
     if (all.length === 0) return undefined;
     const now = Date.now();
     const healthy = all.filter(r => !r.isSuspect(now));

@@ -19,6 +19,7 @@ import { fromInferRequest, fromTensorRequest } from './oip';
 import type { Ranker, RankResult } from './ranker';
 import { gatewayReadiness } from './readiness';
 import type { RegistryLink } from './registry-link';
+import { servesVersion } from './replica';
 import type { RoutingTable } from './routing';
 import { modelStreamInfer } from './stream-infer';
 import { topK } from './topk';
@@ -179,8 +180,10 @@ export function inferenceService(deps: GatewayDeps): ServiceBinding {
     // Triton answers ready=false for a model it does not know (a client polling for one it is
     // loading expects that, not an error), so an unknown model or version is not ready here too.
     ModelReady: unary(log, 'ModelReady', req => {
+      // Per version: a replica must serve the one asked for (any of them when none is named).
       const model = known(ranker, req.name, req.version);
-      return { ready: model !== undefined && routing.replicas(model.name).length > 0 };
+      const serving = model && routing.replicas(model.name).some(r => !req.version || servesVersion(r, req.version));
+      return { ready: Boolean(serving) };
     }),
     ModelMetadata: unary(log, 'ModelMetadata', req => {
       const model = ranker.model(req.name, req.version);
@@ -188,7 +191,7 @@ export function inferenceService(deps: GatewayDeps): ServiceBinding {
       if (model.tensors)
         return {
           name: model.name,
-          versions: [model.version],
+          versions: model.served,
           platform: platformOf(model),
           inputs: model.tensors.inputs.map(t => ({ name: t.name, datatype: t.datatype, shape: t.shape })),
           outputs: model.tensors.outputs.map(t => ({ name: t.name, datatype: t.datatype, shape: t.shape })),
@@ -197,7 +200,7 @@ export function inferenceService(deps: GatewayDeps): ServiceBinding {
       const uniform = model.tables.every(t => t.lookups === lookups);
       return {
         name: model.name,
-        versions: [model.version],
+        versions: model.served,
         platform: platformOf(model),
         inputs: [
           { name: 'dense', datatype: model.denseDatatype ?? 'FP32', shape: [-1, model.denseDim] },
@@ -225,7 +228,11 @@ export function inferenceService(deps: GatewayDeps): ServiceBinding {
       modelStats: modelStatistics(deps.metrics.stats, deps.catalog, req),
     })),
     RepositoryIndex: unary(log, 'RepositoryIndex', req =>
-      repositoryIndex(deps.catalog.list(), m => routing.replicas(m).length, req),
+      repositoryIndex(
+        deps.catalog.list(),
+        (m, v) => routing.replicas(m).filter(r => !v || servesVersion(r, v)).length,
+        req,
+      ),
     ),
     // Placement's model registry does the work (registry-link.ts).
     RepositoryModelLoad: unary(log, 'RepositoryModelLoad', (req, call) => deps.registry.load(req, call)),

@@ -70,6 +70,28 @@ describe('repositoryIndex', () => {
     assert.equal(r.models![1]!.reason, '');
   });
 
+  it('lists each served version of a model, READY where a replica serves it', () => {
+    const twin = toCatalogEntry(tinyModel({ name: 'twin', version: '2', versions: ['1', '2'] }));
+    // The hosts still serve version 1 only: version 2 is rolling out.
+    const r = repositoryIndex([twin], (m, v) => (m === 'twin' && (v === '' || v === '1') ? 1 : 0), {
+      repositoryName: '',
+      ready: false,
+    });
+    assert.deepEqual(
+      r.models!.map(m => [m.name, m.version, m.state]),
+      [
+        ['twin', '1', 'READY'],
+        ['twin', '2', 'UNAVAILABLE'],
+      ],
+    );
+    assert.match(r.models![1]!.reason!, /no replica of twin serves version 2 yet/);
+    const ready = repositoryIndex([twin], () => 1, { repositoryName: '', ready: true });
+    assert.deepEqual(
+      ready.models!.map(m => m.version),
+      ['1', '2'],
+    );
+  });
+
   it('keeps only the ready models when asked, and refuses a named repository', () => {
     const r = repositoryIndex([tiny, other], replicas, { repositoryName: '', ready: true });
     assert.deepEqual(
@@ -151,6 +173,23 @@ describe('modelStatistics', () => {
     );
     assert.deepEqual(all[0]!.inferenceStats!.computeInput, { count: 0, ns: 0 });
     assert.equal(modelStatistics(stats, catalogOf(tiny), { name: 'tiny', version: '1' }).length, 1);
+  });
+
+  it('answers each served version of a model, NOT_FOUND naming them for another', () => {
+    const twin = toCatalogEntry(tinyModel({ name: 'twin', version: '10', versions: ['2', '10'] }));
+    const s = new ModelStats();
+    s.record('twin', '2', { ok: true, durationNs: 10, items: 3, subBatches: 1, at: 3 });
+    assert.deepEqual(
+      modelStatistics(s, catalogOf(twin), { name: 'twin', version: '' }).map(x => [x.version, x.inferenceCount]),
+      [
+        ['2', 3],
+        ['10', 0],
+      ],
+    );
+    assert.throws(
+      () => modelStatistics(s, catalogOf(twin), { name: 'twin', version: '3' }),
+      (e: HeraError) => e.code === 'NOT_FOUND' && /no version "3" \(serving 2, 10\)/.test(e.message),
+    );
   });
 
   it('NOT_FOUND for an unknown model or version', () => {

@@ -12,7 +12,7 @@ import type {
   RepositoryIndexResponse,
   StatisticDuration,
 } from '@hera/proto';
-import type { VersionPolicy } from '@hera/model-schema';
+import { sortVersions, type VersionPolicy } from '@hera/model-schema';
 import type { CatalogEntry } from './catalog';
 import type { ModelStats, VersionStats, Duration } from './model-stats';
 
@@ -84,12 +84,13 @@ export function tritonVersionPolicy(p: VersionPolicy | undefined): ModelConfig['
   return { specific: { versions: p.specific.filter(v => /^\d+$/.test(v)) } };
 }
 
-/** Whether a model is served now (a replica routed), as the repository index reports it. */
-export type ReplicaCount = (model: string) => number;
+/** Replicas routed now serving a model's version, as the repository index reports it. */
+export type ReplicaCount = (model: string, version: string) => number;
 
 /**
- * RepositoryIndex: every registered model with its registered version, READY when a replica
- * serves it, else UNAVAILABLE with why; `readyOnly` keeps the READY ones (Triton's `ready`).
+ * RepositoryIndex: every registered model with each version it serves (one row per version,
+ * as Triton's index), READY when a replica serves that version, else UNAVAILABLE with why;
+ * `readyOnly` keeps the READY ones (Triton's `ready`).
  */
 export function repositoryIndex(
   models: readonly CatalogEntry[],
@@ -103,19 +104,23 @@ export function repositoryIndex(
     );
   const out = [...models]
     .sort((a, b) => a.name.localeCompare(b.name))
-    .map(m => {
-      const n = replicas(m.name);
-      return n > 0
-        ? { name: m.name, version: m.version, state: 'READY', reason: '' }
-        : {
-            name: m.name,
-            version: m.version,
-            state: 'UNAVAILABLE',
-            reason: m.unloaded
-              ? `${m.name} is unloaded (RepositoryModelLoad brings it back)`
-              : `no replica of ${m.name} is up: the applied plan places none, or its tenants are still starting`,
-          };
-    });
+    .flatMap(m =>
+      (m.served ?? [m.version]).map(version => {
+        const n = m.unloaded ? 0 : replicas(m.name, version);
+        return n > 0
+          ? { name: m.name, version, state: 'READY', reason: '' }
+          : {
+              name: m.name,
+              version,
+              state: 'UNAVAILABLE',
+              reason: m.unloaded
+                ? `${m.name} is unloaded (RepositoryModelLoad brings it back)`
+                : replicas(m.name, '') > 0
+                  ? `no replica of ${m.name} serves version ${version} yet: its tenants are rolling out a new version set`
+                  : `no replica of ${m.name} is up: the applied plan places none, or its tenants are still starting`,
+            };
+      }),
+    );
   return { models: req.ready ? out.filter(m => m.state === 'READY') : out };
 }
 
@@ -160,12 +165,15 @@ export function modelStatistics(
   const versions = versionsOf(stats, m);
   if (!req.version) return versions.map(v => toTriton(stats.get(m.name, v)));
   if (!versions.includes(req.version))
-    throw new HeraError('NOT_FOUND', `model ${m.name} has no version ${quoted(req.version)} (serving ${m.version})`);
+    throw new HeraError(
+      'NOT_FOUND',
+      `model ${m.name} has no version ${quoted(req.version)} (serving ${(m.served ?? [m.version]).join(', ')})`,
+    );
   return [toTriton(stats.get(m.name, req.version))];
 }
 
 function versionsOf(stats: ModelStats, m: CatalogEntry): string[] {
-  return [...new Set([m.version, ...stats.versions(m.name)])].sort();
+  return sortVersions([...new Set([...(m.served ?? [m.version]), ...stats.versions(m.name)])]);
 }
 
 /**

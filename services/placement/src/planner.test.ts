@@ -17,7 +17,7 @@ import { silentLogger } from '@hera/logger';
 import type { ModelEngine } from '@hera/model-schema';
 import type { ExplainResponse, Plan } from '@hera/proto';
 import type { Demand, ModelRecord, NodeRecord, PlanUpdate } from '@hera/state';
-import { Planner, type PlannerDeps } from './planner';
+import { Planner, samePlacement, type PlannerDeps } from './planner';
 import { runSolveTask } from './solve-task';
 
 const SET: ProfileSet = rooflineProfileSet(zooRooflineModels(), NODE_CLASS_2C, { generatedBy: 'planner unit test' });
@@ -146,6 +146,17 @@ const placement = (plan: Plan) =>
   (plan.nodes ?? []).map(
     n => `${n.nodeId}${n.overcommitted ? '!' : ''}: ${(n.tenants ?? []).map(t => `${t.model}×${t.workers}`).join(' ')}`,
   );
+
+describe('samePlacement', () => {
+  it('tells plans apart by the versions their tenants serve (a changed version set is a new plan)', () => {
+    const plan = (version: string): Plan => ({
+      nodeClass: '2c',
+      nodes: [{ nodeId: 'n1', config: 'm:1', tenants: [{ model: 'm', version, workers: 1 }] }],
+    });
+    assert.equal(samePlacement(plan('1,2'), plan('1,2')), true);
+    assert.equal(samePlacement(plan('1,2'), plan('2')), false);
+  });
+});
 
 describe('Planner (fakes)', () => {
   describe("unloaded models (the registry's UnloadModel)", () => {

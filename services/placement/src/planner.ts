@@ -15,6 +15,7 @@ import {
   type TenantAllocation as HeraAllocation,
 } from '@hera/hera';
 import type { Logger } from '@hera/logger';
+import { joinVersions, recordVersions } from '@hera/model-schema';
 import type {
   ExplainResponse,
   NodePlan,
@@ -308,7 +309,8 @@ export class Planner {
     const computed = await this.compute(req, signal);
     // Each tenant names the version its ModelRecord does (a rollout set it): a node left to
     // pick ('') would take the repository's newest, rolling versions by accident.
-    const versions = new Map((await this.models.list()).map(m => [m.name, m.version]));
+    // A record serving several versions names them all (the tenant's version field is the set).
+    const versions = new Map((await this.models.list()).map(m => [m.name, joinVersions(recordVersions(m))]));
     for (const n of computed.plan.nodes ?? [])
       for (const t of n.tenants ?? []) if (!t.version && t.model) t.version = versions.get(t.model) ?? '';
     const applied = await this.#plans.update((current, version) => {
@@ -583,7 +585,7 @@ function majorityClass(nodes: NodeRecord[]): string | undefined {
   return [...counts.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0]?.[0];
 }
 
-/** Same nodes, tenants, allocations and demand (ignores version and timestamps). */
+/** Same nodes, tenants (with the versions they serve), allocations and demand (ignores the plan's version and timestamps). */
 export function samePlacement(a: Plan, b: Plan): boolean {
   const key = (p: Plan) =>
     JSON.stringify({
@@ -596,7 +598,16 @@ export function samePlacement(a: Plan, b: Plan): boolean {
             n.config,
             Boolean(n.overcommitted),
             [...(n.tenants ?? [])]
-              .map(t => [t.model, t.workers, t.cpuset, t.cpuMillis, Number(t.memoryLimitBytes), t.subBatchSize])
+              // The version too: a changed version set (LoadModel with another policy) is a new plan.
+              .map(t => [
+                t.model,
+                t.version ?? '',
+                t.workers,
+                t.cpuset,
+                t.cpuMillis,
+                Number(t.memoryLimitBytes),
+                t.subBatchSize,
+              ])
               .sort(),
           ]),
         )

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { idsPerItem, MAX_ITEMS } from '@hera/model-schema';
+import { idsPerItem, MAX_ITEMS, recordVersions } from '@hera/model-schema';
 import { HeraError } from '@hera/errors';
 import {
   buildModelProfile,
@@ -136,9 +136,17 @@ export class ProfileSource {
     const models = [...byModel.values()].map(p => {
       const r = sizes.get(p.model);
       if (!r) return p;
-      // Tables held per thread (imported models) are part of each worker's weights.
-      const tableBytes = r.sharedTables === false ? 0 : r.tables.reduce((s, t) => s + t.rows * t.dim * 4, 0);
+      // Tables held per thread (imported models) are part of each worker's weights. Every served
+      // version is loaded by every host (their sizes summed in sizeBytes), each with its own tables.
+      const served = recordVersions(r);
+      const tableBytes =
+        r.sharedTables === false ? 0 : served.length * r.tables.reduce((s, t) => s + t.rows * t.dim * 4, 0);
       const weightBytes = Math.max(0, r.sizeBytes - tableBytes);
+      // The newest version's measured profile stands for the others (they share its inputs).
+      const of =
+        served.length > 1
+          ? `versions ${served.join(', ')} (each loaded; the profile of ${r.version} assumed for the others)`
+          : `version ${r.version}`;
       const slotBytes = requestSlotBytes(MAX_ITEMS, r.denseDim, idsPerItem(r.tables));
       const perWorker = Math.max(p.memoryPerWorkerBytes, threadMemoryBytes(weightBytes, slotBytes));
       return buildModelProfile({
@@ -149,11 +157,11 @@ export class ProfileSource {
           ...p.provenance,
           memoryPerHostBytes: {
             kind: 'derived',
-            detail: `tables of the registered build (version ${r.version}): ${tableBytes} B + ${HOST_OVERHEAD_BYTES} B measured host overhead`,
+            detail: `tables of the registered build (${of}): ${tableBytes} B + ${HOST_OVERHEAD_BYTES} B measured host overhead`,
           },
           memoryPerWorkerBytes: {
             kind: 'derived',
-            detail: `max(profile, ${WEIGHT_PEAK_FACTOR} × ${weightBytes} B dense weights + ${THREAD_RUNTIME_BYTES} B per thread + ${slotBytes} B request slot), measured peaks`,
+            detail: `max(profile, ${WEIGHT_PEAK_FACTOR} × ${weightBytes} B dense weights${served.length > 1 ? ` of ${of}` : ''} + ${THREAD_RUNTIME_BYTES} B per thread + ${slotBytes} B request slot), measured peaks`,
           },
         },
       });

@@ -49,6 +49,8 @@ const MAX_FILES = 8;
 const dir = mkdtempSync(join(tmpdir(), 'hera-registry-'));
 const repo = join(dir, 'repo');
 const modelSrc = join(dir, 'src');
+/** The same model with a vocabulary of 60: other inputs (the id range). */
+const wideSrc = join(dir, 'src-wide');
 let redisServer: TestRedis;
 let redis: Redis;
 let otlp: OtlpReceiver;
@@ -80,11 +82,11 @@ function digest(d: string): Map<string, string> {
 }
 
 /** A small ranking model: dense [4] and two ids per item into one Embedding (vocab 50, dim 3). */
-async function saveRankingModel(to: string): Promise<void> {
+async function saveRankingModel(to: string, vocab = 50): Promise<void> {
   const l = tfl();
   const dense = l.input({ shape: [4], name: 'features' });
   const ids = l.input({ shape: [2], dtype: 'int32', name: 'item_ids' });
-  const emb = l.layers.embedding({ inputDim: 50, outputDim: 3, name: 'item_emb' }).apply(ids) as TFL.SymbolicTensor;
+  const emb = l.layers.embedding({ inputDim: vocab, outputDim: 3, name: 'item_emb' }).apply(ids) as TFL.SymbolicTensor;
   const x = l.layers.concatenate().apply([dense, l.layers.flatten().apply(emb) as TFL.SymbolicTensor]);
   const h = l.layers.dense({ units: 8, activation: 'relu' }).apply(x);
   const out = l.layers.dense({ units: 1, activation: 'sigmoid', name: 'score' }).apply(h) as TFL.SymbolicTensor;
@@ -96,8 +98,8 @@ async function saveRankingModel(to: string): Promise<void> {
 const SIGNATURE = { dense: 'features', sparse: [{ input: 'item_ids' }], score: 'score', slaMs: 20, subBatchSize: 32 };
 
 /** The saved model's files, as an upload sends them. */
-function modelFiles(): FileData[] {
-  return ['model.json', 'group1-shard1of1.bin'].map(path => ({ path, data: readFileSync(join(modelSrc, path)) }));
+function modelFiles(src = modelSrc): FileData[] {
+  return ['model.json', 'group1-shard1of1.bin'].map(path => ({ path, data: readFileSync(join(src, path)) }));
 }
 
 function header(name: string, extra: Partial<ImportModelHeader> = {}): ImportModelHeader {
@@ -148,6 +150,7 @@ async function state(): Promise<{ files: Map<string, string>; models: Record<str
 before(async () => {
   await selectBackend('wasm');
   await saveRankingModel(modelSrc);
+  await saveRankingModel(wideSrc, 60);
   // One zoo model at a tiny scale: placement has its roofline profile on 2c, so it can plan it.
   await buildRepository({ repo, scale: 0.001, only: ['ncf'] });
   redisServer = await startRedis();
@@ -394,16 +397,23 @@ describe('model registry: ImportModel', () => {
       names: /version 1 of mine already exists/,
     },
     {
-      what: 'a version policy serving several versions',
-      run: () => upload(header('bad', { versionPolicy: { all: {} } }), modelFiles()),
+      what: 'a version policy serving more than MAX_SERVED_VERSIONS',
+      run: () => upload(header('bad', { versionPolicy: { latest: { numVersions: 5 } } }), modelFiles()),
       code: 'INVALID_ARGUMENT',
-      names: /header\.version_policy: all versions: the cluster serves one version of a model at a time/,
+      names: /header\.version_policy: latest 5: at most 4 versions of a model are served at once/,
     },
     {
-      what: 'latest 2',
-      run: () => upload(header('bad', { versionPolicy: { latest: { numVersions: 2 } } }), modelFiles()),
+      what: 'an empty specific list',
+      run: () => upload(header('bad', { versionPolicy: { specific: { versions: [] } } }), modelFiles()),
       code: 'INVALID_ARGUMENT',
-      names: /header\.version_policy: latest 2: the cluster serves one version/,
+      names: /header\.version_policy: specific: names no version/,
+    },
+    {
+      what: 'a specific version the repository does not hold',
+      run: () =>
+        upload(header('bad', { version: '1', versionPolicy: { specific: { versions: ['1', '7'] } } }), modelFiles()),
+      code: 'INVALID_ARGUMENT',
+      names: /header\.version_policy: specific: version 7 not in the repository/,
     },
     {
       what: 'a file over REGISTRY_MAX_FILE_BYTES',
@@ -501,9 +511,50 @@ describe('model registry: version policy, ListModels', () => {
       await grpcOutcome(
         unaryCall(registry, 'LoadModel', { name: 'mine', versionPolicy: { specific: { versions: ['9'] } } }),
       ),
-      "NOT_FOUND: version_policy: specific 9 allows none of mine's versions (1, 2, 3)",
+      'NOT_FOUND: version_policy: specific: version 9 not in the repository (it holds 1, 2, 3) (model mine)',
     );
     assert.equal((await new ModelStore(redis, keys).get('mine'))?.version, '3');
+  });
+
+  it('an import under latest 2 serves both versions; one taking other inputs is refused, nothing kept', async () => {
+    const first = await upload(header('pair', { versionPolicy: { latest: { numVersions: 2 } } }), modelFiles());
+    assert.equal(first.servedVersion, '1');
+    const second = await upload(header('pair'), modelFiles());
+    assert.equal(second.servedVersion, '2');
+    const record = await new ModelStore(redis, keys).get('pair');
+    assert.deepEqual(record?.versions, ['1', '2']);
+    assert.deepEqual(record?.versionPolicy, { latest: 2 });
+    const before = await state();
+    assert.match(
+      await grpcOutcome(upload(header('pair'), modelFiles(wideSrc))),
+      /^INVALID_ARGUMENT: header\.version_policy: latest 2 would serve versions 2 and 3 of pair, which take different inputs \(embedding tables \(rows×lookups\) \[\w+:50×2\] → \[\w+:60×2\]\); served versions must share them$/,
+    );
+    assert.deepEqual(await state(), before, 'version 3 removed, version 2 current, the record unchanged');
+  });
+
+  it('LoadModel with latest 2 serves versions 2 and 3 at once (sizes summed, both listed available); latest 1 again', async () => {
+    const store = new ModelStore(redis, keys);
+    const one = await store.get('mine');
+    const res = await unaryCall(registry, 'LoadModel', { name: 'mine', versionPolicy: { latest: { numVersions: 2 } } });
+    assert.equal(res.version, '3', 'the newest stands for the set');
+    const two = await store.get('mine');
+    assert.deepEqual(two?.versions, ['2', '3']);
+    assert.equal(two?.version, '3');
+    const size2 = JSON.parse(readFileSync(join(repo, 'mine', '2', 'config.json'), 'utf8')).sizeBytes as number;
+    assert.equal(two?.sizeBytes, one!.sizeBytes + size2, 'every loaded version is charged');
+    const { models } = await unaryCall(registry, 'ListModels', {});
+    assert.deepEqual(
+      models.find(m => m.name === 'mine')!.versions.map(v => [v.version, v.available, v.reason]),
+      [
+        ['1', false, 'outside the version policy (latest 2)'],
+        ['2', true, ''],
+        ['3', true, ''],
+      ],
+    );
+    await unaryCall(registry, 'LoadModel', { name: 'mine', versionPolicy: { latest: { numVersions: 1 } } });
+    const back = await store.get('mine');
+    assert.equal(back?.versions, undefined);
+    assert.equal(back?.sizeBytes, one!.sizeBytes);
   });
 });
 
@@ -519,8 +570,10 @@ describe('model registry: LoadModel, UnloadModel', () => {
       /^NOT_FOUND: model nosuch is not in the model repository/,
     );
     assert.match(
-      await grpcOutcome(unaryCall(registry, 'LoadModel', { name: 'mine', versionPolicy: { all: {} } })),
-      /^INVALID_ARGUMENT: version_policy: all versions: the cluster serves one version/,
+      await grpcOutcome(
+        unaryCall(registry, 'LoadModel', { name: 'mine', versionPolicy: { latest: { numVersions: 9 } } }),
+      ),
+      /^INVALID_ARGUMENT: version_policy: latest 9: at most 4 versions of a model are served at once/,
     );
     assert.equal(
       await grpcOutcome(unaryCall(registry, 'UnloadModel', { name: 'nosuch' })),
@@ -584,7 +637,7 @@ describe('model registry: LoadModel, UnloadModel', () => {
     const back = await unaryCall(registry, 'LoadModel', { name: 'ncf' }, { deadlineMs: 2_500 });
     assert.ok(Date.now() - t0 < 2_500, 'answered before the deadline');
     assert.equal(back.served, false);
-    assert.match(back.reason, /^planned \(plan v\d+\), its tenants are not serving yet$/);
+    assert.match(back.reason, /^planned \(plan v\d+\), its tenants are not serving version 1 yet$/);
     assert.equal((await store.get('ncf'))?.unloaded, undefined);
     assert.ok(await inPlan(), 'planned again');
     const twice = await unaryCall(registry, 'LoadModel', { name: 'ncf' }, { deadlineMs: 2_500 });

@@ -6,9 +6,13 @@ import { HeraError, invalidArgument, quoted } from '@hera/errors';
 import { toStatus, unary, type ServiceBinding } from '@hera/grpc';
 import type { Logger } from '@hera/logger';
 import {
-  allowedVersions,
   describePolicy,
+  inputsDiffer,
+  inputsOf,
   isImported,
+  joinVersions,
+  recordVersions,
+  servedVersions,
   toModelRecord,
   unservablePolicy,
   type ModelConfig,
@@ -110,15 +114,19 @@ function checkChunkPath(path: string, i: number): string {
   return clean;
 }
 
-/** Whether a live node runs a tenant of `model` (serving: in that state). */
-function tenantsOf(nodes: readonly NodeRecord[], model: string): { any: boolean; serving: boolean } {
+/**
+ * Whether a live node runs a tenant of `model` (serving: in that state, and serving the version
+ * field `version` names when given — a changed version set counts once a host serves it all).
+ */
+function tenantsOf(nodes: readonly NodeRecord[], model: string, version?: string): { any: boolean; serving: boolean } {
   let any = false;
   let serving = false;
   for (const n of nodes) {
     const t = n.tenants[model];
     if (!t) continue;
     any = true;
-    if (t.state === 'serving') serving = true;
+    // An agent that reports no version (older) is taken at its word.
+    if (t.state === 'serving' && (!version || !t.version || t.version === version)) serving = true;
   }
   return { any, serving };
 }
@@ -250,14 +258,11 @@ export class ModelRegistry {
         let config: ModelConfig;
         try {
           const present = await listVersions(this.#d.repo, name);
-          // Whether the new version will be the one served: checked before anything is written.
+          // Which versions will be served, the new one among them or not: checked before anything is written.
           const version = header.version || (await nextVersion(this.#d.repo, name));
-          const served = allowedVersions(effective, [...present, version]).at(-1);
-          if (served === undefined)
-            throw invalidArgument(
-              'header.version_policy',
-              `${describePolicy(effective)} allows none of the versions ${[...present, version].join(', ')}`,
-            );
+          const set = servedVersions(effective, [...present, version]);
+          if ('why' in set) throw invalidArgument('header.version_policy', set.why);
+          const served = set.versions;
           // A caller gone while the upload waited for the lock gets nothing written.
           if (call.cancelled) throw new HeraError('CANCELLED', 'the import was cancelled; nothing was kept');
           config = await importModel({
@@ -267,9 +272,19 @@ export class ModelRegistry {
             version,
             signature: signaturePath,
             move: true,
-            current: served === version,
+            current: served.at(-1) === version,
           });
-          const record = await this.#register(name, served, effective, prev);
+          let record: ModelRecord;
+          try {
+            record = await this.#register(name, served, effective, prev, 'header.version_policy');
+          } catch (err) {
+            // Refused after the files moved in (the served set's inputs differ): take the new
+            // version out again, and the current version back, so nothing changed.
+            await fsp.rm(versionDir(this.#d.repo, name, version), { recursive: true, force: true });
+            if (prev) await setCurrentVersion(this.#d.repo, name, prev.version).catch(() => undefined);
+            throw err;
+          }
+          await this.#rollIfPlanned(prev, record);
           // A quick profile of the version served when it is new to the registry (the policy may keep an older one).
           const profile = prev?.unloaded
             ? { note: `${name} is unloaded: no profile queued (load it first)` }
@@ -295,22 +310,67 @@ export class ModelRegistry {
     }
   }
 
-  /** Writes the registry record of the version the policy serves (clears an unload only when asked). */
+  /**
+   * Writes the registry record of the versions the policy serves, newest last (clears an
+   * unload only when asked). The newest is the record's version; when several are served they
+   * must take the same inputs (the gateway checks one schema per model), and the record's
+   * size is their sum (every host loads each one). INVALID_ARGUMENT naming `field` otherwise.
+   */
   async #register(
     name: string,
-    served: string,
+    served: readonly string[],
     policy: VersionPolicy | undefined,
     prev: ModelRecord | undefined,
+    field: string,
     load = false,
   ): Promise<ModelRecord> {
-    const config = await setCurrentVersion(this.#d.repo, name, served);
+    const newest = served.at(-1)!;
+    const others = await Promise.all(served.slice(0, -1).map(v => readModelConfig(this.#d.repo, name, v)));
+    // Checked before anything changes: a refused set leaves the current version as it was.
+    const wanted = await readModelConfig(this.#d.repo, name, newest);
+    for (const o of others) {
+      const differs = inputsDiffer(inputsOf(o), inputsOf(wanted));
+      if (differs)
+        throw invalidArgument(
+          field,
+          `${describePolicy(policy)} would serve versions ${o.version} and ${newest} of ${name}, which take different inputs (${differs}); served versions must share them`,
+        );
+    }
+    const config = await setCurrentVersion(this.#d.repo, name, newest);
     // A profile measured the version it ran: a new version's class is unknown until profiled.
-    const record = toModelRecord(config, prev?.version === served ? prev.kind : undefined);
+    const record = toModelRecord(config, prev?.version === newest ? prev.kind : undefined);
+    if (others.length) {
+      record.versions = [...served];
+      record.sizeBytes = others.reduce((sum, o) => sum + o.sizeBytes, config.sizeBytes);
+    }
     if (policy) record.versionPolicy = policy;
     if (prev?.unloaded && !load) record.unloaded = true;
     await this.#d.models.put(record);
-    this.#d.log.info({ model: name, version: served, policy: describePolicy(policy) }, 'model registered');
+    this.#d.log.info({ model: name, versions: served, policy: describePolicy(policy) }, 'model registered');
     return record;
+  }
+
+  /**
+   * A new version that changed the served set (latest N) of a model the applied plan places:
+   * the plan is applied again, naming the new set, so its tenants roll to it make-before-break
+   * (as LoadModel does). Best effort: the import stands when the plan cannot be applied now.
+   */
+  async #rollIfPlanned(prev: ModelRecord | undefined, record: ModelRecord): Promise<void> {
+    if (!prev || prev.unloaded) return;
+    const before = joinVersions(recordVersions(prev));
+    const after = joinVersions(recordVersions(record));
+    if (before === after) return;
+    try {
+      const plan = await this.#d.planner.current();
+      if (!(plan?.nodes ?? []).some(n => (n.tenants ?? []).some(t => t.model === record.name))) return;
+      const applied = await this.#d.planner.apply({});
+      this.#d.log.info(
+        { model: record.name, from: before, to: after, planVersion: Number(applied.plan.version) },
+        'served versions changed: plan applied',
+      );
+    } catch (err) {
+      this.#d.log.warn({ err, model: record.name }, 'served versions changed but the plan could not be applied now');
+    }
   }
 
   /** Queues a quick profile of the model on the first live node (as `hera profile M --quick`). */
@@ -357,23 +417,26 @@ export class ModelRegistry {
     modelDirOrField(this.#d.repo, req.name, 'name');
     const asked = policyFromMessage(req.versionPolicy, 'version_policy');
     const name = req.name;
-    const { version, profileJobId: jobId } = await this.#locked(name, async () => {
+    const {
+      version,
+      set,
+      profileJobId: jobId,
+    } = await this.#locked(name, async () => {
       const present = await listVersions(this.#d.repo, name);
       if (present.length === 0)
         throw new HeraError('NOT_FOUND', `model ${name} is not in the model repository (${this.#d.repo})`);
       const prev = await this.#d.models.get(name);
       const policy = asked ?? prev?.versionPolicy;
-      const served = allowedVersions(policy, present).at(-1);
-      if (served === undefined)
-        throw new HeraError(
-          'NOT_FOUND',
-          `version_policy: ${describePolicy(policy)} allows none of ${name}'s versions (${present.join(', ')})`,
-        );
-      await this.#checkStored(name, served);
-      const record = await this.#register(name, served, policy, prev, true);
-      const fresh = !prev || prev.version !== served;
+      const set = servedVersions(policy, present);
+      if ('why' in set)
+        throw set.absent
+          ? new HeraError('NOT_FOUND', `version_policy: ${set.why} (model ${name})`)
+          : invalidArgument('version_policy', set.why);
+      for (const v of set.versions) await this.#checkStored(name, v);
+      const record = await this.#register(name, set.versions, policy, prev, 'version_policy', true);
+      const fresh = !prev || prev.version !== record.version;
       const profile = fresh ? await this.#profile(name) : {};
-      return { version: record.version, profileJobId: profile.jobId ?? '' };
+      return { version: record.version, set: joinVersions(recordVersions(record)), profileJobId: profile.jobId ?? '' };
     });
     const answer = (served: boolean, reason: string, planVersion = 0) => ({
       name,
@@ -402,9 +465,13 @@ export class ModelRegistry {
     const { plan } = await this.#d.planner.apply({}, signal);
     const planVersion = Number(plan.version);
     for (;;) {
-      if (tenantsOf(await this.#d.planner.nodes(), name).serving) return answer(true, '', planVersion);
+      if (tenantsOf(await this.#d.planner.nodes(), name, set).serving) return answer(true, '', planVersion);
       if (Date.now() + POLL_MS > by || signal.aborted)
-        return answer(false, `planned (plan v${planVersion}), its tenants are not serving yet`, planVersion);
+        return answer(
+          false,
+          `planned (plan v${planVersion}), its tenants are not serving ${set.includes(',') ? `versions ${set}` : `version ${set}`} yet`,
+          planVersion,
+        );
       await sleep(POLL_MS);
     }
   }
@@ -436,7 +503,7 @@ export class ModelRegistry {
     const out = [];
     for (const r of await this.#d.models.list()) {
       const present = await listVersions(this.#d.repo, r.name).catch(() => [] as string[]);
-      const allowed = new Set(allowedVersions(r.versionPolicy, present).slice(-1));
+      const allowed = new Set(r.versions ?? [r.version]);
       out.push({
         name: r.name,
         version: r.version,

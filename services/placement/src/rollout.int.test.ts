@@ -109,13 +109,20 @@ describe('rollout jobs (real Redis and BullMQ)', () => {
     assert.match(await code(rollouts.request('m', '2')), /^NOT_FOUND: model "m" is not registered/);
     await new ModelStore(ctx.redis, keys).put(record('1'));
     assert.match(await code(rollouts.request('m', '9')), /^NOT_FOUND: model m has no version "9"/);
-    assert.match(await code(rollouts.request('m', 'wide')), /^INVALID_ARGUMENT: version.*dense width 3, serving 2/);
+    assert.match(await code(rollouts.request('m', 'wide')), /^INVALID_ARGUMENT: version.*dense width 2 → 3/);
     assert.match(await code(rollouts.request('m', '2')), /^PRECONDITION: no plan is applied/);
     await new PlanStore(ctx.redis, keys).update(() => ({
       plan: { createdAtMs: 1, nodes: [{ nodeId: 'n1', config: 'o', tenants: [{ model: 'o', version: '1' }] }] },
       explanation: {},
     }));
     assert.match(await code(rollouts.request('m', '2')), /^PRECONDITION: the applied plan places no tenant of m/);
+    // A model whose policy serves several versions changes them by its policy, not a rollout.
+    await new ModelStore(ctx.redis, keys).put({ ...record('2'), versions: ['1', '2'], versionPolicy: { latest: 2 } });
+    assert.match(
+      await code(rollouts.request('m', '3')),
+      /^PRECONDITION: m serves versions 1, 2 under its version policy: change the policy instead/,
+    );
+    await new ModelStore(ctx.redis, keys).put(record('1'));
   });
 
   it('rolls out: record and plan name the version, done once the node serves it alone', async () => {

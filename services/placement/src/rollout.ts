@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { UnrecoverableError, Worker, type ConnectionOptions, type Job, type Queue } from 'bullmq';
 import { HeraError, invalidArgument, isHeraError, quoted } from '@hera/errors';
 import type { Logger } from '@hera/logger';
-import type { ModelRecord } from '@hera/model-schema';
+import { inputsDiffer, type ModelInputs, type ModelRecord, type TensorSignature } from '@hera/model-schema';
 import type { Plan, Rollout } from '@hera/proto';
 import {
   QUEUES,
@@ -23,26 +23,23 @@ const ROLLBACK_WAIT_MS = 60_000;
 
 const validName = (s: string) => /^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(s);
 
-/** What a version must share with the serving one: queries in flight are answered by either. */
-interface Inputs {
-  version?: string;
-  denseDim: number;
-  tables: { name: string; rows: number; lookups: number }[];
-}
-
 /**
  * A version's inputs as the model repository describes them (the layout of @hera/models
  * repository.ts, read directly: placement loads no engine). NOT_FOUND when the repository
  * does not hold the version; INVALID_ARGUMENT when its description is unreadable.
  */
-export async function readVersionInputs(repo: string, model: string, version: string): Promise<Inputs> {
+export async function readVersionInputs(repo: string, model: string, version: string): Promise<ModelInputs> {
   const dir = join(repo, model);
   const current = join(dir, 'config.json');
   if (!existsSync(current)) throw new HeraError('NOT_FOUND', `model ${model} is not in the model repository ${repo}`);
   const candidates = [join(dir, version, 'config.json'), join(dir, version, 'model.json')];
   const path = candidates.find(p => existsSync(p));
   if (!path) throw new HeraError('NOT_FOUND', `model ${model} has no version ${quoted(version)} in ${repo}`);
-  let json: { modelTopology?: Partial<Inputs> } & Partial<Inputs>;
+  type Described = Partial<ModelInputs> & {
+    version?: string;
+    arch?: { layout?: string } & Partial<TensorSignature>;
+  };
+  let json: { modelTopology?: Described } & Described;
   try {
     json = JSON.parse(await fsp.readFile(path, 'utf8')) as typeof json;
   } catch (err) {
@@ -53,15 +50,12 @@ export async function readVersionInputs(repo: string, model: string, version: st
     throw invalidArgument('version', `${path} does not describe the model's inputs (denseDim, tables)`);
   // A copied directory still naming its source version would load that one's files.
   if (d.version !== version) throw invalidArgument('version', `${path} names version ${quoted(String(d.version))}`);
-  return { denseDim: d.denseDim, tables: d.tables.map(t => ({ name: t.name, rows: t.rows, lookups: t.lookups })) };
-}
-
-/** Why `next` cannot take `serving`'s queries ('' when it can). */
-export function inputsDiffer(serving: Inputs, next: Inputs): string {
-  if (serving.denseDim !== next.denseDim) return `dense width ${next.denseDim}, serving ${serving.denseDim}`;
-  const a = serving.tables.map(t => `${t.name}:${t.rows}×${t.lookups}`).join(', ');
-  const b = next.tables.map(t => `${t.name}:${t.rows}×${t.lookups}`).join(', ');
-  return a === b ? '' : `embedding tables [${b}], serving [${a}]`;
+  return {
+    denseDim: d.denseDim,
+    denseDatatype: d.denseDatatype,
+    tables: d.tables.map(t => ({ name: t.name, rows: t.rows, lookups: t.lookups })),
+    tensors: d.arch?.layout === 'tensors' ? { inputs: d.arch.inputs ?? [], outputs: d.arch.outputs ?? [] } : undefined,
+  };
 }
 
 export interface RolloutDeps {
@@ -173,10 +167,7 @@ export async function runRollout(
 
 async function checkVersion(repo: string, record: ModelRecord, version: string): Promise<void> {
   const next = await readVersionInputs(repo, record.name, version);
-  const why = inputsDiffer(
-    { denseDim: record.denseDim, tables: record.tables.map(t => ({ name: t.name, rows: t.rows, lookups: t.lookups })) },
-    next,
-  );
+  const why = inputsDiffer(record, next);
   if (why)
     throw invalidArgument(
       'version',
@@ -248,6 +239,13 @@ export class Rollouts {
     if (!validName(version)) throw invalidArgument('version', `${quoted(version)} is not a valid version`);
     const record = await this.deps.models.get(model);
     if (!record) throw new HeraError('NOT_FOUND', `model ${quoted(model)} is not registered`);
+    // A rollout moves one served version to another; a set of them is changed by its policy
+    // (LoadModel), which rolls the tenants make-before-break the same way.
+    if ((record.versions?.length ?? 0) > 1)
+      throw new HeraError(
+        'PRECONDITION',
+        `${model} serves versions ${record.versions!.join(', ')} under its version policy: change the policy instead (hera models load ${model} --version-policy …)`,
+      );
     const running = (await this.queue.getJobs(['active', 'waiting', 'delayed', 'prioritized'])).filter(
       j => j?.data?.model === model,
     );

@@ -72,7 +72,8 @@ void runService({
           .beat()
           .then(() => nodes.announce(config.NODE_ID, 'changed'))
           .catch(err => log.warn({ err }, 'node record update failed')),
-      onModelReady: c => void models.put(toModelRecord(c)).catch(err => log.warn({ err }, 'cannot register model')),
+      // Registers a model served here only when nothing registered it (the registry's record wins).
+      onModelReady: c => void models.add(toModelRecord(c)).catch(err => log.warn({ err }, 'cannot register model')),
       onPlanApplied: () => manager.planApplied(),
     });
     const node = (): NodeRecord => ({

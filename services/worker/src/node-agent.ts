@@ -1,4 +1,4 @@
-import { MAX_ITEMS } from '@hera/model-schema';
+import { joinVersions, MAX_ITEMS, splitVersions } from '@hera/model-schema';
 import type { CgroupManager } from '@hera/cgroups';
 import { HeraError, invalidArgument } from '@hera/errors';
 import type { Logger } from '@hera/logger';
@@ -118,8 +118,16 @@ export class NodeAgent {
     if (!a) throw invalidArgument(field, 'is required');
     if (!a.model) throw invalidArgument(`${field}.model`, 'must not be empty');
     let config: ModelConfig;
+    // The version field may name a set ("1,2", newest last: a policy serving several): each must
+    // be in the repository; the newest's config stands for the tenant (they share its inputs).
+    const wanted = splitVersions(a.version ?? '');
+    let version: string;
     try {
-      config = await readModelConfig(this.opts.repo, a.model, a.version || undefined);
+      const configs = [];
+      for (const v of wanted.length ? wanted : [undefined])
+        configs.push(await readModelConfig(this.opts.repo, a.model, v));
+      config = configs.at(-1)!;
+      version = joinVersions(configs.map(c => c.version));
     } catch (err) {
       throw new HeraError(
         'NOT_FOUND',
@@ -162,7 +170,7 @@ export class NodeAgent {
     this.#configs.set(config.name, config);
     return {
       model: config.name,
-      version: config.version,
+      version,
       workers,
       cpuset,
       cpuMillis,
@@ -326,7 +334,10 @@ export class NodeAgent {
         continue;
       }
       try {
-        this.#configs.set(model, await readModelConfig(this.opts.repo, model, d.allocation.version));
+        this.#configs.set(
+          model,
+          await readModelConfig(this.opts.repo, model, splitVersions(d.allocation.version).at(-1)),
+        );
       } catch (err) {
         log.warn({ err, model }, 'adopting a tenant whose model is not in the repository any more');
       }

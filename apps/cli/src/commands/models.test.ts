@@ -78,12 +78,17 @@ describe('hera models --version-policy', () => {
     assert.deepEqual(parseVersionPolicy('latest'), { latest: 1 });
     assert.deepEqual(parseVersionPolicy('latest:1'), { latest: 1 });
     assert.deepEqual(parseVersionPolicy('specific:3'), { specific: ['3'] });
+    // Several versions served at once, up to MAX_SERVED_VERSIONS.
+    assert.deepEqual(parseVersionPolicy('all'), { all: true });
+    assert.deepEqual(parseVersionPolicy('latest:2'), { latest: 2 });
+    assert.deepEqual(parseVersionPolicy('specific:1,2'), { specific: ['1', '2'] });
   });
-  it('refuses one that needs several versions served, saying why', () => {
-    for (const p of ['all', 'latest:2', 'specific:1,2'])
+  it('refuses more versions than are served at once, and malformed policies, saying why', () => {
+    for (const p of ['latest:5', 'specific:1,2,3,4,5'])
       assert.throws(
         () => parseVersionPolicy(p),
-        (e: Error) => e instanceof InvalidArgumentError && /one version of a model at a time/.test(e.message),
+        (e: Error) =>
+          e instanceof InvalidArgumentError && /at most 4 versions of a model are served at once/.test(e.message),
         p,
       );
     for (const p of ['newest', 'latest:0', 'specific:', 'all:1'])

@@ -11,6 +11,8 @@ import {
 import { Presets, SingleBar } from 'cli-progress';
 import {
   allowedVersions,
+  describePolicy,
+  MAX_SERVED_VERSIONS,
   isImported,
   isZooModel,
   modelCost,
@@ -219,8 +221,8 @@ export interface ImportModelsOptions {
 
 /**
  * `--version-policy`: `latest` (= latest:1), `latest:N`, `all`, `specific:V[,V…]` (Triton's
- * version_policy). A policy the cluster cannot serve (it serves one version at a time) is refused
- * here as the registry refuses it.
+ * version_policy). A policy the cluster cannot serve (latest < 1, an empty list, more than
+ * MAX_SERVED_VERSIONS) is refused here as the registry refuses it.
  */
 export function parseVersionPolicy(v: string): VersionPolicy {
   const [kind, arg] = v.split(':', 2) as [string, string | undefined];
@@ -374,8 +376,14 @@ export async function importModels(
   const target = o.register ? resolveTarget({ redisUrl: o.redisUrl, dataDir: o.dataDir, prefix: o.prefix }) : undefined;
   // Which version the policy serves, known before anything is written (as the registry does).
   const version = o.version ?? (await nextVersion(repo, o.name));
-  const served = allowedVersions(o.versionPolicy, [...(await listVersions(repo, o.name)), version]).at(-1);
+  const set = allowedVersions(o.versionPolicy, [...(await listVersions(repo, o.name)), version]);
+  const served = set.at(-1);
   if (served === undefined) throw new Error(`--version-policy allows none of ${o.name}'s versions`);
+  // Several versions at once need the registry's checks (shared inputs, sizes summed).
+  if (set.length > 1)
+    throw new Error(
+      `--version-policy ${describePolicy(o.versionPolicy)} would serve versions ${set.join(', ')}: import through the model registry (--register with placement) to serve several`,
+    );
   let config = await importModel({
     repo,
     source,
@@ -503,7 +511,8 @@ function parseSeconds(v: string): number {
 }
 
 const POLICY_HELP =
-  "Triton's version policy: latest (= latest:1), specific:V, or latest:N / all / specific:V,W (refused: the cluster serves one version of a model at a time)";
+  "Triton's version policy: latest (= latest:1), latest:N, all, specific:V[,W…]; every version it selects is served at once " +
+  `(at most ${MAX_SERVED_VERSIONS}; a query names one, or gets the newest), and a change of the set rolls the tenants make-before-break`;
 
 /** "13" for FP32 dense features (the default), "13 FP16", "13 INT8 (scale 0.0078125, zero point 0)". */
 function denseText(c: ModelConfig): string {
@@ -632,9 +641,10 @@ export function register(program: Command): void {
     models
       .command('load')
       .description(
-        "put a model of the repository into service (Triton's load): checks the version its policy selects, " +
-          'registers it (queuing a quick profile of a new version) and, when it has demand and a plan is applied, ' +
-          'plans it and waits until a tenant serves it; says why not otherwise (exit 1). Idempotent.',
+        "put a model of the repository into service (Triton's load): checks every version its policy selects " +
+          '(all are served at once, up to 4), registers them (queuing a quick profile of a new newest version) and, ' +
+          'when it has demand and a plan is applied, plans it and waits until a tenant serves every selected version; ' +
+          'a changed set of versions rolls the tenants make-before-break. Says why not served otherwise (exit 1). Idempotent.',
       ),
   )
     .option('--version-policy <policy>', `${POLICY_HELP}; stored with the model`, parseVersionPolicy)

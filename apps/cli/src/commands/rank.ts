@@ -14,6 +14,7 @@ export function register(program: Command): void {
     .option('--items <k>', 'candidate items in the query', v => Number(v), 164)
     .option('--top <k>', 'best items to print', v => Number(v), 10)
     .option('--seed <n>', 'seed of the random items', v => Number(v), 1)
+    .option('--version <v>', 'model version to query (one its version policy serves; default: the newest)')
     .option('--timeout <ms>', 'query time budget (0 = the model SLA)', v => Number(v), 0)
     .option('--gateway <host:port>', 'gateway address (default: $HERA_GATEWAY, else the running `hera up`)')
     .option('--data-dir <dir>', 'data dir of `hera up`', DEFAULT_DATA_DIR)
@@ -24,6 +25,7 @@ export function register(program: Command): void {
         items: number;
         top: number;
         seed: number;
+        version?: string;
         timeout: number;
         gateway?: string;
         dataDir: string;
@@ -36,6 +38,7 @@ export function register(program: Command): void {
           const items = randomItems(m, o.items, new Rng(o.seed));
           const res = await unaryCall(client, 'Rank', {
             model: o.model,
+            version: o.version ?? '',
             items: toItemBatch(items, m),
             topK: o.top,
             timeoutMs: o.timeout,

@@ -30,8 +30,14 @@ import { idsOffset } from './slot-layout';
 export interface ThreadInit {
   repo: string;
   model: string;
+  /** The version a job naming none gets (the newest served). */
   version: string;
   tables: SharedTables;
+  /**
+   * The other versions the host serves (a version policy selecting several): this thread
+   * loads and warms each too, with its own tables, and a job names the one it wants.
+   */
+  others?: readonly { version: string; tables: SharedTables }[];
   /** tfjs (default) or onnx: chosen by the host's main thread (engine-choice.ts). */
   engine?: ModelEngine;
   /** The TF.js backend (tfjs engine only; default: the fastest that initialises). */
@@ -63,6 +69,8 @@ export interface ThreadJob {
   tensors?: NamedTensor[];
   /** Outputs wanted by name (empty: every declared one). */
   outputs?: string[];
+  /** One of ThreadInit.others; absent: ThreadInit.version. */
+  version?: string;
 }
 
 export type ThreadReply =
@@ -120,15 +128,21 @@ interface Scorer {
   infer?(inputs: readonly NamedTensor[], outputs?: readonly string[]): NamedTensor[];
 }
 
-async function load(init: ThreadInit): Promise<Scorer> {
+async function load(init: ThreadInit, version = init.version, tables = init.tables): Promise<Scorer> {
   if (init.engine === 'onnx') {
     // Required here only: a TF.js thread never loads ONNX Runtime's native binding.
     const { OnnxModel } = await import('@hera/engine-onnx');
-    return OnnxModel.load(init.repo, init.model, { version: init.version, tables: init.tables });
+    return OnnxModel.load(init.repo, init.model, { version, tables });
   }
   await selectBackend(init.backend);
   // A zoo model on the embedding bag over the shared tables; an imported one on TF.js's loaders.
-  return loadTfjsModel(init.repo, init.model, { version: init.version, tables: init.tables });
+  return loadTfjsModel(init.repo, init.model, { version, tables });
+}
+
+/** A loaded version: its engine and its dense widener (an INT8 scale is a version's own). */
+interface Loaded {
+  model: Scorer;
+  widener: DenseWidener;
 }
 
 async function main(): Promise<void> {
@@ -136,24 +150,34 @@ async function main(): Promise<void> {
   const port = parentPort!;
   let model: Scorer;
   let widener: DenseWidener;
+  const others = new Map<string, Loaded>();
   try {
     model = await load(init);
     // The model's dense datatype on the wire (its config): FP16 and INT8 arrive narrow and are
     // widened to FP32 here, on this thread, not on the host's main thread or the gateway. A
     // config it cannot widen (INT8 without its scale) fails the thread's start, saying why.
     widener = new DenseWidener(model.config, init.denseDim);
+    for (const o of init.others ?? []) {
+      const m = await load(init, o.version, o.tables);
+      others.set(o.version, { model: m, widener: new DenseWidener(m.config, init.denseDim) });
+      await warmUp(m, init);
+    }
     await warmUp(model, init);
   } catch (err) {
     port.postMessage({ type: 'fatal', message: (err as Error).message } satisfies ThreadReply);
     return;
   }
+  const defaultModel = model;
   const out = new Float32Array(init.output);
   const offset = idsOffset(init.maxItems, init.denseDim);
   // The pool gives a thread one job at a time, so an awaited score never overlaps the next.
   port.on('message', (job: ThreadJob) => void run(job));
   async function run(job: ThreadJob): Promise<void> {
-    if (job.tensors) return runTensors(job, job.tensors);
-    widener.widen(init.input, 0, job.count);
+    // The host's main thread checked the version against those it serves.
+    const use = job.version ? others.get(job.version) : undefined;
+    const model = use?.model ?? defaultModel;
+    if (job.tensors) return runTensors(model, job, job.tensors);
+    (use?.widener ?? widener).widen(init.input, 0, job.count);
     const batch = {
       count: job.count,
       dense: new Float32Array(init.input, 0, job.count * init.denseDim),
@@ -184,7 +208,7 @@ async function main(): Promise<void> {
     }
   }
   /** A named-tensors job: checked by the host's main thread (checkTensors) before it was queued. */
-  function runTensors(job: ThreadJob, tensors: NamedTensor[]): void {
+  function runTensors(model: Scorer, job: ThreadJob, tensors: NamedTensor[]): void {
     try {
       if (!model.infer) throw new HeraError('PRECONDITION', `model ${model.config.name} takes no named tensors`);
       const t0 = performance.now();

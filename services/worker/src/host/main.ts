@@ -23,7 +23,7 @@ import { tracingEnabled } from '@hera/telemetry';
 import { loadSecurityConfig } from '@hera/config';
 import { applySecurity } from '@hera/runtime';
 import { createLogger } from '@hera/logger';
-import { checkShape, denseBytesPer, MAX_ITEMS } from '@hera/model-schema';
+import { checkShape, denseBytesPer, joinVersions, MAX_ITEMS, splitVersions } from '@hera/model-schema';
 import { isTensorsModel, type ModelConfig, type TensorSignature } from '@hera/model-schema';
 import { loadTables, readModelConfig } from '@hera/models';
 import { services, type InferRequest__Output, type InferResponse, type WorkerServiceHandlers } from '@hera/proto';
@@ -64,9 +64,22 @@ host.listen().catch(err => {
 });
 
 async function start(m: StartMessage): Promise<void> {
-  const config: ModelConfig = await readModelConfig(m.repo, m.model, m.version || undefined);
-  const tlog = log.child({ model: config.name, version: config.version });
+  // m.version names the versions to serve, newest last ("1,2" under a policy selecting
+  // several; '' for the repository's current one). Every inference thread loads each; a
+  // request names one, and one naming none gets the newest, whose config stands for the
+  // others (the registry serves only versions sharing its inputs).
+  const configs: ModelConfig[] = [];
+  for (const v of splitVersions(m.version).length ? splitVersions(m.version) : [undefined])
+    configs.push(await readModelConfig(m.repo, m.model, v));
+  const config = configs.at(-1)!;
+  const servedVersions = configs.map(c => c.version);
+  const served = new Set(servedVersions);
+  const servedField = joinVersions(servedVersions);
+  const tlog = log.child({ model: config.name, version: servedField });
   const tables = await loadTables(m.repo, config.name, config.version);
+  const others: { version: string; tables: Awaited<ReturnType<typeof loadTables>> }[] = [];
+  for (const c of configs.slice(0, -1))
+    others.push({ version: c.version, tables: await loadTables(m.repo, c.name, c.version) });
   const idsPerItem = config.idsPerItem;
   // Dense bytes come in the model's declared datatype (FP16, INT8 or FP32) and stay so until an
   // inference thread widens them in its slot.
@@ -80,7 +93,7 @@ async function start(m: StartMessage): Promise<void> {
   let readySent = false;
 
   const metrics = new HostMetrics(
-    { tenant: process.env['HERA_TENANT'] || config.name, model: config.name, version: config.version },
+    { tenant: process.env['HERA_TENANT'] || config.name, model: config.name, version: servedField },
     () => host.pool,
   );
   host.metrics = () => metrics.json();
@@ -95,6 +108,7 @@ async function start(m: StartMessage): Promise<void> {
       model: config.name,
       version: config.version,
       tables,
+      ...(others.length ? { others } : {}),
       maxItems: MAX_ITEMS,
       subBatch: host.subBatch,
       warmupMs: m.warmupMs,
@@ -110,10 +124,11 @@ async function start(m: StartMessage): Promise<void> {
         readySent = true;
         host.readyMessage = {
           type: 'ready',
-          version: config.version,
+          // The set served, as the tenant's allocation names it.
+          version: servedField,
           backend: e.detail,
-          // The shared tables loaded (none for an imported model: its embeddings are thread weights).
-          tableBytes: tables.bytes,
+          // The shared tables loaded, every version's (none for an imported model: its embeddings are thread weights).
+          tableBytes: others.reduce((sum, o) => sum + o.tables.bytes, tables.bytes),
           subBatchSize: m.subBatchSize,
         };
         send(host.readyMessage);
@@ -155,19 +170,33 @@ async function start(m: StartMessage): Promise<void> {
       if (!req) throw new HeraError('INVALID_ARGUMENT', 'request: missing');
       if (req.model !== config.name)
         throw new HeraError('NOT_FOUND', `this host serves ${config.name}, not ${JSON.stringify(req.model)}`);
-      if (req.version && req.version !== config.version) {
-        throw new HeraError('NOT_FOUND', `model ${config.name} runs version ${config.version}, not ${req.version}`);
+      if (req.version && !served.has(req.version)) {
+        throw new HeraError(
+          'NOT_FOUND',
+          `model ${config.name} runs version${served.size > 1 ? 's' : ''} ${servedVersions.join(', ')}, not ${req.version}`,
+        );
       }
+      const version = req.version || config.version;
       if (isTensorRequest(config.name, tensorSig, req)) {
         const t0 = performance.now();
         const onPart = requestSpans(trace, {
           model: config.name,
-          version: config.version,
+          version,
           items: req.tensors[0]?.shape[0] ?? 0,
           subBatch: host.subBatch,
           enqueuedAt: t0,
         });
-        const res = await runTensors(pool, config.name, tensorSig!, req, deadline, t0, cancelled, onPart);
+        const res = await runTensors(
+          pool,
+          config.name,
+          tensorSig!,
+          req,
+          deadline,
+          t0,
+          cancelled,
+          onPart,
+          version !== config.version ? version : undefined,
+        );
         endRequest(trace, res);
         const now = Date.now();
         const ms = performance.now() - t0;
@@ -178,18 +207,23 @@ async function start(m: StartMessage): Promise<void> {
         return {
           scores: Buffer.alloc(0),
           outputs: res.outputs,
-          version: config.version,
+          version,
           queueUs: res.queueUs,
           computeUs: res.computeUs,
         };
       }
       // Lengths here, before the bytes are copied into a thread's slot; values once, in that thread.
       const count = checkShape(req.items, shape);
-      const batch = { count, dense: req.items!.dense, ids: req.items!.sparse };
+      const batch = {
+        count,
+        dense: req.items!.dense,
+        ids: req.items!.sparse,
+        ...(version !== config.version ? { version } : {}),
+      };
       const t0 = performance.now();
       const onPart = requestSpans(trace, {
         model: config.name,
-        version: config.version,
+        version,
         items: count,
         subBatch: host.subBatch,
         enqueuedAt: t0,
@@ -210,7 +244,7 @@ async function start(m: StartMessage): Promise<void> {
       window.add(now, ms, batch.count);
       recent?.add(now, ms, batch.count);
       metrics.requestOk();
-      return { scores: res.scores, version: config.version, queueUs: res.queueUs, computeUs: res.computeUs };
+      return { scores: res.scores, version, queueUs: res.queueUs, computeUs: res.computeUs };
     } catch (err) {
       const code = err instanceof HeraError ? err.code : 'INTERNAL';
       // A request refused for load or past its deadline missed its SLA: the node manager's

@@ -25,7 +25,8 @@ export interface JobSink {
  */
 export function runSplit(
   sink: JobSink,
-  batch: { count: number; dense: Uint8Array; ids: Uint8Array },
+  /** version: which of the host's versions scores it (absent: the newest). */
+  batch: { count: number; dense: Uint8Array; ids: Uint8Array; version?: string },
   subBatch: number,
   /** denseBytes: bytes of one dense value as the request carries it (4, or 2 for FP16, 1 for INT8). */
   dims: { denseDim: number; idsPerItem: number; denseBytes?: number },
@@ -73,6 +74,7 @@ export function runSplit(
         count: end - start,
         dense: batch.dense.subarray(start * dims.denseDim * dense, end * dims.denseDim * dense),
         ids: batch.ids.subarray(start * dims.idsPerItem * 4, end * dims.idsPerItem * 4),
+        ...(batch.version ? { version: batch.version } : {}),
         deadline,
         enqueuedAt,
         cancelled,

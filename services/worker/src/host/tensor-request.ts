@@ -40,6 +40,8 @@ export function runTensors(
   enqueuedAt: number,
   cancelled: () => boolean,
   onPart?: (r: JobResult, items: number) => void,
+  /** One of the host's other versions (absent: its newest). */
+  version?: string,
 ): Promise<TensorResult> {
   const tensors: NamedTensor[] = req.tensors.map(t => ({
     name: t.name,
@@ -66,6 +68,7 @@ export function runTensors(
       ids: new Uint8Array(0),
       tensors,
       outputs: req.outputs,
+      ...(version ? { version } : {}),
       deadline,
       enqueuedAt,
       cancelled,

@@ -41,6 +41,8 @@ export interface Job {
   enqueuedAt: number;
   /** True once the caller gave up (cancelled call): skip without computing. */
   cancelled(): boolean;
+  /** Which of the host's versions scores it (ThreadInit.others); absent: ThreadInit.version. */
+  version?: string;
   resolve(r: JobResult): void;
   reject(err: HeraError): void;
 }
@@ -448,14 +450,24 @@ export class WorkerPool {
         // whole underlying buffer).
         const tensors = job.tensors.map(t => ({ ...t, data: new Uint8Array(t.data) }));
         slot.worker.postMessage(
-          { id: slot.jobId, count: job.count, tensors, outputs: [...(job.outputs ?? [])] } satisfies ThreadJob,
+          {
+            id: slot.jobId,
+            count: job.count,
+            tensors,
+            outputs: [...(job.outputs ?? [])],
+            ...(job.version ? { version: job.version } : {}),
+          } satisfies ThreadJob,
           tensors.map(t => t.data.buffer as ArrayBuffer),
         );
         continue;
       }
       this.#copyIn(slot.input, 0, job.dense);
       this.#copyIn(slot.input, idsOffset(this.init.maxItems, this.init.denseDim), job.ids);
-      slot.worker.postMessage({ id: slot.jobId, count: job.count } satisfies ThreadJob);
+      slot.worker.postMessage(
+        (job.version
+          ? { id: slot.jobId, count: job.count, version: job.version }
+          : { id: slot.jobId, count: job.count }) satisfies ThreadJob,
+      );
     }
   }
 }
