@@ -3,14 +3,16 @@
  * against a real redis-server, a real placement service and one real node agent: the first
  * run builds a tiny model, registers it, sets a default demand, applies a plan and waits until
  * the node serves it; a second run — the `hera cluster init` command itself, as the compose
- * init service runs it on every `docker compose up` — changes nothing (same plan version).
+ * init service runs it on every `docker compose up` — changes nothing (same plan version), and
+ * a third keeps what the cluster learned of the model (its policy, unload and measured class).
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PlanStore, Keyspace } from '@hera/state';
+import type { ModelRecord } from '@hera/model-schema';
+import { ModelStore, PlanStore, Keyspace } from '@hera/state';
 import { redisPerFile, startChild, startService, type TestService } from '@hera/testing';
 import { initCluster, type InitResult } from './cluster-init';
 
@@ -100,5 +102,33 @@ describe('initCluster', () => {
     assert.match(cli.lines.join('\n'), /all 1 models already registered/);
     assert.match(cli.lines.join('\n'), new RegExp(`plan v${version} unchanged`));
     assert.equal(await new PlanStore(db.redis, new Keyspace(prefix)).version(), version);
+  });
+
+  it("keeps the registry's fields of a model on a restart: version policy, unload, measured class", async () => {
+    const store = new ModelStore(db.redis, new Keyspace(prefix));
+    const stored = (await store.get('ncf'))!;
+    const known: ModelRecord = {
+      ...stored,
+      kind: stored.kind === 'compute-bound' ? 'memory-bound' : 'compute-bound',
+      versionPolicy: { specific: [stored.version] },
+      unloaded: true,
+    };
+    await store.put(known);
+    const again = await initCluster({
+      repo,
+      models: ['ncf'],
+      scale: 0.0005,
+      demandUnits: 0.5,
+      plan: false,
+      redisUrl: db.server.url,
+      prefix,
+      placement: placement!.address,
+      nodes: 1,
+      timeoutMs: 30_000,
+      say: () => {},
+      tty: false,
+    });
+    assert.deepEqual(again.registered, [], 'nothing of the config changed: nothing rewritten');
+    assert.deepEqual(await store.get('ncf'), known);
   });
 });

@@ -1,6 +1,7 @@
+import { isDeepStrictEqual } from 'node:util';
 import cliProgress from 'cli-progress';
 import { checkHealth, createClient, isServiceError, statusName, unaryCall, untracedMetadata } from '@hera/grpc';
-import { toModelRecord, ZOO_MODELS } from '@hera/model-schema';
+import { keepRegistryFields, toModelRecord, ZOO_MODELS } from '@hera/model-schema';
 import { buildRepository, listRepository, readModelConfig } from '@hera/models';
 import { loadProtos } from '@hera/proto';
 import { waitFor, waitForRedis } from '@hera/procs';
@@ -82,10 +83,11 @@ export async function initCluster(o: InitOptions): Promise<InitResult> {
   const keys = new Keyspace(o.prefix);
   try {
     const store = new ModelStore(redis, keys);
-    const records = configs.map(c => toModelRecord(c));
-    const stored = await Promise.all(records.map(r => store.get(r.name)));
+    const stored = await Promise.all(configs.map(c => store.get(c.name)));
+    // The registry's fields (policy, unload, measured class, served set) survive a restart.
+    const records = configs.map((c, i) => keepRegistryFields(toModelRecord(c), stored[i]));
     // Only what differs: an unchanged record rewritten would still be announced to every gateway.
-    const changed = records.filter((r, i) => JSON.stringify(stored[i]) !== JSON.stringify(r));
+    const changed = records.filter((r, i) => !isDeepStrictEqual(stored[i], r));
     await store.put(...changed);
     result.registered = changed.map(r => r.name);
     o.say(

@@ -28,6 +28,7 @@ export {
   isTensorsModel,
   requireZoo,
   toModelRecord,
+  keepRegistryFields,
   allowedVersions,
   describePolicy,
   sortVersions,

@@ -14,6 +14,8 @@ import {
   MAX_SERVED_VERSIONS,
   inputsDiffer,
   type ModelInputs,
+  keepRegistryFields,
+  type ModelRecord,
 } from './model-config';
 import { ZOO_SPECS } from './zoo';
 
@@ -115,5 +117,39 @@ describe('inputs two versions must share (inputsDiffer)', () => {
       inputsDiffer({ denseDim: 0, tables: [] }, tensors([-1, 3])),
       /^named tensor inputs \(none: the ranking layout\) → \(ids INT32/,
     );
+  });
+});
+
+describe('a record rebuilt from its config (keepRegistryFields)', () => {
+  const built: ModelRecord = {
+    name: 'm',
+    version: '2',
+    denseDim: 1,
+    tables: [],
+    slaMs: 10,
+    subBatchSize: 8,
+    sizeBytes: 5,
+  };
+  it('keeps the policy, an unload, the measured class and the served set of the same version', () => {
+    const stored: ModelRecord = {
+      ...built,
+      sizeBytes: 9,
+      kind: 'memory-bound',
+      versionPolicy: { latest: 2 },
+      versions: ['1', '2'],
+      unloaded: true,
+    };
+    assert.deepEqual(keepRegistryFields(built, stored), stored);
+    assert.deepEqual(keepRegistryFields(built, undefined), built);
+  });
+  it('keeps the policy and unload only when the config is a newer version (unprofiled, its set unknown)', () => {
+    const stored: ModelRecord = {
+      ...built,
+      version: '1',
+      kind: 'memory-bound',
+      versionPolicy: { latest: 2 },
+      unloaded: true,
+    };
+    assert.deepEqual(keepRegistryFields(built, stored), { ...built, versionPolicy: { latest: 2 }, unloaded: true });
   });
 });

@@ -335,6 +335,29 @@ export function splitVersions(field: string): string[] {
   return field ? field.split(',').filter(v => v !== '') : [];
 }
 
+/**
+ * A record rebuilt from the repository's config (`hera up` registers the repository's models on
+ * every start) with what only the cluster knows carried over from the stored record: the
+ * version policy and an unload, always; the measured class and a served version set while the
+ * stored record's newest version is still the config's (a new version is unprofiled, and the
+ * registry computes a new set). Without this a restart dropped all four.
+ */
+export function keepRegistryFields(built: ModelRecord, stored: ModelRecord | undefined): ModelRecord {
+  if (!stored || stored.name !== built.name) return built;
+  const out: ModelRecord = { ...built };
+  if (stored.versionPolicy) out.versionPolicy = stored.versionPolicy;
+  if (stored.unloaded) out.unloaded = true;
+  if (stored.version === built.version) {
+    const kind = stored.kind ?? built.kind;
+    if (kind) out.kind = kind;
+    if (stored.versions?.length) {
+      out.versions = [...stored.versions];
+      out.sizeBytes = stored.sizeBytes;
+    }
+  }
+  return out;
+}
+
 /** The versions a model record serves, newest last (`versions`, else its one `version`). */
 export function recordVersions(r: { version: string; versions?: readonly string[] }): string[] {
   return r.versions?.length ? [...r.versions] : [r.version];
