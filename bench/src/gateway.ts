@@ -49,7 +49,14 @@
  * pair goes first (the VM drifts), and keeps each pair's best round; every round is printed and in
  * the JSON line.
  *
- *   npm run bench -- gateway [--models wnd,din,rmc1,rmc2] [--scale 0.05] [--calls 3000] [--seconds 5] [--min-queries 300] [--sla-factor 4] [--ref-seconds 2] [--backend tfjs|onnx] [--tracing | --tls [--rounds N]]
+ * --paired (with --tracing / --tls): both pairs serve the model at once (two tenants on the same
+ * cores, one idle at any moment) and their two rate searches take turns point by point against one
+ * in-process engine, each point still bracketed by the engine's rate just before and after it.
+ * Sequential searches put minutes between the pairs, and this VM's speed moves by tens of percent
+ * in minutes: the same pair's efficiency moved by ±0.05–0.09 between rounds, as much as tracing's
+ * cost. Taking turns puts seconds between them.
+ *
+ *   npm run bench -- gateway [--models wnd,din,rmc1,rmc2] [--scale 0.05] [--calls 3000] [--seconds 5] [--min-queries 300] [--sla-factor 4] [--ref-seconds 2] [--backend tfjs|onnx] [--tracing | --tls [--rounds N] [--paired]]
  */
 import { fork } from 'node:child_process';
 import { availableParallelism } from 'node:os';
@@ -106,11 +113,14 @@ const o = args(
       'with --tracing / --tls: measure each model on both pairs this many times, alternating which goes first; each pair keeps its best round (a miss in a slow moment of a shared VM only lowers a round)',
     tracing: 'efficiency with tracing off and on (always_on, exported over OTLP/gRPC), side by side; skips (a)',
     tls: 'efficiency in plaintext and with mTLS on every hop (client → gateway → tenant host), side by side; skips (a)',
+    paired:
+      "with --tracing / --tls: both pairs serve the model at once and their rate searches take turns, point by point, against one in-process engine, so the VM's drift falls on both alike (without it, a round runs one pair's whole search, then the other's)",
   },
-  ['tracing', 'tls'],
+  ['tracing', 'tls', 'paired'],
 );
 const tracing = o['tracing'] === 'true';
 const tls = o['tls'] === 'true';
+const paired = o['paired'] === 'true';
 if (tracing && tls) throw new Error('--tracing and --tls each compare two pairs: pass one of them');
 /** Two serving pairs side by side, `off` (the plain one) and `on`; or one. */
 const compared: { what: string; off: string; on: string } | undefined = tracing
@@ -369,7 +379,27 @@ async function main(): Promise<void> {
     for (const name of models) {
       for (let round = 0; round < rounds; round++) {
         // Alternate which pair goes first: the VM's speed drifts, and a fixed order would favour one.
-        for (const s of round % 2 === 0 ? servings : [...servings].reverse()) {
+        const order = round % 2 === 0 ? servings : [...servings].reverse();
+        if (compared && paired) {
+          console.log(
+            `    -- ${name}, both pairs taking turns${rounds > 1 ? `, round ${round + 1} of ${rounds}` : ''}`,
+          );
+          const engine = await InProcessEngine.start(repo, name, cores, { kind: 'queries' }, backend);
+          try {
+            const turn = turns();
+            const rs = await Promise.all(order.map(s => efficiencyOf(repo, name, s, place, { engine, turn })));
+            order.forEach((s, i) => {
+              const r = rs[i]!;
+              ((allRounds[s.label] ??= {})[name] ??= []).push(round3(r.efficiency));
+              const prev = (results[s.label] ??= {})[name];
+              if (!prev || r.efficiency > prev.efficiency) results[s.label]![name] = r;
+            });
+          } finally {
+            await engine.close();
+          }
+          continue;
+        }
+        for (const s of order) {
           if (compared)
             console.log(
               `    -- ${name}, ${s.label === 'on' ? compared.on : compared.off}${rounds > 1 ? `, round ${round + 1} of ${rounds}` : ''}`,
@@ -495,18 +525,38 @@ async function main(): Promise<void> {
 }
 
 /** (b) for one model on one serving pair: the rate search against the in-process engine. */
+/** Runs tasks one at a time, in the order they asked: two searches sharing it take turns. */
+type Turns = <T>(task: () => Promise<T>) => Promise<T>;
+function turns(): Turns {
+  let tail: Promise<unknown> = Promise.resolve();
+  return <T>(task: () => Promise<T>) => {
+    const run = tail.then(task, task);
+    tail = run.catch(() => undefined);
+    return run;
+  };
+}
+
+/**
+ * One model's efficiency on one serving pair. `shared` (--paired): the engine and the turns of
+ * two pairs searching at once; each of this pair's measurements (engine, load, engine) then
+ * waits for its turn, so the two searches' points alternate in time.
+ */
 async function efficiencyOf(
   repo: string,
   name: string,
   serving: Serving,
   place: (s: Serving, model: string) => Promise<string>,
+  shared?: { engine: InProcessEngine; turn: Turns },
 ): Promise<ModelResult> {
   const cores = tenantCores;
   const c = await readModelConfig(repo, name);
+  const turn: Turns = shared?.turn ?? (task => task());
+  // Lines of two searches interleave: each names its pair.
+  const tag = shared && compared ? `[${serving.label === 'on' ? compared.on : compared.off}] ` : '';
   // The in-process engine stays up (warm, idle between measurements) on the tenant's cores
   // and measures for `--ref-seconds` just before and just after every rate point: the
   // point's offered rate is divided by what the engine did around it, not minutes away.
-  const engine = await InProcessEngine.start(repo, name, cores, { kind: 'queries' }, backend);
+  const engine = shared?.engine ?? (await InProcessEngine.start(repo, name, cores, { kind: 'queries' }, backend));
   const refSeconds = Number(o['ref-seconds']);
   const references: number[] = [];
   let search: Awaited<ReturnType<typeof findMaxRate>>;
@@ -516,7 +566,7 @@ async function efficiencyOf(
   const points = new Map<number, { offered: number; nominal: number; reference: number; itemsPerS: number }>();
   let cpu!: CpuPerQuery;
   try {
-    references.push(await engine.measure(refSeconds));
+    references.push(await turn(() => engine.measure(refSeconds)));
     await place(serving, name);
     cpu = new CpuPerQuery(serving.gateway.child.pid!, serving.agentPid);
     const pool = new PayloadPool(c, 1024, 21);
@@ -528,23 +578,25 @@ async function efficiencyOf(
       async share => {
         const sla = c.slaMs * slaFactor;
         for (let attempt = 1; ; attempt++) {
-          const before = await engine.measure(refSeconds);
-          const rate = share * before;
-          const durationMs = pointMs(rate);
-          const target = gatewayTarget(serving.gateway.address, name, pool);
-          const ticks0 = cpu.read();
-          const s = await runLoad(target.send, {
-            rate,
-            seed: 5,
-            durationMs,
-            warmupMs: WARMUP_MS,
-            timeoutMs: 2 * sla,
-            slaMs: sla,
+          const { before, rate, durationMs, s, after } = await turn(async () => {
+            const before = await engine.measure(refSeconds);
+            const rate = share * before;
+            const durationMs = pointMs(rate);
+            const target = gatewayTarget(serving.gateway.address, name, pool);
+            const ticks0 = cpu.read();
+            const s = await runLoad(target.send, {
+              rate,
+              seed: 5,
+              durationMs,
+              warmupMs: WARMUP_MS,
+              timeoutMs: 2 * sla,
+              slaMs: sla,
+            });
+            target.close();
+            // Every query of the run, warm-up included (sent counts the measured window only).
+            cpu.add(ticks0, (s.sent * (WARMUP_MS + durationMs)) / durationMs);
+            return { before, rate, durationMs, s, after: await engine.measure(refSeconds) };
           });
-          target.close();
-          // Every query of the run, warm-up included (sent counts the measured window only).
-          cpu.add(ticks0, (s.sent * (WARMUP_MS + durationMs)) / durationMs);
-          const after = await engine.measure(refSeconds);
           references.push(before, after);
           const reference = (before + after) / 2;
           // The machine changed speed during the point (the engine's rate moved by more than
@@ -555,7 +607,7 @@ async function efficiencyOf(
           // stopped near 0.5 while the other reached 0.76–0.84).
           const drifted = Math.abs(before - after) > DRIFT * Math.max(before, after) || !s.meetsSla;
           console.log(
-            `    ${name} at ${fmt(share, 3)} × in-process (${fmt(rate)} qps nominal), offered ${fmt(s.offeredQps)} qps for ${fmt(durationMs / 1000)} s → served ${fmt(s.servedQps)} p95 ${fmt(s.p95Ms, 2)} ms ${s.meetsSla ? 'meets' : 'misses'} the ${sla} ms SLA` +
+            `    ${tag}${name} at ${fmt(share, 3)} × in-process (${fmt(rate)} qps nominal), offered ${fmt(s.offeredQps)} qps for ${fmt(durationMs / 1000)} s → served ${fmt(s.servedQps)} p95 ${fmt(s.p95Ms, 2)} ms ${s.meetsSla ? 'meets' : 'misses'} the ${sla} ms SLA` +
               `${Object.keys(s.errors).length ? ` errors ${JSON.stringify(s.errors)}` : ''}; in-process ${fmt(before)} before, ${fmt(after)} after → ${fmt(s.offeredQps / reference, 3)}` +
               `${drifted && attempt === 1 ? (s.meetsSla ? ' (the machine drifted: again)' : ' (a miss: again)') : ''}`,
           );
@@ -573,7 +625,7 @@ async function efficiencyOf(
     );
     await unaryCall(serving.agent, 'RemoveTenant', { model: name });
   } finally {
-    await engine.close();
+    if (!shared) await engine.close();
   }
   const best = points.get(search.rate) ?? { offered: 0, nominal: 0, reference: references[0]!, itemsPerS: 0 };
   const inproc = references.reduce((a, b) => a + b, 0) / references.length;
@@ -592,7 +644,7 @@ async function efficiencyOf(
   // of this engine serves through the mesh at the SLA.
   const perCore = best.itemsPerS / cores.length;
   console.log(
-    `    ${name} (${c.expectedKind}): through gateway at SLA ${fmt(best.offered)} qps offered, in-process around that point ${fmt(best.reference)} qps → ` +
+    `    ${tag}${name} (${c.expectedKind}): through gateway at SLA ${fmt(best.offered)} qps offered, in-process around that point ${fmt(best.reference)} qps → ` +
       `efficiency ${fmt(efficiency, 3)} (target ≥ 0.8; a zero-overhead server would reach ${fmt(ceiling, 3)} under the same arrivals and SLA in steady state, ` +
       `${fmt(windowed, 3)} judged over these windows; ` +
       `in-process ranged ${fmt(Math.min(...references))}–${fmt(Math.max(...references))} qps over the search); ` +
