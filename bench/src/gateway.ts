@@ -457,6 +457,7 @@ async function main(): Promise<void> {
         .join(', ')}`,
     );
     tlsFigures = {
+      paired,
       rounds_plaintext: allRounds['off'],
       rounds_mtls: allRounds['on'],
       efficiency_plaintext: pick(results['off']!, r => r.efficiency),
@@ -480,6 +481,7 @@ async function main(): Promise<void> {
         )} → target ≥ 0.95 ${met ? 'met' : 'not met'} (${receiver!.requests} OTLP exports, ${fmt(receiver!.bytes / 1048576)} MiB)`,
     );
     tracingFigures = {
+      paired,
       rounds_off: allRounds['off'],
       rounds_on: allRounds['on'],
       cpu_us_per_query_off: Object.fromEntries(
