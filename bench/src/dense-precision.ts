@@ -34,7 +34,8 @@ import { buildRepository } from '@hera/models';
 import { loadProtos, type RankingServiceClient, type WorkerServiceClient } from '@hera/proto';
 import { Rng } from '@hera/stats';
 import { waitFor, type TestService } from '@hera/testing';
-import { args, childPids, cpuSeconds, fmt, Stack } from './harness';
+import { childPids } from '@hera/procs';
+import { args, cpuSeconds, fmt, Stack } from './harness';
 
 const DATATYPES = ['FP32', 'FP16', 'INT8'] as const;
 type Dt = (typeof DATATYPES)[number];

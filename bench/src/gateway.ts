@@ -75,7 +75,7 @@ import { type ModelConfig } from '@hera/model-schema';
 import { readModelConfig } from '@hera/models';
 import { loadProtos, services, type RankingServiceClient, type WorkerServiceClient } from '@hera/proto';
 import { quantile } from '@hera/stats';
-import { createLocalPki } from '@hera/procs';
+import { childPids, createLocalPki } from '@hera/procs';
 import { startOtlpReceiver, waitFor, type OtlpReceiver, type TestService } from '@hera/testing';
 import {
   args,
@@ -83,7 +83,6 @@ import {
   benchBackend,
   buildBenchModels,
   checkTenantBackend,
-  childPids,
   cpuSeconds,
   fmt,
   InProcessEngine,

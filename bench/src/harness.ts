@@ -116,15 +116,6 @@ export function cpuSeconds(pid: number): number {
   }
 }
 
-/** A process's children (a node agent's tenant hosts), from /proc; none where that cannot be read. */
-export function childPids(pid: number): number[] {
-  try {
-    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
-  } catch {
-    return [];
-  }
-}
-
 /** Pins a process (all its threads) to CPUs with taskset; false where that is not possible. */
 export function pin(pid: number, cpus: readonly number[]): boolean {
   try {

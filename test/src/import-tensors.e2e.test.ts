@@ -19,12 +19,13 @@ import { createClient, unaryCall } from '@hera/grpc';
 import { saveToDirectory, selectBackend, tfjs } from '@hera/models';
 import { loadProtos, type GRPCInferenceServiceClient, type RankingServiceClient } from '@hera/proto';
 import { Rng } from '@hera/stats';
-import { type Child, HERA_UP_FREE_PORTS, isAlive, startChild, waitFor, waitForExit } from '@hera/testing';
+import { type Child, childPids, HERA_UP_FREE_PORTS, isAlive, startChild, waitFor, waitForExit } from '@hera/testing';
+import { HERA_CLI, hera } from './hera-cli';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const tfl = require('@tensorflow/tfjs-layers') as typeof TFL;
 
-const cli = require.resolve('@hera/cli/dist/main.js');
+const cli = HERA_CLI;
 const dataDir = mkdtempSync(join(tmpdir(), 'hera-tensors-e2e-'));
 const source = join(dataDir, 'trained');
 const MODEL = 'anymodel';
@@ -37,23 +38,6 @@ let up: Child | undefined;
 let pids: Record<string, number> = {};
 let hostPids: number[] = [];
 const clients: { close(): void }[] = [];
-
-function childrenOf(pid: number): number[] {
-  try {
-    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
-  } catch {
-    return [];
-  }
-}
-
-async function hera(...args: string[]): Promise<string> {
-  const c = startChild(process.execPath, [cli, ...args]);
-  const code = await Promise.race([c.exited, new Promise<number>(r => setTimeout(() => r(-1), 240_000).unref())]);
-  if (code === -1) await c.stop('SIGKILL');
-  const out = c.lines.join('\n');
-  assert.equal(code, 0, `hera ${args.join(' ')}:\n${out}`);
-  return out;
-}
 
 before(async () => {
   await selectBackend('cpu');
@@ -104,7 +88,7 @@ before(async () => {
 
 after(async () => {
   for (const c of clients) c.close();
-  if (pids['worker']) hostPids.push(...childrenOf(pids['worker']));
+  if (pids['worker']) hostPids.push(...childPids(pids['worker']));
   await up?.stop('SIGINT', 20_000);
   for (const pid of [...Object.values(pids), ...hostPids]) if (isAlive(pid)) process.kill(pid, 'SIGKILL');
   model?.dispose();
@@ -144,7 +128,7 @@ describe('any model: named tensors', () => {
       120_000,
       `the gateway to route ${MODEL}`,
     );
-    hostPids = childrenOf(pids['worker']!);
+    hostPids = childPids(pids['worker']!);
 
     const meta = await unaryCall(oip, 'ModelMetadata', { name: MODEL });
     assert.deepEqual(

@@ -18,13 +18,14 @@ import { createClient, unaryCall } from '@hera/grpc';
 import { saveToDirectory, selectBackend, tfjs } from '@hera/models';
 import { loadProtos, type GRPCInferenceServiceClient, type RankingServiceClient } from '@hera/proto';
 import { Rng } from '@hera/stats';
-import { type Child, HERA_UP_FREE_PORTS, isAlive, startChild, waitFor, waitForExit } from '@hera/testing';
+import { type Child, childPids, HERA_UP_FREE_PORTS, isAlive, startChild, waitFor, waitForExit } from '@hera/testing';
+import { HERA_CLI, hera } from './hera-cli';
 import { tritonCall, tritonClient } from './triton-client';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const tfl = require('@tensorflow/tfjs-layers') as typeof TFL;
 
-const cli = require.resolve('@hera/cli/dist/main.js');
+const cli = HERA_CLI;
 const dataDir = mkdtempSync(join(tmpdir(), 'hera-import-e2e-'));
 const source = join(dataDir, 'trained');
 const MODEL = 'mine';
@@ -35,25 +36,6 @@ let up: Child | undefined;
 let pids: Record<string, number> = {};
 let hostPids: number[] = [];
 const clients: { close(): void }[] = [];
-
-/** The tenant hosts a node agent started (its child processes). */
-function childrenOf(pid: number): number[] {
-  try {
-    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
-  } catch {
-    return [];
-  }
-}
-
-/** Runs the CLI to its end; fails with its output unless it exits 0. */
-async function hera(...args: string[]): Promise<string> {
-  const c = startChild(process.execPath, [cli, ...args]);
-  const code = await Promise.race([c.exited, new Promise<number>(r => setTimeout(() => r(-1), 240_000).unref())]);
-  if (code === -1) await c.stop('SIGKILL');
-  const out = c.lines.join('\n');
-  assert.equal(code, 0, `hera ${args.join(' ')}:\n${out}`);
-  return out;
-}
 
 before(async () => {
   // Trained on the plain CPU backend (every gradient kernel is there), scored on wasm as the hosts do.
@@ -91,7 +73,7 @@ before(async () => {
 
 after(async () => {
   for (const c of clients) c.close();
-  if (pids['worker']) hostPids.push(...childrenOf(pids['worker']));
+  if (pids['worker']) hostPids.push(...childPids(pids['worker']));
   // SIGINT: `hera up` stops what it started, tenant hosts included; then whatever is left, by pid.
   await up?.stop('SIGINT', 20_000);
   for (const pid of [...Object.values(pids), ...hostPids]) if (isAlive(pid)) process.kill(pid, 'SIGKILL');
@@ -141,7 +123,7 @@ describe('bring your own model', () => {
       120_000,
       `the gateway to route ${MODEL}`,
     );
-    hostPids = childrenOf(pids['worker']!);
+    hostPids = childPids(pids['worker']!);
 
     // More items than a sub-batch, so the gateway splits and gathers.
     const k = 75;
@@ -216,7 +198,7 @@ describe('bring your own model', () => {
       30_000,
       `the gateway to route ${MODEL} again`,
     );
-    hostPids.push(...childrenOf(pids['worker']!));
+    hostPids.push(...childPids(pids['worker']!));
     close(
       f32(
         (
@@ -248,7 +230,7 @@ describe('bring your own model', () => {
       30_000,
       `ModelReady ${MODEL} after Triton's load`,
     );
-    hostPids.push(...childrenOf(pids['worker']!));
+    hostPids.push(...childPids(pids['worker']!));
     await assert.rejects(tritonCall(triton, 'RepositoryModelLoad', { model_name: 'nope' }), {
       code: 5, // NOT_FOUND: not in the repository, as the registry says
     });

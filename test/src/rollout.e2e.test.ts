@@ -16,8 +16,11 @@ import { randomBatch } from '@hera/model-schema';
 import { buildRepository, readModelConfig } from '@hera/models';
 import { loadProtos, type RankingServiceClient } from '@hera/proto';
 import { type Child, HERA_UP_FREE_PORTS, isAlive, startChild, waitFor } from '@hera/testing';
+import { HERA_CLI, runHera } from './hera-cli';
 
-const cli = require.resolve('@hera/cli/dist/main.js');
+const cli = HERA_CLI;
+/** Runs the CLI to its end: its exit code and output. */
+const hera = (...args: string[]) => runHera(args, 300_000);
 const dataDir = mkdtempSync(join(tmpdir(), 'hera-rollout-e2e-'));
 const repo = join(dataDir, 'models');
 const SCALE = 0.0005;
@@ -26,14 +29,6 @@ let pids: Record<string, number> = {};
 const hostPids = new Set<number>();
 let client: RankingServiceClient | undefined;
 let stopLoad: (() => Promise<void>) | undefined;
-
-/** Runs the CLI to its end: its exit code and output. */
-async function hera(...args: string[]): Promise<{ code: number; out: string }> {
-  const c = startChild(process.execPath, [cli, ...args]);
-  const code = await Promise.race([c.exited, new Promise<number>(r => setTimeout(() => r(-1), 300_000).unref())]);
-  if (code === -1) await c.stop('SIGKILL');
-  return { code, out: c.lines.join('\n') };
-}
 
 /** The tenant hosts the node agent runs now, from its state directory: pid → version. */
 function hosts(): Map<number, string> {

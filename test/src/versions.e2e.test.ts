@@ -20,12 +20,13 @@ import { createClient, unaryCall } from '@hera/grpc';
 import { saveToDirectory, selectBackend, tfjs } from '@hera/models';
 import { loadProtos, type GRPCInferenceServiceClient, type RankingServiceClient } from '@hera/proto';
 import { Rng } from '@hera/stats';
-import { type Child, HERA_UP_FREE_PORTS, isAlive, startChild, waitFor, waitForExit } from '@hera/testing';
+import { type Child, childPids, HERA_UP_FREE_PORTS, isAlive, startChild, waitFor, waitForExit } from '@hera/testing';
+import { HERA_CLI, hera } from './hera-cli';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const tfl = require('@tensorflow/tfjs-layers') as typeof TFL;
 
-const cli = require.resolve('@hera/cli/dist/main.js');
+const cli = HERA_CLI;
 const dataDir = mkdtempSync(join(tmpdir(), 'hera-versions-e2e-'));
 const MODEL = 'twin';
 const DENSE = 4;
@@ -36,25 +37,6 @@ let pids: Record<string, number> = {};
 const hostPids = new Set<number>();
 const clients: { close(): void }[] = [];
 let stopLoad: (() => Promise<void>) | undefined;
-
-/** The tenant hosts a node agent started (its child processes). */
-function childrenOf(pid: number): number[] {
-  try {
-    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
-  } catch {
-    return [];
-  }
-}
-
-/** Runs the CLI to its end; fails with its output unless it exits 0. */
-async function hera(...args: string[]): Promise<string> {
-  const c = startChild(process.execPath, [cli, ...args]);
-  const code = await Promise.race([c.exited, new Promise<number>(r => setTimeout(() => r(-1), 180_000).unref())]);
-  if (code === -1) await c.stop('SIGKILL');
-  const out = c.lines.join('\n');
-  assert.equal(code, 0, `hera ${args.join(' ')}:\n${out}`);
-  return out;
-}
 
 /** A small model of the one signature: dense features and one id slot, sigmoid score (random weights). */
 function build(): TFL.LayersModel {
@@ -90,7 +72,7 @@ before(async () => {
 after(async () => {
   await stopLoad?.();
   for (const c of clients) c.close();
-  if (pids['worker']) for (const p of childrenOf(pids['worker'])) hostPids.add(p);
+  if (pids['worker']) for (const p of childPids(pids['worker'])) hostPids.add(p);
   await up?.stop('SIGINT', 20_000);
   for (const pid of [...Object.values(pids), ...hostPids]) if (isAlive(pid)) process.kill(pid, 'SIGKILL');
   for (const m of models) m.dispose();
@@ -174,7 +156,7 @@ describe('version policies: several versions served at once', () => {
       t.diagnostic(await hera('status', '--data-dir', dataDir).catch(e => String(e)));
       throw err;
     }
-    for (const p of childrenOf(pids['worker']!)) hostPids.add(p);
+    for (const p of childPids(pids['worker']!)) hostPids.add(p);
 
     const k = 40;
     const rng = new Rng(3);
@@ -266,7 +248,7 @@ describe('version policies: several versions served at once', () => {
     };
     await waitFor(() => outcome.ok >= 20, 30_000, 'load on version 2');
     // The host serving 1 and 2; a new host serving 2 starts beside it (make-before-break).
-    const oldHosts = childrenOf(pids['worker']!);
+    const oldHosts = childPids(pids['worker']!);
     assert.ok(oldHosts.length > 0, 'a tenant host runs');
     const dropped = await hera(
       'models',
@@ -281,7 +263,7 @@ describe('version policies: several versions served at once', () => {
     );
     assert.match(dropped, new RegExp(`^${MODEL} version 2: served \\(plan v\\d+\\)$`, 'm'));
     step('loaded latest 1: a host serving version 2 serves');
-    for (const p of childrenOf(pids['worker']!)) hostPids.add(p);
+    for (const p of childPids(pids['worker']!)) hostPids.add(p);
     await waitFor(
       async () =>
         /NOT_FOUND/.test(

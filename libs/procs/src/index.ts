@@ -1,5 +1,5 @@
 export { freePort, portIsFree, waitFor, isAlive } from './ports';
-export { startChild, waitForExit } from './processes';
+export { childPids, startChild, waitForExit } from './processes';
 export type { Child } from './processes';
 export { startRedisServer, hasRedisServer, waitForRedis, REDIS_INSTALL_HINT } from './redis-server';
 export type { RedisServer, RedisServerOptions } from './redis-server';

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { isAlive, waitFor } from './ports';
 
 /** A child process with its output captured line by line. */
@@ -89,4 +90,13 @@ export function startChild(command: string, args: readonly string[], options: Sp
 /** Waits until a pid is gone (for processes we do not own a handle to, e.g. grandchildren). */
 export async function waitForExit(pid: number, timeoutMs: number): Promise<void> {
   await waitFor(() => !isAlive(pid), timeoutMs, `pid ${pid} to exit`);
+}
+
+/** A process's children (a node agent's tenant hosts), from /proc; none where that cannot be read. */
+export function childPids(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
 }

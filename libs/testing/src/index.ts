@@ -1,4 +1,4 @@
-export { freePort, waitFor, isAlive, startChild, waitForExit, hasRedisServer } from '@hera/procs';
+export { childPids, freePort, waitFor, isAlive, startChild, waitForExit, hasRedisServer } from '@hera/procs';
 export type { Child } from '@hera/procs';
 export { redisPerFile, startRedis } from './redis';
 export type { TestRedis } from './redis';
