@@ -350,7 +350,6 @@ function parseSignature(file: string, raw: unknown): ImportSignature {
   };
   const sig: ImportSignature = { score: str('score', raw['score']) };
   if (raw['dense'] !== undefined) sig.dense = str('dense', raw['dense']);
-  if (raw['title'] !== undefined) sig.title = str('title', raw['title']);
   if (raw['sparse'] !== undefined) {
     if (!Array.isArray(raw['sparse'])) throw bad(file, 'sparse: must be a list of { input, vocab }');
     sig.sparse = raw['sparse'].map((e, i) => {
@@ -368,17 +367,7 @@ function parseSignature(file: string, raw: unknown): ImportSignature {
       return out;
     });
   }
-  if (raw['slaMs'] !== undefined) {
-    const v = raw['slaMs'];
-    if (typeof v !== 'number' || !(v > 0) || !Number.isFinite(v)) throw bad(file, 'slaMs: must be a number > 0');
-    sig.slaMs = v;
-  }
-  if (raw['subBatchSize'] !== undefined) {
-    const v = raw['subBatchSize'];
-    if (!Number.isInteger(v) || (v as number) < 1 || (v as number) > MAX_ITEMS)
-      throw bad(file, `subBatchSize: must be an integer in [1, ${MAX_ITEMS}]`);
-    sig.subBatchSize = v as number;
-  }
+  parseCommon(file, raw, sig);
   if (!sig.dense && !sig.sparse?.length) throw bad(file, 'dense, sparse: the signature maps no input');
   if (raw['denseDatatype'] !== undefined) {
     if (!sig.dense) throw bad(file, 'denseDatatype: the signature maps no dense input');
