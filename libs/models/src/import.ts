@@ -730,12 +730,7 @@ function configFor(
     arch,
     slaMs: sig.slaMs ?? IMPORT_DEFAULTS.slaMs,
     subBatchSize: sig.subBatchSize ?? IMPORT_DEFAULTS.subBatchSize,
-    // A guess from sizes until profiled: tables that dominate and outgrow a last-level cache
-    // make lookups memory-bound.
-    dominant: tableBytes > dense ? 'embedding' : 'mlp',
-    expectedKind: tableBytes > dense && tableBytes > CACHE_BYTES ? 'memory-bound' : 'compute-bound',
-    tableBytes,
-    weightBytes: dense,
+    ...sizeGuess(tableBytes, dense),
     sizeBytes: 0,
     reading: `imported from a TF.js ${io.kind} by hera models import; signature ${SIGNATURE_FILE}`,
   };
@@ -818,12 +813,26 @@ function tensorsConfig(
     arch,
     slaMs: sig.slaMs ?? IMPORT_DEFAULTS.slaMs,
     subBatchSize: sig.subBatchSize ?? IMPORT_DEFAULTS.subBatchSize,
-    dominant: tableBytes > dense ? 'embedding' : 'mlp',
-    expectedKind: tableBytes > dense && tableBytes > CACHE_BYTES ? 'memory-bound' : 'compute-bound',
-    tableBytes,
-    weightBytes: dense,
+    ...sizeGuess(tableBytes, dense),
     sizeBytes: 0,
     reading: `imported from a TF.js ${io.kind} by hera models import; named tensors, signature ${SIGNATURE_FILE}`,
+  };
+}
+
+/**
+ * An imported model's class, guessed from its sizes until profiled: tables that dominate and
+ * outgrow a last-level cache make lookups memory-bound.
+ */
+function sizeGuess(
+  tableBytes: number,
+  weightBytes: number,
+): Pick<ModelConfig, 'dominant' | 'expectedKind' | 'tableBytes' | 'weightBytes'> {
+  const tables = tableBytes > weightBytes;
+  return {
+    dominant: tables ? 'embedding' : 'mlp',
+    expectedKind: tables && tableBytes > CACHE_BYTES ? 'memory-bound' : 'compute-bound',
+    tableBytes,
+    weightBytes,
   };
 }
 
